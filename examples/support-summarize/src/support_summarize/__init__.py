@@ -1,0 +1,3 @@
+"""Summarise support tickets with the approved model."""
+
+MODEL_ID = "anthropic.claude-sonnet-4"

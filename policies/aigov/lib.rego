@@ -1,0 +1,35 @@
+# METADATA
+# title: Shared helpers for aigov rules
+# description: Building findings that point at the manifest line a person has to edit.
+package aigov.lib
+
+import rego.v1
+
+feature := input.feature
+
+manifest := input.feature.manifest
+
+spec := input.feature.manifest.spec
+
+# The 1-based line of a manifest field such as "spec.models[0].id" (line 1 if unknown).
+line(field) := object.get(feature.lines, field, 1)
+
+# A finding located at a field of the feature's manifest.
+manifest_finding(id, msg, field) := {
+	"id": id,
+	"msg": msg,
+	"path": feature.manifest_path,
+	"line": line(field),
+}
+
+now_ns := time.parse_rfc3339_ns(input.now)
+
+day_ns := ((24 * 60) * 60) * 1000000000
+
+# Whole days from now until a YYYY-MM-DD date (negative once it has passed).
+days_until(date) := floor((time.parse_ns("2006-01-02", date) - now_ns) / day_ns)
+
+# Whole days since a YYYY-MM-DD date.
+days_since(date) := floor((now_ns - time.parse_ns("2006-01-02", date)) / day_ns)
+
+is_url(value) if contains(value, "://")

@@ -1,0 +1,97 @@
+# METADATA
+# title: Manifest
+# description: What a feature of a given risk tier has to declare about oversight, incidents and risk assessment.
+package aigov.manifest
+
+import rego.v1
+
+import data.aigov.lib
+
+oversight := object.get(lib.spec, "oversight", {})
+
+high_tier if lib.spec.riskTier == "high"
+
+# METADATA
+# title: High-tier feature declares no human oversight
+# description: A high-risk AI feature needs a human who can review, override or stop it.
+# custom:
+#   id: AIGOV-MANIFEST-001
+#   severity: high
+#   remediation: "Set spec.oversight.humanOversight (human-in-the-loop, human-on-the-loop or human-in-command) and describe it in spec.oversight.description."
+#   controls: [NIST-AI-RMF:GOVERN-3.2, NIST-AI-RMF:MANAGE-2.4, ISO42001:A.9.3, EU-AI-Act:Art.14]
+deny contains finding if {
+	high_tier
+	object.get(oversight, "humanOversight", "none") == "none"
+	finding := lib.manifest_finding("AIGOV-MANIFEST-001", "high-tier feature declares no human oversight", field("humanOversight"))
+}
+
+# METADATA
+# title: High-tier feature has no incident contact
+# description: Someone must be reachable when a high-risk AI feature misbehaves.
+# custom:
+#   id: AIGOV-MANIFEST-002
+#   severity: high
+#   remediation: Set spec.oversight.incidentContact to an on-call alias, channel or paging URL.
+#   controls: [NIST-AI-RMF:MANAGE-4.3, ISO42001:A.8.4, EU-AI-Act:Art.73, SOC2:CC7.3]
+deny contains finding if {
+	high_tier
+	not oversight.incidentContact
+	finding := lib.manifest_finding("AIGOV-MANIFEST-002", "high-tier feature has no incident contact", field("incidentContact"))
+}
+
+# METADATA
+# title: High-tier feature has no risk assessment
+# description: A high-risk AI feature references its risk assessment.
+# custom:
+#   id: AIGOV-MANIFEST-003
+#   severity: high
+#   remediation: Set spec.oversight.riskAssessment to the URL or repository path of the feature's risk assessment.
+#   controls: [NIST-AI-RMF:MAP-1.1, NIST-AI-RMF:MEASURE-1.1, ISO42001:A.5.2, EU-AI-Act:Art.9]
+deny contains finding if {
+	high_tier
+	not oversight.riskAssessment
+	finding := lib.manifest_finding("AIGOV-MANIFEST-003", "high-tier feature references no risk assessment", field("riskAssessment"))
+}
+
+# METADATA
+# title: Risk assessment file is missing
+# description: The manifest points at a risk assessment in the repository that does not exist.
+# custom:
+#   id: AIGOV-MANIFEST-004
+#   severity: medium
+#   remediation: Commit the risk assessment at that path, or point to where it lives.
+#   controls: [NIST-AI-RMF:MAP-1.1, ISO42001:A.5.2, EU-AI-Act:Art.9]
+deny contains finding if {
+	ref := oversight.riskAssessment
+	not lib.is_url(ref)
+	input.feature.paths[ref] == false
+	finding := lib.manifest_finding("AIGOV-MANIFEST-004", sprintf("risk assessment %s does not exist", [ref]), "spec.oversight.riskAssessment")
+}
+
+# METADATA
+# title: Sensitive data at low risk tier
+# description: Confidential or restricted data cannot be handled by a feature classed as low risk.
+# custom:
+#   id: AIGOV-MANIFEST-005
+#   severity: high
+#   remediation: Raise spec.riskTier to medium or high, or stop sending confidential data to the model.
+#   controls: [NIST-AI-RMF:MAP-1.5, ISO42001:A.7.4, EU-AI-Act:Art.10]
+deny contains finding if {
+	lib.spec.riskTier == "low"
+	lib.spec.dataClassification in {"confidential", "restricted"}
+	finding := lib.manifest_finding(
+		"AIGOV-MANIFEST-005",
+		sprintf("%s data handled by a low-tier feature", [lib.spec.dataClassification]),
+		"spec.dataClassification",
+	)
+}
+
+# The oversight field's line if present, else the oversight block's, else spec's.
+field(name) := sprintf("spec.oversight.%s", [name]) if input.feature.lines[sprintf("spec.oversight.%s", [name])]
+
+field(name) := "spec.oversight" if {
+	not input.feature.lines[sprintf("spec.oversight.%s", [name])]
+	input.feature.lines["spec.oversight"]
+}
+
+field(name) := "spec" if not input.feature.lines["spec.oversight"]

@@ -1,0 +1,164 @@
+# METADATA
+# title: Model card
+# description: A current model card with valid metadata covers every model the feature declares and documents intended use, limitations and risks, and evaluation.
+package aigov.modelcard
+
+import rego.v1
+
+import data.aigov.lib
+
+card := input.feature.model_card
+
+settings := data.aigov.settings.model_card
+
+front := card.front_matter
+
+card_finding(id, msg, line) := {"id": id, "msg": msg, "path": card.path, "line": line}
+
+# The line of a front matter field (1, the opening '---', if unknown).
+card_line(field) := object.get(object.get(card, "lines", {}), field, 1)
+
+# METADATA
+# title: Model card is missing
+# description: The manifest names a model card that does not exist.
+# custom:
+#   id: AIGOV-CARD-001
+#   severity: high
+#   remediation: Create the model card at the path in spec.modelCard (aigov new writes a filled-in MODEL_CARD.md to start from).
+#   controls: [NIST-AI-RMF:GOVERN-1.4, NIST-AI-RMF:MAP-2.2, ISO42001:A.6.2.7, EU-AI-Act:Art.11, EU-AI-Act:Art.13]
+deny contains finding if {
+	not card.exists
+	finding := lib.manifest_finding("AIGOV-CARD-001", sprintf("model card %s does not exist", [card.path]), "spec.modelCard")
+}
+
+# METADATA
+# title: Model card has no metadata
+# description: The model card has no YAML front matter, so its models, owners and review date cannot be checked.
+# custom:
+#   id: AIGOV-CARD-002
+#   severity: high
+#   remediation: "Start the model card with YAML front matter between '---' lines holding models, owners and last_reviewed."
+#   controls: [NIST-AI-RMF:GOVERN-1.4, ISO42001:A.6.2.7, EU-AI-Act:Art.11]
+deny contains finding if {
+	card.exists
+	front == null
+	count(card.errors) == 0
+	finding := card_finding("AIGOV-CARD-002", "model card has no YAML front matter", 1)
+}
+
+# METADATA
+# title: Model card metadata is invalid
+# description: The model card's front matter does not match schemas/model-card.schema.json.
+# custom:
+#   id: AIGOV-CARD-003
+#   severity: high
+#   remediation: Fix the field named in the message; see schemas/model-card.schema.json for the expected shape.
+#   controls: [NIST-AI-RMF:GOVERN-1.4, ISO42001:A.6.2.7, EU-AI-Act:Art.11]
+deny contains finding if {
+	card.exists
+	some err in card.errors
+	field := object.get(err, "field", "")
+	msg := concat("", [sprintf("model card metadata %s", [field]), ": ", err.message])
+	finding := card_finding("AIGOV-CARD-003", trim_space(replace(msg, "metadata :", "metadata:")), err.line)
+}
+
+# METADATA
+# title: Model card does not cover a declared model
+# description: Every model in the manifest must be listed in the model card's `models` metadata.
+# custom:
+#   id: AIGOV-CARD-004
+#   severity: high
+#   remediation: Add the model id to `models` in the model card's front matter and document it.
+#   controls: [NIST-AI-RMF:MAP-2.2, ISO42001:A.6.2.7, EU-AI-Act:Art.11, EU-AI-Act:Art.13]
+deny contains finding if {
+	is_array(front.models)
+	covered := {m | some m in front.models}
+	some model in lib.spec.models
+	not model.id in covered
+	finding := card_finding("AIGOV-CARD-004", sprintf("model card does not cover model %s declared in %s", [model.id, input.feature.manifest_path]), card_line("models"))
+}
+
+# METADATA
+# title: Model card review is overdue
+# description: The model card's last_reviewed date is older than the limit for the feature's risk tier.
+# custom:
+#   id: AIGOV-CARD-005
+#   severity: high
+#   remediation: Review the model card with the feature's owners and update last_reviewed.
+#   controls: [NIST-AI-RMF:GOVERN-1.5, NIST-AI-RMF:MANAGE-4.1, ISO42001:A.6.2.6, EU-AI-Act:Art.72]
+deny contains finding if {
+	reviewed := front.last_reviewed
+	regex.match(`^\d{4}-\d{2}-\d{2}$`, reviewed)
+	limit := settings.max_review_age_days[lib.spec.riskTier]
+	age := lib.days_since(reviewed)
+	age > limit
+	finding := card_finding(
+		"AIGOV-CARD-005",
+		sprintf("model card was last reviewed on %s, %d days ago; %s tier allows %d days", [reviewed, age, lib.spec.riskTier, limit]),
+		card_line("last_reviewed"),
+	)
+}
+
+# METADATA
+# title: Model card review date is in the future
+# description: A last_reviewed date after today cannot be true.
+# custom:
+#   id: AIGOV-CARD-006
+#   severity: medium
+#   remediation: Set last_reviewed to the date the review actually happened.
+#   controls: [NIST-AI-RMF:GOVERN-1.5, ISO42001:A.6.2.7]
+deny contains finding if {
+	reviewed := front.last_reviewed
+	regex.match(`^\d{4}-\d{2}-\d{2}$`, reviewed)
+	lib.days_since(reviewed) < 0
+	finding := card_finding("AIGOV-CARD-006", sprintf("model card last_reviewed %s is in the future", [reviewed]), card_line("last_reviewed"))
+}
+
+matches_section(heading, key) if {
+	some pattern in settings.sections[key].patterns
+	regex.match(concat("", ["(?i)", pattern]), trim_space(heading.text))
+}
+
+# METADATA
+# title: Model card lacks a required section
+# description: The model card must document intended use, limitations and risks, and evaluation (plain or Hugging Face template headings).
+# custom:
+#   id: AIGOV-CARD-007
+#   severity: high
+#   remediation: "Add the section as a Markdown heading (for example '## Intended use', '## Limitations and risks', '## Evaluation') with real content."
+#   controls: [NIST-AI-RMF:MAP-2.2, NIST-AI-RMF:MEASURE-2.3, ISO42001:A.6.2.7, EU-AI-Act:Art.13]
+deny contains finding if {
+	card.exists
+	some key, section in settings.sections
+	not any_heading(key)
+	finding := card_finding("AIGOV-CARD-007", sprintf("model card has no %s section", [section.title]), 1)
+}
+
+any_heading(key) if {
+	some heading in card.headings
+	matches_section(heading, key)
+}
+
+# METADATA
+# title: Model card section is empty
+# description: A required section exists but holds no content, or only a placeholder such as "[More Information Needed]".
+# custom:
+#   id: AIGOV-CARD-008
+#   severity: medium
+#   remediation: Write the section; placeholders do not count.
+#   controls: [NIST-AI-RMF:MAP-2.2, ISO42001:A.6.2.7, EU-AI-Act:Art.13]
+deny contains finding if {
+	card.exists
+	some key, section in settings.sections
+	any_heading(key)
+	not any_filled_heading(key)
+	some heading in card.headings
+	matches_section(heading, key)
+	finding := card_finding("AIGOV-CARD-008", sprintf("model card section '%s' (%s) is empty", [heading.text, section.title]), heading.line)
+}
+
+any_filled_heading(key) if {
+	some heading in card.headings
+	matches_section(heading, key)
+	heading.has_content
+}

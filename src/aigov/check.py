@@ -1,0 +1,184 @@
+"""``aigov check``: collect facts, evaluate the pack, join findings to METADATA, decide the verdict."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aigov import __version__
+from aigov.config import OrgConfig, load_config
+from aigov.errors import EXIT_BLOCKING, EXIT_ERROR, EXIT_PASS, AigovError
+from aigov.facts.build import RepoContext, build_input
+from aigov.facts.discovery import FeatureLocation, discover_features
+from aigov.files import Repo
+from aigov.policy.engine import Engine, RegorusEngine
+from aigov.policy.loading import build_pack
+from aigov.policy.pack import PolicyPack
+
+SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
+
+
+@dataclass
+class Finding:
+    id: str
+    severity: str
+    title: str
+    message: str
+    path: str
+    line: int | None
+    feature: str
+    remediation: str
+    controls: list[str]
+    blocking: bool
+
+    def sort_key(self) -> tuple[Any, ...]:
+        return (SEVERITY_ORDER[self.severity], self.feature, self.path, self.line or 0, self.id, self.message)
+
+
+@dataclass
+class CheckResult:
+    verdict: str  # pass | fail
+    findings: list[Finding]
+    features: list[str]
+    now: str
+    pack_version: str
+    engine: str
+    digests: dict[str, str]
+    rules: int
+    block: tuple[str, ...] = ()
+    inputs: list[dict[str, Any]] = field(default_factory=list, repr=False)
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_BLOCKING if self.verdict == "fail" else EXIT_PASS
+
+    def summary(self) -> dict[str, Any]:
+        counts = {sev: 0 for sev in SEVERITY_ORDER}
+        for finding in self.findings:
+            counts[finding.severity] += 1
+        return {
+            "features": len(self.features),
+            "findings": len(self.findings),
+            "blocking": sum(f.blocking for f in self.findings),
+            "by_severity": counts,
+        }
+
+
+@dataclass
+class CheckOptions:
+    config_path: Path | None = None
+    registry_path: Path | None = None
+    now: str | None = None
+    engine: Engine | None = None
+
+
+def utc_now() -> str:
+    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def parse_now(value: str) -> str:
+    """Validate an RFC 3339 timestamp given with --now and normalise it to UTC."""
+    try:
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise AigovError(f"--now {value!r} is not an RFC 3339 timestamp such as 2026-01-31T12:00:00Z") from None
+    if parsed.tzinfo is None:
+        raise AigovError(f"--now {value!r} needs a time zone, such as a trailing Z")
+    return parsed.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def collect_inputs(root: Path, options: CheckOptions) -> tuple[Repo, OrgConfig, PolicyPack, list[dict[str, Any]]]:
+    """Everything a check evaluates: the repository, its config, the pack and one input per feature."""
+    if not root.is_dir():
+        raise AigovError("is not a directory", str(root))
+    repo = Repo(root)
+    config = load_config(repo, options.config_path)
+    pack = build_pack(config, options.registry_path)
+    locations = discover_features(repo, config.exclude)
+    if not locations:
+        raise AigovError("no aigov.yaml found; nothing to check (run 'aigov new' to start a feature)", str(root))
+    ctx = RepoContext(repo=repo, registry=pack.data["aigov"]["registry"], now=options.now or utc_now())
+    inputs = [build_input(ctx, location) for location in locations]
+    _refuse_duplicate_names(inputs)
+    return repo, config, pack, inputs
+
+
+def run_check(root: Path, options: CheckOptions | None = None) -> CheckResult:
+    options = options or CheckOptions()
+    _repo, config, pack, inputs = collect_inputs(root, options)
+    rules = pack.rules
+    if not rules:
+        raise AigovError("the policy pack has no rules; refusing to pass a check that judged nothing")
+    engine = options.engine or RegorusEngine()
+    engine.prepare(pack)
+    findings = []
+    for input_doc in inputs:
+        for raw in engine.evaluate(input_doc):
+            findings.append(_join(raw, rules, input_doc["feature"], config.block))
+    findings = sorted(_unique(findings), key=Finding.sort_key)
+    return CheckResult(
+        verdict="fail" if any(f.blocking for f in findings) else "pass",
+        findings=findings,
+        features=[i["feature"]["name"] for i in inputs],
+        now=inputs[0]["now"],
+        pack_version=pack.version,
+        engine=engine.name,
+        digests={"policies": pack.policy_digest(), "data": pack.data_digest(), "input": digest(inputs)},
+        rules=len(rules),
+        block=config.block,
+        inputs=inputs,
+    )
+
+
+def digest(value: Any) -> str:
+    canonical = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _join(raw: Any, rules: dict, feature: dict[str, Any], block: tuple[str, ...]) -> Finding:
+    package = raw.get("_package", "?") if isinstance(raw, dict) else "?"
+    if not isinstance(raw, dict) or not isinstance(raw.get("id"), str) or not isinstance(raw.get("msg"), str):
+        raise AigovError(f"a deny rule in package {package} produced {json.dumps(raw)[:120]}; expected an object with string 'id' and 'msg'")
+    meta = rules.get(raw["id"])
+    if meta is None:
+        raise AigovError(f"package {package} produced finding id {raw['id']}, which no rule's METADATA declares")
+    line = raw.get("line")
+    return Finding(
+        id=meta.id,
+        severity=meta.severity,
+        title=meta.title,
+        message=raw["msg"],
+        path=str(raw.get("path") or feature["manifest_path"]),
+        line=line if isinstance(line, int) and line > 0 else None,
+        feature=feature["name"],
+        remediation=str(raw.get("remediation") or meta.remediation),
+        controls=list(meta.controls),
+        blocking=meta.severity in block,
+    )
+
+
+def _unique(findings: list[Finding]) -> list[Finding]:
+    seen: dict[tuple[Any, ...], Finding] = {}
+    for f in findings:
+        seen.setdefault((f.id, f.feature, f.path, f.line, f.message), f)
+    return list(seen.values())
+
+
+def _refuse_duplicate_names(inputs: list[dict[str, Any]]) -> None:
+    seen: dict[str, str] = {}
+    for doc in inputs:
+        feature = doc["feature"]
+        if feature["name"] in seen:
+            raise AigovError(
+                f"metadata.name '{feature['name']}' is already used by {seen[feature['name']]}; feature names must be unique",
+                feature["manifest_path"], feature["lines"].get("metadata.name"),
+            )
+        seen[feature["name"]] = feature["manifest_path"]
+
+
+def finding_dict(finding: Finding) -> dict[str, Any]:
+    return asdict(finding)

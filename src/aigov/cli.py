@@ -1,0 +1,204 @@
+"""The ``aigov`` command line. Thin on purpose: parse options, call one function, print.
+
+Only click is imported at the top: every command imports what it needs when it runs, because
+``aigov check`` starts on every pull request.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+
+from aigov import __version__
+from aigov.errors import EXIT_ERROR, AigovError
+
+PathArg = click.Path(path_type=Path)
+
+
+def fails_closed(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Any error becomes one line on stderr and exit code 2; never a traceback, never a pass."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except AigovError as exc:
+            _die(str(exc), kwargs.get("output_format"))
+        except click.exceptions.Exit:
+            raise
+        except click.ClickException:
+            raise
+        except Exception as exc:  # fail closed on our own bugs too
+            if os.environ.get("AIGOV_DEBUG"):
+                raise
+            _die(f"internal error: {type(exc).__name__}: {exc} (set AIGOV_DEBUG=1 for a traceback)", kwargs.get("output_format"))
+
+    return wrapper
+
+
+def _die(message: str, output_format: str | None) -> None:
+    if output_format == "json":
+        import json
+
+        from aigov.report.json_report import error_document
+
+        click.echo(json.dumps(error_document(message), indent=2))
+    click.echo(f"aigov: error: {message}", err=True)
+    sys.exit(EXIT_ERROR)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="aigov")
+def main() -> None:
+    """Policy-as-code governance for AI features.
+
+    \b
+    Example:
+      aigov check .                 judge the repository against the policy pack
+      aigov policy list             the rules, their ids and severities
+    """
+
+
+@main.command()
+@click.argument("path", type=PathArg, default=".")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("-o", "--output", type=PathArg, help="Write the report to this file instead of standard output.")
+@click.option("--registry", type=PathArg, help="An approved-model registry that replaces the shipped one.")
+@click.option("--config", "config_path", type=PathArg, help="Org config to use instead of PATH/.aigov/config.yaml.")
+@click.option("--now", help="The clock the policies see (RFC 3339), for re-running a past decision.")
+@fails_closed
+def check(path: Path, output_format: str, output: Path | None, registry: Path | None, config_path: Path | None, now: str | None) -> None:
+    """Judge every feature (aigov.yaml) under PATH against the policy pack.
+
+    Exit code 0: no blocking finding; 1: blocking findings; 2: aigov could not decide.
+
+    \b
+    Example:
+      aigov check . --format json -o aigov-result.json
+    """
+    from aigov.check import CheckOptions, parse_now, run_check
+    from aigov.report import reporter_for
+
+    options = CheckOptions(config_path=config_path, registry_path=registry, now=parse_now(now) if now else None)
+    result = run_check(path, options)
+    _emit(reporter_for(output_format)(result), output)
+    sys.exit(result.exit_code)
+
+
+@main.command()
+@click.argument("path", type=PathArg, default=".")
+@click.option("--feature", help="Only the feature with this metadata.name.")
+@click.option("--registry", type=PathArg, help="An approved-model registry that replaces the shipped one.")
+@click.option("--config", "config_path", type=PathArg, help="Org config to use instead of PATH/.aigov/config.yaml.")
+@click.option("--now", help="The clock to record (RFC 3339).")
+@fails_closed
+def facts(path: Path, feature: str | None, registry: Path | None, config_path: Path | None, now: str | None) -> None:
+    """Print the input documents the policies see, one per feature (a JSON list).
+
+    For policy authors: save one and evaluate a rule against it.
+
+    \b
+    Example:
+      aigov facts . --feature support-summarize
+    """
+    import json
+
+    from aigov.check import CheckOptions, collect_inputs, parse_now
+
+    options = CheckOptions(config_path=config_path, registry_path=registry, now=parse_now(now) if now else None)
+    _repo, _config, _pack, inputs = collect_inputs(path, options)
+    if feature is not None:
+        inputs = [doc for doc in inputs if doc["feature"]["name"] == feature]
+        if not inputs:
+            raise AigovError(f"no feature named {feature!r}", str(path))
+    click.echo(json.dumps(inputs, indent=2, ensure_ascii=False))
+
+
+@main.group()
+def policy() -> None:
+    """Work with policy packs: list rules, run policy tests."""
+
+
+@policy.command("test")
+@click.argument("directory", type=PathArg, required=False)
+@click.option("--coverage-min", type=click.FloatRange(0, 100), default=0.0, show_default=True, help="Fail below this line coverage (percent).")
+@click.option("-v", "--verbose", is_flag=True, help="Show every test, and the lines no test reached.")
+@fails_closed
+def policy_test(directory: Path | None, coverage_min: float, verbose: bool) -> None:
+    """Run the test_* rules of the shipped pack, or of DIRECTORY on top of it.
+
+    \b
+    Example:
+      aigov policy test policies/org --coverage-min 80
+    """
+    from aigov.config import OrgConfig
+    from aigov.policy.loading import build_pack
+    from aigov.policy.pack import load_rego_dir
+    from aigov.policy.testing import run_policy_tests
+
+    tested: set[str] | None = None
+    if directory is None:
+        pack = build_pack(OrgConfig(), include_tests=True)
+    else:
+        pack = build_pack(OrgConfig())
+        before = set(pack.modules)
+        load_rego_dir(pack, directory, directory.as_posix().rstrip("/"))
+        tested = set(pack.modules) - before
+    run = run_policy_tests(pack, tested)
+    for result in run.results:
+        if verbose or result.outcome != "pass":
+            detail = f": {result.detail}" if result.detail else ""
+            click.echo(f"{result.outcome.upper():5} {result.package}.{result.name} ({result.path}){detail}")
+    if verbose:
+        for path, lines in run.uncovered.items():
+            click.echo(f"not covered: {path}: lines {', '.join(map(str, lines))}")
+    click.echo(f"{run.passed} passed, {run.failed} failed")
+    click.echo(f"coverage: {run.coverage:.1f}% (minimum {coverage_min:.1f}%)")
+    if run.failed:
+        sys.exit(1)
+    if run.coverage < coverage_min:
+        click.echo(f"aigov: coverage {run.coverage:.1f}% is below --coverage-min {coverage_min:.1f}%", err=True)
+        sys.exit(1)
+
+
+@policy.command("list")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--config", "config_path", type=PathArg, help="Also list the rules of this org config's policy folders.")
+@fails_closed
+def policy_list(output_format: str, config_path: Path | None) -> None:
+    """List every rule: id, severity, title (from METADATA).
+
+    \b
+    Example:
+      aigov policy list --format json
+    """
+    from aigov.config import OrgConfig, load_config
+    from aigov.files import Repo
+    from aigov.policy.loading import build_pack
+
+    config = load_config(Repo(Path.cwd()), config_path) if config_path else OrgConfig()
+    rules = sorted(build_pack(config).rules.values(), key=lambda r: r.id)
+    if output_format == "json":
+        import json
+
+        keys = ("id", "severity", "title", "description", "remediation", "controls", "path", "line")
+        click.echo(json.dumps([{k: getattr(r, k) for k in keys} for r in rules], indent=2))
+        return
+    width = max(len(r.id) for r in rules)
+    for rule in rules:
+        click.echo(f"{rule.id:<{width}}  {rule.severity:<8}  {rule.title}")
+
+
+def _emit(text: str, output: Path | None) -> None:
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise AigovError(f"cannot write the report: {exc.strerror}", str(output)) from None

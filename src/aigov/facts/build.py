@@ -1,0 +1,89 @@
+"""Build the input document the policies judge: one per feature, described by schemas/input.schema.json."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from aigov import __version__
+from aigov.facts.discovery import FeatureLocation
+from aigov.facts.manifest import Manifest, load_manifest
+from aigov.facts.model_card import collect_model_card
+from aigov.facts.model_refs import collect_model_references, model_pattern
+from aigov.files import Repo
+
+
+@dataclass
+class RepoContext:
+    """What every feature's collectors share: the repository, the registry, and facts computed once."""
+
+    repo: Repo
+    registry: dict[str, Any]
+    now: str
+    _model_pattern: re.Pattern[str] | None = None
+    cache: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._model_pattern = model_pattern(m["id"] for m in self.registry.get("models", []))
+
+    def once(self, key: str, compute: Callable[[], Any]) -> Any:
+        """Repository-wide facts (such as parsed workflows) computed once for all features."""
+        if key not in self.cache:
+            self.cache[key] = compute()
+        return self.cache[key]
+
+
+# A collector adds one fragment of facts for a feature. Later collectors (evals, workflows,
+# artefacts, SBOM) register here; each imports its heavy dependencies only when it has work.
+Collector = Callable[[RepoContext, Manifest, FeatureLocation], dict[str, Any]]
+COLLECTORS: list[Collector] = []
+
+
+def collector(func: Collector) -> Collector:
+    COLLECTORS.append(func)
+    return func
+
+
+def build_input(ctx: RepoContext, location: FeatureLocation) -> dict[str, Any]:
+    manifest = load_manifest(ctx.repo, location.manifest_path, location.dir)
+    feature: dict[str, Any] = {
+        "name": manifest.name,
+        "dir": location.dir,
+        "manifest_path": manifest.path,
+        "manifest": manifest.data,
+        "lines": manifest.doc.lines,
+    }
+    for collect in COLLECTORS:
+        feature.update(collect(ctx, manifest, location))
+    return {"now": ctx.now, "aigov": {"version": __version__}, "feature": feature}
+
+
+@collector
+def _model_card(ctx: RepoContext, manifest: Manifest, location: FeatureLocation) -> dict[str, Any]:
+    return {"model_card": collect_model_card(ctx.repo, manifest.feature_path(manifest.spec["modelCard"]))}
+
+
+@collector
+def _model_references(ctx: RepoContext, manifest: Manifest, location: FeatureLocation) -> dict[str, Any]:
+    spec = manifest.spec
+    declared_files = {manifest.path, manifest.feature_path(spec["modelCard"])}
+    if "sbom" in spec:
+        declared_files.add(manifest.feature_path(spec["sbom"]))
+    prompts = manifest.feature_path(spec.get("prompts", "prompts"))
+    refs = collect_model_references(ctx.repo, location.files, ctx._model_pattern, declared_files, prompts)
+    return {"model_references": refs}
+
+
+@collector
+def _declared_paths(ctx: RepoContext, manifest: Manifest, location: FeatureLocation) -> dict[str, Any]:
+    """Whether each repository path the manifest names exists (URLs are not paths)."""
+    spec = manifest.spec
+    named = [spec.get("modelCard"), spec.get("sbom"), spec.get("prompts"), (spec.get("evals") or {}).get("config"),
+             (spec.get("oversight") or {}).get("riskAssessment")]
+    paths = {}
+    for value in named:
+        if value and "://" not in value:
+            full = ctx.repo.root / manifest.feature_path(value)
+            paths[value] = full.exists()
+    return {"paths": paths}

@@ -1,0 +1,92 @@
+"""The model card: Markdown with YAML front matter (Hugging Face style).
+
+Facts: whether it exists, its front matter, schema violations of the front matter (with lines),
+and its headings with whether each has real content. Which headings count as which required
+section is decided in Rego, from data an organisation can extend.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from aigov.errors import AigovError
+from aigov.files import Repo
+from aigov.validation import schema_errors
+from aigov.yamlfile import parse_yaml
+
+_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
+_FENCE = re.compile(r"^\s*(```|~~~)")
+# Text that stands in for content that was never written (the Hugging Face template uses the first).
+_PLACEHOLDER = re.compile(r"^\W*(\[?more information needed\]?|todo|tbd|n/?a|lorem ipsum.*)\W*$", re.IGNORECASE)
+
+
+def collect_model_card(repo: Repo, path: str) -> dict[str, Any]:
+    full = repo.root / path
+    if not full.exists() and not full.is_symlink():
+        return {"path": path, "exists": False}
+    text = repo.read_text(full, max_bytes=1024 * 1024)
+    front, body_start = _split_front_matter(text, path)
+    facts: dict[str, Any] = {"path": path, "exists": True, "front_matter": None, "errors": []}
+    if front is not None:
+        doc = parse_yaml(front, path)
+        # Lines in the front matter are offset by the opening '---'.
+        line_of = lambda field: (doc.line_of(field) or 0) + 1  # noqa: E731
+        if not isinstance(doc.data, dict):
+            facts["errors"].append({"field": "", "message": "front matter must be a YAML mapping", "line": 2})
+        else:
+            facts["front_matter"] = doc.data
+            facts["lines"] = {field: line + 1 for field, line in doc.lines.items() if field}
+            facts["errors"] = [
+                {"field": field, "message": message, "line": line_of(field)}
+                for field, message in schema_errors(doc.data, "model-card")
+            ]
+    facts["headings"] = _headings(text.splitlines(), body_start)
+    return facts
+
+
+def _split_front_matter(text: str, path: str) -> tuple[str | None, int]:
+    """The front matter text (None if there is none) and the 0-based line where the body starts."""
+    lines = text.splitlines()
+    if not lines or lines[0].strip() != "---":
+        return None, 0
+    for index in range(1, len(lines)):
+        if lines[index].strip() in ("---", "..."):
+            return "\n".join(lines[1:index]), index + 1
+    raise AigovError("front matter opened with '---' on line 1 is never closed", path, 1)
+
+
+def _headings(lines: list[str], start: int) -> list[dict[str, Any]]:
+    headings: list[dict[str, Any]] = []
+    in_fence = False
+    for index in range(start, len(lines)):
+        line = lines[index]
+        if _FENCE.match(line):
+            in_fence = not in_fence
+        if in_fence:
+            if headings:
+                headings[-1]["_content"] = True
+            continue
+        match = _HEADING.match(line)
+        if match:
+            headings.append({"text": match.group(2).strip(), "level": len(match.group(1)), "line": index + 1, "_content": False})
+        elif headings and line.strip() and not _PLACEHOLDER.match(line.strip()):
+            headings[-1]["_content"] = True
+    # A section has content if it or any of its sub-sections has some.
+    for i, heading in enumerate(headings):
+        sub = [h for h in _subsections(headings, i)]
+        heading["has_content"] = heading["_content"] or any(h["_content"] for h in sub)
+    for heading in headings:
+        del heading["_content"]
+    return headings
+
+
+def _subsections(headings: list[dict[str, Any]], index: int) -> list[dict[str, Any]]:
+    level = headings[index]["level"]
+    out = []
+    for heading in headings[index + 1 :]:
+        if heading["level"] <= level:
+            break
+        out.append(heading)
+    return out

@@ -1,0 +1,77 @@
+"""Reading files from the repository under check: safely, with errors that name the file.
+
+aigov never follows a symlink out of the repository, refuses files that are too large to be
+honest configuration, and reports non-UTF-8 text instead of guessing.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from aigov.errors import AigovError
+
+MAX_FILE_BYTES = 5 * 1024 * 1024
+
+
+class Repo:
+    """The repository (or folder) being checked; every path handed out is relative to it."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+
+    def rel(self, path: Path) -> str:
+        return path.relative_to(self.root).as_posix() if path != self.root else "."
+
+    def resolve_inside(self, path: Path) -> Path:
+        """The real path of ``path``; an error if a symlink takes it outside the repository."""
+        real = Path(os.path.realpath(path))
+        if real != self.root and self.root not in real.parents:
+            raise AigovError(
+                "is a symlink that points outside the repository; aigov does not follow it",
+                self.rel_or_str(path),
+            )
+        return real
+
+    def rel_or_str(self, path: Path) -> str:
+        try:
+            return self.rel(Path(os.path.abspath(path)))
+        except ValueError:
+            return str(path)
+
+    def read_text(self, path: Path, max_bytes: int = MAX_FILE_BYTES) -> str:
+        """The text of a repository file, or an AigovError naming it."""
+        name = self.rel_or_str(path)
+        real = self.resolve_inside(path)
+        try:
+            size = real.stat().st_size
+            if size > max_bytes:
+                raise AigovError(f"is {size} bytes, over the {max_bytes}-byte limit for this file", name)
+            data = real.read_bytes()
+        except FileNotFoundError:
+            raise AigovError("file not found", name) from None
+        except IsADirectoryError:
+            raise AigovError("is a directory, expected a file", name) from None
+        except PermissionError:
+            raise AigovError("cannot be read: permission denied", name) from None
+        except OSError as exc:
+            raise AigovError(f"cannot be read: {exc.strerror}", name) from None
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            raise AigovError("is not UTF-8 text", name, line) from None
+
+
+def read_config_file(path: Path, name: str) -> str:
+    """Text of a file aigov itself is configured with (policy data, an org config given by flag)."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise AigovError("file not found", name) from None
+    except IsADirectoryError:
+        raise AigovError("is a directory, expected a file", name) from None
+    except UnicodeDecodeError:
+        raise AigovError("is not UTF-8 text", name) from None
+    except OSError as exc:
+        raise AigovError(f"cannot be read: {exc.strerror}", name) from None

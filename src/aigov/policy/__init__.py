@@ -1,0 +1,1 @@
+"""Policy packs, METADATA, engines and the Rego test runner."""

@@ -1,0 +1,48 @@
+"""``--format json``: a stable, documented document for machines (schemas/check-result.schema.json)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aigov import __version__
+from aigov.check import CheckResult
+
+RESULT_VERSION = "1"
+
+
+def result_document(result: CheckResult) -> dict[str, Any]:
+    return {
+        "version": RESULT_VERSION,
+        "aigov": __version__,
+        "verdict": result.verdict,
+        "checked_at": result.now,
+        "policy": {"version": result.pack_version, "engine": result.engine, "rules": result.rules},
+        "digests": result.digests,
+        "block": list(result.block),
+        "features": result.features,
+        "summary": result.summary(),
+        "findings": [
+            {
+                "id": f.id,
+                "severity": f.severity,
+                "blocking": f.blocking,
+                "title": f.title,
+                "message": f.message,
+                "path": f.path,
+                "line": f.line,
+                "feature": f.feature,
+                "remediation": f.remediation,
+                "controls": f.controls,
+            }
+            for f in result.findings
+        ],
+    }
+
+
+def error_document(message: str) -> dict[str, Any]:
+    return {"version": RESULT_VERSION, "aigov": __version__, "verdict": "error", "error": message, "findings": []}
+
+
+def render_json(result: CheckResult) -> str:
+    return json.dumps(result_document(result), indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,41 @@
+"""JSON Schema validation with errors that name the file, the line and the field."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aigov.errors import AigovError
+from aigov.resources import load_schema
+from aigov.yamlfile import YamlDocument, field_path
+
+
+def schema_errors(instance: Any, schema_name: str) -> list[tuple[str, str]]:
+    """Every violation as (field path, message), in document order."""
+    import jsonschema  # lazy: only needed when there is something to validate
+
+    schema = load_schema(schema_name)
+    validator_cls = jsonschema.validators.validator_for(schema)
+    validator = validator_cls(schema, format_checker=validator_cls.FORMAT_CHECKER)
+    errors = sorted(validator.iter_errors(instance), key=lambda e: [str(p) for p in e.absolute_path])
+    return [(field_path(list(e.absolute_path)), _describe(e)) for e in errors]
+
+
+def _describe(error: Any) -> str:
+    if error.validator == "additionalProperties":
+        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        return f"unknown key{'s' if len(extra) > 1 else ''} {', '.join(repr(k) for k in extra)}"
+    if error.validator == "enum":
+        return f"{error.instance!r} is not one of {', '.join(map(str, error.validator_value))}"
+    if error.validator == "pattern" and "description" in error.schema:
+        return f"{error.instance!r} {error.schema['description']}"
+    return error.message
+
+
+def validate_document(doc: YamlDocument, schema_name: str, name: str) -> None:
+    """Raise an AigovError for the first violation, pointing at its line."""
+    errors = schema_errors(doc.data, schema_name)
+    if errors:
+        path, message = errors[0]
+        more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
+        where = f"{path}: " if path else ""
+        raise AigovError(f"{where}{message}{more}", name, doc.line_of(path))

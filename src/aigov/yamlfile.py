@@ -1,0 +1,100 @@
+"""Safe YAML loading that remembers where every value came from.
+
+Values are returned as plain JSON data (dates become ISO strings) together with a map from a
+field path such as ``spec.models[0].id`` to its 1-based line, so errors and findings can point
+at the line a person has to edit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from aigov.errors import AigovError
+
+
+@dataclass
+class YamlDocument:
+    data: Any
+    lines: dict[str, int] = field(default_factory=dict)
+
+    def line_of(self, path: str) -> int | None:
+        """The line of ``path`` or of its nearest enclosing field."""
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            path = _parent(path)
+        return self.lines.get("")
+
+
+def _parent(path: str) -> str:
+    cut = max(path.rfind("."), path.rfind("["))
+    return path[:cut] if cut > 0 else ""
+
+
+def field_path(parts: list[Any] | tuple[Any, ...]) -> str:
+    """``["spec", "models", 0, "id"]`` -> ``spec.models[0].id``."""
+    out = ""
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def parse_yaml(text: str, name: str) -> YamlDocument:
+    """Parse one YAML document with safe_load semantics; errors name ``name`` and the line."""
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return YamlDocument(None, {})
+        lines: dict[str, int] = {}
+        _record_lines(node, [], lines, name)
+        data = loader.construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise AigovError(f"invalid YAML: {problem}", name, mark.line + 1 if mark else None) from None
+    except yaml.YAMLError as exc:
+        raise AigovError(f"invalid YAML: {exc}", name) from None
+    finally:
+        loader.dispose()
+    return YamlDocument(to_json_value(data), lines)
+
+
+def _record_lines(node: yaml.Node, path: list[Any], lines: dict[str, int], name: str) -> None:
+    lines[field_path(path)] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            if key in seen:
+                raise AigovError(f"duplicate key '{key}'", name, key_node.start_mark.line + 1)
+            seen.add(key)
+            _record_lines(value_node, [*path, key], lines, name)
+            lines[field_path([*path, key])] = key_node.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _record_lines(item, [*path, index], lines, name)
+
+
+def to_json_value(value: Any) -> Any:
+    """YAML's extra types (dates, timestamps, non-string keys) as plain JSON values."""
+    if isinstance(value, dict):
+        return {str(k): to_json_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [to_json_value(v) for v in value]
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=dt.timezone.utc)
+        return value.isoformat().replace("+00:00", "Z")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return value.decode("latin-1")
+    return value
