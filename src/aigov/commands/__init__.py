@@ -1,0 +1,1 @@
+"""Sub-commands with their own module, loaded lazily by aigov.cli.LazyGroup."""

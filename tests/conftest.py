@@ -1,0 +1,126 @@
+"""Shared test helpers: real feature repositories on disk, and the real CLI run in-process or as a process."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from aigov.cli import main
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = REPO_ROOT / "examples" / "support-summarize"
+CLOCK = "2026-11-23T12:00:00Z"
+
+MANIFEST = """\
+apiVersion: aigov.dev/v1
+kind: AIFeature
+metadata:
+  name: {name}
+  owner: team-support
+spec:
+  riskTier: {tier}
+  dataClassification: internal
+  models:
+    - id: {model}
+      provider: {provider}
+      purpose: summarization
+  modelCard: MODEL_CARD.md
+"""
+
+MODEL_CARD = """\
+---
+models: [{model}]
+owners: [team-support]
+last_reviewed: 2026-10-01
+---
+
+# {name}
+
+## Intended use
+
+Internal support agents read the summary before replying.
+
+## Limitations and risks
+
+Summaries can miss details in long threads.
+
+## Evaluation
+
+Forty golden tickets, coverage of key facts at least 0.85.
+"""
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def make_feature(
+    root: Path,
+    name: str = "support-summarize",
+    tier: str = "medium",
+    model: str = "anthropic.claude-sonnet-4",
+    provider: str = "bedrock",
+) -> Path:
+    """A minimal compliant feature (manifest and model card) in ``root``."""
+    write(root / "aigov.yaml", MANIFEST.format(name=name, tier=tier, model=model, provider=provider))
+    write(root / "MODEL_CARD.md", MODEL_CARD.format(name=name, model=model))
+    return root
+
+
+@dataclass
+class Run:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    def json(self) -> Any:
+        return json.loads(self.stdout)
+
+
+def run_cli(*args: str, cwd: Path | None = None) -> Run:
+    """The real CLI, in-process (fast); stdout and stderr kept apart."""
+    runner = CliRunner()
+    old = os.getcwd()
+    try:
+        if cwd is not None:
+            os.chdir(cwd)
+        result = runner.invoke(main, list(args), catch_exceptions=False)
+    finally:
+        os.chdir(old)
+    return Run(result.exit_code, result.stdout, result.stderr)
+
+
+def run_process(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> Run:
+    """``aigov`` in a fresh process, as CI runs it."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "aigov", *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=300
+    )
+    return Run(proc.returncode, proc.stdout, proc.stderr)
+
+
+def check(path: Path, *extra: str) -> Run:
+    return run_cli("check", str(path), "--now", CLOCK, *extra)
+
+
+def check_json(path: Path, *extra: str) -> dict[str, Any]:
+    return check(path, "--format", "json", *extra).json()
+
+
+def finding_ids(path: Path, *extra: str) -> list[str]:
+    return [f["id"] for f in check_json(path, *extra)["findings"]]
+
+
+@pytest.fixture
+def feature(tmp_path: Path) -> Path:
+    return make_feature(tmp_path / "repo")
