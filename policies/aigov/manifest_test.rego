@@ -1,0 +1,65 @@
+package aigov.manifest_test
+
+import rego.v1
+
+import data.aigov.manifest
+
+doc(spec, lines) := {"feature": {"manifest_path": "svc/aigov.yaml", "lines": lines, "manifest": {"spec": spec}, "paths": {"docs/risk.md": true, "docs/gone.md": false}}}
+
+complete_oversight := {
+	"humanOversight": "human-in-the-loop",
+	"incidentContact": "#ai-oncall",
+	"riskAssessment": "docs/risk.md",
+}
+
+test_high_tier_with_oversight_passes if {
+	found := manifest.deny with input as doc({"riskTier": "high", "dataClassification": "internal", "oversight": complete_oversight}, {})
+	count(found) == 0
+}
+
+test_high_tier_without_oversight_block_reports_all_three_at_spec if {
+	found := manifest.deny with input as doc({"riskTier": "high", "dataClassification": "internal"}, {"spec": 6})
+	{f.id | some f in found} == {"AIGOV-MANIFEST-001", "AIGOV-MANIFEST-002", "AIGOV-MANIFEST-003"}
+	every f in found { f.line == 6 }
+}
+
+test_oversight_none_counts_as_missing_and_points_at_field if {
+	o := json.patch(complete_oversight, [{"op": "replace", "path": "/humanOversight", "value": "none"}])
+	found := manifest.deny with input as doc({"riskTier": "high", "dataClassification": "internal", "oversight": o}, {"spec.oversight": 20, "spec.oversight.humanOversight": 21})
+	some f in found
+	f.id == "AIGOV-MANIFEST-001"
+	f.line == 21
+	count(found) == 1
+}
+
+test_missing_field_points_at_oversight_block if {
+	o := json.remove(complete_oversight, ["incidentContact"])
+	found := manifest.deny with input as doc({"riskTier": "high", "dataClassification": "internal", "oversight": o}, {"spec": 6, "spec.oversight": 20})
+	some f in found
+	f.id == "AIGOV-MANIFEST-002"
+	f.line == 20
+}
+
+test_low_tier_needs_no_oversight if {
+	found := manifest.deny with input as doc({"riskTier": "low", "dataClassification": "public"}, {})
+	count(found) == 0
+}
+
+test_missing_risk_assessment_file if {
+	o := json.patch(complete_oversight, [{"op": "replace", "path": "/riskAssessment", "value": "docs/gone.md"}])
+	found := manifest.deny with input as doc({"riskTier": "high", "dataClassification": "internal", "oversight": o}, {})
+	{f.id | some f in found} == {"AIGOV-MANIFEST-004"}
+}
+
+test_risk_assessment_url_is_not_checked_on_disk if {
+	o := json.patch(complete_oversight, [{"op": "replace", "path": "/riskAssessment", "value": "https://wiki.example.com/risk/42"}])
+	found := manifest.deny with input as doc({"riskTier": "high", "dataClassification": "internal", "oversight": o}, {})
+	count(found) == 0
+}
+
+test_confidential_data_at_low_tier if {
+	found := manifest.deny with input as doc({"riskTier": "low", "dataClassification": "confidential"}, {"spec.dataClassification": 9})
+	some f in found
+	f.id == "AIGOV-MANIFEST-005"
+	f.line == 9
+}
