@@ -97,7 +97,7 @@ def collect_inputs(root: Path, options: CheckOptions) -> tuple[Repo, OrgConfig, 
         raise AigovError("is not a directory", str(root))
     repo = Repo(root)
     config = load_config(repo, options.config_path)
-    pack = build_pack(config, options.registry_path)
+    pack = build_pack(config, options.registry_path, root=repo.root)
     locations = discover_features(repo, config.exclude)
     if not locations:
         raise AigovError("no aigov.yaml found; nothing to check (run 'aigov new' to start a feature)", str(root))

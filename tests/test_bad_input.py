@@ -1,0 +1,216 @@
+"""Bad input gets one clear line naming the file (and line) and exit code 2: never a traceback, never a pass."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from conftest import check, make_feature, run_process, write
+
+
+def assert_error(result, *fragments: str) -> None:
+    assert result.exit_code == 2, (result.exit_code, result.stdout, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("aigov: error: ")
+    assert "Traceback" not in result.stderr + result.stdout
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+
+
+def test_malformed_yaml_names_file_and_line(feature: Path) -> None:
+    text = (feature / "aigov.yaml").read_text().replace("  riskTier: medium", "  riskTier: [medium")
+    (feature / "aigov.yaml").write_text(text)
+    assert_error(check(feature), "aigov.yaml:", "invalid YAML")
+
+
+def test_yaml_error_line_is_the_broken_line(tmp_path: Path) -> None:
+    root = make_feature(tmp_path)
+    lines = (root / "aigov.yaml").read_text().splitlines()
+    lines[7] = "  riskTier: medium: oops"
+    (root / "aigov.yaml").write_text("\n".join(lines) + "\n")
+    assert_error(check(root), "aigov.yaml:8:")
+
+
+def test_wrong_type_names_field_and_line(feature: Path) -> None:
+    text = (feature / "aigov.yaml").read_text().replace("  models:\n", "  models: 3\n  unused:\n")
+    (feature / "aigov.yaml").write_text(text.replace("  unused:\n", "", 1).split("    - id")[0] + "  modelCard: MODEL_CARD.md\n")
+    result = check(feature)
+    assert_error(result, "aigov.yaml:", "spec.models", "not of type 'array'")
+
+
+def test_unknown_key_is_an_error(feature: Path) -> None:
+    text = (feature / "aigov.yaml").read_text().replace("  riskTier: medium\n", "  riskTier: medium\n  riskTeir: low\n")
+    (feature / "aigov.yaml").write_text(text)
+    assert_error(check(feature), "aigov.yaml:6:", "unknown key 'riskTeir'")
+
+
+def test_bad_enum_lists_allowed_values(feature: Path) -> None:
+    text = (feature / "aigov.yaml").read_text().replace("riskTier: medium", "riskTier: extreme")
+    (feature / "aigov.yaml").write_text(text)
+    assert_error(check(feature), "aigov.yaml:7:", "'extreme' is not one of low, medium, high")
+
+
+def test_bad_feature_name_explains_the_rule(feature: Path) -> None:
+    text = (feature / "aigov.yaml").read_text().replace("name: support-summarize", "name: Support_Summarize")
+    (feature / "aigov.yaml").write_text(text)
+    assert_error(check(feature), "aigov.yaml:4:", "lowercase")
+
+
+def test_duplicate_key_is_an_error(feature: Path) -> None:
+    text = (feature / "aigov.yaml").read_text().replace("  owner: team-support\n", "  owner: team-support\n  owner: team-other\n")
+    (feature / "aigov.yaml").write_text(text)
+    assert_error(check(feature), "aigov.yaml:6:", "duplicate key 'owner'")
+
+
+def test_manifest_that_is_not_a_mapping(tmp_path: Path) -> None:
+    write(tmp_path / "aigov.yaml", "- just\n- a list\n")
+    assert_error(check(tmp_path), "aigov.yaml:1:", "must be a YAML mapping")
+
+
+def test_no_manifest_at_all_is_an_error_not_a_pass(tmp_path: Path) -> None:
+    write(tmp_path / "README.md", "nothing here\n")
+    assert_error(check(tmp_path), "no aigov.yaml found")
+
+
+def test_missing_path_argument(tmp_path: Path) -> None:
+    assert_error(check(tmp_path / "nope"), "is not a directory")
+
+
+def test_non_utf8_manifest(feature: Path) -> None:
+    (feature / "aigov.yaml").write_bytes((feature / "aigov.yaml").read_bytes() + b"# caf\xe9\n")
+    assert_error(check(feature), "aigov.yaml:14:", "not UTF-8")
+
+
+def test_non_utf8_model_card(feature: Path) -> None:
+    (feature / "MODEL_CARD.md").write_bytes(b"---\nmodels: [x]\n---\n\xff\xfe\n")
+    assert_error(check(feature), "MODEL_CARD.md:4:", "not UTF-8")
+
+
+def test_very_large_manifest_is_refused(feature: Path) -> None:
+    with (feature / "aigov.yaml").open("a") as fh:
+        fh.write("#" + "x" * (2 * 1024 * 1024) + "\n")
+    assert_error(check(feature), "aigov.yaml", "over the")
+
+
+def test_manifest_symlink_outside_repo_is_refused(tmp_path: Path) -> None:
+    outside = make_feature(tmp_path / "outside")
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "aigov.yaml").symlink_to(outside / "aigov.yaml")
+    assert_error(check(repo), "aigov.yaml", "outside the repository")
+
+
+def test_model_card_symlink_outside_repo_is_refused(feature: Path, tmp_path: Path) -> None:
+    secret = write(tmp_path / "secret.md", "---\nmodels: [x]\n---\n")
+    (feature / "MODEL_CARD.md").unlink()
+    (feature / "MODEL_CARD.md").symlink_to(secret)
+    assert_error(check(feature), "MODEL_CARD.md", "outside the repository")
+
+
+def test_symlink_inside_repo_is_followed(feature: Path) -> None:
+    (feature / "docs").mkdir()
+    (feature / "MODEL_CARD.md").rename(feature / "docs" / "card.md")
+    (feature / "MODEL_CARD.md").symlink_to(feature / "docs" / "card.md")
+    assert check(feature).exit_code == 0
+
+
+def test_model_card_front_matter_never_closed(feature: Path) -> None:
+    write(feature / "MODEL_CARD.md", "---\nmodels: [x]\n# Title\n")
+    assert_error(check(feature), "MODEL_CARD.md:1:", "never closed")
+
+
+def test_malformed_model_card_yaml(feature: Path) -> None:
+    write(feature / "MODEL_CARD.md", "---\nmodels: [x\nowners: [a]\n---\n# T\n")
+    assert_error(check(feature), "MODEL_CARD.md:", "invalid YAML")
+
+
+def test_org_policy_syntax_error_names_file_and_line(feature: Path) -> None:
+    write(feature / ".aigov/config.yaml", "policies: [.aigov/policies]\n")
+    write(
+        feature / ".aigov/policies/org.rego",
+        "package org.extra\n\nimport rego.v1\n\n# METADATA\n# custom:\n#   id: ORG-1\n#   severity: low\n"
+        "deny contains x if {\n  x := \n}\n",
+    )
+    assert_error(check(feature), " .aigov/policies/org.rego:10:", "Rego:", "expecting")
+
+
+def test_org_rule_without_metadata_is_refused(feature: Path) -> None:
+    write(feature / ".aigov/config.yaml", "policies: [.aigov/policies]\n")
+    write(feature / ".aigov/policies/org.rego", 'package org.extra\n\nimport rego.v1\n\ndeny contains {"id": "ORG-1", "msg": "x"} if true\n')
+    assert_error(check(feature), "org.rego:5:", "no METADATA")
+
+
+def test_finding_id_without_metadata_is_refused(feature: Path) -> None:
+    write(feature / ".aigov/config.yaml", "policies: [.aigov/policies]\n")
+    write(
+        feature / ".aigov/policies/org.rego",
+        "package org.extra\n\nimport rego.v1\n\n# METADATA\n# title: T\n# custom:\n#   id: ORG-1\n#   severity: low\n"
+        'deny contains {"id": "ORG-2", "msg": "typo in id"} if true\n',
+    )
+    assert_error(check(feature), "finding id ORG-2", "no rule's METADATA declares")
+
+
+def test_bad_severity_in_metadata(feature: Path) -> None:
+    write(feature / ".aigov/config.yaml", "policies: [.aigov/policies]\n")
+    write(
+        feature / ".aigov/policies/org.rego",
+        "package org.extra\n\nimport rego.v1\n\n# METADATA\n# custom:\n#   id: ORG-1\n#   severity: urgent\n"
+        'deny contains {"id": "ORG-1", "msg": "x"} if true\n',
+    )
+    assert_error(check(feature), "org.rego:9:", "severity 'urgent'")
+
+
+def test_config_with_unknown_key(feature: Path) -> None:
+    write(feature / ".aigov/config.yaml", "polices: [x]\n")
+    assert_error(check(feature), ".aigov/config.yaml:1:", "unknown key 'polices'")
+
+
+def test_config_pointing_outside_repo(feature: Path) -> None:
+    write(feature / ".aigov/config.yaml", "policies: [../../elsewhere]\n")
+    assert_error(check(feature), ".aigov/config.yaml:1:", "outside the repository")
+
+
+def test_registry_file_missing(feature: Path) -> None:
+    assert_error(check(feature, "--registry", str(feature / "nope.yaml")), "nope.yaml", "file not found")
+
+
+def test_registry_with_wrong_status(feature: Path, tmp_path: Path) -> None:
+    reg = write(tmp_path / "reg.yaml", "models:\n  - id: x\n    provider: p\n    status: maybe\n    approvedTiers: [low]\n")
+    assert_error(check(feature, "--registry", str(reg)), "reg.yaml:4:", "'maybe' is not one of")
+
+
+def test_bad_clock(feature: Path) -> None:
+    assert_error(check(feature.parent, "--now", "yesterday"), "not an RFC 3339 timestamp")
+
+
+def test_duplicate_feature_names_in_monorepo(tmp_path: Path) -> None:
+    make_feature(tmp_path / "a")
+    make_feature(tmp_path / "b")
+    assert_error(check(tmp_path), "b/aigov.yaml:4:", "already used by a/aigov.yaml")
+
+
+def test_json_format_reports_error_verdict_on_stdout(tmp_path: Path) -> None:
+    result = check(tmp_path, "--format", "json")
+    assert result.exit_code == 2
+    assert result.json()["verdict"] == "error"
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files regardless of permissions")
+def test_unreadable_manifest(feature: Path) -> None:
+    (feature / "aigov.yaml").chmod(0)
+    assert_error(check(feature), "aigov.yaml", "permission denied")
+
+
+def test_manifest_is_a_directory(tmp_path: Path) -> None:
+    (tmp_path / "aigov.yaml").mkdir()
+    write(tmp_path / "x.txt", "")
+    assert_error(check(tmp_path), "no aigov.yaml found")
+
+
+def test_errors_in_a_fresh_process_have_no_traceback(feature: Path) -> None:
+    (feature / "aigov.yaml").write_text("apiVersion: [\n")
+    result = run_process("check", str(feature))
+    assert_error(result, "aigov.yaml:", "invalid YAML")
