@@ -44,7 +44,7 @@ def test_wrong_type_names_field_and_line(feature: Path) -> None:
 def test_unknown_key_is_an_error(feature: Path) -> None:
     text = (feature / "aigov.yaml").read_text().replace("  riskTier: medium\n", "  riskTier: medium\n  riskTeir: low\n")
     (feature / "aigov.yaml").write_text(text)
-    assert_error(check(feature), "aigov.yaml:6:", "unknown key 'riskTeir'")
+    assert_error(check(feature), "aigov.yaml:8:", "unknown key 'riskTeir'")
 
 
 def test_bad_enum_lists_allowed_values(feature: Path) -> None:

@@ -17,12 +17,24 @@ def schema_errors(instance: Any, schema_name: str) -> list[tuple[str, str]]:
     validator_cls = jsonschema.validators.validator_for(schema)
     validator = validator_cls(schema, format_checker=validator_cls.FORMAT_CHECKER)
     errors = sorted(validator.iter_errors(instance), key=lambda e: [str(p) for p in e.absolute_path])
-    return [(field_path(list(e.absolute_path)), _describe(e)) for e in errors]
+    return [(_error_path(e), _describe(e)) for e in errors]
+
+
+def _unknown_keys(error: Any) -> list[str]:
+    return sorted(set(error.instance) - set(error.schema.get("properties", {})))
+
+
+def _error_path(error: Any) -> str:
+    """The field at fault; for an unknown key, the key itself, so the error points at its line."""
+    parts = list(error.absolute_path)
+    if error.validator == "additionalProperties" and _unknown_keys(error):
+        parts.append(_unknown_keys(error)[0])
+    return field_path(parts)
 
 
 def _describe(error: Any) -> str:
     if error.validator == "additionalProperties":
-        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        extra = _unknown_keys(error)
         return f"unknown key{'s' if len(extra) > 1 else ''} {', '.join(repr(k) for k in extra)}"
     if error.validator == "enum":
         return f"{error.instance!r} is not one of {', '.join(map(str, error.validator_value))}"
@@ -37,5 +49,5 @@ def validate_document(doc: YamlDocument, schema_name: str, name: str) -> None:
     if errors:
         path, message = errors[0]
         more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
-        where = f"{path}: " if path else ""
+        where = f"{path}: " if path and not message.startswith("unknown key") else ""
         raise AigovError(f"{where}{message}{more}", name, doc.line_of(path))

@@ -1,0 +1,144 @@
+"""The command line itself: version, help with examples, facts, policy list and policy test."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+from referencing import Registry, Resource
+
+from aigov import __version__
+from aigov.cli import main
+from aigov.resources import load_schema
+from conftest import EXAMPLE, make_feature, run_cli, write
+
+
+def test_version() -> None:
+    result = run_cli("--version")
+    assert result.exit_code == 0 and __version__ in result.stdout
+
+
+def _all_commands(group, prefix=()):
+    import click
+
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):
+        cmd = group.get_command(ctx, name)
+        yield (*prefix, name)
+        if isinstance(cmd, click.Group):
+            yield from _all_commands(cmd, (*prefix, name))
+
+
+@pytest.mark.parametrize("command", list(_all_commands(main)))
+def test_every_command_has_help_with_an_example(command: tuple[str, ...]) -> None:
+    result = run_cli(*command, "--help")
+    assert result.exit_code == 0
+    assert "Example" in result.stdout or "Commands:" in result.stdout
+
+
+def test_facts_match_the_input_schema(tmp_path: Path) -> None:
+    root = make_feature(tmp_path)
+    write(root / "src/app.py", 'MODEL = "anthropic.claude-sonnet-4"\n')
+    result = run_cli("facts", str(root), "--now", "2026-01-01T00:00:00Z")
+    assert result.exit_code == 0, result.stderr
+    [doc] = json.loads(result.stdout)
+    registry = Registry().with_resources(
+        [(load_schema(n)["$id"], Resource.from_contents(load_schema(n))) for n in ("manifest", "input")]
+    )
+    jsonschema.Draft202012Validator(load_schema("input"), registry=registry).validate(doc)
+    assert doc["now"] == "2026-01-01T00:00:00Z"
+    assert doc["feature"]["model_references"] == [{"model": "anthropic.claude-sonnet-4", "path": "src/app.py", "line": 1}]
+    assert doc["feature"]["lines"]["spec.models[0].id"] == 10
+
+
+def test_facts_for_one_feature(tmp_path: Path) -> None:
+    make_feature(tmp_path / "a", name="a")
+    make_feature(tmp_path / "b", name="b")
+    result = run_cli("facts", str(tmp_path), "--feature", "b")
+    assert [d["feature"]["name"] for d in json.loads(result.stdout)] == ["b"]
+    missing = run_cli("facts", str(tmp_path), "--feature", "c")
+    assert missing.exit_code == 2 and "no feature named 'c'" in missing.stderr
+
+
+def test_policy_list_shows_every_shipped_rule() -> None:
+    result = run_cli("policy", "list", "--format", "json")
+    rules = json.loads(result.stdout)
+    ids = [r["id"] for r in rules]
+    assert "AIGOV-MODEL-001" in ids and "AIGOV-CARD-001" in ids and "AIGOV-MANIFEST-001" in ids
+    assert all(r["title"] and r["severity"] and r["remediation"] and r["controls"] for r in rules)
+    text = run_cli("policy", "list").stdout
+    assert any(line.split() == ["AIGOV-MODEL-003", "critical", "Model", "is", "banned"] for line in text.splitlines())
+
+
+def test_shipped_pack_tests_pass_with_full_coverage() -> None:
+    result = run_cli("policy", "test", "--coverage-min", "90")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert " 0 failed" in result.stdout
+
+
+ORG_RULE = """\
+package acme.names
+
+import rego.v1
+
+# METADATA
+# title: Name has a team prefix
+# custom:
+#   id: ACME-1
+#   severity: medium
+deny contains {"id": "ACME-1", "msg": "no prefix"} if {
+	not startswith(input.feature.name, "acme-")
+}
+
+unused_helper(x) := x + 1
+"""
+
+ORG_TEST = """\
+package acme.names_test
+
+import rego.v1
+
+import data.acme.names
+
+test_prefix_passes if {
+	count(names.deny) == 0 with input as {"feature": {"name": "acme-x"}}
+}
+
+test_missing_prefix_is_found if {
+	count(names.deny) == 1 with input as {"feature": {"name": "x"}}
+}
+"""
+
+
+def test_policy_test_on_an_org_folder_reports_results_and_coverage(tmp_path: Path) -> None:
+    write(tmp_path / "org/names.rego", ORG_RULE)
+    write(tmp_path / "org/names_test.rego", ORG_TEST)
+    result = run_cli("policy", "test", str(tmp_path / "org"), "-v")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert "PASS  acme.names_test.test_missing_prefix_is_found" in result.stdout
+    assert "2 passed, 0 failed" in result.stdout
+    assert "names.rego: lines 14" in result.stdout  # the helper no test reached
+    low = run_cli("policy", "test", str(tmp_path / "org"), "--coverage-min", "99")
+    assert low.exit_code == 1 and "below --coverage-min" in low.stderr
+
+
+def test_policy_test_failure_exits_1_and_names_the_test(tmp_path: Path) -> None:
+    write(tmp_path / "org/names.rego", ORG_RULE)
+    write(tmp_path / "org/names_test.rego", ORG_TEST.replace('"acme-x"', '"wrong"'))
+    result = run_cli("policy", "test", str(tmp_path / "org"))
+    assert result.exit_code == 1
+    assert "FAIL  acme.names_test.test_prefix_passes" in result.stdout
+    assert "1 passed, 1 failed" in result.stdout
+
+
+def test_policy_test_without_tests_is_an_error(tmp_path: Path) -> None:
+    write(tmp_path / "org/names.rego", ORG_RULE)
+    result = run_cli("policy", "test", str(tmp_path / "org"))
+    assert result.exit_code == 2 and "no test_* rules" in result.stderr
+
+
+def test_example_facts_are_what_readme_promises() -> None:
+    result = run_cli("facts", str(EXAMPLE))
+    assert json.loads(result.stdout)[0]["feature"]["name"] == "support-summarize"
