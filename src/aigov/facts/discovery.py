@@ -7,7 +7,6 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from aigov.errors import AigovError
 from aigov.files import Repo
 
 MANIFEST_NAME = "aigov.yaml"
@@ -44,15 +43,6 @@ def discover_features(repo: Repo, exclude: list[str] | None = None) -> list[Feat
         if owner is not None:
             owner.files.append(rel)
     return [manifests[d] for d in sorted(manifests)]
-
-
-def feature_at(repo: Repo, path: Path) -> FeatureLocation:
-    """The single feature whose manifest is ``path`` (a file) - for ``aigov check path/aigov.yaml``."""
-    if not path.is_file():
-        raise AigovError("file not found", repo.rel_or_str(path))
-    repo.resolve_inside(path)
-    rel_dir = repo.rel(path.parent.resolve())
-    return FeatureLocation(dir=rel_dir, manifest_path=_join(rel_dir, path.name))
 
 
 def _join(rel_dir: str, name: str) -> str:
