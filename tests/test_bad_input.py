@@ -214,3 +214,18 @@ def test_errors_in_a_fresh_process_have_no_traceback(feature: Path) -> None:
     (feature / "aigov.yaml").write_text("apiVersion: [\n")
     result = run_process("check", str(feature))
     assert_error(result, "aigov.yaml:", "invalid YAML")
+
+
+ORG_RULE_HEAD = "package org.extra\n\nimport rego.v1\n\n# METADATA\n# custom:\n#   id: ORG-1\n#   severity: low\n"
+
+
+def test_org_rule_runtime_error_is_exit_2(feature: Path) -> None:
+    write(feature / ".aigov/config.yaml", "policies: [.aigov/policies]\n")
+    write(feature / ".aigov/policies/org.rego", ORG_RULE_HEAD + 'deny contains {"id": "ORG-1", "msg": "x"} if {\n  to_number("abc") > 1\n}\n')
+    assert_error(check(feature), "org.rego:10:", "Rego:")
+
+
+def test_org_rule_with_malformed_finding_is_exit_2(feature: Path) -> None:
+    write(feature / ".aigov/config.yaml", "policies: [.aigov/policies]\n")
+    write(feature / ".aigov/policies/org.rego", ORG_RULE_HEAD + 'deny contains {"id": "ORG-1"} if true\n')
+    assert_error(check(feature), "package org.extra", "expected an object with string 'id' and 'msg'")
