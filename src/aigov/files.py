@@ -41,37 +41,31 @@ class Repo:
 
     def read_text(self, path: Path, max_bytes: int = MAX_FILE_BYTES) -> str:
         """The text of a repository file, or an AigovError naming it."""
-        name = self.rel_or_str(path)
-        real = self.resolve_inside(path)
-        try:
-            size = real.stat().st_size
-            if size > max_bytes:
-                raise AigovError(f"is {size} bytes, over the {max_bytes}-byte limit for this file", name)
-            data = real.read_bytes()
-        except FileNotFoundError:
-            raise AigovError("file not found", name) from None
-        except IsADirectoryError:
-            raise AigovError("is a directory, expected a file", name) from None
-        except PermissionError:
-            raise AigovError("cannot be read: permission denied", name) from None
-        except OSError as exc:
-            raise AigovError(f"cannot be read: {exc.strerror}", name) from None
-        try:
-            return data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            line = data[: exc.start].count(b"\n") + 1
-            raise AigovError("is not UTF-8 text", name, line) from None
+        return read_text_file(self.resolve_inside(path), self.rel_or_str(path), max_bytes)
 
 
-def read_config_file(path: Path, name: str) -> str:
-    """Text of a file aigov itself is configured with (policy data, an org config given by flag)."""
+def read_text_file(path: Path, name: str, max_bytes: int = MAX_FILE_BYTES) -> str:
+    """UTF-8 text of ``path``; every failure is an AigovError naming ``name`` (and the line for bad bytes)."""
     try:
-        return path.read_text(encoding="utf-8")
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise AigovError(f"is {size} bytes, over the {max_bytes}-byte limit for this file", name)
+        data = path.read_bytes()
     except FileNotFoundError:
         raise AigovError("file not found", name) from None
     except IsADirectoryError:
         raise AigovError("is a directory, expected a file", name) from None
-    except UnicodeDecodeError:
-        raise AigovError("is not UTF-8 text", name) from None
+    except PermissionError:
+        raise AigovError("cannot be read: permission denied", name) from None
     except OSError as exc:
         raise AigovError(f"cannot be read: {exc.strerror}", name) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise AigovError("is not UTF-8 text", name, line) from None
+
+
+def read_config_file(path: Path, name: str) -> str:
+    """Text of a file aigov itself is configured with (policy data, an org config given by flag)."""
+    return read_text_file(path, name)
