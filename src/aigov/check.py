@@ -74,6 +74,7 @@ class CheckOptions:
     registry_path: Path | None = None
     now: str | None = None
     engine: Engine | None = None
+    trusted_root: Path | None = None
 
 
 def utc_now() -> str:
@@ -101,7 +102,8 @@ def collect_inputs(root: Path, options: CheckOptions) -> tuple[Repo, OrgConfig, 
     locations = discover_features(repo, config.exclude)
     if not locations:
         raise AigovError("no aigov.yaml found; nothing to check (run 'aigov new' to start a feature)", str(root))
-    ctx = RepoContext(repo=repo, registry=pack.data["aigov"]["registry"], now=options.now or utc_now())
+    ctx = RepoContext(repo=repo, registry=pack.data["aigov"]["registry"], now=options.now or utc_now(),
+                      settings=pack.data["aigov"]["settings"], trusted_root=options.trusted_root)
     inputs = [build_input(ctx, location) for location in locations]
     _refuse_duplicate_names(inputs)
     return repo, config, pack, inputs

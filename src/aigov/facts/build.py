@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable
 
 from aigov import __version__
@@ -23,6 +24,8 @@ class RepoContext:
     now: str
     _model_pattern: re.Pattern[str] | None = None
     cache: dict[str, Any] = field(default_factory=dict)
+    settings: dict[str, Any] = field(default_factory=dict)  # data.aigov.settings, for collectors' knobs
+    trusted_root: Path | None = None  # a private Sigstore instance's trusted_root.json (--trusted-root)
 
     def __post_init__(self) -> None:
         self._model_pattern = model_pattern(m["id"] for m in self.registry.get("models", []))
@@ -47,7 +50,7 @@ def collector(func: Collector) -> Collector:
 
 # Modules that register more collectors with @collector. Each keeps its heavy imports (sigstore,
 # cyclonedx, ...) inside the functions that need them, so registering them costs nothing.
-COLLECTOR_MODULES: tuple[str, ...] = ()
+COLLECTOR_MODULES: tuple[str, ...] = ("aigov.facts.signatures",)
 _loaded = False
 
 

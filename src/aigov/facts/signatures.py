@@ -1,0 +1,130 @@
+"""Facts about signed artefacts: every file a ``spec.artifacts`` glob matches, its Sigstore bundle,
+and whether the bundle verifies offline under the entry's identity policy.
+
+sigstore is imported only when at least one matching file has a bundle to verify, so a
+repository without artefacts (or before its first release) never pays for it. A glob that
+matches nothing is a fact (``files: []``), not an error: the release-workflow rule covers it.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from aigov.errors import AigovError
+from aigov.facts.build import RepoContext, collector
+from aigov.facts.discovery import FeatureLocation
+from aigov.facts.manifest import Manifest
+
+DEFAULT_BUNDLE_SUFFIXES = (".sigstore.json", ".sigstore")
+
+
+@collector
+def collect_artifacts(ctx: RepoContext, manifest: Manifest, location: FeatureLocation) -> dict[str, Any]:
+    entries = manifest.spec.get("artifacts") or []
+    suffixes = bundle_suffixes(ctx.settings)
+    artifacts = []
+    for index, entry in enumerate(entries):
+        policy = _entry_policy(entry, manifest, index)
+        files = matching_files(entry["path"], location, suffixes)
+        artifacts.append({
+            "pattern": entry["path"],
+            "index": index,
+            "identity": entry.get("identity"),
+            "identity_pattern": entry.get("identityPattern"),
+            "issuer": entry["issuer"],
+            "files": [_file_facts(ctx, rel, policy, suffixes) for rel in files],
+        })
+    return {"artifacts": artifacts}
+
+
+def bundle_suffixes(settings: dict[str, Any]) -> tuple[str, ...]:
+    """Where a file's bundle may be, in order of preference (settings: signing.bundle_suffixes)."""
+    configured = (settings.get("signing") or {}).get("bundle_suffixes")
+    if configured is None:
+        return DEFAULT_BUNDLE_SUFFIXES
+    if not isinstance(configured, list) or not configured or not all(isinstance(s, str) and s for s in configured):
+        raise AigovError("settings signing.bundle_suffixes must be a non-empty list of file-name suffixes such as .sigstore.json")
+    return tuple(configured)
+
+
+def matching_files(pattern: str, location: FeatureLocation, suffixes: tuple[str, ...]) -> list[str]:
+    """The feature's files (repository-relative) whose path in the feature matches the glob; bundles excluded."""
+    regex = glob_regex(pattern)
+    prefix = "" if location.dir == "." else f"{location.dir}/"
+    return sorted(
+        rel for rel in location.files
+        if rel.startswith(prefix) and regex.fullmatch(rel[len(prefix):]) and not rel.endswith(suffixes)
+    )
+
+
+def glob_regex(pattern: str) -> re.Pattern[str]:
+    """A glob as a regex over '/'-separated paths: ``*`` and ``?`` stay within a folder, ``**`` spans folders."""
+    pattern = pattern.removeprefix("./")
+    out: list[str] = []
+    i = 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif pattern[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        elif pattern[i] == "?":
+            out.append("[^/]")
+            i += 1
+        elif pattern[i] == "[" and "]" in pattern[i + 2:]:
+            end = pattern.index("]", i + 2)
+            body = pattern[i + 1:end]
+            out.append("[" + ("^" + body[1:] if body.startswith("!") else body).replace("\\", "\\\\") + "]")
+            i = end + 1
+        else:
+            out.append(re.escape(pattern[i]))
+            i += 1
+    return re.compile("".join(out), re.DOTALL)
+
+
+def _entry_policy(entry: dict[str, Any], manifest: Manifest, index: int) -> Any:
+    from aigov.sigstore_bundles import identity_policy
+
+    try:
+        return identity_policy(entry["issuer"], entry.get("identity"), entry.get("identityPattern"))
+    except ValueError as exc:
+        raise AigovError(str(exc), manifest.path, manifest.doc.line_of(f"spec.artifacts[{index}].identityPattern")) from None
+
+
+def _file_facts(ctx: RepoContext, rel: str, policy: Any, suffixes: tuple[str, ...]) -> dict[str, Any]:
+    expected = [rel + suffix for suffix in suffixes]
+    bundle = next((b for b in expected if (ctx.repo.root / b).is_file()), None)
+    facts: dict[str, Any] = {"path": rel, "bundle": bundle, "bundle_found": bundle is not None, "expected_bundles": expected}
+    if bundle is None:
+        facts.update(verified=False, error=f"no Sigstore bundle beside it (looked for {', '.join(expected)})")
+        return facts
+    from aigov.sigstore_bundles import file_sha256, load_verifier, verify_bundle
+
+    artifact_sha256 = _read(ctx, rel, file_sha256)
+    bundle_bytes = _read(ctx, bundle, _read_bundle_bytes)
+    verifier = ctx.once("sigstore.verifier", lambda: load_verifier(ctx.trusted_root))
+    facts["sha256"] = artifact_sha256.hex()
+    facts.update(verify_bundle(verifier, artifact_sha256, bundle_bytes, policy).facts())
+    return facts
+
+
+def _read_bundle_bytes(path: Path) -> bytes:
+    from aigov.sigstore_bundles import MAX_BUNDLE_BYTES
+
+    with path.open("rb") as handle:
+        # One byte over the limit is enough for the verifier to reject it as too large.
+        return handle.read(MAX_BUNDLE_BYTES + 1)
+
+
+def _read(ctx: RepoContext, rel: str, read: Any) -> Any:
+    real = ctx.repo.resolve_inside(ctx.repo.root / rel)
+    try:
+        return read(real)
+    except OSError as exc:
+        raise AigovError(f"cannot be read: {exc.strerror or exc}", rel) from None

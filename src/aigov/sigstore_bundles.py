@@ -1,0 +1,329 @@
+"""Verify an artefact against its Sigstore bundle, fully offline: the one place aigov uses sigstore.
+
+``aigov check`` (through the artefact collector) and ``aigov verify-artifact`` both call
+:func:`verify_bundle`. sigstore costs 0.6-0.8 s to import, so it is imported only inside the
+functions here that need it, and callers reach them only when there is an artefact to verify.
+
+A verification never raises for a bad bundle: every malformed, tampered, mismatched or untrusted
+bundle comes back as a :class:`Verification` with ``verified`` false, a ``failure`` category and
+a one-line ``error``. Only a trust root that cannot be loaded is an :class:`AigovError` (exit 2).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from aigov.errors import AigovError
+
+IN_TOTO_PAYLOAD_TYPE = "application/vnd.in-toto+json"
+BUNDLE_MEDIA_TYPES = (
+    "application/vnd.dev.sigstore.bundle.v0.3+json",
+    "application/vnd.dev.sigstore.bundle+json;version=0.3",
+    "application/vnd.dev.sigstore.bundle+json;version=0.2",
+    "application/vnd.dev.sigstore.bundle+json;version=0.1",
+)
+# Real bundles are a few kilobytes; anything this large is not one.
+MAX_BUNDLE_BYTES = 4 * 1024 * 1024
+
+# Failure categories, so rules can tell a tampered artefact from a wrong signer.
+MALFORMED = "malformed"  # not a Sigstore bundle: bad JSON, wrong shape or media type
+UNTRUSTED = "untrusted"  # certificate chain, SCT, log entry or signing time fail against the trust root
+IDENTITY = "identity"  # signed by someone else
+ISSUER = "issuer"  # signed through another OIDC issuer
+ARTIFACT_MISMATCH = "artifact_mismatch"  # the bundle signs different bytes: the artefact was changed
+SIGNATURE = "signature"  # the signature, envelope or log entry does not match the bundle's contents
+
+
+@dataclass(frozen=True)
+class IdentityPolicy:
+    """Who must have signed: an exact identity or a full-match regex, and the OIDC issuer."""
+
+    issuer: str
+    identity: str | None = None
+    pattern: str | None = None
+
+    def identity_matches(self, identities: list[str]) -> bool:
+        if self.identity is not None:
+            return self.identity in identities
+        assert self.pattern is not None
+        regex = re.compile(self.pattern)
+        return any(regex.fullmatch(seen) for seen in identities)
+
+    def describe(self) -> str:
+        return self.identity if self.identity is not None else f"an identity matching /{self.pattern}/"
+
+
+def identity_policy(issuer: str, identity: str | None, pattern: str | None) -> IdentityPolicy:
+    """Check the policy's shape; a ValueError says what is wrong with it."""
+    if (identity is None) == (pattern is None):
+        raise ValueError("give exactly one of an identity or an identity pattern")
+    if pattern is not None:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ValueError(f"identity pattern {pattern!r} is not a valid regular expression: {exc}") from None
+    return IdentityPolicy(issuer=issuer, identity=identity, pattern=pattern)
+
+
+@dataclass
+class Verification:
+    """The outcome of verifying one artefact against one bundle (facts, not a decision)."""
+
+    verified: bool
+    kind: str | None = None  # message_signature | dsse
+    identity: str | None = None  # the certificate's identity (SAN), as claimed
+    issuer: str | None = None  # the certificate's OIDC issuer, as claimed
+    identity_matches: bool | None = None
+    issuer_matches: bool | None = None
+    predicate_type: str | None = None  # the in-toto predicate type of a DSSE attestation
+    failure: str | None = None
+    error: str | None = None
+
+    def facts(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def rejected(failure: str, error: str, **known: Any) -> Verification:
+    return Verification(verified=False, failure=failure, error=_one_line(error), **known)
+
+
+def file_sha256(path: Path) -> bytes:
+    """SHA-256 of a file of any size (artefacts can be model weights), read in chunks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1024 * 1024), b""):
+            digest.update(chunk)
+    return digest.digest()
+
+
+def load_verifier(trusted_root: Path | None = None) -> Any:
+    """A sigstore Verifier for the production trust root (offline) or a private instance's root."""
+    import logging
+
+    # Offline mode logs a warning on every load; aigov reports its own outcome instead.
+    logging.getLogger("sigstore").addHandler(logging.NullHandler())
+    from sigstore.errors import Error as SigstoreError
+    from sigstore.models import TrustedRoot
+    from sigstore.verify import Verifier
+
+    if trusted_root is None:
+        try:
+            # Offline: the trust root shipped in the sigstore package (or the cached one under
+            # $XDG_CACHE_HOME), never the network. A stale root fails closed on new keys.
+            return Verifier.production(offline=True)
+        except (SigstoreError, OSError) as exc:
+            raise AigovError(f"cannot load Sigstore's production trust root: {_one_line(str(exc))}") from None
+    try:
+        return Verifier(trusted_root=TrustedRoot.from_file(str(trusted_root)))
+    except FileNotFoundError:
+        raise AigovError("trusted root file not found", str(trusted_root)) from None
+    except IsADirectoryError:
+        raise AigovError("trusted root is a directory, expected a trusted_root.json file", str(trusted_root)) from None
+    except Exception as exc:  # pydantic, sigstore and OS errors alike: the root is unusable
+        raise AigovError(f"is not a usable Sigstore trusted root: {_describe_load_error(exc)}", str(trusted_root)) from None
+
+
+def verify_bundle(verifier: Any, artifact_sha256: bytes, bundle_bytes: bytes, policy: IdentityPolicy) -> Verification:
+    """Verify the artefact (by its SHA-256) against a bundle, offline, under the identity policy."""
+    raw, problem = _parse_bundle_json(bundle_bytes)
+    if raw is None:
+        return rejected(MALFORMED, problem)
+    kind = "dsse" if "dsseEnvelope" in raw else "message_signature"
+    from sigstore.models import Bundle
+
+    try:
+        bundle = Bundle.from_json(bundle_bytes)
+    except Exception as exc:  # InvalidBundle, and ValueError from certificate parsing
+        return rejected(MALFORMED, f"not a valid Sigstore bundle: {_describe_load_error(exc)}", kind=kind)
+    seen = _claimed_identity(bundle.signing_certificate, policy)
+    seen["kind"] = kind
+    stage = _PolicyStage(_sigstore_policy(policy))
+    try:
+        if kind == "dsse":
+            payload_type, payload = verifier.verify_dsse(bundle, stage)
+        else:
+            verifier.verify_artifact(_hashed(artifact_sha256), bundle, stage)
+    except Exception as exc:  # every sigstore failure is a rejection, never a traceback
+        return rejected(_classify(stage, seen, raw, artifact_sha256), str(exc) or type(exc).__name__, **seen)
+    if kind == "dsse":
+        return _check_statement(payload_type, payload, artifact_sha256, seen)
+    return Verification(verified=True, **seen)
+
+
+def _parse_bundle_json(data: bytes) -> tuple[dict[str, Any] | None, str]:
+    if len(data) > MAX_BUNDLE_BYTES:
+        return None, f"bundle is larger than {MAX_BUNDLE_BYTES} bytes, too large for a Sigstore bundle"
+    try:
+        raw = json.loads(data)
+    except UnicodeDecodeError:
+        return None, "bundle is not UTF-8 JSON"
+    except json.JSONDecodeError as exc:
+        return None, f"bundle is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+    if not isinstance(raw, dict):
+        return None, f"bundle must be a JSON object, not {type(raw).__name__}"
+    media_type = raw.get("mediaType")
+    if media_type not in BUNDLE_MEDIA_TYPES:
+        return None, f"bundle media type {media_type!r} is not a Sigstore bundle (expected {BUNDLE_MEDIA_TYPES[0]})"
+    return raw, ""
+
+
+class _PolicyStage:
+    """Wraps the identity policy so a failure can be placed: before, at, or after the policy check."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.reached = False
+        self.passed = False
+
+    def verify(self, cert: Any) -> None:
+        self.reached = True
+        self.inner.verify(cert)
+        self.passed = True
+
+
+def _sigstore_policy(policy: IdentityPolicy) -> Any:
+    from sigstore.verify import policy as sigstore_policy
+
+    if policy.identity is not None:
+        return sigstore_policy.Identity(identity=policy.identity, issuer=policy.issuer)
+    return _PatternIdentity(policy)
+
+
+class _PatternIdentity:
+    """sigstore has no regex identity policy: match the SAN and the issuer extension here."""
+
+    def __init__(self, policy: IdentityPolicy) -> None:
+        self.policy = policy
+
+    def verify(self, cert: Any) -> None:
+        from sigstore.errors import VerificationError
+
+        identities, issuer = certificate_identity(cert)
+        if issuer != self.policy.issuer:
+            raise VerificationError(f"certificate issuer {issuer!r} is not {self.policy.issuer!r}")
+        if not self.policy.identity_matches(identities):
+            raise VerificationError(f"certificate identity {', '.join(identities) or '(none)'} does not match {self.policy.describe()}")
+
+
+_OIDC_ISSUER_OID = "1.3.6.1.4.1.57264.1.1"  # raw bytes (Fulcio, deprecated but still issued)
+_OIDC_ISSUER_V2_OID = "1.3.6.1.4.1.57264.1.8"  # DER UTF8String
+_OTHERNAME_OID = "1.3.6.1.4.1.57264.1.7"  # Sigstore's "other name" SAN (e.g. usernames)
+
+
+def certificate_identity(cert: Any) -> tuple[list[str], str | None]:
+    """The identities (SAN emails, URIs, Sigstore other names) and OIDC issuer a Fulcio cert claims."""
+    from cryptography import x509
+
+    identities: list[str] = []
+    try:
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        identities += san.get_values_for_type(x509.RFC822Name)
+        identities += san.get_values_for_type(x509.UniformResourceIdentifier)
+        for other in san.get_values_for_type(x509.OtherName):
+            if other.type_id.dotted_string == _OTHERNAME_OID:
+                identities.append(_der_string(other.value) or other.value.decode(errors="replace"))
+    except x509.ExtensionNotFound:
+        pass
+    return identities, _issuer_extension(cert)
+
+
+def _issuer_extension(cert: Any) -> str | None:
+    from cryptography import x509
+
+    for oid, decode in ((_OIDC_ISSUER_OID, lambda b: b.decode(errors="replace")), (_OIDC_ISSUER_V2_OID, _der_string)):
+        try:
+            value = cert.extensions.get_extension_for_oid(x509.ObjectIdentifier(oid)).value.value
+        except x509.ExtensionNotFound:
+            continue
+        return decode(value)
+    return None
+
+
+def _der_string(data: bytes) -> str | None:
+    """Decode a DER UTF8String (tag 0x0c), the encoding of Fulcio's v2 extensions."""
+    if len(data) < 2 or data[0] != 0x0C:
+        return None
+    length, start = data[1], 2
+    if length & 0x80:
+        width = length & 0x7F
+        length, start = int.from_bytes(data[2 : 2 + width], "big"), 2 + width
+    return data[start : start + length].decode(errors="replace")
+
+
+def _claimed_identity(cert: Any, policy: IdentityPolicy) -> dict[str, Any]:
+    identities, issuer = certificate_identity(cert)
+    return {
+        "identity": identities[0] if identities else None,
+        "issuer": issuer,
+        "identity_matches": policy.identity_matches(identities),
+        "issuer_matches": issuer == policy.issuer,
+    }
+
+
+def _classify(stage: _PolicyStage, seen: dict[str, Any], raw: dict[str, Any], artifact_sha256: bytes) -> str:
+    """Which step failed: sigstore checks trust, then the identity policy, then the signature."""
+    if not stage.reached:
+        return UNTRUSTED
+    if not stage.passed:
+        return IDENTITY if not seen["identity_matches"] else ISSUER
+    signed_digest = ((raw.get("messageSignature") or {}).get("messageDigest") or {}).get("digest")
+    if isinstance(signed_digest, str) and signed_digest != _b64(artifact_sha256):
+        return ARTIFACT_MISMATCH
+    return SIGNATURE
+
+
+def _check_statement(payload_type: str, payload: bytes, artifact_sha256: bytes, seen: dict[str, Any]) -> Verification:
+    """A verified DSSE envelope vouches for the artefact only if its in-toto statement names its digest."""
+    if payload_type != IN_TOTO_PAYLOAD_TYPE:
+        return rejected(SIGNATURE, f"DSSE payload type {payload_type!r} is not an in-toto statement ({IN_TOTO_PAYLOAD_TYPE})", **seen)
+    try:
+        statement = json.loads(payload)
+        subjects = statement["subject"]
+        digests = {str(s["digest"]["sha256"]).lower() for s in subjects if "sha256" in s.get("digest", {})}
+        predicate_type = statement.get("predicateType")
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return rejected(SIGNATURE, "the DSSE payload is not a valid in-toto statement (subject digests missing)", **seen)
+    seen = {**seen, "predicate_type": predicate_type if isinstance(predicate_type, str) else None}
+    if artifact_sha256.hex() not in digests:
+        names = ", ".join(str(s.get("name", "?")) for s in subjects[:5])
+        return rejected(
+            ARTIFACT_MISMATCH, f"the artefact's SHA-256 {artifact_sha256.hex()[:16]}... is not a subject of the attestation (subjects: {names})", **seen
+        )
+    return Verification(verified=True, **seen)
+
+
+def _hashed(artifact_sha256: bytes) -> Any:
+    from sigstore.hashes import Hashed
+    from sigstore_models.common.v1 import HashAlgorithm
+
+    return Hashed(algorithm=HashAlgorithm.SHA2_256, digest=artifact_sha256)
+
+
+def _describe_load_error(exc: BaseException) -> str:
+    """pydantic's multi-line validation report, cut to its first error: 'field.path: message'."""
+    cause = exc.__cause__ or exc.__context__
+    errors = getattr(cause, "errors", None) or getattr(exc, "errors", None)
+    if callable(errors):
+        try:
+            first = errors()[0]
+            where = ".".join(str(part) for part in first.get("loc", ()))
+            return f"{where}: {first['msg']}" if where else str(first["msg"])
+        except Exception:  # an unexpected error shape: fall back to its text
+            pass
+    return _one_line(str(exc))
+
+
+def _b64(data: bytes) -> str:
+    import base64
+
+    return base64.b64encode(data).decode()
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 3] + "..."
