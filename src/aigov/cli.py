@@ -72,7 +72,7 @@ class LazyGroup(click.Group):
 
 
 # Commands that live in their own module under aigov.commands: name -> "module:attribute".
-LAZY_COMMANDS: dict[str, str] = {}
+LAZY_COMMANDS: dict[str, str] = {"verify-artifact": "aigov.commands.verify_artifact:command"}
 
 
 @click.group(cls=LazyGroup, lazy=LAZY_COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
@@ -94,8 +94,10 @@ def main() -> None:
 @click.option("--registry", type=PathArg, help="An approved-model registry that replaces the shipped one.")
 @click.option("--config", "config_path", type=PathArg, help="Org config to use instead of PATH/.aigov/config.yaml.")
 @click.option("--now", help="The clock the policies see (RFC 3339), for re-running a past decision.")
+@click.option("--trusted-root", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Verify artefact signatures against this Sigstore trusted_root.json (a private instance) instead of the production root.")
 @fails_closed
-def check(path: Path, output_format: str, output: Path | None, registry: Path | None, config_path: Path | None, now: str | None) -> None:
+def check(path: Path, output_format: str, output: Path | None, registry: Path | None, config_path: Path | None, now: str | None,
+          trusted_root: Path | None) -> None:
     """Judge every feature (aigov.yaml) under PATH against the policy pack.
 
     Exit code 0: no blocking finding; 1: blocking findings; 2: aigov could not decide.
@@ -107,7 +109,8 @@ def check(path: Path, output_format: str, output: Path | None, registry: Path | 
     from aigov.check import CheckOptions, parse_now, run_check
     from aigov.report import reporter_for
 
-    options = CheckOptions(config_path=config_path, registry_path=registry, now=parse_now(now) if now else None)
+    options = CheckOptions(config_path=config_path, registry_path=registry, now=parse_now(now) if now else None,
+                           trusted_root=trusted_root)
     result = run_check(path, options)
     _emit(reporter_for(output_format)(result), output)
     sys.exit(result.exit_code)
