@@ -106,7 +106,9 @@ def load_verifier(trusted_root: Path | None = None) -> Any:
     import logging
 
     # Offline mode logs a warning on every load; aigov reports its own outcome instead.
-    logging.getLogger("sigstore").addHandler(logging.NullHandler())
+    logger = logging.getLogger("sigstore")
+    if not any(isinstance(handler, logging.NullHandler) for handler in logger.handlers):
+        logger.addHandler(logging.NullHandler())
     from sigstore.errors import Error as SigstoreError
     from sigstore.models import TrustedRoot
     from sigstore.verify import Verifier
