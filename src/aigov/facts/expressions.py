@@ -1,0 +1,288 @@
+"""GitHub Actions expressions (``if:``, ``continue-on-error:``), evaluated only as far as is known statically.
+
+A workflow's conditions mostly depend on things aigov cannot know (labels, inputs, variables), but
+some are decidable without running anything: ``false``, ``github.event_name == 'push'`` on a pull
+request, ``github.ref == 'refs/heads/main'`` on a pull request (whose ref is ``refs/pull/N/merge``),
+``failure()`` in a run where nothing failed. Anything else is ``Unknown``; nothing is guessed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """A value aigov cannot know; ``truthy`` is set when at least its truthiness is known."""
+
+    truthy: bool | None = None
+
+
+UNKNOWN = Unknown()
+
+
+@dataclass(frozen=True)
+class Prefix:
+    """A string known only by how it starts, such as ``github.ref`` on a pull_request (``refs/pull/``)."""
+
+    prefix: str
+
+
+_TOKEN = re.compile(
+    r"""\s*(?:
+      (?P<num>0x[0-9a-fA-F]+|\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)
+     |(?P<str>'(?:[^']|'')*')
+     |(?P<op>==|!=|<=|>=|&&|\|\||[!<>(),\[\].*])
+     |(?P<name>[A-Za-z_][A-Za-z0-9_-]*)
+    )""",
+    re.X,
+)
+_KEYWORDS = {"true": True, "false": False, "null": None}
+_STATUS = {"always": True, "success": True, "failure": False, "cancelled": False}
+_WRAPPED = re.compile(r"^\s*\$\{\{(.*)\}\}\s*$", re.S)
+
+
+class _ParseError(Exception):
+    pass
+
+
+def strip_wrapper(text: str) -> str | None:
+    """The expression inside ``${{ ... }}``; None when the text mixes an expression with other text."""
+    match = _WRAPPED.match(text)
+    if match:
+        return None if "${{" in match.group(1) else match.group(1)
+    return None if "${{" in text else text
+
+
+def evaluate(value: Any, context: dict[str, Any]) -> Any:
+    """The value of a YAML ``if:``/``continue-on-error:`` value under ``context`` (dotted names)."""
+    if isinstance(value, bool | int | float) or value is None:
+        return value
+    expr = strip_wrapper(str(value))
+    if expr is None:
+        return UNKNOWN
+    try:
+        tokens = _tokenize(expr)
+        parser = _Parser(tokens)
+        tree = parser.parse()
+    except _ParseError:
+        return UNKNOWN
+    return _eval(tree, context)
+
+
+def truth(value: Any, context: dict[str, Any]) -> bool | None:
+    """True, False, or None when the condition depends on something aigov cannot know."""
+    return truthy(evaluate(value, context))
+
+
+def truthy(value: Any) -> bool | None:
+    if isinstance(value, Unknown):
+        return value.truthy
+    if isinstance(value, Prefix):
+        return True
+    return value not in (False, 0, "", None) and value == value  # NaN is falsy
+
+
+def _tokenize(expr: str) -> list[tuple[str, str]]:
+    tokens: list[tuple[str, str]] = []
+    pos = 0
+    expr = expr.rstrip()
+    while pos < len(expr):
+        match = _TOKEN.match(expr, pos)
+        if not match or match.end() == pos:
+            raise _ParseError(expr[pos:])
+        kind = match.lastgroup or ""
+        tokens.append((kind, match.group(kind)))
+        pos = match.end()
+    return tokens
+
+
+class _Parser:
+    """Recursive descent over GitHub's precedence: || < && < == != < comparisons < ! < property access."""
+
+    def __init__(self, tokens: list[tuple[str, str]]) -> None:
+        self.tokens = tokens
+        self.pos = 0
+
+    def parse(self) -> tuple:
+        tree = self._or()
+        if self.pos != len(self.tokens):
+            raise _ParseError("trailing tokens")
+        return tree
+
+    def _peek(self) -> str | None:
+        return self.tokens[self.pos][1] if self.pos < len(self.tokens) else None
+
+    def _take(self) -> tuple[str, str]:
+        if self.pos >= len(self.tokens):
+            raise _ParseError("unexpected end")
+        self.pos += 1
+        return self.tokens[self.pos - 1]
+
+    def _expect(self, op: str) -> None:
+        if self._take()[1] != op:
+            raise _ParseError(f"expected {op}")
+
+    def _binary(self, ops: tuple[str, ...], operand: Any) -> tuple:
+        left = operand()
+        while self._peek() in ops:
+            op = self._take()[1]
+            left = ("bin", op, left, operand())
+        return left
+
+    def _or(self) -> tuple:
+        return self._binary(("||",), self._and)
+
+    def _and(self) -> tuple:
+        return self._binary(("&&",), self._equality)
+
+    def _equality(self) -> tuple:
+        return self._binary(("==", "!="), self._comparison)
+
+    def _comparison(self) -> tuple:
+        return self._binary(("<", "<=", ">", ">="), self._unary)
+
+    def _unary(self) -> tuple:
+        if self._peek() == "!":
+            self._take()
+            return ("not", self._unary())
+        return self._postfix(self._primary())
+
+    def _primary(self) -> tuple:
+        kind, text = self._take()
+        if kind == "num":
+            return ("lit", int(text, 16) if text.lower().startswith("0x") else float(text))
+        if kind == "str":
+            return ("lit", text[1:-1].replace("''", "'"))
+        if text == "(":
+            inner = self._or()
+            self._expect(")")
+            return inner
+        if kind == "name":
+            if text in _KEYWORDS:
+                return ("lit", _KEYWORDS[text])
+            if self._peek() == "(":
+                return ("call", text.lower(), self._arguments())
+            return ("ref", [text.lower()])
+        raise _ParseError(f"unexpected {text}")
+
+    def _arguments(self) -> list[tuple]:
+        self._expect("(")
+        args: list[tuple] = []
+        while self._peek() != ")":
+            args.append(self._or())
+            if self._peek() == ",":
+                self._take()
+        self._expect(")")
+        return args
+
+    def _postfix(self, node: tuple) -> tuple:
+        while self._peek() in (".", "["):
+            if self._take()[1] == ".":
+                kind, text = self._take()
+                part = text.lower() if kind == "name" else None  # `.*` object filters are unknowable
+            else:
+                index = self._or()
+                self._expect("]")
+                part = index[1].lower() if index[0] == "lit" and isinstance(index[1], str) else None
+            parts = node[1] if node[0] == "ref" else None
+            node = ("ref", [*parts, part]) if parts is not None and part is not None and None not in parts else ("opaque",)
+        return node
+
+
+def _eval(node: tuple, ctx: dict[str, Any]) -> Any:
+    kind = node[0]
+    if kind == "lit":
+        return node[1]
+    if kind == "ref":
+        return ctx.get(".".join(node[1]), UNKNOWN)
+    if kind == "not":
+        value = truthy(_eval(node[1], ctx))
+        return UNKNOWN if value is None else not value
+    if kind == "call":
+        return _call(node[1], [_eval(arg, ctx) for arg in node[2]])
+    if kind == "bin":
+        return _binary(node[1], node[2], node[3], ctx)
+    return UNKNOWN
+
+
+def _binary(op: str, left_node: tuple, right_node: tuple, ctx: dict[str, Any]) -> Any:
+    left = _eval(left_node, ctx)
+    if op in ("&&", "||"):
+        left_truth = truthy(left)
+        # Like JavaScript: || gives the first truthy operand, && the first falsy one.
+        if left_truth is (op == "||"):
+            return left
+        right = _eval(right_node, ctx)
+        if left_truth is not None:
+            return right
+        right_truth = truthy(right)
+        if op == "&&":
+            return Unknown(False) if right_truth is False else UNKNOWN
+        return Unknown(True) if right_truth is True else UNKNOWN
+    right = _eval(right_node, ctx)
+    if op in ("==", "!="):
+        equal = _equal(left, right)
+        return equal if equal is UNKNOWN or op == "==" else not equal
+    if _known(left) and _known(right):
+        a, b = _number(left), _number(right)
+        return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op]
+    return UNKNOWN
+
+
+def _known(value: Any) -> bool:
+    return not isinstance(value, Unknown | Prefix)
+
+
+def _equal(left: Any, right: Any) -> Any:
+    for one, other in ((left, right), (right, left)):
+        if isinstance(one, Prefix) and isinstance(other, str):
+            return UNKNOWN if other.lower().startswith(one.prefix.lower()) else False
+    if not (_known(left) and _known(right)):
+        return UNKNOWN
+    if isinstance(left, str) and isinstance(right, str):
+        return left.lower() == right.lower()  # GitHub compares strings ignoring case
+    if type(left) is type(right):
+        return left == right
+    return _number(left) == _number(right)
+
+
+def _number(value: Any) -> float:
+    if value is None:
+        return 0.0
+    if isinstance(value, bool | int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value.strip()) if value.strip() else 0.0
+        except ValueError:
+            return float("nan")
+    return float("nan")
+
+
+def _call(name: str, args: list[Any]) -> Any:
+    if name in _STATUS and not args:
+        # A normal run: nothing before has failed and nothing was cancelled.
+        return _STATUS[name]
+    if name in ("contains", "startswith", "endswith") and len(args) == 2:
+        return _string_test(name, args[0], args[1])
+    return UNKNOWN
+
+
+def _string_test(name: str, subject: Any, item: Any) -> Any:
+    if not isinstance(item, str):
+        return UNKNOWN
+    needle = item.lower()
+    if isinstance(subject, Prefix) and name == "startswith":
+        known = subject.prefix.lower()
+        if needle.startswith(known):
+            return UNKNOWN if len(needle) > len(known) else True
+        return True if known.startswith(needle) else False
+    if name == "contains" and isinstance(subject, list) and all(_known(v) for v in subject):
+        return any(_equal(v, item) is True for v in subject)
+    if not isinstance(subject, str):
+        return UNKNOWN
+    hay = subject.lower()
+    return {"contains": needle in hay, "startswith": hay.startswith(needle), "endswith": hay.endswith(needle)}[name]

@@ -1,0 +1,591 @@
+"""The repository's GitHub Actions workflows, read the way GitHub reads them. Nothing is ever executed.
+
+``load_workflows`` parses every ``.github/workflows/*.yml|yaml`` at the repository root, keeps the
+line of every job and step, and follows local reusable workflows (``jobs.x.uses: ./.github/...``) and
+local composite actions (``uses: ./path``) with cycle protection. ``expand`` then lists each job as
+it actually runs from a triggering workflow, through reusable-workflow calls and composite actions,
+so the eval-gate and release-signing collectors can ask which job runs what and what keeps its
+failure from failing the run. Those answers are observations; the policies decide what they mean.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aigov.errors import AigovError
+from aigov.facts.expressions import Prefix, truth
+from aigov.facts.shell import Shell, resolve_shell
+from aigov.files import Repo
+from aigov.yamlfile import YamlDocument, parse_yaml
+
+WORKFLOW_DIR = ".github/workflows"
+PR_EVENTS = ("pull_request", "pull_request_target", "merge_group")
+# Status functions that let a job run although a job it needs was skipped or failed.
+_STATUS_OVERRIDE = re.compile(r"\b(always|failure|cancelled)\s*\(", re.I)
+_BLOCK_SCALAR = re.compile(r"\brun\s*:\s*[|>]")
+
+
+@dataclass
+class Step:
+    path: str  # the file that holds the step: a workflow or an action.yml
+    line: int
+    field: str  # its field path in that file, such as jobs.evals.steps[2]
+    data: dict[str, Any]
+    lines: dict[str, int]
+    run_first_line: int = 0  # the file line of the script's first line
+    action: Action | None = None  # a local composite action the step uses, resolved
+    unresolved: str | None = None  # why a local `uses:` could not be followed
+
+    @property
+    def run(self) -> str | None:
+        return _text(self.data, "run")
+
+    @property
+    def uses(self) -> str | None:
+        return _text(self.data, "uses")
+
+    def line_of(self, key: str) -> int:
+        return self.lines.get(f"{self.field}.{key}", self.line)
+
+
+@dataclass
+class Action:
+    path: str  # action.yml, repository-relative
+    using: str
+    steps: list[Step] = field(default_factory=list)
+
+
+@dataclass
+class Job:
+    id: str
+    path: str
+    line: int
+    data: dict[str, Any]
+    lines: dict[str, int]
+    steps: list[Step] = field(default_factory=list)
+    called: Workflow | None = None  # the local reusable workflow this job calls, resolved
+    unresolved: str | None = None
+
+    @property
+    def needs(self) -> list[str]:
+        needs = self.data.get("needs")
+        return [str(n) for n in needs] if isinstance(needs, list) else ([str(needs)] if needs else [])
+
+    @property
+    def uses(self) -> str | None:
+        return _text(self.data, "uses")
+
+    def line_of(self, key: str) -> int:
+        return self.lines.get(f"jobs.{self.id}.{key}", self.line)
+
+    @property
+    def windows(self) -> bool:
+        return "windows" in str(self.data.get("runs-on", "")).lower()
+
+
+@dataclass
+class Trigger:
+    event: str
+    line: int
+    config: dict[str, Any]
+    lines: dict[str, int]  # filter key -> line (branches, branches-ignore, paths, paths-ignore, types)
+
+
+@dataclass
+class Workflow:
+    path: str
+    data: dict[str, Any]
+    lines: dict[str, int]
+    on_line: int
+    triggers: dict[str, Trigger]
+    jobs: dict[str, Job] = field(default_factory=dict)
+
+    def line_of(self, key: str) -> int:
+        return self.lines.get(key, 1)
+
+
+@dataclass
+class Workflows:
+    """Every workflow of the repository, by repository-relative path."""
+
+    by_path: dict[str, Workflow] = field(default_factory=dict)
+
+    def __iter__(self):
+        return iter(self.by_path.values())
+
+
+def load_workflows(repo: Repo) -> Workflows:
+    """Parse ``.github/workflows`` at the repository root; malformed YAML is an AigovError at its line."""
+    folder = repo.root / WORKFLOW_DIR
+    workflows = Workflows()
+    if not folder.is_dir():
+        return workflows
+    for file in sorted(folder.iterdir()):
+        if file.suffix in (".yml", ".yaml") and file.is_file():
+            rel = repo.rel(file)
+            workflows.by_path[rel] = _parse_workflow(repo.read_text(file), rel)
+    resolver = _Resolver(repo, workflows)
+    for workflow in workflows:
+        resolver.resolve_workflow(workflow)
+    return workflows
+
+
+def _parse_workflow(text: str, path: str) -> Workflow:
+    doc = parse_yaml(text, path)
+    data = doc.data
+    if not isinstance(data, dict):
+        raise AigovError("a workflow must be a YAML mapping with `on` and `jobs`", path, doc.line_of(""))
+    # YAML 1.1 (PyYAML) reads the bare key `on` as the boolean true; GitHub means the event list.
+    on = data["on"] if "on" in data else data.get("True")
+    if on is None:
+        raise AigovError("workflow has no `on:` (the events that trigger it)", path, 1)
+    workflow = Workflow(path, data, doc.lines, doc.line_of("on"), _triggers(on, doc, path))
+    jobs = data.get("jobs")
+    if not isinstance(jobs, dict) or not jobs:
+        raise AigovError("`jobs` must be a mapping of job ids to jobs", path, doc.line_of("jobs"))
+    lines = _text_lines(text)
+    for job_id, job_data in jobs.items():
+        workflow.jobs[job_id] = _parse_job(job_id, job_data, doc, path, lines)
+    return workflow
+
+
+def _text_lines(text: str) -> list[str]:
+    return text.split("\n")
+
+
+def _triggers(on: Any, doc: YamlDocument, path: str) -> dict[str, Trigger]:
+    line = doc.line_of("on")
+    if isinstance(on, str):
+        return {on: Trigger(on, line, {}, {})}
+    if isinstance(on, list) and all(isinstance(e, str) for e in on):
+        return {e: Trigger(e, doc.line_of(f"on[{i}]"), {}, {}) for i, e in enumerate(on)}
+    if isinstance(on, dict):
+        triggers = {}
+        for event, config in on.items():
+            config = config if isinstance(config, dict) else {}
+            keys = {k: doc.line_of(f"on.{event}.{k}") for k in config}
+            triggers[event] = Trigger(event, doc.line_of(f"on.{event}"), config, keys)
+        return triggers
+    raise AigovError("`on` must be an event name, a list of event names or a mapping of events", path, line)
+
+
+def _parse_job(job_id: str, data: Any, doc: YamlDocument, path: str, text_lines: list[str]) -> Job:
+    prefix = f"jobs.{job_id}"
+    if not isinstance(data, dict):
+        raise AigovError(f"job '{job_id}' must be a mapping", path, doc.line_of(prefix))
+    job = Job(job_id, path, doc.line_of(prefix), data, doc.lines)
+    steps = data.get("steps", [])
+    if not isinstance(steps, list):
+        raise AigovError(f"job '{job_id}': `steps` must be a list", path, doc.line_of(f"{prefix}.steps"))
+    job.steps = _parse_steps(steps, f"{prefix}.steps", doc, path, text_lines)
+    return job
+
+
+def _parse_steps(steps: list[Any], prefix: str, doc: YamlDocument, path: str, text_lines: list[str]) -> list[Step]:
+    parsed = []
+    for index, data in enumerate(steps):
+        where = f"{prefix}[{index}]"
+        if not isinstance(data, dict):
+            raise AigovError("a step must be a mapping with `run` or `uses`", path, doc.line_of(where))
+        step = Step(path, doc.line_of(where), where, data, doc.lines)
+        if "run" in data:
+            run_line = doc.line_of(f"{where}.run")
+            block = 0 < run_line <= len(text_lines) and _BLOCK_SCALAR.search(text_lines[run_line - 1])
+            step.run_first_line = run_line + 1 if block else run_line
+        parsed.append(step)
+    return parsed
+
+
+class _Resolver:
+    """Follows local reusable workflows and local composite actions, once each, never in circles."""
+
+    def __init__(self, repo: Repo, workflows: Workflows) -> None:
+        self.repo = repo
+        self.workflows = workflows
+        self.actions: dict[str, Action | str] = {}  # path -> action, or why it cannot be used
+        self.loading: set[str] = set()
+
+    def resolve_workflow(self, workflow: Workflow) -> None:
+        for job in workflow.jobs.values():
+            if job.uses:
+                self._resolve_call(job)
+            for step in job.steps:
+                self._resolve_step(step)
+
+    def _resolve_call(self, job: Job) -> None:
+        target = _local(job.uses or "")
+        if target is None:
+            job.unresolved = f"{job.uses} is not in this repository; aigov does not fetch it"
+        elif target in self.workflows.by_path:
+            job.called = self.workflows.by_path[target]
+        else:
+            job.unresolved = f"{target} does not exist"
+
+    def _resolve_step(self, step: Step) -> None:
+        target = _local(step.uses or "")
+        if target is None:
+            return
+        found = self._action(target)
+        if isinstance(found, Action):
+            step.action = found
+        else:
+            step.unresolved = found
+
+    def _action(self, folder: str) -> Action | str:
+        if folder in self.loading:
+            return f"{folder} uses itself through its own steps (a cycle); aigov does not follow it"
+        if folder not in self.actions:
+            self.loading.add(folder)
+            try:
+                self.actions[folder] = self._load_action(folder)
+            finally:
+                self.loading.discard(folder)
+        return self.actions[folder]
+
+    def _load_action(self, folder: str) -> Action | str:
+        base = self.repo.root / folder if folder != "." else self.repo.root
+        for name in ("action.yml", "action.yaml"):
+            file = base / name
+            if file.is_file():
+                rel = self.repo.rel(file)
+                text = self.repo.read_text(file)
+                doc = parse_yaml(text, rel)
+                runs = doc.data.get("runs") if isinstance(doc.data, dict) else None
+                if not isinstance(runs, dict):
+                    raise AigovError("an action needs a `runs` mapping", rel, doc.line_of("runs"))
+                action = Action(rel, str(runs.get("using", "")))
+                if action.using == "composite":
+                    steps = runs.get("steps", [])
+                    if not isinstance(steps, list):
+                        raise AigovError("`runs.steps` must be a list", rel, doc.line_of("runs.steps"))
+                    action.steps = _parse_steps(steps, "runs.steps", doc, rel, _text_lines(text))
+                    for step in action.steps:
+                        self._resolve_step(step)
+                return action
+        return f"{folder} has no action.yml or action.yaml"
+
+
+def _local(uses: str) -> str | None:
+    """The repository path of a local `uses: ./path`, normalised; None for anything remote."""
+    if not uses.startswith("./"):
+        return None
+    parts = [p for p in uses[2:].split("/") if p not in ("", ".")]
+    if ".." in parts:
+        return None
+    return "/".join(parts) or "."
+
+
+# --- Jobs as they run ----------------------------------------------------------------------------
+
+
+@dataclass
+class StepRun:
+    """A step as it runs: the composite-action `uses:` steps around it first, the step itself last."""
+
+    chain: list[Step]
+    shell: Shell
+
+    @property
+    def step(self) -> Step:
+        return self.chain[-1]
+
+
+@dataclass
+class JobRun:
+    """A job as it runs from ``workflow``'s triggers: caller jobs first, the job with the steps last."""
+
+    workflow: Workflow
+    chain: list[tuple[Workflow, Job]]
+
+    @property
+    def job(self) -> Job:
+        return self.chain[-1][1]
+
+    @property
+    def name(self) -> str:
+        return "/".join(job.id for _, job in self.chain)
+
+    def steps(self) -> list[StepRun]:
+        owner, job = self.chain[-1]
+        default = default_run(job.data, "shell") or default_run(owner.data, "shell")
+        out: list[StepRun] = []
+        for step in job.steps:
+            _walk_step([step], default, job.windows, out)
+        return out
+
+
+def expand(workflows: Workflows) -> list[JobRun]:
+    """Every job of every workflow, each local reusable-workflow call replaced by the jobs it runs."""
+    runs: list[JobRun] = []
+    for workflow in workflows:
+        for job in workflow.jobs.values():
+            _walk_job(workflow, [(workflow, job)], runs)
+    return runs
+
+
+def _walk_job(top: Workflow, chain: list[tuple[Workflow, Job]], out: list[JobRun]) -> None:
+    job = chain[-1][1]
+    callee = job.called
+    if callee is None:
+        out.append(JobRun(top, chain))
+        return
+    if any(owner is callee for owner, _ in chain):
+        return  # GitHub refuses a workflow that calls itself; there is nothing more to run
+    for inner in callee.jobs.values():
+        _walk_job(top, [*chain, (callee, inner)], out)
+
+
+def _walk_step(chain: list[Step], default_shell: str | None, windows: bool, out: list[StepRun]) -> None:
+    step = chain[-1]
+    if step.action is not None and step.action.steps:
+        for inner in step.action.steps:
+            _walk_step([*chain, inner], None, windows, out)
+        return
+    shell = step.data.get("shell", default_shell)
+    out.append(StepRun(chain, resolve_shell(None if shell is None else str(shell), windows)))
+
+
+def default_run(data: dict[str, Any], key: str) -> str | None:
+    """A `defaults.run` setting (shell, working-directory) of a workflow or job."""
+    defaults = data.get("defaults")
+    run = defaults.get("run") if isinstance(defaults, dict) else None
+    return _text(run, key) if isinstance(run, dict) else None
+
+
+def _text(data: dict[str, Any], key: str) -> str | None:
+    value = data.get(key)
+    return None if value is None else str(value)
+
+
+# --- What can stop a job or step from failing the run ---------------------------------------------
+
+
+def event_context(event: str, default_branch: str) -> dict[str, Any]:
+    """The `github` context values known for a pull request to the default branch, by event."""
+    ctx: dict[str, Any] = {"github.event_name": event}
+    if event == "pull_request":
+        ctx.update({"github.ref": Prefix("refs/pull/"), "github.base_ref": default_branch})
+    elif event == "pull_request_target":  # runs in the context of the base branch
+        ctx.update({"github.ref": f"refs/heads/{default_branch}", "github.ref_name": default_branch,
+                    "github.base_ref": default_branch})
+    elif event == "merge_group":
+        ctx.update({"github.ref": Prefix("refs/heads/gh-readonly-queue/")})
+    if event != "merge_group":
+        ctx["github.event.pull_request.base.ref"] = default_branch
+    return ctx
+
+
+def matrix_legs(job: Job) -> list[dict[str, Any]]:
+    """The matrix combinations as `matrix.<key>` context values; one empty leg when there is no matrix."""
+    strategy = job.data.get("strategy")
+    matrix = strategy.get("matrix") if isinstance(strategy, dict) else None
+    if not isinstance(matrix, dict):
+        return [{}]
+    axes = {k: v for k, v in matrix.items() if k not in ("include", "exclude")}
+    if not all(isinstance(v, list) for v in axes.values()):
+        return [{}]
+    legs = [dict(zip(axes, combo)) for combo in itertools.product(*axes.values())] if axes else []
+    for excluded in _entries(matrix.get("exclude")):
+        legs = [leg for leg in legs if any(leg.get(k) != v for k, v in excluded.items())]
+    for extra in _entries(matrix.get("include")):
+        matching = [leg for leg in legs if all(leg.get(k, v) == v for k, v in extra.items() if k in axes)]
+        for leg in matching:
+            leg.update({k: v for k, v in extra.items() if k not in axes})
+        if not matching:
+            legs.append(dict(extra))
+    return [_matrix_context(leg) for leg in legs] or [{}]
+
+
+def _entries(value: Any) -> list[dict[str, Any]]:
+    return [e for e in value if isinstance(e, dict)] if isinstance(value, list) else []
+
+
+def _matrix_context(leg: dict[str, Any], prefix: str = "matrix") -> dict[str, Any]:
+    ctx: dict[str, Any] = {}
+    for key, value in leg.items():
+        name = f"{prefix}.{str(key).lower()}"
+        if isinstance(value, dict):
+            ctx.update(_matrix_context(value, name))
+        elif not (isinstance(value, str) and "${{" in value):
+            ctx[name] = value
+    return ctx
+
+
+@dataclass
+class Blocker:
+    """Something that keeps a failing job or step from failing the run, on some pull-request events."""
+
+    kind: str  # if_false | needs_skipped | continue_on_error
+    path: str
+    line: int
+    detail: str
+    events: list[str]
+
+    def as_fact(self) -> dict[str, Any]:
+        return {"kind": self.kind, "path": self.path, "line": self.line, "detail": self.detail, "events": self.events}
+
+
+def blockers(run: JobRun, step: StepRun, default_branch: str) -> list[Blocker]:
+    """Every `if:`, `needs:` and `continue-on-error:` along the way that stops a failure failing the run."""
+    found: list[Blocker] = []
+    legs = matrix_legs(run.job)
+    for owner, job in run.chain:
+        found.extend(_skipped_by_needs(owner, job, default_branch))
+        found.extend(_condition(job.data, job.path, job.line_of("if"), "job", [{}], default_branch))
+        job_legs = legs if job is run.job else [{}]
+        found.extend(_continue_on_error(job.data, job.path, job.line_of("continue-on-error"), "job", job_legs, default_branch))
+    for item in step.chain:
+        found.extend(_condition(item.data, item.path, item.line_of("if"), "step", legs, default_branch))
+        found.extend(_continue_on_error(item.data, item.path, item.line_of("continue-on-error"), "step", legs, default_branch))
+    return found
+
+
+def _condition(data: dict[str, Any], path: str, line: int, what: str, legs: list[dict[str, Any]], branch: str) -> list[Blocker]:
+    if "if" not in data:
+        return []
+    events = [e for e in PR_EVENTS if all(truth(data["if"], {**event_context(e, branch), **leg}) is False for leg in legs)]
+    if not events:
+        return []
+    detail = f"{what} `if: {_show(data['if'])}` is never true on {', '.join(events)}, so the {what} is skipped"
+    return [Blocker("if_false", path, line, detail, events)]
+
+
+def _continue_on_error(data: dict[str, Any], path: str, line: int, what: str, legs: list[dict[str, Any]], branch: str) -> list[Blocker]:
+    value = data.get("continue-on-error")
+    if value is None or value is False:
+        return []
+    # The failure is kept only on legs where continue-on-error is known to be false.
+    events = [e for e in PR_EVENTS if not any(truth(value, {**event_context(e, branch), **leg}) is False for leg in legs)]
+    if not events:
+        return []
+    certain = all(truth(value, {**event_context(e, branch), **leg}) is True for e in events for leg in legs)
+    how = "lets the run pass when it fails" if certain else "may be true, and then lets the run pass when it fails"
+    return [Blocker("continue_on_error", path, line, f"{what} `continue-on-error: {_show(value)}` {how}", events)]
+
+
+def _skipped_by_needs(owner: Workflow, job: Job, branch: str) -> list[Blocker]:
+    """A job is skipped when a job it needs never runs, unless its `if:` uses always()/failure()/cancelled()."""
+    found = []
+    for event in PR_EVENTS:
+        never = never_running(owner, event, branch)
+        for need in job.needs:
+            if need in never and not _STATUS_OVERRIDE.search(str(job.data.get("if", ""))):
+                found.append((need, event))
+                break
+    by_need: dict[str, list[str]] = {}
+    for need, event in found:
+        by_need.setdefault(need, []).append(event)
+    return [
+        Blocker("needs_skipped", job.path, job.line_of("needs"),
+                f"job '{job.id}' needs '{need}', which never runs on {', '.join(events)}, so '{job.id}' is skipped too", events)
+        for need, events in by_need.items()
+    ]
+
+
+def never_running(workflow: Workflow, event: str, branch: str) -> set[str]:
+    """Jobs of ``workflow`` that are skipped on every run for ``event``."""
+    context = event_context(event, branch)
+    never = {j.id for j in workflow.jobs.values() if "if" in j.data and truth(j.data["if"], context) is False}
+    changed = True
+    while changed:
+        changed = False
+        for job in workflow.jobs.values():
+            if job.id not in never and any(n in never for n in job.needs) and not _STATUS_OVERRIDE.search(str(job.data.get("if", ""))):
+                never.add(job.id)
+                changed = True
+    return never
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return " ".join(str(value).split())
+
+
+# --- Permissions and the default branch -----------------------------------------------------------
+
+
+def grants_id_token(run: JobRun) -> tuple[bool, str, int]:
+    """Whether every level of the job grants `id-token: write`, and the file and line that decides it.
+
+    A job's `permissions` replace the workflow's; a called workflow can only keep or narrow what its
+    caller job grants, and GitHub's default token never includes `id-token: write`.
+    """
+    granted = False
+    where = (run.job.path, run.job.line)
+    for owner, job in run.chain:
+        perms, path, line = _effective_permissions(owner, job)
+        if perms is None:
+            continue
+        where = (path, line)
+        granted = perms == "write-all" or (isinstance(perms, dict) and perms.get("id-token") == "write")
+        if not granted:
+            return False, path, line
+    return granted, where[0], where[1]
+
+
+def _effective_permissions(owner: Workflow, job: Job) -> tuple[Any, str, int]:
+    if "permissions" in job.data:
+        return job.data["permissions"], job.path, job.line_of("permissions")
+    if "permissions" in owner.data:
+        return owner.data["permissions"], owner.path, owner.line_of("permissions")
+    return None, job.path, job.line
+
+
+def default_branch(root: Path, settings: dict[str, Any]) -> tuple[str, str]:
+    """The repository's default branch and where it came from: settings, git, or the fallback.
+
+    Read from the files under .git (no git process, no gitpython): refs/remotes/origin/HEAD when a
+    clone recorded it, else the only local branch of a repository that has just one. A checked-out
+    feature branch is never taken for the default branch.
+    """
+    configured = settings.get("default_branch")
+    if configured:
+        return str(configured), "settings"
+    git_dir = _git_dir(root)
+    if git_dir is not None:
+        found = _origin_head(git_dir) or _only_branch(git_dir)
+        if found:
+            return found, "git"
+    return str(settings.get("fallback_default_branch") or "main"), "fallback"
+
+
+def _git_dir(root: Path) -> Path | None:
+    dot_git = root / ".git"
+    if dot_git.is_file():  # a worktree or submodule: "gitdir: <path>"
+        text = dot_git.read_text(encoding="utf-8", errors="replace").strip()
+        if text.startswith("gitdir:"):
+            dot_git = (root / text[len("gitdir:"):].strip()).resolve()
+    if not dot_git.is_dir():
+        return None
+    common = dot_git / "commondir"
+    if common.is_file():
+        dot_git = (dot_git / common.read_text(encoding="utf-8").strip()).resolve()
+    return dot_git
+
+
+def _origin_head(git_dir: Path) -> str | None:
+    head = git_dir / "refs" / "remotes" / "origin" / "HEAD"
+    text = head.read_text(encoding="utf-8", errors="replace").strip() if head.is_file() else ""
+    prefix = "ref: refs/remotes/origin/"
+    return text[len(prefix):] if text.startswith(prefix) else None
+
+
+def _only_branch(git_dir: Path) -> str | None:
+    heads = git_dir / "refs" / "heads"
+    branches = {p.relative_to(heads).as_posix() for p in heads.rglob("*") if p.is_file()} if heads.is_dir() else set()
+    packed = git_dir / "packed-refs"
+    if packed.is_file():
+        for line in packed.read_text(encoding="utf-8", errors="replace").splitlines():
+            ref = line.partition(" ")[2]
+            if ref.startswith("refs/heads/"):
+                branches.add(ref[len("refs/heads/"):])
+    head = (git_dir / "HEAD").read_text(encoding="utf-8", errors="replace").strip() if (git_dir / "HEAD").is_file() else ""
+    current = head[len("ref: refs/heads/"):] if head.startswith("ref: refs/heads/") else None
+    if current and branches <= {current}:
+        return current  # one branch (or a fresh repository whose first branch has no commit yet)
+    return None
