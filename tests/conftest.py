@@ -34,6 +34,33 @@ spec:
       provider: {provider}
       purpose: summarization
   modelCard: MODEL_CARD.md
+  evals: {{config: evals/config.yaml}}
+"""
+
+EVAL_CONFIG = """\
+command: python evals/run.py --config evals/config.yaml
+suites:
+  - name: golden
+    dataset: evals/golden.jsonl
+    metrics:
+      - {name: key_fact_coverage, threshold: 0.85}
+"""
+
+# The eval gate: a pull-request workflow at the repository root that runs the command in the feature's folder.
+EVAL_WORKFLOW = """\
+name: evals-{name}
+on:
+  pull_request:
+    branches: [main]
+jobs:
+  evals:
+    runs-on: ubuntu-latest
+    defaults:
+      run:
+        working-directory: {folder}
+    steps:
+      - uses: actions/checkout@v4
+      - run: python evals/run.py --config evals/config.yaml
 """
 
 MODEL_CARD = """\
@@ -71,11 +98,25 @@ def make_feature(
     tier: str = "medium",
     model: str = "anthropic.claude-sonnet-4",
     provider: str = "bedrock",
+    repo: Path | None = None,
 ) -> Path:
-    """A minimal compliant feature (manifest and model card) in ``root``."""
+    """A minimal compliant feature in ``root``: manifest, model card, and evals gated in CI.
+
+    ``repo`` is the repository root (default ``root``), where the eval workflow goes.
+    """
     write(root / "aigov.yaml", MANIFEST.format(name=name, tier=tier, model=model, provider=provider))
     write(root / "MODEL_CARD.md", MODEL_CARD.format(name=name, model=model))
+    add_eval_gate(root, name, repo or root)
     return root
+
+
+def add_eval_gate(root: Path, name: str, repo: Path) -> None:
+    """An eval config with 50 cases (enough for every tier) and the workflow that runs it on pull requests."""
+    write(root / "evals/config.yaml", EVAL_CONFIG)
+    cases = "".join(json.dumps({"id": i, "ticket": f"ticket {i}", "key_facts": [f"fact {i}"]}) + "\n" for i in range(50))
+    write(root / "evals/golden.jsonl", cases)
+    folder = root.resolve().relative_to(repo.resolve()).as_posix()
+    write(repo / ".github/workflows" / f"evals-{name}.yml", EVAL_WORKFLOW.format(name=name, folder=folder))
 
 
 @dataclass

@@ -80,8 +80,10 @@ def test_missing_path_argument(tmp_path: Path) -> None:
 
 
 def test_non_utf8_manifest(feature: Path) -> None:
-    (feature / "aigov.yaml").write_bytes((feature / "aigov.yaml").read_bytes() + b"# caf\xe9\n")
-    assert_error(check(feature), "aigov.yaml:14:", "not UTF-8")
+    text = (feature / "aigov.yaml").read_bytes()
+    (feature / "aigov.yaml").write_bytes(text + b"# caf\xe9\n")
+    line = len(text.splitlines()) + 1
+    assert_error(check(feature), f"aigov.yaml:{line}:", "not UTF-8")
 
 
 def test_non_utf8_model_card(feature: Path) -> None:

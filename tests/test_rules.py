@@ -125,9 +125,9 @@ def test_high_tier_needs_oversight(tmp_path: Path) -> None:
 
 
 def test_monorepo_judges_every_feature(tmp_path: Path) -> None:
-    make_feature(tmp_path / "services/a", name="feature-a")
-    make_feature(tmp_path / "services/b", name="feature-b", tier="high")
-    make_feature(tmp_path / "services/b/nested", name="feature-c", model="mystery-model")
+    make_feature(tmp_path / "services/a", name="feature-a", repo=tmp_path)
+    make_feature(tmp_path / "services/b", name="feature-b", tier="high", repo=tmp_path)
+    make_feature(tmp_path / "services/b/nested", name="feature-c", model="mystery-model", repo=tmp_path)
     write(tmp_path / "node_modules/pkg/aigov.yaml", "not: a feature\n")
     doc = check_json(tmp_path)
     assert doc["features"] == ["feature-a", "feature-b", "feature-c"]
@@ -141,7 +141,7 @@ def test_monorepo_judges_every_feature(tmp_path: Path) -> None:
 
 def test_nested_feature_code_belongs_to_the_nested_feature(tmp_path: Path) -> None:
     make_feature(tmp_path, name="outer")
-    make_feature(tmp_path / "inner", name="inner", model="gpt-4o", provider="openai")
+    make_feature(tmp_path / "inner", name="inner", model="gpt-4o", provider="openai", repo=tmp_path)
     write(tmp_path / "inner/app.py", 'MODEL = "gpt-4o"\n')
     assert check_json(tmp_path)["findings"] == []
 

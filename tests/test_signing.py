@@ -394,7 +394,8 @@ def test_invalid_identity_pattern_in_the_manifest_is_exit_2(tmp_path: Path) -> N
     repo = feature_with_artifacts(tmp_path / "repo", f"    - path: dist/*\n      identityPattern: '(unclosed'\n      issuer: {GITHUB_ISSUER}\n")
     result = check(repo)
     assert result.exit_code == 2
-    assert "aigov.yaml:16: identity pattern '(unclosed' is not a valid regular expression" in result.stderr
+    line = (repo / "aigov.yaml").read_text().splitlines().index("      identityPattern: '(unclosed'") + 1
+    assert f"aigov.yaml:{line}: identity pattern '(unclosed' is not a valid regular expression" in result.stderr
 
 
 def test_check_with_an_unusable_trusted_root_is_exit_2(instance: SigstoreInstance, tmp_path: Path) -> None:

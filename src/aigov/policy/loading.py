@@ -18,6 +18,7 @@ from aigov.yamlfile import YamlDocument, parse_yaml
 SHIPPED_LABEL = "policies"
 REGISTRY_FILE = "data/registry.yaml"
 SETTINGS_FILE = "data/settings.yaml"
+TEMPLATES_FILE = "data/templates.yaml"
 
 
 def build_pack(
@@ -32,7 +33,8 @@ def build_pack(
         load_rego_dir(pack, folder, _display(folder), include_tests=include_tests)
 
     settings = load_data_file(shipped / SETTINGS_FILE, f"{SHIPPED_LABEL}/{SETTINGS_FILE}")
-    data: dict[str, Any] = {"aigov": {"settings": settings}}
+    templates = load_data_file(shipped / TEMPLATES_FILE, f"{SHIPPED_LABEL}/{TEMPLATES_FILE}")
+    data: dict[str, Any] = {"aigov": {"settings": settings, "templates": templates}}
     for path in config.data:
         extra = load_data_file(path, _display(path))
         if not isinstance(extra, dict):

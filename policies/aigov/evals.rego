@@ -1,0 +1,358 @@
+# METADATA
+# title: Eval gate
+# description: A feature's evals exist, can fail, and really block merges - CI runs the declared eval command on pull requests to the default branch and nothing lets a failing eval pass.
+package aigov.evals
+
+import rego.v1
+
+import data.aigov.lib
+
+settings := data.aigov.settings.evals
+
+evals := object.get(input.feature, "evals", {"declared": false})
+
+gate := object.get(input.feature, "eval_gate", {"runs": [], "workflows": {}})
+
+tier := lib.spec.riskTier
+
+config_finding(id, msg, line) := {"id": id, "msg": msg, "path": evals.path, "line": line}
+
+# --- The eval config -------------------------------------------------------------------------
+
+# METADATA
+# title: No eval config for a medium or high tier feature
+# description: Features at these risk tiers must declare the evals that gate their changes.
+# custom:
+#   id: AIGOV-EVAL-001
+#   severity: high
+#   remediation: Add spec.evals.config to aigov.yaml, pointing at an eval config (schemas/eval-config.schema.json) with suites, datasets, thresholds and the command CI runs.
+#   controls: [NIST-AI-RMF:MEASURE-2.3, NIST-AI-RMF:MEASURE-2.5, ISO42001:A.6.2.4, EU-AI-Act:Art.15, SOC2:CC8.1]
+deny contains finding if {
+	tier in settings.required_tiers
+	not evals.declared
+	finding := lib.manifest_finding("AIGOV-EVAL-001", sprintf("%s-tier feature declares no evals (spec.evals.config)", [tier]), "spec")
+}
+
+# METADATA
+# title: Eval config file is missing
+# description: The manifest points at an eval config that does not exist.
+# custom:
+#   id: AIGOV-EVAL-002
+#   severity: high
+#   remediation: Commit the eval config at the path spec.evals.config names, or correct the path.
+#   controls: [NIST-AI-RMF:MEASURE-2.3, ISO42001:A.6.2.4, EU-AI-Act:Art.15]
+deny contains finding if {
+	evals.declared
+	not evals.exists
+	finding := lib.manifest_finding("AIGOV-EVAL-002", sprintf("eval config %s does not exist", [evals.path]), "spec.evals.config")
+}
+
+# METADATA
+# title: Eval config is invalid
+# description: The eval config is not valid YAML, does not follow schemas/eval-config.schema.json, or names a runner aigov does not know.
+# custom:
+#   id: AIGOV-EVAL-003
+#   severity: high
+#   remediation: Fix the eval config as the message says; its schema is schemas/eval-config.schema.json.
+#   controls: [NIST-AI-RMF:MEASURE-2.3, ISO42001:A.6.2.4, EU-AI-Act:Art.15]
+deny contains finding if {
+	some finding in invalid_config
+}
+
+invalid_config contains finding if {
+	evals.exists
+	some error in evals.errors
+	finding := config_finding("AIGOV-EVAL-003", sprintf("invalid eval config: %s", [error.msg]), error.line)
+}
+
+invalid_config contains finding if {
+	evals.valid
+	not evals.runner_known
+	known := concat(", ", sort({name | some name, _ in settings.runners} | {"custom"}))
+	finding := config_finding("AIGOV-EVAL-003", sprintf("runner %s is not a recognised eval runner (%s)", [evals.runner, known]), evals.runner_line)
+}
+
+# METADATA
+# title: Eval dataset is missing
+# description: A suite's dataset file does not exist, so the suite evaluates nothing.
+# custom:
+#   id: AIGOV-EVAL-004
+#   severity: high
+#   remediation: Commit the dataset at the path the suite names (relative to the feature folder), or correct the path.
+#   controls: [NIST-AI-RMF:MEASURE-2.3, ISO42001:A.6.2.4, EU-AI-Act:Art.10]
+deny contains finding if {
+	some suite in evals.suites
+	not suite.dataset.exists
+	finding := config_finding("AIGOV-EVAL-004", sprintf("dataset %s of suite %s does not exist", [suite.dataset.path, suite.name]), suite.dataset.line)
+}
+
+# METADATA
+# title: Eval dataset cannot be read
+# description: A suite's dataset is not a well-formed .jsonl, .json array, .csv or .yaml list, so its cases cannot be counted.
+# custom:
+#   id: AIGOV-EVAL-005
+#   severity: high
+#   remediation: Fix the dataset file at the line named; .jsonl holds one JSON value per line, .json an array, .csv a header row and one case per row, .yaml a list.
+#   controls: [NIST-AI-RMF:MEASURE-2.3, ISO42001:A.6.2.4, EU-AI-Act:Art.10]
+deny contains finding if {
+	some suite in evals.suites
+	is_string(suite.dataset.error)
+	finding := {
+		"id": "AIGOV-EVAL-005",
+		"msg": sprintf("dataset of suite %s cannot be read: %s", [suite.name, suite.dataset.error]),
+		"path": suite.dataset.path,
+		"line": suite.dataset.error_line,
+	}
+}
+
+# METADATA
+# title: Too few eval cases for the risk tier
+# description: A suite's dataset holds fewer cases than the feature's risk tier requires, so its scores say little.
+# custom:
+#   id: AIGOV-EVAL-006
+#   severity: high
+#   remediation: Add cases to the dataset until it holds at least the minimum for the feature's risk tier.
+#   controls: [NIST-AI-RMF:MEASURE-2.3, NIST-AI-RMF:MEASURE-1.3, ISO42001:A.6.2.4, EU-AI-Act:Art.15]
+deny contains finding if {
+	some suite in evals.suites
+	minimum := settings.min_cases[tier]
+	is_number(suite.dataset.cases)
+	suite.dataset.cases < minimum
+	msg := sprintf("suite %s has %d cases in %s; %s tier needs at least %d", [suite.name, suite.dataset.cases, suite.dataset.path, tier, minimum])
+	finding := config_finding("AIGOV-EVAL-006", msg, suite.dataset.line)
+}
+
+# METADATA
+# title: Eval threshold cannot fail
+# description: A metric's threshold is at the end of its range (zero for a score that must be high, the maximum for one that must be low), so the metric passes whatever the model does.
+# custom:
+#   id: AIGOV-EVAL-007
+#   severity: high
+#   remediation: Set the threshold to the score the feature must reach, inside the metric's range.
+#   controls: [NIST-AI-RMF:MEASURE-2.3, NIST-AI-RMF:MEASURE-4.2, ISO42001:A.6.2.4, EU-AI-Act:Art.15]
+deny contains finding if {
+	some suite in evals.suites
+	some metric in suite.metrics
+	cannot_fail(metric)
+	msg := sprintf("metric %s of suite %s cannot fail: goal %s with threshold %v in range [%v, %v]", [metric.name, suite.name, metric.goal, metric.threshold, metric.range[0], metric.range[1]])
+	finding := config_finding("AIGOV-EVAL-007", msg, metric.threshold_line)
+}
+
+cannot_fail(metric) if {
+	metric.goal == "min"
+	metric.threshold <= metric.range[0]
+}
+
+cannot_fail(metric) if {
+	metric.goal == "max"
+	metric.threshold >= metric.range[1]
+}
+
+# METADATA
+# title: Eval command does not invoke the declared runner
+# description: The config names a runner, but its command does not look like that runner's invocation.
+# custom:
+#   id: AIGOV-EVAL-014
+#   severity: medium
+#   remediation: Make the command run the declared runner, or set runner to the one it runs (custom for your own script).
+#   controls: [NIST-AI-RMF:MEASURE-2.3, ISO42001:A.6.2.4]
+deny contains finding if {
+	evals.valid
+	evals.runner_known
+	not evals.runner in {null, "custom"}
+	evals.runner_detected != evals.runner
+	finding := config_finding("AIGOV-EVAL-014", sprintf("command %q does not run %s", [evals.command, evals.runner]), evals.command_line)
+}
+
+# --- The gate in CI --------------------------------------------------------------------------
+
+pr_events := {"pull_request", "pull_request_target", "merge_group"}
+
+triggers(run) := gate.workflows[run.workflow].triggers
+
+# The command runs for this feature when it runs in the feature's folder (working-directory or
+# `cd`), or from the repository root when the command itself names the feature's folder.
+runs_here(run) if run.directory == input.feature.dir
+
+runs_here(run) if {
+	input.feature.dir != "."
+	run.directory == "."
+	contains(gate.command, concat("", [input.feature.dir, "/"]))
+}
+
+here := [run | some run in gate.runs; runs_here(run)]
+
+elsewhere := concat("", [sprintf("; %s:%d runs it in %s, not in %s", [run.path, run.line, folder(run), input.feature.dir]) |
+	some run in gate.runs
+	not runs_here(run)
+])
+
+folder(run) := run.directory if is_string(run.directory)
+
+folder(run) := "a folder aigov cannot tell" if not is_string(run.directory)
+
+# A trigger that runs the workflow for every change to a pull request aimed at the default branch.
+gating(trigger) if {
+	trigger.targets_default_branch
+	trigger.runs_on_updates
+}
+
+defeated_on(run, event) if {
+	some defeat in run.defeats
+	event in defeat.events
+}
+
+# The gate holds when one job runs the command on a gating trigger that skips no protected file,
+# and nothing along the way lets its failure pass.
+holds if {
+	some run in here
+	some trigger in triggers(run)
+	gating(trigger)
+	count(trigger.skipped_paths) == 0
+	not defeated_on(run, trigger.event)
+}
+
+gated_runs contains run if {
+	some run in here
+	some trigger in triggers(run)
+	gating(trigger)
+}
+
+# Each thing that defeats a job which would otherwise gate; reported only when no job gates.
+defeats contains {"defeat": defeat, "run": run} if {
+	not holds
+	some run in gated_runs
+	some trigger in triggers(run)
+	gating(trigger)
+	some defeat in run.defeats
+	trigger.event in defeat.events
+}
+
+defeat_finding(id, item) := {
+	"id": id,
+	"msg": sprintf("job %s of %s runs the eval command, but %s", [item.run.job, item.run.workflow, item.defeat.detail]),
+	"path": item.defeat.path,
+	"line": item.defeat.line,
+}
+
+hints := concat("", [sprintf("; %s:%d runs %s, not this command", [s.path, s.line, s.runner]) | some s in object.get(gate, "other_eval_steps", [])])
+
+unread := concat("", [sprintf("; %s:%d cannot be read (%s)", [u.path, u.line, u.detail]) | some u in object.get(gate, "unresolved", [])])
+
+# METADATA
+# title: No workflow runs the eval command
+# description: No GitHub Actions workflow job runs the command the eval config declares, so the evals gate nothing.
+# custom:
+#   id: AIGOV-EVAL-008
+#   severity: high
+#   remediation: Add a workflow job triggered on pull_request to the default branch that runs the eval config's command in a run step (directly, or through a local composite action or reusable workflow).
+#   controls: [NIST-AI-RMF:MEASURE-2.3, NIST-AI-RMF:MANAGE-1.3, ISO42001:A.6.2.4, EU-AI-Act:Art.15, SOC2:CC8.1]
+deny contains finding if {
+	evals.valid
+	count(here) == 0
+	msg := sprintf("no workflow in .github/workflows runs the eval command %q%s%s%s", [evals.command, elsewhere, hints, unread])
+	finding := config_finding("AIGOV-EVAL-008", msg, evals.command_line)
+}
+
+# METADATA
+# title: Eval command does not run on pull requests to the default branch
+# description: Workflows run the eval command, but none on every change to a pull request that targets the default branch (pull_request, pull_request_target or merge_group), so a failing eval cannot block a merge.
+# custom:
+#   id: AIGOV-EVAL-009
+#   severity: high
+#   remediation: Trigger the eval workflow on pull_request (and merge_group if you use a merge queue) for the default branch, with the default activity types or ones that include synchronize.
+#   controls: [NIST-AI-RMF:MEASURE-2.3, NIST-AI-RMF:MANAGE-1.3, ISO42001:A.6.2.4, SOC2:CC8.1]
+deny contains finding if {
+	some finding in not_on_pull_requests
+}
+
+not_on_pull_requests contains finding if {
+	count(gated_runs) == 0
+	some run in here
+	workflow := gate.workflows[run.workflow]
+	count(workflow.triggers) == 0
+	msg := sprintf("%s runs the eval command, but only on %s, never on pull requests", [run.workflow, concat(", ", workflow.events)])
+	finding := {"id": "AIGOV-EVAL-009", "msg": msg, "path": run.workflow, "line": workflow.on_line}
+}
+
+not_on_pull_requests contains finding if {
+	count(gated_runs) == 0
+	some run in here
+	some trigger in triggers(run)
+	not trigger.targets_default_branch
+	msg := sprintf("%s runs the eval command on %s, but its branch filter leaves out pull requests to %s", [run.workflow, trigger.event, gate.default_branch])
+	finding := {"id": "AIGOV-EVAL-009", "msg": msg, "path": run.workflow, "line": trigger.branch_line}
+}
+
+not_on_pull_requests contains finding if {
+	count(gated_runs) == 0
+	some run in here
+	some trigger in triggers(run)
+	trigger.targets_default_branch
+	not trigger.runs_on_updates
+	msg := sprintf("%s runs the eval command on %s, but its types leave out new commits pushed to the pull request", [run.workflow, trigger.event])
+	finding := {"id": "AIGOV-EVAL-009", "msg": msg, "path": run.workflow, "line": trigger.types_line}
+}
+
+# METADATA
+# title: Path filter skips the evals when prompts, models or evals change
+# description: The eval workflow's paths or paths-ignore filter means a pull request that only changes the feature's prompts, manifest (its models), eval config or datasets does not run the evals.
+# custom:
+#   id: AIGOV-EVAL-010
+#   severity: high
+#   remediation: Add the feature's prompts, aigov.yaml, eval config and datasets to the workflow's paths filter (or remove them from paths-ignore), or drop the filter.
+#   controls: [NIST-AI-RMF:MEASURE-2.3, NIST-AI-RMF:MANAGE-1.3, ISO42001:A.6.2.4, SOC2:CC8.1]
+deny contains finding if {
+	not holds
+	some run in gated_runs
+	some trigger in triggers(run)
+	gating(trigger)
+	count(trigger.skipped_paths) > 0
+	some filter in {s.filter | some s in trigger.skipped_paths}
+	skipped := [s | some s in trigger.skipped_paths; s.filter == filter]
+	paths := concat(", ", [s.path | some s in skipped])
+	msg := sprintf("the %s `%s` filter of %s means a change to %s alone does not run the evals", [trigger.event, filter, run.workflow, paths])
+	finding := {"id": "AIGOV-EVAL-010", "msg": msg, "path": run.workflow, "line": skipped[0].line}
+}
+
+# METADATA
+# title: Eval job or step never runs on pull requests
+# description: The job or step that runs the eval command has an `if:` that is never true on pull requests (such as `false` or `github.event_name == 'push'`), or needs a job that never runs; a skipped check does not block a merge.
+# custom:
+#   id: AIGOV-EVAL-011
+#   severity: high
+#   remediation: Remove the condition (or the needs on a job that never runs), or make it true on pull requests.
+#   controls: [NIST-AI-RMF:MEASURE-2.3, NIST-AI-RMF:MANAGE-1.3, ISO42001:A.6.2.4, SOC2:CC8.1]
+deny contains finding if {
+	some item in defeats
+	item.defeat.kind in {"if_false", "needs_skipped"}
+	finding := defeat_finding("AIGOV-EVAL-011", item)
+}
+
+# METADATA
+# title: Eval failures are allowed by continue-on-error
+# description: The job or step that runs the eval command has continue-on-error set to true (or to an expression that may be true), so a failing eval does not fail the run.
+# custom:
+#   id: AIGOV-EVAL-012
+#   severity: high
+#   remediation: Remove continue-on-error from the eval job and step (or set it to false).
+#   controls: [NIST-AI-RMF:MEASURE-2.3, NIST-AI-RMF:MANAGE-1.3, ISO42001:A.6.2.4, SOC2:CC8.1]
+deny contains finding if {
+	some item in defeats
+	item.defeat.kind == "continue_on_error"
+	finding := defeat_finding("AIGOV-EVAL-012", item)
+}
+
+# METADATA
+# title: Eval command's exit status is swallowed
+# description: The run script keeps a failing eval command from failing the step - `|| true`, `|| exit 0`, `; exit 0`, `set +e` (or a shell without -e) followed by more commands, a pipe without pipefail, or `if`/`!` consuming the status.
+# custom:
+#   id: AIGOV-EVAL-013
+#   severity: high
+#   remediation: "Run the eval command so its exit status fails the step - drop the fallback, the `exit 0` and `set +e`, use `shell: bash` (which sets pipefail) for pipes, or end with `exit $status`."
+#   controls: [NIST-AI-RMF:MEASURE-2.3, NIST-AI-RMF:MANAGE-1.3, ISO42001:A.6.2.4, SOC2:CC8.1]
+deny contains finding if {
+	some item in defeats
+	item.defeat.kind in {"or_true", "exit_zero", "errexit_off", "no_pipefail", "status_consumed", "unreadable_shell"}
+	finding := defeat_finding("AIGOV-EVAL-013", item)
+}
