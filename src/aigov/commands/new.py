@@ -1,0 +1,148 @@
+"""``aigov new``: start an AI feature from a paved-road template, compliant as generated."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from aigov.cli import PathArg, fails_closed
+from aigov.errors import AigovError
+
+TIERS = ("low", "medium", "high")
+CLASSIFICATIONS = ("public", "internal", "confidential", "restricted")
+
+
+@click.command("new")
+@click.argument("name", required=False)
+@click.option("-t", "--template", help="Paved road to start from (see `aigov templates`).")
+@click.option("--tier", type=click.Choice(TIERS), help="Risk tier of the feature.")
+@click.option("--owner", help="Owning team (GitHub team slug).")
+@click.option("--model", "models", multiple=True, metavar="ID",
+              help="Model id from the approved-model registry; repeat for fallbacks (primary first). Default: the template's suggestion.")
+@click.option("--dest", type=PathArg, help="Folder to create (new or empty). Default: ./NAME")
+@click.option("--description", help="One sentence on what the feature does and for whom.")
+@click.option("--data-classification", type=click.Choice(CLASSIFICATIONS), help="Most sensitive data handled. Default: internal")
+@click.option("--incident-contact", help="On-call alias, channel or paging URL. Default: #NAME-oncall")
+@click.option("--template-source", metavar="DIR|URL", help="An organisation's own template: a git repository with PEP 440 version tags.")
+@click.option("--data", "extra", multiple=True, metavar="KEY=VALUE", help="Another template answer, e.g. github_org=acme.")
+@click.option("--registry", type=PathArg, help="Approved-model registry to use instead of the shipped/org one.")
+@click.option("--config", "config_path", type=PathArg, help="Org config (default: ./.aigov/config.yaml if present).")
+@click.option("--interactive/--no-interactive", default=None, help="Ask for what is missing. Default: only on a terminal.")
+@fails_closed
+def command(name: str | None, template: str | None, tier: str | None, owner: str | None, models: tuple[str, ...],
+            dest: Path | None, description: str | None, data_classification: str | None, incident_contact: str | None,
+            template_source: str | None, extra: tuple[str, ...], registry: Path | None, config_path: Path | None,
+            interactive: bool | None) -> None:
+    """Create the repository of a new AI feature NAME from a paved-road template.
+
+    The repository passes `aigov check` as generated: manifest, model card, versioned prompts,
+    evals wired as a CI gate, SBOM, signed releases, CODEOWNERS and a runbook. Only models the
+    approved-model registry allows for the tier are accepted. On a terminal aigov new asks for
+    whatever is missing; elsewhere (CI) NAME, --template, --tier and --owner are required.
+    Nothing is written unless the whole repository could be generated.
+
+    \b
+    Example:
+      aigov new support-bot --template rag-service --tier medium --owner team-support
+      aigov new triage --template agent --tier high --owner team-ops --model anthropic.claude-sonnet-4
+    """
+    from aigov.scaffold.generate import NewRequest, generate
+
+    registry_data = _registry(registry, config_path)
+    ask = sys.stdin.isatty() and sys.stdout.isatty() if interactive is None else interactive
+    answers = {"name": name, "template": template, "tier": tier, "owner": owner, "models": list(models),
+               "description": description, "data_classification": data_classification}
+    if ask:
+        _ask_missing(answers, registry_data, template_source)
+    _require(answers, template_source)
+    request = NewRequest(
+        name=answers["name"], template=answers["template"], tier=answers["tier"], owner=answers["owner"],
+        dest=dest or Path(answers["name"]), models=answers["models"], template_source=template_source,
+        description=answers["description"], data_classification=answers["data_classification"] or "internal",
+        incident_contact=incident_contact, extra=_pairs(extra),
+    )
+    result = generate(request, registry_data)
+    click.echo(f"created {request.name} ({result.template} {result.version}, {request.tier} tier) in {result.path}")
+    click.echo(f"  models: {', '.join(result.models)}")
+    if not result.sbom:
+        click.echo("  no SBOM written: run `aigov sbom . -o sbom.cdx.json` in it", err=True)
+    click.echo("next:")
+    click.echo(f"  cd {result.path} && git init -b main && git add -A && git commit -m 'aigov new {request.name}'")
+    click.echo("  aigov check .    # passes as generated; `aigov update` brings newer template versions")
+
+
+def _registry(registry: Path | None, config_path: Path | None) -> dict[str, Any]:
+    from aigov.config import load_config
+    from aigov.files import Repo
+    from aigov.policy.loading import load_registry
+
+    return load_registry(load_config(Repo(Path.cwd()), config_path), registry)
+
+
+def _require(answers: dict[str, Any], template_source: str | None) -> None:
+    needed = {"name": "NAME", "tier": "--tier", "owner": "--owner"}
+    if not template_source:
+        needed["template"] = "--template"
+    missing = [flag for key, flag in needed.items() if not answers[key]]
+    if missing:
+        raise AigovError(f"missing {', '.join(missing)}: not on a terminal, so aigov new asks for nothing; pass them as arguments")
+
+
+def _pairs(extra: tuple[str, ...]) -> dict[str, str]:
+    pairs = {}
+    for item in extra:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise AigovError(f"--data {item!r}: expected KEY=VALUE")
+        pairs[key.strip()] = value
+    return pairs
+
+
+def _ask_missing(answers: dict[str, Any], registry: dict[str, Any], template_source: str | None) -> None:
+    """Ask on the terminal for what the flags did not give, offering only valid choices."""
+    from aigov.scaffold.catalog import bundled_template, bundled_templates
+    from aigov.scaffold.generate import approved_models
+
+    if not answers["name"]:
+        answers["name"] = click.prompt("Feature name (lowercase, dashes)")
+    if not answers["template"] and not template_source:
+        for info in bundled_templates():
+            click.echo(f"  {info.name:<12} {info.description}")
+        answers["template"] = click.prompt("Template", type=click.Choice([t.name for t in bundled_templates()]))
+    if not answers["tier"]:
+        answers["tier"] = click.prompt("Risk tier", type=click.Choice(TIERS), default="medium")
+    if not answers["owner"]:
+        answers["owner"] = click.prompt("Owning team")
+    if not answers["data_classification"]:
+        answers["data_classification"] = click.prompt("Data classification", type=click.Choice(CLASSIFICATIONS), default="internal")
+    if not answers["models"]:
+        allowed = sorted(approved_models(registry, answers["tier"], dt.date.today()))
+        suggested = []
+        if answers["template"]:
+            info = bundled_template(answers["template"])
+            suggested = [m["id"] for m in info.suggested_models.get(answers["tier"], []) if m["id"] in allowed]
+        answers["models"] = _ask_models(allowed, suggested, answers["tier"])
+
+
+def _ask_models(allowed: list[str], suggested: list[str], tier: str) -> list[str]:
+    if not allowed:
+        raise AigovError(f"the approved-model registry allows no model at {tier} tier")
+    click.echo(f"Models approved for {tier} tier:")
+    for number, model_id in enumerate(allowed, start=1):
+        click.echo(f"  {number}. {model_id}")
+    while True:
+        reply = click.prompt("Models, primary first (numbers or ids, comma-separated)", default=", ".join(suggested) or None)
+        chosen = [_model_choice(item.strip(), allowed) for item in reply.split(",") if item.strip()]
+        if chosen and None not in chosen:
+            return [c for c in chosen if c]
+        click.echo(f"Choose from the list above ({', '.join(allowed)}).")
+
+
+def _model_choice(item: str, allowed: list[str]) -> str | None:
+    if item.isdigit() and 1 <= int(item) <= len(allowed):
+        return allowed[int(item) - 1]
+    return item if item in allowed else None

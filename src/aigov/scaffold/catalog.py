@@ -1,0 +1,83 @@
+"""The templates shipped with aigov: one folder per paved road under templates/, plus _common.
+
+A road's copier.yml describes it: its computed values ``template_description`` and
+``suggested_models`` (per tier) are read here as plain YAML, without importing copier.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from aigov.errors import AigovError
+from aigov.resources import templates_dir
+
+COMMON = "_common"  # files every road shares; overlaid first when a road is materialised
+CONFIG_FILE = "copier.yml"
+VERSION_FILE = "VERSION"
+
+
+@dataclass(frozen=True)
+class TemplateInfo:
+    name: str
+    path: Path
+    version: str
+    description: str
+    suggested_models: dict[str, list[dict[str, str]]]
+
+
+class _CopierYamlLoader(yaml.SafeLoader):
+    """Safe YAML that reads copier's ``!include`` as a plain string instead of failing."""
+
+
+_CopierYamlLoader.add_constructor("!include", lambda loader, node: loader.construct_scalar(node))
+
+
+def read_template_config(folder: Path) -> dict[str, Any]:
+    """The road's own settings and questions (the first document of copier.yml)."""
+    path = folder / CONFIG_FILE
+    try:
+        documents = list(yaml.load_all(path.read_text(encoding="utf-8"), Loader=_CopierYamlLoader))
+    except OSError as exc:
+        raise AigovError(f"cannot read the template config: {exc.strerror}", str(path)) from None
+    except yaml.YAMLError as exc:
+        raise AigovError(f"invalid YAML: {exc}", str(path)) from None
+    merged: dict[str, Any] = {}
+    for document in documents:
+        if isinstance(document, dict):
+            merged.update(document)
+    return merged
+
+
+def _computed(config: dict[str, Any], key: str, default: Any) -> Any:
+    question = config.get(key)
+    return question.get("default", default) if isinstance(question, dict) else default
+
+
+def template_info(folder: Path) -> TemplateInfo:
+    config = read_template_config(folder)
+    version_file = folder / VERSION_FILE
+    version = version_file.read_text(encoding="utf-8").strip() if version_file.is_file() else ""
+    return TemplateInfo(
+        name=_computed(config, "template_name", folder.name),
+        path=folder,
+        version=version,
+        description=_computed(config, "template_description", ""),
+        suggested_models=_computed(config, "suggested_models", {}) or {},
+    )
+
+
+def bundled_templates() -> list[TemplateInfo]:
+    root = templates_dir()
+    folders = sorted(p for p in root.iterdir() if (p / CONFIG_FILE).is_file() and not p.name.startswith("_"))
+    return [template_info(folder) for folder in folders]
+
+
+def bundled_template(name: str) -> TemplateInfo:
+    templates = {t.name: t for t in bundled_templates()}
+    if name not in templates:
+        raise AigovError(f"unknown template {name!r}; choose one of: {', '.join(sorted(templates))} (see `aigov templates`)")
+    return templates[name]

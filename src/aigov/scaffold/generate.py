@@ -1,0 +1,200 @@
+"""``aigov new``: validate the request, render the template with copier, move the result into place.
+
+Everything that can be wrong with the request is checked before anything is written. The
+repository is rendered into a temporary folder beside the destination and moved into place
+only when it is complete (with its SBOM), so a failure leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aigov.errors import AigovError
+from aigov.scaffold.answers import read_answers
+from aigov.scaffold.catalog import TemplateInfo, bundled_template, template_info
+from aigov.scaffold.source import is_git_source, materialise
+
+NAME_PATTERN = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+TIERS = ("low", "medium", "high")
+CLASSIFICATIONS = ("public", "internal", "confidential", "restricted")
+
+
+@dataclass
+class NewRequest:
+    name: str
+    template: str | None
+    tier: str
+    owner: str
+    dest: Path
+    models: list[str] = field(default_factory=list)  # empty: the template's suggestion for the tier
+    template_source: str | None = None
+    description: str | None = None
+    data_classification: str = "internal"
+    incident_contact: str | None = None
+    extra: dict[str, str] = field(default_factory=dict)  # more copier answers (--data KEY=VALUE)
+
+
+@dataclass
+class NewResult:
+    path: Path
+    template: str
+    version: str
+    models: list[str]
+    sbom: bool
+
+
+def approved_models(registry: dict[str, Any], tier: str, today: dt.date) -> dict[str, dict[str, Any]]:
+    """The registry's models a feature of ``tier`` may use today, by id."""
+    allowed = {}
+    for model in registry.get("models", []):
+        sunset = model.get("sunset")
+        if model.get("status") == "approved" and tier in model.get("approvedTiers", []):
+            if not sunset or dt.date.fromisoformat(str(sunset)) >= today:
+                allowed[model["id"]] = model
+    return allowed
+
+
+def validate_request(request: NewRequest, registry: dict[str, Any], today: dt.date) -> tuple[TemplateInfo | None, list[dict[str, str]]]:
+    """The template (None for a remote source) and the models as {id, provider}; AigovError if anything is off."""
+    if not NAME_PATTERN.match(request.name):
+        raise AigovError(f"invalid feature name {request.name!r}: use lowercase letters, digits and dashes, "
+                         "starting and ending with a letter or digit (at most 63 characters)")
+    if request.tier not in TIERS:
+        raise AigovError(f"invalid tier {request.tier!r}; choose one of: {', '.join(TIERS)}")
+    if not request.owner.strip():
+        raise AigovError("--owner must name the owning team")
+    if request.data_classification not in CLASSIFICATIONS:
+        raise AigovError(f"invalid data classification {request.data_classification!r}; choose one of: {', '.join(CLASSIFICATIONS)}")
+    if request.tier == "low" and request.data_classification in ("confidential", "restricted"):
+        raise AigovError(f"{request.data_classification} data needs tier medium or high, not low")
+    info = _template_for(request)
+    models = _models_for(request, info, approved_models(registry, request.tier, today), registry)
+    _check_destination(request.dest)
+    return info, models
+
+
+def generate(request: NewRequest, registry: dict[str, Any], today: dt.date | None = None) -> NewResult:
+    today = today or dt.date.today()
+    info, models = validate_request(request, registry, today)
+    source, ref = _source_for(request, info)
+    answers: dict[str, Any] = {
+        "name": request.name,
+        "owner": request.owner,
+        "tier": request.tier,
+        "data_classification": request.data_classification,
+        "models": models,
+        "generated_on": today.isoformat(),
+        **({"description": request.description} if request.description else {}),
+        **({"incident_contact": request.incident_contact} if request.incident_contact else {}),
+        **request.extra,
+    }
+    anchor = _existing_ancestor(request.dest)
+    staging = Path(tempfile.mkdtemp(prefix=".aigov-new-", dir=anchor))
+    try:
+        project = staging / request.name
+        version = _render(source, ref, project, answers)
+        sbom = write_sbom(project)
+        _move_into_place(project, request.dest)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return NewResult(request.dest, info.name if info else source, version, [m["id"] for m in models], sbom)
+
+
+def _template_for(request: NewRequest) -> TemplateInfo | None:
+    if request.template_source:
+        source = request.template_source
+        if not is_git_source(source):
+            raise AigovError("--template-source must be a git repository (local folder or URL) with PEP 440 version tags", source)
+        local = Path(source)
+        return template_info(local) if local.is_dir() else None
+    if not request.template:
+        raise AigovError("--template is required (see `aigov templates`)")
+    return bundled_template(request.template)
+
+
+def _models_for(request: NewRequest, info: TemplateInfo | None, allowed: dict[str, dict[str, Any]],
+                registry: dict[str, Any]) -> list[dict[str, str]]:
+    known = {m["id"]: m for m in registry.get("models", [])}
+    if request.models:
+        ids = list(dict.fromkeys(request.models))
+    elif info and info.suggested_models.get(request.tier):
+        ids = [m["id"] for m in info.suggested_models[request.tier]]
+    else:
+        raise AigovError("--model is required: this template suggests no model for the tier")
+    for model_id in ids:
+        if model_id not in allowed:
+            reason = _why_not(known.get(model_id), request.tier)
+            choices = ", ".join(sorted(allowed)) or "none"
+            raise AigovError(f"model {model_id} {reason}; approved for {request.tier} tier: {choices}")
+    return [{"id": i, "provider": allowed[i].get("provider", "")} for i in ids]
+
+
+def _why_not(model: dict[str, Any] | None, tier: str) -> str:
+    if model is None:
+        return "is not in the approved-model registry"
+    if model.get("status") != "approved":
+        return f"is {model.get('status')}, not approved"
+    if tier not in model.get("approvedTiers", []):
+        return f"is approved for tiers [{', '.join(model.get('approvedTiers', []))}], not for {tier}"
+    return f"was sunset on {model.get('sunset')}"
+
+
+def _check_destination(dest: Path) -> None:
+    if dest.is_symlink() or (dest.exists() and not dest.is_dir()):
+        raise AigovError("destination exists and is not a folder", str(dest))
+    if dest.is_dir() and any(dest.iterdir()):
+        raise AigovError("destination folder is not empty; aigov new only writes into a new or empty folder", str(dest))
+
+
+def _source_for(request: NewRequest, info: TemplateInfo | None) -> tuple[str, str | None]:
+    """The git source copier renders from, and the tag to use (None: the latest)."""
+    if request.template_source:
+        source = request.template_source
+        return (str(Path(source).resolve()) if Path(source).is_dir() else source), None
+    assert info is not None
+    return str(materialise(info)), info.version
+
+
+def _render(source: str, ref: str | None, project: Path, answers: dict[str, Any]) -> str:
+    import copier  # slow to import (about 0.6 s): only aigov new and aigov update pay for it
+    from copier.errors import CopierError
+
+    try:
+        copier.run_copy(source, project, data=answers, vcs_ref=ref, defaults=True, quiet=True, unsafe=False)
+    except CopierError as exc:
+        raise AigovError(f"the template could not be rendered: {exc}", source) from None
+    except ValueError as exc:  # copier reports invalid answers (its validators) as ValueError
+        raise AigovError(f"invalid answer: {exc}", source) from None
+    return read_answers(project).get("_commit", "unversioned")
+
+
+def write_sbom(project: Path) -> bool:
+    """The generated repository's SBOM, so it passes the SBOM rules as generated (if this aigov can write one)."""
+    try:
+        from aigov.sbom.generate import generate_ml_bom
+    except ImportError:
+        return False
+    (project / "sbom.cdx.json").write_text(generate_ml_bom(project), encoding="utf-8")
+    return True
+
+
+def _move_into_place(project: Path, dest: Path) -> None:
+    if dest.is_dir():
+        dest.rmdir()  # empty, checked before rendering
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(project, dest)
+
+
+def _existing_ancestor(path: Path) -> Path:
+    """The nearest existing folder above ``path``: staging there keeps the final move a rename."""
+    current = path.absolute().parent
+    while not current.is_dir():
+        current = current.parent
+    return current
