@@ -1,0 +1,633 @@
+"""GitHub Actions workflows read as GitHub reads them, judged end to end through `aigov check`.
+
+Each test writes a real feature (manifest, model card, eval config with 50 cases) and real workflow
+files, then checks that the eval gate holds, or that the finding names the workflow file and the
+line that breaks it.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from aigov.facts.filters import included
+from conftest import CLOCK, check, check_json, make_feature, run_cli, write
+
+COMMAND = "python evals/run.py --config evals/config.yaml"
+
+
+def feature_with_workflow(tmp_path: Path, workflow: str, name: str = "evals.yml", **files: str) -> Path:
+    """A compliant feature whose only workflow is ``workflow`` (plus any ``files`` by relative path)."""
+    root = make_feature(tmp_path / "repo")
+    for old in (root / ".github/workflows").iterdir():
+        old.unlink()
+    write(root / ".github/workflows" / name, workflow)
+    for rel, text in files.items():
+        write(root / rel, text)
+    return root
+
+
+def pr_workflow(job: str = "", step: str = "", run: str = COMMAND, on: str = "pull_request:\n    branches: [main]") -> str:
+    """A pull-request workflow whose `evals` job runs ``run``; ``job``/``step`` add keys at those levels."""
+    return (
+        "name: evals\n"
+        f"on:\n  {on}\n"
+        "jobs:\n"
+        "  evals:\n"
+        "    runs-on: ubuntu-latest\n"
+        f"{job}"
+        "    steps:\n"
+        "      - uses: actions/checkout@v4\n"
+        "      - name: Run evals\n"
+        f"{step}"
+        f"        run: {run}\n"
+    )
+
+
+def findings(root: Path) -> list[dict[str, Any]]:
+    return check_json(root)["findings"]
+
+
+def located(root: Path) -> list[tuple[str, str, int]]:
+    """Each finding as (id, path, line)."""
+    return [(f["id"], f["path"], f["line"]) for f in findings(root)]
+
+
+def line_of(root: Path, rel: str, text: str) -> int:
+    """The 1-based line of the first line of ``rel`` that contains ``text``."""
+    lines = (root / rel).read_text().splitlines()
+    return next(i for i, line in enumerate(lines, start=1) if text in line)
+
+
+def gate_facts(root: Path) -> dict[str, Any]:
+    result = run_cli("facts", str(root), "--now", CLOCK)
+    assert result.exit_code == 0, result.stderr
+    return result.json()[0]["feature"]["eval_gate"]
+
+
+WF = ".github/workflows/evals.yml"
+
+
+# --- `on:` in every form ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "on",
+    [
+        "on: pull_request",
+        "on: [push, pull_request]",
+        "on:\n  pull_request:\n  push:\n    branches: [main]",
+        '"on":\n  pull_request:\n    branches: [main]',
+        "on:\n  pull_request_target:\n    branches: [main]",
+        "on:\n  merge_group:",
+        "on:\n  pull_request:\n    types: [opened, synchronize, reopened]",
+    ],
+)
+def test_every_form_of_on_that_runs_on_pull_requests_gates(tmp_path: Path, on: str) -> None:
+    workflow = pr_workflow().replace("on:\n  pull_request:\n    branches: [main]\n", on + "\n")
+    root = feature_with_workflow(tmp_path, workflow)
+    assert findings(root) == []
+
+
+@pytest.mark.parametrize("on", ["on: push", "on: [push, workflow_dispatch]", "on:\n  schedule:\n    - cron: '0 3 * * *'"])
+def test_workflow_not_triggered_by_pull_requests_is_no_gate(tmp_path: Path, on: str) -> None:
+    workflow = pr_workflow().replace("on:\n  pull_request:\n    branches: [main]\n", on + "\n")
+    root = feature_with_workflow(tmp_path, workflow)
+    assert located(root) == [("AIGOV-EVAL-009", WF, 2)]
+
+
+def test_yaml_extension_and_quoted_on_key_are_read(tmp_path: Path) -> None:
+    root = feature_with_workflow(tmp_path, pr_workflow(), name="evals.yaml")
+    assert findings(root) == []
+    assert gate_facts(root)["runs"][0]["workflow"] == ".github/workflows/evals.yaml"
+
+
+# --- Branch filters and the default branch -----------------------------------------------------
+
+
+@pytest.mark.parametrize("branches", ["branches: [main]", "branches: ['ma*']", "branches: ['**']", "branches-ignore: ['release/**']"])
+def test_branch_filters_that_include_the_default_branch(tmp_path: Path, branches: str) -> None:
+    root = feature_with_workflow(tmp_path, pr_workflow(on=f"pull_request:\n    {branches}"))
+    assert findings(root) == []
+
+
+@pytest.mark.parametrize(
+    "branches", ["branches: ['release/**']", "branches-ignore: [main]", "branches: ['**', '!main']", "branches: ['main/*']"]
+)
+def test_branch_filters_that_leave_out_the_default_branch(tmp_path: Path, branches: str) -> None:
+    root = feature_with_workflow(tmp_path, pr_workflow(on=f"pull_request:\n    {branches}"))
+    [(rule, path, line)] = located(root)
+    assert (rule, path, line) == ("AIGOV-EVAL-009", WF, 4)
+    assert "pull requests to main" in findings(root)[0]["message"]
+
+
+def _git(root: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=root, check=True, capture_output=True)
+
+
+def test_default_branch_comes_from_origin_head(tmp_path: Path) -> None:
+    root = feature_with_workflow(tmp_path, pr_workflow(on="pull_request:\n    branches: [trunk]"))
+    _git(root, "init", "-q", "-b", "feature-x")
+    _git(root, "symbolic-ref", "refs/remotes/origin/HEAD", "refs/remotes/origin/trunk")
+    assert findings(root) == []
+    assert gate_facts(root)["default_branch"] == "trunk"
+    assert gate_facts(root)["default_branch_source"] == "git"
+
+
+def test_checked_out_feature_branch_is_not_taken_for_the_default(tmp_path: Path) -> None:
+    root = feature_with_workflow(tmp_path, pr_workflow())
+    _git(root, "init", "-q", "-b", "main")
+    _git(root, "-c", "user.email=a@b", "-c", "user.name=a", "commit", "-q", "--allow-empty", "-m", "x")
+    _git(root, "checkout", "-q", "-b", "feature-x")
+    facts = gate_facts(root)
+    assert (facts["default_branch"], facts["default_branch_source"]) == ("main", "fallback")
+
+
+def test_a_repository_with_one_branch_uses_it(tmp_path: Path) -> None:
+    root = feature_with_workflow(tmp_path, pr_workflow(on="pull_request:\n    branches: [develop]"))
+    _git(root, "init", "-q", "-b", "develop")
+    assert findings(root) == []
+
+
+def test_org_data_sets_the_default_branch(tmp_path: Path) -> None:
+    root = feature_with_workflow(tmp_path, pr_workflow(on="pull_request:\n    branches: [develop]"))
+    assert [f["id"] for f in findings(root)] == ["AIGOV-EVAL-009"]
+    write(root / ".aigov/config.yaml", "data: [.aigov/branch.yaml]\n")
+    write(root / ".aigov/branch.yaml", "aigov:\n  settings:\n    evals:\n      default_branch: develop\n")
+    assert findings(root) == []
+
+
+def test_types_that_skip_new_commits(tmp_path: Path) -> None:
+    root = feature_with_workflow(tmp_path, pr_workflow(on="pull_request:\n    branches: [main]\n    types: [opened, labeled]"))
+    assert located(root) == [("AIGOV-EVAL-009", WF, 5)]
+
+
+# --- Path filters -----------------------------------------------------------------------------
+
+
+def test_paths_filter_that_skips_prompts_and_manifest(tmp_path: Path) -> None:
+    on = "pull_request:\n    branches: [main]\n    paths: ['src/**', 'evals/**']"
+    root = feature_with_workflow(tmp_path, pr_workflow(on=on), **{"prompts/summarize.yaml": "template: hi\n"})
+    write(root / "aigov.yaml", (root / "aigov.yaml").read_text() + "  prompts: prompts\n")
+    [finding] = findings(root)
+    assert (finding["id"], finding["path"], finding["line"]) == ("AIGOV-EVAL-010", WF, 5)
+    assert "aigov.yaml, prompts/summarize.yaml" in finding["message"]
+    assert "evals/config.yaml" not in finding["message"]
+
+
+@pytest.mark.parametrize(
+    "paths",
+    [
+        "paths: ['**']",
+        "paths: ['src/**', 'prompts/**', 'aigov.yaml', 'evals/**']",
+        "paths: ['**.yaml', '**.jsonl']",
+        "paths-ignore: ['docs/**', '**.md']",
+    ],
+)
+def test_path_filters_that_cover_what_the_evals_depend_on(tmp_path: Path, paths: str) -> None:
+    on = f"pull_request:\n    branches: [main]\n    {paths}"
+    root = feature_with_workflow(tmp_path, pr_workflow(on=on), **{"prompts/summarize.yaml": "template: hi\n"})
+    assert findings(root) == []
+
+
+@pytest.mark.parametrize(
+    "paths, skipped",
+    [
+        ("paths-ignore: ['prompts/**']", "prompts/summarize.yaml"),
+        ("paths-ignore: ['*.yaml']", "aigov.yaml"),
+        ("paths: ['**', '!evals/**']", "evals/config.yaml, evals/golden.jsonl"),
+        ("paths: ['*.py']", "aigov.yaml, evals/config.yaml, evals/golden.jsonl, prompts/summarize.yaml"),
+    ],
+)
+def test_path_filters_that_skip_what_the_evals_depend_on(tmp_path: Path, paths: str, skipped: str) -> None:
+    on = f"pull_request:\n    branches: [main]\n    {paths}"
+    root = feature_with_workflow(tmp_path, pr_workflow(on=on), **{"prompts/summarize.yaml": "template: hi\n"})
+    [finding] = findings(root)
+    assert (finding["id"], finding["line"]) == ("AIGOV-EVAL-010", 5)
+    assert skipped in finding["message"]
+
+
+def test_merge_queue_runs_whatever_the_path_filter(tmp_path: Path) -> None:
+    on = "pull_request:\n    branches: [main]\n    paths: ['src/**']\n  merge_group:"
+    root = feature_with_workflow(tmp_path, pr_workflow(on=on))
+    assert findings(root) == []
+
+
+@pytest.mark.parametrize(
+    "pattern, path, expected",
+    [
+        ("*.py", "app.py", True),
+        ("*.py", "src/app.py", False),
+        ("**.py", "src/deep/app.py", True),
+        ("docs/*", "docs/a/b.md", False),
+        ("docs/**", "docs/a/b.md", True),
+        ("**/README.md", "README.md", True),
+        ("**/README.md", "a/b/README.md", True),
+        ("v2?.0", "v.0", True),
+        ("v2?.0", "v2.0", True),
+        ("v2?.0", "v22.0", False),
+        ("ab+c", "abbbc", True),
+        ("[a-c]at", "bat", True),
+        ("[a-c]at", "rat", False),
+        ("release/**", "release/1.0/hotfix", True),
+        ("release/*", "release/1.0/hotfix", False),
+    ],
+)
+def test_filter_patterns_follow_githubs_cheat_sheet(pattern: str, path: str, expected: bool) -> None:
+    assert included([pattern], path) is expected
+
+
+def test_negated_pattern_is_overridden_by_a_later_positive_one() -> None:
+    assert included(["**", "!docs/**", "docs/keep.md"], "docs/keep.md")
+    assert not included(["**", "!docs/**"], "docs/drop.md")
+
+
+# --- Jobs, needs and `if:` ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "condition, never",
+    [
+        ("false", True),
+        ("${{ false }}", True),
+        ("'false'", True),
+        ("github.event_name == 'never'", True),
+        ("github.event_name == 'push'", True),
+        ("${{ github.ref == 'refs/heads/main' }}", True),
+        ("startsWith(github.ref, 'refs/tags/')", True),
+        ("github.event_name == 'schedule' && github.actor != 'x'", True),
+        ("github.event.pull_request.draft == false", False),
+        ("${{ !contains(github.event.pull_request.labels.*.name, 'skip-evals') }}", False),
+        ("github.event_name == 'pull_request' || github.event_name == 'push'", False),
+        ("always()", False),
+        ("success()", False),
+        ("github.base_ref == 'main'", False),
+    ],
+)
+def test_job_conditions_decided_statically_or_left_unknown(tmp_path: Path, condition: str, never: bool) -> None:
+    """Conditions never true on pull requests skip the gate; ones that may be true leave it."""
+    root = feature_with_workflow(tmp_path, pr_workflow(job=f"    if: {condition}\n"))
+    assert located(root) == ([("AIGOV-EVAL-011", WF, 8)] if never else [])
+
+
+def test_step_condition_false_points_at_the_step(tmp_path: Path) -> None:
+    root = feature_with_workflow(tmp_path, pr_workflow(step="        if: ${{ failure() }}\n"))
+    assert located(root) == [("AIGOV-EVAL-011", WF, line_of(root, WF, "if: ${{ failure() }}"))]
+
+
+def test_needs_on_a_job_that_never_runs_skips_the_eval_job(tmp_path: Path) -> None:
+    workflow = pr_workflow(job="    needs: [lint]\n").replace(
+        "jobs:\n", "jobs:\n  lint:\n    if: false\n    runs-on: ubuntu-latest\n    steps:\n      - run: ruff check .\n"
+    )
+    root = feature_with_workflow(tmp_path, workflow)
+    [finding] = findings(root)
+    assert (finding["id"], finding["line"]) == ("AIGOV-EVAL-011", line_of(root, WF, "needs: [lint]"))
+    assert "needs 'lint'" in finding["message"]
+
+
+def test_always_runs_despite_a_skipped_need(tmp_path: Path) -> None:
+    workflow = pr_workflow(job="    needs: lint\n    if: ${{ !cancelled() }}\n").replace(
+        "jobs:\n", "jobs:\n  lint:\n    if: false\n    runs-on: ubuntu-latest\n    steps:\n      - run: ruff check .\n"
+    )
+    assert findings(feature_with_workflow(tmp_path, workflow)) == []
+
+
+def test_condition_on_another_event_only_does_not_matter(tmp_path: Path) -> None:
+    on = "pull_request:\n    branches: [main]\n  merge_group:"
+    root = feature_with_workflow(tmp_path, pr_workflow(on=on, job="    if: github.event_name == 'merge_group'\n"))
+    assert findings(root) == []
+
+
+# --- continue-on-error and the matrix ---------------------------------------------------------
+
+
+def test_job_continue_on_error(tmp_path: Path) -> None:
+    root = feature_with_workflow(tmp_path, pr_workflow(job="    continue-on-error: true\n"))
+    assert located(root) == [("AIGOV-EVAL-012", WF, 8)]
+
+
+def test_step_continue_on_error(tmp_path: Path) -> None:
+    root = feature_with_workflow(tmp_path, pr_workflow(step="        continue-on-error: true\n"))
+    assert located(root) == [("AIGOV-EVAL-012", WF, line_of(root, WF, "continue-on-error"))]
+
+
+def test_continue_on_error_from_a_variable_may_be_true(tmp_path: Path) -> None:
+    root = feature_with_workflow(tmp_path, pr_workflow(step="        continue-on-error: ${{ vars.EVALS_OPTIONAL == 'yes' }}\n"))
+    [finding] = findings(root)
+    assert (finding["id"], finding["line"]) == ("AIGOV-EVAL-012", line_of(root, WF, "continue-on-error"))
+    assert "may be true" in finding["message"]
+
+
+MATRIX = "    strategy:\n      fail-fast: false\n      matrix:\n        python: ['3.11', '3.12']\n        experimental: [{flag}]\n{include}    continue-on-error: ${{{{ matrix.experimental }}}}\n"
+
+
+def test_matrix_leg_that_keeps_failures_keeps_the_gate(tmp_path: Path) -> None:
+    include = "        include:\n          - python: '3.13'\n            experimental: true\n"
+    root = feature_with_workflow(tmp_path, pr_workflow(job=MATRIX.format(flag="false", include=include)))
+    assert findings(root) == []
+
+
+def test_matrix_where_every_leg_may_fail_defeats_the_gate(tmp_path: Path) -> None:
+    root = feature_with_workflow(tmp_path, pr_workflow(job=MATRIX.format(flag="true", include="")))
+    [finding] = findings(root)
+    assert (finding["id"], finding["line"]) == ("AIGOV-EVAL-012", line_of(root, WF, "continue-on-error"))
+
+
+def test_continue_on_error_false_is_no_defeat(tmp_path: Path) -> None:
+    root = feature_with_workflow(tmp_path, pr_workflow(job="    continue-on-error: false\n"))
+    assert findings(root) == []
+
+
+# --- What the run script does with the exit status ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "script, kind",
+    [
+        (f"{COMMAND} || true", "|| true"),
+        (f"|\n          {COMMAND} || :", "|| :"),
+        (f"{COMMAND} || exit 0", "|| exit 0"),
+        (f"{COMMAND} || echo 'evals failed, carrying on'", "|| echo"),
+        (f"{COMMAND}; exit 0", "'exit 0'"),
+        (f"|\n          set +e\n          {COMMAND}\n          echo done", "'set +e'"),
+        (f"{COMMAND} | tee eval.log", "without pipefail"),
+        (f"|\n          if ! {COMMAND}; then\n            echo 'evals failed'\n          fi", "consumes the exit status"),
+    ],
+)
+def test_each_way_of_swallowing_the_exit_status(tmp_path: Path, script: str, kind: str) -> None:
+    root = feature_with_workflow(tmp_path, pr_workflow(run=script))
+    [finding] = findings(root)
+    assert finding["id"] == "AIGOV-EVAL-013"
+    assert finding["path"] == WF
+    assert kind in finding["message"]
+    expected = "set +e" if "set +e" in script else COMMAND
+    assert finding["line"] == line_of(root, WF, expected)
+
+
+@pytest.mark.parametrize(
+    "script, step",
+    [
+        (f"{COMMAND} || exit 1", ""),
+        (f"{COMMAND} || {{ echo 'evals failed'; exit 1; }}", ""),
+        (f"|\n          set +e\n          {COMMAND}\n          status=$?\n          exit $status", ""),
+        (f"|\n          set +e\n          {COMMAND}", ""),
+        (f"{COMMAND} | tee eval.log", "        shell: bash\n"),
+        (f"|\n          set -o pipefail\n          {COMMAND} | tee eval.log", ""),
+        (f"|\n          echo 'running evals'\n          {COMMAND} 2>&1 > eval.log\n          echo done", ""),
+        (f"|\n          if ! {COMMAND}; then\n            exit 1\n          fi", ""),
+    ],
+)
+def test_scripts_that_keep_the_exit_status(tmp_path: Path, script: str, step: str) -> None:
+    root = feature_with_workflow(tmp_path, pr_workflow(run=script, step=step))
+    assert findings(root) == []
+
+
+def test_shell_without_errexit_points_at_the_shell(tmp_path: Path) -> None:
+    script = f"|\n          {COMMAND}\n          echo done"
+    root = feature_with_workflow(tmp_path, pr_workflow(run=script, step="        shell: bash {0}\n"))
+    assert located(root) == [("AIGOV-EVAL-013", WF, line_of(root, WF, "shell: bash {0}"))]
+
+
+def test_windows_default_shell_only_reports_the_last_command(tmp_path: Path) -> None:
+    script = f"|\n          {COMMAND}\n          Write-Output done"
+    workflow = pr_workflow(run=script).replace("ubuntu-latest", "windows-latest")
+    assert [f["id"] for f in findings(feature_with_workflow(tmp_path, workflow))] == ["AIGOV-EVAL-013"]
+
+
+def test_command_continued_over_lines_is_found(tmp_path: Path) -> None:
+    script = "|\n          python evals/run.py \\\n            --config evals/config.yaml"
+    root = feature_with_workflow(tmp_path, pr_workflow(run=script))
+    assert findings(root) == []
+
+
+def test_command_only_echoed_or_commented_is_not_run(tmp_path: Path) -> None:
+    script = f"|\n          # {COMMAND}\n          echo {COMMAND}"
+    root = feature_with_workflow(tmp_path, pr_workflow(run=script))
+    assert [f["id"] for f in findings(root)] == ["AIGOV-EVAL-008"]
+
+
+# --- Local reusable workflows and composite actions ---------------------------------------------
+
+CALLER = "name: ci\non:\n  pull_request:\n    branches: [main]\njobs:\n  call-evals:\n{caller}    uses: ./.github/workflows/reusable-evals.yml\n"
+CALLEE = "name: reusable evals\non:\n  workflow_call:\njobs:\n  evals:\n    runs-on: ubuntu-latest\n{job}    steps:\n      - uses: actions/checkout@v4\n      - run: {run}\n"
+
+
+def reusable(tmp_path: Path, caller: str = "", job: str = "", run: str = COMMAND) -> Path:
+    callee = {".github/workflows/reusable-evals.yml": CALLEE.format(job=job, run=run)}
+    return feature_with_workflow(tmp_path, CALLER.format(caller=caller), name="ci.yml", **callee)
+
+
+def test_reusable_workflow_runs_the_gate(tmp_path: Path) -> None:
+    root = reusable(tmp_path)
+    assert findings(root) == []
+    runs = {run["workflow"]: run for run in gate_facts(root)["runs"]}
+    run = runs[".github/workflows/ci.yml"]
+    assert (run["job"], run["path"]) == ("call-evals/evals", ".github/workflows/reusable-evals.yml")
+    assert run["via"] == [".github/workflows/reusable-evals.yml:5"]
+
+
+def test_defeat_inside_the_reusable_workflow_points_into_it(tmp_path: Path) -> None:
+    root = reusable(tmp_path, job="    continue-on-error: true\n")
+    assert located(root) == [("AIGOV-EVAL-012", ".github/workflows/reusable-evals.yml", 7)]
+
+
+def test_caller_condition_points_at_the_caller(tmp_path: Path) -> None:
+    root = reusable(tmp_path, caller="    if: github.event_name == 'push'\n")
+    assert located(root) == [("AIGOV-EVAL-011", ".github/workflows/ci.yml", 7)]
+
+
+def test_swallowed_status_inside_the_reusable_workflow(tmp_path: Path) -> None:
+    root = reusable(tmp_path, run=f"{COMMAND} || true")
+    assert located(root) == [("AIGOV-EVAL-013", ".github/workflows/reusable-evals.yml", 9)]
+
+
+def test_reusable_workflows_calling_each_other_do_not_hang(tmp_path: Path) -> None:
+    loop = "on:\n  pull_request:\n  workflow_call:\njobs:\n  again:\n    uses: ./.github/workflows/{other}.yml\n"
+    root = feature_with_workflow(tmp_path, loop.format(other="b"), name="a.yml", **{".github/workflows/b.yml": loop.format(other="a")})
+    assert [f["id"] for f in findings(root)] == ["AIGOV-EVAL-008"]
+
+
+def test_remote_reusable_workflow_is_named_as_unreadable(tmp_path: Path) -> None:
+    caller = "on: pull_request\njobs:\n  evals:\n    uses: acme/shared/.github/workflows/evals.yml@v1\n"
+    [finding] = findings(feature_with_workflow(tmp_path, caller))
+    assert finding["id"] == "AIGOV-EVAL-008"
+    assert "acme/shared/.github/workflows/evals.yml@v1 is not in this repository" in finding["message"]
+
+
+ACTION = "name: run evals\nruns:\n  using: composite\n  steps:\n    - run: {run}\n      shell: bash\n"
+
+
+def test_composite_action_runs_the_gate(tmp_path: Path) -> None:
+    workflow = pr_workflow().replace(f"        run: {COMMAND}\n", "        uses: ./.github/actions/run-evals\n")
+    root = feature_with_workflow(tmp_path, workflow, **{".github/actions/run-evals/action.yml": ACTION.format(run=COMMAND)})
+    assert findings(root) == []
+    [run] = gate_facts(root)["runs"]
+    assert run["path"] == ".github/actions/run-evals/action.yml"
+    assert run["via"] == [f"{WF}:{line_of(root, WF, '- name: Run evals')}"]
+
+
+def test_defeat_inside_a_nested_composite_action_points_into_it(tmp_path: Path) -> None:
+    workflow = pr_workflow().replace(f"        run: {COMMAND}\n", "        uses: ./.github/actions/outer/\n")
+    outer = "runs:\n  using: composite\n  steps:\n    - uses: ./.github/actions/inner\n"
+    inner = ACTION.format(run=f"{COMMAND} || true").replace("name: run evals\n", "")
+    root = feature_with_workflow(
+        tmp_path, workflow, **{".github/actions/outer/action.yaml": outer, ".github/actions/inner/action.yml": inner}
+    )
+    assert located(root) == [("AIGOV-EVAL-013", ".github/actions/inner/action.yml", 4)]
+
+
+def test_continue_on_error_on_the_step_using_the_action(tmp_path: Path) -> None:
+    workflow = pr_workflow(step="        continue-on-error: true\n").replace(f"        run: {COMMAND}\n", "        uses: ./.github/actions/run-evals\n")
+    root = feature_with_workflow(tmp_path, workflow, **{".github/actions/run-evals/action.yml": ACTION.format(run=COMMAND)})
+    assert located(root) == [("AIGOV-EVAL-012", WF, line_of(root, WF, "continue-on-error"))]
+
+
+def test_actions_using_each_other_do_not_hang(tmp_path: Path) -> None:
+    workflow = pr_workflow().replace(f"        run: {COMMAND}\n", "        uses: ./actions/a\n")
+    loop = "runs:\n  using: composite\n  steps:\n    - uses: ./actions/{other}\n"
+    root = feature_with_workflow(tmp_path, workflow, **{"actions/a/action.yml": loop.format(other="b"), "actions/b/action.yml": loop.format(other="a")})
+    [finding] = findings(root)
+    assert finding["id"] == "AIGOV-EVAL-008"
+    assert "a cycle" in finding["message"]
+
+
+def test_missing_local_action_is_named(tmp_path: Path) -> None:
+    workflow = pr_workflow().replace(f"        run: {COMMAND}\n", "        uses: ./.github/actions/gone\n")
+    [finding] = findings(feature_with_workflow(tmp_path, workflow))
+    assert "has no action.yml or action.yaml" in finding["message"]
+
+
+# --- Bad workflow files and safety -----------------------------------------------------------
+
+
+def test_malformed_workflow_yaml_is_exit_2_at_its_line(tmp_path: Path) -> None:
+    root = feature_with_workflow(tmp_path, "on: pull_request\njobs:\n  evals:\n    steps: [\n")
+    result = check(root)
+    assert result.exit_code == 2
+    assert f"{WF}:5:" in result.stderr and "invalid YAML" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "text, line, message",
+    [
+        ("on: pull_request\njobs: []\n", 2, "`jobs` must be a mapping"),
+        ("on: pull_request\njobs:\n  evals:\n    steps: {run: x}\n", 4, "`steps` must be a list"),
+        ("on: pull_request\njobs:\n  evals:\n    steps:\n      - just a string\n", 5, "a step must be a mapping"),
+        ("on: 42\njobs:\n  a:\n    runs-on: x\n", 1, "`on` must be"),
+        ("jobs:\n  a:\n    runs-on: x\n", 1, "no `on:`"),
+    ],
+)
+def test_workflow_that_is_not_a_workflow_is_exit_2(tmp_path: Path, text: str, line: int, message: str) -> None:
+    result = check(feature_with_workflow(tmp_path, text))
+    assert result.exit_code == 2
+    assert f"{WF}:{line}:" in result.stderr and message in result.stderr
+
+
+def test_malformed_composite_action_is_exit_2_naming_it(tmp_path: Path) -> None:
+    workflow = pr_workflow().replace(f"        run: {COMMAND}\n", "        uses: ./.github/actions/run-evals\n")
+    root = feature_with_workflow(tmp_path, workflow, **{".github/actions/run-evals/action.yml": "runs:\n  using: composite\n  steps: [\n"})
+    result = check(root)
+    assert result.exit_code == 2
+    assert ".github/actions/run-evals/action.yml:" in result.stderr
+
+
+def test_nothing_in_a_workflow_is_executed(tmp_path: Path) -> None:
+    marker = tmp_path / "executed"
+    root = feature_with_workflow(tmp_path, pr_workflow(run=f"|\n          touch {marker}\n          {COMMAND}"))
+    assert findings(root) == []
+    assert not marker.exists()
+
+
+def test_features_without_evals_or_artefacts_do_not_read_workflows(tmp_path: Path) -> None:
+    root = feature_with_workflow(tmp_path, "on: [\n")
+    text = (root / "aigov.yaml").read_text().replace("  evals: {config: evals/config.yaml}\n", "")
+    (root / "aigov.yaml").write_text(text.replace("riskTier: medium", "riskTier: low"))
+    assert check(root).exit_code == 0
+
+
+# --- Release signing before the first release ------------------------------------------------
+
+ARTIFACTS = "  artifacts:\n    - path: dist/*.whl\n      identity: https://github.com/acme/x/.github/workflows/release.yml@refs/tags/v1\n      issuer: https://token.actions.githubusercontent.com\n"
+
+RELEASE = """\
+name: release
+on:
+  push:
+    tags: ['v*']
+{workflow_permissions}jobs:
+  publish:
+    runs-on: ubuntu-latest
+{job_permissions}    steps:
+      - uses: actions/checkout@v4
+      - run: python -m build
+      - {sign}
+"""
+
+
+def unreleased(tmp_path: Path, **release: str) -> Path:
+    """A compliant feature that declares artefacts, none built yet, with ``release`` as release.yml."""
+    root = make_feature(tmp_path / "repo")
+    (root / "aigov.yaml").write_text((root / "aigov.yaml").read_text() + ARTIFACTS)
+    if release:
+        values = {"workflow_permissions": "", "job_permissions": "", "sign": "run: python -m sigstore sign dist/*.whl"} | release
+        write(root / ".github/workflows/release.yml", RELEASE.format(**values))
+    return root
+
+
+def test_no_release_workflow_before_the_first_release(tmp_path: Path) -> None:
+    root = unreleased(tmp_path)
+    assert located(root) == [("AIGOV-RELEASE-001", "aigov.yaml", line_of(root, "aigov.yaml", "artifacts:"))]
+
+
+@pytest.mark.parametrize(
+    "release",
+    [
+        {"job_permissions": "    permissions:\n      id-token: write\n      contents: read\n"},
+        {"workflow_permissions": "permissions:\n  id-token: write\n"},
+        {"workflow_permissions": "permissions: write-all\n"},
+        {"job_permissions": "    permissions:\n      id-token: write\n", "sign": "uses: sigstore/gh-action-sigstore-python@v3.0.0"},
+        {"job_permissions": "    permissions:\n      id-token: write\n      attestations: write\n", "sign": "uses: actions/attest-build-provenance@v2"},
+        {"job_permissions": "    permissions:\n      id-token: write\n", "sign": "run: cosign sign-blob --yes dist/x.whl --bundle dist/x.whl.sigstore.json"},
+    ],
+)
+def test_release_workflow_that_signs_with_an_oidc_token(tmp_path: Path, release: dict[str, str]) -> None:
+    assert findings(unreleased(tmp_path, **release)) == []
+
+
+def test_job_permissions_replace_the_workflows(tmp_path: Path) -> None:
+    root = unreleased(tmp_path, workflow_permissions="permissions:\n  id-token: write\n",
+                      job_permissions="    permissions:\n      contents: read\n")
+    [finding] = findings(root)
+    release = ".github/workflows/release.yml"
+    assert (finding["id"], finding["path"], finding["line"]) == ("AIGOV-RELEASE-002", release, line_of(root, release, "    permissions:"))
+    assert "python -m sigstore sign" in finding["message"]
+
+
+def test_signing_without_any_permissions_points_at_the_job(tmp_path: Path) -> None:
+    root = unreleased(tmp_path, sign="run: python -m sigstore sign dist/*.whl")
+    assert located(root) == [("AIGOV-RELEASE-002", ".github/workflows/release.yml", line_of(root, ".github/workflows/release.yml", "publish:"))]
+
+
+def test_reusable_release_workflow_needs_the_token_from_its_caller(tmp_path: Path) -> None:
+    callee = RELEASE.format(workflow_permissions="", job_permissions="    permissions:\n      id-token: write\n",
+                            sign="run: python -m sigstore sign dist/*.whl").replace("  push:\n    tags: ['v*']\n", "  workflow_call:\n")
+    caller = "on:\n  release:\n    types: [published]\njobs:\n  sign:\n{perms}    uses: ./.github/workflows/sign.yml\n"
+    root = unreleased(tmp_path)
+    write(root / ".github/workflows/sign.yml", callee)
+    write(root / ".github/workflows/release.yml", caller.format(perms="    permissions:\n      contents: read\n"))
+    assert located(root) == [("AIGOV-RELEASE-002", ".github/workflows/release.yml", 6)]
+    write(root / ".github/workflows/release.yml", caller.format(perms="    permissions:\n      id-token: write\n"))
+    assert findings(root) == []
+
+
+def test_signing_only_on_pull_requests_is_no_release_workflow(tmp_path: Path) -> None:
+    root = unreleased(tmp_path, job_permissions="    permissions:\n      id-token: write\n")
+    text = (root / ".github/workflows/release.yml").read_text().replace("  push:\n    tags: ['v*']\n", "  pull_request:\n")
+    (root / ".github/workflows/release.yml").write_text(text)
+    [finding] = findings(root)
+    assert finding["id"] == "AIGOV-RELEASE-001"
+    assert "sign only on pull requests" in finding["message"]
