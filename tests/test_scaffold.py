@@ -225,7 +225,8 @@ def test_on_a_terminal_it_asks_and_offers_only_approved_models(tmp_path: Path) -
 def test_bundled_template_is_a_tagged_git_repository_in_the_cache(generated: dict, template_cache: Path) -> None:
     source = yaml.safe_load((generated[("agent", "low")] / ".copier-answers.yml").read_text())["_src_path"]
     assert Path(source) == template_cache / "aigov" / "templates" / "agent"
-    assert git(Path(source), "tag", "--points-at", "HEAD").split() == [(Path(__file__).parents[1] / "templates/agent/VERSION").read_text().strip()]
+    version = (Path(__file__).parents[1] / "templates/agent/VERSION").read_text().strip()
+    assert git(Path(source), "tag", "--points-at", "HEAD").split() == [version]
 
 
 def test_check_never_imports_copier(generated: dict) -> None:
@@ -271,7 +272,8 @@ def generate_and_commit(tmp_path: Path, template: Path) -> Path:
 def test_update_keeps_edits_brings_new_files_and_reports_conflicts(tmp_path: Path, template_repo: Path) -> None:
     project = generate_and_commit(tmp_path, template_repo)
     card = project / "MODEL_CARD.md"
-    card.write_text(card.read_text().replace("## Limitations and risks\n", "## Limitations and risks\n\n- Our own finding: answers lag policy changes by a day.\n"))
+    own_finding = "## Limitations and risks\n\n- Our own finding: answers lag policy changes by a day.\n"
+    card.write_text(card.read_text().replace("## Limitations and risks\n", own_finding))
     readme = project / "README.md"
     readme.write_text(readme.read_text().replace("# qa-bot\n", "# qa-bot: the policy answering service\n", 1))
     commit_all(project, "team edits")
@@ -316,6 +318,42 @@ def test_update_outside_a_generated_repo_is_an_error(tmp_path: Path) -> None:
     assert run.exit_code == 2 and ".copier-answers.yml" in run.stderr
 
 
+
+def test_update_to_a_newer_bundled_template_goes_through_the_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """aigov upgraded with agent 1.1.0 bundled: the cache gains the new tag and the repository merges it."""
+    import aigov.scaffold.catalog
+    import aigov.scaffold.source
+
+    bundled = tmp_path / "bundled"
+    shutil.copytree(Path(__file__).parents[1] / "templates", bundled)
+    for module in (aigov.scaffold.catalog, aigov.scaffold.source):
+        monkeypatch.setattr(module, "templates_dir", lambda: bundled)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    (bundled / "agent/VERSION").write_text("1.0.0\n")
+    project = tmp_path / "ops-agent"
+    assert new("ops-agent", "--template", "agent", "--tier", "low", "--owner", "team-ops", "--dest", str(project)).exit_code == 0
+    git(project, "init", "-q", "-b", "main")
+    commit_all(project, "aigov new")
+
+    (bundled / "agent/project/CONTRIBUTING.md.jinja").write_text("# Contributing to {{ name }}\n")
+    (bundled / "agent/VERSION").write_text("1.1.0\n")
+    assert "1.0.0 -> 1.1.0 available" in run_cli("update", str(project), "--check").stdout
+    run = run_cli("update", str(project))
+
+    assert run.exit_code == 0, run.stdout + run.stderr
+    assert (project / "CONTRIBUTING.md").read_text() == "# Contributing to ops-agent\n"
+    assert yaml.safe_load((project / ".copier-answers.yml").read_text())["_commit"] == "1.1.0"
+    assert git(tmp_path / "cache/aigov/templates/agent", "tag").split() == ["1.0.0", "1.1.0"]
+
+
+def test_a_template_that_fails_to_render_writes_nothing(tmp_path: Path, template_repo: Path) -> None:
+    (template_repo / "project/broken.txt.jinja").write_text("{{ name | no_such_filter }}\n")
+    commit_all(template_repo, "broken")
+    git(template_repo, "tag", "1.0.1")
+    run = new("qa-bot", "--template-source", str(template_repo), "--tier", "low", "--owner", "t", "--dest", str(tmp_path / "out"))
+    assert run.exit_code == 2 and "could not be rendered" in run.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["template"]
+
 # --- template drift (AIGOV-TEMPLATE-001/002) ----------------------------------------------------------------
 
 
@@ -332,7 +370,9 @@ def test_an_older_template_version_is_a_warning(generated: dict, tmp_path: Path)
     result = check_now(repo)
     assert [(f["id"], f["severity"], f["blocking"]) for f in result["findings"]] == [("AIGOV-TEMPLATE-001", "medium", False)]
     finding = result["findings"][0]
-    assert finding["path"] == ".copier-answers.yml" and finding["line"] == 4 and "agent template 0.9.0" in finding["message"]
+    commit_line = (repo / ".copier-answers.yml").read_text().splitlines().index("_commit: 0.9.0-3-g1a2b3c4") + 1
+    assert finding["path"] == ".copier-answers.yml" and finding["line"] == commit_line
+    assert "agent template 0.9.0" in finding["message"]
 
 
 def test_past_the_deadline_an_older_template_blocks(generated: dict, tmp_path: Path) -> None:

@@ -165,12 +165,13 @@ def _source_for(request: NewRequest, info: TemplateInfo | None) -> tuple[str, st
 def _render(source: str, ref: str | None, project: Path, answers: dict[str, Any]) -> str:
     import copier  # slow to import (about 0.6 s): only aigov new and aigov update pay for it
     from copier.errors import CopierError
+    from jinja2 import TemplateError
 
     try:
         copier.run_copy(source, project, data=answers, vcs_ref=ref, defaults=True, quiet=True, unsafe=False)
-    except CopierError as exc:
-        raise AigovError(f"the template could not be rendered: {exc}", source) from None
-    except ValueError as exc:  # copier reports invalid answers (its validators) as ValueError
+    except (CopierError, TemplateError) as exc:
+        raise AigovError(f"the template could not be rendered: {type(exc).__name__}: {exc}", source) from None
+    except ValueError as exc:  # copier reports answers its validators reject as ValueError
         raise AigovError(f"invalid answer: {exc}", source) from None
     return read_answers(project).get("_commit", "unversioned")
 

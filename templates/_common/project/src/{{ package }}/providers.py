@@ -75,6 +75,9 @@ class OpenAIProvider:
         return _dig(payload, "choices", 0, "message", "content")
 
 
+_BEDROCK_TRANSIENT = frozenset({"ThrottlingException", "ServiceUnavailableException", "ModelTimeoutException"})
+
+
 @dataclass
 class BedrockProvider:
     """A model on AWS Bedrock through the Converse API (needs the optional boto3 dependency)."""
@@ -98,7 +101,7 @@ class BedrockProvider:
             )
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "")
-            raise ProviderError(f"{self.model}: {code}", retryable=code in {"ThrottlingException", "ServiceUnavailableException", "ModelTimeoutException"}) from exc
+            raise ProviderError(f"{self.model}: {code}", retryable=code in _BEDROCK_TRANSIENT) from exc
         except BotoCoreError as exc:
             raise ProviderError(f"{self.model} unreachable: {exc}") from exc
         return _dig(response, "output", "message", "content", 0, "text")

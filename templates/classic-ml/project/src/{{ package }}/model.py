@@ -63,7 +63,7 @@ class BoostedStumps:
                 "stumps": [asdict(s) for s in self.stumps]}
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "BoostedStumps":
+    def from_dict(cls, data: Mapping[str, Any]) -> BoostedStumps:
         if tuple(data["features"]) != FEATURES:
             raise ValueError(f"model was trained on features {data['features']}, this code uses {list(FEATURES)}")
         return cls(data["base"], data["learning_rate"], [Stump(**s) for s in data["stumps"]])
