@@ -35,6 +35,7 @@ spec:
       purpose: summarization
   modelCard: MODEL_CARD.md
   evals: {{config: evals/config.yaml}}
+  sbom: sbom.cdx.json
 """
 
 EVAL_CONFIG = """\
@@ -107,7 +108,15 @@ def make_feature(
     write(root / "aigov.yaml", MANIFEST.format(name=name, tier=tier, model=model, provider=provider))
     write(root / "MODEL_CARD.md", MODEL_CARD.format(name=name, model=model))
     add_eval_gate(root, name, repo or root)
+    add_sbom(root)
     return root
+
+
+def add_sbom(root: Path) -> None:
+    """The feature's ML-BOM as `aigov sbom . -o sbom.cdx.json` writes it; call again after changing models or pins."""
+    from aigov.sbom.generate import generate_ml_bom
+
+    (root / "sbom.cdx.json").write_text(generate_ml_bom(root, CLOCK), encoding="utf-8")
 
 
 def add_eval_gate(root: Path, name: str, repo: Path) -> None:

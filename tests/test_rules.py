@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import check, check_json, finding_ids, make_feature, run_cli, write
+from conftest import add_sbom, check, check_json, finding_ids, make_feature, run_cli, write
 
 HF_CARD = """\
 ---
@@ -197,6 +197,7 @@ def test_registry_replacement_and_extension(feature: Path, tmp_path: Path) -> No
     text = (feature / "aigov.yaml").read_text().replace("anthropic.claude-sonnet-4", "acme-internal-llm").replace("bedrock", "acme")
     (feature / "aigov.yaml").write_text(text)
     write(feature / "MODEL_CARD.md", (feature / "MODEL_CARD.md").read_text().replace("anthropic.claude-sonnet-4", "acme-internal-llm"))
+    add_sbom(feature)
     assert finding_ids(feature) == ["AIGOV-MODEL-001"]
     extra = "models:\n  - id: acme-internal-llm\n    provider: acme\n    status: approved\n    approvedTiers: [medium]\n"
     write(tmp_path / "mine.yaml", extra)

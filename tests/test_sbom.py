@@ -447,3 +447,183 @@ def test_generation_errors_exit_2_and_write_nothing(tmp_path: Path) -> None:
     bad_toml = run_cli("sbom", str(feature), "-o", str(feature / "sbom.cdx.json"))
     assert bad_toml.exit_code == 2 and "pyproject.toml:1: is not valid TOML" in bad_toml.stderr
     assert (feature / "sbom.cdx.json").read_bytes() == committed
+
+
+# --- the sbom facts and the AIGOV-SBOM rules in aigov check -------------------------------------
+
+def sbom_feature(root: Path, tier: str = "medium") -> Path:
+    """A feature that declares spec.sbom and has just run `aigov sbom . -o sbom.cdx.json`."""
+    from conftest import write
+
+    feature = ml_feature(root, tier)
+    manifest = (feature / "aigov.yaml").read_text(encoding="utf-8")
+    if "  sbom:" not in manifest:
+        write(feature / "aigov.yaml", manifest.replace("  modelCard: MODEL_CARD.md\n", "  modelCard: MODEL_CARD.md\n  sbom: sbom.cdx.json\n"))
+    generate(feature)
+    return feature
+
+
+def sbom_findings(feature: Path) -> list[dict[str, Any]]:
+    from conftest import check_json
+
+    return [f for f in check_json(feature)["findings"] if f["id"].startswith("AIGOV-SBOM-")]
+
+
+def edit_sbom(feature: Path, change) -> None:
+    path = feature / "sbom.cdx.json"
+    document = json.loads(path.read_text(encoding="utf-8"))
+    change(document)
+    write_json(path, document)
+
+
+def test_generated_sbom_passes_the_sbom_rules(tmp_path: Path) -> None:
+    """Round trip: what `aigov sbom` writes is what `aigov check` wants."""
+    assert sbom_findings(sbom_feature(tmp_path / "repo", tier="high")) == []
+
+
+def test_the_example_feature_keeps_a_current_sbom() -> None:
+    from conftest import EXAMPLE, check_json
+
+    assert [f for f in check_json(EXAMPLE)["findings"] if f["id"].startswith("AIGOV-SBOM-")] == []
+    assert run_cli("sbom", "--validate", str(EXAMPLE / "sbom.cdx.json")).exit_code == 0
+
+
+def test_bumped_pin_makes_the_sbom_stale(tmp_path: Path) -> None:
+    """A dependency upgraded without regenerating the SBOM is caught at the requirements line."""
+    feature = sbom_feature(tmp_path / "repo")
+    requirements = feature / "requirements.txt"
+    requirements.write_text(REQUIREMENTS.replace("boto3==1.35.36", "boto3==1.35.40") + "rich==13.9.2\n", encoding="utf-8")
+    findings = {(f["id"], f["path"], f["line"]): f for f in sbom_findings(feature)}
+    assert set(findings) == {("AIGOV-SBOM-006", "requirements.txt", 2), ("AIGOV-SBOM-006", "requirements.txt", 8)}
+    assert findings["AIGOV-SBOM-006", "requirements.txt", 2]["message"] == (
+        "boto3 is pinned here at 1.35.40 but SBOM sbom.cdx.json lists 1.35.36 (stale SBOM)"
+    )
+    assert findings["AIGOV-SBOM-006", "requirements.txt", 8]["message"] == "rich==13.9.2 pinned here is not in SBOM sbom.cdx.json (stale SBOM)"
+    assert "aigov sbom . -o sbom.cdx.json" in findings["AIGOV-SBOM-006", "requirements.txt", 8]["remediation"]
+    generate(feature)
+    assert sbom_findings(feature) == []
+
+
+def test_model_added_without_regenerating_is_caught(tmp_path: Path) -> None:
+    from conftest import write
+
+    feature = sbom_feature(tmp_path / "repo")
+    manifest = (feature / "aigov.yaml").read_text(encoding="utf-8")
+    write(feature / "aigov.yaml", manifest.replace("      purpose: summarization\n", "      purpose: summarization\n    - id: anthropic.claude-haiku-3-5\n      provider: bedrock\n      role: fallback\n"))
+    card = (feature / "MODEL_CARD.md").read_text(encoding="utf-8")
+    write(feature / "MODEL_CARD.md", card.replace("models: [anthropic.claude-sonnet-4]", "models: [anthropic.claude-sonnet-4, anthropic.claude-haiku-3-5]"))
+    [finding] = sbom_findings(feature)
+    assert (finding["id"], finding["path"]) == ("AIGOV-SBOM-004", "sbom.cdx.json")
+    assert finding["message"].startswith("model anthropic.claude-haiku-3-5 declared in aigov.yaml is not in the SBOM")
+    generate(feature)
+    assert sbom_findings(feature) == []
+
+
+def test_model_component_without_model_card_is_reported_at_its_line(tmp_path: Path) -> None:
+    feature = sbom_feature(tmp_path / "repo")
+    edit_sbom(feature, lambda d: [c.pop("modelCard", None) for c in d["components"]])
+    [finding] = sbom_findings(feature)
+    assert finding["id"] == "AIGOV-SBOM-005"
+    text = (feature / "sbom.cdx.json").read_text(encoding="utf-8").splitlines()
+    assert '"bom-ref": "model:anthropic.claude-sonnet-4"' in text[finding["line"]]  # the component's first key
+
+
+def test_model_listed_as_a_library_is_named(tmp_path: Path) -> None:
+    feature = sbom_feature(tmp_path / "repo")
+    edit_sbom(feature, lambda d: [c.update(type="library") or c.pop("modelCard") for c in d["components"] if c["name"] == "anthropic.claude-sonnet-4"])
+    [finding] = sbom_findings(feature)
+    assert finding["message"] == "model anthropic.claude-sonnet-4 is in the SBOM as a library component, not as a machine-learning-model"
+
+
+def test_invalid_sbom_is_a_blocking_finding_with_path_and_line(tmp_path: Path) -> None:
+    feature = sbom_feature(tmp_path / "repo")
+    edit_sbom(feature, lambda d: d["metadata"].__setitem__("timestamp", "2026-11-23"))
+    [finding] = sbom_findings(feature)
+    assert (finding["id"], finding["path"], finding["blocking"]) == ("AIGOV-SBOM-002", "sbom.cdx.json", True)
+    assert finding["message"] == (
+        "SBOM is not valid CycloneDX 1.6: $.metadata.timestamp: '2026-11-23' is not an RFC 3339 date-time with a time zone, such as 2024-05-01T12:00:00Z"
+    )
+    lines = (feature / "sbom.cdx.json").read_text(encoding="utf-8").splitlines()
+    assert '"timestamp": "2026-11-23"' in lines[finding["line"] - 1]
+
+
+def test_sbom_that_is_not_json_is_a_finding_not_a_crash(tmp_path: Path) -> None:
+    from conftest import check
+
+    feature = sbom_feature(tmp_path / "repo")
+    (feature / "sbom.cdx.json").write_text('{"bomFormat": "CycloneDX",\n  "specVersion": "1.6"\n  "version": 1}\n', encoding="utf-8")
+    result = check(feature)
+    assert result.exit_code == 1
+    assert "sbom.cdx.json:3: SBOM is not valid CycloneDX: $: is not JSON: Expecting ',' delimiter" in result.stdout
+
+
+def test_cyclonedx_1_4_sbom_is_too_old_for_models(tmp_path: Path) -> None:
+    feature = sbom_feature(tmp_path / "repo")
+    (feature / "requirements.txt").unlink()
+    (feature / "requirements-dev.txt").unlink()
+    (feature / "sbom.cdx.json").write_bytes((SPEC_DOCS / "1.4" / "valid-minimal-viable-1.4.json").read_bytes())
+    findings = sbom_findings(feature)
+    assert [(f["id"], f["line"]) for f in findings if f["id"] == "AIGOV-SBOM-003"] == [("AIGOV-SBOM-003", 3)]
+    assert {f["id"] for f in findings} == {"AIGOV-SBOM-003", "AIGOV-SBOM-004"}
+
+
+def test_declared_sbom_that_does_not_exist(tmp_path: Path) -> None:
+    feature = sbom_feature(tmp_path / "repo")
+    (feature / "sbom.cdx.json").unlink()
+    [finding] = sbom_findings(feature)
+    lines = (feature / "aigov.yaml").read_text(encoding="utf-8").splitlines()
+    assert (finding["id"], finding["path"]) == ("AIGOV-SBOM-001", "aigov.yaml")
+    assert lines[finding["line"] - 1] == "  sbom: sbom.cdx.json"
+    assert finding["message"] == "SBOM sbom.cdx.json named in spec.sbom does not exist"
+
+
+def test_feature_without_sbom_by_tier(tmp_path: Path) -> None:
+    """Medium and high tier must declare an SBOM (blocking); low tier gets a warning."""
+    from conftest import write
+
+    for tier, expected, blocking in (("high", "AIGOV-SBOM-001", True), ("low", "AIGOV-SBOM-007", False)):
+        feature = ml_feature(tmp_path / tier, tier)
+        manifest = (feature / "aigov.yaml").read_text(encoding="utf-8")
+        write(feature / "aigov.yaml", manifest.replace("  sbom: sbom.cdx.json\n", ""))
+        [finding] = sbom_findings(feature)
+        assert (finding["id"], finding["blocking"]) == (expected, blocking)
+        assert finding["message"] == f"{tier}-tier feature declares no SBOM (spec.sbom)"
+
+
+def test_sbom_facts_for_policy_authors(tmp_path: Path) -> None:
+    """`aigov facts` shows the SBOM's components and the pins with their lines, for Rego to compare."""
+    feature = sbom_feature(tmp_path / "repo")
+    [doc] = run_cli("facts", str(feature), "--now", CLOCK).json()
+    sbom, deps = doc["feature"]["sbom"], doc["feature"]["python_dependencies"]
+    assert (sbom["path"], sbom["spec_version"], sbom["valid"], sbom["errors"]) == ("sbom.cdx.json", "1.6", True, [])
+    assert [(m["name"], m["has_model_card"]) for m in sbom["ml_components"]] == [("anthropic.claude-sonnet-4", True)]
+    assert {(c["normalized"], c["version"], c["purl_type"]) for c in sbom["components"]} == {
+        ("boto3", "1.35.36", "pypi"), ("pydantic", "2.9.2", "pypi"), ("orjson", "3.10.7", "pypi"), ("pytest", "8.3.3", "pypi")
+    }
+    assert [(p["name"], p["version"], p["path"], p["line"]) for p in deps["pinned"]] == [
+        ("pytest", "8.3.3", "requirements-dev.txt", 1), ("boto3", "1.35.36", "requirements.txt", 2),
+        ("pydantic", "2.9.2", "requirements.txt", 3), ("orjson", "3.10.7", "requirements.txt", 6),
+    ]
+    assert [(u["name"], u["spec"], u["line"]) for u in deps["unpinned"]] == [("tenacity", ">=8", 4)]
+
+
+def test_sbom_checking_imports_only_what_it_needs(tmp_path: Path) -> None:
+    """A feature without spec.sbom never loads the SBOM validator; with one, cyclonedx-python-lib stays unloaded."""
+    import subprocess
+    import sys
+
+    from conftest import write
+
+    with_sbom = sbom_feature(tmp_path / "with")
+    without = ml_feature(tmp_path / "without")
+    manifest = (without / "aigov.yaml").read_text(encoding="utf-8")
+    write(without / "aigov.yaml", manifest.replace("  sbom: sbom.cdx.json\n", ""))
+    code = (
+        "import sys; from pathlib import Path; from aigov.check import CheckOptions, run_check; "
+        f"run_check(Path(sys.argv[1]), CheckOptions(now={CLOCK!r})); "
+        "print('aigov.sbom.validate' in sys.modules, 'cyclonedx' in sys.modules)"
+    )
+    def loaded(feature: Path) -> str:
+        return subprocess.run([sys.executable, "-c", code, str(feature)], capture_output=True, text=True, check=True).stdout.strip()
+    assert loaded(without) == "False False"
+    assert loaded(with_sbom) == "True False"

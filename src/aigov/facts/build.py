@@ -50,7 +50,7 @@ def collector(func: Collector) -> Collector:
 
 # Modules that register more collectors with @collector. Each keeps its heavy imports (sigstore,
 # cyclonedx, ...) inside the functions that need them, so registering them costs nothing.
-COLLECTOR_MODULES: tuple[str, ...] = ("aigov.facts.signatures", "aigov.facts.evals", "aigov.facts.release_signing",
+COLLECTOR_MODULES: tuple[str, ...] = ("aigov.facts.signatures", "aigov.facts.evals", "aigov.facts.release_signing", "aigov.facts.sbom",
                                      "aigov.facts.template")
 _loaded = False
 

@@ -1,0 +1,241 @@
+# METADATA
+# title: SBOM and ML-BOM
+# description: The feature keeps a current, valid CycloneDX SBOM (1.5 or later) that lists every declared model as a machine-learning-model component with a model card, and every pinned Python dependency at the pinned version.
+package aigov.sbom
+
+import rego.v1
+
+import data.aigov.lib
+
+sbom := input.feature.sbom
+
+pins := object.get(object.get(input.feature, "python_dependencies", {}), "pinned", [])
+
+# Defaults an organisation can override with data: {aigov: {settings: {sbom: {...}}}}.
+settings := object.union(
+	{"required_tiers": ["medium", "high"], "min_spec_version": "1.5"},
+	object.get(data.aigov.settings, "sbom", {}),
+)
+
+tier := lib.spec.riskTier
+
+sbom_file := object.get(lib.spec, "sbom", "sbom.cdx.json")
+
+feature_dir := object.get(input.feature, "dir", ".")
+
+regenerate := sprintf("In %s, run `aigov sbom . -o %s` and commit the result; run it in CI whenever the manifest, the model card or the requirements change.", [feature_dir, sbom_file])
+
+sbom_finding(id, msg, line) := {"id": id, "msg": msg, "path": sbom.path, "line": line, "remediation": regenerate}
+
+line_or_start(entry) := entry.line if is_number(entry.line)
+
+line_or_start(entry) := 1 if not is_number(entry.line)
+
+cyclonedx_label := sprintf("CycloneDX %s", [sbom.spec_version]) if is_string(sbom.spec_version)
+
+cyclonedx_label := "CycloneDX" if not is_string(object.get(sbom, "spec_version", null))
+
+# "1.6" -> 1006; undefined for anything that is not major.minor.
+version_rank(version) := rank if {
+	is_string(version)
+	regex.match(`^\d+\.\d+$`, version)
+	parts := split(version, ".")
+	rank := (to_number(parts[0]) * 1000) + to_number(parts[1])
+}
+
+# A machine-learning-model component stands for a declared model when its name, or group/name
+# (Hugging Face style), is the model id.
+ml_component(id) := [c | some c in sbom.ml_components; c.id == id]
+
+other_components(id) := [c | some c in sbom.components; c.name == id]
+
+# Components that can be the Python package a pin names: PyPI purls, or no purl at all.
+python_component(c) if c.purl_type == "pypi"
+
+python_component(c) if c.purl_type == null
+
+sbom_versions(pin) := {c.version |
+	some c in sbom.components
+	python_component(c)
+	c.normalized == pin.normalized
+}
+
+# METADATA
+# title: SBOM is missing
+# description: The feature declares an SBOM that does not exist, or declares none although its risk tier requires one (medium and high by default).
+# custom:
+#   id: AIGOV-SBOM-001
+#   severity: high
+#   remediation: Generate the SBOM with `aigov sbom . -o sbom.cdx.json` in the feature directory, commit it, and name it in spec.sbom.
+#   controls: [NIST-AI-RMF:MAP-4.1, NIST-AI-RMF:GOVERN-6.1, ISO42001:A.10.3, EU-AI-Act:Art.11, SOC2:CC9.2]
+deny contains finding if some finding in missing
+
+missing contains finding if {
+	sbom.declared
+	not sbom.exists
+	not sbom.url
+	finding := object.union(
+		lib.manifest_finding("AIGOV-SBOM-001", sprintf("SBOM %s named in spec.sbom does not exist", [sbom.path]), "spec.sbom"),
+		{"remediation": regenerate},
+	)
+}
+
+missing contains finding if {
+	sbom.url
+	finding := object.union(
+		lib.manifest_finding("AIGOV-SBOM-001", sprintf("spec.sbom %s is a URL; the SBOM must be a file in the repository so it can be checked", [sbom.path]), "spec.sbom"),
+		{"remediation": sprintf("Commit the SBOM to the repository: %s", [regenerate])},
+	)
+}
+
+missing contains finding if {
+	not sbom.declared
+	tier in settings.required_tiers
+	finding := object.union(
+		lib.manifest_finding("AIGOV-SBOM-001", sprintf("%s-tier feature declares no SBOM (spec.sbom)", [tier]), "spec"),
+		{"remediation": sprintf("In %s, run `aigov sbom . -o sbom.cdx.json`, commit it, and add `sbom: sbom.cdx.json` under spec in the manifest.", [feature_dir])},
+	)
+}
+
+# METADATA
+# title: SBOM is not valid CycloneDX
+# description: The SBOM is not JSON, or does not validate against the official CycloneDX schema for its specVersion (formats, hashes, license ids and unique bom-refs included).
+# custom:
+#   id: AIGOV-SBOM-002
+#   severity: high
+#   remediation: Fix the SBOM at the JSON path in the message (`aigov sbom --validate FILE` lists every error), or regenerate it with `aigov sbom . -o FILE`.
+#   controls: [NIST-AI-RMF:MAP-4.1, ISO42001:A.10.3, EU-AI-Act:Art.11, SOC2:CC9.2]
+deny contains finding if some finding in invalid
+
+invalid contains finding if {
+	sbom.exists
+	not sbom.valid
+	some err in sbom.errors
+	finding := sbom_finding("AIGOV-SBOM-002", sprintf("SBOM is not valid %s: %s: %s", [cyclonedx_label, err.path, err.message]), line_or_start(err))
+}
+
+invalid contains finding if {
+	sbom.exists
+	not sbom.valid
+	hidden := sbom.error_count - count(sbom.errors)
+	hidden > 0
+	finding := sbom_finding(
+		"AIGOV-SBOM-002",
+		sprintf("SBOM has %d more schema errors; `aigov sbom --validate %s` lists them all", [hidden, sbom.path]),
+		1,
+	)
+}
+
+# METADATA
+# title: SBOM specVersion is too old for an ML-BOM
+# description: Machine-learning-model components and model cards exist in CycloneDX 1.5 and later; an older SBOM cannot describe the feature's models.
+# custom:
+#   id: AIGOV-SBOM-003
+#   severity: high
+#   remediation: Regenerate the SBOM with `aigov sbom . -o FILE`, which writes CycloneDX 1.6.
+#   controls: [NIST-AI-RMF:MAP-4.1, ISO42001:A.10.3, EU-AI-Act:Art.11]
+deny contains finding if {
+	sbom.parsed
+	version_rank(sbom.spec_version) < version_rank(settings.min_spec_version)
+	finding := sbom_finding(
+		"AIGOV-SBOM-003",
+		sprintf("SBOM is CycloneDX %s; machine-learning-model components need %s or later", [sbom.spec_version, settings.min_spec_version]),
+		sbom.spec_version_line,
+	)
+}
+
+# METADATA
+# title: Declared model is missing from the SBOM
+# description: Every model in the manifest must appear in the SBOM as a component of type machine-learning-model, named by its model id.
+# custom:
+#   id: AIGOV-SBOM-004
+#   severity: high
+#   remediation: Regenerate the SBOM with `aigov sbom . -o FILE` so it lists every model in the manifest.
+#   controls: [NIST-AI-RMF:MAP-4.1, NIST-AI-RMF:GOVERN-6.1, ISO42001:A.10.3, EU-AI-Act:Art.11]
+deny contains finding if some finding in model_missing
+
+model_missing contains finding if {
+	sbom.parsed
+	some model in lib.spec.models
+	count(ml_component(model.id)) == 0
+	count(other_components(model.id)) == 0
+	finding := sbom_finding(
+		"AIGOV-SBOM-004",
+		sprintf("model %s declared in %s is not in the SBOM as a machine-learning-model component (stale SBOM?)", [model.id, input.feature.manifest_path]),
+		1,
+	)
+}
+
+model_missing contains finding if {
+	sbom.parsed
+	some model in lib.spec.models
+	count(ml_component(model.id)) == 0
+	some c in other_components(model.id)
+	finding := sbom_finding(
+		"AIGOV-SBOM-004",
+		sprintf("model %s is in the SBOM as a %s component, not as a machine-learning-model", [model.id, c.type]),
+		c.line,
+	)
+}
+
+# METADATA
+# title: Model component has no model card
+# description: Each declared model's machine-learning-model component must carry a modelCard (filled from the feature's model card).
+# custom:
+#   id: AIGOV-SBOM-005
+#   severity: high
+#   remediation: List the model in the model card's `models` front matter and regenerate the SBOM with `aigov sbom . -o FILE`, which adds the modelCard.
+#   controls: [NIST-AI-RMF:MAP-2.2, ISO42001:A.6.2.7, EU-AI-Act:Art.11, EU-AI-Act:Art.13]
+deny contains finding if {
+	sbom.parsed
+	some model in lib.spec.models
+	some c in ml_component(model.id)
+	not c.has_model_card
+	finding := sbom_finding("AIGOV-SBOM-005", sprintf("SBOM component for model %s has no modelCard", [model.id]), c.line)
+}
+
+# METADATA
+# title: SBOM is stale against a pinned dependency
+# description: Every Python dependency the feature pins (requirements*.txt, pyproject.toml, uv.lock, poetry.lock, pylock.toml) must be in the SBOM at the pinned version.
+# custom:
+#   id: AIGOV-SBOM-006
+#   severity: high
+#   remediation: Regenerate the SBOM with `aigov sbom . -o FILE` after changing dependencies, and commit both together.
+#   controls: [NIST-AI-RMF:MAP-4.1, NIST-AI-RMF:MANAGE-3.1, ISO42001:A.10.3, EU-AI-Act:Art.11, SOC2:CC9.2]
+deny contains finding if some finding in stale
+
+stale contains finding if {
+	sbom.parsed
+	some pin in pins
+	count(sbom_versions(pin)) == 0
+	finding := object.union(
+		{"id": "AIGOV-SBOM-006", "path": pin.path, "line": pin.line, "remediation": regenerate},
+		{"msg": sprintf("%s==%s pinned here is not in SBOM %s (stale SBOM)", [pin.name, pin.version, sbom.path])},
+	)
+}
+
+stale contains finding if {
+	sbom.parsed
+	some pin in pins
+	listed := sbom_versions(pin)
+	count(listed) > 0
+	not pin.version in listed
+	finding := object.union(
+		{"id": "AIGOV-SBOM-006", "path": pin.path, "line": pin.line, "remediation": regenerate},
+		{"msg": sprintf("%s is pinned here at %s but SBOM %s lists %s (stale SBOM)", [pin.name, pin.version, sbom.path, concat(", ", sort(listed))])},
+	)
+}
+
+# METADATA
+# title: Feature has no SBOM
+# description: A feature at a tier that does not require an SBOM (low by default) should still keep one, so its models and dependencies are on record.
+# custom:
+#   id: AIGOV-SBOM-007
+#   severity: medium
+#   remediation: "In the feature directory, run `aigov sbom . -o sbom.cdx.json`, commit it, and add `sbom: sbom.cdx.json` under spec in the manifest."
+#   controls: [NIST-AI-RMF:MAP-4.1, ISO42001:A.10.3]
+deny contains finding if {
+	not sbom.declared
+	not tier in settings.required_tiers
+	finding := lib.manifest_finding("AIGOV-SBOM-007", sprintf("%s-tier feature declares no SBOM (spec.sbom)", [tier]), "spec")
+}
