@@ -354,6 +354,7 @@ def test_continue_on_error_false_is_no_defeat(tmp_path: Path) -> None:
         (f"{COMMAND}; exit 0", "'exit 0'"),
         (f"|\n          set +e\n          {COMMAND}\n          echo done", "'set +e'"),
         (f"{COMMAND} | tee eval.log", "without pipefail"),
+        (f"(cd . && {COMMAND}) || true", "|| true"),
         (f"|\n          if ! {COMMAND}; then\n            echo 'evals failed'\n          fi", "consumes the exit status"),
     ],
 )
@@ -403,8 +404,16 @@ def test_command_continued_over_lines_is_found(tmp_path: Path) -> None:
     assert findings(root) == []
 
 
-def test_command_only_echoed_or_commented_is_not_run(tmp_path: Path) -> None:
-    script = f"|\n          # {COMMAND}\n          echo {COMMAND}"
+@pytest.mark.parametrize(
+    "script",
+    [
+        f"|\n          # {COMMAND}\n          echo {COMMAND}",
+        f"|\n          cat > later.sh <<'EOF'\n          {COMMAND}\n          EOF",
+        f"|\n          echo \"score: $({COMMAND})\"",
+    ],
+)
+def test_command_only_mentioned_is_not_run(tmp_path: Path, script: str) -> None:
+    """A comment, an echo, a here-document or a `$(...)` whose status is lost does not count as running it."""
     root = feature_with_workflow(tmp_path, pr_workflow(run=script))
     assert [f["id"] for f in findings(root)] == ["AIGOV-EVAL-008"]
 

@@ -21,6 +21,7 @@ _STATUS_READ = re.compile(r"\$\?|PIPESTATUS|LASTEXITCODE|ERRORLEVEL", re.I)
 _BLOCK_WORDS = frozenset({"fi", "done", "esac", "}", ")", "then", "else", "do"})
 _CONSUMERS = frozenset({"if", "elif", "while", "until", "!"})
 _PRINTERS = frozenset({"echo", "printf", ":"})
+_HEREDOC = re.compile(r"(?<!<)<<(?!<)-?\s*(['\"]?)([A-Za-z_][A-Za-z0-9_]*)\1")
 
 
 @dataclass(frozen=True)
@@ -77,9 +78,13 @@ class CommandUse:
 
 
 def command_pattern(command: str) -> re.Pattern[str]:
-    """Matches ``command`` with any whitespace between its words, as a whole command line part."""
+    """Matches ``command`` with any whitespace between its words, as a whole command line part.
+
+    It may open a subshell, `(cd x && cmd)`, but not sit inside quotes or `$(...)`, whose exit
+    status aigov cannot follow: a command found only there is not counted as run.
+    """
     words = [re.escape(w) for w in command.split()]
-    return re.compile(r"(?<!\S)" + " ".join(words) + r"(?![^\s;])")
+    return re.compile(r"(?<![^\s(])(?<!\$\()" + " ".join(words) + r"(?![^\s;)])")
 
 
 def find_command(script: str, pattern: re.Pattern[str], shell: Shell) -> list[CommandUse]:
@@ -102,13 +107,22 @@ def find_command(script: str, pattern: re.Pattern[str], shell: Shell) -> list[Co
 
 
 def _logical_lines(script: str) -> list[tuple[str, int]]:
-    """Lines with backslash continuations joined, each with its first 0-based line number."""
+    """Lines with backslash continuations joined, each with its first 0-based line number.
+
+    Here-document bodies (`cat > x.sh <<EOF ... EOF`) are text, not commands, and are left out.
+    """
     out: list[tuple[str, int]] = []
     pending: list[str] = []
     start = 0
+    heredoc = ""
     for number, raw in enumerate(script.split("\n")):
+        if heredoc:
+            heredoc = "" if raw.strip() == heredoc else heredoc
+            continue
         if not pending:
             start = number
+        opened = _HEREDOC.search(raw)
+        heredoc = opened.group(2) if opened else ""
         stripped = raw.rstrip()
         if stripped.endswith("\\") and (len(stripped) - len(stripped.rstrip("\\"))) % 2 == 1:
             pending.append(stripped[:-1])
@@ -223,8 +237,8 @@ def _analyse(segments: list[Segment], start: int, end: int, inside: int, shell: 
         k += 1
     found.extend(_exits_after(segments, k, errexit))
     if not errexit and not status_read and _more_commands(segments[k + 1 :]):
-        where = f"'set +e' at script line {off_line + 1}" if off_line is not None else f"shell '{shell.name}'"
-        found.append(Swallow("errexit_off", off_line, f"{where}: a failing command does not stop the script, later commands decide the step's result"))
+        cause = "'set +e'" if off_line is not None else f"shell '{shell.name}'"
+        found.append(Swallow("errexit_off", off_line, f"{cause} lets the script carry on when the command fails, so later commands decide the step's result"))
     return found
 
 
