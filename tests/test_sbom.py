@@ -626,4 +626,6 @@ def test_sbom_checking_imports_only_what_it_needs(tmp_path: Path) -> None:
     def loaded(feature: Path) -> str:
         return subprocess.run([sys.executable, "-c", code, str(feature)], capture_output=True, text=True, check=True).stdout.strip()
     assert loaded(without) == "False False"
+    [doc] = run_cli("facts", str(without), "--now", CLOCK).json()
+    assert doc["feature"]["sbom"] == {"declared": False} and "python_dependencies" not in doc["feature"]
     assert loaded(with_sbom) == "True False"

@@ -3,8 +3,8 @@
 ``sbom``: whether one is declared and exists, its specVersion, whether it is valid CycloneDX
 (errors with JSON path and line, first MAX_ERRORS), its machine-learning-model components
 (whether each has a modelCard) and its other components (name, version, purl).
-``python_dependencies``: the exact pins in the feature's requirements, pyproject and lock files,
-each with file and line. Rego compares the two; nothing is decided here.
+``python_dependencies`` (only with spec.sbom): the exact pins in the feature's requirements,
+pyproject and lock files, each with file and line. Rego compares the two; nothing is decided here.
 
 jsonschema is imported only for a feature that declares an SBOM that exists.
 """
@@ -27,9 +27,14 @@ ML_MODEL = "machine-learning-model"
 
 @collector
 def _sbom_facts(ctx: RepoContext, manifest: Manifest, location: FeatureLocation) -> dict[str, Any]:
+    sbom = collect_sbom(ctx.repo, manifest)
+    if not sbom["declared"]:
+        # Without an SBOM nothing compares the pins, and a feature's pyproject.toml should not
+        # be able to break a check that never needed it.
+        return {"sbom": sbom}
     feature_dir = ctx.repo.root / location.dir
     deps = scan_dependencies(dependency_files(feature_dir), ctx.repo.read_text, ctx.repo.rel)
-    return {"sbom": collect_sbom(ctx.repo, manifest), "python_dependencies": deps.to_facts()}
+    return {"sbom": sbom, "python_dependencies": deps.to_facts()}
 
 
 def collect_sbom(repo: Repo, manifest: Manifest) -> dict[str, Any]:
