@@ -103,8 +103,9 @@ def _requirements_file(text: str) -> Iterator[tuple[str, int, None]]:
             pending += line.rstrip()[:-1] + " "
             continue
         logical, pending = (pending + line).strip(), ""
-        # Options (-r, -c, -e, --index-url, ...) and per-requirement options such as --hash.
-        if not logical or logical.startswith("-"):
+        # Options (-r, -c, -e, --index-url, ...), bare URLs and paths (no name, so no pin), and
+        # per-requirement options such as --hash.
+        if not logical or logical.startswith(("-", ".", "/")) or re.match(r"^[\w+.-]+://", logical):
             continue
         yield logical.split(" --", 1)[0].strip(), start, None
 
