@@ -208,6 +208,14 @@ def test_an_empty_destination_folder_is_filled(tmp_path: Path) -> None:
     assert (tmp_path / "out" / "aigov.yaml").is_file() and [p.name for p in tmp_path.iterdir()] == ["out"]
 
 
+
+def test_inside_a_monorepo_it_says_where_the_workflows_must_go(tmp_path: Path) -> None:
+    git(tmp_path, "init", "-q")
+    run = new("svc-a", "--template", "agent", "--tier", "low", "--owner", "t", "--dest", "services/svc-a", cwd=tmp_path)
+    assert run.exit_code == 0, run.stderr
+    assert (tmp_path / "services/svc-a/aigov.yaml").is_file()
+    assert "services/svc-a/.github/workflows/*.yml to .github/workflows/" in run.stdout
+
 def test_on_a_terminal_it_asks_and_offers_only_approved_models(tmp_path: Path) -> None:
     """Answers typed at the prompts; at high tier gpt-4o (approved for low/medium only) is not offered."""
     os.chdir(tmp_path)

@@ -71,8 +71,14 @@ def command(name: str | None, template: str | None, tier: str | None, owner: str
     if not result.sbom:
         click.echo("  no SBOM written: run `aigov sbom . -o sbom.cdx.json` in it", err=True)
     click.echo("next:")
-    click.echo(f"  cd {result.path} && git init -b main && git add -A && git commit -m 'aigov new {request.name}'")
-    click.echo("  aigov check .    # passes as generated; `aigov update` brings newer template versions")
+    if result.enclosing_repo is None:
+        click.echo(f"  cd {result.path} && git init -b main && git add -A && git commit -m 'aigov new {request.name}'")
+        click.echo("  aigov check .    # passes as generated; `aigov update` brings newer template versions")
+        return
+    folder = result.path.resolve().relative_to(result.enclosing_repo.resolve()).as_posix()
+    click.echo(f"  it is inside the git repository {result.enclosing_repo}: GitHub runs workflows only from its root, so move")
+    click.echo(f"  {folder}/.github/workflows/*.yml to .github/workflows/ there, with `working-directory: {folder}`")
+    click.echo(f"  git add {folder} && git commit -m 'aigov new {request.name}' && aigov check .")
 
 
 def _registry(registry: Path | None, config_path: Path | None) -> dict[str, Any]:

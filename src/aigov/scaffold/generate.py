@@ -19,7 +19,7 @@ from typing import Any
 from aigov.errors import AigovError
 from aigov.scaffold.answers import read_answers
 from aigov.scaffold.catalog import TemplateInfo, bundled_template, template_info
-from aigov.scaffold.source import is_git_source, materialise
+from aigov.scaffold.source import git, is_git_source, materialise
 
 NAME_PATTERN = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 TIERS = ("low", "medium", "high")
@@ -48,6 +48,7 @@ class NewResult:
     version: str
     models: list[str]
     sbom: bool
+    enclosing_repo: Path | None = None  # a git repository the new one was generated inside (a monorepo)
 
 
 def approved_models(registry: dict[str, Any], tier: str, today: dt.date) -> dict[str, dict[str, Any]]:
@@ -104,7 +105,8 @@ def generate(request: NewRequest, registry: dict[str, Any], today: dt.date | Non
         _move_into_place(project, request.dest)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return NewResult(request.dest, info.name if info else source, version, [m["id"] for m in models], sbom)
+    return NewResult(request.dest, info.name if info else source, version, [m["id"] for m in models], sbom,
+                     _enclosing_repository(request.dest))
 
 
 def _template_for(request: NewRequest) -> TemplateInfo | None:
@@ -191,6 +193,11 @@ def _move_into_place(project: Path, dest: Path) -> None:
         dest.rmdir()  # empty, checked before rendering
     dest.parent.mkdir(parents=True, exist_ok=True)
     os.replace(project, dest)
+
+
+def _enclosing_repository(dest: Path) -> Path | None:
+    top = git("rev-parse", "--show-toplevel", cwd=dest.resolve().parent, check=False).strip()
+    return Path(top) if top else None
 
 
 def _existing_ancestor(path: Path) -> Path:
