@@ -190,6 +190,15 @@ def test_unknown_key_is_named() -> None:
     assert errors_of(document) == [("$.components[2]", "unknown key 'model_card'")]
 
 
+def test_each_document_is_judged_by_its_own_spec_version() -> None:
+    """The same BOM is valid 1.5/1.6/1.7 CycloneDX; as 1.4 the machine-learning-model type does not exist yet."""
+    for version in ("1.5", "1.6", "1.7"):
+        document = broken(lambda d: d.update({"specVersion": version, "$schema": f"http://cyclonedx.org/schema/bom-{version}.schema.json"}))
+        assert errors_of(document) == [], version
+    as_1_4 = broken(lambda d: d.update({"specVersion": "1.4", "$schema": "http://cyclonedx.org/schema/bom-1.4.schema.json"}))
+    assert ("$.components[2].type", "'machine-learning-model' is not one of application, framework, library, container, operating-system, device, firmware, file") in errors_of(as_1_4)
+
+
 def test_unsupported_or_missing_spec_version_and_non_objects() -> None:
     assert errors_of(broken(lambda d: d.__setitem__("specVersion", "1.3"))) == [
         ("$.specVersion", "'1.3' is not a CycloneDX version aigov validates (1.4, 1.5, 1.6, 1.7)")
