@@ -321,6 +321,16 @@ def test_update_refuses_uncommitted_changes(tmp_path: Path, template_repo: Path)
     assert (project / "README.md").read_text() == "work in progress\n"
 
 
+
+def test_update_needs_the_version_the_repo_was_generated_from(tmp_path: Path, template_repo: Path) -> None:
+    project = generate_and_commit(tmp_path, template_repo)
+    release_v2(template_repo)
+    git(template_repo, "tag", "-d", "1.0.0")
+    run = run_cli("update", str(project))
+    assert run.exit_code == 2
+    assert "rag-service 1.0.0, the version this repository was generated from, is not in its template source" in run.stderr
+    assert git(project, "status", "--porcelain") == ""
+
 def test_update_outside_a_generated_repo_is_an_error(tmp_path: Path) -> None:
     run = run_cli("update", str(tmp_path), "--check")
     assert run.exit_code == 2 and ".copier-answers.yml" in run.stderr

@@ -25,6 +25,7 @@ class UpdateStatus:
     latest: str | None  # the newest version the source offers
     source: str
     bundled: TemplateInfo | None = None
+    tags: list[str] = field(default_factory=list)  # the source's version tags, when it was asked
 
     @property
     def available(self) -> bool:
@@ -68,7 +69,7 @@ def update_status(project: Path) -> UpdateStatus:
     if bundled is not None:
         return UpdateStatus(name, str(current), bundled.version, str(source), bundled)
     tags = version_tags(str(source))
-    return UpdateStatus(name, str(current), tags[-1] if tags else None, str(source))
+    return UpdateStatus(name, str(current), tags[-1] if tags else None, str(source), tags=tags)
 
 
 def run_update(project: Path) -> UpdateResult:
@@ -77,7 +78,8 @@ def run_update(project: Path) -> UpdateResult:
         return UpdateResult(status)
     _require_clean_git(project)
     if status.bundled is not None:
-        materialise(status.bundled)
+        status.tags = version_tags(str(materialise(status.bundled)))
+    _require_base_version(status)
     _copier_update(project, status)
     result = UpdateResult(status, changed=_changed_files(project), conflicts=find_conflicts(project))
     if not result.conflicts and (project / "sbom.cdx.json").exists():
@@ -114,6 +116,17 @@ def _bundled_source(source: str, name: str) -> TemplateInfo | None:
     return None
 
 
+def _require_base_version(status: UpdateStatus) -> None:
+    """The 3-way merge renders the version the repository was generated from: the source must still have it."""
+    base = DESCRIBED_VERSION.match(status.current)
+    tag = base["tag"] if base else status.current
+    if tag not in status.tags:
+        raise AigovError(
+            f"{status.template} {status.current}, the version this repository was generated from, is not in its template "
+            f"source ({status.source} has {', '.join(status.tags) or 'no version tags'}); the 3-way merge needs it"
+        )
+
+
 def _require_clean_git(project: Path) -> None:
     inside = git("rev-parse", "--is-inside-work-tree", cwd=project, check=False).strip()
     if inside != "true":
@@ -126,12 +139,17 @@ def _require_clean_git(project: Path) -> None:
 def _copier_update(project: Path, status: UpdateStatus) -> None:
     import copier  # slow to import: only aigov new and aigov update pay for it
     from copier.errors import CopierError
+    from jinja2 import TemplateError
+    from plumbum import ProcessExecutionError
 
     try:
         copier.run_update(project, vcs_ref=status.latest, defaults=True, overwrite=True, skip_answered=True,
                           quiet=True, unsafe=False, conflict="inline")
-    except CopierError as exc:
-        raise AigovError(f"copier could not update: {exc}", str(project)) from None
+    except (CopierError, TemplateError) as exc:
+        raise AigovError(f"copier could not update: {type(exc).__name__}: {exc}", str(project)) from None
+    except ProcessExecutionError as exc:  # a git command inside copier failed
+        detail = (exc.stderr or "").strip().splitlines()
+        raise AigovError(f"copier could not update: git failed: {detail[-1] if detail else exc}", str(project)) from None
 
 
 def _refresh_sbom(project: Path) -> bool:
