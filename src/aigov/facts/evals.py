@@ -22,7 +22,7 @@ from aigov.facts.filters import as_patterns, included
 from aigov.facts.manifest import Manifest
 from aigov.facts.shell import command_pattern, find_command
 from aigov.facts.workflows import (
-    PR_EVENTS, JobRun, StepRun, Workflow, blockers, default_branch, default_run, expand, load_workflows,
+    PR_EVENTS, JobRun, StepRun, Workflow, blockers, default_branch, default_run, repository_workflows,
 )
 from aigov.files import Repo
 from aigov.validation import schema_errors
@@ -170,17 +170,15 @@ def detect_runner(command: str, runners: dict[str, list[re.Pattern[str]]]) -> st
 def eval_gate_facts(
     ctx: RepoContext, manifest: Manifest, location: FeatureLocation, evals: dict[str, Any], settings: dict[str, Any]
 ) -> dict[str, Any]:
-    workflows = ctx.once("workflows", lambda: load_workflows(ctx.repo))
-    jobs: list[JobRun] = ctx.once("workflow_jobs", lambda: expand(workflows))
+    _, jobs, steps = repository_workflows(ctx)
     branch, source = ctx.once("default_branch", lambda: default_branch(ctx.repo.root, settings))
     pattern = command_pattern(evals["command"])
     protected = protected_paths(manifest, location, evals)
     runs, used = [], {}
-    for job in jobs:
-        for step in job.steps():
-            for fact in _command_runs(job, step, pattern, branch):
-                runs.append(fact)
-                used.setdefault(job.workflow.path, job.workflow)
+    for job, step in steps:
+        for fact in _command_runs(job, step, pattern, branch):
+            runs.append(fact)
+            used.setdefault(job.workflow.path, job.workflow)
     return {
         "command": evals["command"],
         "default_branch": branch,
@@ -188,8 +186,9 @@ def eval_gate_facts(
         "protected_paths": protected,
         "runs": runs,
         "workflows": {path: trigger_facts(wf, branch, protected) for path, wf in used.items()},
-        "other_eval_steps": _other_eval_steps(jobs, pattern, runner_patterns(settings)),
-        "unresolved": _unresolved(jobs),
+        # Hints for when nothing runs the command: what runs instead, what aigov could not read.
+        "other_eval_steps": _other_eval_steps(steps, pattern, runner_patterns(settings)) if not runs else [],
+        "unresolved": _unresolved(jobs, steps) if not runs else [],
     }
 
 
@@ -315,27 +314,26 @@ def protected_paths(manifest: Manifest, location: FeatureLocation, evals: dict[s
     return list(dict.fromkeys(paths))
 
 
-def _other_eval_steps(jobs: list[JobRun], command: re.Pattern[str], runners: dict[str, list[re.Pattern[str]]]) -> list[dict[str, Any]]:
+def _other_eval_steps(steps: list[tuple[JobRun, StepRun]], command: re.Pattern[str], runners: dict[str, list[re.Pattern[str]]]) -> list[dict[str, Any]]:
     """Steps that run a recognised eval runner but not the declared command: hints for the remediation."""
     found = []
-    for job in jobs:
-        for step in job.steps():
-            script = " ".join((step.step.run or "").split())
-            runner = detect_runner(script, runners) if script and not command.search(script) else None
-            if runner:
-                found.append({"path": step.step.path, "line": step.step.line, "runner": runner, "job": job.name})
+    for job, step in steps:
+        script = " ".join((step.step.run or "").split())
+        runner = detect_runner(script, runners) if script and not command.search(script) else None
+        if runner:
+            found.append({"path": step.step.path, "line": step.step.line, "runner": runner, "job": job.name})
     return found[:5]
 
 
-def _unresolved(jobs: list[JobRun]) -> list[dict[str, Any]]:
+def _unresolved(jobs: list[JobRun], steps: list[tuple[JobRun, StepRun]]) -> list[dict[str, Any]]:
     """Reusable workflows and actions aigov could not read: the command may run there unseen."""
     found = {}
     for job in jobs:
         for _, j in job.chain:
             if j.unresolved:
                 found[(j.path, j.line_of("uses"))] = j.unresolved
-        for step in job.steps():
-            for s in step.chain:
-                if s.unresolved:
-                    found[(s.path, s.line_of("uses"))] = s.unresolved
+    for _, step in steps:
+        for s in step.chain:
+            if s.unresolved:
+                found[(s.path, s.line_of("uses"))] = s.unresolved
     return [{"path": p, "line": line, "detail": d} for (p, line), d in sorted(found.items())]

@@ -16,7 +16,7 @@ from aigov.facts.build import RepoContext, collector
 from aigov.facts.discovery import FeatureLocation
 from aigov.facts.filters import as_patterns
 from aigov.facts.manifest import Manifest
-from aigov.facts.workflows import JobRun, StepRun, expand, grants_id_token, load_workflows
+from aigov.facts.workflows import StepRun, grants_id_token, repository_workflows
 
 
 @collector
@@ -27,23 +27,21 @@ def collect_release_signing(ctx: RepoContext, manifest: Manifest, location: Feat
 
 
 def signing_jobs(ctx: RepoContext) -> dict[str, Any]:
-    workflows = ctx.once("workflows", lambda: load_workflows(ctx.repo))
-    jobs: list[JobRun] = ctx.once("workflow_jobs", lambda: expand(workflows))
+    workflows, _, steps = repository_workflows(ctx)
     run_patterns, uses_prefixes = _signers(ctx.settings.get("release_signing") or {})
     found = []
-    for job in jobs:
+    for job, step in steps:
         if set(job.workflow.triggers) == {"workflow_call"}:
             continue  # runs only through its callers, which are listed with the call chain
-        for step in job.steps():
-            method = signing_method(step, run_patterns, uses_prefixes)
-            if method:
-                granted, path, line = grants_id_token(job)
-                found.append({
-                    "workflow": job.workflow.path, "job": job.name, "job_line": job.chain[0][1].line,
-                    "path": step.step.path, "line": step.step.line, "method": method,
-                    "id_token_write": granted, "permissions_path": path, "permissions_line": line,
-                    "events": sorted(job.workflow.triggers),
-                })
+        method = signing_method(step, run_patterns, uses_prefixes)
+        if method:
+            granted, path, line = grants_id_token(job)
+            found.append({
+                "workflow": job.workflow.path, "job": job.name, "job_line": job.chain[0][1].line,
+                "path": step.step.path, "line": step.step.line, "method": method,
+                "id_token_write": granted, "permissions_path": path, "permissions_line": line,
+                "events": sorted(job.workflow.triggers),
+            })
     return {"workflows": len(workflows.by_path), "jobs": found}
 
 
@@ -52,7 +50,7 @@ def signing_method(step: StepRun, run_patterns: list[re.Pattern[str]], uses_pref
     uses = step.step.uses or ""
     if any(uses.startswith(prefix) for prefix in uses_prefixes):
         return uses
-    script = " ".join((step.step.run or "").split())
+    script = " ".join((step.step.run or "").replace("\\\n", " ").split())
     for pattern in run_patterns:
         match = pattern.search(script)
         if match:

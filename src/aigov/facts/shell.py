@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 # GitHub runs `run:` with these (docs: "Using a specific shell"): the unspecified default is `bash -e {0}`,
 # an explicit `shell: bash` is `bash --noprofile --norc -eo pipefail {0}`, `sh` is `sh -e {0}`.
@@ -89,7 +90,9 @@ def command_pattern(command: str) -> re.Pattern[str]:
 
 def find_command(script: str, pattern: re.Pattern[str], shell: Shell) -> list[CommandUse]:
     """Every place ``script`` runs the command, with what happens to its exit status."""
-    lines = [_split(text, first_line) for text, first_line in _logical_lines(script)]
+    if not pattern.search(" ".join(script.replace("\\\n", " ").split())):
+        return []  # the cheap test first: most steps do not mention the command at all
+    lines = _parsed(script)
     segments = [segment for parts in lines for segment in parts]
     uses: list[CommandUse] = []
     offset = 0
@@ -104,6 +107,12 @@ def find_command(script: str, pattern: re.Pattern[str], shell: Shell) -> list[Co
                 uses.append(CommandUse(segments[start].line, swallows, _directory_changes(segments[:start], segments[start].text[:inside])))
         offset += len(parts)
     return uses
+
+
+@lru_cache(maxsize=4096)
+def _parsed(script: str) -> tuple[list[Segment], ...]:
+    """The script's commands, line by line; cached because every feature asks about the same scripts."""
+    return tuple(_split(text, first_line) for text, first_line in _logical_lines(script))
 
 
 def _logical_lines(script: str) -> list[tuple[str, int]]:

@@ -318,6 +318,17 @@ class JobRun:
         return out
 
 
+def repository_workflows(ctx: Any) -> tuple[Workflows, list[JobRun], list[tuple[JobRun, StepRun]]]:
+    """The repository's workflows, their jobs as they run, and every step, parsed once per check.
+
+    ``ctx`` is the collectors' RepoContext; every feature shares what it caches.
+    """
+    workflows = ctx.once("workflows", lambda: load_workflows(ctx.repo))
+    jobs = ctx.once("workflow_jobs", lambda: expand(workflows))
+    steps = ctx.once("workflow_steps", lambda: [(job, step) for job in jobs for step in job.steps()])
+    return workflows, jobs, steps
+
+
 def expand(workflows: Workflows) -> list[JobRun]:
     """Every job of every workflow, each local reusable-workflow call replaced by the jobs it runs."""
     runs: list[JobRun] = []
