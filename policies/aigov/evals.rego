@@ -166,8 +166,6 @@ deny contains finding if {
 
 # --- The gate in CI --------------------------------------------------------------------------
 
-pr_events := {"pull_request", "pull_request_target", "merge_group"}
-
 triggers(run) := gate.workflows[run.workflow].triggers
 
 # The command runs for this feature when it runs in the feature's folder (working-directory or
@@ -241,11 +239,11 @@ unread := concat("", [sprintf("; %s:%d cannot be read (%s)", [u.path, u.line, u.
 
 # METADATA
 # title: No workflow runs the eval command
-# description: No GitHub Actions workflow job runs the command the eval config declares, so the evals gate nothing.
+# description: No GitHub Actions workflow job runs the command the eval config declares in the feature's folder, so the evals gate nothing.
 # custom:
 #   id: AIGOV-EVAL-008
 #   severity: high
-#   remediation: Add a workflow job triggered on pull_request to the default branch that runs the eval config's command in a run step (directly, or through a local composite action or reusable workflow).
+#   remediation: Add a workflow job triggered on pull_request to the default branch that runs the eval config's command in a run step, in the feature's folder (working-directory), directly or through a local composite action or reusable workflow.
 #   controls: [NIST-AI-RMF:MEASURE-2.3, NIST-AI-RMF:MANAGE-1.3, ISO42001:A.6.2.4, EU-AI-Act:Art.15, SOC2:CC8.1]
 deny contains finding if {
 	evals.valid
