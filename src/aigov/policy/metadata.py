@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import yaml
 
 from aigov.errors import AigovError
+from aigov.yamlfile import safe_load
 
 SEVERITIES = ("critical", "high", "medium", "low", "info")
 _RULE_HEAD = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\b")
@@ -88,7 +89,7 @@ def _comment_block(lines: list[str], start: int) -> tuple[list[str], int]:
 
 def _parse_block(block: list[str], path: str, first_line: int) -> dict:
     try:
-        data = yaml.safe_load("\n".join(block)) or {}
+        data = safe_load("\n".join(block)) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = first_line + (mark.line + 1 if mark else 0)
