@@ -14,6 +14,8 @@ from aigov.facts.model_card import collect_model_card
 from aigov.facts.model_refs import collect_model_references, model_pattern
 from aigov.files import Repo
 
+ANSWERS_FILE = ".copier-answers.yml"
+
 
 @dataclass
 class RepoContext:
@@ -88,7 +90,9 @@ def _model_card(ctx: RepoContext, manifest: Manifest, location: FeatureLocation)
 @collector
 def _model_references(ctx: RepoContext, manifest: Manifest, location: FeatureLocation) -> dict[str, Any]:
     spec = manifest.spec
-    declared_files = {manifest.path, manifest.feature_path(spec["modelCard"])}
+    # Files that declare models rather than call them: the manifest, the card, the SBOM, and
+    # copier's record of the answers a feature was generated with.
+    declared_files = {manifest.path, manifest.feature_path(spec["modelCard"]), manifest.feature_path(ANSWERS_FILE)}
     if "sbom" in spec:
         declared_files.add(manifest.feature_path(spec["sbom"]))
     prompts = manifest.feature_path(spec.get("prompts", "prompts"))

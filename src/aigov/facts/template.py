@@ -13,12 +13,11 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from aigov.errors import AigovError
-from aigov.facts.build import RepoContext, collector
+from aigov.facts.build import ANSWERS_FILE, RepoContext, collector
 from aigov.facts.discovery import FeatureLocation
 from aigov.facts.manifest import Manifest
 from aigov.yamlfile import parse_yaml
 
-ANSWERS_FILE = ".copier-answers.yml"
 # The release part of a PEP 440 version (optional "v", epoch not supported), then anything.
 _RELEASE = re.compile(r"^v?(\d+(?:\.\d+)*)")
 # copier records `git describe --tags`: "<tag>-<commits since>-g<hash>" when not on a tag.
