@@ -22,9 +22,20 @@ SOURCE = '"""Feature code."""\n\nMODEL = "anthropic.claude-sonnet-4"\n\n' + "\n"
 
 
 def make_monorepo(root: Path, count: int) -> None:
+    """``count`` copies of the example, with the workflows at the repository root where GitHub reads
+    them: one eval-gate job per feature in its folder, and the signing release workflow."""
+    workflows = root / ".github" / "workflows"
+    workflows.mkdir(parents=True)
+    shutil.copy(EXAMPLE / ".github" / "workflows" / "release.yml", workflows / "release.yml")
+    jobs = "".join(
+        f"  evals-{i:03d}:\n    runs-on: ubuntu-latest\n    defaults: {{run: {{working-directory: services/feature-{i:03d}}}}}\n"
+        f"    steps:\n      - uses: actions/checkout@v4\n      - run: python evals/run.py --config evals/config.yaml\n"
+        for i in range(count)
+    )
+    (workflows / "evals.yml").write_text("name: evals\non:\n  pull_request:\n    branches: [main]\njobs:\n" + jobs)
     for i in range(count):
         feature = root / "services" / f"feature-{i:03d}"
-        shutil.copytree(EXAMPLE, feature)
+        shutil.copytree(EXAMPLE, feature, ignore=shutil.ignore_patterns(".github"))
         manifest = feature / "aigov.yaml"
         manifest.write_text(manifest.read_text().replace("name: support-summarize", f"name: feature-{i:03d}"))
         for j in range(5):

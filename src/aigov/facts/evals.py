@@ -175,8 +175,13 @@ def eval_gate_facts(
     pattern = command_pattern(evals["command"])
     protected = protected_paths(manifest, location, evals)
     runs, used = [], {}
+    # Every feature asks about the same steps; in a monorepo many share one command.
+    analysed = ctx.once("eval_command_runs", dict)
     for job, step in steps:
-        for fact in _command_runs(job, step, pattern, branch):
+        key = (evals["command"], id(job), id(step))
+        if key not in analysed:
+            analysed[key] = _command_runs(job, step, pattern, branch)
+        for fact in analysed[key]:
             runs.append(fact)
             used.setdefault(job.workflow.path, job.workflow)
     return {

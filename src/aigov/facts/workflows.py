@@ -103,6 +103,8 @@ class Workflow:
     on_line: int
     triggers: dict[str, Trigger]
     jobs: dict[str, Job] = field(default_factory=dict)
+    # never_running() per (event, branch): asked once per job and feature, it walks every job.
+    _never: dict[tuple[str, str], set[str]] = field(default_factory=dict, repr=False, compare=False)
 
     def line_of(self, key: str) -> int:
         return self.lines.get(key, 1)
@@ -499,6 +501,12 @@ def _skipped_by_needs(owner: Workflow, job: Job, branch: str) -> list[Blocker]:
 
 def never_running(workflow: Workflow, event: str, branch: str) -> set[str]:
     """Jobs of ``workflow`` that are skipped on every run for ``event``."""
+    if (event, branch) not in workflow._never:
+        workflow._never[(event, branch)] = _never_running(workflow, event, branch)
+    return workflow._never[(event, branch)]
+
+
+def _never_running(workflow: Workflow, event: str, branch: str) -> set[str]:
     context = event_context(event, branch)
     never = {j.id for j in workflow.jobs.values() if "if" in j.data and truth(j.data["if"], context) is False}
     changed = True
