@@ -89,17 +89,38 @@ def main() -> None:
     """
 
 
+def check_input_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The options that decide what a check sees, shared by `check` and `facts`."""
+    options = [
+        click.option("--registry", type=PathArg, help="An approved-model registry that replaces the shipped one."),
+        click.option("--config", "config_path", type=PathArg, help="Org config to use instead of PATH/.aigov/config.yaml."),
+        click.option("--now", help="The clock the policies see (RFC 3339), for re-running a past decision."),
+        click.option(
+            "--trusted-root",
+            type=click.Path(exists=True, dir_okay=False, path_type=Path),
+            help="Verify artefact signatures against this Sigstore trusted_root.json (a private instance) instead of the production root.",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _check_options(registry: Path | None, config_path: Path | None, now: str | None, trusted_root: Path | None) -> Any:
+    from aigov.check import CheckOptions, parse_now
+
+    return CheckOptions(
+        config_path=config_path, registry_path=registry, now=parse_now(now) if now else None, trusted_root=trusted_root
+    )
+
+
 @main.command()
 @click.argument("path", type=PathArg, default=".")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("-o", "--output", type=PathArg, help="Write the report to this file instead of standard output.")
-@click.option("--registry", type=PathArg, help="An approved-model registry that replaces the shipped one.")
-@click.option("--config", "config_path", type=PathArg, help="Org config to use instead of PATH/.aigov/config.yaml.")
-@click.option("--now", help="The clock the policies see (RFC 3339), for re-running a past decision.")
-@click.option("--trusted-root", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Verify artefact signatures against this Sigstore trusted_root.json (a private instance) instead of the production root.")
+@check_input_options
 @fails_closed
-def check(path: Path, output_format: str, output: Path | None, registry: Path | None, config_path: Path | None, now: str | None,
-          trusted_root: Path | None) -> None:
+def check(path: Path, output_format: str, output: Path | None, **input_options: Any) -> None:
     """Judge every feature (aigov.yaml) under PATH against the policy pack.
 
     Exit code 0: no blocking finding; 1: blocking findings; 2: aigov could not decide.
@@ -108,12 +129,10 @@ def check(path: Path, output_format: str, output: Path | None, registry: Path | 
     Example:
       aigov check . --format json -o aigov-result.json
     """
-    from aigov.check import CheckOptions, parse_now, run_check
+    from aigov.check import run_check
     from aigov.report import reporter_for
 
-    options = CheckOptions(config_path=config_path, registry_path=registry, now=parse_now(now) if now else None,
-                           trusted_root=trusted_root)
-    result = run_check(path, options)
+    result = run_check(path, _check_options(**input_options))
     _emit(reporter_for(output_format)(result), output)
     sys.exit(result.exit_code)
 
@@ -121,11 +140,9 @@ def check(path: Path, output_format: str, output: Path | None, registry: Path | 
 @main.command()
 @click.argument("path", type=PathArg, default=".")
 @click.option("--feature", help="Only the feature with this metadata.name.")
-@click.option("--registry", type=PathArg, help="An approved-model registry that replaces the shipped one.")
-@click.option("--config", "config_path", type=PathArg, help="Org config to use instead of PATH/.aigov/config.yaml.")
-@click.option("--now", help="The clock to record (RFC 3339).")
+@check_input_options
 @fails_closed
-def facts(path: Path, feature: str | None, registry: Path | None, config_path: Path | None, now: str | None) -> None:
+def facts(path: Path, feature: str | None, **input_options: Any) -> None:
     """Print the input documents the policies see, one per feature (a JSON list).
 
     For policy authors: save one and evaluate a rule against it.
@@ -136,10 +153,9 @@ def facts(path: Path, feature: str | None, registry: Path | None, config_path: P
     """
     import json
 
-    from aigov.check import CheckOptions, collect_inputs, parse_now
+    from aigov.check import collect_inputs
 
-    options = CheckOptions(config_path=config_path, registry_path=registry, now=parse_now(now) if now else None)
-    _repo, _config, _pack, inputs = collect_inputs(path, options)
+    _repo, _config, _pack, inputs = collect_inputs(path, _check_options(**input_options))
     if feature is not None:
         inputs = [doc for doc in inputs if doc["feature"]["name"] == feature]
         if not inputs:
@@ -155,7 +171,7 @@ def policy() -> None:
 @policy.command("test")
 @click.argument("directory", type=PathArg, required=False)
 @click.option("--coverage-min", type=click.FloatRange(0, 100), default=0.0, show_default=True, help="Fail below this line coverage (percent).")
-@click.option("-v", "--verbose", is_flag=True, help="Show every test, and the lines no test reached.")
+@click.option("-v", "--verbose", is_flag=True, help="Also show the lines no test reached.")
 @fails_closed
 def policy_test(directory: Path | None, coverage_min: float, verbose: bool) -> None:
     """Run the test_* rules of the shipped pack, or of DIRECTORY on top of it.
@@ -179,9 +195,8 @@ def policy_test(directory: Path | None, coverage_min: float, verbose: bool) -> N
         tested = set(pack.modules) - before
     run = run_policy_tests(pack, tested)
     for result in run.results:
-        if verbose or result.outcome != "pass":
-            detail = f": {result.detail}" if result.detail else ""
-            click.echo(f"{result.outcome.upper():5} {result.package}.{result.name} ({result.path}){detail}")
+        detail = f": {result.detail}" if result.detail else ""
+        click.echo(f"{result.outcome.upper():5} {result.package}.{result.name} ({result.path}){detail}")
     if verbose:
         for path, lines in run.uncovered.items():
             click.echo(f"not covered: {path}: lines {', '.join(map(str, lines))}")
