@@ -62,6 +62,7 @@ def parse_yaml(text: str, name: str) -> YamlDocument:
         node = loader.get_single_node()
         if node is None:
             return YamlDocument(None, {})
+        _refuse_unsafe_shapes(node, name)
         lines: dict[str, int] = {}
         _record_lines(node, [], lines, name)
         data = loader.construct_document(node)
@@ -74,6 +75,55 @@ def parse_yaml(text: str, name: str) -> YamlDocument:
     finally:
         loader.dispose()
     return YamlDocument(to_json_value(data), lines)
+
+
+# Safe loading builds only plain data, but plain data can still be hostile: a few lines of nested
+# aliases ("billion laughs") expand to millions of values and took a check minutes and gigabytes,
+# a value can contain itself through an alias, and deep nesting exhausts Python's stack. These
+# limits are far beyond any honest configuration, workflow or dataset.
+MAX_NESTING = 100
+MAX_ALIAS_VALUES = 100_000
+TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+
+
+def _refuse_unsafe_shapes(root: yaml.Node, name: str) -> None:
+    """An AigovError for recursive aliases, alias bombs, deep nesting and impossible dates, found
+    on the composed node graph (linear in the file's size) before anything expands it."""
+    expanded: dict[int, int] = {}  # node id -> number of values it stands for, aliases expanded
+
+    def walk(node: yaml.Node, depth: int, open_nodes: set[int]) -> int:
+        line = node.start_mark.line + 1
+        if id(node) in open_nodes:
+            raise AigovError("a YAML alias refers to a value that contains it (recursive alias)", name, line)
+        if id(node) in expanded:
+            return expanded[id(node)]
+        if depth > MAX_NESTING:
+            raise AigovError(f"values are nested more than {MAX_NESTING} levels deep", name, line)
+        if node.tag == TIMESTAMP_TAG:
+            _refuse_impossible_date(node, name)
+        if isinstance(node, yaml.MappingNode):
+            children = [child for pair in node.value for child in pair]
+        else:
+            children = node.value if isinstance(node, yaml.SequenceNode) else []
+        open_nodes.add(id(node))
+        expanded[id(node)] = 1 + sum(walk(child, depth + 1, open_nodes) for child in children)
+        open_nodes.discard(id(node))
+        return expanded[id(node)]
+
+    total = walk(root, 0, set())
+    if total - len(expanded) > MAX_ALIAS_VALUES:
+        raise AigovError(
+            f"YAML aliases expand this file to {total} values; aigov refuses more than {MAX_ALIAS_VALUES} repeated values",
+            name,
+        )
+
+
+def _refuse_impossible_date(node: yaml.ScalarNode, name: str) -> None:
+    """PyYAML reads 2026-02-30 as a date and then raises a bare ValueError without a line."""
+    try:
+        yaml.constructor.SafeConstructor().construct_yaml_timestamp(node)
+    except ValueError as exc:
+        raise AigovError(f"{node.value!r} is not a real date: {exc}", name, node.start_mark.line + 1) from None
 
 
 def _record_lines(node: yaml.Node, path: list[Any], lines: dict[str, int], name: str) -> None:

@@ -30,7 +30,12 @@ def collect_model_card(repo: Repo, path: str) -> dict[str, Any]:
     front, body_start = _split_front_matter(text, path)
     facts: dict[str, Any] = {"path": path, "exists": True, "front_matter": None, "errors": []}
     if front is not None:
-        doc = parse_yaml(front, path)
+        try:
+            doc = parse_yaml(front, path)
+        except AigovError as exc:
+            # parse_yaml counts lines from the one after the opening '---'; the user edits the file.
+            exc.line = exc.line + 1 if exc.line else exc.line
+            raise
         # Lines in the front matter are offset by the opening '---'.
         line_of = lambda field: (doc.line_of(field) or 0) + 1  # noqa: E731
         if not isinstance(doc.data, dict):
