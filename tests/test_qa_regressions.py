@@ -17,6 +17,17 @@ def test_impossible_calendar_date_names_file_and_line(feature: Path) -> None:
     assert_error(check(feature), "MODEL_CARD.md:4", "2026-02-30")
 
 
+def test_blank_last_reviewed_is_a_finding_not_a_policy_crash(feature: Path) -> None:
+    """A blank (null) or non-string last_reviewed is invalid metadata (AIGOV-CARD-003), not a Rego type error in modelcard.rego."""
+    card = feature / "MODEL_CARD.md"
+    original = card.read_text()
+    for value in ("", " 5", " [2026-10-01]", " true"):
+        card.write_text(original.replace("last_reviewed: 2026-10-01", f"last_reviewed:{value}"))
+        result = check(feature)
+        assert result.exit_code == 1, (value, result.stdout, result.stderr)
+        assert "AIGOV-CARD-003" in result.stdout and "modelcard.rego" not in result.stderr + result.stdout
+
+
 def test_yaml_alias_bomb_is_refused_quickly(feature: Path) -> None:
     """A few lines of nested aliases expand to millions of values: aigov refuses them instead of hanging for minutes."""
     bomb = "a0: &a0 [x, x, x, x, x, x, x, x, x]\n" + "".join(

@@ -88,6 +88,7 @@ deny contains finding if {
 #   controls: [NIST-AI-RMF:GOVERN-1.5, NIST-AI-RMF:MANAGE-4.1, ISO42001:A.6.2.6, EU-AI-Act:Art.72]
 deny contains finding if {
 	reviewed := front.last_reviewed
+	is_string(reviewed) # blank or not text is AIGOV-CARD-003; regex.match on a non-string is an engine error
 	regex.match(`^\d{4}-\d{2}-\d{2}$`, reviewed)
 	limit := settings.max_review_age_days[lib.spec.riskTier]
 	age := lib.days_since(reviewed)
@@ -109,6 +110,7 @@ deny contains finding if {
 #   controls: [NIST-AI-RMF:GOVERN-1.5, ISO42001:A.6.2.7]
 deny contains finding if {
 	reviewed := front.last_reviewed
+	is_string(reviewed) # blank or not text is AIGOV-CARD-003; regex.match on a non-string is an engine error
 	regex.match(`^\d{4}-\d{2}-\d{2}$`, reviewed)
 	lib.days_since(reviewed) < 0
 	finding := card_finding("AIGOV-CARD-006", sprintf("model card last_reviewed %s is in the future", [reviewed]), card_line("last_reviewed"))

@@ -95,6 +95,14 @@ test_review_date_in_future_warns if {
 	{f.id | some f in found} == {"AIGOV-CARD-006"}
 }
 
+test_review_date_that_is_not_text_is_left_to_the_schema if {
+	every value in [null, 5, ["2026-10-01"], true] {
+		front := json.patch(good_front, [{"op": "replace", "path": "/last_reviewed", "value": value}])
+		found := modelcard.deny with input as doc("high", card(front, good_headings)) with data.aigov.settings as settings
+		count(found) == 0
+	}
+}
+
 test_missing_sections_each_reported if {
 	found := modelcard.deny with input as doc("low", card(good_front, [good_headings[0]])) with data.aigov.settings as settings
 	msgs := {f.msg | some f in found; f.id == "AIGOV-CARD-007"}
