@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from conftest import check, write
+from conftest import check, finding_ids, run_cli, write
 from test_bad_input import assert_error
 
 
@@ -44,6 +44,42 @@ def test_recursive_yaml_alias_is_an_error_not_a_crash(feature: Path) -> None:
     """`x: &l [*l]` builds a list that contains itself: once a RecursionError (internal error)."""
     write(feature / ".github/workflows/loop.yml", "on: pull_request\nx: &l [*l]\njobs: {}\n")
     assert_error(check(feature), ".github/workflows/loop.yml:2", "alias")
+
+
+def test_artifact_glob_outside_the_feature_is_refused(feature: Path) -> None:
+    """An absolute or '..' artefact glob can never match a released file, so it silently meant 'not released yet' (a pass)."""
+    manifest = feature / "aigov.yaml"
+    original = manifest.read_text()
+    for glob in ("/etc/*", "../../dist/*.whl"):
+        manifest.write_text(original + (
+            "  artifacts:\n"
+            f"    - path: \"{glob}\"\n"
+            "      identity: https://github.com/acme/x/.github/workflows/release.yml@refs/heads/main\n"
+            "      issuer: https://token.actions.githubusercontent.com\n"
+        ))
+        assert_error(check(feature), "aigov.yaml:17", "spec.artifacts[0].path", "relative to the feature directory")
+
+
+def test_new_with_destination_under_a_file_is_a_clear_error(tmp_path: Path) -> None:
+    """`aigov new --dest file/sub` was an internal FileExistsError."""
+    write(tmp_path / "afile", "x")
+    result = run_cli("new", "f1", "--template", "agent", "--tier", "low", "--owner", "team-x",
+                     "--dest", str(tmp_path / "afile" / "sub"), "--no-interactive")
+    assert_error(result, "afile")
+    assert "internal error" not in result.stderr
+    assert (tmp_path / "afile").read_text() == "x"
+
+
+def test_artifact_glob_inside_the_feature_still_works(feature: Path) -> None:
+    """The tightened artefact path still accepts ordinary globs (no bundle yet: the release-workflow rule decides)."""
+    manifest = feature / "aigov.yaml"
+    manifest.write_text(manifest.read_text() + (
+        "  artifacts:\n"
+        "    - path: \"./dist/**/*.whl\"\n"
+        "      identity: https://github.com/acme/x/.github/workflows/release.yml@refs/heads/main\n"
+        "      issuer: https://token.actions.githubusercontent.com\n"
+    ))
+    assert "AIGOV-RELEASE-001" in finding_ids(feature)
 
 
 def test_model_card_yaml_error_names_the_line_in_the_file(feature: Path) -> None:

@@ -153,6 +153,11 @@ def _check_destination(dest: Path) -> None:
         raise AigovError("destination exists and is not a folder", str(dest))
     if dest.is_dir() and any(dest.iterdir()):
         raise AigovError("destination folder is not empty; aigov new only writes into a new or empty folder", str(dest))
+    # A file where a parent folder must go (--dest notes.txt/feature) surfaced only after rendering,
+    # as an internal FileExistsError from mkdir.
+    parent = next(p for p in dest.absolute().parents if p.exists() or p.is_symlink() or p == p.parent)
+    if not parent.is_dir():
+        raise AigovError(f"cannot create the destination folder: {parent} is not a folder", str(dest))
 
 
 def _source_for(request: NewRequest, info: TemplateInfo | None) -> tuple[str, str | None]:
