@@ -110,24 +110,44 @@ def load_verifier(trusted_root: Path | None = None) -> Any:
     if not any(isinstance(handler, logging.NullHandler) for handler in logger.handlers):
         logger.addHandler(logging.NullHandler())
     from sigstore.errors import Error as SigstoreError
-    from sigstore.models import TrustedRoot
+    from sigstore.models import ClientTrustConfig, TrustedRoot
     from sigstore.verify import Verifier
 
     if trusted_root is None:
         try:
             # Offline: the trust root shipped in the sigstore package (or the cached one under
             # $XDG_CACHE_HOME), never the network. A stale root fails closed on new keys.
-            return Verifier.production(offline=True)
+            root = ClientTrustConfig.production(offline=True).trusted_root
+            _close_timestamp_authority_validity(root)
+            return Verifier(trusted_root=root)
         except (SigstoreError, OSError) as exc:
             raise AigovError(f"cannot load Sigstore's production trust root: {_one_line(str(exc))}") from None
     try:
-        return Verifier(trusted_root=TrustedRoot.from_file(str(trusted_root)))
+        root = TrustedRoot.from_file(str(trusted_root))
+        _close_timestamp_authority_validity(root)
+        return Verifier(trusted_root=root)
     except FileNotFoundError:
         raise AigovError("trusted root file not found", str(trusted_root)) from None
     except IsADirectoryError:
         raise AigovError("trusted root is a directory, expected a trusted_root.json file", str(trusted_root)) from None
     except Exception as exc:  # pydantic, sigstore and OS errors alike: the root is unusable
         raise AigovError(f"is not a usable Sigstore trusted root: {_describe_load_error(exc)}", str(trusted_root)) from None
+
+
+def _close_timestamp_authority_validity(root: Any) -> None:
+    """Make each timestamp authority's validity end inclusive, as the trusted-root spec says.
+
+    A trusted root's ``validFor`` is a closed interval, so a timestamp made exactly at a TSA's
+    ``end`` is valid (conformance: trust-root-tsa-validity-end-inclusive). sigstore-python 4.5
+    compares ``gen_time < end`` and rejects it. Python datetimes have microsecond resolution,
+    so ``gen_time < end + 1 µs`` is exactly ``gen_time <= end``.
+    """
+    from datetime import timedelta
+
+    for authority in root._inner.timestamp_authorities:
+        valid_for = authority.valid_for
+        if valid_for is not None and valid_for.end is not None:
+            valid_for.end = valid_for.end + timedelta(microseconds=1)
 
 
 def verify_bundle(verifier: Any, artifact_sha256: bytes, bundle_bytes: bytes, policy: IdentityPolicy) -> Verification:
