@@ -140,11 +140,12 @@ def _close_timestamp_authority_validity(root: Any) -> None:
     A trusted root's ``validFor`` is a closed interval, so a timestamp made exactly at a TSA's
     ``end`` is valid (conformance: trust-root-tsa-validity-end-inclusive). sigstore-python 4.5
     compares ``gen_time < end`` and rejects it. Python datetimes have microsecond resolution,
-    so ``gen_time < end + 1 µs`` is exactly ``gen_time <= end``.
+    so ``gen_time < end + 1 µs`` is exactly ``gen_time <= end``. The root's parsed form is
+    sigstore-internal; should it change shape, ends stay exclusive (stricter, never looser).
     """
     from datetime import timedelta
 
-    for authority in root._inner.timestamp_authorities:
+    for authority in getattr(getattr(root, "_inner", None), "timestamp_authorities", None) or []:
         valid_for = authority.valid_for
         if valid_for is not None and valid_for.end is not None:
             valid_for.end = valid_for.end + timedelta(microseconds=1)
