@@ -3,10 +3,11 @@ a hang, an error naming aigov's own policy file, or a silent pass instead of one
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
-from conftest import check, finding_ids, run_cli, write
+from conftest import CLOCK, check, finding_ids, run_cli, run_process, write
 from test_bad_input import assert_error
 
 
@@ -86,3 +87,14 @@ def test_model_card_yaml_error_names_the_line_in_the_file(feature: Path) -> None
     """A YAML error in the front matter named the line one above the broken one (counted after '---')."""
     write(feature / "MODEL_CARD.md", "---\nmodels: [x]\nowners: [a]\nbad: [\n---\n# T\n")
     assert_error(check(feature), "MODEL_CARD.md:5:", "invalid YAML")
+
+
+def test_named_pipe_in_the_repository_does_not_hang_the_check(feature: Path) -> None:
+    """A FIFO among the sources (or where a file aigov reads should be) blocked the read forever."""
+    os.mkfifo(feature / "pipe.py")
+    result = run_process("check", str(feature), "--now", CLOCK)
+    assert result.exit_code == 0, (result.stdout, result.stderr)
+    (feature / "pipe.py").unlink()
+    (feature / "MODEL_CARD.md").unlink()
+    os.mkfifo(feature / "MODEL_CARD.md")
+    assert_error(check(feature), "MODEL_CARD.md", "not a regular file")

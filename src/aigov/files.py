@@ -41,7 +41,12 @@ class Repo:
 
     def read_text(self, path: Path, max_bytes: int = MAX_FILE_BYTES) -> str:
         """The text of a repository file, or an AigovError naming it."""
-        return read_text_file(self.resolve_inside(path), self.rel_or_str(path), max_bytes)
+        real = self.resolve_inside(path)
+        # A named pipe (or device) in the checkout would block the read forever; directories keep
+        # their own message below.
+        if real.exists() and not real.is_file() and not real.is_dir():
+            raise AigovError("is not a regular file (a pipe, socket or device)", self.rel_or_str(path))
+        return read_text_file(real, self.rel_or_str(path), max_bytes)
 
 
 def read_text_file(path: Path, name: str, max_bytes: int = MAX_FILE_BYTES) -> str:

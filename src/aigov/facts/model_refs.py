@@ -64,7 +64,8 @@ def _scanned(rel: str, prompts_prefix: str) -> bool:
 def _read_quietly(path: Path) -> str | None:
     """Source text, or None for what cannot be source: links, huge or binary files."""
     try:
-        if path.is_symlink() or path.stat().st_size > MAX_SCANNED_BYTES:
+        # not is_file(): reading a named pipe would block the check forever
+        if path.is_symlink() or not path.is_file() or path.stat().st_size > MAX_SCANNED_BYTES:
             return None
         return path.read_bytes().decode("utf-8")
     except (OSError, UnicodeDecodeError):
