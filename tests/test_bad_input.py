@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import check, make_feature, run_process, write
+from conftest import check, make_feature, run_cli, run_process, write
 
 
 def assert_error(result, *fragments: str) -> None:
@@ -207,9 +207,14 @@ def test_unreadable_manifest(feature: Path) -> None:
 
 
 def test_manifest_is_a_directory(tmp_path: Path) -> None:
-    (tmp_path / "aigov.yaml").mkdir()
+    (tmp_path / "svc/aigov.yaml").mkdir(parents=True)
     write(tmp_path / "x.txt", "")
-    assert_error(check(tmp_path), "no aigov.yaml found")
+    assert_error(check(tmp_path), "svc/aigov.yaml: is a directory")
+
+
+def test_policy_test_on_a_file_says_so(tmp_path: Path) -> None:
+    rule = write(tmp_path / "one.rego", "package x\n")
+    assert_error(run_cli("policy", "test", str(rule)), "one.rego: is not a folder of .rego files")
 
 
 def test_errors_in_a_fresh_process_have_no_traceback(feature: Path) -> None:

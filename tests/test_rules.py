@@ -253,3 +253,11 @@ def test_copier_answers_file_is_a_record_not_a_model_call(feature: Path) -> None
     write(feature / "config.yml", "fallback: gpt-4o\n")
     findings = [(f["id"], f["path"]) for f in check_json(feature)["findings"]]
     assert findings == [("AIGOV-MODEL-009", "config.yml")]
+
+
+def test_manifest_findings_come_first_within_a_severity(feature: Path) -> None:
+    """Swapping in an unapproved model: the cause (the manifest) is listed before its echoes."""
+    text = (feature / "aigov.yaml").read_text().replace("anthropic.claude-sonnet-4", "mystery-model")
+    (feature / "aigov.yaml").write_text(text)
+    high = [f["path"] for f in check_json(feature)["findings"] if f["severity"] == "high"]
+    assert high[0] == "aigov.yaml" and len(set(high)) > 1

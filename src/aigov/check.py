@@ -36,7 +36,10 @@ class Finding:
     blocking: bool
 
     def sort_key(self) -> tuple[Any, ...]:
-        return (SEVERITY_ORDER[self.severity], self.feature, self.path, self.line or 0, self.id, self.message)
+        # Within a severity, the manifest's findings come first: they are usually the cause
+        # (an unapproved model) of the others (a model card or SBOM that does not match it).
+        in_manifest = self.path.rsplit("/", 1)[-1] == "aigov.yaml"
+        return (SEVERITY_ORDER[self.severity], self.feature, not in_manifest, self.path, self.line or 0, self.id, self.message)
 
 
 @dataclass

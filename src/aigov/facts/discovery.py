@@ -7,6 +7,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from aigov.errors import AigovError
 from aigov.files import Repo
 
 MANIFEST_NAME = "aigov.yaml"
@@ -31,6 +32,8 @@ def discover_features(repo: Repo, exclude: list[str] | None = None) -> list[Feat
     all_files: list[str] = []
     for current, dirs, names in os.walk(repo.root, followlinks=False):
         rel_dir = repo.rel(Path(current))
+        if MANIFEST_NAME in dirs:
+            raise AigovError("is a directory, expected the feature manifest file", _join(rel_dir, MANIFEST_NAME))
         dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not _excluded(_join(rel_dir, d), exclude))
         for name in names:
             rel = _join(rel_dir, name)

@@ -60,7 +60,7 @@ def _digest(value: Any) -> str:
 def load_rego_dir(pack: PolicyPack, folder: Path, label: str, include_tests: bool = True) -> None:
     """Add every .rego file below ``folder``; display paths start with ``label``."""
     if not folder.is_dir():
-        raise AigovError("policy folder not found", label)
+        raise AigovError("is not a folder of .rego files" if folder.exists() else "policy folder not found", label)
     files = sorted(p for p in folder.rglob("*.rego") if p.is_file())
     for path in files:
         if not include_tests and path.stem.endswith("_test"):
