@@ -526,6 +526,8 @@ def test_malformed_workflow_yaml_is_exit_2_at_its_line(tmp_path: Path) -> None:
         ("on: pull_request\njobs: []\n", 2, "`jobs` must be a mapping"),
         ("on: pull_request\njobs:\n  evals:\n    steps: {run: x}\n", 4, "`steps` must be a list"),
         ("on: pull_request\njobs:\n  evals:\n    steps:\n      - just a string\n", 5, "a step must be a mapping"),
+        ("on: pull_request\njobs:\n  evals:\n    steps:\n      - run: [a, b]\n", 5, "a step's `run` must be a string"),
+        ("on: pull_request\njobs:\n  evals:\n    steps:\n      - uses: 7\n", 5, "a step's `uses` must be a string"),
         ("on: 42\njobs:\n  a:\n    runs-on: x\n", 1, "`on` must be"),
         ("jobs:\n  a:\n    runs-on: x\n", 1, "no `on:`"),
     ],

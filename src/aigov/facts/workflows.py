@@ -193,6 +193,10 @@ def _parse_steps(steps: list[Any], prefix: str, doc: YamlDocument, path: str, te
         where = f"{prefix}[{index}]"
         if not isinstance(data, dict):
             raise AigovError("a step must be a mapping with `run` or `uses`", path, doc.line_of(where))
+        # GitHub rejects such a workflow outright; reading past it would judge a workflow that never runs.
+        for key in ("run", "uses"):
+            if key in data and not isinstance(data[key], str):
+                raise AigovError(f"a step's `{key}` must be a string", path, doc.line_of(f"{where}.{key}"))
         step = Step(path, doc.line_of(where), where, data, doc.lines)
         if "run" in data:
             run_line = doc.line_of(f"{where}.run")
