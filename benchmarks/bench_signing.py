@@ -38,7 +38,9 @@ def make_signed_repo(root: Path, count: int) -> Path:
     """The example feature plus ``count`` signed artefacts: half message signatures, half attestations."""
     shutil.copytree(EXAMPLE, root)
     manifest = root / "aigov.yaml"
-    manifest.write_text(manifest.read_text() + ARTIFACTS.format(issuer=GITHUB_ISSUER))
+    # Replace the example's own (unreleased) artefacts with ones that match the signed files.
+    declared = manifest.read_text().split("  artifacts:\n")[0]
+    manifest.write_text(declared + ARTIFACTS.format(issuer=GITHUB_ISSUER))
     instance = SigstoreInstance.create("bench")
     dist = root / "dist"
     dist.mkdir()
@@ -70,7 +72,9 @@ def main() -> None:
         shutil.copytree(EXAMPLE, plain)
 
         check_signed = ["check", str(signed), "--trusted-root", str(trusted_root)]
-        subprocess.run([*aigov_command(), *check_signed], capture_output=True)  # warm the OS file cache
+        warm = subprocess.run([*aigov_command(), *check_signed], capture_output=True, text=True)  # warms the file cache
+        if warm.returncode != 0:
+            sys.exit(f"the signed benchmark repo does not pass, so timing it means nothing:\n{warm.stdout}{warm.stderr}")
         median, best, code = run_cold(check_signed, options.runs)
         print(f"{'check, ' + str(options.artifacts) + ' signed artefacts':<40} median {median:.3f} s  best {best:.3f} s  (target 1.5 s, exit {code})")
         median, best, code = run_cold(["check", str(plain)], options.runs)
