@@ -20,49 +20,36 @@ def assert_error(result, *fragments: str) -> None:
         assert fragment in lines[0], lines[0]
 
 
-def test_malformed_yaml_names_file_and_line(feature: Path) -> None:
-    text = (feature / "aigov.yaml").read_text().replace("  riskTier: medium", "  riskTier: [medium")
-    (feature / "aigov.yaml").write_text(text)
-    assert_error(check(feature), "aigov.yaml:", "invalid YAML")
+def add_org_policy(feature: Path, source: str) -> None:
+    """An org config with one extra policy folder holding ``org.rego``."""
+    write(feature / ".aigov/config.yaml", "policies: [.aigov/policies]\n")
+    write(feature / ".aigov/policies/org.rego", source)
 
 
-def test_yaml_error_line_is_the_broken_line(tmp_path: Path) -> None:
-    root = make_feature(tmp_path)
-    lines = (root / "aigov.yaml").read_text().splitlines()
-    lines[7] = "  riskTier: medium: oops"
-    (root / "aigov.yaml").write_text("\n".join(lines) + "\n")
-    assert_error(check(root), "aigov.yaml:8:")
+@pytest.mark.parametrize(
+    "old, new, fragments",
+    [
+        pytest.param("  riskTier: medium", "  riskTier: [medium", ("aigov.yaml:", "invalid YAML"), id="malformed-yaml"),
+        pytest.param("  riskTier: medium", "  riskTier: medium: oops", ("aigov.yaml:7:", "invalid YAML"), id="yaml-error-at-its-line"),
+        pytest.param("  riskTier: medium\n", "  riskTier: medium\n  riskTeir: low\n", ("aigov.yaml:8:", "unknown key 'riskTeir'"), id="unknown-key"),
+        pytest.param("riskTier: medium", "riskTier: extreme", ("aigov.yaml:7:", "'extreme' is not one of low, medium, high"), id="bad-enum"),
+        pytest.param("name: support-summarize", "name: Support_Summarize", ("aigov.yaml:4:", "lowercase"), id="bad-name"),
+        pytest.param("  owner: team-support\n", "  owner: team-support\n  owner: team-other\n", ("aigov.yaml:6:", "duplicate key 'owner'"), id="duplicate-key"),
+        pytest.param("  modelCard: MODEL_CARD.md", "  modelCard: 42", ("aigov.yaml:", "spec.modelCard", "not of type 'string'"), id="wrong-type"),
+    ],
+)
+def test_manifest_mistake_is_exit_2_at_its_line(feature: Path, old: str, new: str, fragments: tuple[str, ...]) -> None:
+    text = (feature / "aigov.yaml").read_text()
+    assert old in text
+    (feature / "aigov.yaml").write_text(text.replace(old, new, 1))
+    assert_error(check(feature), *fragments)
 
 
-def test_wrong_type_names_field_and_line(feature: Path) -> None:
-    text = (feature / "aigov.yaml").read_text().replace("  models:\n", "  models: 3\n  unused:\n")
-    (feature / "aigov.yaml").write_text(text.replace("  unused:\n", "", 1).split("    - id")[0] + "  modelCard: MODEL_CARD.md\n")
-    result = check(feature)
-    assert_error(result, "aigov.yaml:", "spec.models", "not of type 'array'")
-
-
-def test_unknown_key_is_an_error(feature: Path) -> None:
-    text = (feature / "aigov.yaml").read_text().replace("  riskTier: medium\n", "  riskTier: medium\n  riskTeir: low\n")
-    (feature / "aigov.yaml").write_text(text)
-    assert_error(check(feature), "aigov.yaml:8:", "unknown key 'riskTeir'")
-
-
-def test_bad_enum_lists_allowed_values(feature: Path) -> None:
-    text = (feature / "aigov.yaml").read_text().replace("riskTier: medium", "riskTier: extreme")
-    (feature / "aigov.yaml").write_text(text)
-    assert_error(check(feature), "aigov.yaml:7:", "'extreme' is not one of low, medium, high")
-
-
-def test_bad_feature_name_explains_the_rule(feature: Path) -> None:
-    text = (feature / "aigov.yaml").read_text().replace("name: support-summarize", "name: Support_Summarize")
-    (feature / "aigov.yaml").write_text(text)
-    assert_error(check(feature), "aigov.yaml:4:", "lowercase")
-
-
-def test_duplicate_key_is_an_error(feature: Path) -> None:
-    text = (feature / "aigov.yaml").read_text().replace("  owner: team-support\n", "  owner: team-support\n  owner: team-other\n")
-    (feature / "aigov.yaml").write_text(text)
-    assert_error(check(feature), "aigov.yaml:6:", "duplicate key 'owner'")
+def test_models_of_the_wrong_type(feature: Path) -> None:
+    text = (feature / "aigov.yaml").read_text()
+    head, _, rest = text.partition("  models:\n")
+    (feature / "aigov.yaml").write_text(head + "  models: 3\n" + rest[rest.index("  modelCard:"):])
+    assert_error(check(feature), "aigov.yaml:", "spec.models", "not of type 'array'")
 
 
 def test_manifest_that_is_not_a_mapping(tmp_path: Path) -> None:
@@ -130,9 +117,8 @@ def test_malformed_model_card_yaml(feature: Path) -> None:
 
 
 def test_org_policy_syntax_error_names_file_and_line(feature: Path) -> None:
-    write(feature / ".aigov/config.yaml", "policies: [.aigov/policies]\n")
-    write(
-        feature / ".aigov/policies/org.rego",
+    add_org_policy(
+        feature,
         "package org.extra\n\nimport rego.v1\n\n# METADATA\n# custom:\n#   id: ORG-1\n#   severity: low\n"
         "deny contains x if {\n  x := \n}\n",
     )
@@ -140,15 +126,13 @@ def test_org_policy_syntax_error_names_file_and_line(feature: Path) -> None:
 
 
 def test_org_rule_without_metadata_is_refused(feature: Path) -> None:
-    write(feature / ".aigov/config.yaml", "policies: [.aigov/policies]\n")
-    write(feature / ".aigov/policies/org.rego", 'package org.extra\n\nimport rego.v1\n\ndeny contains {"id": "ORG-1", "msg": "x"} if true\n')
+    add_org_policy(feature, 'package org.extra\n\nimport rego.v1\n\ndeny contains {"id": "ORG-1", "msg": "x"} if true\n')
     assert_error(check(feature), "org.rego:5:", "no METADATA")
 
 
 def test_finding_id_without_metadata_is_refused(feature: Path) -> None:
-    write(feature / ".aigov/config.yaml", "policies: [.aigov/policies]\n")
-    write(
-        feature / ".aigov/policies/org.rego",
+    add_org_policy(
+        feature,
         "package org.extra\n\nimport rego.v1\n\n# METADATA\n# title: T\n# custom:\n#   id: ORG-1\n#   severity: low\n"
         'deny contains {"id": "ORG-2", "msg": "typo in id"} if true\n',
     )
@@ -156,9 +140,8 @@ def test_finding_id_without_metadata_is_refused(feature: Path) -> None:
 
 
 def test_bad_severity_in_metadata(feature: Path) -> None:
-    write(feature / ".aigov/config.yaml", "policies: [.aigov/policies]\n")
-    write(
-        feature / ".aigov/policies/org.rego",
+    add_org_policy(
+        feature,
         "package org.extra\n\nimport rego.v1\n\n# METADATA\n# custom:\n#   id: ORG-1\n#   severity: urgent\n"
         'deny contains {"id": "ORG-1", "msg": "x"} if true\n',
     )
@@ -227,12 +210,10 @@ ORG_RULE_HEAD = "package org.extra\n\nimport rego.v1\n\n# METADATA\n# custom:\n#
 
 
 def test_org_rule_runtime_error_is_exit_2(feature: Path) -> None:
-    write(feature / ".aigov/config.yaml", "policies: [.aigov/policies]\n")
-    write(feature / ".aigov/policies/org.rego", ORG_RULE_HEAD + 'deny contains {"id": "ORG-1", "msg": "x"} if {\n  to_number("abc") > 1\n}\n')
+    add_org_policy(feature, ORG_RULE_HEAD + 'deny contains {"id": "ORG-1", "msg": "x"} if {\n  to_number("abc") > 1\n}\n')
     assert_error(check(feature), "org.rego:10:", "Rego:")
 
 
 def test_org_rule_with_malformed_finding_is_exit_2(feature: Path) -> None:
-    write(feature / ".aigov/config.yaml", "policies: [.aigov/policies]\n")
-    write(feature / ".aigov/policies/org.rego", ORG_RULE_HEAD + 'deny contains {"id": "ORG-1"} if true\n')
+    add_org_policy(feature, ORG_RULE_HEAD + 'deny contains {"id": "ORG-1"} if true\n')
     assert_error(check(feature), "package org.extra", "expected an object with string 'id' and 'msg'")
