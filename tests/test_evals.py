@@ -52,7 +52,7 @@ def test_example_gate_facts() -> None:
     evals, gate = doc["evals"], doc["eval_gate"]
     assert evals["valid"] and evals["suites"][0]["dataset"]["cases"] == 40
     [run] = gate["runs"]
-    assert (run["workflow"], run["directory"], run["defeats"]) == (".github/workflows/evals.yml", ".", [])
+    assert (run["workflow"], run["directories"], run["defeats"]) == (".github/workflows/evals.yml", ["."], [])
     events = [t["event"] for t in gate["workflows"][run["workflow"]]["triggers"]]
     assert events == ["pull_request", "merge_group"]
     assert "prompts/summarize.yaml" in gate["protected_paths"]
@@ -258,7 +258,7 @@ def test_cd_into_the_feature_folder_counts(tmp_path: Path) -> None:
     text = workflow.read_text().replace("    defaults:\n      run:\n        working-directory: services/a\n", "")
     workflow.write_text(text.replace("run: python evals/run.py", "run: cd services/a && python evals/run.py"))
     assert check_json(tmp_path)["findings"] == []
-    assert facts(root.parent.parent)["eval_gate"]["runs"][0]["directory"] == "services/a"
+    assert facts(root.parent.parent)["eval_gate"]["runs"][0]["directories"] == ["services/a"]
 
 
 def test_gate_through_a_reusable_workflow_with_a_swallowed_status(tmp_path: Path) -> None:
@@ -271,3 +271,93 @@ def test_gate_through_a_reusable_workflow_with_a_swallowed_status(tmp_path: Path
     [finding] = findings(root)
     assert (finding["id"], finding["path"], finding["line"]) == ("AIGOV-EVAL-013", ".github/workflows/run-evals.yml", 7)
     assert "job evals/run of .github/workflows/ci.yml" in finding["message"]
+
+
+# --- One matrix job gating every feature of a monorepo ------------------------------------------
+
+
+def matrix_monorepo(tmp_path: Path, job: str, step: str = "", top: str = "", features: str = "ab") -> Path:
+    """Features services/<x> for each x in ``features``, gated only by one matrix job of ci.yml."""
+    for x in features:
+        make_feature(tmp_path / "services" / x, name=f"feature-{x}", repo=tmp_path)
+        (tmp_path / f".github/workflows/evals-feature-{x}.yml").unlink()
+    write(tmp_path / ".github/workflows/ci.yml",
+          f"on:\n  pull_request:\n    branches: [main]\n{top}jobs:\n  evals:\n    runs-on: ubuntu-latest\n{job}"
+          f"    steps:\n      - uses: actions/checkout@v4\n      - run: python evals/run.py --config evals/config.yaml\n{step}")
+    return tmp_path
+
+
+def by_feature(root: Path) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for f in check_json(root)["findings"]:
+        found.setdefault(f["feature"], []).append(f["id"])
+    return found
+
+
+LIST = "    strategy:\n      matrix:\n        dir: [services/a, services/b]\n"
+INCLUDE = "    strategy:\n      matrix:\n        include:\n          - {dir: services/a}\n          - {dir: services/b}\n"
+JOB_DEFAULT = "    defaults:\n      run:\n        working-directory: ${{ matrix.dir }}\n"
+STEP_DIR = "        working-directory: ${{ matrix.dir }}\n"
+
+
+@pytest.mark.parametrize(
+    "job, step, top",
+    [
+        (LIST + JOB_DEFAULT, "", ""),
+        (INCLUDE, STEP_DIR, ""),
+        ("    strategy:\n      matrix:\n        name: [a, b]\n        python: ['3.11', '3.12']\n", "",
+         "defaults:\n  run:\n    working-directory: services/${{ matrix.name }}\n"),
+        (INCLUDE, "        working-directory: ${{ github.workspace }}/${{ matrix.dir }}/\n", ""),
+    ],
+    ids=["list-job-defaults", "include-step", "concatenation-workflow-defaults", "workspace-prefix"],
+)
+def test_one_matrix_job_gates_every_feature_in_its_folders(tmp_path: Path, job: str, step: str, top: str) -> None:
+    """`${{ matrix.<key> }}` in working-directory is resolved leg by leg, so each feature's folder is gated."""
+    root = matrix_monorepo(tmp_path, job, step, top)
+    assert check_json(root)["findings"] == []
+    [run] = facts(root)["eval_gate"]["runs"]
+    assert run["directories"] == ["services/a", "services/b"]
+
+
+def test_feature_left_out_of_the_matrix_is_not_gated(tmp_path: Path) -> None:
+    """A third feature the matrix does not list still gets EVAL-008, naming the folders the job does run in."""
+    root = matrix_monorepo(tmp_path, LIST + JOB_DEFAULT, features="abc")
+    assert by_feature(root) == {"feature-c": ["AIGOV-EVAL-008"]}
+    [finding] = check_json(root)["findings"]
+    assert "ci.yml:15 runs it in services/a, services/b, not in services/c" in finding["message"]
+
+
+@pytest.mark.parametrize(
+    "job",
+    [
+        "    strategy:\n      matrix:\n        dir: ${{ fromJSON(vars.EVAL_DIRS) }}\n" + JOB_DEFAULT,
+        "    strategy:\n      matrix: ${{ fromJSON(vars.EVAL_MATRIX) }}\n" + JOB_DEFAULT,
+        "    strategy:\n      matrix:\n        include:\n          - {dir: '${{ vars.DIR_A }}'}\n" + JOB_DEFAULT,
+    ],
+    ids=["fromjson-axis", "fromjson-matrix", "expression-in-include"],
+)
+def test_matrix_aigov_cannot_read_gates_nothing(tmp_path: Path, job: str) -> None:
+    """A matrix only known when the workflow runs leaves the folder unknown: no feature counts as gated."""
+    root = matrix_monorepo(tmp_path, job)
+    assert by_feature(root) == {"feature-a": ["AIGOV-EVAL-008"], "feature-b": ["AIGOV-EVAL-008"]}
+    assert "runs it in a folder aigov cannot tell" in check_json(root)["findings"][0]["message"]
+
+
+@pytest.mark.parametrize(
+    "job, step, rule, key",
+    [
+        ("    continue-on-error: ${{ matrix.optional }}\n", "", "AIGOV-EVAL-012", "continue-on-error"),
+        ("", "        continue-on-error: ${{ matrix.optional }}\n", "AIGOV-EVAL-012", "continue-on-error"),
+        ("", "        if: ${{ !matrix.optional }}\n", "AIGOV-EVAL-011", "if:"),
+    ],
+    ids=["job-continue-on-error", "step-continue-on-error", "step-if"],
+)
+def test_defeat_on_one_leg_defeats_only_that_folder(tmp_path: Path, job: str, step: str, rule: str, key: str) -> None:
+    """continue-on-error true (or the step skipped) only on the services/b leg blocks feature b at that line, not feature a."""
+    include = ("    strategy:\n      matrix:\n        include:\n          - {dir: services/a, optional: false}\n"
+               "          - {dir: services/b, optional: true}\n")
+    root = matrix_monorepo(tmp_path, include + JOB_DEFAULT + job, step)
+    [finding] = check_json(root)["findings"]
+    lines = (root / ".github/workflows/ci.yml").read_text().splitlines()
+    assert (finding["feature"], finding["id"], finding["path"]) == ("feature-b", rule, ".github/workflows/ci.yml")
+    assert key in lines[finding["line"] - 1]

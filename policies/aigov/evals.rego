@@ -168,26 +168,33 @@ deny contains finding if {
 
 triggers(run) := gate.workflows[run.workflow].triggers
 
-# The command runs for this feature when it runs in the feature's folder (working-directory or
-# `cd`), or from the repository root when the command itself names the feature's folder.
-runs_here(run) if run.directory == input.feature.dir
+# The folder through which a run counts for this feature: the feature's own folder among those the
+# run's matrix legs run in (working-directory or `cd`), or the repository root when the command
+# itself names the feature's folder.
+here_folder(run) := input.feature.dir if input.feature.dir in run.directories
 
-runs_here(run) if {
-	input.feature.dir != "."
-	run.directory == "."
+here_folder(run) := "." if {
+	not input.feature.dir in run.directories
+	"." in run.directories
 	contains(gate.command, concat("", [input.feature.dir, "/"]))
 }
 
-here := [run | some run in gate.runs; runs_here(run)]
+here := [run | some run in gate.runs; here_folder(run)]
 
-elsewhere := concat("", [sprintf("; %s:%d runs it in %s, not in %s", [run.path, run.line, folder(run), input.feature.dir]) |
+elsewhere := concat("", [sprintf("; %s:%d runs it in %s, not in %s", [run.path, run.line, folders(run), input.feature.dir]) |
 	some run in gate.runs
-	not runs_here(run)
+	not here_folder(run)
 ])
 
-folder(run) := run.directory if is_string(run.directory)
+folders(run) := concat(", ", [folder(dir) | some dir in run.directories])
 
-folder(run) := "a folder aigov cannot tell" if not is_string(run.directory)
+folder(dir) := dir if is_string(dir)
+
+folder(dir) := "a folder aigov cannot tell" if not is_string(dir)
+
+# What stops a failure in this feature's folder failing the run; a matrix leg's `continue-on-error`
+# defeats only the folders that leg runs in.
+run_defeats(run) := [defeat | some defeat in run.defeats; here_folder(run) in defeat.directories]
 
 # A trigger that runs the workflow for every change to a pull request aimed at the default branch.
 gating(trigger) if {
@@ -196,7 +203,7 @@ gating(trigger) if {
 }
 
 defeated_on(run, event) if {
-	some defeat in run.defeats
+	some defeat in run_defeats(run)
 	event in defeat.events
 }
 
@@ -222,7 +229,7 @@ defeats contains {"defeat": defeat, "run": run} if {
 	some run in gated_runs
 	some trigger in triggers(run)
 	gating(trigger)
-	some defeat in run.defeats
+	some defeat in run_defeats(run)
 	trigger.event in defeat.events
 }
 

@@ -35,9 +35,9 @@ trigger(overrides) := object.union(
 	overrides,
 )
 
-run(defeats) := {"workflow": wf, "job": "evals", "job_line": 15, "path": wf, "line": 25, "step_line": 24, "directory": "svc", "via": [], "defeats": defeats}
+run(defeats) := {"workflow": wf, "job": "evals", "job_line": 15, "path": wf, "line": 25, "step_line": 24, "directories": ["svc"], "via": [], "defeats": defeats}
 
-defeat(kind, line, events) := {"kind": kind, "path": wf, "line": line, "detail": sprintf("%s happens here", [kind]), "events": events}
+defeat(kind, line, events) := {"kind": kind, "path": wf, "line": line, "detail": sprintf("%s happens here", [kind]), "events": events, "directories": ["svc"]}
 
 all_events := ["pull_request", "pull_request_target", "merge_group"]
 
@@ -268,7 +268,7 @@ test_one_sound_job_is_enough if {
 }
 
 test_command_run_in_another_feature_folder_does_not_count if {
-	gt := gate([object.union(run([]), {"directory": "other"})], [trigger({})])
+	gt := gate([object.union(run([]), {"directories": ["other"]})], [trigger({})])
 	found := evals.deny with input as feature("medium", good_evals, gt) with data.aigov.settings as settings
 	ids(found) == {"AIGOV-EVAL-008"}
 	[f] := only(found, "AIGOV-EVAL-008")
@@ -276,14 +276,42 @@ test_command_run_in_another_feature_folder_does_not_count if {
 }
 
 test_command_in_unknown_folder_does_not_count if {
-	gt := gate([object.union(run([]), {"directory": null})], [trigger({})])
+	gt := gate([object.union(run([]), {"directories": [null]})], [trigger({})])
 	found := evals.deny with input as feature("medium", good_evals, gt) with data.aigov.settings as settings
 	[f] := only(found, "AIGOV-EVAL-008")
 	contains(f.msg, "a folder aigov cannot tell")
 }
 
 test_command_naming_the_feature_folder_may_run_from_root if {
-	gt := object.union(gate([object.union(run([]), {"directory": "."})], [trigger({})]), {"command": "python svc/evals/run.py"})
+	gt := object.union(gate([object.union(run([]), {"directories": ["."]})], [trigger({})]), {"command": "python svc/evals/run.py"})
 	found := evals.deny with input as feature("medium", good_evals, gt) with data.aigov.settings as settings
 	count(found) == 0
+}
+
+# A matrix job runs the command in several folders; a leg's defeat counts only for its own folders.
+matrix_run(defeats) := object.union(run(defeats), {"directories": ["other", "svc"]})
+
+test_matrix_run_counts_for_each_of_its_folders if {
+	found := evals.deny with input as feature("medium", good_evals, gate([matrix_run([])], [trigger({})])) with data.aigov.settings as settings
+	count(found) == 0
+}
+
+test_matrix_run_without_the_feature_folder_does_not_count if {
+	gt := gate([object.union(matrix_run([]), {"directories": ["other", "third"]})], [trigger({})])
+	found := evals.deny with input as feature("medium", good_evals, gt) with data.aigov.settings as settings
+	[f] := only(found, "AIGOV-EVAL-008")
+	contains(f.msg, "runs it in other, third, not in svc")
+}
+
+test_defeat_of_another_folders_leg_keeps_the_gate if {
+	elsewhere := object.union(defeat("continue_on_error", 20, all_events), {"directories": ["other"]})
+	found := evals.deny with input as feature("medium", good_evals, gate([matrix_run([elsewhere])], [trigger({})])) with data.aigov.settings as settings
+	count(found) == 0
+}
+
+test_defeat_of_this_folders_leg_defeats_the_gate if {
+	here := object.union(defeat("continue_on_error", 20, all_events), {"directories": ["svc"]})
+	found := evals.deny with input as feature("medium", good_evals, gate([matrix_run([here])], [trigger({})])) with data.aigov.settings as settings
+	[f] := only(found, "AIGOV-EVAL-012")
+	f.line == 20
 }

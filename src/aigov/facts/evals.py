@@ -18,11 +18,12 @@ from typing import Any
 from aigov.errors import AigovError
 from aigov.facts.build import RepoContext, collector
 from aigov.facts.discovery import FeatureLocation
+from aigov.facts.expressions import interpolate
 from aigov.facts.filters import as_patterns, included
 from aigov.facts.manifest import Manifest
 from aigov.facts.shell import command_pattern, find_command
 from aigov.facts.workflows import (
-    PR_EVENTS, JobRun, StepRun, Workflow, blockers, default_branch, default_run, repository_workflows,
+    PR_EVENTS, JobRun, StepRun, Workflow, blockers, default_branch, default_run, matrix_legs, repository_workflows,
 )
 from aigov.files import Repo
 from aigov.validation import schema_errors
@@ -203,10 +204,13 @@ def _command_runs(job: JobRun, step: StepRun, pattern: re.Pattern[str], branch: 
         return []
     facts = []
     for use in find_command(script, pattern, step.shell):
-        defeats = [b.as_fact() for b in blockers(job, step, branch)]
+        folders = _folders(job, step, use.cd)
+        everywhere = list(folders)
+        defeats = _defeats_by_folder(job, step, branch, folders)
         for swallow in use.swallows:
             path, line = (step.step.path, step.step.run_first_line + swallow.line) if swallow.line is not None else _shell_line(job, step)
-            defeats.append({"kind": swallow.kind, "path": path, "line": line, "detail": swallow.detail, "events": list(PR_EVENTS)})
+            defeats.append({"kind": swallow.kind, "path": path, "line": line, "detail": swallow.detail,
+                            "events": list(PR_EVENTS), "directories": everywhere})
         facts.append({
             "workflow": job.workflow.path,
             "job": job.name,
@@ -214,31 +218,49 @@ def _command_runs(job: JobRun, step: StepRun, pattern: re.Pattern[str], branch: 
             "path": step.step.path,
             "line": step.step.run_first_line + use.line,
             "step_line": step.step.line,
-            "directory": _directory(job, step, use.cd),
+            "directories": everywhere,
             "via": [f"{j.path}:{j.line}" for _, j in job.chain[1:]] + [f"{s.path}:{s.line}" for s in step.chain[:-1]],
             "defeats": defeats,
         })
     return facts
 
 
-def _directory(job: JobRun, step: StepRun, cds: list[str] | None) -> str | None:
-    """The repository folder the command runs in (working-directory, then any `cd`), or None if unknowable."""
+def _folders(job: JobRun, step: StepRun, cds: list[str] | None) -> dict[str | None, list[dict[str, Any]]]:
+    """The repository folders the command runs in (working-directory, then any `cd`), each with the matrix
+    legs that run it there; None stands for a folder aigov cannot know."""
     start = step.step.data.get("working-directory")
-    if start is None and len(step.chain) == 1:  # `defaults.run` does not reach into composite actions
+    own_step = len(step.chain) == 1
+    if start is None and own_step:  # `defaults.run` does not reach into composite actions
         owner, inner = job.chain[-1]
         start = default_run(inner.data, "working-directory") or default_run(owner.data, "working-directory")
-    if cds is None:
-        return None
-    return _join_folder(str(start or "."), cds)
+    folders: dict[str | None, list[dict[str, Any]]] = {}
+    for leg in matrix_legs(job.job):
+        # Steps inside a composite action are not given the matrix: `${{ matrix.x }}` there stays unknown.
+        folder = None if cds is None else _join_folder(str(start or "."), cds, leg if own_step else {})
+        folders.setdefault(folder, []).append(leg)
+    return folders
 
 
-def _join_folder(start: str, cds: list[str]) -> str | None:
+def _defeats_by_folder(job: JobRun, step: StepRun, branch: str, folders: dict[str | None, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """The blockers of the legs in each folder, each with the folders it defeats: a `continue-on-error`
+    true only on the leg for services/b defeats the gate of services/b, not that of services/a."""
+    found: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for folder, legs in folders.items():
+        for blocker in blockers(job, step, branch, legs):
+            fact = blocker.as_fact()
+            key = (fact["kind"], fact["path"], fact["line"], fact["detail"], tuple(fact["events"]))
+            found.setdefault(key, {**fact, "directories": []})["directories"].append(folder)
+    return list(found.values())
+
+
+def _join_folder(start: str, cds: list[str], matrix: dict[str, Any]) -> str | None:
     for prefix in ("${{ github.workspace }}", "$GITHUB_WORKSPACE", "${GITHUB_WORKSPACE}"):
         start = start.replace(prefix, ".", 1) if start.startswith(prefix) else start
-    if "$" in start or start.startswith("/"):
+    resolved = interpolate(start, matrix)  # `services/${{ matrix.name }}`; anything else stays unknown
+    if resolved is None or "$" in resolved or resolved.startswith("/"):
         return None
     parts: list[str] = []
-    for piece in [start, *cds]:
+    for piece in [resolved, *cds]:
         if piece.startswith("/"):
             return None
         for part in piece.split("/"):

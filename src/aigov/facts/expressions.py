@@ -42,6 +42,7 @@ _TOKEN = re.compile(
 _KEYWORDS = {"true": True, "false": False, "null": None}
 _STATUS = {"always": True, "success": True, "failure": False, "cancelled": False}
 _WRAPPED = re.compile(r"^\s*\$\{\{(.*)\}\}\s*$", re.S)
+_EMBEDDED = re.compile(r"\$\{\{(.*?)\}\}", re.S)
 
 
 class _ParseError(Exception):
@@ -70,6 +71,29 @@ def evaluate(value: Any, context: dict[str, Any]) -> Any:
     except _ParseError:
         return UNKNOWN
     return _eval(tree, context)
+
+
+def interpolate(text: str, context: dict[str, Any]) -> str | None:
+    """``text`` with each ``${{ expr }}`` replaced by its value, as in ``working-directory:``; None if any is unknown."""
+    pieces, pos = [], 0
+    for match in _EMBEDDED.finditer(text):
+        value = _as_text(evaluate(match.group(1), context))
+        if value is None:
+            return None
+        pieces += [text[pos:match.start()], value]
+        pos = match.end()
+    return "".join(pieces) + text[pos:]
+
+
+def _as_text(value: Any) -> str | None:
+    """A known scalar as GitHub writes it into a string; None for anything unknown, lists and objects."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if value is None or isinstance(value, str | int | float):
+        return "" if value is None else str(value)
+    return None
 
 
 def truth(value: Any, context: dict[str, Any]) -> bool | None:

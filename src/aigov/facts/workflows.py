@@ -408,13 +408,16 @@ def matrix_legs(job: Job) -> list[dict[str, Any]]:
     legs = [dict(zip(axes, combo)) for combo in itertools.product(*axes.values())] if axes else []
     for excluded in _entries(matrix.get("exclude")):
         legs = [leg for leg in legs if any(leg.get(k) != v for k, v in excluded.items())]
+    # An include entry extends the combinations of the axes it agrees with; one that extends none is a
+    # leg of its own, which later include entries never extend.
+    added: list[dict[str, Any]] = []
     for extra in _entries(matrix.get("include")):
         matching = [leg for leg in legs if all(leg.get(k, v) == v for k, v in extra.items() if k in axes)]
         for leg in matching:
             leg.update({k: v for k, v in extra.items() if k not in axes})
         if not matching:
-            legs.append(dict(extra))
-    return [_matrix_context(leg) for leg in legs] or [{}]
+            added.append(dict(extra))
+    return [_matrix_context(leg) for leg in legs + added] or [{}]
 
 
 def _entries(value: Any) -> list[dict[str, Any]]:
@@ -446,10 +449,13 @@ class Blocker:
         return {"kind": self.kind, "path": self.path, "line": self.line, "detail": self.detail, "events": self.events}
 
 
-def blockers(run: JobRun, step: StepRun, default_branch: str) -> list[Blocker]:
-    """Every `if:`, `needs:` and `continue-on-error:` along the way that stops a failure failing the run."""
+def blockers(run: JobRun, step: StepRun, default_branch: str, legs: list[dict[str, Any]] | None = None) -> list[Blocker]:
+    """Every `if:`, `needs:` and `continue-on-error:` along the way that stops a failure failing the run.
+
+    ``legs`` narrows the matrix to some of its legs (those that run in one folder); default all of them.
+    """
     found: list[Blocker] = []
-    legs = matrix_legs(run.job)
+    legs = legs or matrix_legs(run.job)
     for owner, job in run.chain:
         found.extend(_skipped_by_needs(owner, job, default_branch))
         found.extend(_condition(job.data, job.path, job.line_of("if"), "job", [{}], default_branch))
