@@ -174,3 +174,44 @@ def finding_ids(path: Path, *extra: str) -> list[str]:
 @pytest.fixture
 def feature(tmp_path: Path) -> Path:
     return make_feature(tmp_path / "repo")
+
+
+# Limits for hostile-input tests: a hang or a memory blow-up must fail the test, not stall CI.
+HOSTILE_TIMEOUT_S = 60
+HOSTILE_MEMORY_BYTES = 2 * 1024**3
+
+
+def run_limited(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, stdin: str | None = None,
+    timeout: float = HOSTILE_TIMEOUT_S, memory_bytes: int = HOSTILE_MEMORY_BYTES,
+) -> Run:
+    """``aigov`` in a fresh process under a wall-clock timeout and an address-space cap.
+
+    A process that outlives ``timeout`` is killed and the test fails naming the command; one that
+    exceeds ``memory_bytes`` dies with MemoryError or a signal, which the caller's assertions on
+    the exit code and the one-line error then catch.
+    """
+    import resource
+
+    def limit_memory() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "aigov", *args], cwd=cwd, capture_output=True, text=True, env=env,
+            input=stdin, stdin=None if stdin is not None else subprocess.DEVNULL,
+            timeout=timeout, preexec_fn=limit_memory,
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"aigov {' '.join(args)} did not finish within {timeout} s (a hang is a bypass)")
+    return Run(proc.returncode, proc.stdout, proc.stderr)
+
+
+def assert_clean_error(run: Run, *fragments: str) -> None:
+    """Exit 2 with one line on stderr that names what went wrong; never a traceback."""
+    assert run.exit_code == 2, (run.exit_code, run.stdout[-2000:], run.stderr[-2000:])
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("aigov: error: "), run.stderr[-2000:]
+    assert "Traceback" not in run.stderr and "internal error" not in run.stderr, run.stderr
+    for fragment in fragments:
+        assert fragment in lines[0], (fragment, lines[0])
