@@ -65,7 +65,8 @@ def read_text_file(path: Path, name: str, max_bytes: int = MAX_FILE_BYTES) -> st
     except OSError as exc:
         raise AigovError(f"cannot be read: {exc.strerror}", name) from None
     try:
-        return data.decode("utf-8")
+        # Editors on Windows write a byte-order mark; it is not part of the text.
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise AigovError("is not UTF-8 text", name, line) from None
