@@ -7,11 +7,37 @@ honest configuration, and reports non-UTF-8 text instead of guessing.
 from __future__ import annotations
 
 import os
+import posixpath
+import stat
+import subprocess
+from functools import cached_property
 from pathlib import Path
 
 from aigov.errors import AigovError
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
+# Folders that never hold a feature's own source when the tree is not a git work tree (in git,
+# .gitignore decides): tool caches, virtual environments, VCS data.
+SKIP_DIRS = frozenset(
+    {".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".nox",
+     ".mypy_cache", ".pytest_cache", ".ruff_cache", "site-packages", ".eggs"}
+)
+# git must not run anything the checked repository configures: an fsmonitor hook would run on
+# `git ls-files` (hooks and filters do not run for it).
+_GIT_SAFE = ("-c", "core.fsmonitor=false", "-c", "core.untrackedCache=false")
+
+
+def find_repository_root(path: Path) -> Path:
+    """The top level of the git work tree that holds ``path``; ``path`` itself outside git.
+
+    Features are judged with their repository's workflows and config whichever folder is
+    named, because GitHub only ever runs the workflows at the top of the repository.
+    """
+    start = path.resolve()
+    for folder in (start, *start.parents):
+        if (folder / ".git").exists():
+            return folder
+    return start
 
 
 class Repo:
@@ -19,6 +45,71 @@ class Repo:
 
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
+        self._ignored: set[str] = set()
+
+    def ignore(self, path: Path) -> None:
+        """Leave ``path`` out of :attr:`files` (aigov's own report, written into the tree)."""
+        try:
+            self._ignored.add(self.rel(path.resolve()))
+        except ValueError:
+            pass
+
+    @property
+    def is_git(self) -> bool:
+        return (self.root / ".git").exists()
+
+    @cached_property
+    def files(self) -> list[str]:
+        """Every file git would commit (tracked, plus untracked and not ignored), repository-relative.
+
+        Outside git: every file below the root except tool caches. Only these files are judged:
+        a report written into the tree, a virtual environment or a build folder is not the
+        feature's source.
+        """
+        listed = self._git_files() if self.is_git else self._walked_files()
+        return [rel for rel in listed if rel not in self._ignored]
+
+    def _git_files(self) -> list[str]:
+        cmd = ["git", *_GIT_SAFE, "-C", str(self.root), "ls-files", "-z", "--cached", "--others", "--exclude-standard"]
+        try:
+            proc = subprocess.run(cmd, capture_output=True, timeout=120, stdin=subprocess.DEVNULL)
+        except FileNotFoundError:
+            raise AigovError("is a git work tree, but the git command is not installed", str(self.root)) from None
+        except subprocess.TimeoutExpired:
+            raise AigovError("git ls-files took over 120 s", str(self.root)) from None
+        if proc.returncode != 0:
+            reason = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+            raise AigovError(f"git ls-files failed: {reason[0] if reason else proc.returncode}", str(self.root))
+        names = sorted({name for name in proc.stdout.decode("utf-8", "surrogateescape").split("\0") if name})
+        # A tracked file deleted from the work tree is still in the index; a submodule is a folder.
+        return [name for name in names if os.path.lexists(self.root / name) and not (self.root / name).is_dir()]
+
+    def _walked_files(self) -> list[str]:
+        found: list[str] = []
+        for current, dirs, names in os.walk(self.root, followlinks=False):
+            rel_dir = self.rel(Path(current))
+            dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
+            found.extend(name if rel_dir == "." else f"{rel_dir}/{name}" for name in names)
+        return sorted(found)
+
+    def inside(self, rel: str) -> bool:
+        """Whether a repository-relative path, as written, stays inside the repository."""
+        if rel.startswith("/") or rel.startswith("\\") or (len(rel) > 1 and rel[1] == ":"):
+            return False
+        normal = posixpath.normpath(rel)
+        return normal != ".." and not normal.startswith("../")
+
+    def is_regular_file(self, rel: str) -> bool:
+        """Whether ``rel`` is a regular file inside the repository (symlinks followed only inside)."""
+        if not self.inside(rel):
+            return False
+        real = Path(os.path.realpath(self.root / rel))
+        if self.root not in real.parents:
+            return False
+        try:
+            return stat.S_ISREG(real.stat().st_mode)
+        except OSError:
+            return False
 
     def rel(self, path: Path) -> str:
         return path.relative_to(self.root).as_posix() if path != self.root else "."
@@ -42,34 +133,62 @@ class Repo:
     def read_text(self, path: Path, max_bytes: int = MAX_FILE_BYTES) -> str:
         """The text of a repository file, or an AigovError naming it."""
         real = self.resolve_inside(path)
-        # A named pipe (or device) in the checkout would block the read forever; directories keep
-        # their own message below.
-        if real.exists() and not real.is_file() and not real.is_dir():
-            raise AigovError("is not a regular file (a pipe, socket or device)", self.rel_or_str(path))
         return read_text_file(real, self.rel_or_str(path), max_bytes)
 
 
 def read_text_file(path: Path, name: str, max_bytes: int = MAX_FILE_BYTES) -> str:
     """UTF-8 text of ``path``; every failure is an AigovError naming ``name`` (and the line for bad bytes)."""
-    try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise AigovError(f"is {size} bytes, over the {max_bytes}-byte limit for this file", name)
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise AigovError("file not found", name) from None
-    except IsADirectoryError:
-        raise AigovError("is a directory, expected a file", name) from None
-    except PermissionError:
-        raise AigovError("cannot be read: permission denied", name) from None
-    except OSError as exc:
-        raise AigovError(f"cannot be read: {exc.strerror}", name) from None
+    data = read_regular_file(path, name, max_bytes)
     try:
         # Editors on Windows write a byte-order mark; it is not part of the text.
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise AigovError("is not UTF-8 text", name, line) from None
+
+
+def read_regular_file(path: Path, name: str, max_bytes: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of a regular file, at most ``max_bytes``; a pipe, device or folder is an error.
+
+    The file is opened without blocking and checked on its descriptor, so a FIFO or /dev/zero
+    swapped in after a first look can neither hang the read nor fill the memory.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        raise AigovError("file not found", name) from None
+    except PermissionError:
+        raise AigovError("cannot be read: permission denied", name) from None
+    except OSError as exc:
+        raise AigovError(f"cannot be read: {exc.strerror}", name) from None
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise AigovError("is a directory, expected a file", name)
+        if not stat.S_ISREG(info.st_mode):
+            raise AigovError("is not a regular file (a pipe, socket or device)", name)
+        if info.st_size > max_bytes:
+            raise AigovError(f"is {info.st_size} bytes, over the {max_bytes}-byte limit for this file", name)
+        data = _read_at_most(fd, max_bytes + 1)
+    except OSError as exc:
+        raise AigovError(f"cannot be read: {exc.strerror}", name) from None
+    finally:
+        os.close(fd)
+    if len(data) > max_bytes:  # it grew while being read
+        raise AigovError(f"is over the {max_bytes}-byte limit for this file", name)
+    return data
+
+
+def _read_at_most(fd: int, limit: int) -> bytes:
+    chunks: list[bytes] = []
+    remaining = limit
+    while remaining > 0:
+        chunk = os.read(fd, min(remaining, 1024 * 1024))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
 
 
 def read_config_file(path: Path, name: str) -> str:

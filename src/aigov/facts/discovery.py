@@ -1,21 +1,14 @@
-"""Find the features in a repository: every ``aigov.yaml`` below the root, and their files."""
+"""Find the features in a repository: every ``aigov.yaml`` git would commit, and their files."""
 
 from __future__ import annotations
 
 import fnmatch
-import os
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from aigov.errors import AigovError
 from aigov.files import Repo
 
 MANIFEST_NAME = "aigov.yaml"
-# Folders that never hold a feature's own source: tool caches, vendored code, VCS data.
-SKIP_DIRS = frozenset(
-    {".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".nox",
-     ".mypy_cache", ".pytest_cache", ".ruff_cache", "site-packages", ".eggs", "build"}
-)
 
 
 @dataclass
@@ -25,42 +18,56 @@ class FeatureLocation:
     files: list[str] = field(default_factory=list)  # repository-relative, the feature's own files
 
 
-def discover_features(repo: Repo, exclude: list[str] | None = None) -> list[FeatureLocation]:
-    """Every feature below the repository root; each file belongs to its nearest feature."""
-    exclude = exclude or []
+def discover_features(repo: Repo, scope: str = ".", exclude: list[str] | None = None) -> list[FeatureLocation]:
+    """The features to judge for ``scope`` (a repository-relative folder); each file belongs to its nearest feature.
+
+    A scope inside a feature's folder judges that feature. ``exclude`` comes from the org config
+    only: what the repository itself asks to exclude never hides a feature.
+    """
+    files = [rel for rel in repo.files if not excluded(rel, exclude or [])]
     manifests: dict[str, FeatureLocation] = {}
-    all_files: list[str] = []
-    for current, dirs, names in os.walk(repo.root, followlinks=False):
-        rel_dir = repo.rel(Path(current))
-        if MANIFEST_NAME in dirs:
-            raise AigovError("is a directory, expected the feature manifest file", _join(rel_dir, MANIFEST_NAME))
-        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not _excluded(_join(rel_dir, d), exclude))
-        for name in names:
-            rel = _join(rel_dir, name)
-            if name == MANIFEST_NAME:
-                repo.resolve_inside(repo.root / rel)
-                manifests[rel_dir] = FeatureLocation(dir=rel_dir, manifest_path=rel)
-            all_files.append(rel)
-    for rel in all_files:
-        owner = _owning_feature(rel, manifests)
+    for rel in files:
+        if f"/{MANIFEST_NAME}/" in f"/{rel}":
+            folder = rel[: rel.index(MANIFEST_NAME) + len(MANIFEST_NAME)]
+            raise AigovError("is a directory, expected the feature manifest file", folder)
+        if rel == MANIFEST_NAME or rel.endswith("/" + MANIFEST_NAME):
+            repo.resolve_inside(repo.root / rel)
+            if (repo.root / rel).is_dir():
+                raise AigovError("is a directory, expected the feature manifest file", rel)
+            feature_dir = _parent(rel)
+            manifests[feature_dir] = FeatureLocation(dir=feature_dir, manifest_path=rel)
+    for rel in files:
+        owner = owning_feature(rel, manifests)
         if owner is not None:
             owner.files.append(rel)
-    return [manifests[d] for d in sorted(manifests)]
+    chosen = [manifests[d] for d in sorted(manifests) if _under(d, scope)]
+    if not chosen and scope != ".":
+        around = owning_feature(f"{scope}/x", manifests)
+        chosen = [around] if around is not None else []
+    return chosen
 
 
-def _join(rel_dir: str, name: str) -> str:
-    return name if rel_dir == "." else f"{rel_dir}/{name}"
+def _parent(rel: str) -> str:
+    return rel.rpartition("/")[0] or "."
 
 
-def _excluded(rel: str, patterns: list[str]) -> bool:
-    return any(fnmatch.fnmatch(rel, p) or fnmatch.fnmatch(rel, p.rstrip("/")) for p in patterns)
+def _under(folder: str, scope: str) -> bool:
+    return scope == "." or folder == scope or folder.startswith(scope + "/")
 
 
-def _owning_feature(rel: str, manifests: dict[str, FeatureLocation]) -> FeatureLocation | None:
-    parent = rel.rpartition("/")[0] or "."
+def excluded(rel: str, patterns: list[str]) -> bool:
+    """Whether a file lies in (or is) a path matched by one of the org config's exclude globs."""
+    parts = rel.split("/")
+    prefixes = ["/".join(parts[:i]) for i in range(1, len(parts) + 1)]
+    return any(fnmatch.fnmatch(prefix, p.rstrip("/")) for p in patterns for prefix in prefixes)
+
+
+def owning_feature(rel: str, manifests: dict[str, FeatureLocation]) -> FeatureLocation | None:
+    """The feature whose folder is the nearest ancestor of ``rel``."""
+    parent = _parent(rel)
     while True:
         if parent in manifests:
             return manifests[parent]
         if parent == ".":
             return None
-        parent = parent.rpartition("/")[0] or "."
+        parent = _parent(parent)
