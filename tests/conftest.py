@@ -215,3 +215,10 @@ def assert_clean_error(run: Run, *fragments: str) -> None:
     assert "Traceback" not in run.stderr and "internal error" not in run.stderr, run.stderr
     for fragment in fragments:
         assert fragment in lines[0], (fragment, lines[0])
+
+
+def org_config(folder: Path, config: str, files: dict[str, str] | None = None) -> Path:
+    """An org config outside the checked repository, as CI checks it out under $RUNNER_TEMP; its path."""
+    for name, text in (files or {}).items():
+        write(folder / name, text)
+    return write(folder / "aigov-org.yaml", config)

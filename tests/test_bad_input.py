@@ -158,8 +158,8 @@ def test_config_pointing_outside_repo(feature: Path) -> None:
     assert_error(check(feature), ".aigov/config.yaml:1:", "outside the repository")
 
 
-def test_registry_file_missing(feature: Path) -> None:
-    assert_error(check(feature, "--registry", str(feature / "nope.yaml")), "nope.yaml", "file not found")
+def test_registry_file_missing(feature: Path, tmp_path: Path) -> None:
+    assert_error(check(feature, "--registry", str(tmp_path / "nope.yaml")), "nope.yaml", "file not found")
 
 
 def test_registry_with_wrong_status(feature: Path, tmp_path: Path) -> None:
@@ -190,8 +190,7 @@ def test_unreadable_manifest(feature: Path) -> None:
 
 
 def test_manifest_is_a_directory(tmp_path: Path) -> None:
-    (tmp_path / "svc/aigov.yaml").mkdir(parents=True)
-    write(tmp_path / "x.txt", "")
+    write(tmp_path / "svc/aigov.yaml/spec.yaml", "")
     assert_error(check(tmp_path), "svc/aigov.yaml: is a directory")
 
 

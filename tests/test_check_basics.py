@@ -8,7 +8,7 @@ from conftest import CLOCK, EXAMPLE, check, check_json, make_feature, run_cli
 
 
 def test_bundled_example_passes(tmp_path: Path) -> None:
-    result = check(EXAMPLE)
+    result = check(EXAMPLE, "--root", str(EXAMPLE))
     assert result.exit_code == 0, result.stdout + result.stderr
     assert result.stdout.startswith("PASS")
 

@@ -140,5 +140,5 @@ def test_policy_test_without_tests_is_an_error(tmp_path: Path) -> None:
 
 
 def test_example_facts_are_what_readme_promises() -> None:
-    result = run_cli("facts", str(EXAMPLE))
+    result = run_cli("facts", "--root", str(EXAMPLE))
     assert json.loads(result.stdout)[0]["feature"]["name"] == "support-summarize"

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from conftest import CLOCK, EXAMPLE, check, check_json, make_feature, run_cli, write
+from conftest import CLOCK, EXAMPLE, check, check_json, make_feature, org_config, run_cli, write
 
 CONFIG = "evals/config.yaml"
 
@@ -17,8 +17,8 @@ def feature(tmp_path: Path, tier: str = "medium") -> Path:
     return make_feature(tmp_path / "repo", tier=tier)
 
 
-def findings(root: Path) -> list[dict[str, Any]]:
-    return check_json(root)["findings"]
+def findings(root: Path, *extra: str) -> list[dict[str, Any]]:
+    return check_json(root, *extra)["findings"]
 
 
 def located(root: Path) -> list[tuple[str, str, int]]:
@@ -26,7 +26,7 @@ def located(root: Path) -> list[tuple[str, str, int]]:
 
 
 def facts(root: Path) -> dict[str, Any]:
-    result = run_cli("facts", str(root), "--now", CLOCK)
+    result = run_cli("facts", str(root), "--now", CLOCK, *(["--root", str(root)] if root == EXAMPLE else []))
     assert result.exit_code == 0, result.stderr
     return result.json()[0]["feature"]
 
@@ -101,9 +101,9 @@ def test_org_can_add_an_eval_runner(tmp_path: Path) -> None:
     write(root / ".github/workflows/evals-support-summarize.yml",
           (root / ".github/workflows/evals-support-summarize.yml").read_text().replace("python evals/run.py", "evalkit run"))
     assert [f["id"] for f in findings(root)] == ["AIGOV-EVAL-003"]
-    write(root / ".aigov/config.yaml", "data: [.aigov/runners.yaml]\n")
-    write(root / ".aigov/runners.yaml", "aigov:\n  settings:\n    evals:\n      runners:\n        evalkit: ['^evalkit run']\n")
-    assert findings(root) == []
+    org = org_config(tmp_path / "org", "data: [runners.yaml]\n",
+                     {"runners.yaml": "aigov:\n  settings:\n    evals:\n      runners:\n        evalkit: ['^evalkit run']\n"})
+    assert findings(root, "--config", str(org)) == []
 
 
 @pytest.mark.parametrize(
@@ -170,9 +170,9 @@ def test_high_tier_needs_fifty_cases_per_suite(tmp_path: Path) -> None:
 
 def test_org_data_raises_the_minimum(tmp_path: Path) -> None:
     root = feature(tmp_path)
-    write(root / ".aigov/config.yaml", "data: [.aigov/evals.yaml]\n")
-    write(root / ".aigov/evals.yaml", "aigov:\n  settings:\n    evals:\n      min_cases: {low: 10, medium: 100, high: 200}\n")
-    assert [f["id"] for f in findings(root)] == ["AIGOV-EVAL-006"]
+    org = org_config(tmp_path / "org", "data: [evals.yaml]\n",
+                     {"evals.yaml": "aigov:\n  settings:\n    evals:\n      min_cases: {low: 10, medium: 100, high: 200}\n"})
+    assert [f["id"] for f in findings(root, "--config", str(org))] == ["AIGOV-EVAL-006"]
 
 
 def test_missing_dataset(tmp_path: Path) -> None:

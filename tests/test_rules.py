@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import add_sbom, check, check_json, finding_ids, make_feature, run_cli, write
+from conftest import add_sbom, check, check_json, finding_ids, make_feature, org_config, run_cli, write
 
 HF_CARD = """\
 ---
@@ -202,15 +202,14 @@ def test_registry_replacement_and_extension(feature: Path, tmp_path: Path) -> No
     extra = "models:\n  - id: acme-internal-llm\n    provider: acme\n    status: approved\n    approvedTiers: [medium]\n"
     write(tmp_path / "mine.yaml", extra)
     assert finding_ids(feature, "--registry", str(tmp_path / "mine.yaml")) == []
-    write(feature / ".aigov/registry-extra.yaml", extra)
-    write(feature / ".aigov/config.yaml", "extraRegistries: [.aigov/registry-extra.yaml]\n")
-    assert finding_ids(feature) == []
+    org = org_config(tmp_path / "org", "extraRegistries: [registry-extra.yaml]\n", {"registry-extra.yaml": extra})
+    assert finding_ids(feature, "--config", str(org)) == []
 
 
-def test_org_data_overrides_settings(feature: Path) -> None:
-    write(feature / ".aigov/data.yaml", "aigov:\n  settings:\n    model_card:\n      max_review_age_days: {low: 30, medium: 30, high: 30}\n")
-    write(feature / ".aigov/config.yaml", "data: [.aigov/data.yaml]\n")
-    assert finding_ids(feature) == ["AIGOV-CARD-005"]
+def test_org_data_overrides_settings(feature: Path, tmp_path: Path) -> None:
+    org = org_config(tmp_path / "org", "data: [data.yaml]\n",
+                     {"data.yaml": "aigov:\n  settings:\n    model_card:\n      max_review_age_days: {low: 30, medium: 30, high: 30}\n"})
+    assert finding_ids(feature, "--config", str(org)) == ["AIGOV-CARD-005"]
 
 
 def test_json_document_shape(tmp_path: Path) -> None:

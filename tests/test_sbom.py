@@ -495,7 +495,7 @@ def test_generated_sbom_passes_the_sbom_rules(tmp_path: Path) -> None:
 def test_the_example_feature_keeps_a_current_sbom() -> None:
     from conftest import EXAMPLE, check_json
 
-    assert [f for f in check_json(EXAMPLE)["findings"] if f["id"].startswith("AIGOV-SBOM-")] == []
+    assert [f for f in check_json(EXAMPLE, "--root", str(EXAMPLE))["findings"] if f["id"].startswith("AIGOV-SBOM-")] == []
     assert run_cli("sbom", "--validate", str(EXAMPLE / "sbom.cdx.json")).exit_code == 0
 
 

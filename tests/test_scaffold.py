@@ -23,7 +23,7 @@ import yaml
 from click.testing import CliRunner
 
 from aigov.cli import main
-from conftest import Run, run_cli, write
+from conftest import Run, org_config, run_cli, write
 
 TEMPLATES = ("rag-service", "agent", "classic-ml")
 TIERS = ("low", "medium", "high")
@@ -395,8 +395,8 @@ def test_an_older_template_version_is_a_warning(generated: dict, tmp_path: Path)
 
 def test_past_the_deadline_an_older_template_blocks(generated: dict, tmp_path: Path) -> None:
     repo = on_old_template(generated, tmp_path)
-    write(repo / ".aigov/templates.yaml", "aigov:\n  templates:\n    agent: {minimum: '1.0.0', deadline: '2026-01-31'}\n")
-    write(repo / ".aigov/config.yaml", "data: [.aigov/templates.yaml]\n")
-    run = run_cli("check", str(repo), "--format", "json")
+    org = org_config(tmp_path / "org", "data: [templates.yaml]\n",
+                     {"templates.yaml": "aigov:\n  templates:\n    agent: {minimum: '1.0.0', deadline: '2026-01-31'}\n"})
+    run = run_cli("check", str(repo), "--format", "json", "--config", str(org))
     assert run.exit_code == 1
     assert [f["id"] for f in run.json()["findings"]] == ["AIGOV-TEMPLATE-002"]

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CLOCK, REPO_ROOT, check, check_json, make_feature, run_cli, write
+from conftest import CLOCK, REPO_ROOT, check, check_json, make_feature, org_config, run_cli, write
 from sigstore_fixture import GITHUB_ISSUER, RELEASE_IDENTITY, SLSA_PROVENANCE, SigstoreInstance
 
 REAL = REPO_ROOT / "tests" / "data" / "sigstore"
@@ -385,9 +385,9 @@ def test_globs_stay_in_their_folder_and_skip_bundles(instance: SigstoreInstance,
 def test_org_data_can_change_the_bundle_suffixes(instance: SigstoreInstance, trusted_root: Path, tmp_path: Path) -> None:
     repo = feature_with_artifacts(tmp_path / "repo", f"    - path: dist/*.onnx\n      identity: {RELEASE_IDENTITY}\n      issuer: {GITHUB_ISSUER}\n")
     signed_file(instance, repo / "dist", "model.onnx", suffix=".bundle")
-    write(repo / ".aigov" / "config.yaml", "data: [.aigov/signing.yaml]\n")
-    write(repo / ".aigov" / "signing.yaml", "aigov:\n  settings:\n    signing:\n      bundle_suffixes: [.bundle]\n")
-    assert check(repo, "--trusted-root", str(trusted_root)).exit_code == 0
+    org = org_config(tmp_path / "org", "data: [signing.yaml]\n",
+                     {"signing.yaml": "aigov:\n  settings:\n    signing:\n      bundle_suffixes: [.bundle]\n"})
+    assert check(repo, "--trusted-root", str(trusted_root), "--config", str(org)).exit_code == 0
 
 
 def test_invalid_identity_pattern_in_the_manifest_is_exit_2(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from aigov.facts.filters import included
-from conftest import CLOCK, check, check_json, make_feature, run_cli, write
+from conftest import CLOCK, check, check_json, make_feature, org_config, run_cli, write
 
 COMMAND = "python evals/run.py --config evals/config.yaml"
 
@@ -47,8 +47,8 @@ def pr_workflow(job: str = "", step: str = "", run: str = COMMAND, on: str = "pu
     )
 
 
-def findings(root: Path) -> list[dict[str, Any]]:
-    return check_json(root)["findings"]
+def findings(root: Path, *extra: str) -> list[dict[str, Any]]:
+    return check_json(root, *extra)["findings"]
 
 
 def located(root: Path) -> list[tuple[str, str, int]]:
@@ -155,9 +155,8 @@ def test_a_repository_with_one_branch_uses_it(tmp_path: Path) -> None:
 def test_org_data_sets_the_default_branch(tmp_path: Path) -> None:
     root = feature_with_workflow(tmp_path, pr_workflow(on="pull_request:\n    branches: [develop]"))
     assert [f["id"] for f in findings(root)] == ["AIGOV-EVAL-009"]
-    write(root / ".aigov/config.yaml", "data: [.aigov/branch.yaml]\n")
-    write(root / ".aigov/branch.yaml", "aigov:\n  settings:\n    evals:\n      default_branch: develop\n")
-    assert findings(root) == []
+    org = org_config(tmp_path / "org", "data: [branch.yaml]\n", {"branch.yaml": "aigov:\n  settings:\n    evals:\n      default_branch: develop\n"})
+    assert findings(root, "--config", str(org)) == []
 
 
 def test_types_that_skip_new_commits(tmp_path: Path) -> None:

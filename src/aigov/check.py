@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from aigov import __version__
-from aigov.config import OrgConfig, load_config
+from aigov.config import OrgConfig, RepositoryConfig, Source, blocking_severities, load_org_config, load_repository_config
 from aigov.errors import EXIT_BLOCKING, EXIT_ERROR, EXIT_PASS, AigovError
 from aigov.facts.build import RepoContext, build_input
 from aigov.facts.discovery import FeatureLocation, discover_features
-from aigov.files import Repo
+from aigov.files import Repo, find_repository_root
 from aigov.policy.engine import Engine, RegorusEngine
 from aigov.policy.loading import build_pack
 from aigov.policy.pack import PolicyPack
@@ -53,6 +53,7 @@ class CheckResult:
     digests: dict[str, str]
     rules: int
     block: tuple[str, ...] = ()
+    sources: list[Source] = field(default_factory=list)
     inputs: list[dict[str, Any]] = field(default_factory=list, repr=False)
 
     @property
@@ -78,52 +79,113 @@ class CheckOptions:
     now: str | None = None
     engine: Engine | None = None
     trusted_root: Path | None = None
+    repository_root: Path | None = None  # --root; default: the git top level of the checked path
 
 
 def utc_now() -> str:
     return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
+# time.parse_rfc3339_ns counts nanoseconds in 64 bits: it cannot represent instants after 2262.
+EARLIEST_CLOCK_YEAR, LATEST_CLOCK_YEAR = 1970, 2261
+
+
 def parse_now(value: str) -> str:
     """Validate an RFC 3339 timestamp given with --now and normalise it to UTC."""
+    example = "an RFC 3339 timestamp such as 2026-01-31T12:00:00Z"
+    if not value.strip():
+        raise AigovError(f"--now is empty; give {example}, or leave it out to use the current time")
     try:
         parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise AigovError(f"--now {value!r} is not an RFC 3339 timestamp such as 2026-01-31T12:00:00Z") from None
+        raise AigovError(f"--now {value!r} is not {example}") from None
     if parsed.tzinfo is None:
         raise AigovError(f"--now {value!r} needs a time zone, such as a trailing Z")
-    return parsed.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z")
+    try:
+        utc = parsed.astimezone(dt.timezone.utc)
+    except OverflowError:
+        utc = None
+    if utc is None or not EARLIEST_CLOCK_YEAR <= utc.year <= LATEST_CLOCK_YEAR:
+        raise AigovError(f"--now {value!r} is outside the years {EARLIEST_CLOCK_YEAR}-{LATEST_CLOCK_YEAR} the policies can reason about")
+    return utc.isoformat().replace("+00:00", "Z")
 
 
-def collect_inputs(root: Path, options: CheckOptions) -> tuple[Repo, OrgConfig, PolicyPack, list[dict[str, Any]]]:
-    """Everything a check evaluates: the repository, its config, the pack and one input per feature."""
-    if not root.is_dir():
-        raise AigovError("is not a directory", str(root))
-    repo = Repo(root)
-    config = load_config(repo, options.config_path)
-    pack = build_pack(config, options.registry_path, root=repo.root)
-    locations = discover_features(repo, config.exclude)
+@dataclass
+class CheckInputs:
+    """Everything a check evaluates: the repository, who decides, the pack and one input per feature."""
+
+    repo: Repo
+    org: OrgConfig
+    repository: RepositoryConfig
+    pack: PolicyPack
+    inputs: list[dict[str, Any]]
+
+    @property
+    def block(self) -> tuple[str, ...]:
+        return blocking_severities(self.org, self.repository)
+
+
+def collect_inputs(path: Path, options: CheckOptions, exclude_output: Path | None = None) -> CheckInputs:
+    """Judge the features under ``path`` with their repository's workflows and config, whatever folder is named.
+
+    ``exclude_output``: this run's own report file, which must not be judged if it lands in the tree.
+    """
+    if not path.is_dir():
+        raise AigovError("is not a directory", str(path))
+    repo = Repo(_repository_root(path, options.repository_root))
+    if exclude_output is not None:
+        repo.ignore(exclude_output)
+    scope = repo.rel(path.resolve())
+    org = load_org_config(options.config_path, repo)
+    repository = load_repository_config(repo)
+    pack = build_pack(org, options.registry_path, repo=repo, repository=repository)
+    locations = discover_features(repo, scope, org.exclude)
     if not locations:
-        raise AigovError("no aigov.yaml found; nothing to check (run 'aigov new' to start a feature)", str(root))
+        raise AigovError("no aigov.yaml found; nothing to check (run 'aigov new' to start a feature)", str(path))
+    refuse_excludes_that_hide_features(repository, locations)
     ctx = RepoContext(repo=repo, registry=pack.data["aigov"]["registry"], now=options.now or utc_now(),
                       settings=pack.data["aigov"]["settings"], trusted_root=options.trusted_root)
-    inputs = [build_input(ctx, location) for location in locations]
+    repository_facts = {"path": repository.path, "refused": [r.as_fact() for r in repository.refused]}
+    inputs = [{**build_input(ctx, location), "repository_config": repository_facts} for location in locations]
     _refuse_duplicate_names(inputs)
-    return repo, config, pack, inputs
+    return CheckInputs(repo, org, repository, pack, inputs)
 
 
-def run_check(root: Path, options: CheckOptions | None = None) -> CheckResult:
+def _repository_root(path: Path, given: Path | None) -> Path:
+    if given is None:
+        return find_repository_root(path)
+    root = given.resolve()
+    if not root.is_dir():
+        raise AigovError("--root is not a directory", str(given))
+    if path.resolve() != root and root not in path.resolve().parents:
+        raise AigovError(f"is not inside --root {given}", str(path))
+    return root
+
+
+def refuse_excludes_that_hide_features(repository: RepositoryConfig, locations: list[FeatureLocation]) -> None:
+    """The repository may not exclude a folder that holds a feature or its files: it would hide what is judged."""
+    from aigov.config import Refusal
+    from aigov.facts.discovery import excluded
+
+    for pattern, line in repository.exclude:
+        hidden = [loc.dir for loc in locations if any(excluded(rel, [pattern]) for rel in [loc.manifest_path, *loc.files])]
+        if hidden:
+            repository.refused.append(Refusal("exclude", f"exclude {pattern!r}, which holds the feature in {hidden[0]}", repository.path or "", line))
+
+
+def run_check(path: Path, options: CheckOptions | None = None, exclude_output: Path | None = None) -> CheckResult:
     options = options or CheckOptions()
-    _repo, config, pack, inputs = collect_inputs(root, options)
+    collected = collect_inputs(path, options, exclude_output)
+    pack, inputs = collected.pack, collected.inputs
     rules = pack.rules
     if not rules:
         raise AigovError("the policy pack has no rules; refusing to pass a check that judged nothing")
-    engine = options.engine or RegorusEngine()
+    engine = options.engine or RegorusEngine(timeout_s=collected.org.evaluation_timeout_s)
     engine.prepare(pack)
     findings = []
-    for input_doc in inputs:
-        for raw in engine.evaluate(input_doc):
-            findings.append(_join(raw, rules, input_doc["feature"], config.block))
+    for input_doc, raws in zip(inputs, engine.evaluate_all(inputs)):
+        for raw in raws:
+            findings.append(_join(raw, rules, input_doc["feature"], collected.block))
     findings = sorted(_unique(findings), key=Finding.sort_key)
     return CheckResult(
         verdict="fail" if any(f.blocking for f in findings) else "pass",
@@ -134,7 +196,8 @@ def run_check(root: Path, options: CheckOptions | None = None) -> CheckResult:
         engine=engine.name,
         digests={"policies": pack.policy_digest(), "data": pack.data_digest(), "input": digest(inputs)},
         rules=len(rules),
-        block=config.block,
+        block=collected.block,
+        sources=pack.sources,
         inputs=inputs,
     )
 

@@ -15,7 +15,7 @@ from typing import Any, Callable
 import click
 
 from aigov import __version__
-from aigov.errors import EXIT_ERROR, AigovError
+from aigov.errors import EXIT_ERROR, EXIT_INTERRUPTED, AigovError
 
 PathArg = click.Path(path_type=Path)
 
@@ -25,29 +25,39 @@ def fails_closed(func: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        report = (kwargs.get("output_format"), kwargs.get("output"))
         try:
             return func(*args, **kwargs)
         except AigovError as exc:
-            _die(str(exc), kwargs.get("output_format"))
-        except click.exceptions.Exit:
+            _die(str(exc), *report)
+        except KeyboardInterrupt:
+            # 130 = 128 + SIGINT, as shells report it; never 1, which means "blocking findings".
+            click.echo("aigov: interrupted", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
-        except click.ClickException:
-            raise
+        except RecursionError:
+            _die("internal error: input nested too deeply to judge (set AIGOV_DEBUG=1 for a traceback)", *report)
         except Exception as exc:  # fail closed on our own bugs too
             if os.environ.get("AIGOV_DEBUG"):
                 raise
-            _die(f"internal error: {type(exc).__name__}: {exc} (set AIGOV_DEBUG=1 for a traceback)", kwargs.get("output_format"))
+            _die(f"internal error: {type(exc).__name__}: {exc} (set AIGOV_DEBUG=1 for a traceback)", *report)
 
     return wrapper
 
 
-def _die(message: str, output_format: str | None) -> None:
+def _die(message: str, output_format: str | None, output: Path | None = None) -> None:
+    """One line on stderr and exit 2; a machine format also gets an error document where its report would go."""
     if output_format == "json":
         import json
 
         from aigov.report.json_report import error_document
 
-        click.echo(json.dumps(error_document(message), indent=2))
+        document = json.dumps(error_document(message), indent=2) + "\n"
+        try:
+            _emit(document, output)
+        except AigovError:
+            pass  # the report file cannot be written; stderr still says why aigov stopped
     click.echo(f"aigov: error: {message}", err=True)
     sys.exit(EXIT_ERROR)
 
@@ -92,9 +102,15 @@ def main() -> None:
 def check_input_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """The options that decide what a check sees, shared by `check` and `facts`."""
     options = [
-        click.option("--registry", type=PathArg, help="An approved-model registry that replaces the shipped one."),
-        click.option("--config", "config_path", type=PathArg, help="Org config to use instead of PATH/.aigov/config.yaml."),
+        click.option("--registry", type=PathArg,
+                     help="An approved-model registry that replaces the shipped one (org authority: must be outside the checked repository)."),
+        click.option("--config", "config_path", type=PathArg, envvar="AIGOV_CONFIG", show_envvar=True,
+                     help="The org config: rules, data, registry and blocking severities that govern the check. "
+                          "Must be outside the checked repository; the repository's own .aigov/config.yaml is read too and may only add."),
         click.option("--now", help="The clock the policies see (RFC 3339), for re-running a past decision."),
+        click.option("--root", "repository_root", type=click.Path(file_okay=False, path_type=Path),
+                     help="The repository whose workflows and .aigov/config.yaml apply (default: the git top level of PATH, "
+                          "or PATH itself outside git). Give it for a folder that is a repository of its own, such as an example."),
         click.option(
             "--trusted-root",
             type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -106,43 +122,50 @@ def check_input_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
-def _check_options(registry: Path | None, config_path: Path | None, now: str | None, trusted_root: Path | None) -> Any:
+def _check_options(registry: Path | None, config_path: Path | None, now: str | None, trusted_root: Path | None,
+                   repository_root: Path | None) -> Any:
     from aigov.check import CheckOptions, parse_now
 
     return CheckOptions(
-        config_path=config_path, registry_path=registry, now=parse_now(now) if now else None, trusted_root=trusted_root
+        config_path=config_path, registry_path=registry, now=parse_now(now) if now is not None else None,
+        trusted_root=trusted_root, repository_root=repository_root,
     )
 
 
 @main.command()
-@click.argument("path", type=PathArg, default=".")
+@click.argument("path", type=PathArg, required=False)
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("-o", "--output", type=PathArg, help="Write the report to this file instead of standard output.")
 @check_input_options
 @fails_closed
-def check(path: Path, output_format: str, output: Path | None, **input_options: Any) -> None:
-    """Judge every feature (aigov.yaml) under PATH against the policy pack.
+def check(path: Path | None, output_format: str, output: Path | None, **input_options: Any) -> None:
+    """Judge every feature (aigov.yaml) under PATH (default: --root, else .) against the policy pack.
+
+    Features are judged with their repository's workflows and .aigov/config.yaml whichever
+    folder PATH names: `aigov check svc` and `aigov check .` agree on svc.
 
     Exit code 0: no blocking finding; 1: blocking findings; 2: aigov could not decide.
 
     \b
     Example:
       aigov check . --format json -o aigov-result.json
+      aigov check . --config "$RUNNER_TEMP/org/aigov-org.yaml"
     """
     from aigov.check import run_check
     from aigov.report import reporter_for
 
-    result = run_check(path, _check_options(**input_options))
+    options = _check_options(**input_options)
+    result = run_check(path or options.repository_root or Path("."), options, exclude_output=output)
     _emit(reporter_for(output_format)(result), output)
     sys.exit(result.exit_code)
 
 
 @main.command()
-@click.argument("path", type=PathArg, default=".")
+@click.argument("path", type=PathArg, required=False)
 @click.option("--feature", help="Only the feature with this metadata.name.")
 @check_input_options
 @fails_closed
-def facts(path: Path, feature: str | None, **input_options: Any) -> None:
+def facts(path: Path | None, feature: str | None, **input_options: Any) -> None:
     """Print the input documents the policies see, one per feature (a JSON list).
 
     For policy authors: save one and evaluate a rule against it.
@@ -155,7 +178,9 @@ def facts(path: Path, feature: str | None, **input_options: Any) -> None:
 
     from aigov.check import collect_inputs
 
-    _repo, _config, _pack, inputs = collect_inputs(path, _check_options(**input_options))
+    options = _check_options(**input_options)
+    path = path or options.repository_root or Path(".")
+    inputs = collect_inputs(path, options).inputs
     if feature is not None:
         inputs = [doc for doc in inputs if doc["feature"]["name"] == feature]
         if not inputs:
@@ -220,11 +245,10 @@ def policy_list(output_format: str, config_path: Path | None) -> None:
     Example:
       aigov policy list --format json
     """
-    from aigov.config import OrgConfig, load_config
-    from aigov.files import Repo
+    from aigov.config import load_org_config
     from aigov.policy.loading import build_pack
 
-    config = load_config(Repo(Path.cwd()), config_path) if config_path else OrgConfig()
+    config = load_org_config(config_path)
     rules = sorted(build_pack(config).rules.values(), key=lambda r: r.id)
     if output_format == "json":
         import json

@@ -1,59 +1,172 @@
-"""The organisation config, ``.aigov/config.yaml``: extra policies and data, the registry, blocking severities."""
+"""Who decides: the org config (authority) and the repository's own ``.aigov/config.yaml`` (additions).
+
+The checked repository is input to be judged, never authority over the judgement. Authority
+comes from the shipped pack and from an org config given from outside the checked tree
+(``--config``, ``AIGOV_CONFIG``, the Action's ``config`` input). The repository's own config may
+only add: its own rule packages, data under its own top-level keys, and severities that also
+block. Whatever it asks beyond that is *refused*: recorded with its file and line, and turned
+into a blocking finding (AIGOV-CONFIG-001) by the policy, because such a repository is simply
+non-compliant.
+"""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from aigov.errors import AigovError
 from aigov.files import Repo, read_config_file
 from aigov.validation import validate_document
-from aigov.yamlfile import parse_yaml
+from aigov.yamlfile import YamlDocument, parse_yaml
 
 CONFIG_PATH = ".aigov/config.yaml"
 ALWAYS_BLOCK = ("critical", "high")
+DEFAULT_EVALUATION_TIMEOUT_S = 60.0
+# Keys of the config schema that only the org config may set.
+ORG_ONLY = {
+    "registry": "replace the approved-model registry",
+    "extraRegistries": "add models to the approved-model registry",
+    "evaluationTimeoutSeconds": "change the policy evaluation time limit",
+}
+
+
+@dataclass
+class Source:
+    """One input to the judgement, named in every report with the digest of what was read."""
+
+    role: str  # policy-pack | org-config | org-policies | org-data | registry | repository-config | ...
+    path: str
+    digest: str
+    version: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        out = {"role": self.role, "path": self.path, "digest": self.digest}
+        if self.version is not None:
+            out["version"] = self.version
+        return out
+
+
+@dataclass
+class Refusal:
+    """Something the repository's own config asked for that only the org config may do."""
+
+    key: str
+    what: str
+    path: str
+    line: int | None
+
+    def as_fact(self) -> dict[str, Any]:
+        return {"key": self.key, "what": self.what, "path": self.path, "line": self.line or 1}
 
 
 @dataclass
 class OrgConfig:
+    """Authority: the org config given from outside the checked repository (or none: the shipped pack alone)."""
+
     path: str | None = None
+    digest: str | None = None
     policies: list[Path] = field(default_factory=list)
     data: list[Path] = field(default_factory=list)
     registry: Path | None = None
     extra_registries: list[Path] = field(default_factory=list)
     block: tuple[str, ...] = ALWAYS_BLOCK
     exclude: list[str] = field(default_factory=list)
+    evaluation_timeout_s: float = DEFAULT_EVALUATION_TIMEOUT_S
 
 
-def load_config(repo: Repo, explicit: Path | None = None) -> OrgConfig:
-    """The org config from ``explicit`` or the repository's ``.aigov/config.yaml``, if any."""
-    path = explicit if explicit is not None else repo.root / CONFIG_PATH
-    if explicit is None and not path.exists():
+@dataclass
+class RepositoryConfig:
+    """The checked repository's own ``.aigov/config.yaml``: additions only."""
+
+    path: str | None = None
+    digest: str | None = None
+    policies: list[Path] = field(default_factory=list)
+    data: list[Path] = field(default_factory=list)
+    block: tuple[str, ...] = ()
+    exclude: list[tuple[str, int | None]] = field(default_factory=list)  # checked against the features found
+    refused: list[Refusal] = field(default_factory=list)
+
+
+def text_digest(text: str) -> str:
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def load_org_config(path: Path | None, repo: Repo | None = None) -> OrgConfig:
+    """The org config at ``path`` (from --config or AIGOV_CONFIG); it must not lie in the checked repository."""
+    if path is None:
         return OrgConfig()
-    name = repo.rel_or_str(path)
-    text = repo.read_text(path) if explicit is None else read_config_file(path, name)
+    if repo is not None:
+        refuse_inside(path, repo, "--config")
+    name = str(path)
+    text = read_config_file(path, name)
     doc = parse_yaml(text, name)
     if doc.data is None:
-        return OrgConfig(path=name)
+        return OrgConfig(path=name, digest=text_digest(text))
     validate_document(doc, "config", name)
-    base = path.parent.parent if explicit is None else path.parent
-    inside = explicit is None  # paths in the repository's own config must stay inside it
-
-    def resolve(value: str, key: str) -> Path:
-        target = (base / value).resolve()
-        if inside and repo.root not in target.parents and target != repo.root:
-            raise AigovError(f"{key}: {value!r} points outside the repository", name, doc.line_of(key))
-        return target
-
     data = doc.data
-    block = tuple(dict.fromkeys([*ALWAYS_BLOCK, *data.get("block", [])]))
+    base = path.resolve().parent
+
+    def resolve(value: str) -> Path:
+        return (base / value).resolve()
+
     return OrgConfig(
         path=name,
-        policies=[resolve(p, "policies") for p in data.get("policies", [])],
-        data=[resolve(p, "data") for p in data.get("data", [])],
-        registry=resolve(data["registry"], "registry") if "registry" in data else None,
-        extra_registries=[resolve(p, "extraRegistries") for p in data.get("extraRegistries", [])],
-        block=block,
+        digest=text_digest(text),
+        policies=[resolve(p) for p in data.get("policies", [])],
+        data=[resolve(p) for p in data.get("data", [])],
+        registry=resolve(data["registry"]) if "registry" in data else None,
+        extra_registries=[resolve(p) for p in data.get("extraRegistries", [])],
+        block=_with_always_block(data.get("block", [])),
         exclude=list(data.get("exclude", [])),
+        evaluation_timeout_s=float(data.get("evaluationTimeoutSeconds", DEFAULT_EVALUATION_TIMEOUT_S)),
     )
 
+
+def refuse_inside(path: Path, repo: Repo, option: str) -> None:
+    """Authority given by flag must come from outside the judged tree: the tree cannot vouch for itself."""
+    real = path.resolve()
+    if real == repo.root or repo.root in real.parents:
+        raise AigovError(
+            f"{option} points inside the checked repository; org config and registries must come from outside it "
+            "(the repository's own .aigov/config.yaml is read anyway, and may only add rules)",
+            str(path),
+        )
+
+
+def load_repository_config(repo: Repo) -> RepositoryConfig:
+    """The repository's ``.aigov/config.yaml`` at its root, if any; what it may not do is refused, not applied."""
+    path = repo.root / CONFIG_PATH
+    if not path.exists() and not path.is_symlink():
+        return RepositoryConfig()
+    text = repo.read_text(path)
+    doc = parse_yaml(text, CONFIG_PATH)
+    config = RepositoryConfig(path=CONFIG_PATH, digest=text_digest(text))
+    if doc.data is None:
+        return config
+    validate_document(doc, "config", CONFIG_PATH)
+    for key, what in ORG_ONLY.items():
+        if key in doc.data:
+            config.refused.append(Refusal(key, what, CONFIG_PATH, doc.line_of(key)))
+    config.policies = [_inside(repo, doc, "policies", p) for p in doc.data.get("policies", [])]
+    config.data = [_inside(repo, doc, "data", p) for p in doc.data.get("data", [])]
+    config.block = tuple(doc.data.get("block", []))
+    config.exclude = [(p, doc.line_of(f"exclude[{i}]")) for i, p in enumerate(doc.data.get("exclude", []))]
+    return config
+
+
+def _inside(repo: Repo, doc: YamlDocument, key: str, value: str) -> Path:
+    target = (repo.root / ".aigov" / ".." / value).resolve()
+    if target != repo.root and repo.root not in target.parents:
+        raise AigovError(f"{key}: {value!r} points outside the repository", CONFIG_PATH, doc.line_of(key))
+    return target
+
+
+def _with_always_block(severities: list[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys([*ALWAYS_BLOCK, *severities]))
+
+
+def blocking_severities(org: OrgConfig, repository: RepositoryConfig) -> tuple[str, ...]:
+    """The org's blocking severities plus any the repository adds (it can only tighten)."""
+    return tuple(dict.fromkeys([*org.block, *repository.block]))

@@ -22,3 +22,4 @@ class AigovError(Exception):
 EXIT_PASS = 0
 EXIT_BLOCKING = 1
 EXIT_ERROR = 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT

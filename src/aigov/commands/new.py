@@ -82,11 +82,10 @@ def command(name: str | None, template: str | None, tier: str | None, owner: str
 
 
 def _registry(registry: Path | None, config_path: Path | None) -> dict[str, Any]:
-    from aigov.config import load_config
-    from aigov.files import Repo
+    from aigov.config import load_org_config
     from aigov.policy.loading import load_registry
 
-    return load_registry(load_config(Repo(Path.cwd()), config_path), registry)
+    return load_registry(load_org_config(config_path), registry)
 
 
 def _require(answers: dict[str, Any], template_source: str | None) -> None:

@@ -25,8 +25,8 @@ class Engine(Protocol):
     def prepare(self, pack: PolicyPack) -> None:
         """Load the pack's modules and data; an AigovError naming file:line if any fails."""
 
-    def evaluate(self, input_doc: dict[str, Any]) -> list[dict[str, Any]]:
-        """Every object the pack's ``deny`` rules produce for ``input_doc``, tagged with its package."""
+    def evaluate_all(self, inputs: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+        """For each input, every object the pack's ``deny`` rules produce, tagged with its package."""
 
 
 def rego_error(exc: Exception, fallback_path: str | None = None) -> AigovError:
@@ -50,11 +50,21 @@ def new_regorus() -> Any:
 
 
 class RegorusEngine:
+    """The embedded engine. Evaluation runs in a forked child under a time limit.
+
+    regorus has no evaluation deadline and holds the GIL while it works, so a rule that loops
+    for minutes could only be stopped by ending the process. The child is forked after the
+    pack is loaded (copy-on-write: a few milliseconds), reports each package it starts, and is
+    killed when the limit passes; the parent then fails closed naming that package. A hang is a
+    bypass too.
+    """
+
     name = "regorus"
 
-    def __init__(self) -> None:
+    def __init__(self, timeout_s: float = 60.0) -> None:
         self._engine: Any = None
         self._packages: list[str] = []
+        self.timeout_s = timeout_s
 
     def prepare(self, pack: PolicyPack) -> None:
         engine = new_regorus()
@@ -71,17 +81,37 @@ class RegorusEngine:
         self._packages = pack.deny_packages()
 
     def evaluate(self, input_doc: dict[str, Any]) -> list[dict[str, Any]]:
+        """The findings for one input, in this process and without a time limit (policy tests, tools)."""
         self._engine.set_input_json(json.dumps(input_doc))
         found: list[dict[str, Any]] = []
         for package in self._packages:
-            try:
-                raw = self._engine.eval_rule_as_json(f"data.{package}.deny")
-            except Exception as exc:
-                raise rego_error(exc) from None
-            value = json.loads(raw)
-            if value == _UNDEFINED:
-                continue
-            if not isinstance(value, list):
-                raise AigovError(f"data.{package}.deny is not a set of findings")
-            found.extend({**item, "_package": package} if isinstance(item, dict) else item for item in value)
+            found.extend(self._deny(package))
         return found
+
+    def evaluate_all(self, inputs: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+        from aigov.policy.watchdog import run_with_deadline
+
+        def work(report_step: Any) -> list[list[dict[str, Any]]]:
+            results = []
+            for input_doc in inputs:
+                self._engine.set_input_json(json.dumps(input_doc))
+                found: list[dict[str, Any]] = []
+                for package in self._packages:
+                    report_step(f"package {package} (feature {input_doc['feature'].get('name', '?')})")
+                    found.extend(self._deny(package))
+                results.append(found)
+            return results
+
+        return run_with_deadline(work, self.timeout_s, "policy evaluation")
+
+    def _deny(self, package: str) -> list[dict[str, Any]]:
+        try:
+            raw = self._engine.eval_rule_as_json(f"data.{package}.deny")
+        except Exception as exc:
+            raise rego_error(exc) from None
+        value = json.loads(raw)
+        if value == _UNDEFINED:
+            return []
+        if not isinstance(value, list):
+            raise AigovError(f"data.{package}.deny is not a set of findings")
+        return [{**item, "_package": package} if isinstance(item, dict) else item for item in value]

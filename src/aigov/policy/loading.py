@@ -7,10 +7,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from aigov.config import OrgConfig
+from aigov.config import OrgConfig, Refusal, RepositoryConfig, Source, refuse_inside, text_digest
 from aigov.errors import AigovError
-from aigov.files import read_config_file
-from aigov.policy.pack import PolicyPack, load_rego_dir, merge_data
+from aigov.files import Repo, read_config_file
+from aigov.policy.pack import PolicyPack, load_rego_dir, merge_data, read_rego_dir
 from aigov.resources import policies_dir
 from aigov.validation import validate_document
 from aigov.yamlfile import YamlDocument, parse_yaml
@@ -22,36 +22,103 @@ TEMPLATES_FILE = "data/templates.yaml"
 
 
 def build_pack(
-    config: OrgConfig, registry_override: Path | None = None, include_tests: bool = False, root: Path | None = None
+    config: OrgConfig,
+    registry_override: Path | None = None,
+    include_tests: bool = False,
+    repo: Repo | None = None,
+    repository: RepositoryConfig | None = None,
 ) -> PolicyPack:
-    """``root``: the repository, so that its own policy and data files are named relative to it."""
+    """The authoritative pack (shipped rules and data, then the org's), then what the repository may add.
+
+    ``repo``: the checked repository, so that its files are named relative to it and flags that
+    carry authority are refused when they point inside it.
+    """
     shipped = policies_dir()
+    root = repo.root if repo is not None else None
     _display = functools.partial(display_path, root=root)
     pack = PolicyPack(version=_pack_version(shipped))
     load_rego_dir(pack, shipped / "aigov", f"{SHIPPED_LABEL}/aigov", include_tests=include_tests)
+    pack.sources.append(Source("policy-pack", SHIPPED_LABEL, pack.policy_digest(), pack.version))
+    if config.path is not None:
+        pack.sources.append(Source("org-config", config.path, config.digest or ""))
     for folder in config.policies:
-        load_rego_dir(pack, folder, _display(folder), include_tests=include_tests)
+        added = load_rego_dir(pack, folder, _display(folder), include_tests=include_tests)
+        pack.sources.append(Source("org-policies", _display(folder), pack.policy_digest(added)))
 
     settings = load_data_file(shipped / SETTINGS_FILE, f"{SHIPPED_LABEL}/{SETTINGS_FILE}")
     templates = load_data_file(shipped / TEMPLATES_FILE, f"{SHIPPED_LABEL}/{TEMPLATES_FILE}")
     data: dict[str, Any] = {"aigov": {"settings": settings, "templates": templates}}
     for path in config.data:
-        extra = load_data_file(path, _display(path))
-        if not isinstance(extra, dict):
-            raise AigovError("data file must hold a mapping", _display(path))
-        data = merge_data(data, extra)
-    data["aigov"]["registry"] = load_registry(config, registry_override, root)
+        data = merge_data(data, _data_mapping(path, _display(path), pack))
+    if registry_override is not None and repo is not None:
+        refuse_inside(registry_override, repo, "--registry")
+    data["aigov"]["registry"] = load_registry(config, registry_override, root, pack.sources)
     pack.data = data
+    if repository is not None and root is not None:
+        add_repository_additions(pack, repository, root, include_tests)
     return pack
 
 
-def load_registry(config: OrgConfig, override: Path | None = None, root: Path | None = None) -> dict[str, Any]:
-    """The approved-model registry: --registry, else the config's, else the shipped one; plus extensions."""
+def add_repository_additions(pack: PolicyPack, repository: RepositoryConfig, root: Path, include_tests: bool = False) -> None:
+    """The repository's own rules and data, each in a namespace nobody with authority uses.
+
+    A package or data key under a protected root (``aigov``, or anything the org defines) could
+    redefine what the authoritative rules read; it is refused, not loaded.
+    """
+    if repository.path is None:
+        return
+    pack.sources.append(Source("repository-config", repository.path, repository.digest or ""))
+    protected = {info.package.split(".")[0] for info in pack.infos.values()} | set(pack.data)
+    for folder in repository.policies:
+        label = display_path(folder, root)
+        accepted = []
+        for display, source in read_rego_dir(folder, label, include_tests):
+            package = rego_package(display, source)
+            if package.split(".")[0] in protected:
+                line = next((n for n, text in enumerate(source.splitlines(), 1) if text.lstrip().startswith("package")), None)
+                repository.refused.append(Refusal("policies", f"add rules to package {package}, which the shipped pack or the org owns", display, line))
+                continue
+            pack.add_module(display, source)
+            accepted.append(display)
+        pack.sources.append(Source("repository-policies", label, pack.policy_digest(accepted)))
+    for path in repository.data:
+        name = display_path(path, root)
+        doc = _read_yaml(path, name) if path.suffix != ".json" else None
+        extra = _data_mapping(path, name, pack)
+        for key in sorted(set(extra) & protected):
+            repository.refused.append(Refusal("data", f"change data.{key}, which the shipped pack or the org owns", name, doc.line_of(key) if doc else None))
+            del extra[key]
+        pack.data = merge_data(pack.data, extra)
+
+
+def rego_package(display: str, source: str) -> str:
+    """The package a module really declares, as the engine reads it (``aigov["x"]`` is ``aigov.x``)."""
+    from aigov.policy.engine import new_regorus, rego_error
+
+    try:
+        canonical = new_regorus().add_policy(display, source)
+    except Exception as exc:  # regorus raises plain RuntimeError/ValueError
+        raise rego_error(exc, display) from None
+    return canonical.removeprefix("data.")
+
+
+def _data_mapping(path: Path, name: str, pack: PolicyPack) -> dict[str, Any]:
+    extra = load_data_file(path, name)
+    if not isinstance(extra, dict):
+        raise AigovError("data file must hold a mapping", name)
+    pack.sources.append(Source("data", name, text_digest(json.dumps(extra, sort_keys=True))))
+    return extra
+
+
+def load_registry(
+    config: OrgConfig, override: Path | None = None, root: Path | None = None, sources: list[Source] | None = None
+) -> dict[str, Any]:
+    """The approved-model registry: --registry, else the org config's, else the shipped one; plus extensions."""
     source = override or config.registry or policies_dir() / REGISTRY_FILE
-    registry = _registry_file(source, root)
+    registry = _registry_file(source, root, sources)
     known = {m["id"] for m in registry["models"]}
     for extra_path in config.extra_registries:
-        extra = _registry_file(extra_path, root)
+        extra = _registry_file(extra_path, root, sources)
         for model in extra["models"]:
             if model["id"] in known:
                 raise AigovError(
@@ -63,10 +130,14 @@ def load_registry(config: OrgConfig, override: Path | None = None, root: Path | 
     return registry
 
 
-def _registry_file(path: Path, root: Path | None) -> dict[str, Any]:
+def _registry_file(path: Path, root: Path | None, sources: list[Source] | None = None) -> dict[str, Any]:
     name = display_path(path, root)
-    doc = _read_yaml(path, name)
+    text = read_config_file(path, name)
+    doc = parse_yaml(text, name)
     validate_document(doc, "registry", name)
+    if sources is not None:
+        shipped = path == policies_dir() / REGISTRY_FILE
+        sources.append(Source("registry", f"{SHIPPED_LABEL}/{REGISTRY_FILE}" if shipped else name, text_digest(text)))
     return doc.data
 
 

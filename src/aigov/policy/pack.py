@@ -22,6 +22,7 @@ class PolicyPack:
     infos: dict[str, ModuleInfo] = field(default_factory=dict)
     data: dict[str, Any] = field(default_factory=dict)
     version: str = "unversioned"
+    sources: list[Any] = field(default_factory=list)  # aigov.config.Source, in the order they were applied
 
     @property
     def rules(self) -> dict[str, RuleMeta]:
@@ -32,8 +33,10 @@ class PolicyPack:
         """Packages with at least one ``deny`` rule, i.e. those evaluated by ``aigov check``."""
         return sorted({info.package for info in self.infos.values() if info.deny_heads})
 
-    def policy_digest(self) -> str:
-        return _digest({path: source for path, source in sorted(self.modules.items())})
+    def policy_digest(self, paths: list[str] | None = None) -> str:
+        """Digest of the modules (all, or those at ``paths``)."""
+        chosen = self.modules if paths is None else {p: self.modules[p] for p in paths}
+        return _digest({path: source for path, source in sorted(chosen.items())})
 
     def data_digest(self) -> str:
         return _digest(self.data)
@@ -57,22 +60,28 @@ def _digest(value: Any) -> str:
     return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def load_rego_dir(pack: PolicyPack, folder: Path, label: str, include_tests: bool = True) -> None:
-    """Add every .rego file below ``folder``; display paths start with ``label``."""
+def load_rego_dir(pack: PolicyPack, folder: Path, label: str, include_tests: bool = True) -> list[str]:
+    """Add every .rego file below ``folder``; display paths start with ``label``. Returns them."""
+    added = []
+    for display, source in read_rego_dir(folder, label, include_tests):
+        pack.add_module(display, source)
+        added.append(display)
+    return added
+
+
+def read_rego_dir(folder: Path, label: str, include_tests: bool = True) -> list[tuple[str, str]]:
+    """(display path, source) of every .rego file below ``folder``, regular files only, in order."""
+    from aigov.files import read_text_file
+
     if not folder.is_dir():
         raise AigovError("is not a folder of .rego files" if folder.exists() else "policy folder not found", label)
-    files = sorted(p for p in folder.rglob("*.rego") if p.is_file())
-    for path in files:
+    found = []
+    for path in sorted(p for p in folder.rglob("*.rego") if p.is_file() and not p.is_symlink()):
         if not include_tests and path.stem.endswith("_test"):
             continue
         display = f"{label}/{path.relative_to(folder).as_posix()}"
-        try:
-            source = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            raise AigovError("is not UTF-8 text", display) from None
-        except OSError as exc:
-            raise AigovError(f"cannot be read: {exc.strerror}", display) from None
-        pack.add_module(display, source)
+        found.append((display, read_text_file(path, display)))
+    return found
 
 
 def merge_data(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:

@@ -19,6 +19,7 @@ def result_document(result: CheckResult) -> dict[str, Any]:
         "checked_at": result.now,
         "policy": {"version": result.pack_version, "engine": result.engine, "rules": result.rules},
         "digests": result.digests,
+        "sources": [source.as_dict() for source in result.sources],
         "block": list(result.block),
         "features": result.features,
         "summary": result.summary(),

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from aigov.check import SEVERITY_ORDER, CheckResult, Finding
+from aigov.config import Source
 
 
 def render_text(result: CheckResult) -> str:
-    lines = [_headline(result)]
+    lines = [_headline(result), sources_line(result)]
     for severity in SEVERITY_ORDER:
         group = [f for f in result.findings if f.severity == severity]
         if not group:
@@ -21,6 +22,26 @@ def render_text(result: CheckResult) -> str:
         f"policy pack {result.pack_version} ({result.rules} rules, {result.engine}), clock {result.now}"
     )
     return "\n".join(lines) + "\n"
+
+
+def sources_line(result: CheckResult) -> str:
+    """Who decided, in one line: the authority first, then what the repository added."""
+    authority = [s for s in result.sources if not s.role.startswith("repository-")]
+    added = [s for s in result.sources if s.role.startswith("repository-")]
+    line = "authority: " + ", ".join(_source(s) for s in authority)
+    if added:
+        line += "; repository adds: " + ", ".join(_source(s) for s in added)
+    return line
+
+
+def _source(source: Source) -> str:
+    label = {"policy-pack": "policy pack", "org-config": "org config", "org-policies": "org rules",
+             "data": "data", "registry": "registry", "repository-config": "", "repository-policies": "rules"}.get(source.role, source.role)
+    version = f" {source.version}" if source.version else ""
+    if source.role == "policy-pack":  # the shipped pack is named by its version
+        return f"policy pack{version} ({source.digest.removeprefix('sha256:')[:12]})"
+    # Twelve hex digits identify a source at a glance; JSON reports carry the whole digest.
+    return f"{label} {source.path}{version} ({source.digest.removeprefix('sha256:')[:12]})".strip()
 
 
 def _headline(result: CheckResult) -> str:
