@@ -59,13 +59,13 @@ deny contains finding if {
 # custom:
 #   id: AIGOV-MANIFEST-004
 #   severity: medium
-#   remediation: Commit the risk assessment at that path, or point to where it lives.
+#   remediation: Commit the risk assessment as a file at that path inside the repository, or give the URL where it lives.
 #   controls: [NIST-AI-RMF:MAP-1.1, ISO42001:A.5.2, EU-AI-Act:Art.9]
 deny contains finding if {
 	ref := oversight.riskAssessment
 	not lib.is_url(ref)
 	input.feature.paths[ref] == false
-	finding := lib.manifest_finding("AIGOV-MANIFEST-004", sprintf("risk assessment %s does not exist", [ref]), "spec.oversight.riskAssessment")
+	finding := lib.manifest_finding("AIGOV-MANIFEST-004", sprintf("risk assessment %s is not a file in the repository", [ref]), "spec.oversight.riskAssessment")
 }
 
 # METADATA

@@ -12,6 +12,7 @@ import stat
 import subprocess
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from aigov.errors import AigovError
 
@@ -101,13 +102,20 @@ class Repo:
 
     def is_regular_file(self, rel: str) -> bool:
         """Whether ``rel`` is a regular file inside the repository (symlinks followed only inside)."""
+        return self._mode_inside(rel, stat.S_ISREG)
+
+    def is_folder(self, rel: str) -> bool:
+        """Whether ``rel`` is a folder inside the repository (symlinks followed only inside)."""
+        return self._mode_inside(rel, stat.S_ISDIR)
+
+    def _mode_inside(self, rel: str, test: Any) -> bool:
         if not self.inside(rel):
             return False
         real = Path(os.path.realpath(self.root / rel))
-        if self.root not in real.parents:
+        if real != self.root and self.root not in real.parents:
             return False
         try:
-            return stat.S_ISREG(real.stat().st_mode)
+            return bool(test(real.stat().st_mode))
         except OSError:
             return False
 

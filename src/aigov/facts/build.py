@@ -102,13 +102,12 @@ def _model_references(ctx: RepoContext, manifest: Manifest, location: FeatureLoc
 
 @collector
 def _declared_paths(ctx: RepoContext, manifest: Manifest, location: FeatureLocation) -> dict[str, Any]:
-    """Whether each repository path the manifest names exists (URLs are not paths)."""
+    """Whether each repository path the manifest names is there: a regular file inside the repository
+    (the prompts folder: a folder). URLs are not paths; a symlink out of the repository is not there."""
     spec = manifest.spec
-    named = [spec.get("modelCard"), spec.get("sbom"), spec.get("prompts"), (spec.get("evals") or {}).get("config"),
+    files = [spec.get("modelCard"), spec.get("sbom"), (spec.get("evals") or {}).get("config"),
              (spec.get("oversight") or {}).get("riskAssessment")]
-    paths = {}
-    for value in named:
-        if value and "://" not in value:
-            full = ctx.repo.root / manifest.feature_path(value)
-            paths[value] = full.exists()
+    paths = {value: ctx.repo.is_regular_file(manifest.feature_path(value)) for value in files if value and "://" not in value}
+    if spec.get("prompts"):
+        paths[spec["prompts"]] = ctx.repo.is_folder(manifest.feature_path(spec["prompts"]))
     return {"paths": paths}

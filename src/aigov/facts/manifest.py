@@ -41,4 +41,21 @@ def load_manifest(repo: Repo, path: str, feature_dir: str) -> Manifest:
     if not isinstance(doc.data, dict):
         raise AigovError("must be a YAML mapping with apiVersion, kind, metadata and spec", path, doc.line_of(""))
     validate_document(doc, "manifest", path)
+    _refuse_paths_outside(repo, doc, path, feature_dir)
     return Manifest(path=path, dir=feature_dir, doc=doc)
+
+
+def _refuse_paths_outside(repo: Repo, doc: YamlDocument, path: str, feature_dir: str) -> None:
+    """A path the manifest names must stay in the repository: aigov never looks outside it.
+
+    The schema already keeps most paths feature-relative; the risk assessment may also be a URL.
+    """
+    reference = ((doc.data["spec"].get("oversight") or {}).get("riskAssessment")) or ""
+    if not reference or "://" in reference:
+        return
+    joined = reference if feature_dir == "." else f"{feature_dir}/{reference}"
+    if not repo.inside(joined):
+        raise AigovError(
+            f"spec.oversight.riskAssessment {reference!r} points outside the repository; give a URL or a path inside it",
+            path, doc.line_of("spec.oversight.riskAssessment"),
+        )

@@ -20,7 +20,7 @@ from aigov.errors import AigovError
 
 # The child may use this much more address space than the parent already has: a rule that
 # builds an enormous set dies with a clear error instead of taking the machine with it.
-CHILD_MEMORY_HEADROOM = 4 * 1024**3
+CHILD_MEMORY_HEADROOM = 2 * 1024**3
 
 
 def run_with_deadline(work: Callable[[Callable[[str], None]], Any], timeout_s: float, what: str) -> Any:
