@@ -34,6 +34,13 @@ class Finding:
     remediation: str
     controls: list[str]
     blocking: bool
+    # Filled in by the PR gate (issue 8): the waiver that covers this finding (then it does not
+    # block), a fingerprint stable across unrelated edits (SARIF partialFingerprints, --new-only),
+    # and whether the change under review introduced it (None: not a diff-aware check).
+    waived: bool = False
+    waiver: dict[str, Any] | None = None
+    fingerprint: str = ""
+    introduced: bool | None = None
 
     def sort_key(self) -> tuple[Any, ...]:
         # Within a severity, the manifest's findings come first: they are usually the cause
@@ -55,6 +62,10 @@ class CheckResult:
     block: tuple[str, ...] = ()
     sources: list[Source] = field(default_factory=list)
     inputs: list[dict[str, Any]] = field(default_factory=list, repr=False)
+    # The PR gate (issue 8): the change under review (base, head, PR number, changed files) and
+    # every waiver with its state (in force, expiring, expired, stale).
+    change: dict[str, Any] | None = None
+    waivers: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
