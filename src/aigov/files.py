@@ -7,6 +7,7 @@ honest configuration, and reports non-UTF-8 text instead of guessing.
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 from aigov.errors import AigovError
@@ -52,10 +53,7 @@ class Repo:
 def read_text_file(path: Path, name: str, max_bytes: int = MAX_FILE_BYTES) -> str:
     """UTF-8 text of ``path``; every failure is an AigovError naming ``name`` (and the line for bad bytes)."""
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise AigovError(f"is {size} bytes, over the {max_bytes}-byte limit for this file", name)
-        data = path.read_bytes()
+        data = _read_capped(path, name, max_bytes)
     except FileNotFoundError:
         raise AigovError("file not found", name) from None
     except IsADirectoryError:
@@ -70,6 +68,29 @@ def read_text_file(path: Path, name: str, max_bytes: int = MAX_FILE_BYTES) -> st
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise AigovError("is not UTF-8 text", name, line) from None
+
+
+def _read_capped(path: Path, name: str, max_bytes: int) -> bytes:
+    """The bytes of a regular file of at most ``max_bytes``, never more than that read.
+
+    Opened non-blocking so that a named pipe cannot block the open itself; a pipe or device
+    (``/dev/zero`` never ends) is refused before a byte is read, and a file that grows past the
+    cap while being read is caught by reading one byte more than allowed.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    with os.fdopen(fd, "rb") as handle:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError
+        if not stat.S_ISREG(mode):
+            raise AigovError("is not a regular file (a pipe, socket or device)", name)
+        size = os.fstat(fd).st_size
+        if size > max_bytes:
+            raise AigovError(f"is {size} bytes, over the {max_bytes}-byte limit for this file", name)
+        data = handle.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise AigovError(f"is over the {max_bytes}-byte limit for this file", name)
+    return data
 
 
 def read_config_file(path: Path, name: str) -> str:
