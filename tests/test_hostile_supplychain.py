@@ -103,3 +103,40 @@ def test_sbom_with_a_huge_description_checks_in_bounded_memory(tmp_path: Path, f
     run = run_limited("check", str(feature), "--now", CLOCK, timeout=60, memory_bytes=1536 * 1024**2)
     assert run.exit_code == 0, (run.stdout[-2000:], run.stderr[-2000:])
     assert run_limited("sbom", "--validate", str(sbom), memory_bytes=1536 * 1024**2).exit_code == 0
+
+
+# --- user regular expressions run on RE2 (linear time) --------------------------------------------
+
+CONFORMANCE = Path(__file__).parent / "data" / "sigstore-conformance"
+BACKTRACKING = "^(https://github.com/([a-z./-]+)+)+X$"
+GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
+
+
+def test_backtracking_identity_pattern_is_rejected_quickly_not_hung(tmp_path: Path) -> None:
+    """Python's re needs ~2^90 steps for this pattern against the conformance beacon identity."""
+    case = CONFORMANCE / "dsse-with-hashedrekord-happy-path"
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "xdg")}
+    run = run_limited("verify-artifact", str(case / "artifact"), "--bundle", str(case / "bundle.sigstore.json"),
+                      "--identity-pattern", BACKTRACKING, "--issuer", GITHUB_ISSUER, env=env, timeout=30)
+    assert run.exit_code == 1, (run.stdout, run.stderr)
+    assert run.stdout.startswith("REJECTED ") and run.stdout.rstrip().endswith(f"expected an identity matching /{BACKTRACKING}/")
+    ok = run_limited("verify-artifact", str(case / "artifact"), "--bundle", str(case / "bundle.sigstore.json"),
+                     "--identity-pattern", "https://github.com/sigstore-conformance/[a-z-]+/.+@refs/heads/main",
+                     "--issuer", GITHUB_ISSUER, env=env, timeout=30)
+    assert ok.exit_code == 0, (ok.stdout, ok.stderr)
+
+
+@pytest.mark.parametrize(("pattern", "reason"), [
+    ("(a)\\1", "invalid escape sequence: \\1 (RE2 syntax, which runs in linear time, has no backreferences or lookarounds)"),
+    ("(?=https).*", "invalid perl operator: (?= (RE2 syntax"),
+    ("(unclosed", "missing ): (unclosed"),
+])
+def test_identity_pattern_re2_cannot_run_is_exit_2_at_its_line(tmp_path: Path, pattern: str, reason: str) -> None:
+    feature = make_feature(tmp_path / "repo")
+    manifest = feature / "aigov.yaml"
+    manifest.write_text(manifest.read_text(encoding="utf-8") + (
+        f"  artifacts:\n    - path: dist/*.onnx\n      identityPattern: '{pattern}'\n      issuer: {GITHUB_ISSUER}\n"
+    ), encoding="utf-8")
+    line = manifest.read_text(encoding="utf-8").splitlines().index(f"      identityPattern: '{pattern}'") + 1
+    run = run_limited("check", str(feature), "--now", CLOCK)
+    assert_clean_error(run, f"aigov.yaml:{line}: identity pattern {pattern!r} is not a usable regular expression: {reason}")

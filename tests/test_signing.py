@@ -230,7 +230,7 @@ def test_verify_artifact_rejects_broken_bundles_in_one_line(
         (["{unsigned}", *exact()], "no bundle found"),
         (["{model}", "--issuer", GITHUB_ISSUER], "exactly one of an identity or an identity pattern"),
         (["{model}", "--identity", "a", "--identity-pattern", "b", "--issuer", GITHUB_ISSUER], "exactly one"),
-        (["{model}", "--identity-pattern", "([", "--issuer", GITHUB_ISSUER], "not a valid regular expression"),
+        (["{model}", "--identity-pattern", "([", "--issuer", GITHUB_ISSUER], "not a usable regular expression"),
         (["{model}", *exact(), "--trusted-root", "{model}"], "is not a usable Sigstore trusted root"),
         (["{model}", *exact(), "--trusted-root", "absent.json"], "trusted root file not found"),
     ],
@@ -395,7 +395,7 @@ def test_invalid_identity_pattern_in_the_manifest_is_exit_2(tmp_path: Path) -> N
     result = check(repo)
     assert result.exit_code == 2
     line = (repo / "aigov.yaml").read_text().splitlines().index("      identityPattern: '(unclosed'") + 1
-    assert f"aigov.yaml:{line}: identity pattern '(unclosed' is not a valid regular expression" in result.stderr
+    assert f"aigov.yaml:{line}: identity pattern '(unclosed' is not a usable regular expression: missing )" in result.stderr
 
 
 def test_check_with_an_unusable_trusted_root_is_exit_2(instance: SigstoreInstance, tmp_path: Path) -> None:

@@ -11,9 +11,9 @@ a one-line ``error``. Only a trust root that cannot be loaded is an :class:`Aigo
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
-import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -41,33 +41,40 @@ SIGNATURE = "signature"  # the signature, envelope or log entry does not match t
 
 @dataclass(frozen=True)
 class IdentityPolicy:
-    """Who must have signed: an exact identity or a full-match regex, and the OIDC issuer."""
+    """Who must have signed: an exact identity or a full-match regex (RE2), and the OIDC issuer."""
 
     issuer: str
     identity: str | None = None
     pattern: str | None = None
 
+    @functools.cached_property
+    def _regex(self) -> Any:
+        from aigov.patterns import compile_user_regex
+
+        assert self.pattern is not None
+        return compile_user_regex(self.pattern, "identity pattern")
+
     def identity_matches(self, identities: list[str]) -> bool:
         if self.identity is not None:
             return self.identity in identities
-        assert self.pattern is not None
-        regex = re.compile(self.pattern)
-        return any(regex.fullmatch(seen) for seen in identities)
+        return any(self._regex.fullmatch(seen) for seen in identities)
 
     def describe(self) -> str:
         return self.identity if self.identity is not None else f"an identity matching /{self.pattern}/"
 
 
 def identity_policy(issuer: str, identity: str | None, pattern: str | None) -> IdentityPolicy:
-    """Check the policy's shape; a ValueError says what is wrong with it."""
+    """Check the policy's shape; a ValueError says what is wrong with it (a pattern RE2 cannot
+    run included: it is compiled here, once)."""
     if (identity is None) == (pattern is None):
         raise ValueError("give exactly one of an identity or an identity pattern")
+    policy = IdentityPolicy(issuer=issuer, identity=identity, pattern=pattern)
     if pattern is not None:
         try:
-            re.compile(pattern)
-        except re.error as exc:
-            raise ValueError(f"identity pattern {pattern!r} is not a valid regular expression: {exc}") from None
-    return IdentityPolicy(issuer=issuer, identity=identity, pattern=pattern)
+            policy._regex
+        except AigovError as exc:
+            raise ValueError(exc.message) from None
+    return policy
 
 
 @dataclass
