@@ -140,3 +140,53 @@ def test_identity_pattern_re2_cannot_run_is_exit_2_at_its_line(tmp_path: Path, p
     line = manifest.read_text(encoding="utf-8").splitlines().index(f"      identityPattern: '{pattern}'") + 1
     run = run_limited("check", str(feature), "--now", CLOCK)
     assert_clean_error(run, f"aigov.yaml:{line}: identity pattern {pattern!r} is not a usable regular expression: {reason}")
+
+
+# --- artefact globs: only regular files inside the repository are read ----------------------------
+
+ARTIFACTS = f"  artifacts:\n    - path: dist/*\n      identity: https://github.com/acme/app/.github/workflows/release.yml@refs/tags/v1\n      issuer: {GITHUB_ISSUER}\n"
+
+
+def feature_with_dist(tmp_path: Path) -> Path:
+    feature = make_feature(tmp_path / "repo")
+    (feature / "aigov.yaml").write_text((feature / "aigov.yaml").read_text(encoding="utf-8") + ARTIFACTS, encoding="utf-8")
+    (feature / "dist").mkdir()
+    return feature
+
+
+def sign_002(run) -> list[str]:
+    return [f["message"] for f in run.json()["findings"] if f["id"] == "AIGOV-SIGN-002"]
+
+
+@pytest.mark.parametrize("kind", ["fifo", "link-to-fifo", "link-to-dev-zero", "link-out"])
+def test_artefact_glob_matching_a_non_regular_file_is_a_finding_not_a_hang(tmp_path: Path, kind: str) -> None:
+    """A FIFO matched by spec.artifacts hung aigov check while hashing it. Decision: an artefact
+    aigov will not read (pipe, device, symlink out of the repository) is a blocking
+    AIGOV-SIGN-002 finding naming it: it cannot be shown to be signed."""
+    feature = feature_with_dist(tmp_path)
+    artefact = feature / "dist" / "model.onnx"
+    outside = tmp_path / "outside.onnx"
+    outside.write_bytes(b"weights")
+    if kind == "fifo":
+        os.mkfifo(artefact)
+    elif kind == "link-to-fifo":
+        os.mkfifo(feature / "dist" / "pipe")
+        artefact.symlink_to("pipe")
+    else:
+        artefact.symlink_to("/dev/zero" if kind == "link-to-dev-zero" else outside)
+    run = run_limited("check", str(feature), "--now", CLOCK, "--format", "json", timeout=30, memory_bytes=1024**3)
+    assert run.exit_code == 1, (run.stdout[-2000:], run.stderr[-2000:])
+    messages = [m for m in sign_002(run) if m.startswith("dist/model.onnx cannot be verified: dist/model.onnx ")]
+    reason = "is a symlink that points outside the repository" if kind.startswith("link-to-dev") or kind == "link-out" else "is not a regular file (a pipe, socket or device)"
+    assert len(messages) == 1 and reason in messages[0], sign_002(run)
+
+
+def test_bundle_that_is_a_fifo_is_a_finding_not_a_hang(tmp_path: Path) -> None:
+    feature = feature_with_dist(tmp_path)
+    (feature / "dist" / "model.onnx").write_bytes(b"weights")
+    os.mkfifo(feature / "dist" / "model.onnx.sigstore.json")
+    run = run_limited("check", str(feature), "--now", CLOCK, "--format", "json", timeout=30)
+    assert run.exit_code == 1, (run.stdout[-2000:], run.stderr[-2000:])
+    assert sign_002(run) == [
+        "dist/model.onnx cannot be verified: dist/model.onnx.sigstore.json is not a regular file (a pipe, socket or device); aigov does not read it"
+    ]

@@ -4,11 +4,17 @@ and whether the bundle verifies offline under the entry's identity policy.
 sigstore is imported only when at least one matching file has a bundle to verify, so a
 repository without artefacts (or before its first release) never pays for it. A glob that
 matches nothing is a fact (``files: []``), not an error: the release-workflow rule covers it.
+
+Only regular files inside the repository are read. A matched artefact or bundle that is a pipe,
+socket or device (reading it would block forever or never end), a symlink out of the repository,
+or unreadable is a fact (``failure: "unreadable"``), which the signing rules report as an
+artefact that cannot be verified: the repository is non-compliant, aigov is not broken.
 """
 
 from __future__ import annotations
 
 import re
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +24,7 @@ from aigov.facts.discovery import FeatureLocation
 from aigov.facts.manifest import Manifest
 
 DEFAULT_BUNDLE_SUFFIXES = (".sigstore.json", ".sigstore")
+UNREADABLE = "unreadable"  # the failure of an artefact or bundle that is not a readable regular file
 
 
 @collector
@@ -99,8 +106,12 @@ def _entry_policy(entry: dict[str, Any], manifest: Manifest, index: int) -> Any:
 
 def _file_facts(ctx: RepoContext, rel: str, policy: Any, suffixes: tuple[str, ...]) -> dict[str, Any]:
     expected = [rel + suffix for suffix in suffixes]
-    bundle = next((b for b in expected if (ctx.repo.root / b).is_file()), None)
+    bundle = next((b for b in expected if (ctx.repo.root / b).exists() or (ctx.repo.root / b).is_symlink()), None)
     facts: dict[str, Any] = {"path": rel, "bundle": bundle, "bundle_found": bundle is not None, "expected_bundles": expected}
+    problem = next((f"{name} {why}" for name in (rel, bundle) if name and (why := _not_readable(ctx, name))), None)
+    if problem is not None:
+        facts.update(verified=False, failure=UNREADABLE, error=problem)
+        return facts
     if bundle is None:
         facts.update(verified=False, error=f"no Sigstore bundle beside it (looked for {', '.join(expected)})")
         return facts
@@ -112,6 +123,22 @@ def _file_facts(ctx: RepoContext, rel: str, policy: Any, suffixes: tuple[str, ..
     facts["sha256"] = artifact_sha256.hex()
     facts.update(verify_bundle(verifier, artifact_sha256, bundle_bytes, policy).facts())
     return facts
+
+
+def _not_readable(ctx: RepoContext, rel: str) -> str | None:
+    """Why aigov will not read a matched file, or None for a regular file inside the repository."""
+    try:
+        real = ctx.repo.resolve_inside(ctx.repo.root / rel)
+        mode = real.stat().st_mode
+    except AigovError as exc:
+        return exc.message
+    except OSError as exc:
+        return f"cannot be read: {exc.strerror or exc}"
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "is a directory, expected a file"
+    return "is not a regular file (a pipe, socket or device); aigov does not read it"
 
 
 def _read_bundle_bytes(path: Path) -> bytes:
