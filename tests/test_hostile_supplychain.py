@@ -190,3 +190,29 @@ def test_bundle_that_is_a_fifo_is_a_finding_not_a_hang(tmp_path: Path) -> None:
     assert sign_002(run) == [
         "dist/model.onnx cannot be verified: dist/model.onnx.sigstore.json is not a regular file (a pipe, socket or device); aigov does not read it"
     ]
+
+
+def test_deeply_nested_bundle_is_rejected_as_malformed_not_a_crash(tmp_path: Path) -> None:
+    """100,000 nested [ in a bundle was a RecursionError (internal error)."""
+    artefact = tmp_path / "model.onnx"
+    artefact.write_bytes(b"weights")
+    bundle = tmp_path / "model.onnx.sigstore.json"
+    bundle.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "xdg")}
+    run = run_limited("verify-artifact", str(artefact), "--identity", "x", "--issuer", GITHUB_ISSUER, env=env, timeout=30)
+    assert (run.exit_code, run.stderr) == (1, "")
+    assert run.stdout == f"REJECTED {artefact}: malformed bundle: bundle:1: values are nested more than 100 levels deep\n"
+
+
+def test_huge_bundle_is_rejected_without_reading_it_all(tmp_path: Path) -> None:
+    from aigov.sigstore_bundles import MAX_BUNDLE_BYTES
+
+    artefact = tmp_path / "model.onnx"
+    artefact.write_bytes(b"weights")
+    bundle = tmp_path / "model.onnx.sigstore.json"
+    with bundle.open("wb") as handle:  # sparse: 2 GB that cost no disk
+        handle.truncate(2 * 1024**3)
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "xdg")}
+    run = run_limited("verify-artifact", str(artefact), "--identity", "x", "--issuer", GITHUB_ISSUER, env=env,
+                      timeout=30, memory_bytes=1024**3)
+    assert run.exit_code == 1 and f"bundle is larger than {MAX_BUNDLE_BYTES} bytes" in run.stdout, (run.stdout, run.stderr)

@@ -361,11 +361,14 @@ def test_tampered_real_bundle_is_rejected(change: str, tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("damage", "reason"),
     [
-        (lambda text: text[: len(text) // 2], "malformed bundle: bundle is not valid JSON"),
+        (lambda text: text[: len(text) // 2], "malformed bundle: bundle:49: is not JSON: Unterminated string"),
         (lambda text: "[" + text + "]", "malformed bundle: bundle must be a JSON object, not list"),
         (lambda text: text.replace('"certificate"', '"certificat"', 1), "malformed bundle: not a valid Sigstore bundle"),
+        # sigstore would keep the second mediaType and verify; a repeated key is refused first.
+        (lambda text: text.replace("{", '{"mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",', 1),
+         "malformed bundle: bundle:2: duplicate key 'mediaType'"),
     ],
-    ids=["truncated", "wrapped in a list", "certificate misnamed"],
+    ids=["truncated", "wrapped in a list", "certificate misnamed", "duplicate key"],
 )
 def test_damaged_real_bundle_is_rejected_as_malformed(damage: Callable[[str], str], reason: str, tmp_path: Path) -> None:
     bundle = tmp_path / "bundle.sigstore.json"

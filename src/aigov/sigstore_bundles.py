@@ -108,6 +108,12 @@ def file_sha256(path: Path) -> bytes:
     return digest.digest()
 
 
+def read_bundle_bytes(path: Path) -> bytes:
+    """A bundle's bytes, never more than one byte over the limit (the verifier rejects that)."""
+    with path.open("rb") as handle:
+        return handle.read(MAX_BUNDLE_BYTES + 1)
+
+
 def load_verifier(trusted_root: Path | None = None) -> Any:
     """A sigstore Verifier for the production trust root (offline) or a private instance's root."""
     import logging
@@ -190,12 +196,16 @@ def verify_bundle(verifier: Any, artifact_sha256: bytes, bundle_bytes: bytes, po
 def _parse_bundle_json(data: bytes) -> tuple[dict[str, Any] | None, str]:
     if len(data) > MAX_BUNDLE_BYTES:
         return None, f"bundle is larger than {MAX_BUNDLE_BYTES} bytes, too large for a Sigstore bundle"
+    from aigov.jsonfile import parse_json
+
     try:
-        raw = json.loads(data)
+        # Strict JSON: a repeated key (sigstore would silently take the last one), a lone
+        # surrogate or deep nesting (a RecursionError) is a malformed bundle, not a crash.
+        raw = parse_json(data.decode("utf-8"), "bundle")
     except UnicodeDecodeError:
         return None, "bundle is not UTF-8 JSON"
-    except json.JSONDecodeError as exc:
-        return None, f"bundle is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+    except AigovError as exc:
+        return None, str(exc)  # "bundle:LINE: what is wrong", as aigov names a place everywhere
     if not isinstance(raw, dict):
         return None, f"bundle must be a JSON object, not {type(raw).__name__}"
     media_type = raw.get("mediaType")

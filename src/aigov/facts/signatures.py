@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 import stat
-from pathlib import Path
 from typing import Any
 
 from aigov.errors import AigovError
@@ -115,10 +114,10 @@ def _file_facts(ctx: RepoContext, rel: str, policy: Any, suffixes: tuple[str, ..
     if bundle is None:
         facts.update(verified=False, error=f"no Sigstore bundle beside it (looked for {', '.join(expected)})")
         return facts
-    from aigov.sigstore_bundles import file_sha256, load_verifier, verify_bundle
+    from aigov.sigstore_bundles import file_sha256, load_verifier, read_bundle_bytes, verify_bundle
 
     artifact_sha256 = _read(ctx, rel, file_sha256)
-    bundle_bytes = _read(ctx, bundle, _read_bundle_bytes)
+    bundle_bytes = _read(ctx, bundle, read_bundle_bytes)
     verifier = ctx.once("sigstore.verifier", lambda: load_verifier(ctx.trusted_root))
     facts["sha256"] = artifact_sha256.hex()
     facts.update(verify_bundle(verifier, artifact_sha256, bundle_bytes, policy).facts())
@@ -139,14 +138,6 @@ def _not_readable(ctx: RepoContext, rel: str) -> str | None:
     if stat.S_ISDIR(mode):
         return "is a directory, expected a file"
     return "is not a regular file (a pipe, socket or device); aigov does not read it"
-
-
-def _read_bundle_bytes(path: Path) -> bytes:
-    from aigov.sigstore_bundles import MAX_BUNDLE_BYTES
-
-    with path.open("rb") as handle:
-        # One byte over the limit is enough for the verifier to reject it as too large.
-        return handle.read(MAX_BUNDLE_BYTES + 1)
 
 
 def _read(ctx: RepoContext, rel: str, read: Any) -> Any:
