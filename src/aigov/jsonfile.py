@@ -128,7 +128,7 @@ def _problem(text: str, name: str) -> AigovError | None:
             stack.append([set(), True] if char == "{" else None)
             if len(stack) > MAX_DEPTH:
                 return AigovError(f"values are nested more than {MAX_DEPTH} levels deep", name, line)
-        elif char in "}]":
+        elif char in "}]" and stack:
             stack.pop()
         elif char == ",":
             if stack and stack[-1] is not None:

@@ -50,7 +50,8 @@ def value_lines(text: str) -> dict[tuple[PathPart, ...], int]:
             stack.pop()
             continue
         if stack and stack[-1][1] and stack[-1][3]:  # an object key
-            stack[-1][2] = json.loads(text[start:end])
+            key = text[start + 1 : end - 1]  # decoded only when it holds an escape: fast on big BOMs
+            stack[-1][2] = json.loads(text[start:end]) if "\\" in key else key
             stack[-1][3] = False
             continue
         path = (*stack[-1][0], stack[-1][2]) if stack else ()
