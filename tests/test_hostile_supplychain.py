@@ -216,3 +216,24 @@ def test_huge_bundle_is_rejected_without_reading_it_all(tmp_path: Path) -> None:
     run = run_limited("verify-artifact", str(artefact), "--identity", "x", "--issuer", GITHUB_ISSUER, env=env,
                       timeout=30, memory_bytes=1024**3)
     assert run.exit_code == 1 and f"bundle is larger than {MAX_BUNDLE_BYTES} bytes" in run.stdout, (run.stdout, run.stderr)
+
+
+def test_backtracking_identity_pattern_in_the_manifest_does_not_hang_check(tmp_path: Path) -> None:
+    """The same pattern in spec.artifacts, against a real (throw-away instance) signature."""
+    from sigstore_fixture import SigstoreInstance
+
+    instance = SigstoreInstance.create()
+    root = instance.write_trusted_root(tmp_path / "trusted_root.json")
+    feature = make_feature(tmp_path / "repo")
+    manifest = feature / "aigov.yaml"
+    manifest.write_text(manifest.read_text(encoding="utf-8") + (
+        f"  artifacts:\n    - path: dist/*.onnx\n      identityPattern: '{BACKTRACKING}'\n      issuer: {GITHUB_ISSUER}\n"
+    ), encoding="utf-8")
+    (feature / "dist").mkdir()
+    (feature / "dist" / "model.onnx").write_bytes(b"weights")
+    instance.sign_file(feature / "dist" / "model.onnx")
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "xdg")}
+    run = run_limited("check", str(feature), "--now", CLOCK, "--trusted-root", str(root), "--format", "json", env=env, timeout=30)
+    assert run.exit_code == 1, (run.stdout[-2000:], run.stderr[-2000:])
+    [finding] = [f for f in run.json()["findings"] if f["id"].startswith("AIGOV-SIGN-")]
+    assert finding["id"] == "AIGOV-SIGN-004" and f"expects an identity matching /{BACKTRACKING}/" in finding["message"]
