@@ -11,7 +11,7 @@ from pathlib import Path
 
 from aigov.errors import AigovError
 from aigov.facts.template import DESCRIBED_VERSION
-from aigov.scaffold.answers import ANSWERS_FILE, read_answers
+from aigov.scaffold.answers import ANSWERS_FILE, read_answers, read_answers_document
 from aigov.scaffold.catalog import TemplateInfo, bundled_templates
 from aigov.scaffold.source import cache_path, git, materialise, version_tags
 
@@ -60,10 +60,19 @@ def version_key(version: str) -> tuple:
 
 
 def update_status(project: Path) -> UpdateStatus:
-    answers = read_answers(project)
+    doc = read_answers_document(project)
+    answers, path = doc.data, str(project / ANSWERS_FILE)
     source, current = answers.get("_src_path"), answers.get("_commit")
     if not source or not current:
-        raise AigovError("records no template source or version (_src_path, _commit)", str(project / ANSWERS_FILE))
+        missing = [key for key in ("_src_path", "_commit") if not answers.get(key)]
+        raise AigovError(f"records no template {' or '.join(missing)} (as aigov new wrote it); restore it from git history", path)
+    if not isinstance(source, str) or not isinstance(current, str):
+        raise AigovError("_src_path and _commit must be strings", path, doc.line_of("_commit"))
+    try:
+        version_key(current)
+    except AigovError:
+        raise AigovError(f"_commit {current!r} is not a template version (a PEP 440 tag such as 1.2.0, or "
+                         "<tag>-<n>-g<hash>); restore it from git history", path, doc.line_of("_commit")) from None
     name = str(answers.get("_aigov_template") or Path(str(source)).name.removesuffix(".git"))
     bundled = _bundled_source(str(source), name)
     if bundled is not None:
