@@ -152,13 +152,23 @@ def _copier_update(project: Path, status: UpdateStatus) -> None:
     from plumbum import ProcessExecutionError
 
     try:
-        copier.run_update(project, vcs_ref=status.latest, defaults=True, overwrite=True, skip_answered=True,
-                          quiet=True, unsafe=False, conflict="inline")
+        copier.run_update(project, data=_answers_new_versions_ask(project), vcs_ref=status.latest, defaults=True,
+                          overwrite=True, skip_answered=True, quiet=True, unsafe=False, conflict="inline")
     except (CopierError, TemplateError) as exc:
         raise AigovError(f"copier could not update: {type(exc).__name__}: {exc}", str(project)) from None
     except ProcessExecutionError as exc:  # a git command inside copier failed
         detail = (exc.stderr or "").strip().splitlines()
         raise AigovError(f"copier could not update: git failed: {detail[-1] if detail else exc}", str(project)) from None
+
+
+def _answers_new_versions_ask(project: Path) -> dict[str, str]:
+    """Answers newer template versions ask for that older ones never recorded, derived as aigov new derives them."""
+    from aigov.scaffold.aigov_source import default_aigov_source
+
+    answers = read_answers(project)
+    if not answers.get("aigov_source") and answers.get("github_org"):  # templates before 1.1.0 ran `pip install aigov`
+        return {"aigov_source": default_aigov_source(str(answers["github_org"]))}
+    return {}
 
 
 def _refresh_sbom(project: Path) -> bool:
