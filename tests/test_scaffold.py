@@ -415,3 +415,47 @@ def test_past_the_deadline_an_older_template_blocks(generated: dict, tmp_path: P
     run = run_cli("check", str(repo), "--format", "json")
     assert run.exit_code == 1
     assert [f["id"] for f in run.json()["findings"]] == ["AIGOV-TEMPLATE-002"]
+
+
+def templates_before(version: str, into: Path) -> Path:
+    """The bundled templates as they were just before the agent road left ``version`` (this repository's history)."""
+    root = Path(__file__).parents[1]
+
+    def version_at(rev: str) -> str:
+        return git(root, "show", f"{rev}:templates/agent/VERSION").strip()
+
+    commits = git(root, "log", "--format=%H", "--", "templates/agent/VERSION").split()
+    bump = next(c for c in commits if version_at(c) != version and version_at(f"{c}^") == version)
+    archive = subprocess.run(["git", "archive", f"{bump}^", "templates"], cwd=root, check=True, capture_output=True).stdout
+    into.mkdir(parents=True)
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    return into / "templates"
+
+
+def test_a_repo_from_1_0_0_updates_to_a_pinned_aigov_source(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Repositories generated before aigov_source existed ran `pip install aigov`; the update pins the Action."""
+    import aigov.scaffold.catalog
+    import aigov.scaffold.source
+
+    if git(Path(__file__).parent, "rev-parse", "--is-shallow-repository").strip() != "false":
+        pytest.skip("needs this repository's history")
+    old = templates_before("1.0.0", tmp_path / "old")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    with monkeypatch.context() as patch:
+        for module in (aigov.scaffold.catalog, aigov.scaffold.source):
+            patch.setattr(module, "templates_dir", lambda: old)
+        project = tmp_path / "legacy-bot"
+        assert new("legacy-bot", "--template", "agent", "--tier", "low", "--owner", "team-ops", "--dest", str(project)).exit_code == 0
+    assert "pip install aigov" in (project / ".github/workflows/pr.yml").read_text()
+    assert "aigov_source" not in yaml.safe_load((project / ".copier-answers.yml").read_text())
+    git(project, "init", "-q", "-b", "main")
+    commit_all(project, "aigov new at 1.0.0")
+
+    run = run_cli("update", str(project))
+
+    assert run.exit_code == 0, run.stdout + run.stderr
+    pr = (project / ".github/workflows/pr.yml").read_text()
+    assert f"uses: {ORG}/aigov@v0.1.0" in pr and not UNPINNED_AIGOV.search(pr)
+    assert yaml.safe_load((project / ".copier-answers.yml").read_text())["aigov_source"] == f"{ORG}/aigov@v0.1.0"
+    assert "/.aigov/" in (project / "CODEOWNERS").read_text()
+    assert check_now(project)["findings"] == []
