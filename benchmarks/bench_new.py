@@ -27,8 +27,8 @@ TEMPLATES = ("rag-service", "agent", "classic-ml")
 def time_new(template: str, work: Path, cache: Path, run: int) -> tuple[float, int]:
     dest = work / f"{template}-{run}"
     env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
-    args = ["new", f"bench-{template}", "--template", template, "--tier", "medium", "--owner", "team-bench", "--github-org", "acme",
-            "--dest", str(dest), "--no-interactive"]
+    args = ["new", f"bench-{template}", "--template", template, "--tier", "medium", "--owner", "team-bench",
+            "--github-org", "acme", "--dest", str(dest), "--no-interactive"]
     start = time.perf_counter()
     proc = subprocess.run([*aigov_command(), *args], capture_output=True, env=env)
     return time.perf_counter() - start, proc.returncode

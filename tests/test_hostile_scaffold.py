@@ -252,3 +252,13 @@ def test_interrupted_at_any_point_it_leaves_nothing_half_written(signum: int, tm
             assert code in (0, 143, -signal.SIGTERM), (i, code, proc.stderr.read())
         outcomes.append(code)
     assert any(code != 0 for code in outcomes), "no try was interrupted while running"
+
+
+def test_a_cache_left_mid_update_by_a_killed_run_is_repaired(template_cache: Path, generated: Path, tmp_path: Path) -> None:
+    """A run killed while refreshing the template cache leaves git's index lock and no version stamp behind."""
+    git_dir = template_cache / "aigov" / "templates" / "agent" / ".git"
+    (git_dir / "index.lock").write_text("")
+    (git_dir / "aigov-source-digest").unlink()
+    run = new("bot", "--template", "agent", "--tier", "low", "--owner", "t", "--github-org", ORG, "--dest", str(tmp_path / "bot"))
+    assert run.exit_code == 0, run.stderr
+    assert not (git_dir / "index.lock").exists()
