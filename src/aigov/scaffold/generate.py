@@ -141,8 +141,11 @@ def generate(request: NewRequest, registry: dict[str, Any], today: dt.date | Non
         **request.identity_answers(),
         **({"description": request.description} if request.description else {}),
         **({"incident_contact": request.incident_contact} if request.incident_contact else {}),
-        **request.extra,
     }
+    for key in request.extra.keys() & {*answers, "name", "description", "incident_contact"}:
+        # --data name=123 would skip every check made on the option
+        raise AigovError(f"--data {key}=...: give it with its own option or argument, where it is checked")
+    answers.update(request.extra)
     staging: Path | None = None
     with signals_raise():
         try:
