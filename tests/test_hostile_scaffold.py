@@ -264,7 +264,8 @@ def test_a_cache_left_mid_update_by_a_killed_run_is_repaired(template_cache: Pat
     assert not (git_dir / "index.lock").exists()
 
 
-@pytest.mark.parametrize("pair", ["name=123", "owner=team x", "github_org=globex", "tier=low", "models=[]"])
+@pytest.mark.parametrize("pair", ["name=123", "owner=team x", "github_org=globex", "tier=low", "models=[]",
+                                  "package=json", "aigov_action=true", "min_cases=1"])
 def test_data_cannot_bypass_the_checks_of_an_option(pair: str, tmp_path: Path) -> None:
     run = run_limited("new", "bot", "--template", "agent", "--tier", "low", "--owner", "t", "--github-org", ORG,
                       "--data", pair, "--no-interactive", cwd=tmp_path)

@@ -24,7 +24,7 @@ from typing import Any, Iterator
 from aigov.errors import AigovError
 from aigov.scaffold.aigov_source import default_aigov_source, validate_aigov_source
 from aigov.scaffold.answers import read_answers
-from aigov.scaffold.catalog import TemplateInfo, bundled_template, template_info
+from aigov.scaffold.catalog import TemplateInfo, bundled_template, computed_values, read_template_config, template_info
 from aigov.scaffold.source import git, is_git_source, materialise
 
 # A feature name also names the Python package (dashes become underscores), so it starts with a letter.
@@ -127,6 +127,15 @@ def _check_identity(answers: dict[str, str]) -> None:
     validate_aigov_source(answers["aigov_source"])
 
 
+def _check_extra(extra: dict[str, str], own_options: set[str], info: TemplateInfo | None) -> None:
+    """--data may add answers, not replace checked ones (name=123) or what the template computes (package=json)."""
+    for key in sorted(extra.keys() & own_options):
+        raise AigovError(f"--data {key}=...: give it with its own option or argument, where it is checked")
+    computed = computed_values(read_template_config(info.path)) if info else set()
+    for key in sorted(extra.keys() & computed):
+        raise AigovError(f"--data {key}=...: the template computes {key} from the other answers")
+
+
 def generate(request: NewRequest, registry: dict[str, Any], today: dt.date | None = None) -> NewResult:
     today = today or dt.date.today()
     info, models = validate_request(request, registry, today)
@@ -142,9 +151,7 @@ def generate(request: NewRequest, registry: dict[str, Any], today: dt.date | Non
         **({"description": request.description} if request.description else {}),
         **({"incident_contact": request.incident_contact} if request.incident_contact else {}),
     }
-    for key in request.extra.keys() & {*answers, "name", "description", "incident_contact"}:
-        # --data name=123 would skip every check made on the option
-        raise AigovError(f"--data {key}=...: give it with its own option or argument, where it is checked")
+    _check_extra(request.extra, {*answers, "description", "incident_contact"}, info)
     answers.update(request.extra)
     staging: Path | None = None
     with signals_raise():
