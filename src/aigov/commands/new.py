@@ -63,7 +63,8 @@ def command(name: str | None, template: str | None, tier: str | None, owner: str
       aigov new triage --template agent --tier high --owner team-ops --github-org acme \\
         --model anthropic.claude-sonnet-4 --aigov-source acme/aigov@v0.1.0
     """
-    from aigov.scaffold.generate import NewRequest, Terminated, generate
+    from aigov.scaffold.generate import NewRequest, generate
+    from aigov.scaffold.interrupts import Terminated
 
     registry_data = _registry(registry, config_path)
     ask = sys.stdin.isatty() and sys.stdout.isatty() if interactive is None else interactive

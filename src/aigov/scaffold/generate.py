@@ -2,7 +2,8 @@
 
 Everything that can be wrong with the request is checked before anything is written. The
 repository is rendered into a temporary folder beside the destination and moved into place
-only when it is complete (with its SBOM), so a failure leaves nothing behind.
+only when it is complete (with its SBOM), so a failure, or an interrupt (interrupts.py), leaves
+nothing behind.
 """
 
 from __future__ import annotations
@@ -12,19 +13,17 @@ import keyword
 import os
 import re
 import shutil
-import signal
 import sys
 import tempfile
-import threading
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from aigov.errors import AigovError
 from aigov.scaffold.aigov_source import default_aigov_source, validate_aigov_source
 from aigov.scaffold.answers import read_answers
 from aigov.scaffold.catalog import TemplateInfo, bundled_template, computed_values, read_template_config, template_info
+from aigov.scaffold.interrupts import signals_deferred, signals_raise
 from aigov.scaffold.source import git, is_git_source, materialise
 
 # A feature name also names the Python package (dashes become underscores), so it starts with a letter.
@@ -139,7 +138,6 @@ def _check_extra(extra: dict[str, str], own_options: set[str], info: TemplateInf
 def generate(request: NewRequest, registry: dict[str, Any], today: dt.date | None = None) -> NewResult:
     today = today or dt.date.today()
     info, models = validate_request(request, registry, today)
-    source, ref = _source_for(request, info)
     answers: dict[str, Any] = {
         "name": request.name,
         "owner": request.owner,
@@ -153,6 +151,7 @@ def generate(request: NewRequest, registry: dict[str, Any], today: dt.date | Non
     }
     _check_extra(request.extra, {*answers, "description", "incident_contact"}, info)
     answers.update(request.extra)
+    source, ref = _source_for(request, info)
     staging: Path | None = None
     with signals_raise():
         try:
@@ -169,50 +168,6 @@ def generate(request: NewRequest, registry: dict[str, Any], today: dt.date | Non
                     shutil.rmtree(staging, ignore_errors=True)
     return NewResult(request.dest, info.name if info else source, version, [m["id"] for m in models], sbom,
                      _enclosing_repository(request.dest))
-
-
-class Terminated(BaseException):
-    """SIGTERM or SIGHUP while aigov new writes. A BaseException, like KeyboardInterrupt, so that
-    nothing on the way (copier included) swallows it and every finally block cleans up."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signum)
-        self.signum = signum
-
-
-_TERMINATING = (signal.SIGTERM, signal.SIGHUP) if hasattr(signal, "SIGHUP") else (signal.SIGTERM,)
-
-
-@contextmanager
-def signals_raise() -> Iterator[None]:
-    """Turn SIGTERM/SIGHUP into Terminated: by default they kill the process before any clean-up."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handler(signum: int, frame: Any) -> None:
-        raise Terminated(signum)
-
-    previous = {signum: signal.signal(signum, handler) for signum in _TERMINATING}
-    try:
-        yield
-    finally:
-        for signum, old in previous.items():
-            signal.signal(signum, old)
-
-
-@contextmanager
-def signals_deferred() -> Iterator[None]:
-    """Hold SIGINT/SIGTERM/SIGHUP back for a few steps that must not be cut in half; they arrive after."""
-    if not hasattr(signal, "pthread_sigmask"):
-        yield
-        return
-    held = {signal.SIGINT, *_TERMINATING}
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 def _template_for(request: NewRequest) -> TemplateInfo | None:
