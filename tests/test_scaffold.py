@@ -242,7 +242,10 @@ def test_on_a_terminal_it_asks_and_offers_only_approved_models(tmp_path: Path) -
     assert "anthropic.claude-sonnet-4" in offered and "gpt-4o" not in offered
     manifest = yaml.safe_load((tmp_path / "asked" / "aigov.yaml").read_text())
     assert manifest["metadata"]["owner"] == "team-ask" and [m["id"] for m in manifest["spec"]["models"]] == ["anthropic.claude-sonnet-4"]
-    assert "GitHub organisation" in result.output and "acme-ask/asked" in manifest["spec"]["artifacts"][0]["identityPattern"].replace("\\", "")
+    for prompt in ("GitHub organisation", "GitHub repository (the release signing identity) [acme-ask/asked]",
+                   "Risk reviewers (CODEOWNERS) [@acme-ask/ai-risk-reviewers]", "Where CI installs aigov from (pinned) [acme-ask/aigov@v"):
+        assert prompt in result.output, prompt
+    assert "acme-ask/asked" in manifest["spec"]["artifacts"][0]["identityPattern"].replace("\\", "")
     assert "@acme-ask/team-ask @acme-ask/ai-risk-reviewers" in (tmp_path / "asked" / "CODEOWNERS").read_text()
 
 
