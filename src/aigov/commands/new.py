@@ -188,17 +188,16 @@ def _ask_models(allowed: list[str], suggested: list[str], tier: str) -> list[str
 
 def _ask_identity(answers: dict[str, Any]) -> None:
     """Every answer that ends up in CODEOWNERS or a signing identity is asked, its default shown."""
-    from aigov.scaffold.aigov_source import default_aigov_source
+    from aigov.scaffold.generate import identity_defaults
 
     if not answers["github_org"]:
         answers["github_org"] = _prompt("GitHub organisation (CODEOWNERS teams and the signing identity are in it)")
-    org = answers["github_org"]
-    if not answers["repository"]:
-        answers["repository"] = _prompt("GitHub repository (the release signing identity)", default=f"{org}/{answers['name']}")
-    if not answers["risk_reviewers"]:
-        answers["risk_reviewers"] = _prompt("Risk reviewers (CODEOWNERS)", default=f"@{org}/ai-risk-reviewers")
-    if not answers["aigov_source"]:
-        answers["aigov_source"] = _prompt("Where CI installs aigov from (pinned)", default=default_aigov_source(org))
+    defaults = identity_defaults(answers["name"], answers["github_org"])
+    prompts = {"repository": "GitHub repository (the release signing identity)", "risk_reviewers": "Risk reviewers (CODEOWNERS)",
+               "aigov_source": "Where CI installs aigov from (pinned)"}
+    for key, text in prompts.items():
+        if not answers[key]:
+            answers[key] = _prompt(text, default=defaults[key])
 
 
 def _prompt(text: str, **kwargs: Any) -> Any:

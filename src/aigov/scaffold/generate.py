@@ -59,12 +59,19 @@ class NewRequest:
 
     def identity_answers(self) -> dict[str, str]:
         """The answers that end up in CODEOWNERS, signing identities and CI, defaults filled in."""
+        defaults = identity_defaults(self.name, self.github_org)
         return {
             "github_org": self.github_org,
-            "repository": self.repository or f"{self.github_org}/{self.name}",
-            "risk_reviewers": self.risk_reviewers or f"@{self.github_org}/ai-risk-reviewers",
-            "aigov_source": self.aigov_source or default_aigov_source(self.github_org),
+            "repository": self.repository or defaults["repository"],
+            "risk_reviewers": self.risk_reviewers or defaults["risk_reviewers"],
+            "aigov_source": self.aigov_source or defaults["aigov_source"],
         }
+
+
+def identity_defaults(name: str, github_org: str) -> dict[str, str]:
+    """What the identity answers other than github_org default to: derived, shown, never a stranger's name."""
+    return {"repository": f"{github_org}/{name}", "risk_reviewers": f"@{github_org}/ai-risk-reviewers",
+            "aigov_source": default_aigov_source(github_org)}
 
 
 @dataclass
