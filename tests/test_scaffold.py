@@ -23,6 +23,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+from aigov import __version__
 from aigov.cli import main
 from conftest import Run, run_cli, write
 
@@ -152,9 +153,9 @@ def test_workflows_wire_the_eval_gate_and_signing(generated: dict, template: str
     assert any(job["id_token_write"] and "sigstore" in job["method"] for job in feature["release_signing"]["jobs"])
     assert not [f for f in check_now(repo)["findings"] if f["id"].startswith("AIGOV-EVAL")]
     pr = (repo / ".github/workflows/pr.yml").read_text()
-    assert f"uses: {ORG}/aigov@v0.1.0" in pr and "aigov sbom --validate sbom.cdx.json" in pr
+    assert f"uses: {ORG}/aigov@v{__version__}" in pr and "aigov sbom --validate sbom.cdx.json" in pr
     release = (repo / ".github/workflows/release.yml").read_text()
-    assert "aigov sbom . -o sbom.cdx.json" in release and "id-token: write" in release and f"uses: {ORG}/aigov@v0.1.0" in release
+    assert "aigov sbom . -o sbom.cdx.json" in release and "id-token: write" in release and f"uses: {ORG}/aigov@v{__version__}" in release
     for text in (pr, release):  # on the public index `aigov` is an unrelated project
         assert not UNPINNED_AIGOV.search(text)
 
@@ -458,7 +459,19 @@ def test_a_repo_from_1_0_0_updates_to_a_pinned_aigov_source(tmp_path: Path, monk
 
     assert run.exit_code == 0, run.stdout + run.stderr
     pr = (project / ".github/workflows/pr.yml").read_text()
-    assert f"uses: {ORG}/aigov@v0.1.0" in pr and not UNPINNED_AIGOV.search(pr)
-    assert yaml.safe_load((project / ".copier-answers.yml").read_text())["aigov_source"] == f"{ORG}/aigov@v0.1.0"
+    assert f"uses: {ORG}/aigov@v{__version__}" in pr and not UNPINNED_AIGOV.search(pr)
+    assert yaml.safe_load((project / ".copier-answers.yml").read_text())["aigov_source"] == f"{ORG}/aigov@v{__version__}"
     assert "/.aigov/" in (project / "CODEOWNERS").read_text()
     assert check_now(project)["findings"] == []
+
+
+@pytest.mark.parametrize("workflow", ["pr.yml", "release.yml"])
+def test_the_default_aigov_source_is_this_repositorys_action_called_as_it_is_declared(generated: dict, workflow: str) -> None:
+    """The `uses:` step passes only inputs action.yml declares, on the Python the other steps use."""
+    action = yaml.safe_load((Path(__file__).parents[1] / "action.yml").read_text())
+    doc = yaml.safe_load((generated[("agent", "high")] / ".github/workflows" / workflow).read_text())
+    steps = [step for job in doc["jobs"].values() for step in job["steps"] if step.get("uses", "").startswith(f"{ORG}/aigov@")]
+    assert len(steps) == 1 and steps[0]["uses"] == f"{ORG}/aigov@v{__version__}"
+    assert set(steps[0]["with"]) <= set(action["inputs"]) and steps[0]["with"]["path"] == "."
+    withs = [step.get("with", {}) for job in doc["jobs"].values() for step in job["steps"]]
+    assert {w["python-version"] for w in withs if "python-version" in w} == {"3.12"}
