@@ -30,11 +30,12 @@ def fails_closed(func: Callable[..., Any]) -> Callable[..., Any]:
             return func(*args, **kwargs)
         except AigovError as exc:
             _die(str(exc), *report)
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, click.exceptions.Abort):
             # 130 = 128 + SIGINT, as shells report it; never 1, which means "blocking findings".
+            # click turns Ctrl-C at a prompt into Abort.
             click.echo("aigov: interrupted", err=True)
             sys.exit(EXIT_INTERRUPTED)
-        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+        except (click.exceptions.Exit, click.ClickException):
             raise
         except RecursionError:
             _die("internal error: input nested too deeply to judge (set AIGOV_DEBUG=1 for a traceback)", *report)
