@@ -349,6 +349,21 @@ def test_unwritable_output_is_a_one_line_error_naming_the_file(tmp_path: Path) -
     assert_clean_error(run, str(tmp_path), "cannot write the report")
 
 
+def test_two_reports_in_one_file_is_an_error(tmp_path: Path) -> None:
+    repo = deprecated_feature(tmp_path)
+    target = tmp_path / "report.json"
+    run = run_limited("check", str(repo), "--now", CLOCK, "--format", "sarif", "-o", str(target), "--json", str(target))
+    assert_clean_error(run, str(target), "both the sarif and the json report")
+
+
+def test_unwritable_job_summary_is_a_one_line_error(tmp_path: Path) -> None:
+    repo = deprecated_feature(tmp_path)
+    env = {**os.environ, "GITHUB_STEP_SUMMARY": str(tmp_path)}
+    run = run_limited("check", str(repo), "--now", CLOCK, "--format", "github", env=env)
+    assert run.stdout.startswith("::error ")
+    assert_clean_error(run, str(tmp_path), "cannot write the report")
+
+
 def test_output_through_a_planted_symlink_is_refused(tmp_path: Path) -> None:
     """The checked tree may carry a link named like the report, pointing at a file outside it."""
     repo = deprecated_feature(tmp_path)

@@ -171,11 +171,12 @@ def check(path: Path | None, output_format: str, output: Path | None, sarif: Pat
       aigov check . --format github --sarif aigov.sarif --junit aigov.xml
     """
     from aigov.check import run_check
-    from aigov.report import write_reports
+    from aigov.report import refuse_shared_files, write_reports
 
     options = _check_options(**input_options)
     outputs = _report_outputs({"output_format": output_format, "output": output, "sarif": sarif, "junit": junit,
                                "json_output": json_output, "markdown": markdown})
+    refuse_shared_files(outputs)
     files = [file for _, file in outputs if file is not None]
     result = run_check(path or options.repository_root or Path("."), options, exclude_outputs=files)
     write_reports(result, outputs)

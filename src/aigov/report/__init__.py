@@ -74,12 +74,25 @@ def write_reports(result: CheckResult, outputs: list[tuple[str, Path | None]]) -
     ``outputs``: (format, file) pairs; file None is standard output. Everything is rendered
     before anything is written, so a renderer's error leaves no half set of reports behind.
     """
+    refuse_shared_files(outputs)
     reporters = {name: reporter_for(name) for name, _ in outputs}
     rendered = {name: reporter.render(result) for name, reporter in reporters.items()}
     for name, path in outputs:
         write_text(rendered[name], path)
     for reporter in reporters.values():
         reporter.publish_extras(result)
+
+
+def refuse_shared_files(outputs: list[tuple[str, Path | None]]) -> None:
+    """Two reports in one file would leave only the last: say so before checking anything."""
+    seen: dict[Path, str] = {}
+    for name, path in outputs:
+        if path is None:
+            continue
+        key = path.resolve()
+        if key in seen and seen[key] != name:
+            raise AigovError(f"is given for both the {seen[key]} and the {name} report; give each its own file", str(path))
+        seen[key] = name
 
 
 def write_error_reports(message: str, outputs: list[tuple[str, Path | None]]) -> None:
