@@ -250,6 +250,15 @@ def test_markdown_neutralises_html_and_links_from_the_repository(tmp_path: Path)
         assert row.count(" | ") == 4  # the cells stay five columns
 
 
+def test_summary_stays_under_githubs_size_cap(tmp_path: Path) -> None:
+    result = result_of(deprecated_feature(tmp_path))
+    many = [dataclasses.replace(result.findings[0], message=f"finding {i}") for i in range(1003)]
+    text = render("markdown", dataclasses.replace(result, findings=many))
+    assert sum(line.startswith("| high") for line in text.splitlines()) == 1000
+    assert "… and 3 more: see the JSON or SARIF report." in text
+    assert len(text.encode()) < 1024 * 1024
+
+
 # --- JUnit -----------------------------------------------------------------------------------
 
 def test_junit_one_testcase_per_rule_and_feature(tmp_path: Path) -> None:

@@ -74,7 +74,6 @@ def write_reports(result: CheckResult, outputs: list[tuple[str, Path | None]]) -
     ``outputs``: (format, file) pairs; file None is standard output. Everything is rendered
     before anything is written, so a renderer's error leaves no half set of reports behind.
     """
-    refuse_shared_files(outputs)
     reporters = {name: reporter_for(name) for name, _ in outputs}
     rendered = {name: reporter.render(result) for name, reporter in reporters.items()}
     for name, path in outputs:
@@ -84,7 +83,7 @@ def write_reports(result: CheckResult, outputs: list[tuple[str, Path | None]]) -
 
 
 def refuse_shared_files(outputs: list[tuple[str, Path | None]]) -> None:
-    """Two reports in one file would leave only the last: say so before checking anything."""
+    """Two reports in one file would leave only the last: the CLI says so before checking anything."""
     seen: dict[Path, str] = {}
     for name, path in outputs:
         if path is None:

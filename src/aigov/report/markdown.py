@@ -12,8 +12,9 @@ from typing import Any
 from aigov.check import CheckResult, Finding
 from aigov.report import Reporter, waiver_justification
 
-# Lists of changed files longer than this are cut in the summary: GitHub caps a job summary at 1 MiB.
+# GitHub refuses a job summary over 1 MiB: long lists are cut, pointing to the full reports.
 MAX_CHANGED_FILES = 50
+MAX_FINDING_ROWS = 1000
 # Inside a table cell only these change the rendering: emphasis, code, links and images (a
 # bracket), the cell separator, and the backslash itself. HTML is neutralised separately.
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_~\[\]|])")
@@ -50,6 +51,7 @@ def _headline(result: CheckResult) -> str:
 
 def _feature_sections(result: CheckResult) -> list[str]:
     sections = []
+    budget = MAX_FINDING_ROWS
     for feature in result.features:
         findings = [f for f in result.findings if f.feature == feature]
         title = f"### {escape(feature)}"
@@ -57,7 +59,10 @@ def _feature_sections(result: CheckResult) -> list[str]:
             sections.append(f"{title}\n\nNo findings.")
             continue
         rows = ["| Severity | Rule | Title | Location | Message |", "|---|---|---|---|---|"]
-        rows += [_finding_row(f) for f in findings]
+        rows += [_finding_row(f) for f in findings[:max(budget, 0)]]
+        if len(findings) > budget:
+            rows.append(f"\n… and {len(findings) - max(budget, 0)} more: see the JSON or SARIF report.")
+        budget -= len(findings)
         sections.append(title + "\n\n" + "\n".join(rows))
     return sections
 
