@@ -68,6 +68,11 @@ def waiver_justification(waiver: dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
+def waiver_note(waiver: dict[str, Any]) -> str:
+    """A waived finding's note: until when the waiver holds, then its justification."""
+    return f"waived until {waiver.get('expires') or '?'}: {waiver_justification(waiver)}"
+
+
 def write_reports(result: CheckResult, outputs: list[tuple[str, Path | None]]) -> None:
     """Render each requested format once from the same result, then write each where it was asked for.
 

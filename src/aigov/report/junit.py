@@ -11,26 +11,23 @@ a rule that found nothing shows as a passed test. The conventions, since JUnit h
 
 from __future__ import annotations
 
-from typing import Any
+# Imported at the top: this module itself is loaded only when a JUnit report is asked for.
+import xml.etree.ElementTree as ET
 
 from aigov.check import CheckResult, Finding
-from aigov.report import Reporter, waiver_justification
+from aigov.report import Reporter, waiver_note
 
 
 class JunitReporter(Reporter):
     def render(self, result: CheckResult) -> str:
-        import xml.etree.ElementTree as ET
-
         root = ET.Element("testsuites", name="aigov")
         for feature in result.features:
-            root.append(_suite(ET, result, feature))
+            root.append(_suite(result, feature))
         _set_counts(root, list(root))
         ET.indent(root)
         return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
 
     def render_error(self, message: str) -> str:
-        import xml.etree.ElementTree as ET
-
         root = ET.Element("testsuites", name="aigov", tests="1", failures="0", errors="1", skipped="0")
         suite = ET.SubElement(root, "testsuite", name="aigov", tests="1", failures="0", errors="1", skipped="0")
         case = ET.SubElement(suite, "testcase", classname="aigov", name="aigov check")
@@ -39,7 +36,7 @@ class JunitReporter(Reporter):
         return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
 
 
-def _suite(ET: Any, result: CheckResult, feature: str) -> Any:
+def _suite(result: CheckResult, feature: str) -> ET.Element:
     suite = ET.Element("testsuite", name=_xml_safe(feature), timestamp=result.now.removesuffix("Z"))
     properties = ET.SubElement(suite, "properties")
     for name, value in (("policy-pack", result.pack_version), ("engine", result.engine), ("clock", result.now)):
@@ -52,12 +49,12 @@ def _suite(ET: Any, result: CheckResult, feature: str) -> Any:
     for finding in result.findings:  # a result built without the catalog still reports its findings
         rules.setdefault(finding.id, finding.title)
     for rule_id in sorted(rules):
-        suite.append(_case(ET, feature, rule_id, rules[rule_id], by_rule.get(rule_id, [])))
+        suite.append(_case(feature, rule_id, rules[rule_id], by_rule.get(rule_id, [])))
     _set_counts(suite, [suite])
     return suite
 
 
-def _case(ET: Any, feature: str, rule_id: str, title: str, findings: list[Finding]) -> Any:
+def _case(feature: str, rule_id: str, title: str, findings: list[Finding]) -> ET.Element:
     case = ET.Element("testcase", classname=_xml_safe(f"aigov.{feature}"), name=_xml_safe(f"{rule_id} {title}"))
     blocking = [f for f in findings if f.blocking and not f.waived]
     waived = [f for f in findings if f.waived]
@@ -66,11 +63,10 @@ def _case(ET: Any, feature: str, rule_id: str, title: str, findings: list[Findin
         failure = ET.SubElement(case, "failure", message=_xml_safe(blocking[0].message), type=blocking[0].severity)
         failure.text = _xml_safe("\n".join(_describe(f) for f in blocking))
     elif waived:
-        reasons = "; ".join(f"waived until {(f.waiver or {}).get('expires') or '?'}: {waiver_justification(f.waiver or {})}" for f in waived)
-        ET.SubElement(case, "skipped", message=_xml_safe(reasons))
-    if others or (blocking and waived):
-        out = ET.SubElement(case, "system-out")
-        out.text = _xml_safe("\n".join(_describe(f) for f in [*others, *(waived if blocking else [])]))
+        ET.SubElement(case, "skipped", message=_xml_safe("; ".join(waiver_note(f.waiver or {}) for f in waived)))
+    listed = others + (waived if blocking else [])  # shown, though they do not decide the outcome
+    if listed:
+        ET.SubElement(case, "system-out").text = _xml_safe("\n".join(_describe(f) for f in listed))
     return case
 
 
@@ -81,7 +77,7 @@ def _describe(finding: Finding) -> str:
     return f"{finding.severity} ({state}) {where}: {finding.message}{fix}"
 
 
-def _set_counts(element: Any, suites: list[Any]) -> None:
+def _set_counts(element: ET.Element, suites: list[ET.Element]) -> None:
     cases = [case for suite in suites for case in suite.iter("testcase")]
     element.set("tests", str(len(cases)))
     element.set("failures", str(sum(case.find("failure") is not None for case in cases)))

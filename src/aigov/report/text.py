@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aigov.check import SEVERITY_ORDER, CheckResult, Finding
 from aigov.config import Source
-from aigov.report import Reporter, waiver_justification
+from aigov.report import Reporter, waiver_note
 
 
 class TextReporter(Reporter):
@@ -73,8 +73,7 @@ def _waived_lines(waived: list[Finding]) -> list[str]:
     lines = ["", f"WAIVED ({len(waived)}, not blocking)"]
     for finding in waived:
         lines.extend(_finding_lines(finding)[:2])
-        waiver = finding.waiver or {}
-        lines.append(f"    waived until {waiver.get('expires') or '?'}: {waiver_justification(waiver)}")
+        lines.append(f"    {waiver_note(finding.waiver or {})}")
     return lines
 
 
