@@ -215,6 +215,16 @@ def test_github_appends_the_job_summary(tmp_path: Path, monkeypatch: pytest.Monk
     assert summary.read_text().count("## aigov:") == 2  # appended, as GitHub expects from each step
 
 
+def test_job_summary_says_when_aigov_could_not_decide(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    summary = tmp_path / "summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    run = run_cli("check", str(tmp_path / "missing"), "--format", "github")
+    assert run.exit_code == 2
+    assert run.stdout == f"::error title=aigov could not decide::{tmp_path / 'missing'}: is not a directory\n"
+    text = summary.read_text()
+    assert text.startswith("## aigov: ⚠️ ERROR\n\naigov could not decide: ") and text.endswith("missing: is not a directory\n")
+
+
 def test_no_summary_without_the_variable_and_markdown_is_the_same_renderer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     repo = deprecated_feature(tmp_path)
     monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)

@@ -29,6 +29,9 @@ class Reporter(ABC):
     def publish_extras(self, result: CheckResult) -> None:
         """Anything the format writes besides its report (the GitHub job summary); nothing by default."""
 
+    def publish_error_extras(self, message: str) -> None:
+        """What :meth:`publish_extras` writes, when aigov could not decide; nothing by default."""
+
     def render_error(self, message: str) -> str | None:
         """The report when aigov could not decide, or None when standard error says it all.
 
@@ -103,12 +106,14 @@ def write_error_reports(message: str, outputs: list[tuple[str, Path | None]]) ->
     """Write each format's error document where its report would have gone; best effort, since
     aigov is already stopping with ``message`` on standard error."""
     for name, path in outputs:
-        document = reporter_for(name).render_error(message)
-        if document is not None:
-            try:
+        reporter = reporter_for(name)
+        document = reporter.render_error(message)
+        try:
+            if document is not None:
                 write_text(document, path)
-            except AigovError:
-                pass
+            reporter.publish_error_extras(message)
+        except AigovError:
+            pass
 
 
 def write_text(text: str, path: Path | None, append: bool = False) -> None:

@@ -24,11 +24,21 @@ class GithubReporter(Reporter):
         return f"::error title={escape_property('aigov could not decide')}::{escape_data(message)}\n"
 
     def publish_extras(self, result: CheckResult) -> None:
-        summary = os.environ.get("GITHUB_STEP_SUMMARY")
-        if summary:
-            from aigov.report.markdown import render_markdown
+        from aigov.report.markdown import render_markdown
 
-            write_text(render_markdown(result), Path(summary), append=True)
+        _append_summary(render_markdown(result))
+
+    def publish_error_extras(self, message: str) -> None:
+        from aigov.report.markdown import MarkdownReporter
+
+        _append_summary(MarkdownReporter().render_error(message))
+
+
+def _append_summary(markdown: str) -> None:
+    """Append to the job summary when GitHub provides one: each step adds its own part."""
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        write_text(markdown, Path(summary), append=True)
 
 
 def annotation(finding: Finding) -> str:
