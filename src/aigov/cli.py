@@ -160,7 +160,6 @@ def check(path: Path | None, output_format: str, output: Path | None, sarif: Pat
 
     Exit code 0: no blocking finding; 1: blocking findings; 2: aigov could not decide.
 
-    \b
     Several reports come from one run: --sarif, --junit, --json and --markdown each write one
     more file besides the main --format. Report files inside the checked tree are not judged.
 
