@@ -11,11 +11,15 @@ a rule that found nothing shows as a passed test. The conventions, since JUnit h
 
 from __future__ import annotations
 
+import re
+
 # Imported at the top: this module itself is loaded only when a JUnit report is asked for.
 import xml.etree.ElementTree as ET
 
 from aigov.check import CheckResult, Finding
 from aigov.report import Reporter, waiver_note
+
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 class JunitReporter(Reporter):
@@ -86,7 +90,7 @@ def _set_counts(element: ET.Element, suites: list[ET.Element]) -> None:
 
 
 def _xml_safe(text: str) -> str:
-    """XML 1.0 cannot carry most control characters, even escaped; a message from the checked
-    repository may hold them, so they are replaced rather than making the document unreadable."""
-    return "".join(ch if ch in "\t\n\r" or (" " <= ch <= "\ud7ff") or ("\ue000" <= ch <= "\ufffd") or ch > "\uffff" else "\ufffd"
-                   for ch in str(text))
+    """XML 1.0 cannot carry most control characters or lone surrogates, even escaped; a message
+    from the checked repository may hold them, so they are replaced rather than making the
+    document unreadable."""
+    return _NOT_XML.sub("\ufffd", str(text))
