@@ -33,7 +33,7 @@ SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "
 
 class SarifReporter(Reporter):
     def render(self, result: CheckResult) -> str:
-        return json.dumps(sarif_document(result), indent=2, ensure_ascii=False) + "\n"
+        return _document(sarif_run(result))
 
     def render_error(self, message: str) -> str:
         """A run that says it failed: code scanning shows the failure instead of an empty, clean run."""
@@ -46,24 +46,24 @@ class SarifReporter(Reporter):
             }],
             "results": [],
         }
-        return json.dumps({"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}, indent=2, ensure_ascii=False) + "\n"
+        return _document(run)
 
 
-def sarif_document(result: CheckResult) -> dict[str, Any]:
+def _document(run: dict[str, Any]) -> str:
+    return json.dumps({"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}, indent=2, ensure_ascii=False) + "\n"
+
+
+def sarif_run(result: CheckResult) -> dict[str, Any]:
     rules = _catalog(result)
     index = {rule.id: i for i, rule in enumerate(rules)}
     return {
-        "$schema": SCHEMA_URI,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": _driver(rules, result.block)},
-            "automationDetails": {"id": AUTOMATION_ID},
-            "invocations": [{"executionSuccessful": True}],
-            "originalUriBaseIds": {SOURCE_ROOT: {"description": {"text": "The root of the checked repository."}}},
-            "results": [_result(f, index[f.id], result.block) for f in result.findings],
-            "properties": {"verdict": result.verdict, "policyPack": result.pack_version, "clock": result.now,
-                           "sources": [source.as_dict() for source in result.sources]},
-        }],
+        "tool": {"driver": _driver(rules, result.block)},
+        "automationDetails": {"id": AUTOMATION_ID},
+        "invocations": [{"executionSuccessful": True}],
+        "originalUriBaseIds": {SOURCE_ROOT: {"description": {"text": "The root of the checked repository."}}},
+        "results": [_result(f, index[f.id], result.block) for f in result.findings],
+        "properties": {"verdict": result.verdict, "policyPack": result.pack_version, "clock": result.now,
+                       "sources": [source.as_dict() for source in result.sources]},
     }
 
 
