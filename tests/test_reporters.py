@@ -263,10 +263,11 @@ def test_markdown_neutralises_html_and_links_from_the_repository(tmp_path: Path)
 def test_summary_stays_under_githubs_size_cap(tmp_path: Path) -> None:
     result = result_of(deprecated_feature(tmp_path))
     many = [dataclasses.replace(result.findings[0], message=f"finding {i}") for i in range(1003)]
-    text = render("markdown", dataclasses.replace(result, findings=many))
+    text = render("markdown", dataclasses.replace(result, findings=many, features=[*result.features, "quiet_one"]))
     assert sum(line.startswith("| high") for line in text.splitlines()) == 1000
     assert "… and 3 more: see the JSON or SARIF report." in text
     assert len(text.encode()) < 1024 * 1024
+    assert "No findings in quiet\\_one." in text
 
 
 # --- JUnit -----------------------------------------------------------------------------------

@@ -52,18 +52,21 @@ def _headline(result: CheckResult) -> str:
 def _feature_sections(result: CheckResult) -> list[str]:
     sections = []
     budget = MAX_FINDING_ROWS
+    judged = {f.feature for f in result.findings}
+    clean = [feature for feature in result.features if feature not in judged]
     for feature in result.features:
         findings = [f for f in result.findings if f.feature == feature]
-        title = f"### {escape(feature)}"
         if not findings:
-            sections.append(f"{title}\n\nNo findings.")
             continue
+        title = f"### {escape(feature)}"
         rows = ["| Severity | Rule | Title | Location | Message |", "|---|---|---|---|---|"]
         rows += [_finding_row(f) for f in findings[:max(budget, 0)]]
         if len(findings) > budget:
             rows.append(f"\n… and {len(findings) - max(budget, 0)} more: see the JSON or SARIF report.")
         budget -= len(findings)
         sections.append(title + "\n\n" + "\n".join(rows))
+    if clean:  # one line, however many features a monorepo has
+        sections.append("No findings in " + ", ".join(escape(feature) for feature in clean) + ".")
     return sections
 
 
