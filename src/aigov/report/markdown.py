@@ -52,8 +52,8 @@ def _headline(result: CheckResult) -> str:
 def _feature_sections(result: CheckResult) -> list[str]:
     sections = []
     budget = MAX_FINDING_ROWS
-    judged = {f.feature for f in result.findings}
-    clean = [feature for feature in result.features if feature not in judged]
+    with_findings = {f.feature for f in result.findings}
+    clean = [feature for feature in result.features if feature not in with_findings]
     for feature in result.features:
         findings = [f for f in result.findings if f.feature == feature]
         if not findings:
