@@ -81,7 +81,7 @@ def test_sarif_of_a_failing_check_validates_and_says_what_code_scanning_needs(tm
     validate_sarif(document)
     sarif_run = document["runs"][0]
     driver = sarif_run["tool"]["driver"]
-    assert driver["name"] == "aigov" and driver["semanticVersion"] and driver["informationUri"].startswith("https://")
+    assert driver["name"] == "aigov" and driver["semanticVersion"]
     assert sarif_run["invocations"] == [{"executionSuccessful": True}]
     assert "%SRCROOT%" in sarif_run["originalUriBaseIds"] and sarif_run["automationDetails"]["id"]
     rule_ids = [rule["id"] for rule in driver["rules"]]

@@ -20,7 +20,6 @@ from aigov.report import Reporter, waiver_justification
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 # The project's home page, shown by SARIF viewers next to the tool name.
-INFORMATION_URI = "https://github.com/aigov/aigov"
 SOURCE_ROOT = "%SRCROOT%"
 FINGERPRINT_KEY = "aigovFindingHash/v1"
 # Code scanning's category for these results (everything before the last slash).
@@ -72,7 +71,6 @@ def _driver(rules: list[RuleMeta], block: tuple[str, ...]) -> dict[str, Any]:
         "name": "aigov",
         "version": __version__,
         "semanticVersion": __version__,
-        "informationUri": INFORMATION_URI,
         "rules": [_rule(rule, block) for rule in rules],
     }
 
