@@ -64,12 +64,15 @@ class CheckResult:
     sources: list[Source] = field(default_factory=list)
     inputs: list[dict[str, Any]] = field(default_factory=list, repr=False)
     # The PR gate (issue 8): the change under review (base, head, PR number, changed files) and
-    # every waiver with its state (in force, expiring, expired, stale).
+    # every waiver with its state: active, expiring, expired, stale, unapproved or refused (a rule
+    # that cannot be waived, or longer than allowed), and how many findings it covers.
     change: dict[str, Any] | None = None
     waivers: list[dict[str, Any]] = field(default_factory=list)
     # Every rule the pack evaluated for each feature, by id: SARIF lists them as rules[], JUnit
     # reports one test case per rule and feature (a rule without findings passed).
     rule_catalog: list[RuleMeta] = field(default_factory=list, repr=False)
+    # The repository's root folder: the decision record reads its commit and remote from it.
+    root: Path | None = field(default=None, repr=False)
 
     @property
     def exit_code(self) -> int:
@@ -201,7 +204,14 @@ def run_check(path: Path, options: CheckOptions | None = None, exclude_outputs: 
     for input_doc, raws in zip(inputs, engine.evaluate_all(inputs)):
         for raw in raws:
             findings.append(_join(raw, rules, input_doc["feature"], collected.block))
-    findings = sorted(_unique(findings), key=Finding.sort_key)
+    findings = _unique(findings)
+    digests = {"policies": pack.policy_digest(), "data": pack.data_digest(), "input": digest(inputs)}
+    waivers: list[dict[str, Any]] = []
+    waiver_doc = waiver_input(collected, findings)
+    if waiver_doc is not None:
+        findings, waivers = apply_waivers(engine, waiver_doc, findings, rules, collected.block)
+        digests["input"] = digest([*inputs, waiver_doc])  # everything the engine saw
+    findings = sorted(findings, key=Finding.sort_key)
     return CheckResult(
         verdict="fail" if any(f.blocking for f in findings) else "pass",
         findings=findings,
@@ -209,13 +219,70 @@ def run_check(path: Path, options: CheckOptions | None = None, exclude_outputs: 
         now=inputs[0]["now"],
         pack_version=pack.version,
         engine=engine.name,
-        digests={"policies": pack.policy_digest(), "data": pack.data_digest(), "input": digest(inputs)},
+        digests=digests,
         rules=len(rules),
         block=collected.block,
         sources=pack.sources,
         inputs=inputs,
         rule_catalog=sorted(rules.values(), key=lambda rule: rule.id),
+        change=inputs[0].get("change"),
+        waivers=waivers,
+        root=collected.repo.root,
     )
+
+
+# Findings of waiver requests that name no feature belong to the repository as a whole.
+REPOSITORY_SCOPE = "(repository)"
+
+
+def waiver_input(collected: CheckInputs, findings: list[Finding]) -> dict[str, Any] | None:
+    """The input of the waiver evaluation: every feature's findings and the waiver requests; None without waivers."""
+    from aigov.facts.waivers import collect_waivers, waiver_base
+
+    change = collected.inputs[0].get("change")
+    settings = collected.pack.data["aigov"]["settings"]
+    waivers = collect_waivers(collected.repo, collected.pack.rules, waiver_base(collected.repo, change, settings))
+    if waivers is None:
+        return None
+    doc: dict[str, Any] = {
+        "now": collected.inputs[0]["now"],
+        "aigov": collected.inputs[0]["aigov"],
+        "waivers": waivers,
+        "findings": [{"index": i, "id": f.id, "severity": f.severity, "feature": f.feature, "path": f.path, "line": f.line}
+                     for i, f in enumerate(findings)],
+    }
+    if change is not None:
+        doc["change"] = change
+    return doc
+
+
+def apply_waivers(engine: Engine, doc: dict[str, Any], findings: list[Finding], rules: dict,
+                  block: tuple[str, ...]) -> tuple[list[Finding], list[dict[str, Any]]]:
+    """Join the Rego decision (data.aigov.waivers.decision) to the findings: Python decides nothing here.
+
+    Returns the findings (waived ones marked and no longer blocking, plus the waiver rules' own
+    findings) and every waiver with its state.
+    """
+    decision = engine.evaluate_rule("data.aigov.waivers.decision", doc)
+    if not isinstance(decision, dict):
+        raise AigovError("data.aigov.waivers.decision is undefined; the waiver policy did not decide")
+    waivers = doc["waivers"]
+    for applied in decision["applied"]:
+        finding, waiver = findings[applied["finding"]], waivers[applied["waiver"]]
+        finding.waived, finding.blocking, finding.waiver = True, False, waiver_summary(waiver)
+    for raw in decision["deny"]:
+        scope = {"name": raw.get("feature") or REPOSITORY_SCOPE, "manifest_path": raw.get("path")}
+        findings.append(_join({**raw, "_package": "aigov.waivers"}, rules, scope, block))
+    states = {s["waiver"]: s["state"] for s in decision["states"]}
+    covered = [sum(1 for a in decision["applied"] if a["waiver"] == w["index"]) for w in waivers]
+    listed = [{**waiver_summary(w), "state": states[w["index"]], "covers": n} for w, n in zip(waivers, covered)]
+    return findings, listed
+
+
+def waiver_summary(waiver: dict[str, Any]) -> dict[str, Any]:
+    """A waiver as reports show it (Finding.waiver, CheckResult.waivers)."""
+    keys = ("rule", "feature", "path", "reason", "ticket", "approver", "created", "expires", "file", "line")
+    return {key: waiver.get(key) for key in keys}
 
 
 def digest(value: Any) -> str:

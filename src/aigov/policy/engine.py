@@ -28,6 +28,9 @@ class Engine(Protocol):
     def evaluate_all(self, inputs: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
         """For each input, every object the pack's ``deny`` rules produce, tagged with its package."""
 
+    def evaluate_rule(self, rule: str, input_doc: dict[str, Any]) -> Any:
+        """The value of one rule (such as ``data.aigov.waivers.decision``) for one input; None if undefined."""
+
 
 def rego_error(exc: Exception, fallback_path: str | None = None) -> AigovError:
     """regorus' multi-line error as one line: ``file:line: message``."""
@@ -101,6 +104,20 @@ class RegorusEngine:
                     found.extend(self._deny(package))
                 results.append(found)
             return results
+
+        return run_with_deadline(work, self.timeout_s, "policy evaluation")
+
+    def evaluate_rule(self, rule: str, input_doc: dict[str, Any]) -> Any:
+        from aigov.policy.watchdog import run_with_deadline
+
+        def work(report_step: Any) -> Any:
+            report_step(rule)
+            self._engine.set_input_json(json.dumps(input_doc))
+            try:
+                value = json.loads(self._engine.eval_rule_as_json(rule))
+            except Exception as exc:
+                raise rego_error(exc) from None
+            return None if value == _UNDEFINED else value
 
         return run_with_deadline(work, self.timeout_s, "policy evaluation")
 

@@ -15,6 +15,8 @@ from typing import Any
 from aigov.errors import AigovError
 from aigov.policy.metadata import ModuleInfo, RuleMeta, parse_module
 
+WAIVERS_PACKAGE = "aigov.waivers"
+
 
 @dataclass
 class PolicyPack:
@@ -30,8 +32,12 @@ class PolicyPack:
         return {meta.id: meta for info in self.infos.values() for meta in info.rules}
 
     def deny_packages(self) -> list[str]:
-        """Packages with at least one ``deny`` rule, i.e. those evaluated by ``aigov check``."""
-        return sorted({info.package for info in self.infos.values() if info.deny_heads})
+        """Packages with at least one ``deny`` rule, evaluated by ``aigov check`` for each feature.
+
+        The waiver package is not among them: it judges every feature's findings at once, in a
+        second evaluation (aigov.check.apply_waivers).
+        """
+        return sorted({info.package for info in self.infos.values() if info.deny_heads} - {WAIVERS_PACKAGE})
 
     def policy_digest(self, paths: list[str] | None = None) -> str:
         """Digest of the modules (all, or those at ``paths``)."""

@@ -41,6 +41,7 @@ def result_document(result: CheckResult) -> dict[str, Any]:
             }
             for f in result.findings
         ],
+        "waivers": result.waivers,
     }
 
 

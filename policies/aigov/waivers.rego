@@ -1,0 +1,237 @@
+# METADATA
+# title: Waivers
+# description: Time-boxed, approved exceptions to a rule. Evaluated once per repository, after every package's deny rules have run for every feature, with those findings as input.findings and the requests in .aigov/waivers.yaml as input.waivers; aigov then only joins the decision to the findings.
+package aigov.waivers
+
+import rego.v1
+
+import data.aigov.lib
+
+# Why a second evaluation: a waiver covers findings of any package, the org's included, and
+# whether one is stale depends on every feature's findings. Rego cannot call the other packages'
+# deny rules for inputs it has not seen, so aigov evaluates them first (one input per feature),
+# then evaluates `decision` once with their findings as input. The decision stays in Rego.
+
+settings := data.aigov.settings.waivers
+
+# The trust boundary's own finding and the waiver rules can never be waived, whatever the data says.
+never_waivable(id) if id == "AIGOV-CONFIG-001"
+
+never_waivable(id) if startswith(id, "AIGOV-WAIVER-")
+
+waivable(w) if {
+	not never_waivable(w.rule)
+	not w.rule in settings.not_waivable.rules
+	not w.severity in settings.not_waivable.severities
+}
+
+expires_ns(w) := time.parse_ns("2006-01-02", w.expires)
+
+created_ns(w) := time.parse_ns("2006-01-02", w.created)
+
+# A waiver is in force until the start (UTC) of its expiry day.
+expired(w) if lib.now_ns >= expires_ns(w)
+
+expiring(w) if {
+	not expired(w)
+	expires_ns(w) - lib.now_ns < settings.expiry_warning_days * lib.day_ns
+}
+
+duration_days(w) := ceil((expires_ns(w) - created_ns(w)) / lib.day_ns)
+
+max_days(w) := object.get(settings.max_days, w.severity, 0)
+
+too_long(w) if duration_days(w) > max_days(w)
+
+# A creation date in the future would stretch a waiver past its maximum duration.
+created_in_future(w) if created_ns(w) > lib.now_ns
+
+refused(w) if not waivable(w)
+
+refused(w) if too_long(w)
+
+refused(w) if created_in_future(w)
+
+# --- Approval: the file is in the judged repository, so a waiver is only a request. -----------
+# It counts as approved when it is unchanged from the base commit (it was reviewed when it
+# merged), or when the pull request has an approving review by its approver.
+
+approved(w) if w.base.state == "unchanged"
+
+approved(w) if {
+	w.base.state != "unchanged"
+	reviewed_by_approver(w)
+}
+
+review := object.get(object.get(input, "change", {}), "review", {})
+
+approvals := {lower(login) | some login in object.get(review, "approvals", [])}
+
+reviewed_by_approver(w) if {
+	not startswith(w.approver, "@")
+	lower(w.approver) in approvals
+}
+
+# A team approves through any member's review; membership is a fact the review collector gives.
+reviewed_by_approver(w) if {
+	startswith(w.approver, "@")
+	members := object.get(object.get(review, "teams", {}), substring(w.approver, 1, -1), [])
+	some member in members
+	lower(member) in approvals
+}
+
+# --- Which findings a waiver covers ---------------------------------------------------------
+
+covers(w, f) if {
+	f.id == w.rule
+	feature_matches(w, f)
+	path_matches(w, f)
+}
+
+feature_matches(w, _) if not w.feature
+
+feature_matches(w, f) if w.feature == f.feature
+
+path_matches(w, _) if not w.path
+
+path_matches(w, f) if glob.match(w.path, ["/"], f.path)
+
+in_force(w) if {
+	not refused(w)
+	not expired(w)
+	approved(w)
+}
+
+matched(w) if {
+	some f in input.findings
+	covers(w, f)
+}
+
+# One state per waiver, the most serious first.
+state(w) := "refused" if refused(w)
+else := "expired" if expired(w)
+else := "unapproved" if not approved(w)
+else := "stale" if not matched(w)
+else := "expiring" if expiring(w)
+else := "active"
+
+# Each finding a waiver in force covers, with the first such waiver (by position in the file).
+applied contains {"finding": f.index, "waiver": min(covering)} if {
+	some f in input.findings
+	covering := {w.index | some w in input.waivers; in_force(w); covers(w, f)}
+	count(covering) > 0
+}
+
+states := [{"waiver": w.index, "state": state(w)} | some w in input.waivers]
+
+decision := {"applied": applied, "states": states, "deny": deny}
+
+waiver_finding(w, id, msg, key) := {
+	"id": id,
+	"msg": msg,
+	"path": w.file,
+	"line": object.get(w.lines, key, w.line),
+	"feature": object.get(w, "feature", ""),
+}
+
+# METADATA
+# title: Waiver expired
+# description: A waiver in .aigov/waivers.yaml has passed its expiry date. It no longer covers anything, and the expired request itself blocks until it is removed or renewed with a new approval.
+# custom:
+#   id: AIGOV-WAIVER-001
+#   severity: high
+#   remediation: "Fix the finding the waiver covered and delete the waiver, or renew it (new expires date, a ticket that explains why) and get its approver's review."
+#   controls: [NIST-AI-RMF:GOVERN-1.5, ISO42001:A.2.4, SOC2:CC3.4]
+deny contains finding if {
+	some w in input.waivers
+	state(w) == "expired"
+	msg := sprintf("waiver for %s (%s) expired on %s", [w.rule, w.ticket, w.expires])
+	finding := waiver_finding(w, "AIGOV-WAIVER-001", msg, "expires")
+}
+
+# METADATA
+# title: Waiver expires soon
+# description: A waiver in force expires within the warning window (data.aigov.settings.waivers.expiry_warning_days); after that the findings it covers block again.
+# custom:
+#   id: AIGOV-WAIVER-002
+#   severity: low
+#   remediation: "Fix the finding before the waiver expires, or renew the waiver with its approver's review."
+#   controls: [NIST-AI-RMF:GOVERN-1.5, ISO42001:A.2.4]
+deny contains finding if {
+	some w in input.waivers
+	state(w) == "expiring"
+	msg := sprintf("waiver for %s (%s) expires on %s, in %d day(s)", [w.rule, w.ticket, w.expires, lib.days_until(w.expires)])
+	finding := waiver_finding(w, "AIGOV-WAIVER-002", msg, "expires")
+}
+
+# METADATA
+# title: Stale waiver
+# description: A waiver in force covers no finding; the problem was fixed, or the waiver names the wrong rule, feature or path. A stale waiver would silently cover the problem if it came back.
+# custom:
+#   id: AIGOV-WAIVER-003
+#   severity: low
+#   remediation: "Delete the waiver, or correct its rule, feature or path."
+#   controls: [NIST-AI-RMF:GOVERN-1.5, ISO42001:A.2.4]
+deny contains finding if {
+	some w in input.waivers
+	state(w) == "stale"
+	msg := sprintf("waiver for %s (%s) matches no finding", [w.rule, w.ticket])
+	finding := waiver_finding(w, "AIGOV-WAIVER-003", msg, "rule")
+}
+
+# METADATA
+# title: Waiver not approved
+# description: A waiver added or changed since the base commit has no approving review by its named approver, so it covers nothing. Without pull-request review facts (a push or a local check), only waivers already on the default branch count as approved.
+# custom:
+#   id: AIGOV-WAIVER-004
+#   severity: high
+#   remediation: "Ask the waiver's approver to approve the pull request; the waiver takes effect once their review is in."
+#   controls: [NIST-AI-RMF:GOVERN-1.4, ISO42001:A.2.2, SOC2:CC8.1]
+deny contains finding if {
+	some w in input.waivers
+	state(w) == "unapproved"
+	msg := sprintf("waiver for %s (%s) %s", [w.rule, w.ticket, unapproved_reason(w)])
+	finding := waiver_finding(w, "AIGOV-WAIVER-004", msg, "approver")
+}
+
+unapproved_reason(w) := sprintf("cannot be verified: base %s is not available (%s)", [w.base.ref, w.base.error]) if {
+	w.base.state == "unknown"
+} else := sprintf("was %s since %s and no pull-request review is available to approve it; only waivers already on the default branch count as approved", [w.base.state, w.base.ref]) if {
+	not input.change
+} else := sprintf("was %s since %s; cannot verify approval by %s: %s", [w.base.state, w.base.ref, w.approver, object.get(review, "error", "no review facts")]) if {
+	not review.available
+} else := sprintf("was %s since %s and has no approving review by %s", [w.base.state, w.base.ref, w.approver])
+
+# METADATA
+# title: Rule cannot be waived
+# description: The waiver asks to waive a rule that no waiver may cover, such as a critical rule (data.aigov.settings.waivers.not_waivable), the trust boundary (AIGOV-CONFIG-001) or a waiver rule. It covers nothing.
+# custom:
+#   id: AIGOV-WAIVER-005
+#   severity: high
+#   remediation: "Delete the waiver and fix the finding; a rule that cannot be waived can only be changed by the platform team."
+#   controls: [NIST-AI-RMF:GOVERN-1.4, ISO42001:A.2.2]
+deny contains finding if {
+	some w in input.waivers
+	not waivable(w)
+	msg := sprintf("waiver for %s (%s): a %s rule cannot be waived", [w.rule, w.ticket, w.severity])
+	finding := waiver_finding(w, "AIGOV-WAIVER-005", msg, "rule")
+}
+
+# METADATA
+# title: Waiver lasts too long
+# description: The waiver runs longer than the maximum for the severity of the rule it waives (data.aigov.settings.waivers.max_days), or its creation date is in the future. It covers nothing.
+# custom:
+#   id: AIGOV-WAIVER-006
+#   severity: high
+#   remediation: "Shorten the waiver (expires at most the allowed number of days after created, created not in the future); renew it with a new approval when it runs out."
+#   controls: [NIST-AI-RMF:GOVERN-1.5, ISO42001:A.2.4]
+deny contains finding if {
+	some w in input.waivers
+	waivable(w)
+	msg := sprintf("waiver for %s (%s) %s", [w.rule, w.ticket, duration_problem(w)])
+	finding := waiver_finding(w, "AIGOV-WAIVER-006", msg, "expires")
+}
+
+duration_problem(w) := sprintf("lasts %d days; a waiver of a %s rule may last at most %d", [duration_days(w), w.severity, max_days(w)]) if {
+	too_long(w)
+} else := sprintf("is created on %s, in the future", [w.created]) if created_in_future(w)

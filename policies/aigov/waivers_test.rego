@@ -1,0 +1,149 @@
+package aigov.waivers_test
+
+import rego.v1
+
+import data.aigov.waivers
+
+now := "2026-11-23T12:00:00Z"
+
+# A waiver fact as the collector hands it over: approved by being unchanged since the base.
+waiver(index, overrides) := object.union({
+	"index": index, "file": ".aigov/waivers.yaml", "line": 2 + (9 * index),
+	"lines": {"rule": 2 + (9 * index), "expires": 9 + (9 * index), "approver": 7 + (9 * index)},
+	"rule": "AIGOV-EVAL-006", "severity": "medium", "feature": "support",
+	"reason": "dataset grows next sprint", "ticket": "GOV-1", "approver": "alice",
+	"created": "2026-11-01", "expires": "2027-01-15",
+	"base": {"state": "unchanged", "ref": "main"},
+}, overrides)
+
+finding(index, id, feature, path) := {"index": index, "id": id, "severity": "medium", "feature": feature, "path": path, "line": 3}
+
+eval_finding := finding(0, "AIGOV-EVAL-006", "support", "svc/evals/config.yaml")
+
+decide(ws, fs) := d if {
+	d := waivers.decision with input as {"now": now, "waivers": ws, "findings": fs}
+}
+
+state_of(decision, index) := [s.state | some s in decision.states; s.waiver == index][0]
+
+ids(decision) := {f.id | some f in decision.deny}
+
+test_a_waiver_in_force_covers_its_finding if {
+	d := decide([waiver(0, {})], [eval_finding, finding(1, "AIGOV-MODEL-001", "support", "svc/aigov.yaml")])
+	d.applied == {{"finding": 0, "waiver": 0}}
+	state_of(d, 0) == "active"
+	count(d.deny) == 0
+}
+
+test_a_path_glob_matches_across_folders if {
+	d := decide([object.remove(waiver(0, {"path": "svc/**"}), ["feature"])], [eval_finding])
+	d.applied == {{"finding": 0, "waiver": 0}}
+}
+
+test_a_waiver_without_feature_matches_by_path_only if {
+	w := object.remove(waiver(0, {"path": "svc/*/config.yaml"}), ["feature"])
+	d := decide([w], [eval_finding, finding(1, "AIGOV-EVAL-006", "other", "other/evals/config.yaml")])
+	d.applied == {{"finding": 0, "waiver": 0}}
+}
+
+test_another_feature_is_not_covered if {
+	d := decide([waiver(0, {"feature": "other"})], [eval_finding])
+	count(d.applied) == 0
+	state_of(d, 0) == "stale"
+	ids(d) == {"AIGOV-WAIVER-003"}
+}
+
+test_the_first_waiver_in_the_file_wins if {
+	d := decide([waiver(0, {}), waiver(1, {"ticket": "GOV-2"})], [eval_finding])
+	d.applied == {{"finding": 0, "waiver": 0}}
+}
+
+test_an_expired_waiver_covers_nothing_and_blocks_at_its_expiry_line if {
+	d := decide([waiver(0, {"expires": "2026-11-23"})], [eval_finding])
+	count(d.applied) == 0
+	state_of(d, 0) == "expired"
+	[[f.id, f.line, f.msg] | some f in d.deny] == [["AIGOV-WAIVER-001", 9, "waiver for AIGOV-EVAL-006 (GOV-1) expired on 2026-11-23"]]
+}
+
+test_a_waiver_expiring_within_the_window_still_applies_with_a_warning if {
+	d := decide([waiver(0, {"expires": "2026-12-01"})], [eval_finding])
+	d.applied == {{"finding": 0, "waiver": 0}}
+	state_of(d, 0) == "expiring"
+	[f.msg | some f in d.deny] == ["waiver for AIGOV-EVAL-006 (GOV-1) expires on 2026-12-01, in 7 day(s)"]
+}
+
+test_critical_rules_and_the_trust_boundary_cannot_be_waived if {
+	d := decide(
+		[waiver(0, {"severity": "critical", "rule": "AIGOV-MODEL-003"}), waiver(1, {"rule": "AIGOV-CONFIG-001", "severity": "high"}), waiver(2, {"rule": "AIGOV-WAIVER-001", "severity": "high"})],
+		[finding(0, "AIGOV-MODEL-003", "support", "a"), finding(1, "AIGOV-CONFIG-001", "support", "b"), finding(2, "AIGOV-WAIVER-001", "support", "c")],
+	)
+	count(d.applied) == 0
+	{s.state | some s in d.states} == {"refused"}
+	{[f.id, f.line] | some f in d.deny} == {["AIGOV-WAIVER-005", 2], ["AIGOV-WAIVER-005", 11], ["AIGOV-WAIVER-005", 20]}
+}
+
+test_a_rule_the_data_lists_cannot_be_waived if {
+	d := waivers.decision with input as {"now": now, "waivers": [waiver(0, {})], "findings": [eval_finding]}
+		with data.aigov.settings.waivers.not_waivable.rules as ["AIGOV-EVAL-006"]
+	count(d.applied) == 0
+	ids(d) == {"AIGOV-WAIVER-005"}
+}
+
+test_an_over_long_waiver_is_refused if {
+	d := decide([waiver(0, {"created": "2026-11-01", "expires": "2027-03-01"})], [eval_finding])
+	count(d.applied) == 0
+	[f.msg | some f in d.deny] == ["waiver for AIGOV-EVAL-006 (GOV-1) lasts 120 days; a waiver of a medium rule may last at most 90"]
+}
+
+test_a_waiver_created_in_the_future_is_refused if {
+	d := decide([waiver(0, {"created": "2026-12-01", "expires": "2027-01-15"})], [eval_finding])
+	count(d.applied) == 0
+	[f.msg | some f in d.deny] == ["waiver for AIGOV-EVAL-006 (GOV-1) is created on 2026-12-01, in the future"]
+}
+
+# --- Approval ----------------------------------------------------------------------------------
+
+added := {"base": {"state": "added", "ref": "abc123"}}
+
+test_a_waiver_added_without_pr_context_is_unapproved if {
+	d := decide([waiver(0, added)], [eval_finding])
+	count(d.applied) == 0
+	state_of(d, 0) == "unapproved"
+	[f.msg | some f in d.deny] == ["waiver for AIGOV-EVAL-006 (GOV-1) was added since abc123 and no pull-request review is available to approve it; only waivers already on the default branch count as approved"]
+}
+
+review_input(ws, review) := {"now": now, "waivers": ws, "findings": [eval_finding], "change": {"base": "abc123", "review": review}}
+
+test_the_approvers_review_approves_an_added_waiver if {
+	d := waivers.decision with input as review_input([waiver(0, added)], {"available": true, "approvals": ["Alice"]})
+	d.applied == {{"finding": 0, "waiver": 0}}
+}
+
+test_someone_elses_review_does_not_approve if {
+	d := waivers.decision with input as review_input([waiver(0, added)], {"available": true, "approvals": ["mallory"]})
+	count(d.applied) == 0
+	[f.msg | some f in d.deny] == ["waiver for AIGOV-EVAL-006 (GOV-1) was added since abc123 and has no approving review by alice"]
+}
+
+test_unavailable_reviews_say_approval_cannot_be_verified if {
+	d := waivers.decision with input as review_input([waiver(0, {"base": {"state": "changed", "ref": "abc123"}})], {"available": false, "error": "no token", "approvals": []})
+	[f.msg | some f in d.deny] == ["waiver for AIGOV-EVAL-006 (GOV-1) was changed since abc123; cannot verify approval by alice: no token"]
+}
+
+test_a_team_approves_through_a_members_review if {
+	w := waiver(0, object.union(added, {"approver": "@acme/ai-gov"}))
+	d := waivers.decision with input as review_input([w], {"available": true, "approvals": ["bob"], "teams": {"acme/ai-gov": ["bob"]}})
+	d.applied == {{"finding": 0, "waiver": 0}}
+	d2 := waivers.decision with input as review_input([w], {"available": true, "approvals": ["bob"]})
+	count(d2.applied) == 0
+}
+
+test_an_unknown_base_cannot_approve if {
+	d := decide([waiver(0, {"base": {"state": "unknown", "ref": "main", "error": "no such commit"}})], [eval_finding])
+	[f.msg | some f in d.deny] == ["waiver for AIGOV-EVAL-006 (GOV-1) cannot be verified: base main is not available (no such commit)"]
+}
+
+test_an_unchanged_waiver_needs_no_review_in_a_pr if {
+	d := waivers.decision with input as review_input([waiver(0, {})], {"available": false, "error": "no token", "approvals": []})
+	d.applied == {{"finding": 0, "waiver": 0}}
+}

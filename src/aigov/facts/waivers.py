@@ -1,0 +1,139 @@
+"""Facts about the waivers the repository asks for in ``.aigov/waivers.yaml``.
+
+The file lives in the judged repository, so a waiver is only a request. This collector checks
+that each request is well formed (a malformed file is an error naming its line) and records the
+facts the waiver rules decide on (policies/aigov/waivers.rego): the rule's severity, the dates,
+what the waiver matches, and how it compares with the same file at the base commit. Whether a
+waiver is approved, expired, over-long or stale is decided in Rego, never here.
+
+The base commit is the pull request's base when the check has one (``input.change.base``);
+otherwise (a push, a local check) the tip of the default branch: a waiver already there was
+reviewed when it merged, and anything added or changed since needs its approver's review.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+from typing import Any
+
+from aigov.errors import AigovError
+from aigov.files import _GIT_SAFE, MAX_FILE_BYTES, Repo
+from aigov.policy.metadata import RuleMeta
+from aigov.validation import validate_document
+from aigov.yamlfile import parse_yaml
+
+WAIVERS_FILE = ".aigov/waivers.yaml"
+# The keys that make a waiver a request to approve: changing any of them needs a new review.
+REQUEST_KEYS = ("rule", "feature", "path", "reason", "ticket", "approver", "created", "expires")
+
+
+def collect_waivers(repo: Repo, rules: dict[str, RuleMeta], base_ref: str | None) -> list[dict[str, Any]] | None:
+    """The waiver facts (``input.waivers``), or None when the repository asks for none."""
+    if WAIVERS_FILE not in repo.files:
+        return None
+    doc = parse_yaml(repo.read_text(repo.root / WAIVERS_FILE), WAIVERS_FILE)
+    if doc.data is None:
+        return None
+    validate_document(doc, "waivers", WAIVERS_FILE)
+    base = _base_waivers(repo, base_ref)
+    facts = []
+    for index, entry in enumerate(doc.data["waivers"]):
+        prefix = f"waivers[{index}]"
+        lines = {key: doc.lines[f"{prefix}.{key}"] for key in entry}
+        _check_entry(entry, rules, lines)
+        facts.append({
+            **{key: entry[key] for key in REQUEST_KEYS if key in entry},
+            "index": index,
+            "file": WAIVERS_FILE,
+            "line": doc.lines[prefix],
+            "lines": lines,
+            "severity": rules[entry["rule"]].severity,
+            "base": _base_state(entry, base, base_ref),
+        })
+    return facts
+
+
+def _check_entry(entry: dict[str, Any], rules: dict[str, RuleMeta], lines: dict[str, int]) -> None:
+    """What makes a waiver file malformed rather than non-compliant: impossible dates, unknown rules."""
+    dates = {}
+    for key in ("created", "expires"):
+        try:
+            dates[key] = dt.date.fromisoformat(entry[key])
+        except ValueError:
+            raise AigovError(f"{key}: {entry[key]!r} is not a real date", WAIVERS_FILE, lines[key]) from None
+    if dates["expires"] <= dates["created"]:
+        raise AigovError(f"expires: {entry['expires']} is not after created {entry['created']}", WAIVERS_FILE, lines["expires"])
+    if entry["rule"] not in rules:
+        raise AigovError(f"rule: {entry['rule']} is not a rule of the policy pack (see 'aigov policy list')", WAIVERS_FILE, lines["rule"])
+
+
+def _base_waivers(repo: Repo, ref: str | None) -> list[dict[str, Any]] | str:
+    """The waivers at ``ref``, or why they cannot be read (a string).
+
+    A file that cannot be parsed at the base approves nothing: its waivers count as added.
+    """
+    if ref is None:
+        return "no base commit (not a git repository)"
+    if not _is_commit(repo, ref):
+        return f"{ref} is not a commit in this repository"
+    cmd = ["git", *_GIT_SAFE, "-C", str(repo.root), "show", f"{ref}:{WAIVERS_FILE}"]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, timeout=60, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"git show failed: {exc}"
+    if proc.returncode != 0 or len(proc.stdout) > MAX_FILE_BYTES:
+        return []  # no waivers file at the base
+    try:
+        data = parse_yaml(proc.stdout.decode("utf-8-sig"), f"{ref}:{WAIVERS_FILE}").data
+    except (AigovError, UnicodeDecodeError):
+        return []
+    entries = data.get("waivers") if isinstance(data, dict) else None
+    return [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []
+
+
+def _base_state(entry: dict[str, Any], base: list[dict[str, Any]] | str, ref: str | None) -> dict[str, Any]:
+    """unchanged (the same request is at the base), changed (same rule, feature and path), added, or unknown."""
+    if isinstance(base, str):
+        return {"state": "unknown", "ref": ref or "", "error": base}
+    request = _request(entry)
+    if any(_request(old) == request for old in base):
+        state = "unchanged"
+    elif any(_scope(old) == _scope(entry) for old in base):
+        state = "changed"
+    else:
+        state = "added"
+    return {"state": state, "ref": ref}
+
+
+def _request(entry: dict[str, Any]) -> dict[str, Any]:
+    return {key: str(entry[key]) for key in REQUEST_KEYS if key in entry}
+
+
+def _scope(entry: dict[str, Any]) -> tuple[Any, ...]:
+    return tuple(entry.get(key) for key in ("rule", "feature", "path"))
+
+
+def waiver_base(repo: Repo, change: dict[str, Any] | None, settings: dict[str, Any]) -> str | None:
+    """The commit waivers are compared with: the pull request's base, else the default branch's tip."""
+    if change and change.get("base"):
+        return str(change["base"])
+    if not repo.is_git:
+        return None
+    from aigov.facts.workflows import default_branch
+
+    branch, _ = default_branch(repo.root, settings.get("evals", {}))
+    for ref in (f"refs/remotes/origin/{branch}", f"refs/heads/{branch}"):
+        if _is_commit(repo, ref):
+            return ref
+    return branch
+
+
+def _is_commit(repo: Repo, ref: str) -> bool:
+    if ref.startswith("-"):  # never an option to git
+        return False
+    cmd = ["git", *_GIT_SAFE, "-C", str(repo.root), "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"]
+    try:
+        return subprocess.run(cmd, capture_output=True, timeout=60, stdin=subprocess.DEVNULL).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False

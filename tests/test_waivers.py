@@ -1,0 +1,241 @@
+"""Waivers: time-boxed, approved exceptions, decided in Rego (policies/aigov/waivers.rego).
+
+Every test builds a real git repository with a real .aigov/waivers.yaml and runs the real CLI
+with the real policy pack. Without pull-request review facts, a waiver counts as approved only
+when the same request is already on the default branch; one added or changed since needs its
+approver's review (the Rego tests cover the review facts).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import CLOCK, assert_clean_error, check, check_json, make_feature, org_config, run_limited, write
+
+WAIVERS = ".aigov/waivers.yaml"
+EVAL_WAIVER = """\
+waivers:
+  - rule: AIGOV-EVAL-006
+    feature: support-summarize
+    reason: the golden set grows to 25 cases next sprint
+    ticket: GOV-17
+    approver: alice
+    created: {created}
+    expires: {expires}
+"""
+
+
+def git(root: Path, *args: str) -> str:
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
+    return subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True, text=True, env=env).stdout
+
+
+def commit_all(root: Path, message: str = "change") -> None:
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", message)
+
+
+def too_few_cases(tmp_path: Path) -> Path:
+    """A git repository on main whose feature has 3 eval cases: AIGOV-EVAL-006 (high, blocking)."""
+    root = make_feature(tmp_path / "repo")
+    write(root / "evals/golden.jsonl", "".join(json.dumps({"id": i}) + "\n" for i in range(3)))
+    git(root, "init", "-q", "-b", "main")
+    commit_all(root, "init")
+    return root
+
+
+def merged_waiver(root: Path, text: str) -> None:
+    """A waiver that reached the default branch (reviewed when it merged)."""
+    write(root / WAIVERS, text)
+    commit_all(root, "waiver")
+
+
+def by_id(doc: dict, finding_id: str) -> list[dict]:
+    return [f for f in doc["findings"] if f["id"] == finding_id]
+
+
+# --- A waiver in force ------------------------------------------------------------------------
+
+
+def test_a_merged_waiver_covers_its_finding_which_stays_visible(tmp_path: Path) -> None:
+    root = too_few_cases(tmp_path)
+    assert check(root).exit_code == 1
+    merged_waiver(root, EVAL_WAIVER.format(created="2026-11-20", expires="2026-12-20"))
+    doc = check_json(root)
+    assert doc["verdict"] == "pass"
+    [finding] = by_id(doc, "AIGOV-EVAL-006")
+    assert (finding["waived"], finding["blocking"]) == (True, False)
+    assert finding["waiver"] == {
+        "rule": "AIGOV-EVAL-006", "feature": "support-summarize", "path": None, "approver": "alice",
+        "reason": "the golden set grows to 25 cases next sprint", "ticket": "GOV-17",
+        "created": "2026-11-20", "expires": "2026-12-20", "file": WAIVERS, "line": 2,
+    }
+    [waiver] = doc["waivers"]
+    assert (waiver["state"], waiver["covers"]) == ("active", 1)
+    text = check(root)
+    assert text.exit_code == 0
+    assert "WAIVED (1, not blocking)" in text.stdout and "waived until 2026-12-20 by alice (GOV-17)" in text.stdout
+
+
+def test_a_path_glob_waiver_covers_findings_under_it(tmp_path: Path) -> None:
+    root = too_few_cases(tmp_path)
+    merged_waiver(root, EVAL_WAIVER.format(created="2026-11-20", expires="2026-12-20").replace("feature: support-summarize", "path: evals/*.yaml"))
+    assert check_json(root)["verdict"] == "pass"
+
+
+def test_a_waiver_expiring_within_14_days_warns_but_still_applies(tmp_path: Path) -> None:
+    root = too_few_cases(tmp_path)
+    merged_waiver(root, EVAL_WAIVER.format(created="2026-11-20", expires="2026-12-01"))
+    doc = check_json(root)
+    assert doc["verdict"] == "pass"
+    [warning] = by_id(doc, "AIGOV-WAIVER-002")
+    assert (warning["blocking"], warning["path"], warning["line"]) == (False, WAIVERS, 8)
+    assert doc["waivers"][0]["state"] == "expiring"
+
+
+# --- Waivers that do not hold -----------------------------------------------------------------
+
+
+def test_an_expired_waiver_blocks_and_covers_nothing(tmp_path: Path) -> None:
+    root = too_few_cases(tmp_path)
+    merged_waiver(root, EVAL_WAIVER.format(created="2026-10-01", expires="2026-10-30"))
+    doc = check_json(root)
+    assert doc["verdict"] == "fail"
+    [expired] = by_id(doc, "AIGOV-WAIVER-001")
+    assert (expired["blocking"], expired["line"], expired["message"]) == (True, 8, "waiver for AIGOV-EVAL-006 (GOV-17) expired on 2026-10-30")
+    assert by_id(doc, "AIGOV-EVAL-006")[0]["blocking"] is True
+    assert doc["waivers"][0]["state"] == "expired"
+
+
+def test_a_waiver_matching_nothing_is_stale(tmp_path: Path) -> None:
+    root = too_few_cases(tmp_path)
+    merged_waiver(root, EVAL_WAIVER.format(created="2026-11-20", expires="2026-12-20").replace("AIGOV-EVAL-006", "AIGOV-EVAL-001"))
+    doc = check_json(root)
+    [stale] = by_id(doc, "AIGOV-WAIVER-003")
+    assert (stale["blocking"], stale["severity"]) == (False, "low")
+    assert doc["waivers"][0]["state"] == "stale"
+
+
+def test_a_waiver_added_on_a_branch_needs_its_approvers_review(tmp_path: Path) -> None:
+    root = too_few_cases(tmp_path)
+    git(root, "checkout", "-qb", "feature")
+    merged_waiver(root, EVAL_WAIVER.format(created="2026-11-20", expires="2026-12-20"))  # committed, but not on main
+    doc = check_json(root)
+    assert doc["verdict"] == "fail"
+    [unapproved] = by_id(doc, "AIGOV-WAIVER-004")
+    assert unapproved["line"] == 6 and "was added since refs/heads/main" in unapproved["message"]
+    assert by_id(doc, "AIGOV-EVAL-006")[0]["waived"] is False
+
+
+def test_extending_a_merged_waiver_needs_a_new_review(tmp_path: Path) -> None:
+    root = too_few_cases(tmp_path)
+    merged_waiver(root, EVAL_WAIVER.format(created="2026-11-20", expires="2026-12-20"))
+    write(root / WAIVERS, EVAL_WAIVER.format(created="2026-11-20", expires="2026-12-19").replace("alice", "mallory"))
+    doc = check_json(root)
+    assert "was changed since" in by_id(doc, "AIGOV-WAIVER-004")[0]["message"]
+    assert doc["verdict"] == "fail"
+
+
+def test_outside_git_no_waiver_can_be_approved(tmp_path: Path) -> None:
+    root = make_feature(tmp_path / "plain")
+    write(root / "evals/golden.jsonl", "".join(json.dumps({"id": i}) + "\n" for i in range(3)))
+    write(root / WAIVERS, EVAL_WAIVER.format(created="2026-11-20", expires="2026-12-20"))
+    doc = check_json(root)
+    assert "cannot be verified" in by_id(doc, "AIGOV-WAIVER-004")[0]["message"]
+    assert doc["verdict"] == "fail"
+
+
+def test_a_critical_rule_cannot_be_waived(tmp_path: Path) -> None:
+    root = make_feature(tmp_path / "repo", model="unvetted-community-7b", provider="huggingface")
+    git(root, "init", "-q", "-b", "main")
+    merged_waiver(root, EVAL_WAIVER.format(created="2026-11-20", expires="2026-12-20").replace("AIGOV-EVAL-006", "AIGOV-MODEL-003"))
+    doc = check_json(root)
+    assert doc["verdict"] == "fail"
+    assert by_id(doc, "AIGOV-MODEL-003")[0]["waived"] is False
+    assert by_id(doc, "AIGOV-WAIVER-005")[0]["message"] == "waiver for AIGOV-MODEL-003 (GOV-17): a critical rule cannot be waived"
+    assert doc["waivers"][0]["state"] == "refused"
+
+
+def test_the_org_can_make_more_rules_unwaivable(tmp_path: Path) -> None:
+    root = too_few_cases(tmp_path)
+    merged_waiver(root, EVAL_WAIVER.format(created="2026-11-20", expires="2026-12-20"))
+    config = org_config(tmp_path / "org", "data: [strict.yaml]\n",
+                        {"strict.yaml": "aigov:\n  settings:\n    waivers:\n      not_waivable: {severities: [critical], rules: [AIGOV-EVAL-006]}\n"})
+    doc = check_json(root, "--config", str(config))
+    assert doc["verdict"] == "fail" and by_id(doc, "AIGOV-WAIVER-005")
+
+
+def test_an_over_long_waiver_is_a_finding_not_an_error(tmp_path: Path) -> None:
+    root = too_few_cases(tmp_path)
+    merged_waiver(root, EVAL_WAIVER.format(created="2026-11-20", expires="2027-11-20"))
+    doc = check_json(root)
+    [long] = by_id(doc, "AIGOV-WAIVER-006")
+    assert long["message"] == "waiver for AIGOV-EVAL-006 (GOV-17) lasts 365 days; a waiver of a high rule may last at most 30"
+    assert doc["verdict"] == "fail"
+
+
+def test_waivers_cannot_waive_the_trust_boundary(tmp_path: Path) -> None:
+    root = too_few_cases(tmp_path)
+    write(root / ".aigov/config.yaml", "registry: .aigov/reg.yaml\n")
+    merged_waiver(root, EVAL_WAIVER.format(created="2026-11-20", expires="2026-12-20").replace("AIGOV-EVAL-006", "AIGOV-CONFIG-001"))
+    doc = check_json(root)
+    assert by_id(doc, "AIGOV-CONFIG-001")[0]["blocking"] is True
+    assert by_id(doc, "AIGOV-WAIVER-005")
+
+
+def test_no_waivers_file_means_no_waiver_evaluation(tmp_path: Path) -> None:
+    root = too_few_cases(tmp_path)
+    doc = check_json(root)
+    assert doc["waivers"] == [] and all(f["waived"] is False for f in doc["findings"])
+
+
+# --- A malformed waivers file is an error naming its line ------------------------------------
+
+GOOD = EVAL_WAIVER.format(created="2026-11-20", expires="2026-12-20")
+
+
+@pytest.mark.parametrize(("text", "fragments"), [
+    (GOOD + "    owner: bob\n", [f"{WAIVERS}:9:", "unknown key 'owner'"]),
+    (GOOD.replace("created: 2026-11-20", "created: 2026-02-30"), [f"{WAIVERS}:7:", "not a real date"]),
+    (GOOD.replace("created: 2026-11-20", "created: '2026-13-01'"), [f"{WAIVERS}:7:", "not a real date"]),
+    (GOOD.replace("created: 2026-11-20", "created: next week"), [f"{WAIVERS}:7:", "YYYY-MM-DD"]),
+    (GOOD.replace("AIGOV-EVAL-006", "AIGOV-EVAL-999"), [f"{WAIVERS}:2:", "AIGOV-EVAL-999 is not a rule of the policy pack"]),
+    (GOOD.replace("2026-12-20", "2026-11-01"), [f"{WAIVERS}:8:", "is not after created"]),
+    (GOOD.replace("    feature: support-summarize\n", ""), [f"{WAIVERS}:2:", "'feature' is a required property"]),
+    (GOOD.replace("feature: support-summarize", "path: /etc/*"), [f"{WAIVERS}:3:", "repository-relative glob"]),
+    (GOOD.replace("feature: support-summarize", "path: 'evals/[a'"), [f"{WAIVERS}:3:", "repository-relative glob"]),
+    (GOOD.replace("approver: alice", "approver: 'alice; rm -rf /'"), [f"{WAIVERS}:6:", "GitHub login"]),
+    ("- rule: AIGOV-EVAL-006\n", [WAIVERS, "is not of type 'object'"]),
+    ("waivers:\n  - &a [*a]\n", [WAIVERS, "recursive alias"]),
+])
+def test_a_malformed_waivers_file_is_a_clean_error(tmp_path: Path, text: str, fragments: list[str]) -> None:
+    root = too_few_cases(tmp_path)
+    (root / ".aigov").mkdir(exist_ok=True)
+    (root / WAIVERS).write_text(text, encoding="utf-8")
+    assert_clean_error(run_limited("check", str(root), "--now", CLOCK), *fragments)
+
+
+def test_a_waivers_fifo_waives_nothing_and_a_symlink_out_is_refused(tmp_path: Path) -> None:
+    root = too_few_cases(tmp_path)
+    (root / ".aigov").mkdir()
+    os.mkfifo(root / WAIVERS)  # git would not commit it: not a waivers file, and never read
+    fifo = run_limited("check", str(root), "--now", CLOCK)
+    assert fifo.exit_code == 1 and "AIGOV-EVAL-006" in fifo.stdout
+    (root / WAIVERS).unlink()
+    (tmp_path / "outside.yaml").write_text(GOOD, encoding="utf-8")
+    (root / WAIVERS).symlink_to(tmp_path / "outside.yaml")
+    assert_clean_error(run_limited("check", str(root), "--now", CLOCK), WAIVERS, "outside the repository")
+
+
+def test_a_huge_waivers_file_is_refused_before_reading(tmp_path: Path) -> None:
+    root = too_few_cases(tmp_path)
+    (root / ".aigov").mkdir()
+    with open(root / WAIVERS, "wb") as out:
+        out.truncate(50 * 1024 * 1024)
+    assert_clean_error(run_limited("check", str(root), "--now", CLOCK), WAIVERS, "limit")
