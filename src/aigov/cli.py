@@ -58,7 +58,7 @@ def _die(message: str, outputs: list[tuple[str, Path | None]]) -> None:
 
 
 # Options that write one more report from the same check: option name -> format.
-EXTRA_OUTPUTS = {"sarif": "sarif", "junit": "junit", "json_output": "json", "markdown": "markdown"}
+EXTRA_OUTPUTS = {"sarif": "sarif", "junit": "junit", "json_output": "json", "markdown": "markdown", "record_file": "record"}
 
 
 def _report_outputs(options: dict[str, Any]) -> list[tuple[str, Path | None]]:
@@ -92,7 +92,7 @@ class LazyGroup(click.Group):
 # Commands that live in their own module under aigov.commands: name -> "module:attribute".
 LAZY_COMMANDS: dict[str, str] = {"verify-artifact": "aigov.commands.verify_artifact:command", "sbom": "aigov.commands.sbom:command",
                                  "new": "aigov.commands.new:command", "update": "aigov.commands.update:command",
-                                 "templates": "aigov.commands.templates:command"}
+                                 "templates": "aigov.commands.templates:command", "record": "aigov.commands.record:command"}
 
 
 @click.group(cls=LazyGroup, lazy=LAZY_COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
@@ -149,10 +149,13 @@ def _check_options(registry: Path | None, config_path: Path | None, now: str | N
 @click.option("--junit", type=PathArg, help="Also write JUnit XML to this file.")
 @click.option("--json", "json_output", type=PathArg, help="Also write the JSON report to this file.")
 @click.option("--markdown", type=PathArg, help="Also write the Markdown summary to this file.")
+@click.option("--record", "record_file", type=PathArg, metavar="FILE",
+              help="Also write the decision record (canonical JSON, schemas/decision-record.schema.json) to FILE; "
+                   "`aigov record --from FILE` keeps it as a git note.")
 @check_input_options
 @fails_closed
 def check(path: Path | None, output_format: str, output: Path | None, sarif: Path | None, junit: Path | None,
-          json_output: Path | None, markdown: Path | None, **input_options: Any) -> None:
+          json_output: Path | None, markdown: Path | None, record_file: Path | None, **input_options: Any) -> None:
     """Judge every feature (aigov.yaml) under PATH (default: --root, else .) against the policy pack.
 
     Features are judged with their repository's workflows and .aigov/config.yaml whichever
@@ -168,13 +171,14 @@ def check(path: Path | None, output_format: str, output: Path | None, sarif: Pat
       aigov check . --format json -o aigov-result.json
       aigov check . --config "$RUNNER_TEMP/org/aigov-org.yaml"
       aigov check . --format github --sarif aigov.sarif --junit aigov.xml
+      aigov check . --record decision.json   then: aigov record --from decision.json
     """
     from aigov.check import run_check
     from aigov.report import refuse_shared_files, write_reports
 
     options = _check_options(**input_options)
     outputs = _report_outputs({"output_format": output_format, "output": output, "sarif": sarif, "junit": junit,
-                               "json_output": json_output, "markdown": markdown})
+                               "json_output": json_output, "markdown": markdown, "record_file": record_file})
     refuse_shared_files(outputs)
     files = [file for _, file in outputs if file is not None]
     result = run_check(path or options.repository_root or Path("."), options, exclude_outputs=files)

@@ -42,7 +42,15 @@ def result_document(result: CheckResult) -> dict[str, Any]:
             for f in result.findings
         ],
         "waivers": result.waivers,
+        "record": record_reference(result),
     }
+
+
+def record_reference(result: CheckResult) -> dict[str, str]:
+    """The decision record's format and digest: `aigov check --record FILE` writes the bytes with that digest."""
+    from aigov.record import RECORD_VERSION, decision_record, record_digest
+
+    return {"format": RECORD_VERSION, "digest": record_digest(decision_record(result))}
 
 
 def error_document(message: str) -> dict[str, Any]:

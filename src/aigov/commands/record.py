@@ -1,0 +1,82 @@
+"""``aigov record``: keep decision records as git notes (refs/notes/aigov), and read them back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from aigov.cli import PathArg, _check_options, check_input_options, fails_closed
+from aigov.errors import AigovError
+
+
+@click.command("record")
+@click.argument("path", type=PathArg, required=False)
+@click.option("--commit", "commit_rev", metavar="SHA", help="The commit to note (default: the record's commit, HEAD for a new check).")
+@click.option("--from", "from_file", type=PathArg, metavar="FILE", help="Store this record (from `aigov check --record FILE`) instead of checking again.")
+@click.option("--show", "show_rev", metavar="SHA", help="Print the decision record noted on SHA.")
+@click.option("--list", "list_notes", is_flag=True, help="List every note in refs/notes/aigov, one line each.")
+@check_input_options
+@fails_closed
+def command(path: Path | None, commit_rev: str | None, from_file: Path | None, show_rev: str | None, list_notes: bool,
+            **input_options: Any) -> None:
+    """Write the decision record of a check as a git note on the commit, or read notes back.
+
+    The note lives in refs/notes/aigov, so CI on the default branch can keep every decision in
+    the repository itself (push it with `git push origin refs/notes/aigov`); evidence bundles
+    are built from these notes. A new check records HEAD; the record must describe the commit
+    it is noted on.
+
+    \b
+    Example:
+      aigov record .                                   check HEAD and note the decision
+      aigov check . --record decision.json && aigov record --from decision.json
+      aigov record --show HEAD
+      aigov record --list
+    """
+    from aigov import record as records
+
+    root = (path or input_options.get("repository_root") or Path(".")).resolve()
+    if show_rev is not None or list_notes:
+        _read(records, root, show_rev)
+        return
+    repo = records.open_repository(_git_root(root))
+    if from_file is not None:
+        from aigov.files import read_text_file
+
+        record = records.parse_record(read_text_file(from_file, str(from_file)).encode("utf-8"), str(from_file))
+    else:
+        from aigov.check import run_check
+
+        record = records.decision_record(run_check(root, _check_options(**input_options)))
+    commit = records.resolve_commit(repo, commit_rev or record["commit"] or "HEAD")
+    if record["commit"] != commit:
+        raise AigovError(f"the record describes commit {record['commit']}, not {commit}; a decision is noted only on the commit it judged")
+    records.write_note(repo, commit, records.canonical_bytes(record))
+    click.echo(f"recorded the {record['verdict']} decision for {commit} in {records.NOTES_REF}")
+
+
+def _read(records: Any, root: Path, show_rev: str | None) -> None:
+    repo = records.open_repository(_git_root(root))
+    if show_rev is None:
+        for stored in records.read_records(repo):
+            if stored.record is None:
+                click.echo(f"{stored.commit}  {stored.problem}")
+            else:
+                r = stored.record
+                click.echo(f"{stored.commit}  {r['verdict']}  {r['clock']}  {len(r['findings'])} findings  {', '.join(r['features'])}")
+        return
+    commit = records.resolve_commit(repo, show_rev)
+    stored = records.read_record(repo, commit)
+    if stored is None:
+        raise AigovError(f"commit {commit} has no note in {records.NOTES_REF}")
+    if stored.record is None:
+        raise AigovError(f"the note on {commit} is {stored.problem}")
+    click.echo(records.canonical_bytes(stored.record).decode("utf-8"), nl=False)
+
+
+def _git_root(path: Path) -> Path:
+    from aigov.files import find_repository_root
+
+    return find_repository_root(path)

@@ -1,0 +1,149 @@
+"""The decision record: canonical JSON from `aigov check --record`, kept as git notes by `aigov record`.
+
+Real git repositories, the real CLI and the real policy pack; records are validated against
+schemas/decision-record.schema.json with plain jsonschema.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+from pathlib import Path
+
+import jsonschema
+
+from aigov.check import CheckOptions, run_check
+from aigov.record import decision_record, read_records
+from aigov.resources import load_schema
+from conftest import CLOCK, assert_clean_error, check, check_json, make_feature, run_cli, run_limited, write
+from test_waivers import EVAL_WAIVER, commit_all, git, merged_waiver, too_few_cases
+
+
+def record_of(root: Path, target: Path, *extra: str) -> bytes:
+    run = check(root, "--record", str(target), *extra)
+    assert run.exit_code in (0, 1), run.stderr
+    return target.read_bytes()
+
+
+def waived_repository(tmp_path: Path) -> Path:
+    """A repository with a waived finding and an origin remote whose URL carries a token."""
+    root = too_few_cases(tmp_path)
+    merged_waiver(root, EVAL_WAIVER.format(created="2026-11-20", expires="2026-12-20"))
+    git(root, "remote", "add", "origin", "https://x-access-token:ghs_secret@github.example/acme/support.git")
+    return root
+
+
+def test_the_same_inputs_give_the_same_bytes_and_a_valid_record(tmp_path: Path) -> None:
+    root = waived_repository(tmp_path)
+    # Written into the checked tree: a run's own record is not judged by that run, and the next
+    # run (which finds the previous record there) still decides, and writes, the same.
+    first = record_of(root, root / "decision.json")
+    second = record_of(root, root / "decision.json")
+    assert first == second
+    assert first.endswith(b"}\n") and b"\n" not in first[:-1] and b": " not in first  # canonical: one line, no padding
+    record = json.loads(first)
+    assert list(record) == sorted(record)
+    jsonschema.Draft202012Validator(load_schema("decision-record")).validate(record)
+    head = git(root, "rev-parse", "HEAD").strip()
+    assert (record["commit"], record["repository"], record["verdict"], record["clock"]) == (
+        head, "https://github.example/acme/support.git", "pass", CLOCK)
+    assert record["features"] == ["support-summarize"]
+    [waived] = [f for f in record["findings"] if f["id"] == "AIGOV-EVAL-006"]
+    assert waived["waived"] is True and waived["waiver"]["ticket"] == "GOV-17"
+    assert record["waivers"][0]["state"] == "active"
+    assert record["policy"]["digest"] == record["digests"]["policies"]
+
+
+def test_another_clock_gives_another_record(tmp_path: Path) -> None:
+    root = waived_repository(tmp_path)
+    assert record_of(root, tmp_path / "a.json") != record_of(root, tmp_path / "b.json", "--now", "2026-11-24T12:00:00Z")
+
+
+def test_the_json_report_names_the_records_digest(tmp_path: Path) -> None:
+    root = waived_repository(tmp_path)
+    data = record_of(root, tmp_path / "decision.json")
+    doc = check_json(root)
+    assert doc["record"] == {"format": "1", "digest": "sha256:" + hashlib.sha256(data).hexdigest()}
+
+
+def test_outside_git_the_record_names_the_folder_and_no_commit(tmp_path: Path) -> None:
+    root = make_feature(tmp_path / "plain-feature")
+    record = json.loads(record_of(root, tmp_path / "decision.json"))
+    assert (record["repository"], record["commit"], record["base"], record["pr"]) == ("plain-feature", None, None, None)
+
+
+def test_the_change_under_review_is_recorded(tmp_path: Path) -> None:
+    root = waived_repository(tmp_path)
+    result = run_check(root, CheckOptions(now=CLOCK))
+    result.change = {"base": "a" * 40, "head": git(root, "rev-parse", "HEAD").strip(), "pr": 42, "files": []}
+    record = decision_record(result)
+    assert (record["base"], record["pr"]) == ("a" * 40, 42)
+    jsonschema.Draft202012Validator(load_schema("decision-record")).validate(record)
+
+
+# --- aigov record: git notes ------------------------------------------------------------------
+
+
+def test_record_writes_a_note_git_can_read_and_aigov_reads_back(tmp_path: Path) -> None:
+    root = waived_repository(tmp_path)
+    data = record_of(root, tmp_path / "decision.json")
+    run = run_cli("record", str(root), "--now", CLOCK)
+    assert run.exit_code == 0, run.stderr
+    head = git(root, "rev-parse", "HEAD").strip()
+    assert f"recorded the pass decision for {head} in refs/notes/aigov" in run.stdout
+    assert git(root, "notes", "--ref", "aigov", "show", head).encode("utf-8") == data
+    shown = run_cli("record", str(root), "--show", "HEAD")
+    assert shown.exit_code == 0 and shown.stdout.encode("utf-8") == data
+    import git as gitpython
+
+    [stored] = list(read_records(gitpython.Repo(root)))
+    assert (stored.commit, stored.problem, stored.record["verdict"]) == (head, None, "pass")
+
+
+def test_record_from_a_file_notes_the_commit_it_judged(tmp_path: Path) -> None:
+    root = waived_repository(tmp_path)
+    data = record_of(root, tmp_path / "decision.json")
+    first = git(root, "rev-parse", "HEAD").strip()
+    write(root / "README.md", "more\n")
+    commit_all(root, "later")
+    run = run_cli("record", str(root), "--from", str(tmp_path / "decision.json"))
+    assert run.exit_code == 0, run.stderr
+    assert git(root, "notes", "--ref", "aigov", "show", first).encode("utf-8") == data
+    wrong = run_limited("record", str(root), "--from", str(tmp_path / "decision.json"), "--commit", "HEAD")
+    assert_clean_error(wrong, f"describes commit {first}")
+
+
+def test_notes_that_are_not_records_are_reported_not_crashed_on(tmp_path: Path) -> None:
+    root = waived_repository(tmp_path)
+    git(root, "notes", "--ref", "aigov", "add", "-m", "deployed by hand", "HEAD")
+    listed = run_cli("record", str(root), "--list")
+    assert listed.exit_code == 0 and "not a decision record: not JSON" in listed.stdout
+    assert_clean_error(run_limited("record", str(root), "--show", "HEAD"), "is not a decision record")
+    git(root, "notes", "--ref", "aigov", "add", "-f", "-m", json.dumps({"record": "1", "verdict": "pass"}), "HEAD")
+    assert "not a decision record" in run_cli("record", str(root), "--list").stdout
+
+
+def test_record_refuses_bad_input_cleanly(tmp_path: Path) -> None:
+    root = waived_repository(tmp_path)
+    bogus = write(tmp_path / "bogus.json", '{"verdict": "pass"}\n')
+    assert_clean_error(run_limited("record", str(root), "--from", str(bogus)), "bogus.json", "not a decision record")
+    deep = write(tmp_path / "deep.json", "[" * 100_000)
+    assert_clean_error(run_limited("record", str(root), "--from", str(deep)), "deep.json", "not a decision record")
+    assert_clean_error(run_limited("record", str(root), "--show", "no-such-ref"), "'no-such-ref' is not a commit")
+    assert_clean_error(run_limited("record", str(root), "--show=--upload-pack=evil"), "is not a commit")
+    assert_clean_error(run_limited("record", str(root), "--show", "HEAD~0"), "has no note")
+    plain = make_feature(tmp_path / "plain")
+    assert_clean_error(run_limited("record", str(plain), "--now", CLOCK), "is not a git repository")
+
+
+def test_record_without_a_git_identity_still_writes_the_note(tmp_path: Path) -> None:
+    root = waived_repository(tmp_path)
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(home), "GIT_CONFIG_NOSYSTEM": "1"}
+    run = run_limited("record", str(root), "--now", CLOCK, env=env)
+    assert run.exit_code == 0, run.stderr
+    assert json.loads(git(root, "notes", "--ref", "aigov", "show"))["verdict"] == "pass"
+    log = subprocess.run(["git", "-C", str(root), "log", "-1", "--format=%cn", "refs/notes/aigov"], capture_output=True, text=True)
+    assert log.stdout.strip() == "aigov"
