@@ -122,6 +122,16 @@ def test_a_waiver_matching_nothing_is_stale(tmp_path: Path) -> None:
     assert doc["waivers"][0]["state"] == "stale"
 
 
+def test_checking_one_feature_does_not_call_the_others_waivers_stale(tmp_path: Path) -> None:
+    root = tmp_path / "mono"
+    make_feature(root / "svc-a", name="svc-a", repo=root)
+    make_feature(root / "svc-b", name="svc-b", repo=root)
+    git(root, "init", "-q", "-b", "main")
+    merged_waiver(root, EVAL_WAIVER.format(created="2026-11-20", expires="2026-12-20").replace("support-summarize", "svc-b"))
+    assert check_json(root / "svc-a")["waivers"][0]["state"] == "active"
+    assert check_json(root)["waivers"][0]["state"] == "stale"
+
+
 def test_a_waiver_added_on_a_branch_needs_its_approvers_review(tmp_path: Path) -> None:
     root = too_few_cases(tmp_path)
     git(root, "checkout", "-qb", "feature")

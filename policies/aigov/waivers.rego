@@ -8,7 +8,7 @@ import rego.v1
 import data.aigov.lib
 
 # Why a second evaluation: a waiver covers findings of any package, the org's included, and
-# whether one is stale depends on every feature's findings. Rego cannot call the other packages'
+# whether one is stale depends on every judged feature's findings (input.features). Rego cannot call the other packages'
 # deny rules for inputs it has not seen, so aigov evaluates them first (one input per feature),
 # then evaluates `decision` once with their findings as input. The decision stays in Rego.
 
@@ -107,11 +107,31 @@ matched(w) if {
 	covers(w, f)
 }
 
+# Whether this check judged what a waiver is about: `aigov check svc-a`, or a pull request that
+# touches one feature of a monorepo, says nothing about the waivers of the other features.
+in_scope(w) if w.feature in {f.name | some f in input.features}
+
+in_scope(w) if {
+	not w.feature
+	prefix := regex.split(`[*?]`, w.path)[0]
+	some f in input.features
+	folder_may_hold(f.dir, prefix)
+}
+
+folder_may_hold(".", _) := true
+
+folder_may_hold(dir, prefix) if startswith(prefix, concat("", [dir, "/"]))
+
+folder_may_hold(dir, prefix) if startswith(concat("", [dir, "/"]), prefix)
+
 # One state per waiver, the most serious first.
 state(w) := "refused" if refused(w)
 else := "expired" if expired(w)
 else := "unapproved" if not approved(w)
-else := "stale" if not matched(w)
+else := "stale" if {
+	in_scope(w)
+	not matched(w)
+}
 else := "expiring" if expiring(w)
 else := "active"
 
@@ -166,7 +186,7 @@ deny contains finding if {
 
 # METADATA
 # title: Stale waiver
-# description: A waiver in force covers no finding; the problem was fixed, or the waiver names the wrong rule, feature or path. A stale waiver would silently cover the problem if it came back.
+# description: A waiver in force covers no finding of the features this check judged; the problem was fixed, or the waiver names the wrong rule, feature or path. A stale waiver would silently cover the problem if it came back.
 # custom:
 #   id: AIGOV-WAIVER-003
 #   severity: low

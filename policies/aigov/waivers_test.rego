@@ -20,8 +20,10 @@ finding(index, id, feature, path) := {"index": index, "id": id, "severity": "med
 
 eval_finding := finding(0, "AIGOV-EVAL-006", "support", "svc/evals/config.yaml")
 
+features := [{"name": "support", "dir": "svc"}, {"name": "other", "dir": "other"}]
+
 decide(ws, fs) := d if {
-	d := waivers.decision with input as {"now": now, "waivers": ws, "findings": fs}
+	d := waivers.decision with input as {"now": now, "waivers": ws, "findings": fs, "features": features}
 }
 
 state_of(decision, index) := [s.state | some s in decision.states; s.waiver == index][0]
@@ -83,7 +85,7 @@ test_critical_rules_and_the_trust_boundary_cannot_be_waived if {
 }
 
 test_a_rule_the_data_lists_cannot_be_waived if {
-	d := waivers.decision with input as {"now": now, "waivers": [waiver(0, {})], "findings": [eval_finding]}
+	d := waivers.decision with input as {"now": now, "waivers": [waiver(0, {})], "findings": [eval_finding], "features": features}
 		with data.aigov.settings.waivers.not_waivable.rules as ["AIGOV-EVAL-006"]
 	count(d.applied) == 0
 	ids(d) == {"AIGOV-WAIVER-005"}
@@ -112,7 +114,7 @@ test_a_waiver_added_without_pr_context_is_unapproved if {
 	[f.msg | some f in d.deny] == ["waiver for AIGOV-EVAL-006 (GOV-1) was added since abc123 and no pull-request review is available to approve it; only waivers already on the default branch count as approved"]
 }
 
-review_input(ws, review) := {"now": now, "waivers": ws, "findings": [eval_finding], "change": {"base": "abc123", "review": review}}
+review_input(ws, review) := {"now": now, "waivers": ws, "findings": [eval_finding], "features": features, "change": {"base": "abc123", "review": review}}
 
 test_the_approvers_review_approves_an_added_waiver if {
 	d := waivers.decision with input as review_input([waiver(0, added)], {"available": true, "approvals": ["Alice"]})
@@ -146,4 +148,23 @@ test_an_unknown_base_cannot_approve if {
 test_an_unchanged_waiver_needs_no_review_in_a_pr if {
 	d := waivers.decision with input as review_input([waiver(0, {})], {"available": false, "error": "no token", "approvals": []})
 	d.applied == {{"finding": 0, "waiver": 0}}
+}
+
+test_waivers_of_features_this_check_did_not_judge_are_not_stale if {
+	d := decide([waiver(0, {"feature": "billing"}), object.remove(waiver(1, {"path": "billing/**"}), ["feature"])], [eval_finding])
+	{s.state | some s in d.states} == {"active"}
+	count(d.deny) == 0
+}
+
+test_a_path_waiver_under_a_judged_feature_can_be_stale if {
+	d := decide([object.remove(waiver(0, {"path": "other/evals/*.yaml"}), ["feature"])], [eval_finding])
+	state_of(d, 0) == "stale"
+	d2 := decide([object.remove(waiver(0, {"path": "*/evals/*.yaml", "rule": "AIGOV-EVAL-001"}), ["feature"])], [eval_finding])
+	state_of(d2, 0) == "stale"
+}
+
+test_a_feature_at_the_repository_root_holds_every_path if {
+	w := object.remove(waiver(0, {"path": "docs/*.md"}), ["feature"])
+	d := waivers.decision with input as {"now": now, "waivers": [w], "findings": [], "features": [{"name": "support", "dir": "."}]}
+	state_of(d, 0) == "stale"
 }

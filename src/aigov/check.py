@@ -236,7 +236,7 @@ REPOSITORY_SCOPE = "(repository)"
 
 
 def waiver_input(collected: CheckInputs, findings: list[Finding]) -> dict[str, Any] | None:
-    """The input of the waiver evaluation: every feature's findings and the waiver requests; None without waivers."""
+    """The input of the waiver evaluation: the judged features, their findings and the waiver requests; None without waivers."""
     from aigov.facts.waivers import collect_waivers, waiver_base
 
     change = collected.inputs[0].get("change")
@@ -248,6 +248,7 @@ def waiver_input(collected: CheckInputs, findings: list[Finding]) -> dict[str, A
         "now": collected.inputs[0]["now"],
         "aigov": collected.inputs[0]["aigov"],
         "waivers": waivers,
+        "features": [{"name": doc["feature"]["name"], "dir": doc["feature"]["dir"]} for doc in collected.inputs],
         "findings": [{"index": i, "id": f.id, "severity": f.severity, "feature": f.feature, "path": f.path, "line": f.line}
                      for i, f in enumerate(findings)],
     }
