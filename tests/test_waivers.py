@@ -132,6 +132,13 @@ def test_checking_one_feature_does_not_call_the_others_waivers_stale(tmp_path: P
     assert check_json(root)["waivers"][0]["state"] == "stale"
 
 
+def test_a_misspelt_feature_name_is_stale_in_a_whole_repository_check(tmp_path: Path) -> None:
+    root = too_few_cases(tmp_path)
+    merged_waiver(root, EVAL_WAIVER.format(created="2026-11-20", expires="2026-12-20").replace("support-summarize", "support-sumarize"))
+    doc = check_json(root)
+    assert doc["waivers"][0]["state"] == "stale" and doc["verdict"] == "fail"
+
+
 def test_a_waiver_added_on_a_branch_needs_its_approvers_review(tmp_path: Path) -> None:
     root = too_few_cases(tmp_path)
     git(root, "checkout", "-qb", "feature")

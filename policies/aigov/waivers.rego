@@ -108,7 +108,14 @@ matched(w) if {
 }
 
 # Whether this check judged what a waiver is about: `aigov check svc-a`, or a pull request that
-# touches one feature of a monorepo, says nothing about the waivers of the other features.
+# touches one feature of a monorepo, says nothing about the waivers of the other features. A
+# check of the whole repository judges them all (a misspelt feature name is stale there); a
+# diff-aware check (input.change) may judge only the features the change touches.
+in_scope(_) if {
+	input.scope == "."
+	not input.change
+}
+
 in_scope(w) if w.feature in {f.name | some f in input.features}
 
 in_scope(w) if {

@@ -23,7 +23,7 @@ eval_finding := finding(0, "AIGOV-EVAL-006", "support", "svc/evals/config.yaml")
 features := [{"name": "support", "dir": "svc"}, {"name": "other", "dir": "other"}]
 
 decide(ws, fs) := d if {
-	d := waivers.decision with input as {"now": now, "waivers": ws, "findings": fs, "features": features}
+	d := waivers.decision with input as {"now": now, "waivers": ws, "findings": fs, "features": features, "scope": "svc"}
 }
 
 state_of(decision, index) := [s.state | some s in decision.states; s.waiver == index][0]
@@ -167,4 +167,11 @@ test_a_feature_at_the_repository_root_holds_every_path if {
 	w := object.remove(waiver(0, {"path": "docs/*.md"}), ["feature"])
 	d := waivers.decision with input as {"now": now, "waivers": [w], "findings": [], "features": [{"name": "support", "dir": "."}]}
 	state_of(d, 0) == "stale"
+}
+
+test_a_whole_repository_check_judges_every_waiver if {
+	d := waivers.decision with input as {"now": now, "waivers": [waiver(0, {"feature": "suport"})], "findings": [eval_finding], "features": features, "scope": "."}
+	state_of(d, 0) == "stale"
+	d2 := waivers.decision with input as object.union(review_input([waiver(0, {"feature": "suport"})], {"available": true, "approvals": []}), {"scope": "."})
+	state_of(d2, 0) == "active"
 }

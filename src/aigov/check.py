@@ -137,6 +137,7 @@ class CheckInputs:
     repository: RepositoryConfig
     pack: PolicyPack
     inputs: list[dict[str, Any]]
+    scope: str = "."  # the folder judged, repository-relative ("." for the whole repository)
 
     @property
     def block(self) -> tuple[str, ...]:
@@ -166,7 +167,7 @@ def collect_inputs(path: Path, options: CheckOptions, exclude_outputs: Iterable[
     repository_facts = {"path": repository.path, "refused": [r.as_fact() for r in repository.refused]}
     inputs = [{**build_input(ctx, location), "repository_config": repository_facts} for location in locations]
     _refuse_duplicate_names(inputs)
-    return CheckInputs(repo, org, repository, pack, inputs)
+    return CheckInputs(repo, org, repository, pack, inputs, scope)
 
 
 def _repository_root(path: Path, given: Path | None) -> Path:
@@ -248,6 +249,7 @@ def waiver_input(collected: CheckInputs, findings: list[Finding]) -> dict[str, A
         "now": collected.inputs[0]["now"],
         "aigov": collected.inputs[0]["aigov"],
         "waivers": waivers,
+        "scope": collected.scope,
         "features": [{"name": doc["feature"]["name"], "dir": doc["feature"]["dir"]} for doc in collected.inputs],
         "findings": [{"index": i, "id": f.id, "severity": f.severity, "feature": f.feature, "path": f.path, "line": f.line}
                      for i, f in enumerate(findings)],
