@@ -28,6 +28,15 @@ SKIP_DIRS = frozenset(
 _GIT_SAFE = ("-c", "core.fsmonitor=false", "-c", "core.untrackedCache=false")
 
 
+def run_git(root: Path, *args: str, text: bool = True) -> subprocess.CompletedProcess[Any]:
+    """``git -C root args`` with nothing the repository configures run; a failure to start is exit 1."""
+    try:
+        return subprocess.run(["git", *_GIT_SAFE, "-C", str(root), *args], capture_output=True, text=text, timeout=60,
+                              stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return subprocess.CompletedProcess(args, 1, "" if text else b"", str(exc) if text else str(exc).encode())
+
+
 def find_repository_root(path: Path) -> Path:
     """The top level of the git work tree that holds ``path``; ``path`` itself outside git.
 

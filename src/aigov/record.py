@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,8 +21,8 @@ from urllib.parse import urlsplit, urlunsplit
 from aigov import __version__
 from aigov.check import CheckResult
 from aigov.errors import AigovError
+from aigov.files import _GIT_SAFE, MAX_FILE_BYTES, run_git
 from aigov.report import Reporter
-from aigov.files import _GIT_SAFE, MAX_FILE_BYTES
 
 RECORD_VERSION = "1"
 NOTES_REF = "refs/notes/aigov"
@@ -87,25 +86,17 @@ class RecordReporter(Reporter):
 # --- Facts about the repository the record names ---------------------------------------------
 
 
-def _git(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    try:
-        return subprocess.run(["git", *_GIT_SAFE, "-C", str(root), *args], capture_output=True, text=True, timeout=60,
-                              stdin=subprocess.DEVNULL)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return subprocess.CompletedProcess(args, 1, "", str(exc))
-
-
 def head_commit(root: Path) -> str | None:
     if not (root / ".git").exists():
         return None
-    proc = _git(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
+    proc = run_git(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
     return proc.stdout.strip() or None if proc.returncode == 0 else None
 
 
 def repository_name(root: Path) -> str:
     """The origin remote's URL without credentials, else the root folder's name."""
     if (root / ".git").exists():
-        proc = _git(root, "config", "--get", "remote.origin.url")
+        proc = run_git(root, "config", "--get", "remote.origin.url")
         if proc.returncode == 0 and proc.stdout.strip():
             return without_credentials(proc.stdout.strip())
     return root.name

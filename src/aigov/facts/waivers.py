@@ -14,11 +14,10 @@ reviewed when it merged, and anything added or changed since needs its approver'
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
 from typing import Any
 
 from aigov.errors import AigovError
-from aigov.files import _GIT_SAFE, MAX_FILE_BYTES, Repo
+from aigov.files import MAX_FILE_BYTES, Repo, run_git
 from aigov.policy.metadata import RuleMeta
 from aigov.validation import validate_document
 from aigov.yamlfile import parse_yaml
@@ -77,13 +76,13 @@ def _base_waivers(repo: Repo, ref: str | None) -> list[dict[str, Any]] | str:
         return "no base commit (not a git repository)"
     if not _is_commit(repo, ref):
         return f"{ref} is not a commit in this repository"
-    cmd = ["git", *_GIT_SAFE, "-C", str(repo.root), "show", f"{ref}:{WAIVERS_FILE}"]
-    try:
-        proc = subprocess.run(cmd, capture_output=True, timeout=60, stdin=subprocess.DEVNULL)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return f"git show failed: {exc}"
-    if proc.returncode != 0 or len(proc.stdout) > MAX_FILE_BYTES:
-        return []  # no waivers file at the base
+    blob = f"{ref}:{WAIVERS_FILE}"
+    size = run_git(repo.root, "cat-file", "-s", blob)
+    if size.returncode != 0 or not size.stdout.strip().isdigit() or int(size.stdout) > MAX_FILE_BYTES:
+        return []  # no waivers file at the base (or one too large to be honest: it approves nothing)
+    proc = run_git(repo.root, "cat-file", "blob", blob, text=False)
+    if proc.returncode != 0:
+        return []
     try:
         data = parse_yaml(proc.stdout.decode("utf-8-sig"), f"{ref}:{WAIVERS_FILE}").data
     except (AigovError, UnicodeDecodeError):
@@ -130,10 +129,5 @@ def waiver_base(repo: Repo, change: dict[str, Any] | None, settings: dict[str, A
 
 
 def _is_commit(repo: Repo, ref: str) -> bool:
-    if ref.startswith("-"):  # never an option to git
-        return False
-    cmd = ["git", *_GIT_SAFE, "-C", str(repo.root), "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"]
-    try:
-        return subprocess.run(cmd, capture_output=True, timeout=60, stdin=subprocess.DEVNULL).returncode == 0
-    except (OSError, subprocess.TimeoutExpired):
-        return False
+    # A ref that starts with "-" would be an option to git.
+    return not ref.startswith("-") and run_git(repo.root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").returncode == 0
