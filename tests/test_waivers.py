@@ -256,3 +256,10 @@ def test_a_huge_waivers_file_is_refused_before_reading(tmp_path: Path) -> None:
     with open(root / WAIVERS, "wb") as out:
         out.truncate(50 * 1024 * 1024)
     assert_clean_error(run_limited("check", str(root), "--now", CLOCK), WAIVERS, "limit")
+
+
+def test_thousands_of_waivers_are_refused_quickly(tmp_path: Path) -> None:
+    root = too_few_cases(tmp_path)
+    entry = "  - {rule: AIGOV-EVAL-006, path: 'evals/*%d.yaml', reason: r, ticket: T, approver: alice, created: 2026-11-20, expires: 2026-12-15}\n"
+    write(root / WAIVERS, "waivers:\n" + "".join(entry % i for i in range(1001)))
+    assert_clean_error(run_limited("check", str(root), "--now", CLOCK, timeout=30), f"{WAIVERS}:1002:", "at most 1000")

@@ -149,7 +149,10 @@ applied contains {"finding": f.index, "waiver": min(covering)} if {
 	count(covering) > 0
 }
 
-states := [{"waiver": w.index, "state": state(w)} | some w in input.waivers]
+# Each waiver's state, computed once (a rule's value is kept; a function's is not).
+state_of := {w.index: state(w) | some w in input.waivers}
+
+states := [{"waiver": w.index, "state": state_of[w.index]} | some w in input.waivers]
 
 decision := {"applied": applied, "states": states, "deny": deny}
 
@@ -171,7 +174,7 @@ waiver_finding(w, id, msg, key) := {
 #   controls: [NIST-AI-RMF:GOVERN-1.5, ISO42001:A.2.4, SOC2:CC3.4]
 deny contains finding if {
 	some w in input.waivers
-	state(w) == "expired"
+	state_of[w.index] == "expired"
 	msg := sprintf("waiver for %s (%s) expired on %s", [w.rule, w.ticket, w.expires])
 	finding := waiver_finding(w, "AIGOV-WAIVER-001", msg, "expires")
 }
@@ -186,7 +189,7 @@ deny contains finding if {
 #   controls: [NIST-AI-RMF:GOVERN-1.5, ISO42001:A.2.4]
 deny contains finding if {
 	some w in input.waivers
-	state(w) == "expiring"
+	state_of[w.index] == "expiring"
 	msg := sprintf("waiver for %s (%s) expires on %s, in %d day(s)", [w.rule, w.ticket, w.expires, lib.days_until(w.expires)])
 	finding := waiver_finding(w, "AIGOV-WAIVER-002", msg, "expires")
 }
@@ -201,7 +204,7 @@ deny contains finding if {
 #   controls: [NIST-AI-RMF:GOVERN-1.5, ISO42001:A.2.4]
 deny contains finding if {
 	some w in input.waivers
-	state(w) == "stale"
+	state_of[w.index] == "stale"
 	msg := sprintf("waiver for %s (%s) matches no finding", [w.rule, w.ticket])
 	finding := waiver_finding(w, "AIGOV-WAIVER-003", msg, "rule")
 }
@@ -216,7 +219,7 @@ deny contains finding if {
 #   controls: [NIST-AI-RMF:GOVERN-1.4, ISO42001:A.2.2, SOC2:CC8.1]
 deny contains finding if {
 	some w in input.waivers
-	state(w) == "unapproved"
+	state_of[w.index] == "unapproved"
 	msg := sprintf("waiver for %s (%s) %s", [w.rule, w.ticket, unapproved_reason(w)])
 	finding := waiver_finding(w, "AIGOV-WAIVER-004", msg, "approver")
 }

@@ -23,6 +23,8 @@ from aigov.validation import validate_document
 from aigov.yamlfile import parse_yaml
 
 WAIVERS_FILE = ".aigov/waivers.yaml"
+# Far beyond any honest list of exceptions; bounds the time spent judging a hostile file.
+MAX_WAIVERS = 1000
 # The keys that make a waiver a request to approve: changing any of them needs a new review.
 REQUEST_KEYS = ("rule", "feature", "path", "reason", "ticket", "approver", "created", "expires")
 
@@ -34,6 +36,10 @@ def collect_waivers(repo: Repo, rules: dict[str, RuleMeta], base_ref: str | None
     doc = parse_yaml(repo.read_text(repo.root / WAIVERS_FILE), WAIVERS_FILE)
     if doc.data is None:
         return None
+    entries = doc.data.get("waivers") if isinstance(doc.data, dict) else None
+    if isinstance(entries, list) and len(entries) > MAX_WAIVERS:
+        raise AigovError(f"holds {len(entries)} waivers; aigov judges at most {MAX_WAIVERS} (fix findings instead of waiving them)",
+                         WAIVERS_FILE, doc.lines.get(f"waivers[{MAX_WAIVERS}]"))
     validate_document(doc, "waivers", WAIVERS_FILE)
     base = _base_waivers(repo, base_ref)
     facts = []
