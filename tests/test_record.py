@@ -147,3 +147,22 @@ def test_record_without_a_git_identity_still_writes_the_note(tmp_path: Path) -> 
     assert json.loads(git(root, "notes", "--ref", "aigov", "show"))["verdict"] == "pass"
     log = subprocess.run(["git", "-C", str(root), "log", "-1", "--format=%cn", "refs/notes/aigov"], capture_output=True, text=True)
     assert log.stdout.strip() == "aigov"
+
+
+def test_record_is_one_more_output_of_the_same_check(tmp_path: Path) -> None:
+    root = waived_repository(tmp_path)
+    data = record_of(root, tmp_path / "decision.json")
+    run = check(root, "--format", "record", "--sarif", str(tmp_path / "aigov.sarif"))
+    assert run.exit_code == 0 and run.stdout.encode("utf-8") == data
+    same = run_limited("check", str(root), "--now", CLOCK, "--json", str(tmp_path / "x.json"), "--record", str(tmp_path / "x.json"))
+    assert_clean_error(same, "x.json", "record")
+
+
+def test_when_aigov_cannot_decide_the_record_file_says_so_and_cannot_be_noted(tmp_path: Path) -> None:
+    root = waived_repository(tmp_path)
+    target = tmp_path / "decision.json"
+    target.write_text("last run's record\n", encoding="utf-8")
+    write(root / ".aigov/waivers.yaml", "waivers: [{rule: NOPE-1}]\n")
+    assert_clean_error(run_limited("check", str(root), "--now", CLOCK, "--record", str(target)), "waivers.yaml")
+    assert json.loads(target.read_text(encoding="utf-8"))["verdict"] == "error"
+    assert_clean_error(run_limited("record", str(root), "--from", str(target)), "not a decision record")

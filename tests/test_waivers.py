@@ -80,7 +80,7 @@ def test_a_merged_waiver_covers_its_finding_which_stays_visible(tmp_path: Path) 
     assert (waiver["state"], waiver["covers"]) == ("active", 1)
     text = check(root)
     assert text.exit_code == 0
-    assert "WAIVED (1, not blocking)" in text.stdout and "waived until 2026-12-20 by alice (GOV-17)" in text.stdout
+    assert "WAIVED (1, not blocking)" in text.stdout and "waived until 2026-12-20: the golden set grows to 25 cases next sprint; ticket GOV-17; approved by alice" in text.stdout
 
 
 def test_a_path_glob_waiver_covers_findings_under_it(tmp_path: Path) -> None:
