@@ -31,7 +31,7 @@ def command(path: Path | None, commit_rev: str | None, from_file: Path | None, s
     \b
     Example:
       aigov record .                                   check HEAD and note the decision
-      aigov check . --record decision.json && aigov record --from decision.json
+      aigov check . --record decision.json; aigov record --from decision.json
       aigov record --show HEAD
       aigov record --list
     """
