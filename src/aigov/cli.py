@@ -137,12 +137,25 @@ def _check_options(registry: Path | None, config_path: Path | None, now: str | N
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("-o", "--output", type=PathArg, help="Write the report to this file instead of standard output.")
 @check_input_options
+@click.option("--base", metavar="REF", help="Diff-aware: judge only the features the change since this git revision touches, "
+                                           "with the rules only a diff can see.")
+@click.option("--head", metavar="REF", help="With --base or --pr: the head revision of the change (default: HEAD, the checkout).")
+@click.option("--pr", "pull_request", is_flag=True,
+              help="Diff-aware for the pull request (or merge group) in the event file GITHUB_EVENT_PATH names.")
+@click.option("--new-only", is_flag=True, help="With --base or --pr: block only on findings the change introduced; "
+                                               "the others are reported as debt.")
+@click.option("--github-token", envvar="GITHUB_TOKEN", show_envvar=True,
+              help="A token that can read the pull request's reviews (approvals by CODEOWNERS).")
 @fails_closed
-def check(path: Path | None, output_format: str, output: Path | None, **input_options: Any) -> None:
+def check(path: Path | None, output_format: str, output: Path | None, base: str | None, head: str | None, pull_request: bool,
+          new_only: bool, github_token: str | None, **input_options: Any) -> None:
     """Judge every feature (aigov.yaml) under PATH (default: --root, else .) against the policy pack.
 
     Features are judged with their repository's workflows and .aigov/config.yaml whichever
     folder PATH names: `aigov check svc` and `aigov check .` agree on svc.
+
+    With --base or --pr only the features the change touches are judged; a change that touches
+    none passes and says so.
 
     Exit code 0: no blocking finding; 1: blocking findings; 2: aigov could not decide.
 
@@ -150,14 +163,36 @@ def check(path: Path | None, output_format: str, output: Path | None, **input_op
     Example:
       aigov check . --format json -o aigov-result.json
       aigov check . --config "$RUNNER_TEMP/org/aigov-org.yaml"
+      aigov check . --pr --new-only          (in a pull_request workflow)
+      aigov check . --base origin/main
     """
+    from dataclasses import replace
+
     from aigov.check import run_check
     from aigov.report import reporter_for
 
-    options = _check_options(**input_options)
+    options = replace(_check_options(**input_options), change=_change_request(base, head, pull_request, new_only),
+                      new_only=new_only, github_token=github_token or None)
     result = run_check(path or options.repository_root or Path("."), options, exclude_output=output)
     _emit(reporter_for(output_format)(result), output)
     sys.exit(result.exit_code)
+
+
+def _change_request(base: str | None, head: str | None, pull_request: bool, new_only: bool) -> Any:
+    """What a diff-aware check compares, from --base/--head or the pull request event (--pr)."""
+    from aigov.facts.change import ChangeRequest, read_event
+
+    if pull_request and base is not None:
+        raise AigovError("give --pr or --base, not both: --pr reads the base commit from the pull request event")
+    if pull_request:
+        request = read_event(os.environ.get("GITHUB_EVENT_PATH"))
+        request.head = head or request.head
+        return request
+    if base is not None:
+        return ChangeRequest(base=base, head=head)
+    if head is not None or new_only:
+        raise AigovError(f"{'--head' if head is not None else '--new-only'} needs --base REF or --pr")
+    return None
 
 
 @main.command()
