@@ -23,7 +23,8 @@ from typing import Any
 
 from aigov.errors import AigovError
 
-_GIT = ("git", "-c", "core.fsmonitor=false", "-c", "core.quotePath=false", "-c", "diff.renames=true")
+_GIT = ("git", "-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null", "-c", "core.quotePath=false",
+        "-c", "diff.renames=true")
 _DIFF = ("diff", "--no-ext-diff", "--no-textconv", "--no-color", "-M")
 GIT_TIMEOUT_S = 120
 MAX_BASE_BLOB_BYTES = 3 * 1024 * 1024  # manifests and CODEOWNERS (GitHub ignores a larger CODEOWNERS)

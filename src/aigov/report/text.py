@@ -43,8 +43,8 @@ def change_lines(result: CheckResult, most: int = 20) -> list[str]:
     files = change["files"]
     out = [f"change: {change['base'][:12]}..{change['head'][:12]}{pr}, {len(files)} file{'s' if len(files) != 1 else ''} changed"]
     if not result.features:
-        out.append("no feature touched by this change; changed: " + ", ".join(f["path"] for f in files[:most])
-                   + (f" and {len(files) - most} more" if len(files) > most else ""))
+        changed = ", ".join(f["path"] for f in files[:most]) + (f" and {len(files) - most} more" if len(files) > most else "")
+        out.append("no feature touched by this change" + (f"; changed: {changed}" if files else ""))
     return out
 
 
