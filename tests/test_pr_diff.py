@@ -359,8 +359,9 @@ def test_loosened_classification_and_added_model_need_approval_too(mono: Path, t
 # --- --new-only and fingerprints ----------------------------------------------------------------
 
 
-def break_card(repo: Path, title: str) -> None:
-    edit(repo / "svc-a/MODEL_CARD.md", "## Evaluation", f"## {title}")
+def break_card(card: Path) -> None:
+    """Rename the model card's Evaluation section: a required section goes missing (a finding)."""
+    edit(card, "## Evaluation", "## Numbers")
 
 
 def shift_lines(card: Path) -> None:
@@ -370,7 +371,7 @@ def shift_lines(card: Path) -> None:
 
 def test_new_only_blocks_on_what_the_pr_introduced_and_reports_the_rest_as_debt(mono: Path) -> None:
     git(mono, "checkout", "-q", "main")
-    break_card(mono, "Numbers")  # an existing finding on main
+    break_card(mono / "svc-a/MODEL_CARD.md")  # an existing finding on main
     commit_all(mono, "debt")
     git(mono, "checkout", "-q", "-B", "feat")
     shift_lines(mono / "svc-a/MODEL_CARD.md")
@@ -387,10 +388,19 @@ def test_new_only_blocks_on_what_the_pr_introduced_and_reports_the_rest_as_debt(
     assert "existing before this change: not blocking with --new-only" in run.stdout
 
 
+def test_new_only_counts_every_finding_of_a_new_feature_as_introduced(mono: Path) -> None:
+    make_feature(mono / "svc-c", name="svc-c", repo=mono)
+    break_card(mono / "svc-c/MODEL_CARD.md")
+    commit_all(mono, "a new feature with a broken card")
+    doc = check_json(mono, "--base", "main", "--new-only")
+    assert doc["features"] == ["svc-a", "svc-b", "svc-c"]  # its eval workflow is shared: every feature is touched
+    assert doc["verdict"] == "fail" and all(f["feature"] == "svc-c" for f in doc["findings"] if f["blocking"])
+
+
 def test_fingerprints_survive_line_shifts(mono: Path) -> None:
     from aigov.check import CheckOptions, run_check
 
-    break_card(mono, "Numbers")
+    break_card(mono / "svc-a/MODEL_CARD.md")
     before = {f.id: f.fingerprint for f in run_check(mono, CheckOptions(now=CLOCK)).findings}
     shift_lines(mono / "svc-a/MODEL_CARD.md")
     after = {f.id: f.fingerprint for f in run_check(mono, CheckOptions(now=CLOCK)).findings}
@@ -427,6 +437,11 @@ def test_a_bad_event_file_is_a_clear_error(mono: Path, tmp_path: Path, content: 
 def test_pr_without_an_event_file_is_a_clear_error(mono: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "GITHUB_EVENT_PATH"}
     assert_clean_error(run_limited("check", str(mono), "--pr", env=env), "GITHUB_EVENT_PATH, which is not set")
+
+
+def test_pr_refuses_other_event_names(mono: Path, tmp_path: Path) -> None:
+    env = {**os.environ, "GITHUB_EVENT_PATH": str(event_file(tmp_path, mono)), "GITHUB_EVENT_NAME": "pull_request_target"}
+    assert_clean_error(run_limited("check", str(mono), "--pr", env=env), "not pull_request_target (GITHUB_EVENT_NAME)")
 
 
 @pytest.mark.parametrize("args, expected", [

@@ -185,7 +185,7 @@ def _change_request(base: str | None, head: str | None, pull_request: bool, new_
     if pull_request and base is not None:
         raise AigovError("give --pr or --base, not both: --pr reads the base commit from the pull request event")
     if pull_request:
-        request = read_event(os.environ.get("GITHUB_EVENT_PATH"))
+        request = read_event(os.environ.get("GITHUB_EVENT_PATH"), os.environ.get("GITHUB_EVENT_NAME"))
         request.head = head or request.head
         return request
     if base is not None:

@@ -15,6 +15,7 @@ code the repository configures ever runs.
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 from dataclasses import dataclass, field
@@ -47,7 +48,8 @@ def git(root: Path, *args: str, stdin: bytes | None = None) -> bytes:
     """Run one git command in ``root``; its standard output, or GitFailed with git's first error line."""
     try:
         proc = subprocess.run([*_GIT, "-C", str(root), *args], input=stdin, capture_output=True, timeout=GIT_TIMEOUT_S,
-                              stdin=None if stdin is not None else subprocess.DEVNULL)
+                              stdin=None if stdin is not None else subprocess.DEVNULL,
+                              env={**os.environ, "GIT_TERMINAL_PROMPT": "0"})  # fail rather than wait for a password
     except FileNotFoundError:
         raise AigovError("a diff-aware check needs git, and the git command is not installed", str(root)) from None
     except subprocess.TimeoutExpired:
@@ -107,8 +109,14 @@ class Change:
 # --- The GitHub event file (--pr) ----------------------------------------------------------------
 
 
-def read_event(path: str | None) -> ChangeRequest:
-    """The base, head and PR number of a ``pull_request`` or ``merge_group`` event (GITHUB_EVENT_PATH)."""
+PR_EVENT_NAMES = ("pull_request", "merge_group")
+
+
+def read_event(path: str | None, event_name: str | None = None) -> ChangeRequest:
+    """The base, head and PR number of a ``pull_request`` or ``merge_group`` event (GITHUB_EVENT_PATH;
+    GITHUB_EVENT_NAME, when set, must name one of them: a pull_request_target payload looks the same)."""
+    if event_name and event_name not in PR_EVENT_NAMES:
+        raise AigovError(f"--pr judges pull_request and merge_group events, not {event_name} (GITHUB_EVENT_NAME)")
     if not path:
         raise AigovError("--pr reads the GitHub event file named by GITHUB_EVENT_PATH, which is not set")
     from aigov.files import read_text_file
@@ -137,8 +145,9 @@ def read_event(path: str | None) -> ChangeRequest:
         head = _commit_id(group.get("head_sha"), "merge_group.head_sha", path)
         # The queue's branch is gh-readonly-queue/<base>/pr-<number>-<sha>: the PR whose reviews count.
         found = re.search(r"/pr-([0-9]+)-[0-9a-f]+$", _string(group, "head_ref") or "")
+        # The payload does not name the PR's own head commit: its latest approvals count.
         return ChangeRequest(base=base, head=head, pr=int(found.group(1)) if found else None, repository=full_name,
-                             pr_head=head, default_branch=default_branch, source=f"merge_group.base_sha in {path}")
+                             pr_head=None, default_branch=default_branch, source=f"merge_group.base_sha in {path}")
     raise AigovError("is not a pull_request or merge_group event; --pr judges pull requests "
                      "(run aigov check without --pr, or with --base REF, on other events)", path)
 
