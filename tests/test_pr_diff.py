@@ -202,6 +202,17 @@ def test_changed_files_carry_status_and_head_line_ranges(mono: Path) -> None:
     assert feature_files == set(files) and result.inputs[0]["change"]["base_feature"]["spec"]["riskTier"] == "medium"
 
 
+def test_line_ranges_of_unusual_file_names(mono: Path) -> None:
+    from aigov.check import CheckOptions, run_check
+    from aigov.facts.change import ChangeRequest
+
+    odd = 'svc-a/prompts/tab\there "quoted" é.txt'
+    write(mono / odd, "one\ntwo\n")
+    commit_all(mono, "odd name")
+    result = run_check(mono, CheckOptions(now=CLOCK, change=ChangeRequest(base="main")))
+    assert {"path": odd, "status": "added", "old_path": None, "lines": [[1, 2]]} in result.change["files"]
+
+
 # --- AIGOV-CHANGE-001: prompt or model changed without fresh evals --------------------------------
 
 
@@ -432,6 +443,13 @@ def test_a_bad_event_file_is_a_clear_error(mono: Path, tmp_path: Path, content: 
     event.write_text(content)
     run = run_limited("check", str(mono), "--pr", env={**os.environ, "GITHUB_EVENT_PATH": str(event)})
     assert_clean_error(run, "event.json", expected)
+
+
+def test_an_event_file_that_is_a_pipe_does_not_hang(mono: Path, tmp_path: Path) -> None:
+    fifo = tmp_path / "event.json"
+    os.mkfifo(fifo)
+    run = run_limited("check", str(mono), "--pr", env={**os.environ, "GITHUB_EVENT_PATH": str(fifo)}, timeout=30)
+    assert_clean_error(run, "event.json", "not a regular file")
 
 
 def test_pr_without_an_event_file_is_a_clear_error(mono: Path) -> None:

@@ -14,7 +14,7 @@ from aigov import __version__
 from aigov.config import OrgConfig, RepositoryConfig, Source, blocking_severities, load_org_config, load_repository_config
 from aigov.errors import EXIT_BLOCKING, EXIT_ERROR, EXIT_PASS, AigovError
 from aigov.facts.build import RepoContext, build_input
-from aigov.facts.change import Change, ChangeRequest, ChangedFile, resolve_change
+from aigov.facts.change import Change, ChangeRequest, add_change_facts, resolve_change
 from aigov.facts.discovery import FeatureLocation, discover_features, owning_feature
 from aigov.files import Repo, find_repository_root
 from aigov.policy.engine import Engine, RegorusEngine
@@ -242,37 +242,6 @@ def touched_features(change: Change, locations: list[FeatureLocation]) -> list[F
     by_dir = {loc.dir: loc for loc in locations}
     touched = {owner.dir for p in change.paths if (owner := owning_feature(p, by_dir)) is not None}
     return [loc for loc in locations if loc.dir in touched]
-
-
-def add_change_facts(inputs: list[dict[str, Any]], locations: list[FeatureLocation], change: Change, token: str | None) -> None:
-    """``input.change`` for each judged feature: its changed files, itself at the base commit, the reviews."""
-    from aigov.facts.change import base_manifest_facts, eval_baseline_path, feature_change_facts, read_base_blobs
-
-    by_dir = {loc.dir: loc for loc in locations}
-    files: dict[str, list[ChangedFile]] = {loc.dir: [] for loc in locations}
-    for changed in change.files:
-        owners = {owner.dir for p in (changed.path, changed.old_path) if p and (owner := owning_feature(p, by_dir)) is not None}
-        for folder in owners:
-            files[folder].append(changed)
-    renamed = {f.path: f.old_path for f in change.files if f.old_path}
-    base_paths = {doc["feature"]["manifest_path"]: renamed.get(doc["feature"]["manifest_path"], doc["feature"]["manifest_path"])
-                  for doc in inputs}
-    blobs = read_base_blobs(change.root, change.base, sorted(set(base_paths.values())))
-    to_approve = [path for path in base_paths if path in change.paths]
-    review = None
-    if to_approve:
-        from aigov.facts.review import collect_review
-
-        review = collect_review(change, to_approve, token)
-    for doc in inputs:
-        feature = doc["feature"]
-        manifest_path = feature["manifest_path"]
-        baseline = eval_baseline_path(feature["dir"], (feature["manifest"]["spec"].get("evals") or {}).get("config"))
-        doc["change"] = feature_change_facts(
-            change, files[feature["dir"]], base_manifest_facts(base_paths[manifest_path], blobs.get(base_paths[manifest_path])),
-            {"path": baseline, "exists": baseline is not None and (change.root / baseline).is_file()},
-            review if manifest_path in to_approve else None,
-        )
 
 
 def set_fingerprints(findings: list[Finding], repo: Repo) -> None:

@@ -20,9 +20,12 @@ import re
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aigov.errors import AigovError
+
+if TYPE_CHECKING:
+    from aigov.facts.discovery import FeatureLocation
 
 _GIT = ("git", "-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null", "-c", "core.quotePath=false",
         "-c", "diff.renames=true")
@@ -253,7 +256,10 @@ def _add_line_ranges(root: Path, base: str, head: str, files: list[ChangedFile])
 
 
 def _diff_path(raw: bytes) -> str | None:
-    """The path of a ``+++ b/path`` line (git quotes unusual names C-style)."""
+    """The path of a ``+++ b/path`` line (git quotes unusual names C-style, and ends a name that has
+    spaces with a tab)."""
+    if raw.endswith(b"\t"):
+        raw = raw[:-1]
     if raw.startswith(b'"') and raw.endswith(b'"'):
         raw = raw[1:-1].decode("unicode_escape").encode("latin-1")
     if not raw.startswith(b"b/"):
@@ -314,6 +320,38 @@ def base_manifest_facts(path: str, blob: bytes | None) -> dict[str, Any]:
         return facts
     facts["spec"] = {"riskTier": spec.get("riskTier"), "dataClassification": spec.get("dataClassification"), "models": models}
     return facts
+
+
+def add_change_facts(inputs: list[dict[str, Any]], locations: list[FeatureLocation], change: Change, token: str | None) -> None:
+    """``input.change`` for each judged feature: its changed files, itself at the base commit, the reviews."""
+    from aigov.facts.discovery import owning_feature
+
+    by_dir = {loc.dir: loc for loc in locations}
+    files: dict[str, list[ChangedFile]] = {loc.dir: [] for loc in locations}
+    for changed in change.files:
+        owners = {owner.dir for p in (changed.path, changed.old_path) if p and (owner := owning_feature(p, by_dir)) is not None}
+        for folder in owners:
+            files[folder].append(changed)
+    renamed = {f.path: f.old_path for f in change.files if f.old_path}
+    base_paths = {doc["feature"]["manifest_path"]: renamed.get(doc["feature"]["manifest_path"], doc["feature"]["manifest_path"])
+                  for doc in inputs}
+    blobs = read_base_blobs(change.root, change.base, sorted(set(base_paths.values())))
+    # Only a manifest the change edits can need approval: the reviews API is asked only then.
+    to_approve = [path for path in base_paths if path in change.paths]
+    review = None
+    if to_approve:
+        from aigov.facts.review import collect_review  # it imports this module
+
+        review = collect_review(change, to_approve, token)
+    for doc in inputs:
+        feature = doc["feature"]
+        manifest_path = feature["manifest_path"]
+        baseline = eval_baseline_path(feature["dir"], (feature["manifest"]["spec"].get("evals") or {}).get("config"))
+        doc["change"] = feature_change_facts(
+            change, files[feature["dir"]], base_manifest_facts(base_paths[manifest_path], blobs.get(base_paths[manifest_path])),
+            {"path": baseline, "exists": baseline is not None and (change.root / baseline).is_file()},
+            review if manifest_path in to_approve else None,
+        )
 
 
 def feature_change_facts(change: Change, files: list[ChangedFile], base_feature: dict[str, Any], baseline: dict[str, Any],
