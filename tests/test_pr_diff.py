@@ -213,6 +213,17 @@ def test_line_ranges_of_unusual_file_names(mono: Path) -> None:
     assert {"path": odd, "status": "added", "old_path": None, "lines": [[1, 2]]} in result.change["files"]
 
 
+def test_the_base_branch_moving_on_is_not_the_prs_change(mono: Path) -> None:
+    write(mono / "svc-b/src/app.py", "print('hi')\n")
+    commit_all(mono, "the PR touches svc-b")
+    git(mono, "checkout", "-q", "main")
+    edit(mono / "svc-a/aigov.yaml", "riskTier: medium", "riskTier: high")  # main moves on
+    commit_all(mono, "main raises svc-a's tier")
+    git(mono, "checkout", "-q", "feat")
+    doc = check_json(mono, "--base", "main")
+    assert doc["features"] == ["svc-b"] and "AIGOV-CHANGE-003" not in ids_of(doc)
+
+
 # --- AIGOV-CHANGE-001: prompt or model changed without fresh evals --------------------------------
 
 

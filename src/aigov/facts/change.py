@@ -1,8 +1,9 @@
 """Facts about the change under review: what a pull request changed, and what the features were before it.
 
 ``aigov check --base REF [--head REF]`` or ``--pr`` (the GitHub event file) makes a check diff-aware.
-The diff is ``git diff base head`` between the two commits (in CI the checkout of a pull request is
-its merge commit, whose first parent is the base: the diff is then exactly what the PR changes).
+The diff is ``git diff B head`` where B is where head branched from base (in CI the checkout of a pull
+request is its merge commit, whose first parent is the base: the diff is then exactly what the PR
+changes).
 The tree judged is always the work tree; the base side is read from git objects, never checked out.
 
 git runs as a plain process, one call per question (the name-status list, the hunks, one
@@ -178,8 +179,8 @@ def resolve_change(root: Path, request: ChangeRequest) -> Change:
     """The changed files between the base and head commits; an error naming a base that is not there."""
     if not (root / ".git").exists():
         raise AigovError("a diff-aware check (--base/--pr) needs a git repository", str(root))
-    base = _commit(root, request.base, request.source, fetch=True)
     head = _commit(root, request.head or "HEAD", "--head", fetch=request.head is not None)
+    base = _fork_point(root, _commit(root, request.base, request.source, fetch=True), head)
     files = _changed_files(root, base, head)
     _add_line_ranges(root, base, head, files)
     return Change(root=root, base=base, head=head, request=request, files=files)
@@ -202,6 +203,17 @@ def _commit(root: Path, ref: str, source: str, fetch: bool) -> str:
         raise AigovError(f"the base commit {ref} is not in this shallow clone and could not be fetched from origin; "
                          f"{FETCH_DEPTH_HINT}", source)
     raise AigovError(f"the git revision {ref!r} does not exist in this repository", source)
+
+
+def _fork_point(root: Path, base: str, head: str) -> str:
+    """Where head branched from base: what GitHub's "Files changed" compares against. When the base
+    branch moved on after the branch point, diffing against its tip would show its new commits
+    reverted as if the pull request made them. For a merge commit (the usual checkout of a pull
+    request) it is the base itself; in a clone too shallow to tell, the base is used as given."""
+    try:
+        return git(root, "merge-base", base, head).decode().strip() or base
+    except GitFailed:
+        return base
 
 
 def _rev_parse(root: Path, ref: str) -> str | None:
