@@ -76,8 +76,8 @@ def event_file(folder: Path, repo: Path, number: int = 7, name: str = "event.jso
 class FakeGitHub(BaseHTTPRequestHandler):
     """A stand-in for api.github.com on 127.0.0.1: answers GET /repos/{owner}/{repo}/pulls/{n}/reviews
     and GET /orgs/{org}/teams/{slug}/members from ``server.routes`` (path -> list of pages, each
-    (status, body text, delay seconds)); pages after the first are linked with Link: rel="next"
-    as GitHub paginates. Every request is kept in ``server.seen``."""
+    (status, body text, delay seconds[, the next page URL to send])); pages after the first are
+    linked with Link: rel="next" as GitHub paginates. Every request is kept in ``server.seen``."""
 
     def do_GET(self) -> None:  # noqa: N802 - the http.server interface
         server: Any = self.server
@@ -88,9 +88,11 @@ class FakeGitHub(BaseHTTPRequestHandler):
             self._answer(404, '{"message": "Not Found"}')
             return
         page = int(dict(p.split("=") for p in query.split("&") if "=" in p).get("page", "1"))
-        status, body, delay = pages[page - 1]
+        status, body, delay, *next_url = pages[page - 1]
         time.sleep(delay)
-        link = f'<http://127.0.0.1:{server.server_port}{path}?per_page=100&page={page + 1}>; rel="next"' if page < len(pages) else None
+        if page < len(pages):
+            next_url = [f"http://127.0.0.1:{server.server_port}{path}?per_page=100&page={page + 1}"]
+        link = f'<{next_url[0]}>; rel="next"' if next_url else None
         self._answer(status, body, link)
 
     def _answer(self, status: int, body: str, link: str | None = None) -> None:
@@ -350,6 +352,16 @@ def test_an_api_that_fails_is_a_finding_never_a_pass(mono: Path, tmp_path: Path,
     message = message_of(doc, "AIGOV-CHANGE-003")
     assert "cannot verify approval" in message and expected in message
     assert len(api.seen) == (3 if status == 500 else 1)  # 5xx retried, the others not
+
+
+def test_the_token_never_follows_a_next_page_to_another_host(mono: Path, tmp_path: Path, api: Any,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    head = lower_tier(mono)
+    api.routes[REVIEWS] = [(200, json.dumps([review("alice", "APPROVED", head)]), 0, "http://localhost:1/steal")]
+    monkeypatch.setenv("GITHUB_TOKEN", "t0ken")
+    message = message_of(pr_check(mono, event_file(tmp_path, mono), monkeypatch), "AIGOV-CHANGE-003")
+    assert "sent the next page of" in message and "to another host" in message
+    assert len(api.seen) == 1
 
 
 def test_a_slow_api_times_out_into_a_finding(mono: Path, tmp_path: Path, api: Any) -> None:

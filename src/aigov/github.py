@@ -63,7 +63,7 @@ class GitHubClient:
         response = self._send(url, path)
         try:
             body = response.json()
-        except ValueError:
+        except (ValueError, RecursionError):
             raise GitHubError(f"the GitHub API answered {path} with something that is not JSON") from None
         if not isinstance(body, list):
             raise GitHubError(f"the GitHub API answered {path} with JSON that is not a list")
