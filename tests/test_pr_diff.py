@@ -226,6 +226,30 @@ def test_the_base_branch_moving_on_is_not_the_prs_change(mono: Path) -> None:
     assert doc["features"] == ["svc-b"] and "AIGOV-CHANGE-003" not in ids_of(doc)
 
 
+def test_facts_show_input_change_for_policy_authors(mono: Path) -> None:
+    write(mono / "svc-b/src/app.py", "print('hi')\n")
+    commit_all(mono, "touch svc-b")
+    run = run_cli("facts", str(mono), "--base", "main")
+    assert run.exit_code == 0, run.stderr
+    (doc,) = run.json()
+    assert doc["feature"]["name"] == "svc-b"
+    assert doc["change"]["files"] == [{"path": "svc-b/src/app.py", "status": "added", "old_path": None, "lines": [[1, 1]]}]
+    assert doc["change"]["base_feature"]["exists"] and doc["change"]["review"] is None
+
+
+def test_input_change_matches_the_input_schema(mono: Path) -> None:
+    import jsonschema
+    from referencing import Registry, Resource
+
+    from aigov.resources import load_schema
+
+    lower_tier(mono)
+    [doc] = run_cli("facts", str(mono), "--base", "main").json()
+    assert doc["change"]["review"]["error"].startswith("no pull request")
+    schemas = Registry().with_resources([(load_schema(n)["$id"], Resource.from_contents(load_schema(n))) for n in ("manifest", "input")])
+    jsonschema.Draft202012Validator(load_schema("input"), registry=schemas).validate(doc)
+
+
 # --- AIGOV-CHANGE-001: prompt or model changed without fresh evals --------------------------------
 
 

@@ -122,13 +122,31 @@ def check_input_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
+def change_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The options of a diff-aware check, shared by `check` and `facts`."""
+    options = [
+        click.option("--base", metavar="REF", help="Diff-aware: judge only the features the change since this git revision "
+                                                   "touches, with the rules only a diff can see."),
+        click.option("--head", metavar="REF", help="With --base or --pr: the head revision of the change (default: HEAD, the checkout)."),
+        click.option("--pr", "pull_request", is_flag=True,
+                     help="Diff-aware for the pull request (or merge group) in the event file GITHUB_EVENT_PATH names."),
+        click.option("--github-token", envvar="GITHUB_TOKEN", show_envvar=True,
+                     help="A token that can read the pull request's reviews (approvals by CODEOWNERS)."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
 def _check_options(registry: Path | None, config_path: Path | None, now: str | None, trusted_root: Path | None,
-                   repository_root: Path | None) -> Any:
+                   repository_root: Path | None, base: str | None = None, head: str | None = None, pull_request: bool = False,
+                   github_token: str | None = None, new_only: bool = False) -> Any:
     from aigov.check import CheckOptions, parse_now
 
     return CheckOptions(
         config_path=config_path, registry_path=registry, now=parse_now(now) if now is not None else None,
         trusted_root=trusted_root, repository_root=repository_root,
+        change=_change_request(base, head, pull_request, new_only), new_only=new_only, github_token=github_token or None,
     )
 
 
@@ -137,18 +155,11 @@ def _check_options(registry: Path | None, config_path: Path | None, now: str | N
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("-o", "--output", type=PathArg, help="Write the report to this file instead of standard output.")
 @check_input_options
-@click.option("--base", metavar="REF", help="Diff-aware: judge only the features the change since this git revision touches, "
-                                           "with the rules only a diff can see.")
-@click.option("--head", metavar="REF", help="With --base or --pr: the head revision of the change (default: HEAD, the checkout).")
-@click.option("--pr", "pull_request", is_flag=True,
-              help="Diff-aware for the pull request (or merge group) in the event file GITHUB_EVENT_PATH names.")
+@change_options
 @click.option("--new-only", is_flag=True, help="With --base or --pr: block only on findings the change introduced; "
                                                "the others are reported as debt.")
-@click.option("--github-token", envvar="GITHUB_TOKEN", show_envvar=True,
-              help="A token that can read the pull request's reviews (approvals by CODEOWNERS).")
 @fails_closed
-def check(path: Path | None, output_format: str, output: Path | None, base: str | None, head: str | None, pull_request: bool,
-          new_only: bool, github_token: str | None, **input_options: Any) -> None:
+def check(path: Path | None, output_format: str, output: Path | None, new_only: bool, **input_options: Any) -> None:
     """Judge every feature (aigov.yaml) under PATH (default: --root, else .) against the policy pack.
 
     Features are judged with their repository's workflows and .aigov/config.yaml whichever
@@ -166,13 +177,10 @@ def check(path: Path | None, output_format: str, output: Path | None, base: str 
       aigov check . --pr --new-only          (in a pull_request workflow)
       aigov check . --base origin/main
     """
-    from dataclasses import replace
-
     from aigov.check import run_check
     from aigov.report import reporter_for
 
-    options = replace(_check_options(**input_options), change=_change_request(base, head, pull_request, new_only),
-                      new_only=new_only, github_token=github_token or None)
+    options = _check_options(**input_options, new_only=new_only)
     result = run_check(path or options.repository_root or Path("."), options, exclude_output=output)
     _emit(reporter_for(output_format)(result), output)
     sys.exit(result.exit_code)
@@ -199,15 +207,18 @@ def _change_request(base: str | None, head: str | None, pull_request: bool, new_
 @click.argument("path", type=PathArg, required=False)
 @click.option("--feature", help="Only the feature with this metadata.name.")
 @check_input_options
+@change_options
 @fails_closed
 def facts(path: Path | None, feature: str | None, **input_options: Any) -> None:
     """Print the input documents the policies see, one per feature (a JSON list).
 
-    For policy authors: save one and evaluate a rule against it.
+    For policy authors: save one and evaluate a rule against it. With --base or --pr, only the
+    features the change touches, each with input.change.
 
     \b
     Example:
       aigov facts . --feature support-summarize
+      aigov facts . --base origin/main
     """
     import json
 
