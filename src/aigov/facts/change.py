@@ -73,7 +73,6 @@ class ChangeRequest:
     pr: int | None = None
     repository: str | None = None  # owner/name, for the reviews API
     pr_head: str | None = None  # the pull request's head commit, which approvals must be on
-    default_branch: str | None = None
     source: str = "--base"  # where base came from, for error messages
 
 
@@ -135,14 +134,14 @@ def read_event(path: str | None, event_name: str | None = None) -> ChangeRequest
     if not isinstance(event, dict):
         raise AigovError("is not a GitHub event (expected a JSON object)", path)
     repository = event.get("repository") if isinstance(event.get("repository"), dict) else {}
-    full_name, default_branch = _string(repository, "full_name"), _string(repository, "default_branch")
+    full_name = _string(repository, "full_name")
     if isinstance(event.get("pull_request"), dict):
         pr = event["pull_request"]
         number = pr.get("number", event.get("number"))
         if not isinstance(number, int) or isinstance(number, bool) or number < 1:
             raise AigovError("pull_request.number is missing or not a positive integer", path)
         return ChangeRequest(base=_sha(pr, "base", path), pr=number, repository=full_name, pr_head=_sha(pr, "head", path),
-                             default_branch=default_branch, source=f"pull_request.base.sha in {path}")
+                             source=f"pull_request.base.sha in {path}")
     if isinstance(event.get("merge_group"), dict):
         group = event["merge_group"]
         base = _commit_id(group.get("base_sha"), "merge_group.base_sha", path)
@@ -151,7 +150,7 @@ def read_event(path: str | None, event_name: str | None = None) -> ChangeRequest
         found = re.search(r"/pr-([0-9]+)-[0-9a-f]+$", _string(group, "head_ref") or "")
         # The payload does not name the PR's own head commit: its latest approvals count.
         return ChangeRequest(base=base, head=head, pr=int(found.group(1)) if found else None, repository=full_name,
-                             pr_head=None, default_branch=default_branch, source=f"merge_group.base_sha in {path}")
+                             pr_head=None, source=f"merge_group.base_sha in {path}")
     raise AigovError("is not a pull_request or merge_group event; --pr judges pull requests "
                      "(run aigov check without --pr, or with --base REF, on other events)", path)
 
