@@ -83,7 +83,9 @@ class Repo:
             raise AigovError(f"git ls-files failed: {reason[0] if reason else proc.returncode}", str(self.root))
         names = sorted({name for name in proc.stdout.decode("utf-8", "surrogateescape").split("\0") if name})
         # A tracked file deleted from the work tree is still in the index; a submodule is a folder.
-        return [name for name in names if os.path.lexists(self.root / name) and not (self.root / name).is_dir()]
+        # os.path on strings: pathlib objects cost ~0.2 ms a file, which a 3,000-file monorepo feels.
+        root = str(self.root)
+        return [name for name in names if os.path.lexists(full := os.path.join(root, name)) and not os.path.isdir(full)]
 
     def _walked_files(self) -> list[str]:
         found: list[str] = []
