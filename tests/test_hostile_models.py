@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CLOCK, assert_clean_error, check, check_json, make_feature, run_limited, write
+from conftest import CLOCK, MODEL_CARD, assert_clean_error, check, check_json, make_feature, run_limited, write
 
 
 def located(root: Path, rule: str) -> list[tuple[str, int | None]]:
@@ -293,3 +293,29 @@ def test_byte_order_mark_in_source_is_read(tmp_path: Path) -> None:
     (root / "src/app.py").write_bytes(b"\xef\xbb\xbfMODEL = 'gpt-4o'\n")
     assert located(root, "AIGOV-MODEL-009") == [("src/app.py", 1)]
     assert located(root, "AIGOV-MODEL-011") == []
+
+
+# --- model card -------------------------------------------------------------------------------
+
+
+def test_model_card_with_byte_order_mark_passes(feature: Path) -> None:
+    card = feature / "MODEL_CARD.md"
+    card.write_bytes(b"\xef\xbb\xbf" + card.read_bytes())
+    result = check(feature)
+    assert result.exit_code == 0, result.stdout
+    assert check_json(feature)["findings"] == []
+
+
+@pytest.mark.parametrize(
+    ("reviewed", "blocks"),
+    [("2026-11-25", True), ("2099-01-01", True), ("2026-11-24", False), ("2026-11-23", False)],
+)
+def test_model_card_reviewed_in_the_future_blocks(tmp_path: Path, reviewed: str, blocks: bool) -> None:
+    """The clock is 2026-11-23T12:00Z: the 24th is already today east of UTC+12, the 25th is nowhere yet."""
+    root = make_feature(tmp_path)
+    card = MODEL_CARD.format(name="support-summarize", model="anthropic.claude-sonnet-4")
+    write(root / "MODEL_CARD.md", card.replace("last_reviewed: 2026-10-01", f"last_reviewed: {reviewed}"))
+    result = check(root, "--format", "json")
+    found = [(f["path"], f["line"], f["severity"]) for f in findings_of(result.stdout, "AIGOV-CARD-006")]
+    assert found == ([("MODEL_CARD.md", 4, "high")] if blocks else [])
+    assert result.exit_code == (1 if blocks else 0)

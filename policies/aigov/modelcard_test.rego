@@ -89,8 +89,23 @@ test_review_age_limit_depends_on_tier if {
 	contains(f.msg, "145 days ago; high tier allows 90 days")
 }
 
-test_review_date_in_future_warns if {
+test_review_date_in_future_is_invalid if {
 	front := json.patch(good_front, [{"op": "replace", "path": "/last_reviewed", "value": "2027-01-01"}])
+	found := modelcard.deny with input as doc("low", card(front, good_headings)) with data.aigov.settings as settings
+	{f.id | some f in found} == {"AIGOV-CARD-006"}
+	some f in found
+	f.line == 4
+}
+
+# The clock is 2026-11-23T12:00:00Z: the 24th has begun east of UTC+12, the 25th nowhere.
+test_review_date_already_begun_somewhere_is_not_in_the_future if {
+	days := ["2026-11-23", "2026-11-24"]
+	every day in days {
+		front := json.patch(good_front, [{"op": "replace", "path": "/last_reviewed", "value": day}])
+		found := modelcard.deny with input as doc("low", card(front, good_headings)) with data.aigov.settings as settings
+		count(found) == 0
+	}
+	front := json.patch(good_front, [{"op": "replace", "path": "/last_reviewed", "value": "2026-11-25"}])
 	found := modelcard.deny with input as doc("low", card(front, good_headings)) with data.aigov.settings as settings
 	{f.id | some f in found} == {"AIGOV-CARD-006"}
 }
