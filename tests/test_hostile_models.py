@@ -306,6 +306,15 @@ def test_model_card_with_byte_order_mark_passes(feature: Path) -> None:
     assert check_json(feature)["findings"] == []
 
 
+def test_model_card_may_name_the_declared_model_by_a_provider_spelling(tmp_path: Path) -> None:
+    root = make_feature(tmp_path)  # declares anthropic.claude-sonnet-4
+    card = MODEL_CARD.format(name="support-summarize", model="anthropic.claude-sonnet-4-20250514-v1:0")
+    write(root / "MODEL_CARD.md", card)
+    assert check_json(root)["findings"] == []
+    write(root / "MODEL_CARD.md", card.replace("anthropic.claude-sonnet-4-20250514-v1:0", "claude-opus-4-1"))
+    assert located(root, "AIGOV-CARD-004") == [("MODEL_CARD.md", 2)]
+
+
 @pytest.mark.parametrize(
     ("reviewed", "blocks"),
     [("2026-11-25", True), ("2099-01-01", True), ("2026-11-24", False), ("2026-11-23", False)],

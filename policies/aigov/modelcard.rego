@@ -6,6 +6,7 @@ package aigov.modelcard
 import rego.v1
 
 import data.aigov.lib
+import data.aigov.models
 
 card := input.feature.model_card
 
@@ -64,7 +65,7 @@ deny contains finding if {
 
 # METADATA
 # title: Model card does not cover a declared model
-# description: Every model in the manifest must be listed in the model card's `models` metadata.
+# description: Every model in the manifest must be listed in the model card's `models` metadata (by its registry id or one of its aliases).
 # custom:
 #   id: AIGOV-CARD-004
 #   severity: high
@@ -72,9 +73,9 @@ deny contains finding if {
 #   controls: [NIST-AI-RMF:MAP-2.2, ISO42001:A.6.2.7, EU-AI-Act:Art.11, EU-AI-Act:Art.13]
 deny contains finding if {
 	is_array(front.models)
-	covered := {m | some m in front.models}
+	covered := {models.registry_id(m) | some m in front.models}
 	some model in lib.spec.models
-	not model.id in covered
+	not models.registry_id(model.id) in covered
 	finding := card_finding("AIGOV-CARD-004", sprintf("model card does not cover model %s declared in %s", [model.id, input.feature.manifest_path]), card_line("models"))
 }
 

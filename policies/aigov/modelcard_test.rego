@@ -69,6 +69,13 @@ test_schema_errors_become_findings_at_their_line if {
 	contains(f.msg, "owners[0]: too short")
 }
 
+test_card_may_name_a_declared_model_by_an_alias if {
+	registry := {"models": [{"id": "m1", "provider": "p", "status": "approved", "approvedTiers": ["low"], "aliases": ["m1-2025-01-01"]}]}
+	front := json.patch(good_front, [{"op": "replace", "path": "/models", "value": ["m1-2025-01-01"]}])
+	found := modelcard.deny with input as doc("low", card(front, good_headings)) with data.aigov.settings as settings with data.aigov.registry as registry
+	count(found) == 0
+}
+
 test_card_must_cover_every_declared_model if {
 	front := json.patch(good_front, [{"op": "replace", "path": "/models", "value": ["other"]}])
 	found := modelcard.deny with input as doc("low", card(front, good_headings)) with data.aigov.settings as settings

@@ -24,8 +24,10 @@ shown(name) := name if not by_name[name].id != name
 
 tier := lib.spec.riskTier
 
-# The registry ids of the declared models (an unknown one as written).
-declared := {object.get(by_name, [m.id, "id"], m.id) | some m in lib.spec.models}
+# The registry id of a model spelled as ``name`` (its id or an alias); ``name`` itself if unknown.
+registry_id(name) := object.get(by_name, [name, "id"], name)
+
+declared := {registry_id(m.id) | some m in lib.spec.models}
 
 approval_process := object.get(data.aigov.registry, "approvalProcess", "ask the AI platform team for a model approval")
 
