@@ -66,6 +66,22 @@ def test_undeclared_alias_in_code_names_the_registry_model(tmp_path: Path) -> No
     assert check(root).exit_code == 1
 
 
+def test_hugging_face_style_alias_is_found_whole(tmp_path: Path) -> None:
+    """A spelling with a '/' in it is one id: "acme/sentiment-v2" is the banned model, not a path."""
+    root = make_feature(tmp_path / "repo")
+    own = write(
+        tmp_path / "org-registry.yaml",
+        "models:\n"
+        "  - {id: anthropic.claude-sonnet-4, provider: bedrock, status: approved, approvedTiers: [medium]}\n"
+        "  - {id: acme-sentiment, provider: huggingface, status: banned, approvedTiers: [], aliases: [acme/sentiment-v2]}\n"
+        "providerPatterns: []\n",
+    )
+    write(root / "src/app.py", 'from transformers import pipeline\n\nclf = pipeline("text-classification", model="acme/sentiment-v2")\n')
+    [finding] = [f for f in check_json(root, "--registry", str(own))["findings"] if f["id"] == "AIGOV-MODEL-009"]
+    assert (finding["path"], finding["line"]) == ("src/app.py", 3)
+    assert finding["message"].startswith("acme/sentiment-v2 (acme-sentiment in the registry) is used here")
+
+
 def test_azure_name_of_a_deprecated_model_is_that_model(tmp_path: Path) -> None:
     """Azure OpenAI spells gpt-3.5-turbo as gpt-35-turbo; declaring it is declaring the deprecated model."""
     root = make_feature(tmp_path, tier="low", model="gpt-35-turbo", provider="openai")
