@@ -277,12 +277,13 @@ def test_dangling_link_cannot_be_verified(tmp_path: Path) -> None:
     assert cannot_verify(root) == [("src/models.py", 1, "cannot verify which models src/models.py calls: it is a symlink to a file that does not exist")]
 
 
-def test_named_pipe_cannot_be_verified_and_does_not_hang(tmp_path: Path) -> None:
+@pytest.mark.parametrize("name", ["config/models.yaml", "prompts/system"])
+def test_named_pipe_cannot_be_verified_and_does_not_hang(tmp_path: Path, name: str) -> None:
     root = make_feature(tmp_path)
-    (root / "config").mkdir()
-    os.mkfifo(root / "config/models.yaml")
+    (root / name).parent.mkdir()
+    os.mkfifo(root / name)
     [(path, _line, message)] = cannot_verify(root, timeout=30)
-    assert path == "config/models.yaml" and "not a regular file" in message
+    assert path == name and "not a regular file" in message
 
 
 def test_binary_files_in_the_prompts_folder_are_skipped(tmp_path: Path) -> None:

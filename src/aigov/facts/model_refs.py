@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from aigov.errors import AigovError
-from aigov.files import MAX_FILE_BYTES, Repo, read_text_file
+from aigov.files import MAX_FILE_BYTES, Repo, read_regular_file, read_text_file
 
 SCANNED_SUFFIXES = frozenset(
     {".py", ".pyi", ".ipynb", ".js", ".mjs", ".cjs", ".ts", ".tsx", ".jsx", ".go", ".java", ".kt", ".scala",
@@ -225,17 +225,9 @@ def _read_for_scan(repo: Repo, rel: str) -> str | None:
             raise AigovError("is a symlink to a file that does not exist", rel)
         if real.is_dir():
             return None  # a folder linked from inside the repository: its files are judged where they live
-    if not real.is_file():  # reading a named pipe would block the check forever
-        raise AigovError("is not a regular file (a pipe, socket or device)", rel)
-    if os.path.splitext(rel)[1].lower() not in SCANNED_SUFFIXES and _holds_nul(real):
-        return None  # a binary file in the prompts folder (git's test: a NUL byte in the first 8000)
+    if os.path.splitext(rel)[1].lower() not in SCANNED_SUFFIXES:  # a prompts-folder file without a text suffix
+        if b"\0" in read_regular_file(real, rel, MAX_FILE_BYTES)[:8000]:
+            return None  # binary, by git's test: a NUL byte in the first 8000
     # A NUL byte does not make a source file binary: JavaScript or a shell script runs around it.
+    # Both readers refuse a pipe or device on the open descriptor, so neither can block.
     return read_text_file(real, rel, MAX_FILE_BYTES)
-
-
-def _holds_nul(real: Path) -> bool:
-    try:
-        with real.open("rb") as handle:
-            return b"\0" in handle.read(8000)
-    except OSError:
-        return False  # read_text reports why it cannot be read
