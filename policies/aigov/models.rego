@@ -17,15 +17,15 @@ by_name[name] := m if {
 	some name in array.concat([m.id], object.get(m, "aliases", []))
 }
 
-# "gpt-4o-2024-08-06 (gpt-4o in the registry)" for an alias, the id itself otherwise.
-shown(name) := sprintf("%s (%s in the registry)", [name, by_name[name].id]) if by_name[name].id != name
-
-shown(name) := name if not by_name[name].id != name
-
-tier := lib.spec.riskTier
-
 # The registry id of a model spelled as ``name`` (its id or an alias); ``name`` itself if unknown.
 registry_id(name) := object.get(by_name, [name, "id"], name)
+
+# "gpt-4o-2024-08-06 (gpt-4o in the registry)" for an alias, the id itself otherwise.
+shown(name) := sprintf("%s (%s in the registry)", [name, registry_id(name)]) if registry_id(name) != name
+
+shown(name) := name if registry_id(name) == name
+
+tier := lib.spec.riskTier
 
 declared := {registry_id(m.id) | some m in lib.spec.models}
 
