@@ -263,3 +263,64 @@ def test_thousands_of_waivers_are_refused_quickly(tmp_path: Path) -> None:
     entry = "  - {rule: AIGOV-EVAL-006, path: 'evals/*%d.yaml', reason: r, ticket: T, approver: alice, created: 2026-11-20, expires: 2026-12-15}\n"
     write(root / WAIVERS, "waivers:\n" + "".join(entry % i for i in range(1001)))
     assert_clean_error(run_limited("check", str(root), "--now", CLOCK, timeout=30), f"{WAIVERS}:1002:", "at most 1000")
+
+
+# --- In a pull request: the approver's review, from a loopback GitHub API ---------------------
+
+from test_pr_diff import REVIEWS, api, event_file, review  # noqa: E402,F401 - the loopback GitHub API fixture
+
+
+def waiver_pr(tmp_path: Path, approver: str = "alice") -> tuple[Path, str, Path]:
+    """A pull request (branch feat) that adds a waiver for the repository's finding; (repo, head, event file)."""
+    root = too_few_cases(tmp_path)
+    git(root, "checkout", "-qb", "feat")
+    write(root / WAIVERS, EVAL_WAIVER.format(created="2026-11-20", expires="2026-12-20").replace("alice", approver))
+    commit_all(root, "waive")
+    return root, git(root, "rev-parse", "HEAD").strip(), event_file(tmp_path, root)
+
+
+def pr_check_json(root: Path, event: Path, monkeypatch: pytest.MonkeyPatch, *extra: str) -> dict:
+    monkeypatch.setenv("GITHUB_EVENT_PATH", str(event))
+    return check_json(root, "--pr", *extra)
+
+
+def test_a_waiver_the_pr_adds_holds_once_its_approver_approves(tmp_path: Path, api: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    root, head, event = waiver_pr(tmp_path)
+    api.routes[REVIEWS] = [(200, json.dumps([review("Alice", "APPROVED", head)]), 0)]  # type: ignore[attr-defined]
+    doc = pr_check_json(root, event, monkeypatch, "--github-token", "t0ken")
+    assert doc["verdict"] == "pass", doc["findings"]
+    assert by_id(doc, "AIGOV-EVAL-006")[0]["waived"] is True
+
+
+def test_a_waiver_the_pr_adds_is_not_approved_by_someone_else(tmp_path: Path, api: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    root, head, event = waiver_pr(tmp_path)
+    api.routes[REVIEWS] = [(200, json.dumps([review("mallory", "APPROVED", head)]), 0)]  # type: ignore[attr-defined]
+    doc = pr_check_json(root, event, monkeypatch, "--github-token", "t0ken")
+    assert doc["verdict"] == "fail"
+    assert by_id(doc, "AIGOV-WAIVER-004")[0]["message"].endswith("and has no approving review by alice")
+
+
+def test_without_a_token_a_new_waiver_cannot_be_verified(tmp_path: Path, api: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    root, _, event = waiver_pr(tmp_path)
+    doc = pr_check_json(root, event, monkeypatch)
+    assert "cannot verify approval by alice: no GitHub token" in by_id(doc, "AIGOV-WAIVER-004")[0]["message"]
+    assert doc["verdict"] == "fail"
+
+
+def test_a_team_approver_approves_through_a_members_review(tmp_path: Path, api: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    root, head, event = waiver_pr(tmp_path, approver="'@acme/ai-governance'")
+    api.routes[REVIEWS] = [(200, json.dumps([review("carol", "APPROVED", head)]), 0)]  # type: ignore[attr-defined]
+    api.routes["/orgs/acme/teams/ai-governance/members"] = [(200, json.dumps([{"login": "Carol"}]), 0)]  # type: ignore[attr-defined]
+    doc = pr_check_json(root, event, monkeypatch, "--github-token", "t0ken")
+    assert doc["verdict"] == "pass", doc["findings"]
+
+
+def test_a_waiver_already_on_main_needs_no_review_in_a_pr(tmp_path: Path, api: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = too_few_cases(tmp_path)
+    merged_waiver(root, EVAL_WAIVER.format(created="2026-11-20", expires="2026-12-20"))
+    git(root, "checkout", "-qb", "feat")
+    write(root / "evals/golden.jsonl", "".join(json.dumps({"id": i}) + "\n" for i in range(4)))
+    commit_all(root, "one more case")
+    doc = pr_check_json(root, event_file(tmp_path, root), monkeypatch, "--github-token", "t0ken")
+    assert doc["verdict"] == "pass" and by_id(doc, "AIGOV-EVAL-006")[0]["waived"] is True
+    assert api.seen == []  # type: ignore[attr-defined] # nothing to approve: the reviews were not asked for

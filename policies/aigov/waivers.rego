@@ -63,7 +63,12 @@ approved(w) if {
 	reviewed_by_approver(w)
 }
 
-review := object.get(object.get(input, "change", {}), "review", {})
+# The pull request's reviews (input.change.review, as the change collector gives them); none
+# when the change edits no waiver or there is no change.
+review := r if {
+	r := input.change.review
+	is_object(r)
+} else := {}
 
 approvals := {lower(login) | some login in object.get(review, "approvals", [])}
 
@@ -75,10 +80,11 @@ reviewed_by_approver(w) if {
 # A team approves through any member's review; membership is a fact the review collector gives.
 reviewed_by_approver(w) if {
 	startswith(w.approver, "@")
-	members := object.get(object.get(review, "teams", {}), substring(w.approver, 1, -1), [])
-	some member in members
+	some member in team(w).members
 	lower(member) in approvals
 }
+
+team(w) := object.get(object.get(review, "teams", {}), lower(w.approver), {"members": [], "error": "its members were not read"})
 
 # --- Which findings a waiver covers ---------------------------------------------------------
 
@@ -230,6 +236,9 @@ unapproved_reason(w) := sprintf("cannot be verified: base %s is not available (%
 	not input.change
 } else := sprintf("was %s since %s; cannot verify approval by %s: %s", [w.base.state, w.base.ref, w.approver, object.get(review, "error", "no review facts")]) if {
 	not review.available
+} else := sprintf("was %s since %s; cannot verify approval by %s: %s", [w.base.state, w.base.ref, w.approver, team(w).error]) if {
+	startswith(w.approver, "@")
+	is_string(team(w).error)
 } else := sprintf("was %s since %s and has no approving review by %s", [w.base.state, w.base.ref, w.approver])
 
 # METADATA

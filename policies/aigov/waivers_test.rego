@@ -133,11 +133,26 @@ test_unavailable_reviews_say_approval_cannot_be_verified if {
 }
 
 test_a_team_approves_through_a_members_review if {
-	w := waiver(0, object.union(added, {"approver": "@acme/ai-gov"}))
-	d := waivers.decision with input as review_input([w], {"available": true, "approvals": ["bob"], "teams": {"acme/ai-gov": ["bob"]}})
+	w := waiver(0, object.union(added, {"approver": "@Acme/ai-gov"}))
+	d := waivers.decision with input as review_input([w], {"available": true, "approvals": ["bob"], "teams": {"@acme/ai-gov": {"members": ["bob"], "error": null}}})
 	d.applied == {{"finding": 0, "waiver": 0}}
+	d2 := waivers.decision with input as review_input([w], {"available": true, "approvals": ["carol"], "teams": {"@acme/ai-gov": {"members": ["bob"], "error": null}}})
+	[f.msg | some f in d2.deny] == ["waiver for AIGOV-EVAL-006 (GOV-1) was added since abc123 and has no approving review by @Acme/ai-gov"]
+}
+
+test_a_team_whose_members_cannot_be_read_cannot_approve if {
+	w := waiver(0, object.union(added, {"approver": "@acme/ai-gov"}))
+	d := waivers.decision with input as review_input([w], {"available": true, "approvals": ["bob"], "teams": {"@acme/ai-gov": {"members": [], "error": "403: needs read:org"}}})
+	[f.msg | some f in d.deny] == ["waiver for AIGOV-EVAL-006 (GOV-1) was added since abc123; cannot verify approval by @acme/ai-gov: 403: needs read:org"]
 	d2 := waivers.decision with input as review_input([w], {"available": true, "approvals": ["bob"]})
-	count(d2.applied) == 0
+	[f.msg | some f in d2.deny] == ["waiver for AIGOV-EVAL-006 (GOV-1) was added since abc123; cannot verify approval by @acme/ai-gov: its members were not read"]
+}
+
+test_a_change_without_review_facts_approves_only_unchanged_waivers if {
+	i := object.union(review_input([waiver(0, {}), waiver(1, added)], {}), {"change": {"base": "abc123", "review": null}})
+	d := waivers.decision with input as i
+	d.applied == {{"finding": 0, "waiver": 0}}
+	state_of(d, 1) == "unapproved"
 }
 
 test_an_unknown_base_cannot_approve if {

@@ -119,10 +119,10 @@ def _scope(entry: dict[str, Any]) -> tuple[Any, ...]:
     return tuple(entry.get(key) for key in ("rule", "feature", "path"))
 
 
-def waiver_base(repo: Repo, change: dict[str, Any] | None, settings: dict[str, Any]) -> str | None:
-    """The commit waivers are compared with: the pull request's base, else the default branch's tip."""
-    if change and change.get("base"):
-        return str(change["base"])
+def waiver_base(repo: Repo, change_base: str | None, settings: dict[str, Any]) -> str | None:
+    """The commit waivers are compared with: the change's base, else the default branch's tip."""
+    if change_base:
+        return change_base
     if not repo.is_git:
         return None
     from aigov.facts.workflows import default_branch
