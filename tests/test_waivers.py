@@ -324,3 +324,15 @@ def test_a_waiver_already_on_main_needs_no_review_in_a_pr(tmp_path: Path, api: o
     doc = pr_check_json(root, event_file(tmp_path, root), monkeypatch, "--github-token", "t0ken")
     assert doc["verdict"] == "pass" and by_id(doc, "AIGOV-EVAL-006")[0]["waived"] is True
     assert api.seen == []  # type: ignore[attr-defined] # nothing to approve: the reviews were not asked for
+
+
+def test_new_only_cannot_turn_an_unreviewed_extension_into_debt(tmp_path: Path, api: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = too_few_cases(tmp_path)
+    merged_waiver(root, EVAL_WAIVER.format(created="2026-11-20", expires="2026-12-20"))
+    git(root, "checkout", "-qb", "feat")
+    write(root / WAIVERS, EVAL_WAIVER.format(created="2026-11-20", expires="2026-12-19"))  # changed, not reviewed
+    commit_all(root, "shift the waiver")
+    doc = pr_check_json(root, event_file(tmp_path, root), monkeypatch, "--new-only")
+    [unapproved] = by_id(doc, "AIGOV-WAIVER-004")
+    assert unapproved["blocking"] is True
+    assert doc["verdict"] == "fail"

@@ -105,6 +105,9 @@ class CheckOptions:
     change: ChangeRequest | None = None
     new_only: bool = False
     github_token: str | None = None
+    # Off only for the base side of --new-only: waiver findings are always the change's own (their
+    # approval is already judged against the base), so the base must not offer them as debt.
+    apply_waivers: bool = True
 
 
 def utc_now() -> str:
@@ -222,7 +225,7 @@ def run_check(path: Path, options: CheckOptions | None = None, exclude_outputs: 
     findings = _unique(findings)
     digests = {"policies": pack.policy_digest(), "data": pack.data_digest(), "input": digest(inputs)}
     waivers: list[dict[str, Any]] = []
-    waiver_doc = waiver_input(collected, findings, options.github_token) if inputs else None
+    waiver_doc = waiver_input(collected, findings, options.github_token) if inputs and options.apply_waivers else None
     if waiver_doc is not None:
         findings, waivers = apply_waivers(engine, waiver_doc, findings, rules, collected.block)
         digests["input"] = digest([*inputs, waiver_doc])  # everything the engine saw
@@ -308,7 +311,7 @@ def base_findings(collected: CheckInputs, options: CheckOptions) -> Counter[Find
     with tempfile.TemporaryDirectory(prefix="aigov-base-") as tmp:
         base_root = Path(tmp)
         materialise_base(change.root, change.base, [*folders, ".github", ".aigov"], base_root)
-        base_options = replace(options, change=None, new_only=False, repository_root=base_root)
+        base_options = replace(options, change=None, new_only=False, repository_root=base_root, apply_waivers=False)
         try:
             result = run_check(base_root, base_options)
         except AigovError:
