@@ -108,6 +108,7 @@ class CheckOptions:
     # Off only for the base side of --new-only: waiver findings are always the change's own (their
     # approval is already judged against the base), so the base must not offer them as debt.
     apply_waivers: bool = True
+    fail_on: tuple[str, ...] = ()  # --fail-on: severities that also block (critical and high always do)
 
 
 def utc_now() -> str:
@@ -168,6 +169,7 @@ def collect_inputs(path: Path, options: CheckOptions, exclude_outputs: Iterable[
         repo.ignore(output)
     scope = repo.rel(path.resolve())
     org = load_org_config(options.config_path, repo)
+    org.block = tuple(dict.fromkeys([*org.block, *options.fail_on]))
     repository = load_repository_config(repo)
     pack = build_pack(org, options.registry_path, repo=repo, repository=repository)
     locations = discover_features(repo, scope, org.exclude)
