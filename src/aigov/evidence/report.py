@@ -42,7 +42,7 @@ def markdown(view: dict[str, Any]) -> str:
         out += [f"### {key}", "", "| When | Verdict | Change | Cause |", "|---|---|---|---|"]
         for c in changes:
             delta = " ".join([*(f"+{i}" for i in c["added"]), *(f"-{i}" for i in c["removed"])]) or "-"
-            out.append(f"| {c['clock']} | {c['verdict']} | {delta} | {c['cause'].replace('|', '/')} |")
+            out.append(f"| {_when(c['clock'])} | {c['verdict']} | {delta} | {c['cause'].replace('|', '/')} |")
         out.append("")
     out += ["## Waivers", ""]
     waivers = view["fleet"]["waivers"]
@@ -51,10 +51,10 @@ def markdown(view: dict[str, Any]) -> str:
         out += [f"| {w['repository']} | {w.get('rule')} | {w.get('feature')} | {w.get('expires')} | {w.get('state')} | {w.get('approver')} |" for w in waivers]
     else:
         out.append("No waivers in force at period end.")
-    out += ["", "## Fleet", "", "| Feature | Team | Tier | Verdict | Template | Version | Behind | Hours to remediate |", "|---|---|---|---|---|---|---|---|"]
+    out += ["", "## Fleet", "", "| Feature | Team | Tier | Verdict | Template | Version | Behind | Days to remediate |", "|---|---|---|---|---|---|---|---|"]
     for f in view["fleet"]["features"]:
         out.append(f"| {f['feature']} | {f['team']} | {f['tier']} | {f['verdict']} | {f['template'] or '-'} | "
-                   f"{f['template_version'] or '-'} | {_dash(f['template_behind'])} | {', '.join(map(str, f['remediation_hours'])) or '-'} |")
+                   f"{f['template_version'] or '-'} | {_dash(f['template_behind'])} | {', '.join(map(str, f['remediation_days'])) or '-'} |")
     return "\n".join(out) + "\n"
 
 
@@ -77,7 +77,8 @@ th,td{text-align:left;padding:6px 10px;border-bottom:1px solid #e6e8eb;vertical-
 .s-incomplete,.v-error{background:#6d6d6d}.s-not-assessed,.v-removed{background:#9e9e9e}
 .gaps{font-size:13px;color:#5b6470}.feature{background:#fff;border:1px solid #d7dbe0;border-radius:8px;padding:8px 16px 12px;margin:12px 0}
 .empty{background:#fff3cd;border:1px solid #e0c46c;padding:12px 16px;border-radius:8px}
-svg text{font-family:inherit}
+svg text{font-family:inherit}svg{max-width:100%;height:auto;display:block}
+td.when{white-space:nowrap}nav{font-size:14px;margin:8px 0 0}nav a{margin-right:14px;color:#3559a8}
 """
 
 
@@ -87,6 +88,8 @@ def html(view: dict[str, Any]) -> str:
     parts = [f"<h1>AI feature governance evidence: {escape(period['label'])}</h1>",
              f"<p class='muted'>Period {escape(period['start'])} to {escape(period['end'])} &middot; aigov {escape(view['aigov_version'])} &middot; "
              f"repositories: {escape(', '.join(r['name'] + ' @ ' + str(r['head'])[:12] for r in view['repositories']))}</p>"]
+    parts.append("<nav><a href='#summary'>Summary</a><a href='#controls'>Controls</a><a href='#timelines'>Feature timelines</a>"
+                 "<a href='#waivers'>Waivers</a><a href='#fleet'>Fleet</a></nav>")
     if not view["decisions"]:
         parts.append("<p class='empty' id='empty-period'><strong>No decisions in this period.</strong> No feature existed or no commit changed one; the bundle is empty but valid.</p>")
     parts.append("<h2 id='summary'>Period summary</h2><div class='cards'>")
@@ -95,25 +98,32 @@ def html(view: dict[str, Any]) -> str:
         parts.append(f"<div class='card'><div class='n' id='count-{ident}'>{number}</div><div class='l'>{escape(label)}</div></div>")
     parts.append("</div>")
     parts.append(_status_chart(view))
+    parts.append("<p class='muted'><strong>held</strong>: no blocking finding of the control's rules in any decision of the period. "
+                 "<strong>remediated</strong>: some, none left at period end. <strong>not held</strong>: a blocking finding at period end. "
+                 "<strong>incomplete</strong>: no finding, but aigov could not decide for some feature at some point (an error decision), "
+                 "so the control cannot be shown to have held throughout. A mapping is evidence towards a control, never proof that it is met.</p>")
     parts.append("<h2 id='controls'>Controls by framework</h2>")
     for framework in view["frameworks"]:
         rows = [c for c in view["controls"] if c["framework"] == framework["key"]]
         parts.append(f"<h3>{escape(framework['name'])} <span class='muted'>{escape(framework['version'])}</span></h3>")
         parts.append("<table><tr><th>Control</th><th>Title</th><th>Status</th><th>Evidenced by</th></tr>")
         for c in rows:
-            parts.append(f"<tr data-control='{escape(c['framework'])}:{escape(c['control'])}'><td><strong>{escape(c['control'])}</strong></td>"
-                         f"<td>{escape(c['title'][:140])}</td><td>{_badge('s', c['status'])}</td><td>{escape(', '.join(c['rules']))}</td></tr>")
+            parts.append(f"<tr data-control='{escape(c['framework'])}:{escape(c['control'])}'><td class='when'><strong>{escape(c['control'])}</strong></td>"
+                         f"<td>{escape(c['title'])}</td><td>{_badge('s', c['status'])}</td><td>{escape(', '.join(c['rules']))}</td></tr>")
         parts.append("</table>")
         parts.append(f"<p class='gaps'>Not evidenced by any aigov rule: {escape(', '.join(framework['gaps']) or 'none')}</p>")
     parts.append("<h2 id='timelines'>Feature timelines</h2>")
+    parts.append("<p class='muted'>Each bar spans the period; colour is the feature's verdict from one decision to the next "
+                 "(<span class='badge v-pass'>pass</span> <span class='badge v-fail'>fail</span> <span class='badge v-error'>error</span>: aigov could not decide). "
+                 "Each change is listed below its bar with what caused it: a commit, or the clock alone.</p>")
     if not view["timelines"]:
         parts.append("<p class='muted'>No feature was judged in this period.</p>")
     for key, changes in view["timelines"].items():
         parts.append(f"<div class='feature' data-feature='{escape(key)}'><h3>{escape(key)}</h3>{_timeline_svg(changes, period)}")
         parts.append("<table><tr><th>When</th><th>Verdict</th><th>What changed</th><th>Cause</th></tr>")
         for c in changes:
-            delta = ", ".join([*(f"+{i}" for i in c["added"]), *(f"&minus;{escape(i)}" for i in c["removed"])]) or "&ndash;"
-            parts.append(f"<tr><td>{escape(c['clock'])}</td><td>{_badge('v', c['verdict'])}</td><td>{delta}</td><td>{escape(c['cause'])}</td></tr>")
+            delta = ", ".join([*(f"+{escape(i)}" for i in c["added"]), *(f"&minus;{escape(i)}" for i in c["removed"])]) or "&ndash;"
+            parts.append(f"<tr><td class='when'>{escape(_when(c['clock']))}</td><td>{_badge('v', c['verdict'])}</td><td>{delta}</td><td>{escape(c['cause'])}</td></tr>")
         parts.append("</table></div>")
     parts.append("<h2 id='waivers'>Waivers</h2>")
     waivers = view["fleet"]["waivers"]
@@ -126,19 +136,23 @@ def html(view: dict[str, Any]) -> str:
         parts.append("<p class='muted'>No waivers in force at period end.</p>")
     parts.append("<h2 id='fleet'>Fleet and paved-road adoption</h2>")
     parts.append(_team_chart(view["fleet"]))
-    parts.append("<table><tr><th>Feature</th><th>Team</th><th>Tier</th><th>Verdict</th><th>Template</th><th>Version</th><th>Releases behind</th><th>Hours to remediate</th></tr>")
+    parts.append("<table><tr><th>Feature</th><th>Team</th><th>Tier</th><th>Verdict</th><th>Template</th><th>Version</th><th>Releases behind</th><th>Days to remediate</th></tr>")
     for f in view["fleet"]["features"]:
         parts.append(f"<tr><td>{escape(f['feature'])}</td><td>{escape(str(f['team']))}</td><td>{escape(str(f['tier']))}</td><td>{_badge('v', f['verdict'])}</td>"
                      f"<td>{escape(str(f['template'] or '-'))}</td><td>{escape(str(f['template_version'] or '-'))}</td><td>{_dash(f['template_behind'])}</td>"
-                     f"<td>{escape(', '.join(map(str, f['remediation_hours'])) or '-')}</td></tr>")
+                     f"<td>{escape(', '.join(map(str, f['remediation_days'])) or '-')}</td></tr>")
     parts.append("</table>")
-    median = view["fleet"]["median_hours_to_remediate"]
-    parts.append(f"<p>Median time to remediate: <strong id='median-remediation'>{'-' if median is None else f'{median} h'}</strong>; "
+    median = view["fleet"]["median_days_to_remediate"]
+    parts.append(f"<p>Median time from failing to passing again: <strong id='median-remediation'>{'-' if median is None else f'{median} days'}</strong>; "
                  f"features on a paved-road template: <strong>{view['fleet']['on_paved_road']}</strong> of {len(view['fleet']['features'])}.</p>")
     return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><meta name='viewport' content='width=device-width,initial-scale=1'>"
             "<meta http-equiv='Content-Security-Policy' content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">"
             f"<title>aigov evidence {escape(period['label'])}</title><style>{CSS}</style></head><body><main>"
             + "\n".join(parts) + "</main></body></html>\n")
+
+
+def _when(clock: str) -> str:
+    return clock[:10] + " " + clock[11:16] + " UTC"
 
 
 def _badge(prefix: str, status: str) -> str:
@@ -149,7 +163,7 @@ def _status_chart(view: dict[str, Any]) -> str:
     """One horizontal stacked bar per framework: how many of its mapped controls held, were remediated, not held."""
     colours = {"held": "#2e7d32", "remediated": "#ef8f00", "not held": "#c62828", "incomplete": "#6d6d6d", "not assessed": "#9e9e9e"}
     rows = []
-    width, label_w, bar_w = 1100, 330, 640
+    width, label_w, bar_w = 1100, 290, 560
     for i, framework in enumerate(view["frameworks"]):
         controls = [c for c in view["controls"] if c["framework"] == framework["key"]]
         y = 30 + i * 30
@@ -163,7 +177,7 @@ def _status_chart(view: dict[str, Any]) -> str:
                 rows.append(f"<rect x='{x:.1f}' y='{y}' width='{w:.1f}' height='20' fill='{colours[status]}'><title>{n} {status}</title></rect>")
                 x += w
         rows.append(f"<text x='{label_w + bar_w + 10}' y='{y + 15}' font-size='13'>{len(controls)} mapped, {len(framework['gaps'])} not evidenced</text>")
-    legend = "".join(f"<rect x='{label_w + k * 120}' y='0' width='12' height='12' fill='{colours[s]}'/><text x='{label_w + k * 120 + 16}' y='11' font-size='12'>{s}</text>"
+    legend = "".join(f"<rect x='{label_w + k * 112}' y='0' width='12' height='12' fill='{colours[s]}'/><text x='{label_w + k * 112 + 16}' y='11' font-size='12'>{s}</text>"
                      for k, s in enumerate(STATUS_ORDER))
     height = 40 + 30 * len(view["frameworks"])
     return (f"<svg id='control-status-chart' role='img' aria-label='Control status by framework' width='{width}' height='{height}' "

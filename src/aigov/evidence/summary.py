@@ -40,7 +40,13 @@ def timelines(decisions: list[dict[str, Any]]) -> dict[str, list[Change]]:
             ids = frozenset(f["id"] for f in decision["findings"] if f["feature"] == feature)
             verdict = _verdict(decision, feature)
             previous = last.get(key)
-            if previous == (verdict, ids):
+            if previous == (verdict, ids) and verdict != "error":
+                continue
+            if verdict == "error":
+                # Nothing was decided: no finding came or went. The next decision is compared
+                # with the last one that was made.
+                cause = f"{decision['cause']}: aigov could not decide: {decision.get('error', '')}"
+                out.setdefault(key, []).append(Change(seq, decision["clock"], verdict, [], [], cause, decision["kind"]))
                 continue
             before = previous[1] if previous else frozenset()
             out.setdefault(key, []).append(Change(seq, decision["clock"], verdict, sorted(ids - before), sorted(before - ids),
@@ -132,20 +138,20 @@ def fleet(decisions: list[dict[str, Any]], facts: dict[str, dict[str, Any]], per
             "verdict": _verdict(final[key], key.split("/", 1)[1]),
             "template": template.get("name"), "template_version": template.get("version"),
             "template_latest": latest, "template_behind": _behind(template.get("version"), latest),
-            "remediation_hours": _remediation_hours(lines.get(key, []), period_end),
+            "remediation_days": _remediation_days(lines.get(key, [])),
         })
     waivers = _waivers(final.values())
     teams: dict[str, int] = {}
     for f in features:
         teams[f["team"]] = teams.get(f["team"], 0) + 1
-    hours = [h for f in features for h in f["remediation_hours"]]
+    days = [d for f in features for d in f["remediation_days"]]
     return {
         "features": features,
         "teams": dict(sorted(teams.items())),
         "failing_now": [f["feature"] for f in features if f["verdict"] in ("fail", "error")],
         "on_paved_road": sum(1 for f in features if f["template"]),
         "waivers": waivers,
-        "median_hours_to_remediate": sorted(hours)[len(hours) // 2] if hours else None,
+        "median_days_to_remediate": sorted(days)[len(days) // 2] if days else None,
     }
 
 
@@ -161,15 +167,15 @@ def _behind(version: Any, latest: str | None) -> int | None:
     return max(0, (want[0] - have[0]) * 100 + (want[1] - have[1]) * 10 + (want[2] - have[2]))
 
 
-def _remediation_hours(changes: list[Change], period_end: str) -> list[float]:
-    """Hours from each turn to fail until the next pass (still failing: until period end, counted)."""
+def _remediation_days(changes: list[Change]) -> list[float]:
+    """Days from each turn to fail until the next pass; a failure still open at period end is not counted here."""
     out = []
     failed_at: str | None = None
     for change in changes:
         if change.verdict == "fail" and failed_at is None:
             failed_at = change.clock
         elif change.verdict == "pass" and failed_at is not None:
-            out.append(round((_ts(change.clock) - _ts(failed_at)) / 3600, 1))
+            out.append(round((_ts(change.clock) - _ts(failed_at)) / 86400, 1))
             failed_at = None
     return out
 
