@@ -18,7 +18,7 @@ from typing import Any
 from aigov.errors import AigovError
 from aigov.evidence.decision import decision_from_result
 from aigov.evidence.history import Commit, History, apply, rfc3339
-from aigov.evidence.workspace import Workspace, feature_dirs, is_global, strings_in, under
+from aigov.evidence.workspace import MANIFEST, Workspace, feature_dirs, is_global, strings_in, under
 
 _DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})")
 DAY = 86400
@@ -107,21 +107,23 @@ class Replayer:
         tree = self.history.tree(base)
         tags = self.history.tags()
         self.workspace.sync(tree)
-        if feature_dirs(tree):
+        dirs = feature_dirs(tree)
+        if dirs:
             self._replay(["."], base, self.period.start, "state at the start of the period")
         for commit in commits:
-            before = feature_dirs(tree)
             apply(tree, commit)
-            after = feature_dirs(tree)
-            scopes = self._scopes(commit, before, after)
+            before = dirs
+            if any(c.path.rsplit("/", 1)[-1] == MANIFEST for c in commit.changes):
+                dirs = feature_dirs(tree)  # only then: a walk of the tree per commit is what makes 10,000 commits slow
+            scopes = self._scopes(commit, before, dirs)
             if scopes:
                 # The unchanged facts first meet the clock up to this commit, on the old tree.
                 for folder in [d for d in before if any(under(d, s) for s in scopes)]:
                     self._close_window(folder, commit.time)
-                for folder in sorted(set(before) - set(after)):
+                for folder in sorted(set(before) - set(dirs)):
                     self._record_removed(folder, commit)
                 self.workspace.sync(tree)
-                self._replay([s for s in scopes if s == "." or s in after], commit.sha, commit.time,
+                self._replay([s for s in scopes if s == "." or s in dirs], commit.sha, commit.time,
                              f"commit {commit.sha[:12]} {commit.subject}")
             if commit.sha in tags:
                 self._snapshot("release " + ", ".join(sorted(tags[commit.sha])), commit.sha, tree)
@@ -133,16 +135,20 @@ class Replayer:
 
     def _scopes(self, commit: Commit, before: list[str], after: list[str]) -> list[str]:
         """The feature folders whose inputs the commit changed; ["."] when a shared input changed."""
-        dirs = set(before) | set(after)
+        dirs = sorted(set(before) | set(after))
+        if "." in dirs:
+            return ["."] if commit.changes else []  # a feature at the root reads the whole tree
+        watched = tuple(d + "/" for d in dirs)
         referenced = self.workspace.referenced_now
         scopes: set[str] = set()
         for change in commit.changes:
             path = change.path
             if is_global(path) or path in referenced or any(path.startswith(r + "/") for r in referenced):
                 return ["."]
-            if path.rsplit("/", 1)[-1] == "aigov.yaml" and before != after:
+            if path.rsplit("/", 1)[-1] == MANIFEST and before != after:
                 return ["."]  # a feature came or went: names must stay unique across the repository
-            scopes.update(d for d in dirs if under(path, d))
+            if path.startswith(watched):
+                scopes.update(d for d in dirs if under(path, d))
         # A nested feature is judged with the folder around it.
         return sorted(s for s in scopes if not any(o != s and under(s, o) for o in scopes))
 

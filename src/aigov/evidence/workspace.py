@@ -50,11 +50,13 @@ class Workspace:
         """path -> blob of every regular file a check of the tree's features reads."""
         dirs = feature_dirs(tree)
         referenced = self.referenced_now = self.referenced(tree)
+        everything = "." in dirs
+        prefixes = tuple(f"{d}/" for d in dirs) + tuple(f"{r}/" for r in referenced) + GLOBAL_PREFIXES
         out = {}
         for path, (mode, blob) in tree.items():
             if mode not in ("100644", "100755"):
                 continue  # symlinks and submodules: the check reads regular files only
-            if is_global(path) or any(under(path, d) for d in dirs) or any(path == r or path.startswith(r + "/") for r in referenced):
+            if everything or path.startswith(prefixes) or path in referenced or posixpath.basename(path) in GLOBAL_NAMES:
                 out[path] = blob
         return out
 
