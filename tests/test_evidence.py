@@ -220,3 +220,30 @@ def test_several_repositories_from_a_file_give_a_fleet_summary(tmp_path: Path) -
     manifest_repos = read_bundle(tmp_path / "fleet.zip")["manifest"]["repositories"]
     assert [r["name"] for r in manifest_repos] == ["payments", "support"]
     assert all(len(r["head"]) == 40 for r in manifest_repos)
+
+
+def test_recorded_decisions_from_git_notes_are_set_beside_the_replay(tmp_path: Path) -> None:
+    repo = feature_repo(tmp_path / "noted")
+    edit(repo / "svc" / "aigov.yaml", "id: anthropic.claude-sonnet-4\n      provider: bedrock", "id: gpt-3.5-turbo\n      provider: openai")
+    switch = commit_all(repo, "switch to gpt-3.5-turbo", "2026-07-05T10:00:00Z")
+    write(repo / "svc" / "NOTES.md", "notes\n")
+    noted = commit_all(repo, "svc: notes", "2026-07-06T10:00:00Z")
+    write(repo / "README.md", "readme\n")
+    readme = commit_all(repo, "readme", "2026-07-07T10:00:00Z")
+    # CI recorded a pass for the switch (it was waved through), a fail for the notes commit, and
+    # someone left a note that is not a decision record on the readme commit.
+    git(repo, "notes", "--ref", "aigov", "add", "-m", json.dumps({"verdict": "pass", "findings": [], "features": ["svc"]}), switch)
+    record = {"verdict": "fail", "features": ["svc"], "findings": [
+        {"id": i, "feature": "svc", "blocking": True} for i in ("AIGOV-CARD-004", "AIGOV-MODEL-004", "AIGOV-SBOM-004")]}
+    git(repo, "notes", "--ref", "aigov", "add", "-m", json.dumps(record), noted)
+    git(repo, "notes", "--ref", "aigov", "add", "-m", "looks good to me", readme)
+    bundle = build(repo, tmp_path / "b.zip")
+    recorded = {d["commit"]: d for d in bundle["decisions"] if d["kind"] == "recorded"}
+    assert recorded[switch]["agrees"] is False and recorded[switch]["replayed_verdict"] == "fail"
+    assert recorded[noted]["agrees"] is True
+    assert recorded[readme]["verdict"] == "unreadable" and "not a decision record" in recorded[readme]["error"]
+    report = bundle["files"]["report.md"].decode()
+    assert f"commit {switch[:12]}" in report and "DISAGREES: recorded pass, replayed fail" in report
+    assert "not a decision record: not JSON" in report
+    # What gated in CI is reported beside the timeline, never as a point on it.
+    assert all(c["kind"] != "recorded" for c in bundle["summary"]["timelines"]["noted/svc"])

@@ -41,7 +41,8 @@ def assemble(repos: list[RepositoryEvidence], period: Period, control_map: Contr
     lines = summary.timelines(decisions)
     fleet = summary.fleet(decisions, facts, header["period"]["end"], _latest_templates())
     view = {**header, "decisions": len(decisions), "timelines": {k: [vars(c) for c in v] for k, v in sorted(lines.items())},
-            "fleet": fleet, "controls": controls, "frameworks": _frameworks(control_map)}
+            "fleet": fleet, "controls": controls, "frameworks": _frameworks(control_map),
+            "recorded": summary.recorded(decisions)}
     files["summary.json"] = _json(view)
     files["report.md"] = report.markdown(view).encode("utf-8")
     files["report.html"] = report.html(view).encode("utf-8")

@@ -15,7 +15,8 @@ from typing import Any, Iterator
 
 from aigov.errors import AigovError
 
-REGULAR_MODES = ("100644", "100755")  # symlinks (120000) and submodules (160000) are never materialised
+REGULAR_MODES = ("100644", "100755")
+MAX_NOTE_BYTES = 1024 * 1024  # symlinks (120000) and submodules (160000) are never materialised
 
 
 @dataclass
@@ -144,6 +145,23 @@ class History:
             if len(parts) == 3:
                 target = parts[1] or parts[0]
                 out.setdefault(target, []).append(parts[2])
+        return out
+
+    def notes(self, commits: set[str], ref: str = "aigov") -> dict[str, bytes | str]:
+        """commit -> its note under refs/notes/<ref> (one `git notes list`, blobs through cat-file);
+        a note too large to be a decision record is the reason instead of its bytes."""
+        import git
+
+        try:
+            listing = self.git.notes("--ref", ref, "list")
+        except git.GitCommandError:
+            return {}
+        out: dict[str, bytes | str] = {}
+        for line in listing.splitlines():
+            blob, _, commit = line.partition(" ")
+            if commit in commits:
+                size = self.blob_size(blob)
+                out[commit] = self.blob(blob) if size <= MAX_NOTE_BYTES else f"note is {size} bytes, over the {MAX_NOTE_BYTES}-byte limit"
         return out
 
     def close(self) -> None:

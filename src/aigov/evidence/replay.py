@@ -110,7 +110,9 @@ class Replayer:
         dirs = feature_dirs(tree)
         if dirs:
             self._replay(["."], base, self.period.start, "state at the start of the period")
+        walked: set[str] = set()
         for commit in commits:
+            walked.add(commit.sha)
             apply(tree, commit)
             before = dirs
             if any(c.path.rsplit("/", 1)[-1] == MANIFEST for c in commit.changes):
@@ -130,6 +132,7 @@ class Replayer:
         for folder in sorted(self.windows):
             self._close_window(folder, self.period.end)
         self._snapshot("period end", self.evidence.head, tree)
+        self.evidence.decisions = with_recorded(self.evidence.decisions, self.history.notes(walked), self.evidence.name)
         self.evidence.features = {self.names[d]: self.facts[d] for d in sorted(self.facts) if d in self.names}
         return self.evidence
 
@@ -237,6 +240,25 @@ class Replayer:
         documents = feature_documents(tree, self.facts, self.history.blob, self.history.blob_size)
         facts = {self.names.get(d, d): self.facts[d] for d in sorted(self.facts)}
         self.evidence.snapshots.append((label, commit, documents, facts))
+
+
+def with_recorded(decisions: list[dict[str, Any]], notes: dict[str, Any], repository: str) -> list[dict[str, Any]]:
+    """The decisions with each recorded one (a git note written by `aigov record` in CI) placed after
+    the replayed decision of its commit, marked with whether the two agree. A note that is not a
+    decision record is listed as such: never a crash, never silently dropped."""
+    from aigov.evidence.recorded import recorded_decision
+
+    out: list[dict[str, Any]] = []
+    placed: set[str] = set()
+    for decision in decisions:
+        out.append(decision)
+        commit = decision.get("commit")
+        if decision["kind"] == "replayed" and commit in notes and commit not in placed:
+            placed.add(commit)
+            out.append(recorded_decision(notes[commit], commit, repository, decision))
+    for commit in sorted(set(notes) - placed):
+        out.append(recorded_decision(notes[commit], commit, repository, None))
+    return out
 
 
 def _outcome(result: Any, name: str) -> tuple[str, tuple[str, ...]]:

@@ -44,7 +44,9 @@ def markdown(view: dict[str, Any]) -> str:
             delta = " ".join([*(f"+{i}" for i in c["added"]), *(f"-{i}" for i in c["removed"])]) or "-"
             out.append(f"| {_when(c['clock'])} | {c['verdict']} | {delta} | {c['cause'].replace('|', '/')} |")
         out.append("")
-    out += ["## Waivers", ""]
+    out += ["## Recorded decisions", ""]
+    out += _recorded_lines(view["recorded"])
+    out += ["", "## Waivers", ""]
     waivers = view["fleet"]["waivers"]
     if waivers:
         out += ["| Repository | Rule | Feature | Expires | State | Approver |", "|---|---|---|---|---|---|"]
@@ -56,6 +58,24 @@ def markdown(view: dict[str, Any]) -> str:
         out.append(f"| {f['feature']} | {f['team']} | {f['tier']} | {f['verdict']} | {f['template'] or '-'} | "
                    f"{f['template_version'] or '-'} | {_dash(f['template_behind'])} | {', '.join(map(str, f['remediation_days'])) or '-'} |")
     return "\n".join(out) + "\n"
+
+
+def _recorded_lines(recorded: list[dict[str, Any]]) -> list[str]:
+    """What gated each change in CI (git notes written by `aigov record`) against what the replay decides."""
+    if not recorded:
+        return ["No decision records (git notes under refs/notes/aigov) on the period's commits."]
+    lines = []
+    for r in recorded:
+        where = f"{r['repository']} commit {r['commit'][:12]} (decisions.jsonl line {r['seq']})"
+        if r["error"]:
+            lines.append(f"{where}: {r['error']}")
+        elif r["agrees"] is False:
+            lines.append(f"{where}: DISAGREES: recorded {r['verdict']}, replayed {r['replayed_verdict']} or different blocking findings")
+        elif r["agrees"]:
+            lines.append(f"{where}: recorded {r['verdict']}, agrees with the replay")
+        else:
+            lines.append(f"{where}: recorded {r['verdict']}; this commit changed no feature input, so it was not replayed")
+    return lines
 
 
 def _dash(value: Any) -> str:
@@ -125,6 +145,8 @@ def html(view: dict[str, Any]) -> str:
             delta = ", ".join([*(f"+{escape(i)}" for i in c["added"]), *(f"&minus;{escape(i)}" for i in c["removed"])]) or "&ndash;"
             parts.append(f"<tr><td class='when'>{escape(_when(c['clock']))}</td><td>{_badge('v', c['verdict'])}</td><td>{delta}</td><td>{escape(c['cause'])}</td></tr>")
         parts.append("</table></div>")
+    parts.append("<h2 id='recorded'>Recorded and replayed decisions</h2>")
+    parts.append("<p class='muted'>" + "<br>".join(escape(line) for line in _recorded_lines(view["recorded"])) + "</p>")
     parts.append("<h2 id='waivers'>Waivers</h2>")
     waivers = view["fleet"]["waivers"]
     if waivers:

@@ -35,6 +35,8 @@ def timelines(decisions: list[dict[str, Any]]) -> dict[str, list[Change]]:
     out: dict[str, list[Change]] = {}
     last: dict[str, tuple[str, frozenset[str]]] = {}
     for seq, decision in enumerate(decisions, start=1):
+        if decision["kind"] == "recorded":
+            continue  # what gated in CI is compared with the replay, not a point of the timeline
         for feature in decision["features"]:
             key = feature_key(decision["repository"], feature)
             ids = frozenset(f["id"] for f in decision["findings"] if f["feature"] == feature)
@@ -55,6 +57,15 @@ def timelines(decisions: list[dict[str, Any]]) -> dict[str, list[Change]]:
     return out
 
 
+def recorded(decisions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each recorded decision, whether it agrees with the replay, and notes that are not records."""
+    return [
+        {"seq": seq, "repository": d["repository"], "commit": d["commit"], "verdict": d["verdict"],
+         "replayed_verdict": d.get("replayed_verdict"), "agrees": d.get("agrees"), "error": d.get("error")}
+        for seq, d in enumerate(decisions, start=1) if d["kind"] == "recorded"
+    ]
+
+
 def _verdict(decision: dict[str, Any], feature: str) -> str:
     if decision["verdict"] in ("error", "removed"):
         return decision["verdict"]
@@ -68,10 +79,14 @@ def control_status(decisions: list[dict[str, Any]], control_map: ControlMap) -> 
     held: no blocking finding of its rules in any decision; remediated: some, none at period end;
     not held: a blocking finding at period end; incomplete: some decision could not be made (error).
     """
+    decisions_all = decisions
+    decisions = [d for d in decisions if d["kind"] != "recorded"]
     final = _final_decisions(decisions)
     failures: dict[tuple[str, str], dict[str, Any]] = {}  # (rule, feature key) -> first/last seen
     errors = sum(1 for d in decisions if d["verdict"] == "error")
-    for seq, decision in enumerate(decisions, start=1):
+    for seq, decision in enumerate(decisions_all, start=1):
+        if decision["kind"] == "recorded":
+            continue
         for f in decision["findings"]:
             if f["blocking"] and not f.get("waived"):
                 item = failures.setdefault((f["id"], feature_key(decision["repository"], f["feature"])),
@@ -112,9 +127,11 @@ def _control_order(control_map: ControlMap, key: tuple[str, str]) -> tuple[int, 
 
 
 def _final_decisions(decisions: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """repository/feature -> its last decision of the period."""
+    """repository/feature -> its last decision of the period (replayed or re-judged by the clock)."""
     out: dict[str, dict[str, Any]] = {}
     for decision in decisions:
+        if decision["kind"] == "recorded":
+            continue
         for feature in decision["features"]:
             out[feature_key(decision["repository"], feature)] = decision
     return {k: v for k, v in out.items() if v["verdict"] != "removed"}
