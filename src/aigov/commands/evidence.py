@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from aigov.cli import PathArg, fails_closed
-from aigov.errors import EXIT_BLOCKING, EXIT_PASS, AigovError
+from aigov.errors import EXIT_BLOCKING, EXIT_PASS
 
 
 @click.group("evidence")
@@ -91,3 +91,21 @@ def verify(bundle: Path, identity: str | None, issuer: str | None, trusted_root:
     for problem in verdict.problems:
         click.echo(f"  {problem}")
     sys.exit(EXIT_BLOCKING)
+
+
+@command.command("sign")
+@click.argument("bundle", type=PathArg)
+@click.option("--staging", is_flag=True, help="Use Sigstore's staging instance (for trying the workflow out).")
+@fails_closed
+def sign(bundle: Path, staging: bool) -> None:
+    """Sign the bundle's manifest keylessly with the CI's OIDC identity (Sigstore); the signature goes
+    into the bundle as manifest.json.sigstore.json. Needs network and an ambient credential: run it in CI.
+
+    \b
+    Example (GitHub Actions, with permissions: id-token: write):
+      aigov evidence sign evidence-2026Q3.zip
+    """
+    from aigov.evidence.sign import sign_bundle
+
+    identity = sign_bundle(bundle, staging)
+    click.echo(f"signed {bundle}: manifest signed by {identity}")
