@@ -14,26 +14,12 @@ import pytest
 from conftest import run_cli, run_limited
 from evidence_helpers import feature_repo
 from sigstore_fixture import GITHUB_ISSUER, SigstoreInstance
+# The same throw-away instance, trusted root and cache isolation as the artefact-signing tests.
+from test_signing import _sigstore_cache_outside_repo, instance, sigstore_cache, trusted_root  # noqa: F401
 
 from aigov.evidence.sign import add_signature, manifest_bytes
 
 EVIDENCE_IDENTITY = "https://github.com/acme/platform/.github/workflows/evidence.yml@refs/heads/main"
-
-
-@pytest.fixture(scope="module")
-def instance() -> SigstoreInstance:
-    return SigstoreInstance.create()
-
-
-@pytest.fixture(scope="module")
-def trusted_root(instance: SigstoreInstance, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return instance.write_trusted_root(tmp_path_factory.mktemp("trust") / "trusted_root.json")
-
-
-@pytest.fixture(autouse=True)
-def _sigstore_cache_outside_repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
 
 
 @pytest.fixture(scope="module")
