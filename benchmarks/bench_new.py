@@ -28,7 +28,7 @@ def time_new(template: str, work: Path, cache: Path, run: int) -> tuple[float, i
     dest = work / f"{template}-{run}"
     env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
     args = ["new", f"bench-{template}", "--template", template, "--tier", "medium", "--owner", "team-bench",
-            "--dest", str(dest), "--no-interactive"]
+            "--github-org", "acme", "--dest", str(dest), "--no-interactive"]
     start = time.perf_counter()
     proc = subprocess.run([*aigov_command(), *args], capture_output=True, env=env)
     return time.perf_counter() - start, proc.returncode

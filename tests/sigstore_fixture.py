@@ -25,7 +25,7 @@ import json
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -186,9 +186,13 @@ class SigstoreInstance:
         predicate_type: str = SLSA_PROVENANCE,
         subject_name: str = "artifact",
         signed_at: dt.datetime | None = None,
+        intoto_entry: bool = False,
+        edit_body: Callable[[dict[str, Any]], None] | None = None,
     ) -> dict[str, Any]:
         """A Sigstore bundle (v0.3 JSON) for ``artifact``: a message signature, or a DSSE in-toto
-        statement naming the artefact's SHA-256 as its subject."""
+        statement naming the artefact's SHA-256 as its subject, logged as a dsse/0.0.1 entry or
+        (``intoto_entry``) as an intoto/0.0.2 one. ``edit_body`` changes the log entry's body
+        before it is logged, so the log vouches for a body that does not match the bundle."""
         signed_at = signed_at or dt.datetime.now(dt.timezone.utc).replace(microsecond=0) - dt.timedelta(hours=1)
         key = ec.generate_private_key(ec.SECP256R1())
         cert = self._leaf_cert(key, identity, issuer, signed_at)
@@ -205,11 +209,21 @@ class SigstoreInstance:
             pae = f"DSSEv1 {len(IN_TOTO_TYPE)} {IN_TOTO_TYPE} {len(payload)} ".encode() + payload
             signature = key.sign(pae, ec.ECDSA(hashes.SHA256()))
             envelope = {"payload": _b64(payload), "payloadType": IN_TOTO_TYPE, "signatures": [{"sig": _b64(signature)}]}
-            body = {"apiVersion": "0.0.1", "kind": "dsse", "spec": {
-                "envelopeHash": {"algorithm": "sha256", "value": hashlib.sha256(_canonical_json(envelope)).hexdigest()},
-                "payloadHash": {"algorithm": "sha256", "value": hashlib.sha256(payload).hexdigest()},
-                "signatures": [{"signature": _b64(signature), "verifier": pem_b64}],
-            }}
+            if intoto_entry:
+                # Rekor's intoto/0.0.2 stores the envelope's base64 fields base64-encoded again.
+                body = {"apiVersion": "0.0.2", "kind": "intoto", "spec": {"content": {
+                    "envelope": {"payloadType": IN_TOTO_TYPE, "signatures": [{
+                        "sig": _b64(_b64(signature).encode()), "publicKey": pem_b64,
+                    }]},
+                    "hash": {"algorithm": "sha256", "value": hashlib.sha256(_canonical_json(envelope)).hexdigest()},
+                    "payloadHash": {"algorithm": "sha256", "value": hashlib.sha256(payload).hexdigest()},
+                }}}
+            else:
+                body = {"apiVersion": "0.0.1", "kind": "dsse", "spec": {
+                    "envelopeHash": {"algorithm": "sha256", "value": hashlib.sha256(_canonical_json(envelope)).hexdigest()},
+                    "payloadHash": {"algorithm": "sha256", "value": hashlib.sha256(payload).hexdigest()},
+                    "signatures": [{"signature": _b64(signature), "verifier": pem_b64}],
+                }}
             bundle["dsseEnvelope"] = envelope
         else:
             digest = hashlib.sha256(artifact).digest()
@@ -219,9 +233,11 @@ class SigstoreInstance:
                 "signature": {"content": _b64(signature), "publicKey": {"content": pem_b64}},
             }}
             bundle["messageSignature"] = {"messageDigest": {"algorithm": "SHA2_256", "digest": _b64(digest)}, "signature": _b64(signature)}
+        if edit_body is not None:
+            edit_body(body)
         bundle["verificationMaterial"] = {
             "certificate": {"rawBytes": _b64(cert.public_bytes(serialization.Encoding.DER))},
-            "tlogEntries": [self._log_entry(_canonical_json(body), body["kind"], signed_at)],
+            "tlogEntries": [self._log_entry(_canonical_json(body), body["kind"], body["apiVersion"], signed_at)],
         }
         return bundle
 
@@ -279,7 +295,7 @@ class SigstoreInstance:
         )
         return struct.pack("!HH", len(sct) + 2, len(sct)) + sct
 
-    def _log_entry(self, body: bytes, kind: str, signed_at: dt.datetime) -> dict[str, Any]:
+    def _log_entry(self, body: bytes, kind: str, version: str, signed_at: dt.datetime) -> dict[str, Any]:
         """A Rekor v1 entry: inclusion promise (SET) plus an inclusion proof with a signed checkpoint."""
         log_id = _key_id(self.rekor_key)
         index = self.log_size + _OTHER_LOG_ENTRIES // 2
@@ -296,7 +312,7 @@ class SigstoreInstance:
         return {
             "logIndex": str(index),
             "logId": {"keyId": _b64(log_id)},
-            "kindVersion": {"kind": kind, "version": "0.0.1"},
+            "kindVersion": {"kind": kind, "version": version},
             "integratedTime": str(integrated_time),
             "inclusionPromise": {"signedEntryTimestamp": _b64(self.rekor_key.sign(set_payload, ec.ECDSA(hashes.SHA256())))},
             "inclusionProof": {

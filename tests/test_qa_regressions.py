@@ -64,7 +64,7 @@ def test_artifact_glob_outside_the_feature_is_refused(feature: Path) -> None:
 def test_new_with_destination_under_a_file_is_a_clear_error(tmp_path: Path) -> None:
     """`aigov new --dest file/sub` was an internal FileExistsError."""
     write(tmp_path / "afile", "x")
-    result = run_cli("new", "f1", "--template", "agent", "--tier", "low", "--owner", "team-x",
+    result = run_cli("new", "f1", "--template", "agent", "--tier", "low", "--owner", "team-x", "--github-org", "acme",
                      "--dest", str(tmp_path / "afile" / "sub"), "--no-interactive")
     assert_error(result, "afile")
     assert "internal error" not in result.stderr

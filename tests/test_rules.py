@@ -248,7 +248,7 @@ def test_report_written_to_file(feature: Path, tmp_path: Path) -> None:
 
 def test_copier_answers_file_is_a_record_not_a_model_call(feature: Path) -> None:
     """A team that drops a model after `aigov new` must not be told the answers file calls it."""
-    write(feature / ".copier-answers.yml", "_commit: 1.0.0\nmodels: [gpt-4o]\n")
+    write(feature / ".copier-answers.yml", "_src_path: gh:acme/templates\n_commit: 1.0.0\nmodels: [gpt-4o]\n")
     write(feature / "config.yml", "fallback: gpt-4o\n")
     findings = [(f["id"], f["path"]) for f in check_json(feature)["findings"]]
     assert findings == [("AIGOV-MODEL-009", "config.yml")]

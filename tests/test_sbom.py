@@ -156,10 +156,25 @@ def test_license_expression_next_to_a_license_is_explained() -> None:
     )]
 
 
-def test_duplicate_bom_ref_is_rejected() -> None:
-    """The specification requires unique bom-refs; JSON Schema cannot say so, aigov checks it."""
+def test_repeated_bom_ref_is_a_warning_not_invalidity(tmp_path: Path) -> None:
+    """The specification asks for unique bom-refs, yet its own suite calls a document with a repeat
+    valid (1.5/valid-formulation-1.5.json): `--validate` warns at the repeat's line and exits 0."""
     document = broken(lambda d: d["components"][1].__setitem__("bom-ref", "pkg:pypi/requests@2.32.3"))
-    assert ("$.components[1]['bom-ref']", "bom-ref 'pkg:pypi/requests@2.32.3' is already used at $.components[0]['bom-ref']; every bom-ref must be unique") in errors_of(document)
+    result = validate_bom(document)
+    assert result.valid and [(w.path, w.message) for w in result.warnings] == [(
+        "$.components[1]['bom-ref']",
+        "bom-ref 'pkg:pypi/requests@2.32.3' is already used at $.components[0]['bom-ref']; bom-refs should be unique",
+    )]
+    spec_doc = SPEC_DOCS / "1.5" / "valid-formulation-1.5.json"
+    run = run_cli("sbom", "--validate", str(spec_doc))
+    assert run.exit_code == 0, run.stdout
+    assert run.stdout.splitlines() == [
+        f"{spec_doc}:251: warning: $.formulation[0].workflows[0].workspaces[0]['bom-ref']: bom-ref 'workspace-1' is already used at "
+        "$.formulation[0].workflows[0].tasks[0].workspaces[0]['bom-ref']; bom-refs should be unique",
+        f"{spec_doc}: valid CycloneDX 1.5 (1 warning)",
+    ]
+    report = run_cli("sbom", "--validate", str(spec_doc), "--format", "json").json()
+    assert report["valid"] is True and report["errors"] == [] and report["warnings"][0]["line"] == 251
 
 
 def test_dangling_dependency_reference_is_accepted_as_the_specification_does() -> None:
@@ -556,6 +571,20 @@ def test_invalid_sbom_is_a_blocking_finding_with_path_and_line(tmp_path: Path) -
     )
     lines = (feature / "sbom.cdx.json").read_text(encoding="utf-8").splitlines()
     assert '"timestamp": "2026-11-23"' in lines[finding["line"] - 1]
+
+
+def test_repeated_bom_ref_is_a_non_blocking_finding_at_its_line(tmp_path: Path) -> None:
+    from conftest import check
+
+    feature = sbom_feature(tmp_path / "repo", tier="high")
+    verdict_before = check(feature).exit_code
+    edit_sbom(feature, lambda d: d["components"][1].__setitem__("bom-ref", d["components"][0]["bom-ref"]))
+    [finding] = sbom_findings(feature)
+    assert (finding["id"], finding["severity"], finding["blocking"]) == ("AIGOV-SBOM-008", "low", False)
+    assert finding["message"].startswith("SBOM $.components[1]['bom-ref']: bom-ref ")
+    lines = (feature / "sbom.cdx.json").read_text(encoding="utf-8").splitlines()
+    assert '"bom-ref"' in lines[finding["line"] - 1]
+    assert check(feature).exit_code == verdict_before  # a warning never changes the verdict
 
 
 def test_sbom_that_is_not_json_is_a_finding_not_a_crash(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -22,6 +23,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+from aigov import __version__
 from aigov.cli import main
 from conftest import Run, org_config, run_cli, write
 
@@ -40,8 +42,16 @@ def commit_all(repo: Path, message: str) -> None:
     git(repo, "commit", "-q", "-m", message)
 
 
+ORG = "acme"
+# `pip install ... aigov ...` by name: the public index's aigov, not ours.
+UNPINNED_AIGOV = re.compile(r"pip install[^\n]*(?<![\w/@.-])aigov(?![\w/@.-])")
+VERSION = (Path(__file__).parents[1] / "templates/agent/VERSION").read_text().strip()
+
+
 def new(*args: str, cwd: Path | None = None) -> Run:
-    return run_cli("new", *args, "--no-interactive", cwd=cwd)
+    """`aigov new` without a terminal; in the organisation ORG unless the arguments name one."""
+    org = [] if "--github-org" in args else ["--github-org", ORG]
+    return run_cli("new", *args, *org, "--no-interactive", cwd=cwd)
 
 
 def check_now(path: Path, *extra: str) -> dict:
@@ -143,9 +153,11 @@ def test_workflows_wire_the_eval_gate_and_signing(generated: dict, template: str
     assert any(job["id_token_write"] and "sigstore" in job["method"] for job in feature["release_signing"]["jobs"])
     assert not [f for f in check_now(repo)["findings"] if f["id"].startswith("AIGOV-EVAL")]
     pr = (repo / ".github/workflows/pr.yml").read_text()
-    assert "aigov check ." in pr and "aigov sbom --validate sbom.cdx.json" in pr
+    assert f"uses: {ORG}/aigov@v{__version__}" in pr and "aigov sbom --validate sbom.cdx.json" in pr
     release = (repo / ".github/workflows/release.yml").read_text()
-    assert "aigov sbom . -o sbom.cdx.json" in release and "id-token: write" in release
+    assert "aigov sbom . -o sbom.cdx.json" in release and "id-token: write" in release and f"uses: {ORG}/aigov@v{__version__}" in release
+    for text in (pr, release):  # on the public index `aigov` is an unrelated project
+        assert not UNPINNED_AIGOV.search(text)
 
 
 @pytest.mark.parametrize("template, tier", COMBOS)
@@ -157,10 +169,12 @@ def test_generated_repo_holds_the_paved_road(generated: dict, template: str, tie
         assert (repo / path).exists(), path
     manifest = yaml.safe_load((repo / "aigov.yaml").read_text())
     answers = yaml.safe_load((repo / ".copier-answers.yml").read_text())
-    assert answers["_aigov_template"] == template and answers["_commit"] == "1.0.0" and answers["tier"] == tier
+    assert answers["_aigov_template"] == template and answers["_commit"] == VERSION and answers["tier"] == tier
     assert ("oversight" in manifest["spec"]) == (tier == "high") == (repo / "docs/risk-assessment.md").exists()
-    codeowners = (repo / "CODEOWNERS").read_text()
-    assert "/aigov.yaml" in codeowners and "/prompts/" in codeowners and "ai-risk-reviewers" in codeowners
+    owners = {line.split()[0]: line.split()[1:] for line in (repo / "CODEOWNERS").read_text().splitlines()
+              if line and not line.startswith("#")}
+    for path in ("/aigov.yaml", "/.aigov/", "/MODEL_CARD.md", "/evals/", "/.github/workflows/", "/prompts/", "/CODEOWNERS"):
+        assert owners[path] == [f"@{ORG}/team-demo", f"@{ORG}/ai-risk-reviewers"], path
     runbook = (repo / "RUNBOOK.md").read_text()
     assert all(h in runbook for h in ("## Rollback", "## Kill switch", "## Provider failover"))
     for prompt in (repo / "prompts").glob("*.yaml"):
@@ -186,6 +200,7 @@ def test_models_default_to_the_registry_approved_suggestion_for_the_tier(generat
      "restricted data needs tier medium or high"),
     (["ok-name", "--template", "agent", "--owner", "t"], "missing --tier"),
     (["--template", "agent", "--tier", "low"], "missing NAME, --owner"),
+    (["ok-name", "--template", "agent", "--tier", "low", "--owner", "t", "--github-org", ""], "missing --github-org"),
 ])
 def test_bad_input_is_refused_and_writes_nothing(tmp_path: Path, args: list[str], message: str) -> None:
     run = new(*args, "--dest", str(tmp_path / "out"), cwd=tmp_path)
@@ -220,7 +235,7 @@ def test_on_a_terminal_it_asks_and_offers_only_approved_models(tmp_path: Path) -
     """Answers typed at the prompts; at high tier gpt-4o (approved for low/medium only) is not offered."""
     os.chdir(tmp_path)
     try:
-        result = CliRunner().invoke(main, ["new", "asked", "--interactive"], input="agent\nhigh\nteam-ask\ninternal\n1\n")
+        result = CliRunner().invoke(main, ["new", "asked", "--interactive"], input="agent\nhigh\nteam-ask\nacme-ask\n\n\n\ninternal\n1\n")
     finally:
         os.chdir(Path(__file__).parent)
     assert result.exit_code == 0, result.output
@@ -228,13 +243,17 @@ def test_on_a_terminal_it_asks_and_offers_only_approved_models(tmp_path: Path) -
     assert "anthropic.claude-sonnet-4" in offered and "gpt-4o" not in offered
     manifest = yaml.safe_load((tmp_path / "asked" / "aigov.yaml").read_text())
     assert manifest["metadata"]["owner"] == "team-ask" and [m["id"] for m in manifest["spec"]["models"]] == ["anthropic.claude-sonnet-4"]
+    for prompt in ("GitHub organisation", "GitHub repository (the release signing identity) [acme-ask/asked]",
+                   "Risk reviewers (CODEOWNERS) [@acme-ask/ai-risk-reviewers]", "Where CI installs aigov from (pinned) [acme-ask/aigov@v"):
+        assert prompt in result.output, prompt
+    assert "acme-ask/asked" in manifest["spec"]["artifacts"][0]["identityPattern"].replace("\\", "")
+    assert "@acme-ask/team-ask @acme-ask/ai-risk-reviewers" in (tmp_path / "asked" / "CODEOWNERS").read_text()
 
 
 def test_bundled_template_is_a_tagged_git_repository_in_the_cache(generated: dict, template_cache: Path) -> None:
     source = yaml.safe_load((generated[("agent", "low")] / ".copier-answers.yml").read_text())["_src_path"]
     assert Path(source) == template_cache / "aigov" / "templates" / "agent"
-    version = (Path(__file__).parents[1] / "templates/agent/VERSION").read_text().strip()
-    assert git(Path(source), "tag", "--points-at", "HEAD").split() == [version]
+    assert git(Path(source), "tag", "--points-at", "HEAD").split() == [VERSION]
 
 
 def test_check_never_imports_copier(generated: dict) -> None:
@@ -250,7 +269,7 @@ def test_check_never_imports_copier(generated: dict) -> None:
 
 @pytest.fixture
 def template_repo(tmp_path: Path, generated: dict, template_cache: Path) -> Path:
-    """An organisation's copy of the rag-service template, tagged 1.0.0 (as `--template-source`)."""
+    """An organisation's copy of the rag-service template, tagged VERSION (as `--template-source`)."""
     repo = tmp_path / "template"
     subprocess.run(["git", "clone", "-q", str(template_cache / "aigov/templates/rag-service"), str(repo)], check=True)
     return repo
@@ -289,7 +308,7 @@ def test_update_keeps_edits_brings_new_files_and_reports_conflicts(tmp_path: Pat
     release_v2(template_repo)
 
     check = run_cli("update", str(project), "--check")
-    assert check.exit_code == 1 and "1.0.0 -> 2.0.0 available" in check.stdout
+    assert check.exit_code == 1 and f"{VERSION} -> 2.0.0 available" in check.stdout
     run = run_cli("update", str(project))
 
     assert run.exit_code == 1
@@ -307,7 +326,7 @@ def test_clean_update_passes_check_and_leaves_nothing_to_resolve(tmp_path: Path,
     release_v2(template_repo)
     run = run_cli("update", str(project))
     assert run.exit_code == 0, run.stdout + run.stderr
-    assert "updated rag-service 1.0.0 -> 2.0.0" in run.stdout and "conflict" not in run.stdout
+    assert f"updated rag-service {VERSION} -> 2.0.0" in run.stdout and "conflict" not in run.stdout
     assert (project / "SECURITY.md").is_file() and check_now(project)["findings"] == []
     assert run_cli("update", str(project), "--check").exit_code == 0
 
@@ -325,10 +344,10 @@ def test_update_refuses_uncommitted_changes(tmp_path: Path, template_repo: Path)
 def test_update_needs_the_version_the_repo_was_generated_from(tmp_path: Path, template_repo: Path) -> None:
     project = generate_and_commit(tmp_path, template_repo)
     release_v2(template_repo)
-    git(template_repo, "tag", "-d", "1.0.0")
+    git(template_repo, "tag", "-d", VERSION)
     run = run_cli("update", str(project))
     assert run.exit_code == 2
-    assert "rag-service 1.0.0, the version this repository was generated from, is not in its template source" in run.stderr
+    assert f"rag-service {VERSION}, the version this repository was generated from, is not in its template source" in run.stderr
     assert git(project, "status", "--porcelain") == ""
 
 def test_update_outside_a_generated_repo_is_an_error(tmp_path: Path) -> None:
@@ -367,7 +386,7 @@ def test_update_to_a_newer_bundled_template_goes_through_the_cache(tmp_path: Pat
 def test_a_template_that_fails_to_render_writes_nothing(tmp_path: Path, template_repo: Path) -> None:
     (template_repo / "project/broken.txt.jinja").write_text("{{ name | no_such_filter }}\n")
     commit_all(template_repo, "broken")
-    git(template_repo, "tag", "1.0.1")
+    git(template_repo, "tag", "2.0.1")
     run = new("qa-bot", "--template-source", str(template_repo), "--tier", "low", "--owner", "t", "--dest", str(tmp_path / "out"))
     assert run.exit_code == 2 and "could not be rendered" in run.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["template"]
@@ -379,7 +398,7 @@ def on_old_template(generated: dict, tmp_path: Path) -> Path:
     repo = tmp_path / "old"
     shutil.copytree(generated[("agent", "medium")], repo)
     answers = repo / ".copier-answers.yml"
-    answers.write_text(answers.read_text().replace("_commit: 1.0.0", "_commit: 0.9.0-3-g1a2b3c4"))
+    answers.write_text(answers.read_text().replace(f"_commit: {VERSION}", "_commit: 0.9.0-3-g1a2b3c4"))
     return repo
 
 
@@ -400,3 +419,59 @@ def test_past_the_deadline_an_older_template_blocks(generated: dict, tmp_path: P
     run = run_cli("check", str(repo), "--format", "json", "--config", str(org))
     assert run.exit_code == 1
     assert [f["id"] for f in run.json()["findings"]] == ["AIGOV-TEMPLATE-002"]
+
+
+def templates_before(version: str, into: Path) -> Path:
+    """The bundled templates as they were just before the agent road left ``version`` (this repository's history)."""
+    root = Path(__file__).parents[1]
+
+    def version_at(rev: str) -> str:
+        return git(root, "show", f"{rev}:templates/agent/VERSION").strip()
+
+    commits = git(root, "log", "--format=%H", "--", "templates/agent/VERSION").split()
+    bump = next(c for c in commits if version_at(c) != version and version_at(f"{c}^") == version)
+    archive = subprocess.run(["git", "archive", f"{bump}^", "templates"], cwd=root, check=True, capture_output=True).stdout
+    into.mkdir(parents=True)
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    return into / "templates"
+
+
+def test_a_repo_from_1_0_0_updates_to_a_pinned_aigov_source(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Repositories generated before aigov_source existed ran `pip install aigov`; the update pins the Action."""
+    import aigov.scaffold.catalog
+    import aigov.scaffold.source
+
+    if git(Path(__file__).parent, "rev-parse", "--is-shallow-repository").strip() != "false":
+        pytest.skip("needs this repository's history")
+    old = templates_before("1.0.0", tmp_path / "old")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    with monkeypatch.context() as patch:
+        for module in (aigov.scaffold.catalog, aigov.scaffold.source):
+            patch.setattr(module, "templates_dir", lambda: old)
+        project = tmp_path / "legacy-bot"
+        assert new("legacy-bot", "--template", "agent", "--tier", "low", "--owner", "team-ops", "--dest", str(project)).exit_code == 0
+    assert "pip install aigov" in (project / ".github/workflows/pr.yml").read_text()
+    assert "aigov_source" not in yaml.safe_load((project / ".copier-answers.yml").read_text())
+    git(project, "init", "-q", "-b", "main")
+    commit_all(project, "aigov new at 1.0.0")
+
+    run = run_cli("update", str(project))
+
+    assert run.exit_code == 0, run.stdout + run.stderr
+    pr = (project / ".github/workflows/pr.yml").read_text()
+    assert f"uses: {ORG}/aigov@v{__version__}" in pr and not UNPINNED_AIGOV.search(pr)
+    assert yaml.safe_load((project / ".copier-answers.yml").read_text())["aigov_source"] == f"{ORG}/aigov@v{__version__}"
+    assert "/.aigov/" in (project / "CODEOWNERS").read_text()
+    assert check_now(project)["findings"] == []
+
+
+@pytest.mark.parametrize("workflow", ["pr.yml", "release.yml"])
+def test_the_default_aigov_source_is_this_repositorys_action_called_as_it_is_declared(generated: dict, workflow: str) -> None:
+    """The `uses:` step passes only inputs action.yml declares, on the Python the other steps use."""
+    action = yaml.safe_load((Path(__file__).parents[1] / "action.yml").read_text())
+    doc = yaml.safe_load((generated[("agent", "high")] / ".github/workflows" / workflow).read_text())
+    steps = [step for job in doc["jobs"].values() for step in job["steps"] if step.get("uses", "").startswith(f"{ORG}/aigov@")]
+    assert len(steps) == 1 and steps[0]["uses"] == f"{ORG}/aigov@v{__version__}"
+    assert set(steps[0]["with"]) <= set(action["inputs"]) and steps[0]["with"]["path"] == "."
+    withs = [step.get("with", {}) for job in doc["jobs"].values() for step in job["steps"]]
+    assert {w["python-version"] for w in withs if "python-version" in w} == {"3.12"}

@@ -32,12 +32,21 @@ GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
 DSSE_V1 = CONFORMANCE / "dsse-with-hashedrekord-happy-path"  # production, Rekor v1 (SET, checkpoint), TSA, DSSE
 REKOR_V2 = CONFORMANCE / "rekor2-happy-path"  # staging, Rekor v2 (checkpoint only), TSA, message signature
 REKOR_V2_TIMESTAMP = "2025-06-12T12:02:20Z"  # the genTime of rekor2-happy-path's RFC 3161 timestamp
+INTOTO = CONFORMANCE / "intoto-with-custom-trust-root"  # private root, Rekor v1 intoto/0.0.2 entry (SET, checkpoint), TSA, DSSE
 
 # Every stored case and, for a _fail case, the words its one-line rejection must contain: the
 # reason the case is about, so a case rejected for some other reason (say a damaged copy) fails.
 STORED_CASES: dict[str, str | None] = {
     "dsse-with-hashedrekord-happy-path": None,
     "rekor2-happy-path": None,
+    "happy-path-intoto-in-dsse-v3": None,
+    # sigstore-python 4.5 rejects intoto/0.0.2 entries; aigov verifies them (sigstore_bundles._verify_dsse_as_intoto).
+    "intoto-with-custom-trust-root": None,
+    "intoto-expired-certificate_fail": "cert is not valid at validation time",
+    "intoto-log-entry-mismatch_fail": "transparency log entry is inconsistent with other materials: log entry signature does not match bundle",
+    "intoto-missing-inclusion-proof_fail": "verificationMaterial.tlogEntries.0.inclusionProof: Field required",
+    "intoto-set-outside-signing-cert-validity_fail": "cert is not valid at validation time",
+    "intoto-tsa-timestamp-outside-cert-validity_fail": "cert is not valid at validation time",
     "dsse-with-hashedrekord-invalid-sig_fail": "invalid signature: Signature is invalid for input",
     "dsse-with-hashedrekord-mismatch-envelope_fail": "transparency log entry is inconsistent with other materials",
     "dsse-with-hashedrekord-mismatch-sig_fail": "transparency log entry is inconsistent with other materials",
@@ -288,6 +297,13 @@ def _forged_checkpoint_signature(bundle: dict[str, Any]) -> None:
     proof["checkpoint"]["envelope"] = f"{note}\n{prefix} {base64.b64encode(bytes(raw)).decode()}\n"
 
 
+def _intoto_body(bundle: dict[str, Any], edit: Callable[[dict[str, Any]], None]) -> None:
+    """Edit the intoto entry's body (which breaks its inclusion proof, as any body edit must)."""
+    body = json.loads(base64.b64decode(_entry(bundle)["canonicalizedBody"]))
+    edit(body)
+    _entry(bundle)["canonicalizedBody"] = base64.b64encode(json.dumps(body).encode()).decode()
+
+
 def _swap_certificate(bundle: dict[str, Any]) -> None:
     staging = json.loads((REKOR_V2 / "bundle.sigstore.json").read_text(encoding="utf-8"))
     bundle["verificationMaterial"]["certificate"] = staging["verificationMaterial"]["certificate"]
@@ -342,6 +358,34 @@ TAMPERING: dict[str, tuple[Path, Callable[[dict[str, Any]], None], str]] = {
         "malformed bundle: not a valid Sigstore bundle: expected exactly one log entry",
     ),
     "certificate from another Sigstore instance": (DSSE_V1, _swap_certificate, "not trusted by Sigstore's production root"),
+    "intoto: dsse payload edited": (INTOTO, lambda b: _flip(b["dsseEnvelope"], "payload"), "Signature is invalid for input"),
+    "intoto: dsse signature from another key": (
+        INTOTO,
+        lambda b: _flip(b["dsseEnvelope"]["signatures"][0], "sig"),
+        "Signature is invalid for input",
+    ),
+    "intoto: payload type changed": (
+        INTOTO,
+        lambda b: b["dsseEnvelope"].update(payloadType="application/json"),
+        "Signature is invalid for input",
+    ),
+    "intoto: logged payload hash changed": (
+        INTOTO,
+        lambda b: _intoto_body(b, lambda body: body["spec"]["content"]["payloadHash"].update(value="0" * 64)),
+        "invalid log entry: inclusion proof contains invalid root hash",
+    ),
+    "intoto: SET forged": (
+        INTOTO,
+        lambda b: _flip(_entry(b)["inclusionPromise"], "signedEntryTimestamp"),
+        "invalid log entry: SET: invalid inclusion promise",
+    ),
+    "intoto: checkpoint forged": (INTOTO, _forged_checkpoint_signature, "invalid log entry: checkpoint: invalid signature"),
+    # Relabelled as the kind sigstore knows, the intoto body fails sigstore's own dsse body check.
+    "intoto: relabelled dsse/0.0.1": (
+        INTOTO,
+        lambda b: _entry(b).update(kindVersion={"kind": "dsse", "version": "0.0.1"}),
+        "invalid DSSE log entry",
+    ),
     "timestamp removed from a Rekor v2 bundle": (
         REKOR_V2,
         lambda b: b["verificationMaterial"].pop("timestampVerificationData"),
@@ -361,11 +405,14 @@ def test_tampered_real_bundle_is_rejected(change: str, tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("damage", "reason"),
     [
-        (lambda text: text[: len(text) // 2], "malformed bundle: bundle is not valid JSON"),
+        (lambda text: text[: len(text) // 2], "malformed bundle: bundle:49: is not JSON: Unterminated string"),
         (lambda text: "[" + text + "]", "malformed bundle: bundle must be a JSON object, not list"),
         (lambda text: text.replace('"certificate"', '"certificat"', 1), "malformed bundle: not a valid Sigstore bundle"),
+        # sigstore would keep the second mediaType and verify; a repeated key is refused first.
+        (lambda text: text.replace("{", '{"mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",', 1),
+         "malformed bundle: bundle:2: duplicate key 'mediaType'"),
     ],
-    ids=["truncated", "wrapped in a list", "certificate misnamed"],
+    ids=["truncated", "wrapped in a list", "certificate misnamed", "duplicate key"],
 )
 def test_damaged_real_bundle_is_rejected_as_malformed(damage: Callable[[str], str], reason: str, tmp_path: Path) -> None:
     bundle = tmp_path / "bundle.sigstore.json"

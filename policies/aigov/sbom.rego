@@ -239,3 +239,17 @@ deny contains finding if {
 	not tier in settings.required_tiers
 	finding := lib.manifest_finding("AIGOV-SBOM-007", sprintf("%s-tier feature declares no SBOM (spec.sbom)", [tier]), "spec")
 }
+
+# METADATA
+# title: SBOM repeats a bom-ref
+# description: Two elements of the SBOM carry the same bom-ref, so a reference to it (a dependency, a composition, a vulnerability) is ambiguous. The CycloneDX specification asks for unique bom-refs, but its own test suite has a valid document that repeats one, so this warns rather than calling the SBOM invalid.
+# custom:
+#   id: AIGOV-SBOM-008
+#   severity: low
+#   remediation: Give each element its own bom-ref (for example by suffixing the repeated one), or regenerate the SBOM with `aigov sbom . -o FILE`.
+#   controls: [NIST-AI-RMF:MAP-4.1, ISO42001:A.10.3]
+deny contains finding if {
+	sbom.parsed
+	some repeat in object.get(sbom, "repeated_bom_refs", [])
+	finding := sbom_finding("AIGOV-SBOM-008", sprintf("SBOM %s: %s", [repeat.path, repeat.message]), line_or_start(repeat))
+}

@@ -206,3 +206,27 @@ test_stale_rules_wait_for_a_parsed_sbom if {
 	findings := sbom.deny with input as doc("high", {"declared": true, "path": "svc/sbom.cdx.json", "exists": false}, [boto_pin])
 	ids(findings) == {"AIGOV-SBOM-001"}
 }
+
+# AIGOV-SBOM-008
+
+repeated_ref := {"path": "$.formulation[0].workspaces[0]['bom-ref']", "message": "bom-ref 'ws-1' is already used at $.components[0]['bom-ref']; bom-refs should be unique", "line": 251}
+
+test_repeated_bom_ref_warns_at_its_line if {
+	findings := sbom.deny with input as doc("high", object.union(good_sbom, {"repeated_bom_refs": [repeated_ref]}), [boto_pin])
+	ids(findings) == {"AIGOV-SBOM-008"}
+	some f in findings
+	f.path == "svc/sbom.cdx.json"
+	f.line == 251
+	contains(f.msg, "bom-ref 'ws-1' is already used")
+}
+
+test_repeated_bom_ref_without_a_line_points_at_the_start if {
+	findings := sbom.deny with input as doc("high", object.union(good_sbom, {"repeated_bom_refs": [object.remove(repeated_ref, ["line"])]}), [boto_pin])
+	some f in findings
+	f.id == "AIGOV-SBOM-008"
+	f.line == 1
+}
+
+test_no_repeated_bom_refs_no_warning if {
+	not "AIGOV-SBOM-008" in ids(sbom.deny) with input as doc("high", object.union(good_sbom, {"repeated_bom_refs": []}), [boto_pin])
+}

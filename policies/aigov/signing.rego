@@ -52,6 +52,10 @@ wrong_issuer(file) if {
 
 tampered(file) if file.failure == "artifact_mismatch"
 
+# The artefact or its bundle is not a regular file inside the repository (a pipe, a device, a
+# symlink out): aigov did not read it, so nothing about it is verified.
+unreadable(file) if file.failure == "unreadable"
+
 # A failed verification that a more specific rule below already reports.
 explained(file) if wrong_identity(file)
 
@@ -78,6 +82,7 @@ artifact_finding(id, msg, file, remediation) := {"id": id, "msg": msg, "path": f
 deny contains finding if {
 	some [entry, file] in artifact_files
 	not file.bundle_found
+	not unreadable(file)
 	finding := artifact_finding(
 		"AIGOV-SIGN-001",
 		sprintf("%s has no Sigstore bundle (looked for %s)", [file.path, concat(", ", object.get(file, "expected_bundles", [bundle_name(file)]))]),
@@ -88,22 +93,36 @@ deny contains finding if {
 
 # METADATA
 # title: Artefact signature does not verify
-# description: The artefact's Sigstore bundle is malformed, its certificate does not chain to the trust root, its transparency-log proof or signature is invalid, or its attestation is not an in-toto statement.
+# description: The artefact's Sigstore bundle is malformed, its certificate does not chain to the trust root, its transparency-log proof or signature is invalid, or its attestation is not an in-toto statement; or the artefact or its bundle is not a regular file inside the repository (a pipe, a device, a symlink out), so it cannot be verified at all.
 # custom:
 #   id: AIGOV-SIGN-002
 #   severity: critical
 #   remediation: Re-sign the artefact in the release workflow and replace the bundle; for a private Sigstore instance pass its trusted root with aigov check --trusted-root.
 #   controls: [NIST-AI-RMF:GOVERN-6.1, NIST-AI-RMF:MEASURE-2.7, ISO42001:A.6.2.5, EU-AI-Act:Art.15, SOC2:CC6.8]
-deny contains finding if {
+deny contains finding if some finding in unverified
+
+unverified contains finding if {
 	some [entry, file] in artifact_files
 	file.bundle_found == true
 	not file.verified == true
 	not explained(file)
+	not unreadable(file)
 	finding := artifact_finding(
 		"AIGOV-SIGN-002",
 		sprintf("the Sigstore bundle %s does not verify, %s: %s", [bundle_name(file), object.get(failure_text, object.get(file, "failure", null), "no reason recorded"), object.get(file, "error", null)]),
 		file,
 		sprintf("%s If it was signed by a private Sigstore instance, pass its trusted root: `aigov check --trusted-root trusted_root.json`.", [how_to_sign(entry, file)]),
+	)
+}
+
+unverified contains finding if {
+	some [entry, file] in artifact_files
+	unreadable(file)
+	finding := artifact_finding(
+		"AIGOV-SIGN-002",
+		sprintf("%s cannot be verified: %s", [file.path, object.get(file, "error", "it is not a readable regular file")]),
+		file,
+		sprintf("Keep %s and its bundle as regular files inside the repository (not pipes, devices or symlinks out of it), or narrow the spec.artifacts glob so it does not match them. %s", [file.path, how_to_sign(entry, file)]),
 	)
 }
 

@@ -156,3 +156,32 @@ test_bare_facts_still_block if {
 	ids(signing.deny) == {"AIGOV-SIGN-001"} with input as feature([{"path": "svc/dist/a.onnx"}])
 	ids(signing.deny) == {"AIGOV-SIGN-002"} with input as feature([{"path": "svc/dist/a.onnx", "bundle_found": true}])
 }
+
+test_artefact_that_is_a_pipe_cannot_be_verified if {
+	pipe := object.union(verified_file, {
+		"bundle": null, "bundle_found": false, "verified": false, "failure": "unreadable",
+		"error": "svc/dist/model.onnx is not a regular file (a pipe, socket or device); aigov does not read it",
+	})
+	found := signing.deny with input as feature([pipe])
+	ids(found) == {"AIGOV-SIGN-002"}
+	some f in found
+	f.path == "svc/dist/model.onnx"
+	f.msg == "svc/dist/model.onnx cannot be verified: svc/dist/model.onnx is not a regular file (a pipe, socket or device); aigov does not read it"
+	contains(f.remediation, "regular files inside the repository")
+}
+
+test_bundle_linked_out_of_the_repository_cannot_be_verified if {
+	linked := object.union(verified_file, {
+		"verified": false, "failure": "unreadable",
+		"error": "svc/dist/model.onnx.sigstore.json is a symlink that points outside the repository; aigov does not follow it",
+	})
+	found := signing.deny with input as feature([linked])
+	ids(found) == {"AIGOV-SIGN-002"}
+	some f in found
+	contains(f.msg, "cannot be verified: svc/dist/model.onnx.sigstore.json is a symlink")
+}
+
+test_unreadable_without_an_error_still_blocks if {
+	odd := object.remove(object.union(verified_file, {"verified": false, "failure": "unreadable"}), ["error"])
+	ids(signing.deny) == {"AIGOV-SIGN-002"} with input as feature([odd])
+}

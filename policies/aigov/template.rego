@@ -74,3 +74,50 @@ deny contains finding if {
 	)
 	finding := drift_finding("AIGOV-TEMPLATE-002", msg)
 }
+
+answers_fix := sprintf("In %s, restore .copier-answers.yml from the commit that `aigov new` or `aigov update` wrote (git log -p -- .copier-answers.yml), or regenerate the feature with `aigov new`.", [input.feature.dir])
+
+# A bare git commit (an organisation's untagged template) is a record copier writes; aigov still cannot order it.
+git_commit(commit) if regex.match(`^[0-9a-f]{7,40}$`, commit)
+
+record_problem contains "it records no template source (_src_path), so `aigov update` cannot find the template" if {
+	road.source == null
+}
+
+record_problem contains "it records no template version (_commit), so the template-drift rules cannot judge it" if {
+	road.commit == null
+}
+
+record_problem contains msg if {
+	is_string(road.commit)
+	road.release == null
+	not git_commit(road.commit)
+	msg := sprintf("_commit %q is not a template version (a PEP 440 tag such as 1.2.0, or <tag>-<n>-g<hash>)", [road.commit])
+}
+
+record_problem contains msg if {
+	is_string(road.commit)
+	road.release == null
+	git_commit(road.commit)
+	is_object(supported)
+	msg := sprintf("_commit %q is a bare commit, but the platform tracks %s by version (a PEP 440 tag such as 1.2.0)", [road.commit, road.name])
+}
+
+# METADATA
+# title: Template record is incomplete or unreadable
+# description: The feature's .copier-answers.yml does not say which template source and version it was generated from, so `aigov update` cannot update it and the template-drift rules cannot judge it (an edited record would otherwise slip past them).
+# custom:
+#   id: AIGOV-TEMPLATE-003
+#   severity: high
+#   remediation: Restore .copier-answers.yml as `aigov new` or `aigov update` wrote it (it records _src_path and _commit), or regenerate the feature.
+#   controls: [NIST-AI-RMF:GOVERN-1.2, NIST-AI-RMF:MANAGE-4.2, ISO42001:A.6.2.2, SOC2:CC8.1]
+deny contains finding if {
+	some problem in record_problem
+	finding := {
+		"id": "AIGOV-TEMPLATE-003",
+		"msg": sprintf("the template record %s is unusable: %s", [road.path, problem]),
+		"path": road.path,
+		"line": road.line,
+		"remediation": answers_fix,
+	}
+}

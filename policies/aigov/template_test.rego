@@ -15,6 +15,8 @@ feature(name, version, release) := {
 	"template": {
 		"path": "services/support-bot/.copier-answers.yml",
 		"name": name,
+		"source": "/cache/aigov/templates/rag-service",
+		"commit": version,
 		"version": version,
 		"release": release,
 		"line": 4,
@@ -54,8 +56,10 @@ test_template_the_platform_does_not_track_passes if {
 	count(deny_at("2027-02-01T00:00:00Z", feature("home-grown", "0.1.0", [0, 1, 0]))) == 0
 }
 
-test_unversioned_template_passes if {
-	count(deny_at("2027-02-01T00:00:00Z", feature("rag-service", null, null))) == 0
+test_untracked_template_at_a_bare_commit_passes if {
+	f := feature("home-grown", null, null)
+	g := object.union(f, {"template": object.union(f.template, {"commit": "1a2b3c4"})})
+	count(deny_at("2027-02-01T00:00:00Z", g)) == 0
 }
 
 test_feature_not_generated_from_a_template_passes if {
@@ -66,4 +70,41 @@ test_feature_not_generated_from_a_template_passes if {
 test_short_minimum_versions_are_padded if {
 	count(template.deny) == 1 with input as {"now": "2026-11-23T12:00:00Z", "feature": feature("agent", "1.0.0", [1, 0, 0])}
 		with data.aigov.templates as {"agent": {"minimum": "1.1", "deadline": "2027-01-31"}}
+}
+
+record(overrides) := object.union(current, {"template": object.union(current.template, overrides)})
+
+current := feature("rag-service", "1.2.0", [1, 2, 0])
+
+test_a_complete_record_passes if {
+	count(deny_at("2026-11-23T12:00:00Z", record({}))) == 0
+}
+
+test_a_record_without_source_blocks if {
+	findings := deny_at("2026-11-23T12:00:00Z", record({"source": null}))
+	ids(findings) == {"AIGOV-TEMPLATE-003"}
+	some f in findings
+	contains(f.msg, "_src_path")
+	f.path == "services/support-bot/.copier-answers.yml"
+}
+
+test_a_record_without_version_blocks if {
+	ids(deny_at("2026-11-23T12:00:00Z", record({"commit": null, "version": null, "release": null}))) == {"AIGOV-TEMPLATE-003"}
+}
+
+test_a_version_that_is_not_a_version_blocks if {
+	findings := deny_at("2026-11-23T12:00:00Z", record({"commit": "banana", "version": null, "release": null}))
+	ids(findings) == {"AIGOV-TEMPLATE-003"}
+	some f in findings
+	contains(f.msg, `_commit "banana" is not a template version`)
+}
+
+test_a_bare_commit_of_a_tracked_road_blocks if {
+	ids(deny_at("2026-11-23T12:00:00Z", record({"commit": "1a2b3c4d", "version": null, "release": null}))) == {"AIGOV-TEMPLATE-003"}
+}
+
+test_a_bare_commit_of_an_untracked_template_passes if {
+	f := record({"commit": "1a2b3c4d", "version": null, "release": null})
+	g := object.union(f, {"template": object.union(f.template, {"name": "home-grown"})})
+	count(deny_at("2026-11-23T12:00:00Z", g)) == 0
 }

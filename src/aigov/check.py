@@ -7,7 +7,7 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 from aigov import __version__
 from aigov.config import OrgConfig, RepositoryConfig, Source, blocking_severities, load_org_config, load_repository_config
@@ -16,6 +16,7 @@ from aigov.facts.build import RepoContext, build_input
 from aigov.facts.discovery import FeatureLocation, discover_features
 from aigov.files import Repo, find_repository_root
 from aigov.policy.engine import Engine, RegorusEngine
+from aigov.policy.metadata import RuleMeta
 from aigov.policy.loading import build_pack
 from aigov.policy.pack import PolicyPack
 
@@ -66,6 +67,9 @@ class CheckResult:
     # every waiver with its state (in force, expiring, expired, stale).
     change: dict[str, Any] | None = None
     waivers: list[dict[str, Any]] = field(default_factory=list)
+    # Every rule the pack evaluated for each feature, by id: SARIF lists them as rules[], JUnit
+    # reports one test case per rule and feature (a rule without findings passed).
+    rule_catalog: list[RuleMeta] = field(default_factory=list, repr=False)
 
     @property
     def exit_code(self) -> int:
@@ -136,16 +140,16 @@ class CheckInputs:
         return blocking_severities(self.org, self.repository)
 
 
-def collect_inputs(path: Path, options: CheckOptions, exclude_output: Path | None = None) -> CheckInputs:
+def collect_inputs(path: Path, options: CheckOptions, exclude_outputs: Iterable[Path] = ()) -> CheckInputs:
     """Judge the features under ``path`` with their repository's workflows and config, whatever folder is named.
 
-    ``exclude_output``: this run's own report file, which must not be judged if it lands in the tree.
+    ``exclude_outputs``: this run's own report files, which must not be judged if they land in the tree.
     """
     if not path.is_dir():
         raise AigovError("is not a directory", str(path))
     repo = Repo(_repository_root(path, options.repository_root))
-    if exclude_output is not None:
-        repo.ignore(exclude_output)
+    for output in exclude_outputs:
+        repo.ignore(output)
     scope = repo.rel(path.resolve())
     org = load_org_config(options.config_path, repo)
     repository = load_repository_config(repo)
@@ -184,9 +188,9 @@ def refuse_excludes_that_hide_features(repository: RepositoryConfig, locations: 
             repository.refused.append(Refusal("exclude", f"exclude {pattern!r}, which holds the feature in {hidden[0]}", repository.path or "", line))
 
 
-def run_check(path: Path, options: CheckOptions | None = None, exclude_output: Path | None = None) -> CheckResult:
+def run_check(path: Path, options: CheckOptions | None = None, exclude_outputs: Iterable[Path] = ()) -> CheckResult:
     options = options or CheckOptions()
-    collected = collect_inputs(path, options, exclude_output)
+    collected = collect_inputs(path, options, exclude_outputs)
     pack, inputs = collected.pack, collected.inputs
     rules = pack.rules
     if not rules:
@@ -210,6 +214,7 @@ def run_check(path: Path, options: CheckOptions | None = None, exclude_output: P
         block=collected.block,
         sources=pack.sources,
         inputs=inputs,
+        rule_catalog=sorted(rules.values(), key=lambda rule: rule.id),
     )
 
 

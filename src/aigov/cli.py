@@ -16,6 +16,7 @@ import click
 
 from aigov import __version__
 from aigov.errors import EXIT_ERROR, EXIT_INTERRUPTED, AigovError
+from aigov.report import FORMATS  # the table of output formats; their modules load on demand
 
 PathArg = click.Path(path_type=Path)
 
@@ -25,41 +26,48 @@ def fails_closed(func: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        report = (kwargs.get("output_format"), kwargs.get("output"))
+        report = _report_outputs(kwargs)
         try:
             return func(*args, **kwargs)
         except AigovError as exc:
-            _die(str(exc), *report)
-        except KeyboardInterrupt:
+            _die(str(exc), report)
+        except (KeyboardInterrupt, click.exceptions.Abort):
             # 130 = 128 + SIGINT, as shells report it; never 1, which means "blocking findings".
+            # click turns Ctrl-C at a prompt into Abort.
             click.echo("aigov: interrupted", err=True)
             sys.exit(EXIT_INTERRUPTED)
-        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+        except (click.exceptions.Exit, click.ClickException):
             raise
         except RecursionError:
-            _die("internal error: input nested too deeply to judge (set AIGOV_DEBUG=1 for a traceback)", *report)
+            _die("internal error: input nested too deeply to judge (set AIGOV_DEBUG=1 for a traceback)", report)
         except Exception as exc:  # fail closed on our own bugs too
             if os.environ.get("AIGOV_DEBUG"):
                 raise
-            _die(f"internal error: {type(exc).__name__}: {exc} (set AIGOV_DEBUG=1 for a traceback)", *report)
+            _die(f"internal error: {type(exc).__name__}: {exc} (set AIGOV_DEBUG=1 for a traceback)", report)
 
     return wrapper
 
 
-def _die(message: str, output_format: str | None, output: Path | None = None) -> None:
+def _die(message: str, outputs: list[tuple[str, Path | None]]) -> None:
     """One line on stderr and exit 2; a machine format also gets an error document where its report would go."""
-    if output_format == "json":
-        import json
+    from aigov.report import write_error_reports
 
-        from aigov.report.json_report import error_document
-
-        document = json.dumps(error_document(message), indent=2) + "\n"
-        try:
-            _emit(document, output)
-        except AigovError:
-            pass  # the report file cannot be written; stderr still says why aigov stopped
+    write_error_reports(message, outputs)
     click.echo(f"aigov: error: {message}", err=True)
     sys.exit(EXIT_ERROR)
+
+
+# Options that write one more report from the same check: option name -> format.
+EXTRA_OUTPUTS = {"sarif": "sarif", "junit": "junit", "json_output": "json", "markdown": "markdown"}
+
+
+def _report_outputs(options: dict[str, Any]) -> list[tuple[str, Path | None]]:
+    """Every (format, file) a command was asked to write; file None is standard output."""
+    outputs: list[tuple[str, Path | None]] = []
+    if options.get("output_format") in FORMATS:
+        outputs.append((options["output_format"], options.get("output")))
+    outputs += [(name, options[key]) for key, name in EXTRA_OUTPUTS.items() if options.get(key) is not None]
+    return outputs
 
 
 class LazyGroup(click.Group):
@@ -135,11 +143,17 @@ def _check_options(registry: Path | None, config_path: Path | None, now: str | N
 
 @main.command()
 @click.argument("path", type=PathArg, required=False)
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option("-o", "--output", type=PathArg, help="Write the report to this file instead of standard output.")
+@click.option("--format", "output_format", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="The main report: github prints annotations and appends a job summary to $GITHUB_STEP_SUMMARY.")
+@click.option("-o", "--output", type=PathArg, help="Write the main report to this file instead of standard output.")
+@click.option("--sarif", type=PathArg, help="Also write SARIF 2.1.0 (for code scanning) to this file.")
+@click.option("--junit", type=PathArg, help="Also write JUnit XML to this file.")
+@click.option("--json", "json_output", type=PathArg, help="Also write the JSON report to this file.")
+@click.option("--markdown", type=PathArg, help="Also write the Markdown summary to this file.")
 @check_input_options
 @fails_closed
-def check(path: Path | None, output_format: str, output: Path | None, **input_options: Any) -> None:
+def check(path: Path | None, output_format: str, output: Path | None, sarif: Path | None, junit: Path | None,
+          json_output: Path | None, markdown: Path | None, **input_options: Any) -> None:
     """Judge every feature (aigov.yaml) under PATH (default: --root, else .) against the policy pack.
 
     Features are judged with their repository's workflows and .aigov/config.yaml whichever
@@ -147,17 +161,25 @@ def check(path: Path | None, output_format: str, output: Path | None, **input_op
 
     Exit code 0: no blocking finding; 1: blocking findings; 2: aigov could not decide.
 
+    Several reports come from one run: --sarif, --junit, --json and --markdown each write one
+    more file besides the main --format. Report files inside the checked tree are not judged.
+
     \b
     Example:
       aigov check . --format json -o aigov-result.json
       aigov check . --config "$RUNNER_TEMP/org/aigov-org.yaml"
+      aigov check . --format github --sarif aigov.sarif --junit aigov.xml
     """
     from aigov.check import run_check
-    from aigov.report import reporter_for
+    from aigov.report import refuse_shared_files, write_reports
 
     options = _check_options(**input_options)
-    result = run_check(path or options.repository_root or Path("."), options, exclude_output=output)
-    _emit(reporter_for(output_format)(result), output)
+    outputs = _report_outputs({"output_format": output_format, "output": output, "sarif": sarif, "junit": junit,
+                               "json_output": json_output, "markdown": markdown})
+    refuse_shared_files(outputs)
+    files = [file for _, file in outputs if file is not None]
+    result = run_check(path or options.repository_root or Path("."), options, exclude_outputs=files)
+    write_reports(result, outputs)
     sys.exit(result.exit_code)
 
 
@@ -261,12 +283,3 @@ def policy_list(output_format: str, config_path: Path | None) -> None:
     for rule in rules:
         click.echo(f"{rule.id:<{width}}  {rule.severity:<8}  {rule.title}")
 
-
-def _emit(text: str, output: Path | None) -> None:
-    if output is None:
-        click.echo(text, nl=False)
-        return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise AigovError(f"cannot write the report: {exc.strerror}", str(output)) from None

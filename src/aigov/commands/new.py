@@ -28,13 +28,21 @@ CLASSIFICATIONS = ("public", "internal", "confidential", "restricted")
 @click.option("--data-classification", type=click.Choice(CLASSIFICATIONS), help="Most sensitive data handled. Default: internal")
 @click.option("--incident-contact", help="On-call alias, channel or paging URL. Default: #NAME-oncall")
 @click.option("--template-source", metavar="DIR|URL", help="An organisation's own template: a git repository with PEP 440 version tags.")
-@click.option("--data", "extra", multiple=True, metavar="KEY=VALUE", help="Another template answer, e.g. github_org=acme.")
+@click.option("--github-org", metavar="ORG", help="GitHub organisation of the repository: CODEOWNERS teams and the signing "
+              "identity are in it. Required (asked on a terminal).")
+@click.option("--repository", metavar="ORG/NAME", help="GitHub repository; the release signing identity names it. Default: ORG/NAME")
+@click.option("--risk-reviewers", metavar="@ORG/TEAM", help="Who must also approve aigov.yaml, prompts, model card, evals, "
+              "workflows and .aigov/ (CODEOWNERS). Default: @ORG/ai-risk-reviewers")
+@click.option("--aigov-source", metavar="SOURCE", help="Where CI installs aigov from, pinned: OWNER/REPO@<commit>|v<version> (the "
+              "aigov Action), a wheel URL with #sha256=, or git+https://...@<commit>. Default: ORG/aigov@v<this version>")
+@click.option("--data", "extra", multiple=True, metavar="KEY=VALUE", help="Another template answer, e.g. human_oversight=human-in-command.")
 @click.option("--registry", type=PathArg, help="Approved-model registry to use instead of the shipped/org one.")
 @click.option("--config", "config_path", type=PathArg, help="Org config (default: ./.aigov/config.yaml if present).")
 @click.option("--interactive/--no-interactive", default=None, help="Ask for what is missing. Default: only on a terminal.")
 @fails_closed
 def command(name: str | None, template: str | None, tier: str | None, owner: str | None, models: tuple[str, ...],
             dest: Path | None, description: str | None, data_classification: str | None, incident_contact: str | None,
+            github_org: str | None, repository: str | None, risk_reviewers: str | None, aigov_source: str | None,
             template_source: str | None, extra: tuple[str, ...], registry: Path | None, config_path: Path | None,
             interactive: bool | None) -> None:
     """Create the repository of a new AI feature NAME from a paved-road template.
@@ -42,20 +50,29 @@ def command(name: str | None, template: str | None, tier: str | None, owner: str
     The repository passes `aigov check` as generated: manifest, model card, versioned prompts,
     evals wired as a CI gate, SBOM, signed releases, CODEOWNERS and a runbook. Only models the
     approved-model registry allows for the tier are accepted. On a terminal aigov new asks for
-    whatever is missing; elsewhere (CI) NAME, --template, --tier and --owner are required.
-    Nothing is written unless the whole repository could be generated.
+    whatever is missing, including every answer that ends up in CODEOWNERS or the signing
+    identity (--github-org, --repository, --risk-reviewers); elsewhere (CI) NAME, --template,
+    --tier, --owner and --github-org are required (also as --data KEY=VALUE). The generated
+    workflows install aigov from --aigov-source, pinned, never `pip install aigov` (that name
+    on the public index is someone else's). Nothing is written unless the whole repository
+    could be generated.
 
     \b
     Example:
-      aigov new support-bot --template rag-service --tier medium --owner team-support
-      aigov new triage --template agent --tier high --owner team-ops --model anthropic.claude-sonnet-4
+      aigov new support-bot --template rag-service --tier medium --owner team-support --github-org acme
+      aigov new triage --template agent --tier high --owner team-ops --github-org acme \\
+        --model anthropic.claude-sonnet-4 --aigov-source acme/aigov@v0.1.0
     """
     from aigov.scaffold.generate import NewRequest, generate
+    from aigov.scaffold.interrupts import Terminated
 
     registry_data = _registry(registry, config_path)
     ask = sys.stdin.isatty() and sys.stdout.isatty() if interactive is None else interactive
+    extra_answers = _pairs(extra)
     answers = {"name": name, "template": template, "tier": tier, "owner": owner, "models": list(models),
-               "description": description, "data_classification": data_classification}
+               "description": description, "data_classification": data_classification,
+               **_identity_flags(extra_answers, github_org=github_org, repository=repository,
+                                 risk_reviewers=risk_reviewers, aigov_source=aigov_source)}
     if ask:
         _ask_missing(answers, registry_data, template_source)
     _require(answers, template_source)
@@ -63,11 +80,19 @@ def command(name: str | None, template: str | None, tier: str | None, owner: str
         name=answers["name"], template=answers["template"], tier=answers["tier"], owner=answers["owner"],
         dest=dest or Path(answers["name"]), models=answers["models"], template_source=template_source,
         description=answers["description"], data_classification=answers["data_classification"] or "internal",
-        incident_contact=incident_contact, extra=_pairs(extra),
+        incident_contact=incident_contact, extra=extra_answers, github_org=answers["github_org"],
+        repository=answers["repository"], risk_reviewers=answers["risk_reviewers"], aigov_source=answers["aigov_source"],
     )
-    result = generate(request, registry_data)
+    try:
+        result = generate(request, registry_data)
+    except Terminated as exc:  # nothing is left behind: generate cleaned up on its way out
+        click.echo(f"aigov: terminated by signal {exc.signum}; nothing was written", err=True)
+        sys.exit(128 + exc.signum)
+    identity = request.identity_answers()
     click.echo(f"created {request.name} ({result.template} {result.version}, {request.tier} tier) in {result.path}")
     click.echo(f"  models: {', '.join(result.models)}")
+    click.echo(f"  repository: {identity['repository']} (release signing identity); reviewers: {identity['risk_reviewers']}")
+    click.echo(f"  CI installs aigov from: {identity['aigov_source']}")
     if not result.sbom:
         click.echo("  no SBOM written: run `aigov sbom . -o sbom.cdx.json` in it", err=True)
     click.echo("next:")
@@ -88,13 +113,25 @@ def _registry(registry: Path | None, config_path: Path | None) -> dict[str, Any]
     return load_registry(load_org_config(config_path), registry)
 
 
+def _identity_flags(extra: dict[str, str], **flags: str | None) -> dict[str, str | None]:
+    """The identity answers from their flags, or from --data KEY=VALUE (taken out of ``extra``)."""
+    answers = {}
+    for key, value in flags.items():
+        given = extra.pop(key, None)
+        if value and given and value != given:
+            raise AigovError(f"--{key.replace('_', '-')} {value!r} and --data {key}={given!r} disagree; give one")
+        answers[key] = value or given or None
+    return answers
+
+
 def _require(answers: dict[str, Any], template_source: str | None) -> None:
-    needed = {"name": "NAME", "tier": "--tier", "owner": "--owner"}
+    needed = {"name": "NAME", "tier": "--tier", "owner": "--owner", "github_org": "--github-org"}
     if not template_source:
         needed["template"] = "--template"
     missing = [flag for key, flag in needed.items() if not answers[key]]
     if missing:
-        raise AigovError(f"missing {', '.join(missing)}: not on a terminal, so aigov new asks for nothing; pass them as arguments")
+        raise AigovError(f"missing {', '.join(missing)}: not on a terminal, so aigov new asks for nothing and assumes "
+                         "nothing that ends up in CODEOWNERS or signing identities; pass them as arguments")
 
 
 def _pairs(extra: tuple[str, ...]) -> dict[str, str]:
@@ -113,17 +150,18 @@ def _ask_missing(answers: dict[str, Any], registry: dict[str, Any], template_sou
     from aigov.scaffold.generate import approved_models
 
     if not answers["name"]:
-        answers["name"] = click.prompt("Feature name (lowercase, dashes)")
+        answers["name"] = _prompt("Feature name (lowercase, dashes)")
     if not answers["template"] and not template_source:
         for info in bundled_templates():
             click.echo(f"  {info.name:<12} {info.description}")
-        answers["template"] = click.prompt("Template", type=click.Choice([t.name for t in bundled_templates()]))
+        answers["template"] = _prompt("Template", type=click.Choice([t.name for t in bundled_templates()]))
     if not answers["tier"]:
-        answers["tier"] = click.prompt("Risk tier", type=click.Choice(TIERS), default="medium")
+        answers["tier"] = _prompt("Risk tier", type=click.Choice(TIERS), default="medium")
     if not answers["owner"]:
-        answers["owner"] = click.prompt("Owning team")
+        answers["owner"] = _prompt("Owning team (GitHub team slug)")
+    _ask_identity(answers)
     if not answers["data_classification"]:
-        answers["data_classification"] = click.prompt("Data classification", type=click.Choice(CLASSIFICATIONS), default="internal")
+        answers["data_classification"] = _prompt("Data classification", type=click.Choice(CLASSIFICATIONS), default="internal")
     if not answers["models"]:
         allowed = sorted(approved_models(registry, answers["tier"], dt.date.today()))
         suggested = []
@@ -140,11 +178,36 @@ def _ask_models(allowed: list[str], suggested: list[str], tier: str) -> list[str
     for number, model_id in enumerate(allowed, start=1):
         click.echo(f"  {number}. {model_id}")
     while True:
-        reply = click.prompt("Models, primary first (numbers or ids, comma-separated)", default=", ".join(suggested) or None)
+        reply = _prompt("Models, primary first (numbers or ids, comma-separated)", default=", ".join(suggested) or None)
         chosen = [_model_choice(item.strip(), allowed) for item in reply.split(",") if item.strip()]
         if chosen and None not in chosen:
             return [c for c in chosen if c]
         click.echo(f"Choose from the list above ({', '.join(allowed)}).")
+
+
+def _ask_identity(answers: dict[str, Any]) -> None:
+    """Every answer that ends up in CODEOWNERS or a signing identity is asked, its default shown."""
+    from aigov.scaffold.generate import identity_defaults
+
+    if not answers["github_org"]:
+        answers["github_org"] = _prompt("GitHub organisation (CODEOWNERS teams and the signing identity are in it)")
+    defaults = identity_defaults(answers["name"], answers["github_org"])
+    prompts = {"repository": "GitHub repository (the release signing identity)", "risk_reviewers": "Risk reviewers (CODEOWNERS)",
+               "aigov_source": "Where CI installs aigov from (pinned)"}
+    for key, text in prompts.items():
+        if not answers[key]:
+            answers[key] = _prompt(text, default=defaults[key])
+
+
+def _prompt(text: str, **kwargs: Any) -> Any:
+    """click.prompt, with end of input (Ctrl-D, or stdin closed) as a clear error instead of click's bare Abort."""
+    try:
+        return click.prompt(text, **kwargs)
+    except click.Abort as exc:
+        if isinstance(exc.__context__, KeyboardInterrupt):
+            raise KeyboardInterrupt from None  # Ctrl-C: handled like Ctrl-C anywhere else
+        raise AigovError(f"end of input at the prompt {text.split(' (')[0]!r}; nothing was written "
+                         "(give every answer as a flag to run without a terminal)") from None
 
 
 def _model_choice(item: str, allowed: list[str]) -> str | None:

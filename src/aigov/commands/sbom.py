@@ -29,7 +29,8 @@ def command(path: Path | None, validate_path: Path | None, output: Path | None, 
     written; the same inputs and --now give the same bytes.
 
     --validate exits 0 when the document is valid, 1 when it is not (each error with its JSON
-    path and line), 2 when it cannot be read or is not JSON.
+    path and line), 2 when it cannot be read or is not strict JSON. Warnings (a repeated
+    bom-ref) are printed but do not make a document invalid.
 
     \b
     Example:
@@ -61,17 +62,23 @@ def _validate(path: Path, output_format: str) -> int:
         import json
 
         report = {"file": name, "specVersion": result.spec_version, "valid": result.valid,
-                  "errors": [e.to_dict() for e in result.errors]}
+                  "errors": [e.to_dict() for e in result.errors], "warnings": [w.to_dict() for w in result.warnings]}
         click.echo(json.dumps(report, indent=2))
-    elif result.valid:
-        click.echo(f"{name}: valid CycloneDX {version}")
-    else:
-        for error in result.errors:
-            where = f"{name}:{error.line}" if error.line else name
-            click.echo(f"{where}: {error.path}: {error.message}")
-        count = len(result.errors)
-        click.echo(f"{name}: not valid CycloneDX {version} ({count} error{'s' if count != 1 else ''})")
-    return 0 if result.valid else EXIT_BLOCKING
+        return 0 if result.valid else EXIT_BLOCKING
+    for kind, problems in (("", result.errors), ("warning: ", result.warnings)):
+        for problem in problems:
+            where = f"{name}:{problem.line}" if problem.line else name
+            click.echo(f"{where}: {kind}{problem.path}: {problem.message}")
+    warned = f" ({_count(result.warnings, 'warning')})" if result.warnings else ""
+    if result.valid:
+        click.echo(f"{name}: valid CycloneDX {version}{warned}")
+        return 0
+    click.echo(f"{name}: not valid CycloneDX {version} ({_count(result.errors, 'error')}){warned}")
+    return EXIT_BLOCKING
+
+
+def _count(items: list, noun: str) -> str:
+    return f"{len(items)} {noun}{'s' if len(items) != 1 else ''}"
 
 
 def _write(output: Path, text: str) -> None:

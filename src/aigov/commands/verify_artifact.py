@@ -42,7 +42,7 @@ def command(file: Path, bundle: Path | None, identity: str | None, identity_patt
         --issuer https://token.actions.githubusercontent.com
     """
     from aigov.facts.signatures import DEFAULT_BUNDLE_SUFFIXES
-    from aigov.sigstore_bundles import file_sha256, identity_policy, load_verifier, verify_bundle
+    from aigov.sigstore_bundles import file_sha256, identity_policy, load_verifier, read_bundle_bytes, verify_bundle
 
     try:
         policy = identity_policy(issuer, identity, identity_pattern)
@@ -53,7 +53,7 @@ def command(file: Path, bundle: Path | None, identity: str | None, identity_patt
     _require_file(bundle, "bundle")
     try:
         artifact_sha256 = file_sha256(file)
-        bundle_bytes = bundle.read_bytes()
+        bundle_bytes = read_bundle_bytes(bundle)
     except OSError as exc:
         raise AigovError(f"cannot be read: {exc.strerror or exc}", str(exc.filename or file)) from None
     result = verify_bundle(load_verifier(trusted_root), artifact_sha256, bundle_bytes, policy)

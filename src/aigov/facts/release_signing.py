@@ -8,10 +8,8 @@ job step that signs (settings: release_signing), with whether the job gets that 
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from aigov.errors import AigovError
 from aigov.facts.build import RepoContext, collector
 from aigov.facts.discovery import FeatureLocation
 from aigov.facts.filters import as_patterns
@@ -45,7 +43,7 @@ def signing_jobs(ctx: RepoContext) -> dict[str, Any]:
     return {"workflows": len(workflows.by_path), "jobs": found}
 
 
-def signing_method(step: StepRun, run_patterns: list[re.Pattern[str]], uses_prefixes: list[str]) -> str | None:
+def signing_method(step: StepRun, run_patterns: list[Any], uses_prefixes: list[str]) -> str | None:
     """How the step signs (the matched command or action), or None."""
     uses = step.step.uses or ""
     if any(uses.startswith(prefix) for prefix in uses_prefixes):
@@ -58,9 +56,8 @@ def signing_method(step: StepRun, run_patterns: list[re.Pattern[str]], uses_pref
     return None
 
 
-def _signers(settings: dict[str, Any]) -> tuple[list[re.Pattern[str]], list[str]]:
-    try:
-        patterns = [re.compile(p) for p in as_patterns(settings.get("run"))]
-    except re.error as exc:
-        raise AigovError(f"settings release_signing.run: invalid regular expression: {exc}") from None
+def _signers(settings: dict[str, Any]) -> tuple[list[Any], list[str]]:
+    from aigov.patterns import compile_user_regex
+
+    patterns = [compile_user_regex(p, "settings release_signing.run") for p in as_patterns(settings.get("run"))]
     return patterns, as_patterns(settings.get("uses"))

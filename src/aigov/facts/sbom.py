@@ -1,7 +1,8 @@
 """Facts about the feature's SBOM (``spec.sbom``) and the Python dependencies it pins.
 
 ``sbom``: whether one is declared and exists, its specVersion, whether it is valid CycloneDX
-(errors with JSON path and line, first MAX_ERRORS), its machine-learning-model components
+(errors with JSON path and line, first MAX_ERRORS), its repeated bom-refs (same shape, first
+MAX_ERRORS), its machine-learning-model components
 (whether each has a modelCard) and its other components (name, version, purl).
 ``python_dependencies`` (only with spec.sbom): the exact pins in the feature's requirements,
 pyproject and lock files, each with file and line. Rego compares the two; nothing is decided here.
@@ -63,6 +64,7 @@ def collect_sbom(repo: Repo, manifest: Manifest) -> dict[str, Any]:
         valid=result.valid,
         errors=[e.to_dict() for e in result.errors[:MAX_ERRORS]],
         error_count=len(result.errors),
+        repeated_bom_refs=[w.to_dict() for w in result.warnings[:MAX_ERRORS]],
     )
     facts.update(_components(document, text))
     return facts

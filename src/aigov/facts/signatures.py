@@ -4,12 +4,17 @@ and whether the bundle verifies offline under the entry's identity policy.
 sigstore is imported only when at least one matching file has a bundle to verify, so a
 repository without artefacts (or before its first release) never pays for it. A glob that
 matches nothing is a fact (``files: []``), not an error: the release-workflow rule covers it.
+
+Only regular files inside the repository are read. A matched artefact or bundle that is a pipe,
+socket or device (reading it would block forever or never end), a symlink out of the repository,
+or unreadable is a fact (``failure: "unreadable"``), which the signing rules report as an
+artefact that cannot be verified: the repository is non-compliant, aigov is not broken.
 """
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
+import stat
 from typing import Any
 
 from aigov.errors import AigovError
@@ -18,6 +23,7 @@ from aigov.facts.discovery import FeatureLocation
 from aigov.facts.manifest import Manifest
 
 DEFAULT_BUNDLE_SUFFIXES = (".sigstore.json", ".sigstore")
+UNREADABLE = "unreadable"  # the failure of an artefact or bundle that is not a readable regular file
 
 
 @collector
@@ -99,27 +105,39 @@ def _entry_policy(entry: dict[str, Any], manifest: Manifest, index: int) -> Any:
 
 def _file_facts(ctx: RepoContext, rel: str, policy: Any, suffixes: tuple[str, ...]) -> dict[str, Any]:
     expected = [rel + suffix for suffix in suffixes]
-    bundle = next((b for b in expected if (ctx.repo.root / b).is_file()), None)
+    bundle = next((b for b in expected if (ctx.repo.root / b).exists() or (ctx.repo.root / b).is_symlink()), None)
     facts: dict[str, Any] = {"path": rel, "bundle": bundle, "bundle_found": bundle is not None, "expected_bundles": expected}
+    problem = next((f"{name} {why}" for name in (rel, bundle) if name and (why := _not_readable(ctx, name))), None)
+    if problem is not None:
+        facts.update(verified=False, failure=UNREADABLE, error=problem)
+        return facts
     if bundle is None:
         facts.update(verified=False, error=f"no Sigstore bundle beside it (looked for {', '.join(expected)})")
         return facts
-    from aigov.sigstore_bundles import file_sha256, load_verifier, verify_bundle
+    from aigov.sigstore_bundles import file_sha256, load_verifier, read_bundle_bytes, verify_bundle
 
     artifact_sha256 = _read(ctx, rel, file_sha256)
-    bundle_bytes = _read(ctx, bundle, _read_bundle_bytes)
+    bundle_bytes = _read(ctx, bundle, read_bundle_bytes)
     verifier = ctx.once("sigstore.verifier", lambda: load_verifier(ctx.trusted_root))
     facts["sha256"] = artifact_sha256.hex()
     facts.update(verify_bundle(verifier, artifact_sha256, bundle_bytes, policy).facts())
     return facts
 
 
-def _read_bundle_bytes(path: Path) -> bytes:
-    from aigov.sigstore_bundles import MAX_BUNDLE_BYTES
-
-    with path.open("rb") as handle:
-        # One byte over the limit is enough for the verifier to reject it as too large.
-        return handle.read(MAX_BUNDLE_BYTES + 1)
+def _not_readable(ctx: RepoContext, rel: str) -> str | None:
+    """Why aigov will not read a matched file, or None for a regular file inside the repository."""
+    try:
+        real = ctx.repo.resolve_inside(ctx.repo.root / rel)
+        mode = real.stat().st_mode
+    except AigovError as exc:
+        return exc.message
+    except OSError as exc:
+        return f"cannot be read: {exc.strerror or exc}"
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "is a directory, expected a file"
+    return "is not a regular file (a pipe, socket or device); aigov does not read it"
 
 
 def _read(ctx: RepoContext, rel: str, read: Any) -> Any:

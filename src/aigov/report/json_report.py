@@ -7,6 +7,7 @@ from typing import Any
 
 from aigov import __version__
 from aigov.check import CheckResult
+from aigov.report import Reporter
 
 RESULT_VERSION = "1"
 
@@ -35,6 +36,8 @@ def result_document(result: CheckResult) -> dict[str, Any]:
                 "feature": f.feature,
                 "remediation": f.remediation,
                 "controls": f.controls,
+                "waived": f.waived,
+                "waiver": f.waiver,
             }
             for f in result.findings
         ],
@@ -45,5 +48,9 @@ def error_document(message: str) -> dict[str, Any]:
     return {"version": RESULT_VERSION, "aigov": __version__, "verdict": "error", "error": message, "findings": []}
 
 
-def render_json(result: CheckResult) -> str:
-    return json.dumps(result_document(result), indent=2, ensure_ascii=False) + "\n"
+class JsonReporter(Reporter):
+    def render(self, result: CheckResult) -> str:
+        return json.dumps(result_document(result), indent=2, ensure_ascii=False) + "\n"
+
+    def render_error(self, message: str) -> str:
+        return json.dumps(error_document(message), indent=2, ensure_ascii=False) + "\n"

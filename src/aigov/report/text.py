@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from aigov.check import SEVERITY_ORDER, CheckResult, Finding
 from aigov.config import Source
+from aigov.report import Reporter, waiver_note
+
+
+class TextReporter(Reporter):
+    def render(self, result: CheckResult) -> str:
+        return render_text(result)
 
 
 def render_text(result: CheckResult) -> str:
     lines = [_headline(result), sources_line(result)]
+    open_findings = [f for f in result.findings if not f.waived]
     for severity in SEVERITY_ORDER:
-        group = [f for f in result.findings if f.severity == severity]
+        group = [f for f in open_findings if f.severity == severity]
         if not group:
             continue
         lines.append("")
@@ -17,6 +24,7 @@ def render_text(result: CheckResult) -> str:
         lines.append(f"{severity.upper()} ({len(group)}, {state})")
         for finding in group:
             lines.extend(_finding_lines(finding))
+    lines.extend(_waived_lines([f for f in result.findings if f.waived]))
     lines.append("")
     lines.append(
         f"policy pack {result.pack_version} ({result.rules} rules, {result.engine}), clock {result.now}"
@@ -46,14 +54,27 @@ def _source(source: Source) -> str:
 
 def _headline(result: CheckResult) -> str:
     features = f"{len(result.features)} feature{'s' if len(result.features) != 1 else ''}"
-    blocking = sum(f.blocking for f in result.findings)
-    others = len(result.findings) - blocking
+    waived = sum(f.waived for f in result.findings)
+    blocking = sum(f.blocking and not f.waived for f in result.findings)
+    others = len(result.findings) - blocking - waived
+    tail = f", {waived} waived" if waived else ""
     if result.verdict == "pass":
         extra = f", {others} non-blocking finding{'s' if others != 1 else ''}" if others else ""
-        return f"PASS  {features} checked, no blocking findings{extra}"
+        return f"PASS  {features} checked, no blocking findings{extra}{tail}"
     return f"FAIL  {features} checked, {blocking} blocking finding{'s' if blocking != 1 else ''}" + (
         f", {others} other{'s' if others != 1 else ''}" if others else ""
-    )
+    ) + tail
+
+
+def _waived_lines(waived: list[Finding]) -> list[str]:
+    """Waived findings stay visible, with who accepted them and until when; they do not block."""
+    if not waived:
+        return []
+    lines = ["", f"WAIVED ({len(waived)}, not blocking)"]
+    for finding in waived:
+        lines.extend(_finding_lines(finding)[:2])
+        lines.append(f"    {waiver_note(finding.waiver or {})}")
+    return lines
 
 
 def _finding_lines(finding: Finding) -> list[str]:

@@ -8,7 +8,6 @@ from typing import Iterable, Union
 PathPart = Union[str, int]
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\],:]|[^\s{}\[\],:"]+', re.DOTALL)
 
 
 def format_path(parts: Iterable[PathPart]) -> str:
@@ -32,14 +31,13 @@ def value_lines(text: str) -> dict[tuple[PathPart, ...], int]:
     """
     import json
 
+    from aigov.jsonfile import json_tokens
+
     lines: dict[tuple[PathPart, ...], int] = {}
     # Each open container: [path, is_object, next key or index, expecting a key].
     stack: list[list] = []
-    line, pos = 1, 0
-    for match in _TOKEN.finditer(text):
-        line += text.count("\n", pos, match.start())
-        pos = match.start()
-        token = match.group()
+    for start, end, line in json_tokens(text):
+        token = text[start]  # one character tells the token's kind; strings may be huge
         if token in ",:":
             if token == "," and stack:
                 top = stack[-1]
@@ -52,7 +50,8 @@ def value_lines(text: str) -> dict[tuple[PathPart, ...], int]:
             stack.pop()
             continue
         if stack and stack[-1][1] and stack[-1][3]:  # an object key
-            stack[-1][2] = json.loads(token)
+            key = text[start + 1 : end - 1]  # decoded only when it holds an escape: fast on big BOMs
+            stack[-1][2] = json.loads(text[start:end]) if "\\" in key else key
             stack[-1][3] = False
             continue
         path = (*stack[-1][0], stack[-1][2]) if stack else ()

@@ -3,8 +3,9 @@
 The schema files are the ones cyclonedx-python-lib ships (1.4 to 1.7, with the SPDX, JSF and
 cryptography definitions they reference), resolved from disk: validation never touches the
 network. Formats are checked by aigov.sbom.formats. On top of the schema, two rules the
-specification states but JSON Schema cannot express are checked: every ``bom-ref`` is unique,
-and a hash's length fits its algorithm.
+specification states but JSON Schema cannot express are checked: a hash's length fits its
+algorithm (an error), and every ``bom-ref`` is unique (a warning: the specification's own test
+suite has a valid document that repeats one, valid-formulation-1.5.json).
 
 Every error carries its JSON path ($.components[3].hashes[0].content) and, when the document
 text is at hand, its line.
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import functools
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -64,6 +65,7 @@ class BomError:
 class BomValidation:
     spec_version: str | None
     errors: list[BomError]
+    warnings: list[BomError] = field(default_factory=list)
 
     @property
     def valid(self) -> bool:
@@ -71,20 +73,16 @@ class BomValidation:
 
 
 def parse_bom(text: str, name: str) -> Any:
-    """The JSON value of a BOM file; not JSON is an AigovError naming the file and line (exit 2)."""
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise AigovError(f"is not JSON: {exc.msg} (column {exc.colno})", name, exc.lineno) from None
-    except RecursionError:
-        raise AigovError("is not usable JSON: nested too deeply", name) from None
+    """The JSON value of a BOM file; not (strict) JSON is an AigovError naming the file and line (exit 2)."""
+    from aigov.jsonfile import parse_json
+
+    return parse_json(text, name)
 
 
 def read_bom_file(path: Path, name: str) -> tuple[str, Any]:
-    from aigov.files import read_text_file
+    from aigov.jsonfile import read_json_file
 
-    text = read_text_file(path, name, max_bytes=MAX_BOM_BYTES)
-    return text, parse_bom(text, name)
+    return read_json_file(path, name, max_bytes=MAX_BOM_BYTES)
 
 
 def validate_bom(document: Any, text: str | None = None) -> BomValidation:
@@ -98,13 +96,15 @@ def validate_bom(document: Any, text: str | None = None) -> BomValidation:
             else f"{_short(version)} is not a CycloneDX version aigov validates ({', '.join(SUPPORTED_VERSIONS)})"
         )
         errors = [BomError("$.specVersion" if version is not None else "$", message)]
+        warnings: list[BomError] = []
     else:
-        errors = [*_schema_errors(document, version), *_spec_rule_errors(document)]
-    if text is not None and errors:
+        spec_errors, warnings = _spec_rules(document)
+        errors = [*_schema_errors(document, version), *spec_errors]
+    if text is not None and (errors or warnings):
         lines = value_lines(text)
         errors = [BomError(e.path, e.message, line_of(lines, _parts(e))) for e in errors]
-    errors = _in_document_order(errors)
-    return BomValidation(version if version in SUPPORTED_VERSIONS else None, errors)
+        warnings = [BomError(w.path, w.message, line_of(lines, _parts(w))) for w in warnings]
+    return BomValidation(version if version in SUPPORTED_VERSIONS else None, _in_document_order(errors), _in_document_order(warnings))
 
 
 # --- the schema ------------------------------------------------------------------------------
@@ -268,20 +268,26 @@ def _short(value: Any, limit: int = 60) -> str:
 
 # --- rules of the specification that JSON Schema cannot express -------------------------------
 
-def _spec_rule_errors(document: dict[str, Any]) -> Iterator[BomError]:
+def _spec_rules(document: dict[str, Any]) -> tuple[list[BomError], list[BomError]]:
+    """Errors (a hash's length does not fit its algorithm) and warnings (a bom-ref repeats an
+    earlier one), in one walk. The specification asks for unique bom-refs, but its own test
+    suite calls a document valid that repeats one, so a repeat only warns."""
+    errors: list[BomError] = []
+    warnings: list[BomError] = []
     seen: dict[str, str] = {}
     for parts, key, value in _walk(document, ()):
         if key == "bom-ref" and isinstance(value, str) and value:
             where = format_path((*parts, key))
             if value in seen:
-                yield BomError(where, f"bom-ref {value!r} is already used at {seen[value]}; every bom-ref must be unique")
+                warnings.append(BomError(where, f"bom-ref {_short(value)} is already used at {seen[value]}; bom-refs should be unique"))
             else:
                 seen[value] = where
         elif key == "hashes" and isinstance(value, list):
-            yield from _hash_length_errors((*parts, key), value)
+            errors.extend(_hash_lengths((*parts, key), value))
+    return errors, warnings
 
 
-def _hash_length_errors(parts: tuple[PathPart, ...], hashes: list[Any]) -> Iterator[BomError]:
+def _hash_lengths(parts: tuple[PathPart, ...], hashes: list[Any]) -> Iterator[BomError]:
     for index, entry in enumerate(hashes):
         if not isinstance(entry, dict):
             continue

@@ -37,19 +37,30 @@ _CopierYamlLoader.add_constructor("!include", lambda loader, node: loader.constr
 
 
 def read_template_config(folder: Path) -> dict[str, Any]:
-    """The road's own settings and questions (the first document of copier.yml)."""
-    path = folder / CONFIG_FILE
+    """The road's settings and questions: copier.yml's documents, with a ``!include`` of the shared
+    questions (in the road's folder once materialised, in ``_common`` beside it when bundled) merged in."""
+    merged: dict[str, Any] = {}
+    for document in _yaml_documents(folder / CONFIG_FILE):
+        if isinstance(document, str):
+            included = [folder / document, folder.parent / COMMON / document]
+            document = next((_yaml_documents(p)[0] for p in included if p.is_file() and p.name == document), None)
+        if isinstance(document, dict):
+            merged.update(document)
+    return merged
+
+
+def computed_values(config: dict[str, Any]) -> set[str]:
+    """The values a template computes (``when: false``), never asked: an answer must not replace them."""
+    return {key for key, question in config.items() if isinstance(question, dict) and question.get("when") is False}
+
+
+def _yaml_documents(path: Path) -> list[Any]:
     try:
-        documents = list(yaml.load_all(path.read_text(encoding="utf-8"), Loader=_CopierYamlLoader))
+        return list(yaml.load_all(path.read_text(encoding="utf-8"), Loader=_CopierYamlLoader)) or [None]
     except OSError as exc:
         raise AigovError(f"cannot read the template config: {exc.strerror}", str(path)) from None
     except yaml.YAMLError as exc:
         raise AigovError(f"invalid YAML: {exc}", str(path)) from None
-    merged: dict[str, Any] = {}
-    for document in documents:
-        if isinstance(document, dict):
-            merged.update(document)
-    return merged
 
 
 def _computed(config: dict[str, Any], key: str, default: Any) -> Any:

@@ -2,26 +2,37 @@
 
 Everything that can be wrong with the request is checked before anything is written. The
 repository is rendered into a temporary folder beside the destination and moved into place
-only when it is complete (with its SBOM), so a failure leaves nothing behind.
+only when it is complete (with its SBOM), so a failure, or an interrupt (interrupts.py), leaves
+nothing behind.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import keyword
 import os
 import re
 import shutil
+import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from aigov.errors import AigovError
+from aigov.scaffold.aigov_source import default_aigov_source, validate_aigov_source
 from aigov.scaffold.answers import read_answers
-from aigov.scaffold.catalog import TemplateInfo, bundled_template, template_info
+from aigov.scaffold.catalog import TemplateInfo, bundled_template, computed_values, read_template_config, template_info
+from aigov.scaffold.interrupts import signals_deferred, signals_raise
 from aigov.scaffold.source import git, is_git_source, materialise
 
-NAME_PATTERN = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+# A feature name also names the Python package (dashes become underscores), so it starts with a letter.
+NAME_PATTERN = re.compile(r"^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$")
+# What ends up in CODEOWNERS and in the release workflow's signing identity: GitHub's own name rules.
+GITHUB_ORG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}$")
+TEAM_SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+REPOSITORY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}$")
+CODE_OWNER = re.compile(r"^@[A-Za-z0-9][A-Za-z0-9-]{0,38}(/[A-Za-z0-9][A-Za-z0-9._-]{0,99})?$")
 TIERS = ("low", "medium", "high")
 CLASSIFICATIONS = ("public", "internal", "confidential", "restricted")
 
@@ -39,6 +50,28 @@ class NewRequest:
     data_classification: str = "internal"
     incident_contact: str | None = None
     extra: dict[str, str] = field(default_factory=dict)  # more copier answers (--data KEY=VALUE)
+    # Identity answers (CODEOWNERS, the signing identity, where CI installs aigov from). Only
+    # github_org has no default: the others are derived from it and from the name.
+    github_org: str = ""
+    repository: str | None = None  # default: GITHUB_ORG/NAME
+    risk_reviewers: str | None = None  # default: @GITHUB_ORG/ai-risk-reviewers
+    aigov_source: str | None = None  # default: GITHUB_ORG/aigov@v<this aigov's version>
+
+    def identity_answers(self) -> dict[str, str]:
+        """The answers that end up in CODEOWNERS, signing identities and CI, defaults filled in."""
+        defaults = identity_defaults(self.name, self.github_org)
+        return {
+            "github_org": self.github_org,
+            "repository": self.repository or defaults["repository"],
+            "risk_reviewers": self.risk_reviewers or defaults["risk_reviewers"],
+            "aigov_source": self.aigov_source or defaults["aigov_source"],
+        }
+
+
+def identity_defaults(name: str, github_org: str) -> dict[str, str]:
+    """What the identity answers other than github_org default to: derived, shown, never a stranger's name."""
+    return {"repository": f"{github_org}/{name}", "risk_reviewers": f"@{github_org}/ai-risk-reviewers",
+            "aigov_source": default_aigov_source(github_org)}
 
 
 @dataclass
@@ -64,13 +97,12 @@ def approved_models(registry: dict[str, Any], tier: str, today: dt.date) -> dict
 
 def validate_request(request: NewRequest, registry: dict[str, Any], today: dt.date) -> tuple[TemplateInfo | None, list[dict[str, str]]]:
     """The template (None for a remote source) and the models as {id, provider}; AigovError if anything is off."""
-    if not NAME_PATTERN.match(request.name):
-        raise AigovError(f"invalid feature name {request.name!r}: use lowercase letters, digits and dashes, "
-                         "starting and ending with a letter or digit (at most 63 characters)")
+    _check_name(request.name)
     if request.tier not in TIERS:
         raise AigovError(f"invalid tier {request.tier!r}; choose one of: {', '.join(TIERS)}")
-    if not request.owner.strip():
-        raise AigovError("--owner must name the owning team")
+    if not TEAM_SLUG.match(request.owner):
+        raise AigovError(f"invalid --owner {request.owner!r}: name the owning team by its GitHub team slug (e.g. team-support)")
+    _check_identity(request.identity_answers())
     if request.data_classification not in CLASSIFICATIONS:
         raise AigovError(f"invalid data classification {request.data_classification!r}; choose one of: {', '.join(CLASSIFICATIONS)}")
     if request.tier == "low" and request.data_classification in ("confidential", "restricted"):
@@ -81,10 +113,38 @@ def validate_request(request: NewRequest, registry: dict[str, Any], today: dt.da
     return info, models
 
 
+def _check_name(name: str) -> None:
+    if not NAME_PATTERN.match(name):
+        raise AigovError(f"invalid feature name {name!r}: use lowercase letters, digits and dashes, starting with a "
+                         "letter and ending with a letter or digit (at most 63 characters); it also names the Python package")
+    package = name.replace("-", "_")
+    if keyword.iskeyword(package) or package in sys.stdlib_module_names:
+        raise AigovError(f"invalid feature name {name!r}: its Python package {package!r} would shadow Python's own "
+                         f"{'keyword' if keyword.iskeyword(package) else 'module'}; choose another name, e.g. {name}-service")
+
+
+def _check_identity(answers: dict[str, str]) -> None:
+    checks = [("github_org", GITHUB_ORG, "a GitHub organisation name"),
+              ("repository", REPOSITORY, "ORG/NAME, the GitHub repository"),
+              ("risk_reviewers", CODE_OWNER, "one @ORG/TEAM (or @user) for CODEOWNERS")]
+    for key, pattern, what in checks:
+        if not pattern.match(answers[key]):
+            raise AigovError(f"invalid --{key.replace('_', '-')} {answers[key]!r}: expected {what}")
+    validate_aigov_source(answers["aigov_source"])
+
+
+def _check_extra(extra: dict[str, str], own_options: set[str], info: TemplateInfo | None) -> None:
+    """--data may add answers, not replace checked ones (name=123) or what the template computes (package=json)."""
+    for key in sorted(extra.keys() & own_options):
+        raise AigovError(f"--data {key}=...: give it with its own option or argument, where it is checked")
+    computed = computed_values(read_template_config(info.path)) if info else set()
+    for key in sorted(extra.keys() & computed):
+        raise AigovError(f"--data {key}=...: the template computes {key} from the other answers")
+
+
 def generate(request: NewRequest, registry: dict[str, Any], today: dt.date | None = None) -> NewResult:
     today = today or dt.date.today()
     info, models = validate_request(request, registry, today)
-    source, ref = _source_for(request, info)
     answers: dict[str, Any] = {
         "name": request.name,
         "owner": request.owner,
@@ -92,19 +152,27 @@ def generate(request: NewRequest, registry: dict[str, Any], today: dt.date | Non
         "data_classification": request.data_classification,
         "models": models,
         "generated_on": today.isoformat(),
+        **request.identity_answers(),
         **({"description": request.description} if request.description else {}),
         **({"incident_contact": request.incident_contact} if request.incident_contact else {}),
-        **request.extra,
     }
-    anchor = _existing_ancestor(request.dest)
-    staging = Path(tempfile.mkdtemp(prefix=".aigov-new-", dir=anchor))
-    try:
-        project = staging / request.name
-        version = _render(source, ref, project, answers)
-        sbom = write_sbom(project)
-        _move_into_place(project, request.dest)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    _check_extra(request.extra, {*answers, "description", "incident_contact"}, info)
+    answers.update(request.extra)
+    source, ref = _source_for(request, info)
+    staging: Path | None = None
+    with signals_raise():
+        try:
+            with signals_deferred():  # the folder exists only once `staging` names it, so finally removes it
+                staging = Path(tempfile.mkdtemp(prefix=".aigov-new-", dir=_existing_ancestor(request.dest)))
+            project = staging / request.name
+            version = _render(source, ref, project, answers)
+            sbom = write_sbom(project)
+            with signals_deferred():  # all of the move or none of it
+                _move_into_place(project, request.dest)
+        finally:
+            with signals_deferred():
+                if staging is not None:
+                    shutil.rmtree(staging, ignore_errors=True)
     return NewResult(request.dest, info.name if info else source, version, [m["id"] for m in models], sbom,
                      _enclosing_repository(request.dest))
 

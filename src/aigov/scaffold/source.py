@@ -63,6 +63,9 @@ def materialise(info: TemplateInfo) -> Path:
         if not (repo / ".git").is_dir():
             repo.mkdir(parents=True, exist_ok=True)
             git("init", "-q", cwd=repo)
+        # Only this process works in the cache while it holds the lock, so an index lock is stale:
+        # left by a git that was killed with an interrupted aigov new. It would fail every later run.
+        (repo / ".git" / "index.lock").unlink(missing_ok=True)
         _replace_worktree(repo, [templates_dir() / COMMON, info.path])
         git("add", "-A", cwd=repo)
         if git("status", "--porcelain", cwd=repo).strip() or not _has_head(repo):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from aigov.errors import AigovError
 from aigov.facts.template import DESCRIBED_VERSION
-from aigov.scaffold.answers import ANSWERS_FILE, read_answers
+from aigov.scaffold.answers import ANSWERS_FILE, read_answers, read_answers_document
 from aigov.scaffold.catalog import TemplateInfo, bundled_templates
 from aigov.scaffold.source import cache_path, git, materialise, version_tags
 
@@ -60,10 +60,19 @@ def version_key(version: str) -> tuple:
 
 
 def update_status(project: Path) -> UpdateStatus:
-    answers = read_answers(project)
+    doc = read_answers_document(project)
+    answers, path = doc.data, str(project / ANSWERS_FILE)
     source, current = answers.get("_src_path"), answers.get("_commit")
     if not source or not current:
-        raise AigovError("records no template source or version (_src_path, _commit)", str(project / ANSWERS_FILE))
+        missing = [key for key in ("_src_path", "_commit") if not answers.get(key)]
+        raise AigovError(f"records no template {' or '.join(missing)} (as aigov new wrote it); restore it from git history", path)
+    if not isinstance(source, str) or not isinstance(current, str):
+        raise AigovError("_src_path and _commit must be strings", path, doc.line_of("_commit"))
+    try:
+        version_key(current)
+    except AigovError:
+        raise AigovError(f"_commit {current!r} is not a template version (a PEP 440 tag such as 1.2.0, or "
+                         "<tag>-<n>-g<hash>); restore it from git history", path, doc.line_of("_commit")) from None
     name = str(answers.get("_aigov_template") or Path(str(source)).name.removesuffix(".git"))
     bundled = _bundled_source(str(source), name)
     if bundled is not None:
@@ -143,13 +152,23 @@ def _copier_update(project: Path, status: UpdateStatus) -> None:
     from plumbum import ProcessExecutionError
 
     try:
-        copier.run_update(project, vcs_ref=status.latest, defaults=True, overwrite=True, skip_answered=True,
-                          quiet=True, unsafe=False, conflict="inline")
+        copier.run_update(project, data=_answers_new_versions_ask(project), vcs_ref=status.latest, defaults=True,
+                          overwrite=True, skip_answered=True, quiet=True, unsafe=False, conflict="inline")
     except (CopierError, TemplateError) as exc:
         raise AigovError(f"copier could not update: {type(exc).__name__}: {exc}", str(project)) from None
     except ProcessExecutionError as exc:  # a git command inside copier failed
         detail = (exc.stderr or "").strip().splitlines()
         raise AigovError(f"copier could not update: git failed: {detail[-1] if detail else exc}", str(project)) from None
+
+
+def _answers_new_versions_ask(project: Path) -> dict[str, str]:
+    """Answers newer template versions ask for that older ones never recorded, derived as aigov new derives them."""
+    from aigov.scaffold.aigov_source import default_aigov_source
+
+    answers = read_answers(project)
+    if not answers.get("aigov_source") and answers.get("github_org"):  # templates before 1.1.0 ran `pip install aigov`
+        return {"aigov_source": default_aigov_source(str(answers["github_org"]))}
+    return {}
 
 
 def _refresh_sbom(project: Path) -> bool:

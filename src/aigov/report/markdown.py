@@ -1,0 +1,122 @@
+"""``--format markdown``: the verdict as a Markdown page, also the GitHub job summary.
+
+Messages and paths come from the checked repository, so every cell is escaped: a pull request
+must not be able to inject HTML, images or links into the summary its reviewers read.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from aigov.check import CheckResult, Finding
+from aigov.report import Reporter, waiver_justification
+
+# GitHub refuses a job summary over 1 MiB: long lists are cut, pointing to the full reports.
+MAX_CHANGED_FILES = 50
+MAX_FINDING_ROWS = 1000
+# Inside a table cell only these change the rendering: emphasis, code, links and images (a
+# bracket), the cell separator, and the backslash itself. HTML is neutralised separately.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_~\[\]|])")
+
+
+class MarkdownReporter(Reporter):
+    def render(self, result: CheckResult) -> str:
+        return render_markdown(result)
+
+    def render_error(self, message: str) -> str:
+        return f"## aigov: ⚠️ ERROR\n\naigov could not decide: {escape(message)}\n"
+
+
+def render_markdown(result: CheckResult) -> str:
+    sections = [_headline(result), *_feature_sections(result), _waivers_section(result), _change_section(result), _footer(result)]
+    return "\n\n".join(section for section in sections if section) + "\n"
+
+
+def escape(text: Any) -> str:
+    """Plain text inside Markdown: HTML neutralised, Markdown syntax escaped, one line."""
+    value = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    value = _MARKDOWN_SPECIAL.sub(r"\\\1", value)
+    return " ".join(value.split())
+
+
+def _headline(result: CheckResult) -> str:
+    count = len(result.features)
+    blocking = sum(f.blocking and not f.waived for f in result.findings)
+    features = f"{count} feature{'s' if count != 1 else ''}"
+    if result.verdict == "pass":
+        return f"## aigov: ✅ PASS\n\n{features} checked, no blocking findings."
+    return f"## aigov: ❌ FAIL\n\n{features} checked, {blocking} blocking finding{'s' if blocking != 1 else ''}."
+
+
+def _feature_sections(result: CheckResult) -> list[str]:
+    sections = []
+    budget = MAX_FINDING_ROWS
+    with_findings = {f.feature for f in result.findings}
+    clean = [feature for feature in result.features if feature not in with_findings]
+    for feature in result.features:
+        findings = [f for f in result.findings if f.feature == feature]
+        if not findings:
+            continue
+        title = f"### {escape(feature)}"
+        rows = ["| Severity | Rule | Title | Location | Message |", "|---|---|---|---|---|"]
+        rows += [_finding_row(f) for f in findings[:max(budget, 0)]]
+        if len(findings) > budget:
+            rows.append(f"\n… and {len(findings) - max(budget, 0)} more: see the JSON or SARIF report.")
+        budget -= len(findings)
+        sections.append(title + "\n\n" + "\n".join(rows))
+    if clean:  # one line, however many features a monorepo has
+        sections.append("No findings in " + ", ".join(escape(feature) for feature in clean) + ".")
+    return sections
+
+
+def _finding_row(finding: Finding) -> str:
+    if finding.waived:
+        state = "waived"
+    else:
+        state = "blocking" if finding.blocking else "not blocking"
+    where = finding.path + (f":{finding.line}" if finding.line else "")
+    return (f"| {escape(finding.severity)} ({state}) | {escape(finding.id)} | {escape(finding.title)} "
+            f"| {escape(where)} | {escape(finding.message)} |")
+
+
+def _waivers_section(result: CheckResult) -> str:
+    if not result.waivers:
+        return ""
+    rows = ["### Waivers", "", "| State | Rule | Applies to | Expires | Justification |", "|---|---|---|---|---|"]
+    for waiver in result.waivers:
+        scope = " ".join(str(waiver[key]) for key in ("feature", "path") if waiver.get(key)) or "everything"
+        rows.append(f"| {escape(waiver.get('state', '?'))} | {escape(waiver.get('rule', '?'))} | {escape(scope)} "
+                    f"| {escape(waiver.get('expires') or '?')} | {escape(waiver_justification(waiver))} |")
+    return "\n".join(rows)
+
+
+def _change_section(result: CheckResult) -> str:
+    change = result.change
+    if not change:
+        return ""
+    pr = f" (pull request #{escape(change['pr'])})" if change.get("pr") else ""
+    base, head = escape(str(change.get("base") or "?")[:12]), escape(str(change.get("head") or "?")[:12])
+    files = [_changed_file(entry) for entry in change.get("files") or []]
+    lines = ["### Changed since the base", "", f"{base}..{head}{pr}: {len(files)} file{'s' if len(files) != 1 else ''} changed."]
+    if files:
+        lines.append("")
+        lines += [f"- {entry}" for entry in files[:MAX_CHANGED_FILES]]
+        if len(files) > MAX_CHANGED_FILES:
+            lines.append(f"- … and {len(files) - MAX_CHANGED_FILES} more")
+    return "\n".join(lines)
+
+
+def _changed_file(entry: Any) -> str:
+    """A changed file as the diff collector gives it: a path, or a dict with path and status."""
+    if isinstance(entry, dict):
+        status = f" ({escape(entry['status'])})" if entry.get("status") else ""
+        return escape(entry.get("path", "?")) + status
+    return escape(entry)
+
+
+def _footer(result: CheckResult) -> str:
+    from aigov.report.text import sources_line
+
+    return (f"<sub>{escape(sources_line(result))}<br>policy pack {escape(result.pack_version)} "
+            f"({result.rules} rules, {escape(result.engine)}), clock {escape(result.now)}</sub>")
