@@ -83,7 +83,10 @@ def test_the_timeline_shows_the_day_a_model_card_went_stale_without_a_commit(his
     bundle = read_bundle(built)
     stale = [d for d in bundle["decisions"] if d["kind"] == "clock" and "AIGOV-CARD-005" in {f["id"] for f in d["findings"]}]
     assert stale, [(d["kind"], d["clock"], [f["id"] for f in d["findings"]]) for d in bundle["decisions"]]
-    assert stale[0]["clock"][:10] in ("2026-07-20", "2026-07-21") and stale[0]["commit"] is None
+    assert stale[0]["clock"][:10] in ("2026-07-20", "2026-07-21")
+    # The facts judged are those of the last commit that changed the feature: here, the one before the period.
+    assert stale[0]["commit"] == git(history, "rev-list", "-1", "--before=2026-07-01", "HEAD")
+    assert f"the facts of commit {stale[0]['commit'][:12]}" in stale[0]["cause"]
     timeline = bundle["summary"]["timelines"]["svc-repo/svc"]
     went_stale = next(c for c in timeline if "AIGOV-CARD-005" in c["added"])
     assert went_stale["cause"].startswith("no commit")

@@ -99,7 +99,8 @@ class Replayer:
         self.outcomes: dict[str, tuple[str, tuple[str, ...]]] = {}  # feature dir -> (verdict, finding ids) last recorded
         self.names: dict[str, str] = {}  # feature dir -> metadata.name last seen
         self.facts: dict[str, dict[str, Any]] = {}  # feature dir -> input document last judged
-        self.windows: dict[str, tuple[int, list[int]]] = {}  # feature dir -> (judged at, instants the clock may change it)
+        # feature dir -> (judged at, the commit whose tree was judged, instants where the clock may change the answer)
+        self.windows: dict[str, tuple[int, str | None, list[int]]] = {}
         self.clock_data = _clock_data(options)
 
     def run(self) -> RepositoryEvidence:
@@ -159,7 +160,7 @@ class Replayer:
         for scope in scopes:
             record, outcomes, docs = self._evaluate(scope, commit, when, "replayed", cause)
             self.evidence.decisions.append(record)
-            self._remember(outcomes, docs, when)
+            self._remember(outcomes, docs, when, commit)
 
     def _evaluate(self, scope: str, commit: str | None, when: int, kind: str, cause: str) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
         """(the decision record, feature dir -> outcome, feature dir -> facts) of one check of ``scope``."""
@@ -181,12 +182,12 @@ class Replayer:
         outcomes = {folder: _outcome(result, doc["feature"]["name"]) for folder, doc in docs.items()}
         return {**decision_from_result(result, commit), **head}, outcomes, docs
 
-    def _remember(self, outcomes: dict[str, Any], docs: dict[str, Any], when: int) -> None:
+    def _remember(self, outcomes: dict[str, Any], docs: dict[str, Any], when: int, commit: str | None) -> None:
         for folder, outcome in outcomes.items():
             self.outcomes[folder] = outcome
             if folder in docs:
                 self.names[folder], self.facts[folder] = docs[folder]["feature"]["name"], docs[folder]
-                self.windows[folder] = (when, sorted(clock_points(docs[folder], self.clock_data)))
+                self.windows[folder] = (when, commit, sorted(clock_points(docs[folder], self.clock_data)))
             else:
                 self.windows.pop(folder, None)  # an error: nothing to re-judge until the next commit
 
@@ -194,7 +195,7 @@ class Replayer:
         """Judge a feature's unchanged facts at the instants before ``until`` where only the clock
         can change the answer; record each change. Bisection over the instants: where the answer
         at both ends of a span agrees, the span holds no change (time rules are thresholds)."""
-        since, points = self.windows.pop(folder, (0, []))
+        since, commit, points = self.windows.pop(folder, (0, None, []))
         instants = [t for t in points if max(since, self.period.start) < t < until]
         if not instants or folder not in self.outcomes:
             return
@@ -203,7 +204,8 @@ class Replayer:
         def at(i: int) -> Any:
             if instants[i] not in seen:
                 when = instants[i]
-                record, outcomes, _ = self._evaluate(folder, None, when, "clock", f"no commit: the clock reached {rfc3339(when)[:10]}")
+                facts_of = f" (the facts of commit {commit[:12]})" if commit else ""
+                record, outcomes, _ = self._evaluate(folder, commit, when, "clock", f"no commit: the clock reached {rfc3339(when)[:10]}{facts_of}")
                 seen[when] = (record, outcomes.get(folder, ("error", ())))
             return seen[instants[i]][1]
 
