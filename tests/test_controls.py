@@ -79,3 +79,11 @@ def test_controls_unknown_framework_is_a_clean_error() -> None:
     run = run_cli("controls", "--framework", "NIST")
     assert run.exit_code == 2
     assert "unknown framework 'NIST'" in run.stderr
+
+
+def test_a_rule_names_its_controls_as_framework_and_catalog_id() -> None:
+    from aigov.evidence.controls import rule_control_labels
+
+    labels = rule_control_labels("AIGOV-MANIFEST-001")
+    assert "EU-AI-Act:Art. 14" in labels and "NIST-AI-RMF:GOVERN 3.2" in labels
+    assert rule_control_labels("AIGOV-NO-SUCH-RULE") == []
