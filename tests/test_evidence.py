@@ -250,3 +250,21 @@ def test_recorded_decisions_from_git_notes_are_set_beside_the_replay(tmp_path: P
     assert "not a decision record: not JSON" in report
     # What gated in CI is reported beside the timeline, never as a point on it.
     assert all(c["kind"] != "recorded" for c in bundle["summary"]["timelines"]["noted/svc"])
+
+
+def test_the_clock_is_consulted_where_a_sunset_a_review_age_or_a_waiver_expiry_falls() -> None:
+    import datetime as dt
+
+    from aigov.evidence.replay import ReplayOptions, _clock_data, clock_points
+
+    def day(text: str) -> int:
+        return int(dt.datetime.fromisoformat(text + "T00:00:00+00:00").timestamp())
+
+    doc = {"now": "2026-07-01T00:00:00Z", "feature": {"name": "svc", "manifest": {"spec": {"models": [{"id": "gpt-3.5-turbo"}]}},
+                                                     "model_card": {"front_matter": {"last_reviewed": "2026-01-21"}}}}
+    points = clock_points(doc, _clock_data(ReplayOptions()), [{"feature": "svc", "expires": "2026-08-31"}])
+    assert day("2026-09-30") in points and day("2026-10-01") in points  # the registry's sunset of the model the feature declares
+    assert day("2026-07-02") in points  # 90 days before it: the sunset warning
+    assert day("2026-07-20") in points  # last_reviewed + 180 days (medium tier)
+    assert day("2026-08-31") in points and day("2026-09-01") in points  # the waiver's expiry
+    assert day("2026-12-28") not in points  # a date in no fact: 2026-07-01 (the clock itself) + 180 days

@@ -160,7 +160,7 @@ class Replayer:
         for scope in scopes:
             record, outcomes, docs = self._evaluate(scope, commit, when, "replayed", cause)
             self.evidence.decisions.append(record)
-            self._remember(outcomes, docs, when, commit)
+            self._remember(outcomes, docs, when, commit, record.get("waivers") or [])
 
     def _evaluate(self, scope: str, commit: str | None, when: int, kind: str, cause: str) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
         """(the decision record, feature dir -> outcome, feature dir -> facts) of one check of ``scope``."""
@@ -182,12 +182,15 @@ class Replayer:
         outcomes = {folder: _outcome(result, doc["feature"]["name"]) for folder, doc in docs.items()}
         return {**decision_from_result(result, commit), **head}, outcomes, docs
 
-    def _remember(self, outcomes: dict[str, Any], docs: dict[str, Any], when: int, commit: str | None) -> None:
+    def _remember(self, outcomes: dict[str, Any], docs: dict[str, Any], when: int, commit: str | None,
+                  waivers: list[dict[str, Any]]) -> None:
         for folder, outcome in outcomes.items():
             self.outcomes[folder] = outcome
             if folder in docs:
                 self.names[folder], self.facts[folder] = docs[folder]["feature"]["name"], docs[folder]
-                self.windows[folder] = (when, commit, sorted(clock_points(docs[folder], self.clock_data)))
+                name = docs[folder]["feature"]["name"]
+                mine = [w for w in waivers if w.get("feature") in (None, name)]
+                self.windows[folder] = (when, commit, sorted(clock_points(docs[folder], self.clock_data, mine)))
             else:
                 self.windows.pop(folder, None)  # an error: nothing to re-judge until the next commit
 
@@ -279,14 +282,16 @@ def _clock_data(options: ReplayOptions) -> tuple[dict[str, Any], list[int]]:
     return data, days
 
 
-def clock_points(doc: dict[str, Any], clock_data: tuple[dict[str, Any], list[int]]) -> set[int]:
-    """Instants where the answer for these facts may change: each date in the facts, or in the data
-    entries the facts name (a declared model's sunset, a template's deadline), shifted by each day
-    count in the settings, and the day after (a rule may compare with > or >=)."""
+def clock_points(doc: dict[str, Any], clock_data: tuple[dict[str, Any], list[int]],
+                 waivers: list[dict[str, Any]] | None = None) -> set[int]:
+    """Instants where the answer for these facts may change: each date in the facts, in the data
+    entries the facts name (a declared model's sunset, a template's deadline) and in the feature's
+    waivers (expiry), shifted by each day count in the settings, and the day after (a rule may
+    compare with > or >=)."""
     data, days = clock_data
     doc = {k: v for k, v in doc.items() if k != "now"}  # the clock itself is not a date in the facts
     named = set(strings_in(doc))
-    dates = set(_dates(doc)) | set(_dates_named(data, named))
+    dates = set(_dates(doc)) | set(_dates_named(data, named)) | set(_dates(waivers or []))
     out = set()
     for day in dates:
         for shift in (0, *days, *(-d for d in days)):
