@@ -37,6 +37,7 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> Path:
     its manifest is broken; on 20 Aug both are fixed. Its model card goes stale on 20 Jul with no commit."""
     repo = feature_repo(tmp_path_factory.mktemp("history") / "svc-repo")
     write(repo / "README.md", "docs only\n")
+    write(repo / "docs" / ".gitignore", "_build/\n")  # ignore rules of a folder that holds no feature
     commit_all(repo, "docs: readme", "2026-07-02T08:00:00Z")
     manifest = repo / "svc" / "aigov.yaml"
     edit(manifest, "id: anthropic.claude-sonnet-4\n      provider: bedrock", "id: gpt-3.5-turbo\n      provider: openai")
@@ -268,3 +269,18 @@ def test_the_clock_is_consulted_where_a_sunset_a_review_age_or_a_waiver_expiry_f
     assert day("2026-07-20") in points  # last_reviewed + 180 days (medium tier)
     assert day("2026-08-31") in points and day("2026-09-01") in points  # the waiver's expiry
     assert day("2026-12-28") not in points  # a date in no fact: 2026-07-01 (the clock itself) + 180 days
+
+
+def test_a_commit_is_judged_for_the_features_whose_inputs_it_changed(tmp_path: Path) -> None:
+    repo = feature_repo(tmp_path / "mono", features=("alpha", "beta"))
+    write(repo / "alpha" / "prompts" / "system.txt", "Be brief.\n")
+    commit_all(repo, "alpha: prompt", "2026-07-03T00:00:00Z")
+    write(repo / "services" / "other" / ".gitignore", "tmp/\n")
+    commit_all(repo, "unrelated ignore rules", "2026-07-04T00:00:00Z")
+    write(repo / ".gitignore", "*.log\n")
+    commit_all(repo, "root ignore rules", "2026-07-05T00:00:00Z")
+    bundle = build(repo, tmp_path / "b.zip")
+    by_cause = {d["cause"].split(" ", 2)[-1]: d for d in bundle["decisions"] if d["kind"] == "replayed" and d["commit"]}
+    assert by_cause["alpha: prompt"]["scope"] == "alpha" and by_cause["alpha: prompt"]["features"] == ["alpha"]
+    assert "unrelated ignore rules" not in by_cause
+    assert by_cause["root ignore rules"]["scope"] == "." and by_cause["root ignore rules"]["features"] == ["alpha", "beta"]

@@ -18,7 +18,7 @@ from typing import Any
 from aigov.errors import AigovError
 from aigov.evidence.decision import decision_from_result
 from aigov.evidence.history import Commit, History, apply, rfc3339
-from aigov.evidence.workspace import MANIFEST, Workspace, feature_dirs, is_global, strings_in, under
+from aigov.evidence.workspace import IGNORE_FILE, MANIFEST, Workspace, feature_dirs, ignore_scopes, is_global, strings_in, under
 
 _DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})")
 DAY = 86400
@@ -153,6 +153,8 @@ class Replayer:
                 return ["."]  # a feature came or went: names must stay unique across the repository
             if path.startswith(watched):
                 scopes.update(d for d in dirs if under(path, d))
+            elif path.rsplit("/", 1)[-1] == IGNORE_FILE:
+                scopes.update(ignore_scopes(path, dirs))  # a folder's ignore rules reach the features below it
         # A nested feature is judged with the folder around it.
         return sorted(s for s in scopes if not any(o != s and under(s, o) for o in scopes))
 

@@ -16,6 +16,7 @@ from aigov.files import MAX_FILE_BYTES
 # config, CODEOWNERS, ignore rules. A change to one of them can change every feature's verdict.
 GLOBAL_PREFIXES = (".github/", ".aigov/")
 GLOBAL_NAMES = frozenset({"CODEOWNERS", ".gitignore"})
+IGNORE_FILE = ".gitignore"
 MANIFEST = "aigov.yaml"
 
 Tree = dict[str, tuple[str, str]]
@@ -32,7 +33,14 @@ def under(path: str, folder: str) -> bool:
 
 
 def is_global(path: str) -> bool:
-    return path.startswith(GLOBAL_PREFIXES) or posixpath.basename(path) in GLOBAL_NAMES
+    """A shared input of every feature: workflows, the repository config, CODEOWNERS, the root ignore rules."""
+    return path.startswith(GLOBAL_PREFIXES) or path == IGNORE_FILE or posixpath.basename(path) == "CODEOWNERS"
+
+
+def ignore_scopes(path: str, dirs: list[str]) -> list[str]:
+    """The features a nested .gitignore can hide files of: those in its folder or below it."""
+    folder = posixpath.dirname(path)
+    return [d for d in dirs if under(d, folder)]
 
 
 class Workspace:
