@@ -83,8 +83,7 @@ def test_verify_refuses_to_inflate_a_bundle_that_claims_gigabytes(tmp_path: Path
     central = data.rfind(b"PK\x01\x02")
     data[central + 24:central + 28] = (0xFFFFFFF0).to_bytes(4, "little")
     path.write_bytes(bytes(data))
-    run = run_limited("evidence", "verify", str(path))
-    assert run.exit_code in (1, 2) and "Traceback" not in run.stderr
+    assert_clean_error(run_limited("evidence", "verify", str(path)), "refusing to inflate it")
 
 
 def test_a_duplicated_entry_is_named(bundle: Path, tmp_path: Path) -> None:

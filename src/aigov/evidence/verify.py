@@ -18,7 +18,7 @@ from aigov.evidence.bundle import MANIFEST, SIGNATURE
 from aigov.evidence.decision import canonical_json
 
 MAX_ENTRIES = 200_000
-MAX_TOTAL_BYTES = 4 * 1024**3  # a bundle that claims more is refused before anything is inflated
+MAX_TOTAL_BYTES = 2 * 1024**3  # a bundle that claims more is refused before anything is inflated
 MAX_MANIFEST_BYTES = 64 * 1024**2
 
 
