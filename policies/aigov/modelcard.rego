@@ -6,6 +6,7 @@ package aigov.modelcard
 import rego.v1
 
 import data.aigov.lib
+import data.aigov.models
 
 card := input.feature.model_card
 
@@ -64,7 +65,7 @@ deny contains finding if {
 
 # METADATA
 # title: Model card does not cover a declared model
-# description: Every model in the manifest must be listed in the model card's `models` metadata.
+# description: Every model in the manifest must be listed in the model card's `models` metadata (by its registry id or one of its aliases).
 # custom:
 #   id: AIGOV-CARD-004
 #   severity: high
@@ -72,9 +73,9 @@ deny contains finding if {
 #   controls: [NIST-AI-RMF:MAP-2.2, ISO42001:A.6.2.7, EU-AI-Act:Art.11, EU-AI-Act:Art.13]
 deny contains finding if {
 	is_array(front.models)
-	covered := {m | some m in front.models}
+	covered := {models.registry_id(m) | some m in front.models}
 	some model in lib.spec.models
-	not model.id in covered
+	not models.registry_id(model.id) in covered
 	finding := card_finding("AIGOV-CARD-004", sprintf("model card does not cover model %s declared in %s", [model.id, input.feature.manifest_path]), card_line("models"))
 }
 
@@ -100,19 +101,23 @@ deny contains finding if {
 	)
 }
 
+# A date has begun somewhere on Earth until 14 hours after it began in UTC (UTC+14 is the
+# easiest time zone): a review written down in Auckland this morning is not in the future.
+latest_zone_offset_ns := ((14 * 60) * 60) * 1000000000
+
 # METADATA
 # title: Model card review date is in the future
-# description: A last_reviewed date after today cannot be true.
+# description: A last_reviewed date that has not begun anywhere yet cannot be true, and would postpone the next review; the model card metadata is invalid.
 # custom:
 #   id: AIGOV-CARD-006
-#   severity: medium
+#   severity: high
 #   remediation: Set last_reviewed to the date the review actually happened.
 #   controls: [NIST-AI-RMF:GOVERN-1.5, ISO42001:A.6.2.7]
 deny contains finding if {
 	reviewed := front.last_reviewed
 	is_string(reviewed) # blank or not text is AIGOV-CARD-003; regex.match on a non-string is an engine error
 	regex.match(`^\d{4}-\d{2}-\d{2}$`, reviewed)
-	lib.days_since(reviewed) < 0
+	time.parse_ns("2006-01-02", reviewed) > lib.now_ns + latest_zone_offset_ns
 	finding := card_finding("AIGOV-CARD-006", sprintf("model card last_reviewed %s is in the future", [reviewed]), card_line("last_reviewed"))
 }
 

@@ -69,6 +69,13 @@ test_schema_errors_become_findings_at_their_line if {
 	contains(f.msg, "owners[0]: too short")
 }
 
+test_card_may_name_a_declared_model_by_an_alias if {
+	registry := {"models": [{"id": "m1", "provider": "p", "status": "approved", "approvedTiers": ["low"], "aliases": ["m1-2025-01-01"]}]}
+	front := json.patch(good_front, [{"op": "replace", "path": "/models", "value": ["m1-2025-01-01"]}])
+	found := modelcard.deny with input as doc("low", card(front, good_headings)) with data.aigov.settings as settings with data.aigov.registry as registry
+	count(found) == 0
+}
+
 test_card_must_cover_every_declared_model if {
 	front := json.patch(good_front, [{"op": "replace", "path": "/models", "value": ["other"]}])
 	found := modelcard.deny with input as doc("low", card(front, good_headings)) with data.aigov.settings as settings
@@ -89,8 +96,23 @@ test_review_age_limit_depends_on_tier if {
 	contains(f.msg, "145 days ago; high tier allows 90 days")
 }
 
-test_review_date_in_future_warns if {
+test_review_date_in_future_is_invalid if {
 	front := json.patch(good_front, [{"op": "replace", "path": "/last_reviewed", "value": "2027-01-01"}])
+	found := modelcard.deny with input as doc("low", card(front, good_headings)) with data.aigov.settings as settings
+	{f.id | some f in found} == {"AIGOV-CARD-006"}
+	some f in found
+	f.line == 4
+}
+
+# The clock is 2026-11-23T12:00:00Z: the 24th has begun east of UTC+12, the 25th nowhere.
+test_review_date_already_begun_somewhere_is_not_in_the_future if {
+	days := ["2026-11-23", "2026-11-24"]
+	every day in days {
+		front := json.patch(good_front, [{"op": "replace", "path": "/last_reviewed", "value": day}])
+		found := modelcard.deny with input as doc("low", card(front, good_headings)) with data.aigov.settings as settings
+		count(found) == 0
+	}
+	front := json.patch(good_front, [{"op": "replace", "path": "/last_reviewed", "value": "2026-11-25"}])
 	found := modelcard.deny with input as doc("low", card(front, good_headings)) with data.aigov.settings as settings
 	{f.id | some f in found} == {"AIGOV-CARD-006"}
 }

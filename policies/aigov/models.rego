@@ -9,9 +9,25 @@ import data.aigov.lib
 
 registry := {m.id: m | some m in data.aigov.registry.models}
 
+# Every spelling of a registered model, its id and its aliases (dated snapshots, Bedrock, Vertex
+# AI, Azure, router ids), to its entry: an alias counts as the model. aigov refuses a registry in
+# which one spelling names two models before evaluation.
+by_name[name] := m if {
+	some m in data.aigov.registry.models
+	some name in array.concat([m.id], object.get(m, "aliases", []))
+}
+
+# The registry id of a model spelled as ``name`` (its id or an alias); ``name`` itself if unknown.
+registry_id(name) := object.get(by_name, [name, "id"], name)
+
+# "gpt-4o-2024-08-06 (gpt-4o in the registry)" for an alias, the id itself otherwise.
+shown(name) := sprintf("%s (%s in the registry)", [name, registry_id(name)]) if registry_id(name) != name
+
+shown(name) := name if registry_id(name) == name
+
 tier := lib.spec.riskTier
 
-declared := {m.id | some m in lib.spec.models}
+declared := {registry_id(m.id) | some m in lib.spec.models}
 
 approval_process := object.get(data.aigov.registry, "approvalProcess", "ask the AI platform team for a model approval")
 
@@ -39,7 +55,7 @@ instead(m) := sprintf("use one approved for %s tier: %s", [tier, alternatives]) 
 #   controls: [NIST-AI-RMF:GOVERN-1.6, NIST-AI-RMF:MAP-4.1, ISO42001:A.6.2.3, EU-AI-Act:Art.9, SOC2:CC8.1]
 deny contains finding if {
 	some i, model in lib.spec.models
-	not registry[model.id]
+	not by_name[model.id]
 	finding := object.union(
 		lib.manifest_finding("AIGOV-MODEL-001", sprintf("model %s is not in the approved-model registry", [model.id]), sprintf("spec.models[%d].id", [i])),
 		{"remediation": sprintf("%s, or %s", [approval_process, instead({})])},
@@ -56,10 +72,11 @@ deny contains finding if {
 #   controls: [NIST-AI-RMF:GOVERN-1.6, ISO42001:A.6.2.3, EU-AI-Act:Art.9, SOC2:CC8.1]
 deny contains finding if {
 	some i, model in lib.spec.models
-	registry[model.id].status == "in-review"
+	m := by_name[model.id]
+	m.status == "in-review"
 	finding := object.union(
-		lib.manifest_finding("AIGOV-MODEL-002", sprintf("model %s is in review and not yet approved", [model.id]), sprintf("spec.models[%d].id", [i])),
-		{"remediation": sprintf("Follow up on its approval (%s), or %s", [approval_process, instead(registry[model.id])])},
+		lib.manifest_finding("AIGOV-MODEL-002", sprintf("model %s is in review and not yet approved", [shown(model.id)]), sprintf("spec.models[%d].id", [i])),
+		{"remediation": sprintf("Follow up on its approval (%s), or %s", [approval_process, instead(m)])},
 	)
 }
 
@@ -73,11 +90,11 @@ deny contains finding if {
 #   controls: [NIST-AI-RMF:GOVERN-1.6, NIST-AI-RMF:MANAGE-2.4, ISO42001:A.6.2.3, EU-AI-Act:Art.9]
 deny contains finding if {
 	some i, model in lib.spec.models
-	m := registry[model.id]
+	m := by_name[model.id]
 	m.status == "banned"
 	reason := object.get(m, "notes", "banned by the platform team")
 	finding := object.union(
-		lib.manifest_finding("AIGOV-MODEL-003", sprintf("model %s is banned (%s)", [model.id, reason]), sprintf("spec.models[%d].id", [i])),
+		lib.manifest_finding("AIGOV-MODEL-003", sprintf("model %s is banned (%s)", [shown(model.id), reason]), sprintf("spec.models[%d].id", [i])),
 		{"remediation": sprintf("Remove %s and %s", [model.id, instead(m)])},
 	)
 }
@@ -92,10 +109,10 @@ deny contains finding if {
 #   controls: [NIST-AI-RMF:MANAGE-2.4, ISO42001:A.6.2.6, SOC2:CC8.1]
 deny contains finding if {
 	some i, model in lib.spec.models
-	m := registry[model.id]
+	m := by_name[model.id]
 	m.status == "deprecated"
 	finding := object.union(
-		lib.manifest_finding("AIGOV-MODEL-004", sprintf("model %s is deprecated", [model.id]), sprintf("spec.models[%d].id", [i])),
+		lib.manifest_finding("AIGOV-MODEL-004", sprintf("model %s is deprecated", [shown(model.id)]), sprintf("spec.models[%d].id", [i])),
 		{"remediation": sprintf("Migrate off %s: %s", [model.id, instead(m)])},
 	)
 }
@@ -110,12 +127,12 @@ deny contains finding if {
 #   controls: [NIST-AI-RMF:MAP-4.1, NIST-AI-RMF:GOVERN-1.6, ISO42001:A.6.2.3, EU-AI-Act:Art.9]
 deny contains finding if {
 	some i, model in lib.spec.models
-	m := registry[model.id]
+	m := by_name[model.id]
 	m.status == "approved"
 	not tier in m.approvedTiers
 	tiers := concat(", ", m.approvedTiers)
 	finding := object.union(
-		lib.manifest_finding("AIGOV-MODEL-005", sprintf("model %s is approved for tiers [%s], not for %s", [model.id, tiers, tier]), sprintf("spec.models[%d].id", [i])),
+		lib.manifest_finding("AIGOV-MODEL-005", sprintf("model %s is approved for tiers [%s], not for %s", [shown(model.id), tiers, tier]), sprintf("spec.models[%d].id", [i])),
 		{"remediation": sprintf("Use a model approved for %s tier (%s), or request %s tier approval for %s: %s", [tier, alternatives, tier, model.id, approval_process])},
 	)
 }
@@ -130,10 +147,10 @@ deny contains finding if {
 #   controls: [NIST-AI-RMF:MANAGE-2.4, ISO42001:A.6.2.6, SOC2:CC8.1]
 deny contains finding if {
 	some i, model in lib.spec.models
-	m := registry[model.id]
+	m := by_name[model.id]
 	past_sunset(m)
 	finding := object.union(
-		lib.manifest_finding("AIGOV-MODEL-006", sprintf("model %s was sunset on %s", [model.id, m.sunset]), sprintf("spec.models[%d].id", [i])),
+		lib.manifest_finding("AIGOV-MODEL-006", sprintf("model %s was sunset on %s", [shown(model.id), m.sunset]), sprintf("spec.models[%d].id", [i])),
 		{"remediation": sprintf("Migrate off %s: %s", [model.id, instead(m)])},
 	)
 }
@@ -148,12 +165,12 @@ deny contains finding if {
 #   controls: [NIST-AI-RMF:MANAGE-2.4, ISO42001:A.6.2.6]
 deny contains finding if {
 	some i, model in lib.spec.models
-	m := registry[model.id]
+	m := by_name[model.id]
 	days := lib.days_until(m.sunset)
 	days >= 0
 	days <= data.aigov.settings.sunset_warning_days
 	finding := object.union(
-		lib.manifest_finding("AIGOV-MODEL-007", sprintf("model %s is sunset on %s, in %d days", [model.id, m.sunset, days]), sprintf("spec.models[%d].id", [i])),
+		lib.manifest_finding("AIGOV-MODEL-007", sprintf("model %s is sunset on %s, in %d days", [shown(model.id), m.sunset, days]), sprintf("spec.models[%d].id", [i])),
 		{"remediation": sprintf("Plan the move off %s before %s: %s", [model.id, m.sunset, instead(m)])},
 	)
 }
@@ -168,19 +185,19 @@ deny contains finding if {
 #   controls: [NIST-AI-RMF:MAP-4.1, ISO42001:A.10.3]
 deny contains finding if {
 	some i, model in lib.spec.models
-	m := registry[model.id]
+	m := by_name[model.id]
 	model.provider
 	model.provider != m.provider
 	finding := lib.manifest_finding(
 		"AIGOV-MODEL-008",
-		sprintf("model %s is declared with provider %s; the registry approves it through %s", [model.id, model.provider, m.provider]),
+		sprintf("model %s is declared with provider %s; the registry approves it through %s", [shown(model.id), model.provider, m.provider]),
 		sprintf("spec.models[%d].provider", [i]),
 	)
 }
 
 # METADATA
 # title: Code calls a model the manifest does not declare
-# description: A model id from the registry appears in the feature's source, prompt or config files but not in aigov.yaml, so the manifest does not tell the truth about what the code calls.
+# description: A registered model (by its id or an alias) appears in the feature's source, prompt or config files but not in aigov.yaml, so the manifest does not tell the truth about what the code calls.
 # custom:
 #   id: AIGOV-MODEL-009
 #   severity: high
@@ -188,11 +205,54 @@ deny contains finding if {
 #   controls: [NIST-AI-RMF:MAP-4.1, NIST-AI-RMF:GOVERN-1.6, ISO42001:A.6.2.3, EU-AI-Act:Art.11]
 deny contains finding if {
 	some ref in input.feature.model_references
+	ref.registered == true
 	not ref.model in declared
 	finding := {
 		"id": "AIGOV-MODEL-009",
-		"msg": sprintf("%s is used here but not declared in %s", [ref.model, input.feature.manifest_path]),
+		"msg": sprintf("%s is used here but not declared in %s", [spelled(ref), input.feature.manifest_path]),
 		"path": ref.path,
 		"line": ref.line,
+	}
+}
+
+spelled(ref) := sprintf("%s (%s in the registry)", [ref.spelled, ref.model]) if ref.spelled != ref.model
+
+spelled(ref) := ref.model if ref.spelled == ref.model
+
+# METADATA
+# title: Code calls a model that is not in the registry
+# description: A word in the feature's source, prompt or config files is spelled like a provider's model id (providerPatterns in the registry) but is neither a registered model nor one of its aliases, so the platform team has never reviewed it.
+# custom:
+#   id: AIGOV-MODEL-010
+#   severity: high
+#   remediation: Call an approved model, or ask for this one to be reviewed and added to the registry (a dated snapshot of a registered model is added as an alias of it).
+#   controls: [NIST-AI-RMF:GOVERN-1.6, NIST-AI-RMF:MAP-4.1, ISO42001:A.6.2.3, EU-AI-Act:Art.9, SOC2:CC8.1]
+deny contains finding if {
+	some ref in input.feature.model_references
+	ref.registered == false
+	finding := {
+		"id": "AIGOV-MODEL-010",
+		"msg": sprintf("%s looks like a %s model id but is not in the approved-model registry", [ref.model, ref.provider]),
+		"path": ref.path,
+		"line": ref.line,
+		"remediation": sprintf("Use an approved model, or %s (a dated snapshot of a registered model is added as one of its aliases)", [approval_process]),
+	}
+}
+
+# METADATA
+# title: File cannot be checked for model references
+# description: A file of the feature that aigov scans for model ids could not be read (not UTF-8, over the size limit, unreadable, a link out of the repository, a pipe or device), so aigov cannot verify which models it calls. It blocks at every tier - an unread file could call any model.
+# custom:
+#   id: AIGOV-MODEL-011
+#   severity: high
+#   remediation: Make the file a regular UTF-8 text file inside the repository under the size limit, or remove it from the feature (or from what git commits).
+#   controls: [NIST-AI-RMF:MAP-4.1, NIST-AI-RMF:GOVERN-1.6, ISO42001:A.6.2.3]
+deny contains finding if {
+	some file in input.feature.unscanned_files
+	finding := {
+		"id": "AIGOV-MODEL-011",
+		"msg": sprintf("cannot verify which models %s calls: it %s", [file.path, file.reason]),
+		"path": file.path,
+		"line": file.line,
 	}
 }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -13,7 +14,8 @@ from aigov import __version__
 from aigov.config import OrgConfig, RepositoryConfig, Source, blocking_severities, load_org_config, load_repository_config
 from aigov.errors import EXIT_BLOCKING, EXIT_ERROR, EXIT_PASS, AigovError
 from aigov.facts.build import RepoContext, build_input
-from aigov.facts.discovery import FeatureLocation, discover_features
+from aigov.facts.change import Change, ChangeRequest, add_change_facts, resolve_change
+from aigov.facts.discovery import FeatureLocation, discover_features, owning_feature
 from aigov.files import Repo, find_repository_root
 from aigov.policy.engine import Engine, RegorusEngine
 from aigov.policy.metadata import RuleMeta
@@ -95,6 +97,11 @@ class CheckOptions:
     engine: Engine | None = None
     trusted_root: Path | None = None
     repository_root: Path | None = None  # --root; default: the git top level of the checked path
+    # A diff-aware check (--base/--head/--pr): judge only the features the change touches, with
+    # input.change; --new-only blocks only on findings the change introduced.
+    change: ChangeRequest | None = None
+    new_only: bool = False
+    github_token: str | None = None
 
 
 def utc_now() -> str:
@@ -134,6 +141,7 @@ class CheckInputs:
     repository: RepositoryConfig
     pack: PolicyPack
     inputs: list[dict[str, Any]]
+    change: Change | None = None
 
     @property
     def block(self) -> tuple[str, ...]:
@@ -148,6 +156,7 @@ def collect_inputs(path: Path, options: CheckOptions, exclude_outputs: Iterable[
     if not path.is_dir():
         raise AigovError("is not a directory", str(path))
     repo = Repo(_repository_root(path, options.repository_root))
+    change = resolve_change(repo.root, options.change) if options.change is not None else None
     for output in exclude_outputs:
         repo.ignore(output)
     scope = repo.rel(path.resolve())
@@ -158,12 +167,16 @@ def collect_inputs(path: Path, options: CheckOptions, exclude_outputs: Iterable[
     if not locations:
         raise AigovError("no aigov.yaml found; nothing to check (run 'aigov new' to start a feature)", str(path))
     refuse_excludes_that_hide_features(repository, locations)
+    if change is not None:
+        locations = touched_features(change, locations)
     ctx = RepoContext(repo=repo, registry=pack.data["aigov"]["registry"], now=options.now or utc_now(),
                       settings=pack.data["aigov"]["settings"], trusted_root=options.trusted_root)
     repository_facts = {"path": repository.path, "refused": [r.as_fact() for r in repository.refused]}
     inputs = [{**build_input(ctx, location), "repository_config": repository_facts} for location in locations]
     _refuse_duplicate_names(inputs)
-    return CheckInputs(repo, org, repository, pack, inputs)
+    if change is not None:
+        add_change_facts(inputs, locations, change, options.github_token)
+    return CheckInputs(repo, org, repository, pack, inputs, change)
 
 
 def _repository_root(path: Path, given: Path | None) -> Path:
@@ -196,17 +209,21 @@ def run_check(path: Path, options: CheckOptions | None = None, exclude_outputs: 
     if not rules:
         raise AigovError("the policy pack has no rules; refusing to pass a check that judged nothing")
     engine = options.engine or RegorusEngine(timeout_s=collected.org.evaluation_timeout_s)
-    engine.prepare(pack)
     findings = []
-    for input_doc, raws in zip(inputs, engine.evaluate_all(inputs)):
-        for raw in raws:
-            findings.append(_join(raw, rules, input_doc["feature"], collected.block))
+    if inputs:  # a change that touches no feature has nothing to evaluate
+        engine.prepare(pack)
+        for input_doc, raws in zip(inputs, engine.evaluate_all(inputs)):
+            for raw in raws:
+                findings.append(_join(raw, rules, input_doc["feature"], collected.block))
     findings = sorted(_unique(findings), key=Finding.sort_key)
+    set_fingerprints(findings, collected.repo)
+    if collected.change is not None and options.new_only:
+        mark_introduced(findings, base_findings(collected, options))
     return CheckResult(
         verdict="fail" if any(f.blocking for f in findings) else "pass",
         findings=findings,
         features=[i["feature"]["name"] for i in inputs],
-        now=inputs[0]["now"],
+        now=inputs[0]["now"] if inputs else options.now or utc_now(),
         pack_version=pack.version,
         engine=engine.name,
         digests={"policies": pack.policy_digest(), "data": pack.data_digest(), "input": digest(inputs)},
@@ -215,7 +232,86 @@ def run_check(path: Path, options: CheckOptions | None = None, exclude_outputs: 
         sources=pack.sources,
         inputs=inputs,
         rule_catalog=sorted(rules.values(), key=lambda rule: rule.id),
+        change=collected.change.summary() if collected.change is not None else None,
     )
+
+
+# --- Diff-aware checks (--base/--head/--pr) ------------------------------------------------------
+
+
+def touched_features(change: Change, locations: list[FeatureLocation]) -> list[FeatureLocation]:
+    """The features a change touches: a file of theirs changed, or a file that feeds every feature
+    (a workflow, the repository's .aigov/, CODEOWNERS). Only these are built and judged."""
+    if change.touches_shared():
+        return locations
+    by_dir = {loc.dir: loc for loc in locations}
+    touched = {owner.dir for p in change.paths if (owner := owning_feature(p, by_dir)) is not None}
+    return [loc for loc in locations if loc.dir in touched]
+
+
+def set_fingerprints(findings: list[Finding], repo: Repo) -> None:
+    """A fingerprint per finding that survives line shifts: rule, feature, path and the normalised text
+    of the flagged line (the message when there is no line). Each flagged file is read once."""
+    texts: dict[str, list[str] | None] = {}
+    for finding in findings:
+        if finding.line and finding.path not in texts:
+            texts[finding.path] = _file_lines(repo, finding.path)
+        lines = texts.get(finding.path) if finding.line else None
+        flagged = finding.message
+        if lines is not None and finding.line is not None and finding.line <= len(lines):
+            flagged = " ".join(lines[finding.line - 1].split())
+        key = "\0".join([finding.id, finding.feature, finding.path, flagged])
+        finding.fingerprint = "sha256:" + hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def _file_lines(repo: Repo, rel: str) -> list[str] | None:
+    if not repo.inside(rel):
+        return None
+    try:
+        return repo.read_text(repo.root / rel).splitlines()
+    except AigovError:
+        return None
+
+
+FindingKey = tuple[str, str, str]  # rule id, feature, fingerprint
+
+
+def base_findings(collected: CheckInputs, options: CheckOptions) -> Counter[FindingKey] | None:
+    """The findings of the same features at the base commit, or None when the base cannot be judged.
+
+    The base tree of the judged features' folders, .github/ and .aigov/ is written to a temporary
+    folder and checked there with the same authority; the base side never runs from the work tree.
+    """
+    import tempfile
+    from dataclasses import replace
+
+    from aigov.facts.change import materialise_base
+
+    change = collected.change
+    assert change is not None
+    folders = sorted({doc["feature"]["dir"] for doc in collected.inputs})
+    if not folders:
+        return Counter()
+    with tempfile.TemporaryDirectory(prefix="aigov-base-") as tmp:
+        base_root = Path(tmp)
+        materialise_base(change.root, change.base, [*folders, ".github", ".aigov"], base_root)
+        base_options = replace(options, change=None, new_only=False, repository_root=base_root)
+        try:
+            result = run_check(base_root, base_options)
+        except AigovError:
+            return None  # the base cannot be judged: every finding counts as introduced
+    return Counter((f.id, f.feature, f.fingerprint) for f in result.findings)
+
+
+def mark_introduced(findings: list[Finding], base: Counter[FindingKey] | None) -> None:
+    """--new-only: a finding also present at the base is debt, reported but not blocking."""
+    remaining = Counter(base or {})
+    for finding in findings:
+        key = (finding.id, finding.feature, finding.fingerprint)
+        finding.introduced = remaining[key] == 0
+        if not finding.introduced:
+            remaining[key] -= 1
+            finding.blocking = False
 
 
 def digest(value: Any) -> str:

@@ -131,13 +131,31 @@ def check_input_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
+def change_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The options of a diff-aware check, shared by `check` and `facts`."""
+    options = [
+        click.option("--base", metavar="REF", help="Diff-aware: judge only the features the change since this git revision "
+                                                   "touches, with the rules only a diff can see."),
+        click.option("--head", metavar="REF", help="With --base or --pr: the head revision of the change (default: HEAD, the checkout)."),
+        click.option("--pr", "pull_request", is_flag=True,
+                     help="Diff-aware for the pull request (or merge group) in the event file GITHUB_EVENT_PATH names."),
+        click.option("--github-token", envvar="GITHUB_TOKEN", show_envvar=True,
+                     help="A token that can read the pull request's reviews (approvals by CODEOWNERS)."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
 def _check_options(registry: Path | None, config_path: Path | None, now: str | None, trusted_root: Path | None,
-                   repository_root: Path | None) -> Any:
+                   repository_root: Path | None, base: str | None = None, head: str | None = None, pull_request: bool = False,
+                   github_token: str | None = None, new_only: bool = False) -> Any:
     from aigov.check import CheckOptions, parse_now
 
     return CheckOptions(
         config_path=config_path, registry_path=registry, now=parse_now(now) if now is not None else None,
         trusted_root=trusted_root, repository_root=repository_root,
+        change=_change_request(base, head, pull_request, new_only), new_only=new_only, github_token=github_token or None,
     )
 
 
@@ -151,13 +169,19 @@ def _check_options(registry: Path | None, config_path: Path | None, now: str | N
 @click.option("--json", "json_output", type=PathArg, help="Also write the JSON report to this file.")
 @click.option("--markdown", type=PathArg, help="Also write the Markdown summary to this file.")
 @check_input_options
+@change_options
+@click.option("--new-only", is_flag=True, help="With --base or --pr: block only on findings the change introduced; "
+                                               "the others are reported as debt.")
 @fails_closed
 def check(path: Path | None, output_format: str, output: Path | None, sarif: Path | None, junit: Path | None,
-          json_output: Path | None, markdown: Path | None, **input_options: Any) -> None:
+          json_output: Path | None, markdown: Path | None, new_only: bool, **input_options: Any) -> None:
     """Judge every feature (aigov.yaml) under PATH (default: --root, else .) against the policy pack.
 
     Features are judged with their repository's workflows and .aigov/config.yaml whichever
     folder PATH names: `aigov check svc` and `aigov check .` agree on svc.
+
+    With --base or --pr only the features the change touches are judged; a change that touches
+    none passes and says so.
 
     Exit code 0: no blocking finding; 1: blocking findings; 2: aigov could not decide.
 
@@ -169,11 +193,13 @@ def check(path: Path | None, output_format: str, output: Path | None, sarif: Pat
       aigov check . --format json -o aigov-result.json
       aigov check . --config "$RUNNER_TEMP/org/aigov-org.yaml"
       aigov check . --format github --sarif aigov.sarif --junit aigov.xml
+      aigov check . --pr --new-only          (in a pull_request workflow)
+      aigov check . --base origin/main
     """
     from aigov.check import run_check
     from aigov.report import refuse_shared_files, write_reports
 
-    options = _check_options(**input_options)
+    options = _check_options(**input_options, new_only=new_only)
     outputs = _report_outputs({"output_format": output_format, "output": output, "sarif": sarif, "junit": junit,
                                "json_output": json_output, "markdown": markdown})
     refuse_shared_files(outputs)
@@ -183,19 +209,39 @@ def check(path: Path | None, output_format: str, output: Path | None, sarif: Pat
     sys.exit(result.exit_code)
 
 
+def _change_request(base: str | None, head: str | None, pull_request: bool, new_only: bool) -> Any:
+    """What a diff-aware check compares, from --base/--head or the pull request event (--pr)."""
+    from aigov.facts.change import ChangeRequest, read_event
+
+    if pull_request and base is not None:
+        raise AigovError("give --pr or --base, not both: --pr reads the base commit from the pull request event")
+    if pull_request:
+        request = read_event(os.environ.get("GITHUB_EVENT_PATH"), os.environ.get("GITHUB_EVENT_NAME"))
+        request.head = head or request.head
+        return request
+    if base is not None:
+        return ChangeRequest(base=base, head=head)
+    if head is not None or new_only:
+        raise AigovError(f"{'--head' if head is not None else '--new-only'} needs --base REF or --pr")
+    return None
+
+
 @main.command()
 @click.argument("path", type=PathArg, required=False)
 @click.option("--feature", help="Only the feature with this metadata.name.")
 @check_input_options
+@change_options
 @fails_closed
 def facts(path: Path | None, feature: str | None, **input_options: Any) -> None:
     """Print the input documents the policies see, one per feature (a JSON list).
 
-    For policy authors: save one and evaluate a rule against it.
+    For policy authors: save one and evaluate a rule against it. With --base or --pr, only the
+    features the change touches, each with input.change.
 
     \b
     Example:
       aigov facts . --feature support-summarize
+      aigov facts . --base origin/main
     """
     import json
 

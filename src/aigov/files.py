@@ -83,14 +83,18 @@ class Repo:
             raise AigovError(f"git ls-files failed: {reason[0] if reason else proc.returncode}", str(self.root))
         names = sorted({name for name in proc.stdout.decode("utf-8", "surrogateescape").split("\0") if name})
         # A tracked file deleted from the work tree is still in the index; a submodule is a folder.
-        return [name for name in names if os.path.lexists(self.root / name) and not (self.root / name).is_dir()]
+        # A folder link is an entry git commits: collectors judge where it points. os.path on
+        # strings: pathlib objects cost ~0.2 ms a file, which a 3,000-file monorepo feels.
+        root = str(self.root)
+        return [name for name in names if os.path.lexists(full := os.path.join(root, name)) and not _real_folder(full)]
 
     def _walked_files(self) -> list[str]:
         found: list[str] = []
         for current, dirs, names in os.walk(self.root, followlinks=False):
             rel_dir = self.rel(Path(current))
             dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
-            found.extend(name if rel_dir == "." else f"{rel_dir}/{name}" for name in names)
+            links = [d for d in dirs if os.path.islink(os.path.join(current, d))]  # listed as git lists them, not walked
+            found.extend(name if rel_dir == "." else f"{rel_dir}/{name}" for name in [*names, *links])
         return sorted(found)
 
     def inside(self, rel: str) -> bool:
@@ -142,6 +146,10 @@ class Repo:
         """The text of a repository file, or an AigovError naming it."""
         real = self.resolve_inside(path)
         return read_text_file(real, self.rel_or_str(path), max_bytes)
+
+
+def _real_folder(path: str | Path) -> bool:
+    return os.path.isdir(path) and not os.path.islink(path)
 
 
 def read_text_file(path: Path, name: str, max_bytes: int = MAX_FILE_BYTES) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -11,7 +10,7 @@ from aigov import __version__
 from aigov.facts.discovery import FeatureLocation
 from aigov.facts.manifest import Manifest, load_manifest
 from aigov.facts.model_card import collect_model_card
-from aigov.facts.model_refs import collect_model_references, model_pattern
+from aigov.facts.model_refs import ModelScanner, collect_model_references, model_scanner
 from aigov.files import Repo
 
 ANSWERS_FILE = ".copier-answers.yml"
@@ -24,13 +23,13 @@ class RepoContext:
     repo: Repo
     registry: dict[str, Any]
     now: str
-    _model_pattern: re.Pattern[str] | None = None
+    _model_scanner: ModelScanner | None = None
     cache: dict[str, Any] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)  # data.aigov.settings, for collectors' knobs
     trusted_root: Path | None = None  # a private Sigstore instance's trusted_root.json (--trusted-root)
 
     def __post_init__(self) -> None:
-        self._model_pattern = model_pattern(m["id"] for m in self.registry.get("models", []))
+        self._model_scanner = model_scanner(self.registry)
 
     def once(self, key: str, compute: Callable[[], Any]) -> Any:
         """Repository-wide facts (such as parsed workflows) computed once for all features."""
@@ -96,8 +95,7 @@ def _model_references(ctx: RepoContext, manifest: Manifest, location: FeatureLoc
     if "sbom" in spec:
         declared_files.add(manifest.feature_path(spec["sbom"]))
     prompts = manifest.feature_path(spec.get("prompts", "prompts"))
-    refs = collect_model_references(ctx.repo, location.files, ctx._model_pattern, declared_files, prompts)
-    return {"model_references": refs}
+    return collect_model_references(ctx.repo, location.files, ctx._model_scanner, declared_files, prompts)
 
 
 @collector

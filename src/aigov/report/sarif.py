@@ -19,7 +19,6 @@ from aigov.policy.metadata import RuleMeta
 from aigov.report import Reporter, waiver_justification
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
-# The project's home page, shown by SARIF viewers next to the tool name.
 SOURCE_ROOT = "%SRCROOT%"
 FINGERPRINT_KEY = "aigovFindingHash/v1"
 # Code scanning's category for these results (everything before the last slash).
@@ -86,7 +85,7 @@ def fingerprint(finding: Finding) -> str:
     """The finding's own fingerprint; without one, a hash of what identifies it apart from its line,
     so that unrelated edits that shift it do not make code scanning see a new alert."""
     if finding.fingerprint:
-        return finding.fingerprint
+        return finding.fingerprint.removeprefix("sha256:")
     identity = "\0".join((finding.id, finding.feature, finding.path, finding.message))
     return hashlib.sha256(identity.encode("utf-8")).hexdigest()
 

@@ -13,7 +13,7 @@ class TextReporter(Reporter):
 
 
 def render_text(result: CheckResult) -> str:
-    lines = [_headline(result), sources_line(result)]
+    lines = [_headline(result), sources_line(result), *change_lines(result)]
     open_findings = [f for f in result.findings if not f.waived]
     for severity in SEVERITY_ORDER:
         group = [f for f in open_findings if f.severity == severity]
@@ -40,6 +40,20 @@ def sources_line(result: CheckResult) -> str:
     if added:
         line += "; repository adds: " + ", ".join(_source(s) for s in added)
     return line
+
+
+def change_lines(result: CheckResult, most: int = 20) -> list[str]:
+    """What a diff-aware check compared; when the change touches no feature, what it changed instead."""
+    change = result.change
+    if change is None:
+        return []
+    pr = f" (pull request #{change['pr']})" if change.get("pr") else ""
+    files = change["files"]
+    out = [f"change: {change['base'][:12]}..{change['head'][:12]}{pr}, {len(files)} file{'s' if len(files) != 1 else ''} changed"]
+    if not result.features:
+        changed = ", ".join(f["path"] for f in files[:most]) + (f" and {len(files) - most} more" if len(files) > most else "")
+        out.append("no feature touched by this change" + (f"; changed: {changed}" if files else ""))
+    return out
 
 
 def _source(source: Source) -> str:
@@ -79,7 +93,8 @@ def _waived_lines(waived: list[Finding]) -> list[str]:
 
 def _finding_lines(finding: Finding) -> list[str]:
     where = finding.path + (f":{finding.line}" if finding.line else "")
-    out = [f"  {finding.id}  {finding.title}", f"    {where}: {finding.message}"]
+    debt = "  (existing before this change: not blocking with --new-only)" if finding.introduced is False else ""
+    out = [f"  {finding.id}  {finding.title}{debt}", f"    {where}: {finding.message}"]
     if finding.remediation:
         out.append(f"    fix: {finding.remediation}")
     return out

@@ -1,0 +1,215 @@
+# METADATA
+# title: Changes
+# description: Rules only a diff can see. They judge what a pull request changed about a feature against the feature at the base commit (input.change), so they stay silent in a check without --base or --pr.
+package aigov.changes
+
+import rego.v1
+
+import data.aigov.lib
+
+change := input.change
+
+# The feature as it was at the base commit; the rules compare only a feature that existed there.
+base := change.base_feature
+
+existed if {
+	base.exists
+	base.error == null
+}
+
+base_spec := base.spec
+
+feature_path(rel) := rel if lib.feature.dir == "."
+
+feature_path(rel) := concat("/", [lib.feature.dir, rel]) if lib.feature.dir != "."
+
+changed_paths contains f.path if some f in change.files
+
+changed_paths contains f.old_path if {
+	some f in change.files
+	f.old_path != null
+}
+
+changed(path) if path in changed_paths
+
+# --- What changed -----------------------------------------------------------------------------
+
+prompts_dir := feature_path(object.get(lib.spec, "prompts", "prompts"))
+
+changed_prompts := sort([p | some p in changed_paths; startswith(p, concat("", [prompts_dir, "/"]))])
+
+# A model entry as the rules compare it: its free-text purpose is not a change of model.
+model_key(m) := object.remove(m, ["purpose"])
+
+models_changed if {
+	existed
+	[model_key(m) | some m in base_spec.models] != [model_key(m) | some m in lib.spec.models]
+}
+
+base_model_ids := {m.id | some m in base_spec.models}
+
+added_models := sort([m.id | some m in lib.spec.models; not m.id in base_model_ids]) if existed
+
+# --- The eval evidence: config, datasets and the recorded baseline ------------------------------
+
+evals := object.get(lib.feature, "evals", {"declared": false})
+
+eval_files contains evals.path if evals.declared
+
+eval_files contains suite.dataset.path if some suite in object.get(evals, "suites", [])
+
+baseline := object.get(change, "eval_baseline", {"exists": false})
+
+# The edit a person made that calls for fresh evals, and where it is.
+eval_trigger := {"what": "the model list or a model's parameters", "path": lib.feature.manifest_path, "line": lib.line("spec.models")} if {
+	models_changed
+} else := {"what": sprintf("prompt %s", [changed_prompts[0]]), "path": changed_prompts[0], "line": first_line(changed_prompts[0])} if {
+	existed
+	count(changed_prompts) > 0
+}
+
+first_line(path) := line if {
+	some f in change.files
+	f.path == path
+	count(f.lines) > 0
+	line := f.lines[0][0]
+} else := 1
+
+# METADATA
+# title: Prompt or model changed without fresh evals
+# description: A pull request changed a prompt, the model list or a model's parameters, and nothing of the feature's eval evidence changed with it. When the feature records an eval baseline (baseline.json beside its eval config), that baseline must be re-recorded in the same pull request; otherwise the eval config or a dataset must change.
+# custom:
+#   id: AIGOV-CHANGE-001
+#   severity: high
+#   remediation: Re-run the evals against the changed prompt or model and commit the result in this pull request (the recorded baseline, or the eval config and datasets that cover the change).
+#   controls: [NIST-AI-RMF:MEASURE-2.3, NIST-AI-RMF:MANAGE-2.4, ISO42001:A.6.2.4, EU-AI-Act:Art.15, SOC2:CC8.1]
+deny contains finding if {
+	evals.declared
+	trigger := eval_trigger
+	gap := eval_gap
+	finding := {
+		"id": "AIGOV-CHANGE-001",
+		"msg": sprintf("%s changed in this pull request, but %s", [trigger.what, gap]),
+		"path": trigger.path,
+		"line": trigger.line,
+	}
+}
+
+# What of the eval evidence should have changed and did not.
+eval_gap := sprintf("the recorded eval baseline %s was not re-recorded", [baseline.path]) if {
+	baseline.exists
+	not changed(baseline.path)
+} else := "neither the eval config nor any of its datasets did" if {
+	not baseline.exists
+	not some_eval_file_changed
+}
+
+some_eval_file_changed if {
+	some path in eval_files
+	changed(path)
+}
+
+# METADATA
+# title: Model added or swapped without a model card update
+# description: A pull request adds a model to the feature (or swaps one for another) and leaves the model card as it was, so the card no longer describes what runs.
+# custom:
+#   id: AIGOV-CHANGE-002
+#   severity: high
+#   remediation: "Update the model card in the same pull request: its models list, intended use, limitations and evaluation for the new model."
+#   controls: [NIST-AI-RMF:MAP-2.2, NIST-AI-RMF:GOVERN-1.4, ISO42001:A.6.2.7, EU-AI-Act:Art.11, EU-AI-Act:Art.13]
+deny contains finding if {
+	count(added_models) > 0
+	card := input.feature.model_card.path
+	not changed(card)
+	finding := lib.manifest_finding(
+		"AIGOV-CHANGE-002",
+		sprintf("model %s added in this pull request, but the model card %s did not change", [concat(", ", added_models), card]),
+		model_field(added_models[0]),
+	)
+}
+
+model_field(id) := sprintf("spec.models[%d].id", [i]) if {
+	some i, m in lib.spec.models
+	m.id == id
+}
+
+# --- Changes that need a CODEOWNER's approval ---------------------------------------------------
+
+tier_rank := {"low": 0, "medium": 1, "high": 2}
+
+classification_rank := {"public": 0, "internal": 1, "confidential": 2, "restricted": 3}
+
+# Why this change needs an approving review, each with the manifest field it is about.
+needs_approval contains {"why": sprintf("the risk tier was lowered from %s to %s", [base_spec.riskTier, lib.spec.riskTier]), "field": "spec.riskTier"} if {
+	existed
+	tier_rank[lib.spec.riskTier] < tier_rank[base_spec.riskTier]
+}
+
+needs_approval contains {"why": sprintf("model %s was added", [id]), "field": model_field(id)} if some id in added_models
+
+needs_approval contains {"why": sprintf("dataClassification was loosened from %s to %s", [base_spec.dataClassification, lib.spec.dataClassification]), "field": "spec.dataClassification"} if {
+	existed
+	classification_rank[lib.spec.dataClassification] < classification_rank[base_spec.dataClassification]
+}
+
+# A base manifest aigov cannot read might have said anything: fail closed.
+needs_approval contains {"why": sprintf("the manifest at the base commit cannot be read (%s)", [base.error]), "field": "spec"} if {
+	base.error != null
+}
+
+# The review facts; null when the manifest did not change in the pull request (no reviews were read).
+review := r if {
+	r := change.review
+	is_object(r)
+} else := {"available": false, "error": "the reviews were not read", "approvals": [], "codeowners": {}, "teams": {}}
+
+owners := object.get(review.codeowners, lib.feature.manifest_path, [])
+
+approvers contains login if {
+	some login in review.approvals
+	concat("", ["@", login]) in owners
+}
+
+approvers contains login if {
+	some login in review.approvals
+	some owner in owners
+	login in review.teams[owner].members
+}
+
+unverifiable_teams := [sprintf("%s (%s)", [owner, team.error]) |
+	some owner in owners
+	team := review.teams[owner]
+	team.error != null
+]
+
+approval_reasons := concat("; ", sort([n.why | some n in needs_approval]))
+
+approval_field := sort([n.field | some n in needs_approval])[0]
+
+# Why there is no approval, as the end of the finding's message.
+missing_approval := sprintf("cannot verify approval: %s", [review.error]) if {
+	not review.available
+} else := sprintf("no CODEOWNER owns %s at the base commit, so nobody can approve it", [lib.feature.manifest_path]) if {
+	count(owners) == 0
+} else := sprintf("cannot verify approval: no approving review on the head commit from a CODEOWNER of %s (%s); team membership unverifiable: %s", [
+	lib.feature.manifest_path, concat(", ", owners), concat(", ", unverifiable_teams),
+]) if {
+	count(approvers) == 0
+	count(unverifiable_teams) > 0
+} else := sprintf("no approving review on the head commit from a CODEOWNER of %s (%s)", [lib.feature.manifest_path, concat(", ", owners)]) if {
+	count(approvers) == 0
+}
+
+# METADATA
+# title: Risk-relevant manifest change without a CODEOWNER's approval
+# description: Lowering the risk tier, adding a model or loosening dataClassification changes what the feature is allowed to do; a CODEOWNER of its aigov.yaml (from CODEOWNERS at the base commit) must approve the pull request on its head commit. When the reviews cannot be read (no token, the API unreachable or failing), approval cannot be verified and the finding stands.
+# custom:
+#   id: AIGOV-CHANGE-003
+#   severity: high
+#   remediation: Ask a CODEOWNER of the feature's aigov.yaml to review and approve the pull request (after the last push), and run the check with a token that can read pull request reviews (GITHUB_TOKEN with pull-requests read; read:org for team owners).
+#   controls: [NIST-AI-RMF:GOVERN-1.4, NIST-AI-RMF:GOVERN-2.1, ISO42001:A.3.2, SOC2:CC8.1, EU-AI-Act:Art.9]
+deny contains finding if {
+	count(needs_approval) > 0
+	reason := missing_approval
+	finding := lib.manifest_finding("AIGOV-CHANGE-003", sprintf("%s; %s", [approval_reasons, reason]), approval_field)
+}
