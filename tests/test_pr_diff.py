@@ -9,15 +9,14 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
 
 from aigov.codeowners import owners_of, parse_codeowners
+from github_stub import fake_github
 from conftest import CLOCK, assert_clean_error, check, check_json, make_feature, run_cli, run_limited, write
 
 CODEOWNERS = """\
@@ -73,59 +72,13 @@ def event_file(folder: Path, repo: Path, number: int = 7, name: str = "event.jso
     return path
 
 
-class FakeGitHub(BaseHTTPRequestHandler):
-    """A stand-in for api.github.com on 127.0.0.1: answers GET /repos/{owner}/{repo}/pulls/{n}/reviews
-    and GET /orgs/{org}/teams/{slug}/members from ``server.routes`` (path -> list of pages, each
-    (status, body text, delay seconds[, the next page URL to send])); pages after the first are
-    linked with Link: rel="next" as GitHub paginates. Every request is kept in ``server.seen``."""
-
-    def do_GET(self) -> None:  # noqa: N802 - the http.server interface
-        server: Any = self.server
-        path, _, query = self.path.partition("?")
-        server.seen.append((self.path, self.headers.get("Authorization")))
-        pages = server.routes.get(path)
-        if pages is None:
-            self._answer(404, '{"message": "Not Found"}')
-            return
-        page = int(dict(p.split("=") for p in query.split("&") if "=" in p).get("page", "1"))
-        status, body, delay, *next_url = pages[page - 1]
-        time.sleep(delay)
-        if page < len(pages):
-            next_url = [f"http://127.0.0.1:{server.server_port}{path}?per_page=100&page={page + 1}"]
-        link = f'<{next_url[0]}>; rel="next"' if next_url else None
-        self._answer(status, body, link)
-
-    def _answer(self, status: int, body: str, link: str | None = None) -> None:
-        data = body.encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        if link:
-            self.send_header("Link", link)
-        self.end_headers()
-        try:
-            self.wfile.write(data)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client gave up waiting (the timeout tests)
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture
 def api(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    server: Any = ThreadingHTTPServer(("127.0.0.1", 0), FakeGitHub)
-    server.routes, server.seen = {}, []
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    server.url = f"http://127.0.0.1:{server.server_port}"
-    monkeypatch.setenv("GITHUB_API_URL", server.url)
-    monkeypatch.setenv("AIGOV_GITHUB_BACKOFF", "0.01")
-    monkeypatch.delenv("GITHUB_TOKEN", raising=False)
-    yield server
-    server.shutdown()
-    server.server_close()
+    with fake_github() as server:
+        monkeypatch.setenv("GITHUB_API_URL", server.url)
+        monkeypatch.setenv("AIGOV_GITHUB_BACKOFF", "0.01")
+        monkeypatch.delenv("GITHUB_TOKEN", raising=False)
+        yield server
 
 
 def review(login: str, state: str, commit: str) -> dict[str, Any]:

@@ -102,6 +102,7 @@ class CheckOptions:
     change: ChangeRequest | None = None
     new_only: bool = False
     github_token: str | None = None
+    fail_on: tuple[str, ...] = ()  # --fail-on: severities that also block (critical and high always do)
 
 
 def utc_now() -> str:
@@ -161,6 +162,7 @@ def collect_inputs(path: Path, options: CheckOptions, exclude_outputs: Iterable[
         repo.ignore(output)
     scope = repo.rel(path.resolve())
     org = load_org_config(options.config_path, repo)
+    org.block = tuple(dict.fromkeys([*org.block, *options.fail_on]))
     repository = load_repository_config(repo)
     pack = build_pack(org, options.registry_path, repo=repo, repository=repository)
     locations = discover_features(repo, scope, org.exclude)

@@ -172,9 +172,12 @@ def _check_options(registry: Path | None, config_path: Path | None, now: str | N
 @change_options
 @click.option("--new-only", is_flag=True, help="With --base or --pr: block only on findings the change introduced; "
                                                "the others are reported as debt.")
+@click.option("--fail-on", multiple=True, type=click.Choice(["medium", "low", "info"]),
+              help="A severity that also blocks (repeatable); critical and high always do.")
 @fails_closed
 def check(path: Path | None, output_format: str, output: Path | None, sarif: Path | None, junit: Path | None,
-          json_output: Path | None, markdown: Path | None, new_only: bool, **input_options: Any) -> None:
+          json_output: Path | None, markdown: Path | None, new_only: bool, fail_on: tuple[str, ...],
+          **input_options: Any) -> None:
     """Judge every feature (aigov.yaml) under PATH (default: --root, else .) against the policy pack.
 
     Features are judged with their repository's workflows and .aigov/config.yaml whichever
@@ -200,6 +203,7 @@ def check(path: Path | None, output_format: str, output: Path | None, sarif: Pat
     from aigov.report import refuse_shared_files, write_reports
 
     options = _check_options(**input_options, new_only=new_only)
+    options.fail_on = fail_on
     outputs = _report_outputs({"output_format": output_format, "output": output, "sarif": sarif, "junit": junit,
                                "json_output": json_output, "markdown": markdown})
     refuse_shared_files(outputs)
