@@ -98,7 +98,7 @@ th,td{text-align:left;padding:6px 10px;border-bottom:1px solid #e6e8eb;vertical-
 .gaps{font-size:13px;color:#5b6470}.feature{background:#fff;border:1px solid #d7dbe0;border-radius:8px;padding:8px 16px 12px;margin:12px 0}
 .empty{background:#fff3cd;border:1px solid #e0c46c;padding:12px 16px;border-radius:8px}
 svg text{font-family:inherit}svg{max-width:100%;height:auto;display:block}
-td.when{white-space:nowrap}nav{font-size:14px;margin:8px 0 0}nav a{margin-right:14px;color:#3559a8}
+td.when{white-space:nowrap}.recorded li{margin:4px 0}.recorded .disagree{color:#c62828;font-weight:600}nav{font-size:14px;margin:8px 0 0}nav a{margin-right:14px;color:#3559a8}
 """
 
 
@@ -146,7 +146,9 @@ def html(view: dict[str, Any]) -> str:
             parts.append(f"<tr><td class='when'>{escape(_when(c['clock']))}</td><td>{_badge('v', c['verdict'])}</td><td>{delta}</td><td>{escape(c['cause'])}</td></tr>")
         parts.append("</table></div>")
     parts.append("<h2 id='recorded'>Recorded and replayed decisions</h2>")
-    parts.append("<p class='muted'>" + "<br>".join(escape(line) for line in _recorded_lines(view["recorded"])) + "</p>")
+    parts.append("<ul class='recorded'>" + "".join(
+        f"<li class='{'disagree' if 'DISAGREES' in line or 'not a decision record' in line else 'agree'}'>{escape(line)}</li>"
+        for line in _recorded_lines(view["recorded"])) + "</ul>")
     parts.append("<h2 id='waivers'>Waivers</h2>")
     waivers = view["fleet"]["waivers"]
     if waivers:
