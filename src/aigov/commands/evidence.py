@@ -1,0 +1,111 @@
+"""``aigov evidence build | verify | sign``: the quarter's tamper-evident evidence bundle."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from aigov.cli import PathArg, fails_closed
+from aigov.errors import EXIT_BLOCKING, EXIT_PASS
+
+
+@click.group("evidence")
+def command() -> None:
+    """Build, verify and sign quarterly evidence bundles (decisions, control status, artefacts, OSCAL, report)."""
+
+
+@command.command("build")
+@click.argument("repos", nargs=-1, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--period", help="A quarter, e.g. 2026Q3.")
+@click.option("--from", "start", help="First day of the period (YYYY-MM-DD), with --to.")
+@click.option("--to", "end", help="Last day of the period (YYYY-MM-DD), inclusive.")
+@click.option("-o", "--output", type=PathArg, required=True, help="The bundle to write (a .zip).")
+@click.option("--repos", "repos_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="A file listing repository paths, one per line (# comments allowed).")
+@click.option("--branch", help="The branch to walk (default: origin/HEAD's branch, else the branch HEAD names).")
+@click.option("--config", "config_path", type=PathArg, envvar="AIGOV_CONFIG", show_envvar=True,
+              help="The org config that governs every replayed decision (outside the repositories).")
+@click.option("--registry", type=PathArg, help="An approved-model registry that replaces the shipped one (org authority).")
+@fails_closed
+def build(repos: tuple[Path, ...], period: str | None, start: str | None, end: str | None, output: Path,
+          repos_file: Path | None, branch: str | None, config_path: Path | None, registry: Path | None) -> None:
+    """Replay the period's decisions of each repository's default branch and write the evidence bundle.
+
+    Every commit that changes a feature's inputs is judged on its own tree with its own time as
+    the clock; the same facts are judged again where only the clock changes the answer (a model's
+    sunset, a stale model card). Needs the whole history (actions/checkout fetch-depth: 0).
+
+    \b
+    Example:
+      aigov evidence build . --period 2026Q3 -o evidence-2026Q3.zip
+      aigov evidence build --repos repos.txt --from 2026-07-01 --to 2026-09-30 -o fleet.zip
+    """
+    from aigov.evidence.build import build_bundle
+    from aigov.evidence.replay import ReplayOptions, parse_period
+
+    paths = list(repos) + (_read_repos_file(repos_file) if repos_file else [])
+    if not paths:
+        paths = [Path(".")]
+    summary = build_bundle(paths, parse_period(period, start, end), ReplayOptions(config_path, registry, branch), output,
+                           progress=sys.stderr.isatty())
+    click.echo(summary)
+
+
+def _read_repos_file(path: Path) -> list[Path]:
+    from aigov.files import read_text_file
+
+    text = read_text_file(path, str(path), 1024 * 1024)
+    base = path.resolve().parent
+    return [base / line.strip() for line in text.splitlines() if line.strip() and not line.strip().startswith("#")]
+
+
+@command.command("verify")
+@click.argument("bundle", type=PathArg)
+@click.option("--identity", help="The exact identity that must have signed the manifest (certificate SAN).")
+@click.option("--issuer", help="The OIDC issuer of that identity, e.g. https://token.actions.githubusercontent.com.")
+@click.option("--trusted-root", type=PathArg, help="A private Sigstore instance's trusted_root.json. Default: the production root, offline.")
+@fails_closed
+def verify(bundle: Path, identity: str | None, issuer: str | None, trusted_root: Path | None) -> None:
+    """Check every file's hash against the manifest, the manifest itself and, where the bundle
+    carries manifest.json.sigstore.json, who signed it (offline).
+
+    \b
+    Exit code 0: intact; 1: tampered (each problem named); 2: not a readable bundle.
+
+    \b
+    Example:
+      aigov evidence verify evidence-2026Q3.zip \\
+        --identity https://github.com/acme/platform/.github/workflows/evidence.yml@refs/heads/main \\
+        --issuer https://token.actions.githubusercontent.com
+    """
+    from aigov.evidence.verify import verify_bundle_file
+
+    verdict = verify_bundle_file(bundle, identity, issuer, trusted_root)
+    if verdict.ok:
+        signed = f"; manifest signed by {verdict.signed_by}" if verdict.signed_by else "; manifest not signed"
+        click.echo(f"OK {bundle}: {verdict.files} files match the manifest ({verdict.manifest['period']['label']}){signed}")
+        sys.exit(EXIT_PASS)
+    click.echo(f"TAMPERED {bundle}: {len(verdict.problems)} problem(s)")
+    for problem in verdict.problems:
+        click.echo(f"  {problem}")
+    sys.exit(EXIT_BLOCKING)
+
+
+@command.command("sign")
+@click.argument("bundle", type=PathArg)
+@click.option("--staging", is_flag=True, help="Use Sigstore's staging instance (for trying the workflow out).")
+@fails_closed
+def sign(bundle: Path, staging: bool) -> None:
+    """Sign the bundle's manifest keylessly with the CI's OIDC identity (Sigstore); the signature goes
+    into the bundle as manifest.json.sigstore.json. Needs network and an ambient credential: run it in CI.
+
+    \b
+    Example (GitHub Actions, with permissions: id-token: write):
+      aigov evidence sign evidence-2026Q3.zip
+    """
+    from aigov.evidence.sign import sign_bundle
+
+    identity = sign_bundle(bundle, staging)
+    click.echo(f"signed {bundle}: manifest signed by {identity}")

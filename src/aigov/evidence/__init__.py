@@ -1,0 +1,1 @@
+"""Quarterly evidence: control mappings, replayed and recorded decisions over a period, the bundle, verify."""

@@ -1,0 +1,32 @@
+"""``aigov evidence build``: replay each repository, assemble the bundle, write it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aigov.errors import AigovError
+from aigov.evidence.replay import Period, ReplayOptions, RepositoryEvidence
+
+
+def build_bundle(paths: list[Path], period: Period, options: ReplayOptions, output: Path, progress: bool = False) -> str:
+    """Write the bundle; returns the one-line summary the command prints."""
+    from aigov.evidence.bundle import assemble, write_zip
+    from aigov.evidence.controls import load_control_map
+    from aigov.evidence.replay import replay_repository
+
+    repos: list[RepositoryEvidence] = []
+    for index, path in enumerate(paths, start=1):
+        if progress:  # a terminal: say where we are; CI logs get only the summary
+            import click
+
+            click.echo(f"[{index}/{len(paths)}] {path}", err=True)
+        evidence = replay_repository(path, period, options)
+        if any(r.name == evidence.name for r in repos):
+            raise AigovError(f"two repositories are both named {evidence.name!r}; give each once", str(path))
+        repos.append(evidence)
+    files = assemble(repos, period, load_control_map())
+    write_zip(files, output, period)
+    decisions = sum(len(r.decisions) for r in repos)
+    features = sum(len(r.features) for r in repos)
+    empty = " (no decisions in the period: an empty but valid bundle)" if not decisions else ""
+    return f"wrote {output}: {period.label}, {len(repos)} repositories, {features} features, {decisions} decisions{empty}"
