@@ -68,7 +68,7 @@ def test_replays_each_commit_that_changes_a_feature_with_its_own_clock(history: 
     switch = replayed[1]
     assert switch["verdict"] == "fail" and "AIGOV-MODEL-004" in {f["id"] for f in switch["findings"]}
     assert switch["commit"] == git(history, "rev-parse", "HEAD~2") and "switch to gpt-3.5-turbo" in switch["cause"]
-    assert switch["pack"]["policies"].startswith("sha256:") and switch["input"].startswith("sha256:")
+    assert switch["digests"]["policies"].startswith("sha256:") and switch["digests"]["input"].startswith("sha256:")
 
 
 def test_a_malformed_manifest_is_an_error_decision_and_the_build_goes_on(history: Path, built: Path) -> None:

@@ -30,8 +30,18 @@ FINDING_KEYS = ("id", "severity", "title", "message", "path", "line", "feature",
 
 
 def decision_record(result: CheckResult) -> dict[str, Any]:
-    """The record of ``result`` (schemas/decision-record.schema.json)."""
+    """The record of ``result`` (schemas/decision-record.schema.json), for the repository it judged."""
     root = result.root
+    return {
+        **decision_fields(result),
+        "repository": repository_name(root) if root is not None else "",
+        "commit": head_commit(root) if root is not None else None,
+    }
+
+
+def decision_fields(result: CheckResult) -> dict[str, Any]:
+    """Everything of the record that ``result`` alone decides: the evidence replay adds the
+    repository and commit it judged (a replay runs in a folder outside git)."""
     change = result.change or {}
     return {
         "record": RECORD_VERSION,
@@ -40,8 +50,6 @@ def decision_record(result: CheckResult) -> dict[str, Any]:
         "digests": dict(result.digests),
         "engine": result.engine,
         "sources": [source.as_dict() for source in result.sources],
-        "repository": repository_name(root) if root is not None else "",
-        "commit": head_commit(root) if root is not None else None,
         "base": change.get("base"),
         "pr": change.get("pr"),
         "clock": result.now,

@@ -56,9 +56,9 @@ def assemble(repos: list[RepositoryEvidence], period: Period, control_map: Contr
 def manifest(header: dict[str, Any], decisions: list[dict[str, Any]], files: dict[str, bytes]) -> dict[str, Any]:
     packs: dict[tuple[str, str, str], list[int]] = {}
     for seq, decision in enumerate(decisions, start=1):
-        pack = decision.get("pack")
-        if pack:
-            packs.setdefault((pack["version"], pack["policies"], pack["data"]), []).append(seq)
+        policy, digests = decision.get("policy"), decision.get("digests")
+        if policy and digests:
+            packs.setdefault((policy["version"], digests["policies"], digests["data"]), []).append(seq)
     return {
         "format": BUNDLE_FORMAT, **header,
         "packs": [{"version": v, "policies": p, "data": d, "decisions": seqs} for (v, p, d), seqs in sorted(packs.items())],

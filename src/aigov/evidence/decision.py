@@ -1,8 +1,5 @@
-"""The decision record of one check, as evidence keeps it.
-
-ONE function builds it, so that the PR gate's record (src/aigov/record.py, merged separately) can
-replace it: same fields, canonical JSON.
-"""
+"""The decision record of one check, as evidence keeps it: the PR gate's record (aigov.record)
+with the commit the replay judged and sources named the same from any machine."""
 
 from __future__ import annotations
 
@@ -10,28 +7,13 @@ import json
 import posixpath
 from typing import Any
 
-from aigov import __version__
-
 
 def decision_from_result(result: Any, commit: str | None) -> dict[str, Any]:
     """What gated (or would have gated) ``commit``: versions and digests of everything that decided, and the verdict."""
-    return {
-        "aigov_version": __version__,
-        "pack": {"version": result.pack_version, "policies": result.digests["policies"], "data": result.digests["data"]},
-        "input": result.digests["input"],
-        "engine": result.engine,
-        "sources": [_portable(source.as_dict()) for source in result.sources],
-        "commit": commit,
-        "clock": result.now,
-        "features": list(result.features),
-        "findings": [
-            {"id": f.id, "severity": f.severity, "feature": f.feature, "path": f.path, "line": f.line,
-             "message": f.message, "blocking": f.blocking, "waived": f.waived}
-            for f in result.findings
-        ],
-        "waivers": list(result.waivers),
-        "verdict": result.verdict,
-    }
+    from aigov.record import decision_fields
+
+    record = decision_fields(result)
+    return {**record, "sources": [_portable(source) for source in record["sources"]], "commit": commit}
 
 
 def _portable(source: dict[str, Any]) -> dict[str, Any]:

@@ -16,7 +16,7 @@ def recorded_decision(note: bytes | str, commit: str, repository: str, replayed:
                 "verdict": "unreadable", "error": f"the note is not a decision record: {problem}"}
     findings = [f for f in record["findings"] if isinstance(f, dict)]
     out = {**head, "clock": str(record.get("clock") or record.get("now") or ""), "features": [str(f) for f in record.get("features") or []],
-           "findings": [_finding(f) for f in findings], "verdict": record["verdict"], "record": record}
+           "findings": [_finding(f) for f in findings], "verdict": record["verdict"], "recorded": record}
     if replayed is not None:
         out["replayed_verdict"] = replayed["verdict"]
         out["agrees"] = _blocking(out) == _blocking(replayed) and record["verdict"] == replayed["verdict"]
