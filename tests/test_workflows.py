@@ -81,7 +81,6 @@ WF = ".github/workflows/evals.yml"
         "on: [push, pull_request]",
         "on:\n  pull_request:\n  push:\n    branches: [main]",
         '"on":\n  pull_request:\n    branches: [main]',
-        "on:\n  pull_request_target:\n    branches: [main]",
         "on:\n  merge_group:",
         "on:\n  pull_request:\n    types: [opened, synchronize, reopened]",
     ],
@@ -97,6 +96,14 @@ def test_workflow_not_triggered_by_pull_requests_is_no_gate(tmp_path: Path, on: 
     workflow = pr_workflow().replace("on:\n  pull_request:\n    branches: [main]\n", on + "\n")
     root = feature_with_workflow(tmp_path, workflow)
     assert located(root) == [("AIGOV-EVAL-009", WF, 2)]
+
+
+def test_pull_request_target_is_no_gate(tmp_path: Path) -> None:
+    """pull_request_target runs the base branch's workflow on the base commit: the change is never evaluated."""
+    workflow = pr_workflow(on="pull_request_target:\n    branches: [main]")
+    [finding] = findings(feature_with_workflow(tmp_path, workflow))
+    assert (finding["id"], finding["path"], finding["line"]) == ("AIGOV-EVAL-009", WF, 3)
+    assert "pull_request_target" in finding["message"] and "base branch" in finding["message"]
 
 
 def test_yaml_extension_and_quoted_on_key_are_read(tmp_path: Path) -> None:
@@ -260,7 +267,7 @@ def test_negated_pattern_is_overridden_by_a_later_positive_one() -> None:
         ("startsWith(github.ref, 'refs/tags/')", True),
         ("github.event_name == 'schedule' && github.actor != 'x'", True),
         ("github.event.pull_request.draft == false", False),
-        ("${{ !contains(github.event.pull_request.labels.*.name, 'skip-evals') }}", False),
+        ("github.repository == 'acme/support' && github.event.pull_request.draft == false", False),
         ("github.event_name == 'pull_request' || github.event_name == 'push'", False),
         ("always()", False),
         ("success()", False),
@@ -271,6 +278,42 @@ def test_job_conditions_decided_statically_or_left_unknown(tmp_path: Path, condi
     """Conditions never true on pull requests skip the gate; ones that may be true leave it."""
     root = feature_with_workflow(tmp_path, pr_workflow(job=f"    if: {condition}\n"))
     assert located(root) == ([("AIGOV-EVAL-011", WF, 8)] if never else [])
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        "${{ !contains(github.event.pull_request.labels.*.name, 'skip-evals') }}",
+        "contains(github.event.pull_request.labels.*.name, 'run-evals')",
+        "github.event.label.name == 'evals'",
+        "github.actor != 'dependabot[bot]'",
+        "${{ github.event_name == 'push' || inputs.run_evals }}",
+        "vars.RUN_EVALS == 'true'",
+        "github.event.action == 'labeled'",
+        "startsWith(github.head_ref, 'ai/')",
+    ],
+)
+def test_condition_on_opt_in_state_is_no_gate(tmp_path: Path, condition: str) -> None:
+    """A job that runs only when a label, an actor, an input or a variable says so is skipped on other
+    pull requests, and a skipped required check reports success."""
+    root = feature_with_workflow(tmp_path, pr_workflow(job=f"    if: {condition}\n"))
+    [finding] = findings(root)
+    assert (finding["id"], finding["path"], finding["line"]) == ("AIGOV-EVAL-011", WF, 8)
+    assert "opt in" in finding["message"]
+
+
+def test_opt_in_condition_that_is_true_anyway_keeps_the_gate(tmp_path: Path) -> None:
+    root = feature_with_workflow(tmp_path, pr_workflow(job="    if: always() || contains(github.event.pull_request.labels.*.name, 'x')\n"))
+    assert findings(root) == []
+
+
+def test_needs_on_an_opt_in_job_is_no_gate(tmp_path: Path) -> None:
+    workflow = pr_workflow(job="    needs: [approve]\n").replace(
+        "jobs:\n", "jobs:\n  approve:\n    if: github.event.label.name == 'ok'\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ok\n"
+    )
+    root = feature_with_workflow(tmp_path, workflow)
+    [finding] = findings(root)
+    assert (finding["id"], finding["line"]) == ("AIGOV-EVAL-011", line_of(root, WF, "needs: [approve]"))
 
 
 def test_step_condition_false_points_at_the_step(tmp_path: Path) -> None:
@@ -544,6 +587,39 @@ def test_malformed_composite_action_is_exit_2_naming_it(tmp_path: Path) -> None:
     result = check(root)
     assert result.exit_code == 2
     assert ".github/actions/run-evals/action.yml:" in result.stderr
+
+
+LINT_JOB = "jobs:\n  lint:\n    runs-on: ubuntu-latest\n    steps:\n      - run: ruff check .\n"
+
+
+@pytest.mark.parametrize(
+    "workflow, anchor, words",
+    [
+        (pr_workflow(job="    needs: [lnt]\n").replace("jobs:\n", LINT_JOB), "needs: [lnt]", "needs 'lnt', which is not a job"),
+        (pr_workflow(job="    needs: [lint]\n").replace("jobs:\n", LINT_JOB.replace("runs-on: ubuntu-latest\n", "needs: evals\n    runs-on: x\n")),
+         "needs: [lint]", "lint -> evals -> lint need each other in a cycle"),
+        (pr_workflow().replace("    runs-on: ubuntu-latest\n", ""), "evals:", "job 'evals' has no `runs-on`"),
+        (pr_workflow(job="    strategy:\n      matrix:\n        a: [1,2,3,4,5,6,7,8,9]\n        b: [1,2,3,4,5,6,7,8,9]\n        c: [1,2,3,4]\n"),
+         "matrix:", "expands to at least 324 jobs; GitHub allows at most 256"),
+    ],
+)
+def test_workflow_github_refuses_is_no_gate(tmp_path: Path, workflow: str, anchor: str, words: str) -> None:
+    root = feature_with_workflow(tmp_path, workflow)
+    [finding] = [f for f in findings(root) if f["id"] == "AIGOV-EVAL-016"]
+    assert (finding["path"], finding["line"]) == (WF, line_of(root, WF, anchor))
+    assert words in finding["message"]
+    assert check(root).exit_code == 1
+
+
+def test_matrix_brought_under_the_cap_by_exclude_is_valid(tmp_path: Path) -> None:
+    job = "    strategy:\n      matrix:\n        a: [1,2,3,4,5,6,7,8,9]\n        b: [1,2,3,4,5,6,7,8,9]\n        c: [1,2,3,4]\n        exclude:\n          - c: 4\n"
+    assert findings(feature_with_workflow(tmp_path, pr_workflow(job=job))) == []
+
+
+def test_invalid_reusable_workflow_is_named(tmp_path: Path) -> None:
+    root = reusable(tmp_path, job="    needs: [setup]\n")
+    [finding] = findings(root)
+    assert (finding["id"], finding["path"], finding["line"]) == ("AIGOV-EVAL-016", ".github/workflows/reusable-evals.yml", 7)
 
 
 def test_nothing_in_a_workflow_is_executed(tmp_path: Path) -> None:

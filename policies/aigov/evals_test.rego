@@ -233,6 +233,35 @@ test_if_false_defeats_gate if {
 	contains(f.msg, "job evals of .github/workflows/evals.yml runs the eval command, but if_false happens here")
 }
 
+test_opt_in_condition_defeats_gate if {
+	gt := gate([run([defeat("if_opt_in", 16, ["pull_request"])])], [trigger({})])
+	found := evals.deny with input as feature("medium", good_evals, gt) with data.aigov.settings as settings
+	ids(found) == {"AIGOV-EVAL-011"}
+}
+
+test_pull_request_target_is_not_a_gate if {
+	gt := gate([run([])], [trigger({"event": "pull_request_target", "runs_base_workflow": true, "line": 5})])
+	found := evals.deny with input as feature("medium", good_evals, gt) with data.aigov.settings as settings
+	ids(found) == {"AIGOV-EVAL-009"}
+	[f] := only(found, "AIGOV-EVAL-009")
+	f.line == 5
+	contains(f.msg, "pull_request_target")
+}
+
+test_pull_request_beside_pull_request_target_gates if {
+	gt := gate([run([])], [trigger({"event": "pull_request_target", "runs_base_workflow": true}), trigger({})])
+	found := evals.deny with input as feature("medium", good_evals, gt) with data.aigov.settings as settings
+	count(found) == 0
+}
+
+test_invalid_workflow_defeats_gate if {
+	gt := gate([run([defeat("invalid_workflow", 19, all_events)])], [trigger({})])
+	found := evals.deny with input as feature("medium", good_evals, gt) with data.aigov.settings as settings
+	ids(found) == {"AIGOV-EVAL-016"}
+	[f] := only(found, "AIGOV-EVAL-016")
+	f.line == 19
+}
+
 test_needs_skipped_defeats_gate if {
 	gt := gate([run([defeat("needs_skipped", 17, ["pull_request"])])], [trigger({})])
 	found := evals.deny with input as feature("medium", good_evals, gt) with data.aigov.settings as settings

@@ -206,7 +206,7 @@ def _command_runs(job: JobRun, step: StepRun, pattern: re.Pattern[str], branch: 
     for use in find_command(script, pattern, step.shell):
         folders = _folders(job, step, use.cd)
         everywhere = list(folders)
-        defeats = _defeats_by_folder(job, step, branch, folders)
+        defeats = _defeats_by_folder(job, step, branch, folders) + _invalid_workflows(job, everywhere)
         for swallow in use.swallows:
             path, line = (step.step.path, step.step.run_first_line + swallow.line) if swallow.line is not None else _shell_line(job, step)
             defeats.append({"kind": swallow.kind, "path": path, "line": line, "detail": swallow.detail,
@@ -251,6 +251,17 @@ def _defeats_by_folder(job: JobRun, step: StepRun, branch: str, folders: dict[st
             key = (fact["kind"], fact["path"], fact["line"], fact["detail"], tuple(fact["events"]))
             found.setdefault(key, {**fact, "directories": []})["directories"].append(folder)
     return list(found.values())
+
+
+def _invalid_workflows(job: JobRun, folders: list[str | None]) -> list[dict[str, Any]]:
+    """What makes GitHub refuse the workflow, or a reusable workflow it calls: then nothing in it runs."""
+    owners = list(dict.fromkeys(owner.path for owner, _ in job.chain))
+    by_path = {owner.path: owner for owner, _ in job.chain}
+    return [
+        {"kind": "invalid_workflow", "path": path, "line": line, "detail": f"GitHub refuses to run {path}: {detail}",
+         "events": list(PR_EVENTS), "directories": folders}
+        for path in owners for line, detail in by_path[path].invalid
+    ]
 
 
 def _join_folder(start: str, cds: list[str], matrix: dict[str, Any]) -> str | None:
@@ -299,6 +310,8 @@ def trigger_facts(workflow: Workflow, branch: str, protected: list[str]) -> dict
         triggers.append({
             "event": event,
             "line": trigger.line,
+            # pull_request_target runs the base branch's workflow on the base commit: the change is never run.
+            "runs_base_workflow": event == "pull_request_target",
             "targets_default_branch": _branch_selected(config, branch),
             "branch_line": trigger.lines.get(branch_key, trigger.line) if branch_key else trigger.line,
             "runs_on_updates": not types or update_type in types,
