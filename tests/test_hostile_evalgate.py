@@ -78,3 +78,23 @@ def test_needs_chain_of_thousands_of_jobs_does_not_recurse(tmp_path: Path) -> No
     code, findings = check_json(repo_with_workflow(tmp_path, text))
     [finding] = findings
     assert finding["id"] == "AIGOV-EVAL-016" and "need each other in a cycle" in finding["message"]
+
+
+def test_nan_and_infinite_thresholds_name_the_config_line(tmp_path: Path) -> None:
+    root = make_feature(tmp_path / "repo")
+    config = root / "evals/config.yaml"
+    for value in (".nan", ".inf", "-.Inf", ".NaN"):
+        config.write_text(config.read_text().replace("threshold: 0.85", f"threshold: {value}"))
+        code, findings = check_json(root)
+        [finding] = findings
+        assert (finding["id"], finding["path"], finding["line"]) == ("AIGOV-EVAL-003", "evals/config.yaml", 6)
+        assert "must be a finite number" in finding["message"]
+        config.write_text(config.read_text().replace(f"threshold: {value}", "threshold: 0.85"))
+
+
+def test_dataset_nested_a_hundred_thousand_levels_is_a_finding(tmp_path: Path) -> None:
+    root = make_feature(tmp_path / "repo")
+    (root / "evals/golden.jsonl").write_text("[" * 100_000 + "]" * 100_000 + "\n")
+    code, findings = check_json(root)
+    [finding] = findings
+    assert (finding["id"], finding["path"]) == ("AIGOV-EVAL-005", "evals/golden.jsonl")

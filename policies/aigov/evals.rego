@@ -107,18 +107,18 @@ deny contains finding if {
 
 # METADATA
 # title: Too few eval cases for the risk tier
-# description: A suite's dataset holds fewer cases than the feature's risk tier requires, so its scores say little.
+# description: A suite's dataset holds fewer distinct cases than the feature's risk tier requires (repeated cases count once), so its scores say little.
 # custom:
 #   id: AIGOV-EVAL-006
 #   severity: high
-#   remediation: Add cases to the dataset until it holds at least the minimum for the feature's risk tier.
+#   remediation: Add different cases to the dataset until it holds at least the minimum for the feature's risk tier; copies of a case do not count.
 #   controls: [NIST-AI-RMF:MEASURE-2.3, NIST-AI-RMF:MEASURE-1.3, ISO42001:A.6.2.4, EU-AI-Act:Art.15]
 deny contains finding if {
 	some suite in evals.suites
 	minimum := settings.min_cases[tier]
 	is_number(suite.dataset.cases)
 	suite.dataset.cases < minimum
-	msg := sprintf("suite %s has %d cases in %s; %s tier needs at least %d", [suite.name, suite.dataset.cases, suite.dataset.path, tier, minimum])
+	msg := sprintf("suite %s has %d distinct cases in %s; %s tier needs at least %d", [suite.name, suite.dataset.cases, suite.dataset.path, tier, minimum])
 	finding := config_finding("AIGOV-EVAL-006", msg, suite.dataset.line)
 }
 

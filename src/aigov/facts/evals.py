@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import re
 from typing import Any
 
@@ -27,7 +28,7 @@ from aigov.facts.workflows import (
 )
 from aigov.files import Repo
 from aigov.validation import schema_errors
-from aigov.yamlfile import parse_yaml
+from aigov.yamlfile import field_path, parse_yaml
 
 MAX_CONFIG_BYTES = 1024 * 1024
 MAX_DATASET_BYTES = 64 * 1024 * 1024  # datasets are data, larger than configuration may be
@@ -66,7 +67,7 @@ def eval_config_facts(repo: Repo, manifest: Manifest, declared: str, settings: d
     except AigovError as exc:
         facts["errors"] = [{"msg": exc.message, "line": exc.line or 1}]
         return facts
-    problems = schema_errors(doc.data, "eval-config")
+    problems = schema_errors(doc.data, "eval-config") or [(f, "must be a finite number, not NaN or infinity") for f in non_finite(doc.data)]
     if problems:
         facts["errors"] = [{"msg": f"{field}: {msg}" if field else msg, "line": doc.line_of(field) or 1} for field, msg in problems]
         return facts
@@ -83,6 +84,18 @@ def eval_config_facts(repo: Repo, manifest: Manifest, declared: str, settings: d
     })
     facts["suites"] = [_suite_facts(repo, manifest, suite, i, doc.line_of) for i, suite in enumerate(data["suites"])]
     return facts
+
+
+def non_finite(data: Any, path: tuple[Any, ...] = ()) -> list[str]:
+    """Field paths of NaN and infinite numbers (YAML's .nan, .inf): JSON cannot carry them to the policies,
+    and a NaN threshold compares false with every score."""
+    if isinstance(data, float) and not math.isfinite(data):
+        return [field_path(list(path))]
+    if isinstance(data, dict):
+        return [f for key, value in data.items() for f in non_finite(value, (*path, key))]
+    if isinstance(data, list):
+        return [f for i, value in enumerate(data) for f in non_finite(value, (*path, i))]
+    return []
 
 
 def _suite_facts(repo: Repo, manifest: Manifest, suite: dict[str, Any], index: int, line_of: Any) -> dict[str, Any]:
@@ -109,44 +122,50 @@ def dataset_cases(repo: Repo, path: str) -> dict[str, Any]:
         return {"exists": False, "cases": None, "error": None, "error_line": None}
     try:
         cases = count_cases(repo.read_text(file, MAX_DATASET_BYTES), path)
+    except RecursionError:  # a case nested thousands of levels deep: no golden case looks like that
+        return {"exists": True, "cases": None, "error": "a case nests too deeply to read", "error_line": 1}
     except AigovError as exc:
         return {"exists": True, "cases": None, "error": exc.message, "error_line": exc.line or 1}
     return {"exists": True, "cases": cases, "error": None, "error_line": None}
 
 
 def count_cases(text: str, path: str) -> int:
-    """Cases in a dataset: .jsonl lines, a .json array, .csv rows after the header, a .yaml list."""
+    """DISTINCT cases in a dataset (30 copies of one line are one case): .jsonl lines, a .json array,
+    .csv rows after the header, a .yaml list. Cases compare as data, so key order and spacing do not count."""
     suffix = path.rsplit(".", 1)[-1].lower()
     if suffix == "jsonl":
-        return _jsonl_cases(text, path)
+        return len(_jsonl_cases(text, path))
     if suffix == "json":
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise AigovError(f"invalid JSON: {exc.msg}", path, exc.lineno) from None
-        return _list_length(data, path, "a JSON array of cases")
+        return _distinct(data, path, "a JSON array of cases")
     if suffix == "csv":
         rows = [row for row in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in row)]
-        return max(len(rows) - 1, 0)
-    return _list_length(parse_yaml(text, path).data, path, "a YAML list of cases")
+        return len({tuple(cell.strip() for cell in row) for row in rows[1:]})
+    return _distinct(parse_yaml(text, path).data, path, "a YAML list of cases")
 
 
-def _jsonl_cases(text: str, path: str) -> int:
-    cases = 0
+def _jsonl_cases(text: str, path: str) -> set[str]:
+    cases: set[str] = set()
     for number, line in enumerate(text.splitlines(), start=1):
         if line.strip():
             try:
-                json.loads(line)
+                cases.add(_canonical(json.loads(line)))
             except json.JSONDecodeError as exc:
                 raise AigovError(f"line is not a JSON value: {exc.msg}", path, number) from None
-            cases += 1
     return cases
 
 
-def _list_length(data: Any, path: str, expected: str) -> int:
+def _distinct(data: Any, path: str, expected: str) -> int:
     if not isinstance(data, list):
         raise AigovError(f"must hold {expected}, found {type(data).__name__}", path, 1)
-    return len(data)
+    return len({_canonical(case) for case in data})
+
+
+def _canonical(case: Any) -> str:
+    return json.dumps(case, sort_keys=True, separators=(",", ":"), default=str)
 
 
 def runner_patterns(settings: dict[str, Any]) -> dict[str, list[re.Pattern[str]]]:
