@@ -128,7 +128,7 @@ test_too_few_cases_for_high_tier if {
 	found := evals.deny with input as feature("high", good_evals, good_gate) with data.aigov.settings as settings
 	[f] := only(found, "AIGOV-EVAL-006")
 	f.line == 8
-	contains(f.msg, "40 cases")
+	contains(f.msg, "40 distinct cases")
 	contains(f.msg, "at least 50")
 }
 
