@@ -109,6 +109,20 @@ def test_org_can_add_an_eval_runner(tmp_path: Path) -> None:
     assert findings(root) == []
 
 
+@pytest.mark.parametrize("command", ["true", ":", "echo 'evals passed'", "exit 0", "printf ok && true"])
+@pytest.mark.parametrize("runner", ["runner: custom\n", ""])
+def test_command_that_does_nothing_is_not_an_eval(tmp_path: Path, command: str, runner: str) -> None:
+    """A no-op command passes whatever the model does, even when CI runs it on every pull request."""
+    root = feature(tmp_path)
+    quoted = json.dumps(command)  # `true` unquoted is a YAML boolean
+    set_config(root, config_with(extra=runner).replace("python evals/run.py --config evals/config.yaml", quoted))
+    workflow = root / ".github/workflows/evals-support-summarize.yml"
+    workflow.write_text(workflow.read_text().replace("python evals/run.py --config evals/config.yaml", quoted))
+    [finding] = findings(root)
+    assert (finding["id"], finding["path"], finding["line"]) == ("AIGOV-EVAL-017", CONFIG, 2 if runner else 1)
+    assert check(root).exit_code == 1
+
+
 @pytest.mark.parametrize(
     "runner, command, warned",
     [

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import CLOCK, assert_clean_error, make_feature, run_limited, write
+import pytest
+
+from conftest import CLOCK, make_feature, run_limited, write
 
 WF = ".github/workflows/evals.yml"
 COMMAND = "python evals/run.py --config evals/config.yaml"
@@ -98,3 +100,36 @@ def test_dataset_nested_a_hundred_thousand_levels_is_a_finding(tmp_path: Path) -
     code, findings = check_json(root)
     [finding] = findings
     assert (finding["id"], finding["path"]) == ("AIGOV-EVAL-005", "evals/golden.jsonl")
+
+
+def block(script: str) -> str:
+    """``script`` as a YAML block scalar under a step's `run:`."""
+    return "|\n" + "".join(f"          {line}\n" for line in script.splitlines())
+
+
+@pytest.mark.parametrize(
+    "script, expected",
+    [
+        # a thousand uncalled functions: each is examined once, none runs the command
+        ("".join(f"f{i}() {{ {COMMAND}; }}\n" for i in range(1000)), ["AIGOV-EVAL-008"]),
+        # the command nested two thousand `if`s deep: too deep to follow, so it does not count as gating
+        ("if true; then " * 2000 + COMMAND + "; fi" * 2000, ["AIGOV-EVAL-013"]),
+        # thousands of `set` lines and uses of the command: bounded work, and the first use gates
+        ("set -e\n" * 5000 + f"{COMMAND}\n" * 500, []),
+        # a script longer than aigov follows is not taken on trust
+        (f"{COMMAND}\n" + "echo padding padding padding padding\n" * 4000, ["AIGOV-EVAL-013"]),
+        # unbalanced and nonsense bash: no traceback, and nothing counted as run
+        ("(" * 3000 + COMMAND, ["AIGOV-EVAL-008"]),
+    ],
+)
+def test_hostile_run_scripts_are_bounded(tmp_path: Path, script: str, expected: list[str]) -> None:
+    root = repo_with_workflow(tmp_path, workflow().replace(f"run: {COMMAND}\n", f"run: {block(script)}"))
+    code, findings = check_json(root)
+    assert [f["id"] for f in findings] == expected
+
+
+def test_functions_calling_each_other_do_not_loop(tmp_path: Path) -> None:
+    script = f"f() {{ g; }}\ng() {{ {COMMAND}; f; }}\nf\n"
+    root = repo_with_workflow(tmp_path, workflow().replace(f"run: {COMMAND}\n", f"run: {block(script)}"))
+    code, findings = check_json(root)
+    assert findings == []

@@ -7,11 +7,13 @@ line that breaks it.
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from aigov.facts.filters import included
 from conftest import CLOCK, check, check_json, make_feature, run_cli, write
@@ -394,7 +396,7 @@ def test_continue_on_error_false_is_no_defeat(tmp_path: Path) -> None:
         (f"|\n          {COMMAND} || :", "|| :"),
         (f"{COMMAND} || exit 0", "|| exit 0"),
         (f"{COMMAND} || echo 'evals failed, carrying on'", "|| echo"),
-        (f"{COMMAND}; exit 0", "'exit 0'"),
+        (f"|\n          set +e\n          {COMMAND}; exit 0", "'exit 0'"),
         (f"|\n          set +e\n          {COMMAND}\n          echo done", "'set +e'"),
         (f"{COMMAND} | tee eval.log", "without pipefail"),
         (f"(cd . && {COMMAND}) || true", "|| true"),
@@ -407,7 +409,7 @@ def test_each_way_of_swallowing_the_exit_status(tmp_path: Path, script: str, kin
     assert finding["id"] == "AIGOV-EVAL-013"
     assert finding["path"] == WF
     assert kind in finding["message"]
-    expected = "set +e" if "set +e" in script else COMMAND
+    expected = "set +e" if "set +e" in script and "exit 0" not in script else COMMAND
     assert finding["line"] == line_of(root, WF, expected)
 
 
@@ -427,6 +429,108 @@ def test_each_way_of_swallowing_the_exit_status(tmp_path: Path, script: str, kin
 def test_scripts_that_keep_the_exit_status(tmp_path: Path, script: str, step: str) -> None:
     root = feature_with_workflow(tmp_path, pr_workflow(run=script, step=step))
     assert findings(root) == []
+
+
+# Each script with the shell that runs it (None: no `shell:`, GitHub's `bash -e {0}`), and whether a
+# failing eval command fails the step: bash's errexit rules, read on the parsed script.
+SHELL_CASES = [
+    # errexit stops the default shell at the failing command, whatever follows it
+    (f"|\n          {COMMAND}; true", None, True),
+    (f"|\n          ({COMMAND}; true)", None, True),
+    (f"|\n          {{ {COMMAND}; echo done; }}", None, True),
+    (f"|\n          {COMMAND}\n          echo done", "sh", True),
+    # ...but a custom `bash {0}` has no errexit: later commands decide
+    (f"|\n          {COMMAND}; true", "bash {0}", False),
+    (f"|\n          ({COMMAND}; true)", "bash {0}", False),
+    (f"|\n          ({COMMAND}; true)", "bash -e {0}", True),
+    # errexit ignores a failure in the non-final part of && / ||, after !, and in conditions
+    (f"|\n          {COMMAND} && echo passed\n          echo done", None, False),
+    (f"|\n          {COMMAND} && echo passed", None, True),
+    (f"|\n          ! {COMMAND}", None, False),
+    (f"|\n          while {COMMAND}; do sleep 1; done", None, False),
+    (f"|\n          if {COMMAND}; then echo ok; else exit 1; fi", None, True),
+    (f"|\n          if {COMMAND}; then echo ok; fi", None, False),
+    (f"|\n          if true; then\n            {COMMAND}\n          fi\n          echo done", None, True),
+    (f"|\n          {{ {COMMAND} && echo ok; }}\n          echo done", None, False),
+    # a subshell stopped by errexit fails as one command in its parent
+    (f"|\n          ({COMMAND}; echo x)\n          echo ok", None, True),
+    # ...except where bash ignores -e: then it is ignored inside the subshell too
+    (f"|\n          ({COMMAND}; echo x) && echo ok", None, False),
+    (f"|\n          ({COMMAND}; true) || exit 1", None, False),
+    (f"|\n          ({COMMAND} && true; echo x) || exit 1", None, False),
+    # pipes: without pipefail only the last command counts
+    (f"{COMMAND} | tee log", "bash", True),
+    (f"{COMMAND} | tee log", None, False),
+    (f"echo start | {COMMAND}", None, True),
+    # commands that never run, and ones that run through wrappers or quoting
+    (f"|\n          exit 0\n          {COMMAND}", None, None),
+    (f"|\n          run_evals() {{ {COMMAND}; }}", None, None),
+    (f"|\n          run_evals() {{ {COMMAND}; }}\n          run_evals", None, True),
+    (f"|\n          run_evals() {{ {COMMAND}; }}\n          run_evals || true", None, False),
+    ("'\"python\" evals/run.py --config \"evals/config.yaml\"'", None, True),
+    ("p\\ython evals/run.py --config 'evals/config.yaml'", None, True),
+    (f"nohup {COMMAND}", None, True),
+    (f"time {COMMAND}", None, True),
+    (f"env PYTHONUNBUFFERED=1 {COMMAND}", None, True),
+    (f"|\n          result=$({COMMAND})\n          echo \"$result\"", None, True),
+    # fallbacks and status handed on by hand
+    (f"|\n          set +e\n          {COMMAND}\n          exit $?", None, True),
+    (f"|\n          {COMMAND} || {{ echo failed; exit 1; }}\n          echo done", None, True),
+    (f"|\n          {COMMAND} || false\n          echo done", None, True),
+    (f"|\n          {COMMAND} || false\n          echo done", "bash {0}", False),
+    (f"|\n          {COMMAND} || false", "bash {0}", True),
+    (f"|\n          {COMMAND} | tee log\n          exit ${{PIPESTATUS[0]}}", None, True),
+    (f"|\n          case x in x) {COMMAND};; esac\n          echo done", None, True),
+    (f"|\n          for suite in a b; do {COMMAND}; done\n          echo done", None, True),
+    (f"timeout 30m {COMMAND}", None, True),
+    (f"|\n          cat > later.sh <<'EOF'\n          {COMMAND}\n          EOF", None, None),
+    # background jobs gate only when waited for
+    (f"|\n          {COMMAND} &\n          echo started", None, False),
+    (f"|\n          {COMMAND} &\n          wait", None, False),
+    (f"|\n          {COMMAND} &\n          echo started\n          wait $!", None, True),
+    (f"|\n          {COMMAND} &\n          sleep 1 &\n          wait $!", None, False),
+]
+
+
+@pytest.mark.parametrize("script, shell, gates", SHELL_CASES)
+def test_shell_semantics_decide_whether_a_failure_fails_the_step(tmp_path: Path, script: str, shell: str | None, gates: bool | None) -> None:
+    step = f"        shell: {shell}\n" if shell else ""
+    root = feature_with_workflow(tmp_path, pr_workflow(run=script, step=step))
+    expected = {True: [], False: ["AIGOV-EVAL-013"], None: ["AIGOV-EVAL-008"]}[gates]
+    assert [f["id"] for f in findings(root)] == expected
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+@pytest.mark.parametrize("script, shell, gates", SHELL_CASES)
+def test_shell_cases_agree_with_real_bash(tmp_path: Path, script: str, shell: str | None, gates: bool | None) -> None:
+    """The oracle for the table above: each script run by real bash (sh for `sh`), as GitHub runs it,
+    with a `python` on PATH that records that it ran and fails."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    stub = bin_dir / "python"
+    stub.write_text(f"#!/bin/sh\ntouch {tmp_path}/ran\nexit 3\n")
+    stub.chmod(0o755)
+    text = script[1:].replace("\n          ", "\n").lstrip("\n") if script.startswith("|") else yaml.safe_load(f"x: {script}")["x"]
+    (tmp_path / "step.sh").write_text(text + "\n")
+    argv = {None: ["bash", "-e"], "bash": ["bash", "--noprofile", "--norc", "-eo", "pipefail"], "sh": ["sh", "-e"],
+            "bash {0}": ["bash"], "bash -e {0}": ["bash", "-e"]}[shell]
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin"}
+    result = subprocess.run([*argv, str(tmp_path / "step.sh")], cwd=tmp_path, env=env, capture_output=True, timeout=30)
+    if gates is None:
+        assert not (tmp_path / "ran").exists()
+    else:
+        assert (tmp_path / "ran").exists()
+        assert (result.returncode != 0) is gates, (text, result.returncode, result.stderr)
+
+
+def test_exit_zero_after_the_command_under_bash_e_only_warns(tmp_path: Path) -> None:
+    """Under `bash -e` the failing command stops the script before `exit 0`: a warning, never blocking."""
+    root = feature_with_workflow(tmp_path, pr_workflow(run=f"{COMMAND}; exit 0"))
+    [finding] = findings(root)
+    assert (finding["id"], finding["severity"], finding["line"]) == ("AIGOV-EVAL-015", "low", line_of(root, WF, COMMAND))
+    assert check(root).exit_code == 0
+    root = feature_with_workflow(tmp_path / "custom", pr_workflow(run=f"{COMMAND}; exit 0", step="        shell: bash {0}\n"))
+    assert [f["id"] for f in findings(root)] == ["AIGOV-EVAL-013"]
 
 
 def test_shell_without_errexit_points_at_the_shell(tmp_path: Path) -> None:

@@ -164,6 +164,21 @@ deny contains finding if {
 	finding := config_finding("AIGOV-EVAL-014", sprintf("command %q does not run %s", [evals.command, evals.runner]), evals.command_line)
 }
 
+# METADATA
+# title: Eval command does nothing
+# description: The eval command only runs no-ops (`true`, `:`, `echo`, `printf`, `exit 0`), so it passes whatever the model does; it is not an eval.
+# custom:
+#   id: AIGOV-EVAL-017
+#   severity: high
+#   remediation: Make the command run the eval suites and exit non-zero when a metric misses its threshold.
+#   controls: [NIST-AI-RMF:MEASURE-2.3, ISO42001:A.6.2.4, EU-AI-Act:Art.15]
+deny contains finding if {
+	evals.valid
+	object.get(evals, "command_noop", false)
+	evals.runner in {null, "custom"}
+	finding := config_finding("AIGOV-EVAL-017", sprintf("command %q runs nothing that can fail, so it is not an eval", [evals.command]), evals.command_line)
+}
+
 # --- The gate in CI --------------------------------------------------------------------------
 
 triggers(run) := gate.workflows[run.workflow].triggers
@@ -194,7 +209,14 @@ folder(dir) := "a folder aigov cannot tell" if not is_string(dir)
 
 # What stops a failure in this feature's folder failing the run; a matrix leg's `continue-on-error`
 # defeats only the folders that leg runs in.
-run_defeats(run) := [defeat | some defeat in run.defeats; here_folder(run) in defeat.directories]
+run_defeats(run) := [defeat |
+	some defeat in run.defeats
+	here_folder(run) in defeat.directories
+	not defeat.kind in warning_kinds
+]
+
+# Observations that look like a defeat but are not one (the script stops before them).
+warning_kinds := {"exit_zero_after"}
 
 # A trigger that runs the workflow for every change to a pull request aimed at the default branch.
 gating(trigger) if {
@@ -385,4 +407,25 @@ deny contains finding if {
 	some item in defeats
 	item.defeat.kind == "invalid_workflow"
 	finding := defeat_finding("AIGOV-EVAL-016", item)
+}
+
+# METADATA
+# title: Eval script ends with exit 0
+# description: The run script follows the eval command with `exit 0`. Under bash -e (GitHub's default) a failing eval stops the script first, so the gate holds, but the line reads as if failures were swallowed and stops gating the moment errexit is turned off.
+# custom:
+#   id: AIGOV-EVAL-015
+#   severity: low
+#   remediation: Drop the `exit 0` after the eval command; the step's status should be the command's.
+#   controls: [NIST-AI-RMF:MEASURE-2.3, ISO42001:A.6.2.4]
+deny contains finding if {
+	some run in here
+	some defeat in run.defeats
+	defeat.kind in warning_kinds
+	here_folder(run) in defeat.directories
+	finding := {
+		"id": "AIGOV-EVAL-015",
+		"msg": sprintf("job %s of %s: %s", [run.job, run.workflow, defeat.detail]),
+		"path": defeat.path,
+		"line": defeat.line,
+	}
 }

@@ -171,6 +171,19 @@ test_command_running_declared_runner_passes if {
 	count(found) == 0
 }
 
+test_noop_custom_command_is_not_an_eval if {
+	found := evals.deny with input as feature("medium", with_evals({"command_noop": true, "command": "true"}), good_gate) with data.aigov.settings as settings
+	ids(found) == {"AIGOV-EVAL-017"}
+	[f] := only(found, "AIGOV-EVAL-017")
+	f.line == 4
+}
+
+test_noop_command_of_a_named_runner_is_left_to_eval_014 if {
+	ev := with_evals({"command_noop": true, "runner": "pytest", "runner_detected": null})
+	found := evals.deny with input as feature("medium", ev, good_gate) with data.aigov.settings as settings
+	ids(found) == {"AIGOV-EVAL-014"}
+}
+
 test_no_workflow_runs_command_names_hints if {
 	gt := object.union(gate([], [trigger({})]), {"other_eval_steps": [{"path": wf, "line": 30, "runner": "pytest"}]})
 	found := evals.deny with input as feature("medium", good_evals, gt) with data.aigov.settings as settings
@@ -282,6 +295,15 @@ test_each_swallowed_exit_status_defeats_gate if {
 		found := evals.deny with input as feature("medium", good_evals, gate([run([defeat(kind, 26, all_events)])], [trigger({})])) with data.aigov.settings as settings
 		ids(found) == {"AIGOV-EVAL-013"}
 	}
+}
+
+test_exit_zero_after_a_stopping_command_only_warns if {
+	gt := gate([run([defeat("exit_zero_after", 26, all_events)])], [trigger({})])
+	found := evals.deny with input as feature("medium", good_evals, gt) with data.aigov.settings as settings
+	ids(found) == {"AIGOV-EVAL-015"}
+	[f] := only(found, "AIGOV-EVAL-015")
+	f.line == 26
+	contains(f.msg, "exit_zero_after happens here")
 }
 
 test_defeat_on_another_event_leaves_gate if {

@@ -22,7 +22,7 @@ from aigov.facts.discovery import FeatureLocation
 from aigov.facts.expressions import interpolate
 from aigov.facts.filters import as_patterns, included
 from aigov.facts.manifest import Manifest
-from aigov.facts.shell import command_pattern, find_command
+from aigov.facts.shell import CommandSpec, command_spec, find_command, is_noop
 from aigov.facts.workflows import (
     PR_EVENTS, JobRun, StepRun, Workflow, blockers, default_branch, default_run, matrix_legs, repository_workflows,
 )
@@ -56,7 +56,7 @@ def eval_config_facts(repo: Repo, manifest: Manifest, declared: str, settings: d
     facts: dict[str, Any] = {
         "declared": True, "config": declared, "path": path, "exists": False, "valid": False, "errors": [],
         "suites": [], "command": None, "command_line": 1, "runner": None, "runner_line": 1,
-        "runner_known": True, "runner_detected": None,
+        "runner_known": True, "runner_detected": None, "command_noop": False,
     }
     file = repo.root / path
     if not file.is_file():
@@ -81,6 +81,7 @@ def eval_config_facts(repo: Repo, manifest: Manifest, declared: str, settings: d
         "runner_line": doc.line_of("runner") if "runner" in data else doc.line_of("command"),
         "runner_known": data.get("runner") in (None, "custom") or data.get("runner") in runners,
         "runner_detected": detect_runner(data["command"], runners),
+        "command_noop": is_noop(data["command"]),
     })
     facts["suites"] = [_suite_facts(repo, manifest, suite, i, doc.line_of) for i, suite in enumerate(data["suites"])]
     return facts
@@ -192,7 +193,7 @@ def eval_gate_facts(
 ) -> dict[str, Any]:
     _, jobs, steps = repository_workflows(ctx)
     branch, source = ctx.once("default_branch", lambda: default_branch(ctx.repo.root, settings))
-    pattern = command_pattern(evals["command"])
+    spec = command_spec(evals["command"])
     protected = protected_paths(manifest, location, evals)
     runs, used = [], {}
     # Every feature asks about the same steps; in a monorepo many share one command.
@@ -200,7 +201,7 @@ def eval_gate_facts(
     for job, step in steps:
         key = (evals["command"], id(job), id(step))
         if key not in analysed:
-            analysed[key] = _command_runs(job, step, pattern, branch)
+            analysed[key] = _command_runs(job, step, spec, branch)
         for fact in analysed[key]:
             runs.append(fact)
             used.setdefault(job.workflow.path, job.workflow)
@@ -212,17 +213,17 @@ def eval_gate_facts(
         "runs": runs,
         "workflows": {path: trigger_facts(wf, branch, protected) for path, wf in used.items()},
         # Hints for when nothing runs the command: what runs instead, what aigov could not read.
-        "other_eval_steps": _other_eval_steps(steps, pattern, runner_patterns(settings)) if not runs else [],
+        "other_eval_steps": _other_eval_steps(steps, spec, runner_patterns(settings)) if not runs else [],
         "unresolved": _unresolved(jobs, steps) if not runs else [],
     }
 
 
-def _command_runs(job: JobRun, step: StepRun, pattern: re.Pattern[str], branch: str) -> list[dict[str, Any]]:
+def _command_runs(job: JobRun, step: StepRun, spec: CommandSpec, branch: str) -> list[dict[str, Any]]:
     script = step.step.run
     if script is None:
         return []
     facts = []
-    for use in find_command(script, pattern, step.shell):
+    for use in find_command(script, spec, step.shell):
         folders = _folders(job, step, use.cd)
         everywhere = list(folders)
         defeats = _defeats_by_folder(job, step, branch, folders) + _invalid_workflows(job, everywhere)
@@ -373,12 +374,12 @@ def protected_paths(manifest: Manifest, location: FeatureLocation, evals: dict[s
     return list(dict.fromkeys(paths))
 
 
-def _other_eval_steps(steps: list[tuple[JobRun, StepRun]], command: re.Pattern[str], runners: dict[str, list[re.Pattern[str]]]) -> list[dict[str, Any]]:
+def _other_eval_steps(steps: list[tuple[JobRun, StepRun]], command: CommandSpec, runners: dict[str, list[re.Pattern[str]]]) -> list[dict[str, Any]]:
     """Steps that run a recognised eval runner but not the declared command: hints for the remediation."""
     found = []
     for job, step in steps:
         script = " ".join((step.step.run or "").split())
-        runner = detect_runner(script, runners) if script and not command.search(script) else None
+        runner = detect_runner(script, runners) if script and not command.mentioned_in(script) else None
         if runner:
             found.append({"path": step.step.path, "line": step.step.line, "runner": runner, "job": job.name})
     return found[:5]
