@@ -133,3 +133,11 @@ def test_functions_calling_each_other_do_not_loop(tmp_path: Path) -> None:
     root = repo_with_workflow(tmp_path, workflow().replace(f"run: {COMMAND}\n", f"run: {block(script)}"))
     code, findings = check_json(root)
     assert findings == []
+
+
+def test_megabyte_eval_command_is_bounded(tmp_path: Path) -> None:
+    root = make_feature(tmp_path / "repo")
+    config = root / "evals/config.yaml"
+    config.write_text(config.read_text().replace(f"command: {COMMAND}", "command: " + "true; " * 150_000 + "true"))
+    code, findings = check_json(root)
+    assert code == 1 and "AIGOV-EVAL-008" in [f["id"] for f in findings]

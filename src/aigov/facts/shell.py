@@ -107,7 +107,7 @@ class CommandSpec:
 def command_spec(command: str) -> CommandSpec:
     """The words of ``command``; for a compound command (`cd x && pytest`), of its last simple command,
     whose status is the command's."""
-    commands = [c for c in _walk(_tree(command).root_node) if c.type == "command"]
+    commands = [c for c in _walk(_tree(command).root_node) if c.type == "command"] if len(command) <= MAX_SCRIPT_CHARS else []
     if not commands:
         return CommandSpec(tuple(command.split()))
     return CommandSpec(tuple(_unwrap(_words(commands[-1]))))
@@ -115,8 +115,8 @@ def command_spec(command: str) -> CommandSpec:
 
 def is_noop(command: str) -> bool:
     """Whether every command the text runs is one that cannot fail an eval: `true`, `:`, `echo`, `printf`, `exit 0`."""
-    if not _NOOP_START.match(command):
-        return False  # its first command already does something; no need to load the grammar
+    if not _NOOP_START.match(command) or len(command) > MAX_SCRIPT_CHARS:
+        return False  # its first command already does something (or it is too long to be a no-op worth reading)
     commands = [c for c in _walk(_tree(command).root_node) if c.type == "command"]
     return all(_noop(c) for c in commands)
 
