@@ -606,6 +606,35 @@ def test_reusable_workflows_calling_each_other_do_not_hang(tmp_path: Path) -> No
     assert [f["id"] for f in findings(root)] == ["AIGOV-EVAL-008"]
 
 
+@pytest.mark.parametrize(
+    "caller, declared, gates",
+    [
+        ("    with:\n      run-evals: true\n", "", True),
+        ("    with:\n      run-evals: ${{ github.event_name == 'pull_request' }}\n", "", True),
+        ("", "        default: true\n", True),
+        ("    with:\n      run-evals: false\n", "        default: true\n", False),
+        ("    with:\n      run-evals: ${{ contains(github.event.pull_request.labels.*.name, 'evals') }}\n", "", False),
+    ],
+)
+def test_inputs_a_caller_passes_decide_the_called_jobs_condition(tmp_path: Path, caller: str, declared: str, gates: bool) -> None:
+    """`if: inputs.run-evals` in a reusable workflow is decided by what the caller passes `with:` (or the
+    default), not taken for an opt-in; an input the pull request opts into is still no gate."""
+    callee = CALLEE.format(job="    if: ${{ inputs.run-evals }}\n", run=COMMAND).replace(
+        "  workflow_call:\n", f"  workflow_call:\n    inputs:\n      run-evals:\n        type: boolean\n{declared}")
+    root = feature_with_workflow(tmp_path, CALLER.format(caller=caller), name="ci.yml", **{".github/workflows/reusable-evals.yml": callee})
+    assert [f["id"] for f in findings(root)] == ([] if gates else ["AIGOV-EVAL-011"])
+
+
+def test_composite_action_input_decides_its_steps_condition(tmp_path: Path) -> None:
+    action = "inputs:\n  evals:\n    default: 'yes'\nruns:\n  using: composite\n  steps:\n    - run: {run}\n      if: inputs.evals == 'yes'\n      shell: bash\n"
+    workflow = pr_workflow().replace(f"        run: {COMMAND}\n", "        uses: ./.github/actions/run-evals\n")
+    root = feature_with_workflow(tmp_path, workflow, **{".github/actions/run-evals/action.yml": action.format(run=COMMAND)})
+    assert findings(root) == []
+    text = (root / WF).read_text().replace("uses: ./.github/actions/run-evals\n", "uses: ./.github/actions/run-evals\n        with:\n          evals: 'no'\n")
+    (root / WF).write_text(text)
+    assert [f["id"] for f in findings(root)] == ["AIGOV-EVAL-011"]
+
+
 def test_remote_reusable_workflow_is_named_as_unreadable(tmp_path: Path) -> None:
     caller = "on: pull_request\njobs:\n  evals:\n    uses: acme/shared/.github/workflows/evals.yml@v1\n"
     [finding] = findings(feature_with_workflow(tmp_path, caller))

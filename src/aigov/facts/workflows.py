@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from aigov.errors import AigovError
-from aigov.facts.expressions import ExpressionTooLarge, Prefix, names, parse_check, truth
+from aigov.facts.expressions import ExpressionTooLarge, Prefix, Unknown, evaluate, names, parse_check, truth
 from aigov.facts.shell import Shell, resolve_shell
 from aigov.files import Repo
 from aigov.yamlfile import YamlDocument, parse_yaml
@@ -71,6 +71,7 @@ class Action:
     path: str  # action.yml, repository-relative
     using: str
     steps: list[Step] = field(default_factory=list)
+    inputs: dict[str, Any] = field(default_factory=dict)  # the declared `inputs:`, with their defaults
 
 
 @dataclass
@@ -336,7 +337,8 @@ class _Resolver:
                 runs = doc.data.get("runs") if isinstance(doc.data, dict) else None
                 if not isinstance(runs, dict):
                     raise AigovError("an action needs a `runs` mapping", rel, doc.line_of("runs"))
-                action = Action(rel, str(runs.get("using", "")))
+                declared = doc.data.get("inputs")
+                action = Action(rel, str(runs.get("using", "")), inputs=declared if isinstance(declared, dict) else {})
                 if action.using == "composite":
                     steps = runs.get("steps", [])
                     if not isinstance(steps, list):
@@ -565,27 +567,56 @@ def blockers(run: JobRun, step: StepRun, default_branch: str, legs: list[dict[st
     """
     found: list[Blocker] = []
     legs = legs or matrix_legs(run.job)
-    for owner, job in run.chain:
+    inputs: dict[str, Any] = {}
+    for index, (owner, job) in enumerate(run.chain):
+        if index:  # a called workflow's `inputs` are what its caller job passes `with:`, or their defaults
+            call = owner.triggers.get("workflow_call")
+            inputs = _inputs(run.chain[index - 1][1].data.get("with"), call.config.get("inputs") if call else None)
         found.extend(_skipped_by_needs(owner, job, default_branch))
-        found.extend(_condition(job.data, job.path, job.line_of("if"), "job", [{}], default_branch))
+        found.extend(_condition(job.data, job.path, job.line_of("if"), "job", [{}], default_branch, inputs))
         job_legs = legs if job is run.job else [{}]
         found.extend(_continue_on_error(job.data, job.path, job.line_of("continue-on-error"), "job", job_legs, default_branch))
-    for item in step.chain:
-        found.extend(_condition(item.data, item.path, item.line_of("if"), "step", legs, default_branch))
+    for index, item in enumerate(step.chain):
+        if index:  # a composite action's `inputs` come from the step that uses it
+            user = step.chain[index - 1]
+            inputs = _inputs(user.data.get("with"), user.action.inputs if user.action else None)
+        found.extend(_condition(item.data, item.path, item.line_of("if"), "step", legs, default_branch, inputs))
         found.extend(_continue_on_error(item.data, item.path, item.line_of("continue-on-error"), "step", legs, default_branch))
     return found
 
 
-def _condition(data: dict[str, Any], path: str, line: int, what: str, legs: list[dict[str, Any]], branch: str) -> list[Blocker]:
+def _inputs(given: Any, declared: Any) -> dict[str, Any]:
+    """Input values by name: those given `with:`, else the declared defaults."""
+    values = {str(k).lower(): spec.get("default") for k, spec in declared.items() if isinstance(spec, dict) and "default" in spec} if isinstance(declared, dict) else {}
+    if isinstance(given, dict):
+        values.update({str(k).lower(): v for k, v in given.items()})
+    return values
+
+
+def _input_context(inputs: dict[str, Any], context: dict[str, Any]) -> dict[str, Any]:
+    """`inputs.<name>` for the values known under ``context``: literals, and expressions it decides."""
+    known = {}
+    for name, value in inputs.items():
+        value = evaluate(value, context) if isinstance(value, str) and "${{" in value else value
+        if not isinstance(value, Unknown):
+            known[f"inputs.{name}"] = value
+    return known
+
+
+def _condition(data: dict[str, Any], path: str, line: int, what: str, legs: list[dict[str, Any]], branch: str,
+               inputs: dict[str, Any]) -> list[Blocker]:
     if "if" not in data:
         return []
     shown = f"{what} `if: {_show(data['if'])}`"
-    truths = {e: [truth(data["if"], {**event_context(e, branch), **leg}) for leg in legs] for e in PR_EVENTS}
+    contexts = {e: event_context(e, branch) for e in PR_EVENTS}
+    contexts = {e: {**ctx, **_input_context(inputs, ctx)} for e, ctx in contexts.items()}
+    truths = {e: [truth(data["if"], {**contexts[e], **leg}) for leg in legs] for e in PR_EVENTS}
     never = [e for e in PR_EVENTS if all(t is False for t in truths[e])]
     found = []
     if never:
         found.append(Blocker("if_false", path, line, f"{shown} is never true on {', '.join(never)}, so the {what} is skipped", never))
     opt_in = _opt_in(data["if"])
+    # Opt-in state the condition reads but aigov could not resolve (inputs given by a caller are resolved).
     maybe = [e for e in PR_EVENTS if e not in never and None in truths[e]] if opt_in else []
     if maybe:
         detail = (f"{shown} depends on {opt_in}, so the {what} is skipped on pull requests that do not opt in, "
