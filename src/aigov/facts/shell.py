@@ -251,7 +251,12 @@ def _use(command: Any, root: Any, shell: Shell) -> CommandUse | None:
         return CommandUse(line, [Swallow("unreadable_shell", None, f"shell '{shell.name}': aigov cannot tell whether the step fails when the command fails")], cd)
     if any(a.type == "ERROR" for a in _ancestors(command)):
         return CommandUse(line, [Swallow("unreadable_shell", line, "aigov cannot parse the script around the command, so cannot tell whether its failure fails the step")], cd)
-    swallows = _follow(_Failure(command), root, shell, command)
+    failure = _Failure(command)
+    if _words(command)[:1] == ["exec"]:  # the command replaces the shell, which ends with its status
+        stopped = _stop_shell(failure, command, root, [])
+        if stopped is not None:
+            return None if stopped is _NEVER else CommandUse(line, stopped, cd)
+    swallows = _follow(failure, root, shell, command)
     return None if swallows is None else CommandUse(line, swallows, cd)
 
 
@@ -290,7 +295,7 @@ _NEVER: list[Swallow] = []
 
 def _step_pipeline(failure: _Failure, node: Any, parent: Any, shell: Shell, root: Any, command: Any) -> list[Swallow] | None:
     parts = [c for c in parent.named_children if c.type != "comment"]
-    if node != parts[-1] and shell.posix and not _set_state(command, shell)[1] and not _status_read_after(parent):
+    if node != parts[-1] and shell.posix and not _set_state(parent, shell, command.start_byte)[1] and not _status_read_after(parent):
         failure.swallows.append(Swallow("no_pipefail", node.start_point[0], f"piped into '{_short(parts[-1])}' without pipefail"))
         return failure.swallows
     failure.node = parent
@@ -314,12 +319,17 @@ def _step_list(failure: _Failure, node: Any, parent: Any, shell: Shell, root: An
     if op == "||" and failure.fails:
         fate = _fallback(right)
         if fate == "exits":
-            return failure.swallows  # `|| exit 1`: the script stops failing here
+            return _stop_shell(failure, right, root, [])  # `|| exit 1`: the shell stops failing here
+        if fate == "returns":
+            return _return_from_function(failure, right)
         if fate == "fails":
             failure.fails, failure.exempt, failure.node = True, False, parent
             return None
         failure.swallows.append(Swallow("or_true", node.start_point[0], f"|| {_short(right)}"))
         return failure.swallows
+    if op == "||":  # `! cmd || x`: cmd's failure skips x, so the list succeeds with it
+        failure.node = parent
+        return None
     failure.swallows.append(Swallow("status_consumed", node.start_point[0], f"'!' inverts the exit status and '{op}' passes on the other command's"))
     return failure.swallows
 
@@ -329,7 +339,9 @@ def _step_if(failure: _Failure, node: Any, parent: Any, shell: Shell, root: Any,
         branch = _branch(parent, taken_on_success=not failure.fails)
         fate = _block_fate(branch)
         if fate == "exits":
-            return failure.swallows  # `if ! cmd; then exit 1; fi`
+            return _stop_shell(failure, parent, root, [])  # `if ! cmd; then exit 1; fi`
+        if fate == "returns":
+            return _return_from_function(failure, parent)
         if fate == "fails":
             failure.fails, failure.exempt, failure.node = True, False, parent.parent if parent.type == "elif_clause" else parent
             return None
@@ -351,17 +363,33 @@ def _step_loop(failure: _Failure, node: Any, parent: Any, shell: Shell, root: An
 def _step_function(failure: _Failure, node: Any, parent: Any, shell: Shell, root: Any, command: Any) -> list[Swallow] | None:
     """The function's status becomes its call's: carry on from a call, preferring one outside every
     function; a function reached again through the calls (recursion) is not followed twice."""
-    if parent.id in failure.functions:
-        return _NEVER
-    failure.functions.add(parent.id)
-    name = _text(parent.child_by_field_name("name"))
-    calls = [c for c in _walk(root) if c.type == "command" and _words(c)[:1] == [name]
-             and not (c.start_byte >= parent.start_byte and c.end_byte <= parent.end_byte) and _reachable(c, root)]
-    calls.sort(key=lambda c: any(a.type == "function_definition" for a in _ancestors(c)))
-    if not calls:
-        return _NEVER  # defined but never called: the command never runs
-    failure.node, failure.exempt = calls[0], False
+    call = _call_of(parent, root, failure)
+    if call is None:
+        return _NEVER  # defined but never called (or only through a loop of calls): the command never runs
+    failure.node, failure.exempt = call, False
     return None
+
+
+def _call_of(function: Any, root: Any, failure: _Failure) -> Any | None:
+    """A call of ``function`` that runs, preferring one outside every function; each function is followed
+    once, so functions calling each other cannot loop."""
+    if function.id in failure.functions:
+        return None
+    failure.functions.add(function.id)
+    calls = _calls(function)
+    return calls[0] if calls else None
+
+
+def _calls(function: Any) -> list[Any]:
+    """The calls of ``function`` that run, those outside every function first."""
+    root = function
+    while root.parent is not None:
+        root = root.parent
+    name = _text(function.child_by_field_name("name"))
+    calls = [c for c in _walk(root) if c.type == "command" and _words(c)[:1] == [name]
+             and not (c.start_byte >= function.start_byte and c.end_byte <= function.end_byte) and _reachable(c, root)]
+    calls.sort(key=lambda c: any(a.type == "function_definition" for a in _ancestors(c)))
+    return calls
 
 
 def _step_sequence(failure: _Failure, node: Any, parent: Any, shell: Shell, root: Any, command: Any) -> list[Swallow] | None:
@@ -378,13 +406,16 @@ def _step_sequence(failure: _Failure, node: Any, parent: Any, shell: Shell, root
         node, later = waiter, later[later.index(waiter) + 1:]
         failure.fails, failure.exempt = True, False
     later = _until_exit(later)
-    errexit, _, off_line = _set_state(command, shell)
+    errexit, _, off_line = _set_state(node, shell, command.start_byte)  # in the shell running this statement
     errexit = errexit and not _in_substitution(parent) and not _errexit_ignored(parent)
     if failure.fails and not failure.exempt and errexit:
         warnings = [Swallow("exit_zero_after", s.start_point[0], "'exit 0' follows the command; bash -e stops at a failing command first, so this only looks as if it swallowed the failure")
                     for s in later[:1] if _is_exit(s, "0")]
         return _stop_shell(failure, parent, root, warnings)
-    if later and not any(_STATUS_READ.search(_text(s)) for s in later):
+    handed_on = _exit_with_status(later)
+    if handed_on is not None:
+        return _stop_shell(failure, handed_on, root, [])  # `status=$?` ... `exit $status`
+    if later:
         exit_zero = next((s for s in later if _is_exit(s, "0")), None)
         if exit_zero is not None:
             failure.swallows.append(Swallow("exit_zero", exit_zero.start_point[0], "'exit 0' after the command reports success whatever it returned"))
@@ -394,29 +425,42 @@ def _step_sequence(failure: _Failure, node: Any, parent: Any, shell: Shell, root
             cause = "'set +e'" if off_line is not None else f"shell '{shell.name}'"
             failure.swallows.append(Swallow("errexit_off", off_line, f"{cause} lets the script carry on when the command fails, so later commands decide the step's result"))
         return failure.swallows
-    if later:
-        return failure.swallows  # a later `exit $?` / `$status` hands the status on
     failure.node = parent
     if parent.type == "subshell":
         failure.exempt = False  # a subshell's status is an ordinary command status in its parent
     return None
 
 
-def _stop_shell(failure: _Failure, container: Any, root: Any, warnings: list[Swallow]) -> list[Swallow] | None:
-    """errexit stops the shell that runs ``container``: the script, a subshell (which then fails as one
-    command), or the caller of a function."""
-    for ancestor in [container, *_ancestors(container)]:
-        if ancestor.type == "subshell":
-            failure.node, failure.fails, failure.exempt = ancestor, True, False
-            failure.swallows.extend(warnings)
-            return None
-        if ancestor.type == "function_definition":
-            failure.node, failure.fails, failure.exempt = ancestor.child_by_field_name("body"), True, False
-            failure.swallows.extend(warnings)
-            return None  # errexit stops the caller's shell too: carry on from the call
-        if ancestor.type == "program":
-            return failure.swallows + warnings
-    return failure.swallows + warnings
+def _stop_shell(failure: _Failure, at: Any, root: Any, warnings: list[Swallow]) -> list[Swallow] | None:
+    """`exit N` or errexit at ``at`` stops the shell that runs it. A subshell or command substitution then
+    ends failing, as one command of its parent; a function runs in its caller's shell, which stops too;
+    at the top the script, and so the step, fails."""
+    failure.swallows.extend(warnings)
+    node = at
+    while True:
+        for ancestor in [node, *_ancestors(node)]:
+            if ancestor.type in ("subshell", "command_substitution"):
+                failure.node, failure.fails, failure.exempt = ancestor, True, False
+                return None
+            if ancestor.type == "function_definition":
+                call = _call_of(ancestor, root, failure)
+                if call is None:
+                    return _NEVER
+                node = call
+                break
+            if ancestor.type == "program":
+                return failure.swallows
+        else:
+            return failure.swallows
+
+
+def _return_from_function(failure: _Failure, at: Any) -> list[Swallow] | None:
+    """`return N` ends the function failing: its call fails (outside a function bash refuses `return`,
+    which fails too)."""
+    function = next((a for a in _ancestors(at) if a.type == "function_definition"), None)
+    failure.fails, failure.exempt = True, False
+    failure.node = at if function is None else function.child_by_field_name("body")
+    return None
 
 
 _STEPS = {
@@ -470,25 +514,39 @@ def _branch(statement: Any, taken_on_success: bool) -> list[Any]:
 
 
 def _block_fate(statements: list[Any]) -> str:
-    """``exits`` when the statements stop the script failing (`exit 1`), ``fails`` when they end failing
-    (`false`), else ``passes``."""
+    """``exits`` when the statements stop their shell failing (`exit 1`), ``returns`` when they return
+    from a function failing (`return 1`), ``fails`` when they end failing (`false`), else ``passes``."""
     for statement in _until_exit(statements):
         if _is_failing_exit(statement):
-            return "exits"
+            return "exits" if _words(statement)[0] == "exit" else "returns"
         if statement.type in ("compound_statement", "subshell"):
             inner = _block_fate(_statements(statement))
-            if inner == "exits":
-                return "exits" if statement.type == "compound_statement" else "fails"
+            if inner in ("exits", "returns"):
+                return inner if statement.type == "compound_statement" else "fails"  # a subshell only ends itself
     if statements and statements[-1].type == "command" and _words(statements[-1])[:1] == ["false"]:
         return "fails"
     return "passes"
 
 
 def _fallback(right: Any) -> str:
-    """What the command after `||` does: exits failing, fails, or passes (swallows the failure)."""
+    """What the command after `||` does: exits or returns failing, fails, or passes (swallows the failure)."""
     if right.type == "command" and _words(right) in (["exit"], ["return"]):
-        return "exits"  # a bare exit exits with the failed command's status
+        return "exits" if _words(right) == ["exit"] else "returns"  # with the failed command's status
     return _block_fate([right])
+
+
+def _exit_with_status(later: list[Any]) -> Any | None:
+    """The failing `exit` that hands the command's status on (`exit $?`, `rc=$?` ... `exit $rc`,
+    `exit ${PIPESTATUS[0]}`), when the statements after it read the status at all."""
+    if not any(_STATUS_READ.search(_text(s)) for s in later):
+        return None
+    for statement in later:
+        for node in _walk(statement):
+            if node.type == "function_definition":
+                break
+            if node.type == "command" and _is_failing_exit(node) and _words(node)[0] == "exit":
+                return node
+    return None
 
 
 def _is_exit(statement: Any, code: str | None = None) -> bool:
@@ -530,11 +588,12 @@ def _reachable(node: Any, root: Any) -> bool:
 
 
 def _assigned(substitution: Any) -> bool:
-    """`out=$(cmd)` as a statement of its own, with cmd the substitution's only statement."""
+    """`out=$(cmd)` as a statement of its own (not `local out=$(cmd)` nor `A=$(cmd) other`, whose status is
+    another command's), with cmd the substitution's only statement."""
     assignment = substitution.parent
     inner = [c for c in substitution.named_children if c.type != "comment"]
     return (len(inner) == 1 and assignment is not None and assignment.type == "variable_assignment"
-            and assignment.parent is not None and assignment.parent.type in _SEQUENCES)
+            and assignment.parent is not None and assignment.parent.type not in ("command", "declaration_command", "variable_assignments"))
 
 
 def _backgrounded(statement: Any) -> bool:
@@ -567,14 +626,20 @@ def _status_read_after(node: Any) -> bool:
 def _errexit_ignored(container: Any) -> bool:
     """Whether ``container`` runs where bash ignores -e: inside the non-final part of an `&&`/`||` list,
     after `!`, or in a condition. bash ignores it in every command within, subshells included."""
-    child = container
-    for parent in _ancestors(container):
+    child, seen = container, set()
+    while child.parent is not None:
+        parent = child.parent
         if parent.type == "negated_command" or _is_condition(child, parent):
             return True
         if parent.type == "list" and child == parent.children[0]:
             return True
-        if parent.type == "function_definition":
-            return False  # decided by the call site, which aigov does not follow here
+        if parent.type == "function_definition":  # a function body runs in the context of its call
+            calls = _calls(parent) if parent.id not in seen else []
+            seen.add(parent.id)
+            if not calls:
+                return False
+            child = calls[0]
+            continue
         child = parent
     return False
 
@@ -584,31 +649,34 @@ def _in_substitution(node: Any) -> bool:
 
 
 def _scope_of(node: Any) -> Any:
-    """The innermost subshell, command substitution or function around ``node``: where `set` and `cd` stop."""
-    return next((a for a in _ancestors(node) if a.type in ("subshell", "command_substitution", "function_definition", "program")), None)
+    """The innermost subshell or command substitution around ``node``: the shell whose `set` and `cd` it
+    sees (a function runs in its caller's shell, so its `set` and `cd` count where they stand)."""
+    return next((a for a in _ancestors(node) if a.type in ("subshell", "command_substitution", "program")), None)
 
 
-def _before_in_scope(node: Any, root: Any, names: tuple[str, ...]) -> list[Any]:
-    """Commands named ``names`` that run before ``node`` in a scope that encloses it, in order."""
+def _before_in_scope(node: Any, root: Any, names: tuple[str, ...], upto: int | None = None) -> list[Any]:
+    """Commands named ``names`` that run before ``upto`` (default: ``node``) in the shell that runs ``node``, in order."""
     scopes = {a.id for a in _ancestors(node)}
+    end = node.start_byte if upto is None else upto
     found = []
     for candidate in _walk(root):
-        if candidate.start_byte >= node.start_byte:
+        if candidate.start_byte >= end:
             break
         if candidate.type == "command" and _words(candidate)[:1] and _words(candidate)[0] in names and _scope_of(candidate).id in scopes:
             found.append(candidate)
     return found
 
 
-def _set_state(command: Any, shell: Shell) -> tuple[bool, bool, int | None]:
-    """errexit and pipefail in force at ``command``, and the line that last turned errexit off."""
+def _set_state(node: Any, shell: Shell, upto: int | None = None) -> tuple[bool, bool, int | None]:
+    """errexit and pipefail in force in the shell that runs ``node``, as `set` left them before ``upto``
+    (default: ``node``), and the line that last turned errexit off."""
     errexit, pipefail, off_line = shell.errexit, shell.pipefail, None
     if not shell.posix:
         return errexit, pipefail, None
-    root = command
+    root = node
     while root.parent is not None:
         root = root.parent
-    for statement in _before_in_scope(command, root, ("set",)):
+    for statement in _before_in_scope(node, root, ("set",), upto):
         words = [w or "" for w in _words(statement)[1:]]
         expect_name = ""
         for word in words:
