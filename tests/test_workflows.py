@@ -7,6 +7,7 @@ line that breaks it.
 
 from __future__ import annotations
 
+import itertools
 import shutil
 import subprocess
 from pathlib import Path
@@ -521,6 +522,49 @@ def test_shell_cases_agree_with_real_bash(tmp_path: Path, script: str, shell: st
     else:
         assert (tmp_path / "ran").exists()
         assert (result.returncode != 0) is gates, (text, result.returncode, result.stderr)
+
+
+# Generated scripts for the oracle below: each form of running the command, alone and inside each wrapper.
+ORACLE_FORMS = [
+    "{c}", "{c}; true", "({c}; true)", "{c} || true", "{c} || exit 1", "{c} && true", "! {c}", "{c} | cat",
+    "if {c}; then true; fi", "if ! {c}; then exit 1; fi", "{{ {c}; true; }}", "({c}) && true", "{c} &\nwait $!",
+    "{c} &\nwait", "f() {{ {c}; }}\nf", "f() {{ {c}; }}\nif f; then true; fi\ntrue", "set +e\n{c}\ntrue",
+    "x=$({c})", "while {c}; do break; done", "{c} || false", "! {c} || exit 1", "set +e\n{c}\nrc=$?\nexit $rc",
+    "{c} | cat\nexit ${{PIPESTATUS[0]}}", "exec {c}", "{c}; exit 0",
+]
+ORACLE_WRAPPERS = ["{s}", "{{ {s}\n}}", "( {s}\n)", "{s}\ntrue", "{{ {s}\n}} || true", "( {s}\n) && true", "g() {{ {s}\n}}\ng"]
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+def test_shell_model_agrees_with_bash_on_generated_scripts(tmp_path: Path) -> None:
+    """Each generated script under the default `bash -e` and a custom `bash {0}`: the model's answer (does
+    a failing command fail the step?) must be bash's own, run with a failing and with a passing stub."""
+    from aigov.facts.shell import command_spec, find_command, resolve_shell
+
+    stub = tmp_path / "bin" / "python"
+    stub.parent.mkdir()
+    spec = command_spec("python evals/run.py")
+    wrong = []
+    for form, wrapper in itertools.product(ORACLE_FORMS, ORACLE_WRAPPERS):
+        script = wrapper.replace("{s}", "\0").format().replace("\0", form.format(c="python evals/run.py"))
+        (tmp_path / "step.sh").write_text(script + "\n")
+        for shell, argv in ((None, ["bash", "-e"]), ("bash {0}", ["bash"])):
+            statuses = []
+            for code in (3, 0):
+                stub.write_text(f"#!/bin/sh\ntouch {tmp_path}/ran\nexit {code}\n")
+                stub.chmod(0o755)
+                (tmp_path / "ran").unlink(missing_ok=True)
+                run = subprocess.run([*argv, "step.sh"], cwd=tmp_path, env={"PATH": f"{stub.parent}:/usr/bin:/bin"}, capture_output=True, timeout=30)
+                statuses.append((run.returncode, (tmp_path / "ran").exists()))
+            (failed, ran), (passed, _) = statuses
+            if passed != 0:
+                continue  # fails whatever the command does: not a question of gating
+            uses = find_command(script, spec, resolve_shell(shell, False))
+            model = None if not uses else any(all(w.kind == "exit_zero_after" for w in u.swallows) for u in uses)
+            real = None if not ran else failed != 0
+            if model != real:
+                wrong.append((shell, script, real, model))
+    assert wrong == []
 
 
 def test_exit_zero_after_the_command_under_bash_e_only_warns(tmp_path: Path) -> None:
