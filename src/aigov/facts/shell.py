@@ -6,8 +6,9 @@ followed up the tree with bash's own rules, for the shell the step really runs (
 - errexit (``-e``) stops the shell at a failing command, except in the non-final part of an
   ``&&``/``||`` list, after ``!``, and in an ``if``/``while``/``until`` condition; a compound command
   whose status came from such an ignored failure does not stop it either. A subshell ``( )`` inherits
-  errexit and, when it stops, fails as one command in its parent. Command substitutions ``$( )`` do not
-  inherit it (bash outside POSIX mode).
+  errexit and, when it stops, fails as one command in its parent; so does ``exit N`` inside it, which
+  ends only that subshell. A function runs in its caller's shell: its errexit context is the call's.
+  Command substitutions ``$( )`` do not inherit errexit (bash outside POSIX mode).
 - Without pipefail a pipeline's status is its last command's; with it, any failing part fails it.
 - ``cmd &`` returns 0 at once; only ``wait $!`` (or ``wait -n`` / ``wait %N``) hands its status back.
   A bare ``wait`` returns 0 whatever its jobs did (bash manual, ``wait``).
@@ -16,6 +17,7 @@ followed up the tree with bash's own rules, for the shell the step really runs (
   are read the way the shell reads them (``"python" evals/run.py`` is ``python evals/run.py``).
 
 Nothing is ever executed. tree-sitter is imported only when a step mentions the command.
+tests/test_workflows.py checks these answers against real bash on generated scripts.
 """
 
 from __future__ import annotations
