@@ -85,6 +85,9 @@ def test_missing_config_points_at_the_manifest(tmp_path: Path) -> None:
         (config_with(dataset="../shared/golden.jsonl"), 4, "without '..'"),
         ("suites: []\n", 1, "'command' is a required property"),
         (config_with(extra="runner: nosuchrunner\n"), 1, "not a recognised eval runner"),
+        (config_with(metrics="      - {name: coverage, threshold: .nan}\n"), 6, "threshold: must be a finite number"),
+        (config_with(metrics="      - {name: coverage, threshold: -.inf}\n"), 6, "threshold: must be a finite number"),
+        (config_with(metrics="      - name: coverage\n        threshold: 0.8\n        range: [0, .inf]\n"), 8, "range[1]: must be a finite number"),
     ],
 )
 def test_invalid_config_points_at_its_line(tmp_path: Path, text: str, line: int, words: str) -> None:
@@ -104,6 +107,20 @@ def test_org_can_add_an_eval_runner(tmp_path: Path) -> None:
     org = org_config(tmp_path / "org", "data: [runners.yaml]\n",
                      {"runners.yaml": "aigov:\n  settings:\n    evals:\n      runners:\n        evalkit: ['^evalkit run']\n"})
     assert findings(root, "--config", str(org)) == []
+
+
+@pytest.mark.parametrize("command", ["true", ":", "echo 'evals passed'", "exit 0", "printf ok && true"])
+@pytest.mark.parametrize("runner", ["runner: custom\n", ""])
+def test_command_that_does_nothing_is_not_an_eval(tmp_path: Path, command: str, runner: str) -> None:
+    """A no-op command passes whatever the model does, even when CI runs it on every pull request."""
+    root = feature(tmp_path)
+    quoted = json.dumps(command)  # `true` unquoted is a YAML boolean
+    set_config(root, config_with(extra=runner).replace("python evals/run.py --config evals/config.yaml", quoted))
+    workflow = root / ".github/workflows/evals-support-summarize.yml"
+    workflow.write_text(workflow.read_text().replace("python evals/run.py --config evals/config.yaml", quoted))
+    [finding] = findings(root)
+    assert (finding["id"], finding["path"], finding["line"]) == ("AIGOV-EVAL-017", CONFIG, 2 if runner else 1)
+    assert check(root).exit_code == 1
 
 
 @pytest.mark.parametrize(
@@ -154,7 +171,26 @@ def test_each_dataset_format_counts_its_cases(tmp_path: Path, fmt: str) -> None:
     write(root / f"evals/golden.{fmt}", cases_file(fmt, 24))
     [finding] = findings(root)
     assert (finding["id"], finding["path"], finding["line"]) == ("AIGOV-EVAL-006", CONFIG, 4)
-    assert "24 cases" in finding["message"] and "medium tier needs at least 25" in finding["message"]
+    assert "24 distinct cases" in finding["message"] and "medium tier needs at least 25" in finding["message"]
+
+
+@pytest.mark.parametrize(
+    "fmt, text",
+    [
+        ("jsonl", '{"input": "ticket 1", "expected": "a"}\n' * 20 + '{"expected": "a",  "input": "ticket 1"}\n' * 10),
+        ("json", json.dumps([{"input": "ticket 1"}] * 30)),
+        ("csv", "input,expected\n" + "ticket 1,summary 1\n" * 30),
+        ("yaml", "- input: ticket 1\n  expected: a\n" * 30),
+    ],
+)
+def test_golden_set_counts_distinct_cases(tmp_path: Path, fmt: str, text: str) -> None:
+    """Thirty copies of one case are one case, whatever the key order or format."""
+    root = feature(tmp_path)
+    set_config(root, config_with(dataset=f"evals/golden.{fmt}"))
+    write(root / f"evals/golden.{fmt}", text)
+    [finding] = findings(root)
+    assert (finding["id"], finding["path"], finding["line"]) == ("AIGOV-EVAL-006", CONFIG, 4)
+    assert "has 1 distinct cases" in finding["message"]
 
 
 def test_high_tier_needs_fifty_cases_per_suite(tmp_path: Path) -> None:

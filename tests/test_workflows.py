@@ -7,11 +7,14 @@ line that breaks it.
 
 from __future__ import annotations
 
+import itertools
+import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from aigov.facts.filters import included
 from conftest import CLOCK, check, check_json, make_feature, org_config, run_cli, write
@@ -81,7 +84,6 @@ WF = ".github/workflows/evals.yml"
         "on: [push, pull_request]",
         "on:\n  pull_request:\n  push:\n    branches: [main]",
         '"on":\n  pull_request:\n    branches: [main]',
-        "on:\n  pull_request_target:\n    branches: [main]",
         "on:\n  merge_group:",
         "on:\n  pull_request:\n    types: [opened, synchronize, reopened]",
     ],
@@ -97,6 +99,14 @@ def test_workflow_not_triggered_by_pull_requests_is_no_gate(tmp_path: Path, on: 
     workflow = pr_workflow().replace("on:\n  pull_request:\n    branches: [main]\n", on + "\n")
     root = feature_with_workflow(tmp_path, workflow)
     assert located(root) == [("AIGOV-EVAL-009", WF, 2)]
+
+
+def test_pull_request_target_is_no_gate(tmp_path: Path) -> None:
+    """pull_request_target runs the base branch's workflow on the base commit: the change is never evaluated."""
+    workflow = pr_workflow(on="pull_request_target:\n    branches: [main]")
+    [finding] = findings(feature_with_workflow(tmp_path, workflow))
+    assert (finding["id"], finding["path"], finding["line"]) == ("AIGOV-EVAL-009", WF, 3)
+    assert "pull_request_target" in finding["message"] and "base branch" in finding["message"]
 
 
 def test_yaml_extension_and_quoted_on_key_are_read(tmp_path: Path) -> None:
@@ -259,7 +269,7 @@ def test_negated_pattern_is_overridden_by_a_later_positive_one() -> None:
         ("startsWith(github.ref, 'refs/tags/')", True),
         ("github.event_name == 'schedule' && github.actor != 'x'", True),
         ("github.event.pull_request.draft == false", False),
-        ("${{ !contains(github.event.pull_request.labels.*.name, 'skip-evals') }}", False),
+        ("github.repository == 'acme/support' && github.event.pull_request.draft == false", False),
         ("github.event_name == 'pull_request' || github.event_name == 'push'", False),
         ("always()", False),
         ("success()", False),
@@ -270,6 +280,42 @@ def test_job_conditions_decided_statically_or_left_unknown(tmp_path: Path, condi
     """Conditions never true on pull requests skip the gate; ones that may be true leave it."""
     root = feature_with_workflow(tmp_path, pr_workflow(job=f"    if: {condition}\n"))
     assert located(root) == ([("AIGOV-EVAL-011", WF, 8)] if never else [])
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        "${{ !contains(github.event.pull_request.labels.*.name, 'skip-evals') }}",
+        "contains(github.event.pull_request.labels.*.name, 'run-evals')",
+        "github.event.label.name == 'evals'",
+        "github.actor != 'dependabot[bot]'",
+        "${{ github.event_name == 'push' || inputs.run_evals }}",
+        "vars.RUN_EVALS == 'true'",
+        "github.event.action == 'labeled'",
+        "startsWith(github.head_ref, 'ai/')",
+    ],
+)
+def test_condition_on_opt_in_state_is_no_gate(tmp_path: Path, condition: str) -> None:
+    """A job that runs only when a label, an actor, an input or a variable says so is skipped on other
+    pull requests, and a skipped required check reports success."""
+    root = feature_with_workflow(tmp_path, pr_workflow(job=f"    if: {condition}\n"))
+    [finding] = findings(root)
+    assert (finding["id"], finding["path"], finding["line"]) == ("AIGOV-EVAL-011", WF, 8)
+    assert "opt in" in finding["message"]
+
+
+def test_opt_in_condition_that_is_true_anyway_keeps_the_gate(tmp_path: Path) -> None:
+    root = feature_with_workflow(tmp_path, pr_workflow(job="    if: always() || contains(github.event.pull_request.labels.*.name, 'x')\n"))
+    assert findings(root) == []
+
+
+def test_needs_on_an_opt_in_job_is_no_gate(tmp_path: Path) -> None:
+    workflow = pr_workflow(job="    needs: [approve]\n").replace(
+        "jobs:\n", "jobs:\n  approve:\n    if: github.event.label.name == 'ok'\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ok\n"
+    )
+    root = feature_with_workflow(tmp_path, workflow)
+    [finding] = findings(root)
+    assert (finding["id"], finding["line"]) == ("AIGOV-EVAL-011", line_of(root, WF, "needs: [approve]"))
 
 
 def test_step_condition_false_points_at_the_step(tmp_path: Path) -> None:
@@ -350,7 +396,7 @@ def test_continue_on_error_false_is_no_defeat(tmp_path: Path) -> None:
         (f"|\n          {COMMAND} || :", "|| :"),
         (f"{COMMAND} || exit 0", "|| exit 0"),
         (f"{COMMAND} || echo 'evals failed, carrying on'", "|| echo"),
-        (f"{COMMAND}; exit 0", "'exit 0'"),
+        (f"|\n          set +e\n          {COMMAND}; exit 0", "'exit 0'"),
         (f"|\n          set +e\n          {COMMAND}\n          echo done", "'set +e'"),
         (f"{COMMAND} | tee eval.log", "without pipefail"),
         (f"(cd . && {COMMAND}) || true", "|| true"),
@@ -363,7 +409,7 @@ def test_each_way_of_swallowing_the_exit_status(tmp_path: Path, script: str, kin
     assert finding["id"] == "AIGOV-EVAL-013"
     assert finding["path"] == WF
     assert kind in finding["message"]
-    expected = "set +e" if "set +e" in script else COMMAND
+    expected = "set +e" if "set +e" in script and "exit 0" not in script else COMMAND
     assert finding["line"] == line_of(root, WF, expected)
 
 
@@ -383,6 +429,151 @@ def test_each_way_of_swallowing_the_exit_status(tmp_path: Path, script: str, kin
 def test_scripts_that_keep_the_exit_status(tmp_path: Path, script: str, step: str) -> None:
     root = feature_with_workflow(tmp_path, pr_workflow(run=script, step=step))
     assert findings(root) == []
+
+
+# Each script with the shell that runs it (None: no `shell:`, GitHub's `bash -e {0}`), and whether a
+# failing eval command fails the step: bash's errexit rules, read on the parsed script.
+SHELL_CASES = [
+    # errexit stops the default shell at the failing command, whatever follows it
+    (f"|\n          {COMMAND}; true", None, True),
+    (f"|\n          ({COMMAND}; true)", None, True),
+    (f"|\n          {{ {COMMAND}; echo done; }}", None, True),
+    (f"|\n          {COMMAND}\n          echo done", "sh", True),
+    # ...but a custom `bash {0}` has no errexit: later commands decide
+    (f"|\n          {COMMAND}; true", "bash {0}", False),
+    (f"|\n          ({COMMAND}; true)", "bash {0}", False),
+    (f"|\n          ({COMMAND}; true)", "bash -e {0}", True),
+    # errexit ignores a failure in the non-final part of && / ||, after !, and in conditions
+    (f"|\n          {COMMAND} && echo passed\n          echo done", None, False),
+    (f"|\n          {COMMAND} && echo passed", None, True),
+    (f"|\n          ! {COMMAND}", None, False),
+    (f"|\n          while {COMMAND}; do sleep 1; done", None, False),
+    (f"|\n          if {COMMAND}; then echo ok; else exit 1; fi", None, True),
+    (f"|\n          if {COMMAND}; then echo ok; fi", None, False),
+    (f"|\n          if true; then\n            {COMMAND}\n          fi\n          echo done", None, True),
+    (f"|\n          {{ {COMMAND} && echo ok; }}\n          echo done", None, False),
+    # a subshell stopped by errexit fails as one command in its parent
+    (f"|\n          ({COMMAND}; echo x)\n          echo ok", None, True),
+    # ...except where bash ignores -e: then it is ignored inside the subshell too
+    (f"|\n          ({COMMAND}; echo x) && echo ok", None, False),
+    (f"|\n          ({COMMAND}; true) || exit 1", None, False),
+    (f"|\n          ({COMMAND} && true; echo x) || exit 1", None, False),
+    # pipes: without pipefail only the last command counts
+    (f"{COMMAND} | tee log", "bash", True),
+    (f"{COMMAND} | tee log", None, False),
+    (f"echo start | {COMMAND}", None, True),
+    # commands that never run, and ones that run through wrappers or quoting
+    (f"|\n          exit 0\n          {COMMAND}", None, None),
+    (f"|\n          run_evals() {{ {COMMAND}; }}", None, None),
+    (f"|\n          run_evals() {{ {COMMAND}; }}\n          run_evals", None, True),
+    (f"|\n          run_evals() {{ {COMMAND}; }}\n          run_evals || true", None, False),
+    ("'\"python\" evals/run.py --config \"evals/config.yaml\"'", None, True),
+    ("p\\ython evals/run.py --config 'evals/config.yaml'", None, True),
+    (f"nohup {COMMAND}", None, True),
+    (f"time {COMMAND}", None, True),
+    (f"env PYTHONUNBUFFERED=1 {COMMAND}", None, True),
+    (f"|\n          result=$({COMMAND})\n          echo \"$result\"", None, True),
+    # fallbacks and status handed on by hand
+    (f"|\n          set +e\n          {COMMAND}\n          exit $?", None, True),
+    (f"|\n          {COMMAND} || {{ echo failed; exit 1; }}\n          echo done", None, True),
+    (f"|\n          {COMMAND} || false\n          echo done", None, True),
+    (f"|\n          {COMMAND} || false\n          echo done", "bash {0}", False),
+    (f"|\n          {COMMAND} || false", "bash {0}", True),
+    (f"|\n          {COMMAND} | tee log\n          exit ${{PIPESTATUS[0]}}", None, True),
+    (f"|\n          case x in x) {COMMAND};; esac\n          echo done", None, True),
+    (f"|\n          for suite in a b; do {COMMAND}; done\n          echo done", None, True),
+    (f"timeout 30m {COMMAND}", None, True),
+    (f"|\n          cat > later.sh <<'EOF'\n          {COMMAND}\n          EOF", None, None),
+    # background jobs gate only when waited for
+    (f"|\n          {COMMAND} &\n          echo started", None, False),
+    (f"|\n          {COMMAND} &\n          wait", None, False),
+    (f"|\n          {COMMAND} &\n          echo started\n          wait $!", None, True),
+    (f"|\n          {COMMAND} &\n          sleep 1 &\n          wait $!", None, False),
+]
+
+
+@pytest.mark.parametrize("script, shell, gates", SHELL_CASES)
+def test_shell_semantics_decide_whether_a_failure_fails_the_step(tmp_path: Path, script: str, shell: str | None, gates: bool | None) -> None:
+    step = f"        shell: {shell}\n" if shell else ""
+    root = feature_with_workflow(tmp_path, pr_workflow(run=script, step=step))
+    expected = {True: [], False: ["AIGOV-EVAL-013"], None: ["AIGOV-EVAL-008"]}[gates]
+    assert [f["id"] for f in findings(root)] == expected
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+@pytest.mark.parametrize("script, shell, gates", SHELL_CASES)
+def test_shell_cases_agree_with_real_bash(tmp_path: Path, script: str, shell: str | None, gates: bool | None) -> None:
+    """The oracle for the table above: each script run by real bash (sh for `sh`), as GitHub runs it,
+    with a `python` on PATH that records that it ran and fails."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    stub = bin_dir / "python"
+    stub.write_text(f"#!/bin/sh\ntouch {tmp_path}/ran\nexit 3\n")
+    stub.chmod(0o755)
+    text = script[1:].replace("\n          ", "\n").lstrip("\n") if script.startswith("|") else yaml.safe_load(f"x: {script}")["x"]
+    (tmp_path / "step.sh").write_text(text + "\n")
+    argv = {None: ["bash", "-e"], "bash": ["bash", "--noprofile", "--norc", "-eo", "pipefail"], "sh": ["sh", "-e"],
+            "bash {0}": ["bash"], "bash -e {0}": ["bash", "-e"]}[shell]
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin"}
+    result = subprocess.run([*argv, str(tmp_path / "step.sh")], cwd=tmp_path, env=env, capture_output=True, timeout=30)
+    if gates is None:
+        assert not (tmp_path / "ran").exists()
+    else:
+        assert (tmp_path / "ran").exists()
+        assert (result.returncode != 0) is gates, (text, result.returncode, result.stderr)
+
+
+# Generated scripts for the oracle below: each form of running the command, alone and inside each wrapper.
+ORACLE_FORMS = [
+    "{c}", "{c}; true", "({c}; true)", "{c} || true", "{c} || exit 1", "{c} && true", "! {c}", "{c} | cat",
+    "if {c}; then true; fi", "if ! {c}; then exit 1; fi", "{{ {c}; true; }}", "({c}) && true", "{c} &\nwait $!",
+    "{c} &\nwait", "f() {{ {c}; }}\nf", "f() {{ {c}; }}\nif f; then true; fi\ntrue", "set +e\n{c}\ntrue",
+    "x=$({c})", "while {c}; do break; done", "{c} || false", "! {c} || exit 1", "set +e\n{c}\nrc=$?\nexit $rc",
+    "{c} | cat\nexit ${{PIPESTATUS[0]}}", "exec {c}", "{c}; exit 0",
+]
+ORACLE_WRAPPERS = ["{s}", "{{ {s}\n}}", "( {s}\n)", "{s}\ntrue", "{{ {s}\n}} || true", "( {s}\n) && true", "g() {{ {s}\n}}\ng"]
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+def test_shell_model_agrees_with_bash_on_generated_scripts(tmp_path: Path) -> None:
+    """Each generated script under the default `bash -e` and a custom `bash {0}`: the model's answer (does
+    a failing command fail the step?) must be bash's own, run with a failing and with a passing stub."""
+    from aigov.facts.shell import command_spec, find_command, resolve_shell
+
+    stub = tmp_path / "bin" / "python"
+    stub.parent.mkdir()
+    spec = command_spec("python evals/run.py")
+    wrong = []
+    for form, wrapper in itertools.product(ORACLE_FORMS, ORACLE_WRAPPERS):
+        script = wrapper.replace("{s}", "\0").format().replace("\0", form.format(c="python evals/run.py"))
+        (tmp_path / "step.sh").write_text(script + "\n")
+        for shell, argv in ((None, ["bash", "-e"]), ("bash {0}", ["bash"])):
+            statuses = []
+            for code in (3, 0):
+                stub.write_text(f"#!/bin/sh\ntouch {tmp_path}/ran\nexit {code}\n")
+                stub.chmod(0o755)
+                (tmp_path / "ran").unlink(missing_ok=True)
+                run = subprocess.run([*argv, "step.sh"], cwd=tmp_path, env={"PATH": f"{stub.parent}:/usr/bin:/bin"}, capture_output=True, timeout=30)
+                statuses.append((run.returncode, (tmp_path / "ran").exists()))
+            (failed, ran), (passed, _) = statuses
+            if passed != 0:
+                continue  # fails whatever the command does: not a question of gating
+            uses = find_command(script, spec, resolve_shell(shell, False))
+            model = None if not uses else any(all(w.kind == "exit_zero_after" for w in u.swallows) for u in uses)
+            real = None if not ran else failed != 0
+            if model != real:
+                wrong.append((shell, script, real, model))
+    assert wrong == []
+
+
+def test_exit_zero_after_the_command_under_bash_e_only_warns(tmp_path: Path) -> None:
+    """Under `bash -e` the failing command stops the script before `exit 0`: a warning, never blocking."""
+    root = feature_with_workflow(tmp_path, pr_workflow(run=f"{COMMAND}; exit 0"))
+    [finding] = findings(root)
+    assert (finding["id"], finding["severity"], finding["line"]) == ("AIGOV-EVAL-015", "low", line_of(root, WF, COMMAND))
+    assert check(root).exit_code == 0
+    root = feature_with_workflow(tmp_path / "custom", pr_workflow(run=f"{COMMAND}; exit 0", step="        shell: bash {0}\n"))
+    assert [f["id"] for f in findings(root)] == ["AIGOV-EVAL-013"]
 
 
 def test_shell_without_errexit_points_at_the_shell(tmp_path: Path) -> None:
@@ -456,6 +647,35 @@ def test_reusable_workflows_calling_each_other_do_not_hang(tmp_path: Path) -> No
     loop = "on:\n  pull_request:\n  workflow_call:\njobs:\n  again:\n    uses: ./.github/workflows/{other}.yml\n"
     root = feature_with_workflow(tmp_path, loop.format(other="b"), name="a.yml", **{".github/workflows/b.yml": loop.format(other="a")})
     assert [f["id"] for f in findings(root)] == ["AIGOV-EVAL-008"]
+
+
+@pytest.mark.parametrize(
+    "caller, declared, gates",
+    [
+        ("    with:\n      run-evals: true\n", "", True),
+        ("    with:\n      run-evals: ${{ github.event_name == 'pull_request' }}\n", "", True),
+        ("", "        default: true\n", True),
+        ("    with:\n      run-evals: false\n", "        default: true\n", False),
+        ("    with:\n      run-evals: ${{ contains(github.event.pull_request.labels.*.name, 'evals') }}\n", "", False),
+    ],
+)
+def test_inputs_a_caller_passes_decide_the_called_jobs_condition(tmp_path: Path, caller: str, declared: str, gates: bool) -> None:
+    """`if: inputs.run-evals` in a reusable workflow is decided by what the caller passes `with:` (or the
+    default), not taken for an opt-in; an input the pull request opts into is still no gate."""
+    callee = CALLEE.format(job="    if: ${{ inputs.run-evals }}\n", run=COMMAND).replace(
+        "  workflow_call:\n", f"  workflow_call:\n    inputs:\n      run-evals:\n        type: boolean\n{declared}")
+    root = feature_with_workflow(tmp_path, CALLER.format(caller=caller), name="ci.yml", **{".github/workflows/reusable-evals.yml": callee})
+    assert [f["id"] for f in findings(root)] == ([] if gates else ["AIGOV-EVAL-011"])
+
+
+def test_composite_action_input_decides_its_steps_condition(tmp_path: Path) -> None:
+    action = "inputs:\n  evals:\n    default: 'yes'\nruns:\n  using: composite\n  steps:\n    - run: {run}\n      if: inputs.evals == 'yes'\n      shell: bash\n"
+    workflow = pr_workflow().replace(f"        run: {COMMAND}\n", "        uses: ./.github/actions/run-evals\n")
+    root = feature_with_workflow(tmp_path, workflow, **{".github/actions/run-evals/action.yml": action.format(run=COMMAND)})
+    assert findings(root) == []
+    text = (root / WF).read_text().replace("uses: ./.github/actions/run-evals\n", "uses: ./.github/actions/run-evals\n        with:\n          evals: 'no'\n")
+    (root / WF).write_text(text)
+    assert [f["id"] for f in findings(root)] == ["AIGOV-EVAL-011"]
 
 
 def test_remote_reusable_workflow_is_named_as_unreadable(tmp_path: Path) -> None:
@@ -543,6 +763,39 @@ def test_malformed_composite_action_is_exit_2_naming_it(tmp_path: Path) -> None:
     result = check(root)
     assert result.exit_code == 2
     assert ".github/actions/run-evals/action.yml:" in result.stderr
+
+
+LINT_JOB = "jobs:\n  lint:\n    runs-on: ubuntu-latest\n    steps:\n      - run: ruff check .\n"
+
+
+@pytest.mark.parametrize(
+    "workflow, anchor, words",
+    [
+        (pr_workflow(job="    needs: [lnt]\n").replace("jobs:\n", LINT_JOB), "needs: [lnt]", "needs 'lnt', which is not a job"),
+        (pr_workflow(job="    needs: [lint]\n").replace("jobs:\n", LINT_JOB.replace("runs-on: ubuntu-latest\n", "needs: evals\n    runs-on: x\n")),
+         "needs: [lint]", "lint -> evals -> lint need each other in a cycle"),
+        (pr_workflow().replace("    runs-on: ubuntu-latest\n", ""), "evals:", "job 'evals' has no `runs-on`"),
+        (pr_workflow(job="    strategy:\n      matrix:\n        a: [1,2,3,4,5,6,7,8,9]\n        b: [1,2,3,4,5,6,7,8,9]\n        c: [1,2,3,4]\n"),
+         "matrix:", "expands to at least 324 jobs; GitHub allows at most 256"),
+    ],
+)
+def test_workflow_github_refuses_is_no_gate(tmp_path: Path, workflow: str, anchor: str, words: str) -> None:
+    root = feature_with_workflow(tmp_path, workflow)
+    [finding] = [f for f in findings(root) if f["id"] == "AIGOV-EVAL-016"]
+    assert (finding["path"], finding["line"]) == (WF, line_of(root, WF, anchor))
+    assert words in finding["message"]
+    assert check(root).exit_code == 1
+
+
+def test_matrix_brought_under_the_cap_by_exclude_is_valid(tmp_path: Path) -> None:
+    job = "    strategy:\n      matrix:\n        a: [1,2,3,4,5,6,7,8,9]\n        b: [1,2,3,4,5,6,7,8,9]\n        c: [1,2,3,4]\n        exclude:\n          - c: 4\n"
+    assert findings(feature_with_workflow(tmp_path, pr_workflow(job=job))) == []
+
+
+def test_invalid_reusable_workflow_is_named(tmp_path: Path) -> None:
+    root = reusable(tmp_path, job="    needs: [setup]\n")
+    [finding] = findings(root)
+    assert (finding["id"], finding["path"], finding["line"]) == ("AIGOV-EVAL-016", ".github/workflows/reusable-evals.yml", 7)
 
 
 def test_nothing_in_a_workflow_is_executed(tmp_path: Path) -> None:

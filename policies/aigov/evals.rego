@@ -107,18 +107,18 @@ deny contains finding if {
 
 # METADATA
 # title: Too few eval cases for the risk tier
-# description: A suite's dataset holds fewer cases than the feature's risk tier requires, so its scores say little.
+# description: A suite's dataset holds fewer distinct cases than the feature's risk tier requires (repeated cases count once), so its scores say little.
 # custom:
 #   id: AIGOV-EVAL-006
 #   severity: high
-#   remediation: Add cases to the dataset until it holds at least the minimum for the feature's risk tier.
+#   remediation: Add different cases to the dataset until it holds at least the minimum for the feature's risk tier; copies of a case do not count.
 #   controls: [NIST-AI-RMF:MEASURE-2.3, NIST-AI-RMF:MEASURE-1.3, ISO42001:A.6.2.4, EU-AI-Act:Art.15]
 deny contains finding if {
 	some suite in evals.suites
 	minimum := settings.min_cases[tier]
 	is_number(suite.dataset.cases)
 	suite.dataset.cases < minimum
-	msg := sprintf("suite %s has %d cases in %s; %s tier needs at least %d", [suite.name, suite.dataset.cases, suite.dataset.path, tier, minimum])
+	msg := sprintf("suite %s has %d distinct cases in %s; %s tier needs at least %d", [suite.name, suite.dataset.cases, suite.dataset.path, tier, minimum])
 	finding := config_finding("AIGOV-EVAL-006", msg, suite.dataset.line)
 }
 
@@ -164,6 +164,21 @@ deny contains finding if {
 	finding := config_finding("AIGOV-EVAL-014", sprintf("command %q does not run %s", [evals.command, evals.runner]), evals.command_line)
 }
 
+# METADATA
+# title: Eval command does nothing
+# description: The eval command only runs no-ops (`true`, `:`, `echo`, `printf`, `exit 0`), so it passes whatever the model does; it is not an eval.
+# custom:
+#   id: AIGOV-EVAL-017
+#   severity: high
+#   remediation: Make the command run the eval suites and exit non-zero when a metric misses its threshold.
+#   controls: [NIST-AI-RMF:MEASURE-2.3, ISO42001:A.6.2.4, EU-AI-Act:Art.15]
+deny contains finding if {
+	evals.valid
+	object.get(evals, "command_noop", false)
+	evals.runner in {null, "custom"}
+	finding := config_finding("AIGOV-EVAL-017", sprintf("command %q runs nothing that can fail, so it is not an eval", [evals.command]), evals.command_line)
+}
+
 # --- The gate in CI --------------------------------------------------------------------------
 
 triggers(run) := gate.workflows[run.workflow].triggers
@@ -194,13 +209,22 @@ folder(dir) := "a folder aigov cannot tell" if not is_string(dir)
 
 # What stops a failure in this feature's folder failing the run; a matrix leg's `continue-on-error`
 # defeats only the folders that leg runs in.
-run_defeats(run) := [defeat | some defeat in run.defeats; here_folder(run) in defeat.directories]
+run_defeats(run) := [defeat |
+	some defeat in run.defeats
+	here_folder(run) in defeat.directories
+	not defeat.kind in warning_kinds
+]
+
+# Observations that look like a defeat but are not one (the script stops before them).
+warning_kinds := {"exit_zero_after"}
 
 # A trigger that runs the workflow for every change to a pull request aimed at the default branch.
 gating(trigger) if {
 	trigger.targets_default_branch
 	trigger.runs_on_updates
+	not object.get(trigger, "runs_base_workflow", false)
 }
+
 
 defeated_on(run, event) if {
 	some defeat in run_defeats(run)
@@ -261,11 +285,11 @@ deny contains finding if {
 
 # METADATA
 # title: Eval command does not run on pull requests to the default branch
-# description: Workflows run the eval command, but none on every change to a pull request that targets the default branch (pull_request, pull_request_target or merge_group), so a failing eval cannot block a merge.
+# description: Workflows run the eval command, but none on every change to a pull request that targets the default branch (pull_request or merge_group; pull_request_target runs the base branch's workflow on the base commit, not the change), so a failing eval cannot block a merge.
 # custom:
 #   id: AIGOV-EVAL-009
 #   severity: high
-#   remediation: Trigger the eval workflow on pull_request (and merge_group if you use a merge queue) for the default branch, with the default activity types or ones that include synchronize.
+#   remediation: Trigger the eval workflow on pull_request (and merge_group if you use a merge queue) for the default branch, with the default activity types or ones that include synchronize; pull_request_target does not evaluate the change.
 #   controls: [NIST-AI-RMF:MEASURE-2.3, NIST-AI-RMF:MANAGE-1.3, ISO42001:A.6.2.4, SOC2:CC8.1]
 deny contains finding if {
 	some finding in not_on_pull_requests
@@ -287,6 +311,15 @@ not_on_pull_requests contains finding if {
 	not trigger.targets_default_branch
 	msg := sprintf("%s runs the eval command on %s, but its branch filter leaves out pull requests to %s", [run.workflow, trigger.event, gate.default_branch])
 	finding := {"id": "AIGOV-EVAL-009", "msg": msg, "path": run.workflow, "line": trigger.branch_line}
+}
+
+not_on_pull_requests contains finding if {
+	count(gated_runs) == 0
+	some run in here
+	some trigger in triggers(run)
+	object.get(trigger, "runs_base_workflow", false)
+	msg := sprintf("%s runs the eval command on pull_request_target, which runs the workflow and code of the base branch, never the pull request's changes", [run.workflow])
+	finding := {"id": "AIGOV-EVAL-009", "msg": msg, "path": run.workflow, "line": trigger.line}
 }
 
 not_on_pull_requests contains finding if {
@@ -322,15 +355,15 @@ deny contains finding if {
 
 # METADATA
 # title: Eval job or step never runs on pull requests
-# description: The job or step that runs the eval command has an `if:` that is never true on pull requests (such as `false` or `github.event_name == 'push'`), or needs a job that never runs; a skipped check does not block a merge.
+# description: The job or step that runs the eval command has an `if:` that is never true on pull requests (such as `false` or `github.event_name == 'push'`) or that depends on state a pull request opts into (labels, actor, inputs, vars), or needs such a job; a skipped check reports success and does not block a merge.
 # custom:
 #   id: AIGOV-EVAL-011
 #   severity: high
-#   remediation: Remove the condition (or the needs on a job that never runs), or make it true on pull requests.
+#   remediation: Remove the condition (or the needs on a job that is skipped), or make it true on every pull request without labels, actors, inputs or variables deciding.
 #   controls: [NIST-AI-RMF:MEASURE-2.3, NIST-AI-RMF:MANAGE-1.3, ISO42001:A.6.2.4, SOC2:CC8.1]
 deny contains finding if {
 	some item in defeats
-	item.defeat.kind in {"if_false", "needs_skipped"}
+	item.defeat.kind in {"if_false", "if_opt_in", "needs_skipped"}
 	finding := defeat_finding("AIGOV-EVAL-011", item)
 }
 
@@ -360,4 +393,39 @@ deny contains finding if {
 	some item in defeats
 	item.defeat.kind in {"or_true", "exit_zero", "errexit_off", "no_pipefail", "status_consumed", "unreadable_shell"}
 	finding := defeat_finding("AIGOV-EVAL-013", item)
+}
+
+# METADATA
+# title: Eval workflow is invalid
+# description: The workflow that runs the eval command is one GitHub refuses to run - a job without runs-on, needs naming no job or forming a cycle, a matrix over GitHub's 256-job cap, an expression nested too deep - so the evals gate nothing.
+# custom:
+#   id: AIGOV-EVAL-016
+#   severity: high
+#   remediation: Fix the workflow at the line named so that GitHub accepts it.
+#   controls: [NIST-AI-RMF:MEASURE-2.3, NIST-AI-RMF:MANAGE-1.3, ISO42001:A.6.2.4, SOC2:CC8.1]
+deny contains finding if {
+	some item in defeats
+	item.defeat.kind == "invalid_workflow"
+	finding := defeat_finding("AIGOV-EVAL-016", item)
+}
+
+# METADATA
+# title: Eval script ends with exit 0
+# description: The run script follows the eval command with `exit 0`. Under bash -e (GitHub's default) a failing eval stops the script first, so the gate holds, but the line reads as if failures were swallowed and stops gating the moment errexit is turned off.
+# custom:
+#   id: AIGOV-EVAL-015
+#   severity: low
+#   remediation: Drop the `exit 0` after the eval command; the step's status should be the command's.
+#   controls: [NIST-AI-RMF:MEASURE-2.3, ISO42001:A.6.2.4]
+deny contains finding if {
+	some run in here
+	some defeat in run.defeats
+	defeat.kind in warning_kinds
+	here_folder(run) in defeat.directories
+	finding := {
+		"id": "AIGOV-EVAL-015",
+		"msg": sprintf("job %s of %s: %s", [run.job, run.workflow, defeat.detail]),
+		"path": defeat.path,
+		"line": defeat.line,
+	}
 }

@@ -128,7 +128,7 @@ test_too_few_cases_for_high_tier if {
 	found := evals.deny with input as feature("high", good_evals, good_gate) with data.aigov.settings as settings
 	[f] := only(found, "AIGOV-EVAL-006")
 	f.line == 8
-	contains(f.msg, "40 cases")
+	contains(f.msg, "40 distinct cases")
 	contains(f.msg, "at least 50")
 }
 
@@ -169,6 +169,19 @@ test_command_running_declared_runner_passes if {
 	ev := with_evals({"runner": "pytest", "runner_detected": "pytest"})
 	found := evals.deny with input as feature("medium", ev, good_gate) with data.aigov.settings as settings
 	count(found) == 0
+}
+
+test_noop_custom_command_is_not_an_eval if {
+	found := evals.deny with input as feature("medium", with_evals({"command_noop": true, "command": "true"}), good_gate) with data.aigov.settings as settings
+	ids(found) == {"AIGOV-EVAL-017"}
+	[f] := only(found, "AIGOV-EVAL-017")
+	f.line == 4
+}
+
+test_noop_command_of_a_named_runner_is_left_to_eval_014 if {
+	ev := with_evals({"command_noop": true, "runner": "pytest", "runner_detected": null})
+	found := evals.deny with input as feature("medium", ev, good_gate) with data.aigov.settings as settings
+	ids(found) == {"AIGOV-EVAL-014"}
 }
 
 test_no_workflow_runs_command_names_hints if {
@@ -233,6 +246,35 @@ test_if_false_defeats_gate if {
 	contains(f.msg, "job evals of .github/workflows/evals.yml runs the eval command, but if_false happens here")
 }
 
+test_opt_in_condition_defeats_gate if {
+	gt := gate([run([defeat("if_opt_in", 16, ["pull_request"])])], [trigger({})])
+	found := evals.deny with input as feature("medium", good_evals, gt) with data.aigov.settings as settings
+	ids(found) == {"AIGOV-EVAL-011"}
+}
+
+test_pull_request_target_is_not_a_gate if {
+	gt := gate([run([])], [trigger({"event": "pull_request_target", "runs_base_workflow": true, "line": 5})])
+	found := evals.deny with input as feature("medium", good_evals, gt) with data.aigov.settings as settings
+	ids(found) == {"AIGOV-EVAL-009"}
+	[f] := only(found, "AIGOV-EVAL-009")
+	f.line == 5
+	contains(f.msg, "pull_request_target")
+}
+
+test_pull_request_beside_pull_request_target_gates if {
+	gt := gate([run([])], [trigger({"event": "pull_request_target", "runs_base_workflow": true}), trigger({})])
+	found := evals.deny with input as feature("medium", good_evals, gt) with data.aigov.settings as settings
+	count(found) == 0
+}
+
+test_invalid_workflow_defeats_gate if {
+	gt := gate([run([defeat("invalid_workflow", 19, all_events)])], [trigger({})])
+	found := evals.deny with input as feature("medium", good_evals, gt) with data.aigov.settings as settings
+	ids(found) == {"AIGOV-EVAL-016"}
+	[f] := only(found, "AIGOV-EVAL-016")
+	f.line == 19
+}
+
 test_needs_skipped_defeats_gate if {
 	gt := gate([run([defeat("needs_skipped", 17, ["pull_request"])])], [trigger({})])
 	found := evals.deny with input as feature("medium", good_evals, gt) with data.aigov.settings as settings
@@ -253,6 +295,15 @@ test_each_swallowed_exit_status_defeats_gate if {
 		found := evals.deny with input as feature("medium", good_evals, gate([run([defeat(kind, 26, all_events)])], [trigger({})])) with data.aigov.settings as settings
 		ids(found) == {"AIGOV-EVAL-013"}
 	}
+}
+
+test_exit_zero_after_a_stopping_command_only_warns if {
+	gt := gate([run([defeat("exit_zero_after", 26, all_events)])], [trigger({})])
+	found := evals.deny with input as feature("medium", good_evals, gt) with data.aigov.settings as settings
+	ids(found) == {"AIGOV-EVAL-015"}
+	[f] := only(found, "AIGOV-EVAL-015")
+	f.line == 26
+	contains(f.msg, "exit_zero_after happens here")
 }
 
 test_defeat_on_another_event_leaves_gate if {

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import re
 from typing import Any
 
@@ -21,13 +22,13 @@ from aigov.facts.discovery import FeatureLocation
 from aigov.facts.expressions import interpolate
 from aigov.facts.filters import as_patterns, included
 from aigov.facts.manifest import Manifest
-from aigov.facts.shell import command_pattern, find_command
+from aigov.facts.shell import CommandSpec, command_spec, find_command, is_noop
 from aigov.facts.workflows import (
     PR_EVENTS, JobRun, StepRun, Workflow, blockers, default_branch, default_run, matrix_legs, repository_workflows,
 )
 from aigov.files import Repo
 from aigov.validation import schema_errors
-from aigov.yamlfile import parse_yaml
+from aigov.yamlfile import field_path, parse_yaml
 
 MAX_CONFIG_BYTES = 1024 * 1024
 MAX_DATASET_BYTES = 64 * 1024 * 1024  # datasets are data, larger than configuration may be
@@ -55,7 +56,7 @@ def eval_config_facts(repo: Repo, manifest: Manifest, declared: str, settings: d
     facts: dict[str, Any] = {
         "declared": True, "config": declared, "path": path, "exists": False, "valid": False, "errors": [],
         "suites": [], "command": None, "command_line": 1, "runner": None, "runner_line": 1,
-        "runner_known": True, "runner_detected": None,
+        "runner_known": True, "runner_detected": None, "command_noop": False,
     }
     file = repo.root / path
     if not file.is_file():
@@ -66,7 +67,7 @@ def eval_config_facts(repo: Repo, manifest: Manifest, declared: str, settings: d
     except AigovError as exc:
         facts["errors"] = [{"msg": exc.message, "line": exc.line or 1}]
         return facts
-    problems = schema_errors(doc.data, "eval-config")
+    problems = schema_errors(doc.data, "eval-config") or [(f, "must be a finite number, not NaN or infinity") for f in non_finite(doc.data)]
     if problems:
         facts["errors"] = [{"msg": f"{field}: {msg}" if field else msg, "line": doc.line_of(field) or 1} for field, msg in problems]
         return facts
@@ -80,9 +81,22 @@ def eval_config_facts(repo: Repo, manifest: Manifest, declared: str, settings: d
         "runner_line": doc.line_of("runner") if "runner" in data else doc.line_of("command"),
         "runner_known": data.get("runner") in (None, "custom") or data.get("runner") in runners,
         "runner_detected": detect_runner(data["command"], runners),
+        "command_noop": is_noop(data["command"]),
     })
     facts["suites"] = [_suite_facts(repo, manifest, suite, i, doc.line_of) for i, suite in enumerate(data["suites"])]
     return facts
+
+
+def non_finite(data: Any, path: tuple[Any, ...] = ()) -> list[str]:
+    """Field paths of NaN and infinite numbers (YAML's .nan, .inf): JSON cannot carry them to the policies,
+    and a NaN threshold compares false with every score."""
+    if isinstance(data, float) and not math.isfinite(data):
+        return [field_path(list(path))]
+    if isinstance(data, dict):
+        return [f for key, value in data.items() for f in non_finite(value, (*path, key))]
+    if isinstance(data, list):
+        return [f for i, value in enumerate(data) for f in non_finite(value, (*path, i))]
+    return []
 
 
 def _suite_facts(repo: Repo, manifest: Manifest, suite: dict[str, Any], index: int, line_of: Any) -> dict[str, Any]:
@@ -109,44 +123,50 @@ def dataset_cases(repo: Repo, path: str) -> dict[str, Any]:
         return {"exists": False, "cases": None, "error": None, "error_line": None}
     try:
         cases = count_cases(repo.read_text(file, MAX_DATASET_BYTES), path)
+    except RecursionError:  # a case nested thousands of levels deep: no golden case looks like that
+        return {"exists": True, "cases": None, "error": "a case nests too deeply to read", "error_line": 1}
     except AigovError as exc:
         return {"exists": True, "cases": None, "error": exc.message, "error_line": exc.line or 1}
     return {"exists": True, "cases": cases, "error": None, "error_line": None}
 
 
 def count_cases(text: str, path: str) -> int:
-    """Cases in a dataset: .jsonl lines, a .json array, .csv rows after the header, a .yaml list."""
+    """DISTINCT cases in a dataset (30 copies of one line are one case): .jsonl lines, a .json array,
+    .csv rows after the header, a .yaml list. Cases compare as data, so key order and spacing do not count."""
     suffix = path.rsplit(".", 1)[-1].lower()
     if suffix == "jsonl":
-        return _jsonl_cases(text, path)
+        return len(_jsonl_cases(text, path))
     if suffix == "json":
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise AigovError(f"invalid JSON: {exc.msg}", path, exc.lineno) from None
-        return _list_length(data, path, "a JSON array of cases")
+        return _distinct(data, path, "a JSON array of cases")
     if suffix == "csv":
         rows = [row for row in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in row)]
-        return max(len(rows) - 1, 0)
-    return _list_length(parse_yaml(text, path).data, path, "a YAML list of cases")
+        return len({tuple(cell.strip() for cell in row) for row in rows[1:]})
+    return _distinct(parse_yaml(text, path).data, path, "a YAML list of cases")
 
 
-def _jsonl_cases(text: str, path: str) -> int:
-    cases = 0
+def _jsonl_cases(text: str, path: str) -> set[str]:
+    cases: set[str] = set()
     for number, line in enumerate(text.splitlines(), start=1):
         if line.strip():
             try:
-                json.loads(line)
+                cases.add(_canonical(json.loads(line)))
             except json.JSONDecodeError as exc:
                 raise AigovError(f"line is not a JSON value: {exc.msg}", path, number) from None
-            cases += 1
     return cases
 
 
-def _list_length(data: Any, path: str, expected: str) -> int:
+def _distinct(data: Any, path: str, expected: str) -> int:
     if not isinstance(data, list):
         raise AigovError(f"must hold {expected}, found {type(data).__name__}", path, 1)
-    return len(data)
+    return len({_canonical(case) for case in data})
+
+
+def _canonical(case: Any) -> str:
+    return json.dumps(case, sort_keys=True, separators=(",", ":"), default=str)
 
 
 def runner_patterns(settings: dict[str, Any]) -> dict[str, list[re.Pattern[str]]]:
@@ -173,7 +193,7 @@ def eval_gate_facts(
 ) -> dict[str, Any]:
     _, jobs, steps = repository_workflows(ctx)
     branch, source = ctx.once("default_branch", lambda: default_branch(ctx.repo.root, settings))
-    pattern = command_pattern(evals["command"])
+    spec = command_spec(evals["command"])
     protected = protected_paths(manifest, location, evals)
     runs, used = [], {}
     # Every feature asks about the same steps; in a monorepo many share one command.
@@ -181,7 +201,7 @@ def eval_gate_facts(
     for job, step in steps:
         key = (evals["command"], id(job), id(step))
         if key not in analysed:
-            analysed[key] = _command_runs(job, step, pattern, branch)
+            analysed[key] = _command_runs(job, step, spec, branch)
         for fact in analysed[key]:
             runs.append(fact)
             used.setdefault(job.workflow.path, job.workflow)
@@ -193,20 +213,20 @@ def eval_gate_facts(
         "runs": runs,
         "workflows": {path: trigger_facts(wf, branch, protected) for path, wf in used.items()},
         # Hints for when nothing runs the command: what runs instead, what aigov could not read.
-        "other_eval_steps": _other_eval_steps(steps, pattern, runner_patterns(settings)) if not runs else [],
+        "other_eval_steps": _other_eval_steps(steps, spec, runner_patterns(settings)) if not runs else [],
         "unresolved": _unresolved(jobs, steps) if not runs else [],
     }
 
 
-def _command_runs(job: JobRun, step: StepRun, pattern: re.Pattern[str], branch: str) -> list[dict[str, Any]]:
+def _command_runs(job: JobRun, step: StepRun, spec: CommandSpec, branch: str) -> list[dict[str, Any]]:
     script = step.step.run
     if script is None:
         return []
     facts = []
-    for use in find_command(script, pattern, step.shell):
+    for use in find_command(script, spec, step.shell):
         folders = _folders(job, step, use.cd)
         everywhere = list(folders)
-        defeats = _defeats_by_folder(job, step, branch, folders)
+        defeats = _defeats_by_folder(job, step, branch, folders) + _invalid_workflows(job, everywhere)
         for swallow in use.swallows:
             path, line = (step.step.path, step.step.run_first_line + swallow.line) if swallow.line is not None else _shell_line(job, step)
             defeats.append({"kind": swallow.kind, "path": path, "line": line, "detail": swallow.detail,
@@ -251,6 +271,17 @@ def _defeats_by_folder(job: JobRun, step: StepRun, branch: str, folders: dict[st
             key = (fact["kind"], fact["path"], fact["line"], fact["detail"], tuple(fact["events"]))
             found.setdefault(key, {**fact, "directories": []})["directories"].append(folder)
     return list(found.values())
+
+
+def _invalid_workflows(job: JobRun, folders: list[str | None]) -> list[dict[str, Any]]:
+    """What makes GitHub refuse the workflow, or a reusable workflow it calls: then nothing in it runs."""
+    owners = list(dict.fromkeys(owner.path for owner, _ in job.chain))
+    by_path = {owner.path: owner for owner, _ in job.chain}
+    return [
+        {"kind": "invalid_workflow", "path": path, "line": line, "detail": f"GitHub refuses to run {path}: {detail}",
+         "events": list(PR_EVENTS), "directories": folders}
+        for path in owners for line, detail in by_path[path].invalid
+    ]
 
 
 def _join_folder(start: str, cds: list[str], matrix: dict[str, Any]) -> str | None:
@@ -299,6 +330,8 @@ def trigger_facts(workflow: Workflow, branch: str, protected: list[str]) -> dict
         triggers.append({
             "event": event,
             "line": trigger.line,
+            # pull_request_target runs the base branch's workflow on the base commit: the change is never run.
+            "runs_base_workflow": event == "pull_request_target",
             "targets_default_branch": _branch_selected(config, branch),
             "branch_line": trigger.lines.get(branch_key, trigger.line) if branch_key else trigger.line,
             "runs_on_updates": not types or update_type in types,
@@ -341,12 +374,12 @@ def protected_paths(manifest: Manifest, location: FeatureLocation, evals: dict[s
     return list(dict.fromkeys(paths))
 
 
-def _other_eval_steps(steps: list[tuple[JobRun, StepRun]], command: re.Pattern[str], runners: dict[str, list[re.Pattern[str]]]) -> list[dict[str, Any]]:
+def _other_eval_steps(steps: list[tuple[JobRun, StepRun]], command: CommandSpec, runners: dict[str, list[re.Pattern[str]]]) -> list[dict[str, Any]]:
     """Steps that run a recognised eval runner but not the declared command: hints for the remediation."""
     found = []
     for job, step in steps:
         script = " ".join((step.step.run or "").split())
-        runner = detect_runner(script, runners) if script and not command.search(script) else None
+        runner = detect_runner(script, runners) if script and not command.mentioned_in(script) else None
         if runner:
             found.append({"path": step.step.path, "line": step.step.line, "runner": runner, "job": job.name})
     return found[:5]

@@ -45,8 +45,18 @@ _WRAPPED = re.compile(r"^\s*\$\{\{(.*)\}\}\s*$", re.S)
 _EMBEDDED = re.compile(r"\$\{\{(.*?)\}\}", re.S)
 
 
+# GitHub's expression parser (actions/runner, ExpressionConstants) refuses expressions nested deeper
+# than 50 levels or longer than 21,000 characters; so does aigov, before its recursion could overflow.
+MAX_DEPTH = 50
+MAX_LENGTH = 21000
+
+
 class _ParseError(Exception):
     pass
+
+
+class ExpressionTooLarge(_ParseError):
+    """An expression GitHub itself refuses; the message says which limit it passes."""
 
 
 def strip_wrapper(text: str) -> str | None:
@@ -61,16 +71,53 @@ def evaluate(value: Any, context: dict[str, Any]) -> Any:
     """The value of a YAML ``if:``/``continue-on-error:`` value under ``context`` (dotted names)."""
     if isinstance(value, bool | int | float) or value is None:
         return value
-    expr = strip_wrapper(str(value))
-    if expr is None:
+    try:
+        tree = _parse(str(value))
+    except _ParseError:  # including ExpressionTooLarge, which the workflow's reader reports
         return UNKNOWN
+    return UNKNOWN if tree is None else _eval(tree, context)
+
+
+def parse_check(text: str) -> None:
+    """Raise ExpressionTooLarge for an expression GitHub refuses; anything else aigov merely cannot read passes."""
+    try:
+        _parse(text)
+    except ExpressionTooLarge:
+        raise
+    except _ParseError:
+        pass
+
+
+def names(value: Any) -> list[str]:
+    """The dotted context names an expression reads (`github.event.pull_request.labels`), lower case."""
+    expr = strip_wrapper(str(value)) if isinstance(value, str) else None
+    if expr is None or len(expr) > MAX_LENGTH:
+        return []
     try:
         tokens = _tokenize(expr)
-        parser = _Parser(tokens)
-        tree = parser.parse()
     except _ParseError:
-        return UNKNOWN
-    return _eval(tree, context)
+        return []
+    found, parts, expect_name = [], [], True
+    for kind, text in [*tokens, ("op", ";")]:
+        if kind == "name" and expect_name:
+            parts.append(text.lower())
+            expect_name = False
+        elif text == "." and parts and not expect_name:
+            expect_name = True
+        else:
+            if parts:
+                found.append(".".join(parts))
+            parts, expect_name = ([text.lower()], False) if kind == "name" else ([], True)
+    return found
+
+
+def _parse(text: str) -> tuple | None:
+    expr = strip_wrapper(text)
+    if expr is None:
+        return None
+    if len(expr) > MAX_LENGTH:
+        raise ExpressionTooLarge(f"is longer than {MAX_LENGTH} characters")
+    return _Parser(_tokenize(expr)).parse()
 
 
 def interpolate(text: str, context: dict[str, Any]) -> str | None:
@@ -129,6 +176,17 @@ class _Parser:
     def __init__(self, tokens: list[tuple[str, str]]) -> None:
         self.tokens = tokens
         self.pos = 0
+        self.depth = 0
+
+    def _nested(self, parse: Any) -> tuple:
+        """``parse()`` one level deeper: parentheses, `!`, arguments and indexes count as GitHub counts them."""
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise ExpressionTooLarge(f"nests deeper than {MAX_DEPTH} levels")
+        try:
+            return parse()
+        finally:
+            self.depth -= 1
 
     def parse(self) -> tuple:
         tree = self._or()
@@ -150,11 +208,13 @@ class _Parser:
             raise _ParseError(f"expected {op}")
 
     def _binary(self, ops: tuple[str, ...], operand: Any) -> tuple:
-        left = operand()
+        """A left-associative chain `a || b || c`, kept flat so that a long chain costs no recursion."""
+        operands = [operand()]
+        operators: list[str] = []
         while self._peek() in ops:
-            op = self._take()[1]
-            left = ("bin", op, left, operand())
-        return left
+            operators.append(self._take()[1])
+            operands.append(operand())
+        return operands[0] if not operators else ("chain", operators, operands)
 
     def _or(self) -> tuple:
         return self._binary(("||",), self._and)
@@ -171,7 +231,7 @@ class _Parser:
     def _unary(self) -> tuple:
         if self._peek() == "!":
             self._take()
-            return ("not", self._unary())
+            return ("not", self._nested(self._unary))
         return self._postfix(self._primary())
 
     def _primary(self) -> tuple:
@@ -181,7 +241,7 @@ class _Parser:
         if kind == "str":
             return ("lit", text[1:-1].replace("''", "'"))
         if text == "(":
-            inner = self._or()
+            inner = self._nested(self._or)
             self._expect(")")
             return inner
         if kind == "name":
@@ -196,7 +256,7 @@ class _Parser:
         self._expect("(")
         args: list[tuple] = []
         while self._peek() != ")":
-            args.append(self._or())
+            args.append(self._nested(self._or))
             if self._peek() == ",":
                 self._take()
         self._expect(")")
@@ -208,7 +268,7 @@ class _Parser:
                 kind, text = self._take()
                 part = text.lower() if kind == "name" else None  # `.*` object filters are unknowable
             else:
-                index = self._or()
+                index = self._nested(self._or)
                 self._expect("]")
                 part = index[1].lower() if index[0] == "lit" and isinstance(index[1], str) else None
             parts = node[1] if node[0] == "ref" else None
@@ -227,13 +287,16 @@ def _eval(node: tuple, ctx: dict[str, Any]) -> Any:
         return UNKNOWN if value is None else not value
     if kind == "call":
         return _call(node[1], [_eval(arg, ctx) for arg in node[2]])
-    if kind == "bin":
-        return _binary(node[1], node[2], node[3], ctx)
+    if kind == "chain":
+        value = _eval(node[2][0], ctx)
+        for op, right in zip(node[1], node[2][1:]):
+            value = _binary(op, value, right, ctx)
+        return value
     return UNKNOWN
 
 
-def _binary(op: str, left_node: tuple, right_node: tuple, ctx: dict[str, Any]) -> Any:
-    left = _eval(left_node, ctx)
+def _binary(op: str, left: Any, right_node: tuple, ctx: dict[str, Any]) -> Any:
+    """``left op right``, with the left operand already evaluated and the right one only when needed."""
     if op in ("&&", "||"):
         left_truth = truthy(left)
         # Like JavaScript: || gives the first truthy operand, && the first falsy one.

@@ -1,9 +1,23 @@
 """What a workflow ``run:`` script does with one command's exit status: let it fail the step, or swallow it.
 
-Deliberately simple: scripts are split into lines (joining ``\\`` continuations) and each line into
-commands at ``&&``, ``||``, ``;``, ``|`` and ``&`` outside quotes and ``$(...)``. That is enough to see
-the ways people stop a failing eval from failing CI (``|| true``, ``; exit 0``, ``set +e``, a pipe
-without pipefail, ``if cmd``) without pretending to be a shell. Nothing is ever executed.
+The script is parsed with a real bash grammar (tree-sitter-bash) and the failure of the command is
+followed up the tree with bash's own rules, for the shell the step really runs (``resolve_shell``):
+
+- errexit (``-e``) stops the shell at a failing command, except in the non-final part of an
+  ``&&``/``||`` list, after ``!``, and in an ``if``/``while``/``until`` condition; a compound command
+  whose status came from such an ignored failure does not stop it either. A subshell ``( )`` inherits
+  errexit and, when it stops, fails as one command in its parent; so does ``exit N`` inside it, which
+  ends only that subshell. A function runs in its caller's shell: its errexit context is the call's.
+  Command substitutions ``$( )`` do not inherit errexit (bash outside POSIX mode).
+- Without pipefail a pipeline's status is its last command's; with it, any failing part fails it.
+- ``cmd &`` returns 0 at once; only ``wait $!`` (or ``wait -n`` / ``wait %N``) hands its status back.
+  A bare ``wait`` returns 0 whatever its jobs did (bash manual, ``wait``).
+- Code after an unconditional ``exit`` and functions nobody calls never run; ``nohup``, ``time``,
+  ``env``, ``command``, ``exec`` and ``timeout`` run the command they are given; quoting and escaping
+  are read the way the shell reads them (``"python" evals/run.py`` is ``python evals/run.py``).
+
+Nothing is ever executed. tree-sitter is imported only when a step mentions the command.
+tests/test_workflows.py checks these answers against real bash on generated scripts.
 """
 
 from __future__ import annotations
@@ -11,18 +25,26 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any, Iterator
 
-# GitHub runs `run:` with these (docs: "Using a specific shell"): the unspecified default is `bash -e {0}`,
-# an explicit `shell: bash` is `bash --noprofile --norc -eo pipefail {0}`, `sh` is `sh -e {0}`.
+# GitHub runs `run:` with these (docs "Using a specific shell"; actions/runner ScriptHandlerHelpers):
+# the unspecified default is `bash -e {0}` (no pipefail), an explicit `shell: bash` is
+# `bash --noprofile --norc -eo pipefail {0}`, `sh` is `sh -e {0}`, a custom `bash {0}` has neither.
 POSIX_SHELLS = frozenset({"bash", "sh", "zsh", "dash", "ksh"})
 _FLAG_E = re.compile(r"-[a-zA-Z]*e[a-zA-Z]*")
-_FAILING = re.compile(r"^(exit|return)(\s+(\$\?|[1-9]\d*|\$\{?[A-Za-z_][A-Za-z0-9_]*\}?))?$|^false$")
-_EXIT_ZERO = re.compile(r"^exit\s+0$")
 _STATUS_READ = re.compile(r"\$\?|PIPESTATUS|LASTEXITCODE|ERRORLEVEL", re.I)
-_BLOCK_WORDS = frozenset({"fi", "done", "esac", "}", ")", "then", "else", "do"})
-_CONSUMERS = frozenset({"if", "elif", "while", "until", "!"})
-_PRINTERS = frozenset({"echo", "printf", ":"})
-_HEREDOC = re.compile(r"(?<!<)<<(?!<)-?\s*(['\"]?)([A-Za-z_][A-Za-z0-9_]*)\1")
+_EXPRESSION = re.compile(r"\$\{\{.*?\}\}", re.S)  # GitHub substitutes these before the shell runs
+# Commands that run the command given as their arguments and return its status.
+_WRAPPERS = frozenset({"nohup", "time", "env", "command", "exec", "timeout"})
+# Bounds that keep a hostile script from costing more than a normal one: its length, how deep the
+# command sits, how many places that run it are followed.
+MAX_SCRIPT_CHARS = 100_000
+MAX_DEPTH = 200
+MAX_USES = 20
+_NOOPS = frozenset({"true", ":", "echo", "printf"})
+_NOOP_START = re.compile(r"""\s*(?:[({!]\s*)*['"]?(?:true|:|echo|printf|exit)(?:['"\s;&|)}]|$)""")
+# Statement lists: their statements run one after the other in the same shell.
+_SEQUENCES = frozenset({"program", "compound_statement", "subshell", "do_group", "else_clause", "elif_clause", "case_item", "if_statement"})
 
 
 @dataclass(frozen=True)
@@ -56,17 +78,11 @@ def resolve_shell(shell: str | None, windows: bool) -> Shell:
 
 
 @dataclass
-class Segment:
-    text: str  # whitespace-normalised
-    op: str  # the operator after it: && || | & ; or "\n" at the end of a line
-    line: int  # 0-based line of the script
-
-
-@dataclass
 class Swallow:
-    """One way the script keeps the command's failure from failing the step."""
+    """One way the script keeps the command's failure from failing the step (or, for the warning
+    kind ``exit_zero_after``, looks as if it does)."""
 
-    kind: str  # or_true | exit_zero | errexit_off | no_pipefail | status_consumed | unreadable_shell
+    kind: str  # or_true | exit_zero | exit_zero_after | errexit_off | no_pipefail | status_consumed | unreadable_shell
     line: int | None  # 0-based script line, None when the cause is the shell itself
     detail: str
 
@@ -78,253 +94,623 @@ class CommandUse:
     cd: list[str] | None = field(default_factory=list)  # `cd` targets before it, in order; None if unknowable
 
 
-def command_pattern(command: str) -> re.Pattern[str]:
-    """Matches ``command`` with any whitespace between its words, as a whole command line part.
+@dataclass(frozen=True)
+class CommandSpec:
+    """The declared eval command as the words the shell would see."""
 
-    It may open a subshell, `(cd x && cmd)`, but not sit inside quotes or `$(...)`, whose exit
-    status aigov cannot follow: a command found only there is not counted as run.
-    """
-    words = [re.escape(w) for w in command.split()]
-    return re.compile(r"(?<![^\s(])(?<!\$\()" + " ".join(words) + r"(?![^\s;)])")
+    words: tuple[str, ...]
+
+    def mentioned_in(self, script: str) -> bool:
+        """The cheap test first: most steps do not mention the command's words at all."""
+        plain = re.sub(r"[\"'\\]", "", script)
+        return bool(self.words) and all(word in plain for word in self.words)
 
 
-def find_command(script: str, pattern: re.Pattern[str], shell: Shell) -> list[CommandUse]:
+def command_spec(command: str) -> CommandSpec:
+    """The words of ``command``; for a compound command (`cd x && pytest`), of its last simple command,
+    whose status is the command's."""
+    commands = [c for c in _walk(_tree(command).root_node) if c.type == "command"] if len(command) <= MAX_SCRIPT_CHARS else []
+    if not commands:
+        return CommandSpec(tuple(command.split()))
+    return CommandSpec(tuple(_unwrap(_words(commands[-1]))))
+
+
+def is_noop(command: str) -> bool:
+    """Whether every command the text runs is one that cannot fail an eval: `true`, `:`, `echo`, `printf`, `exit 0`."""
+    if not _NOOP_START.match(command) or len(command) > MAX_SCRIPT_CHARS:
+        return False  # its first command already does something (or it is too long to be a no-op worth reading)
+    commands = [c for c in _walk(_tree(command).root_node) if c.type == "command"]
+    return all(_noop(c) for c in commands)
+
+
+def _noop(command: Any) -> bool:
+    words = _words(command)
+    name = words[0] if words else None
+    if name == "exit":
+        return words[1:] in ([], ["0"])
+    return name in _NOOPS
+
+
+def find_command(script: str, spec: CommandSpec, shell: Shell) -> list[CommandUse]:
     """Every place ``script`` runs the command, with what happens to its exit status."""
-    if not pattern.search(" ".join(script.replace("\\\n", " ").split())):
-        return []  # the cheap test first: most steps do not mention the command at all
-    lines = _parsed(script)
-    segments = [segment for parts in lines for segment in parts]
-    uses: list[CommandUse] = []
-    offset = 0
-    for parts in lines:
-        line_text, spans = _joined(parts)
-        for match in pattern.finditer(line_text):
-            start = offset + _segment_at(spans, match.start())
-            end = offset + _segment_at(spans, max(match.end() - 1, match.start()))
-            inside = match.start() - spans[start - offset]  # where the command starts in its segment
-            if not _printed(segments[start], inside):
-                swallows = _analyse(segments, start, end, inside, shell)
-                uses.append(CommandUse(segments[start].line, swallows, _directory_changes(segments[:start], segments[start].text[:inside])))
-        offset += len(parts)
-    return uses
+    if not spec.mentioned_in(script):
+        return []
+    if len(script) > MAX_SCRIPT_CHARS:
+        return [CommandUse(0, [Swallow("unreadable_shell", 0, f"the script is {len(script)} characters long, over the {MAX_SCRIPT_CHARS} aigov follows")])]
+    tree = _tree(script)
+    matches = [node for node in _walk(tree.root_node) if node.type == "command" and _runs(node, spec.words)]
+    # One use that gates is enough; following more only costs time (each may walk the whole script).
+    uses = [_use(node, tree.root_node, shell) for node in matches[:MAX_USES]]
+    return [use for use in uses if use is not None]
+
+
+# --- Parsing ------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _parser() -> Any:
+    import tree_sitter_bash
+    from tree_sitter import Language, Parser
+
+    return Parser(Language(tree_sitter_bash.language()))
 
 
 @lru_cache(maxsize=4096)
-def _parsed(script: str) -> tuple[list[Segment], ...]:
-    """The script's commands, line by line; cached because every feature asks about the same scripts."""
-    return tuple(_split(text, first_line) for text, first_line in _logical_lines(script))
+def _tree(script: str) -> Any:
+    """The parse tree, cached because every feature asks about the same scripts. `${{ }}` expressions
+    become a placeholder word with the same line breaks, so lines keep their numbers."""
+    text = _EXPRESSION.sub(lambda m: "_gh_expr_" + "\n" * m.group(0).count("\n"), script)
+    return _parser().parse(text.encode("utf-8"))
 
 
-def _logical_lines(script: str) -> list[tuple[str, int]]:
-    """Lines with backslash continuations joined, each with its first 0-based line number.
+def _walk(node: Any) -> Iterator[Any]:
+    """Every node below ``node`` in source order, without recursion (a script may nest deeply)."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(reversed(current.children))
 
-    Here-document bodies (`cat > x.sh <<EOF ... EOF`) are text, not commands, and are left out.
-    """
-    out: list[tuple[str, int]] = []
-    pending: list[str] = []
-    start = 0
-    heredoc = ""
-    for number, raw in enumerate(script.split("\n")):
-        if heredoc:
-            heredoc = "" if raw.strip() == heredoc else heredoc
+
+def _text(node: Any) -> str:
+    return node.text.decode("utf-8", "replace")
+
+
+def _word(node: Any) -> str:
+    """A word's value after quote removal; its text as written when it holds an expansion (`$DIR`)."""
+    value = _literal(node)
+    return _text(node) if value is None else value
+
+
+def _literal(node: Any) -> str | None:
+    """A word's value after quote removal, or None when it holds an expansion aigov cannot know."""
+    kind = node.type
+    if kind in ("word", "number"):
+        return re.sub(r"\\(.)", r"\1", _text(node))
+    if kind == "raw_string":
+        return _text(node)[1:-1]
+    if kind == "string":
+        parts = [c for c in node.named_children]
+        if all(c.type == "string_content" for c in parts):
+            return "".join(_text(c) for c in parts)
+        return None
+    if kind == "concatenation":
+        pieces = [_literal(c) for c in node.children]
+        return None if None in pieces else "".join(p or "" for p in pieces)
+    return None
+
+
+def _words(command: Any) -> list[str]:
+    """The command's name and arguments, quotes removed; assignments before the name left out."""
+    words: list[str] = []
+    for child in command.children:
+        if child.type == "command_name":
+            words.append(_word(child.children[0]) if child.children else _text(child))
+        elif words and child.type not in ("file_redirect", "herestring_redirect", "heredoc_redirect", "comment"):
+            words.append(_word(child))
+    return words
+
+
+def _unwrap(words: list[str]) -> list[str]:
+    """`nohup cmd`, `time cmd`, `env A=1 cmd`, `timeout 30m cmd`: the command they run."""
+    while words and words[0] in _WRAPPERS:
+        wrapper, words = words[0], words[1:]
+        while words and (words[0].startswith("-") or (wrapper == "env" and "=" in words[0])):
+            words = words[1:]
+        if wrapper == "timeout" and words:
+            words = words[1:]  # the duration
+    return words
+
+
+def _runs(command: Any, wanted: tuple[str, ...]) -> bool:
+    words = _unwrap(_words(command))
+    return len(words) >= len(wanted) and tuple(words[: len(wanted)]) == wanted
+
+
+# --- Following a failure up the tree -------------------------------------------------------------
+
+
+@dataclass
+class _Failure:
+    """The command's failure as it travels up: is the current node's status non-zero, and is errexit
+    being ignored for it (non-final in `&&`/`||`, after `!`, in a condition)."""
+
+    node: Any
+    fails: bool = True
+    exempt: bool = False
+    swallows: list[Swallow] = field(default_factory=list)
+    functions: set[int] = field(default_factory=set)  # functions already passed through, by node id
+
+
+def _use(command: Any, root: Any, shell: Shell) -> CommandUse | None:
+    line = command.start_point[0]
+    if len(list(_ancestors(command))) > MAX_DEPTH:
+        return CommandUse(line, [Swallow("unreadable_shell", line, f"the command is nested more than {MAX_DEPTH} levels deep, further than aigov follows")])
+    if not _reachable(command, root):
+        return None
+    cd = _directory_changes(command, root)
+    if not shell.readable:
+        return CommandUse(line, [Swallow("unreadable_shell", None, f"shell '{shell.name}': aigov cannot tell whether the step fails when the command fails")], cd)
+    if any(a.type == "ERROR" for a in _ancestors(command)):
+        return CommandUse(line, [Swallow("unreadable_shell", line, "aigov cannot parse the script around the command, so cannot tell whether its failure fails the step")], cd)
+    failure = _Failure(command)
+    if _words(command)[:1] == ["exec"]:  # the command replaces the shell, which ends with its status
+        stopped = _stop_shell(failure, command, root, [])
+        if stopped is not None:
+            return None if stopped is _NEVER else CommandUse(line, stopped, cd)
+    swallows = _follow(failure, root, shell, command)
+    return None if swallows is None else CommandUse(line, swallows, cd)
+
+
+def _ancestors(node: Any) -> Iterator[Any]:
+    parent = node.parent
+    while parent is not None:
+        yield parent
+        parent = parent.parent
+
+
+def _follow(failure: _Failure, root: Any, shell: Shell, command: Any) -> list[Swallow] | None:
+    """Walk the failure to the top of the script; the swallows met on the way, or None if the command never runs."""
+    while True:  # each step moves up the tree, or to the call of a function not passed through before
+        node, parent = failure.node, failure.node.parent
+        if parent is None:
+            if not failure.fails:
+                failure.swallows.append(Swallow("status_consumed", command.start_point[0], "'!' turns the command's failure into the script's success"))
+            return failure.swallows  # the script's status is the failure: the step fails
+        kind = parent.type
+        step = _STEPS.get(kind)
+        if kind == "command_substitution" and _assigned(parent):
+            failure.node, failure.exempt = parent.parent, False  # `out=$(cmd)`: the assignment's status is cmd's
             continue
-        if not pending:
-            start = number
-        opened = _HEREDOC.search(raw)
-        heredoc = opened.group(2) if opened else ""
-        stripped = raw.rstrip()
-        if stripped.endswith("\\") and (len(stripped) - len(stripped.rstrip("\\"))) % 2 == 1:
-            pending.append(stripped[:-1])
+        if step is None:
+            if kind in ("command_substitution", "process_substitution", "string", "command", "concatenation", "test_command", "arithmetic_expansion", "expansion"):
+                return None  # inside a word: the status is lost, so this does not count as running it
+            failure.node = parent  # redirections, heredocs and other wrappers keep the status
             continue
-        pending.append(raw)
-        out.append((" ".join(pending), start))
-        pending = []
-    if pending:
-        out.append((" ".join(pending), start))
+        outcome = step(failure, node, parent, shell, root, command)
+        if outcome is not None:
+            return None if outcome is _NEVER else outcome
+
+
+_NEVER: list[Swallow] = []
+
+
+def _step_pipeline(failure: _Failure, node: Any, parent: Any, shell: Shell, root: Any, command: Any) -> list[Swallow] | None:
+    parts = [c for c in parent.named_children if c.type != "comment"]
+    if node != parts[-1] and shell.posix and not _set_state(parent, shell, command.start_byte)[1] and not _status_read_after(parent):
+        failure.swallows.append(Swallow("no_pipefail", node.start_point[0], f"piped into '{_short(parts[-1])}' without pipefail"))
+        return failure.swallows
+    failure.node = parent
+    return None
+
+
+def _step_negated(failure: _Failure, node: Any, parent: Any, shell: Shell, root: Any, command: Any) -> list[Swallow] | None:
+    failure.fails, failure.exempt, failure.node = not failure.fails, True, parent
+    return None
+
+
+def _step_list(failure: _Failure, node: Any, parent: Any, shell: Shell, root: Any, command: Any) -> list[Swallow] | None:
+    op, right = parent.children[1].type, parent.children[-1]
+    if node == right:
+        failure.node = parent
+        return None
+    failure.exempt = True
+    if op == "&&" and failure.fails:
+        failure.node = parent  # the list fails with it, but errexit ignores this failure
+        return None
+    if op == "||" and failure.fails:
+        fate = _fallback(right)
+        if fate == "exits":
+            return _stop_shell(failure, right, root, [])  # `|| exit 1`: the shell stops failing here
+        if fate == "returns":
+            return _return_from_function(failure, right)
+        if fate == "fails":
+            failure.fails, failure.exempt, failure.node = True, False, parent
+            return None
+        failure.swallows.append(Swallow("or_true", node.start_point[0], f"|| {_short(right)}"))
+        return failure.swallows
+    if op == "||":  # `! cmd || x`: cmd's failure skips x, so the list succeeds with it
+        failure.node = parent
+        return None
+    failure.swallows.append(Swallow("status_consumed", node.start_point[0], f"'!' inverts the exit status and '{op}' passes on the other command's"))
+    return failure.swallows
+
+
+def _step_if(failure: _Failure, node: Any, parent: Any, shell: Shell, root: Any, command: Any) -> list[Swallow] | None:
+    if _is_condition(node, parent):
+        branch = _branch(parent, taken_on_success=not failure.fails)
+        fate = _block_fate(branch)
+        if fate == "exits":
+            return _stop_shell(failure, parent, root, [])  # `if ! cmd; then exit 1; fi`
+        if fate == "returns":
+            return _return_from_function(failure, parent)
+        if fate == "fails":
+            failure.fails, failure.exempt, failure.node = True, False, parent.parent if parent.type == "elif_clause" else parent
+            return None
+        word = "elif" if parent.type == "elif_clause" else "if"
+        failure.swallows.append(Swallow("status_consumed", node.start_point[0], f"'{word}' consumes the exit status"))
+        return failure.swallows
+    return _step_sequence(failure, node, parent, shell, root, command)
+
+
+def _step_loop(failure: _Failure, node: Any, parent: Any, shell: Shell, root: Any, command: Any) -> list[Swallow] | None:
+    if _is_condition(node, parent):
+        word = parent.children[0].type
+        failure.swallows.append(Swallow("status_consumed", node.start_point[0], f"'{word}' consumes the exit status"))
+        return failure.swallows
+    failure.node = parent  # the loop's status is its body's last status
+    return None
+
+
+def _step_function(failure: _Failure, node: Any, parent: Any, shell: Shell, root: Any, command: Any) -> list[Swallow] | None:
+    """The function's status becomes its call's: carry on from a call, preferring one outside every
+    function; a function reached again through the calls (recursion) is not followed twice."""
+    call = _call_of(parent, root, failure)
+    if call is None:
+        return _NEVER  # defined but never called (or only through a loop of calls): the command never runs
+    failure.node, failure.exempt = call, False
+    return None
+
+
+def _call_of(function: Any, root: Any, failure: _Failure) -> Any | None:
+    """A call of ``function`` that runs, preferring one outside every function; each function is followed
+    once, so functions calling each other cannot loop."""
+    if function.id in failure.functions:
+        return None
+    failure.functions.add(function.id)
+    calls = _calls(function)
+    return calls[0] if calls else None
+
+
+def _calls(function: Any) -> list[Any]:
+    """The calls of ``function`` that run, those outside every function first."""
+    root = function
+    while root.parent is not None:
+        root = root.parent
+    name = _text(function.child_by_field_name("name"))
+    calls = [c for c in _walk(root) if c.type == "command" and _words(c)[:1] == [name]
+             and not (c.start_byte >= function.start_byte and c.end_byte <= function.end_byte) and _reachable(c, root)]
+    calls.sort(key=lambda c: any(a.type == "function_definition" for a in _ancestors(c)))
+    return calls
+
+
+def _step_sequence(failure: _Failure, node: Any, parent: Any, shell: Shell, root: Any, command: Any) -> list[Swallow] | None:
+    statements = _statements(parent)
+    if node not in statements:
+        failure.node = parent
+        return None
+    later = statements[statements.index(node) + 1:]
+    if _backgrounded(node):
+        waiter = next((s for s in later if _waits_for_last_job(s)), None)
+        if waiter is None or any(_backgrounded(s) for s in later[: later.index(waiter)]):
+            failure.swallows.append(Swallow("status_consumed", node.start_point[0], "runs in the background with & and nothing waits for it (`wait $!`)"))
+            return failure.swallows
+        node, later = waiter, later[later.index(waiter) + 1:]
+        failure.fails, failure.exempt = True, False
+    later = _until_exit(later)
+    errexit, _, off_line = _set_state(node, shell, command.start_byte)  # in the shell running this statement
+    errexit = errexit and not _in_substitution(parent) and not _errexit_ignored(parent)
+    if failure.fails and not failure.exempt and errexit:
+        warnings = [Swallow("exit_zero_after", s.start_point[0], "'exit 0' follows the command; bash -e stops at a failing command first, so this only looks as if it swallowed the failure")
+                    for s in later[:1] if _is_exit(s, "0")]
+        return _stop_shell(failure, parent, root, warnings)
+    handed_on = _exit_with_status(later)
+    if handed_on is not None:
+        return _stop_shell(failure, handed_on, root, [])  # `status=$?` ... `exit $status`
+    if later:
+        exit_zero = next((s for s in later if _is_exit(s, "0")), None)
+        if exit_zero is not None:
+            failure.swallows.append(Swallow("exit_zero", exit_zero.start_point[0], "'exit 0' after the command reports success whatever it returned"))
+        elif failure.exempt and errexit:
+            failure.swallows.append(Swallow("status_consumed", node.start_point[0], "a failure before '&&' or after '!' does not stop a bash -e script, so later commands decide the step's result"))
+        else:
+            cause = "'set +e'" if off_line is not None else f"shell '{shell.name}'"
+            failure.swallows.append(Swallow("errexit_off", off_line, f"{cause} lets the script carry on when the command fails, so later commands decide the step's result"))
+        return failure.swallows
+    failure.node = parent
+    if parent.type == "subshell":
+        failure.exempt = False  # a subshell's status is an ordinary command status in its parent
+    return None
+
+
+def _stop_shell(failure: _Failure, at: Any, root: Any, warnings: list[Swallow]) -> list[Swallow] | None:
+    """`exit N` or errexit at ``at`` stops the shell that runs it. A subshell or command substitution then
+    ends failing, as one command of its parent; a function runs in its caller's shell, which stops too;
+    at the top the script, and so the step, fails."""
+    failure.swallows.extend(warnings)
+    node = at
+    while True:
+        for ancestor in [node, *_ancestors(node)]:
+            if ancestor.type in ("subshell", "command_substitution"):
+                failure.node, failure.fails, failure.exempt = ancestor, True, False
+                return None
+            if ancestor.type == "function_definition":
+                call = _call_of(ancestor, root, failure)
+                if call is None:
+                    return _NEVER
+                node = call
+                break
+            if ancestor.type == "program":
+                return failure.swallows
+        else:
+            return failure.swallows
+
+
+def _return_from_function(failure: _Failure, at: Any) -> list[Swallow] | None:
+    """`return N` ends the function failing: its call fails (outside a function bash refuses `return`,
+    which fails too)."""
+    function = next((a for a in _ancestors(at) if a.type == "function_definition"), None)
+    failure.fails, failure.exempt = True, False
+    failure.node = at if function is None else function.child_by_field_name("body")
+    return None
+
+
+_STEPS = {
+    "pipeline": _step_pipeline,
+    "negated_command": _step_negated,
+    "list": _step_list,
+    "if_statement": _step_if,
+    "elif_clause": _step_if,
+    "while_statement": _step_loop,
+    "for_statement": _step_loop,
+    "c_style_for_statement": _step_loop,
+    "function_definition": _step_function,
+    **{kind: _step_sequence for kind in ("program", "compound_statement", "subshell", "do_group", "else_clause", "case_item")},
+}
+
+
+# --- Questions about the tree ------------------------------------------------------------------
+
+
+def _statements(container: Any) -> list[Any]:
+    """The statements of a statement list, without separators and comments (and without conditions)."""
+    out = []
+    for index, child in enumerate(container.children):
+        if not child.is_named or child.type in ("comment", "elif_clause", "else_clause"):
+            continue
+        if container.field_name_for_child(index) in ("condition", "name", "value", "variable", "body") or _is_condition(child, container):
+            continue
+        out.append(child)
     return out
 
 
-def _split(text: str, line: int) -> list[Segment]:
-    """Commands of one logical line at top-level operators; comments dropped."""
-    parts: list[Segment] = []
-    buf: list[str] = []
-    quote = ""
-    depth = 0
-    i = 0
-    while i < len(text):
-        char = text[i]
-        if quote:
-            buf.append(char)
-            if char == "\\" and quote == '"' and i + 1 < len(text):
-                buf.append(text[i + 1])
-                i += 1
-            elif char == quote:
-                quote = ""
-            i += 1
+def _is_condition(node: Any, parent: Any) -> bool:
+    if parent.type == "elif_clause":  # `elif A; then B`: A is the condition
+        then = next((c for c in parent.children if c.type == "then"), None)
+        return then is not None and node.end_byte <= then.start_byte
+    if parent.type in ("if_statement", "while_statement"):
+        for index, child in enumerate(parent.children):
+            if child == node:
+                return parent.field_name_for_child(index) == "condition"
+    return False
+
+
+def _branch(statement: Any, taken_on_success: bool) -> list[Any]:
+    """The statements run after the condition: the `then` part, or the `else`/`elif` part."""
+    if taken_on_success:
+        return _statements(statement)
+    other = next((c for c in statement.children if c.type in ("elif_clause", "else_clause")), None)
+    if other is None or other.type == "elif_clause":
+        return []  # an `elif` tests again: aigov does not follow that far, so the failure counts as consumed
+    return _statements(other)
+
+
+def _block_fate(statements: list[Any]) -> str:
+    """``exits`` when the statements stop their shell failing (`exit 1`), ``returns`` when they return
+    from a function failing (`return 1`), ``fails`` when they end failing (`false`), else ``passes``."""
+    for statement in _until_exit(statements):
+        if _is_failing_exit(statement):
+            return "exits" if _words(statement)[0] == "exit" else "returns"
+        if statement.type in ("compound_statement", "subshell"):
+            inner = _block_fate(_statements(statement))
+            if inner in ("exits", "returns"):
+                return inner if statement.type == "compound_statement" else "fails"  # a subshell only ends itself
+    if statements and statements[-1].type == "command" and _words(statements[-1])[:1] == ["false"]:
+        return "fails"
+    return "passes"
+
+
+def _fallback(right: Any) -> str:
+    """What the command after `||` does: exits or returns failing, fails, or passes (swallows the failure)."""
+    if right.type == "command" and _words(right) in (["exit"], ["return"]):
+        return "exits" if _words(right) == ["exit"] else "returns"  # with the failed command's status
+    return _block_fate([right])
+
+
+def _exit_with_status(later: list[Any]) -> Any | None:
+    """The failing `exit` that hands the command's status on (`exit $?`, `rc=$?` ... `exit $rc`,
+    `exit ${PIPESTATUS[0]}`), when the statements after it read the status at all."""
+    if not any(_STATUS_READ.search(_text(s)) for s in later):
+        return None
+    for statement in later:
+        for node in _walk(statement):
+            if node.type == "function_definition":
+                break
+            if node.type == "command" and _is_failing_exit(node) and _words(node)[0] == "exit":
+                return node
+    return None
+
+
+def _is_exit(statement: Any, code: str | None = None) -> bool:
+    if statement.type != "command":
+        return False
+    words = _words(statement)
+    return bool(words) and words[0] in ("exit", "return") and (code is None or words[1:] == [code])
+
+
+def _is_failing_exit(statement: Any) -> bool:
+    """`exit 1`, `exit $status`, `return 2`: an exit with a status that is not (known to be) zero."""
+    if not _is_exit(statement):
+        return False
+    args = [c for c in statement.children if c.type != "command_name"]
+    if not args:
+        return False
+    value = _literal(args[0])
+    return value is None or (value.isdigit() and int(value) % 256 != 0)
+
+
+def _until_exit(statements: list[Any]) -> list[Any]:
+    """The statements up to and including the first unconditional `exit`: nothing after it runs."""
+    for index, statement in enumerate(statements):
+        if _is_exit(statement) and statement.type == "command":
+            return statements[: index + 1]
+    return statements
+
+
+def _reachable(node: Any, root: Any) -> bool:
+    """No unconditional `exit` runs before ``node`` in any statement list around it."""
+    current = node
+    for parent in _ancestors(node):
+        if parent.type in _SEQUENCES or parent.type == "function_definition":
+            statements = _statements(parent) if parent.type in _SEQUENCES else []
+            if current in statements and any(_is_exit(s) for s in statements[: statements.index(current)]):
+                return False
+        current = parent
+    return True
+
+
+def _assigned(substitution: Any) -> bool:
+    """`out=$(cmd)` as a statement of its own (not `local out=$(cmd)` nor `A=$(cmd) other`, whose status is
+    another command's), with cmd the substitution's only statement."""
+    assignment = substitution.parent
+    inner = [c for c in substitution.named_children if c.type != "comment"]
+    return (len(inner) == 1 and assignment is not None and assignment.type == "variable_assignment"
+            and assignment.parent is not None and assignment.parent.type not in ("command", "declaration_command", "variable_assignments"))
+
+
+def _backgrounded(statement: Any) -> bool:
+    following = statement.next_sibling
+    return following is not None and following.type == "&"
+
+
+def _waits_for_last_job(statement: Any) -> bool:
+    """`wait $!`, `wait -n`, `wait %1`: a wait that returns the background job's status."""
+    if statement.type != "command":
+        return False
+    words = _words(statement)
+    if words[:1] != ["wait"] or len(words) < 2:
+        return False
+    args = [c for c in statement.children if c.type != "command_name"]
+    return any(_text(a).strip("\"'") in ("$!", "${!}", "-n") or _text(a).startswith("%") for a in args)
+
+
+def _status_read_after(node: Any) -> bool:
+    """Whether a later statement reads `$?` or PIPESTATUS, handing the status on itself."""
+    for ancestor in [node, *_ancestors(node)]:
+        sibling = ancestor.next_sibling
+        while sibling is not None:
+            if _STATUS_READ.search(_text(sibling)):
+                return True
+            sibling = sibling.next_sibling
+    return False
+
+
+def _errexit_ignored(container: Any) -> bool:
+    """Whether ``container`` runs where bash ignores -e: inside the non-final part of an `&&`/`||` list,
+    after `!`, or in a condition. bash ignores it in every command within, subshells included."""
+    child, seen = container, set()
+    while child.parent is not None:
+        parent = child.parent
+        if parent.type == "negated_command" or _is_condition(child, parent):
+            return True
+        if parent.type == "list" and child == parent.children[0]:
+            return True
+        if parent.type == "function_definition":  # a function body runs in the context of its call
+            calls = _calls(parent) if parent.id not in seen else []
+            seen.add(parent.id)
+            if not calls:
+                return False
+            child = calls[0]
             continue
-        op = "" if depth else _operator(text, i)
-        if op:
-            parts.append(Segment(" ".join("".join(buf).split()), op, line))
-            buf = []
-            i += len(op) if op != "|" or not text.startswith("|&", i) else 2
-            continue
-        if char == "#" and (not buf or buf[-1].isspace()):
+        child = parent
+    return False
+
+
+def _in_substitution(node: Any) -> bool:
+    return any(a.type == "command_substitution" for a in [node, *_ancestors(node)])
+
+
+def _scope_of(node: Any) -> Any:
+    """The innermost subshell or command substitution around ``node``: the shell whose `set` and `cd` it
+    sees (a function runs in its caller's shell, so its `set` and `cd` count where they stand)."""
+    return next((a for a in _ancestors(node) if a.type in ("subshell", "command_substitution", "program")), None)
+
+
+def _before_in_scope(node: Any, root: Any, names: tuple[str, ...], upto: int | None = None) -> list[Any]:
+    """Commands named ``names`` that run before ``upto`` (default: ``node``) in the shell that runs ``node``, in order."""
+    scopes = {a.id for a in _ancestors(node)}
+    end = node.start_byte if upto is None else upto
+    found = []
+    for candidate in _walk(root):
+        if candidate.start_byte >= end:
             break
-        if char in "'\"`":
-            quote = char
-        elif char == "\\" and i + 1 < len(text):
-            buf.append(char)
-            i += 1
-            char = text[i]
-        elif text.startswith("$(", i):
-            depth += 1
-        elif char == ")" and depth:
-            depth -= 1
-        buf.append(char)
-        i += 1
-    parts.append(Segment(" ".join("".join(buf).split()), "\n", line))
-    return [p for p in parts if p.text]
-
-
-def _operator(text: str, i: int) -> str:
-    two = text[i : i + 2]
-    if two in ("&&", "||"):
-        return two
-    char = text[i]
-    previous = text[i - 1] if i else ""
-    if char == ";" and two != ";;":
-        return ";"
-    if char == "|" and previous != ">":  # `>|` is a redirection
-        return "|"
-    if char == "&" and previous not in "<>" and not text.startswith("&>", i):  # 2>&1, &> are redirections
-        return "&"
-    return ""
-
-
-def _joined(parts: list[Segment]) -> tuple[str, list[int]]:
-    """The line as normalised text (`a && b`) and where each segment starts in it."""
-    text = ""
-    spans: list[int] = []
-    for part in parts:
-        spans.append(len(text))
-        text += part.text + ("" if part.op == "\n" else f" {part.op} ")
-    return text, spans
-
-
-def _segment_at(spans: list[int], position: int) -> int:
-    index = 0
-    for i, start in enumerate(spans):
-        if start <= position:
-            index = i
-    return index
-
-
-def _printed(segment: Segment, offset: int) -> bool:
-    """`echo pytest evals` mentions the command without running it."""
-    return offset > 0 and segment.text.split()[0] in _PRINTERS
-
-
-def _analyse(segments: list[Segment], start: int, end: int, inside: int, shell: Shell) -> list[Swallow]:
-    if not shell.readable:
-        return [Swallow("unreadable_shell", None, f"shell '{shell.name}': aigov cannot tell whether the step fails when the command fails")]
-    errexit, pipefail, off_line = _shell_state(segments[:start], shell)
-    later = segments[end + 1 :]
-    status_read = any(_STATUS_READ.search(s.text) for s in later)
-    found: list[Swallow] = []
-    first_word = segments[start].text.split()[0]
-    if inside > 0 and first_word in _CONSUMERS and not _fails_in_block(later):
-        found.append(Swallow("status_consumed", segments[start].line, f"'{first_word}' consumes the exit status"))
-    k = end
-    while k + 1 < len(segments) and segments[k].op in ("&&", "||", "|", "&"):
-        op, following = segments[k].op, segments[k + 1]
-        if op == "||" and not _fallback_fails(segments, k + 1):
-            found.append(Swallow("or_true", segments[k].line, f"|| {following.text}"))
-        elif op == "|" and shell.posix and not pipefail and not status_read:
-            found.append(Swallow("no_pipefail", segments[k].line, f"piped into '{following.text}' without pipefail"))
-        elif op == "&" and shell.posix:
-            found.append(Swallow("status_consumed", segments[k].line, "runs in the background with &"))
-        k += 1
-    found.extend(_exits_after(segments, k, errexit))
-    if not errexit and not status_read and _more_commands(segments[k + 1 :]):
-        cause = "'set +e'" if off_line is not None else f"shell '{shell.name}'"
-        found.append(Swallow("errexit_off", off_line, f"{cause} lets the script carry on when the command fails, so later commands decide the step's result"))
+        if candidate.type == "command" and _words(candidate)[:1] and _words(candidate)[0] in names and _scope_of(candidate).id in scopes:
+            found.append(candidate)
     return found
 
 
-def _directory_changes(before: list[Segment], prefix: str) -> list[str] | None:
-    """The `cd`/`pushd` targets run before the command (`cd evals && pytest`), or None for `cd $DIR`."""
-    targets: list[str] = []
-    texts = [s.text for s in before] + ([prefix] if prefix.strip() else [])
-    for text in texts:
-        words = text.lstrip("( ").split()
-        if not words or words[0] not in ("cd", "pushd"):
-            continue
-        target = words[1] if len(words) > 1 else "~"
-        if any(c in target for c in "$~`*") or target == "-":
-            return None
-        targets.append(target.strip("'\""))
-    return targets
-
-
-def _shell_state(before: list[Segment], shell: Shell) -> tuple[bool, bool, int | None]:
-    """errexit and pipefail in force after ``before``, and the line that last turned errexit off."""
+def _set_state(node: Any, shell: Shell, upto: int | None = None) -> tuple[bool, bool, int | None]:
+    """errexit and pipefail in force in the shell that runs ``node``, as `set` left them before ``upto``
+    (default: ``node``), and the line that last turned errexit off."""
     errexit, pipefail, off_line = shell.errexit, shell.pipefail, None
     if not shell.posix:
         return errexit, pipefail, None
-    for segment in before:
-        words = segment.text.split()
-        if not words or words[0] != "set":
-            continue
+    root = node
+    while root.parent is not None:
+        root = root.parent
+    for statement in _before_in_scope(node, root, ("set",), upto):
+        words = [w or "" for w in _words(statement)[1:]]
         expect_name = ""
-        for word in words[1:]:
+        for word in words:
             if expect_name:
                 on = expect_name == "-"
                 if word == "errexit":
-                    errexit, off_line = on, (off_line if on else segment.line)
+                    errexit, off_line = on, (off_line if on else statement.start_point[0])
                 elif word == "pipefail":
                     pipefail = on
                 expect_name = ""
             elif len(word) > 1 and word[0] in "-+" and word[1:].isalpha():
                 on = word[0] == "-"
                 if "e" in word[1:]:
-                    errexit, off_line = on, (off_line if on else segment.line)
+                    errexit, off_line = on, (off_line if on else statement.start_point[0])
                 if word.endswith("o"):
                     expect_name = word[0]
     return errexit, pipefail, (None if errexit else off_line)
 
 
-def _fallback_fails(segments: list[Segment], index: int) -> bool:
-    """Whether the commands after `||` fail the step again (`|| exit 1`, `|| { echo x; exit 1; }`)."""
-    group = segments[index].text.startswith(("{", "("))
-    while index < len(segments):
-        text = segments[index].text.lstrip("{( ").rstrip("}) ;")
-        if _FAILING.match(text):
-            return True
-        joined = segments[index].op == "&&" or (group and not segments[index].text.rstrip().endswith(("}", ")")))
-        if not joined:
-            return False
-        index += 1
-    return False
+def _directory_changes(command: Any, root: Any) -> list[str] | None:
+    """The `cd`/`pushd` targets run before the command (`cd evals && pytest`), or None for `cd $DIR`."""
+    targets: list[str] = []
+    for statement in _before_in_scope(command, root, ("cd", "pushd")):
+        words = _words(statement)
+        target = words[1] if len(words) > 1 else "~"
+        if any(c in target for c in "$~`*") or target == "-":
+            return None
+        targets.append(target)
+    return targets
 
 
-def _fails_in_block(later: list[Segment]) -> bool:
-    """`if ! cmd; then exit 1; fi`: the block that consumed the status fails the step itself."""
-    for segment in later:
-        if segment.text in ("fi", "done"):
-            return False
-        if _FAILING.match(segment.text.removeprefix("then ").removeprefix("else ").strip()):
-            return True
-    return False
+def _short(node: Any) -> str:
+    return " ".join(_text(node).split())
 
 
-def _exits_after(segments: list[Segment], k: int, errexit: bool) -> list[Swallow]:
-    """`cmd; exit 0` on the same line, or any later `exit 0` once errexit is off."""
-    for j in range(k + 1, len(segments)):
-        same_line = j == k + 1 and segments[k].op == ";" and segments[j].line == segments[k].line
-        if _EXIT_ZERO.match(segments[j].text) and (same_line or not errexit):
-            return [Swallow("exit_zero", segments[j].line, "'exit 0' after the command reports success whatever it returned")]
-    return []
-
-
-def _more_commands(later: list[Segment]) -> bool:
-    return any(s.text not in _BLOCK_WORDS for s in later)

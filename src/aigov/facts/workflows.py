@@ -11,19 +11,33 @@ failure from failing the run. Those answers are observations; the policies decid
 from __future__ import annotations
 
 import itertools
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from aigov.errors import AigovError
-from aigov.facts.expressions import Prefix, truth
+from aigov.facts.expressions import ExpressionTooLarge, Prefix, Unknown, evaluate, names, parse_check, truth
 from aigov.facts.shell import Shell, resolve_shell
 from aigov.files import Repo
 from aigov.yamlfile import YamlDocument, parse_yaml
 
 WORKFLOW_DIR = ".github/workflows"
 PR_EVENTS = ("pull_request", "pull_request_target", "merge_group")
+# GitHub refuses a matrix that expands to more jobs than this ("Using a matrix for your jobs").
+MAX_MATRIX_JOBS = 256
+# aigov never expands more combinations than this, even when `exclude` might bring them under the cap.
+MAX_MATRIX_EXPANSION = 1024
+# State a pull request opts into (labels, who opened it, inputs, variables, branch names): a job or step
+# whose `if:` depends on it is skipped on pull requests that do not opt in, and GitHub reports a skipped
+# required check as a success, so such a job is no gate.
+OPT_IN_STATE = (
+    "github.event.pull_request.labels", "github.event.label", "github.event.action", "github.actor",
+    "github.triggering_actor", "github.event.sender", "github.event.pull_request.user", "github.head_ref",
+    "github.event.pull_request.head", "github.event.pull_request.title", "github.event.pull_request.body",
+    "inputs", "vars",
+)
 # Status functions that let a job run although a job it needs was skipped or failed.
 _STATUS_OVERRIDE = re.compile(r"\b(always|failure|cancelled)\s*\(", re.I)
 _BLOCK_SCALAR = re.compile(r"\brun\s*:\s*[|>]")
@@ -57,6 +71,7 @@ class Action:
     path: str  # action.yml, repository-relative
     using: str
     steps: list[Step] = field(default_factory=list)
+    inputs: dict[str, Any] = field(default_factory=dict)  # the declared `inputs:`, with their defaults
 
 
 @dataclass
@@ -103,6 +118,8 @@ class Workflow:
     on_line: int
     triggers: dict[str, Trigger]
     jobs: dict[str, Job] = field(default_factory=dict)
+    # What makes GitHub refuse to run the workflow at all, as (line, detail).
+    invalid: list[tuple[int, str]] = field(default_factory=list)
     # never_running() per (event, branch): asked once per job and feature, it walks every job.
     _never: dict[tuple[str, str], set[str]] = field(default_factory=dict, repr=False, compare=False)
 
@@ -152,7 +169,64 @@ def _parse_workflow(text: str, path: str) -> Workflow:
     lines = _text_lines(text)
     for job_id, job_data in jobs.items():
         workflow.jobs[job_id] = _parse_job(job_id, job_data, doc, path, lines)
+    workflow.invalid = _invalid(workflow)
     return workflow
+
+
+def _invalid(workflow: Workflow) -> list[tuple[int, str]]:
+    """What GitHub rejects in a workflow: jobs without a runner, unknown or circular `needs`, a matrix over
+    the job cap, expressions nested too deep. Such a workflow never runs, so it gates nothing."""
+    found: list[tuple[int, str]] = []
+    for job in workflow.jobs.values():
+        if "runs-on" not in job.data and "uses" not in job.data:
+            found.append((job.line, f"job '{job.id}' has no `runs-on` (and is not a reusable-workflow `uses:` call)"))
+        for need in job.needs:
+            if need not in workflow.jobs:
+                found.append((job.line_of("needs"), f"job '{job.id}' needs '{need}', which is not a job of this workflow"))
+        size = matrix_size(job)
+        if size is not None and size > MAX_MATRIX_JOBS:
+            found.append((job.line_of("strategy.matrix"), f"the matrix of job '{job.id}' expands to at least {size} jobs; GitHub allows at most {MAX_MATRIX_JOBS}"))
+        found.extend(_deep_expressions(job))
+    found.extend(_needs_cycles(workflow))
+    return found
+
+
+def _deep_expressions(job: Job) -> list[tuple[int, str]]:
+    found = []
+    places = [(job.data, job.line_of, "job")] + [(step.data, step.line_of, "step") for step in job.steps]
+    for data, line_of, what in places:
+        for key in ("if", "continue-on-error"):
+            if key in data and isinstance(data[key], str):
+                try:
+                    parse_check(data[key])
+                except ExpressionTooLarge as exc:
+                    found.append((line_of(key), f"{what} `{key}:` {exc}; GitHub rejects the workflow"))
+    return found
+
+
+def _needs_cycles(workflow: Workflow) -> list[tuple[int, str]]:
+    """Each cycle of `needs:`, reported at the `needs:` of the job that closes it (iterative: no recursion
+    limit to hit on a long chain of jobs)."""
+    done: set[str] = set()
+    found: list[tuple[int, str]] = []
+    for root in workflow.jobs:
+        if root in done:
+            continue
+        path: list[str] = [root]
+        pending: list[list[str]] = [[n for n in workflow.jobs[root].needs if n in workflow.jobs]]
+        while path:
+            if not pending[-1]:
+                done.add(path.pop())
+                pending.pop()
+                continue
+            need = pending[-1].pop()
+            if need in path:
+                cycle = [*path[path.index(need):], need]
+                found.append((workflow.jobs[path[-1]].line_of("needs"), f"jobs {' -> '.join(cycle)} need each other in a cycle"))
+            elif need not in done:
+                path.append(need)
+                pending.append([n for n in workflow.jobs[need].needs if n in workflow.jobs])
+    return found
 
 
 def _text_lines(text: str) -> list[str]:
@@ -263,7 +337,8 @@ class _Resolver:
                 runs = doc.data.get("runs") if isinstance(doc.data, dict) else None
                 if not isinstance(runs, dict):
                     raise AigovError("an action needs a `runs` mapping", rel, doc.line_of("runs"))
-                action = Action(rel, str(runs.get("using", "")))
+                declared = doc.data.get("inputs")
+                action = Action(rel, str(runs.get("using", "")), inputs=declared if isinstance(declared, dict) else {})
                 if action.using == "composite":
                     steps = runs.get("steps", [])
                     if not isinstance(steps, list):
@@ -397,14 +472,50 @@ def event_context(event: str, default_branch: str) -> dict[str, Any]:
 
 
 def matrix_legs(job: Job) -> list[dict[str, Any]]:
-    """The matrix combinations as `matrix.<key>` context values; one empty leg when there is no matrix."""
+    """The matrix combinations as `matrix.<key>` context values; one empty leg when there is no matrix
+    aigov can read, or one GitHub refuses (over its job cap, reported by ``_invalid``)."""
+    matrix = _matrix(job)
+    size = matrix_size(job)
+    if matrix is None or size is None or size > MAX_MATRIX_JOBS:
+        return [{}]
+    return [_matrix_context(leg) for leg in _expand(matrix)] or [{}]
+
+
+def _matrix(job: Job) -> dict[str, Any] | None:
     strategy = job.data.get("strategy")
     matrix = strategy.get("matrix") if isinstance(strategy, dict) else None
-    if not isinstance(matrix, dict):
-        return [{}]
-    axes = {k: v for k, v in matrix.items() if k not in ("include", "exclude")}
-    if not all(isinstance(v, list) for v in axes.values()):
-        return [{}]
+    if not isinstance(matrix, dict) or not all(isinstance(v, list) for v in _axes(matrix).values()):
+        return None
+    return matrix
+
+
+def _axes(matrix: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in matrix.items() if k not in ("include", "exclude")}
+
+
+def matrix_size(job: Job) -> int | None:
+    """How many jobs the matrix runs, or a lower bound when that is over the cap; None without a matrix.
+
+    Counted before expanding: 8 keys of 10 values are 10^8 combinations, which must never be built.
+    Each `exclude` entry removes at most the combinations of the axes it does not name.
+    """
+    matrix = _matrix(job)
+    if matrix is None:
+        return None
+    sizes = {k: len(v) for k, v in _axes(matrix).items()}
+    product = math.prod(sizes.values()) if sizes else 0
+    excludes, includes = _entries(matrix.get("exclude")), _entries(matrix.get("include"))
+    removable = sum(product // math.prod(sizes[k] or 1 for k in entry if k in sizes) for entry in excludes)
+    if product - removable > MAX_MATRIX_JOBS:
+        return product - removable
+    if product > MAX_MATRIX_EXPANSION or len(includes) > MAX_MATRIX_EXPANSION:
+        return MAX_MATRIX_EXPANSION + 1
+    return len(_expand(matrix))
+
+
+def _expand(matrix: dict[str, Any]) -> list[dict[str, Any]]:
+    """The combinations, as GitHub forms them; only called once ``matrix_size`` has bounded them."""
+    axes = _axes(matrix)
     legs = [dict(zip(axes, combo)) for combo in itertools.product(*axes.values())] if axes else []
     for excluded in _entries(matrix.get("exclude")):
         legs = [leg for leg in legs if any(leg.get(k) != v for k, v in excluded.items())]
@@ -417,7 +528,7 @@ def matrix_legs(job: Job) -> list[dict[str, Any]]:
             leg.update({k: v for k, v in extra.items() if k not in axes})
         if not matching:
             added.append(dict(extra))
-    return [_matrix_context(leg) for leg in legs + added] or [{}]
+    return legs + added
 
 
 def _entries(value: Any) -> list[dict[str, Any]]:
@@ -456,25 +567,71 @@ def blockers(run: JobRun, step: StepRun, default_branch: str, legs: list[dict[st
     """
     found: list[Blocker] = []
     legs = legs or matrix_legs(run.job)
-    for owner, job in run.chain:
+    inputs: dict[str, Any] = {}
+    for index, (owner, job) in enumerate(run.chain):
+        if index:  # a called workflow's `inputs` are what its caller job passes `with:`, or their defaults
+            call = owner.triggers.get("workflow_call")
+            inputs = _inputs(run.chain[index - 1][1].data.get("with"), call.config.get("inputs") if call else None)
         found.extend(_skipped_by_needs(owner, job, default_branch))
-        found.extend(_condition(job.data, job.path, job.line_of("if"), "job", [{}], default_branch))
+        found.extend(_condition(job.data, job.path, job.line_of("if"), "job", [{}], default_branch, inputs))
         job_legs = legs if job is run.job else [{}]
         found.extend(_continue_on_error(job.data, job.path, job.line_of("continue-on-error"), "job", job_legs, default_branch))
-    for item in step.chain:
-        found.extend(_condition(item.data, item.path, item.line_of("if"), "step", legs, default_branch))
+    for index, item in enumerate(step.chain):
+        if index:  # a composite action's `inputs` come from the step that uses it
+            user = step.chain[index - 1]
+            inputs = _inputs(user.data.get("with"), user.action.inputs if user.action else None)
+        found.extend(_condition(item.data, item.path, item.line_of("if"), "step", legs, default_branch, inputs))
         found.extend(_continue_on_error(item.data, item.path, item.line_of("continue-on-error"), "step", legs, default_branch))
     return found
 
 
-def _condition(data: dict[str, Any], path: str, line: int, what: str, legs: list[dict[str, Any]], branch: str) -> list[Blocker]:
+def _inputs(given: Any, declared: Any) -> dict[str, Any]:
+    """Input values by name: those given `with:`, else the declared defaults."""
+    values = {str(k).lower(): spec.get("default") for k, spec in declared.items() if isinstance(spec, dict) and "default" in spec} if isinstance(declared, dict) else {}
+    if isinstance(given, dict):
+        values.update({str(k).lower(): v for k, v in given.items()})
+    return values
+
+
+def _input_context(inputs: dict[str, Any], context: dict[str, Any]) -> dict[str, Any]:
+    """`inputs.<name>` for the values known under ``context``: literals, and expressions it decides."""
+    known = {}
+    for name, value in inputs.items():
+        value = evaluate(value, context) if isinstance(value, str) and "${{" in value else value
+        if not isinstance(value, Unknown):
+            known[f"inputs.{name}"] = value
+    return known
+
+
+def _condition(data: dict[str, Any], path: str, line: int, what: str, legs: list[dict[str, Any]], branch: str,
+               inputs: dict[str, Any]) -> list[Blocker]:
     if "if" not in data:
         return []
-    events = [e for e in PR_EVENTS if all(truth(data["if"], {**event_context(e, branch), **leg}) is False for leg in legs)]
-    if not events:
-        return []
-    detail = f"{what} `if: {_show(data['if'])}` is never true on {', '.join(events)}, so the {what} is skipped"
-    return [Blocker("if_false", path, line, detail, events)]
+    shown = f"{what} `if: {_show(data['if'])}`"
+    contexts = {e: event_context(e, branch) for e in PR_EVENTS}
+    contexts = {e: {**ctx, **_input_context(inputs, ctx)} for e, ctx in contexts.items()}
+    truths = {e: [truth(data["if"], {**contexts[e], **leg}) for leg in legs] for e in PR_EVENTS}
+    never = [e for e in PR_EVENTS if all(t is False for t in truths[e])]
+    found = []
+    if never:
+        found.append(Blocker("if_false", path, line, f"{shown} is never true on {', '.join(never)}, so the {what} is skipped", never))
+    opt_in = _opt_in(data["if"])
+    # Opt-in state the condition reads but aigov could not resolve (inputs given by a caller are resolved).
+    maybe = [e for e in PR_EVENTS if e not in never and None in truths[e]] if opt_in else []
+    if maybe:
+        detail = (f"{shown} depends on {opt_in}, so the {what} is skipped on pull requests that do not opt in, "
+                  "and a skipped required check reports success")
+        found.append(Blocker("if_opt_in", path, line, detail, maybe))
+    return found
+
+
+def _opt_in(condition: Any) -> str | None:
+    """The opt-in state (labels, actor, inputs, vars...) a condition reads, or None."""
+    for name in names(condition):
+        for state in OPT_IN_STATE:
+            if name == state or name.startswith(state + "."):
+                return state
+    return None
 
 
 def _continue_on_error(data: dict[str, Any], path: str, line: int, what: str, legs: list[dict[str, Any]], branch: str) -> list[Blocker]:
@@ -504,13 +661,13 @@ def _skipped_by_needs(owner: Workflow, job: Job, branch: str) -> list[Blocker]:
         by_need.setdefault(need, []).append(event)
     return [
         Blocker("needs_skipped", job.path, job.line_of("needs"),
-                f"job '{job.id}' needs '{need}', which never runs on {', '.join(events)}, so '{job.id}' is skipped too", events)
+                f"job '{job.id}' needs '{need}', which is skipped on {', '.join(events)} (always, or unless the pull request opts in), so '{job.id}' is skipped too", events)
         for need, events in by_need.items()
     ]
 
 
 def never_running(workflow: Workflow, event: str, branch: str) -> set[str]:
-    """Jobs of ``workflow`` that are skipped on every run for ``event``."""
+    """Jobs of ``workflow`` that are skipped on every run for ``event``, or unless the pull request opts in."""
     if (event, branch) not in workflow._never:
         workflow._never[(event, branch)] = _never_running(workflow, event, branch)
     return workflow._never[(event, branch)]
@@ -518,7 +675,7 @@ def never_running(workflow: Workflow, event: str, branch: str) -> set[str]:
 
 def _never_running(workflow: Workflow, event: str, branch: str) -> set[str]:
     context = event_context(event, branch)
-    never = {j.id for j in workflow.jobs.values() if "if" in j.data and truth(j.data["if"], context) is False}
+    never = {j.id for j in workflow.jobs.values() if "if" in j.data and _skipped(j.data["if"], context)}
     changed = True
     while changed:
         changed = False
@@ -527,6 +684,12 @@ def _never_running(workflow: Workflow, event: str, branch: str) -> set[str]:
                 never.add(job.id)
                 changed = True
     return never
+
+
+def _skipped(condition: Any, context: dict[str, Any]) -> bool:
+    """Skipped on every pull request, or on every one that does not opt in."""
+    known = truth(condition, context)
+    return known is False or (known is None and _opt_in(condition) is not None)
 
 
 def _show(value: Any) -> str:
