@@ -17,7 +17,7 @@ from aigov.facts.build import RepoContext, build_input
 from aigov.facts.change import Change, ChangeRequest, add_change_facts, resolve_change
 from aigov.facts.discovery import FeatureLocation, discover_features, owning_feature
 from aigov.files import Repo, find_repository_root
-from aigov.policy.engine import Engine, RegorusEngine
+from aigov.policy.engine import Engine, RegorusEngine, make_engine
 from aigov.policy.metadata import RuleMeta
 from aigov.policy.loading import build_pack
 from aigov.policy.pack import PolicyPack
@@ -109,6 +109,9 @@ class CheckOptions:
     # approval is already judged against the base), so the base must not offer them as debt.
     apply_waivers: bool = True
     fail_on: tuple[str, ...] = ()  # --fail-on: severities that also block (critical and high always do)
+    # --engine and the OPA server's settings (aigov.policy.opa_server.OpaSettings); None: the embedded engine.
+    engine_name: str | None = None
+    opa: Any = None
 
 
 def utc_now() -> str:
@@ -218,6 +221,8 @@ def run_check(path: Path, options: CheckOptions | None = None, exclude_outputs: 
     if not rules:
         raise AigovError("the policy pack has no rules; refusing to pass a check that judged nothing")
     engine = options.engine or RegorusEngine(timeout_s=collected.org.evaluation_timeout_s)
+    if options.engine_name is not None:  # --engine: chosen by name, built with the org's time limit
+        engine = make_engine(options.engine_name, collected.org.evaluation_timeout_s, options.opa)
     findings = []
     if inputs:  # a change that touches no feature has nothing to evaluate
         engine.prepare(pack)

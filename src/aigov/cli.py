@@ -108,6 +108,25 @@ def main() -> None:
     """
 
 
+# The engine options (a central OPA server); ENGINE_NAMES are the keys of aigov.policy.engine.ENGINES.
+ENGINE_NAMES = ["regorus", "opa"]
+opa_options = [
+    click.option("--engine", type=click.Choice(ENGINE_NAMES), envvar="AIGOV_ENGINE", show_envvar=True,
+                 help="The Rego engine: regorus (embedded, the default) or opa (a running OPA server, --opa-url)."),
+    click.option("--opa-url", envvar="AIGOV_OPA_URL", show_envvar=True, metavar="URL",
+                 help="With --engine opa: the OPA server, scheme://host[:port]."),
+    click.option("--opa-token", envvar="AIGOV_OPA_TOKEN", show_envvar=True,
+                 help="With --engine opa: a bearer token for the OPA server."),
+    click.option("--opa-ca-bundle", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                 help="With --engine opa: verify the server's TLS certificate against this CA bundle (PEM)."),
+    click.option("--opa-mode", type=click.Choice(["push", "server"]), default="push", show_default=True,
+                 help="push: write the pack to the server, then query it; server: query the pack the platform team "
+                      "deployed as a bundle, after checking its revision matches."),
+    click.option("--opa-timeout", type=click.FloatRange(min=0.1, max=600), default=10.0, show_default=True,
+                 help="With --engine opa: seconds to wait for each answer (retried twice with backoff)."),
+]
+
+
 def check_input_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """The options that decide what a check sees, shared by `check` and `facts`."""
     options = [
@@ -125,6 +144,7 @@ def check_input_options(func: Callable[..., Any]) -> Callable[..., Any]:
             type=click.Path(exists=True, dir_okay=False, path_type=Path),
             help="Verify artefact signatures against this Sigstore trusted_root.json (a private instance) instead of the production root.",
         ),
+        *opa_options,
     ]
     for option in reversed(options):
         func = option(func)
@@ -149,14 +169,28 @@ def change_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 def _check_options(registry: Path | None, config_path: Path | None, now: str | None, trusted_root: Path | None,
                    repository_root: Path | None, base: str | None = None, head: str | None = None, pull_request: bool = False,
-                   github_token: str | None = None, new_only: bool = False) -> Any:
+                   github_token: str | None = None, new_only: bool = False, engine: str | None = None, **opa: Any) -> Any:
     from aigov.check import CheckOptions, parse_now
 
     return CheckOptions(
         config_path=config_path, registry_path=registry, now=parse_now(now) if now is not None else None,
         trusted_root=trusted_root, repository_root=repository_root,
         change=_change_request(base, head, pull_request, new_only), new_only=new_only, github_token=github_token or None,
+        engine_name=engine, opa=_opa_settings(engine, **opa),
     )
+
+
+def _opa_settings(engine: str | None, opa_url: str | None, opa_token: str | None, opa_ca_bundle: Path | None,
+                  opa_mode: str, opa_timeout: float) -> Any:
+    """The OPA server's settings when --engine opa; the --opa-* options without it are a mistake, said so."""
+    if engine != "opa":
+        if opa_url is not None:
+            raise AigovError("--opa-url needs --engine opa (or AIGOV_ENGINE=opa)")
+        return None
+    from aigov.policy.opa_server import OpaSettings
+
+    return OpaSettings(url=opa_url or "", mode=opa_mode, token=opa_token or None,
+                       ca_bundle=str(opa_ca_bundle) if opa_ca_bundle else None, timeout_s=opa_timeout)
 
 
 @main.command()

@@ -1,7 +1,8 @@
-"""Rego engines behind one small interface.
+"""Rego engines behind one small interface, and the table of them (``ENGINES``).
 
-``RegorusEngine`` (embedded, the default) evaluates the pack in-process. Another engine, such as
-a central OPA server, only has to load a pack and return the raw ``deny`` objects for an input.
+``RegorusEngine`` (embedded, the default) evaluates the pack in-process; ``OpaServerEngine``
+(aigov.policy.opa_server) asks a running OPA. An engine only has to load a pack and return the
+raw ``deny`` objects for an input, and the value of one rule.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from typing import Any, Protocol
+from typing import Any, Callable, Protocol
 
 from aigov.errors import AigovError
 from aigov.policy.pack import PolicyPack
@@ -132,3 +133,25 @@ class RegorusEngine:
         if not isinstance(value, list):
             raise AigovError(f"data.{package}.deny is not a set of findings")
         return [{**item, "_package": package} if isinstance(item, dict) else item for item in value]
+
+
+def _opa_engine(timeout_s: float, opa: Any) -> Engine:
+    from aigov.policy.opa_server import OpaServerEngine
+
+    if opa is None or not opa.url:
+        raise AigovError("--engine opa needs --opa-url URL (or AIGOV_OPA_URL): the OPA server to ask")
+    return OpaServerEngine(opa)
+
+
+# name -> factory(timeout_s, OpaSettings | None). The OPA module (and requests) load only when chosen.
+ENGINES: dict[str, Callable[[float, Any], Engine]] = {
+    "regorus": lambda timeout_s, opa: RegorusEngine(timeout_s=timeout_s),
+    "opa": _opa_engine,
+}
+
+
+def make_engine(name: str, timeout_s: float, opa: Any = None) -> Engine:
+    """The engine called ``name``, for --engine or the org config's ``engine:``."""
+    if name not in ENGINES:
+        raise AigovError(f"engine {name!r} is not one of {', '.join(ENGINES)}")
+    return ENGINES[name](timeout_s, opa)

@@ -1,0 +1,271 @@
+"""`aigov check --engine opa`: the same verdict from a central OPA server, and exit 2 whenever it cannot give one.
+
+No OPA binary can be installed here, so the server is tests/opa_stub.py: a loopback HTTP server
+on 127.0.0.1 that speaks OPA's REST API and evaluates with the real OPA (v1.20.2, embedded in
+opa-golib-python-bindings). aigov's real client (opa-python-client over requests) talks to it
+through the real CLI. The failure modes use a second loopback server that answers wrongly on
+purpose (tests/opa_stub.py: MisbehavingOpa).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from aigov.config import OrgConfig
+from aigov.policy.loading import build_pack
+from aigov.policy.opa_server import pack_revision
+from conftest import CLOCK, EXAMPLE, assert_clean_error, check, check_json, make_feature, run_limited, write
+from opa_stub import MisbehavingOpa, OpaStub
+
+needs_opa = pytest.mark.skipif(
+    __import__("importlib.util").util.find_spec("opa_bindings") is None,
+    reason="opa-golib-python-bindings==0.4.4 is not installed (pip install --no-deps --ignore-requires-python "
+           "opa-golib-python-bindings==0.4.4): the loopback OPA evaluates with it",
+)
+
+
+@pytest.fixture(scope="module")
+def opa() -> Iterator[tuple[OpaStub, str]]:
+    stub = OpaStub()
+    url = stub.start()
+    yield stub, url
+    stub.stop()
+
+
+def unapproved(tmp_path: Path) -> Path:
+    """A feature that uses a model the registry does not approve, and whose card is missing: several packages find something."""
+    root = make_feature(tmp_path / "repo", model="acme.unapproved-llm", provider="acme")
+    (root / "MODEL_CARD.md").unlink()
+    return root
+
+
+def comparable(doc: dict) -> list[tuple]:
+    return [(f["id"], f["severity"], f["message"], f["path"], f["line"], f["feature"], f["blocking"], f["waived"])
+            for f in doc["findings"]]
+
+
+# --- push mode: aigov writes the pack, then asks ------------------------------------------------
+
+
+@needs_opa
+def test_push_mode_gives_the_embedded_engines_findings(tmp_path: Path, opa: tuple[OpaStub, str]) -> None:
+    stub, url = opa
+    root = unapproved(tmp_path)
+    embedded = check_json(root)
+    remote = check_json(root, "--engine", "opa", "--opa-url", url)
+    assert embedded["findings"] and {f["id"] for f in embedded["findings"]} >= {"AIGOV-MODEL-001"}
+    assert comparable(remote) == comparable(embedded)
+    assert (remote["verdict"], remote["policy"]["engine"]) == ("fail", "opa")
+    assert check(root, "--engine", "opa", "--opa-url", url).exit_code == 1
+    assert ("POST", "/v1/data/aigov/models/deny") in stub.requests
+
+
+@needs_opa
+def test_push_mode_judges_waivers_on_the_server(tmp_path: Path, opa: tuple[OpaStub, str]) -> None:
+    """The second evaluation (data.aigov.waivers.decision with input.findings) runs on OPA too."""
+    from test_waivers import EVAL_WAIVER, WAIVERS, too_few_cases, merged_waiver
+
+    root = too_few_cases(tmp_path)
+    merged_waiver(root, EVAL_WAIVER.format(created="2026-11-20", expires="2026-12-20"))
+    embedded = check_json(root)
+    stub, url = opa
+    remote = check_json(root, "--engine", "opa", "--opa-url", url)
+    assert remote["verdict"] == embedded["verdict"] == "pass"
+    assert comparable(remote) == comparable(embedded) and any(f["waived"] for f in remote["findings"])
+    assert remote["waivers"] == embedded["waivers"]
+    assert ("POST", "/v1/data/aigov/waivers/decision") in stub.requests
+
+
+@needs_opa
+def test_push_mode_removes_modules_it_pushed_before_that_the_pack_no_longer_has(tmp_path: Path) -> None:
+    """A rule deleted from the pack must not keep judging from the server's memory."""
+    stub = OpaStub()
+    url = stub.start()
+    try:
+        stub.put_policy("aigov/policies/aigov/retired.rego",
+                        'package aigov.models\n\ndeny contains {"id": "AIGOV-RETIRED-001", "msg": "old"} if true\n')
+        stub.put_policy("platform/other.rego", "package platform\n\nallow := true\n")  # not aigov's: left alone
+        root = make_feature(tmp_path / "repo")
+        assert check(root, "--engine", "opa", "--opa-url", url).exit_code == 0
+        assert "aigov/policies/aigov/retired.rego" not in stub.policies and "platform/other.rego" in stub.policies
+    finally:
+        stub.stop()
+
+
+@needs_opa
+def test_a_bearer_token_is_sent_and_a_missing_one_is_refused(tmp_path: Path) -> None:
+    stub = OpaStub(token="s3cret")
+    url = stub.start()
+    try:
+        root = make_feature(tmp_path / "repo")
+        args = ("check", str(root), "--now", CLOCK, "--engine", "opa", "--opa-url", url)
+        assert_clean_error(run_limited(*args), f"OPA server {url}", "HTTP 401", "--opa-token")
+        env = {**os.environ, "AIGOV_OPA_TOKEN": "s3cret"}
+        assert run_limited(*args, env=env).exit_code == 0
+    finally:
+        stub.stop()
+
+
+# --- server mode: the platform team's deployment, checked by revision ---------------------------
+
+
+def deployed(revision: str | None = None) -> tuple[OpaStub, str]:
+    """An OPA holding the shipped pack as an activated bundle, as the platform team deploys it."""
+    pack = build_pack(OrgConfig())
+    stub = OpaStub()
+    stub.activate_bundle("aigov", pack.modules, pack.data, revision or pack_revision(pack), roots=["aigov"])
+    return stub, stub.start()
+
+
+@needs_opa
+def test_server_mode_queries_the_deployed_bundle_and_writes_nothing(tmp_path: Path) -> None:
+    stub, url = deployed()
+    try:
+        root = unapproved(tmp_path)
+        remote = check_json(root, "--engine", "opa", "--opa-url", url, "--opa-mode", "server")
+        assert comparable(remote) == comparable(check_json(root))
+        assert not [r for r in stub.requests if r[0] in ("PUT", "DELETE")]
+        assert ("GET", "/v1/data/system/bundles") in stub.requests
+    finally:
+        stub.stop()
+
+
+@needs_opa
+def test_server_mode_refuses_a_bundle_of_another_revision(tmp_path: Path) -> None:
+    stub, url = deployed(revision="2026.10-old")
+    try:
+        root = make_feature(tmp_path / "repo")
+        run = run_limited("check", str(root), "--now", CLOCK, "--engine", "opa", "--opa-url", url, "--opa-mode", "server")
+        assert_clean_error(run, f"OPA server {url}", "'2026.10-old'", pack_revision(build_pack(OrgConfig())))
+    finally:
+        stub.stop()
+
+
+@needs_opa
+def test_server_mode_refuses_a_server_without_the_bundle(tmp_path: Path, opa: tuple[OpaStub, str]) -> None:
+    _, url = opa
+    root = make_feature(tmp_path / "repo")
+    run = run_limited("check", str(root), "--now", CLOCK, "--engine", "opa", "--opa-url", url, "--opa-mode", "server")
+    assert_clean_error(run, f"OPA server {url}", "no activated bundle")
+
+
+# --- TLS ------------------------------------------------------------------------------------------
+
+
+def tls_files(folder: Path) -> tuple[Path, Path, Path]:
+    """A throw-away CA and a certificate for 127.0.0.1 it signed: (ca.pem, cert.pem, key.pem)."""
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = dt.datetime.now(dt.timezone.utc)
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "aigov test CA")])
+    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
+          .serial_number(1).not_valid_before(now - dt.timedelta(hours=1)).not_valid_after(now + dt.timedelta(days=1))
+          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True).sign(ca_key, hashes.SHA256()))
+    cert = (x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
+            .issuer_name(ca_name).public_key(key.public_key()).serial_number(2)
+            .not_valid_before(now - dt.timedelta(hours=1)).not_valid_after(now + dt.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+            .sign(ca_key, hashes.SHA256()))
+    pem = serialization.Encoding.PEM
+    paths = folder / "ca.pem", folder / "cert.pem", folder / "key.pem"
+    paths[0].write_bytes(ca.public_bytes(pem))
+    paths[1].write_bytes(cert.public_bytes(pem))
+    paths[2].write_bytes(key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    return paths
+
+
+@needs_opa
+def test_https_with_the_organisations_ca_bundle_and_refused_without_it(tmp_path: Path) -> None:
+    import ssl
+
+    ca, cert, key = tls_files(tmp_path)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    stub = OpaStub()
+    url = stub.start(tls=context)
+    try:
+        root = make_feature(tmp_path / "repo")
+        args = ("check", str(root), "--now", CLOCK, "--engine", "opa", "--opa-url", url)
+        assert run_limited(*args, "--opa-ca-bundle", str(ca)).exit_code == 0
+        assert_clean_error(run_limited(*args), f"OPA server {url}", "TLS verification failed", "--opa-ca-bundle")
+    finally:
+        stub.stop()
+
+
+# --- a server that cannot give a verdict: exit 2 naming it, never a pass -------------------------
+
+
+@pytest.mark.parametrize("behaviour, fragment", [
+    ("401", "HTTP 401"),
+    ("403", "HTTP 403"),
+    ("500", "HTTP 500"),
+    ("garbage", "not JSON"),
+    ("wrong-shape", "not OPA's answer"),
+    ("redirect", "redirected"),
+    ("slow", "did not answer"),
+])
+def test_a_misbehaving_server_is_a_clean_error(tmp_path: Path, behaviour: str, fragment: str) -> None:
+    server = MisbehavingOpa(behaviour)
+    url = server.start()
+    try:
+        root = make_feature(tmp_path / "repo")
+        run = run_limited("check", str(root), "--now", CLOCK, "--engine", "opa", "--opa-url", url, "--opa-timeout", "0.5")
+        assert_clean_error(run, f"OPA server {url}", fragment)
+        if behaviour == "500":
+            assert server.hits == 3  # retried twice with backoff before giving up
+    finally:
+        server.stop()
+
+
+def test_a_server_that_is_down_is_a_clean_error(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    root = make_feature(tmp_path / "repo")
+    run = run_limited("check", str(root), "--now", CLOCK, "--engine", "opa", "--opa-url", url)
+    assert_clean_error(run, f"OPA server {url} is unreachable")
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["--engine", "opa"], "--engine opa needs --opa-url"),
+    (["--engine", "opa", "--opa-url", "ftp://127.0.0.1:21"], "not an http(s) URL"),
+    (["--engine", "opa", "--opa-url", "http://127.0.0.1:8181/v1/data"], "give only scheme://host[:port]"),
+    (["--opa-url", "http://127.0.0.1:8181"], "--opa-url needs --engine opa"),
+])
+def test_engine_options_that_cannot_work_are_refused(tmp_path: Path, args: list[str], fragment: str) -> None:
+    root = make_feature(tmp_path / "repo")
+    assert_clean_error(run_limited("check", str(root), "--now", CLOCK, *args), fragment)
+
+
+def test_the_engine_choice_lists_every_engine_in_the_table() -> None:
+    from aigov.cli import ENGINE_NAMES
+    from aigov.policy.engine import ENGINES
+
+    assert ENGINE_NAMES == list(ENGINES)
+
+
+def test_the_embedded_check_does_not_import_the_opa_client() -> None:
+    """`aigov check` without --engine opa must not pay for requests and the OPA client at start-up."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from aigov.cli import main\n"
+            "try:\n    main(['check', '--root', sys.argv[1], '--now', sys.argv[2]])\n"
+            "except SystemExit:\n    pass\n"
+            "print(sorted(m for m in ('opa_client', 'requests', 'aigov.policy.opa_server') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code, str(EXAMPLE), CLOCK], capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip().splitlines()[-1] == "[]", out.stderr[-2000:]
