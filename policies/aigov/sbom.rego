@@ -29,7 +29,7 @@ sbom_finding(id, msg, line) := {"id": id, "msg": msg, "path": sbom.path, "line":
 
 line_or_start(entry) := entry.line if is_number(entry.line)
 
-line_or_start(entry) := 1 if not is_number(entry.line)
+line_or_start(entry) := 1 if not is_number(object.get(entry, "line", null))
 
 cyclonedx_label := sprintf("CycloneDX %s", [sbom.spec_version]) if is_string(sbom.spec_version)
 

@@ -14,22 +14,22 @@ artifact_files contains [entry, file] if {
 
 expected_identity(entry) := entry.identity if is_string(entry.identity)
 
-expected_identity(entry) := sprintf("an identity matching /%s/", [object.get(entry, "identity_pattern", "?")]) if not is_string(entry.identity)
+expected_identity(entry) := sprintf("an identity matching /%s/", [object.get(entry, "identity_pattern", "?")]) if not is_string(object.get(entry, "identity", null))
 
 identity_flag(entry) := sprintf("--identity %s", [entry.identity]) if is_string(entry.identity)
 
-identity_flag(entry) := sprintf("--identity-pattern '%s'", [object.get(entry, "identity_pattern", "?")]) if not is_string(entry.identity)
+identity_flag(entry) := sprintf("--identity-pattern '%s'", [object.get(entry, "identity_pattern", "?")]) if not is_string(object.get(entry, "identity", null))
 
 bundle_name(file) := file.bundle if is_string(file.bundle)
 
 # Messages must not go undefined when a fact is missing: that would silently drop the finding.
 bundle_name(file) := name if {
-	not is_string(file.bundle)
+	not is_string(object.get(file, "bundle", null))
 	name := object.get(file, "expected_bundles", [])[0]
 }
 
 bundle_name(file) := sprintf("%s.sigstore.json", [file.path]) if {
-	not is_string(file.bundle)
+	not is_string(object.get(file, "bundle", null))
 	count(object.get(file, "expected_bundles", [])) == 0
 }
 
