@@ -19,7 +19,7 @@ import pytest
 from aigov.config import OrgConfig
 from aigov.policy.loading import build_pack
 from aigov.policy.opa_server import pack_revision
-from conftest import CLOCK, EXAMPLE, assert_clean_error, check, check_json, make_feature, run_limited, write
+from conftest import CLOCK, EXAMPLE, assert_clean_error, check, check_json, make_feature, org_config, run_limited, write
 from opa_stub import MisbehavingOpa, OpaStub
 
 needs_opa = pytest.mark.skipif(
@@ -241,7 +241,7 @@ def test_a_server_that_is_down_is_a_clean_error(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("args, fragment", [
-    (["--engine", "opa"], "--engine opa needs --opa-url"),
+    (["--engine", "opa"], "engine opa needs the server's URL: --opa-url URL"),
     (["--engine", "opa", "--opa-url", "ftp://127.0.0.1:21"], "not an http(s) URL"),
     (["--engine", "opa", "--opa-url", "http://127.0.0.1:8181/v1/data"], "give only scheme://host[:port]"),
     (["--opa-url", "http://127.0.0.1:8181"], "--opa-url needs --engine opa"),
@@ -249,6 +249,38 @@ def test_a_server_that_is_down_is_a_clean_error(tmp_path: Path) -> None:
 def test_engine_options_that_cannot_work_are_refused(tmp_path: Path, args: list[str], fragment: str) -> None:
     root = make_feature(tmp_path / "repo")
     assert_clean_error(run_limited("check", str(root), "--now", CLOCK, *args), fragment)
+
+
+# --- the org config chooses the engine; the repository cannot ----------------------------------
+
+
+@needs_opa
+def test_the_org_config_can_send_every_check_to_its_opa(tmp_path: Path, opa: tuple[OpaStub, str]) -> None:
+    stub, url = opa
+    config = org_config(tmp_path / "org", f"engine: opa\nopa:\n  url: {url}\n  timeoutSeconds: 5\n")
+    root = unapproved(tmp_path)
+    before = len(stub.requests)
+    doc = check_json(root, "--config", str(config))
+    assert doc["policy"]["engine"] == "opa" and len(stub.requests) > before
+    assert comparable(doc) == comparable(check_json(root))
+    assert check_json(root, "--config", str(config), "--engine", "regorus")["policy"]["engine"] == "regorus"  # the flag wins
+
+
+def test_the_repository_cannot_choose_the_engine_or_the_server(tmp_path: Path) -> None:
+    root = make_feature(tmp_path / "repo")
+    write(root / ".aigov/config.yaml", "engine: opa\nopa:\n  url: http://127.0.0.1:9\n")
+    doc = check_json(root)
+    refused = [f for f in doc["findings"] if f["id"] == "AIGOV-CONFIG-001"]
+    assert doc["policy"]["engine"] == "regorus" and doc["verdict"] == "fail"
+    assert {f["message"].split(":")[0] for f in refused} == {"engine", "opa"}
+
+
+def test_a_ca_bundle_inside_the_checked_repository_is_refused(tmp_path: Path) -> None:
+    root = make_feature(tmp_path / "repo")
+    write(root / "ca.pem", "-----BEGIN CERTIFICATE-----\n")
+    run = run_limited("check", str(root), "--now", CLOCK, "--engine", "opa", "--opa-url", "https://127.0.0.1:9",
+                      "--opa-ca-bundle", str(root / "ca.pem"))
+    assert_clean_error(run, "--opa-ca-bundle points inside the checked repository")
 
 
 def test_the_engine_choice_lists_every_engine_in_the_table() -> None:

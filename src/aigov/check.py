@@ -17,7 +17,7 @@ from aigov.facts.build import RepoContext, build_input
 from aigov.facts.change import Change, ChangeRequest, add_change_facts, resolve_change
 from aigov.facts.discovery import FeatureLocation, discover_features, owning_feature
 from aigov.files import Repo, find_repository_root
-from aigov.policy.engine import Engine, RegorusEngine, make_engine
+from aigov.policy.engine import Engine, make_engine
 from aigov.policy.metadata import RuleMeta
 from aigov.policy.loading import build_pack
 from aigov.policy.pack import PolicyPack
@@ -109,9 +109,9 @@ class CheckOptions:
     # approval is already judged against the base), so the base must not offer them as debt.
     apply_waivers: bool = True
     fail_on: tuple[str, ...] = ()  # --fail-on: severities that also block (critical and high always do)
-    # --engine and the OPA server's settings (aigov.policy.opa_server.OpaSettings); None: the embedded engine.
+    # --engine and the --opa-* options given (OpaSettings' field names); they win over the org config's.
     engine_name: str | None = None
-    opa: Any = None
+    opa: dict[str, Any] = field(default_factory=dict)
 
 
 def utc_now() -> str:
@@ -220,9 +220,7 @@ def run_check(path: Path, options: CheckOptions | None = None, exclude_outputs: 
     rules = pack.rules
     if not rules:
         raise AigovError("the policy pack has no rules; refusing to pass a check that judged nothing")
-    engine = options.engine or RegorusEngine(timeout_s=collected.org.evaluation_timeout_s)
-    if options.engine_name is not None:  # --engine: chosen by name, built with the org's time limit
-        engine = make_engine(options.engine_name, collected.org.evaluation_timeout_s, options.opa)
+    engine = options.engine or choose_engine(options, collected)
     findings = []
     if inputs:  # a change that touches no feature has nothing to evaluate
         engine.prepare(pack)
@@ -257,6 +255,20 @@ def run_check(path: Path, options: CheckOptions | None = None, exclude_outputs: 
         waivers=waivers,
         root=collected.repo.root,
     )
+
+
+def choose_engine(options: CheckOptions, collected: CheckInputs) -> Engine:
+    """The engine the flags or the org config name (default: the embedded one); never the repository's choice."""
+    from aigov.config import refuse_inside
+
+    org = collected.org
+    name = options.engine_name or org.engine or "regorus"
+    if name != "opa" and options.opa.get("url"):
+        raise AigovError("--opa-url needs --engine opa (or engine: opa in the org config)")
+    opa = {**org.opa, **options.opa}
+    if name == "opa" and opa.get("ca_bundle"):
+        refuse_inside(Path(opa["ca_bundle"]), collected.repo, "--opa-ca-bundle")
+    return make_engine(name, org.evaluation_timeout_s, opa)
 
 
 # --- Diff-aware checks (--base/--head/--pr) ------------------------------------------------------

@@ -119,11 +119,11 @@ opa_options = [
                  help="With --engine opa: a bearer token for the OPA server."),
     click.option("--opa-ca-bundle", type=click.Path(exists=True, dir_okay=False, path_type=Path),
                  help="With --engine opa: verify the server's TLS certificate against this CA bundle (PEM)."),
-    click.option("--opa-mode", type=click.Choice(["push", "server"]), default="push", show_default=True,
-                 help="push: write the pack to the server, then query it; server: query the pack the platform team "
-                      "deployed as a bundle, after checking its revision matches."),
-    click.option("--opa-timeout", type=click.FloatRange(min=0.1, max=600), default=10.0, show_default=True,
-                 help="With --engine opa: seconds to wait for each answer (retried twice with backoff)."),
+    click.option("--opa-mode", type=click.Choice(["push", "server"]),
+                 help="push (the default): write the pack to the server, then query it; server: query the pack the "
+                      "platform team deployed as a bundle, after checking its revision matches."),
+    click.option("--opa-timeout", type=click.FloatRange(min=0.1, max=600),
+                 help="With --engine opa: seconds to wait for each answer, retried twice with backoff (default 10)."),
 ]
 
 
@@ -176,21 +176,16 @@ def _check_options(registry: Path | None, config_path: Path | None, now: str | N
         config_path=config_path, registry_path=registry, now=parse_now(now) if now is not None else None,
         trusted_root=trusted_root, repository_root=repository_root,
         change=_change_request(base, head, pull_request, new_only), new_only=new_only, github_token=github_token or None,
-        engine_name=engine, opa=_opa_settings(engine, **opa),
+        engine_name=engine, opa=_opa_settings(**opa),
     )
 
 
-def _opa_settings(engine: str | None, opa_url: str | None, opa_token: str | None, opa_ca_bundle: Path | None,
-                  opa_mode: str, opa_timeout: float) -> Any:
-    """The OPA server's settings when --engine opa; the --opa-* options without it are a mistake, said so."""
-    if engine != "opa":
-        if opa_url is not None:
-            raise AigovError("--opa-url needs --engine opa (or AIGOV_ENGINE=opa)")
-        return None
-    from aigov.policy.opa_server import OpaSettings
-
-    return OpaSettings(url=opa_url or "", mode=opa_mode, token=opa_token or None,
-                       ca_bundle=str(opa_ca_bundle) if opa_ca_bundle else None, timeout_s=opa_timeout)
+def _opa_settings(opa_url: str | None, opa_token: str | None, opa_ca_bundle: Path | None, opa_mode: str | None,
+                  opa_timeout: float | None) -> dict[str, Any]:
+    """The --opa-* options given, by OpaSettings' field names; the org config's opa: fills the rest."""
+    given = {"url": opa_url, "token": opa_token or None, "ca_bundle": str(opa_ca_bundle) if opa_ca_bundle else None,
+             "mode": opa_mode, "timeout_s": opa_timeout}
+    return {key: value for key, value in given.items() if value is not None}
 
 
 @main.command()

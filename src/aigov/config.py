@@ -29,6 +29,8 @@ ORG_ONLY = {
     "registry": "replace the approved-model registry",
     "extraRegistries": "add models to the approved-model registry",
     "evaluationTimeoutSeconds": "change the policy evaluation time limit",
+    "engine": "choose the policy engine",
+    "opa": "choose the OPA server that decides",
 }
 
 
@@ -74,6 +76,8 @@ class OrgConfig:
     block: tuple[str, ...] = ALWAYS_BLOCK
     exclude: list[str] = field(default_factory=list)
     evaluation_timeout_s: float = DEFAULT_EVALUATION_TIMEOUT_S
+    engine: str | None = None  # engine: (None: the embedded default, unless --engine says otherwise)
+    opa: dict[str, Any] = field(default_factory=dict)  # opa: url, mode, ca_bundle, timeout_s (the --opa-* options win)
 
 
 @dataclass
@@ -121,7 +125,18 @@ def load_org_config(path: Path | None, repo: Repo | None = None) -> OrgConfig:
         block=_with_always_block(data.get("block", [])),
         exclude=list(data.get("exclude", [])),
         evaluation_timeout_s=float(data.get("evaluationTimeoutSeconds", DEFAULT_EVALUATION_TIMEOUT_S)),
+        engine=data.get("engine"),
+        opa=_opa_section(data.get("opa", {}), resolve),
     )
+
+
+def _opa_section(section: dict[str, Any], resolve: Any) -> dict[str, Any]:
+    """The org config's ``opa:`` under the names of the --opa-* options (paths resolved beside the config)."""
+    names = {"url": "url", "mode": "mode", "caBundle": "ca_bundle", "timeoutSeconds": "timeout_s"}
+    settings = {names[key]: value for key, value in section.items()}
+    if "ca_bundle" in settings:
+        settings["ca_bundle"] = str(resolve(settings["ca_bundle"]))
+    return settings
 
 
 def refuse_inside(path: Path, repo: Repo, option: str) -> None:

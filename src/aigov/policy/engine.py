@@ -135,23 +135,24 @@ class RegorusEngine:
         return [{**item, "_package": package} if isinstance(item, dict) else item for item in value]
 
 
-def _opa_engine(timeout_s: float, opa: Any) -> Engine:
-    from aigov.policy.opa_server import OpaServerEngine
+def _opa_engine(timeout_s: float, opa: dict[str, Any]) -> Engine:
+    from aigov.policy.opa_server import OpaServerEngine, OpaSettings
 
-    if opa is None or not opa.url:
-        raise AigovError("--engine opa needs --opa-url URL (or AIGOV_OPA_URL): the OPA server to ask")
-    return OpaServerEngine(opa)
+    if not opa.get("url"):
+        raise AigovError("engine opa needs the server's URL: --opa-url URL, AIGOV_OPA_URL or opa.url in the org config")
+    return OpaServerEngine(OpaSettings(**opa))
 
 
-# name -> factory(timeout_s, OpaSettings | None). The OPA module (and requests) load only when chosen.
-ENGINES: dict[str, Callable[[float, Any], Engine]] = {
+# name -> factory(evaluation time limit, OPA settings as OpaSettings' fields). The OPA module (and
+# requests) load only when it is chosen.
+ENGINES: dict[str, Callable[[float, dict[str, Any]], Engine]] = {
     "regorus": lambda timeout_s, opa: RegorusEngine(timeout_s=timeout_s),
     "opa": _opa_engine,
 }
 
 
-def make_engine(name: str, timeout_s: float, opa: Any = None) -> Engine:
-    """The engine called ``name``, for --engine or the org config's ``engine:``."""
+def make_engine(name: str, timeout_s: float, opa: dict[str, Any] | None = None) -> Engine:
+    """The engine called ``name`` (--engine, or the org config's ``engine:``)."""
     if name not in ENGINES:
         raise AigovError(f"engine {name!r} is not one of {', '.join(ENGINES)}")
-    return ENGINES[name](timeout_s, opa)
+    return ENGINES[name](timeout_s, opa or {})
