@@ -266,6 +266,35 @@ def test_the_org_config_can_send_every_check_to_its_opa(tmp_path: Path, opa: tup
     assert check_json(root, "--config", str(config), "--engine", "regorus")["policy"]["engine"] == "regorus"  # the flag wins
 
 
+ORG_RULE = """\
+package acme.owners
+
+# METADATA
+# title: Owner must be listed
+# custom:
+#   id: ACME-OWNER-001
+#   severity: high
+#   remediation: Use an owner from data.teams.allowed.
+deny contains f if {
+\tnot input.feature.manifest.metadata.owner in data.teams.allowed
+\tf := {"id": "ACME-OWNER-001", "msg": "owner not listed", "path": input.feature.manifest_path, "line": 5}
+}
+"""
+
+
+@needs_opa
+def test_the_orgs_own_rules_and_data_are_pushed_and_judged_alike(tmp_path: Path, opa: tuple[OpaStub, str]) -> None:
+    stub, url = opa
+    config = org_config(tmp_path / "org", "policies: [rules]\ndata: [owners.yaml]\n",
+                        {"rules/owners.rego": ORG_RULE, "owners.yaml": "teams:\n  allowed: [team-payments]\n"})
+    root = make_feature(tmp_path / "repo")
+    embedded = check_json(root, "--config", str(config))
+    remote = check_json(root, "--config", str(config), "--engine", "opa", "--opa-url", url)
+    assert [f["id"] for f in embedded["findings"]] == ["ACME-OWNER-001"] and embedded["verdict"] == "fail"
+    assert comparable(remote) == comparable(embedded)
+    assert any(p.endswith("rules/owners.rego") for p in stub.policies) and stub.data["teams"] == {"allowed": ["team-payments"]}
+
+
 def test_the_repository_cannot_choose_the_engine_or_the_server(tmp_path: Path) -> None:
     root = make_feature(tmp_path / "repo")
     write(root / ".aigov/config.yaml", "engine: opa\nopa:\n  url: http://127.0.0.1:9\n")

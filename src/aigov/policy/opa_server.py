@@ -172,7 +172,7 @@ class OpaServerEngine:
     def _push(self, pack: PolicyPack) -> None:
         for path, value in _data_documents(pack):
             self._call(f"PUT /v1/data/{path}", self._put_data, path, value)
-        wanted = {f"{POLICY_PREFIX}/{path}": source for path, source in pack.modules.items()}
+        wanted = {f"{POLICY_PREFIX}/{path.lstrip('/')}": source for path, source in pack.modules.items()}  # an org folder may be absolute
         held = self._call("GET /v1/policies", self._held_policies)
         for stale in sorted(p for p in held if p.startswith(f"{POLICY_PREFIX}/") and p not in wanted):
             self._call(f"DELETE /v1/policies/{stale}", self._client.delete_policy, stale)
