@@ -63,6 +63,7 @@ def test_push_mode_gives_the_embedded_engines_findings(tmp_path: Path, opa: tupl
     assert (remote["verdict"], remote["policy"]["engine"]) == ("fail", "opa")
     assert check(root, "--engine", "opa", "--opa-url", url).exit_code == 1
     assert ("POST", "/v1/data/aigov/models/deny") in stub.requests
+    assert {"role": "opa-server", "path": url, "version": "push"}.items() <= remote["sources"][-1].items()
 
 
 @needs_opa

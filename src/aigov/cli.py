@@ -231,6 +231,7 @@ def check(path: Path | None, output_format: str, output: Path | None, sarif: Pat
       aigov check . --pr --new-only          (in a pull_request workflow)
       aigov check . --base origin/main
       aigov check . --record decision.json   then: aigov record --from decision.json
+      aigov check . --engine opa --opa-url https://opa.example.com:8181 --opa-mode server
     """
     from aigov.check import run_check
     from aigov.report import refuse_shared_files, write_reports

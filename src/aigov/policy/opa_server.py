@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from aigov.config import Source
 from aigov.errors import AigovError
 from aigov.policy.pack import PolicyPack
 
@@ -139,6 +140,8 @@ class OpaServerEngine:
             self._push(pack)
         else:
             self._check_revision(pack)
+        # The server decided: reports and decision records name it beside the pack it was checked against.
+        pack.sources.append(Source("opa-server", self.server, pack_revision(pack), self.settings.mode))
 
     def evaluate_all(self, inputs: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
         return [self._evaluate(input_doc) for input_doc in inputs]
