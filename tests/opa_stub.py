@@ -58,15 +58,15 @@ class OpaStub:
         with self._lock:
             if self.policies.get(policy_id) == source:
                 return  # the same module: OPA's compiled policies are unchanged, so is the engine
-            trial = OpaEngine()
-            for other, text in sorted({**self.policies, policy_id: source}.items()):
-                trial.add_policy(other, text)
+            with OpaEngine() as trial:
+                for other, text in sorted({**self.policies, policy_id: source}.items()):
+                    trial.add_policy(other, text)
             self.policies[policy_id] = source
-            self._engine = None
+            self._discard_engine()
 
     def delete_policy(self, policy_id: str) -> bool:
         with self._lock:
-            self._engine = None
+            self._discard_engine()
             return self.policies.pop(policy_id, None) is not None
 
     def put_data(self, path: list[str], value: Any) -> None:
@@ -80,6 +80,15 @@ class OpaStub:
                 for key in path[:-1]:
                     node = node.setdefault(key, {})
                 node[path[-1]] = value
+            self._discard_engine()
+
+    def _discard_engine(self) -> None:
+        """Close an engine as soon as it is stale. An OpaEngine is in a reference cycle (its callback
+        trampoline), so only the cyclic GC would free it, and the GC may run in a process aigov forks
+        (its evaluation watchdog): a call into the Go runtime there, which has no threads after a
+        fork, hangs. A closed engine's finaliser does not call Go."""
+        if self._engine is not None:
+            self._engine.close()
             self._engine = None
 
     def _data_at(self, path: list[str]) -> Any:
@@ -130,6 +139,8 @@ class OpaStub:
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
+        with self._lock:
+            self._discard_engine()
 
 
 class _JsonHandler(BaseHTTPRequestHandler):
@@ -229,7 +240,8 @@ class _OpaHandler(_JsonHandler):
 
 class MisbehavingOpa:
     """A server that answers every request the same wrong way: ``behaviour`` is one of
-    401, 403, 500, garbage (200 with a body that is not JSON), slow (never answers in time),
+    401, 403, 500, garbage (200 with a body that is not JSON), slow (never answers in time), drip
+    (answers a byte every 0.1 s, so no single read ever times out),
     redirect (302 to another host: 127.0.0.2, which nothing follows) or wrong-shape (200 with JSON that is not OPA's answer)."""
 
     def __init__(self, behaviour: str, delay_s: float = 30.0) -> None:
@@ -255,6 +267,18 @@ class MisbehavingOpa:
                 elif kind == "slow":
                     time.sleep(owner.delay_s)
                     self.reply(200, {})
+                elif kind == "drip":  # a byte at a time, each well within any read timeout, never ending
+                    self.send_response(200)
+                    self.send_header("Content-Length", "1000000")
+                    self.end_headers()
+                    self.wfile.flush()
+                    try:
+                        for _ in range(int(owner.delay_s * 10)):
+                            self.wfile.write(b" ")
+                            self.wfile.flush()
+                            time.sleep(0.1)
+                    except OSError:  # the client gave up: that is the point
+                        return
                 elif kind == "redirect":
                     self.reply(302, headers={"Location": "http://127.0.0.2:9" + self.path})
 

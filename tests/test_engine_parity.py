@@ -47,19 +47,19 @@ def test_every_shipped_policy_test_passes_on_regorus_and_on_real_opa() -> None:
 
     pack = build_pack(OrgConfig(), include_tests=True)
     on_regorus = run_policy_tests(pack)
-    engine = OpaEngine()
-    for path, source in pack.modules.items():
-        engine.add_policy(path, source)
-    engine.add_data(pack.data)
     on_opa: dict[str, bool] = {}
-    for info in pack.infos.values():
-        if not info.tests:
-            continue
-        try:  # one evaluation per test package: OPA compiles the pack once per query
-            document = engine.eval_document(info.package, {})
-        except OpaError as exc:
-            pytest.fail(f"OPA cannot evaluate {info.package}: {exc}")
-        on_opa.update({f"{info.package}.{name}": document.get(name) is True for name in info.tests})
+    with OpaEngine() as engine:  # closed here: see OpaStub._discard_engine for why it matters
+        for path, source in pack.modules.items():
+            engine.add_policy(path, source)
+        engine.add_data(pack.data)
+        for info in pack.infos.values():
+            if not info.tests:
+                continue
+            try:  # one evaluation per test package: OPA compiles the pack once per query
+                document = engine.eval_document(info.package, {})
+            except OpaError as exc:
+                pytest.fail(f"OPA cannot evaluate {info.package}: {exc}")
+            on_opa.update({f"{info.package}.{name}": document.get(name) is True for name in info.tests})
     assert sorted(name for name, passed in on_opa.items() if not passed) == []
     assert [r for r in on_regorus.results if r.outcome != "pass"] == []
     assert set(on_opa) == {f"{r.package}.{r.name}" for r in on_regorus.results} and len(on_opa) > 100

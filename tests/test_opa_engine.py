@@ -19,7 +19,7 @@ import pytest
 from aigov.config import OrgConfig
 from aigov.policy.loading import build_pack
 from aigov.policy.opa_server import pack_revision
-from conftest import CLOCK, EXAMPLE, assert_clean_error, check, check_json, make_feature, org_config, run_limited, write
+from conftest import CLOCK, EXAMPLE, assert_clean_error, check, make_feature, org_config, run_limited, write
 from opa_stub import MisbehavingOpa, OpaStub
 
 needs_opa = pytest.mark.skipif(
@@ -44,6 +44,13 @@ def unapproved(tmp_path: Path) -> Path:
     return root
 
 
+def decided(path: Path, *extra: str) -> dict:
+    """The JSON report of a check that reached a verdict (an error's report has no findings to compare)."""
+    run = check(path, "--format", "json", *extra)
+    assert run.exit_code in (0, 1), run.stderr
+    return run.json()
+
+
 def comparable(doc: dict) -> list[tuple]:
     return [(f["id"], f["severity"], f["message"], f["path"], f["line"], f["feature"], f["blocking"], f["waived"])
             for f in doc["findings"]]
@@ -56,8 +63,8 @@ def comparable(doc: dict) -> list[tuple]:
 def test_push_mode_gives_the_embedded_engines_findings(tmp_path: Path, opa: tuple[OpaStub, str]) -> None:
     stub, url = opa
     root = unapproved(tmp_path)
-    embedded = check_json(root)
-    remote = check_json(root, "--engine", "opa", "--opa-url", url)
+    embedded = decided(root)
+    remote = decided(root, "--engine", "opa", "--opa-url", url)
     assert embedded["findings"] and {f["id"] for f in embedded["findings"]} >= {"AIGOV-MODEL-001"}
     assert comparable(remote) == comparable(embedded)
     assert (remote["verdict"], remote["policy"]["engine"]) == ("fail", "opa")
@@ -73,9 +80,9 @@ def test_push_mode_judges_waivers_on_the_server(tmp_path: Path, opa: tuple[OpaSt
 
     root = too_few_cases(tmp_path)
     merged_waiver(root, EVAL_WAIVER.format(created="2026-11-20", expires="2026-12-20"))
-    embedded = check_json(root)
+    embedded = decided(root)
     stub, url = opa
-    remote = check_json(root, "--engine", "opa", "--opa-url", url)
+    remote = decided(root, "--engine", "opa", "--opa-url", url)
     assert remote["verdict"] == embedded["verdict"] == "pass"
     assert comparable(remote) == comparable(embedded) and any(f["waived"] for f in remote["findings"])
     assert remote["waivers"] == embedded["waivers"]
@@ -128,8 +135,8 @@ def test_server_mode_queries_the_deployed_bundle_and_writes_nothing(tmp_path: Pa
     stub, url = deployed()
     try:
         root = unapproved(tmp_path)
-        remote = check_json(root, "--engine", "opa", "--opa-url", url, "--opa-mode", "server")
-        assert comparable(remote) == comparable(check_json(root))
+        remote = decided(root, "--engine", "opa", "--opa-url", url, "--opa-mode", "server")
+        assert comparable(remote) == comparable(decided(root))
         assert not [r for r in stub.requests if r[0] in ("PUT", "DELETE")]
         assert ("GET", "/v1/data/system/bundles") in stub.requests
     finally:
@@ -229,6 +236,19 @@ def test_a_misbehaving_server_is_a_clean_error(tmp_path: Path, behaviour: str, f
         server.stop()
 
 
+def test_a_server_that_drips_its_answer_is_stopped_by_the_evaluation_time_limit(tmp_path: Path) -> None:
+    """Every read gets a byte in time, so only the org's evaluation time limit can end it: exit 2, not a hang."""
+    server = MisbehavingOpa("drip", delay_s=60)
+    url = server.start()
+    try:
+        config = org_config(tmp_path / "org", f"evaluationTimeoutSeconds: 2\nengine: opa\nopa: {{url: {url}}}\n")
+        root = make_feature(tmp_path / "repo")
+        run = run_limited("check", str(root), "--now", CLOCK, "--config", str(config), timeout=30)
+        assert_clean_error(run, "did not finish within 2 s", f"OPA server {url}")
+    finally:
+        server.stop()
+
+
 def test_a_server_that_is_down_is_a_clean_error(tmp_path: Path) -> None:
     import socket
 
@@ -261,10 +281,10 @@ def test_the_org_config_can_send_every_check_to_its_opa(tmp_path: Path, opa: tup
     config = org_config(tmp_path / "org", f"engine: opa\nopa:\n  url: {url}\n  timeoutSeconds: 5\n")
     root = unapproved(tmp_path)
     before = len(stub.requests)
-    doc = check_json(root, "--config", str(config))
+    doc = decided(root, "--config", str(config))
     assert doc["policy"]["engine"] == "opa" and len(stub.requests) > before
-    assert comparable(doc) == comparable(check_json(root))
-    assert check_json(root, "--config", str(config), "--engine", "regorus")["policy"]["engine"] == "regorus"  # the flag wins
+    assert comparable(doc) == comparable(decided(root))
+    assert decided(root, "--config", str(config), "--engine", "regorus")["policy"]["engine"] == "regorus"  # the flag wins
 
 
 ORG_RULE = """\
@@ -289,8 +309,8 @@ def test_the_orgs_own_rules_and_data_are_pushed_and_judged_alike(tmp_path: Path,
     config = org_config(tmp_path / "org", "policies: [rules]\ndata: [owners.yaml]\n",
                         {"rules/owners.rego": ORG_RULE, "owners.yaml": "teams:\n  allowed: [team-payments]\n"})
     root = make_feature(tmp_path / "repo")
-    embedded = check_json(root, "--config", str(config))
-    remote = check_json(root, "--config", str(config), "--engine", "opa", "--opa-url", url)
+    embedded = decided(root, "--config", str(config))
+    remote = decided(root, "--config", str(config), "--engine", "opa", "--opa-url", url)
     assert [f["id"] for f in embedded["findings"]] == ["ACME-OWNER-001"] and embedded["verdict"] == "fail"
     assert comparable(remote) == comparable(embedded)
     assert any(p.endswith("rules/owners.rego") for p in stub.policies) and stub.data["teams"] == {"allowed": ["team-payments"]}
@@ -299,7 +319,7 @@ def test_the_orgs_own_rules_and_data_are_pushed_and_judged_alike(tmp_path: Path,
 def test_the_repository_cannot_choose_the_engine_or_the_server(tmp_path: Path) -> None:
     root = make_feature(tmp_path / "repo")
     write(root / ".aigov/config.yaml", "engine: opa\nopa:\n  url: http://127.0.0.1:9\n")
-    doc = check_json(root)
+    doc = decided(root)
     refused = [f for f in doc["findings"] if f["id"] == "AIGOV-CONFIG-001"]
     assert doc["policy"]["engine"] == "regorus" and doc["verdict"] == "fail"
     assert {f["message"].split(":")[0] for f in refused} == {"engine", "opa"}

@@ -140,7 +140,7 @@ def _opa_engine(timeout_s: float, opa: dict[str, Any]) -> Engine:
 
     if not opa.get("url"):
         raise AigovError("engine opa needs the server's URL: --opa-url URL, AIGOV_OPA_URL or opa.url in the org config")
-    return OpaServerEngine(OpaSettings(**opa))
+    return OpaServerEngine(OpaSettings(**opa), evaluation_timeout_s=timeout_s)
 
 
 # name -> factory(evaluation time limit, OPA settings as OpaSettings' fields). The OPA module (and

@@ -16,7 +16,8 @@ The REST calls go through opa-python-client (``OpaClient``) with a session aigov
 CA bundle, no redirects (a redirect to another host would carry the token elsewhere and could
 answer for a server nobody vouched for), and retries with backoff on connection errors and 5xx
 for every method, queries included (the client's default never retries a POST, and OPA's query
-POSTs are read-only). Every failure — down, slow, 401/403/5xx, redirect, a body that is not the
+POSTs are read-only). The exchange runs under the org's evaluation time limit (see
+OpaServerEngine). Every failure — down, slow, 401/403/5xx, redirect, a body that is not the
 documented JSON — is an AigovError naming the server: exit 2, never a pass.
 """
 
@@ -121,42 +122,70 @@ def _raise_for_refusal(response: Any, *args: Any, **kwargs: Any) -> None:
 
 
 class OpaServerEngine:
-    """The ``Engine`` for a running OPA (see the module docstring for the two modes)."""
+    """The ``Engine`` for a running OPA (see the module docstring for the two modes).
+
+    The requests run in a forked child under the org's evaluation time limit (the watchdog the
+    embedded engine uses): requests' timeout bounds each wait for a byte, not an answer, so a
+    server that drips its answer slowly, or many slow retries, would otherwise hold the check
+    for as long as it likes. A hang is a bypass too. Each child opens its own connection.
+    """
 
     name = "opa"
 
-    def __init__(self, settings: OpaSettings) -> None:
+    def __init__(self, settings: OpaSettings, evaluation_timeout_s: float = 60.0) -> None:
         if settings.mode not in MODES:
             raise AigovError(f"--opa-mode {settings.mode!r} is not one of {', '.join(MODES)}")
+        _server_address(settings.url)  # a malformed URL fails before any work
         self.settings = settings
         self.server = settings.url.rstrip("/")
+        self.evaluation_timeout_s = evaluation_timeout_s
         self._client: Any = None
+        self._pack: PolicyPack | None = None
         self._packages: list[str] = []
 
     def prepare(self, pack: PolicyPack) -> None:
-        self._client = _client(self.settings)
+        """Remember the pack; it is pushed (or its revision checked) by the first evaluation, in the child."""
+        self._pack = pack
         self._packages = pack.deny_packages()
-        if self.settings.mode == "push":
-            self._push(pack)
-        else:
-            self._check_revision(pack)
-        # The server decided: reports and decision records name it beside the pack it was checked against.
+        # The server decides: reports and decision records name it beside the pack it was checked against.
         pack.sources.append(Source("opa-server", self.server, pack_revision(pack), self.settings.mode))
 
     def evaluate_all(self, inputs: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
-        return [self._evaluate(input_doc) for input_doc in inputs]
+        def work(report_step: Any) -> list[list[dict[str, Any]]]:
+            assert self._pack is not None, "prepare() first"
+            self._client = _client(self.settings)
+            report_step(f"{self.settings.mode} mode set-up on OPA server {self.server}")
+            if self.settings.mode == "push":
+                self._push(self._pack)
+            else:
+                self._check_revision(self._pack)
+            return [self._evaluate(input_doc, report_step) for input_doc in inputs]
+
+        return self._with_deadline(work)
 
     def evaluate_rule(self, rule: str, input_doc: dict[str, Any]) -> Any:
-        return self._query(rule, input_doc)
+        def work(report_step: Any) -> Any:
+            self._client = _client(self.settings)
+            report_step(f"query {rule} on OPA server {self.server}")
+            return self._query(rule, input_doc)
+
+        return self._with_deadline(work)
+
+    def _with_deadline(self, work: Any) -> Any:
+        from aigov.policy.watchdog import run_with_deadline
+
+        return run_with_deadline(work, self.evaluation_timeout_s, "policy evaluation")
 
     # --- queries -----------------------------------------------------------------------------
 
-    def _evaluate(self, input_doc: dict[str, Any]) -> list[dict[str, Any]]:
+    def _evaluate(self, input_doc: dict[str, Any], report_step: Any) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = []
         for package in self._packages:
+            report_step(f"query data.{package}.deny on OPA server {self.server} (feature {input_doc['feature'].get('name', '?')})")
             value = self._query(f"data.{package}.deny", input_doc)
-            if value is None:
-                continue
+            if value is None:  # OPA answers an empty set for a deny rule that finds nothing: undefined means absent
+                raise AigovError(f"OPA server {self.server} has no data.{package}.deny; it does not hold the pack "
+                                 "aigov loaded here, so it cannot judge with it")
             if not isinstance(value, list):
                 raise AigovError(f"OPA server {self.server}: data.{package}.deny is not a set of findings")
             found.extend({**item, "_package": package} if isinstance(item, dict) else item for item in value)
