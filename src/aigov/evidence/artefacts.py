@@ -11,6 +11,7 @@ from aigov.evidence.decision import canonical_json
 from aigov.files import MAX_FILE_BYTES
 
 TEMPLATE_ANSWERS = ".copier-answers.yml"
+FACTS_FILE = "aigov-facts.json"  # beside each feature's documents: the facts aigov collected
 
 
 def feature_documents(
@@ -25,7 +26,7 @@ def feature_documents(
             mode, blob = tree[path]
             if mode in ("100644", "100755") and blob_size(blob) <= MAX_FILE_BYTES:
                 out[path] = read_blob(blob)
-        facts_path = posixpath.join(folder, "aigov-facts.json") if folder != "." else "aigov-facts.json"
+        facts_path = posixpath.join(folder, FACTS_FILE) if folder != "." else FACTS_FILE
         out[facts_path] = (canonical_json(doc) + "\n").encode("utf-8")
     for path in sorted(tree):
         if path.startswith(".aigov/") and "waiver" in posixpath.basename(path):
