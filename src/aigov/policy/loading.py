@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 from pathlib import Path
@@ -37,7 +38,8 @@ def build_pack(
     root = repo.root if repo is not None else None
     _display = functools.partial(display_path, root=root)
     pack = PolicyPack(version=_pack_version(shipped))
-    load_rego_dir(pack, shipped / "aigov", f"{SHIPPED_LABEL}/aigov", include_tests=include_tests)
+    shipped_modules = load_rego_dir(pack, shipped / "aigov", f"{SHIPPED_LABEL}/aigov", include_tests=include_tests)
+    map_shipped_controls(pack, shipped_modules)
     pack.sources.append(Source("policy-pack", SHIPPED_LABEL, pack.policy_digest(), pack.version))
     if config.path is not None:
         pack.sources.append(Source("org-config", config.path, config.digest or ""))
@@ -57,6 +59,16 @@ def build_pack(
     if repository is not None and root is not None:
         add_repository_additions(pack, repository, root, include_tests)
     return pack
+
+
+def map_shipped_controls(pack: PolicyPack, paths: list[str]) -> None:
+    """The shipped rules' controls come from policies/controls.yaml, the one place mappings live
+    (checked against the frameworks' catalogs); org rules keep the controls their METADATA names."""
+    from aigov.evidence.controls import rule_control_labels
+
+    for path in paths:
+        info = pack.infos[path]
+        info.rules = [dataclasses.replace(meta, controls=tuple(rule_control_labels(meta.id))) for meta in info.rules]
 
 
 def add_repository_additions(pack: PolicyPack, repository: RepositoryConfig, root: Path, include_tests: bool = False) -> None:
