@@ -54,8 +54,6 @@ def merge_bundles(paths: list[Path], output: Path, identity: str | None = None, 
 
     if not paths:
         raise AigovError("give at least one evidence bundle to merge")
-    if bool(identity) != bool(issuer):
-        raise AigovError("give --identity and --issuer together")
     inputs = [_verified(path, identity, issuer, trusted_root) for path in paths]
     _same_period(inputs)
     with tempfile.TemporaryDirectory(prefix="aigov-merge-") as scratch:
