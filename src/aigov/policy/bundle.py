@@ -100,9 +100,7 @@ def read_directory(request: BundleRequest) -> tuple[BundleFiles, str]:
 def read_tarball(request: BundleRequest) -> tuple[BundleFiles, str]:
     from aigov.files import read_regular_file
 
-    data = read_regular_file(Path(request.location), request.location, MAX_BUNDLE_BYTES + 1)
-    if len(data) > MAX_BUNDLE_BYTES:
-        raise AigovError(f"policy bundle is larger than the {MAX_BUNDLE_BYTES}-byte cap", request.location)
+    data = read_regular_file(Path(request.location), request.location, MAX_BUNDLE_BYTES)  # refuses a larger file
     digest = _check_pin(data, request, request.location)
     return unpack(data, request.location), digest
 
@@ -256,7 +254,7 @@ def unpack(data: bytes, label: str) -> BundleFiles:
     files: BundleFiles = {}
     total = 0
     try:
-        with tarfile.open(fileobj=io.BytesIO(data), mode="r:*") as archive:
+        with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as archive:
             for member in archive:
                 name = _member_name(member, label)
                 if member.isdir():
@@ -270,7 +268,7 @@ def unpack(data: bytes, label: str) -> BundleFiles:
                 assert handle is not None  # a regular file, checked by _member_name
                 files[name] = handle.read(member.size)
     except (tarfile.TarError, EOFError, OSError, ValueError) as exc:  # zlib errors are OSError/ValueError
-        raise AigovError(f"is not a readable tar.gz bundle: {exc}", label) from None
+        raise AigovError(f"is not a readable tar.gz bundle: {' '.join(str(exc).split())[:200]}", label) from None
     return files
 
 
