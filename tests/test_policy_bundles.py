@@ -390,3 +390,50 @@ def test_an_untrusted_certificate(host: BundleHost, built: Path, unapproved: Pat
 
 def pinned_url(host: BundleHost, built: Path) -> str:
     return f"{host.url}/bundle.tar.gz#sha256={hashlib.sha256(built.read_bytes()).hexdigest()}"
+
+
+# --- Sigstore-signed bundles (the throw-away instance of tests/sigstore_fixture.py) --------------
+
+PLATFORM = "https://github.com/acme/platform/.github/workflows/policy-bundle.yml@refs/heads/main"
+
+
+@pytest.fixture(scope="module")
+def sigstore() -> Any:
+    from sigstore_fixture import SigstoreInstance
+
+    return SigstoreInstance.create()
+
+
+def sigstore_args(root: Path, identity: str = PLATFORM) -> list[str]:
+    from sigstore_fixture import GITHUB_ISSUER
+
+    return ["--policy-bundle-identity", identity, "--policy-bundle-issuer", GITHUB_ISSUER, "--trusted-root", str(root)]
+
+
+def test_a_sigstore_signed_tarball_verifies(built: Path, unapproved: Path, tmp_path: Path, sigstore: Any) -> None:
+    tarball_path = tmp_path / "bundle.tar.gz"
+    shutil.copy(built, tarball_path)
+    sigstore.sign_file(tarball_path, identity=PLATFORM)
+    root = sigstore.write_trusted_root(tmp_path / "trusted_root.json")
+    doc = report(unapproved, "--policy-bundle", str(tarball_path), *sigstore_args(root))
+    assert doc["sources"][0]["role"] == "policy-bundle" and findings(doc) == findings(report(unapproved))
+    run = check(unapproved, "--policy-bundle", str(tarball_path), *sigstore_args(root, "https://github.com/evil/fork/x.yml@refs/heads/main"))
+    assert_clean_error(run, "Sigstore signature is rejected", f"signed by {PLATFORM}", "bundle.tar.gz")
+
+
+def test_a_sigstore_signed_url_needs_no_pin_and_is_cached(host: BundleHost, built: Path, unapproved: Path, tmp_path: Path, sigstore: Any) -> None:
+    root = sigstore.write_trusted_root(tmp_path / "trusted_root.json")
+    host.serve("/bundle.tar.gz", built.read_bytes())
+    host.serve("/bundle.tar.gz.sigstore.json", json.dumps(sigstore.sign(built.read_bytes(), identity=PLATFORM)).encode())
+    url = f"{host.url}/bundle.tar.gz"
+    assert report(unapproved, "--policy-bundle", url, *sigstore_args(root))["sources"][0]["path"] == url
+    host.stop()
+    assert findings(report(unapproved, "--policy-bundle", url, "--offline", *sigstore_args(root))) == findings(report(unapproved))
+
+
+def test_a_url_signed_by_someone_else_is_refused(host: BundleHost, built: Path, unapproved: Path, tmp_path: Path, sigstore: Any) -> None:
+    root = sigstore.write_trusted_root(tmp_path / "trusted_root.json")
+    host.serve("/bundle.tar.gz", built.read_bytes())
+    host.serve("/bundle.tar.gz.sigstore.json", json.dumps(sigstore.sign(built.read_bytes(), identity="mallory@example.com")).encode())
+    run = check(unapproved, "--policy-bundle", f"{host.url}/bundle.tar.gz", *sigstore_args(root))
+    assert_clean_error(run, "Sigstore signature is rejected", "mallory@example.com", host.url)

@@ -193,12 +193,13 @@ def collect_inputs(path: Path, options: CheckOptions, exclude_outputs: Iterable[
 
 def use_policy_bundle(org: OrgConfig, options: CheckOptions) -> None:
     """--policy-bundle wins over the org config's policyBundle:; --offline applies to whichever is used."""
+    from dataclasses import replace
+
     if options.policy_bundle is not None:
         org.policy_bundle = options.policy_bundle
-    if options.offline and org.policy_bundle is not None:
-        from dataclasses import replace
-
-        org.policy_bundle = replace(org.policy_bundle, offline=True)
+    if org.policy_bundle is not None:
+        org.policy_bundle = replace(org.policy_bundle, offline=options.offline or org.policy_bundle.offline,
+                                    trusted_root=org.policy_bundle.trusted_root or options.trusted_root)
 
 
 def _repository_root(path: Path, given: Path | None) -> Path:

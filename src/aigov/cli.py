@@ -130,6 +130,11 @@ def check_input_options(func: Callable[..., Any]) -> Callable[..., Any]:
                           "pinned with #sha256=<hex> (org authority: must be outside the checked repository)."),
         click.option("--policy-bundle-key", type=PathArg, metavar="PEM",
                      help="The public key (RSA or EC P-256) that verifies the bundle's .signatures.json."),
+        click.option("--policy-bundle-identity", metavar="IDENTITY",
+                     help="Verify the bundle tarball's Sigstore signature: the signer identity it must carry (a workflow URI or an email)."),
+        click.option("--policy-bundle-issuer", metavar="URL", help="With --policy-bundle-identity: the OIDC issuer it must come through."),
+        click.option("--policy-bundle-signature", metavar="FILE|URL",
+                     help="The bundle's Sigstore bundle (default: SOURCE.sigstore.json); verified against --trusted-root if given."),
         click.option("--offline", is_flag=True, help="Read a URL policy bundle from the cache only; never download."),
     ]
     for option in reversed(options):
@@ -156,25 +161,30 @@ def change_options(func: Callable[..., Any]) -> Callable[..., Any]:
 def _check_options(registry: Path | None, config_path: Path | None, now: str | None, trusted_root: Path | None,
                    repository_root: Path | None, base: str | None = None, head: str | None = None, pull_request: bool = False,
                    github_token: str | None = None, new_only: bool = False, policy_bundle: str | None = None,
-                   policy_bundle_key: Path | None = None, offline: bool = False) -> Any:
+                   policy_bundle_key: Path | None = None, policy_bundle_identity: str | None = None,
+                   policy_bundle_issuer: str | None = None, policy_bundle_signature: str | None = None,
+                   offline: bool = False) -> Any:
     from aigov.check import CheckOptions, parse_now
 
     return CheckOptions(
         config_path=config_path, registry_path=registry, now=parse_now(now) if now is not None else None,
         trusted_root=trusted_root, repository_root=repository_root,
         change=_change_request(base, head, pull_request, new_only), new_only=new_only, github_token=github_token or None,
-        policy_bundle=_bundle_request(policy_bundle, policy_bundle_key), offline=offline,
+        policy_bundle=_bundle_request(policy_bundle, policy_bundle_key, policy_bundle_identity, policy_bundle_issuer,
+                                      policy_bundle_signature, trusted_root), offline=offline,
     )
 
 
-def _bundle_request(source: str | None, key: Path | None) -> Any:
+def _bundle_request(source: str | None, key: Path | None, identity: str | None, issuer: str | None,
+                    signature: str | None, trusted_root: Path | None) -> Any:
     if source is None:
-        if key is not None:
-            raise AigovError("--policy-bundle-key needs --policy-bundle")
+        if key or identity or issuer or signature:
+            raise AigovError("--policy-bundle-key, -identity, -issuer and -signature need --policy-bundle")
         return None
     from aigov.policy.bundle import BundleRequest
 
-    return BundleRequest(source=source, public_key=key)
+    return BundleRequest(source=source, public_key=key, identity=identity, issuer=issuer, signature=signature,
+                         trusted_root=trusted_root)
 
 
 @main.command()

@@ -129,15 +129,18 @@ def load_org_config(path: Path | None, repo: Repo | None = None) -> OrgConfig:
 
 
 def _bundle_request(value: str | dict[str, str], base: Path) -> Any:
-    """policyBundle: a source string, or {source, publicKey}; local paths are relative to the org config."""
+    """policyBundle: a source string, or {source, publicKey, identity, issuer, signature}; local
+    paths are relative to the org config."""
     from aigov.policy.bundle import BundleRequest
 
     spec = {"source": value} if isinstance(value, str) else value
-    source = spec["source"]
-    if "://" not in source:
-        source = str(base / source)
+
+    def local(name: str | None) -> str | None:
+        return name if name is None or "://" in name else str(base / name)
+
     key = spec.get("publicKey")
-    return BundleRequest(source=source, public_key=(base / key).resolve() if key else None)
+    return BundleRequest(source=local(spec["source"]) or "", public_key=(base / key).resolve() if key else None,
+                         identity=spec.get("identity"), issuer=spec.get("issuer"), signature=local(spec.get("signature")))
 
 
 def refuse_inside(path: Path, repo: Repo, option: str) -> None:

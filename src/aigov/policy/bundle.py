@@ -49,6 +49,12 @@ class BundleRequest:
     public_key: Path | None = None  # PEM key that verifies OPA's .signatures.json
     offline: bool = False
     cache_dir: Path | None = None  # default: $XDG_CACHE_HOME/aigov/bundles
+    # Sigstore: the tarball must be signed by this identity through this OIDC issuer. The Sigstore
+    # bundle is ``signature`` (a path or URL), by default the source with .sigstore.json appended.
+    identity: str | None = None
+    issuer: str | None = None
+    signature: str | None = None
+    trusted_root: Path | None = None  # a private Sigstore instance; default: the production root, offline
 
     @property
     def location(self) -> str:
@@ -80,8 +86,8 @@ def read_directory(request: BundleRequest) -> tuple[BundleFiles, str]:
     from aigov.files import read_regular_file
 
     folder = Path(request.location)
-    if request.pin is not None:
-        raise AigovError("#sha256= pins a tarball or URL; a directory is named by its own digest", request.source)
+    if request.pin is not None or request.identity is not None:
+        raise AigovError("a directory cannot be pinned or Sigstore-verified; build a tarball (aigov policy build) and pin or sign that", request.source)
     files: BundleFiles = {}
     total = 0
     for path in sorted(folder.rglob("*")):
@@ -102,23 +108,29 @@ def read_tarball(request: BundleRequest) -> tuple[BundleFiles, str]:
 
     data = read_regular_file(Path(request.location), request.location, MAX_BUNDLE_BYTES)  # refuses a larger file
     digest = _check_pin(data, request, request.location)
+    if request.identity is not None:
+        verify_sigstore(request, data, _read_signature(request), request.location)
     return unpack(data, request.location), digest
 
 
 def read_url(request: BundleRequest) -> tuple[BundleFiles, str]:
     label = public_url(request.location)
-    if request.pin is None:
-        raise AigovError("an unpinned bundle URL is refused: add #sha256=<hex of the tarball> (sha256sum bundle.tar.gz)", label)
-    cached = _cache_dir(request) / f"{request.pin}.tar.gz"
-    if cached.is_file() and hashlib.sha256(cached.read_bytes()).hexdigest() == request.pin:
-        data = cached.read_bytes()
-    elif request.offline:
-        raise AigovError(f"--offline and the bundle is not in the cache ({cached.parent})", label)
-    else:
+    if request.pin is None and request.identity is None:
+        raise AigovError("an unpinned bundle URL is refused: add #sha256=<hex of the tarball> (sha256sum bundle.tar.gz) "
+                         "or verify it with Sigstore (--policy-bundle-identity and --policy-bundle-issuer)", label)
+    cache = _cache_dir(request)
+    data, signature = _from_cache(request, cache)
+    if data is None:
+        if request.offline:
+            raise AigovError(f"--offline and the bundle is not in the cache ({cache})", label)
         data = download(request.location, label)
-        _check_pin(data, request, label)
-        _store(cached, data)
-    return unpack(data, label), "sha256:" + request.pin
+    digest = _check_pin(data, request, label)
+    if request.identity is not None:
+        if signature is None:
+            signature = _read_signature(request)
+        verify_sigstore(request, data, signature, label)
+    _remember(cache, request, data, signature)
+    return unpack(data, label), digest
 
 
 # The table of sources: how a request names one -> how its files are read.
@@ -146,6 +158,8 @@ def source_kind(location: str) -> str:
 def load_bundle(request: BundleRequest) -> PolicyBundle:
     """Read, verify and parse the bundle ``request`` names; every failure is an AigovError naming it."""
     kind = source_kind(request.location)
+    if (request.identity is None) != (request.issuer is None):
+        raise AigovError("give both --policy-bundle-identity and --policy-bundle-issuer to verify a bundle with Sigstore", request.location)
     files, digest = SOURCES[kind](request)
     label = public_url(request.location) if kind == "url" else request.location
     signed = verify_signatures(files, request.public_key, label)
@@ -209,6 +223,29 @@ def _reason(exc: BaseException) -> str:
     return " ".join((inner.group(1) if inner else text).split())[:200]
 
 
+def _from_cache(request: BundleRequest, cache: Path) -> tuple[bytes | None, bytes | None]:
+    """The cached tarball (and Sigstore bundle) for the request, found by its pin or, unpinned, by
+    the digest this URL had when it was last verified. The tarball is re-hashed: a cache is not trusted."""
+    index = cache / "by-url" / hashlib.sha256(request.location.encode()).hexdigest()
+    wanted = request.pin or (index.read_text().strip() if index.is_file() else None)
+    tarball = cache / f"{wanted}.tar.gz"
+    if wanted is None or not tarball.is_file():
+        return None, None
+    data = tarball.read_bytes()
+    if hashlib.sha256(data).hexdigest() != wanted:
+        return None, None
+    signature = cache / f"{wanted}.sigstore.json"
+    return data, signature.read_bytes() if signature.is_file() else None
+
+
+def _remember(cache: Path, request: BundleRequest, data: bytes, signature: bytes | None) -> None:
+    hexdigest = hashlib.sha256(data).hexdigest()
+    _store(cache / f"{hexdigest}.tar.gz", data)
+    if signature is not None:
+        _store(cache / f"{hexdigest}.sigstore.json", signature)
+        _store(cache / "by-url" / hashlib.sha256(request.location.encode()).hexdigest(), hexdigest.encode())
+
+
 def _cache_dir(request: BundleRequest) -> Path:
     if request.cache_dir is not None:
         return request.cache_dir
@@ -225,6 +262,34 @@ def _store(path: Path, data: bytes) -> None:
     with os.fdopen(fd, "wb") as handle:
         handle.write(data)
     os.replace(tmp, path)
+
+
+def _read_signature(request: BundleRequest) -> bytes:
+    """The Sigstore bundle for the tarball: --policy-bundle-signature, else SOURCE.sigstore.json."""
+    from aigov.files import read_regular_file
+    from aigov.sigstore_bundles import MAX_BUNDLE_BYTES as MAX_SIGSTORE_BYTES
+
+    where = request.signature or request.location + ".sigstore.json"
+    if "://" in where:
+        if request.offline:
+            raise AigovError("--offline and the Sigstore bundle is not in the cache", public_url(where))
+        return download(where, public_url(where))[: MAX_SIGSTORE_BYTES + 1]
+    return read_regular_file(Path(where), where, MAX_SIGSTORE_BYTES + 1)
+
+
+def verify_sigstore(request: BundleRequest, data: bytes, signature: bytes, label: str) -> None:
+    """The tarball must be signed by the expected identity and issuer (offline, sigstore_bundles)."""
+    from aigov.commands.verify_artifact import rejection_reason
+    from aigov.sigstore_bundles import identity_policy, load_verifier, verify_bundle
+
+    if request.issuer is None:
+        raise AigovError("--policy-bundle-identity needs --policy-bundle-issuer (the OIDC issuer that vouched for it)", label)
+    policy = identity_policy(request.issuer, request.identity, None)
+    result = verify_bundle(load_verifier(request.trusted_root), hashlib.sha256(data).digest(), signature, policy)
+    if not result.verified:
+        root = str(request.trusted_root) if request.trusted_root else "Sigstore's production root"
+        reason = rejection_reason(result.facts(), policy.describe(), request.issuer, root)
+        raise AigovError(f"the bundle's Sigstore signature is rejected: {reason}", label)
 
 
 def _check_pin(data: bytes, request: BundleRequest, label: str) -> str:
