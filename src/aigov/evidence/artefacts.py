@@ -1,5 +1,6 @@
-"""The documents a feature stood on at a release point: manifest, model card, eval config, SBOM,
-risk assessment, template answers, waivers, and the facts aigov collected (signature
+"""The documents a feature stood on at a release point: manifest, model card, eval config and
+its recorded results (``baseline.json`` beside the eval config, when the feature commits one),
+SBOM, risk assessment, template answers, waivers, and the facts aigov collected (signature
 verification results among them), read from git objects."""
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ import posixpath
 from typing import Any, Callable
 
 from aigov.evidence.decision import canonical_json
+from aigov.facts.change import eval_baseline_path
 from aigov.files import MAX_FILE_BYTES
 
 TEMPLATE_ANSWERS = ".copier-answers.yml"
@@ -38,6 +40,10 @@ def feature_documents(
 def _named_paths(folder: str, feature: dict[str, Any], tree: dict[str, Any]) -> list[str]:
     candidates = [feature.get("manifest_path", ""), TEMPLATE_ANSWERS]
     candidates += [p for p, present in (feature.get("paths") or {}).items() if present is True]
+    evals = ((feature.get("manifest") or {}).get("spec") or {}).get("evals") or {}
+    baseline = eval_baseline_path(feature.get("dir", folder), evals.get("config"))
+    if baseline is not None:
+        candidates.append(baseline)
     out = []
     for value in candidates:
         for path in (value, posixpath.normpath(posixpath.join(folder, value))):

@@ -6,13 +6,6 @@ from aigov.policy.metadata import RuleMeta
 from aigov.policy.pack import PolicyPack
 
 
-def rule_controls(rule: RuleMeta) -> list[str]:
-    """The controls a rule evidences: policies/controls.yaml for shipped rules, else its METADATA."""
-    from aigov.evidence.controls import rule_control_labels
-
-    return rule_control_labels(rule.id) or list(rule.controls)
-
-
 def policy_reference(pack: PolicyPack) -> str:
     """Every rule grouped by package (sorted), each with id, severity, title, description,
     remediation and controls. Deterministic: the same pack gives the same text."""
@@ -28,7 +21,7 @@ def policy_reference(pack: PolicyPack) -> str:
 
 
 def _rule_section(rule: RuleMeta) -> list[str]:
-    controls = rule_controls(rule)
+    controls = rule.controls  # from policies/controls.yaml for shipped rules (build_pack), else METADATA
     lines = [
         f"### {rule.id}: {_one_line(rule.title)}",
         "",

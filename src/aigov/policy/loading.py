@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 from pathlib import Path
@@ -43,7 +44,8 @@ def build_pack(
     bundle = _policy_bundle(config, repo)
     if bundle is None:
         pack = PolicyPack(version=_pack_version(shipped))
-        load_rego_dir(pack, shipped / "aigov", f"{SHIPPED_LABEL}/aigov", include_tests=include_tests)
+        shipped_modules = load_rego_dir(pack, shipped / "aigov", f"{SHIPPED_LABEL}/aigov", include_tests=include_tests)
+        map_shipped_controls(pack, shipped_modules)
         pack.sources.append(Source("policy-pack", SHIPPED_LABEL, pack.policy_digest(), pack.version))
     else:
         pack = _bundle_pack(bundle, include_tests)
@@ -85,14 +87,30 @@ def _policy_bundle(config: OrgConfig, repo: Repo | None) -> PolicyBundle | None:
 def _bundle_pack(bundle: PolicyBundle, include_tests: bool) -> PolicyPack:
     """The pack a bundle replaces the shipped one with: its rules, named by the bundle, its revision as the version."""
     pack = PolicyPack(version=bundle.revision)
+    added = []
     for name, source in bundle.modules:
         if include_tests or not name.removesuffix(".rego").endswith("_test"):
             pack.add_module(f"{BUNDLE_LABEL}/{name}", source)
+            added.append(f"{BUNDLE_LABEL}/{name}")
+    # A bundle built from the shipped pack keeps its rules' mappings; rules of its own keep their METADATA's.
+    map_shipped_controls(pack, added, keep_metadata=True)
     for key in ("settings", "templates"):
         if not isinstance(bundle.data.get("aigov", {}).get(key), dict):
             raise AigovError(f"the bundle has no data.aigov.{key}; a bundle replaces the whole shipped pack", bundle.label)
     pack.sources.append(Source("policy-bundle", bundle.label, bundle.digest, bundle.revision))
     return pack
+
+
+def map_shipped_controls(pack: PolicyPack, paths: list[str], keep_metadata: bool = False) -> None:
+    """The shipped rules' controls come from policies/controls.yaml, the one place mappings live
+    (checked against the frameworks' catalogs); org rules keep the controls their METADATA names.
+    ``keep_metadata``: a rule controls.yaml does not map keeps its METADATA's (a bundle's own rules)."""
+    from aigov.evidence.controls import rule_control_labels
+
+    for path in paths:
+        info = pack.infos[path]
+        info.rules = [dataclasses.replace(meta, controls=tuple(rule_control_labels(meta.id) or (meta.controls if keep_metadata else ())))
+                      for meta in info.rules]
 
 
 def add_repository_additions(pack: PolicyPack, repository: RepositoryConfig, root: Path, include_tests: bool = False) -> None:
