@@ -43,8 +43,10 @@ def report(path: Path, *extra: str) -> dict[str, Any]:
     return result.json()
 
 
-def findings(doc: dict[str, Any]) -> list[tuple[str, str, str, int | None]]:
-    return [(f["id"], f["feature"], f["path"], f["line"]) for f in doc["findings"]]
+def findings(doc: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """What a user compares: rule, severity, feature, place, message, controls and whether it blocks."""
+    return [(f["id"], f["severity"], f["feature"], f["path"], f["line"], f["message"], tuple(f["controls"]), f["blocking"])
+            for f in doc["findings"]]
 
 
 def copy_pack(dest: Path) -> Path:
