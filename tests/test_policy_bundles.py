@@ -439,3 +439,19 @@ def test_a_url_signed_by_someone_else_is_refused(host: BundleHost, built: Path, 
     host.serve("/bundle.tar.gz.sigstore.json", json.dumps(sigstore.sign(built.read_bytes(), identity="mallory@example.com")).encode())
     run = check(unapproved, "--policy-bundle", f"{host.url}/bundle.tar.gz", *sigstore_args(root))
     assert_clean_error(run, "Sigstore signature is rejected", "mallory@example.com", host.url)
+
+
+def test_a_directory_bundle_ignores_git_history_and_refuses_links(tmp_path: Path, unapproved: Path) -> None:
+    """A checkout of the platform repository: .git does not change the bundle's digest; a link is refused."""
+    pack = copy_pack(tmp_path / "platform")
+    before = report(unapproved, "--policy-bundle", str(pack))["sources"][0]["digest"]
+    write(pack / ".git" / "HEAD", "ref: refs/heads/main\n")
+    assert report(unapproved, "--policy-bundle", str(pack))["sources"][0]["digest"] == before
+    (pack / "aigov" / "passwd.rego").symlink_to("/etc/passwd")
+    assert_clean_error(check(unapproved, "--policy-bundle", str(pack)), "symbolic links", "passwd.rego")
+
+
+def test_facts_reads_the_bundle_too(built: Path, unapproved: Path) -> None:
+    """`aigov facts` shares the check's options: a bad bundle fails it the same way."""
+    assert run_cli("facts", str(unapproved), "--policy-bundle", pinned(built)).exit_code == 0
+    assert_clean_error(run_cli("facts", str(unapproved), "--policy-bundle", f"{built}#sha256={'0' * 64}"), "digest mismatch")

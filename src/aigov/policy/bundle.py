@@ -91,6 +91,8 @@ def read_directory(request: BundleRequest) -> tuple[BundleFiles, str]:
     files: BundleFiles = {}
     total = 0
     for path in sorted(folder.rglob("*")):
+        if ".git" in path.relative_to(folder).parts:
+            continue  # a checkout of the platform repository: its history is not part of the pack
         if path.is_symlink():
             raise AigovError("policy bundles may not contain symbolic links", str(path))
         if not path.is_file():
