@@ -526,7 +526,11 @@ def _check_signed_files(files: BundleFiles, payload: dict[str, Any], label: str)
 
 
 def signature_hash(name: str, content: bytes, algorithm: str = "sha256") -> str:
-    """OPA's file hash: raw bytes, except JSON/YAML files, hashed as sorted compact JSON (bundle/hash.go)."""
+    """OPA's file hash: raw bytes, except JSON/YAML files, hashed as sorted compact JSON (bundle/hash.go).
+
+    Python re-serialises numbers (``1e3`` becomes ``1000.0``) where OPA keeps the literal, so a
+    data file with exponent-notation numbers signed by `opa sign` would not verify here: it fails
+    closed, never open."""
     if name.rsplit("/", 1)[-1] in (MANIFEST, "data.json") or name.endswith(".json"):
         value = json.loads(content.decode("utf-8-sig"))
         content = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
