@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import yaml
 
@@ -11,7 +12,7 @@ from aigov.evidence.controls import load_control_map
 from aigov.policy.loading import build_pack
 from aigov.resources import policies_dir
 
-from conftest import run_cli
+from conftest import check_json, make_feature, run_cli, write
 
 
 def shipped_rule_ids() -> set[str]:
@@ -87,3 +88,14 @@ def test_a_rule_names_its_controls_as_framework_and_catalog_id() -> None:
     labels = rule_control_labels("AIGOV-MANIFEST-001")
     assert "EU-AI-Act:Art. 14" in labels and "NIST-AI-RMF:GOVERN 3.2" in labels
     assert rule_control_labels("AIGOV-NO-SUCH-RULE") == []
+
+
+def test_shipped_rules_take_their_controls_from_the_mapping_file_alone(tmp_path: Path) -> None:
+    """One place: shipped METADATA names no controls; findings, SARIF and `policy list` read controls.yaml."""
+    for rego in sorted((policies_dir() / "aigov").glob("*.rego")):
+        assert "#   controls:" not in rego.read_text(encoding="utf-8"), rego.name
+    root = make_feature(tmp_path / "repo")
+    write(root / ".aigov/config.yaml", "registry: elsewhere.yaml\n")
+    [finding] = check_json(root)["findings"]
+    assert finding["id"] == "AIGOV-CONFIG-001"
+    assert "SSDF:PO.3.2" in finding["controls"] and "NIST-AI-RMF:GOVERN 1.4" in finding["controls"]

@@ -284,3 +284,13 @@ def test_a_commit_is_judged_for_the_features_whose_inputs_it_changed(tmp_path: P
     assert by_cause["alpha: prompt"]["scope"] == "alpha" and by_cause["alpha: prompt"]["features"] == ["alpha"]
     assert "unrelated ignore rules" not in by_cause
     assert by_cause["root ignore rules"]["scope"] == "." and by_cause["root ignore rules"]["features"] == ["alpha", "beta"]
+
+
+def test_the_recorded_eval_results_travel_with_the_features_documents(tmp_path: Path) -> None:
+    """The latest eval results a feature commits (baseline.json beside its eval config) are evidence too."""
+    repo = feature_repo(tmp_path / "svc-repo")
+    (repo / "svc/evals/baseline.json").write_text('{"key_fact_coverage": 0.91}\n', encoding="utf-8")
+    commit_all(repo, "record the eval baseline", "2026-07-10T09:00:00Z")
+    build(repo, tmp_path / "bundle.zip")
+    files = read_bundle(tmp_path / "bundle.zip")["files"]
+    assert files["artefacts/svc-repo/period-end/svc/evals/baseline.json"] == b'{"key_fact_coverage": 0.91}\n'

@@ -82,7 +82,6 @@ first_line(path) := line if {
 #   id: AIGOV-CHANGE-001
 #   severity: high
 #   remediation: Re-run the evals against the changed prompt or model and commit the result in this pull request (the recorded baseline, or the eval config and datasets that cover the change).
-#   controls: [NIST-AI-RMF:MEASURE-2.3, NIST-AI-RMF:MANAGE-2.4, ISO42001:A.6.2.4, EU-AI-Act:Art.15, SOC2:CC8.1]
 deny contains finding if {
 	evals.declared
 	trigger := eval_trigger
@@ -116,7 +115,6 @@ some_eval_file_changed if {
 #   id: AIGOV-CHANGE-002
 #   severity: high
 #   remediation: "Update the model card in the same pull request: its models list, intended use, limitations and evaluation for the new model."
-#   controls: [NIST-AI-RMF:MAP-2.2, NIST-AI-RMF:GOVERN-1.4, ISO42001:A.6.2.7, EU-AI-Act:Art.11, EU-AI-Act:Art.13]
 deny contains finding if {
 	count(added_models) > 0
 	card := input.feature.model_card.path
@@ -207,7 +205,6 @@ missing_approval := sprintf("cannot verify approval: %s", [review.error]) if {
 #   id: AIGOV-CHANGE-003
 #   severity: high
 #   remediation: Ask a CODEOWNER of the feature's aigov.yaml to review and approve the pull request (after the last push), and run the check with a token that can read pull request reviews (GITHUB_TOKEN with pull-requests read; read:org for team owners).
-#   controls: [NIST-AI-RMF:GOVERN-1.4, NIST-AI-RMF:GOVERN-2.1, ISO42001:A.3.2, SOC2:CC8.1, EU-AI-Act:Art.9]
 deny contains finding if {
 	count(needs_approval) > 0
 	reason := missing_approval

@@ -12,7 +12,6 @@ import rego.v1
 #   id: AIGOV-CONFIG-001
 #   severity: high
 #   remediation: "Remove it from the repository. Registries, settings and exclusions come from the org config, given from outside the repository (--config, AIGOV_CONFIG or the Action's config input); ask the platform team to change it there."
-#   controls: [NIST-AI-RMF:GOVERN-1.4, ISO42001:A.2.2, SOC2:CC8.1, SSDF:PO.3.2]
 deny contains finding if {
 	some refused in input.repository_config.refused
 	finding := {

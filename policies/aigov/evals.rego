@@ -26,7 +26,6 @@ config_finding(id, msg, line) := {"id": id, "msg": msg, "path": evals.path, "lin
 #   id: AIGOV-EVAL-001
 #   severity: high
 #   remediation: Add spec.evals.config to aigov.yaml, pointing at an eval config (schemas/eval-config.schema.json) with suites, datasets, thresholds and the command CI runs.
-#   controls: [NIST-AI-RMF:MEASURE-2.3, NIST-AI-RMF:MEASURE-2.5, ISO42001:A.6.2.4, EU-AI-Act:Art.15, SOC2:CC8.1]
 deny contains finding if {
 	tier in settings.required_tiers
 	not evals.declared
@@ -40,7 +39,6 @@ deny contains finding if {
 #   id: AIGOV-EVAL-002
 #   severity: high
 #   remediation: Commit the eval config at the path spec.evals.config names, or correct the path.
-#   controls: [NIST-AI-RMF:MEASURE-2.3, ISO42001:A.6.2.4, EU-AI-Act:Art.15]
 deny contains finding if {
 	evals.declared
 	not evals.exists
@@ -54,7 +52,6 @@ deny contains finding if {
 #   id: AIGOV-EVAL-003
 #   severity: high
 #   remediation: Fix the eval config as the message says; its schema is schemas/eval-config.schema.json.
-#   controls: [NIST-AI-RMF:MEASURE-2.3, ISO42001:A.6.2.4, EU-AI-Act:Art.15]
 deny contains finding if {
 	some finding in invalid_config
 }
@@ -79,7 +76,6 @@ invalid_config contains finding if {
 #   id: AIGOV-EVAL-004
 #   severity: high
 #   remediation: Commit the dataset at the path the suite names (relative to the feature folder), or correct the path.
-#   controls: [NIST-AI-RMF:MEASURE-2.3, ISO42001:A.6.2.4, EU-AI-Act:Art.10]
 deny contains finding if {
 	some suite in evals.suites
 	not suite.dataset.exists
@@ -93,7 +89,6 @@ deny contains finding if {
 #   id: AIGOV-EVAL-005
 #   severity: high
 #   remediation: Fix the dataset file at the line named; .jsonl holds one JSON value per line, .json an array, .csv a header row and one case per row, .yaml a list.
-#   controls: [NIST-AI-RMF:MEASURE-2.3, ISO42001:A.6.2.4, EU-AI-Act:Art.10]
 deny contains finding if {
 	some suite in evals.suites
 	is_string(suite.dataset.error)
@@ -112,7 +107,6 @@ deny contains finding if {
 #   id: AIGOV-EVAL-006
 #   severity: high
 #   remediation: Add different cases to the dataset until it holds at least the minimum for the feature's risk tier; copies of a case do not count.
-#   controls: [NIST-AI-RMF:MEASURE-2.3, NIST-AI-RMF:MEASURE-1.3, ISO42001:A.6.2.4, EU-AI-Act:Art.15]
 deny contains finding if {
 	some suite in evals.suites
 	minimum := settings.min_cases[tier]
@@ -129,7 +123,6 @@ deny contains finding if {
 #   id: AIGOV-EVAL-007
 #   severity: high
 #   remediation: Set the threshold to the score the feature must reach, inside the metric's range.
-#   controls: [NIST-AI-RMF:MEASURE-2.3, NIST-AI-RMF:MEASURE-4.2, ISO42001:A.6.2.4, EU-AI-Act:Art.15]
 deny contains finding if {
 	some suite in evals.suites
 	some metric in suite.metrics
@@ -155,7 +148,6 @@ cannot_fail(metric) if {
 #   id: AIGOV-EVAL-014
 #   severity: medium
 #   remediation: Make the command run the declared runner, or set runner to the one it runs (custom for your own script).
-#   controls: [NIST-AI-RMF:MEASURE-2.3, ISO42001:A.6.2.4]
 deny contains finding if {
 	evals.valid
 	evals.runner_known
@@ -171,7 +163,6 @@ deny contains finding if {
 #   id: AIGOV-EVAL-017
 #   severity: high
 #   remediation: Make the command run the eval suites and exit non-zero when a metric misses its threshold.
-#   controls: [NIST-AI-RMF:MEASURE-2.3, ISO42001:A.6.2.4, EU-AI-Act:Art.15]
 deny contains finding if {
 	evals.valid
 	object.get(evals, "command_noop", false)
@@ -275,7 +266,6 @@ unread := concat("", [sprintf("; %s:%d cannot be read (%s)", [u.path, u.line, u.
 #   id: AIGOV-EVAL-008
 #   severity: high
 #   remediation: Add a workflow job triggered on pull_request to the default branch that runs the eval config's command in a run step, in the feature's folder (working-directory), directly or through a local composite action or reusable workflow.
-#   controls: [NIST-AI-RMF:MEASURE-2.3, NIST-AI-RMF:MANAGE-1.3, ISO42001:A.6.2.4, EU-AI-Act:Art.15, SOC2:CC8.1]
 deny contains finding if {
 	evals.valid
 	count(here) == 0
@@ -290,7 +280,6 @@ deny contains finding if {
 #   id: AIGOV-EVAL-009
 #   severity: high
 #   remediation: Trigger the eval workflow on pull_request (and merge_group if you use a merge queue) for the default branch, with the default activity types or ones that include synchronize; pull_request_target does not evaluate the change.
-#   controls: [NIST-AI-RMF:MEASURE-2.3, NIST-AI-RMF:MANAGE-1.3, ISO42001:A.6.2.4, SOC2:CC8.1]
 deny contains finding if {
 	some finding in not_on_pull_requests
 }
@@ -339,7 +328,6 @@ not_on_pull_requests contains finding if {
 #   id: AIGOV-EVAL-010
 #   severity: high
 #   remediation: Add the feature's prompts, aigov.yaml, eval config and datasets to the workflow's paths filter (or remove them from paths-ignore), or drop the filter.
-#   controls: [NIST-AI-RMF:MEASURE-2.3, NIST-AI-RMF:MANAGE-1.3, ISO42001:A.6.2.4, SOC2:CC8.1]
 deny contains finding if {
 	not holds
 	some run in gated_runs
@@ -360,7 +348,6 @@ deny contains finding if {
 #   id: AIGOV-EVAL-011
 #   severity: high
 #   remediation: Remove the condition (or the needs on a job that is skipped), or make it true on every pull request without labels, actors, inputs or variables deciding.
-#   controls: [NIST-AI-RMF:MEASURE-2.3, NIST-AI-RMF:MANAGE-1.3, ISO42001:A.6.2.4, SOC2:CC8.1]
 deny contains finding if {
 	some item in defeats
 	item.defeat.kind in {"if_false", "if_opt_in", "needs_skipped"}
@@ -374,7 +361,6 @@ deny contains finding if {
 #   id: AIGOV-EVAL-012
 #   severity: high
 #   remediation: Remove continue-on-error from the eval job and step (or set it to false).
-#   controls: [NIST-AI-RMF:MEASURE-2.3, NIST-AI-RMF:MANAGE-1.3, ISO42001:A.6.2.4, SOC2:CC8.1]
 deny contains finding if {
 	some item in defeats
 	item.defeat.kind == "continue_on_error"
@@ -388,7 +374,6 @@ deny contains finding if {
 #   id: AIGOV-EVAL-013
 #   severity: high
 #   remediation: "Run the eval command so its exit status fails the step - drop the fallback, the `exit 0` and `set +e`, use `shell: bash` (which sets pipefail) for pipes, or end with `exit $status`."
-#   controls: [NIST-AI-RMF:MEASURE-2.3, NIST-AI-RMF:MANAGE-1.3, ISO42001:A.6.2.4, SOC2:CC8.1]
 deny contains finding if {
 	some item in defeats
 	item.defeat.kind in {"or_true", "exit_zero", "errexit_off", "no_pipefail", "status_consumed", "unreadable_shell"}
@@ -402,7 +387,6 @@ deny contains finding if {
 #   id: AIGOV-EVAL-016
 #   severity: high
 #   remediation: Fix the workflow at the line named so that GitHub accepts it.
-#   controls: [NIST-AI-RMF:MEASURE-2.3, NIST-AI-RMF:MANAGE-1.3, ISO42001:A.6.2.4, SOC2:CC8.1]
 deny contains finding if {
 	some item in defeats
 	item.defeat.kind == "invalid_workflow"
@@ -416,7 +400,6 @@ deny contains finding if {
 #   id: AIGOV-EVAL-015
 #   severity: low
 #   remediation: Drop the `exit 0` after the eval command; the step's status should be the command's.
-#   controls: [NIST-AI-RMF:MEASURE-2.3, ISO42001:A.6.2.4]
 deny contains finding if {
 	some run in here
 	some defeat in run.defeats

@@ -18,7 +18,6 @@ high_tier if lib.spec.riskTier == "high"
 #   id: AIGOV-MANIFEST-001
 #   severity: high
 #   remediation: "Set spec.oversight.humanOversight (human-in-the-loop, human-on-the-loop or human-in-command) and describe it in spec.oversight.description."
-#   controls: [NIST-AI-RMF:GOVERN-3.2, NIST-AI-RMF:MANAGE-2.4, ISO42001:A.9.3, EU-AI-Act:Art.14]
 deny contains finding if {
 	high_tier
 	object.get(oversight, "humanOversight", "none") == "none"
@@ -32,7 +31,6 @@ deny contains finding if {
 #   id: AIGOV-MANIFEST-002
 #   severity: high
 #   remediation: Set spec.oversight.incidentContact to an on-call alias, channel or paging URL.
-#   controls: [NIST-AI-RMF:MANAGE-4.3, ISO42001:A.8.4, EU-AI-Act:Art.73, SOC2:CC7.3]
 deny contains finding if {
 	high_tier
 	not oversight.incidentContact
@@ -46,7 +44,6 @@ deny contains finding if {
 #   id: AIGOV-MANIFEST-003
 #   severity: high
 #   remediation: Set spec.oversight.riskAssessment to the URL or repository path of the feature's risk assessment.
-#   controls: [NIST-AI-RMF:MAP-1.1, NIST-AI-RMF:MEASURE-1.1, ISO42001:A.5.2, EU-AI-Act:Art.9]
 deny contains finding if {
 	high_tier
 	not oversight.riskAssessment
@@ -60,7 +57,6 @@ deny contains finding if {
 #   id: AIGOV-MANIFEST-004
 #   severity: medium
 #   remediation: Commit the risk assessment as a file at that path inside the repository, or give the URL where it lives.
-#   controls: [NIST-AI-RMF:MAP-1.1, ISO42001:A.5.2, EU-AI-Act:Art.9]
 deny contains finding if {
 	ref := oversight.riskAssessment
 	not lib.is_url(ref)
@@ -75,7 +71,6 @@ deny contains finding if {
 #   id: AIGOV-MANIFEST-005
 #   severity: high
 #   remediation: Raise spec.riskTier to medium or high, or stop sending confidential data to the model.
-#   controls: [NIST-AI-RMF:MAP-1.5, ISO42001:A.7.4, EU-AI-Act:Art.10]
 deny contains finding if {
 	lib.spec.riskTier == "low"
 	lib.spec.dataClassification in {"confidential", "restricted"}

@@ -26,7 +26,6 @@ card_line(field) := object.get(object.get(card, "lines", {}), field, 1)
 #   id: AIGOV-CARD-001
 #   severity: high
 #   remediation: Create the model card at the path in spec.modelCard (aigov new writes a filled-in MODEL_CARD.md to start from).
-#   controls: [NIST-AI-RMF:GOVERN-1.4, NIST-AI-RMF:MAP-2.2, ISO42001:A.6.2.7, EU-AI-Act:Art.11, EU-AI-Act:Art.13]
 deny contains finding if {
 	not card.exists
 	finding := lib.manifest_finding("AIGOV-CARD-001", sprintf("model card %s does not exist", [card.path]), "spec.modelCard")
@@ -39,7 +38,6 @@ deny contains finding if {
 #   id: AIGOV-CARD-002
 #   severity: high
 #   remediation: "Start the model card with YAML front matter between '---' lines holding models, owners and last_reviewed."
-#   controls: [NIST-AI-RMF:GOVERN-1.4, ISO42001:A.6.2.7, EU-AI-Act:Art.11]
 deny contains finding if {
 	card.exists
 	front == null
@@ -54,7 +52,6 @@ deny contains finding if {
 #   id: AIGOV-CARD-003
 #   severity: high
 #   remediation: Fix the field named in the message; see schemas/model-card.schema.json for the expected shape.
-#   controls: [NIST-AI-RMF:GOVERN-1.4, ISO42001:A.6.2.7, EU-AI-Act:Art.11]
 deny contains finding if {
 	card.exists
 	some err in card.errors
@@ -70,7 +67,6 @@ deny contains finding if {
 #   id: AIGOV-CARD-004
 #   severity: high
 #   remediation: Add the model id to `models` in the model card's front matter and document it.
-#   controls: [NIST-AI-RMF:MAP-2.2, ISO42001:A.6.2.7, EU-AI-Act:Art.11, EU-AI-Act:Art.13]
 deny contains finding if {
 	is_array(front.models)
 	covered := {models.registry_id(m) | some m in front.models}
@@ -86,7 +82,6 @@ deny contains finding if {
 #   id: AIGOV-CARD-005
 #   severity: high
 #   remediation: Review the model card with the feature's owners and update last_reviewed.
-#   controls: [NIST-AI-RMF:GOVERN-1.5, NIST-AI-RMF:MANAGE-4.1, ISO42001:A.6.2.6, EU-AI-Act:Art.72]
 deny contains finding if {
 	reviewed := front.last_reviewed
 	is_string(reviewed) # blank or not text is AIGOV-CARD-003; regex.match on a non-string is an engine error
@@ -112,7 +107,6 @@ latest_zone_offset_ns := ((14 * 60) * 60) * 1000000000
 #   id: AIGOV-CARD-006
 #   severity: high
 #   remediation: Set last_reviewed to the date the review actually happened.
-#   controls: [NIST-AI-RMF:GOVERN-1.5, ISO42001:A.6.2.7]
 deny contains finding if {
 	reviewed := front.last_reviewed
 	is_string(reviewed) # blank or not text is AIGOV-CARD-003; regex.match on a non-string is an engine error
@@ -133,7 +127,6 @@ matches_section(heading, key) if {
 #   id: AIGOV-CARD-007
 #   severity: high
 #   remediation: "Add the section as a Markdown heading (for example '## Intended use', '## Limitations and risks', '## Evaluation') with real content."
-#   controls: [NIST-AI-RMF:MAP-2.2, NIST-AI-RMF:MEASURE-2.3, ISO42001:A.6.2.7, EU-AI-Act:Art.13]
 deny contains finding if {
 	card.exists
 	some key, section in settings.sections
@@ -153,7 +146,6 @@ any_heading(key) if {
 #   id: AIGOV-CARD-008
 #   severity: medium
 #   remediation: Write the section; placeholders do not count.
-#   controls: [NIST-AI-RMF:MAP-2.2, ISO42001:A.6.2.7, EU-AI-Act:Art.13]
 deny contains finding if {
 	card.exists
 	some key, section in settings.sections

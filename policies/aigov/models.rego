@@ -52,7 +52,6 @@ instead(m) := sprintf("use one approved for %s tier: %s", [tier, alternatives]) 
 #   id: AIGOV-MODEL-001
 #   severity: high
 #   remediation: Use a model from the approved-model registry, or ask for this one to be reviewed and added.
-#   controls: [NIST-AI-RMF:GOVERN-1.6, NIST-AI-RMF:MAP-4.1, ISO42001:A.6.2.3, EU-AI-Act:Art.9, SOC2:CC8.1]
 deny contains finding if {
 	some i, model in lib.spec.models
 	not by_name[model.id]
@@ -69,7 +68,6 @@ deny contains finding if {
 #   id: AIGOV-MODEL-002
 #   severity: high
 #   remediation: Wait for the approval to complete, or switch to an approved model.
-#   controls: [NIST-AI-RMF:GOVERN-1.6, ISO42001:A.6.2.3, EU-AI-Act:Art.9, SOC2:CC8.1]
 deny contains finding if {
 	some i, model in lib.spec.models
 	m := by_name[model.id]
@@ -87,7 +85,6 @@ deny contains finding if {
 #   id: AIGOV-MODEL-003
 #   severity: critical
 #   remediation: Remove the model and switch to an approved one.
-#   controls: [NIST-AI-RMF:GOVERN-1.6, NIST-AI-RMF:MANAGE-2.4, ISO42001:A.6.2.3, EU-AI-Act:Art.9]
 deny contains finding if {
 	some i, model in lib.spec.models
 	m := by_name[model.id]
@@ -106,7 +103,6 @@ deny contains finding if {
 #   id: AIGOV-MODEL-004
 #   severity: high
 #   remediation: Move to the replacement model named in the registry.
-#   controls: [NIST-AI-RMF:MANAGE-2.4, ISO42001:A.6.2.6, SOC2:CC8.1]
 deny contains finding if {
 	some i, model in lib.spec.models
 	m := by_name[model.id]
@@ -124,7 +120,6 @@ deny contains finding if {
 #   id: AIGOV-MODEL-005
 #   severity: high
 #   remediation: Use a model approved for the feature's tier, or ask for this model to be approved for it.
-#   controls: [NIST-AI-RMF:MAP-4.1, NIST-AI-RMF:GOVERN-1.6, ISO42001:A.6.2.3, EU-AI-Act:Art.9]
 deny contains finding if {
 	some i, model in lib.spec.models
 	m := by_name[model.id]
@@ -144,7 +139,6 @@ deny contains finding if {
 #   id: AIGOV-MODEL-006
 #   severity: high
 #   remediation: Move to a model that is not sunset.
-#   controls: [NIST-AI-RMF:MANAGE-2.4, ISO42001:A.6.2.6, SOC2:CC8.1]
 deny contains finding if {
 	some i, model in lib.spec.models
 	m := by_name[model.id]
@@ -162,7 +156,6 @@ deny contains finding if {
 #   id: AIGOV-MODEL-007
 #   severity: medium
 #   remediation: Plan the migration to a model that is not being sunset.
-#   controls: [NIST-AI-RMF:MANAGE-2.4, ISO42001:A.6.2.6]
 deny contains finding if {
 	some i, model in lib.spec.models
 	m := by_name[model.id]
@@ -182,7 +175,6 @@ deny contains finding if {
 #   id: AIGOV-MODEL-008
 #   severity: medium
 #   remediation: Call the model through the provider the registry approves, or correct the manifest.
-#   controls: [NIST-AI-RMF:MAP-4.1, ISO42001:A.10.3]
 deny contains finding if {
 	some i, model in lib.spec.models
 	m := by_name[model.id]
@@ -202,7 +194,6 @@ deny contains finding if {
 #   id: AIGOV-MODEL-009
 #   severity: high
 #   remediation: Declare the model in spec.models of aigov.yaml (and in the model card), or remove it from the code.
-#   controls: [NIST-AI-RMF:MAP-4.1, NIST-AI-RMF:GOVERN-1.6, ISO42001:A.6.2.3, EU-AI-Act:Art.11]
 deny contains finding if {
 	some ref in input.feature.model_references
 	ref.registered == true
@@ -226,7 +217,6 @@ spelled(ref) := ref.model if ref.spelled == ref.model
 #   id: AIGOV-MODEL-010
 #   severity: high
 #   remediation: Call an approved model, or ask for this one to be reviewed and added to the registry (a dated snapshot of a registered model is added as an alias of it).
-#   controls: [NIST-AI-RMF:GOVERN-1.6, NIST-AI-RMF:MAP-4.1, ISO42001:A.6.2.3, EU-AI-Act:Art.9, SOC2:CC8.1]
 deny contains finding if {
 	some ref in input.feature.model_references
 	ref.registered == false
@@ -246,7 +236,6 @@ deny contains finding if {
 #   id: AIGOV-MODEL-011
 #   severity: high
 #   remediation: Make the file a regular UTF-8 text file inside the repository under the size limit, or remove it from the feature (or from what git commits).
-#   controls: [NIST-AI-RMF:MAP-4.1, NIST-AI-RMF:GOVERN-1.6, ISO42001:A.6.2.3]
 deny contains finding if {
 	some file in input.feature.unscanned_files
 	finding := {

@@ -43,7 +43,6 @@ awaiting_first_release if {
 #   id: AIGOV-RELEASE-001
 #   severity: high
 #   remediation: "Add a release workflow job with `permissions: id-token: write` that signs each artefact, for example `python -m sigstore sign dist/*`, sigstore/gh-action-sigstore-python, actions/attest-build-provenance or `cosign sign-blob`."
-#   controls: [NIST-AI-RMF:GOVERN-6.1, NIST-AI-RMF:MANAGE-3.1, ISO42001:A.10.3, EU-AI-Act:Art.15, SOC2:CC8.1]
 deny contains finding if {
 	awaiting_first_release
 	count(release_jobs) == 0
@@ -67,7 +66,6 @@ signed_on_prs(places) := sprintf(" (%s sign only on pull requests)", [concat(", 
 #   id: AIGOV-RELEASE-002
 #   severity: high
 #   remediation: "Give the signing job `permissions: id-token: write` (plus what else it needs, such as contents: read); a reusable workflow also needs it granted by the calling job."
-#   controls: [NIST-AI-RMF:GOVERN-6.1, ISO42001:A.10.3, SOC2:CC8.1]
 deny contains finding if {
 	awaiting_first_release
 	not signs_with_token

@@ -67,7 +67,6 @@ sbom_versions(pin) := {c.version |
 #   id: AIGOV-SBOM-001
 #   severity: high
 #   remediation: Generate the SBOM with `aigov sbom . -o sbom.cdx.json` in the feature directory, commit it, and name it in spec.sbom.
-#   controls: [NIST-AI-RMF:MAP-4.1, NIST-AI-RMF:GOVERN-6.1, ISO42001:A.10.3, EU-AI-Act:Art.11, SOC2:CC9.2]
 deny contains finding if some finding in missing
 
 missing contains finding if {
@@ -104,7 +103,6 @@ missing contains finding if {
 #   id: AIGOV-SBOM-002
 #   severity: high
 #   remediation: Fix the SBOM at the JSON path in the message (`aigov sbom --validate FILE` lists every error), or regenerate it with `aigov sbom . -o FILE`.
-#   controls: [NIST-AI-RMF:MAP-4.1, ISO42001:A.10.3, EU-AI-Act:Art.11, SOC2:CC9.2]
 deny contains finding if some finding in invalid
 
 invalid contains finding if {
@@ -133,7 +131,6 @@ invalid contains finding if {
 #   id: AIGOV-SBOM-003
 #   severity: high
 #   remediation: Regenerate the SBOM with `aigov sbom . -o FILE`, which writes CycloneDX 1.6.
-#   controls: [NIST-AI-RMF:MAP-4.1, ISO42001:A.10.3, EU-AI-Act:Art.11]
 deny contains finding if {
 	sbom.parsed
 	version_rank(sbom.spec_version) < version_rank(settings.min_spec_version)
@@ -151,7 +148,6 @@ deny contains finding if {
 #   id: AIGOV-SBOM-004
 #   severity: high
 #   remediation: Regenerate the SBOM with `aigov sbom . -o FILE` so it lists every model in the manifest.
-#   controls: [NIST-AI-RMF:MAP-4.1, NIST-AI-RMF:GOVERN-6.1, ISO42001:A.10.3, EU-AI-Act:Art.11]
 deny contains finding if some finding in model_missing
 
 model_missing contains finding if {
@@ -185,7 +181,6 @@ model_missing contains finding if {
 #   id: AIGOV-SBOM-005
 #   severity: high
 #   remediation: List the model in the model card's `models` front matter and regenerate the SBOM with `aigov sbom . -o FILE`, which adds the modelCard.
-#   controls: [NIST-AI-RMF:MAP-2.2, ISO42001:A.6.2.7, EU-AI-Act:Art.11, EU-AI-Act:Art.13]
 deny contains finding if {
 	sbom.parsed
 	some model in lib.spec.models
@@ -201,7 +196,6 @@ deny contains finding if {
 #   id: AIGOV-SBOM-006
 #   severity: high
 #   remediation: Regenerate the SBOM with `aigov sbom . -o FILE` after changing dependencies, and commit both together.
-#   controls: [NIST-AI-RMF:MAP-4.1, NIST-AI-RMF:MANAGE-3.1, ISO42001:A.10.3, EU-AI-Act:Art.11, SOC2:CC9.2]
 deny contains finding if some finding in stale
 
 stale contains finding if {
@@ -233,7 +227,6 @@ stale contains finding if {
 #   id: AIGOV-SBOM-007
 #   severity: medium
 #   remediation: "In the feature directory, run `aigov sbom . -o sbom.cdx.json`, commit it, and add `sbom: sbom.cdx.json` under spec in the manifest."
-#   controls: [NIST-AI-RMF:MAP-4.1, ISO42001:A.10.3]
 deny contains finding if {
 	not sbom.declared
 	not tier in settings.required_tiers
@@ -247,7 +240,6 @@ deny contains finding if {
 #   id: AIGOV-SBOM-008
 #   severity: low
 #   remediation: Give each element its own bom-ref (for example by suffixing the repeated one), or regenerate the SBOM with `aigov sbom . -o FILE`.
-#   controls: [NIST-AI-RMF:MAP-4.1, ISO42001:A.10.3]
 deny contains finding if {
 	sbom.parsed
 	some repeat in object.get(sbom, "repeated_bom_refs", [])

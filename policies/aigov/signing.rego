@@ -78,7 +78,6 @@ artifact_finding(id, msg, file, remediation) := {"id": id, "msg": msg, "path": f
 #   id: AIGOV-SIGN-001
 #   severity: high
 #   remediation: Sign the artefact in the release workflow with sigstore (python -m sigstore sign, or sigstore/gh-action-sigstore-python) and keep the <file>.sigstore.json bundle beside it.
-#   controls: [NIST-AI-RMF:GOVERN-6.1, NIST-AI-RMF:MEASURE-2.7, ISO42001:A.6.2.5, EU-AI-Act:Art.15, SOC2:CC6.8]
 deny contains finding if {
 	some [entry, file] in artifact_files
 	not file.bundle_found
@@ -98,7 +97,6 @@ deny contains finding if {
 #   id: AIGOV-SIGN-002
 #   severity: critical
 #   remediation: Re-sign the artefact in the release workflow and replace the bundle; for a private Sigstore instance pass its trusted root with aigov check --trusted-root.
-#   controls: [NIST-AI-RMF:GOVERN-6.1, NIST-AI-RMF:MEASURE-2.7, ISO42001:A.6.2.5, EU-AI-Act:Art.15, SOC2:CC6.8]
 deny contains finding if some finding in unverified
 
 unverified contains finding if {
@@ -133,7 +131,6 @@ unverified contains finding if {
 #   id: AIGOV-SIGN-003
 #   severity: critical
 #   remediation: Find out why the artefact changed; restore the released file, or rebuild and re-sign it in the release workflow.
-#   controls: [NIST-AI-RMF:GOVERN-6.1, NIST-AI-RMF:MEASURE-2.7, ISO42001:A.6.2.5, EU-AI-Act:Art.15, SOC2:CC6.8]
 deny contains finding if {
 	some [entry, file] in artifact_files
 	tampered(file)
@@ -152,7 +149,6 @@ deny contains finding if {
 #   id: AIGOV-SIGN-004
 #   severity: critical
 #   remediation: Sign the artefact from the expected identity (the release workflow named in spec.artifacts), or correct spec.artifacts if the signer legitimately changed.
-#   controls: [NIST-AI-RMF:GOVERN-6.1, NIST-AI-RMF:MEASURE-2.7, ISO42001:A.6.2.5, EU-AI-Act:Art.15, SOC2:CC6.8]
 deny contains finding if {
 	some [entry, file] in artifact_files
 	wrong_identity(file)
@@ -171,7 +167,6 @@ deny contains finding if {
 #   id: AIGOV-SIGN-005
 #   severity: critical
 #   remediation: Sign the artefact from CI with the expected OIDC issuer (for GitHub Actions https://token.actions.githubusercontent.com), or correct spec.artifacts if the issuer legitimately changed.
-#   controls: [NIST-AI-RMF:GOVERN-6.1, NIST-AI-RMF:MEASURE-2.7, ISO42001:A.6.2.5, EU-AI-Act:Art.15, SOC2:CC6.8]
 deny contains finding if {
 	some [entry, file] in artifact_files
 	wrong_issuer(file)

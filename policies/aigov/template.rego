@@ -46,7 +46,6 @@ drift_finding(id, msg) := {
 #   id: AIGOV-TEMPLATE-001
 #   severity: medium
 #   remediation: Run `aigov update` in the feature directory before the deadline.
-#   controls: [NIST-AI-RMF:GOVERN-1.2, NIST-AI-RMF:MANAGE-4.2, ISO42001:A.6.2.2, SOC2:CC8.1]
 deny contains finding if {
 	behind
 	lib.days_until(supported.deadline) >= 0
@@ -64,7 +63,6 @@ deny contains finding if {
 #   id: AIGOV-TEMPLATE-002
 #   severity: high
 #   remediation: Run `aigov update` in the feature directory, resolve any conflicts and commit.
-#   controls: [NIST-AI-RMF:GOVERN-1.2, NIST-AI-RMF:MANAGE-4.2, ISO42001:A.6.2.2, SOC2:CC8.1]
 deny contains finding if {
 	behind
 	lib.days_until(supported.deadline) < 0
@@ -110,7 +108,6 @@ record_problem contains msg if {
 #   id: AIGOV-TEMPLATE-003
 #   severity: high
 #   remediation: Restore .copier-answers.yml as `aigov new` or `aigov update` wrote it (it records _src_path and _commit), or regenerate the feature.
-#   controls: [NIST-AI-RMF:GOVERN-1.2, NIST-AI-RMF:MANAGE-4.2, ISO42001:A.6.2.2, SOC2:CC8.1]
 deny contains finding if {
 	some problem in record_problem
 	finding := {

@@ -177,7 +177,6 @@ waiver_finding(w, id, msg, key) := {
 #   id: AIGOV-WAIVER-001
 #   severity: high
 #   remediation: "Fix the finding the waiver covered and delete the waiver, or renew it (new expires date, a ticket that explains why) and get its approver's review."
-#   controls: [NIST-AI-RMF:GOVERN-1.5, ISO42001:A.2.4, SOC2:CC3.4]
 deny contains finding if {
 	some w in input.waivers
 	state_of[w.index] == "expired"
@@ -192,7 +191,6 @@ deny contains finding if {
 #   id: AIGOV-WAIVER-002
 #   severity: low
 #   remediation: "Fix the finding before the waiver expires, or renew the waiver with its approver's review."
-#   controls: [NIST-AI-RMF:GOVERN-1.5, ISO42001:A.2.4]
 deny contains finding if {
 	some w in input.waivers
 	state_of[w.index] == "expiring"
@@ -207,7 +205,6 @@ deny contains finding if {
 #   id: AIGOV-WAIVER-003
 #   severity: low
 #   remediation: "Delete the waiver, or correct its rule, feature or path."
-#   controls: [NIST-AI-RMF:GOVERN-1.5, ISO42001:A.2.4]
 deny contains finding if {
 	some w in input.waivers
 	state_of[w.index] == "stale"
@@ -222,7 +219,6 @@ deny contains finding if {
 #   id: AIGOV-WAIVER-004
 #   severity: high
 #   remediation: "Ask the waiver's approver to approve the pull request; the waiver takes effect once their review is in."
-#   controls: [NIST-AI-RMF:GOVERN-1.4, ISO42001:A.2.2, SOC2:CC8.1]
 deny contains finding if {
 	some w in input.waivers
 	state_of[w.index] == "unapproved"
@@ -248,7 +244,6 @@ unapproved_reason(w) := sprintf("cannot be verified: base %s is not available (%
 #   id: AIGOV-WAIVER-005
 #   severity: high
 #   remediation: "Delete the waiver and fix the finding; a rule that cannot be waived can only be changed by the platform team."
-#   controls: [NIST-AI-RMF:GOVERN-1.4, ISO42001:A.2.2]
 deny contains finding if {
 	some w in input.waivers
 	not waivable(w)
@@ -263,7 +258,6 @@ deny contains finding if {
 #   id: AIGOV-WAIVER-006
 #   severity: high
 #   remediation: "Shorten the waiver (expires at most the allowed number of days after created, created not in the future); renew it with a new approval when it runs out."
-#   controls: [NIST-AI-RMF:GOVERN-1.5, ISO42001:A.2.4]
 deny contains finding if {
 	some w in input.waivers
 	waivable(w)

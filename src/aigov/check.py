@@ -109,6 +109,8 @@ class CheckOptions:
     # approval is already judged against the base), so the base must not offer them as debt.
     apply_waivers: bool = True
     fail_on: tuple[str, ...] = ()  # --fail-on: severities that also block (critical and high always do)
+    policy_bundle: Any = None  # --policy-bundle (aigov.policy.bundle.BundleRequest): replaces the org config's
+    offline: bool = False  # --offline: a URL policy bundle comes from the cache only
     # --engine and the --opa-* options given (OpaSettings' field names); they win over the org config's.
     engine_name: str | None = None
     opa: dict[str, Any] = field(default_factory=dict)
@@ -173,6 +175,7 @@ def collect_inputs(path: Path, options: CheckOptions, exclude_outputs: Iterable[
     scope = repo.rel(path.resolve())
     org = load_org_config(options.config_path, repo)
     org.block = tuple(dict.fromkeys([*org.block, *options.fail_on]))
+    use_policy_bundle(org, options)
     repository = load_repository_config(repo)
     pack = build_pack(org, options.registry_path, repo=repo, repository=repository)
     locations = discover_features(repo, scope, org.exclude)
@@ -189,6 +192,17 @@ def collect_inputs(path: Path, options: CheckOptions, exclude_outputs: Iterable[
     if change is not None:
         add_change_facts(inputs, locations, change, options.github_token)
     return CheckInputs(repo, org, repository, pack, inputs, change, scope)
+
+
+def use_policy_bundle(org: OrgConfig, options: CheckOptions) -> None:
+    """--policy-bundle wins over the org config's policyBundle:; --offline applies to whichever is used."""
+    from dataclasses import replace
+
+    if options.policy_bundle is not None:
+        org.policy_bundle = options.policy_bundle
+    if org.policy_bundle is not None:
+        org.policy_bundle = replace(org.policy_bundle, offline=options.offline or org.policy_bundle.offline,
+                                    trusted_root=org.policy_bundle.trusted_root or options.trusted_root)
 
 
 def _repository_root(path: Path, given: Path | None) -> Path:

@@ -144,6 +144,17 @@ def check_input_options(func: Callable[..., Any]) -> Callable[..., Any]:
             type=click.Path(exists=True, dir_okay=False, path_type=Path),
             help="Verify artefact signatures against this Sigstore trusted_root.json (a private instance) instead of the production root.",
         ),
+        click.option("--policy-bundle", metavar="SOURCE", envvar="AIGOV_POLICY_BUNDLE", show_envvar=True,
+                     help="A policy bundle that replaces the shipped pack: a directory, an OPA bundle tarball, or an https URL "
+                          "pinned with #sha256=<hex> (org authority: must be outside the checked repository)."),
+        click.option("--policy-bundle-key", type=PathArg, metavar="PEM",
+                     help="The public key (RSA or EC P-256) that verifies the bundle's .signatures.json."),
+        click.option("--policy-bundle-identity", metavar="IDENTITY",
+                     help="Verify the bundle tarball's Sigstore signature: the signer identity it must carry (a workflow URI or an email)."),
+        click.option("--policy-bundle-issuer", metavar="URL", help="With --policy-bundle-identity: the OIDC issuer it must come through."),
+        click.option("--policy-bundle-signature", metavar="FILE|URL",
+                     help="The bundle's Sigstore bundle (default: SOURCE.sigstore.json); verified against --trusted-root if given."),
+        click.option("--offline", is_flag=True, help="Read a URL policy bundle from the cache only; never download."),
         *opa_options,
     ]
     for option in reversed(options):
@@ -169,15 +180,32 @@ def change_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 def _check_options(registry: Path | None, config_path: Path | None, now: str | None, trusted_root: Path | None,
                    repository_root: Path | None, base: str | None = None, head: str | None = None, pull_request: bool = False,
-                   github_token: str | None = None, new_only: bool = False, engine: str | None = None, **opa: Any) -> Any:
+                   github_token: str | None = None, new_only: bool = False, policy_bundle: str | None = None,
+                   policy_bundle_key: Path | None = None, policy_bundle_identity: str | None = None,
+                   policy_bundle_issuer: str | None = None, policy_bundle_signature: str | None = None,
+                   offline: bool = False, engine: str | None = None, **opa: Any) -> Any:
     from aigov.check import CheckOptions, parse_now
 
     return CheckOptions(
         config_path=config_path, registry_path=registry, now=parse_now(now) if now is not None else None,
         trusted_root=trusted_root, repository_root=repository_root,
         change=_change_request(base, head, pull_request, new_only), new_only=new_only, github_token=github_token or None,
+        policy_bundle=_bundle_request(policy_bundle, policy_bundle_key, policy_bundle_identity, policy_bundle_issuer,
+                                      policy_bundle_signature, trusted_root), offline=offline,
         engine_name=engine, opa=_opa_settings(**opa),
     )
+
+
+def _bundle_request(source: str | None, key: Path | None, identity: str | None, issuer: str | None,
+                    signature: str | None, trusted_root: Path | None) -> Any:
+    if source is None:
+        if key or identity or issuer or signature:
+            raise AigovError("--policy-bundle-key, -identity, -issuer and -signature need --policy-bundle")
+        return None
+    from aigov.policy.bundle import BundleRequest
+
+    return BundleRequest(source=source, public_key=key, identity=identity, issuer=issuer, signature=signature,
+                         trusted_root=trusted_root)
 
 
 def _opa_settings(opa_url: str | None, opa_token: str | None, opa_ca_bundle: Path | None, opa_mode: str | None,
@@ -297,7 +325,55 @@ def facts(path: Path | None, feature: str | None, **input_options: Any) -> None:
 
 @main.group()
 def policy() -> None:
-    """Work with policy packs: list rules, run policy tests."""
+    """Work with policy packs: list rules, run policy tests, build bundles, write the rule reference."""
+
+
+@policy.command("build")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("-o", "--output", type=PathArg, required=True, help="The bundle to write (bundle.tar.gz).")
+@fails_closed
+def policy_build(directory: Path, output: Path) -> None:
+    """Build an OPA bundle from DIRECTORY (laid out like policies/), the same bytes every time.
+
+    The bundle's .manifest revision is the pack's VERSION plus the digest of its files; pin it
+    with `sha256sum` and give it to checks with --policy-bundle.
+
+    \b
+    Example:
+      aigov policy build policies -o bundle.tar.gz
+      aigov check . --policy-bundle "https://policy.example.com/bundle.tar.gz#sha256=$(sha256sum bundle.tar.gz | cut -d' ' -f1)"
+    """
+    import hashlib
+
+    from aigov.policy.bundle import build_bundle
+
+    if not directory.is_dir():
+        raise AigovError("policy folder not found", str(directory))
+    data, revision = build_bundle(directory)
+    output.write_bytes(data)
+    click.echo(f"wrote {output}: revision {revision}, sha256:{hashlib.sha256(data).hexdigest()}")
+
+
+@policy.command("doc")
+@click.option("-o", "--output", type=PathArg, help="Write the Markdown to this file instead of standard output.")
+@click.option("--config", "config_path", type=PathArg, help="Document the pack this org config governs with (its bundle, its rules).")
+@fails_closed
+def policy_doc(output: Path | None, config_path: Path | None) -> None:
+    """Write a Markdown reference of every rule (id, severity, title, description, remediation, controls).
+
+    \b
+    Example:
+      aigov policy doc -o docs/rules.md
+    """
+    from aigov.config import load_org_config
+    from aigov.policy.doc import policy_reference
+    from aigov.policy.loading import build_pack
+
+    text = policy_reference(build_pack(load_org_config(config_path)))
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
 
 
 @policy.command("test")

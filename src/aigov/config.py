@@ -29,6 +29,7 @@ ORG_ONLY = {
     "registry": "replace the approved-model registry",
     "extraRegistries": "add models to the approved-model registry",
     "evaluationTimeoutSeconds": "change the policy evaluation time limit",
+    "policyBundle": "replace the policy pack with a bundle",
     "engine": "choose the policy engine",
     "opa": "choose the OPA server that decides",
 }
@@ -76,6 +77,8 @@ class OrgConfig:
     block: tuple[str, ...] = ALWAYS_BLOCK
     exclude: list[str] = field(default_factory=list)
     evaluation_timeout_s: float = DEFAULT_EVALUATION_TIMEOUT_S
+    # A policy bundle that replaces the shipped pack (policyBundle:, or --policy-bundle, which wins).
+    policy_bundle: Any = None  # aigov.policy.bundle.BundleRequest
     engine: str | None = None  # engine: (None: the embedded default, unless --engine says otherwise)
     opa: dict[str, Any] = field(default_factory=dict)  # opa: url, mode, ca_bundle, timeout_s (the --opa-* options win)
 
@@ -125,9 +128,25 @@ def load_org_config(path: Path | None, repo: Repo | None = None) -> OrgConfig:
         block=_with_always_block(data.get("block", [])),
         exclude=list(data.get("exclude", [])),
         evaluation_timeout_s=float(data.get("evaluationTimeoutSeconds", DEFAULT_EVALUATION_TIMEOUT_S)),
+        policy_bundle=_bundle_request(data["policyBundle"], base) if "policyBundle" in data else None,
         engine=data.get("engine"),
         opa=_opa_section(data.get("opa", {}), resolve),
     )
+
+
+def _bundle_request(value: str | dict[str, str], base: Path) -> Any:
+    """policyBundle: a source string, or {source, publicKey, identity, issuer, signature}; local
+    paths are relative to the org config."""
+    from aigov.policy.bundle import BundleRequest
+
+    spec = {"source": value} if isinstance(value, str) else value
+
+    def local(name: str | None) -> str | None:
+        return name if name is None or "://" in name else str(base / name)
+
+    key = spec.get("publicKey")
+    return BundleRequest(source=local(spec["source"]) or "", public_key=(base / key).resolve() if key else None,
+                         identity=spec.get("identity"), issuer=spec.get("issuer"), signature=local(spec.get("signature")))
 
 
 def _opa_section(section: dict[str, Any], resolve: Any) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""``aigov evidence build | verify | sign``: the quarter's tamper-evident evidence bundle."""
+"""``aigov evidence build | verify | sign | merge``: the quarter's tamper-evident evidence bundle."""
 
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ def build(repos: tuple[Path, ...], period: str | None, start: str | None, end: s
     from aigov.evidence.build import build_bundle
     from aigov.evidence.replay import ReplayOptions, parse_period
 
-    paths = list(repos) + (_read_repos_file(repos_file) if repos_file else [])
+    paths = list(repos) + (_read_list_file(repos_file) if repos_file else [])
     if not paths:
         paths = [Path(".")]
     summary = build_bundle(paths, parse_period(period, start, end), ReplayOptions(config_path, registry, branch), output,
@@ -53,7 +53,8 @@ def build(repos: tuple[Path, ...], period: str | None, start: str | None, end: s
     click.echo(summary)
 
 
-def _read_repos_file(path: Path) -> list[Path]:
+def _read_list_file(path: Path) -> list[Path]:
+    """Paths one per line (# comments allowed), relative to the file's folder."""
     from aigov.files import read_text_file
 
     text = read_text_file(path, str(path), 1024 * 1024)
@@ -109,3 +110,36 @@ def sign(bundle: Path, staging: bool) -> None:
 
     identity = sign_bundle(bundle, staging)
     click.echo(f"signed {bundle}: manifest signed by {identity}")
+
+
+@command.command("merge")
+@click.argument("bundles", nargs=-1, type=PathArg)
+@click.option("-o", "--output", type=PathArg, required=True, help="The org bundle to write (a .zip).")
+@click.option("--bundles", "bundles_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="A file listing bundle paths, one per line (# comments allowed).")
+@click.option("--identity", help="Every input must carry a manifest signature by exactly this identity (certificate SAN).")
+@click.option("--issuer", help="The OIDC issuer of that identity, e.g. https://token.actions.githubusercontent.com.")
+@click.option("--trusted-root", type=PathArg, help="A private Sigstore instance's trusted_root.json. Default: the production root, offline.")
+@fails_closed
+def merge(bundles: tuple[Path, ...], output: Path, bundles_file: Path | None, identity: str | None, issuer: str | None,
+          trusted_root: Path | None) -> None:
+    """Join per-repository evidence bundles of one period into one org bundle: every decision, the
+    fleet summary and controls over all of them, the reports, OSCAL and every artefact.
+
+    Each input is verified first (hashes; with --identity/--issuer, its signature) and must cover
+    the same period and come from this aigov version; a repository may come once. The output does
+    not depend on the order of the inputs. A merged bundle may be merged again (it is flattened).
+
+    \b
+    Example (after a GitHub Actions matrix built one bundle per repository):
+      aigov evidence merge bundles/*.zip -o evidence-2026Q3-org.zip \\
+        --identity https://github.com/acme/platform/.github/workflows/evidence.yml@refs/heads/main \\
+        --issuer https://token.actions.githubusercontent.com
+      aigov evidence merge --bundles bundles.txt -o org.zip
+    """
+    from aigov.evidence.merge import merge_bundles
+
+    paths = list(bundles) + (_read_list_file(bundles_file) if bundles_file else [])
+    if not paths:
+        raise click.UsageError("give the bundles to merge (BUNDLE... or --bundles FILE)")
+    click.echo(merge_bundles(paths, output, identity, issuer, trusted_root))

@@ -37,7 +37,7 @@ CLASSIFICATIONS = ("public", "internal", "confidential", "restricted")
               "aigov Action), a wheel URL with #sha256=, or git+https://...@<commit>. Default: ORG/aigov@v<this version>")
 @click.option("--data", "extra", multiple=True, metavar="KEY=VALUE", help="Another template answer, e.g. human_oversight=human-in-command.")
 @click.option("--registry", type=PathArg, help="Approved-model registry to use instead of the shipped/org one.")
-@click.option("--config", "config_path", type=PathArg, help="Org config (default: ./.aigov/config.yaml if present).")
+@click.option("--config", "config_path", type=PathArg, envvar="AIGOV_CONFIG", help="The org config whose registry decides which models are offered (outside the repository).")
 @click.option("--interactive/--no-interactive", default=None, help="Ask for what is missing. Default: only on a terminal.")
 @fails_closed
 def command(name: str | None, template: str | None, tier: str | None, owner: str | None, models: tuple[str, ...],

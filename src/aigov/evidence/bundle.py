@@ -8,17 +8,19 @@ import hashlib
 import re
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Mapping, Union
 
 from aigov import __version__
 from aigov.evidence.controls import ControlMap
 from aigov.evidence.decision import canonical_json
 from aigov.evidence.replay import Period, RepositoryEvidence
 from aigov.evidence.history import rfc3339
+from aigov.evidence.summary import PeriodSummary
 
 BUNDLE_FORMAT = "aigov-evidence/1"
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.json.sigstore.json"
+ARTEFACTS = "artefacts"
 
 
 def period_dict(period: Period) -> dict[str, str]:
@@ -27,44 +29,49 @@ def period_dict(period: Period) -> dict[str, str]:
 
 def assemble(repos: list[RepositoryEvidence], period: Period, control_map: ControlMap) -> dict[str, bytes]:
     """Every file of the bundle, manifest.json last (it holds the others' hashes)."""
-    from aigov.evidence import oscal, report, summary
+    from aigov.evidence.summary import PeriodSummary, feature_key
 
+    header = {"aigov_version": __version__, "period": period_dict(period),
+              "repositories": [{"name": r.name, "branch": r.branch, "head": r.head} for r in repos]}
+    tally = PeriodSummary(control_map, header["period"]["end"], latest_templates())
+    for repo in repos:
+        tally.add(repo.decisions, {feature_key(repo.name, name): doc for name, doc in repo.features.items()})
     decisions = [d for repo in repos for d in repo.decisions]
     files: dict[str, bytes] = {"decisions.jsonl": "".join(canonical_json(d) + "\n" for d in decisions).encode("utf-8")}
     artefacts = _artefacts(repos)
     files.update(artefacts)
-    header = {"aigov_version": __version__, "period": period_dict(period),
-              "repositories": [{"name": r.name, "branch": r.branch, "head": r.head} for r in repos]}
-    controls = summary.control_status(decisions, control_map)
-    files["controls.json"] = _json({**header, "controls": controls})
-    facts = {summary.feature_key(r.name, name): doc for r in repos for name, doc in r.features.items()}
-    lines = summary.timelines(decisions)
-    fleet = summary.fleet(decisions, facts, header["period"]["end"], _latest_templates())
-    view = {**header, "decisions": len(decisions), "timelines": {k: [vars(c) for c in v] for k, v in sorted(lines.items())},
-            "fleet": fleet, "controls": controls, "frameworks": _frameworks(control_map),
-            "recorded": summary.recorded(decisions)}
-    files["summary.json"] = _json(view)
-    files["report.md"] = report.markdown(view).encode("utf-8")
-    files["report.html"] = report.html(view).encode("utf-8")
-    seqs = sorted({c.seq for changes in lines.values() for c in changes})
-    files["oscal/assessment-results.json"] = _json(
-        oscal.assessment_results(header["period"], __version__, decisions, controls, seqs, sorted(artefacts)))
-    files[MANIFEST] = _json(manifest(header, decisions, files))
+    files.update(summary_files(header, tally, sorted(artefacts)))
+    files[MANIFEST] = json_bytes(manifest(header, tally, {name: sha256(data) for name, data in files.items()}))
     return files
 
 
-def manifest(header: dict[str, Any], decisions: list[dict[str, Any]], files: dict[str, bytes]) -> dict[str, Any]:
-    packs: dict[tuple[str, str, str], list[int]] = {}
-    for seq, decision in enumerate(decisions, start=1):
-        policy, digests = decision.get("policy"), decision.get("digests")
-        if policy and digests:
-            packs.setdefault((policy["version"], digests["policies"], digests["data"]), []).append(seq)
+def summary_files(header: dict[str, Any], tally: PeriodSummary, artefact_names: list[str]) -> dict[str, bytes]:
+    """controls.json, summary.json, the reports and OSCAL: everything a bundle derives from its decisions."""
+    from aigov.evidence import oscal, report
+
+    controls = tally.controls()
+    view = {**header, "decisions": tally.decisions,
+            "timelines": {k: [vars(c) for c in v] for k, v in sorted(tally.lines.items())},
+            "fleet": tally.fleet(), "controls": controls, "frameworks": _frameworks(tally.control_map),
+            "recorded": tally.recorded}
+    return {
+        "controls.json": json_bytes({**header, "controls": controls}),
+        "summary.json": json_bytes(view),
+        "report.md": report.markdown(view).encode("utf-8"),
+        "report.html": report.html(view).encode("utf-8"),
+        "oscal/assessment-results.json": json_bytes(
+            oscal.assessment_results(header["period"], header["aigov_version"], tally.observed, controls, artefact_names)),
+    }
+
+
+def manifest(header: dict[str, Any], tally: PeriodSummary, hashes: dict[str, str]) -> dict[str, Any]:
+    """``hashes``: the sha256 of every other file of the bundle."""
     return {
         "format": BUNDLE_FORMAT, **header,
-        "packs": [{"version": v, "policies": p, "data": d, "decisions": seqs} for (v, p, d), seqs in sorted(packs.items())],
-        "decisions": len(decisions),
-        "empty": not decisions,
-        "files": {name: sha256(data) for name, data in sorted(files.items()) if name != MANIFEST},
+        "packs": [{"version": v, "policies": p, "data": d, "decisions": seqs} for (v, p, d), seqs in sorted(tally.packs.items())],
+        "decisions": tally.decisions,
+        "empty": not tally.decisions,
+        "files": {name: hashes[name] for name in sorted(hashes) if name != MANIFEST},
     }
 
 
@@ -72,7 +79,7 @@ def sha256(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
-def _json(value: Any) -> bytes:
+def json_bytes(value: Any) -> bytes:
     return (canonical_json(value) + "\n").encode("utf-8")
 
 
@@ -80,13 +87,17 @@ def _artefacts(repos: list[RepositoryEvidence]) -> dict[str, bytes]:
     out = {}
     for repo in repos:
         for label, _commit, documents, _facts in repo.snapshots:
-            point = re.sub(r"[^A-Za-z0-9._-]+", "-", label).strip("-")
             for path, data in documents.items():
-                out[f"artefacts/{repo.name}/{point}/{path}"] = data
+                out[f"{ARTEFACTS}/{repo.name}/{point_name(label)}/{path}"] = data
     return out
 
 
-def _latest_templates() -> dict[str, str]:
+def point_name(label: str) -> str:
+    """The folder under artefacts/<repository>/ of a snapshot: ``release v1.0`` -> ``release-v1.0``."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", label).strip("-")
+
+
+def latest_templates() -> dict[str, str]:
     from aigov.scaffold.catalog import bundled_templates
 
     return {t.name: t.version for t in bundled_templates()}
@@ -97,9 +108,15 @@ def _frameworks(control_map: ControlMap) -> list[dict[str, Any]]:
             for k, f in control_map.frameworks.items()]
 
 
-def write_zip(files: dict[str, bytes], output: Path, period: Period) -> None:
+# A file of the bundle: its bytes, how to read them when written (a merge copies artefacts from
+# its inputs one at a time), or a file on disk streamed in (a merge's decisions.jsonl).
+Entry = Union[bytes, Callable[[], bytes], Path]
+
+
+def write_zip(files: Mapping[str, Entry], output: Path, period: Period) -> None:
     """Sorted entries, the period's last second as every timestamp (zip keeps 2-second steps), mode 0644."""
     import datetime as dt
+    import shutil
 
     from aigov.errors import AigovError
 
@@ -113,7 +130,14 @@ def write_zip(files: dict[str, bytes], output: Path, period: Period) -> None:
                 info.compress_type = zipfile.ZIP_DEFLATED
                 info.create_system = 3  # unix, so the permission bits below mean the same everywhere
                 info.external_attr = 0o100644 << 16
-                archive.writestr(info, files[name], compresslevel=9)
+                entry = files[name]
+                if isinstance(entry, Path):
+                    info.file_size = entry.stat().st_size  # so a large file gets its zip64 header up front
+                    info._compresslevel = 9  # what writestr(compresslevel=9) sets; open("w") takes no level
+                    with entry.open("rb") as source, archive.open(info, "w") as target:
+                        shutil.copyfileobj(source, target, 1 << 20)
+                else:
+                    archive.writestr(info, entry if isinstance(entry, bytes) else entry(), compresslevel=9)
         tmp.replace(output)
     except OSError as exc:
         tmp.unlink(missing_ok=True)

@@ -109,7 +109,7 @@ class History:
         # (--reverse would make git hold every commit) and a small delta cache: git's own memory
         # stays flat in the number of commits; the output (~200 bytes a commit) is reversed here.
         raw = self.git.execute(
-            ["git", "-c", "core.deltaBaseCacheLimit=16m", "-C", str(self.path), "log", "--first-parent", "--raw", "-z",
+            ["git", "-c", "core.deltaBaseCacheLimit=16m", "-C", str(self.path.resolve()), "log", "--first-parent", "--raw", "-z",
              "--no-renames", "--no-abbrev", "--diff-merges=first-parent", f"--until={until - 1}",
              "--format=%x1e%H%x1f%ct%x1f%s%x1f", span],
             stdout_as_string=False,

@@ -24,12 +24,14 @@ def control_token(framework: str, control: str) -> str:
     return f"{framework.lower()}_{slug}"
 
 
-def assessment_results(period: dict[str, Any], aigov_version: str, decisions: list[dict[str, Any]],
-                       controls: list[dict[str, Any]], timeline_seqs: list[int], artefact_paths: list[str]) -> dict[str, Any]:
+def assessment_results(period: dict[str, Any], aigov_version: str, observed: dict[int, dict[str, Any]],
+                       controls: list[dict[str, Any]], artefact_paths: list[str]) -> dict[str, Any]:
+    """``observed``: line of decisions.jsonl -> the decision there, for each decision that changed a timeline."""
     start, end = period["start"], period["end"]
+    timeline_seqs = sorted(observed)
     observations = []
     for seq in timeline_seqs:
-        decision = decisions[seq - 1]
+        decision = observed[seq]
         observations.append({
             "uuid": _uuid("observation", period["label"], str(seq)),
             "title": f"{decision['repository']}: {', '.join(decision['features'])} {decision['verdict']}",

@@ -22,6 +22,7 @@ from aigov.evidence.workspace import IGNORE_FILE, MANIFEST, Workspace, feature_d
 
 _DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})")
 DAY = 86400
+PERIOD_END = "period end"  # the label of the snapshot of every feature's documents at the period's end
 
 
 @dataclass
@@ -132,7 +133,7 @@ class Replayer:
                 self._snapshot("release " + ", ".join(sorted(tags[commit.sha])), commit.sha, tree)
         for folder in sorted(self.windows):
             self._close_window(folder, self.period.end)
-        self._snapshot("period end", self.evidence.head, tree)
+        self._snapshot(PERIOD_END, self.evidence.head, tree)
         self.evidence.decisions = with_recorded(self.evidence.decisions, self.history.notes(walked), self.evidence.name)
         self.evidence.features = {self.names[d]: self.facts[d] for d in sorted(self.facts) if d in self.names}
         return self.evidence

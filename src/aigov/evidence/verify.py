@@ -27,6 +27,7 @@ class Verdict:
     problems: list[str] = field(default_factory=list)
     files: int = 0
     signed_by: str | None = None
+    signature_unchecked: bool = False  # it carries a signature nobody asked to check (no identity given)
     manifest: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -35,10 +36,12 @@ class Verdict:
 
 
 def verify_bundle_file(path: Path, identity: str | None = None, issuer: str | None = None,
-                       trusted_root: Path | None = None) -> Verdict:
+                       trusted_root: Path | None = None, unasked_signature_ok: bool = False) -> Verdict:
+    """``unasked_signature_ok``: a signature with no --identity/--issuer to check it against is
+    noted in the verdict instead of being an error (a merge checks signatures only when asked)."""
     if identity and not issuer or issuer and not identity:
         raise AigovError("give --identity and --issuer together")
-    archive = _open(path)
+    archive = open_bundle(path)
     with archive:
         infos = archive.infolist()
         names = [i.filename for i in infos]
@@ -48,7 +51,7 @@ def verify_bundle_file(path: Path, identity: str | None = None, issuer: str | No
         if MANIFEST not in names:
             verdict.problems.append(f"{MANIFEST}: missing (removed, or not an aigov evidence bundle)")
             return verdict
-        manifest_bytes = _read(archive, MANIFEST, path, MAX_MANIFEST_BYTES)
+        manifest_bytes = read_entry(archive, MANIFEST, path, MAX_MANIFEST_BYTES)
         manifest = _manifest(manifest_bytes, verdict)
         if manifest is None:
             return verdict
@@ -62,12 +65,15 @@ def verify_bundle_file(path: Path, identity: str | None = None, issuer: str | No
                 verdict.problems.append(f"{name}: changed (its sha256 differs from the manifest)")
         verdict.files = len(present & set(listed))
         if "controls.json" in present and not any(p.startswith("controls.json") for p in verdict.problems):
-            _cross_check(manifest, _read(archive, "controls.json", path, MAX_MANIFEST_BYTES), verdict)
-        _signature(archive, path, manifest_bytes, identity, issuer, trusted_root, names, verdict)
+            _cross_check(manifest, read_entry(archive, "controls.json", path, MAX_MANIFEST_BYTES), verdict)
+        if SIGNATURE in names and not identity and unasked_signature_ok:
+            verdict.signature_unchecked = True
+        else:
+            _signature(archive, path, manifest_bytes, identity, issuer, trusted_root, names, verdict)
     return verdict
 
 
-def _open(path: Path) -> zipfile.ZipFile:
+def open_bundle(path: Path) -> zipfile.ZipFile:
     import stat
 
     try:
@@ -87,7 +93,7 @@ def _open(path: Path) -> zipfile.ZipFile:
     return archive
 
 
-def _read(archive: zipfile.ZipFile, name: str, path: Path, limit: int) -> bytes:
+def read_entry(archive: zipfile.ZipFile, name: str, path: Path, limit: int) -> bytes:
     try:
         with archive.open(name) as handle:
             data = handle.read(limit + 1)
@@ -150,7 +156,7 @@ def _signature(archive: zipfile.ZipFile, path: Path, manifest_bytes: bytes, iden
         raise AigovError(f"the bundle carries {SIGNATURE}; give --identity and --issuer to check who signed it", str(path))
     from aigov.sigstore_bundles import identity_policy, load_verifier, verify_bundle
 
-    signature = _read(archive, SIGNATURE, path, MAX_MANIFEST_BYTES)
+    signature = read_entry(archive, SIGNATURE, path, MAX_MANIFEST_BYTES)
     result = verify_bundle(load_verifier(trusted_root), hashlib.sha256(manifest_bytes).digest(), signature,
                            identity_policy(issuer, identity, None))
     if result.verified:

@@ -32,8 +32,8 @@ def collect_artifacts(ctx: RepoContext, manifest: Manifest, location: FeatureLoc
     suffixes = bundle_suffixes(ctx.settings)
     artifacts = []
     for index, entry in enumerate(entries):
-        policy = _entry_policy(entry, manifest, index)
         files = matching_files(entry["path"], location, suffixes)
+        policy = _entry_policy(entry, manifest, index, verify=bool(files))
         artifacts.append({
             "pattern": entry["path"],
             "index": index,
@@ -94,13 +94,25 @@ def glob_regex(pattern: str) -> re.Pattern[str]:
     return re.compile("".join(out), re.DOTALL)
 
 
-def _entry_policy(entry: dict[str, Any], manifest: Manifest, index: int) -> Any:
+def _entry_policy(entry: dict[str, Any], manifest: Manifest, index: int, verify: bool) -> Any:
+    """Who must have signed; with nothing to ``verify`` (no artefact built yet, as on most pull
+    requests) only the identity pattern is checked, without loading the verification code."""
+    where = manifest.doc.line_of(f"spec.artifacts[{index}].identityPattern")
+    if not verify:
+        if entry.get("identityPattern") is not None:
+            from aigov.patterns import compile_user_regex
+
+            try:
+                compile_user_regex(entry["identityPattern"], "identity pattern")
+            except AigovError as exc:
+                raise AigovError(exc.message, manifest.path, where) from None
+        return None
     from aigov.sigstore_bundles import identity_policy
 
     try:
         return identity_policy(entry["issuer"], entry.get("identity"), entry.get("identityPattern"))
     except ValueError as exc:
-        raise AigovError(str(exc), manifest.path, manifest.doc.line_of(f"spec.artifacts[{index}].identityPattern")) from None
+        raise AigovError(str(exc), manifest.path, where) from None
 
 
 def _file_facts(ctx: RepoContext, rel: str, policy: Any, suffixes: tuple[str, ...]) -> dict[str, Any]:

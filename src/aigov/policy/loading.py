@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aigov.config import OrgConfig, Refusal, RepositoryConfig, Source, refuse_inside, text_digest
 from aigov.errors import AigovError
 from aigov.files import Repo, read_config_file
 from aigov.policy.pack import PolicyPack, load_rego_dir, merge_data, read_rego_dir
+
+if TYPE_CHECKING:
+    from aigov.policy.bundle import PolicyBundle
 from aigov.resources import policies_dir
 from aigov.validation import validate_document
 from aigov.yamlfile import YamlDocument, parse_yaml
 
 SHIPPED_LABEL = "policies"
+BUNDLE_LABEL = "policy-bundle"  # how a bundle's modules are named in reports: policy-bundle/aigov/models.rego
 REGISTRY_FILE = "data/registry.yaml"
 SETTINGS_FILE = "data/settings.yaml"
 TEMPLATES_FILE = "data/templates.yaml"
@@ -36,27 +41,76 @@ def build_pack(
     shipped = policies_dir()
     root = repo.root if repo is not None else None
     _display = functools.partial(display_path, root=root)
-    pack = PolicyPack(version=_pack_version(shipped))
-    load_rego_dir(pack, shipped / "aigov", f"{SHIPPED_LABEL}/aigov", include_tests=include_tests)
-    pack.sources.append(Source("policy-pack", SHIPPED_LABEL, pack.policy_digest(), pack.version))
+    bundle = _policy_bundle(config, repo)
+    if bundle is None:
+        pack = PolicyPack(version=_pack_version(shipped))
+        shipped_modules = load_rego_dir(pack, shipped / "aigov", f"{SHIPPED_LABEL}/aigov", include_tests=include_tests)
+        map_shipped_controls(pack, shipped_modules)
+        pack.sources.append(Source("policy-pack", SHIPPED_LABEL, pack.policy_digest(), pack.version))
+    else:
+        pack = _bundle_pack(bundle, include_tests)
     if config.path is not None:
         pack.sources.append(Source("org-config", config.path, config.digest or ""))
     for folder in config.policies:
         added = load_rego_dir(pack, folder, _display(folder), include_tests=include_tests)
         pack.sources.append(Source("org-policies", _display(folder), pack.policy_digest(added)))
 
-    settings = load_data_file(shipped / SETTINGS_FILE, f"{SHIPPED_LABEL}/{SETTINGS_FILE}")
-    templates = load_data_file(shipped / TEMPLATES_FILE, f"{SHIPPED_LABEL}/{TEMPLATES_FILE}")
-    data: dict[str, Any] = {"aigov": {"settings": settings, "templates": templates}}
+    if bundle is None:
+        settings = load_data_file(shipped / SETTINGS_FILE, f"{SHIPPED_LABEL}/{SETTINGS_FILE}")
+        templates = load_data_file(shipped / TEMPLATES_FILE, f"{SHIPPED_LABEL}/{TEMPLATES_FILE}")
+        data: dict[str, Any] = {"aigov": {"settings": settings, "templates": templates}}
+    else:
+        data = json.loads(json.dumps(bundle.data))  # a copy: org data merges into it
     for path in config.data:
         data = merge_data(data, _data_mapping(path, _display(path), pack))
     if registry_override is not None and repo is not None:
         refuse_inside(registry_override, repo, "--registry")
-    data["aigov"]["registry"] = load_registry(config, registry_override, root, pack.sources)
+    data["aigov"]["registry"] = load_registry(config, registry_override, root, pack.sources, bundle)
     pack.data = data
     if repository is not None and root is not None:
         add_repository_additions(pack, repository, root, include_tests)
     return pack
+
+
+def _policy_bundle(config: OrgConfig, repo: Repo | None) -> PolicyBundle | None:
+    """The org's policy bundle, read and verified; a local one must lie outside the checked tree."""
+    request = config.policy_bundle
+    if request is None:
+        return None
+    from aigov.policy.bundle import load_bundle, source_kind
+
+    if repo is not None and source_kind(request.location) != "url":
+        refuse_inside(Path(request.location), repo, "--policy-bundle")
+    return load_bundle(request)
+
+
+def _bundle_pack(bundle: PolicyBundle, include_tests: bool) -> PolicyPack:
+    """The pack a bundle replaces the shipped one with: its rules, named by the bundle, its revision as the version."""
+    pack = PolicyPack(version=bundle.revision)
+    added = []
+    for name, source in bundle.modules:
+        if include_tests or not name.removesuffix(".rego").endswith("_test"):
+            pack.add_module(f"{BUNDLE_LABEL}/{name}", source)
+            added.append(f"{BUNDLE_LABEL}/{name}")
+    # A bundle built from the shipped pack keeps its rules' mappings; rules of its own keep their METADATA's.
+    map_shipped_controls(pack, added, keep_metadata=True)
+    for key in ("settings", "templates"):
+        if not isinstance(bundle.data.get("aigov", {}).get(key), dict):
+            raise AigovError(f"the bundle has no data.aigov.{key}; a bundle replaces the whole shipped pack", bundle.label)
+    pack.sources.append(Source("policy-bundle", bundle.label, bundle.digest, bundle.revision))
+    return pack
+
+
+def map_shipped_controls(pack: PolicyPack, paths: list[str], keep_metadata: bool = False) -> None:
+    """The shipped rules' controls come from policies/controls.yaml, the one place mappings live
+    (checked against the frameworks' catalogs); org rules keep the controls their METADATA names.
+    ``keep_metadata``: a rule controls.yaml does not map keeps its METADATA's (a bundle's own rules)."""
+    from aigov.evidence.controls import rule_control_labels
+
+    for path in paths:
+        info = pack.infos[path]
+        info.rules = [dataclasses.replace(meta, controls=tuple(rule_control_labels(meta.id) or (meta.controls if keep_metadata else ())))
+                      for meta in info.rules]
 
 
 def add_repository_additions(pack: PolicyPack, repository: RepositoryConfig, root: Path, include_tests: bool = False) -> None:
@@ -111,11 +165,15 @@ def _data_mapping(path: Path, name: str, pack: PolicyPack) -> dict[str, Any]:
 
 
 def load_registry(
-    config: OrgConfig, override: Path | None = None, root: Path | None = None, sources: list[Source] | None = None
+    config: OrgConfig, override: Path | None = None, root: Path | None = None, sources: list[Source] | None = None,
+    bundle: PolicyBundle | None = None,
 ) -> dict[str, Any]:
-    """The approved-model registry: --registry, else the org config's, else the shipped one; plus extensions."""
-    source = override or config.registry or policies_dir() / REGISTRY_FILE
-    registry = _registry_file(source, root, sources)
+    """The approved-model registry: --registry, else the org config's, else the bundle's or the shipped one; plus extensions."""
+    source = override or config.registry
+    if source is None and bundle is not None:
+        registry = _bundle_registry(bundle)
+    else:
+        registry = _registry_file(source or policies_dir() / REGISTRY_FILE, root, sources)
     known = {m["id"] for m in registry["models"]}
     for extra_path in config.extra_registries:
         extra = _registry_file(extra_path, root, sources)
@@ -128,6 +186,17 @@ def load_registry(
             registry["models"].append(model)
             known.add(model["id"])
     return registry
+
+
+def _bundle_registry(bundle: PolicyBundle) -> dict[str, Any]:
+    """The registry the bundle carries (data.aigov.registry), checked against the same schema as a file."""
+    from aigov.yamlfile import YamlDocument
+
+    registry = bundle.data.get("aigov", {}).get("registry")
+    if registry is None:
+        raise AigovError("the bundle has no data.aigov.registry; a bundle replaces the whole shipped pack", bundle.label)
+    validate_document(YamlDocument(registry), "registry", f"{bundle.label}: data.aigov.registry")
+    return json.loads(json.dumps(registry))
 
 
 def _registry_file(path: Path, root: Path | None, sources: list[Source] | None = None) -> dict[str, Any]:

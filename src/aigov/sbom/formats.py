@@ -10,6 +10,7 @@ the CycloneDX specification's own test documents, and cost nothing to import.
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 from typing import Any, Callable
 
@@ -68,6 +69,9 @@ def _charset(extra: str, iri: bool) -> str:
     return rf"(?:[{chars}]|{_PCT}" + (f"|{_NON_ASCII})" if iri else ")")
 
 
+# Compiled on first use: a check pays only for the formats its document holds (each of these
+# patterns costs several milliseconds to compile, and a BOM rarely holds them all).
+@functools.cache
 def _reference_re(iri: bool) -> re.Pattern[str]:
     pchar = _charset(":@", iri)
     segment_nc = _charset("@", iri)  # a first segment of a relative path may not hold ':'
@@ -85,10 +89,9 @@ def _reference_re(iri: bool) -> re.Pattern[str]:
 
 def _reference_check(iri: bool, absolute: bool) -> Callable[[str], bool]:
     """A check for an IRI/URI reference, or (``absolute``) for a full IRI/URI with a scheme."""
-    pattern = _reference_re(iri)
 
     def check(value: str) -> bool:
-        match = pattern.match(value)
+        match = _reference_re(iri).match(value)
         return bool(match) and (not absolute or match.group("absolute") is not None)
 
     return check
@@ -99,6 +102,7 @@ def _reference_check(iri: bool, absolute: bool) -> Callable[[str], bool]:
 _ATEXT = r"A-Za-z0-9!#$%&'*+\-/=?^_`{|}~"
 
 
+@functools.cache
 def _email_re(idn: bool) -> re.Pattern[str]:
     extra = f"|{_NON_ASCII}" if idn else ""
     atom = rf"(?:[{_ATEXT}]{extra})+"
@@ -111,8 +115,7 @@ def _email_re(idn: bool) -> re.Pattern[str]:
 
 
 def _email_check(idn: bool) -> Callable[[str], bool]:
-    pattern = _email_re(idn)
-    return lambda value: len(value) <= 320 and bool(pattern.match(value))
+    return lambda value: len(value) <= 320 and bool(_email_re(idn).match(value))
 
 
 CHECKS: dict[str, Callable[[str], bool]] = {

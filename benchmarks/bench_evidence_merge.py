@@ -1,0 +1,129 @@
+"""Time `aigov evidence merge` of 1,000 small repository bundles (and 250, to show memory is flat in
+the number of bundles); print time and peak memory.
+
+Target (issue 10, on a 2-core machine): 1,000 bundles in <= 20 s, memory flat in the number of
+bundles: the inputs are verified and streamed one repository at a time (measured: 27 MB after
+reading 250 bundles, 33 MB after 1,000). What grows is the org bundle's own summary: its tally is
+~7 MB at 1,000 repositories, but rendering controls.json, summary.json, the reports and OSCAL
+(~25 MB together) peaks at ~75 MB more (measured: 7 s, peak 116 MB for 1,000; 50 MB for 250). Three bundles are built for real by `aigov evidence build` from git repositories (one
+passing throughout, two that fail for three weeks of the quarter); the rest are written with
+aigov's own bundle writer from those three, each under its own repository name and team, so
+every input is a valid bundle that `aigov evidence verify` accepts.
+Usage: python benchmarks/bench_evidence_merge.py [--bundles N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import aigov_command, peak_memory_mb  # noqa: E402
+from bench_check import make_monorepo  # noqa: E402
+
+SONNET = "id: anthropic.claude-sonnet-4\n      provider: bedrock"
+DEPRECATED = "id: gpt-3.5-turbo\n      provider: openai"
+
+
+def git_commit(repo: Path, message: str, date: str) -> None:
+    env = {**os.environ, "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date, "GIT_AUTHOR_NAME": "Dev",
+           "GIT_AUTHOR_EMAIL": "dev@example.com", "GIT_COMMITTER_NAME": "Dev", "GIT_COMMITTER_EMAIL": "dev@example.com"}
+    subprocess.run(["git", "-C", str(repo), "add", "-A"], check=True, env=env)
+    subprocess.run(["git", "-C", str(repo), "commit", "-q", "-m", message], check=True, env=env)
+
+
+def real_bundle(root: Path, name: str, features: int, fails: bool) -> Path:
+    """A repository whose features exist before Q3 2026; with ``fails``, one switches to a deprecated model from 1 to 20 Aug."""
+    repo = root / name
+    make_monorepo(repo, features)
+    subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True)
+    git_commit(repo, "features", "2026-06-01T09:00:00Z")
+    if fails:
+        manifest = repo / "services" / "feature-000" / "aigov.yaml"
+        manifest.write_text(manifest.read_text().replace(SONNET, DEPRECATED))
+        git_commit(repo, "try gpt-3.5-turbo", "2026-08-01T10:00:00Z")
+        manifest.write_text(manifest.read_text().replace(DEPRECATED, SONNET))
+        git_commit(repo, "back to sonnet", "2026-08-20T10:00:00Z")
+    out = root / f"{name}.zip"
+    subprocess.run([*aigov_command(), "evidence", "build", str(repo), "--period", "2026Q3", "-o", str(out)], check=True,
+                   capture_output=True)
+    return out
+
+
+def synthetic_bundle(job: tuple[Path, str, int, Path]) -> None:
+    """The template bundle as repository ``name`` of team ``team-<n % 10>``, written by aigov's bundle writer."""
+    from aigov.evidence.bundle import assemble, write_zip
+    from aigov.evidence.controls import load_control_map
+    from aigov.evidence.decision import canonical_json
+    from aigov.evidence.replay import RepositoryEvidence, parse_period
+
+    template, name, number, out = job
+    with zipfile.ZipFile(template) as archive:
+        files = {n: archive.read(n) for n in archive.namelist()}
+    manifest = json.loads(files["manifest.json"])
+    source = manifest["repositories"][0]
+    decisions = [{**json.loads(line), "repository": name} for line in files["decisions.jsonl"].decode().splitlines()]
+    snapshots: dict[str, dict[str, bytes]] = {}
+    features = {}
+    for path, data in files.items():
+        if not path.startswith(f"artefacts/{source['name']}/"):
+            continue
+        point, document = path.split("/", 3)[2:]
+        if document.endswith("aigov-facts.json"):
+            facts = json.loads(data)
+            facts["feature"]["manifest"]["metadata"]["owner"] = f"team-{number % 10}"
+            data = (canonical_json(facts) + "\n").encode("utf-8")
+            if point == "period-end":
+                features[facts["feature"]["name"]] = facts
+        snapshots.setdefault(point, {})[document] = data
+    repo = RepositoryEvidence(name, source["branch"], source["head"], decisions,
+                              [(point, None, documents, {}) for point, documents in sorted(snapshots.items())], features)
+    period = parse_period("2026Q3", None, None)
+    write_zip(assemble([repo], period, load_control_map()), out, period)
+
+
+def timed(args: list[str]) -> tuple[float, int, list[str]]:
+    start = time.perf_counter()
+    proc = subprocess.run([*aigov_command(), *args], capture_output=True, text=True)
+    return time.perf_counter() - start, proc.returncode, (proc.stdout + proc.stderr).strip().splitlines()[-1:]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--bundles", type=int, default=1000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        start = time.perf_counter()
+        templates = [real_bundle(root, "real-passing", 1, False), real_bundle(root, "real-failing", 2, True),
+                     real_bundle(root, "real-three", 3, True)]
+        bundles = root / "bundles"
+        bundles.mkdir()
+        jobs = [(templates[i % 3], f"repo-{i:04d}", i, bundles / f"repo-{i:04d}.zip") for i in range(args.bundles - 3)]
+        with multiprocessing.Pool(os.cpu_count() or 1) as pool:
+            pool.map(synthetic_bundle, jobs, chunksize=16)
+        paths = templates + [job[3] for job in jobs]
+        print(f"generated {len(paths)} bundles ({sum(p.stat().st_size for p in paths) / 1e6:.1f} MB) "
+              f"in {time.perf_counter() - start:.1f} s", flush=True)
+        for count in (len(paths) // 4, len(paths)):
+            listing = root / f"bundles-{count}.txt"
+            listing.write_text("".join(f"{p}\n" for p in paths[:count]))
+            merge = ["evidence", "merge", "--bundles", str(listing), "-o", str(root / f"org-{count}.zip")]
+            seconds, code, last = timed(merge)
+            peak = peak_memory_mb(merge)
+            print(f"evidence merge, {count:>5} bundles   {seconds:6.2f} s (target 20 s for 1,000, exit {code})  "
+                  f"peak {peak:.0f} MB  {last}", flush=True)
+        seconds, code, last = timed(["evidence", "verify", str(root / f"org-{len(paths)}.zip")])
+        print(f"evidence verify of the org bundle  {seconds:6.2f} s (exit {code})  {last}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
