@@ -1,7 +1,9 @@
 """A policy pack: Rego modules, their METADATA and the data they are evaluated with.
 
-The shipped pack (``policies/``) is always loaded; an organisation adds folders and data on top
-(``.aigov/config.yaml``). Digests of the policies and the data go into every decision record.
+The shipped pack (``policies/``, or a policy bundle that replaces it) is the base; the org config
+adds folders and data on top, and a repository's own ``.aigov/config.yaml`` may add in its own
+namespaces only (see aigov.config). Digests of the policies and the data go into every
+decision record.
 """
 
 from __future__ import annotations
