@@ -104,13 +104,12 @@ def _bundle_pack(bundle: PolicyBundle, include_tests: bool) -> PolicyPack:
 def map_shipped_controls(pack: PolicyPack, paths: list[str], keep_metadata: bool = False) -> None:
     """The shipped rules' controls come from policies/controls.yaml, the one place mappings live
     (checked against the frameworks' catalogs); org rules keep the controls their METADATA names.
-    ``keep_metadata``: a rule controls.yaml does not map keeps its METADATA's (a bundle's own rules)."""
-    from aigov.evidence.controls import rule_control_labels
-
+    ``keep_metadata``: a rule controls.yaml does not map keeps its METADATA's (a bundle's own rules).
+    The mapping itself is read only when a rule's controls are asked for (RuleMeta.controls)."""
+    source = "mapping-or-metadata" if keep_metadata else "mapping"
     for path in paths:
         info = pack.infos[path]
-        info.rules = [dataclasses.replace(meta, controls=tuple(rule_control_labels(meta.id) or (meta.controls if keep_metadata else ())))
-                      for meta in info.rules]
+        info.rules = [dataclasses.replace(meta, controls_source=source) for meta in info.rules]
 
 
 def add_repository_additions(pack: PolicyPack, repository: RepositoryConfig, root: Path, include_tests: bool = False) -> None:

@@ -26,11 +26,25 @@ class RuleMeta:
     severity: str
     description: str
     remediation: str
-    controls: tuple[str, ...]
+    metadata_controls: tuple[str, ...]  # custom.controls as the METADATA names them
     package: str
     rule: str
     path: str
     line: int
+    # Where `controls` come from: "metadata"; "mapping" (policies/controls.yaml, the shipped
+    # rules); or "mapping-or-metadata" (a policy bundle's rules: the mapping where it has the id).
+    controls_source: str = "metadata"
+
+    @property
+    def controls(self) -> tuple[str, ...]:
+        """The framework controls this rule evidences. Read from controls.yaml only when asked
+        (a passing text check never is: parsing the mapping costs ~9 ms of every check)."""
+        if self.controls_source == "metadata":
+            return self.metadata_controls
+        from aigov.evidence.controls import rule_control_labels
+
+        mapped = tuple(rule_control_labels(self.id))
+        return mapped or (self.metadata_controls if self.controls_source == "mapping-or-metadata" else ())
 
 
 @dataclass
@@ -117,7 +131,7 @@ def _rule_meta(data: dict, package: str, rule: str, path: str, line: int) -> Rul
         severity=severity,
         description=str(data.get("description") or "").strip(),
         remediation=str(custom.get("remediation") or "").strip(),
-        controls=tuple(str(c) for c in controls),
+        metadata_controls=tuple(str(c) for c in controls),
         package=package,
         rule=rule,
         path=path,
