@@ -63,7 +63,7 @@ def main() -> None:
         report(f"sbom --validate {args.components} components", ["sbom", "--validate", str(large)], 1.0, runs=args.runs)
         report("sbom --validate spec 1.5 ML document", ["sbom", "--validate", str(spec_ml)], 1.0, runs=args.runs)
         report("sbom (generate) example", ["sbom", str(EXAMPLE), "--now", CLOCK, "-o", str(work / "gen.json")], 1.0, runs=args.runs)
-        report("check example (with spec.sbom)", ["check", str(EXAMPLE), "--now", CLOCK], 1.5, runs=args.runs)
+        report("check example (with spec.sbom)", ["check", "--root", str(EXAMPLE), "--now", CLOCK], 1.5, runs=args.runs)
         report("check example (without spec.sbom)", ["check", str(without), "--now", CLOCK], 1.5, runs=args.runs)
 
 
