@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import CLOCK, EXAMPLE, check, check_json, make_feature, run_cli
+from conftest import CLOCK, EXAMPLE, check, check_json
 
 
 def test_bundled_example_passes(tmp_path: Path) -> None:

@@ -209,7 +209,7 @@ def test_oscal_assessment_results_validate_against_nists_schema(history: Path, b
 
 
 def test_several_repositories_from_a_file_give_a_fleet_summary(tmp_path: Path) -> None:
-    one = feature_repo(tmp_path / "payments", features=("fraud", "refunds"), owner="team-payments")
+    feature_repo(tmp_path / "payments", features=("fraud", "refunds"), owner="team-payments")
     two = feature_repo(tmp_path / "support", features=("summarize",), owner="team-support")
     manifest = two / "summarize" / "aigov.yaml"
     edit(manifest, "id: anthropic.claude-sonnet-4\n      provider: bedrock", "id: unvetted-community-7b\n      provider: huggingface")

@@ -76,7 +76,7 @@ def test_push_mode_gives_the_embedded_engines_findings(tmp_path: Path, opa: tupl
 @needs_opa
 def test_push_mode_judges_waivers_on_the_server(tmp_path: Path, opa: tuple[OpaStub, str]) -> None:
     """The second evaluation (data.aigov.waivers.decision with input.findings) runs on OPA too."""
-    from test_waivers import EVAL_WAIVER, WAIVERS, too_few_cases, merged_waiver
+    from test_waivers import EVAL_WAIVER, too_few_cases, merged_waiver
 
     root = too_few_cases(tmp_path)
     merged_waiver(root, EVAL_WAIVER.format(created="2026-11-20", expires="2026-12-20"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import add_sbom, check, check_json, finding_ids, make_feature, org_config, run_cli, write
+from conftest import add_sbom, check, check_json, finding_ids, make_feature, org_config, write
 
 HF_CARD = """\
 ---

@@ -10,9 +10,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from aigov import __version__
 from aigov.config import OrgConfig, RepositoryConfig, Source, blocking_severities, load_org_config, load_repository_config
-from aigov.errors import EXIT_BLOCKING, EXIT_ERROR, EXIT_PASS, AigovError
+from aigov.errors import EXIT_BLOCKING, EXIT_PASS, AigovError
 from aigov.facts.build import RepoContext, build_input
 from aigov.facts.change import Change, ChangeRequest, add_change_facts, resolve_change
 from aigov.facts.discovery import FeatureLocation, discover_features, owning_feature

@@ -8,7 +8,6 @@ section is decided in Rego, from data an organisation can extend.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 from aigov.errors import AigovError
