@@ -375,6 +375,8 @@ def waiver_input(collected: CheckInputs, findings: list[Finding], token: str | N
     """
     from aigov.facts.waivers import WAIVERS_FILE, collect_waivers, waiver_base
 
+    if WAIVERS_FILE not in collected.repo.files:
+        return None  # checked first: finding the base commit costs two git processes
     change = collected.change
     settings = collected.pack.data["aigov"]["settings"]
     waivers = collect_waivers(collected.repo, collected.pack.rules, waiver_base(collected.repo, change and change.base, settings))
