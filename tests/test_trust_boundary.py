@@ -15,6 +15,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from conftest import (
     CLOCK, EXAMPLE, assert_clean_error, check, check_json, make_feature, org_config, run_cli, run_limited, write,
 )
@@ -257,6 +259,39 @@ def test_policy_evaluation_has_a_time_limit_that_names_the_package(tmp_path: Pat
     assert time.monotonic() - started < 20
     assert_clean_error(result, "did not finish within 2 s", "package org.slow")
     assert json.loads(result.stdout)["verdict"] == "error"
+
+
+def child_processes() -> list[int]:
+    """This process's children, exited-but-unreaped ones included (from /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == os.getpid():
+            found.append(int(stat.parent.name))
+    return found
+
+
+def test_the_evaluation_child_never_outlives_a_check(tmp_path: Path) -> None:
+    """The engine's child is forked before the facts are collected; a check that passes, one that
+    fails on a broken manifest after the fork, and one that times out all leave no process behind
+    (evidence replays run thousands of checks in one process)."""
+    from aigov.check import CheckOptions, run_check
+    from aigov.errors import AigovError
+
+    good = make_feature(tmp_path / "good")
+    broken = make_feature(tmp_path / "broken")
+    (broken / "aigov.yaml").write_text((broken / "aigov.yaml").read_text() + "  riskTeir: low\n")
+    slow = make_feature(tmp_path / "slow")
+    org = org_config(tmp_path / "org", "policies: [rules]\nevaluationTimeoutSeconds: 1\n", {"rules/slow.rego": SLOW_RULE})
+    before = child_processes()
+    assert run_check(good, CheckOptions(repository_root=good, now=CLOCK)).verdict == "pass"
+    for root, config, expected in ((broken, None, "unknown key 'riskTeir'"), (slow, org, "did not finish within 1 s")):
+        with pytest.raises(AigovError, match=expected):
+            run_check(root, CheckOptions(repository_root=root, now=CLOCK, config_path=config))
+    assert child_processes() == before
 
 
 def test_ctrl_c_exits_130_with_one_line(tmp_path: Path) -> None:

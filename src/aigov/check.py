@@ -154,16 +154,19 @@ class CheckInputs:
     inputs: list[dict[str, Any]]
     change: Change | None = None
     scope: str = "."  # the folder judged, repository-relative ("." for the whole repository)
+    engine: Engine | None = None  # with_engine: already loading the pack while the facts were collected
 
     @property
     def block(self) -> tuple[str, ...]:
         return blocking_severities(self.org, self.repository)
 
 
-def collect_inputs(path: Path, options: CheckOptions, exclude_outputs: Iterable[Path] = ()) -> CheckInputs:
+def collect_inputs(path: Path, options: CheckOptions, exclude_outputs: Iterable[Path] = (), with_engine: bool = False) -> CheckInputs:
     """Judge the features under ``path`` with their repository's workflows and config, whatever folder is named.
 
     ``exclude_outputs``: this run's own report files, which must not be judged if they land in the tree.
+    ``with_engine``: start the engine as soon as the pack is built, so that it loads the pack while
+    the facts are collected (the caller closes it).
     """
     if not path.is_dir():
         raise AigovError("is not a directory", str(path))
@@ -177,20 +180,26 @@ def collect_inputs(path: Path, options: CheckOptions, exclude_outputs: Iterable[
     use_policy_bundle(org, options)
     repository = load_repository_config(repo)
     pack = build_pack(org, options.registry_path, repo=repo, repository=repository)
-    locations = discover_features(repo, scope, org.exclude)
-    if not locations:
-        raise AigovError("no aigov.yaml found; nothing to check (run 'aigov new' to start a feature)", str(path))
-    refuse_excludes_that_hide_features(repository, locations)
-    if change is not None:
-        locations = touched_features(change, locations)
-    ctx = RepoContext(repo=repo, registry=pack.data["aigov"]["registry"], now=options.now or utc_now(),
-                      settings=pack.data["aigov"]["settings"], trusted_root=options.trusted_root)
-    repository_facts = {"path": repository.path, "refused": [r.as_fact() for r in repository.refused]}
-    inputs = [{**build_input(ctx, location), "repository_config": repository_facts} for location in locations]
-    _refuse_duplicate_names(inputs)
-    if change is not None:
-        add_change_facts(inputs, locations, change, options.github_token)
-    return CheckInputs(repo, org, repository, pack, inputs, change, scope)
+    engine = start_engine(options, org, repo, pack) if with_engine else None
+    try:
+        locations = discover_features(repo, scope, org.exclude)
+        if not locations:
+            raise AigovError("no aigov.yaml found; nothing to check (run 'aigov new' to start a feature)", str(path))
+        refuse_excludes_that_hide_features(repository, locations)
+        if change is not None:
+            locations = touched_features(change, locations)
+        ctx = RepoContext(repo=repo, registry=pack.data["aigov"]["registry"], now=options.now or utc_now(),
+                          settings=pack.data["aigov"]["settings"], trusted_root=options.trusted_root)
+        repository_facts = {"path": repository.path, "refused": [r.as_fact() for r in repository.refused]}
+        inputs = [{**build_input(ctx, location), "repository_config": repository_facts} for location in locations]
+        _refuse_duplicate_names(inputs)
+        if change is not None:
+            add_change_facts(inputs, locations, change, options.github_token)
+        return CheckInputs(repo, org, repository, pack, inputs, change, scope, engine)
+    except BaseException:  # the engine's child must not outlive a failed collection
+        if engine is not None:
+            engine.close()
+        raise
 
 
 def use_policy_bundle(org: OrgConfig, options: CheckOptions) -> None:
@@ -228,15 +237,22 @@ def refuse_excludes_that_hide_features(repository: RepositoryConfig, locations: 
 
 def run_check(path: Path, options: CheckOptions | None = None, exclude_outputs: Iterable[Path] = ()) -> CheckResult:
     options = options or CheckOptions()
-    collected = collect_inputs(path, options, exclude_outputs)
-    pack, inputs = collected.pack, collected.inputs
+    collected = collect_inputs(path, options, exclude_outputs, with_engine=True)
+    assert collected.engine is not None
+    try:
+        return _judge(collected, options)
+    finally:
+        collected.engine.close()
+
+
+def _judge(collected: CheckInputs, options: CheckOptions) -> CheckResult:
+    pack, inputs, engine = collected.pack, collected.inputs, collected.engine
+    assert engine is not None
     rules = pack.rules
     if not rules:
         raise AigovError("the policy pack has no rules; refusing to pass a check that judged nothing")
-    engine = options.engine or choose_engine(options, collected)
     findings = []
     if inputs:  # a change that touches no feature has nothing to evaluate
-        engine.prepare(pack)
         for input_doc, raws in zip(inputs, engine.evaluate_all(inputs)):
             for raw in raws:
                 findings.append(_join(raw, rules, input_doc["feature"], collected.block))
@@ -270,17 +286,23 @@ def run_check(path: Path, options: CheckOptions | None = None, exclude_outputs: 
     )
 
 
-def choose_engine(options: CheckOptions, collected: CheckInputs) -> Engine:
-    """The engine the flags or the org config name (default: the embedded one); never the repository's choice."""
+def start_engine(options: CheckOptions, org: OrgConfig, repo: Repo, pack: PolicyPack) -> Engine:
+    """The engine the flags or the org config name (default: the embedded one; never the repository's
+    choice), already loading ``pack``."""
+    engine = options.engine or choose_engine(options, org, repo)
+    engine.prepare(pack)
+    return engine
+
+
+def choose_engine(options: CheckOptions, org: OrgConfig, repo: Repo) -> Engine:
     from aigov.config import refuse_inside
 
-    org = collected.org
     name = options.engine_name or org.engine or "regorus"
     if name != "opa" and options.opa.get("url"):
         raise AigovError("--opa-url needs --engine opa (or engine: opa in the org config)")
     opa = {**org.opa, **options.opa}
     if name == "opa" and opa.get("ca_bundle"):
-        refuse_inside(Path(opa["ca_bundle"]), collected.repo, "--opa-ca-bundle")
+        refuse_inside(Path(opa["ca_bundle"]), repo, "--opa-ca-bundle")
     return make_engine(name, org.evaluation_timeout_s, opa)
 
 

@@ -1,6 +1,6 @@
 """Rego engines behind one small interface, and the table of them (``ENGINES``).
 
-``RegorusEngine`` (embedded, the default) evaluates the pack in-process; ``OpaServerEngine``
+``RegorusEngine`` (embedded, the default) evaluates the pack in a forked child; ``OpaServerEngine``
 (aigov.policy.opa_server) asks a running OPA. An engine only has to load a pack and return the
 raw ``deny`` objects for an input, and the value of one rule.
 """
@@ -24,13 +24,17 @@ class Engine(Protocol):
     name: str
 
     def prepare(self, pack: PolicyPack) -> None:
-        """Load the pack's modules and data; an AigovError naming file:line if any fails."""
+        """Start loading the pack's modules and data. A module the engine rejects is an AigovError
+        naming file:line, raised here or by the first evaluation (loading may overlap other work)."""
 
     def evaluate_all(self, inputs: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
         """For each input, every object the pack's ``deny`` rules produce, tagged with its package."""
 
     def evaluate_rule(self, rule: str, input_doc: dict[str, Any]) -> Any:
         """The value of one rule (such as ``data.aigov.waivers.decision``) for one input; None if undefined."""
+
+    def close(self) -> None:
+        """Let go of what prepare() started (the evaluation child); safe to call more than once."""
 
 
 def rego_error(exc: Exception, fallback_path: str | None = None) -> AigovError:
@@ -54,85 +58,98 @@ def new_regorus() -> Any:
 
 
 class RegorusEngine:
-    """The embedded engine. Evaluation runs in a forked child under a time limit.
+    """The embedded engine, evaluating in a forked child under a time limit.
 
     regorus has no evaluation deadline and holds the GIL while it works, so a rule that loops
-    for minutes could only be stopped by ending the process. The child is forked after the
-    pack is loaded (copy-on-write: a few milliseconds), reports each package it starts, and is
-    killed when the limit passes; the parent then fails closed naming that package. A hang is a
-    bypass too.
+    for minutes could only be stopped by ending the process. ``prepare`` forks the child as soon
+    as the pack is loaded (copy-on-write: a few milliseconds); the child imports regorus and loads
+    the pack while the parent collects facts, then evaluates each request, reporting each package
+    it starts. It is killed when the limit passes; the parent then fails closed naming that
+    package. A hang is a bypass too.
     """
 
     name = "regorus"
 
     def __init__(self, timeout_s: float = 60.0) -> None:
-        self._engine: Any = None
-        self._packages: list[str] = []
+        self._worker: Any = None
         self.timeout_s = timeout_s
 
     def prepare(self, pack: PolicyPack) -> None:
-        engine = new_regorus()
-        for path, source in pack.modules.items():
-            try:
-                engine.add_policy(path, source)
-            except Exception as exc:  # regorus raises plain RuntimeError/ValueError
-                raise rego_error(exc, path) from None
-        try:
-            engine.add_data_json(json.dumps(pack.data))
-        except Exception as exc:
-            raise AigovError(f"policy data rejected by the engine: {exc}") from None
-        self._engine = engine
-        self._packages = pack.deny_packages()
+        from aigov.policy.watchdog import Worker
 
-    def evaluate(self, input_doc: dict[str, Any]) -> list[dict[str, Any]]:
-        """The findings for one input, in this process and without a time limit (policy tests, tools)."""
-        self._engine.set_input_json(json.dumps(input_doc))
-        found: list[dict[str, Any]] = []
-        for package in self._packages:
-            found.extend(self._deny(package))
-        return found
+        self.close()
+        modules, data, packages = pack.modules, pack.data, pack.deny_packages()
+        self._worker = Worker(lambda: _evaluator(load_regorus(modules, data), packages), "policy evaluation")
 
     def evaluate_all(self, inputs: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
-        from aigov.policy.watchdog import run_with_deadline
-
-        def work(report_step: Any) -> list[list[dict[str, Any]]]:
-            results = []
-            for input_doc in inputs:
-                self._engine.set_input_json(json.dumps(input_doc))
-                found: list[dict[str, Any]] = []
-                for package in self._packages:
-                    report_step(f"package {package} (feature {input_doc['feature'].get('name', '?')})")
-                    found.extend(self._deny(package))
-                results.append(found)
-            return results
-
-        return run_with_deadline(work, self.timeout_s, "policy evaluation")
+        return self._call({"deny": [[doc["feature"].get("name", "?"), json.dumps(doc)] for doc in inputs]})
 
     def evaluate_rule(self, rule: str, input_doc: dict[str, Any]) -> Any:
-        from aigov.policy.watchdog import run_with_deadline
+        return self._call({"rule": rule, "input": json.dumps(input_doc)})
 
-        def work(report_step: Any) -> Any:
-            report_step(rule)
-            self._engine.set_input_json(json.dumps(input_doc))
-            try:
-                value = json.loads(self._engine.eval_rule_as_json(rule))
-            except Exception as exc:
-                raise rego_error(exc) from None
-            return None if value == _UNDEFINED else value
+    def close(self) -> None:
+        if self._worker is not None:
+            self._worker.close()
+            self._worker = None
 
-        return run_with_deadline(work, self.timeout_s, "policy evaluation")
+    def _call(self, request: dict[str, Any]) -> Any:
+        if self._worker is None:
+            raise AigovError("the policy engine has no pack loaded")
+        return self._worker.call(request, self.timeout_s)
 
-    def _deny(self, package: str) -> list[dict[str, Any]]:
+
+def load_regorus(modules: dict[str, str], data: dict[str, Any]) -> Any:
+    """A regorus engine holding the pack; an AigovError naming file:line for a module it rejects."""
+    engine = new_regorus()
+    for path, source in modules.items():
         try:
-            raw = self._engine.eval_rule_as_json(f"data.{package}.deny")
-        except Exception as exc:
-            raise rego_error(exc) from None
-        value = json.loads(raw)
-        if value == _UNDEFINED:
-            return []
-        if not isinstance(value, list):
-            raise AigovError(f"data.{package}.deny is not a set of findings")
-        return [{**item, "_package": package} if isinstance(item, dict) else item for item in value]
+            engine.add_policy(path, source)
+        except Exception as exc:  # regorus raises plain RuntimeError/ValueError
+            raise rego_error(exc, path) from None
+    try:
+        engine.add_data_json(json.dumps(data))
+    except Exception as exc:
+        raise AigovError(f"policy data rejected by the engine: {exc}") from None
+    return engine
+
+
+def _evaluator(engine: Any, packages: list[str]) -> Callable[[dict[str, Any], Callable[[str], None]], Any]:
+    """The child's handler: ``{"deny": [[feature, input JSON], ...]}`` -> each input's deny objects;
+    ``{"rule": name, "input": JSON}`` -> that rule's value (None if undefined)."""
+
+    def evaluate(request: dict[str, Any], report_step: Callable[[str], None]) -> Any:
+        if "rule" in request:
+            report_step(request["rule"])
+            engine.set_input_json(request["input"])
+            value = _rule_value(engine, request["rule"])
+            return None if value == _UNDEFINED else value
+        results = []
+        for feature, input_json in request["deny"]:
+            engine.set_input_json(input_json)
+            found: list[dict[str, Any]] = []
+            for package in packages:
+                report_step(f"package {package} (feature {feature})")
+                found.extend(_deny(engine, package))
+            results.append(found)
+        return results
+
+    return evaluate
+
+
+def _rule_value(engine: Any, rule: str) -> Any:
+    try:
+        return json.loads(engine.eval_rule_as_json(rule))
+    except Exception as exc:
+        raise rego_error(exc) from None
+
+
+def _deny(engine: Any, package: str) -> list[dict[str, Any]]:
+    value = _rule_value(engine, f"data.{package}.deny")
+    if value == _UNDEFINED:
+        return []
+    if not isinstance(value, list):
+        raise AigovError(f"data.{package}.deny is not a set of findings")
+    return [{**item, "_package": package} if isinstance(item, dict) else item for item in value]
 
 
 def _opa_engine(timeout_s: float, opa: dict[str, Any]) -> Engine:

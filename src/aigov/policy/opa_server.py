@@ -171,6 +171,9 @@ class OpaServerEngine:
 
         return self._with_deadline(work)
 
+    def close(self) -> None:
+        """Nothing to let go of: each exchange runs in a child of its own (_with_deadline)."""
+
     def _with_deadline(self, work: Any) -> Any:
         from aigov.policy.watchdog import run_with_deadline
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from aigov.errors import AigovError
-from aigov.policy.engine import new_regorus, rego_error
+from aigov.policy.engine import load_regorus, rego_error
 from aigov.policy.pack import PolicyPack
 
 
@@ -37,14 +37,8 @@ class TestRun:
 
 def run_policy_tests(pack: PolicyPack, tested_paths: set[str] | None = None) -> TestRun:
     """Run the tests in ``tested_paths`` (default: every module) against the whole pack."""
-    engine = new_regorus()
+    engine = load_regorus(pack.modules, pack.data)
     engine.set_enable_coverage(True)
-    for path, source in pack.modules.items():
-        try:
-            engine.add_policy(path, source)
-        except Exception as exc:
-            raise rego_error(exc, path) from None
-    engine.add_data_json(json.dumps(pack.data))
     engine.set_input_json("{}")
     run = TestRun()
     for path, info in sorted(pack.infos.items()):
@@ -61,11 +55,8 @@ def run_policy_tests(pack: PolicyPack, tested_paths: set[str] | None = None) -> 
 def _coverable_lines(pack: PolicyPack, path: str) -> list[int]:
     """Lines of a module no test touched: regorus leaves such files out of its report, so
     evaluate the whole package once in a scratch engine to learn which lines count."""
-    engine = new_regorus()
+    engine = load_regorus(pack.modules, pack.data)
     engine.set_enable_coverage(True)
-    for module_path, source in pack.modules.items():
-        engine.add_policy(module_path, source)
-    engine.add_data_json(json.dumps(pack.data))
     engine.set_input_json("{}")
     try:
         engine.eval_query(f"data.{pack.infos[path].package}")

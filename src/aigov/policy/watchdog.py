@@ -1,9 +1,11 @@
 """Run CPU-bound work that cannot be interrupted (a native Rego evaluation) under a deadline.
 
-The work runs in a forked child: it inherits everything already loaded, reports each step it
-starts and sends its result back as JSON through a pipe. If the deadline passes, the child is
-killed and the caller gets an AigovError naming the step it was on. Any failure in the child
-comes back as the same one-line error it would have raised in the parent.
+The work runs in a forked child, a ``Worker``: it inherits everything already loaded, sets itself
+up (an engine loads the pack there, while the parent goes on collecting facts), then answers
+requests one at a time. For each request it reports the step it starts and sends its result back
+as JSON through a pipe. If a request's deadline passes, the child is killed and the caller gets an
+AigovError naming the step it was on. Any failure in the child, its set-up included, comes back
+as the same one-line error it would have raised in the parent.
 """
 
 from __future__ import annotations
@@ -22,46 +24,146 @@ from aigov.errors import AigovError
 # builds an enormous set dies with a clear error instead of taking the machine with it.
 CHILD_MEMORY_HEADROOM = 2 * 1024**3
 
+ReportStep = Callable[[str], None]
+Handler = Callable[[Any, ReportStep], Any]  # (request, report_step) -> JSON-serialisable result
 
-def run_with_deadline(work: Callable[[Callable[[str], None]], Any], timeout_s: float, what: str) -> Any:
-    """``work(report_step)`` in a child process; its JSON-serialisable result, or an AigovError."""
-    read_fd, write_fd = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: never returns
-        os.close(read_fd)
-        _child(work, write_fd)
-    os.close(write_fd)
+
+class Worker:
+    """A forked child that runs ``setup()`` once, then serves each request with the handler it returned."""
+
+    def __init__(self, setup: Callable[[], Handler], what: str) -> None:
+        self.what = what
+        request_read, self._requests = os.pipe()
+        self._replies, reply_write = os.pipe()
+        self._pid = os.fork()
+        if self._pid == 0:  # the child: never returns
+            os.close(self._requests)
+            os.close(self._replies)
+            _child(setup, request_read, reply_write)
+        os.close(request_read)
+        os.close(reply_write)
+        os.set_blocking(self._requests, False)  # a child that stopped reading must not hold a write past the deadline
+        self._buffer = b""
+        self._closed = False
+        self._status = 0
+
+    def call(self, request: Any, timeout_s: float) -> Any:
+        """The handler's result for ``request``, or an AigovError (its own, or a deadline passed)."""
+        if self._closed:
+            raise AigovError(f"{self.what} is no longer running")
+        deadline = time.monotonic() + timeout_s
+        state = {"step": "start"}
+        try:
+            self._send((json.dumps(request) + "\n").encode(), deadline, timeout_s, state)
+            reply = self._receive(deadline, timeout_s, state)
+        except BaseException:  # a deadline, Ctrl-C, a broken pipe: the child cannot be trusted to go on
+            self.close()
+            raise
+        if reply is None:  # the child ended without answering: wait for it, to say how
+            status = self.close(ended=True)
+            raise AigovError(f"{self.what} stopped unexpectedly ({_describe(status)}) in {state['step']}; out of memory?")
+        if "error" in reply:
+            message, path, line = reply["error"]
+            raise AigovError(message, path, line)
+        if "internal" in reply:
+            raise RuntimeError(reply["internal"])
+        return reply["result"]
+
+    def close(self, ended: bool = False) -> int:
+        """Stop the child (it holds nothing worth a clean exit) and reap it; its wait status.
+
+        ``ended``: the child closed its end, so it is exiting on its own; only wait for it."""
+        if not self._closed:
+            self._closed = True
+            for fd in (self._requests, self._replies):
+                os.close(fd)
+            self._status = _wait(self._pid) if ended else _kill(self._pid)
+        return self._status
+
+    def _send(self, data: bytes, deadline: float, timeout_s: float, state: dict[str, str]) -> None:
+        view = memoryview(data)
+        while view:
+            _, writable, _ = select.select([], [self._requests], [], self._remaining(deadline, timeout_s, state))
+            if writable:
+                try:
+                    view = view[os.write(self._requests, view):]
+                except BrokenPipeError:  # the child is gone; _receive reports how it ended
+                    return
+
+    def _receive(self, deadline: float, timeout_s: float, state: dict[str, str]) -> dict[str, Any] | None:
+        while True:
+            while b"\n" in self._buffer:
+                line, self._buffer = self._buffer.split(b"\n", 1)
+                message = json.loads(line)
+                if "step" not in message:
+                    return message
+                state["step"] = message["step"]
+            ready, _, _ = select.select([self._replies], [], [], self._remaining(deadline, timeout_s, state))
+            if ready:
+                chunk = os.read(self._replies, 1 << 20)
+                if not chunk:
+                    return None
+                self._buffer += chunk
+
+    def _remaining(self, deadline: float, timeout_s: float, state: dict[str, str]) -> float:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise AigovError(f"{self.what} did not finish within {timeout_s:g} s; it was in {state['step']}")
+        return remaining
+
+
+def run_with_deadline(work: Callable[[ReportStep], Any], timeout_s: float, what: str) -> Any:
+    """``work(report_step)`` in a child process of its own; its JSON-serialisable result, or an AigovError."""
+    worker = Worker(lambda: lambda _request, report_step: work(report_step), what)
     try:
-        return _parent(pid, read_fd, timeout_s, what)
+        return worker.call(None, timeout_s)
     finally:
-        os.close(read_fd)
+        worker.close()
 
 
-def _child(work: Callable[[Callable[[str], None]], Any], fd: int) -> None:
+def _child(setup: Callable[[], Handler], request_fd: int, reply_fd: int) -> None:
     code = 0
     try:
         _limit_memory()
-        out = os.fdopen(fd, "w", encoding="utf-8")
+        replies = os.fdopen(reply_fd, "w", encoding="utf-8")
 
-        def report_step(step: str) -> None:
-            out.write(json.dumps({"step": step}) + "\n")
-            out.flush()
+        def send(message: dict[str, Any]) -> None:
+            replies.write(json.dumps(message) + "\n")
+            replies.flush()
 
-        try:
-            message: dict[str, Any] = {"result": work(report_step)}
-        except AigovError as exc:
-            message = {"error": [exc.message, exc.path, exc.line]}
-        except MemoryError:
-            message = {"error": ["ran out of memory", None, None]}
-        except Exception as exc:  # fail closed: the parent reports it like any internal error
-            message = {"internal": f"{type(exc).__name__}: {exc}"}
-        out.write(json.dumps(message) + "\n")
-        out.flush()
+        handler, setup_error = _set_up(setup)
+        with os.fdopen(request_fd, "rb") as requests:
+            for line in requests:  # until the parent closes the pipe or kills the child
+                send(setup_error or _answer(handler, json.loads(line), lambda step: send({"step": step})))
     except BaseException:
         code = 1
     finally:
         # Skip atexit handlers and buffered files inherited from the parent: they are the parent's.
         os._exit(code)
+
+
+def _set_up(setup: Callable[[], Handler]) -> tuple[Handler | None, dict[str, Any] | None]:
+    """The handler, or the reply every request gets when the set-up failed."""
+    try:
+        return setup(), None
+    except Exception as exc:
+        return None, _failure(exc)
+
+
+def _answer(handler: Handler | None, request: Any, report_step: ReportStep) -> dict[str, Any]:
+    assert handler is not None
+    try:
+        return {"result": handler(request, report_step)}
+    except Exception as exc:
+        return _failure(exc)
+
+
+def _failure(exc: Exception) -> dict[str, Any]:
+    if isinstance(exc, AigovError):
+        return {"error": [exc.message, exc.path, exc.line]}
+    if isinstance(exc, MemoryError):
+        return {"error": ["ran out of memory", None, None]}
+    return {"internal": f"{type(exc).__name__}: {exc}"}  # fail closed: the parent reports it like any internal error
 
 
 def _limit_memory() -> None:
@@ -80,56 +182,15 @@ def _limit_memory() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (wanted, hard))
 
 
-def _parent(pid: int, fd: int, timeout_s: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout_s
-    step = "start"
-    buffer = b""
-    last: dict[str, Any] | None = None
-    try:
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise AigovError(f"{what} did not finish within {timeout_s:g} s; it was in {step}")
-            ready, _, _ = select.select([fd], [], [], remaining)
-            if not ready:
-                continue
-            chunk = os.read(fd, 1 << 20)
-            if not chunk:
-                break
-            buffer += chunk
-            *lines, buffer = buffer.split(b"\n")
-            for line in lines:
-                message = json.loads(line)
-                if "step" in message:
-                    step = message["step"]
-                else:
-                    last = message
-    except KeyboardInterrupt:
-        _kill(pid)
-        raise
-    except AigovError:
-        _kill(pid)
-        raise
-    status = _reap(pid)
-    if last is None:
-        raise AigovError(f"{what} stopped unexpectedly ({_describe(status)}) in {step}; out of memory?")
-    if "error" in last:
-        message, path, line = last["error"]
-        raise AigovError(message, path, line)
-    if "internal" in last:
-        raise RuntimeError(last["internal"])
-    return last["result"]
-
-
-def _kill(pid: int) -> None:
+def _kill(pid: int) -> int:
     try:
         os.kill(pid, signal.SIGKILL)
     except ProcessLookupError:
         pass
-    _reap(pid)
+    return _wait(pid)
 
 
-def _reap(pid: int) -> int:
+def _wait(pid: int) -> int:
     try:
         return os.waitpid(pid, 0)[1]
     except ChildProcessError:
