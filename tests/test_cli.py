@@ -144,3 +144,23 @@ def test_policy_test_without_tests_is_an_error(tmp_path: Path) -> None:
 def test_example_facts_are_what_readme_promises() -> None:
     result = run_cli("facts", "--root", str(EXAMPLE))
     assert json.loads(result.stdout)[0]["feature"]["name"] == "support-summarize"
+
+
+def test_the_program_delivers_every_report_before_it_exits(tmp_path: Path) -> None:
+    """`aigov check` as a process leaves without the interpreter's teardown (aigov.cli.exit_now):
+    the exit code, standard output and every report file must still be complete, and a reader
+    that stops early (`| head`) costs no traceback."""
+    import subprocess
+    import sys
+    import xml.etree.ElementTree as ET
+
+    root = make_feature(tmp_path / "repo", model="gpt-3.5-turbo", provider="openai")  # deprecated: blocking findings
+    sarif, junit = tmp_path / "out.sarif", tmp_path / "out.xml"
+    command = [sys.executable, "-m", "aigov", "check", str(root), "--format", "json", "--sarif", str(sarif), "--junit", str(junit)]
+    proc = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1, proc.stderr
+    assert json.loads(proc.stdout)["verdict"] == "fail"
+    assert json.loads(sarif.read_text())["runs"][0]["results"]
+    assert list(ET.parse(junit).getroot().iter("failure"))
+    early = subprocess.run(f"{' '.join(command)} | head -c 1", shell=True, capture_output=True, text=True, timeout=120)
+    assert early.stdout == "{" and "Traceback" not in early.stderr, early.stderr

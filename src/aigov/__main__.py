@@ -1,3 +1,3 @@
-from aigov.cli import main
+from aigov.cli import run
 
-main()
+run()

@@ -48,6 +48,32 @@ def fails_closed(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+# Set by run(), the program's entry point (not by tests that call main in-process): a finished
+# check may then leave without tearing the interpreter down.
+_IS_PROGRAM = False
+
+
+def run() -> None:
+    """The ``aigov`` program: main() as a process of its own (the console script and python -m aigov)."""
+    global _IS_PROGRAM
+    _IS_PROGRAM = True
+    main()
+
+
+def exit_now(code: int) -> None:
+    """Exit with ``code`` once every report is written. As a program, skip the interpreter's teardown:
+    freeing every module and object a check loaded costs it 20-30 ms on each pull request, and
+    nothing is left to clean up (reports are closed, the evaluation child is reaped)."""
+    if not _IS_PROGRAM:
+        sys.exit(code)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe (aigov check | head): the report was not wanted
+            pass
+    os._exit(code)
+
+
 def _die(message: str, outputs: list[tuple[str, Path | None]]) -> None:
     """One line on stderr and exit 2; a machine format also gets an error document where its report would go."""
     from aigov.report import write_error_reports
@@ -272,7 +298,7 @@ def check(path: Path | None, output_format: str, output: Path | None, sarif: Pat
     files = [file for _, file in outputs if file is not None]
     result = run_check(path or options.repository_root or Path("."), options, exclude_outputs=files)
     write_reports(result, outputs)
-    sys.exit(result.exit_code)
+    exit_now(result.exit_code)
 
 
 def _change_request(base: str | None, head: str | None, pull_request: bool, new_only: bool) -> Any:
