@@ -44,7 +44,8 @@ def build_pack(
     bundle = _policy_bundle(config, repo)
     if bundle is None:
         pack = PolicyPack(version=_pack_version(shipped))
-        shipped_modules = load_rego_dir(pack, shipped / "aigov", f"{SHIPPED_LABEL}/aigov", include_tests=include_tests)
+        shipped_modules = load_rego_dir(pack, shipped / "aigov", f"{SHIPPED_LABEL}/aigov", include_tests=include_tests,
+                                        known=functools.partial(_indexed_module, shipped))
         map_shipped_controls(pack, shipped_modules)
         pack.sources.append(Source("policy-pack", SHIPPED_LABEL, pack.policy_digest(), pack.version))
     else:
@@ -56,9 +57,8 @@ def build_pack(
         pack.sources.append(Source("org-policies", _display(folder), pack.policy_digest(added)))
 
     if bundle is None:
-        settings = load_data_file(shipped / SETTINGS_FILE, f"{SHIPPED_LABEL}/{SETTINGS_FILE}")
-        templates = load_data_file(shipped / TEMPLATES_FILE, f"{SHIPPED_LABEL}/{TEMPLATES_FILE}")
-        data: dict[str, Any] = {"aigov": {"settings": settings, "templates": templates}}
+        data: dict[str, Any] = {"aigov": {"settings": _shipped_data(shipped, SETTINGS_FILE),
+                                          "templates": _shipped_data(shipped, TEMPLATES_FILE)}}
     else:
         data = json.loads(json.dumps(bundle.data))  # a copy: org data merges into it
     for path in config.data:
@@ -199,14 +199,40 @@ def _bundle_registry(bundle: PolicyBundle) -> dict[str, Any]:
 
 
 def _registry_file(path: Path, root: Path | None, sources: list[Source] | None = None) -> dict[str, Any]:
+    from aigov.policy.index import MISSING, known_data
+
     name = display_path(path, root)
     text = read_config_file(path, name)
+    shipped = path == policies_dir() / REGISTRY_FILE
+    registry = known_data(policies_dir(), REGISTRY_FILE, text) if shipped else MISSING
+    if registry is MISSING:
+        registry = parse_registry(text, name)
+    if sources is not None:
+        sources.append(Source("registry", f"{SHIPPED_LABEL}/{REGISTRY_FILE}" if shipped else name, text_digest(text)))
+    return registry
+
+
+def parse_registry(text: str, name: str) -> dict[str, Any]:
+    """A registry file's models, checked against schemas/registry.schema.json."""
     doc = parse_yaml(text, name)
     validate_document(doc, "registry", name)
-    if sources is not None:
-        shipped = path == policies_dir() / REGISTRY_FILE
-        sources.append(Source("registry", f"{SHIPPED_LABEL}/{REGISTRY_FILE}" if shipped else name, text_digest(text)))
     return doc.data
+
+
+def _indexed_module(shipped: Path, display: str, source: str) -> Any:
+    from aigov.policy.index import known_module
+
+    return known_module(shipped, display.removeprefix(f"{SHIPPED_LABEL}/"), source, display)
+
+
+def _shipped_data(shipped: Path, name: str) -> Any:
+    """A data file of the shipped pack (data/settings.yaml), from the index when it holds this very text."""
+    from aigov.policy.index import MISSING, known_data
+
+    label = f"{SHIPPED_LABEL}/{name}"
+    text = read_config_file(shipped / name, label)
+    value = known_data(shipped, name, text)
+    return parse_yaml(text, label).data if value is MISSING else value
 
 
 def load_data_file(path: Path, name: str) -> Any:

@@ -12,7 +12,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from aigov.errors import AigovError
 from aigov.policy.metadata import ModuleInfo, RuleMeta, parse_module
@@ -49,8 +49,9 @@ class PolicyPack:
     def data_digest(self) -> str:
         return _digest(self.data)
 
-    def add_module(self, path: str, source: str) -> None:
-        info = parse_module(source, path)
+    def add_module(self, path: str, source: str, info: ModuleInfo | None = None) -> None:
+        """Add a module; ``info``: its METADATA already read (the shipped pack's index), else parsed here."""
+        info = info or parse_module(source, path)
         annotated = {meta.line for meta in info.rules}
         for name, line in info.deny_heads:
             if line not in annotated:
@@ -68,11 +69,15 @@ def _digest(value: Any) -> str:
     return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def load_rego_dir(pack: PolicyPack, folder: Path, label: str, include_tests: bool = True) -> list[str]:
+KnownModule = Callable[[str, str], "ModuleInfo | None"]  # (display path, source) -> METADATA already read
+
+
+def load_rego_dir(pack: PolicyPack, folder: Path, label: str, include_tests: bool = True,
+                  known: KnownModule | None = None) -> list[str]:
     """Add every .rego file below ``folder``; display paths start with ``label``. Returns them."""
     added = []
     for display, source in read_rego_dir(folder, label, include_tests):
-        pack.add_module(display, source)
+        pack.add_module(display, source, known(display, source) if known else None)
         added.append(display)
     return added
 
