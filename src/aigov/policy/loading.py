@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from aigov.config import OrgConfig, Refusal, RepositoryConfig, Source, refuse_inside, text_digest
 from aigov.errors import AigovError
 from aigov.files import Repo, read_config_file
-from aigov.policy.pack import PolicyPack, load_rego_dir, merge_data, read_rego_dir
+from aigov.policy.pack import PolicyPack, is_test_module, load_rego_dir, merge_data, read_rego_dir
 
 if TYPE_CHECKING:
     from aigov.policy.bundle import PolicyBundle
@@ -89,7 +89,7 @@ def _bundle_pack(bundle: PolicyBundle, include_tests: bool) -> PolicyPack:
     pack = PolicyPack(version=bundle.revision)
     added = []
     for name, source in bundle.modules:
-        if include_tests or not name.removesuffix(".rego").endswith("_test"):
+        if include_tests or not is_test_module(name):
             pack.add_module(f"{BUNDLE_LABEL}/{name}", source)
             added.append(f"{BUNDLE_LABEL}/{name}")
     # A bundle built from the shipped pack keeps its rules' mappings; rules of its own keep their METADATA's.
