@@ -369,6 +369,25 @@ def test_the_orgs_own_rules_and_data_are_pushed_and_judged_alike(tmp_path: Path,
 
 
 @needs_opa
+def test_server_mode_names_what_the_org_and_the_repository_add_that_the_bundle_lacks(tmp_path: Path) -> None:
+    """Rules and data added on top of the pack cannot be on the server unless built into its bundle:
+    exit 2 naming them, never a verdict without them."""
+    stub, url, _ = deployed(tmp_path)
+    try:
+        root = make_feature(tmp_path / "repo")
+        config = org_config(tmp_path / "org", "policies: [rules]\ndata: [owners.yaml]\n",
+                            {"rules/owners.rego": ORG_RULE, "owners.yaml": "teams:\n  allowed: [team-payments]\n"})
+        run = run_limited("check", str(root), "--now", CLOCK, "--config", str(config), *server_mode(url))
+        assert_clean_error(run, "with the org config's policies", "the org config's data", "aigov policy build")
+        write(root / ".aigov/config.yaml", "policies: [.aigov/policies]\n")
+        write(root / ".aigov/policies/owners.rego", ORG_RULE.replace("acme.owners", "team.owners").replace("ACME-", "TEAM-"))
+        run = run_limited("check", str(root), "--now", CLOCK, *server_mode(url))
+        assert_clean_error(run, "with the repository's policies .aigov/policies (.aigov/config.yaml)", "aigov policy build")
+    finally:
+        stub.stop()
+
+
+@needs_opa
 def test_an_org_rule_built_into_the_deployed_bundle_is_judged_on_the_server(tmp_path: Path) -> None:
     """The org's rule is in the bundle the platform team built and in the pack its org config gives
     aigov: the same rules and data, so the same revision, and the server judges with the rule."""

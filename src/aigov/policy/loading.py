@@ -6,7 +6,7 @@ import dataclasses
 import functools
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from aigov.config import OrgConfig, Refusal, RepositoryConfig, Source, refuse_inside, text_digest
 from aigov.errors import AigovError
@@ -54,6 +54,7 @@ def build_pack(
     for folder in config.policies:
         added = load_rego_dir(pack, folder, _display(folder), include_tests=include_tests)
         pack.sources.append(Source("org-policies", _display(folder), pack.policy_digest(added)))
+        pack.additions.append(f"the org config's policies {_display(folder)}")
 
     if bundle is None:
         settings = load_data_file(shipped / SETTINGS_FILE, f"{SHIPPED_LABEL}/{SETTINGS_FILE}")
@@ -63,8 +64,10 @@ def build_pack(
         data = json.loads(json.dumps(bundle.data))  # a copy: org data merges into it
     for path in config.data:
         data = merge_data(data, _data_mapping(path, _display(path), pack))
+        pack.additions.append(f"the org config's data {_display(path)}")
     if registry_override is not None and repo is not None:
         refuse_inside(registry_override, repo, "--registry")
+    pack.additions += _registry_additions(config, registry_override, _display)
     data["aigov"]["registry"] = load_registry(config, registry_override, root, pack.sources, bundle)
     pack.data = data
     if repository is not None and root is not None:
@@ -134,6 +137,8 @@ def add_repository_additions(pack: PolicyPack, repository: RepositoryConfig, roo
             pack.add_module(display, source)
             accepted.append(display)
         pack.sources.append(Source("repository-policies", label, pack.policy_digest(accepted)))
+        if accepted:
+            pack.additions.append(f"the repository's policies {label} ({repository.path})")
     for path in repository.data:
         name = display_path(path, root)
         doc = _read_yaml(path, name) if path.suffix != ".json" else None
@@ -142,6 +147,19 @@ def add_repository_additions(pack: PolicyPack, repository: RepositoryConfig, roo
             repository.refused.append(Refusal("data", f"change data.{key}, which the shipped pack or the org owns", name, doc.line_of(key) if doc else None))
             del extra[key]
         pack.data = merge_data(pack.data, extra)
+        if extra:
+            pack.additions.append(f"the repository's data {name} ({repository.path})")
+
+
+def _registry_additions(config: OrgConfig, override: Path | None, display: Callable[[Path], str]) -> list[str]:
+    """How the registry differs from the one the shipped pack or the bundle carries, for PolicyPack.additions."""
+    if override is not None:
+        replaced = [f"--registry {display(override)}"]
+    elif config.registry is not None:
+        replaced = [f"the org config's registry {display(config.registry)}"]
+    else:
+        replaced = []
+    return replaced + [f"the org config's extraRegistries {display(path)}" for path in config.extra_registries]
 
 
 def rego_package(display: str, source: str) -> str:

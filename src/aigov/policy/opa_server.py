@@ -12,7 +12,7 @@ Two modes:
   revision `aigov policy build` writes for the same pack. A server holding other rules or other
   data would give other answers under the same rule ids, so any difference is an error, never a
   pass. Rules or data the org config or the repository add can be on the server only inside
-  that bundle.
+  that bundle; when they are not, the error names them.
 
 The REST calls go through opa-python-client (``OpaClient``) with a session aigov builds itself:
 CA bundle, no redirects (a redirect to another host would carry the token elsewhere and could
@@ -241,7 +241,7 @@ class OpaServerEngine:
         if wrong:
             name, revision = sorted(wrong.items())[0]
             raise AigovError(f"OPA server {self.server}: bundle {name!r} has revision {revision!r}, but the pack aigov "
-                             f"loaded here is {expected}; refusing to judge with rules that may differ: "
+                             f"loaded here{_added(pack)} is {expected}; refusing to judge with rules that may differ: "
                              f"deploy the bundle {BUILD_COMMAND} makes of this pack, or check with the pack that is "
                              "deployed (--policy-bundle)")
 
@@ -321,6 +321,13 @@ def _reason(exc: Exception) -> str:
 def _deploy_hint(expected: str) -> str:
     """What the platform team runs to get a bundle server mode accepts."""
     return f"this pack deployed as an OPA bundle with revision {expected}: build it with {BUILD_COMMAND} and deploy that tarball"
+
+
+def _added(pack: PolicyPack) -> str:
+    """The likeliest reason for a mismatch: what was added on top of the bundle the platform team built."""
+    if not pack.additions:
+        return ""
+    return f" (with {', '.join(pack.additions)}, which the deployed bundle must hold too)"
 
 
 def _manifest_revision(entry: Any) -> Any:

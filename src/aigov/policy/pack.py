@@ -30,6 +30,9 @@ class PolicyPack:
     data: dict[str, Any] = field(default_factory=dict)
     version: str = "unversioned"
     sources: list[Any] = field(default_factory=list)  # aigov.config.Source, in the order they were applied
+    # What the org config, --registry or the repository added on top of the shipped pack or bundle,
+    # as a person would name it: an OPA bundle built from the base alone does not hold it.
+    additions: list[str] = field(default_factory=list)
 
     @property
     def rules(self) -> dict[str, RuleMeta]:
