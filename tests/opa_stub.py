@@ -6,7 +6,8 @@ It speaks the parts of OPA's REST API that aigov and opa-python-client use — `
 document is undefined) — and evaluates with real OPA semantics: the OPA v1.20.2 Go library
 embedded in ``opa-golib-python-bindings==0.4.4``. A bundle the platform team deployed is modelled
 as OPA keeps one: its modules and data loaded, and its ``.manifest`` under
-``data.system.bundles.<name>.manifest``.
+``data.system.bundles.<name>.manifest``; ``activate_tarball`` deploys a bundle tarball as it is,
+such as the one `aigov policy build` writes.
 
 ``MisbehavingOpa`` is a second, tiny server for the failure modes: 401, 500, a body that is not
 JSON, an answer that never comes, a redirect to another host.
@@ -101,13 +102,61 @@ class OpaStub:
 
     def activate_bundle(self, name: str, modules: dict[str, str], data: dict[str, Any], revision: str,
                         roots: list[str] | None = None) -> None:
-        """Load a bundle as OPA's bundle plugin does: modules as ``<name>/<path>``, data, and the manifest."""
+        """Load a bundle as OPA's bundle plugin does: what an earlier activation of it held goes (its
+        modules, the data under its roots), then its modules as ``<name>/<path>``, its data, and the manifest."""
+        with self._lock:
+            for stale in [p for p in self.policies if p.startswith(f"{name}/") and p.removeprefix(f"{name}/") not in modules]:
+                self.delete_policy(stale)
+            for root in roots if roots is not None else [k for k in self.data if k != "system"]:
+                self._erase_data([k for k in root.split("/") if k])
         for path, source in modules.items():
             self.put_policy(f"{name}/{path}", source)
         for key, value in data.items():
             self.put_data([key], value)
         manifest = {"revision": revision, **({"roots": roots} if roots is not None else {})}
         self.put_data(["system", "bundles", name], {"manifest": manifest})
+
+    def activate_tarball(self, name: str, tarball: bytes, revision: str | None = None) -> str:
+        """Activate a bundle tarball (``opa run --bundle``, or a bundle service): ``.manifest``, every
+        ``*.rego`` and every ``data.json`` placed at its folder's path. Read with tarfile and json only,
+        never with aigov's own bundle reader, so the stand-in cannot agree with aigov by construction.
+        ``revision`` overrides the manifest's, for a deployment whose manifest says something else.
+        Returns the revision the server now reports."""
+        import io
+        import tarfile
+
+        modules: dict[str, str] = {}
+        data: dict[str, Any] = {}
+        manifest: dict[str, Any] = {}
+        with tarfile.open(fileobj=io.BytesIO(tarball), mode="r:gz") as archive:
+            for member in (m for m in archive if m.isfile()):
+                path = member.name.removeprefix("./")
+                content = archive.extractfile(member).read()  # type: ignore[union-attr]
+                if path == ".manifest":
+                    manifest = json.loads(content)
+                elif path.endswith(".rego"):
+                    modules[path] = content.decode("utf-8")
+                elif path == "data.json" or path.endswith("/data.json"):
+                    *keys, _ = path.split("/")
+                    node = data
+                    for key in keys[:-1]:
+                        node = node.setdefault(key, {})
+                    if keys:
+                        node[keys[-1]] = json.loads(content)
+                    else:
+                        data.update(json.loads(content))
+        revision = revision or manifest["revision"]
+        self.activate_bundle(name, modules, data, revision, manifest.get("roots"))
+        return revision
+
+    def _erase_data(self, path: list[str]) -> None:
+        with self._lock:
+            if not path:
+                self.data = {"system": self.data["system"]} if "system" in self.data else {}
+            else:
+                parent = self._data_at(path[:-1]) if len(path) > 1 else self.data
+                if isinstance(parent, dict) and parent.pop(path[-1], None) is not None:
+                    self._discard_engine()
 
     def evaluate(self, path: list[str], input_doc: Any) -> dict[str, Any]:
         from opa_bindings import OpaUndefinedError

@@ -18,9 +18,9 @@ import pytest
 
 from aigov.config import OrgConfig
 from aigov.policy.loading import build_pack
-from aigov.policy.opa_server import pack_revision
 from conftest import CLOCK, EXAMPLE, assert_clean_error, check, make_feature, org_config, run_limited, write
 from opa_stub import MisbehavingOpa, OpaStub
+from test_policy_bundles import POLICIES, build, copy_pack
 
 needs_opa = pytest.mark.skipif(
     __import__("importlib.util").util.find_spec("opa_bindings") is None,
@@ -122,20 +122,36 @@ def test_a_bearer_token_is_sent_and_a_missing_one_is_refused(tmp_path: Path) -> 
 # --- server mode: the platform team's deployment, checked by revision ---------------------------
 
 
-def deployed(revision: str | None = None) -> tuple[OpaStub, str]:
-    """An OPA holding the shipped pack as an activated bundle, as the platform team deploys it."""
-    pack = build_pack(OrgConfig())
+def deployed(tmp_path: Path, folder: Path = POLICIES, revision: str | None = None) -> tuple[OpaStub, str, str]:
+    """An OPA holding the pack in ``folder`` as the platform team deploys it: the tarball `aigov policy
+    build` writes, activated as is (``revision``: a deployment whose manifest says something else).
+    The stub, its URL and the revision it reports."""
+    tarball = build(folder, tmp_path / f"deployed-{folder.name}.tar.gz")
     stub = OpaStub()
-    stub.activate_bundle("aigov", pack.modules, pack.data, revision or pack_revision(pack), roots=["aigov"])
-    return stub, stub.start()
+    reported = stub.activate_tarball("aigov", tarball.read_bytes(), revision)
+    return stub, stub.start(), reported
+
+
+def server_mode(url: str) -> tuple[str, ...]:
+    return ("--engine", "opa", "--opa-url", url, "--opa-mode", "server")
+
+
+def edited_pack(folder: Path) -> Path:
+    """A copy of the shipped pack with one rule's message changed: a deployment that would judge differently."""
+    pack = copy_pack(folder)
+    rule = pack / "aigov" / "models.rego"
+    text = rule.read_text(encoding="utf-8")
+    assert "is not in the approved-model registry\", [model.id]" in text
+    rule.write_text(text.replace("is not in the approved-model registry\", [model.id]", "is fine\", [model.id]"), encoding="utf-8")
+    return pack
 
 
 @needs_opa
 def test_server_mode_queries_the_deployed_bundle_and_writes_nothing(tmp_path: Path) -> None:
-    stub, url = deployed()
+    stub, url, _ = deployed(tmp_path)
     try:
         root = unapproved(tmp_path)
-        remote = decided(root, "--engine", "opa", "--opa-url", url, "--opa-mode", "server")
+        remote = decided(root, *server_mode(url))
         assert comparable(remote) == comparable(decided(root))
         assert not [r for r in stub.requests if r[0] in ("PUT", "DELETE")]
         assert ("GET", "/v1/data/system/bundles") in stub.requests
@@ -144,12 +160,48 @@ def test_server_mode_queries_the_deployed_bundle_and_writes_nothing(tmp_path: Pa
 
 
 @needs_opa
+def test_the_bundle_aigov_policy_build_writes_is_accepted_whichever_way_the_pack_is_loaded(tmp_path: Path) -> None:
+    """The documented workflow end to end: build, deploy that tarball, check in server mode with the
+    same pack loaded from the shipped folder, from the tarball and from a source folder."""
+    stub, url, revision = deployed(tmp_path)
+    try:
+        root = unapproved(tmp_path)
+        tarball = tmp_path / f"deployed-{POLICIES.name}.tar.gz"
+        for pack in ((), ("--policy-bundle", str(tarball)), ("--policy-bundle", str(copy_pack(tmp_path / "source")))):
+            embedded = decided(root, *pack)
+            remote = decided(root, *pack, *server_mode(url))
+            assert embedded["findings"] and comparable(remote) == comparable(embedded), pack
+            assert remote["sources"][-1] == {"role": "opa-server", "path": url, "digest": revision, "version": "server"}
+        assert revision.startswith((POLICIES / "VERSION").read_text().strip() + "+sha256:")
+    finally:
+        stub.stop()
+
+
+@needs_opa
+def test_server_mode_refuses_a_bundle_built_from_other_content(tmp_path: Path) -> None:
+    """One rule edited and rebuilt: the server would judge differently under the same ids, so neither
+    the shipped pack nor the edited one is judged against the other's deployment."""
+    stub, url, edited_revision = deployed(tmp_path, edited_pack(tmp_path / "edited"))
+    try:
+        root = unapproved(tmp_path)
+        shipped_revision = build_pack(OrgConfig()).revision()
+        run = run_limited("check", str(root), "--now", CLOCK, *server_mode(url))
+        assert_clean_error(run, f"OPA server {url}", f"'{edited_revision}'", shipped_revision, "aigov policy build")
+        stub.activate_tarball("aigov", build(POLICIES, tmp_path / "shipped.tar.gz").read_bytes())
+        edited = build(tmp_path / "edited", tmp_path / "edited.tar.gz")
+        run = run_limited("check", str(root), "--now", CLOCK, "--policy-bundle", str(edited), *server_mode(url))
+        assert_clean_error(run, f"'{shipped_revision}'", edited_revision)
+    finally:
+        stub.stop()
+
+
+@needs_opa
 def test_server_mode_refuses_a_bundle_of_another_revision(tmp_path: Path) -> None:
-    stub, url = deployed(revision="2026.10-old")
+    stub, url, _ = deployed(tmp_path, revision="2026.10-old")
     try:
         root = make_feature(tmp_path / "repo")
-        run = run_limited("check", str(root), "--now", CLOCK, "--engine", "opa", "--opa-url", url, "--opa-mode", "server")
-        assert_clean_error(run, f"OPA server {url}", "'2026.10-old'", pack_revision(build_pack(OrgConfig())))
+        run = run_limited("check", str(root), "--now", CLOCK, *server_mode(url))
+        assert_clean_error(run, f"OPA server {url}", "'2026.10-old'", build_pack(OrgConfig()).revision())
     finally:
         stub.stop()
 
@@ -314,6 +366,46 @@ def test_the_orgs_own_rules_and_data_are_pushed_and_judged_alike(tmp_path: Path,
     assert [f["id"] for f in embedded["findings"]] == ["ACME-OWNER-001"] and embedded["verdict"] == "fail"
     assert comparable(remote) == comparable(embedded)
     assert any(p.endswith("rules/owners.rego") for p in stub.policies) and stub.data["teams"] == {"allowed": ["team-payments"]}
+
+
+@needs_opa
+def test_server_mode_names_what_the_org_and_the_repository_add_that_the_bundle_lacks(tmp_path: Path) -> None:
+    """Rules and data added on top of the pack cannot be on the server unless built into its bundle:
+    exit 2 naming them, never a verdict without them."""
+    stub, url, _ = deployed(tmp_path)
+    try:
+        root = make_feature(tmp_path / "repo")
+        config = org_config(tmp_path / "org", "policies: [rules]\ndata: [owners.yaml]\n",
+                            {"rules/owners.rego": ORG_RULE, "owners.yaml": "teams:\n  allowed: [team-payments]\n"})
+        run = run_limited("check", str(root), "--now", CLOCK, "--config", str(config), *server_mode(url))
+        assert_clean_error(run, "with the org config's policies", "the org config's data", "aigov policy build")
+        write(root / ".aigov/config.yaml", "policies: [.aigov/policies]\n")
+        write(root / ".aigov/policies/owners.rego", ORG_RULE.replace("acme.owners", "team.owners").replace("ACME-", "TEAM-"))
+        run = run_limited("check", str(root), "--now", CLOCK, *server_mode(url))
+        assert_clean_error(run, "with the repository's policies .aigov/policies (.aigov/config.yaml)", "aigov policy build")
+    finally:
+        stub.stop()
+
+
+@needs_opa
+def test_an_org_rule_built_into_the_deployed_bundle_is_judged_on_the_server(tmp_path: Path) -> None:
+    """The org's rule is in the bundle the platform team built and in the pack its org config gives
+    aigov: the same rules and data, so the same revision, and the server judges with the rule."""
+    rule = ORG_RULE.replace("package acme.owners", "package aigov.acme").replace("ACME-OWNER-001", "ACME-OWNER-002")
+    rule = rule.replace("not input.feature.manifest.metadata.owner in data.teams.allowed",
+                        'input.feature.manifest.metadata.owner != "team-payments"')
+    platform = copy_pack(tmp_path / "platform")
+    write(platform / "aigov/acme/owners.rego", rule)
+    stub, url, _ = deployed(tmp_path, platform)
+    try:
+        config = org_config(tmp_path / "org", "policies: [rules]\n", {"rules/owners.rego": rule})
+        root = make_feature(tmp_path / "repo")
+        embedded = decided(root, "--config", str(config))
+        remote = decided(root, "--config", str(config), *server_mode(url))
+        assert [f["id"] for f in embedded["findings"]] == ["ACME-OWNER-002"]
+        assert comparable(remote) == comparable(embedded)
+    finally:
+        stub.stop()
 
 
 def test_the_repository_cannot_choose_the_engine_or_the_server(tmp_path: Path) -> None:

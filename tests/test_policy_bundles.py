@@ -112,6 +112,24 @@ def test_build_changes_revision_with_content(tmp_path: Path, built: Path) -> Non
         assert json.load(a.extractfile(".manifest"))["revision"] != json.load(b.extractfile(".manifest"))["revision"]  # type: ignore[arg-type]
 
 
+def test_the_built_revision_names_the_same_pack_however_a_check_loads_it(built: Path, tmp_path: Path) -> None:
+    """One notion of revision: what `aigov policy build` prints and writes into .manifest is what a check
+    computes for the same pack from the shipped folder, from the tarball and from a source folder (server
+    mode requires it of the deployed bundle). Policy tests stay out of the bundle: OPA would load them."""
+    from aigov.config import OrgConfig
+    from aigov.policy.bundle import BundleRequest
+    from aigov.policy.loading import build_pack
+
+    with tarfile.open(built) as archive:
+        revision = json.load(archive.extractfile(".manifest"))["revision"]  # type: ignore[arg-type]
+        assert not [name for name in archive.getnames() if name.endswith("_test.rego")]
+    printed = run_cli("policy", "build", str(POLICIES), "-o", str(tmp_path / "again.tar.gz")).stdout
+    assert f"revision {revision}," in printed
+    loads = [OrgConfig(), OrgConfig(policy_bundle=BundleRequest(str(built))),
+             OrgConfig(policy_bundle=BundleRequest(str(copy_pack(tmp_path / "pack"))))]
+    assert {build_pack(config).revision() for config in loads} == {revision}
+
+
 # --- a bundle replaces the shipped pack ---------------------------------------------------------
 
 

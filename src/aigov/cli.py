@@ -361,8 +361,10 @@ def policy() -> None:
 def policy_build(directory: Path, output: Path) -> None:
     """Build an OPA bundle from DIRECTORY (laid out like policies/), the same bytes every time.
 
-    The bundle's .manifest revision is the pack's VERSION plus the digest of its files; pin it
-    with `sha256sum` and give it to checks with --policy-bundle.
+    The bundle's .manifest revision is VERSION+sha256:<digest of its rules and data>, the revision
+    `aigov check --opa-mode server` requires of a deployed bundle when it loads the same pack.
+    Policy tests (*_test.rego) are left out. Pin the tarball with `sha256sum` and give it to
+    checks with --policy-bundle.
 
     \b
     Example:

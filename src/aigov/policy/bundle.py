@@ -562,15 +562,20 @@ def _b64url(text: str) -> bytes:
 def build_bundle(folder: Path) -> tuple[bytes, str]:
     """An OPA bundle tarball of the pack in ``folder`` (either layout) and its revision.
 
-    The revision is the pack's VERSION plus the digest of the bundle's files, so two builds of
-    different content never share a revision. Entries are sorted, with fixed mtime, owner and
+    The revision is :func:`aigov.policy.pack.bundle_revision` of the modules and data the bundle
+    holds: what `aigov check --opa-mode server` requires of a deployed bundle when it loads the
+    same pack. Policy tests (``*_test.rego``) are left out: OPA would load them as rules beside
+    the pack's, which a check never evaluates. Entries are sorted, with fixed mtime, owner and
     mode, and gzip carries no timestamp or file name: the same folder gives the same bytes.
     """
+    from aigov.policy.pack import bundle_revision, is_test_module, release_of
+
     files, _ = read_directory(BundleRequest(source=str(folder)))
     bundle = parse_layout(files, str(folder), "")
-    content: BundleFiles = {name: source.encode("utf-8") for name, source in bundle.modules}
+    modules = {name: source for name, source in bundle.modules if not is_test_module(name)}
+    revision = bundle_revision(release_of(bundle.revision), modules.values(), bundle.data)
+    content: BundleFiles = {name: source.encode("utf-8") for name, source in modules.items()}
     content.update(_data_files(bundle.data))
-    revision = f"{bundle.revision}+{tree_digest(content)}"
     roots = sorted({name.split("/", 1)[0] for name in content if "/" in name} | set(bundle.data))
     manifest = {"revision": revision, "roots": roots}
     content[MANIFEST] = (json.dumps(manifest, sort_keys=True, indent=2) + "\n").encode()

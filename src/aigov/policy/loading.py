@@ -6,12 +6,12 @@ import dataclasses
 import functools
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from aigov.config import OrgConfig, Refusal, RepositoryConfig, Source, refuse_inside, text_digest
 from aigov.errors import AigovError
 from aigov.files import Repo, read_config_file
-from aigov.policy.pack import PolicyPack, load_rego_dir, merge_data, read_rego_dir
+from aigov.policy.pack import PolicyPack, is_test_module, load_rego_dir, merge_data, read_rego_dir
 
 if TYPE_CHECKING:
     from aigov.policy.bundle import PolicyBundle
@@ -55,6 +55,7 @@ def build_pack(
     for folder in config.policies:
         added = load_rego_dir(pack, folder, _display(folder), include_tests=include_tests)
         pack.sources.append(Source("org-policies", _display(folder), pack.policy_digest(added)))
+        pack.additions.append(f"the org config's policies {_display(folder)}")
 
     if bundle is None:
         data: dict[str, Any] = {"aigov": {"settings": _shipped_data(shipped, SETTINGS_FILE),
@@ -63,8 +64,10 @@ def build_pack(
         data = json.loads(json.dumps(bundle.data))  # a copy: org data merges into it
     for path in config.data:
         data = merge_data(data, _data_mapping(path, _display(path), pack))
+        pack.additions.append(f"the org config's data {_display(path)}")
     if registry_override is not None and repo is not None:
         refuse_inside(registry_override, repo, "--registry")
+    pack.additions += _registry_additions(config, registry_override, _display)
     data["aigov"]["registry"] = load_registry(config, registry_override, root, pack.sources, bundle)
     pack.data = data
     if repository is not None and root is not None:
@@ -89,7 +92,7 @@ def _bundle_pack(bundle: PolicyBundle, include_tests: bool) -> PolicyPack:
     pack = PolicyPack(version=bundle.revision)
     added = []
     for name, source in bundle.modules:
-        if include_tests or not name.removesuffix(".rego").endswith("_test"):
+        if include_tests or not is_test_module(name):
             pack.add_module(f"{BUNDLE_LABEL}/{name}", source)
             added.append(f"{BUNDLE_LABEL}/{name}")
     # A bundle built from the shipped pack keeps its rules' mappings; rules of its own keep their METADATA's.
@@ -134,6 +137,8 @@ def add_repository_additions(pack: PolicyPack, repository: RepositoryConfig, roo
             pack.add_module(display, source)
             accepted.append(display)
         pack.sources.append(Source("repository-policies", label, pack.policy_digest(accepted)))
+        if accepted:
+            pack.additions.append(f"the repository's policies {label} ({repository.path})")
     for path in repository.data:
         name = display_path(path, root)
         doc = _read_yaml(path, name) if path.suffix != ".json" else None
@@ -142,6 +147,19 @@ def add_repository_additions(pack: PolicyPack, repository: RepositoryConfig, roo
             repository.refused.append(Refusal("data", f"change data.{key}, which the shipped pack or the org owns", name, doc.line_of(key) if doc else None))
             del extra[key]
         pack.data = merge_data(pack.data, extra)
+        if extra:
+            pack.additions.append(f"the repository's data {name} ({repository.path})")
+
+
+def _registry_additions(config: OrgConfig, override: Path | None, display: Callable[[Path], str]) -> list[str]:
+    """How the registry differs from the one the shipped pack or the bundle carries, for PolicyPack.additions."""
+    if override is not None:
+        replaced = [f"--registry {display(override)}"]
+    elif config.registry is not None:
+        replaced = [f"the org config's registry {display(config.registry)}"]
+    else:
+        replaced = []
+    return replaced + [f"the org config's extraRegistries {display(path)}" for path in config.extra_registries]
 
 
 def rego_package(display: str, source: str) -> str:

@@ -8,9 +8,11 @@ Two modes:
   by concurrent jobs with different packs the last push would win.
 - ``server``: aigov only queries what the platform team deployed as an OPA bundle, after checking
   that the bundle's revision (``GET /v1/data/system/bundles``, where OPA keeps each activated
-  bundle's ``.manifest``) equals :func:`pack_revision` of the pack aigov loaded here. A server
-  holding other rules or other data would give other answers under the same rule ids, so any
-  difference is an error, never a pass.
+  bundle's ``.manifest``) equals :meth:`PolicyPack.revision` of the pack aigov loaded here, the
+  revision `aigov policy build` writes for the same pack. A server holding other rules or other
+  data would give other answers under the same rule ids, so any difference is an error, never a
+  pass. Rules or data the org config or the repository add can be on the server only inside
+  that bundle; when they are not, the error names them.
 
 The REST calls go through opa-python-client (``OpaClient``) with a session aigov builds itself:
 CA bundle, no redirects (a redirect to another host would carry the token elsewhere and could
@@ -23,8 +25,6 @@ documented JSON — is an AigovError naming the server: exit 2, never a pass.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -38,6 +38,7 @@ POLICY_PREFIX = "aigov"  # push mode: our module ids on the server, so stale one
 DEFAULT_TIMEOUT_S = 10.0
 DEFAULT_RETRIES = 2
 WAIVER_RULE = "data.aigov.waivers.decision"
+BUILD_COMMAND = "`aigov policy build <pack folder> -o bundle.tar.gz`"  # the one way to a bundle with the right revision
 
 
 @dataclass
@@ -50,13 +51,6 @@ class OpaSettings:
     ca_bundle: str | None = None
     timeout_s: float = DEFAULT_TIMEOUT_S
     retries: int = DEFAULT_RETRIES
-
-
-def pack_revision(pack: PolicyPack) -> str:
-    """The revision a deployed bundle must report for server mode: a digest of the pack's policy and
-    data digests (the two digests every decision record already names)."""
-    both = json.dumps({"data": pack.data_digest(), "policies": pack.policy_digest()}, sort_keys=True, separators=(",", ":"))
-    return "sha256:" + hashlib.sha256(both.encode("utf-8")).hexdigest()
 
 
 def _server_address(url: str) -> tuple[str, int, bool]:
@@ -148,7 +142,7 @@ class OpaServerEngine:
         self._pack = pack
         self._packages = pack.deny_packages()
         # The server decides: reports and decision records name it beside the pack it was checked against.
-        pack.sources.append(Source("opa-server", self.server, pack_revision(pack), self.settings.mode))
+        pack.sources.append(Source("opa-server", self.server, pack.revision(), self.settings.mode))
 
     def evaluate_all(self, inputs: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
         def work(report_step: Any) -> list[list[dict[str, Any]]]:
@@ -237,21 +231,22 @@ class OpaServerEngine:
     # --- server mode -------------------------------------------------------------------------
 
     def _check_revision(self, pack: PolicyPack) -> None:
-        expected = pack_revision(pack)
+        expected = pack.revision()
         bundles = self._call("GET /v1/data/system/bundles", self._read_bundles)
         if not isinstance(bundles, dict):
             raise AigovError(f"OPA server {self.server} reports no activated bundle (data.system.bundles); "
-                             f"server mode needs the aigov pack deployed as a bundle with revision {expected}")
+                             f"server mode needs {_deploy_hint(expected)}")
         revisions = {name: _manifest_revision(entry) for name, entry in bundles.items() if _covers_aigov(entry)}
         if not revisions:
             raise AigovError(f"OPA server {self.server} holds no bundle whose roots cover package aigov; "
-                             f"deploy the pack as a bundle with revision {expected}")
+                             f"server mode needs {_deploy_hint(expected)}")
         wrong = {name: rev for name, rev in revisions.items() if rev != expected}
         if wrong:
             name, revision = sorted(wrong.items())[0]
             raise AigovError(f"OPA server {self.server}: bundle {name!r} has revision {revision!r}, but the pack aigov "
-                             f"loaded here (shipped, org config and repository additions) is {expected}; refusing to "
-                             "judge with rules that may differ")
+                             f"loaded here{_added(pack)} is {expected}; refusing to judge with rules that may differ: "
+                             f"deploy the bundle {BUILD_COMMAND} makes of this pack, or check with the pack that is "
+                             "deployed (--policy-bundle)")
 
     def _read_bundles(self) -> Any:
         from opa_client.errors import PolicyNotFoundError
@@ -324,6 +319,18 @@ def _reason(exc: Exception) -> str:
         if marker in text:
             text = text.rsplit(marker, 1)[-1]
     return text.rstrip("')\"").strip()[:200] or type(exc).__name__
+
+
+def _deploy_hint(expected: str) -> str:
+    """What the platform team runs to get a bundle server mode accepts."""
+    return f"this pack deployed as an OPA bundle with revision {expected}: build it with {BUILD_COMMAND} and deploy that tarball"
+
+
+def _added(pack: PolicyPack) -> str:
+    """The likeliest reason for a mismatch: what was added on top of the bundle the platform team built."""
+    if not pack.additions:
+        return ""
+    return f" (with {', '.join(pack.additions)}, which the deployed bundle must hold too)"
 
 
 def _manifest_revision(entry: Any) -> Any:

@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, Callable
 
 from aigov.errors import AigovError
 from aigov.policy.metadata import ModuleInfo, RuleMeta, parse_module
 
 WAIVERS_PACKAGE = "aigov.waivers"
+_REVISION_DIGEST = re.compile(r"\+sha256:[0-9a-f]{64}$")
 
 
 @dataclass
@@ -27,6 +30,9 @@ class PolicyPack:
     data: dict[str, Any] = field(default_factory=dict)
     version: str = "unversioned"
     sources: list[Any] = field(default_factory=list)  # aigov.config.Source, in the order they were applied
+    # What the org config, --registry or the repository added on top of the shipped pack or bundle,
+    # as a person would name it: an OPA bundle built from the base alone does not hold it.
+    additions: list[str] = field(default_factory=list)
 
     @property
     def rules(self) -> dict[str, RuleMeta]:
@@ -49,6 +55,10 @@ class PolicyPack:
     def data_digest(self) -> str:
         return _digest(self.data)
 
+    def revision(self) -> str:
+        """The revision an OPA bundle holding exactly this pack carries (see :func:`bundle_revision`)."""
+        return bundle_revision(release_of(self.version), self.modules.values(), self.data)
+
     def add_module(self, path: str, source: str, info: ModuleInfo | None = None) -> None:
         """Add a module; ``info``: its METADATA already read (the shipped pack's index), else parsed here."""
         info = info or parse_module(source, path)
@@ -62,6 +72,29 @@ class PolicyPack:
                 raise AigovError(f"finding id {meta.id} is already used at {other.path}:{other.line}", path, meta.line)
         self.modules[path] = source
         self.infos[path] = info
+
+
+def bundle_revision(release: str, modules: Iterable[str], data: Any) -> str:
+    """``<release>+sha256:<hex>``: the one notion of a pack's revision.
+
+    `aigov policy build` writes it into the bundle's .manifest, and server mode requires the
+    deployed bundle to report the revision of the pack aigov loaded. The digest covers what OPA
+    evaluates with, the module sources and the data, and not the files' names: a module's
+    path changes no decision, and the same pack is named differently when loaded from
+    ``policies/``, from a tarball or from an org folder. The release is for people only.
+    """
+    sources = sorted(hashlib.sha256(source.encode("utf-8")).hexdigest() for source in modules)  # a multiset
+    return f"{release}+{_digest({'data': data, 'modules': sources})}"
+
+
+def release_of(version: str) -> str:
+    """The VERSION a pack was built from: a revision `aigov policy build` wrote, without its digest."""
+    return _REVISION_DIGEST.sub("", version) or "unversioned"
+
+
+def is_test_module(path: str) -> bool:
+    """A policy test (``*_test.rego``): run by `aigov policy test`, never part of a check or a built bundle."""
+    return PurePosixPath(path).name.removesuffix(".rego").endswith("_test")
 
 
 def _digest(value: Any) -> str:
@@ -90,7 +123,7 @@ def read_rego_dir(folder: Path, label: str, include_tests: bool = True) -> list[
         raise AigovError("is not a folder of .rego files" if folder.exists() else "policy folder not found", label)
     found = []
     for path in sorted(p for p in folder.rglob("*.rego") if p.is_file() and not p.is_symlink()):
-        if not include_tests and path.stem.endswith("_test"):
+        if not include_tests and is_test_module(path.name):
             continue
         display = f"{label}/{path.relative_to(folder).as_posix()}"
         found.append((display, read_text_file(path, display)))
