@@ -29,9 +29,10 @@ Handler = Callable[[Any, ReportStep], Any]  # (request, report_step) -> JSON-ser
 
 
 class Worker:
-    """A forked child that runs ``setup()`` once, then serves each request with the handler it returned."""
+    """A forked child that runs ``setup(report_step)`` once, then serves each request with the handler it
+    returned. Steps the set-up reports are read with the first request (a hang there names its step)."""
 
-    def __init__(self, setup: Callable[[], Handler], what: str) -> None:
+    def __init__(self, setup: Callable[[ReportStep], Handler], what: str) -> None:
         self.what = what
         request_read, self._requests = os.pipe()
         self._replies, reply_write = os.pipe()
@@ -114,14 +115,14 @@ class Worker:
 
 def run_with_deadline(work: Callable[[ReportStep], Any], timeout_s: float, what: str) -> Any:
     """``work(report_step)`` in a child process of its own; its JSON-serialisable result, or an AigovError."""
-    worker = Worker(lambda: lambda _request, report_step: work(report_step), what)
+    worker = Worker(lambda _report_step: lambda _request, report_step: work(report_step), what)
     try:
         return worker.call(None, timeout_s)
     finally:
         worker.close()
 
 
-def _child(setup: Callable[[], Handler], request_fd: int, reply_fd: int) -> None:
+def _child(setup: Callable[[ReportStep], Handler], request_fd: int, reply_fd: int) -> None:
     code = 0
     try:
         _limit_memory()
@@ -131,10 +132,13 @@ def _child(setup: Callable[[], Handler], request_fd: int, reply_fd: int) -> None
             replies.write(json.dumps(message) + "\n")
             replies.flush()
 
-        handler, setup_error = _set_up(setup)
+        def report_step(step: str) -> None:
+            send({"step": step})
+
+        handler, setup_error = _set_up(setup, report_step)
         with os.fdopen(request_fd, "rb") as requests:
             for line in requests:  # until the parent closes the pipe or kills the child
-                send(setup_error or _answer(handler, json.loads(line), lambda step: send({"step": step})))
+                send(setup_error or _answer(handler, json.loads(line), report_step))
     except BaseException:
         code = 1
     finally:
@@ -142,10 +146,10 @@ def _child(setup: Callable[[], Handler], request_fd: int, reply_fd: int) -> None
         os._exit(code)
 
 
-def _set_up(setup: Callable[[], Handler]) -> tuple[Handler | None, dict[str, Any] | None]:
+def _set_up(setup: Callable[[ReportStep], Handler], report_step: ReportStep) -> tuple[Handler | None, dict[str, Any] | None]:
     """The handler, or the reply every request gets when the set-up failed."""
     try:
-        return setup(), None
+        return setup(report_step), None
     except Exception as exc:
         return None, _failure(exc)
 
