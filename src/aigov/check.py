@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from aigov.config import OrgConfig, RepositoryConfig, Source, blocking_severities, load_org_config, load_repository_config
+from aigov.digests import canonical_digest, text_digest
 from aigov.errors import EXIT_BLOCKING, EXIT_PASS, AigovError
 from aigov.facts.build import RepoContext, build_input
-from aigov.facts.change import Change, ChangeRequest, add_change_facts, resolve_change
 from aigov.facts.discovery import FeatureLocation, discover_features, owning_feature
 from aigov.files import Repo, find_repository_root
 from aigov.policy.engine import Engine, make_engine
 from aigov.policy.metadata import RuleMeta
 from aigov.policy.loading import build_pack
 from aigov.policy.pack import PolicyPack
+
+if TYPE_CHECKING:  # diff-aware checks only: a plain check does not load the diff code
+    from aigov.facts.change import Change, ChangeRequest
 
 SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
 
@@ -171,7 +173,11 @@ def collect_inputs(path: Path, options: CheckOptions, exclude_outputs: Iterable[
     if not path.is_dir():
         raise AigovError("is not a directory", str(path))
     repo = Repo(_repository_root(path, options.repository_root))
-    change = resolve_change(repo.root, options.change) if options.change is not None else None
+    change = None
+    if options.change is not None:
+        from aigov.facts.change import resolve_change
+
+        change = resolve_change(repo.root, options.change)
     for output in exclude_outputs:
         repo.ignore(output)
     scope = repo.rel(path.resolve())
@@ -194,6 +200,8 @@ def collect_inputs(path: Path, options: CheckOptions, exclude_outputs: Iterable[
         inputs = [{**build_input(ctx, location), "repository_config": repository_facts} for location in locations]
         _refuse_duplicate_names(inputs)
         if change is not None:
+            from aigov.facts.change import add_change_facts
+
             add_change_facts(inputs, locations, change, options.github_token)
         return CheckInputs(repo, org, repository, pack, inputs, change, scope, engine)
     except BaseException:  # the engine's child must not outlive a failed collection
@@ -257,12 +265,12 @@ def _judge(collected: CheckInputs, options: CheckOptions) -> CheckResult:
             for raw in raws:
                 findings.append(_join(raw, rules, input_doc["feature"], collected.block))
     findings = _unique(findings)
-    digests = {"policies": pack.policy_digest(), "data": pack.data_digest(), "input": digest(inputs)}
+    digests = {"policies": pack.policy_digest(), "data": pack.data_digest(), "input": canonical_digest(inputs)}
     waivers: list[dict[str, Any]] = []
     waiver_doc = waiver_input(collected, findings, options.github_token) if inputs and options.apply_waivers else None
     if waiver_doc is not None:
         findings, waivers = apply_waivers(engine, waiver_doc, findings, rules, collected.block)
-        digests["input"] = digest([*inputs, waiver_doc])  # everything the engine saw
+        digests["input"] = canonical_digest([*inputs, waiver_doc])  # everything the engine saw
     findings = sorted(findings, key=Finding.sort_key)
     set_fingerprints(findings, collected.repo)
     if collected.change is not None and options.new_only:
@@ -331,7 +339,7 @@ def set_fingerprints(findings: list[Finding], repo: Repo) -> None:
         if lines is not None and finding.line is not None and finding.line <= len(lines):
             flagged = " ".join(lines[finding.line - 1].split())
         key = "\0".join([finding.id, finding.feature, finding.path, flagged])
-        finding.fingerprint = "sha256:" + hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()
+        finding.fingerprint = text_digest(key)
 
 
 def _file_lines(repo: Repo, rel: str) -> list[str] | None:
@@ -451,11 +459,6 @@ def waiver_summary(waiver: dict[str, Any]) -> dict[str, Any]:
     """A waiver as reports show it (Finding.waiver, CheckResult.waivers)."""
     keys = ("rule", "feature", "path", "reason", "ticket", "approver", "created", "expires", "file", "line")
     return {key: waiver.get(key) for key in keys}
-
-
-def digest(value: Any) -> str:
-    canonical = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def _join(raw: Any, rules: dict, feature: dict[str, Any], block: tuple[str, ...]) -> Finding:

@@ -11,11 +11,11 @@ non-compliant.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from aigov.digests import text_digest
 from aigov.errors import AigovError
 from aigov.files import Repo, read_config_file
 from aigov.validation import validate_document
@@ -94,10 +94,6 @@ class RepositoryConfig:
     block: tuple[str, ...] = ()
     exclude: list[tuple[str, int | None]] = field(default_factory=list)  # checked against the features found
     refused: list[Refusal] = field(default_factory=list)
-
-
-def text_digest(text: str) -> str:
-    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def load_org_config(path: Path | None, repo: Repo | None = None) -> OrgConfig:

@@ -9,7 +9,6 @@ record can be rebuilt and compared byte for byte; the evidence bundles are built
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import tempfile
@@ -20,6 +19,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from aigov import __version__
 from aigov.check import CheckResult
+from aigov.digests import sha256_hex
 from aigov.errors import AigovError
 from aigov.files import _GIT_SAFE, MAX_FILE_BYTES, run_git
 from aigov.report import Reporter
@@ -76,7 +76,7 @@ def canonical_bytes(record: dict[str, Any]) -> bytes:
 
 
 def record_digest(record: dict[str, Any]) -> str:
-    return "sha256:" + hashlib.sha256(canonical_bytes(record)).hexdigest()
+    return "sha256:" + sha256_hex(canonical_bytes(record))
 
 
 class RecordReporter(Reporter):

@@ -14,20 +14,16 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
 
+from aigov.digests import sha256_hex
 from aigov.policy.metadata import ModuleInfo, RuleMeta, parse_module
 
 INDEX_FILE = "index.json"
 INDEX_FORMAT = 1
 MISSING = object()  # not in the index, or the file changed since it was built
-
-
-def text_sha256(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 @functools.cache
@@ -43,7 +39,7 @@ def known_module(policies: Path, name: str, source: str, display: str) -> Module
     """The ModuleInfo of ``name`` (``aigov/models.rego``) if the index holds this very source; its
     rules named by ``display`` as parse_module would name them."""
     entry = _index(policies).get("modules", {}).get(name)
-    if not entry or entry["sha256"] != text_sha256(source):
+    if not entry or entry["sha256"] != sha256_hex(source):
         return None
     info = entry["info"]
     rules = [RuleMeta(**{**rule, "metadata_controls": tuple(rule["metadata_controls"]), "path": display})
@@ -55,7 +51,7 @@ def known_data(policies: Path, name: str, text: str) -> Any:
     """The parsed (and, for the registry, schema-checked) contents of data file ``name`` if the index
     holds this very text; MISSING otherwise."""
     entry = _index(policies).get("data", {}).get(name)
-    if not entry or entry["sha256"] != text_sha256(text):
+    if not entry or entry["sha256"] != sha256_hex(text):
         return MISSING
     return json.loads(json.dumps(entry["value"]))  # a copy: callers merge into it
 
@@ -72,13 +68,13 @@ def build_index(policies: Path) -> dict[str, Any]:
         info = dataclasses.asdict(parse_module(source, name))
         for rule in info["rules"]:
             del rule["path"]  # given by the caller: it depends on how the pack is labelled
-        modules[name] = {"sha256": text_sha256(source), "info": info}
+        modules[name] = {"sha256": sha256_hex(source), "info": info}
     data = {}
     for path in sorted((policies / "data").glob("*.yaml")):
         name = path.relative_to(policies).as_posix()
         text = path.read_text(encoding="utf-8")
         value = parse_registry(text, name) if path.stem == "registry" else parse_yaml(text, name).data
-        data[name] = {"sha256": text_sha256(text), "value": value}
+        data[name] = {"sha256": sha256_hex(text), "value": value}
     return {"format": INDEX_FORMAT, "modules": modules, "data": data}
 
 

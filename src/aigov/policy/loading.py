@@ -8,7 +8,8 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-from aigov.config import OrgConfig, Refusal, RepositoryConfig, Source, refuse_inside, text_digest
+from aigov.config import OrgConfig, Refusal, RepositoryConfig, Source, refuse_inside
+from aigov.digests import text_digest
 from aigov.errors import AigovError
 from aigov.files import Repo, read_config_file
 from aigov.policy.pack import PolicyPack, is_test_module, load_rego_dir, merge_data, read_rego_dir

@@ -8,14 +8,13 @@ decision record.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Callable
 
+from aigov.digests import canonical_digest, sha256_hex
 from aigov.errors import AigovError
 from aigov.policy.metadata import ModuleInfo, RuleMeta, parse_module
 
@@ -50,10 +49,10 @@ class PolicyPack:
     def policy_digest(self, paths: list[str] | None = None) -> str:
         """Digest of the modules (all, or those at ``paths``)."""
         chosen = self.modules if paths is None else {p: self.modules[p] for p in paths}
-        return _digest({path: source for path, source in sorted(chosen.items())})
+        return canonical_digest({path: source for path, source in sorted(chosen.items())})
 
     def data_digest(self) -> str:
-        return _digest(self.data)
+        return canonical_digest(self.data)
 
     def revision(self) -> str:
         """The revision an OPA bundle holding exactly this pack carries (see :func:`bundle_revision`)."""
@@ -83,8 +82,8 @@ def bundle_revision(release: str, modules: Iterable[str], data: Any) -> str:
     path changes no decision, and the same pack is named differently when loaded from
     ``policies/``, from a tarball or from an org folder. The release is for people only.
     """
-    sources = sorted(hashlib.sha256(source.encode("utf-8")).hexdigest() for source in modules)  # a multiset
-    return f"{release}+{_digest({'data': data, 'modules': sources})}"
+    sources = sorted(sha256_hex(source) for source in modules)  # a multiset
+    return f"{release}+{canonical_digest({'data': data, 'modules': sources})}"
 
 
 def release_of(version: str) -> str:
@@ -97,9 +96,6 @@ def is_test_module(path: str) -> bool:
     return PurePosixPath(path).name.removesuffix(".rego").endswith("_test")
 
 
-def _digest(value: Any) -> str:
-    canonical = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 KnownModule = Callable[[str, str], "ModuleInfo | None"]  # (display path, source) -> METADATA already read

@@ -7,7 +7,6 @@ across commits, and waived findings as accepted external suppressions.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from typing import Any
@@ -15,6 +14,7 @@ from urllib.parse import quote
 
 from aigov import __version__
 from aigov.check import CheckResult, Finding
+from aigov.digests import sha256_hex
 from aigov.policy.metadata import RuleMeta
 from aigov.report import Reporter, waiver_justification
 
@@ -87,7 +87,7 @@ def fingerprint(finding: Finding) -> str:
     if finding.fingerprint:
         return finding.fingerprint.removeprefix("sha256:")
     identity = "\0".join((finding.id, finding.feature, finding.path, finding.message))
-    return hashlib.sha256(identity.encode("utf-8")).hexdigest()
+    return sha256_hex(identity)
 
 
 def _catalog(result: CheckResult) -> list[RuleMeta]:
