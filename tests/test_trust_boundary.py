@@ -275,8 +275,9 @@ def child_processes() -> list[int]:
 
 
 def test_the_evaluation_child_never_outlives_a_check(tmp_path: Path) -> None:
-    """The engine's child is forked before the facts are collected; a check that passes, one that
-    fails on a broken manifest after the fork, and one that times out all leave no process behind
+    """git ls-files starts before the pack loads and the engine's child is forked before the facts
+    are collected; a check that passes, one that fails on its org config before the fork, one that
+    fails on a broken manifest after it and one that times out all leave no process behind
     (evidence replays run thousands of checks in one process)."""
     from aigov.check import CheckOptions, run_check
     from aigov.errors import AigovError
@@ -286,12 +287,16 @@ def test_the_evaluation_child_never_outlives_a_check(tmp_path: Path) -> None:
     (broken / "aigov.yaml").write_text((broken / "aigov.yaml").read_text() + "  riskTeir: low\n")
     slow = make_feature(tmp_path / "slow")
     org = org_config(tmp_path / "org", "policies: [rules]\nevaluationTimeoutSeconds: 1\n", {"rules/slow.rego": SLOW_RULE})
+    bad_org = org_config(tmp_path / "bad-org", "registry: [unclosed\n")
+    for root in (good, broken, slow):
+        git_repo(root)
     before = child_processes()
     assert run_check(good, CheckOptions(repository_root=good, now=CLOCK)).verdict == "pass"
-    for root, config, expected in ((broken, None, "unknown key 'riskTeir'"), (slow, org, "did not finish within 1 s")):
+    for root, config, expected in ((good, bad_org, "invalid YAML"), (broken, None, "unknown key 'riskTeir'"),
+                                   (slow, org, "did not finish within 1 s")):
         with pytest.raises(AigovError, match=expected):
             run_check(root, CheckOptions(repository_root=root, now=CLOCK, config_path=config))
-    assert child_processes() == before
+        assert child_processes() == before, expected
 
 
 def test_ctrl_c_exits_130_with_one_line(tmp_path: Path) -> None:

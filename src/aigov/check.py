@@ -173,21 +173,23 @@ def collect_inputs(path: Path, options: CheckOptions, exclude_outputs: Iterable[
     if not path.is_dir():
         raise AigovError("is not a directory", str(path))
     repo = Repo(_repository_root(path, options.repository_root))
-    change = None
-    if options.change is not None:
-        from aigov.facts.change import resolve_change
-
-        change = resolve_change(repo.root, options.change)
-    for output in exclude_outputs:
-        repo.ignore(output)
-    scope = repo.rel(path.resolve())
-    org = load_org_config(options.config_path, repo)
-    org.block = tuple(dict.fromkeys([*org.block, *options.fail_on]))
-    use_policy_bundle(org, options)
-    repository = load_repository_config(repo)
-    pack = build_pack(org, options.registry_path, repo=repo, repository=repository)
-    engine = start_engine(options, org, repo, pack) if with_engine else None
+    repo.list_files_early()
+    engine: Engine | None = None
     try:
+        change = None
+        if options.change is not None:
+            from aigov.facts.change import resolve_change
+
+            change = resolve_change(repo.root, options.change)
+        for output in exclude_outputs:
+            repo.ignore(output)
+        scope = repo.rel(path.resolve())
+        org = load_org_config(options.config_path, repo)
+        org.block = tuple(dict.fromkeys([*org.block, *options.fail_on]))
+        use_policy_bundle(org, options)
+        repository = load_repository_config(repo)
+        pack = build_pack(org, options.registry_path, repo=repo, repository=repository)
+        engine = start_engine(options, org, repo, pack) if with_engine else None
         locations = discover_features(repo, scope, org.exclude)
         if not locations:
             raise AigovError("no aigov.yaml found; nothing to check (run 'aigov new' to start a feature)", str(path))
@@ -204,7 +206,8 @@ def collect_inputs(path: Path, options: CheckOptions, exclude_outputs: Iterable[
 
             add_change_facts(inputs, locations, change, options.github_token)
         return CheckInputs(repo, org, repository, pack, inputs, change, scope, engine)
-    except BaseException:  # the engine's child must not outlive a failed collection
+    except BaseException:  # neither git nor the engine's child may outlive a failed collection
+        repo.stop_listing()
         if engine is not None:
             engine.close()
         raise

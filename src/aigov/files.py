@@ -56,6 +56,12 @@ class Repo:
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
         self._ignored: set[str] = set()
+        self._listing: subprocess.Popen[bytes] | None = None
+
+    def list_files_early(self) -> None:
+        """Start ``git ls-files`` now: it runs while aigov loads its policy pack, and :attr:`files` reads it."""
+        if self.is_git and self._listing is None and "files" not in self.__dict__:
+            self._listing = self._start_git_listing()
 
     def ignore(self, path: Path) -> None:
         """Leave ``path`` out of :attr:`files` (aigov's own report, written into the tree)."""
@@ -79,18 +85,32 @@ class Repo:
         listed = self._git_files() if self.is_git else self._walked_files()
         return [rel for rel in listed if rel not in self._ignored]
 
-    def _git_files(self) -> list[str]:
+    def stop_listing(self) -> None:
+        """End a listing started early that nobody will read (the check failed first)."""
+        if self._listing is not None:
+            self._listing.kill()
+            self._listing.communicate()
+            self._listing = None
+
+    def _start_git_listing(self) -> subprocess.Popen[bytes]:
         cmd = ["git", *_GIT_SAFE, "-C", str(self.root), "ls-files", "-z", "--cached", "--others", "--exclude-standard"]
         try:
-            proc = subprocess.run(cmd, capture_output=True, timeout=120, stdin=subprocess.DEVNULL)
+            return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
         except FileNotFoundError:
             raise AigovError("is a git work tree, but the git command is not installed", str(self.root)) from None
+
+    def _git_files(self) -> list[str]:
+        listing, self._listing = self._listing or self._start_git_listing(), None
+        try:
+            stdout, stderr = listing.communicate(timeout=120)
         except subprocess.TimeoutExpired:
+            listing.kill()
+            listing.communicate()
             raise AigovError("git ls-files took over 120 s", str(self.root)) from None
-        if proc.returncode != 0:
-            reason = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-            raise AigovError(f"git ls-files failed: {reason[0] if reason else proc.returncode}", str(self.root))
-        names = sorted({name for name in proc.stdout.decode("utf-8", "surrogateescape").split("\0") if name})
+        if listing.returncode != 0:
+            reason = stderr.decode("utf-8", "replace").strip().splitlines()
+            raise AigovError(f"git ls-files failed: {reason[0] if reason else listing.returncode}", str(self.root))
+        names = sorted({name for name in stdout.decode("utf-8", "surrogateescape").split("\0") if name})
         # A tracked file deleted from the work tree is still in the index; a submodule is a folder.
         # A folder link is an entry git commits: collectors judge where it points. os.path on
         # strings: pathlib objects cost ~0.2 ms a file, which a 3,000-file monorepo feels.
