@@ -275,10 +275,10 @@ def child_processes() -> list[int]:
 
 
 def test_the_evaluation_child_never_outlives_a_check(tmp_path: Path) -> None:
-    """git ls-files starts before the pack loads and the engine's child is forked before the facts
-    are collected; a check that passes, one that fails on its org config before the fork, one that
-    fails on a broken manifest after it and one that times out all leave no process behind
-    (evidence replays run thousands of checks in one process)."""
+    """git ls-files starts before the pack loads, the engine's child is forked before the facts are
+    collected and the SBOM facts are read in a child of their own; a check that passes, one that fails
+    on its org config, on a broken manifest, in a collector while the SBOM child runs, or that times
+    out all leave no process behind (evidence replays run thousands of checks in one process)."""
     from aigov.check import CheckOptions, run_check
     from aigov.errors import AigovError
 
@@ -286,14 +286,18 @@ def test_the_evaluation_child_never_outlives_a_check(tmp_path: Path) -> None:
     broken = make_feature(tmp_path / "broken")
     (broken / "aigov.yaml").write_text((broken / "aigov.yaml").read_text() + "  riskTeir: low\n")
     slow = make_feature(tmp_path / "slow")
+    bad_pattern = make_feature(tmp_path / "bad-pattern")  # fails in a collector while the SBOM is read in a child
+    (bad_pattern / "aigov.yaml").write_text((bad_pattern / "aigov.yaml").read_text() + (
+        "  artifacts:\n    - path: dist/*.onnx\n      identityPattern: '(unclosed'\n"
+        "      issuer: https://token.actions.githubusercontent.com\n"))
     org = org_config(tmp_path / "org", "policies: [rules]\nevaluationTimeoutSeconds: 1\n", {"rules/slow.rego": SLOW_RULE})
     bad_org = org_config(tmp_path / "bad-org", "registry: [unclosed\n")
-    for root in (good, broken, slow):
+    for root in (good, broken, slow, bad_pattern):
         git_repo(root)
     before = child_processes()
     assert run_check(good, CheckOptions(repository_root=good, now=CLOCK)).verdict == "pass"
     for root, config, expected in ((good, bad_org, "invalid YAML"), (broken, None, "unknown key 'riskTeir'"),
-                                   (slow, org, "did not finish within 1 s")):
+                                   (bad_pattern, None, "identity pattern"), (slow, org, "did not finish within 1 s")):
         with pytest.raises(AigovError, match=expected):
             run_check(root, CheckOptions(repository_root=root, now=CLOCK, config_path=config))
         assert child_processes() == before, expected

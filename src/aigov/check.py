@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 from aigov.config import OrgConfig, RepositoryConfig, Source, blocking_severities, load_org_config, load_repository_config
 from aigov.digests import canonical_digest, text_digest
 from aigov.errors import EXIT_BLOCKING, EXIT_PASS, AigovError
-from aigov.facts.build import RepoContext, build_input
+from aigov.facts.build import RepoContext, build_inputs
 from aigov.facts.discovery import FeatureLocation, discover_features, owning_feature
 from aigov.files import Repo, find_repository_root
 from aigov.policy.engine import Engine, make_engine
@@ -199,7 +199,7 @@ def collect_inputs(path: Path, options: CheckOptions, exclude_outputs: Iterable[
         ctx = RepoContext(repo=repo, registry=pack.data["aigov"]["registry"], now=options.now or utc_now(),
                           settings=pack.data["aigov"]["settings"], trusted_root=options.trusted_root)
         repository_facts = {"path": repository.path, "refused": [r.as_fact() for r in repository.refused]}
-        inputs = [{**build_input(ctx, location), "repository_config": repository_facts} for location in locations]
+        inputs = [{**doc, "repository_config": repository_facts} for doc in build_inputs(ctx, locations)]
         _refuse_duplicate_names(inputs)
         if change is not None:
             from aigov.facts.change import add_change_facts

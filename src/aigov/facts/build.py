@@ -51,24 +51,56 @@ def collector(func: Collector) -> Collector:
 
 # Modules that register more collectors with @collector. Each keeps its heavy imports (sigstore,
 # cyclonedx, ...) inside the functions that need them, so registering them costs nothing.
-COLLECTOR_MODULES: tuple[str, ...] = ("aigov.facts.signatures", "aigov.facts.evals", "aigov.facts.release_signing", "aigov.facts.sbom",
+COLLECTOR_MODULES: tuple[str, ...] = ("aigov.facts.signatures", "aigov.facts.evals", "aigov.facts.release_signing",
                                      "aigov.facts.template")
-_loaded = False
+# Collectors that run in a forked child, for every feature, while this process runs the others:
+# the SBOM's (CycloneDX schema validation and the dependency pins) are a third of the facts'
+# cost, and their modules then never load here. They read nothing other collectors compute.
+BACKGROUND_COLLECTOR_MODULES: tuple[str, ...] = ("aigov.facts.sbom",)
+BACKGROUND_TIMEOUT_S = 600.0  # a hang reading facts is exit 2 too, never a stuck check
 
 
-def _load_collector_modules() -> None:
-    global _loaded
-    if not _loaded:
-        import importlib
+def _collectors(background: bool) -> list[Collector]:
+    """The background collectors, or all the others (importing the modules that register them)."""
+    import importlib
 
-        for name in COLLECTOR_MODULES:
-            importlib.import_module(name)
-        _loaded = True
+    for name in BACKGROUND_COLLECTOR_MODULES if background else COLLECTOR_MODULES:
+        importlib.import_module(name)
+    return [collect for collect in COLLECTORS if (collect.__module__ in BACKGROUND_COLLECTOR_MODULES) == background]
 
 
-def build_input(ctx: RepoContext, location: FeatureLocation) -> dict[str, Any]:
-    _load_collector_modules()
-    manifest = load_manifest(ctx.repo, location.manifest_path, location.dir)
+def build_inputs(ctx: RepoContext, locations: list[FeatureLocation]) -> list[dict[str, Any]]:
+    """The input document of each feature: manifests first (one bad manifest fails the check), then
+    the collectors, the background ones in a child meanwhile."""
+    from aigov.policy.watchdog import Worker
+
+    manifests = [load_manifest(ctx.repo, loc.manifest_path, loc.dir) for loc in locations]
+    features = list(zip(manifests, locations))
+    if not features:
+        return []
+    background = Worker(lambda _step: _collected(ctx, features, _collectors(background=True)), "reading facts")
+    try:
+        collectors = _collectors(background=False)
+        inputs = [_feature_input(ctx, manifest, location, collectors) for manifest, location in features]
+        for doc, facts in zip(inputs, background.call(None, BACKGROUND_TIMEOUT_S)):
+            doc["feature"].update(facts)
+    finally:
+        background.close()
+    return inputs
+
+
+def _collected(ctx: RepoContext, features: list[tuple[Manifest, FeatureLocation]], collectors: list[Collector]) -> Callable[..., Any]:
+    """In the child: every feature's facts from ``collectors``, computed now and handed over on request."""
+    facts = []
+    for manifest, location in features:
+        feature: dict[str, Any] = {}
+        for collect in collectors:
+            feature.update(collect(ctx, manifest, location))
+        facts.append(feature)
+    return lambda _request, _report_step: facts
+
+
+def _feature_input(ctx: RepoContext, manifest: Manifest, location: FeatureLocation, collectors: list[Collector]) -> dict[str, Any]:
     feature: dict[str, Any] = {
         "name": manifest.name,
         "dir": location.dir,
@@ -76,7 +108,7 @@ def build_input(ctx: RepoContext, location: FeatureLocation) -> dict[str, Any]:
         "manifest": manifest.data,
         "lines": manifest.doc.lines,
     }
-    for collect in COLLECTORS:
+    for collect in collectors:
         feature.update(collect(ctx, manifest, location))
     return {"now": ctx.now, "aigov": {"version": __version__}, "feature": feature}
 
