@@ -78,7 +78,7 @@ def build_inputs(ctx: RepoContext, locations: list[FeatureLocation]) -> list[dic
     features = list(zip(manifests, locations))
     if not features:
         return []
-    background = Worker(lambda _step: _collected(ctx, features, _collectors(background=True)), "reading facts")
+    background = Worker(lambda _step: _collected(ctx, features, _collectors(background=True)), "reading facts", requests=1)
     try:
         collectors = _collectors(background=False)
         inputs = [_feature_input(ctx, manifest, location, collectors) for manifest, location in features]

@@ -32,7 +32,9 @@ class Worker:
     """A forked child that runs ``setup(report_step)`` once, then serves each request with the handler it
     returned. Steps the set-up reports are read with the first request (a hang there names its step)."""
 
-    def __init__(self, setup: Callable[[ReportStep], Handler], what: str) -> None:
+    def __init__(self, setup: Callable[[ReportStep], Handler], what: str, requests: int | None = None) -> None:
+        """``requests``: how many requests the child answers before it exits on its own (None: until
+        closed); a child that has ended by the time it is closed costs no wait for its teardown."""
         self.what = what
         request_read, self._requests = os.pipe()
         self._replies, reply_write = os.pipe()
@@ -40,7 +42,7 @@ class Worker:
         if self._pid == 0:  # the child: never returns
             os.close(self._requests)
             os.close(self._replies)
-            _child(setup, request_read, reply_write)
+            _child(setup, request_read, reply_write, requests)
         os.close(request_read)
         os.close(reply_write)
         os.set_blocking(self._requests, False)  # a child that stopped reading must not hold a write past the deadline
@@ -115,14 +117,14 @@ class Worker:
 
 def run_with_deadline(work: Callable[[ReportStep], Any], timeout_s: float, what: str) -> Any:
     """``work(report_step)`` in a child process of its own; its JSON-serialisable result, or an AigovError."""
-    worker = Worker(lambda _report_step: lambda _request, report_step: work(report_step), what)
+    worker = Worker(lambda _report_step: lambda _request, report_step: work(report_step), what, requests=1)
     try:
         return worker.call(None, timeout_s)
     finally:
         worker.close()
 
 
-def _child(setup: Callable[[ReportStep], Handler], request_fd: int, reply_fd: int) -> None:
+def _child(setup: Callable[[ReportStep], Handler], request_fd: int, reply_fd: int, requests: int | None) -> None:
     code = 0
     try:
         _limit_memory()
@@ -136,9 +138,11 @@ def _child(setup: Callable[[ReportStep], Handler], request_fd: int, reply_fd: in
             send({"step": step})
 
         handler, setup_error = _set_up(setup, report_step)
-        with os.fdopen(request_fd, "rb") as requests:
-            for line in requests:  # until the parent closes the pipe or kills the child
+        with os.fdopen(request_fd, "rb") as lines:
+            for answered, line in enumerate(lines, 1):  # until the parent closes the pipe or kills the child
                 send(setup_error or _answer(handler, json.loads(line), report_step))
+                if answered == requests:
+                    break
     except BaseException:
         code = 1
     finally:
