@@ -648,9 +648,9 @@ def test_sbom_facts_for_policy_authors(tmp_path: Path) -> None:
 
 
 def test_sbom_checking_imports_only_what_it_needs(tmp_path: Path) -> None:
-    """The checking process never loads the SBOM validator or cyclonedx-python-lib: SBOM facts are read in
-    a child meanwhile (aigov.facts.build.BACKGROUND_COLLECTOR_MODULES), and a feature without spec.sbom
-    gets no dependency facts."""
+    """A feature without spec.sbom never loads the SBOM validator; with one, cyclonedx-python-lib stays
+    unloaded (seen with every collector in the probing process). As shipped, SBOM facts are read in a
+    child (aigov.facts.build.BACKGROUND_COLLECTOR_MODULES): the checking process loads neither."""
     import subprocess
     import sys
 
@@ -661,14 +661,18 @@ def test_sbom_checking_imports_only_what_it_needs(tmp_path: Path) -> None:
     manifest = (without / "aigov.yaml").read_text(encoding="utf-8")
     write(without / "aigov.yaml", manifest.replace("  sbom: sbom.cdx.json\n", ""))
     code = (
-        "import sys; from pathlib import Path; from aigov.check import CheckOptions, run_check; "
-        f"run_check(Path(sys.argv[1]), CheckOptions(now={CLOCK!r})); "
+        "import sys; from pathlib import Path; import aigov.facts.build as build; "
+        "from aigov.check import CheckOptions, run_check\n"
+        "if sys.argv[2] == 'all-here':\n"
+        "    build.COLLECTOR_MODULES += build.BACKGROUND_COLLECTOR_MODULES; build.BACKGROUND_COLLECTOR_MODULES = ()\n"
+        f"run_check(Path(sys.argv[1]), CheckOptions(now={CLOCK!r}))\n"
         "print('aigov.sbom.validate' in sys.modules, 'cyclonedx' in sys.modules)"
     )
-    def loaded(feature: Path) -> str:
-        return subprocess.run([sys.executable, "-c", code, str(feature)], capture_output=True, text=True, check=True).stdout.strip()
+    def loaded(feature: Path, where: str = "all-here") -> str:
+        return subprocess.run([sys.executable, "-c", code, str(feature), where], capture_output=True, text=True, check=True).stdout.strip()
     assert loaded(without) == "False False"
     [doc] = run_cli("facts", str(without), "--now", CLOCK).json()
     assert doc["feature"]["sbom"] == {"declared": False} and "python_dependencies" not in doc["feature"]
-    assert loaded(with_sbom) == "False False"
+    assert loaded(with_sbom) == "True False"
+    assert loaded(with_sbom, "as-shipped") == "False False"
     assert run_cli("facts", str(with_sbom), "--now", CLOCK).json()[0]["feature"]["sbom"]["valid"] is True

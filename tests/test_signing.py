@@ -460,7 +460,11 @@ def test_check_with_an_unusable_trusted_root_is_exit_2(instance: SigstoreInstanc
 
 _PROBE = """
 import sys
+import aigov.facts.build as build
 from aigov.cli import main
+if sys.argv.pop(1) == "all-here":  # every collector in this process, where the probe can see what loads
+    build.COLLECTOR_MODULES += build.BACKGROUND_COLLECTOR_MODULES
+    build.BACKGROUND_COLLECTOR_MODULES = ()
 try:
     main([*sys.argv[1:]])
 except SystemExit:
@@ -469,9 +473,10 @@ print("sigstore loaded:", any(m == "sigstore" or m.startswith("sigstore.") for m
 """
 
 
-def _sigstore_loaded(*args: str) -> bool:
+def _sigstore_loaded(*args: str, all_here: bool = True) -> bool:
     env = {**os.environ, "AIGOV_DEBUG": ""}
-    proc = subprocess.run([sys.executable, "-c", _PROBE, *args], capture_output=True, text=True, env=env, timeout=120)
+    where = "all-here" if all_here else "as-shipped"
+    proc = subprocess.run([sys.executable, "-c", _PROBE, where, *args], capture_output=True, text=True, env=env, timeout=120)
     assert "sigstore loaded:" in proc.stderr, proc.stderr
     return "sigstore loaded: True" in proc.stderr
 
@@ -482,4 +487,7 @@ def test_check_without_artefacts_does_not_import_sigstore(instance: SigstoreInst
     assert not _sigstore_loaded("check", str(plain), "--now", CLOCK)
     assert not _sigstore_loaded("check", str(unreleased), "--now", CLOCK)
     # The probe can tell: with a bundle to verify, sigstore is loaded.
-    assert _sigstore_loaded("check", str(signed_release(instance, tmp_path / "released")), "--now", CLOCK)
+    released = signed_release(instance, tmp_path / "released")
+    assert _sigstore_loaded("check", str(released), "--now", CLOCK)
+    # As shipped, signatures are verified in a child while other facts are read: the checking process never loads it.
+    assert not _sigstore_loaded("check", str(released), "--now", CLOCK, all_here=False)

@@ -1,4 +1,4 @@
-"""Regular expressions that come from users (identity patterns, signer settings) run on RE2.
+"""Regular expressions that come from users (identity patterns, signer and eval-runner settings) run on RE2.
 
 Python's ``re`` backtracks: ``^(https://github.com/([a-z./-]+)+)+X$`` against a long identity
 never finishes, and a hang is a bypass. RE2 (the google-re2 wheel) matches in time linear in the

@@ -169,18 +169,16 @@ def _canonical(case: Any) -> str:
     return json.dumps(case, sort_keys=True, separators=(",", ":"), default=str)
 
 
-def runner_patterns(settings: dict[str, Any]) -> dict[str, list[re.Pattern[str]]]:
-    """The recognised eval runners (settings: evals.runners), compiled; a bad pattern is exit 2."""
-    compiled: dict[str, list[re.Pattern[str]]] = {}
-    for name, patterns in (settings.get("runners") or {}).items():
-        try:
-            compiled[name] = [re.compile(p) for p in as_patterns(patterns)]
-        except re.error as exc:
-            raise AigovError(f"settings evals.runners.{name}: invalid regular expression: {exc}") from None
-    return compiled
+def runner_patterns(settings: dict[str, Any]) -> dict[str, list[Any]]:
+    """The recognised eval runners (settings: evals.runners), compiled by RE2 like every pattern
+    that matches repository text (aigov.patterns); a bad pattern is exit 2."""
+    from aigov.patterns import compile_user_regex
+
+    return {name: [compile_user_regex(p, f"settings evals.runners.{name}") for p in as_patterns(patterns)]
+            for name, patterns in (settings.get("runners") or {}).items()}
 
 
-def detect_runner(command: str, runners: dict[str, list[re.Pattern[str]]]) -> str | None:
+def detect_runner(command: str, runners: dict[str, list[Any]]) -> str | None:
     text = " ".join(command.split())
     return next((name for name, patterns in runners.items() if any(p.search(text) for p in patterns)), None)
 
