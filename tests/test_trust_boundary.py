@@ -274,6 +274,14 @@ def child_processes() -> list[int]:
     return found
 
 
+def no_children_beyond(before: list[int], within_s: float = 5.0) -> bool:
+    """Whether only ``before``'s children remain once killed ones are reaped (a thread reaps them)."""
+    deadline = time.monotonic() + within_s
+    while child_processes() != before and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return child_processes() == before
+
+
 def test_the_evaluation_child_never_outlives_a_check(tmp_path: Path) -> None:
     """git ls-files starts before the pack loads, the engine's child is forked before the facts are
     collected and the SBOM facts are read in a child of their own; a check that passes, one that fails
@@ -296,11 +304,12 @@ def test_the_evaluation_child_never_outlives_a_check(tmp_path: Path) -> None:
         git_repo(root)
     before = child_processes()
     assert run_check(good, CheckOptions(repository_root=good, now=CLOCK)).verdict == "pass"
+    assert no_children_beyond(before)
     for root, config, expected in ((good, bad_org, "invalid YAML"), (broken, None, "unknown key 'riskTeir'"),
                                    (bad_pattern, None, "identity pattern"), (slow, org, "did not finish within 1 s")):
         with pytest.raises(AigovError, match=expected):
             run_check(root, CheckOptions(repository_root=root, now=CLOCK, config_path=config))
-        assert child_processes() == before, expected
+        assert no_children_beyond(before), expected
 
 
 def test_ctrl_c_exits_130_with_one_line(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from aigov.errors import AigovError
@@ -11,13 +12,18 @@ from aigov.yamlfile import YamlDocument, field_path
 
 def schema_errors(instance: Any, schema_name: str) -> list[tuple[str, str]]:
     """Every violation as (field path, message), in document order."""
+    errors = sorted(_validator(schema_name).iter_errors(instance), key=lambda e: [str(p) for p in e.absolute_path])
+    return [(_error_path(e), _describe(e)) for e in errors]
+
+
+@functools.cache
+def _validator(schema_name: str) -> Any:
+    """One validator per schema and process: a monorepo validates 200 manifests against the same one."""
     import jsonschema  # lazy: only needed when there is something to validate
 
     schema = load_schema(schema_name)
     validator_cls = jsonschema.validators.validator_for(schema)
-    validator = validator_cls(schema, format_checker=validator_cls.FORMAT_CHECKER)
-    errors = sorted(validator.iter_errors(instance), key=lambda e: [str(p) for p in e.absolute_path])
-    return [(_error_path(e), _describe(e)) for e in errors]
+    return validator_cls(schema, format_checker=validator_cls.FORMAT_CHECKER)
 
 
 def _unknown_keys(error: Any) -> list[str]:
