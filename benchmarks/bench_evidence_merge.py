@@ -9,7 +9,7 @@ reading 250 bundles, 33 MB after 1,000). What grows is the org bundle's own summ
 passing throughout, two that fail for three weeks of the quarter); the rest are written with
 aigov's own bundle writer from those three, each under its own repository name and team, so
 every input is a valid bundle that `aigov evidence verify` accepts.
-Usage: python benchmarks/bench_evidence_merge.py [--bundles N]
+Usage: python benchmarks/bench_evidence_merge.py [--bundles N] [--signed]
 """
 
 from __future__ import annotations
@@ -25,12 +25,16 @@ import time
 import zipfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent / "tests"))
 from _common import aigov_command, peak_memory_mb  # noqa: E402
 from bench_check import make_monorepo  # noqa: E402
+from sigstore_fixture import GITHUB_ISSUER, SigstoreInstance  # noqa: E402
 
 SONNET = "id: anthropic.claude-sonnet-4\n      provider: bedrock"
 DEPRECATED = "id: gpt-3.5-turbo\n      provider: openai"
+SIGNER = "https://github.com/acme/platform/.github/workflows/evidence.yml@refs/heads/main"
 
 
 def git_commit(repo: Path, message: str, date: str) -> None:
@@ -90,6 +94,19 @@ def synthetic_bundle(job: tuple[Path, str, int, Path]) -> None:
     write_zip(assemble([repo], period, load_control_map()), out, period)
 
 
+def sign_all(paths: list[Path], root: Path) -> list[str]:
+    """Sign each bundle's own manifest, as `aigov evidence sign` does in each repository's CI, with a
+    throw-away Sigstore instance (real bundles, verified offline against its trusted root); returns
+    the options that make a merge check every signature."""
+    from aigov.evidence.sign import add_signature, manifest_bytes
+
+    instance = SigstoreInstance.create("bench")
+    for path in paths:
+        add_signature(path, json.dumps(instance.sign(manifest_bytes(path), identity=SIGNER)).encode())
+    trusted_root = instance.write_trusted_root(root / "trusted_root.json")
+    return ["--identity", SIGNER, "--issuer", GITHUB_ISSUER, "--trusted-root", str(trusted_root)]
+
+
 def timed(args: list[str]) -> tuple[float, int, list[str]]:
     start = time.perf_counter()
     proc = subprocess.run([*aigov_command(), *args], capture_output=True, text=True)
@@ -99,9 +116,11 @@ def timed(args: list[str]) -> tuple[float, int, list[str]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--bundles", type=int, default=1000)
+    parser.add_argument("--signed", action="store_true", help="sign every input and merge with --identity/--issuer")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
+        os.environ["XDG_CACHE_HOME"] = str(root / "xdg-cache")  # sigstore's trust cache, never the user's
         start = time.perf_counter()
         templates = [real_bundle(root, "real-passing", 1, False), real_bundle(root, "real-failing", 2, True),
                      real_bundle(root, "real-three", 3, True)]
@@ -113,13 +132,18 @@ def main() -> None:
         paths = templates + [job[3] for job in jobs]
         print(f"generated {len(paths)} bundles ({sum(p.stat().st_size for p in paths) / 1e6:.1f} MB) "
               f"in {time.perf_counter() - start:.1f} s", flush=True)
+        checks: list[str] = []
+        if args.signed:
+            start = time.perf_counter()
+            checks = sign_all(paths, root)
+            print(f"signed {len(paths)} bundles in {time.perf_counter() - start:.1f} s", flush=True)
         for count in (len(paths) // 4, len(paths)):
             listing = root / f"bundles-{count}.txt"
             listing.write_text("".join(f"{p}\n" for p in paths[:count]))
-            merge = ["evidence", "merge", "--bundles", str(listing), "-o", str(root / f"org-{count}.zip")]
+            merge = ["evidence", "merge", "--bundles", str(listing), "-o", str(root / f"org-{count}.zip"), *checks]
             seconds, code, last = timed(merge)
             peak = peak_memory_mb(merge)
-            print(f"evidence merge, {count:>5} bundles   {seconds:6.2f} s (target 20 s for 1,000, exit {code})  "
+            print(f"evidence merge, {count:>5} {'signed ' if checks else ''}bundles   {seconds:6.2f} s (target 20 s for 1,000, exit {code})  "
                   f"peak {peak:.0f} MB  {last}", flush=True)
         seconds, code, last = timed(["evidence", "verify", str(root / f"org-{len(paths)}.zip")])
         print(f"evidence verify of the org bundle  {seconds:6.2f} s (exit {code})  {last}", flush=True)
