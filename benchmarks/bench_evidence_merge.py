@@ -91,7 +91,8 @@ def synthetic_bundle(job: tuple[Path, str, int, Path]) -> None:
     repo = RepositoryEvidence(name, source["branch"], source["head"], decisions,
                               [(point, None, documents, {}) for point, documents in sorted(snapshots.items())], features)
     period = parse_period("2026Q3", None, None)
-    write_zip(assemble([repo], period, load_control_map()), out, period)
+    with tempfile.TemporaryDirectory() as scratch:
+        write_zip(sorted(assemble([repo], period, load_control_map(), Path(scratch)).items()), out, period)
 
 
 def sign_all(paths: list[Path], root: Path) -> list[str]:

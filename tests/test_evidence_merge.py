@@ -3,6 +3,7 @@ into one org bundle that is the same as building the repositories together."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -21,6 +22,7 @@ from test_signing import _sigstore_cache_outside_repo, instance, sigstore_cache,
 
 from aigov.evidence.bundle import MANIFEST, SIGNATURE, sha256
 from aigov.evidence.decision import canonical_json
+from aigov.evidence.jsonstream import HashingWriter, Pairs, Rows, write_json
 
 
 def build(out: Path, *repos: Path, period: str = "2026Q3", cwd: Path | None = None) -> Path:
@@ -240,3 +242,20 @@ def test_signed_inputs_are_checked_against_the_expected_identity(
     assert_clean_error(run, str(mallory), "does not verify", "signature does not verify")
     run = run_limited("evidence", "merge", str(signed["payments"]), str(fleet["support"]), "-o", str(tmp_path / "org.zip"), *asked)
     assert_clean_error(run, str(fleet["support"]), "missing, but --identity asks for a signed manifest")
+
+
+def test_a_file_written_a_row_at_a_time_is_the_canonical_json_of_the_whole() -> None:
+    """The org bundle's summary is written from rows on disk; its bytes must be those one json.dumps gives."""
+    rows = [{"z": "quote \" backslash \\ newline \n", "a": [1.5, 1e16, -0.0, None, True, {}], "é": "naïve ✓ \u2028"}, {}, []]
+    pairs = [("k", 1), ("ü", {"b": [], "a": 0})]
+    whole = {"é": rows, "a": [dict(pairs), [], {}], "n": {"x": [{"deep": rows}]}, "m": 2}
+    streamed = {"é": Rows(lambda: iter(rows), lambda: len(rows)),
+                "a": [Pairs(lambda: iter(pairs), lambda: 2, encoded=lambda: ((k, canonical_json(v)) for k, v in pairs)),
+                      Rows(lambda: iter([]), lambda: 0), Pairs(lambda: iter([]), lambda: 0)],
+                "n": {"x": Rows(lambda: iter([{"deep": Rows(lambda: iter(rows), lambda: 3)}]), lambda: 1, nested=True)}, "m": 2}
+    target = io.BytesIO()
+    out = HashingWriter(target)
+    write_json(out, streamed)
+    digest = out.sha256()
+    assert target.getvalue() == canonical_json(whole).encode("utf-8")
+    assert digest == sha256(target.getvalue())
