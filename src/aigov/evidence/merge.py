@@ -9,7 +9,8 @@ whatever the order of the arguments, with one repository's decisions in memory a
 
 Memory stays flat in the number of inputs: what grows with the fleet (the inputs' artefact lists,
 the summary's per-feature rows) is kept in SQLite files in the scratch folder, and the org
-bundle's own files are written to disk piece by piece before the zip copies them in.
+bundle's own files are written to disk piece by piece before the zip copies them in. Inputs are
+verified in a pool of processes when there are enough of them to pay for it.
 
 An org bundle given as an input is flattened: its repositories join the others as if their own
 bundles had been given (merging merged bundles gives the same bytes as one merge of all).
@@ -21,6 +22,7 @@ import functools
 import hashlib
 import heapq
 import json
+import os
 import posixpath
 import tempfile
 import zipfile
@@ -37,6 +39,10 @@ from aigov.evidence.summary import PeriodSummary
 DECISIONS = "decisions.jsonl"
 MAX_DECISION_BYTES = 16 * 1024**2  # one decision record (one line); a larger line is not one aigov wrote
 MAX_ENTRY_BYTES = 64 * 1024**2  # one artefact copied from an input
+# Inputs are verified by a pool of processes from this many on: a signature costs ~5 ms of CPU,
+# mostly in Python, so threads do not overlap it; below this a pool costs more than it saves.
+PARALLEL_FROM = 8
+MAX_WORKERS = 8  # past a few cores the merge's serial parts dominate
 
 
 @dataclass(slots=True)
@@ -118,9 +124,31 @@ def _org_files(inputs: list[InputBundle], index: _Index, reader: _Reader,
 
 def _verified_inputs(paths: list[Path], identity: str | None, issuer: str | None,
                      trusted_root: Path | None) -> Iterator[InputBundle]:
-    """Each input verified, in argument order."""
+    """Each input verified, in argument order, so the first that does not verify is the one named,
+    however many are checked at once."""
     check = functools.partial(_verified, identity=identity, issuer=issuer, trusted_root=trusted_root)
-    yield from map(check, paths, range(len(paths)))
+    pool = _pool(len(paths))
+    if pool is None:
+        yield from map(check, paths, range(len(paths)))
+        return
+    try:
+        # map() gives results in order and raises a worker's AigovError (file and all) at its place.
+        yield from pool.map(check, paths, range(len(paths)), chunksize=4)
+    finally:
+        pool.shutdown(cancel_futures=True)  # after a refusal, the inputs still queued are not checked
+
+
+def _pool(inputs: int) -> Any:
+    """A process pool over the cores for this many inputs, or None where one process does better."""
+    workers = min(os.cpu_count() or 1, MAX_WORKERS)
+    if workers < 2 or inputs < PARALLEL_FROM:
+        return None
+    from concurrent.futures import ProcessPoolExecutor
+
+    try:
+        return ProcessPoolExecutor(workers)
+    except (OSError, NotImplementedError):  # no process semaphores here (some containers)
+        return None
 
 
 def _verified(path: Path, number: int, identity: str | None, issuer: str | None, trusted_root: Path | None) -> InputBundle:
