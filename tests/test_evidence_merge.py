@@ -3,6 +3,7 @@ into one org bundle that is the same as building the repositories together."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -21,6 +22,7 @@ from test_signing import _sigstore_cache_outside_repo, instance, sigstore_cache,
 
 from aigov.evidence.bundle import MANIFEST, SIGNATURE, sha256
 from aigov.evidence.decision import canonical_json
+from aigov.evidence.jsonstream import HashingWriter, Pairs, Rows, write_json
 
 
 def build(out: Path, *repos: Path, period: str = "2026Q3", cwd: Path | None = None) -> Path:
@@ -240,3 +242,69 @@ def test_signed_inputs_are_checked_against_the_expected_identity(
     assert_clean_error(run, str(mallory), "does not verify", "signature does not verify")
     run = run_limited("evidence", "merge", str(signed["payments"]), str(fleet["support"]), "-o", str(tmp_path / "org.zip"), *asked)
     assert_clean_error(run, str(fleet["support"]), "missing, but --identity asks for a signed manifest")
+
+
+@pytest.fixture(scope="module")
+def nine(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    """Nine one-repository bundles: enough inputs for a merge to verify them in worker processes."""
+    root = tmp_path_factory.mktemp("nine")
+    (root / "bundles").mkdir()
+    return [build(root / "bundles" / f"svc-{i}.zip", feature_repo(root / f"svc-{i}", owner=f"team-{i % 3}")) for i in range(9)]
+
+
+def test_many_inputs_merge_to_the_bundle_that_merging_a_few_at_a_time_gives(nine: list[Path], tmp_path: Path) -> None:
+    halves = [merge(tmp_path / "first.zip", *nine[:4]), merge(tmp_path / "rest.zip", *nine[4:])]
+    run = run_cli("evidence", "merge", *map(str, nine), "-o", str(tmp_path / "org.zip"))
+    assert run.exit_code == 0 and "9 bundles, 9 repositories, 9 features" in run.stdout, run.stderr
+    assert (tmp_path / "org.zip").read_bytes() == merge(tmp_path / "again.zip", *halves).read_bytes()
+
+
+def test_of_many_inputs_the_first_bad_one_in_argument_order_is_named(nine: list[Path], tmp_path: Path) -> None:
+    files = entries(nine[2])
+    files["decisions.jsonl"] += b"\n"
+    tampered = tmp_path / "tampered.zip"
+    with zipfile.ZipFile(tampered, "w") as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    garbage = write(tmp_path / "garbage.zip", "not a zip\n")  # fails at once, wherever it stands
+    run = run_limited("evidence", "merge", *map(str, [*nine[:3], tampered, *nine[3:6], garbage, *nine[6:]]), "-o", str(tmp_path / "org.zip"))
+    assert_clean_error(run, str(tampered), "does not verify", "decisions.jsonl: changed")
+    run = run_limited("evidence", "merge", *map(str, [*nine[:3], garbage, *nine[3:6], tampered, *nine[6:]]), "-o", str(tmp_path / "org.zip"))
+    assert_clean_error(run, str(garbage), "not a readable zip")
+    assert not (tmp_path / "org.zip").exists()
+
+
+def test_many_signed_inputs_are_checked_naming_the_first_that_fails(
+    nine: list[Path], instance: SigstoreInstance, trusted_root: Path, tmp_path: Path,
+) -> None:
+    signed = []
+    for number, bundle in enumerate(nine):
+        (tmp_path / str(number)).mkdir()
+        signed.append(signed_copy(bundle, instance, tmp_path / str(number)))
+    asked = ["--identity", EVIDENCE_IDENTITY, "--issuer", GITHUB_ISSUER, "--trusted-root", str(trusted_root)]
+    run = run_cli("evidence", "merge", *map(str, signed), "-o", str(tmp_path / "org.zip"), *asked)
+    assert run.exit_code == 0 and "not checked" not in run.stdout, run.stderr
+    assert (tmp_path / "org.zip").read_bytes() == merge(tmp_path / "unsigned.zip", *nine).read_bytes()
+    mallory = signed_copy(nine[6], instance, tmp_path, identity="https://github.com/mallory/x/.github/workflows/e.yml@refs/heads/main")
+    run = run_limited("evidence", "merge", *map(str, [*signed[:2], nine[2], *signed[3:6], mallory, *signed[7:]]),
+                      "-o", str(tmp_path / "org.zip"), *asked)
+    assert_clean_error(run, str(nine[2]), "missing, but --identity asks for a signed manifest")
+    run = run_limited("evidence", "merge", *map(str, [*signed[:6], mallory, *signed[7:]]), "-o", str(tmp_path / "org.zip"), *asked)
+    assert_clean_error(run, str(mallory), "does not verify", "signature does not verify")
+
+
+def test_a_file_written_a_row_at_a_time_is_the_canonical_json_of_the_whole() -> None:
+    """The org bundle's summary is written from rows on disk; its bytes must be those one json.dumps gives."""
+    rows = [{"z": "quote \" backslash \\ newline \n", "a": [1.5, 1e16, -0.0, None, True, {}], "é": "naïve ✓ \u2028"}, {}, []]
+    pairs = [("k", 1), ("ü", {"b": [], "a": 0})]
+    whole = {"é": rows, "a": [dict(pairs), [], {}], "n": {"x": [{"deep": rows}]}, "m": 2}
+    streamed = {"é": Rows(lambda: iter(rows), lambda: len(rows)),
+                "a": [Pairs(lambda: iter(pairs), lambda: 2, encoded=lambda: ((k, canonical_json(v)) for k, v in pairs)),
+                      Rows(lambda: iter([]), lambda: 0), Pairs(lambda: iter([]), lambda: 0)],
+                "n": {"x": Rows(lambda: iter([{"deep": Rows(lambda: iter(rows), lambda: 3)}]), lambda: 1, nested=True)}, "m": 2}
+    target = io.BytesIO()
+    out = HashingWriter(target)
+    write_json(out, streamed)
+    digest = out.sha256()
+    assert target.getvalue() == canonical_json(whole).encode("utf-8")
+    assert digest == sha256(target.getvalue())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 from aigov.errors import AigovError
@@ -24,8 +25,9 @@ def build_bundle(paths: list[Path], period: Period, options: ReplayOptions, outp
         if any(r.name == evidence.name for r in repos):
             raise AigovError(f"two repositories are both named {evidence.name!r}; give each once", str(path))
         repos.append(evidence)
-    files = assemble(repos, period, load_control_map())
-    write_zip(files, output, period)
+    with tempfile.TemporaryDirectory(prefix="aigov-build-") as scratch:
+        files = assemble(repos, period, load_control_map(), Path(scratch))
+        write_zip(sorted(files.items()), output, period)
     decisions = sum(len(r.decisions) for r in repos)
     features = sum(len(r.features) for r in repos)
     empty = " (no decisions in the period: an empty but valid bundle)" if not decisions else ""

@@ -8,7 +8,7 @@ import hashlib
 import re
 import zipfile
 from pathlib import Path
-from typing import Any, Callable, Mapping, Union
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence, Union
 
 from aigov import __version__
 from aigov.evidence.controls import ControlMap
@@ -16,6 +16,9 @@ from aigov.evidence.decision import canonical_json
 from aigov.evidence.replay import Period, RepositoryEvidence
 from aigov.evidence.history import rfc3339
 from aigov.evidence.summary import PeriodSummary
+
+if TYPE_CHECKING:
+    from aigov.evidence.jsonstream import HashingWriter, Pairs
 
 BUNDLE_FORMAT = "aigov-evidence/1"
 MANIFEST = "manifest.json"
@@ -27,60 +30,87 @@ def period_dict(period: Period) -> dict[str, str]:
     return {"label": period.label, "start": rfc3339(period.start), "end": rfc3339(period.last_second)}
 
 
-def assemble(repos: list[RepositoryEvidence], period: Period, control_map: ControlMap) -> dict[str, bytes]:
-    """Every file of the bundle, manifest.json last (it holds the others' hashes)."""
+def assemble(repos: list[RepositoryEvidence], period: Period, control_map: ControlMap, folder: Path) -> dict[str, Entry]:
+    """Every file of the bundle, manifest.json last (it holds the others' hashes); the files derived
+    from the decisions are written under ``folder``."""
     from aigov.evidence.summary import PeriodSummary, feature_key
 
     header = {"aigov_version": __version__, "period": period_dict(period),
               "repositories": [{"name": r.name, "branch": r.branch, "head": r.head} for r in repos]}
-    tally = PeriodSummary(control_map, header["period"]["end"], latest_templates())
-    for repo in repos:
-        tally.add(repo.decisions, {feature_key(repo.name, name): doc for name, doc in repo.features.items()})
-    decisions = [d for repo in repos for d in repo.decisions]
-    files: dict[str, bytes] = {"decisions.jsonl": "".join(canonical_json(d) + "\n" for d in decisions).encode("utf-8")}
-    artefacts = _artefacts(repos)
-    files.update(artefacts)
-    files.update(summary_files(header, tally, sorted(artefacts)))
-    files[MANIFEST] = json_bytes(manifest(header, tally, {name: sha256(data) for name, data in files.items()}))
+    with PeriodSummary(control_map, header["period"]["end"], latest_templates()) as tally:
+        for repo in repos:
+            tally.add(repo.decisions, {feature_key(repo.name, name): doc for name, doc in repo.features.items()})
+        decisions = [d for repo in repos for d in repo.decisions]
+        files: dict[str, Entry] = {"decisions.jsonl": "".join(canonical_json(d) + "\n" for d in decisions).encode("utf-8")}
+        artefacts = _artefacts(repos)
+        files.update(artefacts)
+        hashes = {name: sha256(data) for name, data in files.items() if isinstance(data, bytes)}
+        for name, (path, digest) in write_summary(folder, header, tally, sorted(artefacts)).items():
+            files[name], hashes[name] = path, digest
+        files[MANIFEST] = write_manifest(folder / MANIFEST, header, tally, hashes)
     return files
 
 
-def summary_files(header: dict[str, Any], tally: PeriodSummary, artefact_names: list[str]) -> dict[str, bytes]:
-    """controls.json, summary.json, the reports and OSCAL: everything a bundle derives from its decisions."""
+def write_summary(folder: Path, header: dict[str, Any], tally: PeriodSummary,
+                  artefact_names: Sequence[str]) -> dict[str, tuple[Path, str]]:
+    """controls.json, summary.json, the reports and OSCAL: everything a bundle derives from its
+    decisions, each streamed to a file under ``folder`` (tens of megabytes for a large fleet).
+    Returns name -> (the file, its sha256)."""
     from aigov.evidence import oscal, report
+    from aigov.evidence.jsonstream import write_json
 
     controls = tally.controls()
-    view = {**header, "decisions": tally.decisions,
-            "timelines": {k: [vars(c) for c in v] for k, v in sorted(tally.lines.items())},
-            "fleet": tally.fleet(), "controls": controls, "frameworks": _frameworks(tally.control_map),
-            "recorded": tally.recorded}
-    return {
-        "controls.json": json_bytes({**header, "controls": controls}),
-        "summary.json": json_bytes(view),
-        "report.md": report.markdown(view).encode("utf-8"),
-        "report.html": report.html(view).encode("utf-8"),
-        "oscal/assessment-results.json": json_bytes(
-            oscal.assessment_results(header["period"], header["aigov_version"], tally.observed, controls, artefact_names)),
+    view = {**header, "decisions": tally.decisions, "timelines": tally.timelines(), "fleet": tally.fleet(),
+            "controls": controls, "frameworks": _frameworks(tally.control_map), "recorded": tally.recorded()}
+    results = oscal.assessment_results(header["period"], header["aigov_version"], tally.observed, controls, artefact_names)
+    renderers: dict[str, Callable[[HashingWriter], None]] = {
+        "controls.json": lambda out: write_json_line(out, {**header, "controls": controls}),
+        "summary.json": lambda out: write_json_line(out, view),
+        "report.md": lambda out: _write_all(out, report.markdown(view)),
+        "report.html": lambda out: _write_all(out, report.html(view)),
+        "oscal/assessment-results.json": lambda out: write_json_line(out, results),
     }
+    return {name: _write_file(folder / name, render) for name, render in renderers.items()}
 
 
-def manifest(header: dict[str, Any], tally: PeriodSummary, hashes: dict[str, str]) -> dict[str, Any]:
-    """``hashes``: the sha256 of every other file of the bundle."""
-    return {
+def write_manifest(path: Path, header: dict[str, Any], tally: PeriodSummary, hashes: Mapping[str, str] | Pairs) -> Path:
+    """``hashes``: the sha256 of every other file of the bundle, by name."""
+    document = {
         "format": BUNDLE_FORMAT, **header,
         "packs": [{"version": v, "policies": p, "data": d, "decisions": seqs} for (v, p, d), seqs in sorted(tally.packs.items())],
         "decisions": tally.decisions,
         "empty": not tally.decisions,
-        "files": {name: hashes[name] for name in sorted(hashes) if name != MANIFEST},
+        "files": hashes,
     }
+    return _write_file(path, lambda out: write_json_line(out, document))[0]
+
+
+def write_json_line(out: HashingWriter, value: Any) -> None:
+    """A JSON file of the bundle: canonical JSON and a newline."""
+    from aigov.evidence.jsonstream import write_json
+
+    write_json(out, value)
+    out.write("\n")
+
+
+def _write_all(out: HashingWriter, chunks: Iterable[str]) -> None:
+    for chunk in chunks:
+        out.write(chunk)
+
+
+def _write_file(path: Path, render: Callable[[HashingWriter], None]) -> tuple[Path, str]:
+    from aigov.evidence.jsonstream import HashingWriter
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as handle:
+        out = HashingWriter(handle)
+        render(out)
+        digest = out.sha256()  # writes what is pending
+    return path, digest
 
 
 def sha256(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
-
-
-def json_bytes(value: Any) -> bytes:
-    return (canonical_json(value) + "\n").encode("utf-8")
 
 
 def _artefacts(repos: list[RepositoryEvidence]) -> dict[str, bytes]:
@@ -109,12 +139,13 @@ def _frameworks(control_map: ControlMap) -> list[dict[str, Any]]:
 
 
 # A file of the bundle: its bytes, how to read them when written (a merge copies artefacts from
-# its inputs one at a time), or a file on disk streamed in (a merge's decisions.jsonl).
+# its inputs one at a time), or a file on disk streamed in (the summary files, a merge's decisions.jsonl).
 Entry = Union[bytes, Callable[[], bytes], Path]
 
 
-def write_zip(files: Mapping[str, Entry], output: Path, period: Period) -> None:
-    """Sorted entries, the period's last second as every timestamp (zip keeps 2-second steps), mode 0644."""
+def write_zip(files: Iterable[tuple[str, Entry]], output: Path, period: Period) -> None:
+    """``files`` in name order (a merge lists ten thousand artefacts: they are not gathered first);
+    the period's last second as every timestamp (zip keeps 2-second steps), mode 0644."""
     import datetime as dt
     import shutil
 
@@ -125,12 +156,15 @@ def write_zip(files: Mapping[str, Entry], output: Path, period: Period) -> None:
     tmp = output.with_name(output.name + ".partial")
     try:
         with zipfile.ZipFile(tmp, "w") as archive:
-            for name in sorted(files):
+            previous = ""
+            for name, entry in files:
+                if name <= previous:
+                    raise ValueError(f"bundle entries out of order: {name!r} after {previous!r}")  # aigov's own bug
+                previous = name
                 info = zipfile.ZipInfo(name, date_time=stamp)
                 info.compress_type = zipfile.ZIP_DEFLATED
                 info.create_system = 3  # unix, so the permission bits below mean the same everywhere
                 info.external_attr = 0o100644 << 16
-                entry = files[name]
                 if isinstance(entry, Path):
                     info.file_size = entry.stat().st_size  # so a large file gets its zip64 header up front
                     info._compresslevel = 9  # what writestr(compresslevel=9) sets; open("w") takes no level
@@ -142,3 +176,6 @@ def write_zip(files: Mapping[str, Entry], output: Path, period: Period) -> None:
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise AigovError(f"cannot write the bundle: {exc.strerror or exc}", str(output)) from None
+    except BaseException:  # an input that changed while it was copied, say: no half-written bundle stays
+        tmp.unlink(missing_ok=True)
+        raise

@@ -7,44 +7,72 @@ the repositories go in name order, one at a time, through the same PeriodSummary
 merging the bundles of repositories a and b gives the bytes `aigov evidence build a b` gives,
 whatever the order of the arguments, with one repository's decisions in memory at a time.
 
+Memory stays flat in the number of inputs: what grows with the fleet (the inputs' artefact lists,
+the summary's per-feature rows) is kept in SQLite files in the scratch folder, and the org
+bundle's own files are written to disk piece by piece before the zip copies them in. Inputs are
+verified in a pool of processes when there are enough of them to pay for it.
+
 An org bundle given as an input is flattened: its repositories join the others as if their own
 bundles had been given (merging merged bundles gives the same bytes as one merge of all).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import heapq
 import json
+import os
 import posixpath
 import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from aigov import __version__
 from aigov.errors import AigovError
 from aigov.evidence.bundle import ARTEFACTS, BUNDLE_FORMAT, MANIFEST, Entry
+from aigov.evidence.jsonstream import Rows
+from aigov.evidence.summary import PeriodSummary
 
 DECISIONS = "decisions.jsonl"
 MAX_DECISION_BYTES = 16 * 1024**2  # one decision record (one line); a larger line is not one aigov wrote
 MAX_ENTRY_BYTES = 64 * 1024**2  # one artefact copied from an input
+# Inputs are verified by a pool of processes from this many on: a signature costs ~5 ms of CPU,
+# mostly in Python, so threads do not overlap it; below this a pool costs more than it saves.
+PARALLEL_FROM = 8
+MAX_WORKERS = 8  # past a few cores the merge's serial parts dominate
 
 
-@dataclass
+@dataclass(slots=True)
 class InputBundle:
+    """A verified input: what the merge needs of its manifest. The files it lists under artefacts/
+    go to an index on disk as soon as it is verified, so an input costs a few hundred bytes."""
+
     path: Path
-    manifest: dict[str, Any]
+    number: int  # its place among the inputs, in argument order
+    period: dict[str, str]
+    repositories: list[dict[str, Any]]
+    decisions_hash: str | None
     signature_unchecked: bool
+    artefacts: list[tuple[str, str, str]]  # (name, repository, sha256) of each of its repositories' artefacts
 
 
-@dataclass
+@dataclass(slots=True)
 class Repository:
     """One repository of the org bundle: the input that holds it, its manifest entry, its spool."""
 
     bundle: InputBundle
     header: dict[str, Any]
     spool: Path
+
+
+@dataclass
+class Counts:
+    repositories: int
+    features: int
+    decisions: int
 
 
 def merge_bundles(paths: list[Path], output: Path, identity: str | None = None, issuer: str | None = None,
@@ -54,22 +82,76 @@ def merge_bundles(paths: list[Path], output: Path, identity: str | None = None, 
 
     if not paths:
         raise AigovError("give at least one evidence bundle to merge")
-    inputs = [_verified(path, identity, issuer, trusted_root) for path in paths]
-    _same_period(inputs)
-    with tempfile.TemporaryDirectory(prefix="aigov-merge-") as scratch:
-        repos = _repositories(inputs, Path(scratch))
-        for bundle in inputs:
-            _spool_decisions(bundle, repos)
+    with tempfile.TemporaryDirectory(prefix="aigov-merge-") as scratch, _Index(Path(scratch) / "artefacts.sqlite") as index:
+        inputs = _inputs(paths, identity, issuer, trusted_root, index)
         with _Reader() as reader:
-            files, tally = _assemble(inputs[0].manifest["period"], repos, reader, Path(scratch) / DECISIONS)
-            write_zip(files, output, _period(inputs[0].manifest["period"]))
+            files, counts = _org_files(inputs, index, reader, Path(scratch))
+            write_zip(files, output, _period(inputs[0].period))
     unchecked = sum(b.signature_unchecked for b in inputs)
     note = f"; {unchecked} input signature(s) not checked (give --identity and --issuer)" if unchecked else ""
-    return (f"wrote {output}: {inputs[0].manifest['period']['label']}, {len(inputs)} bundles, {len(repos)} repositories, "
-            f"{len(tally.features)} features, {tally.decisions} decisions{note}")
+    return (f"wrote {output}: {inputs[0].period['label']}, {len(inputs)} bundles, {counts.repositories} repositories, "
+            f"{counts.features} features, {counts.decisions} decisions{note}")
 
 
-def _verified(path: Path, identity: str | None, issuer: str | None, trusted_root: Path | None) -> InputBundle:
+def _inputs(paths: list[Path], identity: str | None, issuer: str | None, trusted_root: Path | None,
+            index: _Index) -> list[InputBundle]:
+    """Every input verified, its artefacts indexed; all of one period."""
+    inputs: list[InputBundle] = []
+    for bundle in _verified_inputs(paths, identity, issuer, trusted_root):
+        index.add(bundle)
+        if inputs and bundle.period == inputs[0].period:
+            bundle.period = inputs[0].period  # one copy, not a thousand equal ones
+        inputs.append(bundle)
+    _same_period(inputs)
+    return inputs
+
+
+def _org_files(inputs: list[InputBundle], index: _Index, reader: _Reader,
+               scratch: Path) -> tuple[Iterator[tuple[str, Entry]], Counts]:
+    """The org bundle's files in name order, and what the command reports. The summary is done
+    with (and its store closed) before the zip is written."""
+    from aigov.evidence.bundle import latest_templates
+    from aigov.evidence.controls import load_control_map
+
+    period = inputs[0].period
+    repos = _repositories(inputs, scratch)
+    for bundle in inputs:
+        _spool_decisions(bundle, repos)
+    with PeriodSummary(load_control_map(), period["end"], latest_templates(), scratch / "summary.sqlite") as tally:
+        files = _assemble(period, repos, inputs, index, reader, tally, scratch)
+        return files, Counts(len(repos), tally.feature_count(), tally.decisions)
+
+
+def _verified_inputs(paths: list[Path], identity: str | None, issuer: str | None,
+                     trusted_root: Path | None) -> Iterator[InputBundle]:
+    """Each input verified, in argument order, so the first that does not verify is the one named,
+    however many are checked at once."""
+    check = functools.partial(_verified, identity=identity, issuer=issuer, trusted_root=trusted_root)
+    pool = _pool(len(paths))
+    if pool is None:
+        yield from map(check, paths, range(len(paths)))
+        return
+    try:
+        # map() gives results in order and raises a worker's AigovError (file and all) at its place.
+        yield from pool.map(check, paths, range(len(paths)), chunksize=4)
+    finally:
+        pool.shutdown(cancel_futures=True)  # after a refusal, the inputs still queued are not checked
+
+
+def _pool(inputs: int) -> Any:
+    """A process pool over the cores for this many inputs, or None where one process does better."""
+    workers = min(os.cpu_count() or 1, MAX_WORKERS)
+    if workers < 2 or inputs < PARALLEL_FROM:
+        return None
+    from concurrent.futures import ProcessPoolExecutor
+
+    try:
+        return ProcessPoolExecutor(workers)
+    except (OSError, NotImplementedError):  # no process semaphores here (some containers)
+        return None
+
+
+def _verified(path: Path, number: int, identity: str | None, issuer: str | None, trusted_root: Path | None) -> InputBundle:
     from aigov.evidence.verify import verify_bundle_file
 
     verdict = verify_bundle_file(path, identity, issuer, trusted_root, unasked_signature_ok=True)
@@ -84,7 +166,12 @@ def _verified(path: Path, identity: str | None, issuer: str | None, trusted_root
     if manifest["aigov_version"] != __version__:
         raise AigovError(f"was built by aigov {manifest['aigov_version']}, this is aigov {__version__}: build and merge "
                          "with one pinned aigov version, so every figure of the org bundle means the same", str(path))
-    return InputBundle(path, manifest, verdict.signature_unchecked)
+    files: dict[str, str] = manifest["files"]
+    names = {header["name"] for header in manifest["repositories"]}
+    artefacts = [(name, name.split("/", 2)[1], digest) for name, digest in files.items()
+                 if name.startswith(f"{ARTEFACTS}/") and name.count("/") >= 2 and name.split("/", 2)[1] in names]
+    return InputBundle(path, number, manifest["period"], manifest["repositories"], files.get(DECISIONS),
+                       verdict.signature_unchecked, artefacts)
 
 
 def _declared_format(path: Path) -> Any:
@@ -101,9 +188,9 @@ def _declared_format(path: Path) -> Any:
 def _same_period(inputs: list[InputBundle]) -> None:
     first = inputs[0]
     for bundle in inputs[1:]:
-        if bundle.manifest["period"] != first.manifest["period"]:
-            raise AigovError(f"covers {_describe(bundle.manifest['period'])}, but {first.path} covers "
-                             f"{_describe(first.manifest['period'])}: merge the bundles of one period", str(bundle.path))
+        if bundle.period != first.period:
+            raise AigovError(f"covers {_describe(bundle.period)}, but {first.path} covers "
+                             f"{_describe(first.period)}: merge the bundles of one period", str(bundle.path))
 
 
 def _describe(period: dict[str, str]) -> str:
@@ -126,7 +213,7 @@ def _repositories(inputs: list[InputBundle], scratch: Path) -> dict[str, Reposit
     owners: dict[str, InputBundle] = {}
     headers: dict[str, dict[str, Any]] = {}
     for bundle in inputs:
-        for header in bundle.manifest["repositories"]:
+        for header in bundle.repositories:
             name = header["name"]
             if name in (".", "..") or "/" in name or "\\" in name:
                 raise AigovError(f"names a repository {name!r}, which is not a name aigov gives one", str(bundle.path))
@@ -163,7 +250,7 @@ def _spool_decisions(bundle: InputBundle, repos: dict[str, Repository]) -> None:
     finally:
         if out:
             out.close()
-    if "sha256:" + digest.hexdigest() != bundle.manifest["files"].get(DECISIONS):
+    if "sha256:" + digest.hexdigest() != bundle.decisions_hash:
         raise AigovError(f"{DECISIONS} changed while it was being merged", str(bundle.path))
 
 
@@ -177,45 +264,49 @@ def _repository_of(line: bytes, number: int, bundle: InputBundle) -> Any:
     return decision.get("repository") if isinstance(decision, dict) else None
 
 
-def _assemble(period: dict[str, str], repos: dict[str, Repository], reader: _Reader,
-              decisions_file: Path) -> tuple[dict[str, Entry], Any]:
-    """Every file of the org bundle (artefacts read when written), and the summary's tally."""
-    from aigov.evidence.bundle import json_bytes, latest_templates, manifest, sha256, summary_files
-    from aigov.evidence.controls import load_control_map
-    from aigov.evidence.summary import PeriodSummary
+def _assemble(period: dict[str, str], repos: dict[str, Repository], inputs: list[InputBundle], index: _Index,
+              reader: _Reader, tally: PeriodSummary, scratch: Path) -> Iterator[tuple[str, Entry]]:
+    """Every file of the org bundle in name order: the artefacts read from the inputs as the zip
+    takes them, the rest written under ``scratch`` first."""
+    from aigov.evidence.bundle import write_manifest, write_summary
+    from aigov.evidence.jsonstream import Pairs
 
     header = {"aigov_version": __version__, "period": period, "repositories": [repos[n].header for n in sorted(repos)]}
-    tally = PeriodSummary(load_control_map(), period["end"], latest_templates())
-    artefacts = {name: repo.bundle for repo in repos.values() for name in _artefact_names(repo)}
+    for name in sorted(repos):
+        _check_artefact_names(repos[name], index)
+    decisions = _tally_decisions(repos, index, reader, tally, scratch / DECISIONS)
+    written = write_summary(scratch / "org", header, tally, index.names())
+    hashes = sorted([(name, sha) for name, (_, sha) in written.items()] + [(DECISIONS, decisions)])
+    listed = Pairs(lambda: heapq.merge(index.hashes(), hashes), lambda: len(index.names()) + len(hashes))
+    own: list[tuple[str, Entry]] = [(name, path) for name, (path, _) in written.items()]
+    own += [(DECISIONS, scratch / DECISIONS), (MANIFEST, write_manifest(scratch / "org" / MANIFEST, header, tally, listed))]
+    copied = ((name, _copier(reader, inputs[number], name, sha)) for name, number, sha in index.rows())
+    return heapq.merge(copied, sorted(own), key=lambda entry: entry[0])
+
+
+def _tally_decisions(repos: dict[str, Repository], index: _Index, reader: _Reader, tally: PeriodSummary,
+                     target: Path) -> str:
+    """Each repository's decisions, in name order, into the tally and the org bundle's decisions.jsonl; its sha256."""
     digest = hashlib.sha256()
-    with decisions_file.open("wb") as out:
+    with target.open("wb") as out:
         for name in sorted(repos):
             data = repos[name].spool.read_bytes() if repos[name].spool.exists() else b""
-            _add_repository(tally, repos[name], data, reader)
+            _add_repository(tally, repos[name], data, reader, index)
             out.write(data)
             digest.update(data)
-    files: dict[str, Entry] = dict(summary_files(header, tally, sorted(artefacts)))
-    hashes = {name: sha256(data) for name, data in files.items() if isinstance(data, bytes)}
-    hashes[DECISIONS] = "sha256:" + digest.hexdigest()
-    for name, bundle in artefacts.items():
-        hashes[name] = bundle.manifest["files"][name]
-        files[name] = _copier(reader, bundle, name)
-    files[DECISIONS] = decisions_file
-    files[MANIFEST] = json_bytes(manifest(header, tally, hashes))
-    return files, tally
+    return "sha256:" + digest.hexdigest()
 
 
-def _artefact_names(repo: Repository) -> list[str]:
-    prefix = f"{ARTEFACTS}/{repo.header['name']}/"
-    names = [n for n in repo.bundle.manifest["files"] if n.startswith(prefix)]
-    for name in names:
+def _check_artefact_names(repo: Repository, index: _Index) -> None:
+    for name, _ in index.of(repo.bundle, repo.header["name"]):
         if any(part in ("", ".", "..") for part in name.split("/")) or "\\" in name:
             raise AigovError(f"holds an artefact named {name!r}, which is not a path aigov writes", str(repo.bundle.path))
-    return names
 
 
-def _add_repository(tally: Any, repo: Repository, data: bytes, reader: _Reader) -> None:
+def _add_repository(tally: PeriodSummary, repo: Repository, data: bytes, reader: _Reader, index: _Index) -> None:
     """One repository's decisions and its features' facts at period end into the tally."""
+    import sqlite3
+
     from aigov.evidence.artefacts import FACTS_FILE
     from aigov.evidence.bundle import point_name
     from aigov.evidence.replay import PERIOD_END
@@ -225,18 +316,63 @@ def _add_repository(tally: Any, repo: Repository, data: bytes, reader: _Reader) 
     at_end = f"{ARTEFACTS}/{name}/{point_name(PERIOD_END)}/"
     try:
         facts = {}
-        for path in sorted(p for p in repo.bundle.manifest["files"] if p.startswith(at_end) and posixpath.basename(p) == FACTS_FILE):
-            doc = json.loads(reader.read(repo.bundle, path))
-            facts[feature_key(name, doc["feature"]["name"])] = doc
+        for path, sha in index.of(repo.bundle, name):
+            if path.startswith(at_end) and posixpath.basename(path) == FACTS_FILE:
+                doc = json.loads(reader.read(repo.bundle, path, sha))
+                facts[feature_key(name, doc["feature"]["name"])] = doc
         tally.add([json.loads(line) for line in data.splitlines()], facts)
-    except (KeyError, TypeError, AttributeError, ValueError, IndexError, RecursionError) as exc:
+    except (KeyError, TypeError, AttributeError, ValueError, IndexError, RecursionError, OverflowError, sqlite3.Error) as exc:
         # Only a bundle aigov did not write gets here: its hashes matched, its records are not aigov's.
         raise AigovError(f"the decisions or facts of repository {name!r} are not the records aigov writes "
                          f"({type(exc).__name__}: {exc})", str(repo.bundle.path)) from None
 
 
-def _copier(reader: _Reader, bundle: InputBundle, name: str) -> Callable[[], bytes]:
-    return lambda: reader.read(bundle, name)
+def _copier(reader: _Reader, bundle: InputBundle, name: str, sha: str) -> Callable[[], bytes]:
+    return lambda: reader.read(bundle, name, sha)
+
+
+class _Index:
+    """What every input lists under artefacts/, on disk: ten thousand names and hashes at a thousand
+    repositories are megabytes of Python objects. Read back by repository, or all in name order."""
+
+    def __init__(self, path: Path) -> None:
+        import sqlite3
+
+        self.db = sqlite3.connect(str(path))
+        self.db.executescript("""
+            PRAGMA journal_mode = OFF;
+            PRAGMA synchronous = OFF;
+            PRAGMA cache_size = -256;
+            CREATE TABLE artefact (name, input, repository, sha256);
+            CREATE INDEX by_name ON artefact (name);
+            CREATE INDEX by_repository ON artefact (input, repository, name);
+        """)
+
+    def add(self, bundle: InputBundle) -> None:
+        self.db.executemany("INSERT INTO artefact VALUES (?, ?, ?, ?)",
+                            [(name, bundle.number, repo, sha) for name, repo, sha in bundle.artefacts])
+        bundle.artefacts = []
+
+    def of(self, bundle: InputBundle, repository: str) -> Iterator[tuple[str, str]]:
+        """(name, sha256) of a repository's artefacts in the input that holds it, by name."""
+        return self.db.execute("SELECT name, sha256 FROM artefact WHERE input = ? AND repository = ? ORDER BY name",
+                               (bundle.number, repository))
+
+    def rows(self) -> Iterator[tuple[str, int, str]]:
+        return self.db.execute("SELECT name, input, sha256 FROM artefact ORDER BY name")
+
+    def hashes(self) -> Iterator[tuple[str, str]]:
+        return self.db.execute("SELECT name, sha256 FROM artefact ORDER BY name")
+
+    def names(self) -> Rows:
+        return Rows(lambda: (name for (name,) in self.db.execute("SELECT name FROM artefact ORDER BY name")),
+                    lambda: int(self.db.execute("SELECT COUNT(*) FROM artefact").fetchone()[0]))
+
+    def __enter__(self) -> _Index:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.db.close()
 
 
 class _Reader:
@@ -247,7 +383,7 @@ class _Reader:
         self.bundle: InputBundle | None = None
         self.archive: zipfile.ZipFile | None = None
 
-    def read(self, bundle: InputBundle, name: str) -> bytes:
+    def read(self, bundle: InputBundle, name: str, sha: str) -> bytes:
         from aigov.evidence.verify import open_bundle, read_entry
 
         if bundle is not self.bundle:
@@ -258,7 +394,7 @@ class _Reader:
             data = read_entry(self.archive, name, bundle.path, MAX_ENTRY_BYTES)
         except KeyError:
             raise AigovError(f"{name} is gone: the bundle was replaced while it was being merged", str(bundle.path)) from None
-        if "sha256:" + hashlib.sha256(data).hexdigest() != bundle.manifest["files"][name]:
+        if "sha256:" + hashlib.sha256(data).hexdigest() != sha:
             raise AigovError(f"{name} changed while it was being merged", str(bundle.path))
         return data
 

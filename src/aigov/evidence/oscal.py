@@ -4,9 +4,10 @@ finding per mapped control. UUIDs are derived from content (uuid5), so a rebuild
 
 from __future__ import annotations
 
+import itertools
 import re
 import uuid
-from typing import Any
+from typing import Any, Callable, Iterable, Sequence
 
 OSCAL_VERSION = "1.1.3"
 NAMESPACE = uuid.UUID("6f0c7a52-2b7e-5d0b-9a8e-61a1c0f0a1b1")  # aigov evidence: fixed forever
@@ -24,51 +25,30 @@ def control_token(framework: str, control: str) -> str:
     return f"{framework.lower()}_{slug}"
 
 
-def assessment_results(period: dict[str, Any], aigov_version: str, observed: dict[int, dict[str, Any]],
-                       controls: list[dict[str, Any]], artefact_paths: list[str]) -> dict[str, Any]:
-    """``observed``: line of decisions.jsonl -> the decision there, for each decision that changed a timeline."""
-    start, end = period["start"], period["end"]
-    timeline_seqs = sorted(observed)
-    observations = []
-    for seq in timeline_seqs:
-        decision = observed[seq]
-        observations.append({
-            "uuid": _uuid("observation", period["label"], str(seq)),
-            "title": f"{decision['repository']}: {', '.join(decision['features'])} {decision['verdict']}",
-            "description": f"{decision['kind']} decision at {decision['clock']}: {decision['cause']}",
-            "methods": ["TEST"],
-            "collected": decision["clock"],
-            "relevant-evidence": [{"href": f"../decisions.jsonl#L{seq}", "description": "decision record"}],
-        })
-    observations.append({
+def assessment_results(period: dict[str, Any], aigov_version: str,
+                       observed: Callable[[], Iterable[tuple[int, dict[str, Any]]]],
+                       controls: list[dict[str, Any]], artefact_paths: Sequence[str]) -> dict[str, Any]:
+    """``observed()``: (line of decisions.jsonl, the decision there) for each decision that changed a
+    timeline, by line. Observations and findings are produced as they are written, so a fleet's
+    worth of them is never held at once."""
+    from aigov.evidence.jsonstream import Rows
+
+    end = period["end"]
+    ids = {seq: _uuid("observation", period["label"], str(seq)) for seq, _ in observed()}  # to link findings to them
+    evidence = Rows(lambda: ({"href": f"../{path}", "description": "feature document"} for path in artefact_paths),
+                    lambda: len(artefact_paths)) if artefact_paths else [{"href": "../manifest.json", "description": "bundle manifest"}]
+    artefacts = {
         "uuid": _uuid("observation", period["label"], "artefacts"),
         "title": "Feature documents at release points and period end",
         "description": "Manifests, model cards, eval configs, SBOMs, waivers and the facts aigov collected.",
         "methods": ["EXAMINE"],
         "collected": end,
-        "relevant-evidence": [{"href": f"../{path}", "description": "feature document"} for path in artefact_paths]
-        or [{"href": "../manifest.json", "description": "bundle manifest"}],
-    })
-    by_seq = {seq: obs["uuid"] for seq, obs in zip(timeline_seqs, observations)}
-    findings = []
-    for control in controls:
-        token = control_token(control["framework"], control["control"])
-        related = sorted({by_seq[s] for item in control["failures"] for s in item["decisions"] if s in by_seq})
-        finding: dict[str, Any] = {
-            "uuid": _uuid("finding", period["label"], token),
-            "title": f"{control['framework_name']} {control['framework_version']} {control['control']}: {control['status']}",
-            "description": f"Evidenced by {', '.join(control['rules'])}; {len(control['failures'])} rule/feature pairs failed in the period.",
-            "props": [{"name": "label", "ns": PROP_NS, "value": control["control"]},
-                      {"name": "framework", "ns": PROP_NS, "value": control["framework"]},
-                      {"name": "aigov-status", "ns": PROP_NS, "value": control["status"]}],
-            "target": {
-                "type": "objective-id", "target-id": token,
-                "status": {"state": "not-satisfied" if control["status"] in ("not held", "incomplete", "not assessed") else "satisfied"},
-            },
-        }
-        if related:
-            finding["related-observations"] = [{"observation-uuid": u} for u in related]
-        findings.append(finding)
+        "relevant-evidence": evidence,
+    }
+    observations = Rows(lambda: itertools.chain((_observation(period, seq, d) for seq, d in observed()), [artefacts]),
+                        lambda: len(ids) + 1, nested=True)
+    findings = Rows(lambda: (_finding(period, control, ids) for control in controls), lambda: len(controls))
+    start = period["start"]
     return {"assessment-results": {
         "uuid": _uuid("assessment-results", period["label"], aigov_version),
         "metadata": {"title": f"aigov evidence {period['label']}", "last-modified": end, "version": aigov_version,
@@ -86,3 +66,35 @@ def assessment_results(period: dict[str, Any], aigov_version: str, observed: dic
             "findings": findings,
         }],
     }}
+
+
+def _observation(period: dict[str, Any], seq: int, decision: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "uuid": _uuid("observation", period["label"], str(seq)),  # as in ids
+        "title": f"{decision['repository']}: {', '.join(decision['features'])} {decision['verdict']}",
+        "description": f"{decision['kind']} decision at {decision['clock']}: {decision['cause']}",
+        "methods": ["TEST"],
+        "collected": decision["clock"],
+        "relevant-evidence": [{"href": f"../decisions.jsonl#L{seq}", "description": "decision record"}],
+    }
+
+
+def _finding(period: dict[str, Any], control: dict[str, Any], ids: dict[int, str]) -> dict[str, Any]:
+    """``ids``: the observation uuid of each decision that changed a timeline, by its line."""
+    token = control_token(control["framework"], control["control"])
+    related = sorted({ids[s] for item in control["failures"] for s in item["decisions"] if s in ids})
+    finding: dict[str, Any] = {
+        "uuid": _uuid("finding", period["label"], token),
+        "title": f"{control['framework_name']} {control['framework_version']} {control['control']}: {control['status']}",
+        "description": f"Evidenced by {', '.join(control['rules'])}; {len(control['failures'])} rule/feature pairs failed in the period.",
+        "props": [{"name": "label", "ns": PROP_NS, "value": control["control"]},
+                  {"name": "framework", "ns": PROP_NS, "value": control["framework"]},
+                  {"name": "aigov-status", "ns": PROP_NS, "value": control["status"]}],
+        "target": {
+            "type": "objective-id", "target-id": token,
+            "status": {"state": "not-satisfied" if control["status"] in ("not held", "incomplete", "not assessed") else "satisfied"},
+        },
+    }
+    if related:
+        finding["related-observations"] = [{"observation-uuid": u} for u in related]
+    return finding

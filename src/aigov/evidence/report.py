@@ -4,8 +4,9 @@ SVG, no scripts), both rendered from the same summary view so they never disagre
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from html import escape
-from typing import Any
+from typing import Any, Iterable, Iterator
 
 STATUS_ORDER = ("not held", "incomplete", "remediated", "held", "not assessed")
 COLOURS = {"pass": "#2e7d32", "fail": "#c62828", "error": "#6d6d6d", "removed": "#bdbdbd"}
@@ -20,62 +21,65 @@ def _counts(view: dict[str, Any]) -> dict[str, Any]:
             "decisions": view["decisions"], "failing": len(fleet["failing_now"]), "by_status": by_status}
 
 
-def markdown(view: dict[str, Any]) -> str:
+def markdown(view: dict[str, Any]) -> Iterator[str]:
+    """report.md, a line at a time (each with its newline)."""
+    return (line + "\n" for line in _markdown_lines(view))
+
+
+def _markdown_lines(view: dict[str, Any]) -> Iterator[str]:
     period = view["period"]
     counts = _counts(view)
-    out = [f"# AI feature governance evidence: {period['label']}", "",
-           f"Period {period['start']} to {period['end']}; aigov {view['aigov_version']}.", ""]
+    yield from [f"# AI feature governance evidence: {period['label']}", "",
+                f"Period {period['start']} to {period['end']}; aigov {view['aigov_version']}.", ""]
     if not view["decisions"]:
-        out += ["**No decisions in this period**: no feature existed or no commit changed one. The bundle is empty but valid.", ""]
-    out += ["## Summary", "", "| | |", "|---|---|",
-            f"| Repositories | {counts['repositories']} |", f"| Features at period end | {counts['features']} |",
-            f"| Decisions | {counts['decisions']} |", f"| Failing at period end | {counts['failing']} |"]
-    out += [f"| Controls {status} | {counts['by_status'].get(status, 0)} |" for status in STATUS_ORDER]
-    out += ["", "## Controls", ""]
+        yield from ["**No decisions in this period**: no feature existed or no commit changed one. The bundle is empty but valid.", ""]
+    yield from ["## Summary", "", "| | |", "|---|---|",
+                f"| Repositories | {counts['repositories']} |", f"| Features at period end | {counts['features']} |",
+                f"| Decisions | {counts['decisions']} |", f"| Failing at period end | {counts['failing']} |"]
+    yield from [f"| Controls {status} | {counts['by_status'].get(status, 0)} |" for status in STATUS_ORDER]
+    yield from ["", "## Controls", ""]
     for framework in view["frameworks"]:
         rows = [c for c in view["controls"] if c["framework"] == framework["key"]]
-        out += [f"### {framework['name']} {framework['version']}", "", "| Control | Status | Rules |", "|---|---|---|"]
-        out += [f"| {c['control']} | {c['status']} | {', '.join(c['rules'])} |" for c in rows]
-        out += ["", f"Not evidenced by any rule: {', '.join(framework['gaps']) or 'none'}.", ""]
-    out += ["## Feature timelines", ""]
+        yield from [f"### {framework['name']} {framework['version']}", "", "| Control | Status | Rules |", "|---|---|---|"]
+        yield from [f"| {c['control']} | {c['status']} | {', '.join(c['rules'])} |" for c in rows]
+        yield from ["", f"Not evidenced by any rule: {', '.join(framework['gaps']) or 'none'}.", ""]
+    yield from ["## Feature timelines", ""]
     for key, changes in view["timelines"].items():
-        out += [f"### {key}", "", "| When | Verdict | Change | Cause |", "|---|---|---|---|"]
+        yield from [f"### {key}", "", "| When | Verdict | Change | Cause |", "|---|---|---|---|"]
         for c in changes:
             delta = " ".join([*(f"+{i}" for i in c["added"]), *(f"-{i}" for i in c["removed"])]) or "-"
-            out.append(f"| {_when(c['clock'])} | {c['verdict']} | {delta} | {c['cause'].replace('|', '/')} |")
-        out.append("")
-    out += ["## Recorded decisions", ""]
-    out += _recorded_lines(view["recorded"])
-    out += ["", "## Waivers", ""]
+            yield f"| {_when(c['clock'])} | {c['verdict']} | {delta} | {c['cause'].replace('|', '/')} |"
+        yield ""
+    yield from ["## Recorded decisions", ""]
+    yield from _recorded_lines(view["recorded"])
+    yield from ["", "## Waivers", ""]
     waivers = view["fleet"]["waivers"]
     if waivers:
-        out += ["| Repository | Rule | Feature | Expires | State | Approver |", "|---|---|---|---|---|---|"]
-        out += [f"| {w['repository']} | {w.get('rule')} | {w.get('feature')} | {w.get('expires')} | {w.get('state')} | {w.get('approver')} |" for w in waivers]
+        yield from ["| Repository | Rule | Feature | Expires | State | Approver |", "|---|---|---|---|---|---|"]
+        yield from [f"| {w['repository']} | {w.get('rule')} | {w.get('feature')} | {w.get('expires')} | {w.get('state')} | {w.get('approver')} |" for w in waivers]
     else:
-        out.append("No waivers in force at period end.")
-    out += ["", "## Fleet", "", "| Feature | Team | Tier | Verdict | Template | Version | Behind | Days to remediate |", "|---|---|---|---|---|---|---|---|"]
+        yield "No waivers in force at period end."
+    yield from ["", "## Fleet", "", "| Feature | Team | Tier | Verdict | Template | Version | Behind | Days to remediate |", "|---|---|---|---|---|---|---|---|"]
     for f in view["fleet"]["features"]:
-        out.append(f"| {f['feature']} | {f['team']} | {f['tier']} | {f['verdict']} | {f['template'] or '-'} | "
-                   f"{f['template_version'] or '-'} | {_dash(f['template_behind'])} | {', '.join(map(str, f['remediation_days'])) or '-'} |")
-    return "\n".join(out) + "\n"
+        yield (f"| {f['feature']} | {f['team']} | {f['tier']} | {f['verdict']} | {f['template'] or '-'} | "
+               f"{f['template_version'] or '-'} | {_dash(f['template_behind'])} | {', '.join(map(str, f['remediation_days'])) or '-'} |")
 
 
-def _recorded_lines(recorded: list[dict[str, Any]]) -> list[str]:
+def _recorded_lines(recorded: Iterable[dict[str, Any]]) -> Iterator[str]:
     """What gated each change in CI (git notes written by `aigov record`) against what the replay decides."""
     if not recorded:
-        return ["No decision records (git notes under refs/notes/aigov) on the period's commits."]
-    lines = []
+        yield "No decision records (git notes under refs/notes/aigov) on the period's commits."
+        return
     for r in recorded:
         where = f"{r['repository']} commit {r['commit'][:12]} (decisions.jsonl line {r['seq']})"
         if r["error"]:
-            lines.append(f"{where}: {r['error']}")
+            yield f"{where}: {r['error']}"
         elif r["agrees"] is False:
-            lines.append(f"{where}: DISAGREES: recorded {r['verdict']}, replayed {r['replayed_verdict']} or different blocking findings")
+            yield f"{where}: DISAGREES: recorded {r['verdict']}, replayed {r['replayed_verdict']} or different blocking findings"
         elif r["agrees"]:
-            lines.append(f"{where}: recorded {r['verdict']}, agrees with the replay")
+            yield f"{where}: recorded {r['verdict']}, agrees with the replay"
         else:
-            lines.append(f"{where}: recorded {r['verdict']}; this commit changed no feature input, so it was not replayed")
-    return lines
+            yield f"{where}: recorded {r['verdict']}; this commit changed no feature input, so it was not replayed"
 
 
 def _dash(value: Any) -> str:
@@ -102,77 +106,89 @@ td.when{white-space:nowrap}.recorded li{margin:4px 0}.recorded .disagree{color:#
 """
 
 
-def html(view: dict[str, Any]) -> str:
+def _html_parts(view: dict[str, Any]) -> Iterator[str | Iterable[str]]:
+    """The blocks of report.html's <main>, one line apart; a block that is not a string comes in pieces."""
     period = view["period"]
     counts = _counts(view)
-    parts = [f"<h1>AI feature governance evidence: {escape(period['label'])}</h1>",
-             f"<p class='muted'>Period {escape(period['start'])} to {escape(period['end'])} &middot; aigov {escape(view['aigov_version'])} &middot; "
-             f"repositories: {escape(', '.join(r['name'] + ' @ ' + str(r['head'])[:12] for r in view['repositories']))}</p>"]
-    parts.append("<nav><a href='#summary'>Summary</a><a href='#controls'>Controls</a><a href='#timelines'>Feature timelines</a>"
-                 "<a href='#waivers'>Waivers</a><a href='#fleet'>Fleet</a></nav>")
+    yield from [f"<h1>AI feature governance evidence: {escape(period['label'])}</h1>",
+                f"<p class='muted'>Period {escape(period['start'])} to {escape(period['end'])} &middot; aigov {escape(view['aigov_version'])} &middot; "
+                f"repositories: {escape(', '.join(r['name'] + ' @ ' + str(r['head'])[:12] for r in view['repositories']))}</p>"]
+    yield ("<nav><a href='#summary'>Summary</a><a href='#controls'>Controls</a><a href='#timelines'>Feature timelines</a>"
+           "<a href='#waivers'>Waivers</a><a href='#fleet'>Fleet</a></nav>")
     if not view["decisions"]:
-        parts.append("<p class='empty' id='empty-period'><strong>No decisions in this period.</strong> No feature existed or no commit changed one; the bundle is empty but valid.</p>")
-    parts.append("<h2 id='summary'>Period summary</h2><div class='cards'>")
+        yield "<p class='empty' id='empty-period'><strong>No decisions in this period.</strong> No feature existed or no commit changed one; the bundle is empty but valid.</p>"
+    yield "<h2 id='summary'>Period summary</h2><div class='cards'>"
     for label, number, ident in [("repositories", counts["repositories"], "repositories"), ("features at period end", counts["features"], "features"),
                                  ("decisions", counts["decisions"], "decisions"), ("failing at period end", counts["failing"], "failing")]:
-        parts.append(f"<div class='card'><div class='n' id='count-{ident}'>{number}</div><div class='l'>{escape(label)}</div></div>")
-    parts.append("</div>")
-    parts.append(_status_chart(view))
-    parts.append("<p class='muted'><strong>held</strong>: no blocking finding of the control's rules in any decision of the period. "
-                 "<strong>remediated</strong>: some, none left at period end. <strong>not held</strong>: a blocking finding at period end. "
-                 "<strong>incomplete</strong>: no finding, but aigov could not decide for some feature at some point (an error decision), "
-                 "so the control cannot be shown to have held throughout. A mapping is evidence towards a control, never proof that it is met.</p>")
-    parts.append("<h2 id='controls'>Controls by framework</h2>")
+        yield f"<div class='card'><div class='n' id='count-{ident}'>{number}</div><div class='l'>{escape(label)}</div></div>"
+    yield "</div>"
+    yield _status_chart(view)
+    yield ("<p class='muted'><strong>held</strong>: no blocking finding of the control's rules in any decision of the period. "
+           "<strong>remediated</strong>: some, none left at period end. <strong>not held</strong>: a blocking finding at period end. "
+           "<strong>incomplete</strong>: no finding, but aigov could not decide for some feature at some point (an error decision), "
+           "so the control cannot be shown to have held throughout. A mapping is evidence towards a control, never proof that it is met.</p>")
+    yield "<h2 id='controls'>Controls by framework</h2>"
     for framework in view["frameworks"]:
         rows = [c for c in view["controls"] if c["framework"] == framework["key"]]
-        parts.append(f"<h3>{escape(framework['name'])} <span class='muted'>{escape(framework['version'])}</span></h3>")
-        parts.append("<table><tr><th>Control</th><th>Title</th><th>Status</th><th>Evidenced by</th></tr>")
+        yield f"<h3>{escape(framework['name'])} <span class='muted'>{escape(framework['version'])}</span></h3>"
+        yield "<table><tr><th>Control</th><th>Title</th><th>Status</th><th>Evidenced by</th></tr>"
         for c in rows:
-            parts.append(f"<tr data-control='{escape(c['framework'])}:{escape(c['control'])}'><td class='when'><strong>{escape(c['control'])}</strong></td>"
-                         f"<td>{escape(c['title'])}</td><td>{_badge('s', c['status'])}</td><td>{escape(', '.join(c['rules']))}</td></tr>")
-        parts.append("</table>")
-        parts.append(f"<p class='gaps'>Not evidenced by any aigov rule: {escape(', '.join(framework['gaps']) or 'none')}</p>")
-    parts.append("<h2 id='timelines'>Feature timelines</h2>")
-    parts.append("<p class='muted'>Each bar spans the period; colour is the feature's verdict from one decision to the next "
-                 "(<span class='badge v-pass'>pass</span> <span class='badge v-fail'>fail</span> <span class='badge v-error'>error</span>: aigov could not decide). "
-                 "Each change is listed below its bar with what caused it: a commit, or the clock alone.</p>")
+            yield (f"<tr data-control='{escape(c['framework'])}:{escape(c['control'])}'><td class='when'><strong>{escape(c['control'])}</strong></td>"
+                   f"<td>{escape(c['title'])}</td><td>{_badge('s', c['status'])}</td><td>{escape(', '.join(c['rules']))}</td></tr>")
+        yield "</table>"
+        yield f"<p class='gaps'>Not evidenced by any aigov rule: {escape(', '.join(framework['gaps']) or 'none')}</p>"
+    yield "<h2 id='timelines'>Feature timelines</h2>"
+    yield ("<p class='muted'>Each bar spans the period; colour is the feature's verdict from one decision to the next "
+           "(<span class='badge v-pass'>pass</span> <span class='badge v-fail'>fail</span> <span class='badge v-error'>error</span>: aigov could not decide). "
+           "Each change is listed below its bar with what caused it: a commit, or the clock alone.</p>")
     if not view["timelines"]:
-        parts.append("<p class='muted'>No feature was judged in this period.</p>")
+        yield "<p class='muted'>No feature was judged in this period.</p>"
     for key, changes in view["timelines"].items():
-        parts.append(f"<div class='feature' data-feature='{escape(key)}'><h3>{escape(key)}</h3>{_timeline_svg(changes, period)}")
-        parts.append("<table><tr><th>When</th><th>Verdict</th><th>What changed</th><th>Cause</th></tr>")
+        yield f"<div class='feature' data-feature='{escape(key)}'><h3>{escape(key)}</h3>{_timeline_svg(changes, period)}"
+        yield "<table><tr><th>When</th><th>Verdict</th><th>What changed</th><th>Cause</th></tr>"
         for c in changes:
             delta = ", ".join([*(f"+{escape(i)}" for i in c["added"]), *(f"&minus;{escape(i)}" for i in c["removed"])]) or "&ndash;"
-            parts.append(f"<tr><td class='when'>{escape(_when(c['clock']))}</td><td>{_badge('v', c['verdict'])}</td><td>{delta}</td><td>{escape(c['cause'])}</td></tr>")
-        parts.append("</table></div>")
-    parts.append("<h2 id='recorded'>Recorded and replayed decisions</h2>")
-    parts.append("<ul class='recorded'>" + "".join(
+            yield f"<tr><td class='when'>{escape(_when(c['clock']))}</td><td>{_badge('v', c['verdict'])}</td><td>{delta}</td><td>{escape(c['cause'])}</td></tr>"
+        yield "</table></div>"
+    yield "<h2 id='recorded'>Recorded and replayed decisions</h2>"
+    yield itertools.chain(["<ul class='recorded'>"], (
         f"<li class='{'disagree' if 'DISAGREES' in line or 'not a decision record' in line else 'agree'}'>{escape(line)}</li>"
-        for line in _recorded_lines(view["recorded"])) + "</ul>")
-    parts.append("<h2 id='waivers'>Waivers</h2>")
+        for line in _recorded_lines(view["recorded"])), ["</ul>"])
+    yield "<h2 id='waivers'>Waivers</h2>"
     waivers = view["fleet"]["waivers"]
     if waivers:
-        parts.append("<table><tr><th>Repository</th><th>Rule</th><th>Feature</th><th>Reason</th><th>Approver</th><th>Expires</th><th>State</th></tr>")
+        yield "<table><tr><th>Repository</th><th>Rule</th><th>Feature</th><th>Reason</th><th>Approver</th><th>Expires</th><th>State</th></tr>"
         for w in waivers:
-            parts.append("<tr>" + "".join(f"<td>{escape(str(w.get(k) or '-'))}</td>" for k in ("repository", "rule", "feature", "reason", "approver", "expires", "state")) + "</tr>")
-        parts.append("</table>")
+            yield "<tr>" + "".join(f"<td>{escape(str(w.get(k) or '-'))}</td>" for k in ("repository", "rule", "feature", "reason", "approver", "expires", "state")) + "</tr>"
+        yield "</table>"
     else:
-        parts.append("<p class='muted'>No waivers in force at period end.</p>")
-    parts.append("<h2 id='fleet'>Fleet and paved-road adoption</h2>")
-    parts.append(_team_chart(view["fleet"]))
-    parts.append("<table><tr><th>Feature</th><th>Team</th><th>Tier</th><th>Verdict</th><th>Template</th><th>Version</th><th>Releases behind</th><th>Days to remediate</th></tr>")
+        yield "<p class='muted'>No waivers in force at period end.</p>"
+    yield "<h2 id='fleet'>Fleet and paved-road adoption</h2>"
+    yield _team_chart(view["fleet"])
+    yield "<table><tr><th>Feature</th><th>Team</th><th>Tier</th><th>Verdict</th><th>Template</th><th>Version</th><th>Releases behind</th><th>Days to remediate</th></tr>"
     for f in view["fleet"]["features"]:
-        parts.append(f"<tr><td>{escape(f['feature'])}</td><td>{escape(str(f['team']))}</td><td>{escape(str(f['tier']))}</td><td>{_badge('v', f['verdict'])}</td>"
-                     f"<td>{escape(str(f['template'] or '-'))}</td><td>{escape(str(f['template_version'] or '-'))}</td><td>{_dash(f['template_behind'])}</td>"
-                     f"<td>{escape(', '.join(map(str, f['remediation_days'])) or '-')}</td></tr>")
-    parts.append("</table>")
+        yield (f"<tr><td>{escape(f['feature'])}</td><td>{escape(str(f['team']))}</td><td>{escape(str(f['tier']))}</td><td>{_badge('v', f['verdict'])}</td>"
+               f"<td>{escape(str(f['template'] or '-'))}</td><td>{escape(str(f['template_version'] or '-'))}</td><td>{_dash(f['template_behind'])}</td>"
+               f"<td>{escape(', '.join(map(str, f['remediation_days'])) or '-')}</td></tr>")
+    yield "</table>"
     median = view["fleet"]["median_days_to_remediate"]
-    parts.append(f"<p>Median time from failing to passing again: <strong id='median-remediation'>{'-' if median is None else f'{median} days'}</strong>; "
-                 f"features on a paved-road template: <strong>{view['fleet']['on_paved_road']}</strong> of {len(view['fleet']['features'])}.</p>")
-    return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><meta name='viewport' content='width=device-width,initial-scale=1'>"
-            "<meta http-equiv='Content-Security-Policy' content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">"
-            f"<title>aigov evidence {escape(period['label'])}</title><style>{CSS}</style></head><body><main>"
-            + "\n".join(parts) + "</main></body></html>\n")
+    yield (f"<p>Median time from failing to passing again: <strong id='median-remediation'>{'-' if median is None else f'{median} days'}</strong>; "
+           f"features on a paved-road template: <strong>{view['fleet']['on_paved_road']}</strong> of {len(view['fleet']['features'])}.</p>")
+
+
+def html(view: dict[str, Any]) -> Iterator[str]:
+    """report.html in pieces, written as they come (a fleet's report is megabytes)."""
+    yield ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><meta name='viewport' content='width=device-width,initial-scale=1'>"
+           "<meta http-equiv='Content-Security-Policy' content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">"
+           f"<title>aigov evidence {escape(view['period']['label'])}</title><style>{CSS}</style></head><body><main>")
+    for index, part in enumerate(_html_parts(view)):
+        if index:
+            yield "\n"
+        if isinstance(part, str):
+            yield part
+        else:
+            yield from part
+    yield "</main></body></html>\n"
 
 
 def _when(clock: str) -> str:

@@ -7,10 +7,14 @@ recompute every figure in the report from the bundle itself.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
-from typing import Any
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterator
 
 from aigov.evidence.controls import ControlMap
+from aigov.evidence.decision import canonical_json
+from aigov.evidence.jsonstream import Pairs, Rows
 
 
 @dataclass
@@ -77,36 +81,62 @@ def _verdict(decision: dict[str, Any], feature: str) -> str:
 # The fields of a decision an OSCAL observation names (kept for the decisions that change a timeline).
 OBSERVED_FIELDS = ("repository", "features", "verdict", "kind", "clock", "cause")
 
+# What grows with the fleet is kept in SQLite, a row per feature, failure, waiver and observed or
+# recorded decision, and read back in the order each output lists it. SQLite compares TEXT with
+# memcmp over UTF-8, which orders strings as Python's sorted() does (by code point). Columns have
+# no type (but seq), so each value comes back as the type it went in as.
+_SCHEMA = """
+PRAGMA journal_mode = OFF;
+PRAGMA synchronous = OFF;
+PRAGMA cache_size = -256;
+CREATE TABLE timeline (feature PRIMARY KEY, changes);
+CREATE TABLE fleet (feature PRIMARY KEY, failing, doc);
+CREATE TABLE failure (rule, feature, doc, PRIMARY KEY (rule, feature));
+CREATE TABLE waiver (key PRIMARY KEY, doc);
+CREATE TABLE recorded (seq INTEGER PRIMARY KEY, doc);
+CREATE TABLE observed (seq INTEGER PRIMARY KEY, doc);
+"""
 
-@dataclass
+
 class PeriodSummary:
     """Every figure of a bundle's summary, controls, OSCAL and manifest, gathered one repository at
     a time. A feature's timeline never spans two repositories, so a build (which holds each
     repository's decisions) and a merge (which streams them from many bundles) add repositories
-    in turn and get the same figures, while only one repository's decisions are in memory."""
+    in turn and get the same figures. Per-feature details go to a store (a file for a merge, so
+    memory stays flat in the number of repositories); only counts stay in memory."""
 
-    control_map: ControlMap
-    period_end: str
-    latest_templates: dict[str, str]
-    decisions: int = 0  # lines of decisions.jsonl so far
-    lines: dict[str, list[Change]] = field(default_factory=dict)
-    recorded: list[dict[str, Any]] = field(default_factory=list)
-    failures: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)  # (rule, feature key) -> when seen
-    open_now: set[tuple[str, str]] = field(default_factory=set)  # (rule, feature key) blocking at period end
-    judged: int = 0  # decisions that are not recorded ones
-    evaluated: int = 0  # of those, the ones that judged something (not a removal)
-    errors: int = 0
-    features: list[dict[str, Any]] = field(default_factory=list)
-    waivers: dict[str, dict[str, Any]] = field(default_factory=dict)
-    packs: dict[tuple[str, str, str], list[int]] = field(default_factory=dict)  # (version, policies, data) -> lines
-    observed: dict[int, dict[str, Any]] = field(default_factory=dict)  # line -> a decision that changed a timeline
+    def __init__(self, control_map: ControlMap, period_end: str, latest_templates: dict[str, str],
+                 store: Path | None = None) -> None:
+        import sqlite3
+
+        self.control_map = control_map
+        self.period_end = period_end
+        self.latest_templates = latest_templates
+        self.db = sqlite3.connect(str(store) if store else ":memory:")
+        self.db.executescript(_SCHEMA)
+        self.decisions = 0  # lines of decisions.jsonl so far
+        self.judged = 0  # decisions that are not recorded ones
+        self.evaluated = 0  # of those, the ones that judged something (not a removal)
+        self.errors = 0
+        self.failed: dict[str, int] = {}  # rule -> (rule, feature) pairs with a blocking finding
+        self.still_open: dict[str, int] = {}  # rule -> of those, the ones blocking at period end
+        self.packs: dict[tuple[str, str, str], list[int]] = {}  # (version, policies, data) -> lines
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> PeriodSummary:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def add(self, decisions: list[dict[str, Any]], facts: dict[str, dict[str, Any]]) -> None:
         """One repository's decisions in order, and its features' facts at period end (by feature key)."""
         first = self.decisions + 1
         lines = timelines(decisions, first)
-        self.lines.update(lines)
-        self.recorded += recorded(decisions, first)
+        self._insert("timeline", [(key, canonical_json([vars(c) for c in changes])) for key, changes in lines.items()])
+        self._insert("recorded", [(r["seq"], canonical_json(r)) for r in recorded(decisions, first)])
         judged = [d for d in decisions if d["kind"] != "recorded"]
         final = _final_decisions(judged)
         self._tally_controls(decisions, first, judged, final)
@@ -115,26 +145,40 @@ class PeriodSummary:
             policy, digests = decision.get("policy"), decision.get("digests")
             if policy and digests:
                 self.packs.setdefault((policy["version"], digests["policies"], digests["data"]), []).append(seq)
-        for seq in {c.seq for changes in lines.values() for c in changes}:
-            self.observed[seq] = {k: decisions[seq - first][k] for k in OBSERVED_FIELDS}
+        seqs = sorted({c.seq for changes in lines.values() for c in changes})
+        self._insert("observed", [(seq, canonical_json({k: decisions[seq - first][k] for k in OBSERVED_FIELDS})) for seq in seqs])
         self.decisions += len(decisions)
+
+    def _insert(self, table: str, rows: list[tuple[Any, ...]]) -> None:
+        if rows:
+            marks = ", ".join("?" * len(rows[0]))
+            self.db.executemany(f"INSERT OR REPLACE INTO {table} VALUES ({marks})", rows)
 
     def _tally_controls(self, decisions: list[dict[str, Any]], first: int, judged: list[dict[str, Any]],
                         final: dict[str, dict[str, Any]]) -> None:
         self.judged += len(judged)
         self.evaluated += sum(1 for d in judged if d["verdict"] != "removed")
         self.errors += sum(1 for d in judged if d["verdict"] == "error")
+        failures: dict[tuple[str, str], dict[str, Any]] = {}  # (rule, feature key) -> when seen
         for seq, decision in enumerate(decisions, start=first):
             if decision["kind"] == "recorded":
                 continue
             for f in decision["findings"]:
                 if f["blocking"] and not f.get("waived"):
-                    item = self.failures.setdefault((f["id"], feature_key(decision["repository"], f["feature"])),
-                                                    {"first": decision["clock"], "decisions": []})
+                    item = failures.setdefault((f["id"], feature_key(decision["repository"], f["feature"])),
+                                               {"first": decision["clock"], "decisions": []})
                     item["last"] = decision["clock"]
                     item["decisions"].append(seq)
-        self.open_now |= {(f["id"], feature_key(d["repository"], f["feature"])) for d in final.values()
-                          for f in d["findings"] if f["blocking"] and not f.get("waived")}
+        open_now = {(f["id"], feature_key(d["repository"], f["feature"])) for d in final.values()
+                    for f in d["findings"] if f["blocking"] and not f.get("waived")}
+        for (rule, feature), data in failures.items():
+            self.failed[rule] = self.failed.get(rule, 0) + 1
+            self.still_open[rule] = self.still_open.get(rule, 0) + ((rule, feature) in open_now)
+        # A feature's failures all come from its own repository's decisions: each row is final here.
+        self._insert("failure", [(rule, feature, canonical_json({
+            "rule": rule, "feature": feature, "first_failed": data["first"], "last_failed": data["last"],
+            "open_at_period_end": (rule, feature) in open_now, "decisions": data["decisions"]}))
+            for (rule, feature), data in failures.items()])
 
     def controls(self) -> list[dict[str, Any]]:
         """Each mapped control: the evidence items (rule x feature) and its status over the period.
@@ -146,14 +190,11 @@ class PeriodSummary:
         out = []
         for (framework, cid), rules in sorted(control_map.rules_of().items(), key=lambda kv: _control_order(control_map, kv[0])):
             fw = control_map.frameworks[framework]
-            items = [
-                {"rule": rule, "feature": feature, "first_failed": data["first"], "last_failed": data["last"],
-                 "open_at_period_end": (rule, feature) in self.open_now, "decisions": data["decisions"]}
-                for (rule, feature), data in sorted(self.failures.items()) if rule in rules
-            ]
-            if any(i["open_at_period_end"] for i in items):
+            own = sorted(set(rules))
+            failed = sum(self.failed.get(rule, 0) for rule in own)
+            if any(self.still_open.get(rule) for rule in own):
                 status = "not held"
-            elif items:
+            elif failed:
                 status = "remediated"
             elif not self.judged:
                 status = "not assessed"
@@ -163,42 +204,77 @@ class PeriodSummary:
                 status = "held"
             out.append({"framework": framework, "framework_name": fw.name, "framework_version": fw.version,
                         "control": cid, "title": fw.controls[cid].title, "rules": rules, "status": status,
-                        "decisions_evaluated": self.evaluated, "failures": items})
+                        "decisions_evaluated": self.evaluated, "failures": self._failures(own, failed)})
         return out
+
+    def _failures(self, rules: list[str], count: int) -> Rows:
+        """The rule x feature items of these rules, by rule then feature."""
+        query = f"SELECT doc FROM failure WHERE rule IN ({', '.join('?' * len(rules))}) ORDER BY rule, feature"
+        return Rows(lambda: (json.loads(doc) for (doc,) in self.db.execute(query, rules)), lambda: count,
+                    encoded=lambda: (doc for (doc,) in self.db.execute(query, rules)))
 
     def _tally_fleet(self, final: dict[str, dict[str, Any]], facts: dict[str, dict[str, Any]],
                      lines: dict[str, list[Change]]) -> None:
+        rows = []
         for key in sorted(final):
             doc = facts.get(key, {})
             feature = doc.get("feature", {})
             template = feature.get("template") or {}
             latest = self.latest_templates.get(str(template.get("name")))
-            self.features.append({
+            verdict = _verdict(final[key], key.split("/", 1)[1])
+            rows.append((key, verdict in ("fail", "error"), canonical_json({
                 "feature": key,
                 "team": ((feature.get("manifest") or {}).get("metadata") or {}).get("owner", "unknown"),
                 "tier": ((feature.get("manifest") or {}).get("spec") or {}).get("riskTier"),
-                "verdict": _verdict(final[key], key.split("/", 1)[1]),
+                "verdict": verdict,
                 "template": template.get("name"), "template_version": template.get("version"),
                 "template_latest": latest, "template_behind": _behind(template.get("version"), latest),
                 "remediation_days": _remediation_days(lines.get(key, [])),
-            })
-        self.waivers.update(_waivers(final.values()))
+            })))
+        self._insert("fleet", rows)
+        self._insert("waiver", [(key, canonical_json(waiver)) for key, waiver in _waivers(final.values()).items()])
 
     def fleet(self) -> dict[str, Any]:
         """Features per team, paved-road adoption, waivers, failing now, time to remediate."""
-        features = sorted(self.features, key=lambda f: f["feature"])
         teams: dict[str, int] = {}
-        for f in features:
+        on_paved_road = 0
+        days: list[float] = []  # a number per remediation: small beside the rows it comes from
+        for f in self._rows("SELECT doc FROM fleet ORDER BY feature"):
             teams[f["team"]] = teams.get(f["team"], 0) + 1
-        days = [d for f in features for d in f["remediation_days"]]
+            on_paved_road += 1 if f["template"] else 0
+            days += f["remediation_days"]
         return {
-            "features": features,
+            "features": self._rows("SELECT doc FROM fleet ORDER BY feature"),
             "teams": dict(sorted(teams.items())),
-            "failing_now": [f["feature"] for f in features if f["verdict"] in ("fail", "error")],
-            "on_paved_road": sum(1 for f in features if f["template"]),
-            "waivers": [self.waivers[k] for k in sorted(self.waivers)],
+            "failing_now": self._rows("SELECT feature FROM fleet WHERE failing ORDER BY feature", decode=str),
+            "on_paved_road": on_paved_road,
+            "waivers": self._rows("SELECT doc FROM waiver ORDER BY key"),
             "median_days_to_remediate": sorted(days)[len(days) // 2] if days else None,
         }
+
+    def feature_count(self) -> int:
+        return self._count("SELECT feature FROM fleet")
+
+    def timelines(self) -> Pairs:
+        """feature key -> its timeline (as dicts), by feature key."""
+        query = "SELECT feature, changes FROM timeline ORDER BY feature"
+        return Pairs(lambda: ((key, json.loads(changes)) for key, changes in self.db.execute(query)), lambda: self._count(query),
+                     encoded=lambda: self.db.execute(query))
+
+    def recorded(self) -> Rows:
+        return self._rows("SELECT doc FROM recorded ORDER BY seq")
+
+    def observed(self) -> Iterator[tuple[int, dict[str, Any]]]:
+        """Each decision that changed a timeline, by its line in decisions.jsonl."""
+        return ((seq, json.loads(doc)) for seq, doc in self.db.execute("SELECT seq, doc FROM observed ORDER BY seq"))
+
+    def _rows(self, query: str, decode: Callable[[Any], Any] = json.loads) -> Rows:
+        """The first column of each row the query gives; the rows hold canonical JSON unless ``decode`` says otherwise."""
+        return Rows(lambda: (decode(value) for (value,) in self.db.execute(query)), lambda: self._count(query),
+                    encoded=(lambda: (value for (value,) in self.db.execute(query))) if decode is json.loads else None)
+
+    def _count(self, query: str) -> int:
+        return int(self.db.execute(f"SELECT COUNT(*) FROM ({query})").fetchone()[0])
 
 
 def _control_order(control_map: ControlMap, key: tuple[str, str]) -> tuple[int, int]:
