@@ -57,7 +57,6 @@ def write_summary(folder: Path, header: dict[str, Any], tally: PeriodSummary,
     decisions, each streamed to a file under ``folder`` (tens of megabytes for a large fleet).
     Returns name -> (the file, its sha256)."""
     from aigov.evidence import oscal, report
-    from aigov.evidence.jsonstream import write_json
 
     controls = tally.controls()
     view = {**header, "decisions": tally.decisions, "timelines": tally.timelines(), "fleet": tally.fleet(),
