@@ -23,7 +23,12 @@ sbom_file := object.get(lib.spec, "sbom", "sbom.cdx.json")
 
 feature_dir := object.get(input.feature, "dir", ".")
 
-regenerate := sprintf("In %s, run `aigov sbom . -o %s` and commit the result; run it in CI whenever the manifest, the model card or the requirements change.", [feature_dir, sbom_file])
+# Where to run `aigov sbom .`: a person reads "In the repository root", not "In .".
+feature_folder := "the repository root" if feature_dir == "."
+
+feature_folder := feature_dir if feature_dir != "."
+
+regenerate := sprintf("In %s, run `aigov sbom . -o %s` and commit the result; run it in CI whenever the manifest, the model card or the requirements change.", [feature_folder, sbom_file])
 
 sbom_finding(id, msg, line) := {"id": id, "msg": msg, "path": sbom.path, "line": line, "remediation": regenerate}
 
@@ -92,7 +97,7 @@ missing contains finding if {
 	tier in settings.required_tiers
 	finding := object.union(
 		lib.manifest_finding("AIGOV-SBOM-001", sprintf("%s-tier feature declares no SBOM (spec.sbom)", [tier]), "spec"),
-		{"remediation": sprintf("In %s, run `aigov sbom . -o sbom.cdx.json`, commit it, and add `sbom: sbom.cdx.json` under spec in the manifest.", [feature_dir])},
+		{"remediation": sprintf("In %s, run `aigov sbom . -o sbom.cdx.json`, commit it, and add `sbom: sbom.cdx.json` under spec in the manifest.", [feature_folder])},
 	)
 }
 

@@ -52,6 +52,19 @@ test_declared_sbom_file_missing if {
 	contains(f.remediation, "aigov sbom . -o sbom.cdx.json")
 }
 
+test_remediation_names_the_feature_folder if {
+	findings := sbom.deny with input as doc("low", {"declared": true, "path": "svc/sbom.cdx.json", "exists": false}, [])
+	some f in findings
+	startswith(f.remediation, "In svc, run `aigov sbom .")
+}
+
+test_remediation_at_the_top_says_repository_root_not_dot if {
+	at_root := json.patch(doc("low", {"declared": true, "path": "sbom.cdx.json", "exists": false}, []), [{"op": "replace", "path": "/feature/dir", "value": "."}])
+	findings := sbom.deny with input as at_root
+	some f in findings
+	startswith(f.remediation, "In the repository root, run `aigov sbom .")
+}
+
 test_sbom_url_is_not_an_sbom_in_the_repository if {
 	findings := sbom.deny with input as doc("low", {"declared": true, "path": "https://x/sbom.json", "url": true, "exists": false}, [])
 	some f in findings
