@@ -6,6 +6,7 @@ package aigov.sbom
 import rego.v1
 
 import data.aigov.lib
+import data.aigov.models
 
 sbom := input.feature.sbom
 
@@ -49,10 +50,13 @@ version_rank(version) := rank if {
 }
 
 # A machine-learning-model component stands for a declared model when its name, or group/name
-# (Hugging Face style), is the model id.
-ml_component(id) := [c | some c in sbom.ml_components; c.id == id]
+# (Hugging Face style), names the same model: the id itself or another spelling of the same
+# registered model (an alias), as the model rules count an alias as the model.
+same_model(a, b) if models.registry_id(a) == models.registry_id(b)
 
-other_components(id) := [c | some c in sbom.components; c.name == id]
+ml_component(id) := [c | some c in sbom.ml_components; same_model(c.id, id)]
+
+other_components(id) := [c | some c in sbom.components; same_model(c.name, id)]
 
 # Components that can be the Python package a pin names: PyPI purls, or no purl at all.
 python_component(c) if c.purl_type == "pypi"

@@ -173,6 +173,20 @@ test_hugging_face_group_and_name_match_the_model_id if {
 	count(sbom.deny) == 0 with input as input_doc
 }
 
+registry_with_alias := {"models": [{"id": "m1", "provider": "openai", "status": "approved", "approvedTiers": ["high"], "aliases": ["m1-2025-01-01"]}]}
+
+test_a_model_listed_under_an_alias_of_the_same_registered_model_is_there if {
+	dated := object.union(good_sbom, {"ml_components": [object.union(good_sbom.ml_components[0], {"name": "m1-2025-01-01", "id": "m1-2025-01-01"})]})
+	count(sbom.deny) == 0 with input as doc("high", dated, [boto_pin]) with data.aigov.registry as registry_with_alias
+}
+
+test_another_registered_model_does_not_stand_for_the_declared_one if {
+	other := object.union(good_sbom, {"ml_components": [object.union(good_sbom.ml_components[0], {"name": "m2", "id": "m2"})]})
+	registry := {"models": array.concat(registry_with_alias.models, [{"id": "m2", "provider": "openai", "status": "approved", "approvedTiers": ["high"]}])}
+	findings := sbom.deny with input as doc("high", other, [boto_pin]) with data.aigov.registry as registry
+	ids(findings) == {"AIGOV-SBOM-004"}
+}
+
 # AIGOV-SBOM-005
 
 test_model_component_without_model_card if {
