@@ -166,3 +166,25 @@ def test_when_aigov_cannot_decide_the_record_file_says_so_and_cannot_be_noted(tm
     assert_clean_error(run_limited("check", str(root), "--now", CLOCK, "--record", str(target)), "waivers.yaml")
     assert json.loads(target.read_text(encoding="utf-8"))["verdict"] == "error"
     assert_clean_error(run_limited("record", str(root), "--from", str(target)), "not a decision record")
+
+
+def test_the_same_org_rules_have_the_same_digest_wherever_they_are_read_from(tmp_path: Path) -> None:
+    """Evidence groups decisions by the policy digest: org rules checked out under another path (another
+    runner's $RUNNER_TEMP, another working directory) are the same rules and must digest the same."""
+    from test_cli import ORG_RULE
+
+    root = make_feature(tmp_path / "repo", name="acme-summarize")
+    here = write(tmp_path / "org-a/rules/names.rego", ORG_RULE).parent.parent
+    there = write(tmp_path / "elsewhere/deeper/org-b/policy/names.rego", ORG_RULE).parent.parent
+    write(here / "aigov-org.yaml", "policies: [rules]\n")
+    write(there / "aigov-org.yaml", "policies: [policy]\n")
+    first = check_json(root, "--config", str(here / "aigov-org.yaml"))
+    second = run_cli("check", str(root), "--now", CLOCK, "--format", "json", "--config", str(there / "aigov-org.yaml"),
+                     cwd=tmp_path / "elsewhere").json()
+    org_sources = [[s for s in doc["sources"] if s["role"] == "org-policies"][0] for doc in (first, second)]
+    assert org_sources[0]["path"] != org_sources[1]["path"]
+    assert org_sources[0]["digest"] == org_sources[1]["digest"]
+    assert first["digests"]["policies"] == second["digests"]["policies"]
+    edited = write(there / "policy/names.rego", ORG_RULE.replace('"acme-"', '"acme."'))
+    third = check_json(root, "--config", str(there / "aigov-org.yaml"))
+    assert third["digests"]["policies"] != first["digests"]["policies"], edited

@@ -47,9 +47,12 @@ class PolicyPack:
         return sorted({info.package for info in self.infos.values() if info.deny_heads} - {WAIVERS_PACKAGE})
 
     def policy_digest(self, paths: list[str] | None = None) -> str:
-        """Digest of the modules (all, or those at ``paths``)."""
-        chosen = self.modules if paths is None else {p: self.modules[p] for p in paths}
-        return canonical_digest({path: source for path, source in sorted(chosen.items())})
+        """Digest of the modules (all, or those at ``paths``): of their sources, not of the names they
+        are shown by, which depend on where the pack was read from (an org folder's path differs
+        between runners and working directories). Evidence groups decisions by this digest, so the
+        same rules must always give the same one."""
+        chosen = self.modules.values() if paths is None else [self.modules[p] for p in paths]
+        return canonical_digest(source_digests(chosen))
 
     def data_digest(self) -> str:
         return canonical_digest(self.data)
@@ -82,8 +85,12 @@ def bundle_revision(release: str, modules: Iterable[str], data: Any) -> str:
     path changes no decision, and the same pack is named differently when loaded from
     ``policies/``, from a tarball or from an org folder. The release is for people only.
     """
-    sources = sorted(sha256_hex(source) for source in modules)  # a multiset
-    return f"{release}+{canonical_digest({'data': data, 'modules': sources})}"
+    return f"{release}+{canonical_digest({'data': data, 'modules': source_digests(modules)})}"
+
+
+def source_digests(modules: Iterable[str]) -> list[str]:
+    """The modules' sources as a multiset of sha256 digests: what a pack's digests cover, file names aside."""
+    return sorted(sha256_hex(source) for source in modules)
 
 
 def release_of(version: str) -> str:
