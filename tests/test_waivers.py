@@ -159,6 +159,29 @@ def test_extending_a_merged_waiver_needs_a_new_review(tmp_path: Path) -> None:
     assert doc["verdict"] == "fail"
 
 
+def test_a_merged_waiver_does_not_follow_its_name_to_another_feature(tmp_path: Path) -> None:
+    """The waiver approved for support-summarize stays in the file unchanged, but on a branch that
+    feature is renamed and another one takes its name: the text now covers code nobody approved it
+    for, so it counts as changed and needs its approver again."""
+    root = too_few_cases(tmp_path)
+    newcomer = make_feature(root / "newcomer", name="newcomer")
+    write(newcomer / "evals/golden.jsonl", "".join(json.dumps({"id": i}) + "\n" for i in range(3)))
+    merged_waiver(root, EVAL_WAIVER.format(created="2026-11-20", expires="2026-12-20"))
+    assert {(f["feature"], f["waived"]) for f in by_id(check_json(root), "AIGOV-EVAL-006")} == {
+        ("support-summarize", True), ("newcomer", False)}
+    git(root, "checkout", "-qb", "rename")
+    manifest = root / "aigov.yaml"
+    manifest.write_text(manifest.read_text().replace("name: support-summarize", "name: support-summarize-old"))
+    (newcomer / "aigov.yaml").write_text((newcomer / "aigov.yaml").read_text().replace("name: newcomer", "name: support-summarize"))
+    commit_all(root, "swap names")
+    doc = check_json(root)
+    [unapproved] = by_id(doc, "AIGOV-WAIVER-004")
+    assert "was changed since refs/heads/main (feature support-summarize is now newcomer/aigov.yaml, " \
+           "which at refs/heads/main was feature newcomer)" in unapproved["message"]
+    assert not any(f["waived"] for f in by_id(doc, "AIGOV-EVAL-006"))
+    assert doc["verdict"] == "fail"
+
+
 def test_outside_git_no_waiver_can_be_approved(tmp_path: Path) -> None:
     root = make_feature(tmp_path / "plain")
     write(root / "evals/golden.jsonl", "".join(json.dumps({"id": i}) + "\n" for i in range(3)))

@@ -228,14 +228,19 @@ deny contains finding if {
 
 unapproved_reason(w) := sprintf("cannot be verified: base %s is not available (%s)", [w.base.ref, w.base.error]) if {
 	w.base.state == "unknown"
-} else := sprintf("was %s since %s and no pull-request review is available to approve it; only waivers already on the default branch count as approved", [w.base.state, w.base.ref]) if {
+} else := sprintf("%s and no pull-request review is available to approve it; only waivers already on the default branch count as approved", [since(w)]) if {
 	not input.change
-} else := sprintf("was %s since %s; cannot verify approval by %s: %s", [w.base.state, w.base.ref, w.approver, object.get(review, "error", "no review facts")]) if {
+} else := sprintf("%s; cannot verify approval by %s: %s", [since(w), w.approver, object.get(review, "error", "no review facts")]) if {
 	not review.available
-} else := sprintf("was %s since %s; cannot verify approval by %s: %s", [w.base.state, w.base.ref, w.approver, team(w).error]) if {
+} else := sprintf("%s; cannot verify approval by %s: %s", [since(w), w.approver, team(w).error]) if {
 	startswith(w.approver, "@")
 	is_string(team(w).error)
-} else := sprintf("was %s since %s and has no approving review by %s", [w.base.state, w.base.ref, w.approver])
+} else := sprintf("%s and has no approving review by %s", [since(w), w.approver])
+
+# "was changed since main", and why when the text is the same but the feature it names is another.
+since(w) := sprintf("was %s since %s (%s)", [w.base.state, w.base.ref, w.base.why]) if {
+	is_string(w.base.why)
+} else := sprintf("was %s since %s", [w.base.state, w.base.ref])
 
 # METADATA
 # title: Rule cannot be waived

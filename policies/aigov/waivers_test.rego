@@ -148,6 +148,14 @@ test_a_team_whose_members_cannot_be_read_cannot_approve if {
 	[f.msg | some f in d2.deny] == ["waiver for AIGOV-EVAL-006 (GOV-1) was added since abc123; cannot verify approval by @acme/ai-gov: its members were not read"]
 }
 
+test_a_waiver_whose_feature_became_another_says_why if {
+	renamed := {"state": "changed", "ref": "main", "why": "feature support is now svc2/aigov.yaml, which at main was feature legacy"}
+	d := decide([waiver(0, {"base": renamed})], [eval_finding])
+	count(d.applied) == 0
+	state_of(d, 0) == "unapproved"
+	[f.msg | some f in d.deny] == ["waiver for AIGOV-EVAL-006 (GOV-1) was changed since main (feature support is now svc2/aigov.yaml, which at main was feature legacy) and no pull-request review is available to approve it; only waivers already on the default branch count as approved"]
+}
+
 test_a_change_without_review_facts_approves_only_unchanged_waivers if {
 	i := object.union(review_input([waiver(0, {}), waiver(1, added)], {}), {"change": {"base": "abc123", "review": null}})
 	d := waivers.decision with input as i

@@ -412,7 +412,8 @@ def waiver_input(collected: CheckInputs, findings: list[Finding], token: str | N
         return None  # checked first: finding the base commit costs two git processes
     change = collected.change
     settings = collected.pack.data["aigov"]["settings"]
-    waivers = collect_waivers(collected.repo, collected.pack.rules, waiver_base(collected.repo, change and change.base, settings))
+    manifests = {doc["feature"]["name"]: doc["feature"]["manifest_path"] for doc in collected.inputs}
+    waivers = collect_waivers(collected.repo, collected.pack.rules, waiver_base(collected.repo, change and change.base, settings), manifests)
     if waivers is None:
         return None
     doc: dict[str, Any] = {

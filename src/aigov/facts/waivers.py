@@ -29,8 +29,12 @@ MAX_WAIVERS = 1000
 REQUEST_KEYS = ("rule", "feature", "path", "reason", "ticket", "approver", "created", "expires")
 
 
-def collect_waivers(repo: Repo, rules: dict[str, RuleMeta], base_ref: str | None) -> list[dict[str, Any]] | None:
-    """The waiver facts (``input.waivers``), or None when the repository asks for none."""
+def collect_waivers(repo: Repo, rules: dict[str, RuleMeta], base_ref: str | None,
+                    manifests: dict[str, str] | None = None) -> list[dict[str, Any]] | None:
+    """The waiver facts (``input.waivers``), or None when the repository asks for none.
+
+    ``manifests``: the judged features' manifest paths by name, to tell whether a waiver's feature
+    is still the feature it named at the base (see :func:`_feature_at_base`)."""
     if WAIVERS_FILE not in repo.files:
         return None
     doc = parse_yaml(repo.read_text(repo.root / WAIVERS_FILE), WAIVERS_FILE)
@@ -54,7 +58,7 @@ def collect_waivers(repo: Repo, rules: dict[str, RuleMeta], base_ref: str | None
             "line": doc.lines[prefix],
             "lines": lines,
             "severity": rules[entry["rule"]].severity,
-            "base": _base_state(entry, base, base_ref),
+            "base": _base_state(entry, base, base_ref, repo, manifests or {}),
         })
     return facts
 
@@ -82,33 +86,56 @@ def _base_waivers(repo: Repo, ref: str | None) -> list[dict[str, Any]] | str:
         return "no base commit (not a git repository)"
     if not _is_commit(repo, ref):
         return f"{ref} is not a commit in this repository"
-    blob = f"{ref}:{WAIVERS_FILE}"
-    size = run_git(repo.root, "cat-file", "-s", blob)
-    if size.returncode != 0 or not size.stdout.strip().isdigit() or int(size.stdout) > MAX_FILE_BYTES:
-        return []  # no waivers file at the base (or one too large to be honest: it approves nothing)
-    proc = run_git(repo.root, "cat-file", "blob", blob, text=False)
-    if proc.returncode != 0:
-        return []
-    try:
-        data = parse_yaml(proc.stdout.decode("utf-8-sig"), f"{ref}:{WAIVERS_FILE}").data
-    except (AigovError, UnicodeDecodeError):
-        return []
+    data = _yaml_at(repo, ref, WAIVERS_FILE)
     entries = data.get("waivers") if isinstance(data, dict) else None
     return [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []
 
 
-def _base_state(entry: dict[str, Any], base: list[dict[str, Any]] | str, ref: str | None) -> dict[str, Any]:
-    """unchanged (the same request is at the base), changed (same rule, feature and path), added, or unknown."""
+def _yaml_at(repo: Repo, ref: str, path: str) -> Any:
+    """The YAML file ``path`` at commit ``ref``; None when it is not there, too large to be honest, or
+    broken (at the base, such a file approves nothing)."""
+    blob = f"{ref}:{path}"
+    size = run_git(repo.root, "cat-file", "-s", blob)
+    if size.returncode != 0 or not size.stdout.strip().isdigit() or int(size.stdout) > MAX_FILE_BYTES:
+        return None
+    proc = run_git(repo.root, "cat-file", "blob", blob, text=False)
+    if proc.returncode != 0:
+        return None
+    try:
+        return parse_yaml(proc.stdout.decode("utf-8-sig"), blob).data
+    except (AigovError, UnicodeDecodeError):
+        return None
+
+
+def _base_state(entry: dict[str, Any], base: list[dict[str, Any]] | str, ref: str | None, repo: Repo,
+                manifests: dict[str, str]) -> dict[str, Any]:
+    """unchanged (the same request is at the base, meaning the same feature), changed (same rule,
+    feature and path; or the same text now naming another feature), added, or unknown."""
     if isinstance(base, str):
         return {"state": "unknown", "ref": ref or "", "error": base}
     request = _request(entry)
     if any(_request(old) == request for old in base):
-        state = "unchanged"
-    elif any(_scope(old) == _scope(entry) for old in base):
-        state = "changed"
-    else:
-        state = "added"
+        moved = _feature_at_base(repo, ref, entry.get("feature"), manifests)
+        return {"state": "changed", "ref": ref, "why": moved} if moved else {"state": "unchanged", "ref": ref}
+    state = "changed" if any(_scope(old) == _scope(entry) for old in base) else "added"
     return {"state": state, "ref": ref}
+
+
+def _feature_at_base(repo: Repo, ref: str | None, name: Any, manifests: dict[str, str]) -> str | None:
+    """Why an unchanged waiver for feature ``name`` no longer means what was approved, or None.
+
+    A waiver names a feature by its metadata.name. If another feature takes that name (renamed into
+    it, or moved to a folder that held something else), the approved text would cover code nobody
+    approved it for: the manifest that holds the name now must have held it at the base too."""
+    if not isinstance(name, str) or name not in manifests or ref is None:
+        return None  # names no judged feature: it covers nothing, and staleness is judged in Rego
+    manifest = _yaml_at(repo, ref, manifests[name])
+    metadata = manifest.get("metadata") if isinstance(manifest, dict) else None
+    before = metadata.get("name") if isinstance(metadata, dict) else None
+    if before == name:
+        return None
+    held = f"feature {before}" if isinstance(before, str) else "no feature"
+    return f"feature {name} is now {manifests[name]}, which at {ref} was {held}"
 
 
 def _request(entry: dict[str, Any]) -> dict[str, Any]:
