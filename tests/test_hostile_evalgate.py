@@ -118,6 +118,11 @@ def block(script: str) -> str:
         ("set -e\n" * 5000 + f"{COMMAND}\n" * 500, []),
         # a script longer than aigov follows is not taken on trust
         (f"{COMMAND}\n" + "echo padding padding padding padding\n" * 4000, ["AIGOV-EVAL-013"]),
+        # a thousand `bash -c` shells that each swallow the command: bounded work, none gates
+        (f"bash -c '{COMMAND}; true'\n" * 1000, ["AIGOV-EVAL-013"]),
+        # nested shells whose innermost `bash -c python evals/run.py ...` runs `python` alone (the rest are
+        # its $0 and arguments): a lookalike, not the eval command
+        ("bash -c " + "'bash -c \"bash -c \\\"bash -c " + COMMAND + "\\\"\"'", ["AIGOV-EVAL-008"]),
         # unbalanced and nonsense bash: no traceback, and nothing counted as run
         ("(" * 3000 + COMMAND, ["AIGOV-EVAL-008"]),
     ],

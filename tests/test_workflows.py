@@ -484,6 +484,10 @@ SHELL_CASES = [
     (f"|\n          for suite in a b; do {COMMAND}; done\n          echo done", None, True),
     (f"timeout 30m {COMMAND}", None, True),
     (f"|\n          cat > later.sh <<'EOF'\n          {COMMAND}\n          EOF", None, None),
+    # `bash -c` runs a shell of its own, without the step's errexit: its script decides
+    (f"bash -c '{COMMAND}'", None, True),
+    (f"|\n          bash -c '{COMMAND}; echo done'", None, False),
+    (f"|\n          bash -ec '{COMMAND}; echo done'", None, True),
     # background jobs gate only when waited for
     (f"|\n          {COMMAND} &\n          echo started", None, False),
     (f"|\n          {COMMAND} &\n          wait", None, False),
@@ -530,6 +534,10 @@ ORACLE_FORMS = [
     "{c} &\nwait", "f() {{ {c}; }}\nf", "f() {{ {c}; }}\nif f; then true; fi\ntrue", "set +e\n{c}\ntrue",
     "x=$({c})", "while {c}; do break; done", "{c} || false", "! {c} || exit 1", "set +e\n{c}\nrc=$?\nexit $rc",
     "{c} | cat\nexit ${{PIPESTATUS[0]}}", "exec {c}", "{c}; exit 0",
+    # a shell of its own: `bash -c` inherits neither -e nor pipefail, and its status is its script's
+    "bash -c '{c}'", "bash -c '{c}; true'", "bash -ec '{c}; true'", "bash -e -c '{c}; true'", "sh -c '{c} || true'",
+    "bash -c 'set -e; {c}; true'", "bash -c '{c}' || true", "bash -c '{c} | cat'", "bash -o pipefail -c '{c} | cat'",
+    "bash -c '{c}; exit 0'", "bash -c 'bash -c \"{c}\"; true'", "bash -ec 'bash -ec \"{c}; true\"'",
 ]
 ORACLE_WRAPPERS = ["{s}", "{{ {s}\n}}", "( {s}\n)", "{s}\ntrue", "{{ {s}\n}} || true", "( {s}\n) && true", "g() {{ {s}\n}}\ng"]
 

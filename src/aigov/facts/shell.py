@@ -12,6 +12,9 @@ followed up the tree with bash's own rules, for the shell the step really runs (
 - Without pipefail a pipeline's status is its last command's; with it, any failing part fails it.
 - ``cmd &`` returns 0 at once; only ``wait $!`` (or ``wait -n`` / ``wait %N``) hands its status back.
   A bare ``wait`` returns 0 whatever its jobs did (bash manual, ``wait``).
+- ``bash -c 'script'`` (``sh -c``, with its own ``-e``/``-o pipefail``) is a shell of its own: it
+  inherits neither errexit nor pipefail, its status is its script's, and the outer script then
+  treats it as one command. Followed three shells deep.
 - Code after an unconditional ``exit`` and functions nobody calls never run; ``nohup``, ``time``,
   ``env``, ``command``, ``exec`` and ``timeout`` run the command they are given; quoting and escaping
   are read the way the shell reads them (``"python" evals/run.py`` is ``python evals/run.py``).
@@ -22,6 +25,7 @@ tests/test_workflows.py checks these answers against real bash on generated scri
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -41,6 +45,7 @@ _WRAPPERS = frozenset({"nohup", "time", "env", "command", "exec", "timeout"})
 MAX_SCRIPT_CHARS = 100_000
 MAX_DEPTH = 200
 MAX_USES = 20
+MAX_NESTED_SHELLS = 3  # bash -c 'bash -c "..."': deeper than any honest step
 _NOOPS = frozenset({"true", ":", "echo", "printf"})
 _NOOP_START = re.compile(r"""\s*(?:[({!]\s*)*['"]?(?:true|:|echo|printf|exit)(?:['"\s;&|)}]|$)""")
 # Statement lists: their statements run one after the other in the same shell.
@@ -131,17 +136,72 @@ def _noop(command: Any) -> bool:
     return name in _NOOPS
 
 
-def find_command(script: str, spec: CommandSpec, shell: Shell) -> list[CommandUse]:
-    """Every place ``script`` runs the command, with what happens to its exit status."""
+def find_command(script: str, spec: CommandSpec, shell: Shell, depth: int = 0) -> list[CommandUse]:
+    """Every place ``script`` runs the command, with what happens to its exit status; also inside
+    ``bash -c '...'`` (and ``sh -c``), a shell of its own whose status is its script's."""
     if not spec.mentioned_in(script):
         return []
     if len(script) > MAX_SCRIPT_CHARS:
         return [CommandUse(0, [Swallow("unreadable_shell", 0, f"the script is {len(script)} characters long, over the {MAX_SCRIPT_CHARS} aigov follows")])]
     tree = _tree(script)
-    matches = [node for node in _walk(tree.root_node) if node.type == "command" and _runs(node, spec.words)]
+    commands = (node for node in _walk(tree.root_node) if node.type == "command")
+    runs = (node for node in commands if _runs(node, spec.words) or (depth < MAX_NESTED_SHELLS and _shell_c(node) is not None))
+    uses: list[CommandUse] = []
     # One use that gates is enough; following more only costs time (each may walk the whole script).
-    uses = [_use(node, tree.root_node, shell) for node in matches[:MAX_USES]]
-    return [use for use in uses if use is not None]
+    for node in itertools.islice(runs, MAX_USES):
+        nested = None if _runs(node, spec.words) else _shell_c(node)
+        if nested is None:
+            use = _use(node, tree.root_node, shell)
+            uses.extend([use] if use is not None else [])
+        else:
+            uses.extend(_nested_uses(node, tree.root_node, shell, spec, nested, depth))
+    return uses
+
+
+def _shell_c(command: Any) -> tuple[Shell, str] | None:
+    """``bash [-e] [-o pipefail] -c SCRIPT``: the shell that runs SCRIPT and SCRIPT, else None.
+
+    A new shell inherits neither errexit nor pipefail (they are not exported): only its own
+    options count."""
+    words = _unwrap(_words(command))
+    if not words or words[0].rsplit("/", 1)[-1] not in POSIX_SHELLS:
+        return None
+    errexit = pipefail = reads_script = False
+    rest = words[1:]
+    while rest and not reads_script and rest[0][:1] in ("-", "+") and rest[0] not in ("-", "--"):
+        option, rest = rest[0], rest[1:]
+        if option.startswith("--"):
+            continue  # --noprofile, --norc, --posix: nothing about failures
+        for letter in option[1:]:
+            on = option[0] == "-"
+            if letter == "e":
+                errexit = on
+            elif letter == "c":
+                reads_script = True
+            elif letter == "o" and rest:
+                name, rest = rest[0], rest[1:]
+                errexit = on if name == "errexit" else errexit
+                pipefail = on if name == "pipefail" else pipefail
+    if not reads_script or not rest:
+        return None
+    return Shell(f"{words[0]} -c", errexit, pipefail, True, True), rest[0]
+
+
+def _nested_uses(command: Any, root: Any, shell: Shell, spec: CommandSpec, nested: tuple[Shell, str], depth: int) -> list[CommandUse]:
+    """The uses inside ``bash -c SCRIPT``, each also subject to what the outer script does with the
+    ``bash -c`` command's status. Lines of the inner script count from the command's line."""
+    inner_shell, inner_script = nested
+    inner = find_command(inner_script, spec, inner_shell, depth + 1)
+    outer = _use(command, root, shell) if inner else None
+    if outer is None:
+        return []  # the inner shell never runs, or its status is lost
+    first = command.start_point[0]
+    combined = []
+    for use in inner:
+        moved = [Swallow(w.kind, None if w.line is None else first + w.line, w.detail) for w in use.swallows]
+        cd = None if use.cd is None or outer.cd is None else [*outer.cd, *use.cd]
+        combined.append(CommandUse(first + use.line, [*moved, *outer.swallows], cd))
+    return combined
 
 
 # --- Parsing ------------------------------------------------------------------------------------
