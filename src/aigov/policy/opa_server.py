@@ -118,10 +118,12 @@ def _raise_for_refusal(response: Any, *args: Any, **kwargs: Any) -> None:
 class OpaServerEngine:
     """The ``Engine`` for a running OPA (see the module docstring for the two modes).
 
-    The requests run in a forked child under the org's evaluation time limit (the watchdog the
-    embedded engine uses): requests' timeout bounds each wait for a byte, not an answer, so a
-    server that drips its answer slowly, or many slow retries, would otherwise hold the check
-    for as long as it likes. A hang is a bypass too. Each child opens its own connection.
+    The requests run in a forked child (the watchdog's Worker, as the embedded engine's) under the
+    org's evaluation time limit: requests' timeout bounds each wait for a byte, not an answer, so a
+    server that drips its answer slowly, or many slow retries, would otherwise hold the check for
+    as long as it likes. A hang is a bypass too. The child is forked by ``prepare``: it loads the
+    client and pushes the pack (or checks the deployed revision) while the facts are collected,
+    then answers each evaluation.
     """
 
     name = "opa"
@@ -134,44 +136,51 @@ class OpaServerEngine:
         self.server = settings.url.rstrip("/")
         self.evaluation_timeout_s = evaluation_timeout_s
         self._client: Any = None
-        self._pack: PolicyPack | None = None
         self._packages: list[str] = []
+        self._worker: Any = None
 
     def prepare(self, pack: PolicyPack) -> None:
-        """Remember the pack; it is pushed (or its revision checked) by the first evaluation, in the child."""
-        self._pack = pack
+        """Start the child that pushes the pack (or checks its revision) and then answers the queries."""
+        from aigov.policy.watchdog import Worker
+
+        self.close()
         self._packages = pack.deny_packages()
         # The server decides: reports and decision records name it beside the pack it was checked against.
         pack.sources.append(Source("opa-server", self.server, pack.revision(), self.settings.mode))
+        self._worker = Worker(lambda report_step: self._set_up(pack, report_step), "policy evaluation")
 
     def evaluate_all(self, inputs: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
-        def work(report_step: Any) -> list[list[dict[str, Any]]]:
-            assert self._pack is not None, "prepare() first"
-            self._client = _client(self.settings)
-            report_step(f"{self.settings.mode} mode set-up on OPA server {self.server}")
-            if self.settings.mode == "push":
-                self._push(self._pack)
-            else:
-                self._check_revision(self._pack)
-            return [self._evaluate(input_doc, report_step) for input_doc in inputs]
-
-        return self._with_deadline(work)
+        return self._request({"deny": inputs})
 
     def evaluate_rule(self, rule: str, input_doc: dict[str, Any]) -> Any:
-        def work(report_step: Any) -> Any:
-            self._client = _client(self.settings)
-            report_step(f"query {rule} on OPA server {self.server}")
-            return self._query(rule, input_doc)
-
-        return self._with_deadline(work)
+        return self._request({"rule": rule, "input": input_doc})
 
     def close(self) -> None:
-        """Nothing to let go of: each exchange runs in a child of its own (_with_deadline)."""
+        if self._worker is not None:
+            self._worker.close()
+            self._worker = None
 
-    def _with_deadline(self, work: Any) -> Any:
-        from aigov.policy.watchdog import run_with_deadline
+    def _request(self, request: dict[str, Any]) -> Any:
+        if self._worker is None:
+            raise AigovError("the policy engine has no pack loaded")
+        return self._worker.call(request, self.evaluation_timeout_s)
 
-        return run_with_deadline(work, self.evaluation_timeout_s, "policy evaluation")
+    # --- in the child ----------------------------------------------------------------------------
+
+    def _set_up(self, pack: PolicyPack, report_step: Any) -> Any:
+        self._client = _client(self.settings)
+        report_step(f"{self.settings.mode} mode set-up on OPA server {self.server}")
+        if self.settings.mode == "push":
+            self._push(pack)
+        else:
+            self._check_revision(pack)
+        return self._answer
+
+    def _answer(self, request: dict[str, Any], report_step: Any) -> Any:
+        if "rule" in request:
+            report_step(f"query {request['rule']} on OPA server {self.server}")
+            return self._query(request["rule"], request["input"])
+        return [self._evaluate(input_doc, report_step) for input_doc in request["deny"]]
 
     # --- queries -----------------------------------------------------------------------------
 

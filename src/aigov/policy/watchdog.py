@@ -120,15 +120,6 @@ class Worker:
         return remaining
 
 
-def run_with_deadline(work: Callable[[ReportStep], Any], timeout_s: float, what: str) -> Any:
-    """``work(report_step)`` in a child process of its own; its JSON-serialisable result, or an AigovError."""
-    worker = Worker(lambda _report_step: lambda _request, report_step: work(report_step), what, requests=1)
-    try:
-        return worker.call(None, timeout_s)
-    finally:
-        worker.close()
-
-
 def _child(setup: Callable[[ReportStep], Handler], request_fd: int, reply_fd: int, requests: int | None) -> None:
     code = 0
     try:
