@@ -57,7 +57,25 @@ def new_regorus() -> Any:
     return regorus.Engine()
 
 
-class RegorusEngine:
+class WorkerEngine:
+    """What both engines share: ``prepare`` starts a watchdog Worker, each evaluation is one request
+    to it under the time limit, ``close`` stops it."""
+
+    timeout_s: float = 60.0
+    _worker: Any = None
+
+    def close(self) -> None:
+        if self._worker is not None:
+            self._worker.close()
+            self._worker = None
+
+    def _request(self, request: dict[str, Any]) -> Any:
+        if self._worker is None:
+            raise AigovError("the policy engine has no pack loaded")
+        return self._worker.call(request, self.timeout_s)
+
+
+class RegorusEngine(WorkerEngine):
     """The embedded engine, evaluating in a forked child under a time limit.
 
     regorus has no evaluation deadline and holds the GIL while it works, so a rule that loops
@@ -71,7 +89,6 @@ class RegorusEngine:
     name = "regorus"
 
     def __init__(self, timeout_s: float = 60.0) -> None:
-        self._worker: Any = None
         self.timeout_s = timeout_s
 
     def prepare(self, pack: PolicyPack) -> None:
@@ -83,20 +100,10 @@ class RegorusEngine:
                               "policy evaluation")
 
     def evaluate_all(self, inputs: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
-        return self._call({"deny": [[doc["feature"].get("name", "?"), json.dumps(doc)] for doc in inputs]})
+        return self._request({"deny": [[doc["feature"].get("name", "?"), json.dumps(doc)] for doc in inputs]})
 
     def evaluate_rule(self, rule: str, input_doc: dict[str, Any]) -> Any:
-        return self._call({"rule": rule, "input": json.dumps(input_doc)})
-
-    def close(self) -> None:
-        if self._worker is not None:
-            self._worker.close()
-            self._worker = None
-
-    def _call(self, request: dict[str, Any]) -> Any:
-        if self._worker is None:
-            raise AigovError("the policy engine has no pack loaded")
-        return self._worker.call(request, self.timeout_s)
+        return self._request({"rule": rule, "input": json.dumps(input_doc)})
 
 
 def load_regorus(modules: dict[str, str], data: dict[str, Any]) -> Any:
@@ -171,7 +178,7 @@ def _opa_engine(timeout_s: float, opa: dict[str, Any]) -> Engine:
 
     if not opa.get("url"):
         raise AigovError("engine opa needs the server's URL: --opa-url URL, AIGOV_OPA_URL or opa.url in the org config")
-    return OpaServerEngine(OpaSettings(**opa), evaluation_timeout_s=timeout_s)
+    return OpaServerEngine(OpaSettings(**opa), timeout_s=timeout_s)
 
 
 # name -> factory(evaluation time limit, OPA settings as OpaSettings' fields). The OPA module (and

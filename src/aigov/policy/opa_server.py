@@ -31,6 +31,7 @@ from urllib.parse import urlsplit
 
 from aigov.config import Source
 from aigov.errors import AigovError
+from aigov.policy.engine import WorkerEngine
 from aigov.policy.pack import PolicyPack
 
 MODES = ("push", "server")
@@ -115,7 +116,7 @@ def _raise_for_refusal(response: Any, *args: Any, **kwargs: Any) -> None:
         response.raise_for_status()
 
 
-class OpaServerEngine:
+class OpaServerEngine(WorkerEngine):
     """The ``Engine`` for a running OPA (see the module docstring for the two modes).
 
     The requests run in a forked child (the watchdog's Worker, as the embedded engine's) under the
@@ -128,16 +129,15 @@ class OpaServerEngine:
 
     name = "opa"
 
-    def __init__(self, settings: OpaSettings, evaluation_timeout_s: float = 60.0) -> None:
+    def __init__(self, settings: OpaSettings, timeout_s: float = 60.0) -> None:
         if settings.mode not in MODES:
             raise AigovError(f"--opa-mode {settings.mode!r} is not one of {', '.join(MODES)}")
         _server_address(settings.url)  # a malformed URL fails before any work
         self.settings = settings
         self.server = settings.url.rstrip("/")
-        self.evaluation_timeout_s = evaluation_timeout_s
+        self.timeout_s = timeout_s
         self._client: Any = None
         self._packages: list[str] = []
-        self._worker: Any = None
 
     def prepare(self, pack: PolicyPack) -> None:
         """Start the child that pushes the pack (or checks its revision) and then answers the queries."""
@@ -154,16 +154,6 @@ class OpaServerEngine:
 
     def evaluate_rule(self, rule: str, input_doc: dict[str, Any]) -> Any:
         return self._request({"rule": rule, "input": input_doc})
-
-    def close(self) -> None:
-        if self._worker is not None:
-            self._worker.close()
-            self._worker = None
-
-    def _request(self, request: dict[str, Any]) -> Any:
-        if self._worker is None:
-            raise AigovError("the policy engine has no pack loaded")
-        return self._worker.call(request, self.evaluation_timeout_s)
 
     # --- in the child ----------------------------------------------------------------------------
 
