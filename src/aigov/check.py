@@ -115,6 +115,7 @@ class CheckOptions:
     # --engine and the --opa-* options given (OpaSettings' field names); they win over the org config's.
     engine_name: str | None = None
     opa: dict[str, Any] = field(default_factory=dict)
+    facts_in_background: bool = True  # off for evidence replays: see aigov.facts.build.build_inputs
 
 
 def utc_now() -> str:
@@ -199,7 +200,7 @@ def collect_inputs(path: Path, options: CheckOptions, exclude_outputs: Iterable[
         ctx = RepoContext(repo=repo, registry=pack.data["aigov"]["registry"], now=options.now or utc_now(),
                           settings=pack.data["aigov"]["settings"], trusted_root=options.trusted_root)
         repository_facts = {"path": repository.path, "refused": [r.as_fact() for r in repository.refused]}
-        inputs = [{**doc, "repository_config": repository_facts} for doc in build_inputs(ctx, locations)]
+        inputs = [{**doc, "repository_config": repository_facts} for doc in build_inputs(ctx, locations, options.facts_in_background)]
         _refuse_duplicate_names(inputs)
         if change is not None:
             from aigov.facts.change import add_change_facts

@@ -171,7 +171,7 @@ class Replayer:
 
         clock = rfc3339(max(when, self.period.start))
         options = CheckOptions(config_path=self.options.config_path, registry_path=self.options.registry_path,
-                               now=clock, repository_root=self.workspace.root)
+                               now=clock, repository_root=self.workspace.root, facts_in_background=False)
         head = {"repository": self.evidence.name, "kind": kind, "cause": cause, "scope": scope}
         try:
             result = run_check(self.workspace.root / scope if scope != "." else self.workspace.root, options)

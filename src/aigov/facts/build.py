@@ -69,15 +69,20 @@ def _collectors(background: bool) -> list[Collector]:
     return [collect for collect in COLLECTORS if (collect.__module__ in BACKGROUND_COLLECTOR_MODULES) == background]
 
 
-def build_inputs(ctx: RepoContext, locations: list[FeatureLocation]) -> list[dict[str, Any]]:
+def build_inputs(ctx: RepoContext, locations: list[FeatureLocation], in_background: bool = True) -> list[dict[str, Any]]:
     """The input document of each feature: manifests first (one bad manifest fails the check), then
-    the collectors, the background ones in a child meanwhile."""
+    the collectors, the background ones in a child meanwhile (``in_background``; else here, after
+    the others: for a large process running many checks, such as an evidence replay, where a fork
+    per check costs more than it saves)."""
     from aigov.policy.watchdog import Worker
 
     manifests = [load_manifest(ctx.repo, loc.manifest_path, loc.dir) for loc in locations]
     features = list(zip(manifests, locations))
     if not features:
         return []
+    if not in_background:
+        collectors = [*_collectors(background=False), *_collectors(background=True)]
+        return [_feature_input(ctx, manifest, location, collectors) for manifest, location in features]
     background = Worker(lambda _step: _collected(ctx, features, _collectors(background=True)), "reading facts", requests=1)
     try:
         collectors = _collectors(background=False)
