@@ -443,3 +443,31 @@ def test_the_embedded_check_does_not_import_the_opa_client() -> None:
             "print(sorted(m for m in ('opa_client', 'requests', 'aigov.policy.opa_server') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code, str(EXAMPLE), CLOCK], capture_output=True, text=True, timeout=120)
     assert out.stdout.strip().splitlines()[-1] == "[]", out.stderr[-2000:]
+
+
+@needs_opa
+def test_a_change_that_touches_no_feature_asks_the_server_nothing(tmp_path: Path, opa: tuple[OpaStub, str]) -> None:
+    """The engine starts only once there is a feature to judge: a PR that changes only the docs passes
+    without pushing to, or querying, the OPA server."""
+    import subprocess
+
+    stub, url = opa
+    root = tmp_path / "repo"
+    make_feature(root / "svc", repo=root)
+    write(root / "docs/guide.md", "# Guide\n")
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@example.com", *args], check=True, capture_output=True)
+
+    git("init", "-q", "-b", "main")
+    git("add", "-A")
+    git("commit", "-qm", "init")
+    write(root / "docs/guide.md", "# Guide\n\nMore words.\n")
+    git("commit", "-qam", "docs")
+    before = len(stub.requests)
+    run = check(root, "--base", "HEAD~1", "--engine", "opa", "--opa-url", url, "--format", "json")
+    assert run.exit_code == 0, run.stderr
+    assert run.json()["features"] == []
+    assert stub.requests[before:] == []
+    assert check(root, "--engine", "opa", "--opa-url", url).exit_code == 0  # a whole check does ask it
+    assert stub.requests[before:]

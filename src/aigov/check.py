@@ -168,8 +168,8 @@ def collect_inputs(path: Path, options: CheckOptions, exclude_outputs: Iterable[
     """Judge the features under ``path`` with their repository's workflows and config, whatever folder is named.
 
     ``exclude_outputs``: this run's own report files, which must not be judged if they land in the tree.
-    ``with_engine``: start the engine as soon as the pack is built, so that it loads the pack while
-    the facts are collected (the caller closes it).
+    ``with_engine``: choose the engine and start it once the features are known, so that it loads
+    the pack while the facts are collected (the caller closes it).
     """
     if not path.is_dir():
         raise AigovError("is not a directory", str(path))
@@ -190,13 +190,15 @@ def collect_inputs(path: Path, options: CheckOptions, exclude_outputs: Iterable[
         use_policy_bundle(org, options)
         repository = load_repository_config(repo)
         pack = build_pack(org, options.registry_path, repo=repo, repository=repository)
-        engine = start_engine(options, org, repo, pack) if with_engine else None
+        engine = (options.engine or choose_engine(options, org, repo)) if with_engine else None
         locations = discover_features(repo, scope, org.exclude)
         if not locations:
             raise AigovError("no aigov.yaml found; nothing to check (run 'aigov new' to start a feature)", str(path))
         refuse_excludes_that_hide_features(repository, locations)
         if change is not None:
             locations = touched_features(change, locations)
+        if engine is not None and locations:  # a change that touches no feature evaluates nothing, contacts no server
+            engine.prepare(pack)  # it loads the pack while the facts are collected
         ctx = RepoContext(repo=repo, registry=pack.data["aigov"]["registry"], now=options.now or utc_now(),
                           settings=pack.data["aigov"]["settings"], trusted_root=options.trusted_root)
         repository_facts = {"path": repository.path, "refused": [r.as_fact() for r in repository.refused]}
@@ -298,15 +300,8 @@ def _judge(collected: CheckInputs, options: CheckOptions) -> CheckResult:
     )
 
 
-def start_engine(options: CheckOptions, org: OrgConfig, repo: Repo, pack: PolicyPack) -> Engine:
-    """The engine the flags or the org config name (default: the embedded one; never the repository's
-    choice), already loading ``pack``."""
-    engine = options.engine or choose_engine(options, org, repo)
-    engine.prepare(pack)
-    return engine
-
-
 def choose_engine(options: CheckOptions, org: OrgConfig, repo: Repo) -> Engine:
+    """The engine the flags or the org config name (default: the embedded one); never the repository's choice."""
     from aigov.config import refuse_inside
 
     name = options.engine_name or org.engine or "regorus"
