@@ -9,7 +9,7 @@ import sys
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import pytest
 from click.testing import CliRunner
@@ -222,3 +222,77 @@ def org_config(folder: Path, config: str, files: dict[str, str] | None = None) -
     for name, text in (files or {}).items():
         write(folder / name, text)
     return write(folder / "aigov-org.yaml", config)
+
+
+# An org rule (package acme.names), for tests of rules the org adds.
+ORG_RULE = """\
+package acme.names
+
+import rego.v1
+
+# METADATA
+# title: Name has a team prefix
+# custom:
+#   id: ACME-1
+#   severity: medium
+deny contains {"id": "ACME-1", "msg": "no prefix"} if {
+	not startswith(input.feature.name, "acme-")
+}
+
+unused_helper(x) := x + 1
+"""
+
+
+# --- Shared fixtures -------------------------------------------------------------------------------
+# Test modules use these by name (autouse ones with `pytestmark = pytest.mark.usefixtures(...)`),
+# never by importing another test module.
+
+
+@pytest.fixture(scope="session")
+def instance() -> Any:
+    """A throw-away Sigstore instance (tests/sigstore_fixture.py: own CA, CT log and Rekor keys)."""
+    from sigstore_fixture import SigstoreInstance
+
+    return SigstoreInstance.create()
+
+
+@pytest.fixture(scope="session")
+def trusted_root(instance: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return instance.write_trusted_root(tmp_path_factory.mktemp("trust") / "trusted_root.json")
+
+
+@pytest.fixture(scope="session")
+def sigstore_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("xdg")
+
+
+@pytest.fixture
+def sigstore_cache_outside_repo(sigstore_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """sigstore writes its trust cache under $XDG_CACHE_HOME: keep it in a temporary folder."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(sigstore_cache / "cache"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(sigstore_cache / "data"))
+
+
+@pytest.fixture(scope="module")
+def template_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """aigov's template cache (XDG_CACHE_HOME) in a temporary folder, outside any checked repository."""
+    cache = tmp_path_factory.mktemp("xdg-cache")
+    old = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(cache)
+    yield cache
+    if old is None:
+        os.environ.pop("XDG_CACHE_HOME", None)
+    else:
+        os.environ["XDG_CACHE_HOME"] = old
+
+
+@pytest.fixture
+def api(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """The loopback stand-in for api.github.com (tests/github_stub.py), named by GITHUB_API_URL."""
+    from github_stub import fake_github
+
+    with fake_github() as server:
+        monkeypatch.setenv("GITHUB_API_URL", server.url)
+        monkeypatch.setenv("AIGOV_GITHUB_BACKOFF", "0.01")
+        monkeypatch.delenv("GITHUB_TOKEN", raising=False)
+        yield server

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from pathlib import Path
+from typing import Any
 
 from conftest import make_feature
+
+from aigov.evidence.sign import add_signature, manifest_bytes
 
 # A model card reviewed on 2026-01-21: a medium-tier card is due every 180 days, so it goes
 # stale on 2026-07-20 with nobody committing anything.
@@ -45,3 +49,13 @@ def edit(path: Path, old: str, new: str) -> None:
     text = path.read_text(encoding="utf-8")
     assert old in text, (old, path)
     path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+EVIDENCE_IDENTITY = "https://github.com/acme/platform/.github/workflows/evidence.yml@refs/heads/main"
+
+
+def signed_copy(unsigned: Path, instance: Any, tmp_path: Path, identity: str = EVIDENCE_IDENTITY) -> Path:
+    path = tmp_path / "signed.zip"
+    path.write_bytes(unsigned.read_bytes())
+    add_signature(path, json.dumps(instance.sign(manifest_bytes(path), identity=identity)).encode())
+    return path

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
 import threading
 import time
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any, Iterator
 
 
@@ -62,3 +65,29 @@ def fake_github() -> Iterator[Any]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+# --- What tests of pull requests share: the event file, a review, the reviews endpoint -------------
+
+REVIEWS = "/repos/acme/mono/pulls/7/reviews"
+
+
+def event_file(folder: Path, repo: Path, number: int = 7, name: str = "event.json") -> Path:
+    """A pull_request event as GitHub writes it to GITHUB_EVENT_PATH (the fields aigov reads)."""
+    event = {
+        "action": "synchronize", "number": number,
+        "pull_request": {"number": number, "base": {"sha": _rev_parse(repo, "main"), "ref": "main"},
+                         "head": {"sha": _rev_parse(repo, "HEAD"), "ref": "feat"}},
+        "repository": {"full_name": "acme/mono", "default_branch": "main"},
+    }
+    path = folder / name
+    path.write_text(json.dumps(event))
+    return path
+
+
+def review(login: str, state: str, commit: str) -> dict[str, Any]:
+    return {"id": hash((login, state, commit)) % 10**6, "user": {"login": login}, "state": state, "commit_id": commit}
+
+
+def _rev_parse(repo: Path, ref: str) -> str:
+    return subprocess.run(["git", "-C", str(repo), "rev-parse", ref], check=True, capture_output=True, text=True).stdout.strip()

@@ -7,17 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import check, make_feature, run_cli, run_process, write
-
-
-def assert_error(result, *fragments: str) -> None:
-    assert result.exit_code == 2, (result.exit_code, result.stdout, result.stderr)
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("aigov: error: ")
-    assert "Traceback" not in result.stderr + result.stdout
-    for fragment in fragments:
-        assert fragment in lines[0], lines[0]
+from conftest import assert_clean_error as assert_error, check, make_feature, run_cli, run_process, write
 
 
 def add_org_policy(feature: Path, source: str) -> None:

@@ -12,7 +12,7 @@ from referencing import Registry, Resource
 from aigov import __version__
 from aigov.cli import main
 from aigov.resources import load_schema
-from conftest import EXAMPLE, make_feature, run_cli, write
+from conftest import EXAMPLE, ORG_RULE, make_feature, run_cli, write
 
 
 def test_version() -> None:
@@ -79,23 +79,6 @@ def test_shipped_pack_tests_pass_with_full_coverage() -> None:
     assert result.exit_code == 0, result.stdout + result.stderr
     assert " 0 failed" in result.stdout
 
-
-ORG_RULE = """\
-package acme.names
-
-import rego.v1
-
-# METADATA
-# title: Name has a team prefix
-# custom:
-#   id: ACME-1
-#   severity: medium
-deny contains {"id": "ACME-1", "msg": "no prefix"} if {
-	not startswith(input.feature.name, "acme-")
-}
-
-unused_helper(x) := x + 1
-"""
 
 ORG_TEST = """\
 package acme.names_test

@@ -14,15 +14,15 @@ from typing import Callable
 import pytest
 
 from conftest import assert_clean_error, run_cli, run_limited, write
-from evidence_helpers import commit_all, edit, feature_repo
+from evidence_helpers import EVIDENCE_IDENTITY, commit_all, edit, feature_repo, signed_copy
 from sigstore_fixture import GITHUB_ISSUER, SigstoreInstance
-from test_evidence_signing import EVIDENCE_IDENTITY, signed_copy
 # The throw-away Sigstore instance, trusted root and cache isolation of the signing tests.
-from test_signing import _sigstore_cache_outside_repo, instance, sigstore_cache, trusted_root  # noqa: F401
 
 from aigov.evidence.bundle import MANIFEST, SIGNATURE, sha256
 from aigov.evidence.decision import canonical_json
 from aigov.evidence.jsonstream import HashingWriter, Pairs, Rows, write_json
+
+pytestmark = pytest.mark.usefixtures("sigstore_cache_outside_repo")
 
 
 def build(out: Path, *repos: Path, period: str = "2026Q3", cwd: Path | None = None) -> Path:

@@ -12,14 +12,13 @@ from pathlib import Path
 import pytest
 
 from conftest import run_cli, run_limited
-from evidence_helpers import feature_repo
+from evidence_helpers import EVIDENCE_IDENTITY, feature_repo, signed_copy
 from sigstore_fixture import GITHUB_ISSUER, SigstoreInstance
 # The same throw-away instance, trusted root and cache isolation as the artefact-signing tests.
-from test_signing import _sigstore_cache_outside_repo, instance, sigstore_cache, trusted_root  # noqa: F401
 
-from aigov.evidence.sign import add_signature, manifest_bytes
 
-EVIDENCE_IDENTITY = "https://github.com/acme/platform/.github/workflows/evidence.yml@refs/heads/main"
+pytestmark = pytest.mark.usefixtures("sigstore_cache_outside_repo")
+
 
 
 @pytest.fixture(scope="module")
@@ -29,13 +28,6 @@ def unsigned(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = root / "bundle.zip"
     assert run_cli("evidence", "build", str(repo), "--period", "2026Q3", "-o", str(out)).exit_code == 0
     return out
-
-
-def signed_copy(unsigned: Path, instance: SigstoreInstance, tmp_path: Path, identity: str = EVIDENCE_IDENTITY) -> Path:
-    path = tmp_path / "signed.zip"
-    path.write_bytes(unsigned.read_bytes())
-    add_signature(path, json.dumps(instance.sign(manifest_bytes(path), identity=identity)).encode())
-    return path
 
 
 def verify(path: Path, trusted_root: Path, identity: str = EVIDENCE_IDENTITY) -> object:

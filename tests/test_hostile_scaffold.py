@@ -19,7 +19,8 @@ import pytest
 import yaml
 
 from conftest import Run, assert_clean_error, run_cli, run_limited
-from test_scaffold import template_cache  # noqa: F401 - aigov's template cache in a temporary folder (autouse)
+
+pytestmark = pytest.mark.usefixtures("template_cache")
 
 ORG = "acme"
 

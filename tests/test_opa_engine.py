@@ -20,7 +20,7 @@ from aigov.config import OrgConfig
 from aigov.policy.loading import build_pack
 from conftest import CLOCK, EXAMPLE, assert_clean_error, check, make_feature, org_config, run_limited, write
 from opa_stub import MisbehavingOpa, OpaStub
-from test_policy_bundles import POLICIES, build, copy_pack
+from pack_helpers import POLICIES, build, copy_pack
 
 needs_opa = pytest.mark.skipif(
     __import__("importlib.util").util.find_spec("opa_bindings") is None,
@@ -76,7 +76,7 @@ def test_push_mode_gives_the_embedded_engines_findings(tmp_path: Path, opa: tupl
 @needs_opa
 def test_push_mode_judges_waivers_on_the_server(tmp_path: Path, opa: tuple[OpaStub, str]) -> None:
     """The second evaluation (data.aigov.waivers.decision with input.findings) runs on OPA too."""
-    from test_waivers import EVAL_WAIVER, too_few_cases, merged_waiver
+    from waiver_helpers import EVAL_WAIVER, merged_waiver, too_few_cases
 
     root = too_few_cases(tmp_path)
     merged_waiver(root, EVAL_WAIVER.format(created="2026-11-20", expires="2026-12-20"))

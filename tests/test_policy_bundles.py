@@ -19,18 +19,12 @@ from typing import Any
 import pytest
 
 from bundle_server import BundleHost
-from conftest import CLOCK, EXAMPLE, REPO_ROOT, assert_clean_error, check, make_feature, org_config, run_cli, run_limited, write
+from conftest import CLOCK, EXAMPLE, assert_clean_error, check, make_feature, org_config, run_cli, run_limited, write
+from pack_helpers import POLICIES, build, copy_pack
 
-POLICIES = REPO_ROOT / "policies"
 
 
 # --- helpers ------------------------------------------------------------------------------------
-
-
-def build(folder: Path, out: Path) -> Path:
-    result = run_cli("policy", "build", str(folder), "-o", str(out))
-    assert result.exit_code == 0, result.stderr
-    return out
 
 
 def pinned(path: Path) -> str:
@@ -47,14 +41,6 @@ def findings(doc: dict[str, Any]) -> list[tuple[Any, ...]]:
     """What a user compares: rule, severity, feature, place, message, controls and whether it blocks."""
     return [(f["id"], f["severity"], f["feature"], f["path"], f["line"], f["message"], tuple(f["controls"]), f["blocking"])
             for f in doc["findings"]]
-
-
-def copy_pack(dest: Path) -> Path:
-    """A folder laid out like policies/: what a platform team keeps in its own repository."""
-    for name in ("aigov", "data", "VERSION"):
-        source = POLICIES / name
-        (shutil.copytree if source.is_dir() else shutil.copy)(source, dest / name)
-    return dest
 
 
 def tarball(path: Path, members: list[tuple[tarfile.TarInfo, bytes | None]]) -> Path:

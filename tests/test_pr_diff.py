@@ -11,12 +11,12 @@ import os
 import subprocess
 import time
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
 from aigov.codeowners import owners_of, parse_codeowners
-from github_stub import fake_github
+from github_stub import REVIEWS, event_file, review
 from conftest import CLOCK, assert_clean_error, check, check_json, make_feature, run_cli, run_limited, write
 
 CODEOWNERS = """\
@@ -59,33 +59,6 @@ def edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new))
 
 
-def event_file(folder: Path, repo: Path, number: int = 7, name: str = "event.json") -> Path:
-    """A pull_request event as GitHub writes it to GITHUB_EVENT_PATH (the fields aigov reads)."""
-    event = {
-        "action": "synchronize", "number": number,
-        "pull_request": {"number": number, "base": {"sha": git(repo, "rev-parse", "main"), "ref": "main"},
-                         "head": {"sha": git(repo, "rev-parse", "HEAD"), "ref": "feat"}},
-        "repository": {"full_name": "acme/mono", "default_branch": "main"},
-    }
-    path = folder / name
-    path.write_text(json.dumps(event))
-    return path
-
-
-@pytest.fixture
-def api(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    with fake_github() as server:
-        monkeypatch.setenv("GITHUB_API_URL", server.url)
-        monkeypatch.setenv("AIGOV_GITHUB_BACKOFF", "0.01")
-        monkeypatch.delenv("GITHUB_TOKEN", raising=False)
-        yield server
-
-
-def review(login: str, state: str, commit: str) -> dict[str, Any]:
-    return {"id": hash((login, state, commit)) % 10**6, "user": {"login": login}, "state": state, "commit_id": commit}
-
-
-REVIEWS = "/repos/acme/mono/pulls/7/reviews"
 TEAM = "/orgs/acme/teams/ai-platform/members"
 
 

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from conftest import CLOCK, check, finding_ids, run_cli, run_process, write
-from test_bad_input import assert_error
+from conftest import assert_clean_error as assert_error
 
 
 def test_impossible_calendar_date_names_file_and_line(feature: Path) -> None:

@@ -17,7 +17,7 @@ from aigov.check import CheckOptions, run_check
 from aigov.record import decision_record, read_records
 from aigov.resources import load_schema
 from conftest import CLOCK, assert_clean_error, check, check_json, make_feature, run_cli, run_limited, write
-from test_waivers import EVAL_WAIVER, commit_all, git, merged_waiver, too_few_cases
+from waiver_helpers import EVAL_WAIVER, commit_all, git, merged_waiver, too_few_cases
 
 
 def record_of(root: Path, target: Path, *extra: str) -> bytes:
@@ -171,7 +171,7 @@ def test_when_aigov_cannot_decide_the_record_file_says_so_and_cannot_be_noted(tm
 def test_the_same_org_rules_have_the_same_digest_wherever_they_are_read_from(tmp_path: Path) -> None:
     """Evidence groups decisions by the policy digest: org rules checked out under another path (another
     runner's $RUNNER_TEMP, another working directory) are the same rules and must digest the same."""
-    from test_cli import ORG_RULE
+    from conftest import ORG_RULE
 
     root = make_feature(tmp_path / "repo", name="acme-summarize")
     here = write(tmp_path / "org-a/rules/names.rego", ORG_RULE).parent.parent

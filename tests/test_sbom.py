@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from aigov.sbom.validate import validate_bom
-from conftest import CLOCK, REPO_ROOT, finding_ids, run_cli
+from conftest import CLOCK, REPO_ROOT, run_cli
 
 SPEC_DOCS = REPO_ROOT / "tests" / "data" / "cyclonedx"
 SPEC_FILES = sorted(SPEC_DOCS.glob("1.*/*.json"))
@@ -115,7 +114,7 @@ def test_spec_documents_of_every_version_agree_through_the_cli() -> None:
         invalid = run_cli("sbom", "--validate", str(SPEC_DOCS / version / f"invalid-metadata-timestamp-{version}.json"))
         assert (valid.exit_code, invalid.exit_code) == (0, 1), version
         assert f"valid CycloneDX {version}" in valid.stdout
-        assert f":7: $.metadata.timestamp: '2020-04-13' is not an RFC 3339 date-time" in invalid.stdout
+        assert ":7: $.metadata.timestamp: '2020-04-13' is not an RFC 3339 date-time" in invalid.stdout
 
 
 # --- realistic broken documents ----------------------------------------------------------------

@@ -17,7 +17,6 @@ import subprocess
 import sys
 import venv
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 import yaml
@@ -63,17 +62,7 @@ def tree(path: Path) -> list[str]:
     return sorted(p.relative_to(path).as_posix() for p in path.rglob("*")) if path.exists() else []
 
 
-@pytest.fixture(scope="module", autouse=True)
-def template_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """aigov's template cache (XDG_CACHE_HOME) in a temporary folder, outside any checked repository."""
-    cache = tmp_path_factory.mktemp("xdg-cache")
-    old = os.environ.get("XDG_CACHE_HOME")
-    os.environ["XDG_CACHE_HOME"] = str(cache)
-    yield cache
-    if old is None:
-        os.environ.pop("XDG_CACHE_HOME", None)
-    else:
-        os.environ["XDG_CACHE_HOME"] = old
+pytestmark = pytest.mark.usefixtures("template_cache")  # aigov's template cache in a temporary folder
 
 
 @pytest.fixture(scope="module")

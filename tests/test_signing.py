@@ -26,26 +26,7 @@ REAL_IDENTITY = "https://github.com/trailofbits/pypi-attestation-models/.github/
 ACME_WORKFLOWS = r"https://github\.com/acme/[^/]+/\.github/workflows/release\.yml@refs/tags/v.+"
 
 
-@pytest.fixture(scope="session")
-def instance() -> SigstoreInstance:
-    return SigstoreInstance.create()
-
-
-@pytest.fixture(scope="session")
-def trusted_root(instance: SigstoreInstance, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return instance.write_trusted_root(tmp_path_factory.mktemp("trust") / "trusted_root.json")
-
-
-@pytest.fixture(scope="session")
-def sigstore_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("xdg")
-
-
-@pytest.fixture(autouse=True)
-def _sigstore_cache_outside_repo(sigstore_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """sigstore writes its trust cache under $XDG_CACHE_HOME: keep it in a temporary folder."""
-    monkeypatch.setenv("XDG_CACHE_HOME", str(sigstore_cache / "cache"))
-    monkeypatch.setenv("XDG_DATA_HOME", str(sigstore_cache / "data"))
+pytestmark = pytest.mark.usefixtures("sigstore_cache_outside_repo")
 
 
 def verify(*args: str) -> Any:

@@ -10,51 +10,12 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from conftest import CLOCK, assert_clean_error, check, check_json, make_feature, org_config, run_limited, write
-
-WAIVERS = ".aigov/waivers.yaml"
-EVAL_WAIVER = """\
-waivers:
-  - rule: AIGOV-EVAL-006
-    feature: support-summarize
-    reason: the golden set grows to 25 cases next sprint
-    ticket: GOV-17
-    approver: alice
-    created: {created}
-    expires: {expires}
-"""
-
-
-def git(root: Path, *args: str) -> str:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
-           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
-    return subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True, text=True, env=env).stdout
-
-
-def commit_all(root: Path, message: str = "change") -> None:
-    git(root, "add", "-A")
-    git(root, "commit", "-qm", message)
-
-
-def too_few_cases(tmp_path: Path) -> Path:
-    """A git repository on main whose feature has 3 eval cases: AIGOV-EVAL-006 (high, blocking)."""
-    root = make_feature(tmp_path / "repo")
-    write(root / "evals/golden.jsonl", "".join(json.dumps({"id": i}) + "\n" for i in range(3)))
-    git(root, "init", "-q", "-b", "main")
-    commit_all(root, "init")
-    return root
-
-
-def merged_waiver(root: Path, text: str) -> None:
-    """A waiver that reached the default branch (reviewed when it merged)."""
-    write(root / WAIVERS, text)
-    commit_all(root, "waiver")
-
+from waiver_helpers import EVAL_WAIVER, WAIVERS, commit_all, git, merged_waiver, too_few_cases
 
 def by_id(doc: dict, finding_id: str) -> list[dict]:
     return [f for f in doc["findings"] if f["id"] == finding_id]
@@ -290,7 +251,7 @@ def test_thousands_of_waivers_are_refused_quickly(tmp_path: Path) -> None:
 
 # --- In a pull request: the approver's review, from a loopback GitHub API ---------------------
 
-from test_pr_diff import REVIEWS, api, event_file, review  # noqa: E402,F401 - the loopback GitHub API fixture
+from github_stub import REVIEWS, event_file, review  # noqa: E402 - the loopback GitHub API is the `api` fixture (conftest)
 
 
 def waiver_pr(tmp_path: Path, approver: str = "alice") -> tuple[Path, str, Path]:
