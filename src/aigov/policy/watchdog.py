@@ -1,4 +1,5 @@
-"""Run CPU-bound work that cannot be interrupted (a native Rego evaluation) under a deadline.
+"""Run work that cannot be interrupted (a native Rego evaluation, an OPA server exchange) under a
+deadline, or beside the caller (facts read meanwhile).
 
 The work runs in a forked child, a ``Worker``: it inherits everything already loaded, sets itself
 up (an engine loads the pack there, while the parent goes on collecting facts), then answers
