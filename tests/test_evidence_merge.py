@@ -18,7 +18,8 @@ from evidence_helpers import EVIDENCE_IDENTITY, commit_all, edit, feature_repo, 
 from sigstore_fixture import GITHUB_ISSUER, SigstoreInstance
 # The throw-away Sigstore instance, trusted root and cache isolation of the signing tests.
 
-from aigov.evidence.bundle import MANIFEST, SIGNATURE, sha256
+from aigov.digests import content_digest
+from aigov.evidence.bundle import MANIFEST, SIGNATURE
 from aigov.evidence.decision import canonical_json
 from aigov.evidence.jsonstream import HashingWriter, Pairs, Rows, write_json
 
@@ -122,7 +123,7 @@ def _forge(source: Path, target: Path, change) -> Path:
     files = entries(source)
     change(files)
     manifest = json.loads(files[MANIFEST])
-    manifest["files"] = {n: sha256(d) for n, d in sorted(files.items()) if n not in (MANIFEST, SIGNATURE)}
+    manifest["files"] = {n: content_digest(d) for n, d in sorted(files.items()) if n not in (MANIFEST, SIGNATURE)}
     controls = json.loads(files["controls.json"])
     manifest.update({key: controls[key] for key in ("aigov_version", "period")})  # verify compares them with controls.json
     files[MANIFEST] = (canonical_json(manifest) + "\n").encode()
@@ -307,4 +308,4 @@ def test_a_file_written_a_row_at_a_time_is_the_canonical_json_of_the_whole() -> 
     write_json(out, streamed)
     digest = out.sha256()
     assert target.getvalue() == canonical_json(whole).encode("utf-8")
-    assert digest == sha256(target.getvalue())
+    assert digest == content_digest(target.getvalue())

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
 from aigov.config import OrgConfig, RepositoryConfig, Source, blocking_severities, load_org_config, load_repository_config
-from aigov.digests import canonical_digest, text_digest
+from aigov.digests import canonical_digest, content_digest
 from aigov.errors import EXIT_BLOCKING, EXIT_PASS, AigovError
 from aigov.facts.build import RepoContext, build_inputs
 from aigov.facts.discovery import FeatureLocation, discover_features, owning_feature
@@ -338,7 +338,7 @@ def set_fingerprints(findings: list[Finding], repo: Repo) -> None:
         if lines is not None and finding.line is not None and finding.line <= len(lines):
             flagged = " ".join(lines[finding.line - 1].split())
         key = "\0".join([finding.id, finding.feature, finding.path, flagged])
-        finding.fingerprint = text_digest(key)
+        finding.fingerprint = content_digest(key)
 
 
 def _file_lines(repo: Repo, rel: str) -> list[str] | None:

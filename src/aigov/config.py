@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from aigov.digests import text_digest
+from aigov.digests import content_digest
 from aigov.errors import AigovError
 from aigov.files import Repo, read_config_file
 from aigov.validation import validate_document
@@ -106,7 +106,7 @@ def load_org_config(path: Path | None, repo: Repo | None = None) -> OrgConfig:
     text = read_config_file(path, name)
     doc = parse_yaml(text, name)
     if doc.data is None:
-        return OrgConfig(path=name, digest=text_digest(text))
+        return OrgConfig(path=name, digest=content_digest(text))
     validate_document(doc, "config", name)
     data = doc.data
     base = path.resolve().parent
@@ -116,7 +116,7 @@ def load_org_config(path: Path | None, repo: Repo | None = None) -> OrgConfig:
 
     return OrgConfig(
         path=name,
-        digest=text_digest(text),
+        digest=content_digest(text),
         policies=[resolve(p) for p in data.get("policies", [])],
         data=[resolve(p) for p in data.get("data", [])],
         registry=resolve(data["registry"]) if "registry" in data else None,
@@ -172,7 +172,7 @@ def load_repository_config(repo: Repo) -> RepositoryConfig:
         return RepositoryConfig()
     text = repo.read_text(path)
     doc = parse_yaml(text, CONFIG_PATH)
-    config = RepositoryConfig(path=CONFIG_PATH, digest=text_digest(text))
+    config = RepositoryConfig(path=CONFIG_PATH, digest=content_digest(text))
     if doc.data is None:
         return config
     validate_document(doc, "config", CONFIG_PATH)

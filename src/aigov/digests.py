@@ -25,10 +25,11 @@ def sha256_hex(data: bytes | str) -> str:
     return sha256(data.encode("utf-8", "surrogateescape") if isinstance(data, str) else data).hexdigest()
 
 
-def text_digest(text: str) -> str:
-    return "sha256:" + sha256_hex(text)
+def content_digest(data: bytes | str) -> str:
+    """``sha256:<hex>`` of ``data`` (text as sha256_hex encodes it)."""
+    return "sha256:" + sha256_hex(data)
 
 
 def canonical_digest(value: Any) -> str:
     """The digest of ``value`` as canonical JSON (sorted keys, no whitespace, UTF-8)."""
-    return text_digest(json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False))
+    return content_digest(json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False))

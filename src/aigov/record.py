@@ -19,7 +19,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from aigov import __version__
 from aigov.check import CheckResult
-from aigov.digests import sha256_hex
+from aigov.digests import content_digest
 from aigov.errors import AigovError
 from aigov.files import _GIT_SAFE, MAX_FILE_BYTES, run_git
 from aigov.report import Reporter
@@ -76,7 +76,7 @@ def canonical_bytes(record: dict[str, Any]) -> bytes:
 
 
 def record_digest(record: dict[str, Any]) -> str:
-    return "sha256:" + sha256_hex(canonical_bytes(record))
+    return content_digest(canonical_bytes(record))
 
 
 class RecordReporter(Reporter):

@@ -4,13 +4,13 @@ canonical JSON, no absolute paths and no wall clock."""
 
 from __future__ import annotations
 
-import hashlib
 import re
 import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence, Union
 
 from aigov import __version__
+from aigov.digests import content_digest
 from aigov.evidence.controls import ControlMap
 from aigov.evidence.decision import canonical_json
 from aigov.evidence.replay import Period, RepositoryEvidence
@@ -44,7 +44,7 @@ def assemble(repos: list[RepositoryEvidence], period: Period, control_map: Contr
         files: dict[str, Entry] = {"decisions.jsonl": "".join(canonical_json(d) + "\n" for d in decisions).encode("utf-8")}
         artefacts = _artefacts(repos)
         files.update(artefacts)
-        hashes = {name: sha256(data) for name, data in files.items() if isinstance(data, bytes)}
+        hashes = {name: content_digest(data) for name, data in files.items() if isinstance(data, bytes)}
         for name, (path, digest) in write_summary(folder, header, tally, sorted(artefacts)).items():
             files[name], hashes[name] = path, digest
         files[MANIFEST] = write_manifest(folder / MANIFEST, header, tally, hashes)
@@ -106,10 +106,6 @@ def _write_file(path: Path, render: Callable[[HashingWriter], None]) -> tuple[Pa
         render(out)
         digest = out.sha256()  # writes what is pending
     return path, digest
-
-
-def sha256(data: bytes) -> str:
-    return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
 def _artefacts(repos: list[RepositoryEvidence]) -> dict[str, bytes]:

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from aigov import __version__
+from aigov.digests import content_digest
 from aigov.errors import AigovError
 from aigov.evidence.bundle import ARTEFACTS, BUNDLE_FORMAT, MANIFEST, Entry
 from aigov.evidence.jsonstream import Rows
@@ -394,7 +395,7 @@ class _Reader:
             data = read_entry(self.archive, name, bundle.path, MAX_ENTRY_BYTES)
         except KeyError:
             raise AigovError(f"{name} is gone: the bundle was replaced while it was being merged", str(bundle.path)) from None
-        if "sha256:" + hashlib.sha256(data).hexdigest() != sha:
+        if content_digest(data) != sha:
             raise AigovError(f"{name} changed while it was being merged", str(bundle.path))
         return data
 

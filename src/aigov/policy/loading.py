@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from aigov.config import OrgConfig, Refusal, RepositoryConfig, Source, refuse_inside
-from aigov.digests import text_digest
+from aigov.digests import content_digest
 from aigov.errors import AigovError
 from aigov.files import Repo, read_config_file
 from aigov.policy.pack import PolicyPack, is_test_module, load_rego_dir, merge_data, read_rego_dir
@@ -178,7 +178,7 @@ def _data_mapping(path: Path, name: str, pack: PolicyPack) -> dict[str, Any]:
     extra = load_data_file(path, name)
     if not isinstance(extra, dict):
         raise AigovError("data file must hold a mapping", name)
-    pack.sources.append(Source("data", name, text_digest(json.dumps(extra, sort_keys=True))))
+    pack.sources.append(Source("data", name, content_digest(json.dumps(extra, sort_keys=True))))
     return extra
 
 
@@ -227,7 +227,7 @@ def _registry_file(path: Path, root: Path | None, sources: list[Source] | None =
     if registry is MISSING:
         registry = parse_registry(text, name)
     if sources is not None:
-        sources.append(Source("registry", f"{SHIPPED_LABEL}/{REGISTRY_FILE}" if shipped else name, text_digest(text)))
+        sources.append(Source("registry", f"{SHIPPED_LABEL}/{REGISTRY_FILE}" if shipped else name, content_digest(text)))
     return registry
 
 
