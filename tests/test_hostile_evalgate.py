@@ -146,3 +146,20 @@ def test_megabyte_eval_command_is_bounded(tmp_path: Path) -> None:
     config.write_text(config.read_text().replace(f"command: {COMMAND}", "command: " + "true; " * 150_000 + "true"))
     code, findings = check_json(root)
     assert code == 1 and "AIGOV-EVAL-008" in [f["id"] for f in findings]
+
+
+def test_nested_shells_share_one_bound_on_the_places_followed() -> None:
+    """`bash -c` inside `bash -c` inside `bash -c`, twenty of each: one step's script may not make aigov
+    follow twenty cubed places (each may walk the whole script); the bound is shared by every nested shell."""
+    import shlex
+
+    from aigov.facts.shell import MAX_USES, command_spec, find_command, resolve_shell
+
+    def twenty(inner: str) -> str:
+        return "; ".join(["bash -c " + shlex.quote(inner)] * 20)
+
+    script = "\n".join([twenty(twenty(f"{COMMAND}; true"))] * 2)
+    assert len(script) < 100_000  # read, not refused for its length
+    uses = find_command(script, command_spec(COMMAND), resolve_shell(None, False))
+    assert 0 < len(uses) <= MAX_USES
+    assert all(any(w.kind == "errexit_off" for w in use.swallows) for use in uses)  # each inner `; true` swallows it

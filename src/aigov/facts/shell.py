@@ -25,7 +25,6 @@ tests/test_workflows.py checks these answers against real bash on generated scri
 
 from __future__ import annotations
 
-import itertools
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -136,9 +135,15 @@ def _noop(command: Any) -> bool:
     return name in _NOOPS
 
 
-def find_command(script: str, spec: CommandSpec, shell: Shell, depth: int = 0) -> list[CommandUse]:
+def find_command(script: str, spec: CommandSpec, shell: Shell) -> list[CommandUse]:
     """Every place ``script`` runs the command, with what happens to its exit status; also inside
     ``bash -c '...'`` (and ``sh -c``), a shell of its own whose status is its script's."""
+    return _find(script, spec, shell, 0, [MAX_USES])
+
+
+def _find(script: str, spec: CommandSpec, shell: Shell, depth: int, budget: list[int]) -> list[CommandUse]:
+    """``budget``: how many more places may be followed, shared by every nested shell of one step:
+    one use that gates is enough, and following each may walk the whole script."""
     if not spec.mentioned_in(script):
         return []
     if len(script) > MAX_SCRIPT_CHARS:
@@ -147,14 +152,16 @@ def find_command(script: str, spec: CommandSpec, shell: Shell, depth: int = 0) -
     commands = (node for node in _walk(tree.root_node) if node.type == "command")
     runs = (node for node in commands if _runs(node, spec.words) or (depth < MAX_NESTED_SHELLS and _shell_c(node) is not None))
     uses: list[CommandUse] = []
-    # One use that gates is enough; following more only costs time (each may walk the whole script).
-    for node in itertools.islice(runs, MAX_USES):
+    for node in runs:
+        if budget[0] <= 0:
+            break
+        budget[0] -= 1
         nested = None if _runs(node, spec.words) else _shell_c(node)
         if nested is None:
             use = _use(node, tree.root_node, shell)
             uses.extend([use] if use is not None else [])
         else:
-            uses.extend(_nested_uses(node, tree.root_node, shell, spec, nested, depth))
+            uses.extend(_nested_uses(node, tree.root_node, shell, spec, nested, depth, budget))
     return uses
 
 
@@ -187,11 +194,12 @@ def _shell_c(command: Any) -> tuple[Shell, str] | None:
     return Shell(f"{words[0]} -c", errexit, pipefail, True, True), rest[0]
 
 
-def _nested_uses(command: Any, root: Any, shell: Shell, spec: CommandSpec, nested: tuple[Shell, str], depth: int) -> list[CommandUse]:
+def _nested_uses(command: Any, root: Any, shell: Shell, spec: CommandSpec, nested: tuple[Shell, str], depth: int,
+                 budget: list[int]) -> list[CommandUse]:
     """The uses inside ``bash -c SCRIPT``, each also subject to what the outer script does with the
     ``bash -c`` command's status. Lines of the inner script count from the command's line."""
     inner_shell, inner_script = nested
-    inner = find_command(inner_script, spec, inner_shell, depth + 1)
+    inner = _find(inner_script, spec, inner_shell, depth + 1, budget)
     outer = _use(command, root, shell) if inner else None
     if outer is None:
         return []  # the inner shell never runs, or its status is lost
