@@ -98,7 +98,6 @@ class CheckOptions:
     config_path: Path | None = None
     registry_path: Path | None = None
     now: str | None = None
-    engine: Engine | None = None
     trusted_root: Path | None = None
     repository_root: Path | None = None  # --root; default: the git top level of the checked path
     # A diff-aware check (--base/--head/--pr): judge only the features the change touches, with
@@ -190,7 +189,7 @@ def collect_inputs(path: Path, options: CheckOptions, exclude_outputs: Iterable[
         use_policy_bundle(org, options)
         repository = load_repository_config(repo)
         pack = build_pack(org, options.registry_path, repo=repo, repository=repository)
-        engine = (options.engine or choose_engine(options, org, repo)) if with_engine else None
+        engine = choose_engine(options, org, repo) if with_engine else None
         locations = discover_features(repo, scope, org.exclude)
         if not locations:
             raise AigovError("no aigov.yaml found; nothing to check (run 'aigov new' to start a feature)", str(path))
@@ -404,12 +403,11 @@ def waiver_input(collected: CheckInputs, findings: list[Finding], token: str | N
     """
     from aigov.facts.waivers import WAIVERS_FILE, collect_waivers, waiver_base
 
-    if WAIVERS_FILE not in collected.repo.files:
-        return None  # checked first: finding the base commit costs two git processes
     change = collected.change
     settings = collected.pack.data["aigov"]["settings"]
     manifests = {doc["feature"]["name"]: doc["feature"]["manifest_path"] for doc in collected.inputs}
-    waivers = collect_waivers(collected.repo, collected.pack.rules, waiver_base(collected.repo, change and change.base, settings), manifests)
+    waivers = collect_waivers(collected.repo, collected.pack.rules,
+                              lambda: waiver_base(collected.repo, change and change.base, settings), manifests)
     if waivers is None:
         return None
     doc: dict[str, Any] = {

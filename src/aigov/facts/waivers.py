@@ -14,7 +14,7 @@ reviewed when it merged, and anything added or changed since needs its approver'
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Callable
 
 from aigov.errors import AigovError
 from aigov.files import MAX_FILE_BYTES, Repo, run_git
@@ -29,12 +29,13 @@ MAX_WAIVERS = 1000
 REQUEST_KEYS = ("rule", "feature", "path", "reason", "ticket", "approver", "created", "expires")
 
 
-def collect_waivers(repo: Repo, rules: dict[str, RuleMeta], base_ref: str | None,
+def collect_waivers(repo: Repo, rules: dict[str, RuleMeta], find_base: Callable[[], str | None],
                     manifests: dict[str, str] | None = None) -> list[dict[str, Any]] | None:
     """The waiver facts (``input.waivers``), or None when the repository asks for none.
 
-    ``manifests``: the judged features' manifest paths by name, to tell whether a waiver's feature
-    is still the feature it named at the base (see :func:`_feature_at_base`)."""
+    ``find_base``: the commit waivers are compared with, asked only when there are waivers (it
+    costs git processes). ``manifests``: the judged features' manifest paths by name, to tell
+    whether a waiver's feature is still the feature it named at the base (:func:`_feature_at_base`)."""
     if WAIVERS_FILE not in repo.files:
         return None
     doc = parse_yaml(repo.read_text(repo.root / WAIVERS_FILE), WAIVERS_FILE)
@@ -45,6 +46,7 @@ def collect_waivers(repo: Repo, rules: dict[str, RuleMeta], base_ref: str | None
         raise AigovError(f"holds {len(entries)} waivers; aigov judges at most {MAX_WAIVERS} (fix findings instead of waiving them)",
                          WAIVERS_FILE, doc.lines.get(f"waivers[{MAX_WAIVERS}]"))
     validate_document(doc, "waivers", WAIVERS_FILE)
+    base_ref = find_base()
     base = _base_waivers(repo, base_ref)
     facts = []
     for index, entry in enumerate(doc.data["waivers"]):
