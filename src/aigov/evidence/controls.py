@@ -71,8 +71,12 @@ def _load_shipped(relative: str) -> Any:
 
     from aigov.yamlfile import safe_load  # libyaml: the catalogs take 0.2 s with the pure-Python loader
 
+    from aigov.policy.index import MISSING, known_data
+
     try:
-        return safe_load((policies_dir() / relative).read_text(encoding="utf-8"))
+        text = (policies_dir() / relative).read_text(encoding="utf-8")
+        known = known_data(policies_dir(), relative, text)  # controls.yaml is read ahead in the pack index
+        return safe_load(text) if known is MISSING else known
     except (OSError, yaml.YAMLError) as exc:
         raise AigovError(f"cannot read it: {exc}", f"policies/{relative}") from None
 

@@ -2,7 +2,7 @@
 
 Every check reads the shipped pack: ~80 METADATA blocks, three YAML data files, and the
 registry checked against its schema, ~10 ms of each pull request's start-up for files that
-change only with a release. ``policies/index.json`` holds what that reading produces, each
+change only with a release; a report that names rules' controls reads controls.yaml (~5 ms). ``policies/index.json`` holds what that reading produces, each
 entry with the sha256 of the text it came from. An entry whose digest does not match the file
 (a pack edited without rebuilding the index) is ignored and the file is read as usual, so the
 index can make a check slower, never different. A test keeps the committed index current.
@@ -58,6 +58,7 @@ def known_data(policies: Path, name: str, text: str) -> Any:
 
 def build_index(policies: Path) -> dict[str, Any]:
     """Read the pack in ``policies`` the way a check does; the index of what it found."""
+    from aigov.evidence.controls import CONTROLS_FILE
     from aigov.policy.loading import parse_registry
     from aigov.yamlfile import parse_yaml
 
@@ -70,7 +71,7 @@ def build_index(policies: Path) -> dict[str, Any]:
             del rule["path"]  # given by the caller: it depends on how the pack is labelled
         modules[name] = {"sha256": sha256_hex(source), "info": info}
     data = {}
-    for path in sorted((policies / "data").glob("*.yaml")):
+    for path in [*sorted((policies / "data").glob("*.yaml")), policies / CONTROLS_FILE]:
         name = path.relative_to(policies).as_posix()
         text = path.read_text(encoding="utf-8")
         value = parse_registry(text, name) if path.stem == "registry" else parse_yaml(text, name).data

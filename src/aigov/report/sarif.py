@@ -48,7 +48,9 @@ class SarifReporter(Reporter):
 
 
 def _document(run: dict[str, Any]) -> str:
-    return json.dumps({"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}, indent=2, ensure_ascii=False) + "\n"
+    # No indent: json's C encoder only runs without one, and an indented SARIF of the whole rule
+    # catalogue cost ~8 ms of every check that writes it (GitHub reads it; nobody reads it by eye).
+    return json.dumps({"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}, ensure_ascii=False) + "\n"
 
 
 def sarif_run(result: CheckResult) -> dict[str, Any]:
