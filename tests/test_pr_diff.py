@@ -100,11 +100,21 @@ def test_a_change_touching_no_feature_passes_and_says_what_changed(mono: Path) -
     assert "0 features checked" in run.stdout
 
 
-@pytest.mark.parametrize("shared", [".github/workflows/lint.yml", ".aigov/notes.txt", ".github/CODEOWNERS"])
+@pytest.mark.parametrize("shared", [".github/workflows/lint.yml", ".aigov/config.yaml", ".aigov/waivers.yaml", ".github/CODEOWNERS"])
 def test_a_file_feeding_every_feature_touches_them_all(mono: Path, shared: str) -> None:
     write(mono / shared, "name: lint\non: push\njobs:\n  lint:\n    runs-on: ubuntu-latest\n    steps:\n      - run: make lint\n" if shared.endswith(".yml") else "# changed\n")
     commit_all(mono, "shared")
     assert check_json(mono, "--base", "main")["features"] == ["svc-a", "svc-b"]
+
+
+@pytest.mark.parametrize("unread", [".aigov/notes.txt", ".github/ISSUE_TEMPLATE/bug.md", "docs/guide.md"])
+def test_a_file_no_feature_reads_touches_none(mono: Path, unread: str) -> None:
+    """Scope follows what the features' facts were read from, not folder names: a note beside the
+    repository config changes no verdict."""
+    write(mono / unread, "# changed\n")
+    commit_all(mono, "unread")
+    doc = check_json(mono, "--base", "main")
+    assert doc["verdict"] == "pass" and doc["features"] == []
 
 
 def test_changed_files_carry_status_and_head_line_ranges(mono: Path) -> None:

@@ -97,7 +97,7 @@ def test_record_writes_a_note_git_can_read_and_aigov_reads_back(tmp_path: Path) 
     assert shown.exit_code == 0 and shown.stdout.encode("utf-8") == data
     import git as gitpython
 
-    [stored] = list(read_records(gitpython.Repo(root)))
+    [stored] = list(read_records(root))
     assert (stored.commit, stored.problem, stored.record["verdict"]) == (head, None, "pass")
 
 

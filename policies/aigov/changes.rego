@@ -9,8 +9,12 @@ import data.aigov.lib
 
 change := input.change
 
-# The feature as it was at the base commit; the rules compare only a feature that existed there.
+# The feature as it was at the base commit (found by its name, wherever its manifest was); the
+# rules compare only a feature that existed there.
 base := change.base_feature
+
+# A feature whose manifest the change deleted is judged by these rules alone, as it was at the base.
+removed if input.feature.removed
 
 existed if {
 	base.exists
@@ -36,7 +40,10 @@ changed(path) if path in changed_paths
 
 prompts_dir := feature_path(object.get(lib.spec, "prompts", "prompts"))
 
-changed_prompts := sort([p | some p in changed_paths; startswith(p, concat("", [prompts_dir, "/"]))])
+# A removed feature's prompts went with it: that is the removal, judged as such.
+changed_prompts := [] if {
+	removed
+} else := sort([p | some p in changed_paths; startswith(p, concat("", [prompts_dir, "/"]))])
 
 # A model entry as the rules compare it: its free-text purpose is not a change of model.
 model_key(m) := object.remove(m, ["purpose"])
@@ -145,6 +152,8 @@ needs_approval contains {"why": sprintf("the risk tier was lowered from %s to %s
 
 needs_approval contains {"why": sprintf("model %s was added", [id]), "field": model_field(id)} if some id in added_models
 
+needs_approval contains {"why": "the feature was removed (its manifest deleted)", "field": "metadata.name"} if removed
+
 needs_approval contains {"why": sprintf("dataClassification was loosened from %s to %s", [base_spec.dataClassification, lib.spec.dataClassification]), "field": "spec.dataClassification"} if {
 	existed
 	classification_rank[lib.spec.dataClassification] < classification_rank[base_spec.dataClassification]
@@ -161,7 +170,13 @@ review := r if {
 	is_object(r)
 } else := {"available": false, "error": "the reviews were not read", "approvals": [], "codeowners": {}, "teams": {}}
 
-owners := object.get(review.codeowners, lib.feature.manifest_path, [])
+# Who may approve: the CODEOWNERS (at the base commit) of the manifest as it was at the base; of
+# its new path for a feature the base did not have.
+approval_path := base.manifest_path if {
+	existed
+} else := lib.feature.manifest_path
+
+owners := object.get(review.codeowners, approval_path, [])
 
 approvers contains login if {
 	some login in review.approvals
@@ -187,14 +202,14 @@ approval_field := sort([n.field | some n in needs_approval])[0]
 # Why there is no approval, as the end of the finding's message.
 missing_approval := sprintf("cannot verify approval: %s", [review.error]) if {
 	not review.available
-} else := sprintf("no CODEOWNER owns %s at the base commit, so nobody can approve it", [lib.feature.manifest_path]) if {
+} else := sprintf("no CODEOWNER owns %s at the base commit, so nobody can approve it", [approval_path]) if {
 	count(owners) == 0
 } else := sprintf("cannot verify approval: no approving review on the head commit from a CODEOWNER of %s (%s); team membership unverifiable: %s", [
-	lib.feature.manifest_path, concat(", ", owners), concat(", ", unverifiable_teams),
+	approval_path, concat(", ", owners), concat(", ", unverifiable_teams),
 ]) if {
 	count(approvers) == 0
 	count(unverifiable_teams) > 0
-} else := sprintf("no approving review on the head commit from a CODEOWNER of %s (%s)", [lib.feature.manifest_path, concat(", ", owners)]) if {
+} else := sprintf("no approving review on the head commit from a CODEOWNER of %s (%s)", [approval_path, concat(", ", owners)]) if {
 	count(approvers) == 0
 }
 

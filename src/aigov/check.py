@@ -13,17 +13,19 @@ from aigov.config import OrgConfig, RepositoryConfig, Source, blocking_severitie
 from aigov.digests import canonical_digest, content_digest
 from aigov.errors import EXIT_BLOCKING, EXIT_PASS, AigovError
 from aigov.facts.build import RepoContext, build_inputs
-from aigov.facts.discovery import FeatureLocation, discover_features, owning_feature
-from aigov.files import Repo, find_repository_root
+from aigov.facts.discovery import FeatureLocation, discover_features
+from aigov.files import find_repository_root
 from aigov.policy.engine import Engine, make_engine
 from aigov.policy.metadata import RuleMeta
 from aigov.policy.loading import build_pack
 from aigov.policy.pack import PolicyPack
+from aigov.tree import Reads, Tree, WorkTree
 
 if TYPE_CHECKING:  # diff-aware checks only: a plain check does not load the diff code
     from aigov.facts.change import Change, ChangeRequest
 
 SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
+CHANGES_PACKAGE = "aigov.changes"  # the rules that judge what a change did, a removed feature included
 
 
 @dataclass
@@ -76,6 +78,8 @@ class CheckResult:
     rule_catalog: list[RuleMeta] = field(default_factory=list, repr=False)
     # The repository's root folder: the decision record reads its commit and remote from it.
     root: Path | None = field(default=None, repr=False)
+    # What each judged feature's verdict was read from, by feature folder.
+    reads: dict[str, Reads] = field(default_factory=dict, repr=False)
 
     @property
     def exit_code(self) -> int:
@@ -149,7 +153,7 @@ def parse_now(value: str) -> str:
 class CheckInputs:
     """Everything a check evaluates: the repository, who decides, the pack and one input per feature."""
 
-    repo: Repo
+    tree: Tree
     org: OrgConfig
     repository: RepositoryConfig
     pack: PolicyPack
@@ -157,10 +161,23 @@ class CheckInputs:
     change: Change | None = None
     scope: str = "."  # the folder judged, repository-relative ("." for the whole repository)
     engine: Engine | None = None  # with_engine: already loading the pack while the facts were collected
+    # What each judged feature's facts were read from (by feature folder), the repository's own
+    # config, rules and waivers included: diff scope and incremental evidence compare changes with it.
+    reads: dict[str, Reads] = field(default_factory=dict)
+    removed: list[dict[str, Any]] = field(default_factory=list)  # features a change removed (input documents)
+    now: str = ""  # the clock the policies see
 
     @property
     def block(self) -> tuple[str, ...]:
         return blocking_severities(self.org, self.repository)
+
+    def close(self) -> None:
+        """End every process the collection started: the engine's child, git readers."""
+        if self.engine is not None:
+            self.engine.close()
+        if self.change is not None and "base_tree" in self.change.__dict__:
+            self.change.base_tree.close()
+        self.tree.close()
 
 
 def collect_inputs(path: Path, options: CheckOptions, exclude_outputs: Iterable[Path] = (), with_engine: bool = False) -> CheckInputs:
@@ -172,47 +189,95 @@ def collect_inputs(path: Path, options: CheckOptions, exclude_outputs: Iterable[
     """
     if not path.is_dir():
         raise AigovError("is not a directory", str(path))
-    repo = Repo(_repository_root(path, options.repository_root))
-    repo.list_files_early()
+    tree = WorkTree(_repository_root(path, options.repository_root))
+    tree.list_files_early()
+    for output in exclude_outputs:
+        tree.ignore(output)
+    try:
+        return collect_tree_inputs(tree, tree.rel(path.resolve()), options, with_engine)
+    except BaseException:  # git must not outlive a failed collection
+        tree.stop_listing()
+        raise
+
+
+def collect_tree_inputs(tree: Tree, scope: str, options: CheckOptions, with_engine: bool = False,
+                        only: set[str] | None = None) -> CheckInputs:
+    """The check's inputs for the features under ``scope`` of ``tree`` (the work tree, or a commit read
+    from git objects: the same rules either way); ``only``: just the features in these folders."""
     engine: Engine | None = None
     try:
         change = None
         if options.change is not None:
             from aigov.facts.change import resolve_change
 
-            change = resolve_change(repo.root, options.change)
-        for output in exclude_outputs:
-            repo.ignore(output)
-        scope = repo.rel(path.resolve())
-        org = load_org_config(options.config_path, repo)
+            change = resolve_change(tree.root, options.change)
+        org = load_org_config(options.config_path, tree.root)
         org.block = tuple(dict.fromkeys([*org.block, *options.fail_on]))
         use_policy_bundle(org, options)
-        repository = load_repository_config(repo)
-        pack = build_pack(org, options.registry_path, repo=repo, repository=repository)
-        engine = choose_engine(options, org, repo) if with_engine else None
-        locations = discover_features(repo, scope, org.exclude)
+        with tree.recording() as repository_reads:  # the repository's own config and rules feed every feature
+            repository = load_repository_config(tree)
+            pack = build_pack(org, options.registry_path, tree=tree, repository=repository)
+        repository_reads.paths.update(REPOSITORY_WIDE_FILES)
+        locations = discover_features(tree, scope, org.exclude)
         if not locations:
-            raise AigovError("no aigov.yaml found; nothing to check (run 'aigov new' to start a feature)", str(path))
+            raise AigovError("no aigov.yaml found; nothing to check (run 'aigov new' to start a feature, "
+                             "or 'aigov init' for existing code)", tree.label if scope == "." else scope)
         refuse_excludes_that_hide_features(repository, locations)
-        if change is not None:
-            locations = touched_features(change, locations)
-        if engine is not None and locations:  # a change that touches no feature evaluates nothing, contacts no server
-            engine.prepare(pack)  # it loads the pack while the facts are collected
-        ctx = RepoContext(repo=repo, registry=pack.data["aigov"]["registry"], now=options.now or utc_now(),
+        if only is not None:
+            locations = [loc for loc in locations if loc.dir in only]
+        ctx = RepoContext(tree=tree, registry=pack.data["aigov"]["registry"], now=options.now or utc_now(),
                           settings=pack.data["aigov"]["settings"], trusted_root=options.trusted_root)
+        everything, bounds = locations, None
+        if change is not None:
+            from aigov.facts.scope import candidates
+
+            locations, bounds = candidates(ctx, change, locations, repository_reads)
+        engine = choose_engine(options, org, tree.root) if with_engine else None
+        if engine is not None and locations:  # a change that touches no feature contacts no server
+            engine.prepare(pack)  # it loads the pack while the facts are collected
+        inputs = build_inputs(ctx, locations, options.facts_in_background)
+        reads = {loc.dir: _feature_reads(ctx, loc.dir, repository_reads) for loc in locations}
+        if bounds is not None and not all(bounds.holds(folder, read) for folder, read in reads.items()):
+            # A feature read where no bound foresaw: judge the change against every feature, never miss one.
+            rest = [loc for loc in everything if loc.dir not in reads]
+            if rest and engine is not None and not locations:
+                engine.prepare(pack)
+            inputs += build_inputs(ctx, rest, options.facts_in_background)
+            reads.update({loc.dir: _feature_reads(ctx, loc.dir, repository_reads) for loc in rest})
+        collected = CheckInputs(tree, org, repository, pack, inputs, change, scope, engine, reads, now=ctx.now)
         repository_facts = {"path": repository.path, "refused": [r.as_fact() for r in repository.refused]}
-        inputs = [{**doc, "repository_config": repository_facts} for doc in build_inputs(ctx, locations, options.facts_in_background)]
+        for doc in inputs:
+            doc["repository_config"] = repository_facts
         _refuse_duplicate_names(inputs)
         if change is not None:
             from aigov.facts.change import add_change_facts
+            from aigov.facts.scope import touched
 
-            add_change_facts(inputs, locations, change, options.github_token)
-        return CheckInputs(repo, org, repository, pack, inputs, change, scope, engine)
-    except BaseException:  # neither git nor the engine's child may outlive a failed collection
-        repo.stop_listing()
+            collected.inputs = touched(collected.inputs, reads, change)
+            collected.removed = add_change_facts(collected, options.github_token)
+        return collected
+    except BaseException:  # the engine's child may not outlive a failed collection
         if engine is not None:
             engine.close()
         raise
+
+
+# Files every feature's verdict depends on besides what its collectors read: the waivers (decided
+# over every judged feature's findings) and CODEOWNERS (who approves a change).
+REPOSITORY_WIDE_FILES = (".aigov/waivers.yaml", ".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
+
+
+def _feature_reads(ctx: RepoContext, folder: str, repository_reads: Reads) -> Reads:
+    """What a feature's verdict was read from: its collectors' reads, the repository's own config,
+    rules and waivers, and the ignore files of the folders around it (they decide which files are
+    its own in a work tree)."""
+    from aigov.facts.scope import ignore_files
+
+    reads = Reads()
+    reads.add(ctx.reads.get(folder, Reads()))
+    reads.add(repository_reads)
+    reads.paths.update(ignore_files(folder))
+    return reads
 
 
 def use_policy_bundle(org: OrgConfig, options: CheckOptions) -> None:
@@ -249,13 +314,22 @@ def refuse_excludes_that_hide_features(repository: RepositoryConfig, locations: 
 
 
 def run_check(path: Path, options: CheckOptions | None = None, exclude_outputs: Iterable[Path] = ()) -> CheckResult:
+    """``aigov check PATH``: the features under PATH in the work tree."""
     options = options or CheckOptions()
-    collected = collect_inputs(path, options, exclude_outputs, with_engine=True)
+    return judge(collect_inputs(path, options, exclude_outputs, with_engine=True), options)
+
+
+def check_tree(tree: Tree, options: CheckOptions, scope: str = ".") -> CheckResult:
+    """The same check of ``tree`` (a commit read from git objects, say): the one way to decide."""
+    return judge(collect_tree_inputs(tree, scope, options, with_engine=True), options)
+
+
+def judge(collected: CheckInputs, options: CheckOptions) -> CheckResult:
     assert collected.engine is not None
     try:
         return _judge(collected, options)
     finally:
-        collected.engine.close()
+        collected.close()
 
 
 def _judge(collected: CheckInputs, options: CheckOptions) -> CheckResult:
@@ -269,6 +343,9 @@ def _judge(collected: CheckInputs, options: CheckOptions) -> CheckResult:
         for input_doc, raws in zip(inputs, engine.evaluate_all(inputs)):
             for raw in raws:
                 findings.append(_join(raw, rules, input_doc["feature"], collected.block))
+    for removed in collected.removed:  # only the change rules judge a feature that is gone
+        for raw in engine.evaluate_rule(f"data.{CHANGES_PACKAGE}.deny", removed) or []:
+            findings.append(_join({**raw, "_package": CHANGES_PACKAGE}, rules, removed["feature"], collected.block))
     findings = _unique(findings)
     digests = {"policies": pack.policy_digest(), "data": pack.data_digest(), "input": canonical_digest(inputs)}
     waivers: list[dict[str, Any]] = []
@@ -277,13 +354,13 @@ def _judge(collected: CheckInputs, options: CheckOptions) -> CheckResult:
         findings, waivers = apply_waivers(engine, waiver_doc, findings, rules, collected.block)
         digests["input"] = canonical_digest([*inputs, waiver_doc])  # everything the engine saw
     findings = sorted(findings, key=Finding.sort_key)
-    set_fingerprints(findings, collected.repo)
+    set_fingerprints(findings, collected.tree)
     if collected.change is not None and options.new_only:
         mark_introduced(findings, base_findings(collected, options))
     return CheckResult(
         verdict="fail" if any(f.blocking for f in findings) else "pass",
         findings=findings,
-        features=[i["feature"]["name"] for i in inputs],
+        features=[i["feature"]["name"] for i in inputs] + [r["feature"]["name"] for r in collected.removed],
         now=inputs[0]["now"] if inputs else options.now or utc_now(),
         pack_version=pack.version,
         engine=engine.name,
@@ -295,11 +372,12 @@ def _judge(collected: CheckInputs, options: CheckOptions) -> CheckResult:
         rule_catalog=sorted(rules.values(), key=lambda rule: rule.id),
         change=collected.change.summary() if collected.change is not None else None,
         waivers=waivers,
-        root=collected.repo.root,
+        root=collected.tree.root,
+        reads=collected.reads,
     )
 
 
-def choose_engine(options: CheckOptions, org: OrgConfig, repo: Repo) -> Engine:
+def choose_engine(options: CheckOptions, org: OrgConfig, repo_root: Path) -> Engine:
     """The engine the flags or the org config name (default: the embedded one); never the repository's choice."""
     from aigov.config import refuse_inside
 
@@ -308,30 +386,20 @@ def choose_engine(options: CheckOptions, org: OrgConfig, repo: Repo) -> Engine:
         raise AigovError("--opa-url needs --engine opa (or engine: opa in the org config)")
     opa = {**org.opa, **options.opa}
     if name == "opa" and opa.get("ca_bundle"):
-        refuse_inside(Path(opa["ca_bundle"]), repo, "--opa-ca-bundle")
+        refuse_inside(Path(opa["ca_bundle"]), repo_root, "--opa-ca-bundle")
     return make_engine(name, org.evaluation_timeout_s, opa)
 
 
 # --- Diff-aware checks (--base/--head/--pr) ------------------------------------------------------
 
 
-def touched_features(change: Change, locations: list[FeatureLocation]) -> list[FeatureLocation]:
-    """The features a change touches: a file of theirs changed, or a file that feeds every feature
-    (a workflow, the repository's .aigov/, CODEOWNERS). Only these are built and judged."""
-    if change.touches_shared():
-        return locations
-    by_dir = {loc.dir: loc for loc in locations}
-    touched = {owner.dir for p in change.paths if (owner := owning_feature(p, by_dir)) is not None}
-    return [loc for loc in locations if loc.dir in touched]
-
-
-def set_fingerprints(findings: list[Finding], repo: Repo) -> None:
+def set_fingerprints(findings: list[Finding], tree: Tree) -> None:
     """A fingerprint per finding that survives line shifts: rule, feature, path and the normalised text
     of the flagged line (the message when there is no line). Each flagged file is read once."""
     texts: dict[str, list[str] | None] = {}
     for finding in findings:
         if finding.line and finding.path not in texts:
-            texts[finding.path] = _file_lines(repo, finding.path)
+            texts[finding.path] = _file_lines(tree, finding.path)
         lines = texts.get(finding.path) if finding.line else None
         flagged = finding.message
         if lines is not None and finding.line is not None and finding.line <= len(lines):
@@ -340,11 +408,9 @@ def set_fingerprints(findings: list[Finding], repo: Repo) -> None:
         finding.fingerprint = content_digest(key)
 
 
-def _file_lines(repo: Repo, rel: str) -> list[str] | None:
-    if not repo.inside(rel):
-        return None
+def _file_lines(tree: Tree, rel: str) -> list[str] | None:
     try:
-        return repo.read_text(repo.root / rel).splitlines()
+        return tree.read_text(rel).splitlines()
     except AigovError:
         return None
 
@@ -355,27 +421,22 @@ FindingKey = tuple[str, str, str]  # rule id, feature, fingerprint
 def base_findings(collected: CheckInputs, options: CheckOptions) -> Counter[FindingKey] | None:
     """The findings of the same features at the base commit, or None when the base cannot be judged.
 
-    The base tree of the judged features' folders, .github/ and .aigov/ is written to a temporary
-    folder and checked there with the same authority; the base side never runs from the work tree.
+    The base is read from git objects by the same reader as any check (the whole commit: its
+    workflows, config, links and all) and judged with the same authority; a feature is itself at
+    the base under the folder it had there (a moved feature is compared with its old self).
     """
-    import tempfile
     from dataclasses import replace
-
-    from aigov.facts.change import materialise_base
 
     change = collected.change
     assert change is not None
-    folders = sorted({doc["feature"]["dir"] for doc in collected.inputs})
+    folders = {doc["change"]["base_feature"]["dir"] for doc in collected.inputs if doc["change"]["base_feature"]["exists"]}
     if not folders:
         return Counter()
-    with tempfile.TemporaryDirectory(prefix="aigov-base-") as tmp:
-        base_root = Path(tmp)
-        materialise_base(change.root, change.base, [*folders, ".github", ".aigov"], base_root)
-        base_options = replace(options, change=None, new_only=False, repository_root=base_root, apply_waivers=False)
-        try:
-            result = run_check(base_root, base_options)
-        except AigovError:
-            return None  # the base cannot be judged: every finding counts as introduced
+    base_options = replace(options, change=None, new_only=False, apply_waivers=False)
+    try:
+        result = judge(collect_tree_inputs(change.base_tree, ".", base_options, with_engine=True, only=folders), base_options)
+    except AigovError:
+        return None  # the base cannot be judged: every finding counts as introduced
     return Counter((f.id, f.feature, f.fingerprint) for f in result.findings)
 
 
@@ -406,8 +467,8 @@ def waiver_input(collected: CheckInputs, findings: list[Finding], token: str | N
     change = collected.change
     settings = collected.pack.data["aigov"]["settings"]
     manifests = {doc["feature"]["name"]: doc["feature"]["manifest_path"] for doc in collected.inputs}
-    waivers = collect_waivers(collected.repo, collected.pack.rules,
-                              lambda: waiver_base(collected.repo, change and change.base, settings), manifests)
+    waivers = collect_waivers(collected.tree, collected.pack.rules,
+                              lambda: waiver_base(collected.tree, change and change.base, settings), manifests)
     if waivers is None:
         return None
     doc: dict[str, Any] = {

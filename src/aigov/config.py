@@ -17,7 +17,8 @@ from typing import Any
 
 from aigov.digests import content_digest
 from aigov.errors import AigovError
-from aigov.files import Repo, read_config_file
+from aigov.files import read_config_file
+from aigov.tree import MISSING, Tree, inside
 from aigov.validation import validate_document
 from aigov.yamlfile import YamlDocument, parse_yaml
 
@@ -70,8 +71,8 @@ class OrgConfig:
 
     path: str | None = None
     digest: str | None = None
-    policies: list[Path] = field(default_factory=list)
-    data: list[Path] = field(default_factory=list)
+    policies: list[str] = field(default_factory=list)  # repository-relative folders of .rego files
+    data: list[str] = field(default_factory=list)  # repository-relative data files
     registry: Path | None = None
     extra_registries: list[Path] = field(default_factory=list)
     block: tuple[str, ...] = ALWAYS_BLOCK
@@ -89,19 +90,19 @@ class RepositoryConfig:
 
     path: str | None = None
     digest: str | None = None
-    policies: list[Path] = field(default_factory=list)
-    data: list[Path] = field(default_factory=list)
+    policies: list[str] = field(default_factory=list)  # repository-relative folders of .rego files
+    data: list[str] = field(default_factory=list)  # repository-relative data files
     block: tuple[str, ...] = ()
     exclude: list[tuple[str, int | None]] = field(default_factory=list)  # checked against the features found
     refused: list[Refusal] = field(default_factory=list)
 
 
-def load_org_config(path: Path | None, repo: Repo | None = None) -> OrgConfig:
+def load_org_config(path: Path | None, repo_root: Path | None = None) -> OrgConfig:
     """The org config at ``path`` (from --config or AIGOV_CONFIG); it must not lie in the checked repository."""
     if path is None:
         return OrgConfig()
-    if repo is not None:
-        refuse_inside(path, repo, "--config")
+    if repo_root is not None:
+        refuse_inside(path, repo_root, "--config")
     name = str(path)
     text = read_config_file(path, name)
     doc = parse_yaml(text, name)
@@ -154,10 +155,10 @@ def _opa_section(section: dict[str, Any], resolve: Any) -> dict[str, Any]:
     return settings
 
 
-def refuse_inside(path: Path, repo: Repo, option: str) -> None:
+def refuse_inside(path: Path, repo_root: Path, option: str) -> None:
     """Authority given by flag must come from outside the judged tree: the tree cannot vouch for itself."""
     real = path.resolve()
-    if real == repo.root or repo.root in real.parents:
+    if real == repo_root or repo_root in real.parents:
         raise AigovError(
             f"{option} points inside the checked repository; org config and registries must come from outside it "
             "(the repository's own .aigov/config.yaml is read anyway, and may only add rules)",
@@ -165,12 +166,11 @@ def refuse_inside(path: Path, repo: Repo, option: str) -> None:
         )
 
 
-def load_repository_config(repo: Repo) -> RepositoryConfig:
+def load_repository_config(tree: Tree) -> RepositoryConfig:
     """The repository's ``.aigov/config.yaml`` at its root, if any; what it may not do is refused, not applied."""
-    path = repo.root / CONFIG_PATH
-    if not path.exists() and not path.is_symlink():
+    if tree.kind(CONFIG_PATH) == MISSING:
         return RepositoryConfig()
-    text = repo.read_text(path)
+    text = tree.read_text(CONFIG_PATH)
     doc = parse_yaml(text, CONFIG_PATH)
     config = RepositoryConfig(path=CONFIG_PATH, digest=content_digest(text))
     if doc.data is None:
@@ -179,18 +179,20 @@ def load_repository_config(repo: Repo) -> RepositoryConfig:
     for key, what in ORG_ONLY.items():
         if key in doc.data:
             config.refused.append(Refusal(key, what, CONFIG_PATH, doc.line_of(key)))
-    config.policies = [_inside(repo, doc, "policies", p) for p in doc.data.get("policies", [])]
-    config.data = [_inside(repo, doc, "data", p) for p in doc.data.get("data", [])]
+    config.policies = [_inside(doc, "policies", p) for p in doc.data.get("policies", [])]
+    config.data = [_inside(doc, "data", p) for p in doc.data.get("data", [])]
     config.block = tuple(doc.data.get("block", []))
     config.exclude = [(p, doc.line_of(f"exclude[{i}]")) for i, p in enumerate(doc.data.get("exclude", []))]
     return config
 
 
-def _inside(repo: Repo, doc: YamlDocument, key: str, value: str) -> Path:
-    target = (repo.root / ".aigov" / ".." / value).resolve()
-    if target != repo.root and repo.root not in target.parents:
+def _inside(doc: YamlDocument, key: str, value: str) -> str:
+    """A path the repository config names, relative to the repository root (where the config says it is)."""
+    if not inside(value):
         raise AigovError(f"{key}: {value!r} points outside the repository", CONFIG_PATH, doc.line_of(key))
-    return target
+    import posixpath
+
+    return posixpath.normpath(value)
 
 
 def _with_always_block(severities: list[str]) -> tuple[str, ...]:

@@ -21,7 +21,8 @@ from aigov import __version__
 from aigov.check import CheckResult
 from aigov.digests import content_digest
 from aigov.errors import AigovError
-from aigov.files import _GIT_SAFE, MAX_FILE_BYTES, run_git
+from aigov.gitcli import GitFailed, ObjectReader, commit_id, git
+from aigov.tree import MAX_FILE_BYTES
 from aigov.report import Reporter
 
 RECORD_VERSION = "1"
@@ -97,16 +98,21 @@ class RecordReporter(Reporter):
 def head_commit(root: Path) -> str | None:
     if not (root / ".git").exists():
         return None
-    proc = run_git(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
-    return proc.stdout.strip() or None if proc.returncode == 0 else None
+    try:
+        return commit_id(root, "HEAD", str(root))
+    except AigovError:
+        return None
 
 
 def repository_name(root: Path) -> str:
     """The origin remote's URL without credentials, else the root folder's name."""
     if (root / ".git").exists():
-        proc = run_git(root, "config", "--get", "remote.origin.url")
-        if proc.returncode == 0 and proc.stdout.strip():
-            return without_credentials(proc.stdout.strip())
+        try:
+            url = git(root, "config", "--get", "remote.origin.url").decode("utf-8", "replace").strip()
+        except (GitFailed, AigovError):
+            url = ""
+        if url:
+            return without_credentials(url)
     return root.name
 
 
@@ -141,52 +147,40 @@ def parse_record(data: bytes, name: str) -> dict[str, Any]:
     return validate_record(record, name)
 
 
-def open_repository(root: Path) -> Any:
-    """The git repository at ``root`` (gitpython, imported only by the commands that write or read notes)."""
-    import git
-
+def open_repository(root: Path) -> Path:
+    """``root`` if it is a git repository (decision records are kept as git notes there)."""
     try:
-        return git.Repo(root)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        git(root, "rev-parse", "--git-dir")
+    except (GitFailed, AigovError):
         raise AigovError("is not a git repository; decision records are kept as git notes", str(root)) from None
+    return root
 
 
-def resolve_commit(repo: Any, rev: str) -> str:
-    import git
-
-    if rev.startswith("-"):
-        raise AigovError(f"{rev!r} is not a commit")
-    try:
-        return str(repo.git.execute(["git", *_GIT_SAFE, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"])).strip()
-    except git.GitCommandError:
-        raise AigovError(f"{rev!r} is not a commit in this repository", repo.working_tree_dir) from None
+def resolve_commit(root: Path, rev: str) -> str:
+    found = commit_id(root, rev, str(root))
+    if found is None:
+        raise AigovError(f"{rev!r} is not a commit in this repository", str(root))
+    return found
 
 
-def write_note(repo: Any, commit: str, data: bytes) -> None:
+def write_note(root: Path, commit: str, data: bytes) -> None:
     """Store ``data`` as the aigov note on ``commit``, replacing an earlier one (git notes --ref aigov add -f)."""
-    import git
-
-    env = {}
-    if not _git_identity(repo):  # CI runners often have none; a note is still a commit in refs/notes/aigov
-        env = {"GIT_AUTHOR_NAME": "aigov", "GIT_AUTHOR_EMAIL": "aigov@localhost",
-               "GIT_COMMITTER_NAME": "aigov", "GIT_COMMITTER_EMAIL": "aigov@localhost"}
+    # CI runners often have no git identity; a note is still a commit in refs/notes/aigov.
+    identity = () if _git_identity(root) else ("-c", "user.name=aigov", "-c", "user.email=aigov@localhost")
     with tempfile.NamedTemporaryFile("wb", suffix=".json", delete=False) as handle:
         handle.write(data)
     try:
-        repo.git.execute(["git", *_GIT_SAFE, "notes", "--ref", NOTES_REF, "add", "-f", "-F", handle.name, commit], env=env)
-    except git.GitCommandError as exc:
-        raise AigovError(f"git notes failed: {str(exc.stderr).strip().splitlines()[-1] if exc.stderr else exc}",
-                         repo.working_tree_dir) from None
+        git(root, *identity, "notes", "--ref", NOTES_REF, "add", "-f", "-F", handle.name, commit)
+    except GitFailed as exc:
+        raise AigovError(f"git notes failed: {exc.stderr}", str(root)) from None
     finally:
         os.unlink(handle.name)
 
 
-def _git_identity(repo: Any) -> bool:
-    import git
-
+def _git_identity(root: Path) -> bool:
     try:
-        return bool(str(repo.git.execute(["git", "config", "user.email"])).strip())
-    except git.GitCommandError:
+        return bool(git(root, "config", "user.email").strip())
+    except GitFailed:
         return False
 
 
@@ -199,36 +193,42 @@ class StoredRecord:
     problem: str | None = None
 
 
-def read_records(repo: Any) -> Iterator[StoredRecord]:
+def read_records(root: Path) -> Iterator[StoredRecord]:
     """Every note in refs/notes/aigov, in commit order of the notes list; blobs read through one
-    long-lived ``git cat-file --batch``. A note that is not a decision record is reported, not raised."""
-    import git
-
+    long-lived ``git cat-file``. A note that is not a decision record is reported, not raised."""
     try:
-        listing = str(repo.git.execute(["git", *_GIT_SAFE, "notes", "--ref", NOTES_REF, "list"]))
-    except git.GitCommandError:
+        listing = git(root, "notes", "--ref", NOTES_REF, "list").decode()
+    except GitFailed:
         return  # no notes yet
-    for line in listing.splitlines():
-        blob, _, commit = line.partition(" ")
-        yield _stored(repo, blob, commit)
-
-
-def read_record(repo: Any, commit: str) -> StoredRecord | None:
-    """The note on ``commit``, or None when it has none."""
-    import git
-
+    objects = ObjectReader(root)
     try:
-        blob = str(repo.git.execute(["git", *_GIT_SAFE, "notes", "--ref", NOTES_REF, "list", commit])).strip()
-    except git.GitCommandError:
+        for line in listing.splitlines():
+            blob, _, commit = line.partition(" ")
+            yield _stored(objects, blob, commit)
+    finally:
+        objects.close()
+
+
+def read_record(root: Path, commit: str) -> StoredRecord | None:
+    """The note on ``commit``, or None when it has none."""
+    try:
+        blob = git(root, "notes", "--ref", NOTES_REF, "list", commit).decode().strip()
+    except GitFailed:
         return None
-    return _stored(repo, blob, commit) if blob else None
+    if not blob:
+        return None
+    objects = ObjectReader(root)
+    try:
+        return _stored(objects, blob, commit)
+    finally:
+        objects.close()
 
 
-def _stored(repo: Any, blob: str, commit: str) -> StoredRecord:
-    _, _, size = repo.git.get_object_header(blob)
+def _stored(objects: ObjectReader, blob: str, commit: str) -> StoredRecord:
+    size = objects.size(blob) or 0
     if size > MAX_FILE_BYTES:
         return StoredRecord(commit, None, f"not a decision record: {size} bytes, over the {MAX_FILE_BYTES}-byte limit")
-    _, _, _, data = repo.git.get_object_data(blob)
+    data = objects.read(blob) or b""
     try:
         return StoredRecord(commit, parse_record(data, f"note on {commit}"))
     except AigovError as exc:

@@ -6,39 +6,41 @@ verification results among them), read from git objects."""
 from __future__ import annotations
 
 import posixpath
-from typing import Any, Callable
+from typing import Any
 
+from aigov.errors import AigovError
 from aigov.evidence.decision import canonical_json
 from aigov.facts.change import eval_baseline_path
-from aigov.files import MAX_FILE_BYTES
+from aigov.tree import MAX_FILE_BYTES, Tree
 
 TEMPLATE_ANSWERS = ".copier-answers.yml"
 FACTS_FILE = "aigov-facts.json"  # beside each feature's documents: the facts aigov collected
 
 
-def feature_documents(
-    tree: dict[str, tuple[str, str]], facts: dict[str, dict[str, Any]],
-    read_blob: Callable[[str], bytes], blob_size: Callable[[str], int],
-) -> dict[str, bytes]:
-    """Repository path -> content of each document the features name, plus ``<dir>/aigov-facts.json`` per feature."""
+def feature_documents(tree: Tree, facts: dict[str, dict[str, Any]]) -> dict[str, bytes]:
+    """Repository path -> content of each document the features name, plus ``<dir>/aigov-facts.json``
+    per feature; read by the one reader (a linked document is kept where the feature names it)."""
     out: dict[str, bytes] = {}
     for folder, doc in sorted(facts.items()):
         feature = doc["feature"]
         for path in _named_paths(folder, feature, tree):
-            mode, blob = tree[path]
-            if mode in ("100644", "100755") and blob_size(blob) <= MAX_FILE_BYTES:
-                out[path] = read_blob(blob)
+            _keep(tree, path, out)
         facts_path = posixpath.join(folder, FACTS_FILE) if folder != "." else FACTS_FILE
         out[facts_path] = (canonical_json(doc) + "\n").encode("utf-8")
-    for path in sorted(tree):
+    for path in tree.files:
         if path.startswith(".aigov/") and "waiver" in posixpath.basename(path):
-            mode, blob = tree[path]
-            if mode in ("100644", "100755") and blob_size(blob) <= MAX_FILE_BYTES:
-                out[path] = read_blob(blob)
+            _keep(tree, path, out)
     return out
 
 
-def _named_paths(folder: str, feature: dict[str, Any], tree: dict[str, Any]) -> list[str]:
+def _keep(tree: Tree, path: str, out: dict[str, bytes]) -> None:
+    try:
+        out[path] = tree.read_bytes(path, MAX_FILE_BYTES)
+    except AigovError:
+        pass  # not a readable regular file: the facts say so
+
+
+def _named_paths(folder: str, feature: dict[str, Any], tree: Tree) -> list[str]:
     candidates = [feature.get("manifest_path", ""), TEMPLATE_ANSWERS]
     candidates += [p for p, present in (feature.get("paths") or {}).items() if present is True]
     evals = ((feature.get("manifest") or {}).get("spec") or {}).get("evals") or {}
@@ -48,7 +50,7 @@ def _named_paths(folder: str, feature: dict[str, Any], tree: dict[str, Any]) -> 
     out = []
     for value in candidates:
         for path in (value, posixpath.normpath(posixpath.join(folder, value))):
-            if path in tree and path not in out:
+            if path in tree.listed and path not in out:
                 out.append(path)
                 break
     return out

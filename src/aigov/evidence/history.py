@@ -1,7 +1,7 @@
 """The default branch's first-parent history in a period, read from git objects with few processes.
 
 DESIGN: one ``git log --first-parent --raw -z`` for the whole period, one ``git ls-tree`` for the
-tree the period starts from, and blobs through gitpython's long-lived ``git cat-file --batch``.
+tree the period starts from, and blobs through one long-lived ``git cat-file`` (aigov.gitcli).
 Never a process or a ``Commit.diff()`` per commit: 10,000 commits x 4 ms is already 40 s.
 The tree is kept as a path -> (mode, blob id) map and updated from each commit's raw diff.
 """
@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Iterator
 
 from aigov.errors import AigovError
+from aigov.gitcli import GitFailed, ObjectReader, checked_revision, commit_id, git
 
-REGULAR_MODES = ("100644", "100755")
-MAX_NOTE_BYTES = 1024 * 1024  # symlinks (120000) and submodules (160000) are never materialised
+MAX_NOTE_BYTES = 1024 * 1024
 
 
 @dataclass
@@ -50,45 +50,40 @@ class History:
     """One repository's git objects: the default branch, its history in a period, blob contents."""
 
     def __init__(self, path: Path, branch: str | None = None) -> None:
-        import git  # gitpython: imported only by the evidence commands
-
-        try:
-            self.repo = git.Repo(path)
-        except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-            raise AigovError("is not a git repository", str(path)) from None
         self.path = path
-        self.git = self.repo.git
-        if self.git.rev_parse("--is-shallow-repository").strip() == "true":
+        try:
+            shallow = self._git("rev-parse", "--is-shallow-repository").strip()
+        except GitFailed:
+            raise AigovError("is not a git repository", str(path)) from None
+        if shallow == "true":
             raise AigovError(
                 "is a shallow clone: evidence needs the whole history (actions/checkout with fetch-depth: 0, or git fetch --unshallow)",
                 str(path),
             )
         self.branch_ref = self._default_branch(branch)
+        self.objects = ObjectReader(path)
+
+    def _git(self, *args: str) -> str:
+        return git(self.path, *args).decode("utf-8", "surrogateescape")
 
     def _default_branch(self, branch: str | None) -> str:
         """origin/HEAD's branch where there is a remote, else the branch HEAD names."""
-        import git
-
         candidates: list[str] = []
         if branch:
+            checked_revision(branch, "--branch")
             candidates = [f"refs/remotes/origin/{branch}", f"refs/heads/{branch}"]
         else:
-            try:
-                target = self.git.symbolic_ref("refs/remotes/origin/HEAD").strip()
+            for ref in ("refs/remotes/origin/HEAD", "HEAD"):
+                try:
+                    target = self._git("symbolic-ref", ref).strip()
+                except GitFailed:
+                    continue
                 candidates.append(target)
-                candidates.append("refs/heads/" + target.rsplit("/", 1)[-1])
-            except git.GitCommandError:
-                pass
-            try:
-                candidates.append(self.git.symbolic_ref("HEAD").strip())
-            except git.GitCommandError:
-                pass
+                if ref != "HEAD":
+                    candidates.append("refs/heads/" + target.rsplit("/", 1)[-1])
         for ref in candidates:
-            try:
-                self.git.rev_parse("--verify", "--quiet", ref + "^{commit}")
+            if commit_id(self.path, ref, "--branch") is not None:
                 return ref
-            except git.GitCommandError:
-                continue
         wanted = f"branch {branch!r}" if branch else "default branch (no origin/HEAD, and HEAD names no branch with commits)"
         raise AigovError(f"has no {wanted}; give --branch NAME", str(self.path))
 
@@ -98,29 +93,26 @@ class History:
 
     def head(self, until: int) -> str | None:
         """The last commit on the branch at ``until`` (the repository's head for the period)."""
-        out = self.git.rev_list("-1", "--first-parent", f"--before={until}", self.branch_ref).strip()
+        out = self._git("rev-list", "-1", "--first-parent", f"--before={until}", self.branch_ref, "--").strip()
         return out or None
 
     def commits(self, since: int, until: int) -> tuple[str | None, Iterator[Commit]]:
         """(the commit the period starts from, the period's first-parent commits oldest first)."""
-        base = self.git.rev_list("-1", "--first-parent", f"--before={since - 1}", self.branch_ref).strip() or None
+        base = self._git("rev-list", "-1", "--first-parent", f"--before={since - 1}", self.branch_ref, "--").strip() or None
         span = f"{base}..{self.branch_ref}" if base else self.branch_ref
         # --diff-merges=first-parent: a merge shows what it brought to the branch. Newest first
         # (--reverse would make git hold every commit) and a small delta cache: git's own memory
         # stays flat in the number of commits; the output (~200 bytes a commit) is reversed here.
-        raw = self.git.execute(
-            ["git", "-c", "core.deltaBaseCacheLimit=16m", "-C", str(self.path.resolve()), "log", "--first-parent", "--raw", "-z",
-             "--no-renames", "--no-abbrev", "--diff-merges=first-parent", f"--until={until - 1}",
-             "--format=%x1e%H%x1f%ct%x1f%s%x1f", span],
-            stdout_as_string=False,
-        )
+        raw = git(self.path, "-c", "core.deltaBaseCacheLimit=16m", "log", "--first-parent", "--raw", "-z",
+                  "--no-renames", "--no-abbrev", "--diff-merges=first-parent", f"--until={until - 1}",
+                  "--format=%x1e%H%x1f%ct%x1f%s%x1f", span, "--")
         return base, reversed(list(_parse_log(raw)))
 
     def tree(self, commit: str | None) -> dict[str, tuple[str, str]]:
         """path -> (mode, blob id) of every file in ``commit`` (empty before the first commit)."""
         if commit is None:
             return {}
-        raw = self.git.ls_tree("-r", "-z", "--full-tree", commit, stdout_as_string=False)
+        raw = git(self.path, "ls-tree", "-r", "-z", "--full-tree", commit)
         files = {}
         for entry in raw.split(b"\0"):
             if not entry:
@@ -130,16 +122,10 @@ class History:
             files[path.decode("utf-8", "surrogateescape")] = (mode, blob)
         return files
 
-    def blob_size(self, blob: str) -> int:
-        return int(self.git.get_object_header(blob)[2])
-
-    def blob(self, blob: str) -> bytes:
-        return self.git.get_object_data(blob)[3]
-
     def tags(self) -> dict[str, list[str]]:
         """commit -> the tags that point at it (release points)."""
         out: dict[str, list[str]] = {}
-        raw = self.git.for_each_ref("--format=%(objectname) %(*objectname) %(refname:short)", "refs/tags")
+        raw = self._git("for-each-ref", "--format=%(objectname) %(*objectname) %(refname:short)", "refs/tags")
         for line in raw.splitlines():
             parts = line.split(" ")
             if len(parts) == 3:
@@ -150,22 +136,26 @@ class History:
     def notes(self, commits: set[str], ref: str = "aigov") -> dict[str, bytes | str]:
         """commit -> its note under refs/notes/<ref> (one `git notes list`, blobs through cat-file);
         a note too large to be a decision record is the reason instead of its bytes."""
-        import git
-
         try:
-            listing = self.git.notes("--ref", ref, "list")
-        except git.GitCommandError:
+            listing = self._git("notes", "--ref", ref, "list")
+        except GitFailed:
             return {}
         out: dict[str, bytes | str] = {}
         for line in listing.splitlines():
             blob, _, commit = line.partition(" ")
             if commit in commits:
-                size = self.blob_size(blob)
-                out[commit] = self.blob(blob) if size <= MAX_NOTE_BYTES else f"note is {size} bytes, over the {MAX_NOTE_BYTES}-byte limit"
+                size = self.objects.size(blob) or 0
+                out[commit] = (self.objects.read(blob) or b"") if size <= MAX_NOTE_BYTES else f"note is {size} bytes, over the {MAX_NOTE_BYTES}-byte limit"
         return out
 
+    def origin_url(self) -> str | None:
+        try:
+            return self._git("remote", "get-url", "origin").strip() or None
+        except GitFailed:
+            return None
+
     def close(self) -> None:
-        self.repo.close()
+        self.objects.close()
 
 
 def _parse_log(raw: bytes) -> Iterator[Commit]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,8 @@ from typing import Any
 from aigov.errors import AigovError
 from aigov.evidence.decision import decision_from_result
 from aigov.evidence.history import Commit, History, apply, rfc3339
-from aigov.evidence.workspace import IGNORE_FILE, MANIFEST, Workspace, feature_dirs, ignore_scopes, is_global, strings_in, under
+from aigov.evidence.workspace import MANIFEST, feature_dirs, strings_in, under
+from aigov.tree import Entries, Reads
 
 _DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})")
 DAY = 86400
@@ -89,29 +89,33 @@ class RepositoryEvidence:
 
 
 class Replayer:
-    """One repository over one period."""
+    """One repository over one period. Every decision is ``aigov check`` of a commit read from git
+    objects by the one reader (:class:`aigov.tree.CommitTree`): the same files a checkout holds."""
 
-    def __init__(self, history: History, name: str, period: Period, options: ReplayOptions, scratch: Path) -> None:
+    def __init__(self, history: History, name: str, period: Period, options: ReplayOptions) -> None:
         self.history = history
         self.period = period
         self.options = options
-        self.workspace = Workspace(scratch, history.blob, history.blob_size)
         self.evidence = RepositoryEvidence(name, history.branch, history.head(period.end))
         self.outcomes: dict[str, tuple[str, tuple[str, ...]]] = {}  # feature dir -> (verdict, finding ids) last recorded
         self.names: dict[str, str] = {}  # feature dir -> metadata.name last seen
         self.facts: dict[str, dict[str, Any]] = {}  # feature dir -> input document last judged
-        # feature dir -> (judged at, the commit whose tree was judged, instants where the clock may change the answer)
-        self.windows: dict[str, tuple[int, str | None, list[int]]] = {}
+        # feature dir -> what its last decision was read from; a commit that changes none of it
+        # cannot change the decision (the clock aside), so the feature is not judged again.
+        self.reads: dict[str, Reads] = {}
+        # feature dir -> (judged at, the commit whose tree was judged, that tree, instants where the
+        # clock may change the answer)
+        self.windows: dict[str, tuple[int, str | None, Entries, list[int]]] = {}
         self.clock_data = _clock_data(options)
+        self.sizes: dict[str, int] = {}  # blob id -> size, shared by every tree of the replay
 
     def run(self) -> RepositoryEvidence:
         base, commits = self.history.commits(self.period.start, self.period.end)
         tree = self.history.tree(base)
         tags = self.history.tags()
-        self.workspace.sync(tree)
         dirs = feature_dirs(tree)
         if dirs:
-            self._replay(["."], base, self.period.start, "state at the start of the period")
+            self._replay(["."], base, dict(tree), self.period.start, "state at the start of the period")
         walked: set[str] = set()
         for commit in commits:
             walked.add(commit.sha)
@@ -126,11 +130,10 @@ class Replayer:
                     self._close_window(folder, commit.time)
                 for folder in sorted(set(before) - set(dirs)):
                     self._record_removed(folder, commit)
-                self.workspace.sync(tree)
-                self._replay([s for s in scopes if s == "." or s in dirs], commit.sha, commit.time,
+                self._replay([s for s in scopes if s == "." or s in dirs], commit.sha, dict(tree), commit.time,
                              f"commit {commit.sha[:12]} {commit.subject}")
             if commit.sha in tags:
-                self._snapshot("release " + ", ".join(sorted(tags[commit.sha])), commit.sha, tree)
+                self._snapshot("release " + ", ".join(sorted(tags[commit.sha])), commit.sha, dict(tree))
         for folder in sorted(self.windows):
             self._close_window(folder, self.period.end)
         self._snapshot(PERIOD_END, self.evidence.head, tree)
@@ -139,69 +142,66 @@ class Replayer:
         return self.evidence
 
     def _scopes(self, commit: Commit, before: list[str], after: list[str]) -> list[str]:
-        """The feature folders whose inputs the commit changed; ["."] when a shared input changed."""
-        dirs = sorted(set(before) | set(after))
-        if "." in dirs:
-            return ["."] if commit.changes else []  # a feature at the root reads the whole tree
-        watched = tuple(d + "/" for d in dirs)
-        referenced = self.workspace.referenced_now
-        scopes: set[str] = set()
-        for change in commit.changes:
-            path = change.path
-            if is_global(path) or path in referenced or any(path.startswith(r + "/") for r in referenced):
-                return ["."]
-            if path.rsplit("/", 1)[-1] == MANIFEST and before != after:
-                return ["."]  # a feature came or went: names must stay unique across the repository
-            if path.startswith(watched):
-                scopes.update(d for d in dirs if under(path, d))
-            elif path.rsplit("/", 1)[-1] == IGNORE_FILE:
-                scopes.update(ignore_scopes(path, dirs))  # a folder's ignore rules reach the features below it
+        """The feature folders whose recorded reads the commit changed; ["."] when features came or went."""
+        if not commit.changes:
+            return []
+        if before != after:
+            return ["."]  # a feature came or went: names must stay unique across the repository
+        changed = [c.path for c in commit.changes]
+        # A feature with no recorded reads (its last check failed) is judged on every commit until it decides.
+        scopes = {d for d in after if d not in self.reads or self.reads[d].meets(changed)}
+        if scopes and scopes == set(after):
+            return ["."]  # every feature read what changed: one decision for the repository
         # A nested feature is judged with the folder around it.
         return sorted(s for s in scopes if not any(o != s and under(s, o) for o in scopes))
 
-    def _replay(self, scopes: list[str], commit: str | None, when: int, cause: str) -> None:
+    def _replay(self, scopes: list[str], commit: str | None, tree: Entries, when: int, cause: str) -> None:
         for scope in scopes:
-            record, outcomes, docs = self._evaluate(scope, commit, when, "replayed", cause)
+            record, outcomes, docs, reads = self._evaluate(scope, commit, tree, when, "replayed", cause)
             self.evidence.decisions.append(record)
-            self._remember(outcomes, docs, when, commit, record.get("waivers") or [])
+            self._remember(outcomes, docs, reads, when, commit, tree, record.get("waivers") or [])
 
-    def _evaluate(self, scope: str, commit: str | None, when: int, kind: str, cause: str) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
-        """(the decision record, feature dir -> outcome, feature dir -> facts) of one check of ``scope``."""
-        from aigov.check import CheckOptions, run_check
+    def _evaluate(self, scope: str, commit: str | None, tree: Entries, when: int, kind: str,
+                  cause: str) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any], dict[str, Reads]]:
+        """(the decision record, feature dir -> outcome, feature dir -> facts, feature dir -> reads) of one check of ``scope``."""
+        from aigov.check import CheckOptions, check_tree
+        from aigov.tree import CommitTree
 
         clock = rfc3339(max(when, self.period.start))
         options = CheckOptions(config_path=self.options.config_path, registry_path=self.options.registry_path,
-                               now=clock, repository_root=self.workspace.root, facts_in_background=False)
+                               now=clock, facts_in_background=False)
         head = {"repository": self.evidence.name, "kind": kind, "cause": cause, "scope": scope}
         try:
-            result = run_check(self.workspace.root / scope if scope != "." else self.workspace.root, options)
+            commit_tree = CommitTree(self.history.path, commit or "", self.history.objects, entries=tree, sizes=self.sizes)
+            result = check_tree(commit_tree, options, scope)
         except AigovError as exc:
-            dirs = [d for d in self.workspace.feature_dirs() if under(d, scope)]
-            message = str(exc).replace(str(self.workspace.root) + "/", "").replace(str(self.workspace.root), ".")
+            dirs = [d for d in feature_dirs(tree) if under(d, scope)]
             record = {**head, "commit": commit, "clock": clock, "features": sorted(self.names.get(d, d) for d in dirs),
-                      "findings": [], "verdict": "error", "error": message}
-            return record, {d: ("error", ()) for d in dirs}, {}
+                      "findings": [], "verdict": "error", "error": str(exc)}
+            return record, {d: ("error", ()) for d in dirs}, {}, {}
         docs = {doc["feature"]["dir"]: doc for doc in result.inputs}
         outcomes = {folder: _outcome(result, doc["feature"]["name"]) for folder, doc in docs.items()}
-        return {**decision_from_result(result, commit), **head}, outcomes, docs
+        return {**decision_from_result(result, commit), **head}, outcomes, docs, result.reads
 
-    def _remember(self, outcomes: dict[str, Any], docs: dict[str, Any], when: int, commit: str | None,
-                  waivers: list[dict[str, Any]]) -> None:
+    def _remember(self, outcomes: dict[str, Any], docs: dict[str, Any], reads: dict[str, Reads], when: int,
+                  commit: str | None, tree: Entries, waivers: list[dict[str, Any]]) -> None:
         for folder, outcome in outcomes.items():
             self.outcomes[folder] = outcome
             if folder in docs:
                 self.names[folder], self.facts[folder] = docs[folder]["feature"]["name"], docs[folder]
+                self.reads[folder] = reads[folder]
                 name = docs[folder]["feature"]["name"]
                 mine = [w for w in waivers if w.get("feature") in (None, name)]
-                self.windows[folder] = (when, commit, sorted(clock_points(docs[folder], self.clock_data, mine)))
+                self.windows[folder] = (when, commit, tree, sorted(clock_points(docs[folder], self.clock_data, mine)))
             else:
+                self.reads.pop(folder, None)
                 self.windows.pop(folder, None)  # an error: nothing to re-judge until the next commit
 
     def _close_window(self, folder: str, until: int) -> None:
         """Judge a feature's unchanged facts at the instants before ``until`` where only the clock
         can change the answer; record each change. Bisection over the instants: where the answer
         at both ends of a span agrees, the span holds no change (time rules are thresholds)."""
-        since, commit, points = self.windows.pop(folder, (0, None, []))
+        since, commit, tree, points = self.windows.pop(folder, (0, None, {}, []))
         instants = [t for t in points if max(since, self.period.start) < t < until]
         if not instants or folder not in self.outcomes:
             return
@@ -211,7 +211,8 @@ class Replayer:
             if instants[i] not in seen:
                 when = instants[i]
                 facts_of = f" (the facts of commit {commit[:12]})" if commit else ""
-                record, outcomes, _ = self._evaluate(folder, commit, when, "clock", f"no commit: the clock reached {rfc3339(when)[:10]}{facts_of}")
+                record, outcomes, _, _ = self._evaluate(folder, commit, tree, when, "clock",
+                                                        f"no commit: the clock reached {rfc3339(when)[:10]}{facts_of}")
                 seen[when] = (record, outcomes.get(folder, ("error", ())))
             return seen[instants[i]][1]
 
@@ -237,15 +238,18 @@ class Replayer:
         name = self.names.pop(folder, folder)
         self.outcomes.pop(folder, None)
         self.facts.pop(folder, None)
+        self.reads.pop(folder, None)
         self.evidence.decisions.append({
             "repository": self.evidence.name, "kind": "removed", "cause": f"commit {commit.sha[:12]} {commit.subject}",
             "scope": folder, "commit": commit.sha, "clock": commit.clock, "features": [name], "findings": [], "verdict": "removed",
         })
 
-    def _snapshot(self, label: str, commit: str | None, tree: dict[str, tuple[str, str]]) -> None:
+    def _snapshot(self, label: str, commit: str | None, tree: Entries) -> None:
         from aigov.evidence.artefacts import feature_documents
+        from aigov.tree import CommitTree
 
-        documents = feature_documents(tree, self.facts, self.history.blob, self.history.blob_size)
+        documents = feature_documents(CommitTree(self.history.path, commit or "", self.history.objects, entries=tree, sizes=self.sizes),
+                                      self.facts)
         facts = {self.names.get(d, d): self.facts[d] for d in sorted(self.facts)}
         self.evidence.snapshots.append((label, commit, documents, facts))
 
@@ -347,19 +351,13 @@ def _numbers(value: Any, key: str) -> list[tuple[str, int]]:
 def replay_repository(path: Path, period: Period, options: ReplayOptions) -> RepositoryEvidence:
     history = History(path, options.branch)
     try:
-        with tempfile.TemporaryDirectory(prefix="aigov-evidence-") as scratch:
-            return Replayer(history, repository_name(history), period, options, Path(scratch)).run()
+        return Replayer(history, repository_name(history), period, options).run()
     finally:
         history.close()
 
 
 def repository_name(history: History) -> str:
     """The name a bundle knows a repository by: its origin's name, else its folder's (never a path)."""
-    import git
-
-    try:
-        url = history.git.remote("get-url", "origin").strip()
-    except git.GitCommandError:
-        url = str(history.path.resolve())
+    url = history.origin_url() or str(history.path.resolve())
     name = url.rstrip("/").rsplit("/", 1)[-1].rsplit(":", 1)[-1]
     return name.removesuffix(".git") or "repository"

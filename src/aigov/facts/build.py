@@ -11,7 +11,7 @@ from aigov.facts.discovery import FeatureLocation
 from aigov.facts.manifest import Manifest, load_manifest
 from aigov.facts.model_card import collect_model_card
 from aigov.facts.model_refs import ModelScanner, collect_model_references, model_scanner
-from aigov.files import Repo
+from aigov.tree import Reads, Tree
 
 ANSWERS_FILE = ".copier-answers.yml"
 
@@ -20,22 +20,29 @@ ANSWERS_FILE = ".copier-answers.yml"
 class RepoContext:
     """What every feature's collectors share: the repository, the registry, and facts computed once."""
 
-    repo: Repo
+    tree: Tree
     registry: dict[str, Any]
     now: str
     _model_scanner: ModelScanner | None = None
-    cache: dict[str, Any] = field(default_factory=dict)
+    cache: dict[str, tuple[Any, Reads]] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)  # data.aigov.settings, for collectors' knobs
     trusted_root: Path | None = None  # a private Sigstore instance's trusted_root.json (--trusted-root)
+    # What each feature's facts were read from, by feature folder (filled by build_inputs).
+    reads: dict[str, Reads] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._model_scanner = model_scanner(self.registry)
 
     def once(self, key: str, compute: Callable[[], Any]) -> Any:
-        """Repository-wide facts (such as parsed workflows) computed once for all features."""
+        """Repository-wide facts (such as parsed workflows) computed once for all features; what
+        they were read from counts as read by every feature that uses them."""
         if key not in self.cache:
-            self.cache[key] = compute()
-        return self.cache[key]
+            with self.tree.recording() as reads:
+                value = compute()
+            self.cache[key] = (value, reads)
+        value, reads = self.cache[key]
+        self.tree.note(reads)
+        return value
 
 
 # A collector adds one fragment of facts for a feature. Later collectors (evals, workflows,
@@ -76,7 +83,7 @@ def build_inputs(ctx: RepoContext, locations: list[FeatureLocation], in_backgrou
     per check costs more than it saves)."""
     from aigov.policy.watchdog import Worker
 
-    manifests = [load_manifest(ctx.repo, loc.manifest_path, loc.dir) for loc in locations]
+    manifests = [_manifest(ctx, location) for location in locations]
     features = list(zip(manifests, locations))
     if not features:
         return []
@@ -87,22 +94,35 @@ def build_inputs(ctx: RepoContext, locations: list[FeatureLocation], in_backgrou
     try:
         collectors = _collectors(background=False)
         inputs = [_feature_input(ctx, manifest, location, collectors) for manifest, location in features]
-        for doc, facts in zip(inputs, background.call(None, BACKGROUND_TIMEOUT_S)):
+        for doc, (facts, reads) in zip(inputs, background.call(None, BACKGROUND_TIMEOUT_S)):
             doc["feature"].update(facts)
+            ctx.reads[doc["feature"]["dir"]].add(Reads(set(reads["paths"]), set(reads["folders"])))
     finally:
         background.close()
     return inputs
 
 
+def _manifest(ctx: RepoContext, location: FeatureLocation) -> Manifest:
+    """The feature's manifest, read as the first of its reads; the feature's files are read too (as a
+    listing: a file added to its folder changes what the collectors scan)."""
+    with ctx.tree.recording() as reads:
+        manifest = load_manifest(ctx.tree, location.manifest_path, location.dir)
+    reads.folders.add(location.dir)
+    ctx.reads[location.dir] = reads
+    return manifest
+
+
 def _collected(ctx: RepoContext, features: list[tuple[Manifest, FeatureLocation]], collectors: list[Collector]) -> Callable[..., Any]:
-    """In the child: every feature's facts from ``collectors``, computed now and handed over on request."""
-    facts = []
+    """In the child: every feature's facts from ``collectors`` and what they were read from, computed
+    now and handed over on request."""
+    out = []
     for manifest, location in features:
         feature: dict[str, Any] = {}
-        for collect in collectors:
-            feature.update(collect(ctx, manifest, location))
-        facts.append(feature)
-    return lambda _request, _report_step: facts
+        with ctx.tree.recording() as reads:
+            for collect in collectors:
+                feature.update(collect(ctx, manifest, location))
+        out.append((feature, reads.as_fact()))
+    return lambda _request, _report_step: out
 
 
 def _feature_input(ctx: RepoContext, manifest: Manifest, location: FeatureLocation, collectors: list[Collector]) -> dict[str, Any]:
@@ -113,14 +133,16 @@ def _feature_input(ctx: RepoContext, manifest: Manifest, location: FeatureLocati
         "manifest": manifest.data,
         "lines": manifest.doc.lines,
     }
-    for collect in collectors:
-        feature.update(collect(ctx, manifest, location))
+    with ctx.tree.recording() as reads:
+        for collect in collectors:
+            feature.update(collect(ctx, manifest, location))
+    ctx.reads[location.dir].add(reads)
     return {"now": ctx.now, "aigov": {"version": __version__}, "feature": feature}
 
 
 @collector
 def _model_card(ctx: RepoContext, manifest: Manifest, location: FeatureLocation) -> dict[str, Any]:
-    return {"model_card": collect_model_card(ctx.repo, manifest.feature_path(manifest.spec["modelCard"]))}
+    return {"model_card": collect_model_card(ctx.tree, manifest.feature_path(manifest.spec["modelCard"]))}
 
 
 @collector
@@ -132,7 +154,7 @@ def _model_references(ctx: RepoContext, manifest: Manifest, location: FeatureLoc
     if "sbom" in spec:
         declared_files.add(manifest.feature_path(spec["sbom"]))
     prompts = manifest.feature_path(spec.get("prompts", "prompts"))
-    return collect_model_references(ctx.repo, location.files, ctx._model_scanner, declared_files, prompts)
+    return collect_model_references(ctx.tree, location.files, ctx._model_scanner, declared_files, prompts)
 
 
 @collector
@@ -142,7 +164,7 @@ def _declared_paths(ctx: RepoContext, manifest: Manifest, location: FeatureLocat
     spec = manifest.spec
     files = [spec.get("modelCard"), spec.get("sbom"), (spec.get("evals") or {}).get("config"),
              (spec.get("oversight") or {}).get("riskAssessment")]
-    paths = {value: ctx.repo.is_regular_file(manifest.feature_path(value)) for value in files if value and "://" not in value}
+    paths = {value: ctx.tree.is_file(manifest.feature_path(value)) for value in files if value and "://" not in value}
     if spec.get("prompts"):
-        paths[spec["prompts"]] = ctx.repo.is_folder(manifest.feature_path(spec["prompts"]))
+        paths[spec["prompts"]] = ctx.tree.is_folder(manifest.feature_path(spec["prompts"]))
     return {"paths": paths}

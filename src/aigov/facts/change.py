@@ -4,64 +4,36 @@
 The diff is ``git diff B head`` where B is where head branched from base (in CI the checkout of a pull
 request is its merge commit, whose first parent is the base: the diff is then exactly what the PR
 changes).
-The tree judged is always the work tree; the base side is read from git objects, never checked out.
+The tree judged is always the work tree; the base side is read from git objects by the same reader
+(:class:`aigov.tree.CommitTree`), never checked out. git runs through :mod:`aigov.gitcli`: no code
+the repository configures ever runs.
 
-git runs as a plain process, one call per question (the name-status list, the hunks, one
-``git cat-file --batch`` for every base blob): importing gitpython alone costs more than the
-whole diff, and a check runs on every pull request. Like :mod:`aigov.files`, git runs with the
-repository's fsmonitor switched off and without external diff drivers or text conversion, so no
-code the repository configures ever runs.
+A feature is its ``metadata.name``: a manifest that moved (a rename, or a delete and an add) is
+compared with its base self wherever that was, and a feature whose manifest the change deleted is
+judged by the change rules as a removed feature (it needs the approval a lowered tier does).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aigov.errors import AigovError
+from aigov.gitcli import GitFailed, git
 
 if TYPE_CHECKING:
-    from aigov.facts.discovery import FeatureLocation
+    from aigov.check import CheckInputs
+    from aigov.tree import CommitTree
 
-_GIT = ("git", "-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null", "-c", "core.quotePath=false",
-        "-c", "diff.renames=true")
-_DIFF = ("diff", "--no-ext-diff", "--no-textconv", "--no-color", "-M")
-GIT_TIMEOUT_S = 120
-MAX_BASE_BLOB_BYTES = 3 * 1024 * 1024  # manifests and CODEOWNERS (GitHub ignores a larger CODEOWNERS)
-# Changed paths that feed every feature's facts: the workflows GitHub runs, the repository's
-# aigov config, and CODEOWNERS. (The org config and registry live outside the tree.)
-SHARED_PREFIXES = (".github/workflows/", ".aigov/")
-CODEOWNERS_PATHS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
 FETCH_DEPTH_HINT = ("set `fetch-depth: 0` (or `fetch-depth: 2` for the merge commit of a pull request) "
                     "on the actions/checkout step so that the base commit is in the clone")
 STATUS = {"A": "added", "M": "modified", "D": "deleted", "R": "renamed", "C": "added", "T": "modified"}
-
-
-class GitFailed(Exception):
-    def __init__(self, stderr: str) -> None:
-        super().__init__(stderr)
-        self.stderr = stderr
-
-
-def git(root: Path, *args: str, stdin: bytes | None = None) -> bytes:
-    """Run one git command in ``root``; its standard output, or GitFailed with git's first error line."""
-    try:
-        proc = subprocess.run([*_GIT, "-C", str(root), *args], input=stdin, capture_output=True, timeout=GIT_TIMEOUT_S,
-                              stdin=None if stdin is not None else subprocess.DEVNULL,
-                              env={**os.environ, "GIT_TERMINAL_PROMPT": "0"})  # fail rather than wait for a password
-    except FileNotFoundError:
-        raise AigovError("a diff-aware check needs git, and the git command is not installed", str(root)) from None
-    except subprocess.TimeoutExpired:
-        raise AigovError(f"git {args[0]} took over {GIT_TIMEOUT_S} s", str(root)) from None
-    if proc.returncode != 0:
-        lines = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise GitFailed(lines[0] if lines else f"exit code {proc.returncode}")
-    return proc.stdout
+_DIFF = ("diff", "--no-ext-diff", "--no-textconv", "--no-color", "-M")
+MAX_BASE_MANIFEST_BYTES = 1024 * 1024  # as at the head
 
 
 @dataclass
@@ -87,7 +59,7 @@ class ChangedFile:
         return {"path": self.path, "status": self.status, "old_path": self.old_path, "lines": self.lines}
 
 
-@dataclass
+@dataclass(eq=False)
 class Change:
     root: Path
     base: str  # full commit ids
@@ -100,9 +72,12 @@ class Change:
         """Every path the change touches, on either side (a rename touches both)."""
         return {p for f in self.files for p in (f.path, f.old_path) if p}
 
-    def touches_shared(self) -> bool:
-        """Whether a file that feeds every feature's facts changed."""
-        return any(p.startswith(SHARED_PREFIXES) or p in CODEOWNERS_PATHS for p in self.paths)
+    @cached_property
+    def base_tree(self) -> CommitTree:
+        """The base commit, read by the one reader (listed once, on first use)."""
+        from aigov.tree import CommitTree
+
+        return CommitTree(self.root, self.base)
 
     def summary(self) -> dict[str, Any]:
         """``CheckResult.change``: what was compared and every changed file."""
@@ -278,51 +253,13 @@ def _diff_path(raw: bytes) -> str | None:
     return raw[2:].decode("utf-8", "surrogateescape")
 
 
-# --- The base side -------------------------------------------------------------------------------
-
-
-def read_base_blobs(root: Path, commit: str, paths: list[str]) -> dict[str, bytes | None]:
-    """The contents of ``paths`` at ``commit``; None where a path is not a file there or is over the size cap.
-
-    Two processes whatever the number of paths: ``git cat-file --batch-check`` for the sizes, then
-    one ``--batch`` for the blobs small enough to read (never a process per file).
-    """
-    asked = [p for p in dict.fromkeys(paths) if "\n" not in p]
-    blobs: dict[str, bytes | None] = {p: None for p in paths}
-    if not asked:
-        return blobs
-    names = "".join(f"{commit}:{p}\n" for p in asked).encode("utf-8", "surrogateescape")
-    wanted: list[tuple[str, str]] = []  # (object id, path)
-    for path, line in zip(asked, git(root, "cat-file", "--batch-check", stdin=names).decode().splitlines()):
-        parts = line.split(" ")
-        if len(parts) == 3 and parts[1] == "blob" and int(parts[2]) <= MAX_BASE_BLOB_BYTES:
-            wanted.append((parts[0], path))
-    if not wanted:
-        return blobs
-    out = git(root, "cat-file", "--batch", stdin="".join(f"{oid}\n" for oid, _ in wanted).encode())
-    pos = 0
-    for _, path in wanted:
-        end = out.index(b"\n", pos)
-        size = int(out[pos:end].split(b" ")[2])
-        blobs[path] = out[end + 1:end + 1 + size]
-        pos = end + 1 + size + 1
-    return blobs
-
-
 # --- input.change, per feature -------------------------------------------------------------------
 
 
-def base_manifest_facts(path: str, blob: bytes | None) -> dict[str, Any]:
+def base_manifest_facts(path: str, data: Any, error: str | None = None, exists: bool = True) -> dict[str, Any]:
     """The fields of the feature's manifest at the base commit that the change rules compare."""
-    facts: dict[str, Any] = {"exists": blob is not None, "manifest_path": path, "error": None, "spec": {}}
-    if blob is None:
-        return facts
-    from aigov.yamlfile import parse_yaml
-
-    try:
-        data = parse_yaml(blob.decode("utf-8-sig"), path).data
-    except (AigovError, UnicodeDecodeError) as exc:
-        facts["error"] = exc.message if isinstance(exc, AigovError) else "not UTF-8 text"
+    facts: dict[str, Any] = {"exists": exists, "manifest_path": path, "dir": _parent(path), "error": error, "spec": {}}
+    if not exists or error is not None:
         return facts
     spec = data.get("spec") if isinstance(data, dict) else None
     models = spec.get("models") if isinstance(spec, dict) else None
@@ -333,36 +270,105 @@ def base_manifest_facts(path: str, blob: bytes | None) -> dict[str, Any]:
     return facts
 
 
-def add_change_facts(inputs: list[dict[str, Any]], locations: list[FeatureLocation], change: Change, token: str | None) -> None:
-    """``input.change`` for each judged feature: its changed files, itself at the base commit, the reviews."""
-    from aigov.facts.discovery import owning_feature
+@dataclass
+class BaseManifest:
+    path: str
+    name: str | None
+    data: Any
+    error: str | None
 
-    by_dir = {loc.dir: loc for loc in locations}
-    files: dict[str, list[ChangedFile]] = {loc.dir: [] for loc in locations}
-    for changed in change.files:
-        owners = {owner.dir for p in (changed.path, changed.old_path) if p and (owner := owning_feature(p, by_dir)) is not None}
-        for folder in owners:
-            files[folder].append(changed)
-    renamed = {f.path: f.old_path for f in change.files if f.old_path}
-    base_paths = {doc["feature"]["manifest_path"]: renamed.get(doc["feature"]["manifest_path"], doc["feature"]["manifest_path"])
-                  for doc in inputs}
-    blobs = read_base_blobs(change.root, change.base, sorted(set(base_paths.values())))
-    # Only a manifest the change edits can need approval: the reviews API is asked only then.
-    to_approve = [path for path in base_paths if path in change.paths]
+
+def _parent(path: str) -> str:
+    return path.rpartition("/")[0] or "."
+
+
+def base_manifests(change: Change, scope: str) -> list[BaseManifest]:
+    """The base side of every manifest the change touched (modified, moved, deleted), under ``scope``."""
+    from aigov.facts.discovery import is_manifest
+    from aigov.tree import MISSING
+
+    out = []
+    for path in sorted(change.paths):
+        if not is_manifest(path) or not (scope == "." or path.startswith(scope + "/")):
+            continue
+        base = change.base_tree  # listed only when a manifest changed
+        if base.kind(path) == MISSING:
+            continue
+        try:
+            from aigov.yamlfile import parse_yaml
+
+            data = parse_yaml(base.read_text(path, MAX_BASE_MANIFEST_BYTES), path).data
+        except AigovError as exc:
+            out.append(BaseManifest(path, None, None, exc.message))
+            continue
+        metadata = data.get("metadata") if isinstance(data, dict) else None
+        name = metadata.get("name") if isinstance(metadata, dict) else None
+        out.append(BaseManifest(path, name if isinstance(name, str) else None, data, None))
+    return out
+
+
+def add_change_facts(collected: CheckInputs, token: str | None) -> list[dict[str, Any]]:
+    """``input.change`` for each judged feature: its changed files, itself at the base commit (found by
+    name), the reviews. Returns the input documents of the features the change removed."""
+    change = collected.change
+    assert change is not None
+    touched_manifests = base_manifests(change, collected.scope)
+    by_name = {m.name: m for m in touched_manifests if m.name is not None}
+    head_names = {doc["feature"]["name"] for doc in collected.inputs}
+    removed = [m for m in touched_manifests if m.name is not None and m.name not in head_names]
+    # Only a manifest the change edits, moves or deletes can need approval: the reviews API is asked
+    # only then, for the manifest's paths at the head and at the base (its owners there approve).
+    edited = [doc for doc in collected.inputs if doc["feature"]["manifest_path"] in change.paths]
+    to_approve = sorted({doc["feature"]["manifest_path"] for doc in edited} | {m.path for m in touched_manifests})
     review = None
     if to_approve:
         from aigov.facts.review import collect_review  # it imports this module
 
         review = collect_review(change, to_approve, token)
-    for doc in inputs:
+    for doc in collected.inputs:
         feature = doc["feature"]
-        manifest_path = feature["manifest_path"]
-        baseline = eval_baseline_path(feature["dir"], (feature["manifest"]["spec"].get("evals") or {}).get("config"))
-        doc["change"] = feature_change_facts(
-            change, files[feature["dir"]], base_manifest_facts(base_paths[manifest_path], blobs.get(base_paths[manifest_path])),
-            {"path": baseline, "exists": baseline is not None and (change.root / baseline).is_file()},
-            review if manifest_path in to_approve else None,
-        )
+        path = feature["manifest_path"]
+        if path in change.paths:
+            found = by_name.get(feature["name"])
+            base = base_manifest_facts(found.path, found.data, found.error) if found else base_manifest_facts(path, None, exists=False)
+        else:
+            base = _unchanged_base(collected, feature)
+        doc["change"] = feature_change_facts(change, _files_of(change, collected.reads[feature["dir"]]), base,
+                                             _baseline(collected, feature), review if path in change.paths else None)
+    return [_removed_input(collected, m, review) for m in removed]
+
+
+def _unchanged_base(collected: CheckInputs, feature: dict[str, Any]) -> dict[str, Any]:
+    """A manifest the change did not touch is the same at the base."""
+    return base_manifest_facts(feature["manifest_path"], feature["manifest"])
+
+
+def _files_of(change: Change, reads: Any) -> list[ChangedFile]:
+    """The changed files a feature's facts were read from."""
+    return [f for f in change.files if reads.meets([p for p in (f.path, f.old_path) if p])]
+
+
+def _baseline(collected: CheckInputs, feature: dict[str, Any]) -> dict[str, Any]:
+    path = eval_baseline_path(feature["dir"], (feature["manifest"]["spec"].get("evals") or {}).get("config"))
+    return {"path": path, "exists": path is not None and collected.tree.is_file(path)}
+
+
+def _removed_input(collected: CheckInputs, manifest: BaseManifest, review: dict[str, Any] | None) -> dict[str, Any]:
+    """The input document of a feature the change removed: itself at the base, judged by the change rules only."""
+    change = collected.change
+    assert change is not None and manifest.name is not None
+    base = base_manifest_facts(manifest.path, manifest.data, manifest.error)
+    feature = {"name": manifest.name, "dir": _parent(manifest.path), "manifest_path": manifest.path,
+               "manifest": manifest.data, "lines": {}, "removed": True}
+    deleted = [f for f in change.files if manifest.path in (f.path, f.old_path)]
+    return {"now": collected.now, "aigov": {"version": _version()},
+            "feature": feature, "change": feature_change_facts(change, deleted, base, {"path": None, "exists": False}, review)}
+
+
+def _version() -> str:
+    from aigov import __version__
+
+    return __version__
 
 
 def feature_change_facts(change: Change, files: list[ChangedFile], base_feature: dict[str, Any], baseline: dict[str, Any],
@@ -379,61 +385,3 @@ def eval_baseline_path(feature_dir: str, eval_config: str | None) -> str | None:
     folder = eval_config.rpartition("/")[0]
     rel = f"{folder}/baseline.json" if folder else "baseline.json"
     return rel if feature_dir == "." else f"{feature_dir}/{rel}"
-
-
-# --- The base tree, for --new-only ----------------------------------------------------------------
-
-MAX_MATERIALISED_BYTES = 64 * 1024 * 1024  # per file: the largest file a check reads (a dataset)
-
-
-def materialise_base(root: Path, commit: str, paths: list[str], dest: Path) -> None:
-    """Write the regular files under ``paths`` at ``commit`` into ``dest`` (``"."``: the whole tree).
-
-    Read from git objects (``ls-tree`` + one ``cat-file --batch``) rather than ``git archive``:
-    no attribute of the tree (export-ignore, export-subst) can change what is written, symlinks
-    and submodules are left out, and every path is checked to stay inside ``dest``.
-    """
-    pathspec = [] if "." in paths else paths
-    listing = git(root, "ls-tree", "-r", "-z", "-l", "--full-tree", commit, "--", *pathspec).decode("utf-8", "surrogateescape")
-    wanted: list[tuple[str, str]] = []
-    for entry in filter(None, listing.split("\0")):
-        meta, _, path = entry.partition("\t")
-        mode, kind, oid, size = meta.split()
-        if kind == "blob" and mode in ("100644", "100755") and int(size) <= MAX_MATERIALISED_BYTES and _safe_relative(path):
-            wanted.append((oid, path))
-    if not wanted:
-        return
-    _write_blobs(root, wanted, dest)
-
-
-def _safe_relative(path: str) -> bool:
-    parts = path.split("/")
-    return not path.startswith("/") and ".." not in parts and ".git" not in parts and "\n" not in path
-
-
-def _write_blobs(root: Path, wanted: list[tuple[str, str]], dest: Path) -> None:
-    import threading
-
-    proc = subprocess.Popen([*_GIT, "-C", str(root), "cat-file", "--batch"], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    assert proc.stdin is not None and proc.stdout is not None
-
-    def feed() -> None:  # in a thread: a long list would fill the pipe while nobody reads the answers
-        try:
-            proc.stdin.write("".join(f"{oid}\n" for oid, _ in wanted).encode())
-        finally:
-            proc.stdin.close()
-
-    writer = threading.Thread(target=feed, daemon=True)
-    writer.start()
-    try:
-        for _, path in wanted:
-            size = int(proc.stdout.readline().split(b" ")[2])
-            target = dest / path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(proc.stdout.read(size))
-            proc.stdout.read(1)  # the newline after each object
-    finally:
-        writer.join(timeout=GIT_TIMEOUT_S)
-        proc.stdout.close()
-        proc.wait(timeout=GIT_TIMEOUT_S)

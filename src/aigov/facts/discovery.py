@@ -6,7 +6,7 @@ import fnmatch
 from dataclasses import dataclass, field
 
 from aigov.errors import AigovError
-from aigov.files import Repo
+from aigov.tree import FOLDER, OUTSIDE, Tree
 
 MANIFEST_NAME = "aigov.yaml"
 
@@ -18,28 +18,13 @@ class FeatureLocation:
     files: list[str] = field(default_factory=list)  # repository-relative, the feature's own files
 
 
-def discover_features(repo: Repo, scope: str = ".", exclude: list[str] | None = None) -> list[FeatureLocation]:
+def discover_features(tree: Tree, scope: str = ".", exclude: list[str] | None = None) -> list[FeatureLocation]:
     """The features to judge for ``scope`` (a repository-relative folder); each file belongs to its nearest feature.
 
     A scope inside a feature's folder judges that feature. ``exclude`` comes from the org config
     only: what the repository itself asks to exclude never hides a feature.
     """
-    files = [rel for rel in repo.files if not excluded(rel, exclude or [])]
-    manifests: dict[str, FeatureLocation] = {}
-    for rel in files:
-        if f"/{MANIFEST_NAME}/" in f"/{rel}":
-            folder = rel[: rel.index(MANIFEST_NAME) + len(MANIFEST_NAME)]
-            raise AigovError("is a directory, expected the feature manifest file", folder)
-        if rel == MANIFEST_NAME or rel.endswith("/" + MANIFEST_NAME):
-            repo.resolve_inside(repo.root / rel)
-            if (repo.root / rel).is_dir():
-                raise AigovError("is a directory, expected the feature manifest file", rel)
-            feature_dir = _parent(rel)
-            manifests[feature_dir] = FeatureLocation(dir=feature_dir, manifest_path=rel)
-    for rel in files:
-        owner = owning_feature(rel, manifests)
-        if owner is not None:
-            owner.files.append(rel)
+    manifests = all_features(tree, exclude)
     chosen = [manifests[d] for d in sorted(manifests) if _under(d, scope)]
     if not chosen and scope != ".":
         around = owning_feature(f"{scope}/x", manifests)
@@ -47,7 +32,34 @@ def discover_features(repo: Repo, scope: str = ".", exclude: list[str] | None = 
     return chosen
 
 
-def _parent(rel: str) -> str:
+def all_features(tree: Tree, exclude: list[str] | None = None) -> dict[str, FeatureLocation]:
+    """Every feature of the repository by folder, each with the files it owns."""
+    files = [rel for rel in tree.files if not excluded(rel, exclude or [])]
+    manifests: dict[str, FeatureLocation] = {}
+    for rel in files:
+        if f"/{MANIFEST_NAME}/" in f"/{rel}":
+            folder = rel[: rel.index(MANIFEST_NAME) + len(MANIFEST_NAME)]
+            raise AigovError("is a directory, expected the feature manifest file", folder)
+        if is_manifest(rel):
+            kind = tree.kind(rel)
+            if kind == OUTSIDE:
+                raise AigovError("is a symlink that points outside the repository; aigov does not follow it", rel)
+            if kind == FOLDER:
+                raise AigovError("is a directory, expected the feature manifest file", rel)
+            feature_dir = parent(rel)
+            manifests[feature_dir] = FeatureLocation(dir=feature_dir, manifest_path=rel)
+    for rel in files:
+        owner = owning_feature(rel, manifests)
+        if owner is not None:
+            owner.files.append(rel)
+    return manifests
+
+
+def is_manifest(rel: str) -> bool:
+    return rel == MANIFEST_NAME or rel.endswith("/" + MANIFEST_NAME)
+
+
+def parent(rel: str) -> str:
     return rel.rpartition("/")[0] or "."
 
 
@@ -64,10 +76,10 @@ def excluded(rel: str, patterns: list[str]) -> bool:
 
 def owning_feature(rel: str, manifests: dict[str, FeatureLocation]) -> FeatureLocation | None:
     """The feature whose folder is the nearest ancestor of ``rel``."""
-    parent = _parent(rel)
+    folder = parent(rel)
     while True:
-        if parent in manifests:
-            return manifests[parent]
-        if parent == ".":
+        if folder in manifests:
+            return manifests[folder]
+        if folder == ".":
             return None
-        parent = _parent(parent)
+        folder = parent(folder)

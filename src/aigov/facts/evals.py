@@ -26,7 +26,7 @@ from aigov.facts.shell import CommandSpec, command_spec, find_command, is_noop
 from aigov.facts.workflows import (
     PR_EVENTS, JobRun, StepRun, Workflow, blockers, default_branch, default_run, matrix_legs, repository_workflows,
 )
-from aigov.files import Repo
+from aigov.tree import FILE, Tree
 from aigov.validation import schema_errors
 from aigov.yamlfile import field_path, parse_yaml
 
@@ -41,7 +41,7 @@ def collect_evals(ctx: RepoContext, manifest: Manifest, location: FeatureLocatio
     declared = (manifest.spec.get("evals") or {}).get("config")
     if not declared:
         return {"evals": {"declared": False}}
-    evals = eval_config_facts(ctx.repo, manifest, declared, settings)
+    evals = eval_config_facts(ctx.tree, manifest, declared, settings)
     facts: dict[str, Any] = {"evals": evals}
     if evals["valid"]:
         facts["eval_gate"] = eval_gate_facts(ctx, manifest, location, evals, settings)
@@ -51,19 +51,18 @@ def collect_evals(ctx: RepoContext, manifest: Manifest, location: FeatureLocatio
 # --- The eval config and its datasets ------------------------------------------------------------
 
 
-def eval_config_facts(repo: Repo, manifest: Manifest, declared: str, settings: dict[str, Any]) -> dict[str, Any]:
+def eval_config_facts(tree: Tree, manifest: Manifest, declared: str, settings: dict[str, Any]) -> dict[str, Any]:
     path = manifest.feature_path(declared)
     facts: dict[str, Any] = {
         "declared": True, "config": declared, "path": path, "exists": False, "valid": False, "errors": [],
         "suites": [], "command": None, "command_line": 1, "runner": None, "runner_line": 1,
         "runner_known": True, "runner_detected": None, "command_noop": False,
     }
-    file = repo.root / path
-    if not file.is_file():
+    if tree.kind(path) != FILE:
         return facts
     facts["exists"] = True
     try:
-        doc = parse_yaml(repo.read_text(file, MAX_CONFIG_BYTES), path)
+        doc = parse_yaml(tree.read_text(path, MAX_CONFIG_BYTES), path)
     except AigovError as exc:
         facts["errors"] = [{"msg": exc.message, "line": exc.line or 1}]
         return facts
@@ -83,7 +82,7 @@ def eval_config_facts(repo: Repo, manifest: Manifest, declared: str, settings: d
         "runner_detected": detect_runner(data["command"], runners),
         "command_noop": is_noop(data["command"]),
     })
-    facts["suites"] = [_suite_facts(repo, manifest, suite, i, doc.line_of) for i, suite in enumerate(data["suites"])]
+    facts["suites"] = [_suite_facts(tree, manifest, suite, i, doc.line_of) for i, suite in enumerate(data["suites"])]
     return facts
 
 
@@ -99,7 +98,7 @@ def non_finite(data: Any, path: tuple[Any, ...] = ()) -> list[str]:
     return []
 
 
-def _suite_facts(repo: Repo, manifest: Manifest, suite: dict[str, Any], index: int, line_of: Any) -> dict[str, Any]:
+def _suite_facts(tree: Tree, manifest: Manifest, suite: dict[str, Any], index: int, line_of: Any) -> dict[str, Any]:
     where = f"suites[{index}]"
     dataset = manifest.feature_path(suite["dataset"])
     metrics = []
@@ -111,18 +110,17 @@ def _suite_facts(repo: Repo, manifest: Manifest, suite: dict[str, Any], index: i
         })
     return {
         "name": suite["name"], "line": line_of(where),
-        "dataset": {"path": dataset, "declared": suite["dataset"], "line": line_of(f"{where}.dataset"), **dataset_cases(repo, dataset)},
+        "dataset": {"path": dataset, "declared": suite["dataset"], "line": line_of(f"{where}.dataset"), **dataset_cases(tree, dataset)},
         "metrics": metrics,
     }
 
 
-def dataset_cases(repo: Repo, path: str) -> dict[str, Any]:
+def dataset_cases(tree: Tree, path: str) -> dict[str, Any]:
     """Whether the dataset exists and how many cases it holds; a file aigov cannot count is an error fact."""
-    file = repo.root / path
-    if not file.is_file():
+    if tree.kind(path) != FILE:
         return {"exists": False, "cases": None, "error": None, "error_line": None}
     try:
-        cases = count_cases(repo.read_text(file, MAX_DATASET_BYTES), path)
+        cases = count_cases(tree.read_text(path, MAX_DATASET_BYTES), path)
     except RecursionError:  # a case nested thousands of levels deep: no golden case looks like that
         return {"exists": True, "cases": None, "error": "a case nests too deeply to read", "error_line": 1}
     except AigovError as exc:
@@ -190,7 +188,7 @@ def eval_gate_facts(
     ctx: RepoContext, manifest: Manifest, location: FeatureLocation, evals: dict[str, Any], settings: dict[str, Any]
 ) -> dict[str, Any]:
     _, jobs, steps = repository_workflows(ctx)
-    branch, source = ctx.once("default_branch", lambda: default_branch(ctx.repo.root, settings))
+    branch, source = ctx.once("default_branch", lambda: default_branch(ctx.tree.root, settings))
     spec = command_spec(evals["command"])
     protected = protected_paths(manifest, location, evals)
     runs, used = [], {}

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aigov.errors import AigovError
-from aigov.files import Repo
+from aigov.tree import Tree, inside, join
 from aigov.validation import validate_document
 from aigov.yamlfile import YamlDocument, parse_yaml
 
@@ -31,21 +31,21 @@ class Manifest:
 
     def feature_path(self, relative: str) -> str:
         """A path from the manifest, as a repository-relative path."""
-        return relative if self.dir == "." else f"{self.dir}/{relative}"
+        return join(self.dir, relative)
 
 
-def load_manifest(repo: Repo, path: str, feature_dir: str) -> Manifest:
+def load_manifest(tree: Tree, path: str, feature_dir: str) -> Manifest:
     """Read and validate one aigov.yaml; any problem is an AigovError naming file and line."""
-    text = repo.read_text(repo.root / path, max_bytes=1024 * 1024)
+    text = tree.read_text(path, max_bytes=1024 * 1024)
     doc = parse_yaml(text, path)
     if not isinstance(doc.data, dict):
         raise AigovError("must be a YAML mapping with apiVersion, kind, metadata and spec", path, doc.line_of(""))
     validate_document(doc, "manifest", path)
-    _refuse_paths_outside(repo, doc, path, feature_dir)
+    _refuse_paths_outside(doc, path, feature_dir)
     return Manifest(path=path, dir=feature_dir, doc=doc)
 
 
-def _refuse_paths_outside(repo: Repo, doc: YamlDocument, path: str, feature_dir: str) -> None:
+def _refuse_paths_outside(doc: YamlDocument, path: str, feature_dir: str) -> None:
     """A path the manifest names must stay in the repository: aigov never looks outside it.
 
     The schema already keeps most paths feature-relative; the risk assessment may also be a URL.
@@ -53,8 +53,7 @@ def _refuse_paths_outside(repo: Repo, doc: YamlDocument, path: str, feature_dir:
     reference = ((doc.data["spec"].get("oversight") or {}).get("riskAssessment")) or ""
     if not reference or "://" in reference:
         return
-    joined = reference if feature_dir == "." else f"{feature_dir}/{reference}"
-    if not repo.inside(joined):
+    if not inside(join(feature_dir, reference)):
         raise AigovError(
             f"spec.oversight.riskAssessment {reference!r} points outside the repository; give a URL or a path inside it",
             path, doc.line_of("spec.oversight.riskAssessment"),

@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 from aigov.errors import AigovError
-from aigov.files import Repo
+from aigov.tree import MISSING, Tree
 from aigov.validation import schema_errors
 from aigov.yamlfile import parse_yaml
 
@@ -21,11 +21,10 @@ _FENCE = re.compile(r"^\s*(```|~~~)")
 _PLACEHOLDER = re.compile(r"^\W*(\[?more information needed\]?|todo|tbd|n/?a|lorem ipsum.*)\W*$", re.IGNORECASE)
 
 
-def collect_model_card(repo: Repo, path: str) -> dict[str, Any]:
-    full = repo.root / path
-    if not full.exists() and not full.is_symlink():
+def collect_model_card(tree: Tree, path: str) -> dict[str, Any]:
+    if tree.kind(path) == MISSING:
         return {"path": path, "exists": False}
-    text = repo.read_text(full, max_bytes=1024 * 1024)
+    text = tree.read_text(path, max_bytes=1024 * 1024)
     front, body_start = _split_front_matter(text, path)
     facts: dict[str, Any] = {"path": path, "exists": True, "front_matter": None, "errors": []}
     if front is not None:

@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import os
 import re
-from pathlib import Path
 from typing import Any, Iterable
 
 from aigov.errors import AigovError
-from aigov.files import MAX_FILE_BYTES, Repo, read_regular_file, read_text_file
+from aigov.tree import FILE, FOLDER, LOOP, MAX_FILE_BYTES, MISSING, OUTSIDE, Node, Tree
+
+# Why a link cannot be followed to look: it may stand for files with any name, so it counts
+# whatever it is called.
+_UNREADABLE_LINK = {OUTSIDE: "is a symlink that points outside the repository; aigov does not follow it",
+                    LOOP: "is a symlink loop; aigov does not follow it"}
 
 SCANNED_SUFFIXES = frozenset(
     {".py", ".pyi", ".ipynb", ".js", ".mjs", ".cjs", ".ts", ".tsx", ".jsx", ".go", ".java", ".kt", ".scala",
@@ -174,19 +178,38 @@ def _provider_patterns(registry: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def collect_model_references(
-    repo: Repo, files: list[str], scanner: ModelScanner | None, skip: set[str], prompts_dir: str
+    tree: Tree, files: list[str], scanner: ModelScanner | None, skip: set[str], prompts_dir: str
 ) -> dict[str, list[dict[str, Any]]]:
-    """Facts: ``model_references`` found, and ``unscanned_files`` that could not be read to look."""
+    """Facts: ``model_references`` found, and ``unscanned_files`` that could not be read to look.
+
+    A link is read where it points (inside the repository only); the files behind a link to a
+    folder are the feature's too, as a checkout shows them, and are reported where they live.
+    """
     refs: list[dict[str, Any]] = []
     unscanned: list[dict[str, Any]] = []
     if scanner is None:
         return {"model_references": refs, "unscanned_files": unscanned}
     prompts_prefix = prompts_dir.rstrip("/") + "/"
-    for rel in files:
-        if rel in skip or not (_scanned(rel, prompts_prefix) or _folder_link(repo.root / rel)):
+    queue = list(files)
+    seen: set[str] = set()  # real paths scanned (or folders listed): each once, at the first path that reached it
+    for rel in queue:  # grows as links to folders are followed
+        if rel in skip:
+            continue
+        node = tree.resolve(rel)
+        if node.kind in (FILE, FOLDER):
+            if node.path in seen:
+                continue
+            seen.add(node.path)
+        if node.kind == FOLDER:  # a link to a folder: the files behind it are the feature's too
+            queue.extend(tree.files_under(node.path))
+            continue
+        if node.kind in (OUTSIDE, LOOP) and rel in tree.links and not os.path.splitext(rel)[1].lower() in BINARY_SUFFIXES:
+            unscanned.append({"path": rel, "reason": _UNREADABLE_LINK[node.kind], "line": 1})
+            continue
+        if not _scanned(rel, prompts_prefix):
             continue
         try:
-            text = _read_for_scan(repo, rel)
+            text = _read_for_scan(tree, rel, node)
         except AigovError as exc:
             unscanned.append({"path": rel, "reason": exc.message, "line": exc.line or 1})
             continue
@@ -208,26 +231,13 @@ def _scanned(rel: str, prompts_prefix: str) -> bool:
     return rel.startswith(prompts_prefix) and suffix not in BINARY_SUFFIXES
 
 
-def _folder_link(path: Path) -> bool:
-    """A link to a folder: the files behind it may call models (one stat; only for unscanned names)."""
-    return os.path.islink(path) and os.path.isdir(path)
-
-
-def _read_for_scan(repo: Repo, rel: str) -> str | None:
+def _read_for_scan(tree: Tree, rel: str, node: Node) -> str | None:
     """The file's text; None for what holds no text to check; AigovError for what cannot be checked."""
-    path = repo.root / rel
-    real = path
-    # Listed files sit in real folders of the repository (folder links are listed, not walked), so
-    # only a link needs resolving: realpath on every file was a third of this collector's time.
-    if os.path.islink(path):
-        real = repo.resolve_inside(path)  # a link out of the repository: cannot verify
-        if not real.exists():
-            raise AigovError("is a symlink to a file that does not exist", rel)
-        if real.is_dir():
-            return None  # a folder linked from inside the repository: its files are judged where they live
+    if node.kind == MISSING and node.path != rel:
+        raise AigovError("is a symlink to a file that does not exist", rel)
     if os.path.splitext(rel)[1].lower() not in SCANNED_SUFFIXES:  # a prompts-folder file without a text suffix
-        if b"\0" in read_regular_file(real, rel, MAX_FILE_BYTES)[:8000]:
+        if b"\0" in tree.read_bytes(rel, MAX_FILE_BYTES)[:8000]:
             return None  # binary, by git's test: a NUL byte in the first 8000
     # A NUL byte does not make a source file binary: JavaScript or a shell script runs around it.
-    # Both readers refuse a pipe or device on the open descriptor, so neither can block.
-    return read_text_file(real, rel, MAX_FILE_BYTES)
+    # The reader refuses a pipe or device on the open descriptor, so it cannot block.
+    return tree.read_text(rel, MAX_FILE_BYTES)

@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from aigov.codeowners import LOCATIONS, owners_of, parse_codeowners
-from aigov.facts.change import Change, read_base_blobs
+from aigov.facts.change import Change
 
 
 def collect_review(change: Change, paths: list[str], token: str | None, teams: list[str] | None = None) -> dict[str, Any]:
@@ -72,10 +72,20 @@ def _team(client: Any, owner: str) -> dict[str, Any]:
 
 
 def _base_codeowners(change: Change) -> tuple[str | None, list[Any]]:
-    """The first CODEOWNERS GitHub would read, from the base commit."""
-    blobs = read_base_blobs(change.root, change.base, list(LOCATIONS))
+    """The first CODEOWNERS GitHub would read, from the base commit (GitHub ignores one over 3 MB)."""
+    from aigov.errors import AigovError
+    from aigov.tree import MISSING
+
+    base = change.base_tree
     for path in LOCATIONS:
-        data = blobs.get(path)
-        if data is not None:
-            return path, parse_codeowners(data.decode("utf-8-sig", "replace"))
+        if base.kind(path) == MISSING:
+            continue
+        try:
+            data = base.read_bytes(path, MAX_CODEOWNERS_BYTES)
+        except AigovError:
+            continue
+        return path, parse_codeowners(data.decode("utf-8-sig", "replace"))
     return None, []
+
+
+MAX_CODEOWNERS_BYTES = 3 * 1024 * 1024

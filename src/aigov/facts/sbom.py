@@ -19,7 +19,7 @@ from aigov.errors import AigovError
 from aigov.facts.build import RepoContext, collector
 from aigov.facts.discovery import FeatureLocation
 from aigov.facts.manifest import Manifest
-from aigov.files import Repo
+from aigov.tree import MISSING, Tree
 from aigov.sbom.requirements import dependency_files, normalize_name, scan_dependencies
 
 MAX_ERRORS = 10
@@ -28,31 +28,29 @@ ML_MODEL = "machine-learning-model"
 
 @collector
 def _sbom_facts(ctx: RepoContext, manifest: Manifest, location: FeatureLocation) -> dict[str, Any]:
-    sbom = collect_sbom(ctx.repo, manifest)
+    sbom = collect_sbom(ctx.tree, manifest)
     if not sbom["declared"]:
         # Without an SBOM nothing compares the pins, and a feature's pyproject.toml should not
         # be able to break a check that never needed it.
         return {"sbom": sbom}
-    feature_dir = ctx.repo.root / location.dir
-    deps = scan_dependencies(dependency_files(feature_dir), ctx.repo.read_text, ctx.repo.rel)
+    deps = scan_dependencies(dependency_files(ctx.tree, location.dir), ctx.tree.read_text)
     return {"sbom": sbom, "python_dependencies": deps.to_facts()}
 
 
-def collect_sbom(repo: Repo, manifest: Manifest) -> dict[str, Any]:
+def collect_sbom(tree: Tree, manifest: Manifest) -> dict[str, Any]:
     declared = manifest.spec.get("sbom")
     if declared is None:
         return {"declared": False}
     if "://" in declared:  # a URL cannot be checked offline, so it does not count as an SBOM here
         return {"declared": True, "path": declared, "url": True, "exists": False}
     path = manifest.feature_path(declared)
-    full = repo.root / path
-    if not full.exists() and not full.is_symlink():
+    if tree.kind(path) == MISSING:
         return {"declared": True, "path": path, "exists": False}
     facts: dict[str, Any] = {"declared": True, "path": path, "exists": True}
     from aigov.sbom.validate import MAX_BOM_BYTES, parse_bom, validate_bom
 
     try:
-        text = repo.read_text(full, max_bytes=MAX_BOM_BYTES)
+        text = tree.read_text(path, max_bytes=MAX_BOM_BYTES)
         document = parse_bom(text, path)
     except AigovError as exc:  # the feature's SBOM is broken: a finding, not an aigov failure
         error = {"path": "$", "message": exc.message, "line": exc.line}

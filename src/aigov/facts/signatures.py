@@ -14,7 +14,6 @@ artefact that cannot be verified: the repository is non-compliant, aigov is not 
 from __future__ import annotations
 
 import re
-import stat
 from typing import Any
 
 from aigov.errors import AigovError
@@ -117,44 +116,24 @@ def _entry_policy(entry: dict[str, Any], manifest: Manifest, index: int, verify:
 
 def _file_facts(ctx: RepoContext, rel: str, policy: Any, suffixes: tuple[str, ...]) -> dict[str, Any]:
     expected = [rel + suffix for suffix in suffixes]
-    bundle = next((b for b in expected if (ctx.repo.root / b).exists() or (ctx.repo.root / b).is_symlink()), None)
+    bundle = next((b for b in expected if ctx.tree.exists(b)), None)
     facts: dict[str, Any] = {"path": rel, "bundle": bundle, "bundle_found": bundle is not None, "expected_bundles": expected}
-    problem = next((f"{name} {why}" for name in (rel, bundle) if name and (why := _not_readable(ctx, name))), None)
+    problem = next((f"{name} {why}" for name in (rel, bundle) if name and (why := ctx.tree.unreadable(name))), None)
     if problem is not None:
         facts.update(verified=False, failure=UNREADABLE, error=problem)
         return facts
     if bundle is None:
         facts.update(verified=False, error=f"no Sigstore bundle beside it (looked for {', '.join(expected)})")
         return facts
-    from aigov.sigstore_bundles import file_sha256, load_verifier, read_bundle_bytes, verify_bundle
+    from aigov.sigstore_bundles import MAX_BUNDLE_BYTES, load_verifier, verify_bundle
 
-    artifact_sha256 = _read(ctx, rel, file_sha256)
-    bundle_bytes = _read(ctx, bundle, read_bundle_bytes)
+    try:
+        artifact_sha256 = ctx.tree.sha256(rel)
+        bundle_bytes = ctx.tree.read_prefix(bundle, MAX_BUNDLE_BYTES + 1)  # one byte over: the verifier says it is too large
+    except AigovError as exc:  # permission denied, say: the artefact cannot be verified
+        facts.update(verified=False, failure=UNREADABLE, error=f"{exc.path} {exc.message}")
+        return facts
     verifier = ctx.once("sigstore.verifier", lambda: load_verifier(ctx.trusted_root))
     facts["sha256"] = artifact_sha256.hex()
     facts.update(verify_bundle(verifier, artifact_sha256, bundle_bytes, policy).facts())
     return facts
-
-
-def _not_readable(ctx: RepoContext, rel: str) -> str | None:
-    """Why aigov will not read a matched file, or None for a regular file inside the repository."""
-    try:
-        real = ctx.repo.resolve_inside(ctx.repo.root / rel)
-        mode = real.stat().st_mode
-    except AigovError as exc:
-        return exc.message
-    except OSError as exc:
-        return f"cannot be read: {exc.strerror or exc}"
-    if stat.S_ISREG(mode):
-        return None
-    if stat.S_ISDIR(mode):
-        return "is a directory, expected a file"
-    return "is not a regular file (a pipe, socket or device); aigov does not read it"
-
-
-def _read(ctx: RepoContext, rel: str, read: Any) -> Any:
-    real = ctx.repo.resolve_inside(ctx.repo.root / rel)
-    try:
-        return read(real)
-    except OSError as exc:
-        raise AigovError(f"cannot be read: {exc.strerror or exc}", rel) from None

@@ -16,6 +16,7 @@ from aigov.errors import AigovError
 from aigov.facts.build import ANSWERS_FILE, RepoContext, collector
 from aigov.facts.discovery import FeatureLocation
 from aigov.facts.manifest import Manifest
+from aigov.tree import MISSING
 from aigov.yamlfile import parse_yaml
 
 # The release part of a PEP 440 version (optional "v", epoch not supported), then anything.
@@ -31,10 +32,9 @@ def _template_facts(ctx: RepoContext, manifest: Manifest, location: FeatureLocat
 
 def collect_template(ctx: RepoContext, path: str) -> dict[str, Any] | None:
     """``None`` when the feature was not generated from a template."""
-    full = ctx.repo.root / path
-    if not full.exists() and not full.is_symlink():
+    if ctx.tree.kind(path) == MISSING:
         return None
-    doc = parse_yaml(ctx.repo.read_text(full, max_bytes=256 * 1024), path)
+    doc = parse_yaml(ctx.tree.read_text(path, max_bytes=256 * 1024), path)
     if not isinstance(doc.data, dict):
         raise AigovError("copier answers file must be a YAML mapping", path, doc.line_of(""))
     answers = doc.data

@@ -17,7 +17,8 @@ import datetime as dt
 from typing import Any, Callable
 
 from aigov.errors import AigovError
-from aigov.files import MAX_FILE_BYTES, Repo, run_git
+from aigov.gitcli import GitFailed, commit_id, git
+from aigov.tree import MAX_FILE_BYTES, Tree, WorkTree
 from aigov.policy.metadata import RuleMeta
 from aigov.validation import validate_document
 from aigov.yamlfile import parse_yaml
@@ -29,16 +30,16 @@ MAX_WAIVERS = 1000
 REQUEST_KEYS = ("rule", "feature", "path", "reason", "ticket", "approver", "created", "expires")
 
 
-def collect_waivers(repo: Repo, rules: dict[str, RuleMeta], find_base: Callable[[], str | None],
+def collect_waivers(tree: Tree, rules: dict[str, RuleMeta], find_base: Callable[[], str | None],
                     manifests: dict[str, str] | None = None) -> list[dict[str, Any]] | None:
     """The waiver facts (``input.waivers``), or None when the repository asks for none.
 
     ``find_base``: the commit waivers are compared with, asked only when there are waivers (it
     costs git processes). ``manifests``: the judged features' manifest paths by name, to tell
     whether a waiver's feature is still the feature it named at the base (:func:`_feature_at_base`)."""
-    if WAIVERS_FILE not in repo.files:
+    if WAIVERS_FILE not in tree.listed:
         return None
-    doc = parse_yaml(repo.read_text(repo.root / WAIVERS_FILE), WAIVERS_FILE)
+    doc = parse_yaml(tree.read_text(WAIVERS_FILE), WAIVERS_FILE)
     if doc.data is None:
         return None
     entries = doc.data.get("waivers") if isinstance(doc.data, dict) else None
@@ -47,7 +48,7 @@ def collect_waivers(repo: Repo, rules: dict[str, RuleMeta], find_base: Callable[
                          WAIVERS_FILE, doc.lines.get(f"waivers[{MAX_WAIVERS}]"))
     validate_document(doc, "waivers", WAIVERS_FILE)
     base_ref = find_base()
-    base = _base_waivers(repo, base_ref)
+    base = _base_waivers(tree, base_ref)
     facts = []
     for index, entry in enumerate(doc.data["waivers"]):
         prefix = f"waivers[{index}]"
@@ -60,7 +61,7 @@ def collect_waivers(repo: Repo, rules: dict[str, RuleMeta], find_base: Callable[
             "line": doc.lines[prefix],
             "lines": lines,
             "severity": rules[entry["rule"]].severity,
-            "base": _base_state(entry, base, base_ref, repo, manifests or {}),
+            "base": _base_state(entry, base, base_ref, tree, manifests or {}),
         })
     return facts
 
@@ -79,37 +80,34 @@ def _check_entry(entry: dict[str, Any], rules: dict[str, RuleMeta], lines: dict[
         raise AigovError(f"rule: {entry['rule']} is not a rule of the policy pack (see 'aigov policy list')", WAIVERS_FILE, lines["rule"])
 
 
-def _base_waivers(repo: Repo, ref: str | None) -> list[dict[str, Any]] | str:
+def _base_waivers(tree: Tree, ref: str | None) -> list[dict[str, Any]] | str:
     """The waivers at ``ref``, or why they cannot be read (a string).
 
     A file that cannot be parsed at the base approves nothing: its waivers count as added.
     """
     if ref is None:
         return "no base commit (not a git repository)"
-    if not _is_commit(repo, ref):
+    if not _is_commit(tree, ref):
         return f"{ref} is not a commit in this repository"
-    data = _yaml_at(repo, ref, WAIVERS_FILE)
+    data = _yaml_at(tree, ref, WAIVERS_FILE)
     entries = data.get("waivers") if isinstance(data, dict) else None
     return [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []
 
 
-def _yaml_at(repo: Repo, ref: str, path: str) -> Any:
+def _yaml_at(tree: Tree, ref: str, path: str) -> Any:
     """The YAML file ``path`` at commit ``ref``; None when it is not there, too large to be honest, or
     broken (at the base, such a file approves nothing)."""
     blob = f"{ref}:{path}"
-    size = run_git(repo.root, "cat-file", "-s", blob)
-    if size.returncode != 0 or not size.stdout.strip().isdigit() or int(size.stdout) > MAX_FILE_BYTES:
-        return None
-    proc = run_git(repo.root, "cat-file", "blob", blob, text=False)
-    if proc.returncode != 0:
-        return None
     try:
-        return parse_yaml(proc.stdout.decode("utf-8-sig"), blob).data
-    except (AigovError, UnicodeDecodeError):
+        size = git(tree.root, "cat-file", "-s", blob).strip()
+        if not size.isdigit() or int(size) > MAX_FILE_BYTES:
+            return None
+        return parse_yaml(git(tree.root, "cat-file", "blob", blob).decode("utf-8-sig"), blob).data
+    except (AigovError, GitFailed, UnicodeDecodeError):
         return None
 
 
-def _base_state(entry: dict[str, Any], base: list[dict[str, Any]] | str, ref: str | None, repo: Repo,
+def _base_state(entry: dict[str, Any], base: list[dict[str, Any]] | str, ref: str | None, tree: Tree,
                 manifests: dict[str, str]) -> dict[str, Any]:
     """unchanged (the same request is at the base, meaning the same feature), changed (same rule,
     feature and path; or the same text now naming another feature), added, or unknown."""
@@ -117,13 +115,13 @@ def _base_state(entry: dict[str, Any], base: list[dict[str, Any]] | str, ref: st
         return {"state": "unknown", "ref": ref or "", "error": base}
     request = _request(entry)
     if any(_request(old) == request for old in base):
-        moved = _feature_at_base(repo, ref, entry.get("feature"), manifests)
+        moved = _feature_at_base(tree, ref, entry.get("feature"), manifests)
         return {"state": "changed", "ref": ref, "why": moved} if moved else {"state": "unchanged", "ref": ref}
     state = "changed" if any(_scope(old) == _scope(entry) for old in base) else "added"
     return {"state": state, "ref": ref}
 
 
-def _feature_at_base(repo: Repo, ref: str | None, name: Any, manifests: dict[str, str]) -> str | None:
+def _feature_at_base(tree: Tree, ref: str | None, name: Any, manifests: dict[str, str]) -> str | None:
     """Why an unchanged waiver for feature ``name`` no longer means what was approved, or None.
 
     A waiver names a feature by its metadata.name. If another feature takes that name (renamed into
@@ -131,7 +129,7 @@ def _feature_at_base(repo: Repo, ref: str | None, name: Any, manifests: dict[str
     approved it for: the manifest that holds the name now must have held it at the base too."""
     if not isinstance(name, str) or name not in manifests or ref is None:
         return None  # names no judged feature: it covers nothing, and staleness is judged in Rego
-    manifest = _yaml_at(repo, ref, manifests[name])
+    manifest = _yaml_at(tree, ref, manifests[name])
     metadata = manifest.get("metadata") if isinstance(manifest, dict) else None
     before = metadata.get("name") if isinstance(metadata, dict) else None
     if before == name:
@@ -148,21 +146,24 @@ def _scope(entry: dict[str, Any]) -> tuple[Any, ...]:
     return tuple(entry.get(key) for key in ("rule", "feature", "path"))
 
 
-def waiver_base(repo: Repo, change_base: str | None, settings: dict[str, Any]) -> str | None:
-    """The commit waivers are compared with: the change's base, else the default branch's tip."""
+def waiver_base(tree: Tree, change_base: str | None, settings: dict[str, Any]) -> str | None:
+    """The commit waivers are compared with: the change's base, else the default branch's tip (a
+    check of the work tree only: a commit read from git objects has no review to compare with)."""
     if change_base:
         return change_base
-    if not repo.is_git:
+    if not isinstance(tree, WorkTree) or not tree.is_git:
         return None
     from aigov.facts.workflows import default_branch
 
-    branch, _ = default_branch(repo.root, settings.get("evals", {}))
+    branch, _ = default_branch(tree.root, settings.get("evals", {}))
     for ref in (f"refs/remotes/origin/{branch}", f"refs/heads/{branch}"):
-        if _is_commit(repo, ref):
+        if _is_commit(tree, ref):
             return ref
     return branch
 
 
-def _is_commit(repo: Repo, ref: str) -> bool:
-    # A ref that starts with "-" would be an option to git.
-    return not ref.startswith("-") and run_git(repo.root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").returncode == 0
+def _is_commit(tree: Tree, ref: str) -> bool:
+    try:
+        return commit_id(tree.root, ref, WAIVERS_FILE) is not None
+    except AigovError:  # not even a revision's spelling
+        return False

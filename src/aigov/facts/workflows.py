@@ -20,7 +20,7 @@ from typing import Any
 from aigov.errors import AigovError
 from aigov.facts.expressions import ExpressionTooLarge, Prefix, Unknown, evaluate, names, parse_check, truth
 from aigov.facts.shell import Shell, resolve_shell
-from aigov.files import Repo
+from aigov.tree import FILE, FOLDER, Tree
 from aigov.yamlfile import YamlDocument, parse_yaml
 
 WORKFLOW_DIR = ".github/workflows"
@@ -137,17 +137,17 @@ class Workflows:
         return iter(self.by_path.values())
 
 
-def load_workflows(repo: Repo) -> Workflows:
+def load_workflows(tree: Tree) -> Workflows:
     """Parse ``.github/workflows`` at the repository root; malformed YAML is an AigovError at its line."""
-    folder = repo.root / WORKFLOW_DIR
     workflows = Workflows()
-    if not folder.is_dir():
+    folder = tree.resolve(WORKFLOW_DIR)
+    if folder.kind != FOLDER:
         return workflows
-    for file in sorted(folder.iterdir()):
-        if file.suffix in (".yml", ".yaml") and file.is_file():
-            rel = repo.rel(file)
-            workflows.by_path[rel] = _parse_workflow(repo.read_text(file), rel)
-    resolver = _Resolver(repo, workflows)
+    for rel in tree.files_under(folder.path):
+        name = rel[len(folder.path) + 1:]
+        if "/" not in name and name.endswith((".yml", ".yaml")) and tree.kind(rel) == FILE:
+            workflows.by_path[rel] = _parse_workflow(tree.read_text(rel), rel)
+    resolver = _Resolver(tree, workflows)
     for workflow in workflows:
         resolver.resolve_workflow(workflow)
     return workflows
@@ -283,8 +283,8 @@ def _parse_steps(steps: list[Any], prefix: str, doc: YamlDocument, path: str, te
 class _Resolver:
     """Follows local reusable workflows and local composite actions, once each, never in circles."""
 
-    def __init__(self, repo: Repo, workflows: Workflows) -> None:
-        self.repo = repo
+    def __init__(self, tree: Tree, workflows: Workflows) -> None:
+        self.tree = tree
         self.workflows = workflows
         self.actions: dict[str, Action | str] = {}  # path -> action, or why it cannot be used
         self.loading: set[str] = set()
@@ -327,12 +327,10 @@ class _Resolver:
         return self.actions[folder]
 
     def _load_action(self, folder: str) -> Action | str:
-        base = self.repo.root / folder if folder != "." else self.repo.root
         for name in ("action.yml", "action.yaml"):
-            file = base / name
-            if file.is_file():
-                rel = self.repo.rel(file)
-                text = self.repo.read_text(file)
+            rel = name if folder == "." else f"{folder}/{name}"
+            if self.tree.kind(rel) == FILE:
+                text = self.tree.read_text(rel)
                 doc = parse_yaml(text, rel)
                 runs = doc.data.get("runs") if isinstance(doc.data, dict) else None
                 if not isinstance(runs, dict):
@@ -404,7 +402,7 @@ def repository_workflows(ctx: Any) -> tuple[Workflows, list[JobRun], list[tuple[
 
     ``ctx`` is the collectors' RepoContext; every feature shares what it caches.
     """
-    workflows = ctx.once("workflows", lambda: load_workflows(ctx.repo))
+    workflows = ctx.once("workflows", lambda: load_workflows(ctx.tree))
     jobs = ctx.once("workflow_jobs", lambda: expand(workflows))
     steps = ctx.once("workflow_steps", lambda: [(job, step) for job in jobs for step in job.steps()])
     return workflows, jobs, steps

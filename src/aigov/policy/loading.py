@@ -11,14 +11,15 @@ from typing import TYPE_CHECKING, Any, Callable
 from aigov.config import OrgConfig, Refusal, RepositoryConfig, Source, refuse_inside
 from aigov.digests import content_digest
 from aigov.errors import AigovError
-from aigov.files import Repo, read_config_file
-from aigov.policy.pack import PolicyPack, is_test_module, load_rego_dir, merge_data, read_rego_dir
+from aigov.files import read_config_file
+from aigov.policy.pack import PolicyPack, is_test_module, load_rego_dir, merge_data
 
 if TYPE_CHECKING:
     from aigov.policy.bundle import PolicyBundle
+    from aigov.tree import Tree
 from aigov.resources import policies_dir
 from aigov.validation import validate_document
-from aigov.yamlfile import YamlDocument, parse_yaml
+from aigov.yamlfile import parse_yaml
 
 SHIPPED_LABEL = "policies"
 BUNDLE_LABEL = "policy-bundle"  # how a bundle's modules are named in reports: policy-bundle/aigov/models.rego
@@ -31,18 +32,18 @@ def build_pack(
     config: OrgConfig,
     registry_override: Path | None = None,
     include_tests: bool = False,
-    repo: Repo | None = None,
+    tree: Tree | None = None,
     repository: RepositoryConfig | None = None,
 ) -> PolicyPack:
     """The authoritative pack (shipped rules and data, then the org's), then what the repository may add.
 
-    ``repo``: the checked repository, so that its files are named relative to it and flags that
-    carry authority are refused when they point inside it.
+    ``tree``: the checked repository, so that its files are named relative to it, flags that carry
+    authority are refused when they point inside it, and its own additions are read from it.
     """
     shipped = policies_dir()
-    root = repo.root if repo is not None else None
+    root = tree.root if tree is not None else None
     _display = functools.partial(display_path, root=root)
-    bundle = _policy_bundle(config, repo)
+    bundle = _policy_bundle(config, root)
     if bundle is None:
         pack = PolicyPack(version=_pack_version(shipped))
         shipped_modules = load_rego_dir(pack, shipped / "aigov", f"{SHIPPED_LABEL}/aigov", include_tests=include_tests,
@@ -66,25 +67,25 @@ def build_pack(
     for path in config.data:
         data = merge_data(data, _data_mapping(path, _display(path), pack))
         pack.additions.append(f"the org config's data {_display(path)}")
-    if registry_override is not None and repo is not None:
-        refuse_inside(registry_override, repo, "--registry")
+    if registry_override is not None and root is not None:
+        refuse_inside(registry_override, root, "--registry")
     pack.additions += _registry_additions(config, registry_override, _display)
     data["aigov"]["registry"] = load_registry(config, registry_override, root, pack.sources, bundle)
     pack.data = data
-    if repository is not None and root is not None:
-        add_repository_additions(pack, repository, root, include_tests)
+    if repository is not None and tree is not None:
+        add_repository_additions(pack, repository, tree, include_tests)
     return pack
 
 
-def _policy_bundle(config: OrgConfig, repo: Repo | None) -> PolicyBundle | None:
+def _policy_bundle(config: OrgConfig, root: Path | None) -> PolicyBundle | None:
     """The org's policy bundle, read and verified; a local one must lie outside the checked tree."""
     request = config.policy_bundle
     if request is None:
         return None
     from aigov.policy.bundle import load_bundle, source_kind
 
-    if repo is not None and source_kind(request.location) != "url":
-        refuse_inside(Path(request.location), repo, "--policy-bundle")
+    if root is not None and source_kind(request.location) != "url":
+        refuse_inside(Path(request.location), root, "--policy-bundle")
     return load_bundle(request)
 
 
@@ -116,7 +117,7 @@ def map_shipped_controls(pack: PolicyPack, paths: list[str], keep_metadata: bool
         info.rules = [dataclasses.replace(meta, controls_source=source) for meta in info.rules]
 
 
-def add_repository_additions(pack: PolicyPack, repository: RepositoryConfig, root: Path, include_tests: bool = False) -> None:
+def add_repository_additions(pack: PolicyPack, repository: RepositoryConfig, tree: Tree, include_tests: bool = False) -> None:
     """The repository's own rules and data, each in a namespace nobody with authority uses.
 
     A package or data key under a protected root (``aigov``, or anything the org defines) could
@@ -126,10 +127,9 @@ def add_repository_additions(pack: PolicyPack, repository: RepositoryConfig, roo
         return
     pack.sources.append(Source("repository-config", repository.path, repository.digest or ""))
     protected = {info.package.split(".")[0] for info in pack.infos.values()} | set(pack.data)
-    for folder in repository.policies:
-        label = display_path(folder, root)
+    for label in repository.policies:
         accepted = []
-        for display, source in read_rego_dir(folder, label, include_tests):
+        for display, source in read_repository_rego(tree, label, include_tests):
             package = rego_package(display, source)
             if package.split(".")[0] in protected:
                 line = next((n for n, text in enumerate(source.splitlines(), 1) if text.lstrip().startswith("package")), None)
@@ -140,10 +140,10 @@ def add_repository_additions(pack: PolicyPack, repository: RepositoryConfig, roo
         pack.sources.append(Source("repository-policies", label, pack.policy_digest(accepted)))
         if accepted:
             pack.additions.append(f"the repository's policies {label} ({repository.path})")
-    for path in repository.data:
-        name = display_path(path, root)
-        doc = _read_yaml(path, name) if path.suffix != ".json" else None
-        extra = _data_mapping(path, name, pack)
+    for name in repository.data:
+        text = tree.read_text(name)
+        doc = parse_yaml(text, name) if not name.endswith(".json") else None
+        extra = _data_mapping_of(parse_data(text, name) if doc is None else doc.data, name, pack)
         for key in sorted(set(extra) & protected):
             repository.refused.append(Refusal("data", f"change data.{key}, which the shipped pack or the org owns", name, doc.line_of(key) if doc else None))
             del extra[key]
@@ -175,11 +175,28 @@ def rego_package(display: str, source: str) -> str:
 
 
 def _data_mapping(path: Path, name: str, pack: PolicyPack) -> dict[str, Any]:
-    extra = load_data_file(path, name)
+    return _data_mapping_of(load_data_file(path, name), name, pack)
+
+
+def _data_mapping_of(extra: Any, name: str, pack: PolicyPack) -> dict[str, Any]:
     if not isinstance(extra, dict):
         raise AigovError("data file must hold a mapping", name)
     pack.sources.append(Source("data", name, content_digest(json.dumps(extra, sort_keys=True))))
     return extra
+
+
+def read_repository_rego(tree: Tree, folder: str, include_tests: bool) -> list[tuple[str, str]]:
+    """(path, source) of every .rego file below a repository folder, read through the one reader."""
+    from aigov.tree import FOLDER
+
+    node = tree.resolve(folder)
+    if node.kind != FOLDER:
+        raise AigovError("policy folder not found" if node.kind == "missing" else "is not a folder of .rego files", folder)
+    found = []
+    for path in tree.files_under(node.path):
+        if path.endswith(".rego") and (include_tests or not is_test_module(path.rpartition("/")[2])):
+            found.append((path, tree.read_text(path)))
+    return found
 
 
 def load_registry(
@@ -255,16 +272,17 @@ def _shipped_data(shipped: Path, name: str) -> Any:
 
 
 def load_data_file(path: Path, name: str) -> Any:
-    if path.suffix == ".json":
+    return parse_data(read_config_file(path, name), name)
+
+
+def parse_data(text: str, name: str) -> Any:
+    """A data file's content: JSON by its suffix, YAML otherwise."""
+    if name.endswith(".json"):
         try:
-            return json.loads(read_config_file(path, name))
+            return json.loads(text)
         except json.JSONDecodeError as exc:
             raise AigovError(f"invalid JSON: {exc.msg}", name, exc.lineno) from None
-    return _read_yaml(path, name).data
-
-
-def _read_yaml(path: Path, name: str) -> YamlDocument:
-    return parse_yaml(read_config_file(path, name), name)
+    return parse_yaml(text, name).data
 
 
 def display_path(path: Path, root: Path | None = None) -> str:

@@ -25,7 +25,7 @@ from aigov import __version__
 from aigov.errors import AigovError
 from aigov.facts.manifest import Manifest, load_manifest
 from aigov.facts.model_card import collect_model_card
-from aigov.files import Repo
+from aigov.tree import Tree, WorkTree
 from aigov.sbom.requirements import DependencyScan, Pin, dependency_files, normalize_name, scan_dependencies
 
 SPEC_VERSION = "1.6"
@@ -58,11 +58,11 @@ def generate_ml_bom(feature_dir: Path, now: str | None = None) -> str:
     """The ML-BOM of the feature in ``feature_dir`` as JSON text (validated)."""
     if not (feature_dir / MANIFEST_NAME).is_file():
         raise AigovError(f"no {MANIFEST_NAME} here; PATH must be the feature directory", str(feature_dir))
-    repo = Repo(feature_dir)
-    manifest = load_manifest(repo, MANIFEST_NAME, ".")
-    deps = scan_dependencies(dependency_files(repo.root), repo.read_text, repo.rel)
+    tree = WorkTree(feature_dir)
+    manifest = load_manifest(tree, MANIFEST_NAME, ".")
+    deps = scan_dependencies(dependency_files(tree, "."), tree.read_text)
     document = _serialise(_build_bom(manifest, deps, generation_time(now)))
-    _add_model_cards(document, manifest, repo)
+    _add_model_cards(document, manifest, tree)
     document = _ordered(document)
     document["serialNumber"] = _content_serial(document)
     text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
@@ -169,12 +169,12 @@ def _serialise(bom: Any) -> dict[str, Any]:
 
 # --- the model card ---------------------------------------------------------------------------
 
-def _add_model_cards(document: dict[str, Any], manifest: Manifest, repo: Repo) -> None:
+def _add_model_cards(document: dict[str, Any], manifest: Manifest, tree: Tree) -> None:
     card_path = manifest.spec["modelCard"]
-    if not (repo.root / card_path).is_file():
+    if not tree.is_file(card_path):
         return
-    text = repo.read_text(repo.root / card_path, max_bytes=1024 * 1024)
-    card = collect_model_card(repo, card_path)
+    text = tree.read_text(card_path, max_bytes=1024 * 1024)
+    card = collect_model_card(tree, card_path)
     front = card.get("front_matter") or {}
     covered = front.get("models")
     sections = _sections(text, card.get("headings", []))

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from aigov.errors import AigovError
+from aigov.tree import Tree, join
 
 REQUIREMENT_GLOBS = ("requirements*.txt", "requirements/*.txt", "requirements*.lock")
 TOML_FILES = ("pyproject.toml", "uv.lock", "poetry.lock", "pylock.toml")
@@ -49,28 +49,28 @@ class DependencyScan:
         return {"pinned": [asdict(p) for p in self.pinned], "unpinned": self.unpinned, "sources": self.sources}
 
 
-def dependency_files(feature_dir: Path) -> list[Path]:
-    """The dependency files directly in the feature directory, in a stable order."""
-    found: list[Path] = []
+def dependency_files(tree: Tree, feature_dir: str) -> list[str]:
+    """The dependency files directly in the feature directory (repository-relative), in a stable order."""
+    found: list[str] = []
     for pattern in REQUIREMENT_GLOBS:
-        found.extend(sorted(p for p in feature_dir.glob(pattern) if p.is_file() or p.is_symlink()))
-    found.extend(feature_dir / name for name in TOML_FILES if (feature_dir / name).is_file())
+        found.extend(tree.glob(feature_dir, pattern))
+    found.extend(rel for name in TOML_FILES if tree.is_file(rel := join(feature_dir, name)))
     return found
 
 
-def scan_dependencies(files: list[Path], read: Callable[[Path], str], display: Callable[[Path], str]) -> DependencyScan:
-    """Every pin in ``files``; ``read`` returns a file's text, ``display`` its name in messages."""
+def scan_dependencies(files: list[str], read: Callable[[str], str]) -> DependencyScan:
+    """Every pin in ``files`` (repository-relative paths); ``read`` returns a file's text."""
     scan = DependencyScan()
-    for path in files:
-        name = display(path)
-        text = read(path)
+    for name in files:
+        text = read(name)
         scan.sources.append(name)
-        if path.suffix in (".txt", ".lock") and path.name not in TOML_FILES:
+        base = name.rpartition("/")[2]
+        if base.endswith((".txt", ".lock")) and base not in TOML_FILES:
             entries = _requirements_file(text)
-        elif path.name == "pyproject.toml":
+        elif base == "pyproject.toml":
             entries = _pyproject(text, name)
         else:
-            entries = _toml_lock(text, name, "packages" if path.name == "pylock.toml" else "package")
+            entries = _toml_lock(text, name, "packages" if base == "pylock.toml" else "package")
         for requirement, line, exact_version in entries:
             _record(scan, requirement, line, name, exact_version)
     return scan

@@ -1,0 +1,557 @@
+"""One way to read a repository: in the work tree or at a commit, with the same rules everywhere.
+
+Every judgement aigov makes reads files through a :class:`Tree`: ``aigov check`` on the work tree
+(:class:`WorkTree`), the base of a pull request, ``--new-only`` and every evidence replay at a
+commit (:class:`CommitTree`, read from git objects, never checked out). The rules are one piece of
+code, :meth:`Tree.resolve`, so a decision read from commit objects is the decision ``aigov check``
+gives on a checkout of that commit:
+
+- only what git would commit is there (tracked files, plus untracked ones .gitignore does not
+  exclude); a folder is there when something in it is;
+- a symlink is followed component by component, as the kernel does, while it stays inside the
+  repository; a link that leaves it (``..`` past the top, or any absolute target) is refused, and
+  so is a loop (more than 40 links, the kernel's limit);
+- only regular files are read, never more than the caller's size cap.
+
+Every path a read looks at is recorded in the active :class:`Reads` (see :meth:`Tree.recording`):
+what a feature's facts were built from, link paths and their targets included. Diff scope,
+``--new-only`` and incremental evidence compare changes with these sets.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import posixpath
+import stat
+import subprocess
+from abc import ABC, abstractmethod
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Iterable, Iterator, Mapping
+
+from aigov.errors import AigovError
+
+MAX_FILE_BYTES = 5 * 1024 * 1024
+CHUNK_BYTES = 1024 * 1024
+MAX_LINK_HOPS = 40  # Linux's MAXSYMLINKS: a check follows no more links than a checkout would
+
+FILE, FOLDER, MISSING, OUTSIDE, SPECIAL, LOOP = "file", "folder", "missing", "outside", "special", "loop"
+REGULAR_MODES = ("100644", "100755")
+LINK_MODE = "120000"
+
+# Why a path cannot be read, by what it resolved to (the file is named before the reason).
+_UNREADABLE = {
+    MISSING: "file not found",
+    FOLDER: "is a directory, expected a file",
+    OUTSIDE: "is a symlink that points outside the repository; aigov does not follow it",
+    SPECIAL: "is not a regular file (a pipe, socket or device); aigov does not read it",
+    LOOP: "is a symlink loop (more than 40 links to follow); aigov does not follow it",
+}
+
+
+@dataclass(frozen=True)
+class Node:
+    """What a repository path resolved to: its kind, where it really is, and a regular file's size."""
+
+    kind: str
+    path: str  # the resolved repository-relative path; as asked when it is not there
+    size: int = 0
+
+
+@dataclass
+class Reads:
+    """What facts were read from: paths whose content or existence was looked at, and folders whose
+    listing was (adding or removing a file under one changes what was read)."""
+
+    paths: set[str] = field(default_factory=set)
+    folders: set[str] = field(default_factory=set)
+
+    def add(self, other: Reads) -> None:
+        self.paths |= other.paths
+        self.folders |= other.folders
+
+    def meets(self, changed: Iterable[str]) -> bool:
+        """Whether a change of these repository paths can change what was read."""
+        prefixes = tuple("" if f == "." else f + "/" for f in self.folders)
+        for path in changed:
+            if path in self.paths or path in self.folders or (prefixes and path.startswith(prefixes)):
+                return True
+            # A folder replaced by a file or a link shows in a diff as the folder's path.
+            if any(read.startswith(path + "/") for read in self.paths):
+                return True
+        return False
+
+    def as_fact(self) -> dict[str, list[str]]:
+        return {"paths": sorted(self.paths), "folders": sorted(self.folders)}
+
+
+def inside(rel: str) -> bool:
+    """Whether a repository-relative path, as written, stays inside the repository."""
+    if rel.startswith(("/", "\\")) or (len(rel) > 1 and rel[1] == ":"):
+        return False
+    normal = posixpath.normpath(rel)
+    return normal != ".." and not normal.startswith("../")
+
+
+def join(folder: str, rel: str) -> str:
+    """``rel`` (relative to a repository folder) as a repository-relative path."""
+    return rel if folder in (".", "") else f"{folder}/{rel}"
+
+
+class Tree(ABC):
+    """A repository's files as a check reads them. Subclasses say what one path is (without following
+    it) and read a regular file; everything else is shared."""
+
+    label: str  # for messages: "the work tree", "commit 1a2b3c4d5e6f"
+    root: Path  # the repository's folder (for a commit: where its git objects are)
+    commit: str | None = None
+
+    def __init__(self) -> None:
+        self._logs: list[Reads] = []
+
+    # --- what a subclass provides ------------------------------------------------------------------
+
+    @property
+    @abstractmethod
+    def files(self) -> list[str]:
+        """Every file git would commit, repository-relative, sorted: regular files and symlinks."""
+
+    @abstractmethod
+    def _entry(self, path: str) -> tuple[str, str | int | None]:
+        """What ``path`` is, not followed: ("link", target), (FILE, size), (FOLDER, None), (SPECIAL, None)
+        or (MISSING, None). ``path`` is normalised and its parent folders are real folders."""
+
+    @abstractmethod
+    def _read(self, node: Node, name: str, max_bytes: int) -> bytes:
+        """The bytes of the regular file at ``node`` (size already checked against ``max_bytes``)."""
+
+    # --- the shared rules --------------------------------------------------------------------------
+
+    @cached_property
+    def listed(self) -> frozenset[str]:
+        return frozenset(self.files)
+
+    @property
+    @abstractmethod
+    def links(self) -> frozenset[str]:
+        """The listed files that are symlinks."""
+
+    @cached_property
+    def folders(self) -> frozenset[str]:
+        """Every folder that holds a file git would commit ("." included)."""
+        out = {"."}
+        for path in self.files:
+            parent = path.rpartition("/")[0]
+            while parent and parent not in out:
+                out.add(parent)
+                parent = parent.rpartition("/")[0]
+        return frozenset(out)
+
+    def resolve(self, rel: str) -> Node:
+        """Follow ``rel`` component by component; every path looked at is recorded."""
+        if not inside(rel):
+            self._record(rel)
+            return Node(OUTSIDE, rel)
+        todo = [part for part in rel.replace("\\", "/").split("/") if part not in ("", ".")][::-1]
+        done: list[str] = []
+        hops = 0
+        while todo:
+            part = todo.pop()
+            if part == "..":
+                if not done:
+                    return Node(OUTSIDE, rel)
+                done.pop()
+                continue
+            path = "/".join([*done, part])
+            self._record(path)
+            kind, detail = self._entry(path)
+            if kind == "link":
+                hops += 1
+                target = str(detail)
+                if hops > MAX_LINK_HOPS:
+                    return Node(LOOP, rel)
+                if target.startswith("/"):
+                    target = self._within_root(target)  # an absolute link, into the repository or not
+                    if target is None:
+                        return Node(OUTSIDE, rel)
+                    done = []
+                if not target:
+                    return Node(OUTSIDE, rel)
+                todo.extend([p for p in target.split("/") if p not in ("", ".")][::-1])
+                continue
+            if kind == MISSING or (todo and kind != FOLDER):
+                return Node(MISSING, "/".join([*done, part, *todo[::-1]]))
+            done.append(part)
+            if not todo:
+                return Node(kind, path, detail if isinstance(detail, int) else 0)
+        self._record(".")
+        return Node(FOLDER, ".")
+
+    def _within_root(self, target: str) -> str | None:
+        """An absolute link target as a repository path ("." for the root), or None when it points
+        outside. A commit is read as checked out where its repository is, as a checkout would be."""
+        root = str(self.root)
+        normal = posixpath.normpath(target)
+        if normal == root:
+            return "."
+        return normal[len(root) + 1:] if normal.startswith(root + "/") else None
+
+    def kind(self, rel: str) -> str:
+        return self.resolve(rel).kind
+
+    def is_file(self, rel: str) -> bool:
+        """Whether ``rel`` is a regular file inside the repository (links followed only inside)."""
+        return self.kind(rel) == FILE
+
+    def is_folder(self, rel: str) -> bool:
+        return self.kind(rel) == FOLDER
+
+    def exists(self, rel: str) -> bool:
+        """Whether there is anything at ``rel``, a link that leads nowhere readable included."""
+        return self.kind(rel) != MISSING
+
+    def read_bytes(self, rel: str, max_bytes: int = MAX_FILE_BYTES) -> bytes:
+        """The bytes of a regular file inside the repository; an AigovError naming ``rel`` otherwise."""
+        node = self.resolve(rel)
+        if node.kind != FILE:
+            raise AigovError(_UNREADABLE[node.kind], rel)
+        if node.size > max_bytes:
+            raise AigovError(f"is {node.size} bytes, over the {max_bytes}-byte limit for this file", rel)
+        return self._read(node, rel, max_bytes)
+
+    def read_text(self, rel: str, max_bytes: int = MAX_FILE_BYTES) -> str:
+        """UTF-8 text of a repository file (a byte-order mark dropped); errors name the file and line."""
+        data = self.read_bytes(rel, max_bytes)
+        try:
+            return data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise AigovError("is not UTF-8 text", rel, data[: exc.start].count(b"\n") + 1) from None
+
+    def chunks(self, rel: str) -> Iterator[bytes]:
+        """A regular file's bytes in chunks, whatever its size (an artefact can be model weights)."""
+        node = self.resolve(rel)
+        if node.kind != FILE:
+            raise AigovError(_UNREADABLE[node.kind], rel)
+        return self._chunks(node, rel)
+
+    def sha256(self, rel: str) -> bytes:
+        import hashlib
+
+        digest = hashlib.sha256()
+        for chunk in self.chunks(rel):
+            digest.update(chunk)
+        return digest.digest()
+
+    def read_prefix(self, rel: str, limit: int) -> bytes:
+        """At most ``limit`` bytes from the start of a regular file of any size."""
+        out = bytearray()
+        for chunk in self.chunks(rel):
+            out += chunk[: limit - len(out)]
+            if len(out) >= limit:
+                break
+        return bytes(out)
+
+    @abstractmethod
+    def _chunks(self, node: Node, name: str) -> Iterator[bytes]:
+        """The bytes of the regular file at ``node``, in chunks."""
+
+    def unreadable(self, rel: str) -> str | None:
+        """Why ``rel`` is not a regular file inside the repository, or None when it is one."""
+        kind = self.kind(rel)
+        return None if kind == FILE else _UNREADABLE[kind]
+
+    def files_under(self, folder: str) -> list[str]:
+        """The files git would commit below ``folder`` (the listing is recorded as read)."""
+        self._record_folder(folder)
+        if folder in (".", ""):
+            return list(self.files)
+        prefix = folder.rstrip("/") + "/"
+        return [p for p in self.files if p.startswith(prefix)]
+
+    def glob(self, folder: str, pattern: str) -> list[str]:
+        """Files below ``folder`` whose path relative to it matches ``pattern`` (fnmatch; ``*`` crosses
+        no ``/``), links included, sorted. The listing of the pattern's fixed leading folder is recorded."""
+        fixed = pattern.split("*", 1)[0].split("?", 1)[0].split("[", 1)[0].rpartition("/")[0]
+        base = posixpath.normpath(join(folder, fixed)) if fixed else folder
+        self._record_folder(base)
+        prefix = "" if folder in (".", "") else folder + "/"
+        depth = pattern.count("/")
+        out = []
+        for path in self.files:
+            if path.startswith(prefix):
+                rest = path[len(prefix):]
+                if rest.count("/") == depth and fnmatch.fnmatchcase(rest, pattern):
+                    out.append(path)
+        return out
+
+    # --- what was read -----------------------------------------------------------------------------
+
+    @contextmanager
+    def recording(self) -> Iterator[Reads]:
+        """Record every path read inside the block (nested blocks record into every open one)."""
+        reads = Reads()
+        self._logs.append(reads)
+        try:
+            yield reads
+        finally:
+            self._logs.remove(reads)
+
+    def note(self, reads: Reads) -> None:
+        """Count ``reads`` (made earlier, for a fact computed once) as read by every open block."""
+        for log in self._logs:
+            log.add(reads)
+
+    def _record(self, path: str) -> None:
+        for log in self._logs:
+            log.paths.add(path)
+
+    def _record_folder(self, folder: str) -> None:
+        folder = folder.rstrip("/") or "."
+        for log in self._logs:
+            log.folders.add(folder)
+
+    def close(self) -> None:
+        """Release what the tree holds open (a commit's object reader)."""
+
+
+# --- The work tree -------------------------------------------------------------------------------
+
+# Folders that never hold a feature's own source when the tree is not a git work tree (in git,
+# .gitignore decides): tool caches, virtual environments, VCS data.
+SKIP_DIRS = frozenset(
+    {".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".nox",
+     ".mypy_cache", ".pytest_cache", ".ruff_cache", "site-packages", ".eggs"}
+)
+
+
+class WorkTree(Tree):
+    """The files on disk below ``root``: what git would commit (outside git, every file but tool caches)."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__()
+        self.root = root.resolve()
+        self.label = str(self.root)
+        self._ignored: set[str] = set()
+        self._links: set[str] = set()
+        self._listing: subprocess.Popen[bytes] | None = None
+
+    @property
+    def is_git(self) -> bool:
+        return (self.root / ".git").exists()
+
+    def list_files_early(self) -> None:
+        """Start ``git ls-files`` now: it runs while aigov loads its policy pack, and :attr:`files` reads it."""
+        if self.is_git and self._listing is None and "files" not in self.__dict__:
+            from aigov.gitcli import start_git
+
+            self._listing = start_git(self.root, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
+
+    def ignore(self, path: Path) -> None:
+        """Leave ``path`` out of :attr:`files` (aigov's own report, written into the tree)."""
+        try:
+            self._ignored.add(self.rel(path.resolve()))
+        except ValueError:
+            pass
+
+    def stop_listing(self) -> None:
+        """End a listing started early that nobody will read (the check failed first)."""
+        if self._listing is not None:
+            self._listing.kill()
+            self._listing.communicate()
+            self._listing = None
+
+    def close(self) -> None:
+        self.stop_listing()
+
+    @cached_property
+    def files(self) -> list[str]:  # type: ignore[override]
+        listed = self._git_files() if self.is_git else self._walked_files()
+        return [rel for rel in listed if rel not in self._ignored]
+
+    def _git_files(self) -> list[str]:
+        from aigov.gitcli import start_git
+
+        listing, self._listing = self._listing or start_git(self.root, "ls-files", "-z", "--cached", "--others", "--exclude-standard"), None
+        try:
+            stdout, stderr = listing.communicate(timeout=120)
+        except subprocess.TimeoutExpired:
+            listing.kill()
+            listing.communicate()
+            raise AigovError("git ls-files took over 120 s", str(self.root)) from None
+        if listing.returncode != 0:
+            reason = stderr.decode("utf-8", "replace").strip().splitlines()
+            raise AigovError(f"git ls-files failed: {reason[0] if reason else listing.returncode}", str(self.root))
+        names = sorted({name for name in stdout.decode("utf-8", "surrogateescape").split("\0") if name})
+        # A tracked file deleted from the work tree is still in the index; a submodule is a folder.
+        # os.path on strings: pathlib objects cost ~0.2 ms a file, which a 3,000-file monorepo feels.
+        root = str(self.root)
+        listed = []
+        for name in names:
+            kind = _listable(os.path.join(root, name))
+            if kind:
+                listed.append(name)
+                if kind == "link":
+                    self._links.add(name)
+        return listed
+
+    def _walked_files(self) -> list[str]:
+        found: list[str] = []
+        for current, dirs, names in os.walk(self.root, followlinks=False):
+            rel_dir = self.rel(Path(current))
+            dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
+            links = [d for d in dirs if os.path.islink(os.path.join(current, d))]  # listed as git lists them, not walked
+            for name in [*names, *links]:
+                rel = name if rel_dir == "." else f"{rel_dir}/{name}"
+                found.append(rel)
+                if os.path.islink(os.path.join(current, name)):
+                    self._links.add(rel)
+        return sorted(found)
+
+    @property
+    def links(self) -> frozenset[str]:
+        self.files  # the listing finds them
+        return frozenset(self._links - self._ignored)
+
+    def _entry(self, path: str) -> tuple[str, str | int | None]:
+        if path not in self.listed:
+            return (FOLDER, None) if path in self.folders else (MISSING, None)
+        full = os.path.join(self.root, path)
+        try:
+            info = os.lstat(full)
+        except OSError:
+            return MISSING, None
+        if stat.S_ISLNK(info.st_mode):
+            try:
+                return "link", os.readlink(full)
+            except OSError:
+                return MISSING, None
+        if stat.S_ISREG(info.st_mode):
+            return FILE, info.st_size
+        return SPECIAL, None
+
+    def _read(self, node: Node, name: str, max_bytes: int) -> bytes:
+        from aigov.files import read_regular_file
+
+        return read_regular_file(self.root / node.path, name, max_bytes)
+
+    def _chunks(self, node: Node, name: str) -> Iterator[bytes]:
+        from aigov.files import open_regular_file
+
+        fd = open_regular_file(self.root / node.path, name)
+        try:
+            while chunk := os.read(fd, CHUNK_BYTES):
+                yield chunk
+        finally:
+            os.close(fd)
+
+    def rel(self, path: Path) -> str:
+        return path.relative_to(self.root).as_posix() if path != self.root else "."
+
+
+def _listable(path: str) -> str | None:
+    """"file" or "link" for a listed name that is there and is not a real folder (a submodule's
+    checkout); None otherwise."""
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError:
+        return None
+    if stat.S_ISDIR(mode):
+        return None
+    return "link" if stat.S_ISLNK(mode) else "file"
+
+
+# --- A commit ------------------------------------------------------------------------------------
+
+Entries = Mapping[str, tuple[str, str]]  # path -> (mode, object id), as `git ls-tree -r` lists them
+
+
+class CommitTree(Tree):
+    """The files of one commit, read from git objects: the same files a checkout of it would hold.
+
+    ``entries`` may be given (an evidence replay keeps the tree map up to date commit after
+    commit); otherwise it is listed with one ``git ls-tree``. Blobs come through ``objects`` (one
+    long-lived ``git cat-file`` shared by every tree of the repository).
+    """
+
+    def __init__(self, root: Path, commit: str, objects: object | None = None, entries: Entries | None = None,
+                 sizes: dict[str, int] | None = None) -> None:
+        from aigov.gitcli import ObjectReader
+
+        super().__init__()
+        self.root = root
+        self.commit = commit
+        self.label = f"commit {commit[:12]}"
+        self._own_objects = objects is None
+        self.objects: ObjectReader = objects if objects is not None else ObjectReader(root)  # type: ignore[assignment]
+        self._sizes: dict[str, int] = sizes if sizes is not None else {}
+        self._entries = entries if entries is not None else self._list(root, commit)
+        self._targets: dict[str, str] = {}
+
+    def _list(self, root: Path, commit: str) -> dict[str, tuple[str, str]]:
+        from aigov.gitcli import git
+
+        raw = git(root, "ls-tree", "-r", "-z", "-l", "--full-tree", commit)
+        entries: dict[str, tuple[str, str]] = {}
+        for item in raw.split(b"\0"):
+            if not item:
+                continue
+            meta, _, name = item.partition(b"\t")
+            mode, _kind, oid, size = meta.decode().split()
+            path = name.decode("utf-8", "surrogateescape")
+            entries[path] = (mode, oid)
+            if size != "-":
+                self._sizes[oid] = int(size)
+        return entries
+
+    @cached_property
+    def files(self) -> list[str]:  # type: ignore[override]
+        return sorted(p for p, (mode, _) in self._entries.items() if mode in REGULAR_MODES or mode == LINK_MODE)
+
+    @cached_property
+    def links(self) -> frozenset[str]:  # type: ignore[override]
+        return frozenset(p for p, (mode, _) in self._entries.items() if mode == LINK_MODE)
+
+    def _entry(self, path: str) -> tuple[str, str | int | None]:
+        found = self._entries.get(path)
+        if found is None or found[0] not in (*REGULAR_MODES, LINK_MODE):
+            return (FOLDER, None) if path in self.folders else (MISSING, None)
+        mode, oid = found
+        if mode == LINK_MODE:
+            if oid not in self._targets:
+                data = self.objects.read(oid) or b""
+                self._targets[oid] = data.decode("utf-8", "surrogateescape")
+            return "link", self._targets[oid]
+        return FILE, self._size(oid)
+
+    def _size(self, oid: str) -> int:
+        if oid not in self._sizes:
+            self._sizes[oid] = self.objects.size(oid) or 0
+        return self._sizes[oid]
+
+    def _read(self, node: Node, name: str, max_bytes: int) -> bytes:
+        data = self.objects.read(self._entries[node.path][1])
+        if data is None:
+            raise AigovError(f"its blob is missing from the repository ({self.label})", name)
+        return data
+
+    def _chunks(self, node: Node, name: str) -> Iterator[bytes]:
+        if node.size <= MAX_FILE_BYTES:
+            yield self._read(node, name, node.size)
+            return
+        from aigov.gitcli import start_git
+
+        proc = start_git(self.root, "cat-file", "blob", self._entries[node.path][1])  # a large blob, streamed
+        assert proc.stdout is not None
+        try:
+            while chunk := proc.stdout.read(CHUNK_BYTES):
+                yield chunk
+        finally:
+            proc.kill()
+            proc.communicate()
+
+    def close(self) -> None:
+        if self._own_objects:
+            self.objects.close()
