@@ -248,6 +248,18 @@ unused_helper(x) := x + 1
 # never by importing another test module.
 
 
+@pytest.fixture(scope="session", autouse=True)
+def caches_of_this_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """What aigov, sigstore and chromium cache under $XDG_CACHE_HOME / $XDG_DATA_HOME goes to a folder
+    of this test process: pytest-xdist workers never write one cache at once, and nothing lands in
+    the user's home. (tmp_path_factory gives each worker a base folder of its own.)"""
+    root = tmp_path_factory.mktemp("xdg")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CACHE_HOME", str(root / "cache"))
+        patch.setenv("XDG_DATA_HOME", str(root / "data"))
+        yield
+
+
 @pytest.fixture(scope="session")
 def instance() -> Any:
     """A throw-away Sigstore instance (tests/sigstore_fixture.py: own CA, CT log and Rekor keys)."""
@@ -259,18 +271,6 @@ def instance() -> Any:
 @pytest.fixture(scope="session")
 def trusted_root(instance: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return instance.write_trusted_root(tmp_path_factory.mktemp("trust") / "trusted_root.json")
-
-
-@pytest.fixture(scope="session")
-def sigstore_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("xdg")
-
-
-@pytest.fixture
-def sigstore_cache_outside_repo(sigstore_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """sigstore writes its trust cache under $XDG_CACHE_HOME: keep it in a temporary folder."""
-    monkeypatch.setenv("XDG_CACHE_HOME", str(sigstore_cache / "cache"))
-    monkeypatch.setenv("XDG_DATA_HOME", str(sigstore_cache / "data"))
 
 
 @pytest.fixture(scope="module")
