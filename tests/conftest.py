@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -258,6 +260,48 @@ def caches_of_this_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator
         patch.setenv("XDG_CACHE_HOME", str(root / "cache"))
         patch.setenv("XDG_DATA_HOME", str(root / "data"))
         yield
+
+
+def in_ci() -> bool:
+    """Whether the tests run in CI (CI=true, as GitHub Actions and .ci/run's callers set it)."""
+    return os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
+
+
+def require_or_skip(available: bool, missing: str) -> None:
+    """Go on when what a test needs is ``available``. Otherwise skip, saying what is ``missing``; but
+    in CI fail: there a skip would report a test that never ran as if all were well."""
+    if available:
+        return
+    if in_ci():
+        pytest.fail(f"{missing}; in CI (CI=true) that fails the test instead of skipping it", pytrace=False)
+    pytest.skip(missing)
+
+
+@pytest.fixture(scope="session")
+def opa_oracle() -> None:
+    """Real OPA (v1.20.2 in-process, from opa-golib-python-bindings): the oracle for engine parity."""
+    require_or_skip(importlib.util.find_spec("opa_bindings") is not None,
+                    "opa-golib-python-bindings==0.4.4 is not installed (pip install --no-deps --ignore-requires-python "
+                    "opa-golib-python-bindings==0.4.4): it is the OPA oracle")
+
+
+def program(*names: str, missing: str) -> str:
+    """The path of the first of ``names`` on PATH (require_or_skip when there is none)."""
+    path = next((found for found in map(shutil.which, names) if found), None)
+    require_or_skip(path is not None, missing)
+    return str(path)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Debian's chromium, the real browser the evidence report is rendered in."""
+    return program("chromium", "chromium-browser", missing="chromium is not installed (apt-get install -y chromium)")
+
+
+@pytest.fixture(scope="session")
+def bash() -> str:
+    """Real bash, the oracle for aigov's model of `run:` scripts."""
+    return program("bash", missing="bash is not installed")
 
 
 @pytest.fixture(scope="session")

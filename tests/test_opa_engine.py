@@ -22,11 +22,7 @@ from conftest import CLOCK, EXAMPLE, assert_clean_error, check, make_feature, or
 from opa_stub import MisbehavingOpa, OpaStub
 from pack_helpers import POLICIES, build, copy_pack
 
-needs_opa = pytest.mark.skipif(
-    __import__("importlib.util").util.find_spec("opa_bindings") is None,
-    reason="opa-golib-python-bindings==0.4.4 is not installed (pip install --no-deps --ignore-requires-python "
-           "opa-golib-python-bindings==0.4.4): the loopback OPA evaluates with it",
-)
+needs_opa = pytest.mark.usefixtures("opa_oracle")  # the loopback OPA evaluates with real OPA
 
 
 @pytest.fixture(scope="module")
