@@ -165,8 +165,20 @@ def check(path: Path, *extra: str) -> Run:
     return run_cli("check", str(path), "--now", CLOCK, *extra)
 
 
+def decision(run: Run) -> dict[str, Any]:
+    """The JSON report of a run in which aigov decided: exit 0 and "pass", or exit 1 and "fail".
+
+    An error's report (exit 2) has ``"findings": []`` too: without this, every assertion that a
+    finding is absent would pass when aigov crashed."""
+    assert run.exit_code in (0, 1), f"aigov did not decide (exit {run.exit_code}): {run.stderr[-2000:]}"
+    doc = run.json()
+    assert doc["verdict"] == ("fail" if run.exit_code else "pass"), (run.exit_code, doc["verdict"])
+    return doc
+
+
 def check_json(path: Path, *extra: str) -> dict[str, Any]:
-    return check(path, "--format", "json", *extra).json()
+    """The JSON report of ``aigov check`` on ``path``, which must have decided (see decision)."""
+    return decision(check(path, "--format", "json", *extra))
 
 
 def finding_ids(path: Path, *extra: str) -> list[str]:

@@ -24,7 +24,7 @@ from click.testing import CliRunner
 
 from aigov import __version__
 from aigov.cli import main
-from conftest import Run, org_config, require_or_skip, run_cli, write
+from conftest import Run, decision, org_config, require_or_skip, run_cli, write
 
 TEMPLATES = ("rag-service", "agent", "classic-ml")
 TIERS = ("low", "medium", "high")
@@ -55,7 +55,7 @@ def new(*args: str, cwd: Path | None = None) -> Run:
 
 def check_now(path: Path, *extra: str) -> dict:
     """`aigov check` on the real clock: generated repositories carry today's review date."""
-    return json.loads(run_cli("check", str(path), "--format", "json", *extra).stdout)
+    return decision(run_cli("check", str(path), "--format", "json", *extra))
 
 
 def tree(path: Path) -> list[str]:
