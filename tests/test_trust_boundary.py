@@ -252,11 +252,10 @@ deny contains {"id": "ORG-SLOW-001", "msg": "never"} if {
 
 
 def test_policy_evaluation_has_a_time_limit_that_names_the_package(tmp_path: Path) -> None:
+    """The rule would run for hours: only the limit ends it, well inside run_limited's hang guard."""
     root = make_feature(tmp_path / "repo")
     org = org_config(tmp_path / "org", "policies: [rules]\nevaluationTimeoutSeconds: 2\n", {"rules/slow.rego": SLOW_RULE})
-    started = time.monotonic()
-    result = run_limited("check", str(root), "--config", str(org), "--format", "json", timeout=30)
-    assert time.monotonic() - started < 20
+    result = run_limited("check", str(root), "--config", str(org), "--format", "json")
     assert_clean_error(result, "did not finish within 2 s", "package org.slow")
     assert json.loads(result.stdout)["verdict"] == "error"
 
@@ -274,8 +273,9 @@ def child_processes() -> list[int]:
     return found
 
 
-def no_children_beyond(before: list[int], within_s: float = 5.0) -> bool:
-    """Whether only ``before``'s children remain once killed ones are reaped (a thread reaps them)."""
+def no_children_beyond(before: list[int], within_s: float = 30.0) -> bool:
+    """Whether only ``before``'s children remain once killed ones are reaped (a thread reaps them). The
+    wait ends as soon as they are gone: ``within_s`` is a hang guard, not a claim about speed."""
     deadline = time.monotonic() + within_s
     while child_processes() != before and time.monotonic() < deadline:
         time.sleep(0.01)
