@@ -9,9 +9,10 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import pytest
 from click.testing import CliRunner
@@ -219,6 +220,15 @@ def run_limited(
     except subprocess.TimeoutExpired:
         pytest.fail(f"aigov {' '.join(args)} did not finish within {timeout} s (a hang is a bypass)")
     return Run(proc.returncode, proc.stdout, proc.stderr)
+
+
+def eventually(holds: Callable[[], Any], within_s: float = HOSTILE_TIMEOUT_S) -> Any:
+    """What ``holds()`` returns once it is true, or its last falsy answer after ``within_s``. A readiness
+    wait: it ends as soon as the condition holds, so ``within_s`` is a hang guard, never a claim about speed."""
+    deadline = time.monotonic() + within_s
+    while not (answer := holds()) and time.monotonic() < deadline:
+        time.sleep(0.005)
+    return answer
 
 
 def assert_clean_error(run: Run, *fragments: str) -> None:
