@@ -12,7 +12,7 @@ import textwrap
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Sequence
 
 import pytest
 from click.testing import CliRunner
@@ -198,13 +198,14 @@ HOSTILE_MEMORY_BYTES = 2 * 1024**3
 
 def run_limited(
     *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, stdin: str | None = None,
-    timeout: float = HOSTILE_TIMEOUT_S, memory_bytes: int = HOSTILE_MEMORY_BYTES,
+    timeout: float = HOSTILE_TIMEOUT_S, memory_bytes: int = HOSTILE_MEMORY_BYTES, launcher: Sequence[str] = (),
 ) -> Run:
     """``aigov`` in a fresh process under a wall-clock timeout and an address-space cap.
 
     A process that outlives ``timeout`` is killed and the test fails naming the command; one that
     exceeds ``memory_bytes`` dies with MemoryError or a signal, which the caller's assertions on
-    the exit code and the one-line error then catch.
+    the exit code and the one-line error then catch. ``launcher``: a command that runs aigov (the
+    ``unprivileged`` fixture's).
     """
     import resource
 
@@ -213,7 +214,7 @@ def run_limited(
 
     try:
         proc = subprocess.run(
-            [sys.executable, "-m", "aigov", *args], cwd=cwd, capture_output=True, text=True, env=env,
+            [*launcher, sys.executable, "-m", "aigov", *args], cwd=cwd, capture_output=True, text=True, env=env,
             input=stdin, stdin=None if stdin is not None else subprocess.DEVNULL,
             timeout=timeout, preexec_fn=limit_memory,
         )
@@ -324,6 +325,27 @@ def chromium() -> str:
 def bash() -> str:
     """Real bash, the oracle for aigov's model of `run:` scripts."""
     return program("bash", missing="bash is not installed")
+
+
+# Root reads every file whatever its mode, and CI runs the tests as root. There the tests of unreadable
+# files run aigov through setpriv (util-linux) stripped of every capability: uid 0 then has no more power
+# over a file than its mode gives its owner. (Another user would not do: CI's python3 lives under /root,
+# which no other user may enter.)
+WITHOUT_PRIVILEGES = ("setpriv", "--bounding-set", "-all", "--inh-caps", "-all", "--")
+
+
+@pytest.fixture(scope="session")
+def unprivileged() -> Sequence[str]:
+    """A launcher for run_limited under which file modes bind: none when the tests do not run as root."""
+    if os.geteuid() != 0:
+        return ()
+    usable = shutil.which("setpriv") is not None
+    if usable:
+        probe = subprocess.run([*WITHOUT_PRIVILEGES, "cat", "/proc/self/status"], capture_output=True, text=True, timeout=60)
+        usable = probe.returncode == 0 and "CapEff:\t0000000000000000" in probe.stdout
+    require_or_skip(usable, "the tests run as root, who reads every file, and setpriv (util-linux) cannot run aigov "
+                            "without root's capabilities here")
+    return WITHOUT_PRIVILEGES
 
 
 @pytest.fixture(scope="session")
