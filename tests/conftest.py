@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
+import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator, Sequence
 
 import pytest
 from click.testing import CliRunner
@@ -163,8 +166,20 @@ def check(path: Path, *extra: str) -> Run:
     return run_cli("check", str(path), "--now", CLOCK, *extra)
 
 
+def decision(run: Run) -> dict[str, Any]:
+    """The JSON report of a run in which aigov decided: exit 0 and "pass", or exit 1 and "fail".
+
+    An error's report (exit 2) has ``"findings": []`` too: without this, every assertion that a
+    finding is absent would pass when aigov crashed."""
+    assert run.exit_code in (0, 1), f"aigov did not decide (exit {run.exit_code}): {run.stderr[-2000:]}"
+    doc = run.json()
+    assert doc["verdict"] == ("fail" if run.exit_code else "pass"), (run.exit_code, doc["verdict"])
+    return doc
+
+
 def check_json(path: Path, *extra: str) -> dict[str, Any]:
-    return check(path, "--format", "json", *extra).json()
+    """The JSON report of ``aigov check`` on ``path``, which must have decided (see decision)."""
+    return decision(check(path, "--format", "json", *extra))
 
 
 def finding_ids(path: Path, *extra: str) -> list[str]:
@@ -183,13 +198,14 @@ HOSTILE_MEMORY_BYTES = 2 * 1024**3
 
 def run_limited(
     *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, stdin: str | None = None,
-    timeout: float = HOSTILE_TIMEOUT_S, memory_bytes: int = HOSTILE_MEMORY_BYTES,
+    timeout: float = HOSTILE_TIMEOUT_S, memory_bytes: int = HOSTILE_MEMORY_BYTES, launcher: Sequence[str] = (),
 ) -> Run:
     """``aigov`` in a fresh process under a wall-clock timeout and an address-space cap.
 
     A process that outlives ``timeout`` is killed and the test fails naming the command; one that
     exceeds ``memory_bytes`` dies with MemoryError or a signal, which the caller's assertions on
-    the exit code and the one-line error then catch.
+    the exit code and the one-line error then catch. ``launcher``: a command that runs aigov (the
+    ``unprivileged`` fixture's).
     """
     import resource
 
@@ -198,13 +214,22 @@ def run_limited(
 
     try:
         proc = subprocess.run(
-            [sys.executable, "-m", "aigov", *args], cwd=cwd, capture_output=True, text=True, env=env,
+            [*launcher, sys.executable, "-m", "aigov", *args], cwd=cwd, capture_output=True, text=True, env=env,
             input=stdin, stdin=None if stdin is not None else subprocess.DEVNULL,
             timeout=timeout, preexec_fn=limit_memory,
         )
     except subprocess.TimeoutExpired:
         pytest.fail(f"aigov {' '.join(args)} did not finish within {timeout} s (a hang is a bypass)")
     return Run(proc.returncode, proc.stdout, proc.stderr)
+
+
+def eventually(holds: Callable[[], Any], within_s: float = HOSTILE_TIMEOUT_S) -> Any:
+    """What ``holds()`` returns once it is true, or its last falsy answer after ``within_s``. A readiness
+    wait: it ends as soon as the condition holds, so ``within_s`` is a hang guard, never a claim about speed."""
+    deadline = time.monotonic() + within_s
+    while not (answer := holds()) and time.monotonic() < deadline:
+        time.sleep(0.005)
+    return answer
 
 
 def assert_clean_error(run: Run, *fragments: str) -> None:
@@ -248,6 +273,81 @@ unused_helper(x) := x + 1
 # never by importing another test module.
 
 
+@pytest.fixture(scope="session", autouse=True)
+def caches_of_this_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """What aigov, sigstore and chromium cache under $XDG_CACHE_HOME / $XDG_DATA_HOME goes to a folder
+    of this test process: pytest-xdist workers never write one cache at once, and nothing lands in
+    the user's home. (tmp_path_factory gives each worker a base folder of its own.)"""
+    root = tmp_path_factory.mktemp("xdg")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CACHE_HOME", str(root / "cache"))
+        patch.setenv("XDG_DATA_HOME", str(root / "data"))
+        yield
+
+
+def in_ci() -> bool:
+    """Whether the tests run in CI (CI=true, as GitHub Actions and .ci/run's callers set it)."""
+    return os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
+
+
+def require_or_skip(available: bool, missing: str) -> None:
+    """Go on when what a test needs is ``available``. Otherwise skip, saying what is ``missing``; but
+    in CI fail: there a skip would report a test that never ran as if all were well."""
+    if available:
+        return
+    if in_ci():
+        pytest.fail(f"{missing}; in CI (CI=true) that fails the test instead of skipping it", pytrace=False)
+    pytest.skip(missing)
+
+
+@pytest.fixture(scope="session")
+def opa_oracle() -> None:
+    """Real OPA (v1.20.2 in-process, from opa-golib-python-bindings): the oracle for engine parity."""
+    require_or_skip(importlib.util.find_spec("opa_bindings") is not None,
+                    "opa-golib-python-bindings==0.4.4 is not installed (pip install --no-deps --ignore-requires-python "
+                    "opa-golib-python-bindings==0.4.4): it is the OPA oracle")
+
+
+def program(*names: str, missing: str) -> str:
+    """The path of the first of ``names`` on PATH (require_or_skip when there is none)."""
+    path = next((found for found in map(shutil.which, names) if found), None)
+    require_or_skip(path is not None, missing)
+    return str(path)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Debian's chromium, the real browser the evidence report is rendered in."""
+    return program("chromium", "chromium-browser", missing="chromium is not installed (apt-get install -y chromium)")
+
+
+@pytest.fixture(scope="session")
+def bash() -> str:
+    """Real bash, the oracle for aigov's model of `run:` scripts."""
+    return program("bash", missing="bash is not installed")
+
+
+# Root reads every file whatever its mode, and CI runs the tests as root. There the tests of unreadable
+# files run aigov through setpriv (util-linux) stripped of every capability: uid 0 then has no more power
+# over a file than its mode gives its owner. (Another user would not do: CI's python3 lives under /root,
+# which no other user may enter.)
+WITHOUT_PRIVILEGES = ("setpriv", "--bounding-set", "-all", "--inh-caps", "-all", "--")
+
+
+@pytest.fixture(scope="session")
+def unprivileged() -> Sequence[str]:
+    """A launcher for run_limited under which file modes bind: none when the tests do not run as root."""
+    if os.geteuid() != 0:
+        return ()
+    usable = shutil.which("setpriv") is not None
+    if usable:
+        probe = subprocess.run([*WITHOUT_PRIVILEGES, "cat", "/proc/self/status"], capture_output=True, text=True, timeout=60)
+        usable = probe.returncode == 0 and "CapEff:\t0000000000000000" in probe.stdout
+    require_or_skip(usable, "the tests run as root, who reads every file, and setpriv (util-linux) cannot run aigov "
+                            "without root's capabilities here")
+    return WITHOUT_PRIVILEGES
+
+
 @pytest.fixture(scope="session")
 def instance() -> Any:
     """A throw-away Sigstore instance (tests/sigstore_fixture.py: own CA, CT log and Rekor keys)."""
@@ -259,18 +359,6 @@ def instance() -> Any:
 @pytest.fixture(scope="session")
 def trusted_root(instance: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return instance.write_trusted_root(tmp_path_factory.mktemp("trust") / "trusted_root.json")
-
-
-@pytest.fixture(scope="session")
-def sigstore_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("xdg")
-
-
-@pytest.fixture
-def sigstore_cache_outside_repo(sigstore_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """sigstore writes its trust cache under $XDG_CACHE_HOME: keep it in a temporary folder."""
-    monkeypatch.setenv("XDG_CACHE_HOME", str(sigstore_cache / "cache"))
-    monkeypatch.setenv("XDG_DATA_HOME", str(sigstore_cache / "data"))
 
 
 @pytest.fixture(scope="module")

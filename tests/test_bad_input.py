@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
+from typing import Sequence
 
 import pytest
 
-from conftest import assert_clean_error as assert_error, check, make_feature, run_cli, run_process, write
+from conftest import CLOCK, assert_clean_error as assert_error, check, make_feature, run_cli, run_limited, run_process, write
 
 
 def add_org_policy(feature: Path, source: str) -> None:
@@ -173,10 +173,10 @@ def test_json_format_reports_error_verdict_on_stdout(tmp_path: Path) -> None:
     assert result.json()["verdict"] == "error"
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files regardless of permissions")
-def test_unreadable_manifest(feature: Path) -> None:
+def test_unreadable_manifest(feature: Path, unprivileged: Sequence[str]) -> None:
+    """aigov runs where file modes bind, root included (conftest's unprivileged fixture)."""
     (feature / "aigov.yaml").chmod(0)
-    assert_error(check(feature), "aigov.yaml", "permission denied")
+    assert_error(run_limited("check", str(feature), "--now", CLOCK, launcher=unprivileged), "aigov.yaml", "permission denied")
 
 
 def test_manifest_is_a_directory(tmp_path: Path) -> None:

@@ -30,8 +30,7 @@ from aigov.policy.testing import run_policy_tests
 from conftest import CLOCK, EXAMPLE, run_cli
 from opa_stub import OpaStub
 
-pytest.importorskip("opa_bindings", reason="opa-golib-python-bindings==0.4.4 is not installed (pip install --no-deps "
-                                           "--ignore-requires-python opa-golib-python-bindings==0.4.4): it is the OPA oracle")
+pytestmark = pytest.mark.usefixtures("opa_oracle")
 
 TEMPLATES = ("rag-service", "agent", "classic-ml")
 # Generated repositories carry today's review date, so they are judged on today's clock (one

@@ -23,8 +23,6 @@ from aigov.evidence.bundle import MANIFEST, SIGNATURE
 from aigov.evidence.decision import canonical_json
 from aigov.evidence.jsonstream import HashingWriter, Pairs, Rows, write_json
 
-pytestmark = pytest.mark.usefixtures("sigstore_cache_outside_repo")
-
 
 def build(out: Path, *repos: Path, period: str = "2026Q3", cwd: Path | None = None) -> Path:
     run = run_cli("evidence", "build", *map(str, repos), "--period", period, "-o", str(out), cwd=cwd)

@@ -1,12 +1,11 @@
 """report.html in a real browser: headless Chromium renders it, the DOM carries the figures, a screenshot is taken.
 
-Chromium is Debian's `chromium` package (CI installs it when missing); these tests skip, saying so,
-only where it is not installed.
+Chromium is Debian's `chromium` package (CI installs it when missing); where it is not installed these
+tests skip, saying so, except in CI, where they fail (conftest.require_or_skip).
 """
 
 from __future__ import annotations
 
-import shutil
 import struct
 import subprocess
 import zipfile
@@ -17,8 +16,7 @@ import pytest
 from conftest import run_cli
 from evidence_helpers import commit_all, edit, feature_repo
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install -y chromium)")
+pytestmark = pytest.mark.usefixtures("chromium")
 
 
 @pytest.fixture(scope="module")
@@ -34,13 +32,13 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root / "unpacked" / "report.html"
 
 
-def chromium(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", *args],
+def render(chromium: str, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", *args],
                           capture_output=True, text=True, timeout=120)
 
 
-def test_the_rendered_report_shows_the_figures_a_compliance_officer_reads(report: Path) -> None:
-    dom = chromium("--dump-dom", report.as_uri()).stdout
+def test_the_rendered_report_shows_the_figures_a_compliance_officer_reads(chromium: str, report: Path) -> None:
+    dom = render(chromium, "--dump-dom", report.as_uri()).stdout
     assert "<h1>AI feature governance evidence: 2026Q3</h1>" in dom
     assert 'id="count-features">2<' in dom and 'id="count-repositories">1<' in dom and 'id="count-failing">2<' in dom
     assert 'id="control-status-chart"' in dom and dom.count('class="timeline"') == 2
@@ -51,9 +49,9 @@ def test_the_rendered_report_shows_the_figures_a_compliance_officer_reads(report
     assert "<script" not in report.read_text() and "http://" not in report.read_text().replace("http://www.w3.org/2000/svg", "")
 
 
-def test_a_desktop_screenshot_is_taken(report: Path, tmp_path: Path) -> None:
+def test_a_desktop_screenshot_is_taken(chromium: str, report: Path, tmp_path: Path) -> None:
     shot = tmp_path / "report.png"
-    run = chromium(f"--screenshot={shot}", "--window-size=1280,2000", report.as_uri())
+    run = render(chromium, f"--screenshot={shot}", "--window-size=1280,2000", report.as_uri())
     assert shot.exists(), run.stderr[-2000:]
     header = shot.read_bytes()[:24]
     assert header[:8] == b"\x89PNG\r\n\x1a\n"

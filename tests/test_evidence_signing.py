@@ -14,11 +14,8 @@ import pytest
 from conftest import run_cli, run_limited
 from evidence_helpers import EVIDENCE_IDENTITY, feature_repo, signed_copy
 from sigstore_fixture import GITHUB_ISSUER, SigstoreInstance
-# The same throw-away instance, trusted root and cache isolation as the artefact-signing tests.
 
-
-pytestmark = pytest.mark.usefixtures("sigstore_cache_outside_repo")
-
+# The same throw-away instance and trusted root as the artefact-signing tests.
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 from pathlib import Path
+from typing import Sequence
 
 import pytest
 
@@ -193,8 +194,8 @@ def test_pathological_text_does_not_hang(tmp_path: Path) -> None:
 # --- files that cannot be checked ---------------------------------------------------------------
 
 
-def cannot_verify(root: Path, timeout: float = 60) -> list[tuple[str, int | None, str]]:
-    result = run_limited("check", str(root), "--now", CLOCK, "--format", "json", timeout=timeout)
+def cannot_verify(root: Path, timeout: float = 60, launcher: Sequence[str] = ()) -> list[tuple[str, int | None, str]]:
+    result = run_limited("check", str(root), "--now", CLOCK, "--format", "json", timeout=timeout, launcher=launcher)
     assert result.exit_code == 1, (result.stdout[-1000:], result.stderr[-1000:])
     return [(f["path"], f["line"], f["message"]) for f in findings_of(result.stdout, "AIGOV-MODEL-011")]
 
@@ -223,15 +224,13 @@ def test_oversized_source_cannot_be_verified(tmp_path: Path) -> None:
     assert "over the 5242880-byte limit" in message
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")
-def test_unreadable_source_cannot_be_verified(tmp_path: Path) -> None:
+def test_unreadable_source_cannot_be_verified(tmp_path: Path, unprivileged: Sequence[str]) -> None:
+    """aigov runs where file modes bind, root included (conftest's unprivileged fixture)."""
     root = make_feature(tmp_path)
     secret = write(root / "src/app.py", 'MODEL = "gpt-5"\n')
     secret.chmod(0)
-    try:
-        assert cannot_verify(root) == [("src/app.py", 1, "cannot verify which models src/app.py calls: it cannot be read: permission denied")]
-    finally:
-        secret.chmod(0o644)
+    assert cannot_verify(root, launcher=unprivileged) == [
+        ("src/app.py", 1, "cannot verify which models src/app.py calls: it cannot be read: permission denied")]
 
 
 @pytest.mark.parametrize("in_git", [False, True])

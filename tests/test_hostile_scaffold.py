@@ -12,13 +12,13 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
+from typing import Callable
 
 import pytest
 import yaml
 
-from conftest import Run, assert_clean_error, run_cli, run_limited
+from conftest import Run, assert_clean_error, eventually, run_cli, run_limited
 
 pytestmark = pytest.mark.usefixtures("template_cache")
 
@@ -225,33 +225,46 @@ def start_new(work: Path, name: str) -> subprocess.Popen:
                             stdin=subprocess.DEVNULL, text=True)
 
 
-def full_run_seconds(tmp_path: Path) -> float:
-    start = time.perf_counter()
-    proc = start_new(tmp_path, "timing")
-    assert proc.wait(timeout=120) == 0, proc.stderr.read()
-    shutil.rmtree(tmp_path / "timing")
-    return time.perf_counter() - start
+def rendered(work: Path) -> int:
+    """How many files and folders of the repository copier has written into the staging folder so far."""
+    return sum(1 for _ in work.glob(".aigov-new-*/bot/**/*"))
+
+
+# Where in a run of `aigov new` each try sends its signal, told by what has appeared on disk (a readiness
+# signal, not a guessed time): before aigov runs, once the staging folder exists, as copier writes the
+# repository (some 46 files and folders), and once the repository has been moved into place.
+POINTS: list[tuple[str, Callable[[Path], bool]]] = [
+    ("at once", lambda work: True),
+    ("staging made", lambda work: any(work.glob(".aigov-new-*"))),
+    *[(f"{n} rendered", lambda work, n=n: rendered(work) >= n) for n in (1, 10, 20, 30, 40)],
+    ("moved into place", lambda work: (work / "bot").exists()),
+]
+
+
+def signal_when(proc: subprocess.Popen, reached: Callable[[Path], bool], work: Path, signum: int) -> None:
+    """Send ``signum`` as soon as ``reached(work)`` holds, unless the process ended first."""
+    assert eventually(lambda: proc.poll() is not None or reached(work)), "aigov new neither reached the point nor ended"
+    if proc.poll() is None:
+        proc.send_signal(signum)
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_interrupted_at_any_point_it_leaves_nothing_half_written(signum: int, tmp_path: Path) -> None:
     """A real `aigov new`, signalled at points spread over its whole run: afterwards the folder holds nothing,
     or (signalled after the final move) the complete repository; never a staging folder or a partial tree."""
-    total = full_run_seconds(tmp_path)
     outcomes = []
-    for i in range(14):
-        work = tmp_path / f"try-{i}"
+    for point, reached in POINTS:
+        work = tmp_path / point.replace(" ", "-")
         work.mkdir()
         proc = start_new(work, "bot")
-        time.sleep(total * (i + 1) / 14)
-        proc.send_signal(signum)
+        signal_when(proc, reached, work, signum)
         code = proc.wait(timeout=60)
         left = sorted(p.name for p in work.iterdir())
         if left:  # only a finished repository may remain
-            assert left == ["bot"] and (work / "bot" / "sbom.cdx.json").is_file(), (i, code, left)
-        assert not list(work.rglob(".aigov-new-*")), (i, code)
+            assert left == ["bot"] and (work / "bot" / "sbom.cdx.json").is_file(), (point, code, left)
+        assert not list(work.rglob(".aigov-new-*")), (point, code)
         if signum == signal.SIGTERM:  # killed outright before aigov new starts writing, or 128 + 15 after
-            assert code in (0, 143, -signal.SIGTERM), (i, code, proc.stderr.read())
+            assert code in (0, 143, -signal.SIGTERM), (point, code, proc.stderr.read())
         outcomes.append(code)
     assert any(code != 0 for code in outcomes), "no try was interrupted while running"
 

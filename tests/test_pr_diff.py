@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import time
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,7 @@ import pytest
 
 from aigov.codeowners import owners_of, parse_codeowners
 from github_stub import REVIEWS, event_file, review
-from conftest import CLOCK, assert_clean_error, check, check_json, make_feature, run_cli, run_limited, write
+from conftest import CLOCK, HOSTILE_TIMEOUT_S, assert_clean_error, check, check_json, make_feature, run_cli, run_limited, write
 
 CODEOWNERS = """\
 # The platform team owns every manifest; svc-a's owners are named last, so they win for it.
@@ -535,10 +535,14 @@ def test_codeowners_docs_star_owns_direct_files_only() -> None:
 
 
 def test_codeowners_hostile_patterns_match_in_linear_time() -> None:
-    rules = parse_codeowners("*a" * 2000 + "b @x\n" + "/**/**/**/**/**/**/**/**/**/**/z @y\n")
-    start = time.perf_counter()
-    assert owners_of(rules, "a/" * 200 + "a" * 3000) == []
-    assert time.perf_counter() - start < 2
+    """Patterns come from the judged repository: two thousand `*a` against a 3,000-character name keep a
+    backtracking matcher busy for ever, the dynamic programme answers at once. Run in a child under a
+    generous hang guard, not against a clock that a loaded runner could overrun."""
+    code = ("from aigov.codeowners import owners_of, parse_codeowners\n"
+            "rules = parse_codeowners('*a' * 2000 + 'b @x\\n' + '/**/**/**/**/**/**/**/**/**/**/z @y\\n')\n"
+            "print(owners_of(rules, 'a/' * 200 + 'a' * 3000))\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=HOSTILE_TIMEOUT_S)
+    assert (proc.returncode, proc.stdout) == (0, "[]\n"), proc.stderr
 
 
 def test_codeowners_file_locations_in_githubs_order(mono: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -24,7 +24,7 @@ from click.testing import CliRunner
 
 from aigov import __version__
 from aigov.cli import main
-from conftest import Run, org_config, run_cli, write
+from conftest import Run, decision, org_config, require_or_skip, run_cli, write
 
 TEMPLATES = ("rag-service", "agent", "classic-ml")
 TIERS = ("low", "medium", "high")
@@ -55,7 +55,7 @@ def new(*args: str, cwd: Path | None = None) -> Run:
 
 def check_now(path: Path, *extra: str) -> dict:
     """`aigov check` on the real clock: generated repositories carry today's review date."""
-    return json.loads(run_cli("check", str(path), "--format", "json", *extra).stdout)
+    return decision(run_cli("check", str(path), "--format", "json", *extra))
 
 
 def tree(path: Path) -> list[str]:
@@ -430,8 +430,8 @@ def test_a_repo_from_1_0_0_updates_to_a_pinned_aigov_source(tmp_path: Path, monk
     import aigov.scaffold.catalog
     import aigov.scaffold.source
 
-    if git(Path(__file__).parent, "rev-parse", "--is-shallow-repository").strip() != "false":
-        pytest.skip("needs this repository's history")
+    require_or_skip(git(Path(__file__).parent, "rev-parse", "--is-shallow-repository").strip() == "false",
+                    "needs this repository's history: clone it in full (actions/checkout: fetch-depth: 0)")
     old = templates_before("1.0.0", tmp_path / "old")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     with monkeypatch.context() as patch:

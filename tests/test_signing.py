@@ -26,9 +26,6 @@ REAL_IDENTITY = "https://github.com/trailofbits/pypi-attestation-models/.github/
 ACME_WORKFLOWS = r"https://github\.com/acme/[^/]+/\.github/workflows/release\.yml@refs/tags/v.+"
 
 
-pytestmark = pytest.mark.usefixtures("sigstore_cache_outside_repo")
-
-
 def verify(*args: str) -> Any:
     return run_cli("verify-artifact", *args)
 

@@ -82,14 +82,6 @@ class Materials:
         return args + (["--trusted-root", str(self.trusted_root)] if self.trusted_root else [])
 
 
-@pytest.fixture(autouse=True)
-def _sigstore_cache_outside_repo(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    """sigstore keeps its trust cache under $XDG_CACHE_HOME: a temporary folder, never the repo."""
-    xdg = tmp_path_factory.getbasetemp() / "xdg"
-    monkeypatch.setenv("XDG_CACHE_HOME", str(xdg / "cache"))
-    monkeypatch.setenv("XDG_DATA_HOME", str(xdg / "data"))
-
-
 def verify(materials: Materials) -> Run:
     return run_cli("verify-artifact", *materials.args())
 

@@ -8,7 +8,6 @@ line that breaks it.
 from __future__ import annotations
 
 import itertools
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -504,7 +503,7 @@ def test_shell_semantics_decide_whether_a_failure_fails_the_step(tmp_path: Path,
     assert [f["id"] for f in findings(root)] == expected
 
 
-@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+@pytest.mark.usefixtures("bash")
 @pytest.mark.parametrize("script, shell, gates", SHELL_CASES)
 def test_shell_cases_agree_with_real_bash(tmp_path: Path, script: str, shell: str | None, gates: bool | None) -> None:
     """The oracle for the table above: each script run by real bash (sh for `sh`), as GitHub runs it,
@@ -542,7 +541,7 @@ ORACLE_FORMS = [
 ORACLE_WRAPPERS = ["{s}", "{{ {s}\n}}", "( {s}\n)", "{s}\ntrue", "{{ {s}\n}} || true", "( {s}\n) && true", "g() {{ {s}\n}}\ng"]
 
 
-@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+@pytest.mark.usefixtures("bash")
 def test_shell_model_agrees_with_bash_on_generated_scripts(tmp_path: Path) -> None:
     """Each generated script under the default `bash -e` and a custom `bash {0}`: the model's answer (does
     a failing command fail the step?) must be bash's own, run with a failing and with a passing stub."""
