@@ -85,7 +85,7 @@ deny contains finding if {
 deny contains finding if {
 	reviewed := front.last_reviewed
 	is_string(reviewed) # blank or not text is AIGOV-CARD-003; regex.match on a non-string is an engine error
-	regex.match(`^\d{4}-\d{2}-\d{2}$`, reviewed)
+	regex.match(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`, reviewed)
 	limit := settings.max_review_age_days[lib.spec.riskTier]
 	age := lib.days_since(reviewed)
 	age > limit
@@ -110,7 +110,7 @@ latest_zone_offset_ns := ((14 * 60) * 60) * 1000000000
 deny contains finding if {
 	reviewed := front.last_reviewed
 	is_string(reviewed) # blank or not text is AIGOV-CARD-003; regex.match on a non-string is an engine error
-	regex.match(`^\d{4}-\d{2}-\d{2}$`, reviewed)
+	regex.match(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`, reviewed)
 	time.parse_ns("2006-01-02", reviewed) > lib.now_ns + latest_zone_offset_ns
 	finding := card_finding("AIGOV-CARD-006", sprintf("model card last_reviewed %s is in the future", [reviewed]), card_line("last_reviewed"))
 }

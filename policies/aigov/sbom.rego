@@ -44,7 +44,7 @@ cyclonedx_label := "CycloneDX" if not is_string(object.get(sbom, "spec_version",
 # "1.6" -> 1006; undefined for anything that is not major.minor.
 version_rank(version) := rank if {
 	is_string(version)
-	regex.match(`^\d+\.\d+$`, version)
+	regex.match(`^[0-9]+\.[0-9]+$`, version)
 	parts := split(version, ".")
 	rank := (to_number(parts[0]) * 1000) + to_number(parts[1])
 }
