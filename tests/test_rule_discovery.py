@@ -191,3 +191,11 @@ def test_an_undefined_deny_is_an_error_naming_the_package_on_either_engine(engin
     finally:
         engine.close()
         stub.stop()
+
+
+def test_a_rule_emitting_the_id_of_another_packages_rule_is_an_error(feature: Path) -> None:
+    """Before, a repository's own rule could report a finding as AIGOV-MODEL-001, with that shipped rule's
+    title, severity and controls vouching for it."""
+    rule = metadata("ACME-1") + 'deny contains {"id": concat("-", ["AIGOV", "MODEL", "001"]), "msg": "x"} if true\n'
+    add_policies(feature, {"org.rego": HEAD + rule})
+    assert_clean_error(check(feature), "package acme.extra produced finding id AIGOV-MODEL-001", "package aigov.models")
