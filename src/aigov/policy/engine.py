@@ -14,8 +14,6 @@ from aigov.errors import AigovError
 from aigov.policy.pack import PolicyPack
 from aigov.policy.rego_ast import new_regorus, rego_error
 
-__all__ = ["ENGINES", "Engine", "RegorusEngine", "load_regorus", "make_engine", "new_regorus", "rego_error", "undefined_deny"]
-
 _UNDEFINED = "<undefined>"
 
 

@@ -17,6 +17,7 @@ from typing import Any, Callable
 from aigov.digests import canonical_digest, sha256_hex
 from aigov.errors import AigovError
 from aigov.policy.metadata import ModuleInfo, RuleMeta, parse_module
+from aigov.policy.rego_ast import reference_root
 
 WAIVERS_PACKAGE = "aigov.waivers"
 _REVISION_DIGEST = re.compile(r"\+sha256:[0-9a-f]{64}$")
@@ -92,7 +93,7 @@ class PolicyPack:
             return
         defined = {name for other in self.infos.values() if other.package == info.package for name in other.defines}
         for name, line in info.unresolved:
-            if name.split(".")[0].split("[")[0] not in defined:
+            if reference_root(name) not in defined:
                 raise AigovError(f"calls {name}, which is neither a function of package {info.package} nor a builtin "
                                  "the embedded engine implements (aigov refuses what one engine cannot evaluate)", path, line)
 

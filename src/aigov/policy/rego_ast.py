@@ -32,9 +32,7 @@ class Call:
 
     @property
     def root(self) -> str:
-        """The first name of the function's reference: ``lib`` of ``lib.finding``."""
-        match = _ROOT.match(self.name)
-        return match.group(0) if match else ""
+        return reference_root(self.name)
 
 
 @dataclass(frozen=True)
@@ -47,8 +45,7 @@ class Rule:
 
     @property
     def root(self) -> str:
-        match = _ROOT.match(self.name)
-        return match.group(0) if match else ""
+        return reference_root(self.name)
 
 
 @dataclass
@@ -63,6 +60,12 @@ class ParsedModule:
     def local_names(self) -> set[str]:
         """First names a call may start with to reach a function of this pack rather than a builtin."""
         return self.bound_names | {rule.root for rule in self.rules} | {"data", "input"}
+
+
+def reference_root(name: str) -> str:
+    """The first name of a reference as written: ``lib`` of ``lib.finding``, ``deny`` of ``deny[x]``."""
+    match = _ROOT.match(name)
+    return match.group(0) if match else ""
 
 
 def new_regorus() -> Any:
@@ -87,41 +90,48 @@ def rego_error(exc: Exception, fallback_path: str | None = None) -> AigovError:
 
 def parse_rego(path: str, source: str) -> ParsedModule:
     """The module as the embedded engine parses it; an AigovError naming file:line if it does not."""
-    engine = new_regorus()
-    try:
-        package = engine.add_policy(path, source)
-    except Exception as exc:  # regorus raises plain RuntimeError/ValueError
-        raise rego_error(exc, path) from None
+    engine, package = _engine_with(path, source)
     [entry] = json.loads(engine.get_ast_as_json())
     ast = entry["ast"]
-    module = ParsedModule(
-        package=package.removeprefix("data."),
+    encoded = source.encode("utf-8")  # spans count bytes
+    return ParsedModule(
+        package=package,
         package_line=ast["package"]["span"]["line"],
         import_lines=[item["span"]["line"] for item in ast["imports"]],
-        bound_names={name for item in ast["imports"] if (name := _bound_name(item, source)) is not None},
+        bound_names={name for item in ast["imports"] if (name := _bound_name(item, encoded)) is not None},
+        rules=[_rule(node) for node in ast["rules"]],
+        string_lines=_multiline_string_lines(ast, encoded),
     )
-    module.rules = [_rule(node) for node in ast["rules"]]
-    module.string_lines = _multiline_string_lines(ast, source.encode("utf-8"))
-    return module
 
 
 def module_package(path: str, source: str) -> str:
     """The package a module really declares, as the engine reads it (``aigov["x"]`` is ``aigov.x``)."""
+    return _engine_with(path, source)[1]
+
+
+def _engine_with(path: str, source: str) -> tuple[Any, str]:
+    """A fresh engine holding just this module, and its package without ``data.``."""
     engine = new_regorus()
     try:
-        return str(engine.add_policy(path, source)).removeprefix("data.")
-    except Exception as exc:
+        package = str(engine.add_policy(path, source))
+    except Exception as exc:  # regorus raises plain RuntimeError/ValueError
         raise rego_error(exc, path) from None
+    return engine, package.removeprefix("data.")
 
 
-def _bound_name(item: dict[str, Any], source: str) -> str | None:
-    name = ref_name(item["refr"]) or ""
-    if name.startswith(_KEYWORD_IMPORTS):
+def _bound_name(item: dict[str, Any], source: bytes) -> str | None:
+    """The name an import binds: its alias, else the reference's last part; none for ``rego.v1`` and ``future.*``."""
+    if (ref_name(item["refr"]) or "").startswith(_KEYWORD_IMPORTS):
         return None
     alias = item.get("as")
-    if alias:  # only its span: the alias is the text there
-        return source.encode("utf-8")[alias["start"]:alias["end"]].decode("utf-8")
-    return re.split(r"[.\[]", name)[-1].strip('"]') if "." in name or "[" in name else name
+    if alias:  # the AST has only its span: the alias is the text there
+        return source[alias["start"]:alias["end"]].decode("utf-8")
+    kind, body = next(iter(item["refr"].items()))
+    if kind == "RefDot":
+        return str(body["field"][1])
+    if kind == "RefBrack":
+        return str(next(iter(body["index"].values())).get("value"))
+    return str(body.get("value"))
 
 
 def _rule(node: dict[str, Any]) -> Rule:
