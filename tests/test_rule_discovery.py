@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
 from aigov.errors import AigovError
-from aigov.policy.engine import make_engine
+from aigov.policy.engine import Engine, make_engine
 from aigov.policy.metadata import ModuleInfo, RuleMeta
 from aigov.policy.pack import PolicyPack
 from conftest import assert_clean_error, check, check_json, org_config, run_cli, write
@@ -175,22 +176,31 @@ def undefined_deny_pack() -> PolicyPack:
     return pack
 
 
-@pytest.mark.parametrize("engine_name", ["regorus", "opa"])
-def test_an_undefined_deny_is_an_error_naming_the_package_on_either_engine(engine_name: str) -> None:
-    """OPA through tests/opa_stub.py (a loopback OPA REST server evaluating with the real OPA v1.20.2):
-    before, the embedded engine read an undefined deny as no findings and the check passed."""
-    if engine_name == "opa":
-        pytest.importorskip("opa_bindings", reason="the loopback OPA evaluates with opa-golib-python-bindings")
+@pytest.fixture
+def opa_url() -> Iterator[str]:
+    pytest.importorskip("opa_bindings", reason="the loopback OPA evaluates with opa-golib-python-bindings")
     stub = OpaStub()
-    url = stub.start()
-    engine = make_engine(engine_name, 30.0, {"url": url})
+    yield stub.start()
+    stub.stop()
+
+
+def test_an_undefined_deny_is_an_error_naming_the_package_on_the_embedded_engine() -> None:
+    """Before, the embedded engine read an undefined deny as no findings and the check passed."""
+    assert_undefined_deny_refused(make_engine("regorus", 30.0))
+
+
+def test_an_undefined_deny_is_an_error_naming_the_package_on_an_opa_server(opa_url: str) -> None:
+    """Through tests/opa_stub.py, a loopback OPA REST server evaluating with the real OPA v1.20.2."""
+    assert_undefined_deny_refused(make_engine("opa", 30.0, {"url": opa_url}))
+
+
+def assert_undefined_deny_refused(engine: Engine) -> None:
     try:
         engine.prepare(undefined_deny_pack())
         with pytest.raises(AigovError, match=r"data\.acme\.extra\.deny is undefined on .*package acme\.extra"):
             engine.evaluate_all([{"feature": {"name": "svc"}}])
     finally:
         engine.close()
-        stub.stop()
 
 
 def test_a_rule_emitting_the_id_of_another_packages_rule_is_an_error(feature: Path) -> None:
