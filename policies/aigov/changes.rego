@@ -93,12 +93,11 @@ deny contains finding if {
 	evals.declared
 	trigger := eval_trigger
 	gap := eval_gap
-	finding := {
-		"id": "AIGOV-CHANGE-001",
-		"msg": sprintf("%s changed in this pull request, but %s", [trigger.what, gap]),
-		"path": trigger.path,
-		"line": trigger.line,
-	}
+	finding := lib.finding(
+		"AIGOV-CHANGE-001",
+		sprintf("%s changed in this pull request, but %s", [trigger.what, gap]),
+		lib.place(trigger),
+	)
 }
 
 # What of the eval evidence should have changed and did not.
@@ -126,10 +125,10 @@ deny contains finding if {
 	count(added_models) > 0
 	card := input.feature.model_card.path
 	not changed(card)
-	finding := lib.manifest_finding(
+	finding := lib.finding(
 		"AIGOV-CHANGE-002",
 		sprintf("model %s added in this pull request, but the model card %s did not change", [concat(", ", added_models), card]),
-		model_field(added_models[0]),
+		lib.manifest_field(model_field(added_models[0])),
 	)
 }
 
@@ -223,5 +222,5 @@ missing_approval := sprintf("cannot verify approval: %s", [review.error]) if {
 deny contains finding if {
 	count(needs_approval) > 0
 	reason := missing_approval
-	finding := lib.manifest_finding("AIGOV-CHANGE-003", sprintf("%s; %s", [approval_reasons, reason]), approval_field)
+	finding := lib.finding("AIGOV-CHANGE-003", sprintf("%s; %s", [approval_reasons, reason]), lib.manifest_field(approval_field))
 }

@@ -5,6 +5,8 @@ package aigov.config
 
 import rego.v1
 
+import data.aigov.lib
+
 # METADATA
 # title: Repository config tries to change what only the org config may
 # description: The repository's own .aigov/config.yaml (or a data or policy file it names) asked to replace or extend the approved-model registry, change shipped or org data, add rules to a package the shipped pack or the org owns, exclude a feature's folder, or change the evaluation time limit. aigov ignored the request; the repository is non-compliant until it is removed.
@@ -14,10 +16,9 @@ import rego.v1
 #   remediation: "Remove it from the repository. Registries, settings and exclusions come from the org config, given from outside the repository (--config, AIGOV_CONFIG or the Action's config input); ask the platform team to change it there."
 deny contains finding if {
 	some refused in input.repository_config.refused
-	finding := {
-		"id": "AIGOV-CONFIG-001",
-		"msg": sprintf("%s: only the org config can %s; the repository's own config may only add rules, data under its own keys and blocking severities", [refused.key, refused.what]),
-		"path": refused.path,
-		"line": refused.line,
-	}
+	finding := lib.finding(
+		"AIGOV-CONFIG-001",
+		sprintf("%s: only the org config can %s; the repository's own config may only add rules, data under its own keys and blocking severities", [refused.key, refused.what]),
+		lib.place(refused),
+	)
 }

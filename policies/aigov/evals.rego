@@ -15,7 +15,8 @@ gate := object.get(input.feature, "eval_gate", {"runs": [], "workflows": {}})
 
 tier := lib.spec.riskTier
 
-config_finding(id, msg, line) := {"id": id, "msg": msg, "path": evals.path, "line": line}
+# Where a line of the eval config is.
+config_at(line) := {"path": evals.path, "line": line}
 
 # --- The eval config -------------------------------------------------------------------------
 
@@ -29,7 +30,7 @@ config_finding(id, msg, line) := {"id": id, "msg": msg, "path": evals.path, "lin
 deny contains finding if {
 	tier in settings.required_tiers
 	not evals.declared
-	finding := lib.manifest_finding("AIGOV-EVAL-001", sprintf("%s-tier feature declares no evals (spec.evals.config)", [tier]), "spec")
+	finding := lib.finding("AIGOV-EVAL-001", sprintf("%s-tier feature declares no evals (spec.evals.config)", [tier]), lib.manifest_field("spec"))
 }
 
 # METADATA
@@ -42,7 +43,7 @@ deny contains finding if {
 deny contains finding if {
 	evals.declared
 	not evals.exists
-	finding := lib.manifest_finding("AIGOV-EVAL-002", sprintf("eval config %s does not exist", [evals.path]), "spec.evals.config")
+	finding := lib.finding("AIGOV-EVAL-002", sprintf("eval config %s does not exist", [evals.path]), lib.manifest_field("spec.evals.config"))
 }
 
 # METADATA
@@ -59,14 +60,14 @@ deny contains finding if {
 invalid_config contains finding if {
 	evals.exists
 	some error in evals.errors
-	finding := config_finding("AIGOV-EVAL-003", sprintf("invalid eval config: %s", [error.msg]), error.line)
+	finding := lib.finding("AIGOV-EVAL-003", sprintf("invalid eval config: %s", [error.msg]), config_at(error.line))
 }
 
 invalid_config contains finding if {
 	evals.valid
 	not evals.runner_known
 	known := concat(", ", sort({name | some name, _ in settings.runners} | {"custom"}))
-	finding := config_finding("AIGOV-EVAL-003", sprintf("runner %s is not a recognised eval runner (%s)", [evals.runner, known]), evals.runner_line)
+	finding := lib.finding("AIGOV-EVAL-003", sprintf("runner %s is not a recognised eval runner (%s)", [evals.runner, known]), config_at(evals.runner_line))
 }
 
 # METADATA
@@ -79,7 +80,7 @@ invalid_config contains finding if {
 deny contains finding if {
 	some suite in evals.suites
 	not suite.dataset.exists
-	finding := config_finding("AIGOV-EVAL-004", sprintf("dataset %s of suite %s does not exist", [suite.dataset.path, suite.name]), suite.dataset.line)
+	finding := lib.finding("AIGOV-EVAL-004", sprintf("dataset %s of suite %s does not exist", [suite.dataset.path, suite.name]), config_at(suite.dataset.line))
 }
 
 # METADATA
@@ -92,12 +93,11 @@ deny contains finding if {
 deny contains finding if {
 	some suite in evals.suites
 	is_string(suite.dataset.error)
-	finding := {
-		"id": "AIGOV-EVAL-005",
-		"msg": sprintf("dataset of suite %s cannot be read: %s", [suite.name, suite.dataset.error]),
-		"path": suite.dataset.path,
-		"line": suite.dataset.error_line,
-	}
+	finding := lib.finding(
+		"AIGOV-EVAL-005",
+		sprintf("dataset of suite %s cannot be read: %s", [suite.name, suite.dataset.error]),
+		{"path": suite.dataset.path, "line": suite.dataset.error_line},
+	)
 }
 
 # METADATA
@@ -113,7 +113,7 @@ deny contains finding if {
 	is_number(suite.dataset.cases)
 	suite.dataset.cases < minimum
 	msg := sprintf("suite %s has %d distinct cases in %s; %s tier needs at least %d", [suite.name, suite.dataset.cases, suite.dataset.path, tier, minimum])
-	finding := config_finding("AIGOV-EVAL-006", msg, suite.dataset.line)
+	finding := lib.finding("AIGOV-EVAL-006", msg, config_at(suite.dataset.line))
 }
 
 # METADATA
@@ -128,7 +128,7 @@ deny contains finding if {
 	some metric in suite.metrics
 	cannot_fail(metric)
 	msg := sprintf("metric %s of suite %s cannot fail: goal %s with threshold %v in range [%v, %v]", [metric.name, suite.name, metric.goal, metric.threshold, metric.range[0], metric.range[1]])
-	finding := config_finding("AIGOV-EVAL-007", msg, metric.threshold_line)
+	finding := lib.finding("AIGOV-EVAL-007", msg, config_at(metric.threshold_line))
 }
 
 cannot_fail(metric) if {
@@ -153,7 +153,7 @@ deny contains finding if {
 	evals.runner_known
 	not evals.runner in {null, "custom"}
 	evals.runner_detected != evals.runner
-	finding := config_finding("AIGOV-EVAL-014", sprintf("command %q does not run %s", [evals.command, evals.runner]), evals.command_line)
+	finding := lib.finding("AIGOV-EVAL-014", sprintf("command %q does not run %s", [evals.command, evals.runner]), config_at(evals.command_line))
 }
 
 # METADATA
@@ -167,7 +167,7 @@ deny contains finding if {
 	evals.valid
 	object.get(evals, "command_noop", false)
 	evals.runner in {null, "custom"}
-	finding := config_finding("AIGOV-EVAL-017", sprintf("command %q runs nothing that can fail, so it is not an eval", [evals.command]), evals.command_line)
+	finding := lib.finding("AIGOV-EVAL-017", sprintf("command %q runs nothing that can fail, so it is not an eval", [evals.command]), config_at(evals.command_line))
 }
 
 # --- The gate in CI --------------------------------------------------------------------------
@@ -248,12 +248,7 @@ defeats contains {"defeat": defeat, "run": run} if {
 	trigger.event in defeat.events
 }
 
-defeat_finding(id, item) := {
-	"id": id,
-	"msg": sprintf("job %s of %s runs the eval command, but %s", [item.run.job, item.run.workflow, item.defeat.detail]),
-	"path": item.defeat.path,
-	"line": item.defeat.line,
-}
+defeated(item) := sprintf("job %s of %s runs the eval command, but %s", [item.run.job, item.run.workflow, item.defeat.detail])
 
 hints := concat("", [sprintf("; %s:%d runs %s, not this command", [s.path, s.line, s.runner]) | some s in object.get(gate, "other_eval_steps", [])])
 
@@ -270,7 +265,7 @@ deny contains finding if {
 	evals.valid
 	count(here) == 0
 	msg := sprintf("no workflow in .github/workflows runs the eval command %q%s%s%s", [evals.command, elsewhere, hints, unread])
-	finding := config_finding("AIGOV-EVAL-008", msg, evals.command_line)
+	finding := lib.finding("AIGOV-EVAL-008", msg, config_at(evals.command_line))
 }
 
 # METADATA
@@ -290,7 +285,7 @@ not_on_pull_requests contains finding if {
 	workflow := gate.workflows[run.workflow]
 	count(workflow.triggers) == 0
 	msg := sprintf("%s runs the eval command, but only on %s, never on pull requests", [run.workflow, concat(", ", workflow.events)])
-	finding := {"id": "AIGOV-EVAL-009", "msg": msg, "path": run.workflow, "line": workflow.on_line}
+	finding := lib.finding("AIGOV-EVAL-009", msg, {"path": run.workflow, "line": workflow.on_line})
 }
 
 not_on_pull_requests contains finding if {
@@ -299,7 +294,7 @@ not_on_pull_requests contains finding if {
 	some trigger in triggers(run)
 	not trigger.targets_default_branch
 	msg := sprintf("%s runs the eval command on %s, but its branch filter leaves out pull requests to %s", [run.workflow, trigger.event, gate.default_branch])
-	finding := {"id": "AIGOV-EVAL-009", "msg": msg, "path": run.workflow, "line": trigger.branch_line}
+	finding := lib.finding("AIGOV-EVAL-009", msg, {"path": run.workflow, "line": trigger.branch_line})
 }
 
 not_on_pull_requests contains finding if {
@@ -308,7 +303,7 @@ not_on_pull_requests contains finding if {
 	some trigger in triggers(run)
 	object.get(trigger, "runs_base_workflow", false)
 	msg := sprintf("%s runs the eval command on pull_request_target, which runs the workflow and code of the base branch, never the pull request's changes", [run.workflow])
-	finding := {"id": "AIGOV-EVAL-009", "msg": msg, "path": run.workflow, "line": trigger.line}
+	finding := lib.finding("AIGOV-EVAL-009", msg, {"path": run.workflow, "line": trigger.line})
 }
 
 not_on_pull_requests contains finding if {
@@ -318,7 +313,7 @@ not_on_pull_requests contains finding if {
 	trigger.targets_default_branch
 	not trigger.runs_on_updates
 	msg := sprintf("%s runs the eval command on %s, but its types leave out new commits pushed to the pull request", [run.workflow, trigger.event])
-	finding := {"id": "AIGOV-EVAL-009", "msg": msg, "path": run.workflow, "line": trigger.types_line}
+	finding := lib.finding("AIGOV-EVAL-009", msg, {"path": run.workflow, "line": trigger.types_line})
 }
 
 # METADATA
@@ -338,7 +333,7 @@ deny contains finding if {
 	skipped := [s | some s in trigger.skipped_paths; s.filter == filter]
 	paths := concat(", ", [s.path | some s in skipped])
 	msg := sprintf("the %s `%s` filter of %s means a change to %s alone does not run the evals", [trigger.event, filter, run.workflow, paths])
-	finding := {"id": "AIGOV-EVAL-010", "msg": msg, "path": run.workflow, "line": skipped[0].line}
+	finding := lib.finding("AIGOV-EVAL-010", msg, {"path": run.workflow, "line": skipped[0].line})
 }
 
 # METADATA
@@ -351,7 +346,7 @@ deny contains finding if {
 deny contains finding if {
 	some item in defeats
 	item.defeat.kind in {"if_false", "if_opt_in", "needs_skipped"}
-	finding := defeat_finding("AIGOV-EVAL-011", item)
+	finding := lib.finding("AIGOV-EVAL-011", defeated(item), lib.place(item.defeat))
 }
 
 # METADATA
@@ -364,7 +359,7 @@ deny contains finding if {
 deny contains finding if {
 	some item in defeats
 	item.defeat.kind == "continue_on_error"
-	finding := defeat_finding("AIGOV-EVAL-012", item)
+	finding := lib.finding("AIGOV-EVAL-012", defeated(item), lib.place(item.defeat))
 }
 
 # METADATA
@@ -377,7 +372,7 @@ deny contains finding if {
 deny contains finding if {
 	some item in defeats
 	item.defeat.kind in {"or_true", "exit_zero", "errexit_off", "no_pipefail", "status_consumed", "unreadable_shell"}
-	finding := defeat_finding("AIGOV-EVAL-013", item)
+	finding := lib.finding("AIGOV-EVAL-013", defeated(item), lib.place(item.defeat))
 }
 
 # METADATA
@@ -390,7 +385,7 @@ deny contains finding if {
 deny contains finding if {
 	some item in defeats
 	item.defeat.kind == "invalid_workflow"
-	finding := defeat_finding("AIGOV-EVAL-016", item)
+	finding := lib.finding("AIGOV-EVAL-016", defeated(item), lib.place(item.defeat))
 }
 
 # METADATA
@@ -405,10 +400,9 @@ deny contains finding if {
 	some defeat in run.defeats
 	defeat.kind in warning_kinds
 	here_folder(run) in defeat.directories
-	finding := {
-		"id": "AIGOV-EVAL-015",
-		"msg": sprintf("job %s of %s: %s", [run.job, run.workflow, defeat.detail]),
-		"path": defeat.path,
-		"line": defeat.line,
-	}
+	finding := lib.finding(
+		"AIGOV-EVAL-015",
+		sprintf("job %s of %s: %s", [run.job, run.workflow, defeat.detail]),
+		lib.place(defeat),
+	)
 }

@@ -14,13 +14,17 @@ spec := input.feature.manifest.spec
 # The 1-based line of a manifest field such as "spec.models[0].id" (line 1 if unknown).
 line(field) := object.get(feature.lines, field, 1)
 
-# A finding located at a field of the feature's manifest.
-manifest_finding(id, msg, field) := {
-	"id": id,
-	"msg": msg,
-	"path": feature.manifest_path,
-	"line": line(field),
-}
+# What every deny rule adds: a finding with the id its METADATA declares (aigov checks when it loads a
+# module that each deny rule names its own id and no other rule's), what is wrong, and where: `at`
+# holds the path and line, and whatever else the finding carries (its own remediation, the feature
+# a repository-level finding concerns).
+finding(id, msg, at) := object.union(at, {"id": id, "msg": msg})
+
+# Where a field of the feature's manifest is.
+manifest_field(field) := {"path": feature.manifest_path, "line": line(field)}
+
+# Where a fact that has a path and a line is.
+place(fact) := {"path": fact.path, "line": fact.line}
 
 now_ns := time.parse_rfc3339_ns(input.now)
 

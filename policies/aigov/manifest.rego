@@ -21,7 +21,7 @@ high_tier if lib.spec.riskTier == "high"
 deny contains finding if {
 	high_tier
 	object.get(oversight, "humanOversight", "none") == "none"
-	finding := lib.manifest_finding("AIGOV-MANIFEST-001", "high-tier feature declares no human oversight", field("humanOversight"))
+	finding := lib.finding("AIGOV-MANIFEST-001", "high-tier feature declares no human oversight", lib.manifest_field(field("humanOversight")))
 }
 
 # METADATA
@@ -34,7 +34,7 @@ deny contains finding if {
 deny contains finding if {
 	high_tier
 	not oversight.incidentContact
-	finding := lib.manifest_finding("AIGOV-MANIFEST-002", "high-tier feature has no incident contact", field("incidentContact"))
+	finding := lib.finding("AIGOV-MANIFEST-002", "high-tier feature has no incident contact", lib.manifest_field(field("incidentContact")))
 }
 
 # METADATA
@@ -47,7 +47,7 @@ deny contains finding if {
 deny contains finding if {
 	high_tier
 	not oversight.riskAssessment
-	finding := lib.manifest_finding("AIGOV-MANIFEST-003", "high-tier feature references no risk assessment", field("riskAssessment"))
+	finding := lib.finding("AIGOV-MANIFEST-003", "high-tier feature references no risk assessment", lib.manifest_field(field("riskAssessment")))
 }
 
 # METADATA
@@ -61,7 +61,7 @@ deny contains finding if {
 	ref := oversight.riskAssessment
 	not lib.is_url(ref)
 	input.feature.paths[ref] == false
-	finding := lib.manifest_finding("AIGOV-MANIFEST-004", sprintf("risk assessment %s is not a file in the repository", [ref]), "spec.oversight.riskAssessment")
+	finding := lib.finding("AIGOV-MANIFEST-004", sprintf("risk assessment %s is not a file in the repository", [ref]), lib.manifest_field("spec.oversight.riskAssessment"))
 }
 
 # METADATA
@@ -74,10 +74,10 @@ deny contains finding if {
 deny contains finding if {
 	lib.spec.riskTier == "low"
 	lib.spec.dataClassification in {"confidential", "restricted"}
-	finding := lib.manifest_finding(
+	finding := lib.finding(
 		"AIGOV-MANIFEST-005",
 		sprintf("%s data handled by a low-tier feature", [lib.spec.dataClassification]),
-		"spec.dataClassification",
+		lib.manifest_field("spec.dataClassification"),
 	)
 }
 

@@ -45,6 +45,9 @@ instead(m) := sprintf("use %s instead", [m.replacement]) if m.replacement
 
 instead(m) := sprintf("use one approved for %s tier: %s", [tier, alternatives]) if not m.replacement
 
+# Where the i-th declared model is in the manifest, with the fix for what is wrong with it.
+declared_model(i, remediation) := object.union(lib.manifest_field(sprintf("spec.models[%d].id", [i])), {"remediation": remediation})
+
 # METADATA
 # title: Model is not in the approved-model registry
 # description: The manifest declares a model the platform team has never reviewed.
@@ -55,9 +58,10 @@ instead(m) := sprintf("use one approved for %s tier: %s", [tier, alternatives]) 
 deny contains finding if {
 	some i, model in lib.spec.models
 	not by_name[model.id]
-	finding := object.union(
-		lib.manifest_finding("AIGOV-MODEL-001", sprintf("model %s is not in the approved-model registry", [model.id]), sprintf("spec.models[%d].id", [i])),
-		{"remediation": sprintf("%s, or %s", [approval_process, instead({})])},
+	finding := lib.finding(
+		"AIGOV-MODEL-001",
+		sprintf("model %s is not in the approved-model registry", [model.id]),
+		declared_model(i, sprintf("%s, or %s", [approval_process, instead({})])),
 	)
 }
 
@@ -72,9 +76,10 @@ deny contains finding if {
 	some i, model in lib.spec.models
 	m := by_name[model.id]
 	m.status == "in-review"
-	finding := object.union(
-		lib.manifest_finding("AIGOV-MODEL-002", sprintf("model %s is in review and not yet approved", [shown(model.id)]), sprintf("spec.models[%d].id", [i])),
-		{"remediation": sprintf("Follow up on its approval (%s), or %s", [approval_process, instead(m)])},
+	finding := lib.finding(
+		"AIGOV-MODEL-002",
+		sprintf("model %s is in review and not yet approved", [shown(model.id)]),
+		declared_model(i, sprintf("Follow up on its approval (%s), or %s", [approval_process, instead(m)])),
 	)
 }
 
@@ -90,9 +95,10 @@ deny contains finding if {
 	m := by_name[model.id]
 	m.status == "banned"
 	reason := object.get(m, "notes", "banned by the platform team")
-	finding := object.union(
-		lib.manifest_finding("AIGOV-MODEL-003", sprintf("model %s is banned (%s)", [shown(model.id), reason]), sprintf("spec.models[%d].id", [i])),
-		{"remediation": sprintf("Remove %s and %s", [model.id, instead(m)])},
+	finding := lib.finding(
+		"AIGOV-MODEL-003",
+		sprintf("model %s is banned (%s)", [shown(model.id), reason]),
+		declared_model(i, sprintf("Remove %s and %s", [model.id, instead(m)])),
 	)
 }
 
@@ -107,9 +113,10 @@ deny contains finding if {
 	some i, model in lib.spec.models
 	m := by_name[model.id]
 	m.status == "deprecated"
-	finding := object.union(
-		lib.manifest_finding("AIGOV-MODEL-004", sprintf("model %s is deprecated", [shown(model.id)]), sprintf("spec.models[%d].id", [i])),
-		{"remediation": sprintf("Migrate off %s: %s", [model.id, instead(m)])},
+	finding := lib.finding(
+		"AIGOV-MODEL-004",
+		sprintf("model %s is deprecated", [shown(model.id)]),
+		declared_model(i, sprintf("Migrate off %s: %s", [model.id, instead(m)])),
 	)
 }
 
@@ -126,9 +133,10 @@ deny contains finding if {
 	m.status == "approved"
 	not tier in m.approvedTiers
 	tiers := concat(", ", m.approvedTiers)
-	finding := object.union(
-		lib.manifest_finding("AIGOV-MODEL-005", sprintf("model %s is approved for tiers [%s], not for %s", [shown(model.id), tiers, tier]), sprintf("spec.models[%d].id", [i])),
-		{"remediation": sprintf("Use a model approved for %s tier (%s), or request %s tier approval for %s: %s", [tier, alternatives, tier, model.id, approval_process])},
+	finding := lib.finding(
+		"AIGOV-MODEL-005",
+		sprintf("model %s is approved for tiers [%s], not for %s", [shown(model.id), tiers, tier]),
+		declared_model(i, sprintf("Use a model approved for %s tier (%s), or request %s tier approval for %s: %s", [tier, alternatives, tier, model.id, approval_process])),
 	)
 }
 
@@ -143,9 +151,10 @@ deny contains finding if {
 	some i, model in lib.spec.models
 	m := by_name[model.id]
 	past_sunset(m)
-	finding := object.union(
-		lib.manifest_finding("AIGOV-MODEL-006", sprintf("model %s was sunset on %s", [shown(model.id), m.sunset]), sprintf("spec.models[%d].id", [i])),
-		{"remediation": sprintf("Migrate off %s: %s", [model.id, instead(m)])},
+	finding := lib.finding(
+		"AIGOV-MODEL-006",
+		sprintf("model %s was sunset on %s", [shown(model.id), m.sunset]),
+		declared_model(i, sprintf("Migrate off %s: %s", [model.id, instead(m)])),
 	)
 }
 
@@ -162,9 +171,10 @@ deny contains finding if {
 	days := lib.days_until(m.sunset)
 	days >= 0
 	days <= data.aigov.settings.sunset_warning_days
-	finding := object.union(
-		lib.manifest_finding("AIGOV-MODEL-007", sprintf("model %s is sunset on %s, in %d days", [shown(model.id), m.sunset, days]), sprintf("spec.models[%d].id", [i])),
-		{"remediation": sprintf("Plan the move off %s before %s: %s", [model.id, m.sunset, instead(m)])},
+	finding := lib.finding(
+		"AIGOV-MODEL-007",
+		sprintf("model %s is sunset on %s, in %d days", [shown(model.id), m.sunset, days]),
+		declared_model(i, sprintf("Plan the move off %s before %s: %s", [model.id, m.sunset, instead(m)])),
 	)
 }
 
@@ -180,10 +190,10 @@ deny contains finding if {
 	m := by_name[model.id]
 	model.provider
 	model.provider != m.provider
-	finding := lib.manifest_finding(
+	finding := lib.finding(
 		"AIGOV-MODEL-008",
 		sprintf("model %s is declared with provider %s; the registry approves it through %s", [shown(model.id), model.provider, m.provider]),
-		sprintf("spec.models[%d].provider", [i]),
+		lib.manifest_field(sprintf("spec.models[%d].provider", [i])),
 	)
 }
 
@@ -198,12 +208,11 @@ deny contains finding if {
 	some ref in input.feature.model_references
 	ref.registered == true
 	not ref.model in declared
-	finding := {
-		"id": "AIGOV-MODEL-009",
-		"msg": sprintf("%s is used here but not declared in %s", [spelled(ref), input.feature.manifest_path]),
-		"path": ref.path,
-		"line": ref.line,
-	}
+	finding := lib.finding(
+		"AIGOV-MODEL-009",
+		sprintf("%s is used here but not declared in %s", [spelled(ref), input.feature.manifest_path]),
+		lib.place(ref),
+	)
 }
 
 spelled(ref) := sprintf("%s (%s in the registry)", [ref.spelled, ref.model]) if ref.spelled != ref.model
@@ -220,13 +229,11 @@ spelled(ref) := ref.model if ref.spelled == ref.model
 deny contains finding if {
 	some ref in input.feature.model_references
 	ref.registered == false
-	finding := {
-		"id": "AIGOV-MODEL-010",
-		"msg": sprintf("%s looks like a %s model id but is not in the approved-model registry", [ref.model, ref.provider]),
-		"path": ref.path,
-		"line": ref.line,
-		"remediation": sprintf("Use an approved model, or %s (a dated snapshot of a registered model is added as one of its aliases)", [approval_process]),
-	}
+	finding := lib.finding(
+		"AIGOV-MODEL-010",
+		sprintf("%s looks like a %s model id but is not in the approved-model registry", [ref.model, ref.provider]),
+		{"path": ref.path, "line": ref.line, "remediation": sprintf("Use an approved model, or %s (a dated snapshot of a registered model is added as one of its aliases)", [approval_process])},
+	)
 }
 
 # METADATA
@@ -238,10 +245,9 @@ deny contains finding if {
 #   remediation: Make the file a regular UTF-8 text file inside the repository under the size limit, or remove it from the feature (or from what git commits).
 deny contains finding if {
 	some file in input.feature.unscanned_files
-	finding := {
-		"id": "AIGOV-MODEL-011",
-		"msg": sprintf("cannot verify which models %s calls: it %s", [file.path, file.reason]),
-		"path": file.path,
-		"line": file.line,
-	}
+	finding := lib.finding(
+		"AIGOV-MODEL-011",
+		sprintf("cannot verify which models %s calls: it %s", [file.path, file.reason]),
+		lib.place(file),
+	)
 }

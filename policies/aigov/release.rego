@@ -48,10 +48,10 @@ deny contains finding if {
 	count(release_jobs) == 0
 	pr_only := [sprintf("%s:%d", [j.path, j.line]) | some j in signing_jobs]
 	note := signed_on_prs(pr_only)
-	finding := lib.manifest_finding(
+	finding := lib.finding(
 		"AIGOV-RELEASE-001",
 		sprintf("spec.artifacts is declared but no artefact exists yet and no release workflow signs one%s", [note]),
-		"spec.artifacts",
+		lib.manifest_field("spec.artifacts"),
 	)
 }
 
@@ -70,10 +70,9 @@ deny contains finding if {
 	awaiting_first_release
 	not signs_with_token
 	some job in release_jobs
-	finding := {
-		"id": "AIGOV-RELEASE-002",
-		"msg": sprintf("job %s of %s signs with %s but has no `id-token: write` permission", [job.job, job.workflow, job.method]),
-		"path": job.permissions_path,
-		"line": job.permissions_line,
-	}
+	finding := lib.finding(
+		"AIGOV-RELEASE-002",
+		sprintf("job %s of %s signs with %s but has no `id-token: write` permission", [job.job, job.workflow, job.method]),
+		{"path": job.permissions_path, "line": job.permissions_line},
+	)
 }

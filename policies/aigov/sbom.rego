@@ -31,7 +31,8 @@ feature_folder := feature_dir if feature_dir != "."
 
 regenerate := sprintf("In %s, run `aigov sbom . -o %s` and commit the result; run it in CI whenever the manifest, the model card or the requirements change.", [feature_folder, sbom_file])
 
-sbom_finding(id, msg, line) := {"id": id, "msg": msg, "path": sbom.path, "line": line, "remediation": regenerate}
+# Where a line of the SBOM is; the fix is always to regenerate it.
+sbom_at(line) := {"path": sbom.path, "line": line, "remediation": regenerate}
 
 line_or_start(entry) := entry.line if is_number(entry.line)
 
@@ -44,7 +45,7 @@ cyclonedx_label := "CycloneDX" if not is_string(object.get(sbom, "spec_version",
 # "1.6" -> 1006; undefined for anything that is not major.minor.
 version_rank(version) := rank if {
 	is_string(version)
-	regex.match(`^\d+\.\d+$`, version)
+	regex.match(`^[0-9]+\.[0-9]+$`, version)
 	parts := split(version, ".")
 	rank := (to_number(parts[0]) * 1000) + to_number(parts[1])
 }
@@ -82,26 +83,29 @@ missing contains finding if {
 	sbom.declared
 	not sbom.exists
 	not sbom.url
-	finding := object.union(
-		lib.manifest_finding("AIGOV-SBOM-001", sprintf("SBOM %s named in spec.sbom does not exist", [sbom.path]), "spec.sbom"),
-		{"remediation": regenerate},
+	finding := lib.finding(
+		"AIGOV-SBOM-001",
+		sprintf("SBOM %s named in spec.sbom does not exist", [sbom.path]),
+		object.union(lib.manifest_field("spec.sbom"), {"remediation": regenerate}),
 	)
 }
 
 missing contains finding if {
 	sbom.url
-	finding := object.union(
-		lib.manifest_finding("AIGOV-SBOM-001", sprintf("spec.sbom %s is a URL; the SBOM must be a file in the repository so it can be checked", [sbom.path]), "spec.sbom"),
-		{"remediation": sprintf("Commit the SBOM to the repository: %s", [regenerate])},
+	finding := lib.finding(
+		"AIGOV-SBOM-001",
+		sprintf("spec.sbom %s is a URL; the SBOM must be a file in the repository so it can be checked", [sbom.path]),
+		object.union(lib.manifest_field("spec.sbom"), {"remediation": sprintf("Commit the SBOM to the repository: %s", [regenerate])}),
 	)
 }
 
 missing contains finding if {
 	not sbom.declared
 	tier in settings.required_tiers
-	finding := object.union(
-		lib.manifest_finding("AIGOV-SBOM-001", sprintf("%s-tier feature declares no SBOM (spec.sbom)", [tier]), "spec"),
-		{"remediation": sprintf("In %s, run `aigov sbom . -o sbom.cdx.json`, commit it, and add `sbom: sbom.cdx.json` under spec in the manifest.", [feature_folder])},
+	finding := lib.finding(
+		"AIGOV-SBOM-001",
+		sprintf("%s-tier feature declares no SBOM (spec.sbom)", [tier]),
+		object.union(lib.manifest_field("spec"), {"remediation": sprintf("In %s, run `aigov sbom . -o sbom.cdx.json`, commit it, and add `sbom: sbom.cdx.json` under spec in the manifest.", [feature_folder])}),
 	)
 }
 
@@ -118,7 +122,7 @@ invalid contains finding if {
 	sbom.exists
 	not sbom.valid
 	some err in sbom.errors
-	finding := sbom_finding("AIGOV-SBOM-002", sprintf("SBOM is not valid %s: %s: %s", [cyclonedx_label, err.path, err.message]), line_or_start(err))
+	finding := lib.finding("AIGOV-SBOM-002", sprintf("SBOM is not valid %s: %s: %s", [cyclonedx_label, err.path, err.message]), sbom_at(line_or_start(err)))
 }
 
 invalid contains finding if {
@@ -126,10 +130,10 @@ invalid contains finding if {
 	not sbom.valid
 	hidden := sbom.error_count - count(sbom.errors)
 	hidden > 0
-	finding := sbom_finding(
+	finding := lib.finding(
 		"AIGOV-SBOM-002",
 		sprintf("SBOM has %d more schema errors; `aigov sbom --validate %s` lists them all", [hidden, sbom.path]),
-		1,
+		sbom_at(1),
 	)
 }
 
@@ -143,10 +147,10 @@ invalid contains finding if {
 deny contains finding if {
 	sbom.parsed
 	version_rank(sbom.spec_version) < version_rank(settings.min_spec_version)
-	finding := sbom_finding(
+	finding := lib.finding(
 		"AIGOV-SBOM-003",
 		sprintf("SBOM is CycloneDX %s; machine-learning-model components need %s or later", [sbom.spec_version, settings.min_spec_version]),
-		sbom.spec_version_line,
+		sbom_at(sbom.spec_version_line),
 	)
 }
 
@@ -164,10 +168,10 @@ model_missing contains finding if {
 	some model in lib.spec.models
 	count(ml_component(model.id)) == 0
 	count(other_components(model.id)) == 0
-	finding := sbom_finding(
+	finding := lib.finding(
 		"AIGOV-SBOM-004",
 		sprintf("model %s declared in %s is not in the SBOM as a machine-learning-model component (stale SBOM?)", [model.id, input.feature.manifest_path]),
-		1,
+		sbom_at(1),
 	)
 }
 
@@ -176,10 +180,10 @@ model_missing contains finding if {
 	some model in lib.spec.models
 	count(ml_component(model.id)) == 0
 	some c in other_components(model.id)
-	finding := sbom_finding(
+	finding := lib.finding(
 		"AIGOV-SBOM-004",
 		sprintf("model %s is in the SBOM as a %s component, not as a machine-learning-model", [model.id, c.type]),
-		c.line,
+		sbom_at(c.line),
 	)
 }
 
@@ -195,7 +199,7 @@ deny contains finding if {
 	some model in lib.spec.models
 	some c in ml_component(model.id)
 	not c.has_model_card
-	finding := sbom_finding("AIGOV-SBOM-005", sprintf("SBOM component for model %s has no modelCard", [model.id]), c.line)
+	finding := lib.finding("AIGOV-SBOM-005", sprintf("SBOM component for model %s has no modelCard", [model.id]), sbom_at(c.line))
 }
 
 # METADATA
@@ -211,9 +215,10 @@ stale contains finding if {
 	sbom.parsed
 	some pin in pins
 	count(sbom_versions(pin)) == 0
-	finding := object.union(
-		{"id": "AIGOV-SBOM-006", "path": pin.path, "line": pin.line, "remediation": regenerate},
-		{"msg": sprintf("%s==%s pinned here is not in SBOM %s (stale SBOM)", [pin.name, pin.version, sbom.path])},
+	finding := lib.finding(
+		"AIGOV-SBOM-006",
+		sprintf("%s==%s pinned here is not in SBOM %s (stale SBOM)", [pin.name, pin.version, sbom.path]),
+		{"path": pin.path, "line": pin.line, "remediation": regenerate},
 	)
 }
 
@@ -223,9 +228,10 @@ stale contains finding if {
 	listed := sbom_versions(pin)
 	count(listed) > 0
 	not pin.version in listed
-	finding := object.union(
-		{"id": "AIGOV-SBOM-006", "path": pin.path, "line": pin.line, "remediation": regenerate},
-		{"msg": sprintf("%s is pinned here at %s but SBOM %s lists %s (stale SBOM)", [pin.name, pin.version, sbom.path, concat(", ", sort(listed))])},
+	finding := lib.finding(
+		"AIGOV-SBOM-006",
+		sprintf("%s is pinned here at %s but SBOM %s lists %s (stale SBOM)", [pin.name, pin.version, sbom.path, concat(", ", sort(listed))]),
+		{"path": pin.path, "line": pin.line, "remediation": regenerate},
 	)
 }
 
@@ -239,7 +245,7 @@ stale contains finding if {
 deny contains finding if {
 	not sbom.declared
 	not tier in settings.required_tiers
-	finding := lib.manifest_finding("AIGOV-SBOM-007", sprintf("%s-tier feature declares no SBOM (spec.sbom)", [tier]), "spec")
+	finding := lib.finding("AIGOV-SBOM-007", sprintf("%s-tier feature declares no SBOM (spec.sbom)", [tier]), lib.manifest_field("spec"))
 }
 
 # METADATA
@@ -252,5 +258,5 @@ deny contains finding if {
 deny contains finding if {
 	sbom.parsed
 	some repeat in object.get(sbom, "repeated_bom_refs", [])
-	finding := sbom_finding("AIGOV-SBOM-008", sprintf("SBOM %s: %s", [repeat.path, repeat.message]), line_or_start(repeat))
+	finding := lib.finding("AIGOV-SBOM-008", sprintf("SBOM %s: %s", [repeat.path, repeat.message]), sbom_at(line_or_start(repeat)))
 }

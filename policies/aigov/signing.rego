@@ -5,6 +5,8 @@ package aigov.signing
 
 import rego.v1
 
+import data.aigov.lib
+
 # Each artefact file the manifest's spec.artifacts globs matched, with the entry that matched it.
 # A glob that matches nothing yields no file here: the release-workflow rule covers that case.
 artifact_files contains [entry, file] if {
@@ -69,7 +71,8 @@ failure_text := {
 	"signature": "its signature or attestation is invalid",
 }
 
-artifact_finding(id, msg, file, remediation) := {"id": id, "msg": msg, "path": file.path, "remediation": remediation}
+# Where an artefact is (a file, no line), with the fix for what is wrong with it.
+artifact_at(file, remediation) := {"path": file.path, "remediation": remediation}
 
 # METADATA
 # title: Artefact has no Sigstore bundle
@@ -82,11 +85,10 @@ deny contains finding if {
 	some [entry, file] in artifact_files
 	not file.bundle_found
 	not unreadable(file)
-	finding := artifact_finding(
+	finding := lib.finding(
 		"AIGOV-SIGN-001",
 		sprintf("%s has no Sigstore bundle (looked for %s)", [file.path, concat(", ", object.get(file, "expected_bundles", [bundle_name(file)]))]),
-		file,
-		how_to_sign(entry, file),
+		artifact_at(file, how_to_sign(entry, file)),
 	)
 }
 
@@ -105,22 +107,20 @@ unverified contains finding if {
 	not file.verified == true
 	not explained(file)
 	not unreadable(file)
-	finding := artifact_finding(
+	finding := lib.finding(
 		"AIGOV-SIGN-002",
 		sprintf("the Sigstore bundle %s does not verify, %s: %s", [bundle_name(file), object.get(failure_text, object.get(file, "failure", null), "no reason recorded"), object.get(file, "error", null)]),
-		file,
-		sprintf("%s If it was signed by a private Sigstore instance, pass its trusted root: `aigov check --trusted-root trusted_root.json`.", [how_to_sign(entry, file)]),
+		artifact_at(file, sprintf("%s If it was signed by a private Sigstore instance, pass its trusted root: `aigov check --trusted-root trusted_root.json`.", [how_to_sign(entry, file)])),
 	)
 }
 
 unverified contains finding if {
 	some [entry, file] in artifact_files
 	unreadable(file)
-	finding := artifact_finding(
+	finding := lib.finding(
 		"AIGOV-SIGN-002",
 		sprintf("%s cannot be verified: %s", [file.path, object.get(file, "error", "it is not a readable regular file")]),
-		file,
-		sprintf("Keep %s and its bundle as regular files inside the repository (not pipes, devices or symlinks out of it), or narrow the spec.artifacts glob so it does not match them. %s", [file.path, how_to_sign(entry, file)]),
+		artifact_at(file, sprintf("Keep %s and its bundle as regular files inside the repository (not pipes, devices or symlinks out of it), or narrow the spec.artifacts glob so it does not match them. %s", [file.path, how_to_sign(entry, file)])),
 	)
 }
 
@@ -134,11 +134,10 @@ unverified contains finding if {
 deny contains finding if {
 	some [entry, file] in artifact_files
 	tampered(file)
-	finding := artifact_finding(
+	finding := lib.finding(
 		"AIGOV-SIGN-003",
 		sprintf("%s does not match what %s signed (%s)", [file.path, bundle_name(file), object.get(file, "error", null)]),
-		file,
-		sprintf("Find out why %s changed after signing: restore the released file, or rebuild it and sign it again in the release workflow. %s", [file.path, how_to_sign(entry, file)]),
+		artifact_at(file, sprintf("Find out why %s changed after signing: restore the released file, or rebuild it and sign it again in the release workflow. %s", [file.path, how_to_sign(entry, file)])),
 	)
 }
 
@@ -152,11 +151,10 @@ deny contains finding if {
 deny contains finding if {
 	some [entry, file] in artifact_files
 	wrong_identity(file)
-	finding := artifact_finding(
+	finding := lib.finding(
 		"AIGOV-SIGN-004",
 		sprintf("%s is signed by %s; the manifest expects %s", [file.path, file.identity, expected_identity(entry)]),
-		file,
-		sprintf("Sign %s from %s, or, if the signer legitimately changed, update spec.artifacts[%d] in %s after review. %s", [file.path, expected_identity(entry), entry.index, input.feature.manifest_path, how_to_sign(entry, file)]),
+		artifact_at(file, sprintf("Sign %s from %s, or, if the signer legitimately changed, update spec.artifacts[%d] in %s after review. %s", [file.path, expected_identity(entry), entry.index, input.feature.manifest_path, how_to_sign(entry, file)])),
 	)
 }
 
@@ -170,10 +168,9 @@ deny contains finding if {
 deny contains finding if {
 	some [entry, file] in artifact_files
 	wrong_issuer(file)
-	finding := artifact_finding(
+	finding := lib.finding(
 		"AIGOV-SIGN-005",
 		sprintf("%s is signed through OIDC issuer %s; the manifest expects %s", [file.path, file.issuer, entry.issuer]),
-		file,
-		sprintf("Sign %s with an identity from %s, or, if the issuer legitimately changed, update spec.artifacts[%d].issuer in %s after review. %s", [file.path, entry.issuer, entry.index, input.feature.manifest_path, how_to_sign(entry, file)]),
+		artifact_at(file, sprintf("Sign %s with an identity from %s, or, if the issuer legitimately changed, update spec.artifacts[%d].issuer in %s after review. %s", [file.path, entry.issuer, entry.index, input.feature.manifest_path, how_to_sign(entry, file)])),
 	)
 }

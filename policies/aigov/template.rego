@@ -31,13 +31,8 @@ behind if {
 
 remediation := sprintf("In %s, run `aigov update` (a 3-way merge that keeps your edits), resolve any conflicts, and commit.", [input.feature.dir])
 
-drift_finding(id, msg) := {
-	"id": id,
-	"msg": msg,
-	"path": road.path,
-	"line": road.line,
-	"remediation": remediation,
-}
+# Where the template record is, with the fix for a feature behind its template.
+drift_at := {"path": road.path, "line": road.line, "remediation": remediation}
 
 # METADATA
 # title: Template version is no longer supported
@@ -53,7 +48,7 @@ deny contains finding if {
 		"feature is on %s template %s; the platform supports %s and later, and blocks older versions after %s",
 		[road.name, road.version, supported.minimum, supported.deadline],
 	)
-	finding := drift_finding("AIGOV-TEMPLATE-001", msg)
+	finding := lib.finding("AIGOV-TEMPLATE-001", msg, drift_at)
 }
 
 # METADATA
@@ -70,7 +65,7 @@ deny contains finding if {
 		"feature is on %s template %s; %s or later has been required since %s",
 		[road.name, road.version, supported.minimum, supported.deadline],
 	)
-	finding := drift_finding("AIGOV-TEMPLATE-002", msg)
+	finding := lib.finding("AIGOV-TEMPLATE-002", msg, drift_at)
 }
 
 answers_fix := sprintf("In %s, restore .copier-answers.yml from the commit that `aigov new` or `aigov update` wrote (git log -p -- .copier-answers.yml), or regenerate the feature with `aigov new`.", [input.feature.dir])
@@ -110,11 +105,9 @@ record_problem contains msg if {
 #   remediation: Restore .copier-answers.yml as `aigov new` or `aigov update` wrote it (it records _src_path and _commit), or regenerate the feature.
 deny contains finding if {
 	some problem in record_problem
-	finding := {
-		"id": "AIGOV-TEMPLATE-003",
-		"msg": sprintf("the template record %s is unusable: %s", [road.path, problem]),
-		"path": road.path,
-		"line": road.line,
-		"remediation": answers_fix,
-	}
+	finding := lib.finding(
+		"AIGOV-TEMPLATE-003",
+		sprintf("the template record %s is unusable: %s", [road.path, problem]),
+		{"path": road.path, "line": road.line, "remediation": answers_fix},
+	)
 }

@@ -162,13 +162,8 @@ states := [{"waiver": w.index, "state": state_of[w.index]} | some w in input.wai
 
 decision := {"applied": applied, "states": states, "deny": deny}
 
-waiver_finding(w, id, msg, key) := {
-	"id": id,
-	"msg": msg,
-	"path": w.file,
-	"line": object.get(w.lines, key, w.line),
-	"feature": object.get(w, "feature", ""),
-}
+# Where a waiver's field is, and the feature it concerns.
+waiver_at(w, key) := {"path": w.file, "line": object.get(w.lines, key, w.line), "feature": object.get(w, "feature", "")}
 
 # METADATA
 # title: Waiver expired
@@ -181,7 +176,7 @@ deny contains finding if {
 	some w in input.waivers
 	state_of[w.index] == "expired"
 	msg := sprintf("waiver for %s (%s) expired on %s", [w.rule, w.ticket, w.expires])
-	finding := waiver_finding(w, "AIGOV-WAIVER-001", msg, "expires")
+	finding := lib.finding("AIGOV-WAIVER-001", msg, waiver_at(w, "expires"))
 }
 
 # METADATA
@@ -195,7 +190,7 @@ deny contains finding if {
 	some w in input.waivers
 	state_of[w.index] == "expiring"
 	msg := sprintf("waiver for %s (%s) expires on %s, in %d day(s)", [w.rule, w.ticket, w.expires, lib.days_until(w.expires)])
-	finding := waiver_finding(w, "AIGOV-WAIVER-002", msg, "expires")
+	finding := lib.finding("AIGOV-WAIVER-002", msg, waiver_at(w, "expires"))
 }
 
 # METADATA
@@ -209,7 +204,7 @@ deny contains finding if {
 	some w in input.waivers
 	state_of[w.index] == "stale"
 	msg := sprintf("waiver for %s (%s) matches no finding", [w.rule, w.ticket])
-	finding := waiver_finding(w, "AIGOV-WAIVER-003", msg, "rule")
+	finding := lib.finding("AIGOV-WAIVER-003", msg, waiver_at(w, "rule"))
 }
 
 # METADATA
@@ -223,7 +218,7 @@ deny contains finding if {
 	some w in input.waivers
 	state_of[w.index] == "unapproved"
 	msg := sprintf("waiver for %s (%s) %s", [w.rule, w.ticket, unapproved_reason(w)])
-	finding := waiver_finding(w, "AIGOV-WAIVER-004", msg, "approver")
+	finding := lib.finding("AIGOV-WAIVER-004", msg, waiver_at(w, "approver"))
 }
 
 unapproved_reason(w) := sprintf("cannot be verified: base %s is not available (%s)", [w.base.ref, w.base.error]) if {
@@ -253,7 +248,7 @@ deny contains finding if {
 	some w in input.waivers
 	not waivable(w)
 	msg := sprintf("waiver for %s (%s): a %s rule cannot be waived", [w.rule, w.ticket, w.severity])
-	finding := waiver_finding(w, "AIGOV-WAIVER-005", msg, "rule")
+	finding := lib.finding("AIGOV-WAIVER-005", msg, waiver_at(w, "rule"))
 }
 
 # METADATA
@@ -267,7 +262,7 @@ deny contains finding if {
 	some w in input.waivers
 	waivable(w)
 	msg := sprintf("waiver for %s (%s) %s", [w.rule, w.ticket, duration_problem(w)])
-	finding := waiver_finding(w, "AIGOV-WAIVER-006", msg, "expires")
+	finding := lib.finding("AIGOV-WAIVER-006", msg, waiver_at(w, "expires"))
 }
 
 duration_problem(w) := sprintf("lasts %d days; a waiver of a %s rule may last at most %d", [duration_days(w), w.severity, max_days(w)]) if {

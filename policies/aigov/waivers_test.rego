@@ -198,3 +198,37 @@ test_a_whole_repository_check_judges_every_waiver if {
 	d2 := waivers.decision with input as object.union(review_input([waiver(0, {"feature": "suport"})], {"available": true, "approvals": []}), {"scope": "."})
 	state_of(d2, 0) == "active"
 }
+
+# --- Each waiver rule by its id, at the line of the field to fix -------------------------------
+
+test_a_waiver_expiring_soon_is_waiver_002_at_its_expiry_line if {
+	d := decide([waiver(0, {"expires": "2026-12-01"})], [eval_finding])
+	[[f.id, f.line, f.path, f.feature] | some f in d.deny] == [["AIGOV-WAIVER-002", 9, ".aigov/waivers.yaml", "support"]]
+}
+
+test_a_waiver_far_from_expiry_is_not_waiver_002 if {
+	d := decide([waiver(0, {})], [eval_finding])
+	not "AIGOV-WAIVER-002" in ids(d)
+}
+
+test_an_unapproved_waiver_is_waiver_004_at_its_approver_line if {
+	d := waivers.decision with input as review_input([waiver(0, added)], {"available": true, "approvals": ["mallory"]})
+	[[f.id, f.line, f.path] | some f in d.deny] == [["AIGOV-WAIVER-004", 7, ".aigov/waivers.yaml"]]
+}
+
+test_an_approved_waiver_is_not_waiver_004 if {
+	d := waivers.decision with input as review_input([waiver(0, added)], {"available": true, "approvals": ["alice"]})
+	not "AIGOV-WAIVER-004" in ids(d)
+}
+
+test_an_over_long_or_future_waiver_is_waiver_006_at_its_expiry_line if {
+	too_long := decide([waiver(0, {"created": "2026-11-01", "expires": "2027-03-01"})], [eval_finding])
+	[[f.id, f.line] | some f in too_long.deny] == [["AIGOV-WAIVER-006", 9]]
+	future := decide([waiver(0, {"created": "2026-12-01", "expires": "2027-01-15"})], [eval_finding])
+	[[f.id, f.line] | some f in future.deny] == [["AIGOV-WAIVER-006", 9]]
+}
+
+test_a_waiver_within_its_maximum_is_not_waiver_006 if {
+	d := decide([waiver(0, {"created": "2026-11-01", "expires": "2027-01-30"})], [eval_finding])
+	not "AIGOV-WAIVER-006" in ids(d)
+}

@@ -527,6 +527,9 @@ def _join(raw: Any, rules: dict, feature: dict[str, Any], block: tuple[str, ...]
     meta = rules.get(raw["id"])
     if meta is None:
         raise AigovError(f"package {package} produced finding id {raw['id']}, which no rule's METADATA declares")
+    if meta.package != package:  # another package's rule: its METADATA (severity, controls) would vouch for this finding
+        raise AigovError(f"package {package} produced finding id {raw['id']}, the id of a rule of package {meta.package} "
+                         f"({meta.path}:{meta.line}); a rule emits only the id its own METADATA declares")
     line = raw.get("line")
     return Finding(
         id=meta.id,

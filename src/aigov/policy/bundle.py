@@ -419,13 +419,16 @@ def _place(data: dict[str, Any], keys: list[str], value: Any, label: str, name: 
 
 def _refuse_outside_roots(bundle: PolicyBundle, roots: list[str], label: str) -> None:
     """OPA refuses a bundle whose policies or data lie outside the roots its manifest claims; so do we."""
-    from aigov.policy.metadata import package_of
+    from aigov.policy.index import known_module
+    from aigov.policy.rego_ast import module_package
+    from aigov.resources import policies_dir
 
     def inside(path: str) -> bool:
         return any(r == "" or path == r or path.startswith(r + "/") for r in roots)
 
     for name, source in bundle.modules:
-        package = package_of(source, f"{label}: {name}").replace(".", "/")
+        indexed = known_module(policies_dir(), source, name)  # a module of the shipped pack, read ahead
+        package = (indexed.package if indexed else module_package(f"{label}: {name}", source)).replace(".", "/")
         if not inside(package):
             raise AigovError(f"{name}: package {package.replace('/', '.')} is outside the manifest's roots {roots}", label)
     for key in bundle.data:

@@ -8,16 +8,13 @@ raw ``deny`` objects for an input, and the value of one rule.
 from __future__ import annotations
 
 import json
-import os
-import re
 from typing import Any, Callable, Protocol
 
 from aigov.errors import AigovError
 from aigov.policy.pack import PolicyPack
+from aigov.policy.rego_ast import new_regorus, rego_error
 
 _UNDEFINED = "<undefined>"
-_LOCATION = re.compile(r"-->\s*(?P<path>.+?):(?P<line>\d+):(?P<col>\d+)")
-_MESSAGE = re.compile(r"^error:\s*(?P<msg>.+)$", re.MULTILINE)
 
 
 class Engine(Protocol):
@@ -35,26 +32,6 @@ class Engine(Protocol):
 
     def close(self) -> None:
         """Let go of what prepare() started (the evaluation child); safe to call more than once."""
-
-
-def rego_error(exc: Exception, fallback_path: str | None = None) -> AigovError:
-    """regorus' multi-line error as one line: ``file:line: message``."""
-    text = str(exc)
-    location = _LOCATION.search(text)
-    message = _MESSAGE.search(text)
-    msg = message.group("msg").strip() if message else text.strip().splitlines()[0] if text.strip() else "error"
-    if location:
-        return AigovError(f"Rego: {msg} (column {location.group('col')})", location.group("path"), int(location.group("line")))
-    return AigovError(f"Rego: {msg}", fallback_path)
-
-
-def new_regorus() -> Any:
-    # Without this, regorus errors carry a Rust stack trace that buries the one useful line.
-    os.environ["RUST_BACKTRACE"] = "0"
-    os.environ["RUST_LIB_BACKTRACE"] = "0"
-    import regorus
-
-    return regorus.Engine()
 
 
 class WorkerEngine:
@@ -164,10 +141,18 @@ def _rule_value(engine: Any, rule: str) -> Any:
         raise rego_error(exc) from None
 
 
+def undefined_deny(package: str, engine: str) -> AigovError:
+    """A package aigov evaluates whose deny is undefined: on either engine an error, never "no findings".
+    A set rule is defined (empty) when nothing matches; undefined means the engine does not hold
+    the package's rules as aigov loaded them."""
+    return AigovError(f"data.{package}.deny is undefined on {engine}: the engine does not hold the deny rules "
+                      f"aigov loaded for package {package}, so it cannot judge with them")
+
+
 def _deny(engine: Any, package: str) -> list[dict[str, Any]]:
     value = _rule_value(engine, f"data.{package}.deny")
     if value == _UNDEFINED:
-        return []
+        raise undefined_deny(package, "the embedded engine")
     if not isinstance(value, list):
         raise AigovError(f"data.{package}.deny is not a set of findings")
     return [{**item, "_package": package} if isinstance(item, dict) else item for item in value]

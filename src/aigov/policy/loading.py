@@ -12,7 +12,9 @@ from aigov.config import OrgConfig, Refusal, RepositoryConfig, Source, refuse_in
 from aigov.digests import content_digest
 from aigov.errors import AigovError
 from aigov.files import read_config_file
+from aigov.policy.metadata import ModuleInfo, describe_module
 from aigov.policy.pack import PolicyPack, is_test_module, load_rego_dir, merge_data
+from aigov.policy.rego_ast import parse_rego
 
 if TYPE_CHECKING:
     from aigov.policy.bundle import PolicyBundle
@@ -92,11 +94,10 @@ def _policy_bundle(config: OrgConfig, root: Path | None) -> PolicyBundle | None:
 def _bundle_pack(bundle: PolicyBundle, include_tests: bool) -> PolicyPack:
     """The pack a bundle replaces the shipped one with: its rules, named by the bundle, its revision as the version."""
     pack = PolicyPack(version=bundle.revision)
-    added = []
-    for name, source in bundle.modules:
-        if include_tests or not is_test_module(name):
-            pack.add_module(f"{BUNDLE_LABEL}/{name}", source)
-            added.append(f"{BUNDLE_LABEL}/{name}")
+    shipped = policies_dir()
+    modules = [(f"{BUNDLE_LABEL}/{name}", source) for name, source in bundle.modules if include_tests or not is_test_module(name)]
+    pack.add_modules([(display, source, _indexed_module(shipped, display, source)) for display, source in modules])
+    added = [display for display, _ in modules]
     # A bundle built from the shipped pack keeps its rules' mappings; rules of its own keep their METADATA's.
     map_shipped_controls(pack, added, keep_metadata=True)
     for key in ("settings", "templates"):
@@ -128,16 +129,17 @@ def add_repository_additions(pack: PolicyPack, repository: RepositoryConfig, tre
     pack.sources.append(Source("repository-config", repository.path, repository.digest or ""))
     protected = {info.package.split(".")[0] for info in pack.infos.values()} | set(pack.data)
     for label in repository.policies:
-        accepted = []
+        accepted: list[tuple[str, str, ModuleInfo | None]] = []
         for display, source in read_repository_rego(tree, label, include_tests):
-            package = rego_package(display, source)
-            if package.split(".")[0] in protected:
-                line = next((n for n, text in enumerate(source.splitlines(), 1) if text.lstrip().startswith("package")), None)
-                repository.refused.append(Refusal("policies", f"add rules to package {package}, which the shipped pack or the org owns", display, line))
+            parsed = parse_rego(display, source)
+            if parsed.package.split(".")[0] in protected:
+                repository.refused.append(Refusal("policies", f"add rules to package {parsed.package}, which the shipped pack or the org owns",
+                                                  display, parsed.package_line))
                 continue
-            pack.add_module(display, source)
-            accepted.append(display)
-        pack.sources.append(Source("repository-policies", label, pack.policy_digest(accepted)))
+            accepted.append((display, source, describe_module(parsed, source, display)))
+        pack.add_modules(accepted)
+        accepted_paths = [display for display, _, _ in accepted]
+        pack.sources.append(Source("repository-policies", label, pack.policy_digest(accepted_paths)))
         if accepted:
             pack.additions.append(f"the repository's policies {label} ({repository.path})")
     for name in repository.data:
@@ -161,17 +163,6 @@ def _registry_additions(config: OrgConfig, override: Path | None, display: Calla
     else:
         replaced = []
     return replaced + [f"the org config's extraRegistries {display(path)}" for path in config.extra_registries]
-
-
-def rego_package(display: str, source: str) -> str:
-    """The package a module really declares, as the engine reads it (``aigov["x"]`` is ``aigov.x``)."""
-    from aigov.policy.engine import new_regorus, rego_error
-
-    try:
-        canonical = new_regorus().add_policy(display, source)
-    except Exception as exc:  # regorus raises plain RuntimeError/ValueError
-        raise rego_error(exc, display) from None
-    return canonical.removeprefix("data.")
 
 
 def _data_mapping(path: Path, name: str, pack: PolicyPack) -> dict[str, Any]:
@@ -255,10 +246,12 @@ def parse_registry(text: str, name: str) -> dict[str, Any]:
     return doc.data
 
 
-def _indexed_module(shipped: Path, display: str, source: str) -> Any:
+def _indexed_module(shipped: Path, display: str, source: str) -> ModuleInfo | None:
+    """The module as the shipped pack's index read it, if the index holds this very source (under any
+    name: a bundle built from the shipped pack carries the same modules)."""
     from aigov.policy.index import known_module
 
-    return known_module(shipped, display.removeprefix(f"{SHIPPED_LABEL}/"), source, display)
+    return known_module(shipped, source, display)
 
 
 def _shipped_data(shipped: Path, name: str) -> Any:

@@ -1,22 +1,34 @@
-"""Rule METADATA, parsed from the comments of .rego files.
+"""The rules a module defines, from the engine's parsed module, with the METADATA aigov joins findings to.
 
-The embedded engine does not expose ``rego.metadata.*``, so aigov reads the annotation blocks
-itself: a ``# METADATA`` comment line followed by YAML in comments, directly above a rule.
+Which rules exist is read from the module as the embedded engine parses it
+(aigov.policy.rego_ast). The engine does not expose ``rego.metadata.*``, so aigov reads the
+annotation blocks itself: a ``# METADATA`` comment line followed by YAML in comments, attached,
+as OPA attaches it, to the first statement after it. What aigov evaluates is ``deny`` in each
+package, so the load fails, naming file:line, for anything that would be listed and never run:
+
+- a ``deny`` rule without METADATA, or one that is not ``deny contains finding if {...}``;
+- METADATA on any other rule (``violation contains ...``), or above an import or nothing;
+- a rule that names the id of another rule of its module (a copied rule whose id was not
+  changed would be joined to the other rule's METADATA: its severity, its remediation);
+- a call of a builtin both engines do not evaluate alike, or one outside the input
+  (aigov.policy.builtins).
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
+from typing import Any
 
 import yaml
 
 from aigov.errors import AigovError
+from aigov.policy import builtins
+from aigov.policy.rego_ast import ParsedModule, Rule, parse_rego
 from aigov.yamlfile import safe_load
 
 SEVERITIES = ("critical", "high", "medium", "low", "info")
-_RULE_HEAD = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\b")
-_PACKAGE = re.compile(r"^package\s+([A-Za-z0-9_.]+)", re.MULTILINE)
+DENY = "deny"
+DENY_SHAPE = "deny contains finding if {...}"
 
 
 @dataclass(frozen=True)
@@ -50,58 +62,99 @@ class RuleMeta:
 @dataclass
 class ModuleInfo:
     package: str
-    rules: list[RuleMeta] = field(default_factory=list)
-    #: (rule name, line) of every ``deny`` rule in the module, annotated or not.
-    deny_heads: list[tuple[str, int]] = field(default_factory=list)
+    rules: list[RuleMeta] = field(default_factory=list)  # the deny rules, each with its METADATA
     tests: list[str] = field(default_factory=list)
+    defines: list[str] = field(default_factory=list)  # first names of the module's rules and functions
+    # Calls (name, line) neither of the module's own functions nor of a builtin the engine has:
+    # a function another module of the package defines, or nothing (aigov.policy.pack resolves them).
+    unresolved: list[tuple[str, int]] = field(default_factory=list)
 
 
-def package_of(source: str, path: str) -> str:
-    match = _PACKAGE.search(source)
-    if not match:
-        raise AigovError("has no package declaration", path)
-    return match.group(1)
+@dataclass(frozen=True)
+class _Block:
+    data: dict[str, Any]
+    first_line: int  # the ``# METADATA`` line
+    last_line: int
 
 
 def parse_module(source: str, path: str) -> ModuleInfo:
-    """METADATA of every annotated rule, the deny rules and the test rules of one module."""
-    info = ModuleInfo(package=package_of(source, path))
-    lines = source.splitlines()
-    pending: tuple[dict, int] | None = None
-    i = 0
-    while i < len(lines):
-        stripped = lines[i].strip()
-        if stripped == "# METADATA":
-            block, i = _comment_block(lines, i + 1)
-            pending = (_parse_block(block, path, i - len(block)), i - len(block))
-            continue
-        head = _RULE_HEAD.match(lines[i])
-        if head and not stripped.startswith(("package", "import")):
-            name = head.group(1)
-            if name == "deny":
-                info.deny_heads.append((name, i + 1))
-            if name.startswith("test_") and name not in info.tests:
-                info.tests.append(name)
-            if pending is not None and pending[0].get("scope", "rule") == "rule":
-                info.rules.append(_rule_meta(pending[0], info.package, name, path, i + 1))
-            pending = None
-        elif stripped and not stripped.startswith("#"):
-            pending = None
-        i += 1
+    """The deny rules of one module with their METADATA, its test rules, and the calls it leaves to others."""
+    return describe_module(parse_rego(path, source), source, path)
+
+
+def describe_module(parsed: ParsedModule, source: str, path: str) -> ModuleInfo:
+    """:func:`parse_module` of a module the engine has already parsed."""
+    annotations = _attach(_metadata_blocks(source, path, parsed.string_lines), parsed, path)
+    info = ModuleInfo(package=parsed.package, defines=sorted({rule.root for rule in parsed.rules}))
+    for rule in parsed.rules:
+        block = annotations.get(rule.line)
+        if rule.root == DENY:
+            _require_set_rule(rule, path)
+            if block is None:
+                raise AigovError(f"rule '{rule.name}' has no METADATA block with custom.id; every deny rule needs one", path, rule.line)
+            info.rules.append(_rule_meta(block, parsed.package, rule, path))
+        elif block is not None:
+            raise AigovError(
+                f"METADATA annotates rule '{rule.name}', which aigov never evaluates: only `{DENY_SHAPE}` rules "
+                f"produce findings; make it a deny rule, or turn the block into an ordinary comment", path, block.first_line)
+        if rule.root.startswith("test_") and rule.root not in info.tests:
+            info.tests.append(rule.root)
+    _refuse_borrowed_ids(parsed, info, path)
+    info.unresolved = _refuse_calls(parsed, path)
     return info
 
 
-def _comment_block(lines: list[str], start: int) -> tuple[list[str], int]:
-    block = []
-    i = start
-    while i < len(lines) and lines[i].lstrip().startswith("#"):
-        text = lines[i].lstrip()[1:]
-        block.append(text[1:] if text.startswith(" ") else text)
+def _require_set_rule(rule: Rule, path: str) -> None:
+    if rule.kind != "contains" or rule.name != DENY:
+        raise AigovError(f"rule '{rule.name}' is not a set of findings: aigov evaluates each package's deny as "
+                         f"`{DENY_SHAPE}`", path, rule.line)
+
+
+def _metadata_blocks(source: str, path: str, string_lines: set[int]) -> list[_Block]:
+    """Each ``# METADATA`` comment block, parsed; lines inside a multi-line string are not comments."""
+    lines = source.splitlines()
+    blocks = []
+    i = 0
+    while i < len(lines):
+        if lines[i].strip() == "# METADATA" and i + 1 not in string_lines:
+            first = i + 1
+            text = []
+            i += 1
+            while i < len(lines) and lines[i].lstrip().startswith("#") and i + 1 not in string_lines:
+                comment = lines[i].lstrip()[1:]
+                text.append(comment[1:] if comment.startswith(" ") else comment)
+                i += 1
+            blocks.append(_Block(_parse_block(text, path, first), first, i))
+            continue
         i += 1
-    return block, i
+    return blocks
 
 
-def _parse_block(block: list[str], path: str, first_line: int) -> dict:
+def _attach(blocks: list[_Block], parsed: ParsedModule, path: str) -> dict[int, _Block]:
+    """Rule line -> its METADATA. A block belongs to the first statement after it (as in OPA); one
+    above the package documents the package."""
+    statements = sorted([(parsed.package_line, "package"), *((line, "import") for line in parsed.import_lines),
+                         *((rule.line, "rule") for rule in parsed.rules)])
+    attached: dict[int, _Block] = {}
+    for block in blocks:
+        following = next(((line, kind) for line, kind in statements if line > block.last_line), None)
+        scope = block.data.get("scope", "rule")
+        if following is not None and following[1] == "package":
+            continue
+        if following is None or following[1] == "import":
+            raise AigovError("METADATA block annotates no rule; put it directly above the deny rule it describes",
+                             path, block.first_line)
+        if scope != "rule":
+            raise AigovError(f"METADATA block has scope {scope!r}; aigov reads METADATA per rule (scope: rule, the default)",
+                             path, block.first_line)
+        if following[0] in attached:
+            raise AigovError(f"rule at line {following[0]} already has a METADATA block (line {attached[following[0]].first_line})",
+                             path, block.first_line)
+        attached[following[0]] = block
+    return attached
+
+
+def _parse_block(block: list[str], path: str, first_line: int) -> dict[str, Any]:
     try:
         data = safe_load("\n".join(block)) or {}
     except yaml.YAMLError as exc:
@@ -113,10 +166,11 @@ def _parse_block(block: list[str], path: str, first_line: int) -> dict:
     return data
 
 
-def _rule_meta(data: dict, package: str, rule: str, path: str, line: int) -> RuleMeta:
+def _rule_meta(block: _Block, package: str, rule: Rule, path: str) -> RuleMeta:
+    data, line = block.data, rule.line
     custom = data.get("custom") or {}
     if not isinstance(custom, dict) or not custom.get("id"):
-        raise AigovError(f"METADATA of rule '{rule}' has no custom.id", path, line)
+        raise AigovError(f"METADATA of rule '{rule.name}' has no custom.id", path, line)
     severity = str(custom.get("severity", ""))
     if severity not in SEVERITIES:
         raise AigovError(
@@ -133,7 +187,36 @@ def _rule_meta(data: dict, package: str, rule: str, path: str, line: int) -> Rul
         remediation=str(custom.get("remediation") or "").strip(),
         metadata_controls=tuple(str(c) for c in controls),
         package=package,
-        rule=rule,
+        rule=rule.name,
         path=path,
         line=line,
     )
+
+
+def _refuse_borrowed_ids(parsed: ParsedModule, info: ModuleInfo, path: str) -> None:
+    """A deny rule may name no other deny rule's id of its module: the finding would carry that rule's METADATA."""
+    owner = {meta.id: meta.line for meta in info.rules}
+    for rule in parsed.rules:
+        if rule.root != DENY:
+            continue
+        own = next(meta.id for meta in info.rules if meta.line == rule.line)
+        for borrowed in sorted(rule.literals & set(owner) - {own}):
+            raise AigovError(f"rule {own} names {borrowed}, the id of the rule at line {owner[borrowed]}; "
+                             f"a rule emits only the id its own METADATA declares", path, rule.line)
+
+
+def _refuse_calls(parsed: ParsedModule, path: str) -> list[tuple[str, int]]:
+    """Refuse builtins aigov does not evaluate alike on both engines; return the calls left to the package."""
+    local = parsed.local_names()
+    known = builtins.engine_builtins()
+    unresolved = []
+    for rule in parsed.rules:
+        for call in rule.calls:
+            if call.root in local:
+                continue
+            problem = builtins.refusal(call)
+            if problem is not None:
+                raise AigovError(problem, path, call.line)
+            if call.name not in known:
+                unresolved.append((call.name, call.line))
+    return unresolved

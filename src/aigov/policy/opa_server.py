@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 
 from aigov.config import Source
 from aigov.errors import AigovError
-from aigov.policy.engine import WorkerEngine
+from aigov.policy.engine import WorkerEngine, undefined_deny
 from aigov.policy.pack import PolicyPack
 
 MODES = ("push", "server")
@@ -180,8 +180,7 @@ class OpaServerEngine(WorkerEngine):
             report_step(f"query data.{package}.deny on OPA server {self.server} (feature {input_doc['feature'].get('name', '?')})")
             value = self._query(f"data.{package}.deny", input_doc)
             if value is None:  # OPA answers an empty set for a deny rule that finds nothing: undefined means absent
-                raise AigovError(f"OPA server {self.server} has no data.{package}.deny; it does not hold the pack "
-                                 "aigov loaded here, so it cannot judge with it")
+                raise undefined_deny(package, f"OPA server {self.server}")
             if not isinstance(value, list):
                 raise AigovError(f"OPA server {self.server}: data.{package}.deny is not a set of findings")
             found.extend({**item, "_package": package} if isinstance(item, dict) else item for item in value)

@@ -17,6 +17,7 @@ from typing import Any, Callable
 from aigov.digests import canonical_digest, sha256_hex
 from aigov.errors import AigovError
 from aigov.policy.metadata import ModuleInfo, RuleMeta, parse_module
+from aigov.policy.rego_ast import reference_root
 
 WAIVERS_PACKAGE = "aigov.waivers"
 _REVISION_DIGEST = re.compile(r"\+sha256:[0-9a-f]{64}$")
@@ -44,7 +45,7 @@ class PolicyPack:
         The waiver package is not among them: it judges every feature's findings at once, in a
         second evaluation (aigov.check.apply_waivers).
         """
-        return sorted({info.package for info in self.infos.values() if info.deny_heads} - {WAIVERS_PACKAGE})
+        return sorted({info.package for info in self.infos.values() if info.rules} - {WAIVERS_PACKAGE})
 
     def policy_digest(self, paths: list[str] | None = None) -> str:
         """Digest of the modules (all, or those at ``paths``): of their sources, not of the names they
@@ -62,19 +63,39 @@ class PolicyPack:
         return bundle_revision(release_of(self.version), self.modules.values(), self.data)
 
     def add_module(self, path: str, source: str, info: ModuleInfo | None = None) -> None:
-        """Add a module; ``info``: its METADATA already read (the shipped pack's index), else parsed here."""
-        info = info or parse_module(source, path)
-        annotated = {meta.line for meta in info.rules}
-        for name, line in info.deny_heads:
-            if line not in annotated:
-                raise AigovError(f"rule '{name}' has no METADATA block with custom.id", path, line)
-        for meta in info.rules:
-            other = self.rules.get(meta.id)
-            if other is not None and (other.path, other.line) != (meta.path, meta.line):
-                raise AigovError(f"finding id {meta.id} is already used at {other.path}:{other.line}", path, meta.line)
-        self.modules[path] = source
-        self.infos[path] = info
+        """Add one module; see :meth:`add_modules`."""
+        self.add_modules([(path, source, info)])
 
+    def add_modules(self, modules: list[tuple[str, str, ModuleInfo | None]]) -> None:
+        """Add modules read together (a folder, a bundle): (display path, source, its ModuleInfo
+        already read, such as the shipped pack's index, else None to parse it here).
+
+        A call a module leaves to its package must reach a function some module of that package
+        defines, this folder's or one loaded before: anything else is a builtin the embedded engine
+        does not have, refused here rather than failing (or, on another engine, deciding
+        differently) only when the line is reached."""
+        added = []
+        for path, source, known in modules:
+            info = known or parse_module(source, path)
+            for meta in info.rules:
+                other = self.rules.get(meta.id)
+                if other is not None and (other.path, other.line) != (meta.path, meta.line):
+                    raise AigovError(f"finding id {meta.id} is already used at {other.path}:{other.line}", path, meta.line)
+            self.modules[path] = source
+            self.infos[path] = info
+            added.append(path)
+        for path in added:
+            self._refuse_unresolved(path)
+
+    def _refuse_unresolved(self, path: str) -> None:
+        info = self.infos[path]
+        if not info.unresolved:
+            return
+        defined = {name for other in self.infos.values() if other.package == info.package for name in other.defines}
+        for name, line in info.unresolved:
+            if reference_root(name) not in defined:
+                raise AigovError(f"calls {name}, which is neither a function of package {info.package} nor a builtin "
+                                 "the embedded engine implements (aigov refuses what one engine cannot evaluate)", path, line)
 
 def bundle_revision(release: str, modules: Iterable[str], data: Any) -> str:
     """``<release>+sha256:<hex>``: the one notion of a pack's revision.
@@ -103,20 +124,15 @@ def is_test_module(path: str) -> bool:
     return PurePosixPath(path).name.removesuffix(".rego").endswith("_test")
 
 
-
-
 KnownModule = Callable[[str, str], "ModuleInfo | None"]  # (display path, source) -> METADATA already read
 
 
 def load_rego_dir(pack: PolicyPack, folder: Path, label: str, include_tests: bool = True,
                   known: KnownModule | None = None) -> list[str]:
     """Add every .rego file below ``folder``; display paths start with ``label``. Returns them."""
-    added = []
-    for display, source in read_rego_dir(folder, label, include_tests):
-        pack.add_module(display, source, known(display, source) if known else None)
-        added.append(display)
-    return added
-
+    found = read_rego_dir(folder, label, include_tests)
+    pack.add_modules([(display, source, known(display, source) if known else None) for display, source in found])
+    return [display for display, _ in found]
 
 def read_rego_dir(folder: Path, label: str, include_tests: bool = True) -> list[tuple[str, str]]:
     """(display path, source) of every .rego file below ``folder``, regular files only, in order."""

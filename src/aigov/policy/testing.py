@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from aigov.errors import AigovError
-from aigov.policy.engine import load_regorus, rego_error
+from aigov.policy.engine import load_regorus
 from aigov.policy.pack import PolicyPack
+from aigov.policy.rego_ast import rego_error
 
 
 @dataclass
