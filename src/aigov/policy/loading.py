@@ -21,6 +21,9 @@ from aigov.validation import validate_document
 from aigov.yamlfile import YamlDocument, parse_yaml
 
 SHIPPED_LABEL = "policies"
+# OPA keeps its own configuration under data.system (system.authz decides who may call the server,
+# system.log masks decision logs): neither the repository's rules nor its data may go there.
+OPA_RESERVED_ROOT = "system"
 BUNDLE_LABEL = "policy-bundle"  # how a bundle's modules are named in reports: policy-bundle/aigov/models.rego
 REGISTRY_FILE = "data/registry.yaml"
 SETTINGS_FILE = "data/settings.yaml"
@@ -125,15 +128,14 @@ def add_repository_additions(pack: PolicyPack, repository: RepositoryConfig, roo
     if repository.path is None:
         return
     pack.sources.append(Source("repository-config", repository.path, repository.digest or ""))
-    protected = {info.package.split(".")[0] for info in pack.infos.values()} | set(pack.data)
+    protected = {info.package.split(".")[0] for info in pack.infos.values()} | set(pack.data) | {OPA_RESERVED_ROOT}
     for folder in repository.policies:
         label = display_path(folder, root)
         accepted = []
         for display, source in read_rego_dir(folder, label, include_tests):
             package = rego_package(display, source)
             if package.split(".")[0] in protected:
-                line = next((n for n, text in enumerate(source.splitlines(), 1) if text.lstrip().startswith("package")), None)
-                repository.refused.append(Refusal("policies", f"add rules to package {package}, which the shipped pack or the org owns", display, line))
+                repository.refused.append(Refusal("policies", f"add rules to package {package}, {_owner(package)}", display, package_line(source)))
                 continue
             pack.add_module(display, source)
             accepted.append(display)
@@ -145,11 +147,23 @@ def add_repository_additions(pack: PolicyPack, repository: RepositoryConfig, roo
         doc = _read_yaml(path, name) if path.suffix != ".json" else None
         extra = _data_mapping(path, name, pack)
         for key in sorted(set(extra) & protected):
-            repository.refused.append(Refusal("data", f"change data.{key}, which the shipped pack or the org owns", name, doc.line_of(key) if doc else None))
+            repository.refused.append(Refusal("data", f"change data.{key}, {_owner(key)}", name, doc.line_of(key) if doc else None))
             del extra[key]
         pack.data = merge_data(pack.data, extra)
         if extra:
             pack.additions.append(f"the repository's data {name} ({repository.path})")
+
+
+def _owner(name: str) -> str:
+    """Why the repository may not add to ``name`` (a package or a data key)."""
+    if name.split(".")[0] == OPA_RESERVED_ROOT:
+        return "which OPA reserves for its own configuration"
+    return "which the shipped pack or the org owns"
+
+
+def package_line(source: str) -> int | None:
+    """The line of a module's package declaration, for errors that name it."""
+    return next((n for n, text in enumerate(source.splitlines(), 1) if text.lstrip().startswith("package")), None)
 
 
 def _registry_additions(config: OrgConfig, override: Path | None, display: Callable[[Path], str]) -> list[str]:
