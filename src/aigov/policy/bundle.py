@@ -33,6 +33,7 @@ MAX_BUNDLE_BYTES = 20 * 1024 * 1024  # a tarball as downloaded (compressed)
 MAX_UNPACKED_BYTES = 64 * 1024 * 1024  # all members together, once decompressed: a tar bomb stops here
 MAX_MEMBERS = 10_000
 CONNECT_TIMEOUT_S, READ_TIMEOUT_S = 10.0, 60.0
+DOWNLOAD_DEADLINE_S = 120.0  # the whole download, redirects included (AIGOV_BUNDLE_TIMEOUT)
 MAX_REDIRECTS = 5
 MANIFEST = ".manifest"
 SIGNATURES = ".signatures.json"
@@ -174,7 +175,19 @@ def load_bundle(request: BundleRequest) -> PolicyBundle:
 
 
 def download(url: str, label: str) -> bytes:
-    """The body at ``url``, streamed under the size cap; redirects only to the same host and scheme."""
+    """The body at ``url``, streamed under the size cap; redirects only to the same host and scheme.
+    All of it within AIGOV_BUNDLE_TIMEOUT seconds: requests' timeouts bound each read, and a host
+    that sends a byte a second would otherwise hold the check for ever."""
+    from aigov.deadline import DeadlinePassed, env_seconds, within
+
+    seconds = env_seconds("AIGOV_BUNDLE_TIMEOUT", DOWNLOAD_DEADLINE_S)
+    try:
+        return within(seconds, lambda: _download(url, label), "policy bundle download")
+    except DeadlinePassed:
+        raise AigovError(f"the bundle host did not send the bundle within {seconds:g} s (AIGOV_BUNDLE_TIMEOUT)", label) from None
+
+
+def _download(url: str, label: str) -> bytes:
     import requests
     from urllib.parse import urljoin, urlsplit
 
