@@ -188,7 +188,8 @@ def test_github_annotations_escape_what_the_repository_wrote(tmp_path: Path) -> 
     assert lines and all(line.startswith(("::error ", "::warning ", "::notice ")) for line in lines), run.stdout
     assert not any(line.startswith("::error file=x") for line in lines)
     model = next(line for line in lines if "AIGOV-MODEL-001" in line)
-    assert "evil 100%25%0A::error file=x::pwned, yes" in model  # data: %, CR, LF escaped
+    # The repository's newline is shown as \n, as in every other output; % is escaped for the runner.
+    assert "evil 100%25\\n::error file=x::pwned, yes" in model
     assert "title=AIGOV-MODEL-001 Model is not in the approved-model registry::" in model
 
 
@@ -312,7 +313,7 @@ def test_junit_is_well_formed_whatever_the_repository_wrote(tmp_path: Path) -> N
     manifest.write_text(manifest.read_text().replace("id: anthropic.claude-sonnet-4", 'id: "a\\x01b <&\\"\'> ]]>"'))
     run = check(repo, "--format", "junit")
     case = next(c for c in ET.fromstring(run.stdout).iter("testcase") if c.get("name").startswith("AIGOV-MODEL-001"))
-    assert "a\ufffdb <&\"'> ]]>" in case.find("failure").get("message")
+    assert "a\\x01b <&\"'> ]]>" in case.find("failure").get("message")  # the control character shown, not lost
 
 
 # --- text ------------------------------------------------------------------------------------

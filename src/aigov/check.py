@@ -340,7 +340,7 @@ def _judge(collected: CheckInputs, options: CheckOptions) -> CheckResult:
         raise AigovError("the policy pack has no rules; refusing to pass a check that judged nothing")
     findings = []
     if inputs:  # a change that touches no feature has nothing to evaluate
-        for input_doc, raws in zip(inputs, engine.evaluate_all(inputs)):
+        for input_doc, raws in zip(inputs, checked_deny_results(engine.evaluate_all(inputs), len(inputs), engine.name)):
             for raw in raws:
                 findings.append(_join(raw, rules, input_doc["feature"], collected.block))
     for removed in collected.removed:  # only the change rules judge a feature that is gone
@@ -498,10 +498,8 @@ def apply_waivers(engine: Engine, doc: dict[str, Any], findings: list[Finding], 
     Returns the findings (waived ones marked and no longer blocking, plus the waiver rules' own
     findings) and every waiver with its state.
     """
-    decision = engine.evaluate_rule("data.aigov.waivers.decision", doc)
-    if not isinstance(decision, dict):
-        raise AigovError("data.aigov.waivers.decision is undefined; the waiver policy did not decide")
     waivers = doc["waivers"]
+    decision = checked_decision(engine.evaluate_rule("data.aigov.waivers.decision", doc), len(findings), len(waivers), engine.name)
     for applied in decision["applied"]:
         finding, waiver = findings[applied["finding"]], waivers[applied["waiver"]]
         finding.waived, finding.blocking, finding.waiver = True, False, waiver_summary(waiver)
@@ -514,6 +512,41 @@ def apply_waivers(engine: Engine, doc: dict[str, Any], findings: list[Finding], 
     return findings, listed
 
 
+# --- What an engine answers, checked before it is used ------------------------------------------
+# A central OPA (or a bundle's own waiver policy) is another program: an index it invents, such as
+# {"finding": -1}, would waive the last finding in Python. Both engines' answers pass here.
+
+
+def checked_deny_results(results: Any, inputs: int, engine: str) -> list[list[Any]]:
+    """One list of deny objects per input, as many as there were inputs (zip would drop the rest)."""
+    if not isinstance(results, list) or len(results) != inputs or not all(isinstance(r, list) for r in results):
+        raise AigovError(f"the {engine} engine did not answer one list of findings for each of the {inputs} features it was asked about")
+    return results
+
+
+def checked_decision(decision: Any, findings: int, waivers: int, engine: str) -> dict[str, list[Any]]:
+    """data.aigov.waivers.decision, refused unless it is one a waiver policy can give: every applied
+    pair names one of the ``findings`` and one of the ``waivers`` by index, every waiver has a state."""
+    where = f"data.aigov.waivers.decision (from the {engine} engine)"
+    if not isinstance(decision, dict):
+        raise AigovError(f"{where} is undefined; the waiver policy did not decide")
+    for key in ("applied", "states", "deny"):
+        if not isinstance(decision.get(key), list):
+            raise AigovError(f"{where}: {key} is not a list")
+    for n, pair in enumerate(decision["applied"]):
+        if not (isinstance(pair, dict) and _is_index(pair.get("finding"), findings) and _is_index(pair.get("waiver"), waivers)):
+            raise AigovError(f"{where}: applied[{n}] is {json.dumps(pair)[:120]}; expected the index of one of the "
+                             f"{findings} findings and of one of the {waivers} waivers")
+    stated = [s.get("waiver") for s in decision["states"] if isinstance(s, dict) and isinstance(s.get("state"), str)]
+    if len(stated) != len(decision["states"]) or not all(_is_index(i, waivers) for i in stated) or sorted(stated) != list(range(waivers)):
+        raise AigovError(f"{where}: states must give each of the {waivers} waivers one state")
+    return decision
+
+
+def _is_index(value: Any, size: int) -> bool:
+    return type(value) is int and 0 <= value < size  # not True, 1.0 or "1", which Python would also take
+
+
 def waiver_summary(waiver: dict[str, Any]) -> dict[str, Any]:
     """A waiver as reports show it (Finding.waiver, CheckResult.waivers)."""
     keys = ("rule", "feature", "path", "reason", "ticket", "approver", "created", "expires", "file", "line")
@@ -522,8 +555,10 @@ def waiver_summary(waiver: dict[str, Any]) -> dict[str, Any]:
 
 def _join(raw: Any, rules: dict, feature: dict[str, Any], block: tuple[str, ...]) -> Finding:
     package = raw.get("_package", "?") if isinstance(raw, dict) else "?"
-    if not isinstance(raw, dict) or not isinstance(raw.get("id"), str) or not isinstance(raw.get("msg"), str):
-        raise AigovError(f"a deny rule in package {package} produced {json.dumps(raw)[:120]}; expected an object with string 'id' and 'msg'")
+    if not isinstance(raw, dict) or not isinstance(raw.get("id"), str) or not isinstance(raw.get("msg"), str) or \
+            not all(isinstance(raw.get(key), (str, type(None))) for key in ("path", "feature", "remediation")):
+        raise AigovError(f"a deny rule in package {package} produced {json.dumps(raw)[:120]}; expected an object with "
+                         "string 'id' and 'msg' (and 'path', 'feature', 'remediation' strings if given)")
     meta = rules.get(raw["id"])
     if meta is None:
         raise AigovError(f"package {package} produced finding id {raw['id']}, which no rule's METADATA declares")
@@ -537,7 +572,7 @@ def _join(raw: Any, rules: dict, feature: dict[str, Any], block: tuple[str, ...]
         title=meta.title,
         message=raw["msg"],
         path=str(raw.get("path") or feature["manifest_path"]),
-        line=line if isinstance(line, int) and line > 0 else None,
+        line=line if type(line) is int and line > 0 else None,
         feature=feature["name"],
         remediation=str(raw.get("remediation") or meta.remediation),
         controls=list(meta.controls),

@@ -77,9 +77,10 @@ def exit_now(code: int) -> None:
 def _die(message: str, outputs: list[tuple[str, Path | None]]) -> None:
     """One line on stderr and exit 2; a machine format also gets an error document where its report would go."""
     from aigov.report import write_error_reports
+    from aigov.untrusted import line_text
 
     write_error_reports(message, outputs)
-    click.echo(f"aigov: error: {message}", err=True)
+    click.echo(f"aigov: error: {line_text(message)}", err=True)  # it often names the repository's paths
     sys.exit(EXIT_ERROR)
 
 
@@ -338,6 +339,7 @@ def facts(path: Path | None, feature: str | None, **input_options: Any) -> None:
     import json
 
     from aigov.check import collect_inputs
+    from aigov.untrusted import json_text
 
     options = _check_options(**input_options)
     path = path or options.repository_root or Path(".")
@@ -346,7 +348,7 @@ def facts(path: Path | None, feature: str | None, **input_options: Any) -> None:
         inputs = [doc for doc in inputs if doc["feature"]["name"] == feature]
         if not inputs:
             raise AigovError(f"no feature named {feature!r}", str(path))
-    click.echo(json.dumps(inputs, indent=2, ensure_ascii=False))
+    click.echo(json_text(json.dumps(inputs, indent=2, ensure_ascii=False)))
 
 
 @main.group()
@@ -420,6 +422,7 @@ def policy_test(directory: Path | None, coverage_min: float, verbose: bool) -> N
     from aigov.policy.loading import build_pack
     from aigov.policy.pack import load_rego_dir
     from aigov.policy.testing import run_policy_tests
+    from aigov.untrusted import line_text
 
     tested: set[str] | None = None
     if directory is None:
@@ -432,7 +435,7 @@ def policy_test(directory: Path | None, coverage_min: float, verbose: bool) -> N
     run = run_policy_tests(pack, tested)
     for result in run.results:
         detail = f": {result.detail}" if result.detail else ""
-        click.echo(f"{result.outcome.upper():5} {result.package}.{result.name} ({result.path}){detail}")
+        click.echo(line_text(f"{result.outcome.upper():5} {result.package}.{result.name} ({result.path}){detail}"))
     if verbose:
         for path, lines in run.uncovered.items():
             click.echo(f"not covered: {path}: lines {', '.join(map(str, lines))}")
@@ -459,15 +462,17 @@ def policy_list(output_format: str, config_path: Path | None) -> None:
     from aigov.config import load_org_config
     from aigov.policy.loading import build_pack
 
+    from aigov.untrusted import json_text, line_text
+
     config = load_org_config(config_path)
     rules = sorted(build_pack(config).rules.values(), key=lambda r: r.id)
     if output_format == "json":
         import json
 
         keys = ("id", "severity", "title", "description", "remediation", "controls", "path", "line")
-        click.echo(json.dumps([{k: getattr(r, k) for k in keys} for r in rules], indent=2))
+        click.echo(json_text(json.dumps([{k: getattr(r, k) for k in keys} for r in rules], indent=2)))
         return
     width = max(len(r.id) for r in rules)
     for rule in rules:
-        click.echo(f"{rule.id:<{width}}  {rule.severity:<8}  {rule.title}")
+        click.echo(line_text(f"{rule.id:<{width}}  {rule.severity:<8}  {rule.title}"))
 

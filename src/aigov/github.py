@@ -1,8 +1,9 @@
 """A small client for the GitHub REST API: pull request reviews and team members.
 
 Every failure is a :class:`GitHubError` with one line saying what went wrong; callers turn it into
-a fact ("cannot verify approval"), never into a pass. Requests time out (``AIGOV_GITHUB_TIMEOUT``
-seconds, default 10), connection errors, timeouts and 5xx answers are retried with exponential
+a fact ("cannot verify approval"), never into a pass. Each request, answer included, must be done
+within ``AIGOV_GITHUB_TIMEOUT`` seconds (default 10; an overall deadline, not one per read, so a
+server that drips its answer cannot hold the check); connection errors, timeouts and 5xx answers are retried with exponential
 backoff (``AIGOV_GITHUB_BACKOFF`` seconds for the first wait, default 1), pages are followed
 through Link headers only while they stay on the API host, so the token never leaves it.
 """
@@ -13,6 +14,8 @@ import os
 import time
 from typing import Any
 from urllib.parse import quote, urlsplit
+
+from aigov.deadline import DeadlinePassed, env_seconds, within
 
 DEFAULT_API_URL = "https://api.github.com"
 ATTEMPTS = 3
@@ -28,8 +31,8 @@ class GitHubClient:
     def __init__(self, token: str | None, api_url: str | None = None) -> None:
         self.token = token
         self.api_url = (api_url or os.environ.get("GITHUB_API_URL") or DEFAULT_API_URL).rstrip("/")
-        self.timeout = _env_seconds("AIGOV_GITHUB_TIMEOUT", 10.0)
-        self.backoff = _env_seconds("AIGOV_GITHUB_BACKOFF", 1.0)
+        self.timeout = env_seconds("AIGOV_GITHUB_TIMEOUT", 10.0)
+        self.backoff = env_seconds("AIGOV_GITHUB_BACKOFF", 1.0)
         import requests  # only when a review is really needed: importing requests costs ~0.3 s
 
         self._requests = requests
@@ -78,9 +81,10 @@ class GitHubClient:
         for attempt in range(ATTEMPTS):
             if attempt:
                 time.sleep(self.backoff * 2 ** (attempt - 1))
-            try:
-                response = self._session.get(url, timeout=self.timeout, allow_redirects=False)
-            except requests.Timeout:
+            try:  # not streamed: the body is read inside the deadline too
+                response = within(self.timeout, lambda: self._session.get(url, timeout=self.timeout, allow_redirects=False),
+                                  "GitHub API request")
+            except (requests.Timeout, DeadlinePassed):
                 problem = f"no answer within {self.timeout:g} s"
                 continue
             except requests.RequestException as exc:
@@ -104,18 +108,3 @@ def _hint(status: int) -> str:
 def _same_origin(url: str, base: str) -> bool:
     a, b = urlsplit(url), urlsplit(base)
     return (a.scheme, a.netloc) == (b.scheme, b.netloc)
-
-
-def _env_seconds(name: str, default: float) -> float:
-    raw = os.environ.get(name)
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        value = -1.0
-    if not 0 < value <= 600:
-        from aigov.errors import AigovError
-
-        raise AigovError(f"{name}={raw!r} is not a number of seconds between 0 and 600")
-    return value

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import functools
-from typing import Any
+import re
+from typing import Any, Iterator
 
 from aigov.errors import AigovError
 from aigov.resources import load_schema
@@ -22,8 +23,40 @@ def _validator(schema_name: str) -> Any:
     import jsonschema  # lazy: only needed when there is something to validate
 
     schema = load_schema(schema_name)
-    validator_cls = jsonschema.validators.validator_for(schema)
-    return validator_cls(schema, format_checker=validator_cls.FORMAT_CHECKER)
+    draft = jsonschema.validators.validator_for(schema)
+    validator_cls = jsonschema.validators.extend(draft, {"pattern": whole_string_pattern})
+    return validator_cls(schema, format_checker=draft.FORMAT_CHECKER)
+
+
+def whole_string_pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Iterator[Any]:
+    """JSON Schema's ``pattern`` as the standard defines it: an ECMA-262 expression, whose ``$`` ends
+    the string. Python's ``$`` also matches before a final newline, so ``"demo\\n"`` would pass
+    ``^[a-z0-9-]+$`` and a name would carry a line break into every report."""
+    from jsonschema import ValidationError
+
+    if validator.is_type(instance, "string") and not _ecma_regex(pattern).search(instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+@functools.cache
+def _ecma_regex(pattern: str) -> re.Pattern[str]:
+    """``pattern`` with each ``$`` anchor (not escaped, not in a character class) made Python's ``\\Z``."""
+    out, in_class, i = [], False, 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\":
+            out.append(pattern[i:i + 2])
+            i += 2
+            continue
+        if char == "[":
+            in_class = True
+        elif char == "]":
+            in_class = False
+        elif char == "$" and not in_class:
+            char = r"\Z"
+        out.append(char)
+        i += 1
+    return re.compile("".join(out))
 
 
 def _unknown_keys(error: Any) -> list[str]:

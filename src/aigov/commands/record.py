@@ -9,6 +9,7 @@ import click
 
 from aigov.cli import PathArg, _check_options, check_input_options, fails_closed
 from aigov.errors import AigovError
+from aigov.untrusted import json_text, line_text  # notes are written by whoever can push
 
 
 @click.command("record")
@@ -62,10 +63,10 @@ def _read(records: Any, root: Path, show_rev: str | None) -> None:
     if show_rev is None:
         for stored in records.read_records(repo):
             if stored.record is None:
-                click.echo(f"{stored.commit}  {stored.problem}")
+                click.echo(line_text(f"{stored.commit}  {stored.problem}"))
             else:
                 r = stored.record
-                click.echo(f"{stored.commit}  {r['verdict']}  {r['clock']}  {len(r['findings'])} findings  {', '.join(r['features'])}")
+                click.echo(line_text(f"{stored.commit}  {r['verdict']}  {r['clock']}  {len(r['findings'])} findings  {', '.join(r['features'])}"))
         return
     commit = records.resolve_commit(repo, show_rev)
     stored = records.read_record(repo, commit)
@@ -73,7 +74,7 @@ def _read(records: Any, root: Path, show_rev: str | None) -> None:
         raise AigovError(f"commit {commit} has no note in {records.NOTES_REF}")
     if stored.record is None:
         raise AigovError(f"the note on {commit} is {stored.problem}")
-    click.echo(records.canonical_bytes(stored.record).decode("utf-8"), nl=False)
+    click.echo(json_text(records.canonical_bytes(stored.record).decode("utf-8")), nl=False)
 
 
 def _git_root(path: Path) -> Path:

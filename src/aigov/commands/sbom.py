@@ -9,6 +9,7 @@ import click
 
 from aigov.cli import PathArg, fails_closed
 from aigov.errors import EXIT_BLOCKING, AigovError
+from aigov.untrusted import json_text, line_text  # the SBOM is the checked repository's
 
 
 @click.command("sbom")
@@ -63,12 +64,12 @@ def _validate(path: Path, output_format: str) -> int:
 
         report = {"file": name, "specVersion": result.spec_version, "valid": result.valid,
                   "errors": [e.to_dict() for e in result.errors], "warnings": [w.to_dict() for w in result.warnings]}
-        click.echo(json.dumps(report, indent=2))
+        click.echo(json_text(json.dumps(report, indent=2)))
         return 0 if result.valid else EXIT_BLOCKING
     for kind, problems in (("", result.errors), ("warning: ", result.warnings)):
         for problem in problems:
             where = f"{name}:{problem.line}" if problem.line else name
-            click.echo(f"{where}: {kind}{problem.path}: {problem.message}")
+            click.echo(line_text(f"{where}: {kind}{problem.path}: {problem.message}"))
     warned = f" ({_count(result.warnings, 'warning')})" if result.warnings else ""
     if result.valid:
         click.echo(f"{name}: valid CycloneDX {version}{warned}")

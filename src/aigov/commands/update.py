@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from aigov.cli import PathArg, fails_closed
+from aigov.untrusted import line_text  # the template's answers file and paths are the repository's
 
 
 @click.command("update")
@@ -36,16 +37,16 @@ def command(path: Path, check_only: bool) -> None:
     if check_only:
         status = update_status(path)
         if status.available:
-            click.echo(f"{status.template} {status.current} -> {status.latest} available (run: aigov update {path})")
+            click.echo(line_text(f"{status.template} {status.current} -> {status.latest} available (run: aigov update {path})"))
             sys.exit(1)
-        click.echo(f"{status.template} {status.current} is the newest version")
+        click.echo(line_text(f"{status.template} {status.current} is the newest version"))
         return
     result = run_update(path)
     status = result.status
     if not status.available:
-        click.echo(f"{status.template} {status.current} is the newest version; nothing to update")
+        click.echo(line_text(f"{status.template} {status.current} is the newest version; nothing to update"))
         return
-    click.echo(f"updated {status.template} {status.current} -> {status.latest} in {path} ({len(result.changed)} files changed)")
+    click.echo(line_text(f"updated {status.template} {status.current} -> {status.latest} in {path} ({len(result.changed)} files changed)"))
     if result.sbom:
         click.echo("regenerated sbom.cdx.json")
     if not result.conflicts:
@@ -53,7 +54,7 @@ def command(path: Path, check_only: bool) -> None:
         return
     click.echo(f"conflicts to resolve in {len(result.conflicts)} file(s):")
     for conflict in result.conflicts:
-        click.echo(f"  {conflict.path}:{conflict.first_line}: {conflict.blocks} conflict block(s)")
+        click.echo(line_text(f"  {conflict.path}:{conflict.first_line}: {conflict.blocks} conflict block(s)"))
     click.echo("Each block runs from '<<<<<<< before updating' (your version) through '=======' to "
                "'>>>>>>> after updating' (the template's): keep what is right, delete the markers, "
                "then `git add` the file, regenerate the SBOM (aigov sbom . -o sbom.cdx.json) and commit.")

@@ -14,6 +14,7 @@ import click
 
 from aigov.cli import PathArg, fails_closed
 from aigov.errors import EXIT_BLOCKING, EXIT_PASS, AigovError
+from aigov.untrusted import json_text, line_text  # certificates and bundles are not ours
 
 
 @click.command("verify-artifact")
@@ -61,12 +62,12 @@ def command(file: Path, bundle: Path | None, identity: str | None, identity_patt
     reason = rejection_reason(result.facts(), policy.describe(), issuer, root)
     if output_format == "json":
         doc = {"file": str(file), "bundle": str(bundle), "sha256": artifact_sha256.hex(), **result.facts(), "reason": reason}
-        click.echo(json.dumps(doc, indent=2))
+        click.echo(json_text(json.dumps(doc, indent=2)))
     elif result.verified:
         attested = f", in-toto predicate {result.predicate_type}" if result.kind == "dsse" else ""
-        click.echo(f"VERIFIED {file}: signed by {result.identity} (issuer {result.issuer}){attested}")
+        click.echo(line_text(f"VERIFIED {file}: signed by {result.identity} (issuer {result.issuer}){attested}"))
     else:
-        click.echo(f"REJECTED {file}: {reason}")
+        click.echo(line_text(f"REJECTED {file}: {reason}"))
     sys.exit(EXIT_PASS if result.verified else EXIT_BLOCKING)
 
 

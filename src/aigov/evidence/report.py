@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from html import escape
 from typing import Any, Iterable, Iterator
+
+from aigov.untrusted import html_text as escape, markdown_text
 
 STATUS_ORDER = ("not held", "incomplete", "remediated", "held", "not assessed")
 COLOURS = {"pass": "#2e7d32", "fail": "#c62828", "error": "#6d6d6d", "removed": "#bdbdbd"}
@@ -27,10 +28,13 @@ def markdown(view: dict[str, Any]) -> Iterator[str]:
 
 
 def _markdown_lines(view: dict[str, Any]) -> Iterator[str]:
+    # Everything from a repository (feature and team names, commit subjects, waivers, recorded
+    # notes) is plain text here, as in report.html: no markup, links or images of its own.
+    md = markdown_text
     period = view["period"]
     counts = _counts(view)
-    yield from [f"# AI feature governance evidence: {period['label']}", "",
-                f"Period {period['start']} to {period['end']}; aigov {view['aigov_version']}.", ""]
+    yield from [f"# AI feature governance evidence: {md(period['label'])}", "",
+                f"Period {md(period['start'])} to {md(period['end'])}; aigov {md(view['aigov_version'])}.", ""]
     if not view["decisions"]:
         yield from ["**No decisions in this period**: no feature existed or no commit changed one. The bundle is empty but valid.", ""]
     yield from ["## Summary", "", "| | |", "|---|---|",
@@ -40,29 +44,31 @@ def _markdown_lines(view: dict[str, Any]) -> Iterator[str]:
     yield from ["", "## Controls", ""]
     for framework in view["frameworks"]:
         rows = [c for c in view["controls"] if c["framework"] == framework["key"]]
-        yield from [f"### {framework['name']} {framework['version']}", "", "| Control | Status | Rules |", "|---|---|---|"]
-        yield from [f"| {c['control']} | {c['status']} | {', '.join(c['rules'])} |" for c in rows]
-        yield from ["", f"Not evidenced by any rule: {', '.join(framework['gaps']) or 'none'}.", ""]
+        yield from [f"### {md(framework['name'])} {md(framework['version'])}", "", "| Control | Status | Rules |", "|---|---|---|"]
+        yield from [f"| {md(c['control'])} | {md(c['status'])} | {md(', '.join(c['rules']))} |" for c in rows]
+        yield from ["", f"Not evidenced by any rule: {md(', '.join(framework['gaps']) or 'none')}.", ""]
     yield from ["## Feature timelines", ""]
     for key, changes in view["timelines"].items():
-        yield from [f"### {key}", "", "| When | Verdict | Change | Cause |", "|---|---|---|---|"]
+        yield from [f"### {md(key)}", "", "| When | Verdict | Change | Cause |", "|---|---|---|---|"]
         for c in changes:
             delta = " ".join([*(f"+{i}" for i in c["added"]), *(f"-{i}" for i in c["removed"])]) or "-"
-            yield f"| {_when(c['clock'])} | {c['verdict']} | {delta} | {c['cause'].replace('|', '/')} |"
+            yield f"| {_when(c['clock'])} | {md(c['verdict'])} | {md(delta)} | {md(c['cause'])} |"
         yield ""
     yield from ["## Recorded decisions", ""]
-    yield from _recorded_lines(view["recorded"])
+    yield from (md(line) for line in _recorded_lines(view["recorded"]))
     yield from ["", "## Waivers", ""]
     waivers = view["fleet"]["waivers"]
     if waivers:
         yield from ["| Repository | Rule | Feature | Expires | State | Approver |", "|---|---|---|---|---|---|"]
-        yield from [f"| {w['repository']} | {w.get('rule')} | {w.get('feature')} | {w.get('expires')} | {w.get('state')} | {w.get('approver')} |" for w in waivers]
+        yield from ["| " + " | ".join(md(w.get(k)) for k in ("repository", "rule", "feature", "expires", "state", "approver")) + " |"
+                    for w in waivers]
     else:
         yield "No waivers in force at period end."
     yield from ["", "## Fleet", "", "| Feature | Team | Tier | Verdict | Template | Version | Behind | Days to remediate |", "|---|---|---|---|---|---|---|---|"]
     for f in view["fleet"]["features"]:
-        yield (f"| {f['feature']} | {f['team']} | {f['tier']} | {f['verdict']} | {f['template'] or '-'} | "
-               f"{f['template_version'] or '-'} | {_dash(f['template_behind'])} | {', '.join(map(str, f['remediation_days'])) or '-'} |")
+        cells = [f["feature"], f["team"], f["tier"], f["verdict"], f["template"] or "-", f["template_version"] or "-",
+                 _dash(f["template_behind"]), ", ".join(map(str, f["remediation_days"])) or "-"]
+        yield "| " + " | ".join(md(cell) for cell in cells) + " |"
 
 
 def _recorded_lines(recorded: Iterable[dict[str, Any]]) -> Iterator[str]:

@@ -18,6 +18,7 @@ never replaced by the shipped pack.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import io
 import json
@@ -30,9 +31,11 @@ from typing import Any, Callable
 from aigov.errors import AigovError
 
 MAX_BUNDLE_BYTES = 20 * 1024 * 1024  # a tarball as downloaded (compressed)
-MAX_UNPACKED_BYTES = 64 * 1024 * 1024  # all members together, once decompressed: a tar bomb stops here
-MAX_MEMBERS = 10_000
+MAX_UNPACKED_BYTES = 64 * 1024 * 1024  # the whole tar stream, once decompressed: a tar bomb stops here
+MAX_MEMBERS = 10_000  # every header counts: files, directories, pax headers, GNU long names
+MAX_EXTENDED_HEADER_BYTES = 1024 * 1024  # pax headers and GNU long names together, checked before tarfile reads them
 CONNECT_TIMEOUT_S, READ_TIMEOUT_S = 10.0, 60.0
+DOWNLOAD_DEADLINE_S = 120.0  # the whole download, redirects included (AIGOV_BUNDLE_TIMEOUT)
 MAX_REDIRECTS = 5
 MANIFEST = ".manifest"
 SIGNATURES = ".signatures.json"
@@ -174,7 +177,19 @@ def load_bundle(request: BundleRequest) -> PolicyBundle:
 
 
 def download(url: str, label: str) -> bytes:
-    """The body at ``url``, streamed under the size cap; redirects only to the same host and scheme."""
+    """The body at ``url``, streamed under the size cap; redirects only to the same host and scheme.
+    All of it within AIGOV_BUNDLE_TIMEOUT seconds: requests' timeouts bound each read, and a host
+    that sends a byte a second would otherwise hold the check for ever."""
+    from aigov.deadline import DeadlinePassed, env_seconds, within
+
+    seconds = env_seconds("AIGOV_BUNDLE_TIMEOUT", DOWNLOAD_DEADLINE_S)
+    try:
+        return within(seconds, lambda: _download(url, label), "policy bundle download")
+    except DeadlinePassed:
+        raise AigovError(f"the bundle host did not send the bundle within {seconds:g} s (AIGOV_BUNDLE_TIMEOUT)", label) from None
+
+
+def _download(url: str, label: str) -> bytes:
     import requests
     from urllib.parse import urljoin, urlsplit
 
@@ -315,28 +330,96 @@ def public_url(url: str) -> str:
 
 
 def unpack(data: bytes, label: str) -> BundleFiles:
-    """The regular files of a gzipped tarball; anything that could escape a folder is refused."""
+    """The regular files of a gzipped tarball; anything that could escape a folder is refused.
+
+    Memory stays bounded whatever the archive holds: the decompressed stream is read once, in
+    order, and capped as a whole (headers and padding too); every header is counted before
+    tarfile processes it, and an extended header (pax, GNU long name) is refused before it is read
+    when the extended headers together would pass their cap, since tarfile reads each whole.
+    """
+    import gzip
     import tarfile
 
     files: BundleFiles = {}
-    total = 0
+    declared = 0  # the members' own sizes: checked before each is read
+    stream = _CappedStream(gzip.GzipFile(fileobj=io.BytesIO(data)), MAX_UNPACKED_BYTES)
     try:
-        with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as archive:
+        with _counting_tarfile().open(fileobj=stream, mode="r|") as archive:
             for member in archive:
                 name = _member_name(member, label)
                 if member.isdir():
                     continue
-                total += member.size
-                if total > MAX_UNPACKED_BYTES or len(files) >= MAX_MEMBERS:
-                    raise AigovError(f"the bundle unpacks to more than {MAX_UNPACKED_BYTES} bytes or {MAX_MEMBERS} files (a tar bomb?)", label)
+                declared += member.size  # refused before reading: a sparse or lying member cannot make memory
+                if declared > MAX_UNPACKED_BYTES:
+                    raise ArchiveTooLarge(f"the bundle unpacks to more than {MAX_UNPACKED_BYTES} bytes (a tar bomb?)")
                 if name in files:
                     raise AigovError(f"member {name} appears twice", label)
                 handle = archive.extractfile(member)
                 assert handle is not None  # a regular file, checked by _member_name
                 files[name] = handle.read(member.size)
+    except ArchiveTooLarge as exc:
+        raise AigovError(str(exc), label) from None
     except (tarfile.TarError, EOFError, OSError, ValueError) as exc:  # zlib errors are OSError/ValueError
         raise AigovError(f"is not a readable tar.gz bundle: {' '.join(str(exc).split())[:200]}", label) from None
     return files
+
+
+class ArchiveTooLarge(Exception):
+    """The archive passes one of the caps; the message says which."""
+
+
+class _CappedStream:
+    """The decompressed tar stream, read in order (tarfile's stream mode), refused past ``cap`` bytes."""
+
+    def __init__(self, raw: Any, cap: int) -> None:
+        self.raw, self.cap, self.read_so_far = raw, cap, 0
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self.raw.read(size if 0 <= size <= self.cap + 1 else self.cap + 1)
+        self.read_so_far += len(chunk)
+        if self.read_so_far > self.cap:
+            raise ArchiveTooLarge(f"the bundle unpacks to more than {self.cap} bytes (a tar bomb?)")
+        return chunk
+
+
+@functools.cache
+def _counting_tarfile() -> Any:
+    """TarFile and TarInfo subclasses that see every header before tarfile processes it, through
+    TarInfo._proc_member, the hook tarfile documents for subclasses. Built on first use: tarfile
+    is imported only when a tarball is read."""
+    import tarfile
+
+    extended = (tarfile.XHDTYPE, tarfile.XGLTYPE, tarfile.SOLARIS_XHDTYPE, tarfile.GNUTYPE_LONGNAME, tarfile.GNUTYPE_LONGLINK)
+
+    class CountingTarInfo(tarfile.TarInfo):
+        def _proc_member(self, archive: Any) -> Any:
+            archive.headers += 1
+            if archive.headers > MAX_MEMBERS:
+                raise ArchiveTooLarge(f"the bundle has more than {MAX_MEMBERS} members (directories and extended headers count)")
+            if self.type in extended:
+                archive.extended_bytes += self.size
+                if archive.extended_bytes > MAX_EXTENDED_HEADER_BYTES:
+                    raise ArchiveTooLarge(f"the bundle's pax headers and long names hold more than {MAX_EXTENDED_HEADER_BYTES} bytes")
+            if self.type == tarfile.GNUTYPE_SPARSE:
+                self._refuse_sparse()
+            return super()._proc_member(archive)
+
+        def _refuse_sparse(self, member: Any = None, *args: Any) -> None:
+            # A sparse file's map can fill memory far beyond its bytes; a bundle never has one.
+            raise ArchiveTooLarge(f"member {(member or self).name} is a sparse file; bundles hold only regular files")
+
+        # tarfile's readers of the pax forms of sparse maps (GNU 0.0, 0.1 and 1.0).
+        _proc_gnusparse_00 = _proc_gnusparse_01 = _proc_gnusparse_10 = _refuse_sparse
+
+    class CountingTarFile(tarfile.TarFile):
+        tarinfo = CountingTarInfo
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            self.headers = 0
+            self.extended_bytes = 0
+            super().__init__(*args, **kwargs)  # reads the first header already
+
+    return CountingTarFile
 
 
 def _member_name(member: Any, label: str) -> str:

@@ -24,6 +24,9 @@ from aigov.validation import validate_document
 from aigov.yamlfile import parse_yaml
 
 SHIPPED_LABEL = "policies"
+# OPA keeps its own configuration under data.system (system.authz decides who may call the server,
+# system.log masks decision logs): neither the repository's rules nor its data may go there.
+OPA_RESERVED_ROOT = "system"
 BUNDLE_LABEL = "policy-bundle"  # how a bundle's modules are named in reports: policy-bundle/aigov/models.rego
 REGISTRY_FILE = "data/registry.yaml"
 SETTINGS_FILE = "data/settings.yaml"
@@ -127,13 +130,13 @@ def add_repository_additions(pack: PolicyPack, repository: RepositoryConfig, tre
     if repository.path is None:
         return
     pack.sources.append(Source("repository-config", repository.path, repository.digest or ""))
-    protected = {info.package.split(".")[0] for info in pack.infos.values()} | set(pack.data)
+    protected = {info.package.split(".")[0] for info in pack.infos.values()} | set(pack.data) | {OPA_RESERVED_ROOT}
     for label in repository.policies:
         accepted: list[tuple[str, str, ModuleInfo | None]] = []
         for display, source in read_repository_rego(tree, label, include_tests):
             parsed = parse_rego(display, source)
             if parsed.package.split(".")[0] in protected:
-                repository.refused.append(Refusal("policies", f"add rules to package {parsed.package}, which the shipped pack or the org owns",
+                repository.refused.append(Refusal("policies", f"add rules to package {parsed.package}, {_owner(parsed.package)}",
                                                   display, parsed.package_line))
                 continue
             accepted.append((display, source, describe_module(parsed, source, display)))
@@ -147,11 +150,23 @@ def add_repository_additions(pack: PolicyPack, repository: RepositoryConfig, tre
         doc = parse_yaml(text, name) if not name.endswith(".json") else None
         extra = _data_mapping_of(parse_data(text, name) if doc is None else doc.data, name, pack)
         for key in sorted(set(extra) & protected):
-            repository.refused.append(Refusal("data", f"change data.{key}, which the shipped pack or the org owns", name, doc.line_of(key) if doc else None))
+            repository.refused.append(Refusal("data", f"change data.{key}, {_owner(key)}", name, doc.line_of(key) if doc else None))
             del extra[key]
         pack.data = merge_data(pack.data, extra)
         if extra:
             pack.additions.append(f"the repository's data {name} ({repository.path})")
+
+
+def _owner(name: str) -> str:
+    """Why the repository may not add to ``name`` (a package or a data key)."""
+    if name.split(".")[0] == OPA_RESERVED_ROOT:
+        return "which OPA reserves for its own configuration"
+    return "which the shipped pack or the org owns"
+
+
+def package_line(source: str) -> int | None:
+    """The line of a module's package declaration, for errors that name it."""
+    return next((n for n, text in enumerate(source.splitlines(), 1) if text.lstrip().startswith("package")), None)
 
 
 def _registry_additions(config: OrgConfig, override: Path | None, display: Callable[[Path], str]) -> list[str]:

@@ -144,6 +144,8 @@ class OpaServerEngine(WorkerEngine):
         from aigov.policy.watchdog import Worker
 
         self.close()
+        if self.settings.mode == "push":
+            refuse_opa_configuration(pack)
         self._packages = pack.deny_packages()
         # The server decides: reports and decision records name it beside the pack it was checked against.
         pack.sources.append(Source("opa-server", self.server, pack.revision(), self.settings.mode))
@@ -345,6 +347,22 @@ def _covers_aigov(entry: Any) -> bool:
     if roots is None:
         return True
     return isinstance(roots, list) and any(isinstance(r, str) and r.strip("/") in ("", "aigov") for r in roots)
+
+
+def refuse_opa_configuration(pack: PolicyPack) -> None:
+    """Push mode installs rules and data, never OPA's own configuration: a module in package
+    ``system.*`` (``system.authz`` decides who may call the server, ``system.log`` what its decision
+    logs keep) or data under ``data.system`` would reconfigure the org's server. The repository's
+    own never get this far (loading refuses them); this is the org's and the bundle's."""
+    from aigov.policy.loading import OPA_RESERVED_ROOT, package_line
+
+    for path, info in sorted(pack.infos.items()):
+        if info.package.split(".")[0] == OPA_RESERVED_ROOT:
+            raise AigovError(f"package {info.package} is OPA's own configuration; push mode installs only rules "
+                             f"outside data.{OPA_RESERVED_ROOT}", path, package_line(pack.modules[path]))
+    if OPA_RESERVED_ROOT in pack.data:
+        raise AigovError(f"the pack's data has a data.{OPA_RESERVED_ROOT} document, OPA's own configuration; "
+                         "push mode does not write it")
 
 
 def _data_documents(pack: PolicyPack) -> list[tuple[str, Any]]:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from aigov.check import CheckResult, Finding
 from aigov.report import Reporter, write_text
+from aigov.untrusted import line_text
 
 
 class GithubReporter(Reporter):
@@ -21,7 +22,7 @@ class GithubReporter(Reporter):
         return "".join(annotation(f) + "\n" for f in result.findings)
 
     def render_error(self, message: str) -> str:
-        return f"::error title={escape_property('aigov could not decide')}::{escape_data(message)}\n"
+        return f"::error title={escape_property('aigov could not decide')}::{escape_data(line_text(message))}\n"
 
     def publish_extras(self, result: CheckResult) -> None:
         from aigov.report.markdown import render_markdown
@@ -42,15 +43,15 @@ def _append_summary(markdown: str) -> None:
 
 
 def annotation(finding: Finding) -> str:
-    properties = {"file": finding.path}
+    properties = {"file": line_text(finding.path)}
     if finding.line:
         properties["line"] = str(finding.line)
-    properties["title"] = f"{finding.id} {finding.title}"
-    message = finding.message
+    properties["title"] = line_text(f"{finding.id} {finding.title}")
+    message = line_text(finding.message)
     if finding.waived:
         message = f"waived: {message}"
     elif finding.remediation:
-        message = f"{message}\nfix: {finding.remediation}"
+        message = f"{message}\nfix: {line_text(finding.remediation)}"
     props = ",".join(f"{key}={escape_property(value)}" for key, value in properties.items())
     return f"::{_command(finding)} {props}::{escape_data(message)}"
 

@@ -8,6 +8,7 @@ from typing import Any
 from aigov import __version__
 from aigov.check import CheckResult
 from aigov.report import Reporter
+from aigov.untrusted import json_text
 
 RESULT_VERSION = "1"
 
@@ -59,7 +60,7 @@ def error_document(message: str) -> dict[str, Any]:
 
 class JsonReporter(Reporter):
     def render(self, result: CheckResult) -> str:
-        return json.dumps(result_document(result), indent=2, ensure_ascii=False) + "\n"
+        return json_text(json.dumps(result_document(result), indent=2, ensure_ascii=False)) + "\n"
 
     def render_error(self, message: str) -> str:
-        return json.dumps(error_document(message), indent=2, ensure_ascii=False) + "\n"
+        return json_text(json.dumps(error_document(message), indent=2, ensure_ascii=False)) + "\n"

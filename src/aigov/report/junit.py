@@ -12,12 +12,14 @@ a rule that found nothing shows as a passed test. The conventions, since JUnit h
 from __future__ import annotations
 
 import re
+from typing import Iterable
 
 # Imported at the top: this module itself is loaded only when a JUnit report is asked for.
 import xml.etree.ElementTree as ET
 
 from aigov.check import CheckResult, Finding
 from aigov.report import Reporter, waiver_note
+from aigov.untrusted import line_text
 
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
@@ -65,20 +67,25 @@ def _case(feature: str, rule_id: str, title: str, findings: list[Finding]) -> ET
     others = [f for f in findings if not f.blocking and not f.waived]
     if blocking:
         failure = ET.SubElement(case, "failure", message=_xml_safe(blocking[0].message), type=blocking[0].severity)
-        failure.text = _xml_safe("\n".join(_describe(f) for f in blocking))
+        failure.text = _lines(line for f in blocking for line in _describe(f))
     elif waived:
         ET.SubElement(case, "skipped", message=_xml_safe("; ".join(waiver_note(f.waiver or {}) for f in waived)))
     listed = others + (waived if blocking else [])  # shown, though they do not decide the outcome
     if listed:
-        ET.SubElement(case, "system-out").text = _xml_safe("\n".join(_describe(f) for f in listed))
+        ET.SubElement(case, "system-out").text = _lines(line for f in listed for line in _describe(f))
     return case
 
 
-def _describe(finding: Finding) -> str:
+def _describe(finding: Finding) -> list[str]:
     where = finding.path + (f":{finding.line}" if finding.line else "")
     state = "waived" if finding.waived else ("blocking" if finding.blocking else "not blocking")
-    fix = f"\n  fix: {finding.remediation}" if finding.remediation and not finding.waived else ""
-    return f"{finding.severity} ({state}) {where}: {finding.message}{fix}"
+    fix = [f"  fix: {finding.remediation}"] if finding.remediation and not finding.waived else []
+    return [f"{finding.severity} ({state}) {where}: {finding.message}", *fix]
+
+
+def _lines(lines: Iterable[str]) -> str:
+    """Text content, a line at a time: a JUnit report printed to a CI log is read line by line."""
+    return "\n".join(_xml_safe(line) for line in lines)
 
 
 def _set_counts(element: ET.Element, suites: list[ET.Element]) -> None:
@@ -90,7 +97,6 @@ def _set_counts(element: ET.Element, suites: list[ET.Element]) -> None:
 
 
 def _xml_safe(text: str) -> str:
-    """XML 1.0 cannot carry most control characters or lone surrogates, even escaped; a message
-    from the checked repository may hold them, so they are replaced rather than making the
-    document unreadable."""
-    return _NOT_XML.sub("\ufffd", str(text))
+    """One line of text from the checked repository, fit for XML 1.0: control characters shown as
+    escapes (line_text), lone surrogates, which XML cannot carry even escaped, replaced."""
+    return _NOT_XML.sub("\ufffd", line_text(text))

@@ -6,18 +6,15 @@ must not be able to inject HTML, images or links into the summary its reviewers 
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from aigov.check import CheckResult, Finding
 from aigov.report import Reporter, waiver_justification
+from aigov.untrusted import markdown_text
 
 # GitHub refuses a job summary over 1 MiB: long lists are cut, pointing to the full reports.
 MAX_CHANGED_FILES = 50
 MAX_FINDING_ROWS = 1000
-# Inside a table cell only these change the rendering: emphasis, code, links and images (a
-# bracket), the cell separator, and the backslash itself. HTML is neutralised separately.
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_~\[\]|])")
 
 
 class MarkdownReporter(Reporter):
@@ -25,19 +22,12 @@ class MarkdownReporter(Reporter):
         return render_markdown(result)
 
     def render_error(self, message: str) -> str:
-        return f"## aigov: ⚠️ ERROR\n\naigov could not decide: {escape(message)}\n"
+        return f"## aigov: ⚠️ ERROR\n\naigov could not decide: {markdown_text(message)}\n"
 
 
 def render_markdown(result: CheckResult) -> str:
     sections = [_headline(result), *_feature_sections(result), _waivers_section(result), _change_section(result), _footer(result)]
     return "\n\n".join(section for section in sections if section) + "\n"
-
-
-def escape(text: Any) -> str:
-    """Plain text inside Markdown: HTML neutralised, Markdown syntax escaped, one line."""
-    value = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    value = _MARKDOWN_SPECIAL.sub(r"\\\1", value)
-    return " ".join(value.split())
 
 
 def _headline(result: CheckResult) -> str:
@@ -58,7 +48,7 @@ def _feature_sections(result: CheckResult) -> list[str]:
         findings = [f for f in result.findings if f.feature == feature]
         if not findings:
             continue
-        title = f"### {escape(feature)}"
+        title = f"### {markdown_text(feature)}"
         rows = ["| Severity | Rule | Title | Location | Message |", "|---|---|---|---|---|"]
         rows += [_finding_row(f) for f in findings[:max(budget, 0)]]
         if len(findings) > budget:
@@ -66,7 +56,7 @@ def _feature_sections(result: CheckResult) -> list[str]:
         budget -= len(findings)
         sections.append(title + "\n\n" + "\n".join(rows))
     if clean:  # one line, however many features a monorepo has
-        sections.append("No findings in " + ", ".join(escape(feature) for feature in clean) + ".")
+        sections.append("No findings in " + ", ".join(markdown_text(feature) for feature in clean) + ".")
     return sections
 
 
@@ -76,8 +66,8 @@ def _finding_row(finding: Finding) -> str:
     else:
         state = "blocking" if finding.blocking else "not blocking"
     where = finding.path + (f":{finding.line}" if finding.line else "")
-    return (f"| {escape(finding.severity)} ({state}) | {escape(finding.id)} | {escape(finding.title)} "
-            f"| {escape(where)} | {escape(finding.message)} |")
+    return (f"| {markdown_text(finding.severity)} ({state}) | {markdown_text(finding.id)} | {markdown_text(finding.title)} "
+            f"| {markdown_text(where)} | {markdown_text(finding.message)} |")
 
 
 def _waivers_section(result: CheckResult) -> str:
@@ -86,8 +76,8 @@ def _waivers_section(result: CheckResult) -> str:
     rows = ["### Waivers", "", "| State | Rule | Applies to | Expires | Justification |", "|---|---|---|---|---|"]
     for waiver in result.waivers:
         scope = " ".join(str(waiver[key]) for key in ("feature", "path") if waiver.get(key)) or "everything"
-        rows.append(f"| {escape(waiver.get('state', '?'))} | {escape(waiver.get('rule', '?'))} | {escape(scope)} "
-                    f"| {escape(waiver.get('expires') or '?')} | {escape(waiver_justification(waiver))} |")
+        rows.append(f"| {markdown_text(waiver.get('state', '?'))} | {markdown_text(waiver.get('rule', '?'))} | {markdown_text(scope)} "
+                    f"| {markdown_text(waiver.get('expires') or '?')} | {markdown_text(waiver_justification(waiver))} |")
     return "\n".join(rows)
 
 
@@ -95,8 +85,8 @@ def _change_section(result: CheckResult) -> str:
     change = result.change
     if not change:
         return ""
-    pr = f" (pull request #{escape(change['pr'])})" if change.get("pr") else ""
-    base, head = escape(str(change.get("base") or "?")[:12]), escape(str(change.get("head") or "?")[:12])
+    pr = f" (pull request #{markdown_text(change['pr'])})" if change.get("pr") else ""
+    base, head = markdown_text(str(change.get("base") or "?")[:12]), markdown_text(str(change.get("head") or "?")[:12])
     files = [_changed_file(entry) for entry in change.get("files") or []]
     lines = ["### Changed since the base", "", f"{base}..{head}{pr}: {len(files)} file{'s' if len(files) != 1 else ''} changed."]
     if files:
@@ -110,13 +100,13 @@ def _change_section(result: CheckResult) -> str:
 def _changed_file(entry: Any) -> str:
     """A changed file as the diff collector gives it: a path, or a dict with path and status."""
     if isinstance(entry, dict):
-        status = f" ({escape(entry['status'])})" if entry.get("status") else ""
-        return escape(entry.get("path", "?")) + status
-    return escape(entry)
+        status = f" ({markdown_text(entry['status'])})" if entry.get("status") else ""
+        return markdown_text(entry.get("path", "?")) + status
+    return markdown_text(entry)
 
 
 def _footer(result: CheckResult) -> str:
     from aigov.report.text import sources_line
 
-    return (f"<sub>{escape(sources_line(result))}<br>policy pack {escape(result.pack_version)} "
-            f"({result.rules} rules, {escape(result.engine)}), clock {escape(result.now)}</sub>")
+    return (f"<sub>{markdown_text(sources_line(result))}<br>policy pack {markdown_text(result.pack_version)} "
+            f"({result.rules} rules, {markdown_text(result.engine)}), clock {markdown_text(result.now)}</sub>")

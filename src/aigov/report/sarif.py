@@ -17,6 +17,7 @@ from aigov.check import CheckResult, Finding
 from aigov.digests import sha256_hex
 from aigov.policy.metadata import RuleMeta
 from aigov.report import Reporter, waiver_justification
+from aigov.untrusted import json_text, markdown_text
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 SOURCE_ROOT = "%SRCROOT%"
@@ -50,7 +51,7 @@ class SarifReporter(Reporter):
 def _document(run: dict[str, Any]) -> str:
     # No indent: json's C encoder only runs without one, and an indented SARIF of the whole rule
     # catalogue cost ~8 ms of every check that writes it (GitHub reads it; nobody reads it by eye).
-    return json.dumps({"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}, ensure_ascii=False) + "\n"
+    return json_text(json.dumps({"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}, ensure_ascii=False)) + "\n"
 
 
 def sarif_run(result: CheckResult) -> dict[str, Any]:
@@ -111,7 +112,8 @@ def _rule(rule: RuleMeta, block: tuple[str, ...]) -> dict[str, Any]:
         "name": _pascal_case(rule.title) or rule.id,
         "shortDescription": {"text": rule.title},
         "fullDescription": {"text": rule.description or rule.title},
-        "help": {"text": remediation, "markdown": f"**{rule.title}**\n\n{remediation}"},
+        # Code scanning renders help.markdown: a rule the repository adds must not bring links or images.
+        "help": {"text": remediation, "markdown": f"**{markdown_text(rule.title)}**\n\n{markdown_text(remediation)}"},
         "defaultConfiguration": {"level": level(rule.severity, block)},
         "properties": {
             "tags": ["aigov", "security", *rule.controls],

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aigov.check import SEVERITY_ORDER, CheckResult, Finding
 from aigov.config import Source
 from aigov.report import Reporter, waiver_note
+from aigov.untrusted import line_text
 
 
 class TextReporter(Reporter):
@@ -29,7 +30,9 @@ def render_text(result: CheckResult) -> str:
     lines.append(
         f"policy pack {result.pack_version} ({result.rules} rules, {result.engine}), clock {result.now}"
     )
-    return "\n".join(lines) + "\n"
+    # Messages, paths and waiver texts come from the checked repository: each line is made safe
+    # where it is printed, so no value can start a line of its own or a workflow command.
+    return "\n".join(map(line_text, lines)) + "\n"
 
 
 def sources_line(result: CheckResult) -> str:

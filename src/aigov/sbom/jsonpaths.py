@@ -7,7 +7,7 @@ from typing import Iterable, Union
 
 PathPart = Union[str, int]
 
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def format_path(parts: Iterable[PathPart]) -> str:
@@ -16,7 +16,7 @@ def format_path(parts: Iterable[PathPart]) -> str:
     for part in parts:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif _IDENTIFIER.match(part):
+        elif _IDENTIFIER.fullmatch(part):
             out += f".{part}"
         else:
             out += "['" + part.replace("\\", "\\\\").replace("'", "\\'") + "']"

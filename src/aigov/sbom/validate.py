@@ -141,7 +141,10 @@ def _validator(version: str) -> Any:
     registry = Registry().with_resources(
         (SCHEMA_PREFIX + name, DRAFT7.create_resource(_load_schema(name))) for name in REFERENCED_SCHEMAS
     ).crawl()
-    fast = validators.extend(validators.Draft7Validator, {"enum": _enum, "uniqueItems": _unique_items})
+    from aigov.validation import whole_string_pattern
+
+    fast = validators.extend(validators.Draft7Validator, {"enum": _enum, "uniqueItems": _unique_items,
+                                                          "pattern": whole_string_pattern})
     schema = _load_schema(f"bom-{version}.SNAPSHOT.schema.json")
     return fast(schema, registry=registry, format_checker=format_checker())
 

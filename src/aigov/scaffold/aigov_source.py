@@ -22,9 +22,9 @@ import re
 from aigov import __version__
 from aigov.errors import AigovError
 
-_ACTION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}@(?:[0-9a-f]{40}|v\d+(?:\.\d+)*)$")
-_WHEEL = re.compile(r"^https://[A-Za-z0-9.-]+(?::\d+)?/[A-Za-z0-9._~%/+-]*\.whl#sha256=[0-9a-f]{64}$")
-_GIT = re.compile(r"^git\+https://[A-Za-z0-9.-]+(?::\d+)?/[A-Za-z0-9._~%/-]+@[0-9a-f]{40}$")
+_ACTION = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}@(?:[0-9a-f]{40}|v\d+(?:\.\d+)*)")
+_WHEEL = re.compile(r"https://[A-Za-z0-9.-]+(?::\d+)?/[A-Za-z0-9._~%/+-]*\.whl#sha256=[0-9a-f]{64}")
+_GIT = re.compile(r"git\+https://[A-Za-z0-9.-]+(?::\d+)?/[A-Za-z0-9._~%/-]+@[0-9a-f]{40}")
 
 FORMS = ("OWNER/REPO@<40-hex commit>", "OWNER/REPO@v<version>", "https://.../aigov-<version>-py3-none-any.whl#sha256=<64 hex>",
          "git+https://HOST/PATH@<40-hex commit>")
@@ -36,7 +36,7 @@ def default_aigov_source(github_org: str) -> str:
 
 def validate_aigov_source(source: str) -> str:
     """``source`` when it is pinned and of a known form; otherwise AigovError saying what is accepted."""
-    if _ACTION.match(source) or _WHEEL.match(source) or _GIT.match(source):
+    if _ACTION.fullmatch(source) or _WHEEL.fullmatch(source) or _GIT.fullmatch(source):
         return source
     raise AigovError(f"--aigov-source {source!r} is not a pinned source aigov can install from; {_why_not(source)}. "
                      f"Use one of: {', '.join(FORMS)}")

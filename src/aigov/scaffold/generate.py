@@ -27,12 +27,12 @@ from aigov.scaffold.interrupts import signals_deferred, signals_raise
 from aigov.scaffold.source import git, is_git_source, materialise
 
 # A feature name also names the Python package (dashes become underscores), so it starts with a letter.
-NAME_PATTERN = re.compile(r"^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$")
+NAME_PATTERN = re.compile(r"[a-z]([a-z0-9-]{0,61}[a-z0-9])?")
 # What ends up in CODEOWNERS and in the release workflow's signing identity: GitHub's own name rules.
-GITHUB_ORG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}$")
-TEAM_SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
-REPOSITORY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}$")
-CODE_OWNER = re.compile(r"^@[A-Za-z0-9][A-Za-z0-9-]{0,38}(/[A-Za-z0-9][A-Za-z0-9._-]{0,99})?$")
+GITHUB_ORG = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,38}")
+TEAM_SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+REPOSITORY = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}")
+CODE_OWNER = re.compile(r"@[A-Za-z0-9][A-Za-z0-9-]{0,38}(/[A-Za-z0-9][A-Za-z0-9._-]{0,99})?")
 TIERS = ("low", "medium", "high")
 CLASSIFICATIONS = ("public", "internal", "confidential", "restricted")
 
@@ -100,7 +100,7 @@ def validate_request(request: NewRequest, registry: dict[str, Any], today: dt.da
     _check_name(request.name)
     if request.tier not in TIERS:
         raise AigovError(f"invalid tier {request.tier!r}; choose one of: {', '.join(TIERS)}")
-    if not TEAM_SLUG.match(request.owner):
+    if not TEAM_SLUG.fullmatch(request.owner):
         raise AigovError(f"invalid --owner {request.owner!r}: name the owning team by its GitHub team slug (e.g. team-support)")
     _check_identity(request.identity_answers())
     if request.data_classification not in CLASSIFICATIONS:
@@ -114,7 +114,7 @@ def validate_request(request: NewRequest, registry: dict[str, Any], today: dt.da
 
 
 def _check_name(name: str) -> None:
-    if not NAME_PATTERN.match(name):
+    if not NAME_PATTERN.fullmatch(name):
         raise AigovError(f"invalid feature name {name!r}: use lowercase letters, digits and dashes, starting with a "
                          "letter and ending with a letter or digit (at most 63 characters); it also names the Python package")
     package = name.replace("-", "_")
@@ -128,7 +128,7 @@ def _check_identity(answers: dict[str, str]) -> None:
               ("repository", REPOSITORY, "ORG/NAME, the GitHub repository"),
               ("risk_reviewers", CODE_OWNER, "one @ORG/TEAM (or @user) for CODEOWNERS")]
     for key, pattern, what in checks:
-        if not pattern.match(answers[key]):
+        if not pattern.fullmatch(answers[key]):
             raise AigovError(f"invalid --{key.replace('_', '-')} {answers[key]!r}: expected {what}")
     validate_aigov_source(answers["aigov_source"])
 
