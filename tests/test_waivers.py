@@ -163,6 +163,55 @@ def test_a_critical_rule_cannot_be_waived(tmp_path: Path) -> None:
     assert doc["waivers"][0]["state"] == "refused"
 
 
+def test_an_approval_cannot_be_replaced_by_a_waiver(tmp_path: Path) -> None:
+    """AIGOV-CHANGE-003 asks for a CODEOWNER's approval of a lowered tier; a waiver on main (which its
+    named approver approved, not a CODEOWNER) must not stand in for it: the rule's METADATA says waivable: false."""
+    root = too_few_cases(tmp_path)
+    merged_waiver(root, EVAL_WAIVER.format(created="2026-11-20", expires="2026-12-20").replace("AIGOV-EVAL-006", "AIGOV-CHANGE-003"))
+    git(root, "checkout", "-qb", "lower")
+    (root / "aigov.yaml").write_text((root / "aigov.yaml").read_text().replace("riskTier: medium", "riskTier: low"))
+    commit_all(root, "lower the tier")
+    doc = check_json(root, "--base", "main")
+    [change] = by_id(doc, "AIGOV-CHANGE-003")
+    assert (change["waived"], change["blocking"]) == (False, True)
+    assert by_id(doc, "AIGOV-WAIVER-005")[0]["message"] == \
+        "waiver for AIGOV-CHANGE-003 (GOV-17): AIGOV-CHANGE-003 cannot be waived (its METADATA says waivable: false)"
+    assert doc["waivers"][0]["state"] == "refused" and doc["verdict"] == "fail"
+
+
+ORG_RULE = """\
+package acme.names
+
+import rego.v1
+
+# METADATA
+# title: Names start with acme-
+# custom:
+#   id: ACME-NAME-001
+#   severity: medium
+#   waivable: {waivable}
+#   remediation: rename it
+deny contains {{"id": "ACME-NAME-001", "msg": "not acme-"}} if not startswith(input.feature.name, "acme-")
+"""
+
+
+def test_an_org_rule_can_say_it_cannot_be_waived(tmp_path: Path) -> None:
+    root = too_few_cases(tmp_path)
+    merged_waiver(root, EVAL_WAIVER.format(created="2026-11-20", expires="2026-12-20").replace("AIGOV-EVAL-006", "ACME-NAME-001"))
+    config = org_config(tmp_path / "org", "policies: [rules]\nblock: [medium]\n", {"rules/names.rego": ORG_RULE.format(waivable="false")})
+    doc = check_json(root, "--config", str(config))
+    assert by_id(doc, "ACME-NAME-001")[0]["waived"] is False and by_id(doc, "AIGOV-WAIVER-005")
+    waivable = org_config(tmp_path / "org2", "policies: [rules]\nblock: [medium]\n", {"rules/names.rego": ORG_RULE.format(waivable="true")})
+    assert by_id(check_json(root, "--config", str(waivable)), "ACME-NAME-001")[0]["waived"] is True
+
+
+def test_a_waivable_field_that_is_not_a_boolean_is_a_clean_error(tmp_path: Path) -> None:
+    root = too_few_cases(tmp_path)
+    config = org_config(tmp_path / "org", "policies: [rules]\n", {"rules/names.rego": ORG_RULE.format(waivable="'no'")})
+    assert_clean_error(run_limited("check", str(root), "--now", CLOCK, "--config", str(config)),
+                       "names.rego:12:", "custom.waivable must be true or false")
+
+
 def test_the_org_can_make_more_rules_unwaivable(tmp_path: Path) -> None:
     root = too_few_cases(tmp_path)
     merged_waiver(root, EVAL_WAIVER.format(created="2026-11-20", expires="2026-12-20"))

@@ -81,6 +81,7 @@ first_line(path) := line if {
 # custom:
 #   id: AIGOV-CHANGE-001
 #   severity: high
+#   waivable: false
 #   remediation: Re-run the evals against the changed prompt or model and commit the result in this pull request (the recorded baseline, or the eval config and datasets that cover the change).
 deny contains finding if {
 	evals.declared
@@ -114,6 +115,7 @@ some_eval_file_changed if {
 # custom:
 #   id: AIGOV-CHANGE-002
 #   severity: high
+#   waivable: false
 #   remediation: "Update the model card in the same pull request: its models list, intended use, limitations and evaluation for the new model."
 deny contains finding if {
 	count(added_models) > 0
@@ -204,6 +206,7 @@ missing_approval := sprintf("cannot verify approval: %s", [review.error]) if {
 # custom:
 #   id: AIGOV-CHANGE-003
 #   severity: high
+#   waivable: false
 #   remediation: Ask a CODEOWNER of the feature's aigov.yaml to review and approve the pull request (after the last push), and run the check with a token that can read pull request reviews (GITHUB_TOKEN with pull-requests read; read:org for team owners).
 deny contains finding if {
 	count(needs_approval) > 0

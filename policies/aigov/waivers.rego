@@ -14,16 +14,20 @@ import data.aigov.lib
 
 settings := data.aigov.settings.waivers
 
-# The trust boundary's own finding and the waiver rules can never be waived, whatever the data says.
-never_waivable(id) if id == "AIGOV-CONFIG-001"
-
-never_waivable(id) if startswith(id, "AIGOV-WAIVER-")
-
-waivable(w) if {
-	not never_waivable(w.rule)
-	not w.rule in settings.not_waivable.rules
-	not w.severity in settings.not_waivable.severities
+# Why no waiver may cover a rule, if none may. The rule's own METADATA says so (custom.waivable:
+# false, as w.waivable: the trust boundary, the waiver rules, the rules that ask for an approval)
+# and a critical rule never is, whatever the data says; the org's settings can add more.
+unwaivable(w) := sprintf("%s cannot be waived (its METADATA says waivable: false)", [w.rule]) if {
+	w.waivable == false
+} else := "a critical rule cannot be waived" if {
+	w.severity == "critical"
+} else := sprintf("a %s rule cannot be waived", [w.severity]) if {
+	w.severity in settings.not_waivable.severities
+} else := sprintf("%s cannot be waived (data.aigov.settings.waivers.not_waivable)", [w.rule]) if {
+	w.rule in settings.not_waivable.rules
 }
+
+waivable(w) if not unwaivable(w)
 
 expires_ns(w) := time.parse_ns("2006-01-02", w.expires)
 
@@ -176,6 +180,7 @@ waiver_finding(w, id, msg, key) := {
 # custom:
 #   id: AIGOV-WAIVER-001
 #   severity: high
+#   waivable: false
 #   remediation: "Fix the finding the waiver covered and delete the waiver, or renew it (new expires date, a ticket that explains why) and get its approver's review."
 deny contains finding if {
 	some w in input.waivers
@@ -190,6 +195,7 @@ deny contains finding if {
 # custom:
 #   id: AIGOV-WAIVER-002
 #   severity: low
+#   waivable: false
 #   remediation: "Fix the finding before the waiver expires, or renew the waiver with its approver's review."
 deny contains finding if {
 	some w in input.waivers
@@ -204,6 +210,7 @@ deny contains finding if {
 # custom:
 #   id: AIGOV-WAIVER-003
 #   severity: low
+#   waivable: false
 #   remediation: "Delete the waiver, or correct its rule, feature or path."
 deny contains finding if {
 	some w in input.waivers
@@ -218,6 +225,7 @@ deny contains finding if {
 # custom:
 #   id: AIGOV-WAIVER-004
 #   severity: high
+#   waivable: false
 #   remediation: "Ask the waiver's approver to approve the pull request; the waiver takes effect once their review is in."
 deny contains finding if {
 	some w in input.waivers
@@ -244,15 +252,16 @@ since(w) := sprintf("was %s since %s (%s)", [w.base.state, w.base.ref, w.base.wh
 
 # METADATA
 # title: Rule cannot be waived
-# description: The waiver asks to waive a rule that no waiver may cover, such as a critical rule (data.aigov.settings.waivers.not_waivable), the trust boundary (AIGOV-CONFIG-001) or a waiver rule. It covers nothing.
+# description: The waiver asks to waive a rule that no waiver may cover, so it covers nothing. A rule whose METADATA says custom.waivable false (the trust boundary AIGOV-CONFIG-001, the waiver rules, the change rules AIGOV-CHANGE-*, whose approval cannot be replaced by a waiver someone else approves), a critical rule, and the severities and rules listed in data.aigov.settings.waivers.not_waivable.
 # custom:
 #   id: AIGOV-WAIVER-005
 #   severity: high
+#   waivable: false
 #   remediation: "Delete the waiver and fix the finding; a rule that cannot be waived can only be changed by the platform team."
 deny contains finding if {
 	some w in input.waivers
-	not waivable(w)
-	msg := sprintf("waiver for %s (%s): a %s rule cannot be waived", [w.rule, w.ticket, w.severity])
+	reason := unwaivable(w)
+	msg := sprintf("waiver for %s (%s): %s", [w.rule, w.ticket, reason])
 	finding := waiver_finding(w, "AIGOV-WAIVER-005", msg, "rule")
 }
 
@@ -262,6 +271,7 @@ deny contains finding if {
 # custom:
 #   id: AIGOV-WAIVER-006
 #   severity: high
+#   waivable: false
 #   remediation: "Shorten the waiver (expires at most the allowed number of days after created, created not in the future); renew it with a new approval when it runs out."
 deny contains finding if {
 	some w in input.waivers

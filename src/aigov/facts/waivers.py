@@ -60,6 +60,7 @@ def collect_waivers(repo: Repo, rules: dict[str, RuleMeta], find_base: Callable[
             "line": doc.lines[prefix],
             "lines": lines,
             "severity": rules[entry["rule"]].severity,
+            "waivable": rules[entry["rule"]].waivable,  # the rule's METADATA (custom.waivable), read by waivers.rego
             "base": _base_state(entry, base, base_ref, repo, manifests or {}),
         })
     return facts

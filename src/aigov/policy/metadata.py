@@ -34,6 +34,9 @@ class RuleMeta:
     # Where `controls` come from: "metadata"; "mapping" (policies/controls.yaml, the shipped
     # rules); or "mapping-or-metadata" (a policy bundle's rules: the mapping where it has the id).
     controls_source: str = "metadata"
+    # custom.waivable: false says no waiver may cover the rule's findings (a rule that asks for an
+    # approval is satisfied by that approval, never by a waiver); waivers.rego reads it.
+    waivable: bool = True
 
     @property
     def controls(self) -> tuple[str, ...]:
@@ -125,6 +128,9 @@ def _rule_meta(data: dict, package: str, rule: str, path: str, line: int) -> Rul
     controls = custom.get("controls") or []
     if not isinstance(controls, list):
         raise AigovError(f"METADATA of {custom['id']}: custom.controls must be a list", path, line)
+    waivable = custom.get("waivable", True)
+    if not isinstance(waivable, bool):
+        raise AigovError(f"METADATA of {custom['id']}: custom.waivable must be true or false", path, line)
     return RuleMeta(
         id=str(custom["id"]),
         title=str(data.get("title") or custom["id"]),
@@ -136,4 +142,5 @@ def _rule_meta(data: dict, package: str, rule: str, path: str, line: int) -> Rul
         rule=rule,
         path=path,
         line=line,
+        waivable=waivable,
     )
