@@ -70,7 +70,7 @@ def pull_request(tmp_path: Path, model: str = "gpt-4o", provider: str = "openai"
     git(repo, "commit", "-qam", "the change")
     event = {"action": "synchronize", "number": 7,
              "pull_request": {"number": 7, "base": {"sha": git(repo, "rev-parse", "main"), "ref": "main"},
-                              "head": {"sha": git(repo, "rev-parse", "HEAD"), "ref": "feat"}},
+                              "head": {"sha": git(repo, "rev-parse", "HEAD"), "ref": "feat"}, "user": {"login": "dev"}},
              "repository": {"full_name": "acme/repo", "default_branch": "main"}}
     event_path = write(tmp_path / "event.json", json.dumps(event))
     return repo, event_path

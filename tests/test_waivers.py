@@ -261,6 +261,12 @@ GOOD = EVAL_WAIVER.format(created="2026-11-20", expires="2026-12-20")
     (GOOD.replace("feature: support-summarize", "path: /etc/*"), [f"{WAIVERS}:3:", "repository-relative glob"]),
     (GOOD.replace("feature: support-summarize", "path: 'evals/[a'"), [f"{WAIVERS}:3:", "repository-relative glob"]),
     (GOOD.replace("approver: alice", "approver: 'alice; rm -rf /'"), [f"{WAIVERS}:6:", "GitHub login"]),
+    (GOOD.replace("approver: alice", "approver: '@acme/..'"), [f"{WAIVERS}:6:", "GitHub login or an @org/team-slug"]),
+    (GOOD.replace("approver: alice", "approver: '@acme/a/b'"), [f"{WAIVERS}:6:", "GitHub login or an @org/team-slug"]),
+    (GOOD.replace("approver: alice", "approver: '@acme/'"), [f"{WAIVERS}:6:", "GitHub login or an @org/team-slug"]),
+    (GOOD.replace("approver: alice", "approver: '@/team'"), [f"{WAIVERS}:6:", "GitHub login or an @org/team-slug"]),
+    (GOOD.replace("approver: alice", 'approver: "alice\\n"'), [f"{WAIVERS}:6:", "approver: 'alice\\n' is not a GitHub login"]),
+    (GOOD.replace("approver: alice", 'approver: "@acme/risk\\n"'), [f"{WAIVERS}:6:", "is not a GitHub login"]),
     ("- rule: AIGOV-EVAL-006\n", [WAIVERS, "is not of type 'object'"]),
     ("waivers:\n  - &a [*a]\n", [WAIVERS, "recursive alias"]),
 ])
@@ -300,7 +306,7 @@ def test_thousands_of_waivers_are_refused_quickly(tmp_path: Path) -> None:
 
 # --- In a pull request: the approver's review, from a loopback GitHub API ---------------------
 
-from github_stub import REVIEWS, event_file, review  # noqa: E402 - the loopback GitHub API is the `api` fixture (conftest)
+from github_stub import AUTHOR, REVIEWS, event_file, review, team  # noqa: E402 - the loopback GitHub API is the `api` fixture (conftest)
 
 
 def waiver_pr(tmp_path: Path, approver: str = "alice") -> tuple[Path, str, Path]:
@@ -342,10 +348,41 @@ def test_without_a_token_a_new_waiver_cannot_be_verified(tmp_path: Path, api: ob
 
 def test_a_team_approver_approves_through_a_members_review(tmp_path: Path, api: object, monkeypatch: pytest.MonkeyPatch) -> None:
     root, head, event = waiver_pr(tmp_path, approver="'@acme/ai-governance'")
-    api.routes[REVIEWS] = [(200, json.dumps([review("carol", "APPROVED", head)]), 0)]  # type: ignore[attr-defined]
-    api.routes["/orgs/acme/teams/ai-governance/members"] = [(200, json.dumps([{"login": "Carol"}]), 0)]  # type: ignore[attr-defined]
+    api.routes[REVIEWS] = [(200, json.dumps([review("Carol", "APPROVED", head)]), 0)]  # type: ignore[attr-defined]
+    team(api, "@acme/ai-governance", ["carol"])
     doc = pr_check_json(root, event, monkeypatch, "--github-token", "t0ken")
     assert doc["verdict"] == "pass", doc["findings"]
+
+
+@pytest.mark.parametrize("members, pending", [([], ()), ([], ("carol",))])
+def test_a_team_approver_is_not_approved_by_someone_outside_it(tmp_path: Path, api: object, monkeypatch: pytest.MonkeyPatch,
+                                                               members: list[str], pending: tuple[str, ...]) -> None:
+    """carol approves, but GitHub says she is not a member of the named team (404), or only invited."""
+    root, head, event = waiver_pr(tmp_path, approver="'@acme/ai-governance'")
+    api.routes[REVIEWS] = [(200, json.dumps([review("carol", "APPROVED", head)]), 0)]  # type: ignore[attr-defined]
+    team(api, "@acme/ai-governance", members, pending)
+    doc = pr_check_json(root, event, monkeypatch, "--github-token", "t0ken")
+    assert by_id(doc, "AIGOV-WAIVER-004")[0]["message"].endswith("and has no approving review by @acme/ai-governance")
+    assert doc["verdict"] == "fail"
+
+
+def test_a_team_approver_the_token_cannot_read_cannot_approve(tmp_path: Path, api: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    root, head, event = waiver_pr(tmp_path, approver="'@acme/ai-governance'")
+    api.routes[REVIEWS] = [(200, json.dumps([review("carol", "APPROVED", head)]), 0)]  # type: ignore[attr-defined]
+    api.routes["/orgs/acme/teams/ai-governance"] = [(403, '{"message": "Resource not accessible by integration"}', 0)]  # type: ignore[attr-defined]
+    doc = pr_check_json(root, event, monkeypatch, "--github-token", "t0ken")
+    assert "cannot verify approval by @acme/ai-governance: the GitHub API answered /orgs/acme/teams/ai-governance with HTTP 403" \
+        in by_id(doc, "AIGOV-WAIVER-004")[0]["message"]
+    assert doc["verdict"] == "fail"
+
+
+def test_a_waiver_is_never_approved_by_the_pull_requests_author(tmp_path: Path, api: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The author names themself (or a team they are in) as the approver and approves: no approval."""
+    root, head, event = waiver_pr(tmp_path, approver=AUTHOR)
+    api.routes[REVIEWS] = [(200, json.dumps([review(AUTHOR, "APPROVED", head)]), 0)]  # type: ignore[attr-defined]
+    doc = pr_check_json(root, event, monkeypatch, "--github-token", "t0ken")
+    assert by_id(doc, "AIGOV-WAIVER-004")[0]["message"].endswith(f"and has no approving review by {AUTHOR}")
+    assert by_id(doc, "AIGOV-EVAL-006")[0]["waived"] is False and doc["verdict"] == "fail"
 
 
 def test_a_waiver_already_on_main_needs_no_review_in_a_pr(tmp_path: Path, api: object, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -5,6 +5,7 @@ package aigov.waivers
 
 import rego.v1
 
+import data.aigov.approvals
 import data.aigov.lib
 
 # Why a second evaluation: a waiver covers findings of any package, the org's included, and
@@ -74,21 +75,8 @@ review := r if {
 	is_object(r)
 } else := {}
 
-approvals := {lower(login) | some login in object.get(review, "approvals", [])}
-
-reviewed_by_approver(w) if {
-	not startswith(w.approver, "@")
-	lower(w.approver) in approvals
-}
-
-# A team approves through any member's review; membership is a fact the review collector gives.
-reviewed_by_approver(w) if {
-	startswith(w.approver, "@")
-	some member in team(w).members
-	lower(member) in approvals
-}
-
-team(w) := object.get(object.get(review, "teams", {}), lower(w.approver), {"members": [], "error": "its members were not read"})
+# The approver named in the waiver, or a verified member of the team it names; never the author.
+reviewed_by_approver(w) if approvals.approved(review, w.approver)
 
 # --- Which findings a waiver covers ---------------------------------------------------------
 
@@ -238,11 +226,8 @@ unapproved_reason(w) := sprintf("cannot be verified: base %s is not available (%
 	w.base.state == "unknown"
 } else := sprintf("%s and no pull-request review is available to approve it; only waivers already on the default branch count as approved", [since(w)]) if {
 	not input.change
-} else := sprintf("%s; cannot verify approval by %s: %s", [since(w), w.approver, object.get(review, "error", "no review facts")]) if {
-	not review.available
-} else := sprintf("%s; cannot verify approval by %s: %s", [since(w), w.approver, team(w).error]) if {
-	startswith(w.approver, "@")
-	is_string(team(w).error)
+} else := sprintf("%s; cannot verify approval by %s: %s", [since(w), w.approver, reason]) if {
+	reason := approvals.unverifiable(review, w.approver)
 } else := sprintf("%s and has no approving review by %s", [since(w), w.approver])
 
 # "was changed since main", and why when the text is the same but the feature it names is another.

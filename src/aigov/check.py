@@ -206,7 +206,8 @@ def collect_inputs(path: Path, options: CheckOptions, exclude_outputs: Iterable[
         if change is not None:
             from aigov.facts.change import add_change_facts
 
-            add_change_facts(inputs, locations, change, options.github_token)
+            reviewers = (pack.data["aigov"]["settings"].get("approvals") or {}).get("reviewers") or {}
+            add_change_facts(inputs, locations, change, options.github_token, sorted(reviewers.values()))
         return CheckInputs(repo, org, repository, pack, inputs, change, scope, engine)
     except BaseException:  # neither git nor the engine's child may outlive a failed collection
         repo.stop_listing()
@@ -425,8 +426,7 @@ def waiver_input(collected: CheckInputs, findings: list[Finding], token: str | N
         if requested:  # only then are the reviews asked for
             from aigov.facts.review import collect_review
 
-            teams = sorted({w["approver"].lower() for w in requested if w["approver"].startswith("@")})
-            doc["change"]["review"] = collect_review(change, [WAIVERS_FILE], token, teams)
+            doc["change"]["review"] = collect_review(change, [WAIVERS_FILE], token, [w["approver"] for w in requested])
     return doc
 
 

@@ -73,6 +73,9 @@ class ChangeRequest:
     pr: int | None = None
     repository: str | None = None  # owner/name, for the reviews API
     pr_head: str | None = None  # the pull request's head commit, which approvals must be on
+    # Who opened the pull request (pull_request.user.login): their own review never approves it. A
+    # merge_group event names neither author nor head; the review collector reads both from the API.
+    author: str | None = None
     source: str = "--base"  # where base came from, for error messages
 
 
@@ -140,15 +143,16 @@ def read_event(path: str | None, event_name: str | None = None) -> ChangeRequest
         number = pr.get("number", event.get("number"))
         if not isinstance(number, int) or isinstance(number, bool) or number < 1:
             raise AigovError("pull_request.number is missing or not a positive integer", path)
+        user = pr.get("user") if isinstance(pr.get("user"), dict) else {}
         return ChangeRequest(base=_sha(pr, "base", path), pr=number, repository=full_name, pr_head=_sha(pr, "head", path),
-                             source=f"pull_request.base.sha in {path}")
+                             author=_string(user, "login"), source=f"pull_request.base.sha in {path}")
     if isinstance(event.get("merge_group"), dict):
         group = event["merge_group"]
         base = _commit_id(group.get("base_sha"), "merge_group.base_sha", path)
         head = _commit_id(group.get("head_sha"), "merge_group.head_sha", path)
         # The queue's branch is gh-readonly-queue/<base>/pr-<number>-<sha>: the PR whose reviews count.
         found = re.search(r"/pr-([0-9]+)-[0-9a-f]+$", _string(group, "head_ref") or "")
-        # The payload does not name the PR's own head commit: its latest approvals count.
+        # The payload names neither the PR's own head commit nor its author: the review collector asks the API.
         return ChangeRequest(base=base, head=head, pr=int(found.group(1)) if found else None, repository=full_name,
                              pr_head=None, source=f"merge_group.base_sha in {path}")
     raise AigovError("is not a pull_request or merge_group event; --pr judges pull requests "
@@ -333,8 +337,12 @@ def base_manifest_facts(path: str, blob: bytes | None) -> dict[str, Any]:
     return facts
 
 
-def add_change_facts(inputs: list[dict[str, Any]], locations: list[FeatureLocation], change: Change, token: str | None) -> None:
-    """``input.change`` for each judged feature: its changed files, itself at the base commit, the reviews."""
+def add_change_facts(inputs: list[dict[str, Any]], locations: list[FeatureLocation], change: Change, token: str | None,
+                     approvers: list[str] | None = None) -> None:
+    """``input.change`` for each judged feature: its changed files, itself at the base commit, the reviews.
+
+    ``approvers``: the reviewers org data names (data.aigov.settings.approvals), whose approval the
+    change rules may ask for besides the CODEOWNERS'."""
     from aigov.facts.discovery import owning_feature
 
     by_dir = {loc.dir: loc for loc in locations}
@@ -353,7 +361,8 @@ def add_change_facts(inputs: list[dict[str, Any]], locations: list[FeatureLocati
     if to_approve:
         from aigov.facts.review import collect_review  # it imports this module
 
-        review = collect_review(change, to_approve, token)
+        # Owners of the manifest where it was at the base: a move cannot pick its own approvers.
+        review = collect_review(change, sorted({base_paths[path] for path in to_approve}), token, approvers or [])
     for doc in inputs:
         feature = doc["feature"]
         manifest_path = feature["manifest_path"]

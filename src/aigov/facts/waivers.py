@@ -18,6 +18,7 @@ from typing import Any, Callable
 
 from aigov.errors import AigovError
 from aigov.files import MAX_FILE_BYTES, Repo, run_git
+from aigov.github_names import approver_problem
 from aigov.policy.metadata import RuleMeta
 from aigov.validation import validate_document
 from aigov.yamlfile import parse_yaml
@@ -78,6 +79,9 @@ def _check_entry(entry: dict[str, Any], rules: dict[str, RuleMeta], lines: dict[
         raise AigovError(f"expires: {entry['expires']} is not after created {entry['created']}", WAIVERS_FILE, lines["expires"])
     if entry["rule"] not in rules:
         raise AigovError(f"rule: {entry['rule']} is not a rule of the policy pack (see 'aigov policy list')", WAIVERS_FILE, lines["rule"])
+    problem = approver_problem(entry["approver"])  # whole: the schema's pattern lets a trailing newline through
+    if problem:
+        raise AigovError(f"approver: {problem}", WAIVERS_FILE, lines["approver"])
 
 
 def _base_waivers(repo: Repo, ref: str | None) -> list[dict[str, Any]] | str:

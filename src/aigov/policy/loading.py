@@ -6,12 +6,13 @@ import dataclasses
 import functools
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, NoReturn
 
 from aigov.config import OrgConfig, Refusal, RepositoryConfig, Source, refuse_inside
 from aigov.digests import content_digest
 from aigov.errors import AigovError
 from aigov.files import Repo, read_config_file
+from aigov.github_names import approver_problem
 from aigov.policy.pack import PolicyPack, is_test_module, load_rego_dir, merge_data, read_rego_dir
 
 if TYPE_CHECKING:
@@ -63,8 +64,11 @@ def build_pack(
                                           "templates": _shipped_data(shipped, TEMPLATES_FILE)}}
     else:
         data = json.loads(json.dumps(bundle.data))  # a copy: org data merges into it
+        check_approval_settings(YamlDocument(data), bundle.label)
     for path in config.data:
-        data = merge_data(data, _data_mapping(path, _display(path), pack))
+        doc = _data_mapping(path, _display(path), pack)
+        check_approval_settings(doc, _display(path))
+        data = merge_data(data, doc.data)
         pack.additions.append(f"the org config's data {_display(path)}")
     if registry_override is not None and repo is not None:
         refuse_inside(registry_override, repo, "--registry")
@@ -142,10 +146,10 @@ def add_repository_additions(pack: PolicyPack, repository: RepositoryConfig, roo
             pack.additions.append(f"the repository's policies {label} ({repository.path})")
     for path in repository.data:
         name = display_path(path, root)
-        doc = _read_yaml(path, name) if path.suffix != ".json" else None
-        extra = _data_mapping(path, name, pack)
+        doc = _data_mapping(path, name, pack)
+        extra = doc.data
         for key in sorted(set(extra) & protected):
-            repository.refused.append(Refusal("data", f"change data.{key}, which the shipped pack or the org owns", name, doc.line_of(key) if doc else None))
+            repository.refused.append(Refusal("data", f"change data.{key}, which the shipped pack or the org owns", name, doc.line_of(key)))
             del extra[key]
         pack.data = merge_data(pack.data, extra)
         if extra:
@@ -174,12 +178,49 @@ def rego_package(display: str, source: str) -> str:
     return canonical.removeprefix("data.")
 
 
-def _data_mapping(path: Path, name: str, pack: PolicyPack) -> dict[str, Any]:
-    extra = load_data_file(path, name)
-    if not isinstance(extra, dict):
+def _data_mapping(path: Path, name: str, pack: PolicyPack) -> YamlDocument:
+    """A data file (YAML or JSON) that must hold a mapping, with the lines of its keys (none for JSON)."""
+    doc = load_data_document(path, name)
+    if not isinstance(doc.data, dict):
         raise AigovError("data file must hold a mapping", name)
-    pack.sources.append(Source("data", name, content_digest(json.dumps(extra, sort_keys=True))))
-    return extra
+    pack.sources.append(Source("data", name, content_digest(json.dumps(doc.data, sort_keys=True))))
+    return doc
+
+
+APPROVALS = "aigov.settings.approvals"
+
+
+def check_approval_settings(doc: YamlDocument, name: str) -> None:
+    """``aigov.settings.approvals`` of an org data file as the change rules read it: reviewer groups
+    that each name a GitHub login or @org/team (matched whole), and by kind of change and tier the
+    lists of groups that must approve. Anything else is an error naming the file and line."""
+    aigov = doc.data.get("aigov") if isinstance(doc.data, dict) else None
+    settings = aigov.get("settings") if isinstance(aigov, dict) else None
+    approvals = settings.get("approvals") if isinstance(settings, dict) else None
+    if approvals is None:
+        return
+
+    def fail(key: str, problem: str) -> NoReturn:
+        raise AigovError(f"{key}: {problem}", name, doc.line_of(key))
+
+    if not isinstance(approvals, dict):
+        fail(APPROVALS, "must be a mapping with reviewers and required")
+    reviewers = approvals.get("reviewers", {})
+    if not isinstance(reviewers, dict):
+        fail(f"{APPROVALS}.reviewers", "must map reviewer group names to a GitHub login or @org/team")
+    for group, approver in reviewers.items():
+        problem = approver_problem(approver)
+        if problem:
+            fail(f"{APPROVALS}.reviewers.{group}", problem)
+    required = approvals.get("required", {})
+    if not isinstance(required, dict):
+        fail(f"{APPROVALS}.required", "must map each kind of change (manifest) to risk tiers")
+    for kind, tiers in required.items():
+        if not isinstance(tiers, dict):
+            fail(f"{APPROVALS}.required.{kind}", "must map risk tiers to lists of reviewer group names")
+        for tier, groups in tiers.items():
+            if not isinstance(groups, list) or not all(isinstance(group, str) for group in groups):
+                fail(f"{APPROVALS}.required.{kind}.{tier}", "must be a list of reviewer group names")
 
 
 def load_registry(
@@ -255,12 +296,16 @@ def _shipped_data(shipped: Path, name: str) -> Any:
 
 
 def load_data_file(path: Path, name: str) -> Any:
+    return load_data_document(path, name).data
+
+
+def load_data_document(path: Path, name: str) -> YamlDocument:
     if path.suffix == ".json":
         try:
-            return json.loads(read_config_file(path, name))
+            return YamlDocument(json.loads(read_config_file(path, name)))
         except json.JSONDecodeError as exc:
             raise AigovError(f"invalid JSON: {exc.msg}", name, exc.lineno) from None
-    return _read_yaml(path, name).data
+    return _read_yaml(path, name)
 
 
 def _read_yaml(path: Path, name: str) -> YamlDocument:
