@@ -143,6 +143,38 @@ def test_a_merged_waiver_does_not_follow_its_name_to_another_feature(tmp_path: P
     assert doc["verdict"] == "fail"
 
 
+def path_waiver_monorepo(tmp_path: Path) -> Path:
+    """main: feature `one` under svc-a/ with 3 eval cases and a merged waiver for svc-a/**; branch
+    `feat` adds feature `two` under svc-a/ with the same problem."""
+    root = tmp_path / "mono"
+    for name in ("one", "two"):
+        make_feature(root / "svc-a" / name, name=name, repo=root)
+        write(root / "svc-a" / name / "evals/golden.jsonl", "".join(json.dumps({"id": i}) + "\n" for i in range(3)))
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A", "svc-a/one")
+    git(root, "commit", "-qm", "one")
+    write(root / WAIVERS, EVAL_WAIVER.format(created="2026-11-20", expires="2026-12-20").replace("feature: support-summarize", "path: svc-a/**"))
+    git(root, "add", WAIVERS)
+    git(root, "commit", "-qm", "waive svc-a/**")
+    git(root, "checkout", "-qb", "feat")
+    commit_all(root, "add feature two")
+    return root
+
+
+def test_a_path_waiver_does_not_cover_a_feature_added_under_its_path_later(tmp_path: Path) -> None:
+    """The waiver for svc-a/** was approved when svc-a held one feature; `two`, added since, is not
+    what its approver approved, so two's finding blocks (in a PR and in a check of the branch alike)."""
+    root = path_waiver_monorepo(tmp_path)
+    for doc in (check_json(root, "--base", "main"), check_json(root)):
+        assert {(f["feature"], f["waived"]) for f in by_id(doc, "AIGOV-EVAL-006")} == {("one", True), ("two", False)}
+        assert doc["verdict"] == "fail"
+    git(root, "rm", "-rq", "svc-a/one")
+    commit_all(root, "one is gone, two stays")
+    [stale] = by_id(check_json(root), "AIGOV-WAIVER-003")
+    assert stale["message"].endswith("it does not cover two, which did not exist at refs/heads/main when it was approved "
+                                     "(change the waiver in a pull request its approver approves)")
+
+
 def test_outside_git_no_waiver_can_be_approved(tmp_path: Path) -> None:
     root = make_feature(tmp_path / "plain")
     write(root / "evals/golden.jsonl", "".join(json.dumps({"id": i}) + "\n" for i in range(3)))
@@ -394,6 +426,18 @@ def test_a_waiver_already_on_main_needs_no_review_in_a_pr(tmp_path: Path, api: o
     doc = pr_check_json(root, event_file(tmp_path, root), monkeypatch, "--github-token", "t0ken")
     assert doc["verdict"] == "pass" and by_id(doc, "AIGOV-EVAL-006")[0]["waived"] is True
     assert api.seen == []  # type: ignore[attr-defined] # nothing to approve: the reviews were not asked for
+
+
+def test_a_waiver_its_approver_approves_again_covers_the_features_as_they_are_now(tmp_path: Path, api: object,
+                                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    root = path_waiver_monorepo(tmp_path)
+    (root / WAIVERS).write_text((root / WAIVERS).read_text().replace("GOV-17", "GOV-18"))  # the request names the new feature's ticket
+    commit_all(root, "waive two as well")
+    head = git(root, "rev-parse", "HEAD").strip()
+    api.routes[REVIEWS] = [(200, json.dumps([review("alice", "APPROVED", head)]), 0)]  # type: ignore[attr-defined]
+    doc = pr_check_json(root, event_file(tmp_path, root), monkeypatch, "--github-token", "t0ken")
+    assert {(f["feature"], f["waived"]) for f in by_id(doc, "AIGOV-EVAL-006")} == {("one", True), ("two", True)}
+    assert doc["verdict"] == "pass", doc["findings"]
 
 
 def test_new_only_cannot_turn_an_unreviewed_extension_into_debt(tmp_path: Path, api: object, monkeypatch: pytest.MonkeyPatch) -> None:

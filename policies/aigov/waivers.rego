@@ -81,9 +81,29 @@ reviewed_by_approver(w) if approvals.approved(review, w.approver)
 # --- Which findings a waiver covers ---------------------------------------------------------
 
 covers(w, f) if {
+	matches(w, f)
+	approved_for(w, f)
+}
+
+matches(w, f) if {
 	f.id == w.rule
 	feature_matches(w, f)
 	path_matches(w, f)
+}
+
+# A waiver covers the features it was approved for. One unchanged since the base was approved when
+# it merged, for the features that existed there (w.base.features), so a path waiver does not
+# spread to a feature added under its path later; one the pull request adds or changes is approved
+# in it, for the features as they are.
+approved_for(w, _) if not is_array(w.base.features)
+
+approved_for(w, f) if f.feature in w.base.features
+
+# Features whose findings the waiver would match but was not approved for.
+not_approved_for(w) := {f.feature |
+	some f in input.findings
+	matches(w, f)
+	not approved_for(w, f)
 }
 
 feature_matches(w, _) if not w.feature
@@ -194,7 +214,7 @@ deny contains finding if {
 
 # METADATA
 # title: Stale waiver
-# description: A waiver in force covers no finding of the features this check judged; the problem was fixed, or the waiver names the wrong rule, feature or path. A stale waiver would silently cover the problem if it came back.
+# description: A waiver in force covers no finding of the features this check judged; the problem was fixed, or the waiver names the wrong rule, feature or path, or the findings it matches are of features added after it was approved (a waiver covers only the features that existed when it was approved). A stale waiver would silently cover the problem if it came back.
 # custom:
 #   id: AIGOV-WAIVER-003
 #   severity: low
@@ -203,9 +223,15 @@ deny contains finding if {
 deny contains finding if {
 	some w in input.waivers
 	state_of[w.index] == "stale"
-	msg := sprintf("waiver for %s (%s) matches no finding", [w.rule, w.ticket])
+	msg := sprintf("waiver for %s (%s) matches no finding%s", [w.rule, w.ticket, newer_features_note(w)])
 	finding := waiver_finding(w, "AIGOV-WAIVER-003", msg, "rule")
 }
+
+newer_features_note(w) := sprintf(" of the features it was approved for; it does not cover %s, which did not exist at %s when it was approved (change the waiver in a pull request its approver approves)", [
+	concat(", ", sort(not_approved_for(w))), w.base.ref,
+]) if {
+	count(not_approved_for(w)) > 0
+} else := ""
 
 # METADATA
 # title: Waiver not approved

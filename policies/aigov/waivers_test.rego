@@ -219,3 +219,27 @@ test_a_whole_repository_check_judges_every_waiver if {
 	d2 := waivers.decision with input as object.union(review_input([waiver(0, {"feature": "suport"})], {"available": true, "approvals": []}), {"scope": "."})
 	state_of(d2, 0) == "active"
 }
+
+# --- A waiver covers the features it was approved for ---------------------------------------------
+
+test_an_unchanged_waiver_covers_only_the_features_of_the_base if {
+	w := object.remove(waiver(0, {"path": "svc/**", "base": {"state": "unchanged", "ref": "main", "features": ["support"]}}), ["feature"])
+	newcomer := finding(1, "AIGOV-EVAL-006", "newcomer", "svc/new/evals/config.yaml")
+	d := decide([w], [eval_finding, newcomer])
+	d.applied == {{"finding": 0, "waiver": 0}}
+	state_of(d, 0) == "active"
+}
+
+test_a_waiver_matching_only_newer_features_is_stale_and_says_why if {
+	w := object.remove(waiver(0, {"path": "svc/**", "base": {"state": "unchanged", "ref": "main", "features": ["support"]}}), ["feature"])
+	d := decide([w], [finding(0, "AIGOV-EVAL-006", "newcomer", "svc/new/evals/config.yaml")])
+	count(d.applied) == 0
+	[f.msg | some f in d.deny] == ["waiver for AIGOV-EVAL-006 (GOV-1) matches no finding of the features it was approved for; it does not cover newcomer, which did not exist at main when it was approved (change the waiver in a pull request its approver approves)"]
+}
+
+test_a_waiver_approved_in_the_pull_request_covers_the_features_as_they_are if {
+	w := object.remove(waiver(0, {"path": "svc/**", "base": {"state": "added", "ref": "abc123"}}), ["feature"])
+	newcomer := finding(1, "AIGOV-EVAL-006", "newcomer", "svc/new/evals/config.yaml")
+	d := waivers.decision with input as object.union(review_input([w], {"available": true, "approvals": ["alice"]}), {"findings": [eval_finding, newcomer]})
+	d.applied == {{"finding": 0, "waiver": 0}, {"finding": 1, "waiver": 0}}
+}

@@ -3,8 +3,9 @@
 The file lives in the judged repository, so a waiver is only a request. This collector checks
 that each request is well formed (a malformed file is an error naming its line) and records the
 facts the waiver rules decide on (policies/aigov/waivers.rego): the rule's severity, the dates,
-what the waiver matches, and how it compares with the same file at the base commit. Whether a
-waiver is approved, expired, over-long or stale is decided in Rego, never here.
+what the waiver matches, and how it compares with the same file at the base commit (and, for a
+waiver unchanged since then, the features that existed there: the ones it was approved for).
+Whether a waiver is approved, expired, over-long or stale is decided in Rego, never here.
 
 The base commit is the pull request's base when the check has one (``input.change.base``);
 otherwise (a push, a local check) the tip of the default branch: a waiver already there was
@@ -14,6 +15,8 @@ reviewed when it merged, and anything added or changed since needs its approver'
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from pathlib import Path
 from typing import Any, Callable
 
 from aigov.errors import AigovError
@@ -49,6 +52,7 @@ def collect_waivers(repo: Repo, rules: dict[str, RuleMeta], find_base: Callable[
     validate_document(doc, "waivers", WAIVERS_FILE)
     base_ref = find_base()
     base = _base_waivers(repo, base_ref)
+    features_at_base = functools.cache(lambda: feature_names_at(repo.root, base_ref) if base_ref else [])
     facts = []
     for index, entry in enumerate(doc.data["waivers"]):
         prefix = f"waivers[{index}]"
@@ -64,6 +68,8 @@ def collect_waivers(repo: Repo, rules: dict[str, RuleMeta], find_base: Callable[
             "waivable": rules[entry["rule"]].waivable,  # the rule's METADATA (custom.waivable), read by waivers.rego
             "base": _base_state(entry, base, base_ref, repo, manifests or {}),
         })
+        if facts[-1]["base"]["state"] == "unchanged":  # approved when it merged: for the features there then
+            facts[-1]["base"]["features"] = features_at_base()
     return facts
 
 
@@ -143,6 +149,29 @@ def _feature_at_base(repo: Repo, ref: str | None, name: Any, manifests: dict[str
         return None
     held = f"feature {before}" if isinstance(before, str) else "no feature"
     return f"feature {name} is now {manifests[name]}, which at {ref} was {held}"
+
+
+def feature_names_at(root: Path, ref: str) -> list[str]:
+    """The metadata.name of every feature manifest at commit ``ref``: what an unchanged waiver was
+    approved for. A manifest that cannot be read or names nothing there names no feature."""
+    from aigov.facts.change import GitFailed, git, read_base_blobs
+    from aigov.facts.discovery import MANIFEST_NAME
+
+    try:
+        listing = git(root, "ls-tree", "-r", "-z", "--name-only", "--full-tree", ref).decode("utf-8", "surrogateescape")
+    except GitFailed as exc:
+        raise AigovError(f"cannot list the features at {ref}, which the waivers are compared with: {exc.stderr}", WAIVERS_FILE) from None
+    manifests = [path for path in listing.split("\0") if path.rpartition("/")[2] == MANIFEST_NAME]
+    names = set()
+    for path, blob in read_base_blobs(root, ref, manifests).items():
+        try:
+            data = parse_yaml(blob.decode("utf-8-sig"), path).data if blob is not None else None
+        except (AigovError, UnicodeDecodeError):
+            continue
+        metadata = data.get("metadata") if isinstance(data, dict) else None
+        if isinstance(metadata, dict) and isinstance(metadata.get("name"), str):
+            names.add(metadata["name"])
+    return sorted(names)
 
 
 def _request(entry: dict[str, Any]) -> dict[str, Any]:
