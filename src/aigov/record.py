@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
@@ -166,28 +168,86 @@ def write_note(repo: Any, commit: str, data: bytes) -> None:
     """Store ``data`` as the aigov note on ``commit``, replacing an earlier one (git notes --ref aigov add -f)."""
     import git
 
-    env = {}
-    if not _git_identity(repo):  # CI runners often have none; a note is still a commit in refs/notes/aigov
-        env = {"GIT_AUTHOR_NAME": "aigov", "GIT_AUTHOR_EMAIL": "aigov@localhost",
-               "GIT_COMMITTER_NAME": "aigov", "GIT_COMMITTER_EMAIL": "aigov@localhost"}
     with tempfile.NamedTemporaryFile("wb", suffix=".json", delete=False) as handle:
         handle.write(data)
     try:
-        repo.git.execute(["git", *_GIT_SAFE, "notes", "--ref", NOTES_REF, "add", "-f", "-F", handle.name, commit], env=env)
+        repo.git.execute(["git", *_GIT_SAFE, "notes", "--ref", NOTES_REF, "add", "-f", "-F", handle.name, commit],
+                         env=_identity_env(repo))
     except git.GitCommandError as exc:
-        raise AigovError(f"git notes failed: {str(exc.stderr).strip().splitlines()[-1] if exc.stderr else exc}",
-                         repo.working_tree_dir) from None
+        raise AigovError(f"git notes failed: {_git_problem(exc)}", repo.working_tree_dir) from None
     finally:
         os.unlink(handle.name)
 
 
-def _git_identity(repo: Any) -> bool:
+# --- Pushing the notes ---------------------------------------------------------------------------
+
+PUSH_ATTEMPTS = 5
+REMOTE_NOTES = "refs/notes/aigov-remote"  # where the remote's notes are fetched to be merged
+NETWORK_TIMEOUT_S = 120
+
+
+def push_notes(repo: Any, remote: str) -> None:
+    """Push refs/notes/aigov to ``remote`` after merging the notes already there.
+
+    A CI clone carries no notes, so pushing its own would be refused as not a fast-forward from the
+    second decision on; and pipelines of two merges push at once. So the remote's notes are fetched
+    and merged first (``-s ours``: this run's note wins on its own commit, every other note is
+    kept), and a push refused because the remote's notes moved meanwhile is fetched, merged and
+    tried again.
+    """
+    import git
+
+    if remote.startswith("-"):
+        raise AigovError(f"--push {remote!r} is not a git remote")
+    problem = ""
+    for attempt in range(PUSH_ATTEMPTS):
+        if attempt:
+            time.sleep(random.uniform(0.1, 0.5) * attempt)  # apart from the other pushers
+        try:
+            _merge_remote_notes(repo, remote)
+            _network_git(repo, "push", "--quiet", "--no-verify", remote, f"{NOTES_REF}:{NOTES_REF}")
+            return
+        except git.GitCommandError as exc:
+            problem = _git_problem(exc)
+    raise AigovError(f"could not push {NOTES_REF} to {remote} after {PUSH_ATTEMPTS} attempts: {problem}", repo.working_tree_dir)
+
+
+def _merge_remote_notes(repo: Any, remote: str) -> None:
     import git
 
     try:
-        return bool(str(repo.git.execute(["git", "config", "user.email"])).strip())
+        _network_git(repo, "ls-remote", "--exit-code", remote, NOTES_REF)
+    except git.GitCommandError as exc:
+        if exc.status == 2:  # the remote has no notes yet
+            return
+        raise
+    _network_git(repo, "fetch", "--quiet", "--no-tags", remote, f"+{NOTES_REF}:{REMOTE_NOTES}")
+    repo.git.execute(["git", *_GIT_SAFE, "notes", "--ref", NOTES_REF, "merge", "--quiet", "-s", "ours", REMOTE_NOTES],
+                     env=_identity_env(repo))
+
+
+def _network_git(repo: Any, *args: str) -> None:
+    # Fail rather than wait for a password, and never run the clone's hooks.
+    repo.git.execute(["git", *_GIT_SAFE, "-c", "core.hooksPath=/dev/null", *args], kill_after_timeout=NETWORK_TIMEOUT_S,
+                     env={"GIT_TERMINAL_PROMPT": "0"})
+
+
+def _git_problem(exc: Any) -> str:
+    """git's last line of error output, which says what went wrong."""
+    return str(exc.stderr).strip().splitlines()[-1] if str(exc.stderr or "").strip() else str(exc)
+
+
+def _identity_env(repo: Any) -> dict[str, str]:
+    """CI runners often have no git identity; a note (and a notes merge) is still a commit in refs/notes/aigov."""
+    import git
+
+    try:
+        if str(repo.git.execute(["git", "config", "user.email"])).strip():
+            return {}
     except git.GitCommandError:
-        return False
+        pass
+    return {"GIT_AUTHOR_NAME": "aigov", "GIT_AUTHOR_EMAIL": "aigov@localhost",
+            "GIT_COMMITTER_NAME": "aigov", "GIT_COMMITTER_EMAIL": "aigov@localhost"}
 
 
 @dataclass
