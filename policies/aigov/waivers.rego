@@ -95,7 +95,7 @@ matches(w, f) if {
 # it merged, for the features that existed there (w.base.features), so a path waiver does not
 # spread to a feature added under its path later; one the pull request adds or changes is approved
 # in it, for the features as they are.
-approved_for(w, _) if not is_array(w.base.features)
+approved_for(w, _) if not is_array(object.get(w.base, "features", null))
 
 approved_for(w, f) if f.feature in w.base.features
 
