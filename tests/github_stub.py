@@ -13,10 +13,12 @@ from typing import Any, Iterator
 
 
 class FakeGitHub(BaseHTTPRequestHandler):
-    """A stand-in for api.github.com on 127.0.0.1: answers GET /repos/{owner}/{repo}/pulls/{n}/reviews
-    and GET /orgs/{org}/teams/{slug}/members from ``server.routes`` (path -> list of pages, each
-    (status, body text, delay seconds[, the next page URL to send])); pages after the first are
-    linked with Link: rel="next" as GitHub paginates. Every request is kept in ``server.seen``."""
+    """A stand-in for api.github.com on 127.0.0.1: answers GET /repos/{owner}/{repo}/pulls/{n}[/reviews],
+    GET /orgs/{org}/teams/{slug} and GET /orgs/{org}/teams/{slug}/memberships/{username} from
+    ``server.routes`` (path -> list of pages, each (status, body text, delay seconds[, the next page
+    URL to send])); pages after the first are linked with Link: rel="next" as GitHub paginates; a
+    path without a route is a 404, as GitHub answers for a user who is not a team member. Every
+    request is kept in ``server.seen``."""
 
     def do_GET(self) -> None:  # noqa: N802 - the http.server interface
         server: Any = self.server
@@ -70,6 +72,7 @@ def fake_github() -> Iterator[Any]:
 # --- What tests of pull requests share: the event file, a review, the reviews endpoint -------------
 
 REVIEWS = "/repos/acme/mono/pulls/7/reviews"
+AUTHOR = "dev"  # who opens the pull requests of event_file
 
 
 def event_file(folder: Path, repo: Path, number: int = 7, name: str = "event.json") -> Path:
@@ -77,12 +80,22 @@ def event_file(folder: Path, repo: Path, number: int = 7, name: str = "event.jso
     event = {
         "action": "synchronize", "number": number,
         "pull_request": {"number": number, "base": {"sha": _rev_parse(repo, "main"), "ref": "main"},
-                         "head": {"sha": _rev_parse(repo, "HEAD"), "ref": "feat"}},
+                         "head": {"sha": _rev_parse(repo, "HEAD"), "ref": "feat"}, "user": {"login": AUTHOR}},
         "repository": {"full_name": "acme/mono", "default_branch": "main"},
     }
     path = folder / name
     path.write_text(json.dumps(event))
     return path
+
+
+def team(server: Any, team: str, members: list[str], pending: tuple[str, ...] = ()) -> None:
+    """Answer for ``@org/slug`` as GitHub does: the team, and an active membership for each member
+    (a pending one for ``pending``); anyone else is a 404."""
+    org, _, slug = team[1:].partition("/")
+    path = f"/orgs/{org}/teams/{slug}"
+    server.routes[path] = [(200, json.dumps({"slug": slug, "name": slug}), 0)]
+    for login, state in [(m, "active") for m in members] + [(p, "pending") for p in pending]:
+        server.routes[f"{path}/memberships/{login.lower()}"] = [(200, json.dumps({"state": state, "role": "member"}), 0)]
 
 
 def review(login: str, state: str, commit: str) -> dict[str, Any]:

@@ -70,7 +70,7 @@ def pull_request(tmp_path: Path, model: str = "gpt-4o", provider: str = "openai"
     git(repo, "commit", "-qam", "the change")
     event = {"action": "synchronize", "number": 7,
              "pull_request": {"number": 7, "base": {"sha": git(repo, "rev-parse", "main"), "ref": "main"},
-                              "head": {"sha": git(repo, "rev-parse", "HEAD"), "ref": "feat"}},
+                              "head": {"sha": git(repo, "rev-parse", "HEAD"), "ref": "feat"}, "user": {"login": "dev"}},
              "repository": {"full_name": "acme/repo", "default_branch": "main"}}
     event_path = write(tmp_path / "event.json", json.dumps(event))
     return repo, event_path
@@ -179,3 +179,149 @@ def test_an_error_is_never_a_pass(runner_python: Path, tmp_path: Path) -> None:
     run = run_action(runner_python, repo, tmp_path, "pull_request", None)  # no event file
     assert run.status == 2 and run.outputs["verdict"] == "error", run.log
     assert json.loads(Path(run.outputs["report"]).read_text())["verdict"] == "error"
+
+
+# --- The paved road's workflows, job by job, in the same simulated runner --------------------------
+# A generated workflow's job runs as a runner would run it: `actions/checkout` is the clone the test
+# made, `actions/setup-python` the runner's Python, the aigov Action (`<org>/aigov@...`) runs
+# action.yml's own steps (run_action) with the step's `with:`, and `github/codeql-action/upload-sarif`
+# stands for code scanning: the test sees what it would upload. `run:` steps go to bash as above.
+
+ORG = "acme"
+REVIEW_TOKEN = "app-t0ken"  # the secret AIGOV_REVIEW_TOKEN, which can read team membership
+
+
+class JobRun:
+    def __init__(self, status: int, uploads: list[dict[str, str]], log: str) -> None:
+        self.status, self.uploads, self.log = status, uploads, log
+
+
+def run_job(bin_dir: Path, workflow: Path, job: str, workspace: Path, tmp_path: Path, event_name: str,
+            event: Path | None, api_url: str = "http://127.0.0.1:9", secrets: dict[str, str] | None = None) -> JobRun:
+    steps = yaml.safe_load(workflow.read_text())["jobs"][job]["steps"]
+    (tmp_path / "runner-temp").mkdir(parents=True, exist_ok=True)
+    context: dict[str, Any] = {"github.token": "t0ken", "github.event_name": event_name, "runner.temp": str(tmp_path / "runner-temp"),
+                               "secrets.aigov_review_token": (secrets or {}).get("AIGOV_REVIEW_TOKEN", "")}
+    failed, status, log, uploads = False, 0, [], []
+    for number, step in enumerate(steps):
+        condition = step.get("if", "${{ success() }}")
+        condition = condition if "${{" in str(condition) else "${{ " + str(condition) + " }}"
+        if (failed and "always()" not in str(condition)) or truth(condition, context) is False:
+            continue
+        uses, inputs = step.get("uses", ""), {k: interpolate(str(v), context) for k, v in (step.get("with") or {}).items()}
+        if uses.startswith(("actions/checkout@", "actions/setup-python@")):
+            continue  # the workspace is the clone, bin_dir the runner's Python
+        if uses.startswith("github/codeql-action/upload-sarif@"):
+            uploads.append({k: v or "" for k, v in inputs.items()})
+            continue
+        if uses.startswith(f"{ORG}/aigov@"):
+            assert None not in inputs.values(), inputs  # every input known
+            ran = run_action(bin_dir, workspace, tmp_path, event_name, event, inputs=inputs, api_url=api_url)  # type: ignore[arg-type]
+            code, outputs, text = ran.status, ran.outputs, ran.log
+        else:
+            assert "run" in step, step
+            proc = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]], cwd=workspace,
+                                  env={**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "RUNNER_TEMP": context["runner.temp"]},
+                                  capture_output=True, text=True, timeout=300)
+            code, outputs, text = proc.returncode, {}, proc.stdout + proc.stderr
+        log.append(text)
+        context.update({f"steps.{step.get('id', number)}.outputs.{key}": value for key, value in outputs.items()})
+        if code != 0:
+            failed, status = True, status or code
+    return JobRun(status, uploads, "".join(log))
+
+
+@pytest.fixture(scope="module")
+def generated_repo(tmp_path_factory: pytest.TempPathFactory, template_cache: Path) -> Path:
+    """`aigov new` as a feature team runs it (the agent road, medium tier), on the default aigov source: the Action."""
+    from conftest import run_cli
+
+    dest = tmp_path_factory.mktemp("generated") / "bot"
+    run = run_cli("new", "bot", "--template", "agent", "--tier", "medium", "--owner", "team-demo", "--github-org", ORG,
+                  "--dest", str(dest), "--no-interactive")
+    assert run.exit_code == 0, run.stderr
+    return dest
+
+
+def test_the_generated_pr_workflow_asks_for_what_the_gate_needs(generated_repo: Path) -> None:
+    doc = yaml.safe_load((generated_repo / ".github/workflows/pr.yml").read_text())
+    triggers = doc[True]  # YAML 1.1 reads the key `on` as true
+    assert "pull_request" in triggers and "merge_group" in triggers
+    assert doc["permissions"] == {"contents": "read", "pull-requests": "read", "security-events": "write"}
+    steps = doc["jobs"]["aigov"]["steps"]
+    assert steps[0]["with"]["fetch-depth"] == 0
+    [upload] = [s for s in steps if s.get("uses", "").startswith("github/codeql-action/upload-sarif@")]
+    assert upload["with"]["sarif_file"] == "${{ steps.aigov.outputs.sarif }}"
+    owners = (generated_repo / "CODEOWNERS").read_text()
+    assert "GitHub accepts the approval of either" in owners and "data.aigov.settings.approvals" in owners
+    assert "must also approve" not in owners
+
+
+def seed_repository(generated: Path, into: Path) -> Path:
+    """The generated repository as a git repository on main (a copy: each test changes its own)."""
+    import shutil
+
+    shutil.copytree(generated, into)
+    git(into.parent, "init", "-q", "-b", "main", str(into))
+    git(into, "add", "-A")
+    git(into, "commit", "-qm", "aigov new")
+    return into
+
+
+def test_the_generated_pr_workflow_verifies_an_approval_and_uploads_sarif(runner_python: Path, generated_repo: Path,
+                                                                         tmp_path: Path) -> None:
+    """A pull request lowers the tier (it needs a CODEOWNER's approval); carol approves, and the review
+    token (the secret) confirms she is in the owning team: the job passes and the SARIF goes to code
+    scanning. In the merge queue the same job reads the pull request's author and head from the API."""
+    repo = seed_repository(generated_repo, tmp_path / "repo")
+    git(repo, "checkout", "-q", "-b", "feat")
+    (repo / "aigov.yaml").write_text((repo / "aigov.yaml").read_text().replace("riskTier: medium", "riskTier: low"))
+    git(repo, "commit", "-qam", "lower the tier")
+    head = git(repo, "rev-parse", "HEAD")
+    event = {"number": 7, "pull_request": {"number": 7, "base": {"sha": git(repo, "rev-parse", "main")}, "head": {"sha": head},
+                                           "user": {"login": "dev"}},
+             "repository": {"full_name": "acme/bot"}}
+    event_path = write(tmp_path / "event.json", json.dumps(event))
+    workflow = repo / ".github/workflows/pr.yml"
+    from github_stub import review, team
+
+    with fake_github() as api:
+        api.routes["/repos/acme/bot/pulls/7/reviews"] = [(200, json.dumps([review("carol", "APPROVED", head)]), 0)]
+        team(api, "@acme/team-demo", ["carol"])
+        run = run_job(runner_python, workflow, "aigov", repo, tmp_path, "pull_request", event_path, api.url,
+                      secrets={"AIGOV_REVIEW_TOKEN": REVIEW_TOKEN})
+        assert run.status == 0, run.log
+        assert {token for path, token in api.seen if path.startswith("/orgs/")} == {f"Bearer {REVIEW_TOKEN}"}
+        [upload] = run.uploads
+        assert upload["category"] == "aigov" and json.loads(Path(upload["sarif_file"]).read_text())["version"] == "2.1.0"
+
+        group = {"merge_group": {"base_sha": git(repo, "rev-parse", "main"), "head_sha": head,
+                                 "head_ref": f"refs/heads/gh-readonly-queue/main/pr-7-{head}"}, "repository": {"full_name": "acme/bot"}}
+        api.routes["/repos/acme/bot/pulls/7"] = [(200, json.dumps({"user": {"login": "carol"}, "head": {"sha": head}}), 0)]
+        queued = run_job(runner_python, workflow, "aigov", repo, tmp_path, "merge_group", write(tmp_path / "mg.json", json.dumps(group)),
+                         api.url, secrets={"AIGOV_REVIEW_TOKEN": REVIEW_TOKEN})
+        assert queued.status == 1, queued.log  # carol opened it: her approval is no approval
+        assert "AIGOV-CHANGE-003" in queued.log and queued.uploads
+
+
+def test_the_generated_record_workflow_notes_every_push(runner_python: Path, generated_repo: Path, tmp_path: Path) -> None:
+    """Two pushes to main, each run in a fresh clone (as CI clones: without notes): both decisions land
+    on origin. A plain `git push` of the second run's notes is refused as not a fast-forward."""
+    seed = seed_repository(generated_repo, tmp_path / "seed")
+    origin = tmp_path / "origin.git"
+    subprocess.run(["git", "init", "-q", "--bare", "--initial-branch=main", str(origin)], check=True)
+    git(seed, "push", "-q", str(origin), "main")
+    noted = []
+    for number in range(2):
+        if number:
+            write(seed / "NOTES.md", "a second change\n")
+            git(seed, "add", "-A")
+            git(seed, "commit", "-qm", "second")
+            git(seed, "push", "-q", str(origin), "main")
+        clone = tmp_path / f"run-{number}"
+        subprocess.run(["git", "clone", "-q", str(origin), str(clone)], check=True)
+        run = run_job(runner_python, clone / ".github/workflows/record.yml", "record", clone, tmp_path / f"t{number}", "push", None)
+        assert run.status == 0, run.log
+        noted.append(git(clone, "rev-parse", "HEAD"))
+        listing = subprocess.run(["git", "--git-dir", str(origin), "notes", "--ref", "aigov", "list"], capture_output=True, text=True).stdout
+        assert {line.split()[1] for line in listing.splitlines()} == set(noted)

@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 
 from aigov.codeowners import owners_of, parse_codeowners
-from github_stub import REVIEWS, event_file, review
-from conftest import CLOCK, HOSTILE_TIMEOUT_S, assert_clean_error, check, check_json, make_feature, run_cli, run_limited, write
+from github_stub import AUTHOR, REVIEWS, event_file, review, team
+from conftest import CLOCK, HOSTILE_TIMEOUT_S, assert_clean_error, check, check_json, make_feature, org_config, run_cli, run_limited, write
 
 CODEOWNERS = """\
 # The platform team owns every manifest; svc-a's owners are named last, so they win for it.
@@ -57,9 +57,6 @@ def edit(path: Path, old: str, new: str) -> None:
     text = path.read_text()
     assert old in text, (old, path)
     path.write_text(text.replace(old, new))
-
-
-TEAM = "/orgs/acme/teams/ai-platform/members"
 
 
 def pr_check(repo: Path, event: Path, monkeypatch: pytest.MonkeyPatch, *extra: str) -> dict[str, Any]:
@@ -266,11 +263,99 @@ def test_lowered_tier_approved_by_a_codeowner_on_the_head_commit_passes(mono: Pa
 
 def test_approval_by_a_team_member_counts(mono: Path, tmp_path: Path, api: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     head = lower_tier(mono)
-    api.routes[REVIEWS] = [(200, json.dumps([review("carol", "APPROVED", head)]), 0)]
-    api.routes[TEAM] = [(200, json.dumps([{"login": "dave"}]), 0), (200, json.dumps([{"login": "Carol"}]), 0)]  # two pages
+    api.routes[REVIEWS] = [(200, json.dumps([review("bob", "COMMENTED", head)]), 0),
+                           (200, json.dumps([review("Carol", "APPROVED", head)]), 0)]  # two pages
+    team(api, "@acme/ai-platform", ["carol"])
     monkeypatch.setenv("GITHUB_TOKEN", "t0ken")
     assert "AIGOV-CHANGE-003" not in ids_of(pr_check(mono, event_file(tmp_path, mono), monkeypatch))
-    assert [seen for seen, _ in api.seen].count(TEAM + "?per_page=100&page=2") == 1
+    seen = [path for path, _ in api.seen]
+    assert seen.count(REVIEWS + "?per_page=100&page=2") == 1
+    assert "/orgs/acme/teams/ai-platform/memberships/carol" in seen
+
+
+@pytest.mark.parametrize("pending", [(), ("carol",)])  # carol is not in the team (404), or only invited
+def test_a_team_approves_only_through_its_active_members(mono: Path, tmp_path: Path, api: Any, monkeypatch: pytest.MonkeyPatch,
+                                                         pending: tuple[str, ...]) -> None:
+    head = lower_tier(mono)
+    api.routes[REVIEWS] = [(200, json.dumps([review("carol", "APPROVED", head)]), 0)]
+    team(api, "@acme/ai-platform", [], pending)
+    monkeypatch.setenv("GITHUB_TOKEN", "t0ken")
+    assert message_of(pr_check(mono, event_file(tmp_path, mono), monkeypatch), "AIGOV-CHANGE-003") == (
+        "the risk tier was lowered from medium to low; "
+        "no approving review on the head commit from a CODEOWNER of svc-a/aigov.yaml (@alice, @acme/ai-platform)")
+
+
+@pytest.mark.parametrize("status, expected", [
+    (404, "HTTP 404 (not found, or the token cannot see it)"),
+    (403, "HTTP 403 (the token lacks permission"),
+])
+def test_a_team_the_token_cannot_read_cannot_approve(mono: Path, tmp_path: Path, api: Any, monkeypatch: pytest.MonkeyPatch,
+                                                     status: int, expected: str) -> None:
+    """GitHub's token of a workflow cannot read the organisation's teams (read:org): a review by a
+    member is then unverifiable, and the finding says so, naming the team, instead of passing."""
+    head = lower_tier(mono)
+    api.routes[REVIEWS] = [(200, json.dumps([review("carol", "APPROVED", head)]), 0)]
+    api.routes["/orgs/acme/teams/ai-platform"] = [(status, '{"message": "no"}', 0)]
+    api.routes["/orgs/acme/teams/ai-platform/memberships/carol"] = [(200, '{"state": "active"}', 0)]
+    monkeypatch.setenv("GITHUB_TOKEN", "t0ken")
+    doc = pr_check(mono, event_file(tmp_path, mono), monkeypatch)
+    message = message_of(doc, "AIGOV-CHANGE-003")
+    assert "team membership unverifiable: @acme/ai-platform (the GitHub API answered /orgs/acme/teams/ai-platform with " in message
+    assert expected in message and doc["verdict"] == "fail"
+
+
+def test_the_authors_own_approval_never_counts(mono: Path, tmp_path: Path, api: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The author is a CODEOWNER (at the base) and a member of the owning team: their approval of their own change is no approval."""
+    git(mono, "checkout", "-q", "main")
+    write(mono / ".github/CODEOWNERS", CODEOWNERS.replace("@alice", f"@{AUTHOR}"))
+    commit_all(mono, "the author owns svc-a")
+    git(mono, "checkout", "-q", "-B", "feat")
+    head = lower_tier(mono)
+    api.routes[REVIEWS] = [(200, json.dumps([review(AUTHOR.upper(), "APPROVED", head)]), 0)]
+    team(api, "@acme/ai-platform", [AUTHOR])
+    monkeypatch.setenv("GITHUB_TOKEN", "t0ken")
+    doc = pr_check(mono, event_file(tmp_path, mono), monkeypatch)
+    assert f"from a CODEOWNER of svc-a/aigov.yaml (@{AUTHOR}, @acme/ai-platform)" in message_of(doc, "AIGOV-CHANGE-003")
+    assert not any("/memberships/" in path for path, _ in api.seen)  # nobody else approved: nothing to look up
+
+
+def test_a_dot_dot_team_is_no_team_and_never_asks_for_the_whole_org(mono: Path, tmp_path: Path, api: Any,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """`@acme/..` read loosely is /orgs/acme/teams/.. = /orgs/acme: every member of the organisation would approve."""
+    git(mono, "checkout", "-q", "main")
+    write(mono / ".github/CODEOWNERS", "/svc-a/aigov.yaml @acme/..\n")
+    commit_all(mono, "a hostile owner")
+    git(mono, "checkout", "-q", "-B", "feat")
+    head = lower_tier(mono)
+    api.routes[REVIEWS] = [(200, json.dumps([review("mallory", "APPROVED", head)]), 0)]
+    api.routes["/orgs/acme/members"] = [(200, json.dumps([{"login": "mallory"}]), 0)]
+    api.routes["/orgs/acme/memberships/mallory"] = [(200, '{"state": "active"}', 0)]
+    monkeypatch.setenv("GITHUB_TOKEN", "t0ken")
+    doc = pr_check(mono, event_file(tmp_path, mono), monkeypatch)
+    assert "@acme/.. is not a GitHub team (@org/team-slug)" in message_of(doc, "AIGOV-CHANGE-003")
+    assert [path for path, _ in api.seen] == [REVIEWS + "?per_page=100"]
+
+
+def test_a_moved_manifest_keeps_the_approvers_it_had_at_the_base(mono: Path, tmp_path: Path, api: Any,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Moving svc-a under a folder mallory owns and lowering its tier in the same pull request: the
+    approvers are svc-a's owners at the base, not the new folder's."""
+    git(mono, "checkout", "-q", "main")
+    write(mono / ".github/CODEOWNERS", CODEOWNERS + "/moved/ @mallory\n")
+    commit_all(mono, "mallory owns moved/")
+    git(mono, "checkout", "-q", "-B", "feat")
+    (mono / "moved").mkdir()
+    git(mono, "mv", "svc-a", "moved/svc-a")
+    edit(mono / "moved/svc-a/aigov.yaml", "riskTier: medium", "riskTier: low")
+    head = commit_all(mono, "move and lower")
+    api.routes[REVIEWS] = [(200, json.dumps([review("mallory", "APPROVED", head)]), 0)]
+    team(api, "@acme/ai-platform", [])
+    monkeypatch.setenv("GITHUB_TOKEN", "t0ken")
+    doc = pr_check(mono, event_file(tmp_path, mono), monkeypatch)
+    assert "no approving review on the head commit from a CODEOWNER of svc-a/aigov.yaml (@alice, @acme/ai-platform)" in \
+        message_of(doc, "AIGOV-CHANGE-003")
+    api.routes[REVIEWS] = [(200, json.dumps([review("alice", "APPROVED", head)]), 0)]
+    assert "AIGOV-CHANGE-003" not in ids_of(pr_check(mono, event_file(tmp_path, mono), monkeypatch))
 
 
 @pytest.mark.parametrize("reviews, expected", [
@@ -282,7 +367,7 @@ def test_approval_that_does_not_count(mono: Path, tmp_path: Path, api: Any, monk
                                       reviews: list[dict[str, Any]], expected: str) -> None:
     head = lower_tier(mono)
     api.routes[REVIEWS] = [(200, json.dumps(reviews).replace('"HEAD"', f'"{head}"'), 0)]
-    api.routes[TEAM] = [(200, "[]", 0)]
+    team(api, "@acme/ai-platform", [])
     monkeypatch.setenv("GITHUB_TOKEN", "t0ken")
     assert expected in message_of(pr_check(mono, event_file(tmp_path, mono), monkeypatch), "AIGOV-CHANGE-003")
 
@@ -291,7 +376,7 @@ def test_a_pr_cannot_make_its_author_a_codeowner(mono: Path, tmp_path: Path, api
     write(mono / ".github/CODEOWNERS", "* @mallory\n")  # read at the base commit, as GitHub does
     head = lower_tier(mono)
     api.routes[REVIEWS] = [(200, json.dumps([review("mallory", "APPROVED", head)]), 0)]
-    api.routes[TEAM] = [(200, "[]", 0)]
+    team(api, "@acme/ai-platform", [])
     monkeypatch.setenv("GITHUB_TOKEN", "t0ken")
     assert "AIGOV-CHANGE-003" in ids_of(pr_check(mono, event_file(tmp_path, mono), monkeypatch))
 
@@ -348,6 +433,112 @@ def test_loosened_classification_and_added_model_need_approval_too(mono: Path, t
     commit_all(mono, "loosen")
     message = message_of(pr_check(mono, event_file(tmp_path, mono), monkeypatch), "AIGOV-CHANGE-003")
     assert "dataClassification was loosened from internal to public" in message
+
+
+# --- Reviewers org data requires (data.aigov.settings.approvals) ------------------------------------
+
+RISK_DATA = """\
+aigov:
+  settings:
+    approvals:
+      reviewers:
+        risk: "@acme/ai-risk"
+      required:
+        manifest: {tiers}
+"""
+
+
+def risk_config(tmp_path: Path, tiers: str = "{medium: [risk], high: [risk]}", data: str = RISK_DATA) -> Path:
+    """An org config whose data requires the ai-risk team's approval of risk-relevant manifest changes."""
+    return org_config(tmp_path / "org", "data: [approvals.yaml]\n", {"approvals.yaml": data.format(tiers=tiers)})
+
+
+def test_org_data_requires_the_risk_reviewers_besides_a_codeowner(mono: Path, tmp_path: Path, api: Any,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """CODEOWNERS lists the risk reviewers beside the team, where either owner's approval satisfies
+    GitHub; the change rule asks org data who must also approve, and requires each group."""
+    head = lower_tier(mono)
+    config = risk_config(tmp_path)
+    api.routes[REVIEWS] = [(200, json.dumps([review("alice", "APPROVED", head)]), 0)]
+    team(api, "@acme/ai-platform", [])
+    team(api, "@acme/ai-risk", ["rita"])
+    monkeypatch.setenv("GITHUB_TOKEN", "t0ken")
+    doc = pr_check(mono, event_file(tmp_path, mono), monkeypatch, "--config", str(config))
+    assert message_of(doc, "AIGOV-CHANGE-003") == ("the risk tier was lowered from medium to low; no approving review on the head "
+                                                   "commit from the risk reviewers (@acme/ai-risk), whom org data requires at medium tier")
+    api.routes[REVIEWS] = [(200, json.dumps([review("alice", "APPROVED", head), review("rita", "APPROVED", head)]), 0)]
+    assert "AIGOV-CHANGE-003" not in ids_of(pr_check(mono, event_file(tmp_path, mono), monkeypatch, "--config", str(config)))
+    api.routes[REVIEWS] = [(200, json.dumps([review("rita", "APPROVED", head)]), 0)]  # the risk team alone is not a CODEOWNER
+    assert "from a CODEOWNER of svc-a/aigov.yaml" in message_of(
+        pr_check(mono, event_file(tmp_path, mono), monkeypatch, "--config", str(config)), "AIGOV-CHANGE-003")
+
+
+def test_lowering_the_tier_is_judged_at_the_tier_it_had(mono: Path, tmp_path: Path, api: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Org data requires the risk reviewers at high tier only; a pull request lowering high to low needs them."""
+    git(mono, "checkout", "-q", "main")
+    edit(mono / "svc-a/aigov.yaml", "riskTier: medium", "riskTier: high")
+    commit_all(mono, "svc-a is high tier")
+    git(mono, "checkout", "-q", "-B", "feat")
+    edit(mono / "svc-a/aigov.yaml", "riskTier: high", "riskTier: low")
+    head = commit_all(mono, "lower it to low")
+    api.routes[REVIEWS] = [(200, json.dumps([review("alice", "APPROVED", head)]), 0)]
+    team(api, "@acme/ai-risk", [])
+    monkeypatch.setenv("GITHUB_TOKEN", "t0ken")
+    doc = pr_check(mono, event_file(tmp_path, mono), monkeypatch, "--config", str(risk_config(tmp_path, "{high: [risk]}")))
+    assert "from the risk reviewers (@acme/ai-risk), whom org data requires at high tier" in message_of(doc, "AIGOV-CHANGE-003")
+
+
+def test_a_required_group_org_data_does_not_name_blocks(mono: Path, tmp_path: Path, api: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    head = lower_tier(mono)
+    api.routes[REVIEWS] = [(200, json.dumps([review("alice", "APPROVED", head)]), 0)]
+    team(api, "@acme/ai-platform", [])
+    monkeypatch.setenv("GITHUB_TOKEN", "t0ken")
+    config = risk_config(tmp_path, "{medium: [legal]}")
+    assert "org data requires the approval of the legal reviewers at medium tier, but data.aigov.settings.approvals.reviewers names no legal" \
+        in message_of(pr_check(mono, event_file(tmp_path, mono), monkeypatch, "--config", str(config)), "AIGOV-CHANGE-003")
+
+
+def test_an_unreadable_risk_team_is_named_in_the_finding(mono: Path, tmp_path: Path, api: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    head = lower_tier(mono)
+    api.routes[REVIEWS] = [(200, json.dumps([review("alice", "APPROVED", head), review("rita", "APPROVED", head)]), 0)]
+    api.routes["/orgs/acme/teams/ai-risk"] = [(403, '{"message": "Resource not accessible by integration"}', 0)]
+    monkeypatch.setenv("GITHUB_TOKEN", "t0ken")
+    doc = pr_check(mono, event_file(tmp_path, mono), monkeypatch, "--config", str(risk_config(tmp_path)))
+    assert "cannot verify approval by the risk reviewers (@acme/ai-risk): the GitHub API answered /orgs/acme/teams/ai-risk with HTTP 403" \
+        in message_of(doc, "AIGOV-CHANGE-003")
+
+
+def test_the_repository_cannot_name_its_own_reviewers(mono: Path, tmp_path: Path, api: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reviewers come from the org's data only: a repository's .aigov/config.yaml asking to drop the risk
+    reviewers is refused (AIGOV-CONFIG-001) and changes nothing."""
+    write(mono / ".aigov/config.yaml", "data: [.aigov/approvals.yaml]\n")
+    write(mono / ".aigov/approvals.yaml", RISK_DATA.format(tiers="{medium: [], high: []}"))
+    head = lower_tier(mono)
+    api.routes[REVIEWS] = [(200, json.dumps([review("alice", "APPROVED", head)]), 0)]
+    team(api, "@acme/ai-risk", [])
+    monkeypatch.setenv("GITHUB_TOKEN", "t0ken")
+    doc = pr_check(mono, event_file(tmp_path, mono), monkeypatch, "--config", str(risk_config(tmp_path)))
+    assert {"AIGOV-CHANGE-003", "AIGOV-CONFIG-001"} <= set(ids_of(doc)) and doc["verdict"] == "fail", doc
+
+
+@pytest.mark.parametrize("reviewer, expected", [
+    ('"@acme/.."', "'@acme/..' is not a GitHub login such as alice, or a team written @org/team-slug"),
+    ('"@acme/risk/extra"', "is not a GitHub login"),
+    ('"@/risk"', "is not a GitHub login"),
+    ('"@acme/"', "is not a GitHub login"),
+    ('"rita\\n"', "is not a GitHub login"),
+    ("[rita]", "is not a GitHub login"),
+])
+def test_org_data_reviewers_are_validated_with_file_and_line(mono: Path, tmp_path: Path, reviewer: str, expected: str) -> None:
+    config = risk_config(tmp_path, data=RISK_DATA.replace('"@acme/ai-risk"', reviewer))
+    run = run_limited("check", str(mono), "--now", CLOCK, "--config", str(config))
+    assert_clean_error(run, "approvals.yaml:5:", "aigov.settings.approvals.reviewers.risk", expected)
+
+
+def test_org_data_required_groups_must_be_lists(mono: Path, tmp_path: Path) -> None:
+    config = risk_config(tmp_path, tiers="{medium: risk}")
+    assert_clean_error(run_limited("check", str(mono), "--now", CLOCK, "--config", str(config)),
+                       "approvals.yaml:7:", "aigov.settings.approvals.required.manifest.medium: must be a list of reviewer group names")
 
 
 # --- --new-only and fingerprints ----------------------------------------------------------------
@@ -481,15 +672,55 @@ def test_not_a_git_repository_is_a_clear_error(tmp_path: Path) -> None:
     assert_clean_error(run_limited("check", str(tmp_path / "plain"), "--base", "main"), "needs a git repository")
 
 
+def merge_group_event(tmp_path: Path, mono: Path, head: str) -> Path:
+    """A merge_group event for pull request 7 whose queue commit is ``head`` (it names no author, no PR head)."""
+    return write(tmp_path / "mg.json", json.dumps({
+        "merge_group": {"base_sha": git(mono, "rev-parse", "main"), "head_sha": head,
+                        "head_ref": f"refs/heads/gh-readonly-queue/main/pr-7-{head}"},
+        "repository": {"full_name": "acme/mono", "default_branch": "main"}}))
+
+
 def test_merge_group_event_is_judged_against_its_base(mono: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write(mono / "svc-b/src/app.py", "print('hi')\n")
     head = commit_all(mono, "touch svc-b")
-    event = tmp_path / "mg.json"
-    event.write_text(json.dumps({"merge_group": {"base_sha": git(mono, "rev-parse", "main"), "head_sha": head,
-                                                 "head_ref": f"refs/heads/gh-readonly-queue/main/pr-7-{head}"},
-                                 "repository": {"full_name": "acme/mono", "default_branch": "main"}}))
-    monkeypatch.setenv("GITHUB_EVENT_PATH", str(event))
+    monkeypatch.setenv("GITHUB_EVENT_PATH", str(merge_group_event(tmp_path, mono, head)))
     assert check_json(mono, "--pr")["features"] == ["svc-b"]
+
+
+PULL = "/repos/acme/mono/pulls/7"
+
+
+@pytest.mark.parametrize("approvals, passes", [
+    ([review("alice", "APPROVED", "0" * 40)], False),  # approved an earlier push of the pull request
+    ([review(AUTHOR, "APPROVED", "HEAD")], False),  # the author, whom only the API names in a merge queue
+    ([review("alice", "APPROVED", "HEAD")], True),
+])
+def test_a_merge_group_reads_the_pull_requests_author_and_head_from_the_api(
+        mono: Path, tmp_path: Path, api: Any, monkeypatch: pytest.MonkeyPatch, approvals: list[dict[str, Any]], passes: bool) -> None:
+    """The merge_group payload names neither the pull request's head commit nor its author: aigov reads
+    both from GET /repos/{owner}/{repo}/pulls/{n}, so the queue holds approvals to the same standard."""
+    head = lower_tier(mono)
+    api.routes[PULL] = [(200, json.dumps({"number": 7, "user": {"login": AUTHOR}, "head": {"sha": head}}), 0)]
+    api.routes[REVIEWS] = [(200, json.dumps(approvals).replace('"HEAD"', f'"{head}"'), 0)]
+    team(api, "@acme/ai-platform", [])
+    monkeypatch.setenv("GITHUB_TOKEN", "t0ken")
+    monkeypatch.setenv("GITHUB_EVENT_PATH", str(merge_group_event(tmp_path, mono, head)))
+    doc = check_json(mono, "--pr")
+    assert ("AIGOV-CHANGE-003" not in ids_of(doc)) is passes, doc["findings"]
+    assert api.seen[0][0] == PULL
+
+
+def test_a_merge_group_whose_pull_request_cannot_be_read_cannot_verify(mono: Path, tmp_path: Path, api: Any,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    head = lower_tier(mono)
+    api.routes[PULL] = [(200, json.dumps({"number": 7, "head": {"sha": head}}), 0)]  # no user
+    api.routes[REVIEWS] = [(200, json.dumps([review("alice", "APPROVED", head)]), 0)]
+    monkeypatch.setenv("GITHUB_TOKEN", "t0ken")
+    monkeypatch.setenv("GITHUB_EVENT_PATH", str(merge_group_event(tmp_path, mono, head)))
+    assert "cannot verify approval: the GitHub API's pull request #7 names no author or head commit" in \
+        message_of(check_json(mono, "--pr"), "AIGOV-CHANGE-003")
+    api.routes[PULL] = [(502, "bad gateway", 0)] * 3
+    assert f"failed for {PULL} after 3 attempts: HTTP 502" in message_of(check_json(mono, "--pr"), "AIGOV-CHANGE-003")
 
 
 # --- CODEOWNERS, as GitHub matches it -------------------------------------------------------------

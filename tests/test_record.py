@@ -95,7 +95,6 @@ def test_record_writes_a_note_git_can_read_and_aigov_reads_back(tmp_path: Path) 
     assert git(root, "notes", "--ref", "aigov", "show", head).encode("utf-8") == data
     shown = run_cli("record", str(root), "--show", "HEAD")
     assert shown.exit_code == 0 and shown.stdout.encode("utf-8") == data
-    import git as gitpython
 
     [stored] = list(read_records(root))
     assert (stored.commit, stored.problem, stored.record["verdict"]) == (head, None, "pass")
@@ -188,3 +187,93 @@ def test_the_same_org_rules_have_the_same_digest_wherever_they_are_read_from(tmp
     edited = write(there / "policy/names.rego", ORG_RULE.replace('"acme-"', '"acme."'))
     third = check_json(root, "--config", str(there / "aigov-org.yaml"))
     assert third["digests"]["policies"] != first["digests"]["policies"], edited
+
+
+# --- Pushing notes: a bare "origin" and clones, as CI runners are ----------------------------------
+
+
+def origin_with_commits(tmp_path: Path, commits: int) -> tuple[Path, list[str]]:
+    """A bare origin whose main holds a compliant feature and ``commits`` commits; their ids, oldest first."""
+    seed = make_feature(tmp_path / "seed")
+    git(seed, "init", "-q", "-b", "main")
+    ids = []
+    for number in range(commits):
+        write(seed / "README.md", f"change {number}\n")
+        commit_all(seed, f"change {number}")
+        ids.append(git(seed, "rev-parse", "HEAD").strip())
+    origin = tmp_path / "origin.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(origin)], check=True)
+    git(seed, "push", "-q", str(origin), "main")
+    return origin, ids
+
+
+def runner_clone(origin: Path, into: Path, commit: str) -> Path:
+    """What actions/checkout gives a push run: a fresh clone at the pushed commit, without notes."""
+    subprocess.run(["git", "clone", "-q", str(origin), str(into)], check=True)
+    git(into, "checkout", "-q", commit)
+    return into
+
+
+def noted_commits(origin: Path) -> set[str]:
+    listing = subprocess.run(["git", "--git-dir", str(origin), "notes", "--ref", "aigov", "list"],
+                             capture_output=True, text=True, check=True).stdout
+    return {line.split()[1] for line in listing.splitlines()}
+
+
+def test_every_push_run_adds_its_note_to_origin(tmp_path: Path) -> None:
+    """Each run clones afresh, without the notes earlier runs pushed: a plain `git push` of its own
+    notes is refused from the second run on. --push merges origin's notes first."""
+    origin, commits = origin_with_commits(tmp_path, 3)
+    for number, commit in enumerate(commits):
+        clone = runner_clone(origin, tmp_path / f"run-{number}", commit)
+        run = run_cli("record", str(clone), "--now", CLOCK, "--push", "origin")
+        assert run.exit_code == 0, run.stderr
+        assert "pushed refs/notes/aigov to origin" in run.stdout
+        assert noted_commits(origin) == set(commits[:number + 1])
+    again = runner_clone(origin, tmp_path / "rerun", commits[0])  # a re-run of the first commit: its new note wins
+    assert run_cli("record", str(again), "--now", "2026-11-24T12:00:00Z", "--push", "origin").exit_code == 0
+    shown = subprocess.run(["git", "--git-dir", str(origin), "notes", "--ref", "aigov", "show", commits[0]],
+                           capture_output=True, text=True, check=True).stdout
+    assert json.loads(shown)["clock"] == "2026-11-24T12:00:00Z" and noted_commits(origin) == set(commits)
+
+
+def test_concurrent_push_runs_all_land(tmp_path: Path) -> None:
+    """Three runs push at the same moment; those that lose the race merge the winner's notes and push again."""
+    origin, commits = origin_with_commits(tmp_path, 3)
+    clones = [runner_clone(origin, tmp_path / f"run-{n}", commit) for n, commit in enumerate(commits)]
+    import sys
+
+    runs = [subprocess.Popen([sys.executable, "-m", "aigov", "record", str(clone), "--now", CLOCK, "--push", "origin"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for clone in clones]
+    outcomes = [(run.wait(timeout=300), run.stderr.read()) for run in runs]  # type: ignore[union-attr]
+    assert [code for code, _ in outcomes] == [0, 0, 0], outcomes
+    assert noted_commits(origin) == set(commits)
+
+
+def test_a_push_that_loses_the_race_merges_and_tries_again(tmp_path: Path) -> None:
+    """Deterministically: origin's pre-receive hook moves refs/notes/aigov (another run's push)
+    while this run's push is in flight, so the push is refused once; aigov fetches, merges, pushes."""
+    origin, commits = origin_with_commits(tmp_path, 2)
+    other = runner_clone(origin, tmp_path / "other", commits[0])
+    assert run_cli("record", str(other), "--now", CLOCK).exit_code == 0
+    git(other, "push", "-q", "origin", "refs/notes/aigov:refs/pending/notes")
+    hook = origin / "hooks/pre-receive"
+    # Out of the push's quarantine, as another receive-pack would update the ref; once.
+    hook.write_text("#!/bin/sh\ncat >/dev/null\nif [ ! -e raced ]; then touch raced\n"
+                    "  env -u GIT_QUARANTINE_PATH git update-ref refs/notes/aigov refs/pending/notes\nfi\nexit 0\n")
+    hook.chmod(0o755)
+    clone = runner_clone(origin, tmp_path / "run", commits[1])
+    run = run_cli("record", str(clone), "--now", CLOCK, "--push", "origin")
+    assert run.exit_code == 0, run.stderr
+    assert (origin / "raced").exists() and noted_commits(origin) == set(commits)
+
+
+def test_a_push_that_keeps_failing_is_a_clean_error(tmp_path: Path) -> None:
+    origin, commits = origin_with_commits(tmp_path, 1)
+    clone = runner_clone(origin, tmp_path / "run", commits[0])
+    hook = origin / "hooks/pre-receive"
+    hook.write_text("#!/bin/sh\necho 'notes are frozen' >&2\nexit 1\n")
+    hook.chmod(0o755)
+    run = run_limited("record", str(clone), "--now", CLOCK, "--push", "origin", timeout=120)
+    assert_clean_error(run, "could not push refs/notes/aigov to origin after 5 attempts")
+    assert_clean_error(run_limited("record", str(clone), "--now", CLOCK, "--push", "--upload-pack=evil"), "is not a git remote")

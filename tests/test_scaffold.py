@@ -154,7 +154,8 @@ def test_generated_repo_holds_the_paved_road(generated: dict, template: str, tie
     """The files the issue lists, answers recorded, oversight declared exactly at high tier, tier-sized golden set."""
     repo = generated[(template, tier)]
     for path in ["aigov.yaml", "MODEL_CARD.md", "prompts", "evals/config.yaml", "src", "tests", "CODEOWNERS",
-                 "RUNBOOK.md", "README.md", "sbom.cdx.json", ".github/workflows/pr.yml", ".github/workflows/release.yml"]:
+                 "RUNBOOK.md", "README.md", "sbom.cdx.json", ".github/workflows/pr.yml", ".github/workflows/release.yml",
+                 ".github/workflows/record.yml"]:
         assert (repo / path).exists(), path
     manifest = yaml.safe_load((repo / "aigov.yaml").read_text())
     answers = yaml.safe_load((repo / ".copier-answers.yml").read_text())
@@ -454,7 +455,7 @@ def test_a_repo_from_1_0_0_updates_to_a_pinned_aigov_source(tmp_path: Path, monk
     assert check_now(project)["findings"] == []
 
 
-@pytest.mark.parametrize("workflow", ["pr.yml", "release.yml"])
+@pytest.mark.parametrize("workflow", ["pr.yml", "release.yml", "record.yml"])
 def test_the_default_aigov_source_is_this_repositorys_action_called_as_it_is_declared(generated: dict, workflow: str) -> None:
     """The `uses:` step passes only inputs action.yml declares, on the Python the other steps use."""
     action = yaml.safe_load((Path(__file__).parents[1] / "action.yml").read_text())

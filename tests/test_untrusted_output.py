@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CLOCK, check, make_feature, run_cli, write
+from conftest import check, make_feature, run_cli, write
 from evidence_helpers import commit_all as dated_commit, feature_repo
 from waiver_helpers import EVAL_WAIVER, merged_waiver, too_few_cases
 

@@ -143,6 +143,38 @@ def test_a_merged_waiver_does_not_follow_its_name_to_another_feature(tmp_path: P
     assert doc["verdict"] == "fail"
 
 
+def path_waiver_monorepo(tmp_path: Path) -> Path:
+    """main: feature `one` under svc-a/ with 3 eval cases and a merged waiver for svc-a/**; branch
+    `feat` adds feature `two` under svc-a/ with the same problem."""
+    root = tmp_path / "mono"
+    for name in ("one", "two"):
+        make_feature(root / "svc-a" / name, name=name, repo=root)
+        write(root / "svc-a" / name / "evals/golden.jsonl", "".join(json.dumps({"id": i}) + "\n" for i in range(3)))
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A", "svc-a/one")
+    git(root, "commit", "-qm", "one")
+    write(root / WAIVERS, EVAL_WAIVER.format(created="2026-11-20", expires="2026-12-20").replace("feature: support-summarize", "path: svc-a/**"))
+    git(root, "add", WAIVERS)
+    git(root, "commit", "-qm", "waive svc-a/**")
+    git(root, "checkout", "-qb", "feat")
+    commit_all(root, "add feature two")
+    return root
+
+
+def test_a_path_waiver_does_not_cover_a_feature_added_under_its_path_later(tmp_path: Path) -> None:
+    """The waiver for svc-a/** was approved when svc-a held one feature; `two`, added since, is not
+    what its approver approved, so two's finding blocks (in a PR and in a check of the branch alike)."""
+    root = path_waiver_monorepo(tmp_path)
+    for doc in (check_json(root, "--base", "main"), check_json(root)):
+        assert {(f["feature"], f["waived"]) for f in by_id(doc, "AIGOV-EVAL-006")} == {("one", True), ("two", False)}
+        assert doc["verdict"] == "fail"
+    git(root, "rm", "-rq", "svc-a/one")
+    commit_all(root, "one is gone, two stays")
+    [stale] = by_id(check_json(root), "AIGOV-WAIVER-003")
+    assert stale["message"].endswith("it does not cover two, which did not exist at refs/heads/main when it was approved "
+                                     "(change the waiver in a pull request its approver approves)")
+
+
 def test_outside_git_no_waiver_can_be_approved(tmp_path: Path) -> None:
     root = make_feature(tmp_path / "plain")
     write(root / "evals/golden.jsonl", "".join(json.dumps({"id": i}) + "\n" for i in range(3)))
@@ -161,6 +193,55 @@ def test_a_critical_rule_cannot_be_waived(tmp_path: Path) -> None:
     assert by_id(doc, "AIGOV-MODEL-003")[0]["waived"] is False
     assert by_id(doc, "AIGOV-WAIVER-005")[0]["message"] == "waiver for AIGOV-MODEL-003 (GOV-17): a critical rule cannot be waived"
     assert doc["waivers"][0]["state"] == "refused"
+
+
+def test_an_approval_cannot_be_replaced_by_a_waiver(tmp_path: Path) -> None:
+    """AIGOV-CHANGE-003 asks for a CODEOWNER's approval of a lowered tier; a waiver on main (which its
+    named approver approved, not a CODEOWNER) must not stand in for it: the rule's METADATA says waivable: false."""
+    root = too_few_cases(tmp_path)
+    merged_waiver(root, EVAL_WAIVER.format(created="2026-11-20", expires="2026-12-20").replace("AIGOV-EVAL-006", "AIGOV-CHANGE-003"))
+    git(root, "checkout", "-qb", "lower")
+    (root / "aigov.yaml").write_text((root / "aigov.yaml").read_text().replace("riskTier: medium", "riskTier: low"))
+    commit_all(root, "lower the tier")
+    doc = check_json(root, "--base", "main")
+    [change] = by_id(doc, "AIGOV-CHANGE-003")
+    assert (change["waived"], change["blocking"]) == (False, True)
+    assert by_id(doc, "AIGOV-WAIVER-005")[0]["message"] == \
+        "waiver for AIGOV-CHANGE-003 (GOV-17): AIGOV-CHANGE-003 cannot be waived (its METADATA says waivable: false)"
+    assert doc["waivers"][0]["state"] == "refused" and doc["verdict"] == "fail"
+
+
+ORG_RULE = """\
+package acme.names
+
+import rego.v1
+
+# METADATA
+# title: Names start with acme-
+# custom:
+#   id: ACME-NAME-001
+#   severity: medium
+#   waivable: {waivable}
+#   remediation: rename it
+deny contains {{"id": "ACME-NAME-001", "msg": "not acme-"}} if not startswith(input.feature.name, "acme-")
+"""
+
+
+def test_an_org_rule_can_say_it_cannot_be_waived(tmp_path: Path) -> None:
+    root = too_few_cases(tmp_path)
+    merged_waiver(root, EVAL_WAIVER.format(created="2026-11-20", expires="2026-12-20").replace("AIGOV-EVAL-006", "ACME-NAME-001"))
+    config = org_config(tmp_path / "org", "policies: [rules]\nblock: [medium]\n", {"rules/names.rego": ORG_RULE.format(waivable="false")})
+    doc = check_json(root, "--config", str(config))
+    assert by_id(doc, "ACME-NAME-001")[0]["waived"] is False and by_id(doc, "AIGOV-WAIVER-005")
+    waivable = org_config(tmp_path / "org2", "policies: [rules]\nblock: [medium]\n", {"rules/names.rego": ORG_RULE.format(waivable="true")})
+    assert by_id(check_json(root, "--config", str(waivable)), "ACME-NAME-001")[0]["waived"] is True
+
+
+def test_a_waivable_field_that_is_not_a_boolean_is_a_clean_error(tmp_path: Path) -> None:
+    root = too_few_cases(tmp_path)
+    config = org_config(tmp_path / "org", "policies: [rules]\n", {"rules/names.rego": ORG_RULE.format(waivable="'no'")})
+    assert_clean_error(run_limited("check", str(root), "--now", CLOCK, "--config", str(config)),
+                       "names.rego:12:", "custom.waivable must be true or false")
 
 
 def test_the_org_can_make_more_rules_unwaivable(tmp_path: Path) -> None:
@@ -212,6 +293,12 @@ GOOD = EVAL_WAIVER.format(created="2026-11-20", expires="2026-12-20")
     (GOOD.replace("feature: support-summarize", "path: /etc/*"), [f"{WAIVERS}:3:", "repository-relative glob"]),
     (GOOD.replace("feature: support-summarize", "path: 'evals/[a'"), [f"{WAIVERS}:3:", "repository-relative glob"]),
     (GOOD.replace("approver: alice", "approver: 'alice; rm -rf /'"), [f"{WAIVERS}:6:", "GitHub login"]),
+    (GOOD.replace("approver: alice", "approver: '@acme/..'"), [f"{WAIVERS}:6:", "GitHub login or an @org/team-slug"]),
+    (GOOD.replace("approver: alice", "approver: '@acme/a/b'"), [f"{WAIVERS}:6:", "GitHub login or an @org/team-slug"]),
+    (GOOD.replace("approver: alice", "approver: '@acme/'"), [f"{WAIVERS}:6:", "GitHub login or an @org/team-slug"]),
+    (GOOD.replace("approver: alice", "approver: '@/team'"), [f"{WAIVERS}:6:", "GitHub login or an @org/team-slug"]),
+    (GOOD.replace("approver: alice", 'approver: "alice\\n"'), [f"{WAIVERS}:6:", "approver: 'alice\\n' is not a GitHub login"]),
+    (GOOD.replace("approver: alice", 'approver: "@acme/risk\\n"'), [f"{WAIVERS}:6:", "is not a GitHub login"]),
     ("- rule: AIGOV-EVAL-006\n", [WAIVERS, "is not of type 'object'"]),
     ("waivers:\n  - &a [*a]\n", [WAIVERS, "recursive alias"]),
 ])
@@ -251,7 +338,7 @@ def test_thousands_of_waivers_are_refused_quickly(tmp_path: Path) -> None:
 
 # --- In a pull request: the approver's review, from a loopback GitHub API ---------------------
 
-from github_stub import REVIEWS, event_file, review  # noqa: E402 - the loopback GitHub API is the `api` fixture (conftest)
+from github_stub import AUTHOR, REVIEWS, event_file, review, team  # noqa: E402 - the loopback GitHub API is the `api` fixture (conftest)
 
 
 def waiver_pr(tmp_path: Path, approver: str = "alice") -> tuple[Path, str, Path]:
@@ -293,10 +380,41 @@ def test_without_a_token_a_new_waiver_cannot_be_verified(tmp_path: Path, api: ob
 
 def test_a_team_approver_approves_through_a_members_review(tmp_path: Path, api: object, monkeypatch: pytest.MonkeyPatch) -> None:
     root, head, event = waiver_pr(tmp_path, approver="'@acme/ai-governance'")
-    api.routes[REVIEWS] = [(200, json.dumps([review("carol", "APPROVED", head)]), 0)]  # type: ignore[attr-defined]
-    api.routes["/orgs/acme/teams/ai-governance/members"] = [(200, json.dumps([{"login": "Carol"}]), 0)]  # type: ignore[attr-defined]
+    api.routes[REVIEWS] = [(200, json.dumps([review("Carol", "APPROVED", head)]), 0)]  # type: ignore[attr-defined]
+    team(api, "@acme/ai-governance", ["carol"])
     doc = pr_check_json(root, event, monkeypatch, "--github-token", "t0ken")
     assert doc["verdict"] == "pass", doc["findings"]
+
+
+@pytest.mark.parametrize("members, pending", [([], ()), ([], ("carol",))])
+def test_a_team_approver_is_not_approved_by_someone_outside_it(tmp_path: Path, api: object, monkeypatch: pytest.MonkeyPatch,
+                                                               members: list[str], pending: tuple[str, ...]) -> None:
+    """carol approves, but GitHub says she is not a member of the named team (404), or only invited."""
+    root, head, event = waiver_pr(tmp_path, approver="'@acme/ai-governance'")
+    api.routes[REVIEWS] = [(200, json.dumps([review("carol", "APPROVED", head)]), 0)]  # type: ignore[attr-defined]
+    team(api, "@acme/ai-governance", members, pending)
+    doc = pr_check_json(root, event, monkeypatch, "--github-token", "t0ken")
+    assert by_id(doc, "AIGOV-WAIVER-004")[0]["message"].endswith("and has no approving review by @acme/ai-governance")
+    assert doc["verdict"] == "fail"
+
+
+def test_a_team_approver_the_token_cannot_read_cannot_approve(tmp_path: Path, api: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    root, head, event = waiver_pr(tmp_path, approver="'@acme/ai-governance'")
+    api.routes[REVIEWS] = [(200, json.dumps([review("carol", "APPROVED", head)]), 0)]  # type: ignore[attr-defined]
+    api.routes["/orgs/acme/teams/ai-governance"] = [(403, '{"message": "Resource not accessible by integration"}', 0)]  # type: ignore[attr-defined]
+    doc = pr_check_json(root, event, monkeypatch, "--github-token", "t0ken")
+    assert "cannot verify approval by @acme/ai-governance: the GitHub API answered /orgs/acme/teams/ai-governance with HTTP 403" \
+        in by_id(doc, "AIGOV-WAIVER-004")[0]["message"]
+    assert doc["verdict"] == "fail"
+
+
+def test_a_waiver_is_never_approved_by_the_pull_requests_author(tmp_path: Path, api: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The author names themself (or a team they are in) as the approver and approves: no approval."""
+    root, head, event = waiver_pr(tmp_path, approver=AUTHOR)
+    api.routes[REVIEWS] = [(200, json.dumps([review(AUTHOR, "APPROVED", head)]), 0)]  # type: ignore[attr-defined]
+    doc = pr_check_json(root, event, monkeypatch, "--github-token", "t0ken")
+    assert by_id(doc, "AIGOV-WAIVER-004")[0]["message"].endswith(f"and has no approving review by {AUTHOR}")
+    assert by_id(doc, "AIGOV-EVAL-006")[0]["waived"] is False and doc["verdict"] == "fail"
 
 
 def test_a_waiver_already_on_main_needs_no_review_in_a_pr(tmp_path: Path, api: object, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -308,6 +426,18 @@ def test_a_waiver_already_on_main_needs_no_review_in_a_pr(tmp_path: Path, api: o
     doc = pr_check_json(root, event_file(tmp_path, root), monkeypatch, "--github-token", "t0ken")
     assert doc["verdict"] == "pass" and by_id(doc, "AIGOV-EVAL-006")[0]["waived"] is True
     assert api.seen == []  # type: ignore[attr-defined] # nothing to approve: the reviews were not asked for
+
+
+def test_a_waiver_its_approver_approves_again_covers_the_features_as_they_are_now(tmp_path: Path, api: object,
+                                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    root = path_waiver_monorepo(tmp_path)
+    (root / WAIVERS).write_text((root / WAIVERS).read_text().replace("GOV-17", "GOV-18"))  # the request names the new feature's ticket
+    commit_all(root, "waive two as well")
+    head = git(root, "rev-parse", "HEAD").strip()
+    api.routes[REVIEWS] = [(200, json.dumps([review("alice", "APPROVED", head)]), 0)]  # type: ignore[attr-defined]
+    doc = pr_check_json(root, event_file(tmp_path, root), monkeypatch, "--github-token", "t0ken")
+    assert {(f["feature"], f["waived"]) for f in by_id(doc, "AIGOV-EVAL-006")} == {("one", True), ("two", True)}
+    assert doc["verdict"] == "pass", doc["findings"]
 
 
 def test_new_only_cannot_turn_an_unreviewed_extension_into_debt(tmp_path: Path, api: object, monkeypatch: pytest.MonkeyPatch) -> None:

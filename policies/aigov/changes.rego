@@ -5,6 +5,7 @@ package aigov.changes
 
 import rego.v1
 
+import data.aigov.approvals
 import data.aigov.lib
 
 change := input.change
@@ -88,6 +89,7 @@ first_line(path) := line if {
 # custom:
 #   id: AIGOV-CHANGE-001
 #   severity: high
+#   waivable: false
 #   remediation: Re-run the evals against the changed prompt or model and commit the result in this pull request (the recorded baseline, or the eval config and datasets that cover the change).
 deny contains finding if {
 	evals.declared
@@ -120,6 +122,7 @@ some_eval_file_changed if {
 # custom:
 #   id: AIGOV-CHANGE-002
 #   severity: high
+#   waivable: false
 #   remediation: "Update the model card in the same pull request: its models list, intended use, limitations and evaluation for the new model."
 deny contains finding if {
 	count(added_models) > 0
@@ -137,9 +140,11 @@ model_field(id) := sprintf("spec.models[%d].id", [i]) if {
 	m.id == id
 }
 
-# --- Changes that need a CODEOWNER's approval ---------------------------------------------------
+# --- Changes that need approval -----------------------------------------------------------------
 
 tier_rank := {"low": 0, "medium": 1, "high": 2}
+
+tier_names := ["low", "medium", "high"]
 
 classification_rank := {"public": 0, "internal": 1, "confidential": 2, "restricted": 3}
 
@@ -169,56 +174,82 @@ review := r if {
 	is_object(r)
 } else := {"available": false, "error": "the reviews were not read", "approvals": [], "codeowners": {}, "teams": {}}
 
-# Who may approve: the CODEOWNERS (at the base commit) of the manifest as it was at the base; of
-# its new path for a feature the base did not have.
-approval_path := base.manifest_path if {
-	existed
-} else := lib.feature.manifest_path
+# Who may approve is read where the pull request cannot change it: CODEOWNERS at the base commit,
+# for the manifest's path there (a moved manifest keeps the owners it had), and the org's data.
+owners := object.get(review.codeowners, base.manifest_path, [])
 
-owners := object.get(review.codeowners, approval_path, [])
-
-approvers contains login if {
-	some login in review.approvals
-	concat("", ["@", login]) in owners
+codeowner_approved if {
+	some owner in owners
+	approvals.approved(review, owner)
 }
 
-approvers contains login if {
-	some login in review.approvals
+unverifiable_owners := [sprintf("%s (%s)", [owner, reason]) |
 	some owner in owners
-	login in review.teams[owner].members
-}
-
-unverifiable_teams := [sprintf("%s (%s)", [owner, team.error]) |
-	some owner in owners
-	team := review.teams[owner]
-	team.error != null
+	reason := approvals.unverifiable(review, owner)
 ]
+
+# The tier whose reviewers must approve: the higher of the base's and the head's, so lowering the
+# tier is judged at the tier it had (an unreadable base, or a tier aigov does not know, as high).
+rank(tier) := tier_rank[tier] if tier in object.keys(tier_rank) else := 2
+
+base_rank := rank(base_spec.riskTier) if existed else := 2
+
+approval_tier := tier_names[max({rank(lib.spec.riskTier), base_rank})]
+
+settings := data.aigov.settings.approvals
+
+# The reviewer groups org data requires for a risk-relevant manifest change at this tier.
+required_groups := object.get(object.get(settings.required, "manifest", {}), approval_tier, [])
+
+# What is missing, one text per approval that does not hold (the reviews were read).
+missing contains sprintf("no CODEOWNER owns %s at the base commit, so nobody can approve it", [base.manifest_path]) if {
+	count(owners) == 0
+}
+
+missing contains sprintf("cannot verify approval: no approving review on the head commit from a CODEOWNER of %s (%s); team membership unverifiable: %s", [
+	base.manifest_path, concat(", ", owners), concat(", ", unverifiable_owners),
+]) if {
+	count(owners) > 0
+	not codeowner_approved
+	count(unverifiable_owners) > 0
+}
+
+missing contains sprintf("no approving review on the head commit from a CODEOWNER of %s (%s)", [base.manifest_path, concat(", ", owners)]) if {
+	count(owners) > 0
+	not codeowner_approved
+	count(unverifiable_owners) == 0
+}
+
+missing contains group_missing(group) if {
+	some group in required_groups
+	not group_approved(group)
+}
+
+group_approved(group) if approvals.approved(review, settings.reviewers[group])
+
+group_missing(group) := sprintf("org data requires the approval of the %s reviewers at %s tier, but data.aigov.settings.approvals.reviewers names no %s", [group, approval_tier, group]) if {
+	not group in object.keys(settings.reviewers)
+} else := sprintf("cannot verify approval by the %s reviewers (%s): %s", [group, settings.reviewers[group], reason]) if {
+	reason := approvals.unverifiable(review, settings.reviewers[group])
+} else := sprintf("no approving review on the head commit from the %s reviewers (%s), whom org data requires at %s tier", [group, settings.reviewers[group], approval_tier])
 
 approval_reasons := concat("; ", sort([n.why | some n in needs_approval]))
 
 approval_field := sort([n.field | some n in needs_approval])[0]
 
 # Why there is no approval, as the end of the finding's message.
-missing_approval := sprintf("cannot verify approval: %s", [review.error]) if {
+missing_approval := sprintf("cannot verify approval: %s", [approvals.review_error(review)]) if {
 	not review.available
-} else := sprintf("no CODEOWNER owns %s at the base commit, so nobody can approve it", [approval_path]) if {
-	count(owners) == 0
-} else := sprintf("cannot verify approval: no approving review on the head commit from a CODEOWNER of %s (%s); team membership unverifiable: %s", [
-	approval_path, concat(", ", owners), concat(", ", unverifiable_teams),
-]) if {
-	count(approvers) == 0
-	count(unverifiable_teams) > 0
-} else := sprintf("no approving review on the head commit from a CODEOWNER of %s (%s)", [approval_path, concat(", ", owners)]) if {
-	count(approvers) == 0
-}
+} else := concat("; ", sort(missing)) if count(missing) > 0
 
 # METADATA
-# title: Risk-relevant manifest change without a CODEOWNER's approval
-# description: Lowering the risk tier, adding a model or loosening dataClassification changes what the feature is allowed to do; a CODEOWNER of its aigov.yaml (from CODEOWNERS at the base commit) must approve the pull request on its head commit. When the reviews cannot be read (no token, the API unreachable or failing), approval cannot be verified and the finding stands.
+# title: Risk-relevant manifest change without the approvals it needs
+# description: Lowering the risk tier, adding a model or loosening dataClassification changes what the feature is allowed to do. A CODEOWNER of its aigov.yaml (from CODEOWNERS at the base commit, for the manifest's path there) must approve the pull request on its head commit, and so must each reviewer group org data requires at the feature's tier (data.aigov.settings.approvals; the higher of the base's and the head's tier). An approval counts from a review by the named login or a verified member of the named team, never by the pull request's author. When the reviews or a team's membership cannot be read (no token, no read:org, the API unreachable or failing), approval cannot be verified and the finding stands. No waiver can replace the approval.
 # custom:
 #   id: AIGOV-CHANGE-003
 #   severity: high
-#   remediation: Ask a CODEOWNER of the feature's aigov.yaml to review and approve the pull request (after the last push), and run the check with a token that can read pull request reviews (GITHUB_TOKEN with pull-requests read; read:org for team owners).
+#   waivable: false
+#   remediation: Ask a CODEOWNER of the feature's aigov.yaml, and the reviewers the message names, to review and approve the pull request (after the last push), and run the check with a token that can read pull request reviews (GITHUB_TOKEN with pull-requests read; read:org for team approvers).
 deny contains finding if {
 	count(needs_approval) > 0
 	reason := missing_approval

@@ -211,3 +211,55 @@ test_prompt_moved_out_of_the_prompts_folder_counts_as_a_prompt_change if {
 	f.id == "AIGOV-CHANGE-001"
 	f.line == 1
 }
+
+# --- AIGOV-CHANGE-003: reviewers org data requires ---
+
+risk_settings(tiers) := {"reviewers": {"risk": "@acme/risk"}, "required": {"manifest": tiers}}
+
+with_risk(review, members) := json.patch(review, [{"op": "add", "path": "/teams/@acme~1risk", "value": {"members": members, "error": null}}])
+
+change_003(found) := [f.msg | some f in found; f.id == "AIGOV-CHANGE-003"]
+
+test_org_data_requires_its_reviewers_besides_a_codeowner if {
+	review := with_risk(review_approved_by(["alice"]), [])
+	found := changes.deny with input as doc(lowered, ["svc/aigov.yaml"], base_feature, review, no_baseline)
+		with data.aigov.settings.approvals as risk_settings({"medium": ["risk"]})
+	change_003(found) == ["the risk tier was lowered from medium to low; no approving review on the head commit from the risk reviewers (@acme/risk), whom org data requires at medium tier"]
+	approved := with_risk(review_approved_by(["alice", "rita"]), ["rita"])
+	count(changes.deny) == 0 with input as doc(lowered, ["svc/aigov.yaml"], base_feature, approved, no_baseline)
+		with data.aigov.settings.approvals as risk_settings({"medium": ["risk"]})
+}
+
+test_the_tier_for_reviewers_is_the_higher_of_base_and_head if {
+	high_base := json.patch(base_feature, [{"op": "replace", "path": "/spec/riskTier", "value": "high"}])
+	found := changes.deny with input as doc(lowered, ["svc/aigov.yaml"], high_base, with_risk(review_approved_by(["alice"]), []), no_baseline)
+		with data.aigov.settings.approvals as risk_settings({"high": ["risk"]})
+	contains(change_003(found)[0], "whom org data requires at high tier")
+}
+
+test_an_unreadable_base_is_judged_as_high_tier if {
+	base := {"exists": true, "manifest_path": "svc/aigov.yaml", "error": "not UTF-8 text", "spec": {}}
+	found := changes.deny with input as doc(spec, ["svc/aigov.yaml"], base, with_risk(review_approved_by(["alice"]), []), no_baseline)
+		with data.aigov.settings.approvals as risk_settings({"high": ["risk"]})
+	contains(change_003(found)[0], "whom org data requires at high tier")
+}
+
+test_a_required_group_without_reviewers_blocks if {
+	found := changes.deny with input as doc(lowered, ["svc/aigov.yaml"], base_feature, review_approved_by(["alice"]), no_baseline)
+		with data.aigov.settings.approvals as {"reviewers": {}, "required": {"manifest": {"medium": ["legal"]}}}
+	contains(change_003(found)[0], "org data requires the approval of the legal reviewers at medium tier, but data.aigov.settings.approvals.reviewers names no legal")
+}
+
+test_a_required_team_that_cannot_be_read_is_named if {
+	review := json.patch(review_approved_by(["alice", "rita"]), [{"op": "add", "path": "/teams/@acme~1risk", "value": {"members": [], "error": "HTTP 403"}}])
+	found := changes.deny with input as doc(lowered, ["svc/aigov.yaml"], base_feature, review, no_baseline)
+		with data.aigov.settings.approvals as risk_settings({"medium": ["risk"]})
+	contains(change_003(found)[0], "cannot verify approval by the risk reviewers (@acme/risk): HTTP 403")
+}
+
+test_a_moved_manifest_is_approved_by_its_owners_at_the_base if {
+	moved := json.patch(base_feature, [{"op": "replace", "path": "/manifest_path", "value": "old/aigov.yaml"}])
+	review := json.patch(review_approved_by(["alice"]), [{"op": "replace", "path": "/codeowners", "value": {"old/aigov.yaml": ["@bob"]}}])
+	found := changes.deny with input as doc(lowered, ["svc/aigov.yaml"], moved, review, no_baseline)
+	contains(change_003(found)[0], "no approving review on the head commit from a CODEOWNER of old/aigov.yaml (@bob)")
+}

@@ -13,6 +13,7 @@ import data.aigov.lib
 # custom:
 #   id: AIGOV-CONFIG-001
 #   severity: high
+#   waivable: false
 #   remediation: "Remove it from the repository. Registries, settings and exclusions come from the org config, given from outside the repository (--config, AIGOV_CONFIG or the Action's config input); ask the platform team to change it there."
 deny contains finding if {
 	some refused in input.repository_config.refused

@@ -5,6 +5,7 @@ package aigov.waivers
 
 import rego.v1
 
+import data.aigov.approvals
 import data.aigov.lib
 
 # Why a second evaluation: a waiver covers findings of any package, the org's included, and
@@ -14,16 +15,20 @@ import data.aigov.lib
 
 settings := data.aigov.settings.waivers
 
-# The trust boundary's own finding and the waiver rules can never be waived, whatever the data says.
-never_waivable(id) if id == "AIGOV-CONFIG-001"
-
-never_waivable(id) if startswith(id, "AIGOV-WAIVER-")
-
-waivable(w) if {
-	not never_waivable(w.rule)
-	not w.rule in settings.not_waivable.rules
-	not w.severity in settings.not_waivable.severities
+# Why no waiver may cover a rule, if none may. The rule's own METADATA says so (custom.waivable:
+# false, as w.waivable: the trust boundary, the waiver rules, the rules that ask for an approval)
+# and a critical rule never is, whatever the data says; the org's settings can add more.
+unwaivable(w) := sprintf("%s cannot be waived (its METADATA says waivable: false)", [w.rule]) if {
+	w.waivable == false
+} else := "a critical rule cannot be waived" if {
+	w.severity == "critical"
+} else := sprintf("a %s rule cannot be waived", [w.severity]) if {
+	w.severity in settings.not_waivable.severities
+} else := sprintf("%s cannot be waived (data.aigov.settings.waivers.not_waivable)", [w.rule]) if {
+	w.rule in settings.not_waivable.rules
 }
+
+waivable(w) if not unwaivable(w)
 
 expires_ns(w) := time.parse_ns("2006-01-02", w.expires)
 
@@ -70,28 +75,35 @@ review := r if {
 	is_object(r)
 } else := {}
 
-approvals := {lower(login) | some login in object.get(review, "approvals", [])}
-
-reviewed_by_approver(w) if {
-	not startswith(w.approver, "@")
-	lower(w.approver) in approvals
-}
-
-# A team approves through any member's review; membership is a fact the review collector gives.
-reviewed_by_approver(w) if {
-	startswith(w.approver, "@")
-	some member in team(w).members
-	lower(member) in approvals
-}
-
-team(w) := object.get(object.get(review, "teams", {}), lower(w.approver), {"members": [], "error": "its members were not read"})
+# The approver named in the waiver, or a verified member of the team it names; never the author.
+reviewed_by_approver(w) if approvals.approved(review, w.approver)
 
 # --- Which findings a waiver covers ---------------------------------------------------------
 
 covers(w, f) if {
+	matches(w, f)
+	approved_for(w, f)
+}
+
+matches(w, f) if {
 	f.id == w.rule
 	feature_matches(w, f)
 	path_matches(w, f)
+}
+
+# A waiver covers the features it was approved for. One unchanged since the base was approved when
+# it merged, for the features that existed there (w.base.features), so a path waiver does not
+# spread to a feature added under its path later; one the pull request adds or changes is approved
+# in it, for the features as they are.
+approved_for(w, _) if not is_array(object.get(w.base, "features", null))
+
+approved_for(w, f) if f.feature in w.base.features
+
+# Features whose findings the waiver would match but was not approved for.
+not_approved_for(w) := {f.feature |
+	some f in input.findings
+	matches(w, f)
+	not approved_for(w, f)
 }
 
 feature_matches(w, _) if not w.feature
@@ -171,6 +183,7 @@ waiver_at(w, key) := {"path": w.file, "line": object.get(w.lines, key, w.line), 
 # custom:
 #   id: AIGOV-WAIVER-001
 #   severity: high
+#   waivable: false
 #   remediation: "Fix the finding the waiver covered and delete the waiver, or renew it (new expires date, a ticket that explains why) and get its approver's review."
 deny contains finding if {
 	some w in input.waivers
@@ -185,6 +198,7 @@ deny contains finding if {
 # custom:
 #   id: AIGOV-WAIVER-002
 #   severity: low
+#   waivable: false
 #   remediation: "Fix the finding before the waiver expires, or renew the waiver with its approver's review."
 deny contains finding if {
 	some w in input.waivers
@@ -195,17 +209,24 @@ deny contains finding if {
 
 # METADATA
 # title: Stale waiver
-# description: A waiver in force covers no finding of the features this check judged; the problem was fixed, or the waiver names the wrong rule, feature or path. A stale waiver would silently cover the problem if it came back.
+# description: A waiver in force covers no finding of the features this check judged; the problem was fixed, or the waiver names the wrong rule, feature or path, or the findings it matches are of features added after it was approved (a waiver covers only the features that existed when it was approved). A stale waiver would silently cover the problem if it came back.
 # custom:
 #   id: AIGOV-WAIVER-003
 #   severity: low
+#   waivable: false
 #   remediation: "Delete the waiver, or correct its rule, feature or path."
 deny contains finding if {
 	some w in input.waivers
 	state_of[w.index] == "stale"
-	msg := sprintf("waiver for %s (%s) matches no finding", [w.rule, w.ticket])
+	msg := sprintf("waiver for %s (%s) matches no finding%s", [w.rule, w.ticket, newer_features_note(w)])
 	finding := lib.finding("AIGOV-WAIVER-003", msg, waiver_at(w, "rule"))
 }
+
+newer_features_note(w) := sprintf(" of the features it was approved for; it does not cover %s, which did not exist at %s when it was approved (change the waiver in a pull request its approver approves)", [
+	concat(", ", sort(not_approved_for(w))), w.base.ref,
+]) if {
+	count(not_approved_for(w)) > 0
+} else := ""
 
 # METADATA
 # title: Waiver not approved
@@ -213,6 +234,7 @@ deny contains finding if {
 # custom:
 #   id: AIGOV-WAIVER-004
 #   severity: high
+#   waivable: false
 #   remediation: "Ask the waiver's approver to approve the pull request; the waiver takes effect once their review is in."
 deny contains finding if {
 	some w in input.waivers
@@ -225,11 +247,8 @@ unapproved_reason(w) := sprintf("cannot be verified: base %s is not available (%
 	w.base.state == "unknown"
 } else := sprintf("%s and no pull-request review is available to approve it; only waivers already on the default branch count as approved", [since(w)]) if {
 	not input.change
-} else := sprintf("%s; cannot verify approval by %s: %s", [since(w), w.approver, object.get(review, "error", "no review facts")]) if {
-	not review.available
-} else := sprintf("%s; cannot verify approval by %s: %s", [since(w), w.approver, team(w).error]) if {
-	startswith(w.approver, "@")
-	is_string(team(w).error)
+} else := sprintf("%s; cannot verify approval by %s: %s", [since(w), w.approver, reason]) if {
+	reason := approvals.unverifiable(review, w.approver)
 } else := sprintf("%s and has no approving review by %s", [since(w), w.approver])
 
 # "was changed since main", and why when the text is the same but the feature it names is another.
@@ -239,15 +258,16 @@ since(w) := sprintf("was %s since %s (%s)", [w.base.state, w.base.ref, w.base.wh
 
 # METADATA
 # title: Rule cannot be waived
-# description: The waiver asks to waive a rule that no waiver may cover, such as a critical rule (data.aigov.settings.waivers.not_waivable), the trust boundary (AIGOV-CONFIG-001) or a waiver rule. It covers nothing.
+# description: The waiver asks to waive a rule that no waiver may cover, so it covers nothing. A rule whose METADATA says custom.waivable false (the trust boundary AIGOV-CONFIG-001, the waiver rules, the change rules AIGOV-CHANGE-*, whose approval cannot be replaced by a waiver someone else approves), a critical rule, and the severities and rules listed in data.aigov.settings.waivers.not_waivable.
 # custom:
 #   id: AIGOV-WAIVER-005
 #   severity: high
+#   waivable: false
 #   remediation: "Delete the waiver and fix the finding; a rule that cannot be waived can only be changed by the platform team."
 deny contains finding if {
 	some w in input.waivers
-	not waivable(w)
-	msg := sprintf("waiver for %s (%s): a %s rule cannot be waived", [w.rule, w.ticket, w.severity])
+	reason := unwaivable(w)
+	msg := sprintf("waiver for %s (%s): %s", [w.rule, w.ticket, reason])
 	finding := lib.finding("AIGOV-WAIVER-005", msg, waiver_at(w, "rule"))
 }
 
@@ -257,6 +277,7 @@ deny contains finding if {
 # custom:
 #   id: AIGOV-WAIVER-006
 #   severity: high
+#   waivable: false
 #   remediation: "Shorten the waiver (expires at most the allowed number of days after created, created not in the future); renew it with a new approval when it runs out."
 deny contains finding if {
 	some w in input.waivers

@@ -74,21 +74,42 @@ test_a_waiver_expiring_within_the_window_still_applies_with_a_warning if {
 	[f.msg | some f in d.deny] == ["waiver for AIGOV-EVAL-006 (GOV-1) expires on 2026-12-01, in 7 day(s)"]
 }
 
-test_critical_rules_and_the_trust_boundary_cannot_be_waived if {
+test_critical_rules_and_rules_whose_metadata_says_so_cannot_be_waived if {
 	d := decide(
-		[waiver(0, {"severity": "critical", "rule": "AIGOV-MODEL-003"}), waiver(1, {"rule": "AIGOV-CONFIG-001", "severity": "high"}), waiver(2, {"rule": "AIGOV-WAIVER-001", "severity": "high"})],
-		[finding(0, "AIGOV-MODEL-003", "support", "a"), finding(1, "AIGOV-CONFIG-001", "support", "b"), finding(2, "AIGOV-WAIVER-001", "support", "c")],
+		[
+			waiver(0, {"severity": "critical", "rule": "AIGOV-MODEL-003"}),
+			waiver(1, {"rule": "AIGOV-CONFIG-001", "severity": "high", "waivable": false}),
+			waiver(2, {"rule": "AIGOV-CHANGE-003", "severity": "high", "waivable": false}),
+		],
+		[finding(0, "AIGOV-MODEL-003", "support", "a"), finding(1, "AIGOV-CONFIG-001", "support", "b"), finding(2, "AIGOV-CHANGE-003", "support", "c")],
 	)
 	count(d.applied) == 0
 	{s.state | some s in d.states} == {"refused"}
-	{[f.id, f.line] | some f in d.deny} == {["AIGOV-WAIVER-005", 2], ["AIGOV-WAIVER-005", 11], ["AIGOV-WAIVER-005", 20]}
+	{[f.id, f.line, f.msg] | some f in d.deny} == {
+		["AIGOV-WAIVER-005", 2, "waiver for AIGOV-MODEL-003 (GOV-1): a critical rule cannot be waived"],
+		["AIGOV-WAIVER-005", 11, "waiver for AIGOV-CONFIG-001 (GOV-1): AIGOV-CONFIG-001 cannot be waived (its METADATA says waivable: false)"],
+		["AIGOV-WAIVER-005", 20, "waiver for AIGOV-CHANGE-003 (GOV-1): AIGOV-CHANGE-003 cannot be waived (its METADATA says waivable: false)"],
+	}
+}
+
+test_the_data_cannot_make_a_critical_rule_waivable if {
+	d := waivers.decision with input as {"now": now, "waivers": [waiver(0, {"severity": "critical"})], "findings": [eval_finding], "features": features}
+		with data.aigov.settings.waivers.not_waivable.severities as []
+	count(d.applied) == 0
+	ids(d) == {"AIGOV-WAIVER-005"}
+}
+
+test_a_severity_the_data_lists_cannot_be_waived if {
+	d := waivers.decision with input as {"now": now, "waivers": [waiver(0, {})], "findings": [eval_finding], "features": features}
+		with data.aigov.settings.waivers.not_waivable.severities as ["medium"]
+	[f.msg | some f in d.deny] == ["waiver for AIGOV-EVAL-006 (GOV-1): a medium rule cannot be waived"]
 }
 
 test_a_rule_the_data_lists_cannot_be_waived if {
 	d := waivers.decision with input as {"now": now, "waivers": [waiver(0, {})], "findings": [eval_finding], "features": features}
 		with data.aigov.settings.waivers.not_waivable.rules as ["AIGOV-EVAL-006"]
 	count(d.applied) == 0
-	ids(d) == {"AIGOV-WAIVER-005"}
+	[f.msg | some f in d.deny] == ["waiver for AIGOV-EVAL-006 (GOV-1): AIGOV-EVAL-006 cannot be waived (data.aigov.settings.waivers.not_waivable)"]
 }
 
 test_an_over_long_waiver_is_refused if {
@@ -231,4 +252,28 @@ test_an_over_long_or_future_waiver_is_waiver_006_at_its_expiry_line if {
 test_a_waiver_within_its_maximum_is_not_waiver_006 if {
 	d := decide([waiver(0, {"created": "2026-11-01", "expires": "2027-01-30"})], [eval_finding])
 	not "AIGOV-WAIVER-006" in ids(d)
+}
+
+# --- A waiver covers the features it was approved for ---------------------------------------------
+
+test_an_unchanged_waiver_covers_only_the_features_of_the_base if {
+	w := object.remove(waiver(0, {"path": "svc/**", "base": {"state": "unchanged", "ref": "main", "features": ["support"]}}), ["feature"])
+	newcomer := finding(1, "AIGOV-EVAL-006", "newcomer", "svc/new/evals/config.yaml")
+	d := decide([w], [eval_finding, newcomer])
+	d.applied == {{"finding": 0, "waiver": 0}}
+	state_of(d, 0) == "active"
+}
+
+test_a_waiver_matching_only_newer_features_is_stale_and_says_why if {
+	w := object.remove(waiver(0, {"path": "svc/**", "base": {"state": "unchanged", "ref": "main", "features": ["support"]}}), ["feature"])
+	d := decide([w], [finding(0, "AIGOV-EVAL-006", "newcomer", "svc/new/evals/config.yaml")])
+	count(d.applied) == 0
+	[f.msg | some f in d.deny] == ["waiver for AIGOV-EVAL-006 (GOV-1) matches no finding of the features it was approved for; it does not cover newcomer, which did not exist at main when it was approved (change the waiver in a pull request its approver approves)"]
+}
+
+test_a_waiver_approved_in_the_pull_request_covers_the_features_as_they_are if {
+	w := object.remove(waiver(0, {"path": "svc/**", "base": {"state": "added", "ref": "abc123"}}), ["feature"])
+	newcomer := finding(1, "AIGOV-EVAL-006", "newcomer", "svc/new/evals/config.yaml")
+	d := waivers.decision with input as object.union(review_input([w], {"available": true, "approvals": ["alice"]}), {"findings": [eval_finding, newcomer]})
+	d.applied == {{"finding": 0, "waiver": 0}, {"finding": 1, "waiver": 0}}
 }

@@ -254,7 +254,8 @@ def collect_tree_inputs(tree: Tree, scope: str, options: CheckOptions, with_engi
             from aigov.facts.scope import touched
 
             collected.inputs = touched(collected.inputs, reads, change)
-            collected.removed = add_change_facts(collected, options.github_token)
+            reviewers = (pack.data["aigov"]["settings"].get("approvals") or {}).get("reviewers") or {}
+            collected.removed = add_change_facts(collected, options.github_token, sorted(reviewers.values()))
         return collected
     except BaseException:  # the engine's child may not outlive a failed collection
         if engine is not None:
@@ -486,8 +487,7 @@ def waiver_input(collected: CheckInputs, findings: list[Finding], token: str | N
         if requested:  # only then are the reviews asked for
             from aigov.facts.review import collect_review
 
-            teams = sorted({w["approver"].lower() for w in requested if w["approver"].startswith("@")})
-            doc["change"]["review"] = collect_review(change, [WAIVERS_FILE], token, teams)
+            doc["change"]["review"] = collect_review(change, [WAIVERS_FILE], token, [w["approver"] for w in requested])
     return doc
 
 

@@ -43,11 +43,13 @@ _REVISION = re.compile(r"[0-9A-Za-z_./@{}^~:+-]+")
 
 
 class GitFailed(Exception):
-    """git ran and said no; ``stderr`` is its first error line."""
+    """git ran and said no; ``stderr`` is its first error line, ``last`` its last, ``returncode`` its status."""
 
-    def __init__(self, stderr: str) -> None:
+    def __init__(self, stderr: str, returncode: int = 1, last: str | None = None) -> None:
         super().__init__(stderr)
         self.stderr = stderr
+        self.returncode = returncode
+        self.last = last or stderr
 
 
 def git_command(root: Path, *args: str) -> list[str]:
@@ -69,8 +71,8 @@ def git(root: Path, *args: str, stdin: bytes | None = None, timeout: float = GIT
     except subprocess.TimeoutExpired:
         raise AigovError(f"git {args[0]} took over {timeout:.0f} s", str(root)) from None
     if proc.returncode != 0:
-        lines = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise GitFailed(lines[0] if lines else f"exit code {proc.returncode}")
+        lines = proc.stderr.decode("utf-8", "replace").strip().splitlines() or [f"exit code {proc.returncode}"]
+        raise GitFailed(lines[0], proc.returncode, lines[-1])
     return proc.stdout
 
 

@@ -1,4 +1,4 @@
-"""A small client for the GitHub REST API: pull request reviews and team members.
+"""A small client for the GitHub REST API: a pull request, its reviews, and team membership.
 
 Every failure is a :class:`GitHubError` with one line saying what went wrong; callers turn it into
 a fact ("cannot verify approval"), never into a pass. Each request, answer included, must be done
@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from aigov.deadline import DeadlinePassed, env_seconds, within
+from aigov.github_names import LOGIN, team_parts
 
 DEFAULT_API_URL = "https://api.github.com"
 ATTEMPTS = 3
@@ -25,6 +26,10 @@ PER_PAGE = 100
 
 class GitHubError(Exception):
     """The API could not answer the question; the message says why in one line."""
+
+
+class GitHubNotFound(GitHubError):
+    """HTTP 404: the thing is not there, or the token may not see it."""
 
 
 class GitHubClient:
@@ -47,10 +52,41 @@ class GitHubClient:
         owner, _, name = repository.partition("/")
         return self._list(f"/repos/{quote(owner)}/{quote(name)}/pulls/{number}/reviews")
 
-    def team_members(self, org: str, team_slug: str) -> list[str]:
-        """Logins of a team's members (``GET /orgs/{org}/teams/{team_slug}/members``; needs read:org)."""
-        members = self._list(f"/orgs/{quote(org)}/teams/{quote(team_slug)}/members")
-        return [m["login"] for m in members if isinstance(m, dict) and isinstance(m.get("login"), str)]
+    def pull_request(self, repository: str, number: int) -> dict[str, Any]:
+        """One pull request (``GET /repos/{owner}/{repo}/pulls/{n}``): its author and head commit."""
+        owner, _, name = repository.partition("/")
+        return self._object(f"/repos/{quote(owner)}/{quote(name)}/pulls/{number}")
+
+    def team(self, org: str, team_slug: str) -> dict[str, Any]:
+        """A team (``GET /orgs/{org}/teams/{team_slug}``): whether the token can read it at all (needs read:org)."""
+        return self._object(self._team_path(org, team_slug))
+
+    def is_team_member(self, org: str, team_slug: str, login: str) -> bool:
+        """Whether ``login`` is an active member of the team (``GET .../memberships/{username}``; 404: not a
+        member; a pending invitation is not membership)."""
+        if not LOGIN.fullmatch(login):
+            raise GitHubError(f"{login!r} is not a GitHub login")
+        try:
+            membership = self._object(f"{self._team_path(org, team_slug)}/memberships/{quote(login)}")
+        except GitHubNotFound:
+            return False
+        return membership.get("state") == "active"
+
+    @staticmethod
+    def _team_path(org: str, team_slug: str) -> str:
+        # Refused before any request: "@acme/.." would otherwise ask for /orgs/acme/teams/.. (the org).
+        if team_parts(f"@{org}/{team_slug}") is None:
+            raise GitHubError(f"@{org}/{team_slug} is not a GitHub team (@org/team-slug)")
+        return f"/orgs/{quote(org)}/teams/{quote(team_slug)}"
+
+    def _object(self, path: str) -> dict[str, Any]:
+        try:
+            body = self._send(f"{self.api_url}{path}", path).json()
+        except (ValueError, RecursionError):
+            raise GitHubError(f"the GitHub API answered {path} with something that is not JSON") from None
+        if not isinstance(body, dict):
+            raise GitHubError(f"the GitHub API answered {path} with JSON that is not an object")
+        return body
 
     def _list(self, path: str) -> list[Any]:
         url: str | None = f"{self.api_url}{path}?per_page={PER_PAGE}"
@@ -94,7 +130,8 @@ class GitHubClient:
                 problem = f"HTTP {response.status_code}"
                 continue
             if response.status_code != 200:
-                raise GitHubError(f"the GitHub API answered {path} with HTTP {response.status_code}{_hint(response.status_code)}")
+                failure = GitHubNotFound if response.status_code == 404 else GitHubError
+                raise failure(f"the GitHub API answered {path} with HTTP {response.status_code}{_hint(response.status_code)}")
             return response
         raise GitHubError(f"the GitHub API at {self.api_url} failed for {path} after {ATTEMPTS} attempts: {problem}")
 

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
@@ -165,23 +167,66 @@ def resolve_commit(root: Path, rev: str) -> str:
 
 def write_note(root: Path, commit: str, data: bytes) -> None:
     """Store ``data`` as the aigov note on ``commit``, replacing an earlier one (git notes --ref aigov add -f)."""
-    # CI runners often have no git identity; a note is still a commit in refs/notes/aigov.
-    identity = () if _git_identity(root) else ("-c", "user.name=aigov", "-c", "user.email=aigov@localhost")
     with tempfile.NamedTemporaryFile("wb", suffix=".json", delete=False) as handle:
         handle.write(data)
     try:
-        git(root, *identity, "notes", "--ref", NOTES_REF, "add", "-f", "-F", handle.name, commit)
+        git(root, *_identity(root), "notes", "--ref", NOTES_REF, "add", "-f", "-F", handle.name, commit)
     except GitFailed as exc:
-        raise AigovError(f"git notes failed: {exc.stderr}", str(root)) from None
+        raise AigovError(f"git notes failed: {exc.last}", str(root)) from None
     finally:
         os.unlink(handle.name)
 
 
-def _git_identity(root: Path) -> bool:
+# --- Pushing the notes ---------------------------------------------------------------------------
+
+PUSH_ATTEMPTS = 5
+REMOTE_NOTES = "refs/notes/aigov-remote"  # where the remote's notes are fetched to be merged
+NETWORK_TIMEOUT_S = 120
+
+
+def push_notes(root: Path, remote: str) -> None:
+    """Push refs/notes/aigov to ``remote`` after merging the notes already there.
+
+    A CI clone carries no notes, so pushing its own would be refused as not a fast-forward from the
+    second decision on; and pipelines of two merges push at once. So the remote's notes are fetched
+    and merged first (``-s ours``: this run's note wins on its own commit, every other note is
+    kept), and a push refused because the remote's notes moved meanwhile is fetched, merged and
+    tried again.
+    """
+    if remote.startswith("-"):
+        raise AigovError(f"--push {remote!r} is not a git remote")
+    problem = ""
+    for attempt in range(PUSH_ATTEMPTS):
+        if attempt:
+            time.sleep(random.uniform(0.1, 0.5) * attempt)  # apart from the other pushers
+        try:
+            _merge_remote_notes(root, remote)
+            git(root, "push", "--quiet", "--no-verify", remote, f"{NOTES_REF}:{NOTES_REF}", timeout=NETWORK_TIMEOUT_S)
+            return
+        except GitFailed as exc:
+            problem = exc.last
+    raise AigovError(f"could not push {NOTES_REF} to {remote} after {PUSH_ATTEMPTS} attempts: {problem}", str(root))
+
+
+def _merge_remote_notes(root: Path, remote: str) -> None:
     try:
-        return bool(git(root, "config", "user.email").strip())
+        git(root, "ls-remote", "--exit-code", remote, NOTES_REF, timeout=NETWORK_TIMEOUT_S)
+    except GitFailed as exc:
+        if exc.returncode == 2:  # the remote has no notes yet
+            return
+        raise
+    git(root, "fetch", "--quiet", "--no-tags", remote, f"+{NOTES_REF}:{REMOTE_NOTES}", timeout=NETWORK_TIMEOUT_S)
+    git(root, *_identity(root), "notes", "--ref", NOTES_REF, "merge", "--quiet", "-s", "ours", REMOTE_NOTES)
+
+
+def _identity(root: Path) -> tuple[str, ...]:
+    """CI runners often have no git identity; a note (and a notes merge) is still a commit in refs/notes/aigov."""
+    try:
+        if git(root, "config", "user.email").strip():
+            return ()
     except GitFailed:
-        return False
+        pass
+    return ("-c", "user.name=aigov", "-c", "user.email=aigov@localhost")
 
 
 @dataclass

@@ -18,21 +18,24 @@ from aigov.untrusted import json_text, line_text  # notes are written by whoever
 @click.option("--from", "from_file", type=PathArg, metavar="FILE", help="Store this record (from `aigov check --record FILE`) instead of checking again.")
 @click.option("--show", "show_rev", metavar="SHA", help="Print the decision record noted on SHA.")
 @click.option("--list", "list_notes", is_flag=True, help="List every note in refs/notes/aigov, one line each.")
+@click.option("--push", "push_remote", metavar="REMOTE",
+              help="Then push refs/notes/aigov to REMOTE, merging the notes already there first (retried when another push won).")
 @check_input_options
 @fails_closed
 def command(path: Path | None, commit_rev: str | None, from_file: Path | None, show_rev: str | None, list_notes: bool,
-            **input_options: Any) -> None:
+            push_remote: str | None, **input_options: Any) -> None:
     """Write the decision record of a check as a git note on the commit, or read notes back.
 
     The note lives in refs/notes/aigov, so CI on the default branch can keep every decision in
-    the repository itself (push it with `git push origin refs/notes/aigov`); evidence bundles
-    are built from these notes. A new check records HEAD; the record must describe the commit
-    it is noted on.
+    the repository itself (--push origin merges the notes origin already has and pushes them;
+    a bare `git push` is refused as soon as another run has pushed); evidence bundles are built
+    from these notes. A new check records HEAD; the record must describe the commit it is noted on.
 
     \b
     Example:
       aigov record .                                   check HEAD and note the decision
       aigov check . --record decision.json; aigov record --from decision.json
+      aigov record --from decision.json --push origin   in CI: note and push
       aigov record --show HEAD
       aigov record --list
     """
@@ -56,6 +59,9 @@ def command(path: Path | None, commit_rev: str | None, from_file: Path | None, s
         raise AigovError(f"the record describes commit {record['commit']}, not {commit}; a decision is noted only on the commit it judged")
     records.write_note(repo, commit, records.canonical_bytes(record))
     click.echo(f"recorded the {record['verdict']} decision for {commit} in {records.NOTES_REF}")
+    if push_remote is not None:
+        records.push_notes(repo, push_remote)
+        click.echo(f"pushed {records.NOTES_REF} to {push_remote}")
 
 
 def _read(records: Any, root: Path, show_rev: str | None) -> None:

@@ -45,6 +45,9 @@ class ChangeRequest:
     pr: int | None = None
     repository: str | None = None  # owner/name, for the reviews API
     pr_head: str | None = None  # the pull request's head commit, which approvals must be on
+    # Who opened the pull request (pull_request.user.login): their own review never approves it. A
+    # merge_group event names neither author nor head; the review collector reads both from the API.
+    author: str | None = None
     source: str = "--base"  # where base came from, for error messages
 
 
@@ -115,15 +118,16 @@ def read_event(path: str | None, event_name: str | None = None) -> ChangeRequest
         number = pr.get("number", event.get("number"))
         if not isinstance(number, int) or isinstance(number, bool) or number < 1:
             raise AigovError("pull_request.number is missing or not a positive integer", path)
+        user = pr.get("user") if isinstance(pr.get("user"), dict) else {}
         return ChangeRequest(base=_sha(pr, "base", path), pr=number, repository=full_name, pr_head=_sha(pr, "head", path),
-                             source=f"pull_request.base.sha in {path}")
+                             author=_string(user, "login"), source=f"pull_request.base.sha in {path}")
     if isinstance(event.get("merge_group"), dict):
         group = event["merge_group"]
         base = _commit_id(group.get("base_sha"), "merge_group.base_sha", path)
         head = _commit_id(group.get("head_sha"), "merge_group.head_sha", path)
         # The queue's branch is gh-readonly-queue/<base>/pr-<number>-<sha>: the PR whose reviews count.
         found = re.search(r"/pr-([0-9]+)-[0-9a-f]+$", _string(group, "head_ref") or "")
-        # The payload does not name the PR's own head commit: its latest approvals count.
+        # The payload names neither the PR's own head commit nor its author: the review collector asks the API.
         return ChangeRequest(base=base, head=head, pr=int(found.group(1)) if found else None, repository=full_name,
                              pr_head=None, source=f"merge_group.base_sha in {path}")
     raise AigovError("is not a pull_request or merge_group event; --pr judges pull requests "
@@ -307,9 +311,12 @@ def base_manifests(change: Change, scope: str) -> list[BaseManifest]:
     return out
 
 
-def add_change_facts(collected: CheckInputs, token: str | None) -> list[dict[str, Any]]:
+def add_change_facts(collected: CheckInputs, token: str | None, approvers: list[str] | None = None) -> list[dict[str, Any]]:
     """``input.change`` for each judged feature: its changed files, itself at the base commit (found by
-    name), the reviews. Returns the input documents of the features the change removed."""
+    name), the reviews. Returns the input documents of the features the change removed.
+
+    ``approvers``: the reviewers org data names (data.aigov.settings.approvals), whose approval the
+    change rules may ask for besides the CODEOWNERS'."""
     change = collected.change
     assert change is not None
     touched_manifests = base_manifests(change, collected.scope)
@@ -324,7 +331,7 @@ def add_change_facts(collected: CheckInputs, token: str | None) -> list[dict[str
     if to_approve:
         from aigov.facts.review import collect_review  # it imports this module
 
-        review = collect_review(change, to_approve, token)
+        review = collect_review(change, to_approve, token, approvers or [])
     for doc in collected.inputs:
         feature = doc["feature"]
         path = feature["manifest_path"]

@@ -1,33 +1,40 @@
-"""Facts about who approved a pull request, for the rules that need a CODEOWNER's approval.
+"""Facts about who approved a pull request, for the rules that ask for an approval.
 
-``input.change.review``: whether the reviews could be read (and why not), the logins whose latest
-review is an approval on the pull request's head commit, the CODEOWNERS owners of each file that
-may need approval (CODEOWNERS read at the base commit, as GitHub does), and the members of every
-``@org/team`` owner. A team whose members cannot be read (the token lacks read:org) is recorded
-with its error: the rule then says approval by that team cannot be verified, never that it holds.
-E-mail owners cannot be matched to the logins reviews carry and never count as approvers.
+``input.change.review`` (and the waiver evaluation's ``change.review``) says whether the reviews
+could be read (and why not), the pull request's author, the logins whose latest review approves
+its head commit (the author's own never counts), the CODEOWNERS owners of each file that may need
+approval (CODEOWNERS read at the base commit, as GitHub does), and, for every ``@org/team`` a rule
+may ask for, which of those approving logins GitHub says are active members of it. A team that
+cannot be read (no read:org, a slug GitHub could not have, the API failing) is recorded with its
+error: the rule then says approval by that team cannot be verified, never that it holds. E-mail
+owners cannot be matched to the logins reviews carry and never count as approvers.
 
-Whether the approval is enough is for policies/aigov/changes.rego to decide.
+Whether the approvals are enough is for the policies to decide (policies/aigov/approvals.rego).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterable
 
 from aigov.codeowners import LOCATIONS, owners_of, parse_codeowners
 from aigov.facts.change import Change
+from aigov.github_names import is_team, team_parts
+
+# Membership look-ups one check may make: one per approving login and team. Far beyond a real
+# review; it bounds the time a pull request with hundreds of approvals could cost.
+MAX_MEMBERSHIP_CHECKS = 200
 
 
-def collect_review(change: Change, paths: list[str], token: str | None, teams: list[str] | None = None) -> dict[str, Any]:
-    """The review facts for ``paths``; ``teams``: more ``@org/team`` approvers whose members to read
-    (a waiver's approver), besides the CODEOWNERS teams."""
+def collect_review(change: Change, paths: list[str], token: str | None, approvers: Iterable[str] = ()) -> dict[str, Any]:
+    """The review facts for ``paths`` (their owners in the base's CODEOWNERS); ``approvers``: more
+    logins or ``@org/team`` approvers a rule may ask for (org data's reviewers, a waiver's approver)."""
     codeowners_file, rules = _base_codeowners(change)
     codeowners = {path: [owner.lower() for owner in owners_of(rules, path)] for path in paths}
-    facts: dict[str, Any] = {"available": False, "error": None, "approvals": [], "codeowners": codeowners,
+    facts: dict[str, Any] = {"available": False, "error": None, "author": None, "approvals": [], "codeowners": codeowners,
                              "codeowners_file": codeowners_file, "teams": {}}
     request = change.request
     if request.pr is None or not request.repository:
-        facts["error"] = "no pull request to read reviews of (run the check with --pr in a pull_request workflow)"
+        facts["error"] = "no pull request to read reviews of (run the check with --pr in a pull_request or merge_group workflow)"
         return facts
     if not token:
         facts["error"] = "no GitHub token to read the pull request's reviews (set GITHUB_TOKEN or --github-token)"
@@ -36,20 +43,42 @@ def collect_review(change: Change, paths: list[str], token: str | None, teams: l
 
     client = GitHubClient(token)
     try:
-        facts["approvals"] = approvals(client.reviews(request.repository, request.pr), request.pr_head)
+        author, head = _author_and_head(client, change)
+        facts["author"] = author
+        facts["approvals"] = approvals(client.reviews(request.repository, request.pr), head, author)
     except GitHubError as exc:
         facts["error"] = str(exc)
         return facts
     facts["available"] = True
     if facts["approvals"]:
-        owner_teams = {o for owners in codeowners.values() for o in owners if o.startswith("@") and "/" in o}
-        facts["teams"] = {team: _team(client, team) for team in sorted(owner_teams | set(teams or []))}
+        owner_teams = {owner for owners in codeowners.values() for owner in owners if is_team(owner)}
+        teams = sorted(owner_teams | {a.lower() for a in approvers if is_team(a)})
+        facts["teams"] = {team: _members_among(client, team, facts["approvals"], len(teams)) for team in teams}
     return facts
 
 
-def approvals(reviews: list[Any], head: str | None) -> list[str]:
-    """Logins whose latest approving-or-blocking review approves ``head`` (a comment changes nothing,
-    as on GitHub; an approval of an earlier push does not count for what came after it)."""
+def _author_and_head(client: Any, change: Change) -> tuple[str, str]:
+    """The pull request's author and head commit: from the pull_request event, else (a merge_group
+    event names neither) from the API."""
+    from aigov.github import GitHubError
+
+    request = change.request
+    if request.author and request.pr_head:
+        return request.author.lower(), request.pr_head
+    assert request.repository is not None and request.pr is not None
+    pr = client.pull_request(request.repository, request.pr)
+    user, head = pr.get("user"), pr.get("head")
+    login = user.get("login") if isinstance(user, dict) else None
+    sha = head.get("sha") if isinstance(head, dict) else None
+    if not isinstance(login, str) or not isinstance(sha, str):
+        raise GitHubError(f"the GitHub API's pull request #{request.pr} names no author or head commit")
+    return login.lower(), sha
+
+
+def approvals(reviews: list[Any], head: str, author: str) -> list[str]:
+    """Logins whose latest approving-or-blocking review approves ``head``, the author's aside (a
+    comment changes nothing, as on GitHub; an approval of an earlier push does not count for what
+    came after it, and nobody approves their own pull request)."""
     latest: dict[str, dict[str, Any]] = {}
     for review in reviews:
         if not isinstance(review, dict) or not isinstance(review.get("user"), dict):
@@ -58,15 +87,22 @@ def approvals(reviews: list[Any], head: str | None) -> list[str]:
         if isinstance(login, str) and review.get("state") in ("APPROVED", "CHANGES_REQUESTED", "DISMISSED"):
             latest[login.lower()] = review
     return sorted(login for login, review in latest.items()
-                  if review["state"] == "APPROVED" and (head is None or review.get("commit_id") == head))
+                  if review["state"] == "APPROVED" and review.get("commit_id") == head and login != author)
 
 
-def _team(client: Any, owner: str) -> dict[str, Any]:
+def _members_among(client: Any, team: str, logins: list[str], teams: int) -> dict[str, Any]:
+    """Which of ``logins`` are active members of ``team``, or why that cannot be told."""
     from aigov.github import GitHubError
 
-    org, _, slug = owner[1:].partition("/")
+    parts = team_parts(team)
+    if parts is None:
+        return {"members": [], "error": f"{team} is not a GitHub team (@org/team-slug)"}
+    if len(logins) * teams > MAX_MEMBERSHIP_CHECKS:
+        return {"members": [], "error": f"{len(logins)} approving reviewers are more than aigov checks team membership of"}
+    org, slug = parts
     try:
-        return {"members": sorted(m.lower() for m in client.team_members(org, slug)), "error": None}
+        client.team(org, slug)  # a team the token cannot read would otherwise look like a team nobody is in
+        return {"members": [login for login in logins if client.is_team_member(org, slug, login)], "error": None}
     except GitHubError as exc:
         return {"members": [], "error": str(exc)}
 

@@ -3,8 +3,9 @@
 The file lives in the judged repository, so a waiver is only a request. This collector checks
 that each request is well formed (a malformed file is an error naming its line) and records the
 facts the waiver rules decide on (policies/aigov/waivers.rego): the rule's severity, the dates,
-what the waiver matches, and how it compares with the same file at the base commit. Whether a
-waiver is approved, expired, over-long or stale is decided in Rego, never here.
+what the waiver matches, and how it compares with the same file at the base commit (and, for a
+waiver unchanged since then, the features that existed there: the ones it was approved for).
+Whether a waiver is approved, expired, over-long or stale is decided in Rego, never here.
 
 The base commit is the pull request's base when the check has one (``input.change.base``);
 otherwise (a push, a local check) the tip of the default branch: a waiver already there was
@@ -14,10 +15,13 @@ reviewed when it merged, and anything added or changed since needs its approver'
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from pathlib import Path
 from typing import Any, Callable
 
 from aigov.errors import AigovError
 from aigov.gitcli import GitFailed, commit_id, git
+from aigov.github_names import approver_problem
 from aigov.tree import MAX_FILE_BYTES, Tree, WorkTree
 from aigov.policy.metadata import RuleMeta
 from aigov.validation import validate_document
@@ -49,6 +53,7 @@ def collect_waivers(tree: Tree, rules: dict[str, RuleMeta], find_base: Callable[
     validate_document(doc, "waivers", WAIVERS_FILE)
     base_ref = find_base()
     base = _base_waivers(tree, base_ref)
+    features_at_base = functools.cache(lambda: feature_names_at(tree.root, base_ref) if base_ref else [])
     facts = []
     for index, entry in enumerate(doc.data["waivers"]):
         prefix = f"waivers[{index}]"
@@ -61,8 +66,11 @@ def collect_waivers(tree: Tree, rules: dict[str, RuleMeta], find_base: Callable[
             "line": doc.lines[prefix],
             "lines": lines,
             "severity": rules[entry["rule"]].severity,
+            "waivable": rules[entry["rule"]].waivable,  # the rule's METADATA (custom.waivable), read by waivers.rego
             "base": _base_state(entry, base, base_ref, tree, manifests or {}),
         })
+        if facts[-1]["base"]["state"] == "unchanged":  # approved when it merged: for the features there then
+            facts[-1]["base"]["features"] = features_at_base()
     return facts
 
 
@@ -78,6 +86,9 @@ def _check_entry(entry: dict[str, Any], rules: dict[str, RuleMeta], lines: dict[
         raise AigovError(f"expires: {entry['expires']} is not after created {entry['created']}", WAIVERS_FILE, lines["expires"])
     if entry["rule"] not in rules:
         raise AigovError(f"rule: {entry['rule']} is not a rule of the policy pack (see 'aigov policy list')", WAIVERS_FILE, lines["rule"])
+    problem = approver_problem(entry["approver"])  # whole: the schema's pattern lets a trailing newline through
+    if problem:
+        raise AigovError(f"approver: {problem}", WAIVERS_FILE, lines["approver"])
 
 
 def _base_waivers(tree: Tree, ref: str | None) -> list[dict[str, Any]] | str:
@@ -136,6 +147,33 @@ def _feature_at_base(tree: Tree, ref: str | None, name: Any, manifests: dict[str
         return None
     held = f"feature {before}" if isinstance(before, str) else "no feature"
     return f"feature {name} is now {manifests[name]}, which at {ref} was {held}"
+
+
+def feature_names_at(root: Path, ref: str) -> list[str]:
+    """The metadata.name of every feature manifest at commit ``ref``, read by the one reader: what an
+    unchanged waiver was approved for. A manifest that cannot be read or names nothing there names no feature."""
+    from aigov.facts.discovery import is_manifest
+    from aigov.tree import CommitTree
+
+    commit = commit_id(root, ref, WAIVERS_FILE)
+    if commit is None:
+        raise AigovError(f"cannot list the features at {ref}, which the waivers are compared with: not a commit here", WAIVERS_FILE)
+    tree = CommitTree(root, commit)
+    names = set()
+    try:
+        for path in tree.files:
+            if not is_manifest(path):
+                continue
+            try:
+                data = parse_yaml(tree.read_text(path, MAX_FILE_BYTES), path).data
+            except AigovError:
+                continue
+            metadata = data.get("metadata") if isinstance(data, dict) else None
+            if isinstance(metadata, dict) and isinstance(metadata.get("name"), str):
+                names.add(metadata["name"])
+    finally:
+        tree.close()
+    return sorted(names)
 
 
 def _request(entry: dict[str, Any]) -> dict[str, Any]:

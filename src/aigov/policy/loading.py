@@ -6,12 +6,13 @@ import dataclasses
 import functools
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, NoReturn
 
 from aigov.config import OrgConfig, Refusal, RepositoryConfig, Source, refuse_inside
 from aigov.digests import content_digest
 from aigov.errors import AigovError
 from aigov.files import read_config_file
+from aigov.github_names import approver_problem
 from aigov.policy.metadata import ModuleInfo, describe_module
 from aigov.policy.pack import PolicyPack, is_test_module, load_rego_dir, merge_data
 from aigov.policy.rego_ast import parse_rego
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
     from aigov.tree import Tree
 from aigov.resources import policies_dir
 from aigov.validation import validate_document
-from aigov.yamlfile import parse_yaml
+from aigov.yamlfile import YamlDocument, parse_yaml
 
 SHIPPED_LABEL = "policies"
 # OPA keeps its own configuration under data.system (system.authz decides who may call the server,
@@ -69,8 +70,11 @@ def build_pack(
                                           "templates": _shipped_data(shipped, TEMPLATES_FILE)}}
     else:
         data = json.loads(json.dumps(bundle.data))  # a copy: org data merges into it
+        check_approval_settings(YamlDocument(data), bundle.label)
     for path in config.data:
-        data = merge_data(data, _data_mapping(path, _display(path), pack))
+        doc = _data_mapping(path, _display(path), pack)
+        check_approval_settings(doc, _display(path))
+        data = merge_data(data, doc.data)
         pack.additions.append(f"the org config's data {_display(path)}")
     if registry_override is not None and root is not None:
         refuse_inside(registry_override, root, "--registry")
@@ -146,11 +150,10 @@ def add_repository_additions(pack: PolicyPack, repository: RepositoryConfig, tre
         if accepted:
             pack.additions.append(f"the repository's policies {label} ({repository.path})")
     for name in repository.data:
-        text = tree.read_text(name)
-        doc = parse_yaml(text, name) if not name.endswith(".json") else None
-        extra = _data_mapping_of(parse_data(text, name) if doc is None else doc.data, name, pack)
+        doc = _data_mapping_of(parse_data_document(tree.read_text(name), name), name, pack)
+        extra = doc.data
         for key in sorted(set(extra) & protected):
-            repository.refused.append(Refusal("data", f"change data.{key}, {_owner(key)}", name, doc.line_of(key) if doc else None))
+            repository.refused.append(Refusal("data", f"change data.{key}, {_owner(key)}", name, doc.line_of(key)))
             del extra[key]
         pack.data = merge_data(pack.data, extra)
         if extra:
@@ -180,15 +183,52 @@ def _registry_additions(config: OrgConfig, override: Path | None, display: Calla
     return replaced + [f"the org config's extraRegistries {display(path)}" for path in config.extra_registries]
 
 
-def _data_mapping(path: Path, name: str, pack: PolicyPack) -> dict[str, Any]:
-    return _data_mapping_of(load_data_file(path, name), name, pack)
+def _data_mapping(path: Path, name: str, pack: PolicyPack) -> YamlDocument:
+    return _data_mapping_of(load_data_document(path, name), name, pack)
 
 
-def _data_mapping_of(extra: Any, name: str, pack: PolicyPack) -> dict[str, Any]:
-    if not isinstance(extra, dict):
+def _data_mapping_of(doc: YamlDocument, name: str, pack: PolicyPack) -> YamlDocument:
+    """A data file (YAML or JSON) that must hold a mapping, with the lines of its keys (none for JSON)."""
+    if not isinstance(doc.data, dict):
         raise AigovError("data file must hold a mapping", name)
-    pack.sources.append(Source("data", name, content_digest(json.dumps(extra, sort_keys=True))))
-    return extra
+    pack.sources.append(Source("data", name, content_digest(json.dumps(doc.data, sort_keys=True))))
+    return doc
+
+
+APPROVALS = "aigov.settings.approvals"
+
+
+def check_approval_settings(doc: YamlDocument, name: str) -> None:
+    """``aigov.settings.approvals`` of an org data file as the change rules read it: reviewer groups
+    that each name a GitHub login or @org/team (matched whole), and by kind of change and tier the
+    lists of groups that must approve. Anything else is an error naming the file and line."""
+    aigov = doc.data.get("aigov") if isinstance(doc.data, dict) else None
+    settings = aigov.get("settings") if isinstance(aigov, dict) else None
+    approvals = settings.get("approvals") if isinstance(settings, dict) else None
+    if approvals is None:
+        return
+
+    def fail(key: str, problem: str) -> NoReturn:
+        raise AigovError(f"{key}: {problem}", name, doc.line_of(key))
+
+    if not isinstance(approvals, dict):
+        fail(APPROVALS, "must be a mapping with reviewers and required")
+    reviewers = approvals.get("reviewers", {})
+    if not isinstance(reviewers, dict):
+        fail(f"{APPROVALS}.reviewers", "must map reviewer group names to a GitHub login or @org/team")
+    for group, approver in reviewers.items():
+        problem = approver_problem(approver)
+        if problem:
+            fail(f"{APPROVALS}.reviewers.{group}", problem)
+    required = approvals.get("required", {})
+    if not isinstance(required, dict):
+        fail(f"{APPROVALS}.required", "must map each kind of change (manifest) to risk tiers")
+    for kind, tiers in required.items():
+        if not isinstance(tiers, dict):
+            fail(f"{APPROVALS}.required.{kind}", "must map risk tiers to lists of reviewer group names")
+        for tier, groups in tiers.items():
+            if not isinstance(groups, list) or not all(isinstance(group, str) for group in groups):
+                fail(f"{APPROVALS}.required.{kind}.{tier}", "must be a list of reviewer group names")
 
 
 def read_repository_rego(tree: Tree, folder: str, include_tests: bool) -> list[tuple[str, str]]:
@@ -280,17 +320,21 @@ def _shipped_data(shipped: Path, name: str) -> Any:
 
 
 def load_data_file(path: Path, name: str) -> Any:
-    return parse_data(read_config_file(path, name), name)
+    return load_data_document(path, name).data
 
 
-def parse_data(text: str, name: str) -> Any:
-    """A data file's content: JSON by its suffix, YAML otherwise."""
+def load_data_document(path: Path, name: str) -> YamlDocument:
+    return parse_data_document(read_config_file(path, name), name)
+
+
+def parse_data_document(text: str, name: str) -> YamlDocument:
+    """A data file's content: JSON by its suffix (no lines), YAML otherwise."""
     if name.endswith(".json"):
         try:
-            return json.loads(text)
+            return YamlDocument(json.loads(text))
         except json.JSONDecodeError as exc:
             raise AigovError(f"invalid JSON: {exc.msg}", name, exc.lineno) from None
-    return parse_yaml(text, name).data
+    return parse_yaml(text, name)
 
 
 def display_path(path: Path, root: Path | None = None) -> str:

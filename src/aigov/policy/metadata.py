@@ -46,6 +46,9 @@ class RuleMeta:
     # Where `controls` come from: "metadata"; "mapping" (policies/controls.yaml, the shipped
     # rules); or "mapping-or-metadata" (a policy bundle's rules: the mapping where it has the id).
     controls_source: str = "metadata"
+    # custom.waivable: false says no waiver may cover the rule's findings (a rule that asks for an
+    # approval is satisfied by that approval, never by a waiver); waivers.rego reads it.
+    waivable: bool = True
 
     @property
     def controls(self) -> tuple[str, ...]:
@@ -179,6 +182,9 @@ def _rule_meta(block: _Block, package: str, rule: Rule, path: str) -> RuleMeta:
     controls = custom.get("controls") or []
     if not isinstance(controls, list):
         raise AigovError(f"METADATA of {custom['id']}: custom.controls must be a list", path, line)
+    waivable = custom.get("waivable", True)
+    if not isinstance(waivable, bool):
+        raise AigovError(f"METADATA of {custom['id']}: custom.waivable must be true or false", path, line)
     return RuleMeta(
         id=str(custom["id"]),
         title=str(data.get("title") or custom["id"]),
@@ -190,6 +196,7 @@ def _rule_meta(block: _Block, package: str, rule: Rule, path: str) -> RuleMeta:
         rule=rule.name,
         path=path,
         line=line,
+        waivable=waivable,
     )
 
 
