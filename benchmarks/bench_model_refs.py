@@ -1,0 +1,344 @@
+"""Model references on real LLM applications: how many of the models they call are found, how many
+reported references are real calls, and how many blocking findings would be false.
+
+The truth of each application is a file we wrote by reading its code (benchmarks/real_repos/*.yaml:
+the ids it calls, with places, and notable mentions). Its code is not here: each truth names a
+repository and commit, read from a local snapshot (a bare git directory, by default
+/work/.mirror/<owner>+<name>/repo) and extracted to a temporary folder for the run.
+
+Per repository and in total, for today's finder (facts/model_refs.py: every id in the text) and for
+the call-site finder (facts/model_calls.py: call, config or mention):
+  recall     called ids found (as a call or config reference; today: as any reference)
+  precision  distinct ids reported as call/config (today: all) that the application calls
+  false      blocking findings (MODEL-009/010) on ids never called: today one per model per file,
+             the call-site finder one per model (the rule lists its places)
+  check      wall time of `aigov check` on the extracted tree (today's collectors), with a manifest
+With --peers VENV, the same figures for cisco-aibom and ai-bom run from that virtualenv.
+
+Targets (issue 16): recall >= 95%, precision >= 90%, at most one false blocking finding per repository.
+Usage: python benchmarks/bench_model_refs.py [--mirror DIR] [--peers VENV] [--only NAME] [--show-misses]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import yaml
+
+HERE = Path(__file__).resolve().parent
+TRUTHS = HERE / "real_repos"
+MANIFEST = HERE.parent / "examples" / "support-summarize" / "aigov.yaml"
+READ_LIMIT = 5 * 1024 * 1024  # aigov's own file size limit
+
+
+@dataclass
+class Truth:
+    repository: str
+    commit: str
+    called: set[str]
+
+    @property
+    def snapshot_name(self) -> str:
+        return self.repository.replace("/", "+")
+
+
+@dataclass
+class Found:
+    """What one finder reported on one repository: normalised id -> places, and blocking findings."""
+
+    reported: dict[str, list[str]] = field(default_factory=dict)
+    false_blocking: int = 0
+    incomplete: int = 0
+    seconds: float = 0.0
+
+
+def normalise(spelled: str) -> str:
+    from aigov.facts.model_calls import split_prefixes
+
+    return split_prefixes(spelled.strip())[2].lower()
+
+
+def load_truth(path: Path) -> Truth:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    called: set[str] = set()
+    for entry in data["called"]:
+        for spelled in entry.get("ids") or [entry["id"]]:
+            called.add(normalise(str(spelled)))
+    return Truth(data["repository"], data["commit"], called)
+
+
+def extract(gitdir: Path, commit: str, dest: Path) -> int:
+    """Write the commit's files under ``dest`` (files the snapshot lacks are skipped); the count written."""
+    listing = subprocess.run(["git", "-C", str(gitdir), "ls-tree", "-r", "-z", "--full-tree", commit],
+                             capture_output=True, check=True).stdout
+    entries = []
+    for record in listing.split(b"\0"):
+        if not record:
+            continue
+        meta, name = record.split(b"\t", 1)
+        mode, kind, sha = meta.split()
+        if kind == b"blob" and mode != b"120000":
+            entries.append((sha, name.decode("utf-8", "surrogateescape")))
+    batch = subprocess.Popen(["git", "-C", str(gitdir), "cat-file", "--batch"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    assert batch.stdin is not None and batch.stdout is not None
+    written = 0
+    for sha, name in entries:
+        batch.stdin.write(sha + b"\n")
+        batch.stdin.flush()
+        header = batch.stdout.readline().split()
+        if header[-1] == b"missing":
+            continue
+        data = batch.stdout.read(int(header[2]))
+        batch.stdout.read(1)
+        target = dest / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        written += 1
+    batch.stdin.close()
+    batch.wait()
+    return written
+
+
+def source_files(root: Path) -> list[str]:
+    from aigov.files import SKIP_DIRS
+
+    files = []
+    for folder, dirs, names in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
+        for name in sorted(names):
+            files.append(os.path.relpath(os.path.join(folder, name), root).replace(os.sep, "/"))
+    return files
+
+
+def registry() -> dict[str, Any]:
+    from aigov.resources import policies_dir
+    from aigov.yamlfile import parse_yaml
+
+    return parse_yaml((policies_dir() / "data" / "registry.yaml").read_text(encoding="utf-8"), "registry.yaml").data
+
+
+# --- The finders ----------------------------------------------------------------------------------
+
+
+def today(root: Path, truth: Truth) -> Found:
+    """facts/model_refs.py as `aigov check` runs it: every reference blocks (009 or 010), once per model per file."""
+    from aigov.facts.model_refs import collect_model_references, model_scanner
+    from aigov.files import Repo
+
+    found = Found()
+    start = time.perf_counter()
+    facts = collect_model_references(Repo(root), source_files(root), model_scanner(registry()), set(), "prompts")
+    found.seconds = time.perf_counter() - start
+    for ref in facts["model_references"]:
+        model = normalise(ref["spelled"])
+        found.reported.setdefault(model, []).append(f"{ref['path']}:{ref['line']}")
+        found.false_blocking += model not in truth.called
+    found.incomplete = len(facts["unscanned_files"])
+    return found
+
+
+def call_sites(root: Path, truth: Truth) -> Found:
+    """facts/model_calls.py: call and config references block, once per model; mentions do not."""
+    from aigov.facts.model_calls import MENTION, find_model_references, model_index
+
+    index = model_index(registry())
+    found = Found()
+    blocking: set[str] = set()
+    start = time.perf_counter()
+    for rel in source_files(root):
+        path = root / rel
+        try:
+            if path.stat().st_size > READ_LIMIT:
+                continue
+            text = path.read_bytes().decode("utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        result = find_model_references(rel, text, index)
+        found.incomplete += not result.complete
+        for ref in result.references:
+            if ref.how != MENTION:
+                model = normalise(ref.spelled)
+                found.reported.setdefault(model, []).append(f"{rel}:{ref.line}")
+                blocking.add(model)
+    found.seconds = time.perf_counter() - start
+    found.false_blocking = len(blocking - truth.called)
+    return found
+
+
+def ai_bom(venv: Path) -> Callable[[Path, Truth], Found]:
+    def run(root: Path, truth: Truth) -> Found:
+        found = Found()
+        out = root.parent / "ai-bom.json"
+        start = time.perf_counter()
+        subprocess.run([str(venv / "bin" / "ai-bom"), "scan", str(root), "--deep", "-f", "json", "-o", str(out), "-q"],
+                       capture_output=True, timeout=900)
+        found.seconds = time.perf_counter() - start
+        if out.exists():
+            for component in json.loads(out.read_text()).get("components", []):
+                props = {p["name"]: p["value"] for p in component.get("properties", [])}
+                if "trusera:model_name" in props:
+                    place = props.get("trusera:source_location", "").replace(str(root) + "/", "")
+                    found.reported.setdefault(normalise(props["trusera:model_name"]), []).append(place)
+        found.false_blocking = len(set(found.reported) - truth.called)
+        return found
+
+    return run
+
+
+def cisco_aibom(venv: Path) -> Callable[[Path, Truth], Found]:
+    def run(root: Path, truth: Truth) -> Found:
+        found = Found()
+        out = root.parent / "cisco-aibom.json"
+        start = time.perf_counter()
+        subprocess.run([str(venv / "bin" / "cisco-aibom"), "analyze", str(root), "-o", "json", "-O", str(out)],
+                       capture_output=True, timeout=1800, env={**os.environ, "AIBOM_LOG_LEVEL": "ERROR"})
+        found.seconds = time.perf_counter() - start
+        if out.exists():
+            for model, place in _cisco_models(json.loads(out.read_text())):
+                found.reported.setdefault(normalise(model), []).append(place.replace(str(root) + "/", ""))
+        found.false_blocking = len(set(found.reported) - truth.called)
+        return found
+
+    return run
+
+
+def _cisco_models(report: Any) -> list[tuple[str, str]]:
+    """(model id, place) for each component of category model in a cisco-aibom JSON report."""
+    models: list[tuple[str, str]] = []
+    stack = [report]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            category = str(item.get("category") or item.get("type") or "").lower()
+            name = item.get("model_name") or item.get("name")
+            if "model" in category and isinstance(name, str):
+                place = f"{item.get('file_path', '')}:{item.get('line_number', '')}"
+                models.append((name, place))
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return models
+
+
+# --- aigov check ----------------------------------------------------------------------------------
+
+
+def time_check(root: Path) -> tuple[float, int]:
+    """Seconds of `aigov check` on the tree with a manifest at its root, and its MODEL-009/010 findings."""
+    shutil.copy(MANIFEST, root / "aigov.yaml")
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "aigov", "check", str(root), "--format", "json"],
+                          capture_output=True, text=True, timeout=600)
+    seconds = time.perf_counter() - start
+    try:
+        findings = _findings(json.loads(proc.stdout))
+    except ValueError:
+        findings = []
+    return seconds, sum(f.get("id") in {"AIGOV-MODEL-009", "AIGOV-MODEL-010"} for f in findings)
+
+
+def _findings(report: Any) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    stack = [report]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if isinstance(item.get("id"), str) and item["id"].startswith("AIGOV-"):
+                found.append(item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return found
+
+
+# --- Report ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Totals:
+    called: int = 0
+    hit: int = 0
+    reported: int = 0
+    real: int = 0
+    false_blocking: int = 0
+    worst: int = 0
+
+    def add(self, truth: Truth, found: Found) -> tuple[int, int, int, int]:
+        hit = len(truth.called & set(found.reported))
+        real = len(set(found.reported) & truth.called)
+        self.called += len(truth.called)
+        self.hit += hit
+        self.reported += len(found.reported)
+        self.real += real
+        self.false_blocking += found.false_blocking
+        self.worst = max(self.worst, found.false_blocking)
+        return hit, len(truth.called), real, len(found.reported)
+
+
+def percent(part: int, whole: int) -> str:
+    return f"{100 * part / whole:5.1f}%" if whole else "    -"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--mirror", type=Path, default=Path("/work/.mirror"), help="folder of <owner>+<name>/repo snapshots")
+    parser.add_argument("--peers", type=Path, help="a virtualenv with cisco-aibom and ai-bom installed")
+    parser.add_argument("--only", help="only repositories whose name contains this")
+    parser.add_argument("--show-misses", action="store_true", help="list missed called ids and false reported ids")
+    args = parser.parse_args()
+
+    finders: dict[str, Callable[[Path, Truth], Found]] = {"today (model_refs)": today, "call sites (model_calls)": call_sites}
+    if args.peers:
+        finders["ai-bom"] = ai_bom(args.peers)
+        if os.environ.get("AIBOM_LLM_MODEL"):
+            finders["cisco-aibom"] = cisco_aibom(args.peers)
+        else:
+            # Since 1.0.x its analyzer refuses to run without an LLM classifying the candidates.
+            print("cisco-aibom: not run - it needs an LLM (AIBOM_LLM_MODEL / --llm-model), which this machine cannot reach")
+    totals = {name: Totals() for name in finders}
+    checks: list[float] = []
+    for truth_file in sorted(TRUTHS.glob("*.yaml")):
+        truth = load_truth(truth_file)
+        gitdir = args.mirror / truth.snapshot_name / "repo"
+        if (args.only and args.only not in truth.repository) or not gitdir.is_dir():
+            if not args.only:
+                print(f"{truth.repository}: no snapshot at {gitdir}, skipped")
+            continue
+        with tempfile.TemporaryDirectory(prefix="bench-refs-") as tmp:
+            root = Path(tmp) / "tree"
+            files = extract(gitdir, truth.commit, root)
+            print(f"\n{truth.repository} @ {truth.commit[:10]} ({files} files, {len(truth.called)} ids called)")
+            for name, finder in finders.items():
+                found = finder(root, truth)
+                hit, called, real, reported = totals[name].add(truth, found)
+                extra = f", {found.incomplete} files not read to their end" if found.incomplete else ""
+                print(f"  {name:26} recall {percent(hit, called)} ({hit}/{called})  precision {percent(real, reported)}"
+                      f" ({real}/{reported})  false blocking {found.false_blocking:4d}  {found.seconds:6.2f} s{extra}")
+                if args.show_misses:
+                    print(f"      missed: {sorted(truth.called - set(found.reported))}")
+                    print(f"      false:  {sorted((m, p[0]) for m, p in found.reported.items() if m not in truth.called)}")
+            seconds, blocking = time_check(root)
+            checks.append(seconds)
+            print(f"  aigov check {seconds:5.2f} s, {blocking} MODEL-009/010 findings today")
+    print("\nTotal")
+    for name, total in totals.items():
+        print(f"  {name:26} recall {percent(total.hit, total.called)} ({total.hit}/{total.called})  precision "
+              f"{percent(total.real, total.reported)} ({total.real}/{total.reported})  false blocking "
+              f"{total.false_blocking} (worst repository {total.worst})")
+    if checks:
+        print(f"  aigov check: {sum(checks):.2f} s in all, slowest {max(checks):.2f} s")
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(HERE.parent / "src"))
+    main()

@@ -1,0 +1,1050 @@
+"""Where a file's code calls a model, where its config names one, and where a model is only mentioned.
+
+One pure function, :func:`find_model_references`, reads one file's text (it never opens a file,
+runs code or imports the repository) and returns every model reference in it, each classified:
+
+- ``call``: a string that reaches a model parameter - ``model=``, ``model_name=``, ``model_id``,
+  ``modelId``, ``deployment``, a field default of one, a model factory or client constructor
+  (``init_chat_model("openai:gpt-4o")``, ``openai("gpt-4o")``, ``gateway.languageModel(...)``,
+  ``SentenceTransformer(...)``), directly or through a module-level constant or an env-var default;
+- ``config``: a config value named like a model - a module constant ``DEFAULT_MODEL = ...``, a key
+  of a YAML/JSON/TOML file or a dict, a model catalogue entry, ``os.getenv("X_MODEL", "gpt-4o")``,
+  ``${X_MODEL:-gpt-4o}`` in compose files, ``X_MODEL=gpt-4o`` in ``.env.example``;
+- ``mention``: every other place a registered spelling or a provider-pattern id appears - comments,
+  docstrings, prose, data files, price and capability tables, tests, fixtures, notebook markdown and
+  outputs. A model cannot hide by being spelled outside a call: it is still listed.
+
+Source is parsed with tree-sitter (Python, JavaScript, TypeScript, JSON, YAML, TOML; notebooks:
+their code cells as Python). The work per file is bounded by bytes and time, never by how many ids
+it holds; a file that could not be read to its end says so (``complete`` is False).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Callable, Iterator
+
+from aigov.facts.model_refs import ModelScanner, _trie, model_scanner
+
+CALL = "call"
+CONFIG = "config"
+MENTION = "mention"
+
+# Past these a file is not parsed (its ids are still scanned as text) and is reported incomplete:
+# calls in it cannot be told from mentions. Source files this large are generated or vendored.
+MAX_PARSED_BYTES = 1024 * 1024
+MAX_SECONDS_PER_FILE = 2.0
+
+# --- How an id is spelled -------------------------------------------------------------------------
+
+# Provider and router names that prefix a model id ("openai/gpt-4o", "anthropic:claude-...",
+# "openrouter/anthropic/claude-3.5-sonnet", "bedrock/anthropic.claude-...", promptfoo's
+# "anthropic:messages:claude-..."); what follows is the provider's own id.
+ROUTERS = frozenset({"openrouter", "litellm", "bedrock", "bedrock_converse", "vertex_ai", "vertex", "azure", "azure_ai",
+                     "azure_openai", "together_ai", "togetherai", "together", "fireworks_ai", "fireworks", "groq",
+                     "ollama", "ollama_chat", "replicate", "deepinfra", "anyscale", "cerebras", "sambanova", "nvidia_nim",
+                     "watsonx", "huggingface", "hf", "gateway", "cloudflare", "perplexity", "friendli", "novita"})
+PROVIDERS = frozenset({"openai", "anthropic", "google", "google_genai", "google-genai", "googleai", "gemini", "mistral",
+                       "mistralai", "cohere", "deepseek", "xai", "voyage", "voyageai", "deepgram", "meta", "amazon",
+                       "ai21", "nomic", "jina", "models"})
+# promptfoo's provider types between provider and model ("openai:chat:gpt-4o").
+PROVIDER_KINDS = frozenset({"messages", "chat", "completion", "completions", "embedding", "embeddings", "responses",
+                            "assistant", "realtime", "image", "transcription"})
+_FIREWORKS_PATH = "accounts/fireworks/models/"
+
+# A value that can be a model id: one word of id characters, at most 200 of them.
+_ID_SHAPE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@/+-]{0,199}")
+_LETTER = re.compile(r"[A-Za-z]")
+_DIGIT = re.compile(r"\d")
+_PLACEHOLDER = re.compile(r"^(?:your|my|<|xxx|example|placeholder|dummy|test|fake|mock)[-_]|[-_](?:here|placeholder)$",
+                          re.IGNORECASE)
+_FILE_SUFFIX = re.compile(r"\.(?:py|js|ts|tsx|json|jsonl|ya?ml|toml|txt|md|csv|html?|log|png|jpe?g|svg|gguf|bin|pt|onnx|"
+                          r"safetensors|llamafile|zip|gz|pdf|wav|mp3)$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Reference:
+    """One place a model id is written, and how it was found there."""
+
+    spelled: str  # as written
+    model: str  # the registry id when registered; otherwise the id without router/provider prefix
+    line: int
+    how: str  # CALL, CONFIG or MENTION
+    registered: bool
+    provider: str | None = None  # from the prefix, the registry or the provider pattern
+    router: str | None = None  # the router prefix it was reached through, if any
+    bare: str = ""  # the id without router/provider prefix, as written
+
+
+@dataclass
+class FileReferences:
+    """The references in one file, and whether the whole file was read for them."""
+
+    references: list[Reference] = field(default_factory=list)
+    complete: bool = True
+    reason: str | None = None  # why the file was not read to its end
+
+
+class ModelIndex:
+    """What the registry knows, ready for lookups: built once per check by :func:`model_index`."""
+
+    __slots__ = ("scanner", "_prefixes", "_providers", "_known")
+
+    def __init__(self, scanner: ModelScanner | None) -> None:
+        self.scanner = scanner
+        prefixes = dict(scanner.prefixes) if scanner else {}
+        self._providers = prefixes
+        # One trie match finds the longest prefix (a loop over ~200 prefixes per word was half the time).
+        self._prefixes = re.compile(_trie(prefixes)) if prefixes else None
+        self._known: dict[str, bool] = {}
+
+    def lookup(self, spelled: str) -> tuple[str, bool, str | None, str | None, str]:
+        """(model, registered, provider, router, bare) for an id as written."""
+        router, provider, bare = split_prefixes(spelled)
+        models = self.scanner.models if self.scanner else {}
+        for name in (spelled, bare):
+            if name in models:
+                return models[name], True, provider, router, bare
+        pattern_provider = self._pattern_provider(bare)
+        return bare, False, provider or pattern_provider, router, bare
+
+    def known(self, spelled: str) -> bool:
+        """Registered, or spelled like a provider's ids."""
+        answer = self._known.get(spelled)
+        if answer is None:
+            _, registered, _, _, bare = self.lookup(spelled)
+            answer = registered or self._pattern_provider(bare) is not None
+            if len(self._known) > 100_000:
+                self._known.clear()  # bounded whatever the repository holds
+            self._known[spelled] = answer
+        return answer
+
+    def _pattern_provider(self, bare: str) -> str | None:
+        if self._prefixes is None or _FILE_SUFFIX.search(bare):
+            return None
+        match = self._prefixes.match(bare)
+        return self._providers.get(match.group()) if match else None
+
+
+def model_index(registry: dict[str, Any]) -> ModelIndex:
+    """The index of a registry's ids, aliases and provider patterns."""
+    return ModelIndex(model_scanner(registry))
+
+
+def split_prefixes(spelled: str) -> tuple[str | None, str | None, str]:
+    """(router, provider, bare id): "openrouter/anthropic/claude-3.5-sonnet" -> ("openrouter", "anthropic", "claude-3.5-sonnet")."""
+    router = provider = None
+    rest = spelled
+    if rest.startswith(_FIREWORKS_PATH):
+        return "fireworks", None, rest[len(_FIREWORKS_PATH):]
+    while True:
+        head, sep, tail = _first_segment(rest)
+        if not sep or not tail:
+            return router, provider, rest
+        word = head.lower()
+        if word in ROUTERS and router is None and provider is None:
+            router = word
+        elif word in PROVIDERS and provider is None:
+            provider = "google" if word in {"models", "google_genai", "google-genai", "googleai", "gemini"} else word
+        elif word in PROVIDER_KINDS and provider is not None and sep == ":":
+            pass  # promptfoo's "anthropic:messages:<model>"
+        else:
+            return router, provider, rest
+        rest = tail
+
+
+def _first_segment(text: str) -> tuple[str, str, str]:
+    for index, char in enumerate(text):
+        if char in "/:":
+            return text[:index], char, text[index + 1:]
+    return text, "", ""
+
+
+# --- Names that carry a model ---------------------------------------------------------------------
+
+_STRICT_NAMES = frozenset({"model", "modelname", "modelid", "models", "deployment", "deploymentname", "deploymentid",
+                           "azuredeployment", "llm", "llmname", "llmmodel", "chatmodel", "embeddingmodel", "embeddingsmodel",
+                           "modelkey", "modelslug"})
+# promptfoo and LiteLLM configs name the model in "provider:model" under these keys.
+_PROVIDER_NAMES = frozenset({"provider", "providers"})
+_NAME_WORDS = ("model", "llm", "embedding", "encoder", "reranker", "deployment")
+# Names that hold something about a model, not a model to call.
+_NOT_A_MODEL = re.compile(r"type|kind|encoding|tokenizer|provider_?name|path|dir|file|url|endpoint|kwargs|args|key|class|cls|format|version|"
+                          r"count|size|mode$|base|api|timeout|temperature|token|limit|max|min|enabled|threshold|dimension|"
+                          r"batch|cache|prefix|suffix|label|display|description|title|price|cost|options?$|params?$|config$",
+                          re.IGNORECASE)
+# Containers (lists, dicts, sets) of model ids that describe models rather than choose them.
+_CAPABILITY = re.compile(r"support|exclud|without|^no_|_no_|^non_|_non_|^not_|only|reasoning|thinking|vision|stream|"
+                         r"temperature|tool|price|pricing|cost|context|window|limit|token|deprecat|legacy|alias|"
+                         r"capabilit|prompt_?size|max_", re.IGNORECASE)
+# Callees whose model argument picks a tokenizer, a price or a size, not a model to call.
+_NOT_A_CALL = re.compile(r"encoding|token|count|cost|price|limit|context|supports|^is_|^has_|splitter", re.IGNORECASE)
+# Model factories and constructors that take the id as their first argument.
+_FACTORY_WORDS = ("model", "llm", "embedding", "encoder", "transformer", "reranker", "crossencoder")
+_FACTORIES = frozenset({"openai", "anthropic", "google", "xai", "mistral", "groq", "bedrock", "azure", "vertex", "cohere",
+                        "deepseek", "perplexity", "togetherai", "fireworks", "ollama", "deepinfra", "cerebras",
+                        "chatopenai", "chatanthropic", "chatgooglegenerativeai", "chatollama", "chatgroq", "chatmistralai"})
+_TOKENIZER = re.compile(r"tokeni[sz]er|encoding", re.IGNORECASE)
+_ENV_READERS = frozenset({"getenv", "get", "config", "env", "setdefault"})
+
+
+def _squash(name: str) -> str:
+    return name.replace("_", "").replace("-", "").lower()
+
+
+def name_carries_model(name: str) -> str | None:
+    """"strict" for a name that holds a model id (model, model_id, DEFAULT_MODEL, customModelName),
+    "loose" for one that may (EMBEDDINGS_NAME, llm_choice), "provider" for promptfoo's providers,
+    None otherwise."""
+    squashed = _squash(name)
+    if squashed in _PROVIDER_NAMES:
+        return "provider"
+    if squashed in _STRICT_NAMES or squashed.endswith(("model", "modelname", "modelid", "deployment", "deploymentname")):
+        return None if _NOT_A_MODEL.search(name) and squashed not in _STRICT_NAMES else "strict"
+    if any(word in squashed for word in _NAME_WORDS) and not _NOT_A_MODEL.search(name):
+        return "loose"
+    return None
+
+
+_CHOOSING = re.compile(r"^(?:models?|llms)$|default|fallback|available|allowed|enabled|selectable|chat_?models|^all_?models",
+                       re.IGNORECASE)
+
+
+def _is_container_of_models(name: str) -> bool:
+    """A list that offers models to use (`models`, `default_chat_models`, `FALLBACK_MODELS`), not
+    one that describes them (`IMAGE_MODELS` used to pick an API, `REASONING_MODELS`)."""
+    squashed = _squash(name)
+    return (squashed.endswith(("models", "modelnames", "modelids", "llms")) and bool(_CHOOSING.search(name))
+            and not _CAPABILITY.search(name))
+
+
+def _plausible(value: str, strictness: str, index: ModelIndex) -> bool:
+    """Is ``value``, found where a model goes, a model id? Known ids always; otherwise by its shape."""
+    if (not _ID_SHAPE.fullmatch(value) or "://" in value or _FILE_SUFFIX.search(value) or not _LETTER.search(value)
+            or _PLACEHOLDER.search(value)):
+        return False
+    if strictness == "provider":  # promptfoo's "openai:gpt-4o-mini", "anthropic:messages:claude-..."
+        return ":" in value and _plausible(value.rsplit(":", 1)[1] if not index.known(value) else value, "strict", index)
+    if index.known(value):
+        return True
+    _, _, bare = split_prefixes(value)
+    if strictness == "strict":
+        return bool(_DIGIT.search(bare) or re.search(r"[-/:]", value))
+    if strictness == "factory":
+        return bool(_DIGIT.search(bare) or re.search(r"[/:]", value))
+    return bool(_DIGIT.search(bare) and re.search(r"[-/:.]", bare))
+
+
+# --- Files ----------------------------------------------------------------------------------------
+
+_PROSE = (".md", ".mdx", ".rst", ".txt", ".html", ".htm", ".csv", ".tsv", ".jsonl", ".ndjson", ".log", ".svg", ".xml")
+# Folders whose files are not the shipped application: what they name is a mention.
+_NOT_SHIPPED = re.compile(r"(?:^|/)(?:tests?|__tests__|testing|spec|specs|fixtures?|__fixtures__|mocks?|__mocks__|"
+                          r"docs?|documentation|site|website|benchmarks?|benchmark_results|results|outputs?|logs?|"
+                          r"scripts|migrations|cassettes|snapshots|__snapshots__|samples?|data|datasets?|locales?|i18n|translations)/", re.IGNORECASE)
+_TEST_FILE = re.compile(r"(?:^|/)(?:test_[^/]*|[^/]*_test\.\w+|[^/]*\.(?:test|spec|stories)\.\w+|conftest\.py|"
+                        r"[^/]*\.mock\.\w+)$")
+# JSON that records what happened rather than configures: eval outputs, API responses, histories.
+_DATA_FILE = re.compile(r"(?:output|result|response|dump|history|record|transcript|trace)s?[^/]*\.json$")
+_ENV_FILE = re.compile(r"(?:^|/)(?:\.env[^/]*|[^/]*\.env|[^/]*\.env\.\w+)$")
+_SHELL_SUFFIXES = (".sh", ".bash", ".zsh", ".sql")
+_LANGUAGE_BY_SUFFIX = {".py": "python", ".pyi": "python", ".ipynb": "notebook", ".js": "javascript", ".mjs": "javascript",
+                       ".cjs": "javascript", ".jsx": "javascript", ".ts": "typescript", ".mts": "typescript",
+                       ".cts": "typescript", ".tsx": "tsx", ".json": "json", ".yaml": "yaml", ".yml": "yaml",
+                       ".toml": "toml"}
+
+
+def shipped(path: str) -> bool:
+    """Is the file part of the application, rather than its tests, docs, data or dev tooling?"""
+    lowered = path.lower()
+    if lowered.endswith(_PROSE) or _TEST_FILE.search(path) or _NOT_SHIPPED.search(path) or _DATA_FILE.search(lowered):
+        return False
+    # Hidden folders hold tool state (.github's workflows excepted).
+    return not any(part.startswith(".") and part != ".github" for part in path.split("/")[:-1])
+
+
+def find_model_references(path: str, text: str, known: ModelIndex) -> FileReferences:
+    """Every model reference in one file, classified as call, config or mention (see the module doc)."""
+    result = FileReferences()
+    deadline = time.monotonic() + MAX_SECONDS_PER_FILE
+    found: dict[tuple[str, int], Reference] = {}
+
+    def add(spelled: str, line: int, how: str) -> None:
+        key = (spelled, line)
+        if key in found and _RANK[found[key].how] >= _RANK[how]:
+            return
+        model, registered, provider, router, bare = known.lookup(spelled)
+        found[key] = Reference(spelled, model, line, how, registered, provider, router, bare)
+
+    try:
+        mentions = list(_mentions(text, known, deadline))
+    except _OutOfTime:
+        mentions = []
+        result.complete, result.reason = False, f"took longer than {MAX_SECONDS_PER_FILE:g} s to scan for model ids"
+    language = _language(path)
+    is_shipped = shipped(path)
+    if not is_shipped:
+        language = None  # tests, docs, data: whatever they name is a mention, no parse needed
+    gate = _MAY_NAME_MODEL_IN_CODE if language in _CODE else _MAY_NAME_MODEL
+    if language is not None and not mentions and not gate.search(text):
+        language = None  # nothing in it is named like a model or spelled like one: no parse needed
+    # A notebook's bulk is its outputs, which are not parsed: only its code cells count.
+    limit = MAX_PARSED_BYTES * (16 if language == "notebook" else 1)
+    if language is not None and len(text.encode("utf-8", "surrogatepass")) > limit:
+        if language == "json":
+            language = None  # a data dump: its ids are mentions
+        else:
+            result.complete, result.reason = False, f"is larger than {limit // 1024} KB, too large to parse for model calls"
+            language = None
+    if language is not None and result.complete:
+        try:
+            for spelled, line, how in _structured(language, text, known, deadline):
+                add(spelled, line, how)
+        except _OutOfTime:
+            result.complete, result.reason = False, f"took longer than {MAX_SECONDS_PER_FILE:g} s to parse for model calls"
+    elif language is None and is_shipped:
+        for spelled, line, how in _text_config(path, text, known):
+            add(spelled, line, how)
+    for spelled, line in mentions:
+        add(spelled, line, MENTION)
+    result.references = sorted(found.values(), key=lambda ref: (ref.line, ref.spelled))
+    return result
+
+
+_RANK = {MENTION: 0, CONFIG: 1, CALL: 2}
+# Words without which no string in a file reaches a model parameter or config key (ids spelled like
+# a provider's are found by the mention scan, which runs first).
+_CODE = frozenset({"python", "notebook", "javascript", "typescript", "tsx"})
+_MAY_NAME_MODEL = re.compile(r"model|llm|deploy|embed|encoder|rerank|provider|transformer", re.IGNORECASE)
+# In code, a literal has to follow such a word on its line (or start a line, as in a list).
+_MAY_NAME_MODEL_IN_CODE = re.compile(r"(?:model|llm|deploy|embed|encoder|rerank|provider|transformer)[^\n]{0,60}[\"'`]|"
+                             r"^\s*[\"'`]", re.IGNORECASE | re.MULTILINE)
+
+
+class _OutOfTime(Exception):
+    pass
+
+
+_TEMPLATE_SUFFIX = re.compile(r"\.(?:example|sample|template|dist|default|tmpl|tpl)$")
+
+
+def _language(path: str) -> str | None:
+    """The grammar for a file, by its suffix ("settings.yaml.example" is YAML)."""
+    name = _TEMPLATE_SUFFIX.sub("", path.rsplit("/", 1)[-1].lower())
+    suffix = name[name.rfind("."):] if "." in name else ""
+    return _LANGUAGE_BY_SUFFIX.get(suffix)
+
+
+# --- Plain-text config: .env files, compose defaults, shell assignments ---------------------------
+
+_DEFAULT_EXPANSION = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*):?-([^}\s]+)\}")
+_ASSIGNMENT = re.compile(r"^[ \t]*(?:export[ \t]+|ENV[ \t]+|local[ \t]+)?([A-Za-z_][A-Za-z0-9_]*)[ \t]*=[ \t]*"
+                         r"[\"']?([A-Za-z0-9][A-Za-z0-9._:@/+-]*)[\"']?[ \t]*(?:#.*)?$", re.MULTILINE)
+
+
+def _text_config(path: str, text: str, known: ModelIndex) -> Iterator[tuple[str, int, str]]:
+    """``${X_MODEL:-gpt-4o}`` anywhere; ``X_MODEL=gpt-4o`` in .env files and shell scripts."""
+    yield from _expansion_defaults(text, known)
+    if _ENV_FILE.search(path) or path.lower().endswith(_SHELL_SUFFIXES) or path.rsplit("/", 1)[-1].startswith("Dockerfile"):
+        for match in _ASSIGNMENT.finditer(text):
+            strictness = name_carries_model(match.group(1))
+            if strictness and _plausible(match.group(2), strictness, known):
+                yield match.group(2), text.count("\n", 0, match.start(2)) + 1, CONFIG
+
+
+def _expansion_defaults(text: str, known: ModelIndex) -> Iterator[tuple[str, int, str]]:
+    for match in _DEFAULT_EXPANSION.finditer(text):
+        value = match.group(2).strip("\"'")
+        strictness = name_carries_model(match.group(1))
+        if (strictness and _plausible(value, strictness, known)) or (strictness is None and known.known(value)):
+            yield value, text.count("\n", 0, match.start(2)) + 1, CONFIG
+
+
+# --- Mentions: every known spelling anywhere ------------------------------------------------------
+
+_ID_CHAR_BEFORE = re.compile(r"[\w.@-]")
+_PATH_WORD = re.compile(r"[\w.:@/-]*")
+
+
+def _mentions(text: str, known: ModelIndex, deadline: float) -> Iterator[tuple[str, int]]:
+    """(spelled, line) of every registered spelling or provider-pattern id in ``text``, each place."""
+    scanner = known.scanner
+    if scanner is None:
+        return
+    line, last, pos, checked = 1, 0, 0, 0
+    while (match := scanner.pattern.search(text, pos)) is not None:
+        checked += 1
+        if checked % 256 == 0 and time.monotonic() > deadline:
+            raise _OutOfTime
+        start, pos = match.start(), match.end()
+        if start and _ID_CHAR_BEFORE.match(text, start - 1):
+            separator = re.compile(r"[:/]").search(text, start, pos)
+            pos = separator.end() if separator else pos
+            continue
+        spelled = match.group().rstrip(".:@-")
+        if text.startswith("/", pos):  # "meta-llama/Meta-Llama-3-70B-Instruct", "sentence-transformers/all-MiniLM-L6-v2"
+            longer = _PATH_WORD.match(text, start).group().rstrip(".:@-/")
+            if known.known(longer):
+                spelled, pos = longer, start + len(longer)
+        if not known.known(spelled):
+            continue
+        line += text.count("\n", last, start)
+        last = start
+        yield _prefixed(text, start, spelled), line
+
+
+_PREFIX_BEFORE = re.compile(r"([A-Za-z_]+[:/])+$")
+
+
+def _prefixed(text: str, start: int, spelled: str) -> str:
+    """The id with the router or provider prefix written before it ("openrouter/" + "gpt-4o")."""
+    before = _PREFIX_BEFORE.search(text, max(0, start - 60), start)
+    if before is None:
+        return spelled
+    candidate = before.group() + spelled
+    router, provider, bare = split_prefixes(candidate)
+    return candidate if (router or provider) and bare == spelled else spelled
+
+
+# --- Parsed source --------------------------------------------------------------------------------
+
+
+def _structured(language: str, text: str, known: ModelIndex, deadline: float) -> Iterator[tuple[str, int, str]]:
+    if language == "notebook":
+        yield from _notebook(text, known, deadline)
+        return
+    source = text.encode("utf-8", "surrogatepass")
+    tree = _parse(language, source, deadline)
+    yield from _READERS[language](tree.root_node, source, known, deadline)
+    if language in {"yaml", "toml", "json"}:
+        yield from _expansion_defaults(text, known)
+
+
+@lru_cache(maxsize=None)
+def _language_object(language: str) -> Any:
+    # Grammars are imported here, on first use: `aigov check` of a repository without code pays nothing.
+    from tree_sitter import Language
+
+    if language == "python":
+        import tree_sitter_python as grammar
+
+        return Language(grammar.language())
+    if language in {"javascript"}:
+        import tree_sitter_javascript as grammar
+
+        return Language(grammar.language())
+    if language in {"typescript", "tsx"}:
+        import tree_sitter_typescript as grammar
+
+        return Language(grammar.language_tsx() if language == "tsx" else grammar.language_typescript())
+    if language == "json":
+        import tree_sitter_json as grammar
+
+        return Language(grammar.language())
+    if language == "yaml":
+        import tree_sitter_yaml as grammar
+
+        return Language(grammar.language())
+    import tree_sitter_toml as grammar
+
+    return Language(grammar.language())
+
+
+@lru_cache(maxsize=None)
+def _parser(language: str) -> Any:
+    from tree_sitter import Parser
+
+    return Parser(_language_object(language))
+
+
+@lru_cache(maxsize=None)
+def _query(language: str, pattern: str) -> Any:
+    from tree_sitter import Query
+
+    return Query(_language_object(language), pattern)
+
+
+def _parse(language: str, source: bytes, deadline: float) -> Any:
+    """The tree, read through a callback that stops at the deadline (tree-sitter has no time limit of its own)."""
+    out_of_time = False
+
+    def read(offset: int, _point: Any) -> bytes:
+        nonlocal out_of_time
+        if time.monotonic() > deadline:
+            out_of_time = True
+            return b""
+        return source[offset:offset + 65536]
+
+    tree = _parser(language).parse(read)
+    if out_of_time:
+        raise _OutOfTime
+    return tree
+
+
+def _captures(language: str, pattern: str, node: Any) -> list[Any]:
+    from tree_sitter import QueryCursor
+
+    captures = QueryCursor(_query(language, pattern)).captures(node)
+    nodes = [item for items in captures.values() for item in items]
+    nodes.sort(key=lambda item: item.start_byte)
+    return nodes
+
+
+def _text(node: Any, source: bytes) -> str:
+    return source[node.start_byte:node.end_byte].decode("utf-8", "replace")
+
+
+def _check_time(count: int, deadline: float) -> None:
+    if count % 256 == 0 and time.monotonic() > deadline:
+        raise _OutOfTime
+
+
+# A sink: where a string ends up. kind is CALL or CONFIG, name the parameter / key / variable that
+# receives it (strictness decided from it), or None when the position alone makes it a model.
+@dataclass(frozen=True)
+class _Sink:
+    how: str
+    strictness: str  # "strict", "factory" or "loose" (by shape, see _plausible) or "known" (registry / pattern ids only)
+
+
+def _judge(value: str, sink: _Sink | None, known: ModelIndex) -> str | None:
+    if sink is None:
+        return None
+    if sink.strictness == "known":
+        return sink.how if known.known(value) else None
+    return sink.how if _plausible(value, sink.strictness, known) else None
+
+
+# --- Python ---------------------------------------------------------------------------------------
+
+_PY_STRINGS = "(string) @s"
+_PY_CONSTANTS = "(module (expression_statement (assignment left: (identifier) @name right: (_) @value)))"
+_PY_IDENTIFIER_SINKS = """
+(keyword_argument value: (identifier) @v)
+(pair value: (identifier) @v)
+(default_parameter value: (identifier) @v)
+(typed_default_parameter value: (identifier) @v)
+(assignment left: (attribute) right: (identifier) @v)
+(argument_list . (identifier) @v)
+"""
+
+
+def _python(root: Any, source: bytes, known: ModelIndex, deadline: float, line_of: Callable[[int], int] | None = None
+            ) -> Iterator[tuple[str, int, str]]:
+    line_of = line_of or (lambda row: row + 1)
+    constants = _python_constants(root, source)
+    for count, node in enumerate(_captures("python", _PY_STRINGS, root), 1):
+        _check_time(count, deadline)
+        value = _python_string(node, source)
+        if value is None or not _ID_SHAPE.fullmatch(value):
+            continue
+        how = _judge(value, _python_sink(node, source), known)
+        if how:
+            yield value, line_of(node.start_point[0]), how
+    # A constant or env-var default that flows into a model parameter is called from there.
+    for node in _captures("python", _PY_IDENTIFIER_SINKS, root):
+        constant = constants.get(_text(node, source))
+        if constant is None:
+            continue
+        sink = _python_sink(node, source)
+        if sink is not None and sink.how == CALL:
+            value, value_node = constant
+            if _plausible(value, "strict", known):
+                yield value, line_of(value_node.start_point[0]), CALL
+
+
+def _python_string(node: Any, source: bytes) -> str | None:
+    """The literal's value; None for f-strings with substitutions and for docstrings."""
+    parts = []
+    for child in node.children:
+        if child.type == "interpolation":
+            return None
+        if child.type == "string_content":
+            parts.append(_text(child, source))
+    parent = node.parent
+    if parent is not None and parent.type == "expression_statement" and parent.named_child_count == 1:
+        return None  # a docstring or a bare string statement: prose
+    return "".join(parts).strip()
+
+
+def _python_constants(root: Any, source: bytes) -> dict[str, tuple[str, Any]]:
+    """Module-level NAME = "literal" and NAME = os.getenv("X", "literal"): name -> (value, node)."""
+    constants: dict[str, tuple[str, Any]] = {}
+    nodes = _captures("python", _PY_CONSTANTS, root)
+    for name_node, value_node in zip(nodes[::2], nodes[1::2]):
+        literal = _python_literal_of(value_node, source)
+        if literal is not None:
+            constants[_text(name_node, source)] = literal
+    return constants
+
+
+def _python_literal_of(node: Any, source: bytes) -> tuple[str, Any] | None:
+    if node.type == "string":
+        value = _python_string_value(node, source)
+        return None if value is None else (value, node)
+    if node.type == "call":
+        default = _env_default_argument(node, source)
+        if default is not None:
+            value = _python_string_value(default, source)
+            return None if value is None else (value, default)
+    if node.type == "boolean_operator":
+        right = node.child_by_field_name("right")
+        return _python_literal_of(right, source) if right is not None else None
+    return None
+
+
+def _python_string_value(node: Any, source: bytes) -> str | None:
+    if node.type != "string" or any(child.type == "interpolation" for child in node.children):
+        return None
+    return "".join(_text(child, source) for child in node.children if child.type == "string_content").strip()
+
+
+def _env_default_argument(call: Any, source: bytes) -> Any | None:
+    """The default of os.getenv("X", d) / os.environ.get("X", d) / config("X", default=d), if a string."""
+    function = call.child_by_field_name("function")
+    arguments = call.child_by_field_name("arguments")
+    if function is None or arguments is None or _last_name(function, source) not in _ENV_READERS:
+        return None
+    positional = [child for child in arguments.named_children if child.type != "keyword_argument"]
+    for child in arguments.named_children:
+        if child.type == "keyword_argument" and _text(child.child_by_field_name("name") or child, source) == "default":
+            value = child.child_by_field_name("value")
+            return value if value is not None and value.type == "string" else None
+    if len(positional) >= 2 and positional[0].type == "string" and positional[1].type == "string":
+        return positional[1]
+    return None
+
+
+def _last_name(node: Any, source: bytes) -> str:
+    """"get" for os.environ.get, "languageModel" for gateway.languageModel, the name itself otherwise."""
+    while node is not None and node.type in {"attribute", "member_expression", "call", "call_expression"}:
+        if node.type in {"call", "call_expression"}:
+            node = node.child_by_field_name("function")
+            continue
+        node = node.child_by_field_name("attribute") or node.child_by_field_name("property")
+    return _text(node, source) if node is not None else ""
+
+
+def _python_sink(node: Any, source: bytes) -> _Sink | None:
+    """Where a Python string or name ends up, from its enclosing nodes."""
+    child, parent = node, node.parent
+    # Pass through `x or "default"`, `a if c else "b"`, parentheses.
+    while parent is not None and parent.type in {"boolean_operator", "conditional_expression", "parenthesized_expression"}:
+        child, parent = parent, parent.parent
+    if parent is None:
+        return None
+    kind = parent.type
+    if kind == "keyword_argument":
+        name = _text(parent.child_by_field_name("name"), source)
+        call = parent.parent.parent if parent.parent is not None else None
+        if call is not None and call.type == "call":
+            callee = _last_name(call.child_by_field_name("function"), source)
+            if _NOT_A_CALL.search(callee):
+                return None
+            if name == "default" and callee in _ENV_READERS:
+                return _env_sink(call, source)
+        return _named_sink(name, CALL)
+    if kind in {"default_parameter", "typed_default_parameter"}:
+        if _inside_tokenizer(parent, source):
+            return None  # Tokenizer(model_name="gpt-3.5-turbo"): counts tokens, calls nothing
+        return _named_sink(_text(parent.child_by_field_name("name"), source), CALL)
+    if kind == "assignment":
+        if parent.child_by_field_name("right") != child:
+            return None
+        left = parent.child_by_field_name("left")
+        if left is None:
+            return None
+        name = _last_name(left, source) if left.type == "attribute" else _text(left, source)
+        at_module = parent.parent is not None and parent.parent.parent is not None and parent.parent.parent.type == "module"
+        return _named_sink(name, CALL if left.type == "attribute" else (CONFIG if at_module else CALL))
+    if kind == "pair":
+        if parent.child_by_field_name("value") != child:
+            return None  # a dict key: a price or capability table
+        key = parent.child_by_field_name("key")
+        key_text = _python_string_value(key, source) if key is not None and key.type == "string" else None
+        if key_text is None:  # {Provider.ANTHROPIC: "claude-..."}: a map named like models chooses one
+            return _Sink(CONFIG, "strict") if _holder_carries_models(parent, source) else None
+        return _named_sink(key_text, CONFIG, parent, source)
+    if kind == "argument_list":
+        call = parent.parent
+        if call is None or call.type != "call":
+            return None
+        callee = _last_name(call.child_by_field_name("function"), source)
+        if callee in _ENV_READERS:
+            return _env_sink(call, source)
+        first = parent.named_children[0] if parent.named_children else None
+        if first == child and _is_factory(callee):
+            return _Sink(CALL, "factory")
+        return None
+    if kind in {"list", "tuple", "set"}:
+        return _container_sink(parent, source)
+    return None
+
+
+def _inside_tokenizer(node: Any, source: bytes) -> bool:
+    """Is ``node`` inside a class or function named like a tokenizer or a token counter?"""
+    current = node.parent
+    while current is not None:
+        if current.type in {"class_definition", "function_definition"}:
+            name = current.child_by_field_name("name")
+            if name is not None and (_TOKENIZER.search(_text(name, source)) or _NOT_A_CALL.search(_text(name, source))):
+                return True
+        current = current.parent
+    return False
+
+
+def _env_sink(call: Any, source: bytes) -> _Sink | None:
+    """The default of an env-var read: config when the variable is named like a model."""
+    arguments = call.child_by_field_name("arguments")
+    first = arguments.named_children[0] if arguments is not None and arguments.named_children else None
+    if first is None or first.type != "string":
+        return None
+    variable = _python_string_value(first, source) or ""
+    strictness = name_carries_model(variable)
+    return _Sink(CONFIG, strictness) if strictness else _Sink(CONFIG, "known")
+
+
+def _container_sink(container: Any, source: bytes) -> _Sink | None:
+    """A list element: config when the list is named like a list of models to use."""
+    holder = container.parent
+    if holder is None:
+        return None
+    if holder.type == "assignment":
+        left = holder.child_by_field_name("left")
+        name = _text(left, source) if left is not None else ""
+    elif holder.type == "keyword_argument":
+        name = _text(holder.child_by_field_name("name"), source)
+    elif holder.type == "pair":
+        key = holder.child_by_field_name("key")
+        name = (_python_string_value(key, source) or "") if key is not None else ""
+    else:
+        return None
+    return _Sink(CONFIG, "strict") if _is_container_of_models(name) else None
+
+
+def _named_sink(name: str | None, how: str, pair: Any = None, source: bytes = b"") -> _Sink | None:
+    if not name:
+        return None
+    strictness = name_carries_model(name)
+    if strictness:
+        return _Sink(how, strictness)
+    if _squash(name) in {"id", "name", "slug"}:
+        # A catalogue entry {"id": "gpt-4o", ...}: any id in a catalogue named like models, else known ids.
+        inside = pair is not None and _holder_carries_models(pair, source)
+        return _Sink(CONFIG, "strict" if inside else "known")
+    return None
+
+
+_HOLDER_NAMES = {"variable_declarator": "name", "assignment": "left", "pair": "key", "keyword_argument": "name",
+                 "call": "function", "call_expression": "function", "new_expression": "constructor"}
+
+
+def _holder_carries_models(node: Any, source: bytes) -> bool:
+    """Is the dict/object/list around ``node`` held by a name that carries models (OPENAI_MODELS = [{...}],
+    MODELS = {"x": ModelConfig(id=...)}, PROVIDER_TO_DEFAULT_MODEL_NAME = {...})?"""
+    current = node.parent
+    for _ in range(6):
+        if current is None:
+            return False
+        field_name = _HOLDER_NAMES.get(current.type)
+        if field_name is not None:
+            named = current.child_by_field_name(field_name)
+            if named is None:
+                return False
+            name = _last_name(named, source) if current.type.endswith(("call", "expression")) else _text(named, source)
+            name = name.strip("\"'")
+            return bool(name_carries_model(name) or _squash(name).endswith(("models", "modelconfig", "modelname")))\
+                and not _CAPABILITY.search(name)
+        current = current.parent
+    return False
+
+
+def _is_factory(callee: str) -> bool:
+    squashed = _squash(callee)
+    if squashed in _FACTORIES:
+        return True
+    return any(word in squashed for word in _FACTORY_WORDS) and not _NOT_A_CALL.search(callee)
+
+
+# --- JavaScript / TypeScript ----------------------------------------------------------------------
+
+_JS_STRINGS = "[(string) (template_string)] @s"
+_JS_CONSTANTS = """
+(program (lexical_declaration (variable_declarator name: (identifier) @name value: (_) @value)))
+(program (export_statement (lexical_declaration (variable_declarator name: (identifier) @name value: (_) @value))))
+"""
+_JS_IDENTIFIER_SINKS = """
+(pair value: (identifier) @v)
+(arguments . (identifier) @v)
+(assignment_expression right: (identifier) @v)
+"""
+
+
+def _javascript(language: str) -> Callable[[Any, bytes, ModelIndex, float], Iterator[tuple[str, int, str]]]:
+    def read(root: Any, source: bytes, known: ModelIndex, deadline: float) -> Iterator[tuple[str, int, str]]:
+        constants: dict[str, tuple[str, Any]] = {}
+        nodes = _captures(language, _JS_CONSTANTS, root)
+        for name_node, value_node in zip(nodes[::2], nodes[1::2]):
+            literal = _js_string_value(value_node, source)
+            if literal is not None:
+                constants[_text(name_node, source)] = (literal, value_node)
+        for count, node in enumerate(_captures(language, _JS_STRINGS, root), 1):
+            _check_time(count, deadline)
+            value = _js_string_value(node, source)
+            if value is None or not _ID_SHAPE.fullmatch(value):
+                continue
+            how = _judge(value, _js_sink(node, source), known)
+            if how:
+                yield value, node.start_point[0] + 1, how
+        for node in _captures(language, _JS_IDENTIFIER_SINKS, root):
+            constant = constants.get(_text(node, source))
+            sink = _js_sink(node, source) if constant is not None else None
+            if constant is not None and sink is not None and _plausible(constant[0], "strict", known):
+                yield constant[0], constant[1].start_point[0] + 1, CALL
+
+    return read
+
+
+def _js_string_value(node: Any, source: bytes) -> str | None:
+    if node.type == "string":
+        return "".join(_text(child, source) for child in node.named_children if child.type == "string_fragment").strip()
+    if node.type == "template_string" and not any(child.type == "template_substitution" for child in node.named_children):
+        return _text(node, source)[1:-1].strip()
+    return None
+
+
+def _js_property_name(node: Any, source: bytes) -> str | None:
+    if node is None:
+        return None
+    if node.type in {"string"}:
+        return _js_string_value(node, source)
+    return _text(node, source)
+
+
+def _js_sink(node: Any, source: bytes) -> _Sink | None:
+    child, parent = node, node.parent
+    while parent is not None and (parent.type in {"parenthesized_expression", "ternary_expression", "as_expression",
+                                                   "satisfies_expression", "non_null_expression"}
+                                  or (parent.type == "binary_expression" and _text(parent.child_by_field_name("operator"), source) in {"||", "??"})):
+        if parent.type == "binary_expression":
+            env = _js_env_name(parent.child_by_field_name("left"), source)
+            if env is not None:
+                strictness = name_carries_model(env)
+                return _Sink(CONFIG, strictness or "known")
+        child, parent = parent, parent.parent
+    if parent is None:
+        return None
+    kind = parent.type
+    if kind == "pair":
+        if parent.child_by_field_name("value") != child:
+            return None
+        name = _js_property_name(parent.child_by_field_name("key"), source)
+        call = _enclosing_call(parent)
+        if call is not None and _NOT_A_CALL.search(_last_name(call.child_by_field_name("function"), source)):
+            return None
+        return _named_sink(name, CALL if call is not None else CONFIG, parent, source)
+    if kind == "variable_declarator":
+        name = _text(parent.child_by_field_name("name"), source)
+        return _named_sink(name, CONFIG)
+    if kind in {"assignment_expression", "assignment_pattern"}:
+        left = parent.child_by_field_name("left")
+        name = _last_name(left, source) if left is not None and left.type == "member_expression" else _text(left, source) if left else ""
+        return _named_sink(name, CALL)
+    if kind in {"required_parameter", "optional_parameter"}:
+        pattern = parent.child_by_field_name("pattern")
+        return _named_sink(_text(pattern, source) if pattern is not None else None, CALL)
+    if kind in {"public_field_definition", "property_signature"}:
+        return _named_sink(_text(parent.child_by_field_name("name"), source), CONFIG)
+    if kind == "jsx_attribute":
+        names = [c for c in parent.named_children if c.type == "property_identifier"]
+        return _named_sink(_text(names[0], source) if names else None, CALL)
+    if kind == "arguments":
+        call = parent.parent
+        if call is None or call.type not in {"call_expression", "new_expression"}:
+            return None
+        callee = _last_name(call.child_by_field_name("function") or call.child_by_field_name("constructor"), source)
+        first = parent.named_children[0] if parent.named_children else None
+        if first == child and _is_factory(callee):
+            return _Sink(CALL, "factory")
+        return None
+    if kind == "array":
+        holder = parent.parent
+        name = None
+        if holder is not None and holder.type == "variable_declarator":
+            name = _text(holder.child_by_field_name("name"), source)
+        elif holder is not None and holder.type == "pair":
+            name = _js_property_name(holder.child_by_field_name("key"), source)
+        return _Sink(CONFIG, "strict") if name and _is_container_of_models(name) else None
+    return None
+
+
+def _js_env_name(node: Any, source: bytes) -> str | None:
+    """"OPENAI_MODEL" for process.env.OPENAI_MODEL (and import.meta.env.X)."""
+    if node is None or node.type != "member_expression":
+        return None
+    obj = node.child_by_field_name("object")
+    if obj is not None and _text(obj, source).endswith((".env", "env")):
+        return _text(node.child_by_field_name("property"), source)
+    return None
+
+
+def _enclosing_call(pair: Any) -> Any | None:
+    """The call whose argument object holds this pair (new ChatOpenAI({model: ...}), streamText({model: ...}))."""
+    node = pair.parent
+    while node is not None and node.type in {"object", "pair", "array"}:
+        node = node.parent
+    if node is not None and node.type == "arguments":
+        call = node.parent
+        return call if call is not None and call.type in {"call_expression", "new_expression"} else None
+    return None
+
+
+# --- JSON, YAML, TOML -----------------------------------------------------------------------------
+
+
+def _data_values(language: str, root: Any, source: bytes) -> Iterator[tuple[Any, str, list[str]]]:
+    """(scalar node, value, keys from the root to it) for every scalar value of a config file."""
+    if language == "json":
+        scalars = _captures(language, "(string) @s", root)
+    elif language == "yaml":
+        scalars = _captures(language, "[(plain_scalar) (double_quote_scalar) (single_quote_scalar)] @s", root)
+    else:
+        scalars = _captures(language, "(string) @s", root)
+    for node in scalars:
+        value = _scalar_value(language, node, source)
+        if value is None:
+            continue
+        keys = _key_path(language, node, source)
+        if keys is None:
+            continue  # a key, not a value
+        yield node, value, keys
+
+
+def _scalar_value(language: str, node: Any, source: bytes) -> str | None:
+    raw = _text(node, source)
+    if language == "json" or node.type in {"double_quote_scalar", "single_quote_scalar"} or raw[:1] in {'"', "'"}:
+        raw = raw[1:-1]
+    return raw.strip()
+
+
+def _key_path(language: str, node: Any, source: bytes) -> list[str] | None:
+    """The keys above a value (innermost last); None when the scalar is itself a key."""
+    keys: list[str] = []
+    child, parent = node, node.parent
+    depth = 0
+    while parent is not None and depth < 64:
+        depth += 1
+        if parent.type in {"pair", "block_mapping_pair", "flow_pair"}:
+            key = parent.child_by_field_name("key")
+            if key is not None and key.start_byte <= child.start_byte and child.end_byte <= key.end_byte:
+                return None
+            if key is not None:
+                keys.append(_scalar_value(language, key, source) or "")
+        elif parent.type == "table" and language == "toml":
+            header = next((c for c in parent.named_children if c.type in {"bare_key", "dotted_key", "quoted_key"}), None)
+            if header is not None:
+                keys.append(_text(header, source).rsplit(".", 1)[-1])
+        child, parent = parent, parent.parent
+    keys.reverse()
+    return keys
+
+
+def _data(language: str) -> Callable[[Any, bytes, ModelIndex, float], Iterator[tuple[str, int, str]]]:
+    def read(root: Any, source: bytes, known: ModelIndex, deadline: float) -> Iterator[tuple[str, int, str]]:
+        for count, (node, value, keys) in enumerate(_data_values(language, root, source), 1):
+            _check_time(count, deadline)
+            if not keys or not _ID_SHAPE.fullmatch(value):
+                continue
+            sink = _config_sink(keys, node)
+            if _judge(value, sink, known):
+                yield value, node.start_point[0] + 1, CONFIG
+
+    return read
+
+
+def _config_sink(keys: list[str], node: Any) -> _Sink | None:
+    """A value of a key named like a model; an `id`/`name` in a list of models; a list of models."""
+    key = keys[-1]
+    if any(_TOKENIZER.search(outer) for outer in keys):
+        return None  # a tokenizer's model_name: it counts tokens, calls nothing
+    strictness = name_carries_model(key)
+    in_sequence = _in_sequence(node)
+    if strictness and not (in_sequence and _CAPABILITY.search(key)):
+        return _Sink(CONFIG, strictness)
+    if _squash(key) in {"id", "name", "slug", "value"}:
+        inside_models = any(name_carries_model(outer) for outer in keys[:-1])
+        return _Sink(CONFIG, "strict" if inside_models else "known")
+    return None
+
+
+def _in_sequence(node: Any) -> bool:
+    parent = node.parent
+    for _ in range(3):
+        if parent is None:
+            return False
+        if parent.type in {"array", "block_sequence_item", "flow_sequence"}:
+            return True
+        parent = parent.parent
+    return False
+
+
+# --- Notebooks ------------------------------------------------------------------------------------
+
+
+def _notebook(text: str, known: ModelIndex, deadline: float) -> Iterator[tuple[str, int, str]]:
+    """Code cells read as Python, lines counted in the .ipynb file; markdown and outputs are prose."""
+    source = text.encode("utf-8", "surrogatepass")
+    root = _parse("json", source, deadline).root_node
+    for cell in _captures("json", "(document (object (pair key: (string) @k value: (array (object) @cell))))", root):
+        if cell.type != "object" or _json_key(cell.parent.parent, source) != "cells":
+            continue
+        fields = {_json_key(pair, source): pair.child_by_field_name("value") for pair in cell.named_children if pair.type == "pair"}
+        cell_type, lines = fields.get("cell_type"), fields.get("source")
+        if cell_type is None or lines is None or _json_string(cell_type, source) != "code":
+            continue
+        code, rows = _cell_code(lines, source)
+        if not code.strip():
+            continue
+        tree = _parse("python", code.encode("utf-8"), deadline)
+        yield from _python(tree.root_node, code.encode("utf-8"), known, deadline,
+                           lambda row, rows=rows: rows[min(row, len(rows) - 1)] + 1)
+
+
+def _json_key(pair: Any, source: bytes) -> str:
+    key = pair.child_by_field_name("key") if pair is not None else None
+    return _json_string(key, source) if key is not None else ""
+
+
+def _json_string(node: Any, source: bytes) -> str:
+    try:
+        value = json.loads(_text(node, source))
+    except ValueError:
+        return ""
+    return value if isinstance(value, str) else ""
+
+
+def _cell_code(lines: Any, source: bytes) -> tuple[str, list[int]]:
+    """A cell's code and, for each of its lines, the row of the .ipynb that holds it."""
+    parts = [lines] if lines.type == "string" else [item for item in lines.named_children if item.type == "string"]
+    code: list[str] = []
+    rows: list[int] = []
+    for part in parts:
+        value = _json_string(part, source)
+        code.append(value)
+        rows.extend([part.start_point[0]] * max(1, value.count("\n") + (0 if value.endswith("\n") else 1)))
+    return "".join(code), rows or [0]
+
+
+_READERS: dict[str, Callable[[Any, bytes, ModelIndex, float], Iterator[tuple[str, int, str]]]] = {
+    "python": lambda root, source, known, deadline: _python(root, source, known, deadline),
+    "javascript": _javascript("javascript"),
+    "typescript": _javascript("typescript"),
+    "tsx": _javascript("tsx"),
+    "json": _data("json"),
+    "yaml": _data("yaml"),
+    "toml": _data("toml"),
+}

@@ -1,0 +1,266 @@
+"""The call-site model finder (facts/model_calls.py) on small files written for each pattern.
+
+Every fixture is our own few lines reproducing a pattern seen in a real application; the comment
+above it names the repository and path that showed it. The registry is the shipped one.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from aigov.facts.model_calls import (
+    CALL,
+    CONFIG,
+    MAX_PARSED_BYTES,
+    MENTION,
+    FileReferences,
+    Reference,
+    find_model_references,
+    model_index,
+    split_prefixes,
+)
+from aigov.resources import policies_dir
+from aigov.yamlfile import parse_yaml
+
+
+@pytest.fixture(scope="module")
+def index():
+    registry = parse_yaml((policies_dir() / "data" / "registry.yaml").read_text(encoding="utf-8"), "registry.yaml").data
+    return model_index(registry)
+
+
+def refs(index, path: str, text: str) -> list[tuple[str, int, str]]:
+    return [(ref.spelled, ref.line, ref.how) for ref in find_model_references(path, text, index).references]
+
+
+def only(index, path: str, text: str, spelled: str) -> Reference:
+    [ref] = [ref for ref in find_model_references(path, text, index).references if ref.spelled == spelled]
+    return ref
+
+
+# --- Python ---------------------------------------------------------------------------------------
+
+
+def test_python_keyword_argument_is_a_call_and_comments_and_docstrings_are_mentions(index) -> None:
+    # Pattern: anthropics/courses real_world_prompting/*.ipynb (messages.create(model=...)), with prose around it.
+    source = (
+        'def summarise(client, text):\n'
+        '    """Uses gpt-4o-mini for speed."""\n'
+        '    # claude-3-opus-20240229 was too slow\n'
+        '    return client.messages.create(model="claude-3-haiku-20240307", messages=[text])\n'
+    )
+    assert refs(index, "app/summarise.py", source) == [
+        ("gpt-4o-mini", 2, MENTION),
+        ("claude-3-opus-20240229", 3, MENTION),
+        ("claude-3-haiku-20240307", 4, CALL),
+    ]
+
+
+def test_module_constant_flows_into_the_call_and_env_default_is_config(index) -> None:
+    # Patterns: assafelovic/gpt-researcher backend/report_type/deep_research/example.py (GPT4_MODEL -> model=),
+    # gpt_researcher/memory/embeddings.py (os.environ.get("OPENAI_EMBEDDING_MODEL", ...)).
+    source = (
+        'import os\n'
+        'FAST = "o3-mini"\n'
+        'EMBEDDING = os.environ.get("OPENAI_EMBEDDING_MODEL", "text-embedding-3-small")\n'
+        'def ask(llm, q):\n'
+        '    return llm(q, model=FAST)\n'
+    )
+    assert refs(index, "agent/run.py", source) == [
+        ("o3-mini", 2, CALL),
+        ("text-embedding-3-small", 3, CONFIG),
+    ]
+
+
+def test_init_chat_model_provider_prefix_is_split(index) -> None:
+    # Pattern: langchain-ai/chat-langchain agent.py and src/agent/config.py (init_chat_model "provider:model").
+    ref = only(index, "agent.py", 'llm = init_chat_model("anthropic:claude-haiku-4-5-20251001")\n',
+               "anthropic:claude-haiku-4-5-20251001")
+    assert (ref.how, ref.provider, ref.bare, ref.registered) == (CALL, "anthropic", "claude-haiku-4-5-20251001", False)
+
+
+def test_router_id_resolves_to_the_registered_model(index) -> None:
+    # Pattern: OpenInterpreter/open-interpreter profiles (LiteLLM ids "groq/...", "bedrock/...").
+    ref = only(index, "profile.py", 'interpreter.llm.model = "openrouter/anthropic/claude-sonnet-4"\n',
+               "openrouter/anthropic/claude-sonnet-4")
+    assert (ref.how, ref.router, ref.provider, ref.model, ref.registered) == (
+        CALL, "openrouter", "anthropic", "anthropic.claude-sonnet-4", True)
+    assert split_prefixes("anthropic:messages:claude-3-haiku-20240307") == (None, "anthropic", "claude-3-haiku-20240307")
+    assert split_prefixes("accounts/fireworks/models/llama-v3p3-70b-instruct") == ("fireworks", None, "llama-v3p3-70b-instruct")
+
+
+def test_price_tables_and_capability_lists_are_mentions_and_default_lists_are_config(index) -> None:
+    # Patterns: khoj-ai/khoj src/khoj/utils/constants.py (default_*_chat_models, a price table),
+    # assafelovic/gpt-researcher gpt_researcher/llm_provider/generic/base.py (reasoning-model sets).
+    source = (
+        'default_openai_chat_models = ["gpt-4o-mini", "o4-mini"]\n'
+        'REASONING_MODELS = ["o3", "o1-mini"]\n'
+        'model_to_cost = {"gpt-4.1": {"input": 2.0}}\n'
+    )
+    assert refs(index, "utils/constants.py", source) == [
+        ("gpt-4o-mini", 1, CONFIG), ("o4-mini", 1, CONFIG),
+        ("o1-mini", 2, MENTION), ("o3", 2, MENTION),
+        ("gpt-4.1", 3, MENTION),
+    ]
+
+
+def test_database_models_and_tokenizers_are_not_model_calls(index) -> None:
+    # Patterns: khoj-ai/khoj src/khoj/database/migrations/ (model_name="agent"),
+    # pinecone-io/canopy src/canopy/tokenizer/openai.py (a tokenizer's model_name default).
+    source = (
+        'ops = [migrations.AlterField(model_name="agent", name="style")]\n'
+        'class OpenAITokenizer:\n'
+        '    def __init__(self, model_name: str = "gpt-3.5-turbo"):\n'
+        '        pass\n'
+    )
+    assert refs(index, "app/migrate.py", source) == [("gpt-3.5-turbo", 3, MENTION)]
+
+
+def test_an_id_after_a_hundred_id_catalogue_is_still_found_as_a_call(index) -> None:
+    # Issue 16: after 20 unregistered ids today's scanner stopped reading the file, hiding this call.
+    catalogue = "".join(f'    "gpt-4o-catalogue-{i}": {{"input": {i}}},\n' for i in range(100))
+    source = f"PRICES = {{\n{catalogue}}}\nclient.chat.completions.create(model=\"unvetted-community-7b\")\n"
+    result = find_model_references("app/llm.py", source, index)
+    [call] = [ref for ref in result.references if ref.how == CALL]
+    assert (call.spelled, call.line, call.model, call.registered) == ("unvetted-community-7b", 103, "unvetted-community-7b", True)
+    assert sum(ref.how == MENTION for ref in result.references) == 100
+    assert result.complete
+
+
+# --- JavaScript / TypeScript ----------------------------------------------------------------------
+
+
+def test_vercel_ai_sdk_and_gateway_calls(index) -> None:
+    # Patterns: vercel/ai-chatbot lib/ai/providers.ts (gateway.languageModel("provider/model")) and the AI SDK's
+    # streamText({ model: openai("gpt-4o") }).
+    source = (
+        'import { openai } from "@ai-sdk/openai";\n'
+        'const title = gateway.languageModel("xai/grok-4-fast");\n'
+        'const result = streamText({ model: openai("gpt-4o"), prompt });\n'
+        'const fallback = process.env.CHAT_MODEL ?? "gpt-4o-mini";\n'
+    )
+    assert refs(index, "lib/ai/providers.ts", source) == [
+        ("xai/grok-4-fast", 2, CALL),
+        ("gpt-4o", 3, CALL),
+        ("gpt-4o-mini", 4, CONFIG),
+    ]
+    assert only(index, "lib/ai/providers.ts", source, "xai/grok-4-fast").provider == "xai"
+
+
+def test_model_catalogue_entries_are_config(index) -> None:
+    # Pattern: langchain-ai/open-canvas packages/shared/src/models.ts (name: of each selectable model) and
+    # vercel/ai-chatbot lib/ai/models.ts (id: "provider/model").
+    source = (
+        'const FIREWORKS_MODELS = [\n'
+        '  { name: "accounts/fireworks/models/llama-v3p3-70b-instruct", label: "Llama 3.3" },\n'
+        '];\n'
+        'export const chatModels = [{ id: "anthropic/claude-haiku-4.5", name: "Claude Haiku 4.5" }];\n'
+        'const team = { name: "platform-2" };\n'
+    )
+    assert refs(index, "packages/shared/src/models.tsx", source) == [
+        ("accounts/fireworks/models/llama-v3p3-70b-instruct", 2, CONFIG),
+        ("anthropic/claude-haiku-4.5", 4, CONFIG),
+    ]
+
+
+def test_typescript_constructor_option(index) -> None:
+    # Pattern: langchain-ai/open-canvas apps/agents/src/reflection/index.ts (new ChatAnthropic({ model })).
+    assert refs(index, "src/reflect.ts", 'const m = new ChatAnthropic({ model: "claude-3-5-sonnet-latest" });\n') == [
+        ("claude-3-5-sonnet-latest", 1, CALL)]
+
+
+# --- Notebooks ------------------------------------------------------------------------------------
+
+
+def test_notebook_code_cells_are_code_and_markdown_and_outputs_are_mentions(index) -> None:
+    # Pattern: anthropics/courses tool_use/*.ipynb (MODEL_NAME in a code cell, model names in markdown and outputs).
+    notebook = {
+        "cells": [
+            {"cell_type": "markdown", "metadata": {}, "source": ["We compare claude-3-opus-20240229 here.\n"]},
+            {"cell_type": "code", "metadata": {}, "execution_count": 1,
+             "source": ["import anthropic\n", "MODEL_NAME = \"claude-3-haiku-20240307\"\n"],
+             "outputs": [{"output_type": "stream", "name": "stdout", "text": ["answered by claude-3-5-sonnet-20240620\n"]}]},
+        ],
+        "metadata": {}, "nbformat": 4, "nbformat_minor": 5,
+    }
+    text = json.dumps(notebook, indent=1)
+    found = refs(index, "lessons/tools.ipynb", text)
+    code_line = next(i for i, line in enumerate(text.splitlines(), 1) if "MODEL_NAME" in line)
+    assert ("claude-3-haiku-20240307", code_line, CONFIG) in found
+    assert {(spelled, how) for spelled, _, how in found if spelled != "claude-3-haiku-20240307"} == {
+        ("claude-3-opus-20240229", MENTION), ("claude-3-5-sonnet-20240620", MENTION)}
+
+
+# --- Config files ---------------------------------------------------------------------------------
+
+
+def test_promptfoo_providers_are_config(index) -> None:
+    # Pattern: anthropics/courses prompt_evaluations/*/promptfooconfig.yaml.
+    source = (
+        "providers:\n"
+        "  - anthropic:messages:claude-3-haiku-20240307\n"
+        "  - id: openai:gpt-4o-mini\n"
+        "defaultTest:\n"
+        "  options:\n"
+        "    provider: anthropic:messages:claude-3-opus-20240229\n"
+        "description: compare to gpt-4o\n"
+    )
+    assert refs(index, "evals/promptfooconfig.yaml", source) == [
+        ("anthropic:messages:claude-3-haiku-20240307", 2, CONFIG),
+        ("openai:gpt-4o-mini", 3, CONFIG),
+        ("anthropic:messages:claude-3-opus-20240229", 6, CONFIG),
+        ("gpt-4o", 7, MENTION),
+    ]
+
+
+def test_yaml_catalogue_toml_and_json_config(index) -> None:
+    # Patterns: arc53/DocsGPT application/core/models/*.yaml (models: - id:), assafelovic/gpt-researcher
+    # multi_agents/task.json ("model"), a pyproject-style TOML tool table.
+    assert refs(index, "app/models/groq.yaml", "provider: groq\nmodels:\n  - id: llama-3.3-70b-versatile\n"
+                "    display_name: Llama\n") == [("llama-3.3-70b-versatile", 3, CONFIG)]
+    assert refs(index, "agents/task.json", '{"query": "q", "model": "gpt-5.4"}\n') == [("gpt-5.4", 1, CONFIG)]
+    assert refs(index, "config/app.toml", '[llm]\nmodel = "mistral-large-latest"\n') == [("mistral-large-latest", 2, CONFIG)]
+
+
+def test_compose_defaults_and_env_example_are_config(index) -> None:
+    # Patterns: assafelovic/gpt-researcher docker-compose.yml (${IMAGE_GENERATION_MODEL:-...}),
+    # Cinnamon/kotaemon .env.example (LOCAL_MODEL=qwen2.5:7b).
+    compose = "services:\n  app:\n    environment:\n      LLM: ${CHAT_MODEL:-gemini-2.0-flash}\n"
+    assert refs(index, "docker-compose.yml", compose) == [("gemini-2.0-flash", 4, CONFIG)]
+    env = "OPENAI_API_KEY=<your key>\nLOCAL_MODEL=qwen2.5:7b\n# OTHER_MODEL=gpt-4o\n"
+    assert refs(index, ".env.example", env) == [("qwen2.5:7b", 2, CONFIG), ("gpt-4o", 3, MENTION)]
+
+
+def test_yaml_template_with_example_suffix_is_read_as_yaml(index) -> None:
+    # Pattern: Cinnamon/kotaemon settings.yaml.example (GraphRAG settings the app copies).
+    assert refs(index, "settings.yaml.example", "llm:\n  model: qwen2\n  api_key: x\n") == [("qwen2", 2, CONFIG)]
+
+
+def test_tests_docs_and_data_only_mention(index) -> None:
+    # Patterns: arc53/DocsGPT tests/ (model_id="gpt-4"), assafelovic/gpt-researcher benchmark result dumps.
+    assert refs(index, "tests/test_agent.py", 'agent = Agent(model_id="gpt-4")\n') == [("gpt-4", 1, MENTION)]
+    assert refs(index, "deep_agents/benchmark_results/run.json", '{"model": "openai:gpt-5.4"}\n') == [
+        ("openai:gpt-5.4", 1, MENTION)]
+    assert refs(index, "README.md", "Set `model: gpt-4o`.\n") == [("gpt-4o", 1, MENTION)]
+
+
+# --- Bounds ---------------------------------------------------------------------------------------
+
+
+def test_a_file_too_large_to_parse_is_reported_incomplete_with_its_ids_still_listed(index) -> None:
+    filler = "x = 1\n" * (MAX_PARSED_BYTES // 6 + 10)
+    result = find_model_references("app/huge.py", filler + 'llm(model="gpt-4o")\n', index)
+    assert isinstance(result, FileReferences)
+    assert not result.complete and "too large to parse" in (result.reason or "")
+    assert [(ref.spelled, ref.how) for ref in result.references] == [("gpt-4o", MENTION)]
+
+
+def test_grammars_load_on_first_use_only() -> None:
+    code = ("import sys, aigov.facts.model_calls; "
+            "print(sorted(m for m in sys.modules if m.startswith('tree_sitter')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
