@@ -35,7 +35,21 @@ changed_paths contains f.old_path if {
 	f.old_path != null
 }
 
+# Every path the change touched, moves included (a prompt moved out of the prompts folder is a prompt change).
 changed(path) if path in changed_paths
+
+# A file moved without an edit (git's rename with no changed line) is the same content under another
+# name: it is no evidence that a model card was updated or evals were re-run.
+moved_only(f) if {
+	f.status == "renamed"
+	count(f.lines) == 0
+}
+
+edited(path) if {
+	some f in change.files
+	path in {f.path, f.old_path}
+	not moved_only(f)
+}
 
 # --- What changed -----------------------------------------------------------------------------
 
@@ -105,7 +119,7 @@ deny contains finding if {
 # What of the eval evidence should have changed and did not.
 eval_gap := sprintf("the recorded eval baseline %s was not re-recorded", [baseline.path]) if {
 	baseline.exists
-	not changed(baseline.path)
+	not edited(baseline.path)
 } else := "neither the eval config nor any of its datasets did" if {
 	not baseline.exists
 	not some_eval_file_changed
@@ -113,7 +127,7 @@ eval_gap := sprintf("the recorded eval baseline %s was not re-recorded", [baseli
 
 some_eval_file_changed if {
 	some path in eval_files
-	changed(path)
+	edited(path)
 }
 
 # METADATA
@@ -127,7 +141,7 @@ some_eval_file_changed if {
 deny contains finding if {
 	count(added_models) > 0
 	card := input.feature.model_card.path
-	not changed(card)
+	not edited(card)
 	finding := lib.finding(
 		"AIGOV-CHANGE-002",
 		sprintf("model %s added in this pull request, but the model card %s did not change", [concat(", ", added_models), card]),

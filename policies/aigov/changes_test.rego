@@ -121,6 +121,22 @@ test_model_added_without_card_change if {
 	contains(f.msg, "model m2 added")
 }
 
+test_a_model_card_moved_without_an_edit_is_no_card_update if {
+	head := with_models([model("m1"), model("m2")])
+	moved := {"path": "svc/MODEL_CARD.md", "status": "renamed", "old_path": "old/MODEL_CARD.md", "lines": []}
+	d := json.patch(doc(head, ["svc/aigov.yaml", "svc/evals/golden.jsonl"], base_feature, review_approved_by(["alice"]), no_baseline), [{"op": "add", "path": "/change/files/-", "value": moved}])
+	found := changes.deny with input as d
+	"AIGOV-CHANGE-002" in ids(found)
+}
+
+test_a_model_card_moved_and_edited_is_a_card_update if {
+	head := with_models([model("m1"), model("m2")])
+	moved := {"path": "svc/MODEL_CARD.md", "status": "renamed", "old_path": "old/MODEL_CARD.md", "lines": [[3, 4]]}
+	d := json.patch(doc(head, ["svc/aigov.yaml", "svc/evals/golden.jsonl"], base_feature, review_approved_by(["alice"]), no_baseline), [{"op": "add", "path": "/change/files/-", "value": moved}])
+	found := changes.deny with input as d
+	not "AIGOV-CHANGE-002" in ids(found)
+}
+
 test_model_swapped_with_card_change_passes if {
 	head := with_models([model("m2")])
 	paths := ["svc/aigov.yaml", "svc/MODEL_CARD.md", "svc/evals/golden.jsonl"]

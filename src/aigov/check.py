@@ -219,7 +219,7 @@ def collect_tree_inputs(tree: Tree, scope: str, options: CheckOptions, with_engi
             pack = build_pack(org, options.registry_path, tree=tree, repository=repository)
         repository_reads.paths.update(REPOSITORY_WIDE_FILES)
         locations = discover_features(tree, scope, org.exclude)
-        if not locations:
+        if not locations and not (change is not None and change.touches_manifests()):  # a change may remove the last one
             raise AigovError("no aigov.yaml found; nothing to check (run 'aigov new' to start a feature, "
                              "or 'aigov init' for existing code)", tree.label if scope == "." else scope)
         refuse_excludes_that_hide_features(repository, locations)
@@ -233,7 +233,8 @@ def collect_tree_inputs(tree: Tree, scope: str, options: CheckOptions, with_engi
 
             locations, bounds = candidates(ctx, change, locations, repository_reads)
         engine = choose_engine(options, org, tree.root) if with_engine else None
-        if engine is not None and locations:  # a change that touches no feature contacts no server
+        may_remove = change is not None and change.touches_manifests()  # a removed feature is judged too
+        if engine is not None and (locations or may_remove):  # a change that touches no feature contacts no server
             engine.prepare(pack)  # it loads the pack while the facts are collected
         inputs = build_inputs(ctx, locations, options.facts_in_background)
         reads = {loc.dir: _feature_reads(ctx, loc.dir, repository_reads) for loc in locations}

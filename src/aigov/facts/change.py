@@ -75,6 +75,11 @@ class Change:
         """Every path the change touches, on either side (a rename touches both)."""
         return {p for f in self.files for p in (f.path, f.old_path) if p}
 
+    def touches_manifests(self) -> bool:
+        from aigov.facts.discovery import is_manifest
+
+        return any(is_manifest(path) for path in self.paths)
+
     @cached_property
     def base_tree(self) -> CommitTree:
         """The base commit, read by the one reader (listed once, on first use)."""

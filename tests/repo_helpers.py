@@ -1,0 +1,38 @@
+"""Real git repositories for tests: one way to run git and commit, whatever the test module."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+GIT_ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@example.com", "GIT_CONFIG_GLOBAL": "/dev/null"}
+
+
+def git(repo: Path, *args: str, env: dict[str, str] | None = None) -> str:
+    """``git -C repo args`` with a fixed identity and no user config; its output, stripped."""
+    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True,
+                          env={**os.environ, **GIT_ENV, **(env or {})}).stdout.strip()
+
+
+def init_repo(repo: Path, branch: str = "main") -> Path:
+    git(repo.parent, "init", "-q", "-b", branch, str(repo))
+    return repo
+
+
+def commit_all(repo: Path, message: str, date: str | None = None) -> str:
+    """Commit every change in the work tree; the new commit's id."""
+    git(repo, "add", "-A")
+    dated = {"GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date} if date else None
+    git(repo, "commit", "-q", "--allow-empty", "-m", message, env=dated)
+    return git(repo, "rev-parse", "HEAD")
+
+
+def link(path: Path, target: str) -> Path:
+    """A relative symlink at ``path`` (as git stores one) pointing to ``target``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.is_symlink() or path.exists():
+        path.unlink()
+    path.symlink_to(target)
+    return path
