@@ -99,6 +99,14 @@ def test_a_copied_rule_that_kept_another_rules_id_fails_the_load(feature: Path) 
     assert_clean_error(check(feature), ".aigov/policies/org.rego:17:", "rule ACME-2 names ACME-1", "line 10")
 
 
+def test_two_rules_of_one_module_declaring_the_same_id_fail_the_load(feature: Path) -> None:
+    """One id, two METADATA blocks: which severity and remediation a finding gets would depend on order."""
+    source = (HEAD + metadata("ACME-1", "low") + 'deny contains {"id": "ACME-1", "msg": "a"} if input.feature.name == "x"\n\n'
+              + metadata("ACME-1", "critical") + 'deny contains {"id": "ACME-1", "msg": "b"} if input.feature.name == "y"\n')
+    add_policies(feature, {"org.rego": source})
+    assert_clean_error(check(feature), ".aigov/policies/org.rego:17:", "finding id ACME-1 is already used at .aigov/policies/org.rego:10")
+
+
 def test_policy_list_names_the_rules_the_engine_evaluates(tmp_path: Path) -> None:
     """`policy list` reads the same discovery: the indented rule is listed, a `violation` rule refuses the list."""
     config = org_config(tmp_path / "org", "policies: [policies]\n",

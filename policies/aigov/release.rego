@@ -76,3 +76,21 @@ deny contains finding if {
 		{"path": job.permissions_path, "line": job.permissions_line},
 	)
 }
+
+# METADATA
+# title: A release without its declared artefacts
+# description: This check judges a release (the release workflow passed --release, or GitHub Actions runs it for a tag), and a spec.artifacts glob matches no built file, so nothing of what the manifest says is released was verified. Declared artefacts are looked for wherever the build wrote them, ignored files included.
+# custom:
+#   id: AIGOV-RELEASE-003
+#   severity: critical
+#   remediation: Build the artefacts before the check in the release workflow (and sign them), or correct the spec.artifacts glob so it names the files the release ships.
+deny contains finding if {
+	object.get(input, ["release", "active"], false)
+	some i, entry in object.get(input.feature, "artifacts", [])
+	count(object.get(entry, "files", [])) == 0
+	finding := lib.finding(
+		"AIGOV-RELEASE-003",
+		sprintf("this is a release (%s), but spec.artifacts[%d] %s matches no file, so the release's artefacts were not verified", [object.get(input.release, "why", "release"), i, entry.pattern]),
+		lib.manifest_field(sprintf("spec.artifacts[%d].path", [i])),
+	)
+}

@@ -81,3 +81,26 @@ test_missing_artefact_facts_count_as_not_released if {
 	found := release.deny with input as inp
 	ids(found) == {"AIGOV-RELEASE-001"}
 }
+
+# --- AIGOV-RELEASE-003: on a release, every declared glob matches a built file ---
+
+on_release(inp) := object.union(inp, {"release": {"active": true, "why": "GITHUB_REF refs/tags/v1.2.0"}})
+
+test_a_release_whose_glob_matches_nothing_blocks_at_the_glob if {
+	found := release.deny with input as on_release(feature(declared, [], [signing_job({})]))
+	ids(found) == {"AIGOV-RELEASE-003"}
+	some f in found
+	f.path == "svc/aigov.yaml"
+	contains(f.msg, "refs/tags/v1.2.0")
+	contains(f.msg, "dist/*.whl matches no file")
+}
+
+test_a_release_with_its_artefacts_built_is_judged_by_their_bundles if {
+	found := release.deny with input as on_release(feature(declared, [{"path": "svc/dist/a.whl"}], [signing_job({})]))
+	count(found) == 0
+}
+
+test_a_pull_request_before_the_first_release_is_not_asked_for_artefacts if {
+	found := release.deny with input as object.union(feature(declared, [], [signing_job({})]), {"release": {"active": false, "why": null}})
+	count(found) == 0
+}

@@ -119,6 +119,8 @@ class CheckOptions:
     engine_name: str | None = None
     opa: dict[str, Any] = field(default_factory=dict)
     facts_in_background: bool = True  # off for evidence replays: see aigov.facts.build.build_inputs
+    # A release (--release, or a tag in GitHub Actions): why, or None. Every declared artefact must then be there.
+    release: str | None = None
 
 
 def utc_now() -> str:
@@ -226,7 +228,7 @@ def collect_tree_inputs(tree: Tree, scope: str, options: CheckOptions, with_engi
         if only is not None:
             locations = [loc for loc in locations if loc.dir in only]
         ctx = RepoContext(tree=tree, registry=pack.data["aigov"]["registry"], now=options.now or utc_now(),
-                          settings=pack.data["aigov"]["settings"], trusted_root=options.trusted_root)
+                          settings=pack.data["aigov"]["settings"], trusted_root=options.trusted_root, release=options.release)
         everything, bounds = locations, None
         if change is not None:
             from aigov.facts.scope import candidates

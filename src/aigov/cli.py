@@ -182,6 +182,9 @@ def check_input_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--policy-bundle-signature", metavar="FILE|URL",
                      help="The bundle's Sigstore bundle (default: SOURCE.sigstore.json); verified against --trusted-root if given."),
         click.option("--offline", is_flag=True, help="Read a URL policy bundle from the cache only; never download."),
+        click.option("--release", is_flag=True,
+                     help="Judge a release: every spec.artifacts glob must match a built file (ignored files included), "
+                          "each verified. Implied in GitHub Actions for a tag (GITHUB_REF refs/tags/...)."),
         *opa_options,
     ]
     for option in reversed(options):
@@ -210,7 +213,7 @@ def _check_options(registry: Path | None, config_path: Path | None, now: str | N
                    github_token: str | None = None, new_only: bool = False, policy_bundle: str | None = None,
                    policy_bundle_key: Path | None = None, policy_bundle_identity: str | None = None,
                    policy_bundle_issuer: str | None = None, policy_bundle_signature: str | None = None,
-                   offline: bool = False, engine: str | None = None, **opa: Any) -> Any:
+                   offline: bool = False, release: bool = False, engine: str | None = None, **opa: Any) -> Any:
     from aigov.check import CheckOptions, parse_now
 
     return CheckOptions(
@@ -219,8 +222,18 @@ def _check_options(registry: Path | None, config_path: Path | None, now: str | N
         change=_change_request(base, head, pull_request, new_only), new_only=new_only, github_token=github_token or None,
         policy_bundle=_bundle_request(policy_bundle, policy_bundle_key, policy_bundle_identity, policy_bundle_issuer,
                                       policy_bundle_signature, trusted_root), offline=offline,
-        engine_name=engine, opa=_opa_settings(**opa),
+        engine_name=engine, opa=_opa_settings(**opa), release=release_context(release, os.environ),
     )
+
+
+def release_context(flag: bool, env: Any) -> str | None:
+    """Why this check judges a release: the --release flag, or GitHub Actions running for a tag; else None."""
+    if flag:
+        return "--release"
+    ref = env.get("GITHUB_REF", "")
+    if env.get("GITHUB_ACTIONS") == "true" and ref.startswith("refs/tags/"):
+        return f"GITHUB_REF {ref}"
+    return None
 
 
 def _bundle_request(source: str | None, key: Path | None, identity: str | None, issuer: str | None,

@@ -36,6 +36,7 @@ from aigov.errors import AigovError
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 CHUNK_BYTES = 1024 * 1024
+MAX_ARTIFACT_FILES = 200_000  # a feature folder holding more is not searched for artefacts: an error, never a pass
 MAX_LINK_HOPS = 40  # Linux's MAXSYMLINKS: a check follows no more links than a checkout would
 
 FILE, FOLDER, MISSING, OUTSIDE, SPECIAL, LOOP = "file", "folder", "missing", "outside", "special", "loop"
@@ -258,6 +259,11 @@ class Tree(ABC):
     def _chunks(self, node: Node, name: str) -> Iterator[bytes]:
         """The bytes of the regular file at ``node``, in chunks."""
 
+    def artifacts(self, folder: str) -> list[str]:
+        """Files below ``folder`` where built artefacts may be: what git would commit (a commit holds
+        nothing else); a work tree adds what .gitignore hides, since builds write there."""
+        return self.files_under(folder)
+
     def unreadable(self, rel: str) -> str | None:
         """Why ``rel`` is not a regular file inside the repository, or None when it is one."""
         kind = self.kind(rel)
@@ -336,6 +342,8 @@ class WorkTree(Tree):
         self.label = str(self.root)
         self._ignored: set[str] = set()
         self._links: set[str] = set()
+        self._admitted: set[str] = set()  # ignored files found as declared artefacts: readable too
+        self._admitted_folders: set[str] = set()
         self._listing: subprocess.Popen[bytes] | None = None
 
     @property
@@ -415,9 +423,31 @@ class WorkTree(Tree):
         self.files  # the listing finds them
         return frozenset(self._links - self._ignored)
 
+    def artifacts(self, folder: str) -> list[str]:
+        """Every file on disk below ``folder``, ignored ones included (a release's ``dist/`` is ignored),
+        but not tool caches or .git; links are listed, not followed. Found files become readable."""
+        self._record_folder(folder)
+        base = self.root if folder in (".", "") else self.root / folder
+        found: list[str] = []
+        for current, dirs, names in os.walk(base, followlinks=False):
+            dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
+            links = [d for d in dirs if os.path.islink(os.path.join(current, d))]
+            rel_dir = self.rel(Path(current))
+            found.extend(name if rel_dir == "." else f"{rel_dir}/{name}" for name in [*names, *links])
+            if len(found) > MAX_ARTIFACT_FILES:
+                raise AigovError(f"holds over {MAX_ARTIFACT_FILES} files; aigov does not search that many for declared artefacts", folder)
+        found = sorted(rel for rel in found if rel not in self._ignored)
+        self._admitted.update(found)
+        for rel in found:
+            parent = rel.rpartition("/")[0]
+            while parent:
+                self._admitted_folders.add(parent)
+                parent = parent.rpartition("/")[0]
+        return found
+
     def _entry(self, path: str) -> tuple[str, str | int | None]:
-        if path not in self.listed:
-            return (FOLDER, None) if path in self.folders else (MISSING, None)
+        if path not in self.listed and path not in self._admitted:
+            return (FOLDER, None) if path in self.folders or path in self._admitted_folders else (MISSING, None)
         full = os.path.join(self.root, path)
         try:
             info = os.lstat(full)

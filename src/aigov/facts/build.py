@@ -27,6 +27,7 @@ class RepoContext:
     cache: dict[str, tuple[Any, Reads]] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)  # data.aigov.settings, for collectors' knobs
     trusted_root: Path | None = None  # a private Sigstore instance's trusted_root.json (--trusted-root)
+    release: str | None = None  # why this check judges a release (--release, a tag), or None
     # What each feature's facts were read from, by feature folder (filled by build_inputs).
     reads: dict[str, Reads] = field(default_factory=dict)
 
@@ -137,7 +138,8 @@ def _feature_input(ctx: RepoContext, manifest: Manifest, location: FeatureLocati
         for collect in collectors:
             feature.update(collect(ctx, manifest, location))
     ctx.reads[location.dir].add(reads)
-    return {"now": ctx.now, "aigov": {"version": __version__}, "feature": feature}
+    return {"now": ctx.now, "aigov": {"version": __version__}, "release": {"active": ctx.release is not None, "why": ctx.release},
+            "feature": feature}
 
 
 @collector

@@ -29,9 +29,10 @@ UNREADABLE = "unreadable"  # the failure of an artefact or bundle that is not a 
 def collect_artifacts(ctx: RepoContext, manifest: Manifest, location: FeatureLocation) -> dict[str, Any]:
     entries = manifest.spec.get("artifacts") or []
     suffixes = bundle_suffixes(ctx.settings)
+    candidates = _own(ctx, location.dir, ctx.tree.artifacts(location.dir)) if entries else []
     artifacts = []
     for index, entry in enumerate(entries):
-        files = matching_files(entry["path"], location, suffixes)
+        files = matching_files(entry["path"], location.dir, candidates, suffixes)
         policy = _entry_policy(entry, manifest, index, verify=bool(files))
         artifacts.append({
             "pattern": entry["path"],
@@ -44,6 +45,16 @@ def collect_artifacts(ctx: RepoContext, manifest: Manifest, location: FeatureLoc
     return {"artifacts": artifacts}
 
 
+def _own(ctx: RepoContext, folder: str, paths: list[str]) -> list[str]:
+    """``paths`` less those inside a nested feature's folder: its artefacts are its own."""
+    from aigov.facts.discovery import is_manifest, parent
+
+    features = ctx.once("feature folders", lambda: sorted({parent(p) for p in ctx.tree.files if is_manifest(p)}))
+    prefix = "" if folder == "." else folder + "/"
+    nested = tuple(f + "/" for f in features if f != folder and (f + "/").startswith(prefix))
+    return [p for p in paths if not p.startswith(nested)] if nested else paths
+
+
 def bundle_suffixes(settings: dict[str, Any]) -> tuple[str, ...]:
     """Where a file's bundle may be, in order of preference (settings: signing.bundle_suffixes)."""
     configured = (settings.get("signing") or {}).get("bundle_suffixes")
@@ -54,12 +65,12 @@ def bundle_suffixes(settings: dict[str, Any]) -> tuple[str, ...]:
     return tuple(configured)
 
 
-def matching_files(pattern: str, location: FeatureLocation, suffixes: tuple[str, ...]) -> list[str]:
-    """The feature's files (repository-relative) whose path in the feature matches the glob; bundles excluded."""
+def matching_files(pattern: str, folder: str, candidates: list[str], suffixes: tuple[str, ...]) -> list[str]:
+    """The candidate files (repository-relative) whose path in the feature's folder matches the glob; bundles excluded."""
     regex = glob_regex(pattern)
-    prefix = "" if location.dir == "." else f"{location.dir}/"
+    prefix = "" if folder == "." else f"{folder}/"
     return sorted(
-        rel for rel in location.files
+        rel for rel in candidates
         if rel.startswith(prefix) and regex.fullmatch(rel[len(prefix):]) and not rel.endswith(suffixes)
     )
 

@@ -77,9 +77,10 @@ class PolicyPack:
         added = []
         for path, source, known in modules:
             info = known or parse_module(source, path)
-            for meta in info.rules:
-                other = self.rules.get(meta.id)
-                if other is not None and (other.path, other.line) != (meta.path, meta.line):
+            seen = dict(self.rules)
+            for meta in info.rules:  # another module's rule, or an earlier one of this module
+                other = seen.setdefault(meta.id, meta)
+                if (other.path, other.line) != (meta.path, meta.line):
                     raise AigovError(f"finding id {meta.id} is already used at {other.path}:{other.line}", path, meta.line)
             self.modules[path] = source
             self.infos[path] = info
