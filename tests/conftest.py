@@ -173,8 +173,16 @@ def decision(run: Run) -> dict[str, Any]:
     finding is absent would pass when aigov crashed."""
     assert run.exit_code in (0, 1), f"aigov did not decide (exit {run.exit_code}): {run.stderr[-2000:]}"
     doc = run.json()
+    assert_check_result(doc)
     assert doc["verdict"] == ("fail" if run.exit_code else "pass"), (run.exit_code, doc["verdict"])
     return doc
+
+
+def assert_check_result(doc: Any) -> None:
+    """Every JSON report a test reads is what schemas/check-result.schema.json documents."""
+    from aigov.validation import schema_errors
+
+    assert schema_errors(doc, "check-result") == [], schema_errors(doc, "check-result")[:5]
 
 
 def check_json(path: Path, *extra: str) -> dict[str, Any]:

@@ -422,3 +422,19 @@ def test_every_format_is_in_the_help_and_text_stays_light(tmp_path: Path) -> Non
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 1 and proc.stdout.startswith("FAIL")
     assert proc.stderr.strip().splitlines()[-1] == "[]"
+
+
+def test_the_json_report_and_its_error_document_follow_their_schema(tmp_path: Path) -> None:
+    """schemas/check-result.schema.json documents --format json; conftest.decision validates every report
+    a test reads, and an error report (exit 2) is its own documented shape, never a pass."""
+    from conftest import assert_check_result, check, write
+
+    broken = tmp_path / "broken"
+    write(broken / "aigov.yaml", "apiVersion: [\n")
+    error = check(broken, "--format", "json")
+    assert error.exit_code == 2
+    assert_check_result(error.json())
+    with pytest.raises(AssertionError):
+        assert_check_result({**error.json(), "verdict": "pass"})  # an error can never read as a pass
+    with pytest.raises(AssertionError):
+        assert_check_result({"verdict": "pass", "findings": []})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
@@ -18,7 +18,7 @@ from aigov.files import find_repository_root
 from aigov.policy.engine import Engine, make_engine
 from aigov.policy.metadata import RuleMeta
 from aigov.policy.loading import build_pack
-from aigov.policy.pack import PolicyPack
+from aigov.policy.pack import WAIVER_DECISION, PolicyPack
 from aigov.tree import Reads, Tree, WorkTree
 
 if TYPE_CHECKING:  # diff-aware checks only: a plain check does not load the diff code
@@ -502,7 +502,7 @@ def apply_waivers(engine: Engine, doc: dict[str, Any], findings: list[Finding], 
     findings) and every waiver with its state.
     """
     waivers = doc["waivers"]
-    decision = checked_decision(engine.evaluate_rule("data.aigov.waivers.decision", doc), len(findings), len(waivers), engine.name)
+    decision = checked_decision(engine.evaluate_rule(WAIVER_DECISION, doc), len(findings), len(waivers), engine.name)
     for applied in decision["applied"]:
         finding, waiver = findings[applied["finding"]], waivers[applied["waiver"]]
         finding.waived, finding.blocking, finding.waiver = True, False, waiver_summary(waiver)
@@ -530,7 +530,7 @@ def checked_deny_results(results: Any, inputs: int, engine: str) -> list[list[An
 def checked_decision(decision: Any, findings: int, waivers: int, engine: str) -> dict[str, list[Any]]:
     """data.aigov.waivers.decision, refused unless it is one a waiver policy can give: every applied
     pair names one of the ``findings`` and one of the ``waivers`` by index, every waiver has a state."""
-    where = f"data.aigov.waivers.decision (from the {engine} engine)"
+    where = f"{WAIVER_DECISION} (from the {engine} engine)"
     if not isinstance(decision, dict):
         raise AigovError(f"{where} is undefined; the waiver policy did not decide")
     for key in ("applied", "states", "deny"):
@@ -600,7 +600,3 @@ def _refuse_duplicate_names(inputs: list[dict[str, Any]]) -> None:
                 feature["manifest_path"], feature["lines"].get("metadata.name"),
             )
         seen[feature["name"]] = feature["manifest_path"]
-
-
-def finding_dict(finding: Finding) -> dict[str, Any]:
-    return asdict(finding)

@@ -20,6 +20,7 @@ what a feature's facts were built from, link paths and their targets included. D
 
 from __future__ import annotations
 
+import bisect
 import fnmatch
 import os
 import posixpath
@@ -274,8 +275,13 @@ class Tree(ABC):
         self._record_folder(folder)
         if folder in (".", ""):
             return list(self.files)
-        prefix = folder.rstrip("/") + "/"
-        return [p for p in self.files if p.startswith(prefix)]
+        return self._below(folder.rstrip("/") + "/")
+
+    def _below(self, prefix: str) -> list[str]:
+        """The listed paths that start with ``prefix``: a slice of the sorted listing (a monorepo's
+        200 features each asking would otherwise scan every file 200 times)."""
+        files = self.files
+        return files[bisect.bisect_left(files, prefix):bisect.bisect_left(files, prefix + "\U0010ffff")]
 
     def glob(self, folder: str, pattern: str) -> list[str]:
         """Files below ``folder`` whose path relative to it matches ``pattern`` (fnmatch; ``*`` crosses
@@ -286,7 +292,7 @@ class Tree(ABC):
         prefix = "" if folder in (".", "") else folder + "/"
         depth = pattern.count("/")
         out = []
-        for path in self.files:
+        for path in self._below(base + "/" if base not in (".", "") else prefix):
             if path.startswith(prefix):
                 rest = path[len(prefix):]
                 if rest.count("/") == depth and fnmatch.fnmatchcase(rest, pattern):

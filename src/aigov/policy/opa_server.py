@@ -38,7 +38,6 @@ MODES = ("push", "server")
 POLICY_PREFIX = "aigov"  # push mode: our module ids on the server, so stale ones can be found and removed
 DEFAULT_TIMEOUT_S = 10.0
 DEFAULT_RETRIES = 2
-WAIVER_RULE = "data.aigov.waivers.decision"
 BUILD_COMMAND = "`aigov policy build <pack folder> -o bundle.tar.gz`"  # the one way to a bundle with the right revision
 
 

@@ -20,6 +20,8 @@ from aigov.policy.metadata import ModuleInfo, RuleMeta, parse_module
 from aigov.policy.rego_ast import reference_root
 
 WAIVERS_PACKAGE = "aigov.waivers"
+# The waiver policy's decision, evaluated once per check over every judged feature's findings.
+WAIVER_DECISION = f"data.{WAIVERS_PACKAGE}.decision"
 _REVISION_DIGEST = re.compile(r"\+sha256:[0-9a-f]{64}$")
 
 

@@ -39,6 +39,8 @@ def result_document(result: CheckResult) -> dict[str, Any]:
                 "controls": f.controls,
                 "waived": f.waived,
                 "waiver": f.waiver,
+                "fingerprint": f.fingerprint,
+                "introduced": f.introduced,
             }
             for f in result.findings
         ],
