@@ -176,10 +176,10 @@ class Tree(ABC):
                 if hops > MAX_LINK_HOPS:
                     return Node(LOOP, rel)
                 if target.startswith("/"):
-                    target = self._within_root(target)  # an absolute link, into the repository or not
-                    if target is None:
+                    inside_root = self._within_root(target)  # an absolute link, into the repository or not
+                    if inside_root is None:
                         return Node(OUTSIDE, rel)
-                    done = []
+                    target, done = inside_root, []
                 if not target:
                     return Node(OUTSIDE, rel)
                 todo.extend([p for p in target.split("/") if p not in ("", ".")][::-1])
@@ -381,7 +381,7 @@ class WorkTree(Tree):
         self.stop_listing()
 
     @cached_property
-    def files(self) -> list[str]:  # type: ignore[override]
+    def files(self) -> list[str]:
         listed = self._git_files() if self.is_git else self._walked_files()
         return [rel for rel in listed if rel not in self._ignored]
 
@@ -543,11 +543,11 @@ class CommitTree(Tree):
         return entries
 
     @cached_property
-    def files(self) -> list[str]:  # type: ignore[override]
+    def files(self) -> list[str]:
         return sorted(p for p, (mode, _) in self._entries.items() if mode in REGULAR_MODES or mode == LINK_MODE)
 
     @cached_property
-    def links(self) -> frozenset[str]:  # type: ignore[override]
+    def links(self) -> frozenset[str]:
         return frozenset(p for p, (mode, _) in self._entries.items() if mode == LINK_MODE)
 
     def _entry(self, path: str) -> tuple[str, str | int | None]:

@@ -108,8 +108,8 @@ def _may_read_outside(tree: Tree, loc: FeatureLocation) -> bool:
     manifest = _peek(tree, loc.manifest_path)
     if manifest is None or _could_leave(manifest):
         return True
-    config = _eval_config(manifest)
-    if config is False:
+    parsed, config = _eval_config(manifest)
+    if not parsed:
         return True  # a manifest aigov cannot read this way: collect it and let the collectors say
     if config is None:
         return False
@@ -137,24 +137,24 @@ _EVALS_KEY = re.compile(rb"(?<![\w\"'-])evals\s*:")
 _PLAIN_CONFIG = re.compile(rb"(?m)^[ ]*evals[ ]*:[ ]*(?:\{[ ]*config[ ]*:[ ]*([A-Za-z0-9_./-]+)[ ]*\}|\n[ ]+config[ ]*:[ ]*([A-Za-z0-9_./-]+))[ ]*(?:#.*)?$")
 
 
-def _eval_config(manifest: bytes) -> str | None | bool:
-    """spec.evals.config as the manifest states it; None without one; False for a manifest that does not parse."""
+def _eval_config(manifest: bytes) -> tuple[bool, str | None]:
+    """(whether the manifest could be read this way, spec.evals.config as it states it or None)."""
     if len(_CONFIG_KEY.findall(manifest)) == 1 and len(_EVALS_KEY.findall(manifest)) == 1:
         found = _PLAIN_CONFIG.search(manifest)
         if found:
-            return (found.group(1) or found.group(2)).decode()
+            return True, (found.group(1) or found.group(2)).decode()
     return _parsed_eval_config(manifest)
 
 
-def _parsed_eval_config(manifest: bytes) -> str | None | bool:
+def _parsed_eval_config(manifest: bytes) -> tuple[bool, str | None]:
     from aigov.yamlfile import safe_load
 
     try:
         data = safe_load(manifest.decode("utf-8-sig"))
         evals = data["spec"].get("evals") if isinstance(data, dict) and isinstance(data.get("spec"), dict) else None
     except Exception:  # any parse failure: the collectors report it properly
-        return False
+        return False, None
     config = evals.get("config") if isinstance(evals, dict) else None
     if config is None:
-        return None
-    return config if isinstance(config, str) and "://" not in config else False
+        return True, None
+    return (True, config) if isinstance(config, str) and "://" not in config else (False, None)
