@@ -517,7 +517,7 @@ class CommitTree(Tree):
         from aigov.gitcli import ObjectReader
 
         super().__init__()
-        self.root = root
+        self.root = root.resolve()
         self.commit = commit
         self.label = f"commit {commit[:12]}"
         self._own_objects = objects is None
