@@ -30,7 +30,7 @@ from typing import Iterator
 
 import pytest
 
-from aigov.check import utc_now
+from aigov.clock import utc_now
 from aigov.config import OrgConfig
 from aigov.policy.loading import build_pack
 from aigov.policy.pack import PolicyPack

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from aigov.check import utc_now
+from aigov.clock import utc_now
 from conftest import check_json, run_cli, write
 
 VERIFY_STEP = "Verify the signed release"

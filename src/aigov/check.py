@@ -2,99 +2,29 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
-from aigov.config import OrgConfig, RepositoryConfig, Source, blocking_severities, load_org_config, load_repository_config
+from aigov.config import OrgConfig, RepositoryConfig, blocking_severities, load_org_config, load_repository_config
 from aigov.digests import canonical_digest, content_digest
-from aigov.errors import EXIT_BLOCKING, EXIT_PASS, AigovError
+from aigov.errors import AigovError
 from aigov.facts.build import RepoContext, build_inputs
 from aigov.facts.discovery import FeatureLocation, discover_features
 from aigov.files import find_repository_root
 from aigov.policy.engine import Engine, make_engine
-from aigov.policy.metadata import RuleMeta
 from aigov.policy.loading import build_pack
 from aigov.policy.pack import WAIVER_DECISION, PolicyPack
+from aigov.clock import utc_now
+from aigov.model import CheckResult, Finding, Verdict
 from aigov.tree import Reads, Tree, WorkTree
 
 if TYPE_CHECKING:  # diff-aware checks only: a plain check does not load the diff code
     from aigov.facts.change import Change, ChangeRequest
 
-SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
 CHANGES_PACKAGE = "aigov.changes"  # the rules that judge what a change did, a removed feature included
-
-
-@dataclass
-class Finding:
-    id: str
-    severity: str
-    title: str
-    message: str
-    path: str
-    line: int | None
-    feature: str
-    remediation: str
-    controls: list[str]
-    blocking: bool
-    # Filled in by the PR gate (issue 8): the waiver that covers this finding (then it does not
-    # block), a fingerprint stable across unrelated edits (SARIF partialFingerprints, --new-only),
-    # and whether the change under review introduced it (None: not a diff-aware check).
-    waived: bool = False
-    waiver: dict[str, Any] | None = None
-    fingerprint: str = ""
-    introduced: bool | None = None
-
-    def sort_key(self) -> tuple[Any, ...]:
-        # Within a severity, the manifest's findings come first: they are usually the cause
-        # (an unapproved model) of the others (a model card or SBOM that does not match it).
-        in_manifest = self.path.rsplit("/", 1)[-1] == "aigov.yaml"
-        return (SEVERITY_ORDER[self.severity], self.feature, not in_manifest, self.path, self.line or 0, self.id, self.message)
-
-
-@dataclass
-class CheckResult:
-    verdict: str  # pass | fail
-    findings: list[Finding]
-    features: list[str]
-    now: str
-    pack_version: str
-    engine: str
-    digests: dict[str, str]
-    rules: int
-    block: tuple[str, ...] = ()
-    sources: list[Source] = field(default_factory=list)
-    inputs: list[dict[str, Any]] = field(default_factory=list, repr=False)
-    # The PR gate (issue 8): the change under review (base, head, PR number, changed files) and
-    # every waiver with its state: active, expiring, expired, stale, unapproved or refused (a rule
-    # that cannot be waived, or longer than allowed), and how many findings it covers.
-    change: dict[str, Any] | None = None
-    waivers: list[dict[str, Any]] = field(default_factory=list)
-    # Every rule the pack evaluated for each feature, by id: SARIF lists them as rules[], JUnit
-    # reports one test case per rule and feature (a rule without findings passed).
-    rule_catalog: list[RuleMeta] = field(default_factory=list, repr=False)
-    # The repository's root folder: the decision record reads its commit and remote from it.
-    root: Path | None = field(default=None, repr=False)
-    # What each judged feature's verdict was read from, by feature folder.
-    reads: dict[str, Reads] = field(default_factory=dict, repr=False)
-
-    @property
-    def exit_code(self) -> int:
-        return EXIT_BLOCKING if self.verdict == "fail" else EXIT_PASS
-
-    def summary(self) -> dict[str, Any]:
-        counts = {sev: 0 for sev in SEVERITY_ORDER}
-        for finding in self.findings:
-            counts[finding.severity] += 1
-        return {
-            "features": len(self.features),
-            "findings": len(self.findings),
-            "blocking": sum(f.blocking for f in self.findings),
-            "by_severity": counts,
-        }
 
 
 @dataclass
@@ -121,34 +51,6 @@ class CheckOptions:
     facts_in_background: bool = True  # off for evidence replays: see aigov.facts.build.build_inputs
     # A release (--release, or a tag in GitHub Actions): why, or None. Every declared artefact must then be there.
     release: str | None = None
-
-
-def utc_now() -> str:
-    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-
-
-# time.parse_rfc3339_ns counts nanoseconds in 64 bits: it cannot represent instants after 2262.
-EARLIEST_CLOCK_YEAR, LATEST_CLOCK_YEAR = 1970, 2261
-
-
-def parse_now(value: str) -> str:
-    """Validate an RFC 3339 timestamp given with --now and normalise it to UTC."""
-    example = "an RFC 3339 timestamp such as 2026-01-31T12:00:00Z"
-    if not value.strip():
-        raise AigovError(f"--now is empty; give {example}, or leave it out to use the current time")
-    try:
-        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise AigovError(f"--now {value!r} is not {example}") from None
-    if parsed.tzinfo is None:
-        raise AigovError(f"--now {value!r} needs a time zone, such as a trailing Z")
-    try:
-        utc = parsed.astimezone(dt.timezone.utc)
-    except OverflowError:
-        utc = None
-    if utc is None or not EARLIEST_CLOCK_YEAR <= utc.year <= LATEST_CLOCK_YEAR:
-        raise AigovError(f"--now {value!r} is outside the years {EARLIEST_CLOCK_YEAR}-{LATEST_CLOCK_YEAR} the policies can reason about")
-    return utc.isoformat().replace("+00:00", "Z")
 
 
 @dataclass
@@ -362,7 +264,7 @@ def _judge(collected: CheckInputs, options: CheckOptions) -> CheckResult:
     if collected.change is not None and options.new_only:
         mark_introduced(findings, base_findings(collected, options))
     return CheckResult(
-        verdict="fail" if any(f.blocking for f in findings) else "pass",
+        verdict=Verdict.FAIL if any(f.blocking for f in findings) else Verdict.PASS,
         findings=findings,
         features=[i["feature"]["name"] for i in inputs] + [r["feature"]["name"] for r in collected.removed],
         now=inputs[0]["now"] if inputs else options.now or utc_now(),

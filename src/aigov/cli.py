@@ -214,7 +214,8 @@ def _check_options(registry: Path | None, config_path: Path | None, now: str | N
                    policy_bundle_key: Path | None = None, policy_bundle_identity: str | None = None,
                    policy_bundle_issuer: str | None = None, policy_bundle_signature: str | None = None,
                    offline: bool = False, release: bool = False, engine: str | None = None, **opa: Any) -> Any:
-    from aigov.check import CheckOptions, parse_now
+    from aigov.check import CheckOptions
+    from aigov.clock import parse_now
 
     return CheckOptions(
         config_path=config_path, registry_path=registry, now=parse_now(now) if now is not None else None,

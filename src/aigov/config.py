@@ -18,12 +18,12 @@ from typing import Any
 from aigov.digests import content_digest
 from aigov.errors import AigovError
 from aigov.files import read_config_file
+from aigov.model import ALWAYS_BLOCK
 from aigov.tree import MISSING, Tree, inside
 from aigov.validation import validate_document
 from aigov.yamlfile import YamlDocument, parse_yaml
 
 CONFIG_PATH = ".aigov/config.yaml"
-ALWAYS_BLOCK = ("critical", "high")
 DEFAULT_EVALUATION_TIMEOUT_S = 60.0
 # Keys of the config schema that only the org config may set.
 ORG_ONLY = {

@@ -20,7 +20,7 @@ from typing import Any, Iterator
 from urllib.parse import urlsplit, urlunsplit
 
 from aigov import __version__
-from aigov.check import CheckResult
+from aigov.model import CheckResult
 from aigov.digests import content_digest
 from aigov.errors import AigovError
 from aigov.gitcli import GitFailed, ObjectReader, commit_id, git

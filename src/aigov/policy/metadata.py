@@ -22,11 +22,11 @@ from typing import Any
 import yaml
 
 from aigov.errors import AigovError
+from aigov.model import SEVERITIES
 from aigov.policy import builtins
 from aigov.policy.rego_ast import ParsedModule, Rule, parse_rego
 from aigov.yamlfile import safe_load
 
-SEVERITIES = ("critical", "high", "medium", "low", "info")
 DENY = "deny"
 DENY_SHAPE = "deny contains finding if {...}"
 

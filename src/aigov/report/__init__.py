@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from aigov.errors import AigovError
 
 if TYPE_CHECKING:  # the CLI imports this table at start-up; aigov.check is heavy
-    from aigov.check import CheckResult
+    from aigov.model import CheckResult
 
 
 class Reporter(ABC):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from aigov.check import CheckResult, Finding
+from aigov.model import CheckResult, Finding
 from aigov.report import Reporter, write_text
 from aigov.untrusted import line_text
 

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from aigov import __version__
-from aigov.check import CheckResult
+from aigov.model import CheckResult
 from aigov.report import Reporter
 from aigov.untrusted import json_text
 

@@ -17,7 +17,7 @@ from typing import Iterable
 # Imported at the top: this module itself is loaded only when a JUnit report is asked for.
 import xml.etree.ElementTree as ET
 
-from aigov.check import CheckResult, Finding
+from aigov.model import CheckResult, Finding
 from aigov.report import Reporter, waiver_note
 from aigov.untrusted import line_text
 

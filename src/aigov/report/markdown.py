@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aigov.check import CheckResult, Finding
+from aigov.model import CheckResult, Finding
 from aigov.report import Reporter, waiver_justification
 from aigov.untrusted import markdown_text
 

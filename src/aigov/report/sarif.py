@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import quote
 
 from aigov import __version__
-from aigov.check import CheckResult, Finding
+from aigov.model import CheckResult, Finding
 from aigov.digests import sha256_hex
 from aigov.policy.metadata import RuleMeta
 from aigov.report import Reporter, waiver_justification

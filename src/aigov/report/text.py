@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aigov.check import SEVERITY_ORDER, CheckResult, Finding
+from aigov.model import SEVERITY_ORDER, CheckResult, Finding
 from aigov.config import Source
 from aigov.report import Reporter, waiver_note
 from aigov.untrusted import line_text

@@ -42,7 +42,7 @@ def model_ref(model_id: str) -> str:
 def generation_time(now: str | None) -> dt.datetime:
     """The BOM's timestamp: --now, else SOURCE_DATE_EPOCH (reproducible builds), else the clock."""
     if now:
-        from aigov.check import parse_now
+        from aigov.clock import parse_now
 
         return dt.datetime.fromisoformat(parse_now(now).replace("Z", "+00:00"))
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
