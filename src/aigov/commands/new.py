@@ -22,7 +22,8 @@ CLASSIFICATIONS = ("public", "internal", "confidential", "restricted")
 @click.option("--tier", type=click.Choice(TIERS), help="Risk tier of the feature.")
 @click.option("--owner", help="Owning team (GitHub team slug).")
 @click.option("--model", "models", multiple=True, metavar="ID",
-              help="Model id from the approved-model registry; repeat for fallbacks (primary first). Default: the template's suggestion.")
+              help="Model from the approved-model registry, by its id or an alias, of the kind the template's role needs; "
+              "repeat for fallbacks (primary first). Default: the template's suggestion.")
 @click.option("--dest", type=PathArg, help="Folder to create (new or empty). Default: ./NAME")
 @click.option("--description", help="One sentence on what the feature does and for whom.")
 @click.option("--data-classification", type=click.Choice(CLASSIFICATIONS), help="Most sensitive data handled. Default: internal")
@@ -163,18 +164,18 @@ def _ask_missing(answers: dict[str, Any], registry: dict[str, Any], template_sou
     if not answers["data_classification"]:
         answers["data_classification"] = _prompt("Data classification", type=click.Choice(CLASSIFICATIONS), default="internal")
     if not answers["models"]:
-        allowed = sorted(approved_models(registry, answers["tier"], dt.date.today()))
-        suggested = []
-        if answers["template"]:
-            info = bundled_template(answers["template"])
-            suggested = [m["id"] for m in info.suggested_models.get(answers["tier"], []) if m["id"] in allowed]
-        answers["models"] = _ask_models(allowed, suggested, answers["tier"])
+        info = bundled_template(answers["template"]) if answers["template"] else None
+        kind = info.model_kinds.get("primary") if info else None  # the role every offered model could fill
+        allowed = sorted(approved_models(registry, answers["tier"], dt.date.today(), kind))
+        suggested = [m["id"] for m in info.suggested_models.get(answers["tier"], []) if m["id"] in allowed] if info else []
+        answers["models"] = _ask_models(allowed, suggested, answers["tier"], kind)
 
 
-def _ask_models(allowed: list[str], suggested: list[str], tier: str) -> list[str]:
+def _ask_models(allowed: list[str], suggested: list[str], tier: str, kind: str | None) -> list[str]:
+    what = f"{kind} models" if kind else "models"
     if not allowed:
-        raise AigovError(f"the approved-model registry allows no model at {tier} tier")
-    click.echo(f"Models approved for {tier} tier:")
+        raise AigovError(f"the approved-model registry allows no {what} at {tier} tier")
+    click.echo(f"{what.capitalize()} approved for {tier} tier:")
     for number, model_id in enumerate(allowed, start=1):
         click.echo(f"  {number}. {model_id}")
     while True:

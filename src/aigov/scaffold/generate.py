@@ -84,15 +84,29 @@ class NewResult:
     enclosing_repo: Path | None = None  # a git repository the new one was generated inside (a monorepo)
 
 
-def approved_models(registry: dict[str, Any], tier: str, today: dt.date) -> dict[str, dict[str, Any]]:
-    """The registry's models a feature of ``tier`` may use today, by id."""
+def approved_models(registry: dict[str, Any], tier: str, today: dt.date, kind: str | None = None) -> dict[str, dict[str, Any]]:
+    """The registry's models a feature of ``tier`` may use today, by id; with ``kind``, only those of that kind."""
     allowed = {}
     for model in registry.get("models", []):
         sunset = model.get("sunset")
-        if model.get("status") == "approved" and tier in model.get("approvedTiers", []):
+        if model.get("status") == "approved" and tier in model.get("approvedTiers", []) and kind in (None, model.get("kind")):
             if not sunset or dt.date.fromisoformat(str(sunset)) >= today:
                 allowed[model["id"]] = model
     return allowed
+
+
+def registry_id(registry: dict[str, Any], name: str) -> str:
+    """The registry id of a model given by its id or one of its aliases (``name`` itself if unknown):
+    an alias counts as its model, as it does in code and in the manifest."""
+    for model in registry.get("models", []):
+        if name == model["id"] or name in model.get("aliases", []):
+            return str(model["id"])
+    return name
+
+
+def role_of(position: int) -> str:
+    """The role of the model at ``position`` in spec.models: the first is the primary, the rest fallbacks."""
+    return "primary" if position == 0 else "fallback"
 
 
 def validate_request(request: NewRequest, registry: dict[str, Any], today: dt.date) -> tuple[TemplateInfo | None, list[dict[str, str]]]:
@@ -193,17 +207,31 @@ def _models_for(request: NewRequest, info: TemplateInfo | None, allowed: dict[st
                 registry: dict[str, Any]) -> list[dict[str, str]]:
     known = {m["id"]: m for m in registry.get("models", [])}
     if request.models:
-        ids = list(dict.fromkeys(request.models))
+        ids = list(dict.fromkeys(registry_id(registry, m) for m in request.models))
     elif info and info.suggested_models.get(request.tier):
         ids = [m["id"] for m in info.suggested_models[request.tier]]
     else:
         raise AigovError("--model is required: this template suggests no model for the tier")
-    for model_id in ids:
+    kinds = info.model_kinds if info else {}
+    for position, model_id in enumerate(ids):
+        needed = kinds.get(role_of(position))
+        of_kind = {i: m for i, m in allowed.items() if needed in (None, m.get("kind"))}
+        choices = ", ".join(sorted(of_kind)) or "none"
+        what = f"{needed} models" if needed else "models"
         if model_id not in allowed:
             reason = _why_not(known.get(model_id), request.tier)
-            choices = ", ".join(sorted(allowed)) or "none"
-            raise AigovError(f"model {model_id} {reason}; approved for {request.tier} tier: {choices}")
+            raise AigovError(f"model {model_id} {reason}; approved {what} for {request.tier} tier: {choices}")
+        if model_id not in of_kind:
+            assert info is not None
+            raise AigovError(f"model {model_id} is {_kind_phrase(allowed[model_id].get('kind'))}; the {info.name} template's "
+                             f"{role_of(position)} model must be a {needed} model; approved {what} for {request.tier} tier: {choices}")
     return [{"id": i, "provider": allowed[i].get("provider", "")} for i in ids]
+
+
+def _kind_phrase(kind: str | None) -> str:
+    if not kind:
+        return "a model whose kind the registry does not give"
+    return f"{'an' if kind[0] in 'aeiou' else 'a'} {kind} model"
 
 
 def _why_not(model: dict[str, Any] | None, tier: str) -> str:
