@@ -30,6 +30,8 @@ class TemplateInfo:
     suggested_models: dict[str, list[dict[str, str]]]
     # The kind of model each role needs (primary, fallback: chat, embedding, ..., classic-ml).
     model_kinds: dict[str, str]
+    # Where the template's eval runner records its results (None: it does not; older templates).
+    eval_results_record: str | None = None
 
 
 class _CopierYamlLoader(yaml.SafeLoader):
@@ -82,6 +84,7 @@ def template_info(folder: Path) -> TemplateInfo:
         description=_computed(config, "template_description", ""),
         suggested_models=_computed(config, "suggested_models", {}) or {},
         model_kinds=_computed(config, "model_kinds", {}) or {},
+        eval_results_record=_computed(config, "eval_results_record", None),
     )
 
 
