@@ -160,6 +160,20 @@ def test_workflows_wire_the_eval_gate_and_signing(generated: dict, template: str
         assert not UNPINNED_AIGOV.search(text)
 
 
+def test_an_eval_step_taken_out_of_pr_yml_is_reported_in_pr_yml(generated: dict, tmp_path: Path) -> None:
+    """The release workflow still runs the evals, on tags: the finding names the workflow the gate left."""
+    repo = tmp_path / "repo"
+    shutil.copytree(generated[("agent", "medium")], repo)
+    pr = repo / ".github/workflows/pr.yml"
+    text = pr.read_text()
+    step = text[text.index("      - name: Eval gate\n"):text.index("\n\n", text.index("      - name: Eval gate\n")) + 1]
+    pr.write_text(text.replace(step, ""))
+    finding = next(f for f in check_now(repo)["findings"] if f["id"] == "AIGOV-EVAL-009")
+    assert (finding["path"], finding["line"]) == (".github/workflows/pr.yml", text.splitlines().index("on:") + 1)
+    assert finding["message"] == ("no job of .github/workflows/pr.yml, which pull requests run, runs the eval command; "
+                                  ".github/workflows/release.yml runs the eval command, but only on push, never on pull requests")
+
+
 @pytest.mark.parametrize("template, tier", COMBOS)
 def test_generated_repo_holds_the_paved_road(generated: dict, template: str, tier: str) -> None:
     """The files the issue lists, answers recorded, oversight declared exactly at high tier, tier-sized golden set."""
@@ -313,7 +327,7 @@ def test_update_keeps_edits_brings_new_files_and_reports_conflicts(tmp_path: Pat
     run = run_cli("update", str(project))
 
     assert run.exit_code == 1
-    assert "conflicts to resolve in 1 file(s)" in run.stdout and "README.md:1: 1 conflict block(s)" in run.stdout
+    assert "conflicts to resolve in 1 file:" in run.stdout and "README.md:1: 1 conflict block\n" in run.stdout
     assert "Our own finding: answers lag policy changes" in card.read_text()  # the team's edit stays
     assert (project / "SECURITY.md").read_text().startswith("# Security policy for qa-bot")  # the new file arrives
     assert "## After an incident (within 5 working days)" in (project / "RUNBOOK.md").read_text()
