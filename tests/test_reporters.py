@@ -278,7 +278,7 @@ def test_markdown_neutralises_html_and_links_from_the_repository(tmp_path: Path)
     assert "<img" not in text and "&lt;img src=https://x/p.png&gt;" in text
     assert "\\[click\\](https://x) \\| a" in text
     for row in (line for line in text.splitlines() if line.startswith("| ")):
-        assert row.count(" | ") == 4  # the cells stay five columns
+        assert row.count(" | ") == 5  # the cells stay six columns
 
 
 def test_summary_stays_under_githubs_size_cap(tmp_path: Path) -> None:
