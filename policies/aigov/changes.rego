@@ -62,7 +62,11 @@ added_models := sort([m.id | some m in lib.spec.models; not m.id in base_model_i
 
 evals := object.get(lib.feature, "evals", {"declared": false})
 
-results := object.get(change, "eval_baseline", {"exists": false, "path": null})
+# Null when the change touched neither the manifest nor a prompt: nothing then calls for a re-baseline.
+results := r if {
+	r := change.eval_baseline
+	is_object(r)
+} else := {"exists": false, "path": "(baseline.json beside the eval config)"}
 
 recorded := results.recorded
 

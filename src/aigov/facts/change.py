@@ -338,8 +338,11 @@ def add_change_facts(collected: CheckInputs, token: str | None, approvers: list[
         else:
             base = _unchanged_base(collected, feature)
         files = _files_of(change, collected.reads[feature["dir"]])
-        doc["change"] = feature_change_facts(change, files, base, _eval_results(collected, feature), None,
-                                             _prompts(collected, feature, files), _documents(change, feature, base))
+        prompts = _prompts(collected, feature, files)
+        # The recorded results are read (and the files they name digested) only for what calls for
+        # them: a change to the manifest (its models) or to a prompt.
+        results = _eval_results(collected, feature) if path in change.paths or prompts else None
+        doc["change"] = feature_change_facts(change, files, base, results, None, prompts, _documents(change, feature, base))
     # The reviews are asked for once, and only when a change needs an approval or is a prompt
     # promotion: a manifest edited, moved or deleted, a prompt changed, a governed document changed.
     reviewed = [doc for doc in collected.inputs if _needs_review(change, doc)]
@@ -423,10 +426,8 @@ def _removed_input(collected: CheckInputs, manifest: BaseManifest, review: dict[
     feature = {"name": manifest.name, "dir": _parent(manifest.path), "manifest_path": manifest.path,
                "manifest": manifest.data, "lines": {}, "removed": True}
     deleted = [f for f in change.files if manifest.path in (f.path, f.old_path)]
-    from aigov.facts.eval_results import eval_results_facts
-
     return {"now": collected.now, "aigov": {"version": _version()},
-            "feature": feature, "change": feature_change_facts(change, deleted, base, eval_results_facts(collected.tree, feature, None), review)}
+            "feature": feature, "change": feature_change_facts(change, deleted, base, None, review)}
 
 
 def _version() -> str:
@@ -435,7 +436,7 @@ def _version() -> str:
     return __version__
 
 
-def feature_change_facts(change: Change, files: list[ChangedFile], base_feature: dict[str, Any], baseline: dict[str, Any],
+def feature_change_facts(change: Change, files: list[ChangedFile], base_feature: dict[str, Any], baseline: dict[str, Any] | None,
                          review: dict[str, Any] | None, prompts: list[dict[str, Any]] | None = None,
                          documents: dict[str, Any] | None = None) -> dict[str, Any]:
     """``input.change`` for one feature: the commits, its changed files, itself at the base, its recorded
