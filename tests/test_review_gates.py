@@ -380,3 +380,22 @@ def test_the_quarter_shows_each_draft_as_the_last_record_saw_it(paved: dict[str,
     rows = review_summary(records)["drafts"]
     last = [r for r in rows if r["as_of"] == days_from_today(40)]
     assert [(r["path"], r["age_days"], r["blocking"]) for r in last] == [("MODEL_CARD.md", 40, True)]
+
+
+def test_an_evidence_replay_shows_the_day_a_draft_starts_to_block(tmp_path: Path) -> None:
+    """No commit in the quarter after the first: the clock alone turns the draft from reported to blocking,
+    30 days after it was drafted, and the replay says when (grace_days is a day count of the settings)."""
+    from evidence_helpers import commit_all as commit_dated, feature_repo
+
+    repo = feature_repo(tmp_path / "repo")
+    card = repo / "svc/MODEL_CARD.md"
+    edit(card, "last_reviewed: 2026-01-21\n", "status: draft\ndrafted: 2026-07-02\n")
+    commit_dated(repo, "the card is a draft again", "2026-07-02T09:00:00Z")
+    out = tmp_path / "e.zip"
+    assert run_cli("evidence", "build", str(repo), "--period", "2026Q3", "-o", str(out)).exit_code == 0
+    import zipfile
+
+    with zipfile.ZipFile(out) as bundle:
+        decisions = [json.loads(line) for line in bundle.read("decisions.jsonl").decode().splitlines()]
+    blocking = [d["clock"][:10] for d in decisions if "AIGOV-DRAFT-002" in {f["id"] for f in d.get("findings", []) if f.get("blocking")}]
+    assert blocking and blocking[0] == "2026-08-01", [(d["kind"], d["clock"], [f["id"] for f in d["findings"]]) for d in decisions]
