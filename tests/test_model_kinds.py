@@ -56,6 +56,19 @@ def test_new_takes_a_model_by_its_alias_and_declares_the_kind_of_each_role(tmp_p
     assert [(m["id"], m["kind"], m["role"]) for m in models] == [("anthropic.claude-sonnet-4", "chat", "primary")]
 
 
+def test_on_a_terminal_an_alias_is_taken_as_its_model(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from aigov.cli import main
+
+    dest = tmp_path / "asked"
+    result = CliRunner().invoke(main, ["new", "asked", "--template", "agent", "--tier", "high", "--owner", "team-ask",
+                                       "--github-org", "acme", "--data-classification", "internal", "--dest", str(dest),
+                                       "--interactive"], input="\n\n\nclaude-sonnet-4-0\n")
+    assert result.exit_code == 0, result.output
+    assert [m["id"] for m in yaml.safe_load((dest / "aigov.yaml").read_text())["spec"]["models"]] == ["anthropic.claude-sonnet-4"]
+
+
 def test_an_alias_of_a_model_not_approved_for_the_tier_is_refused_as_that_model(tmp_path: Path) -> None:
     code, stderr, _ = new(tmp_path, "agent", "high", "gpt-4o-2024-08-06")
     assert code == 2 and "model gpt-4o is approved for tiers [low, medium], not for high" in stderr

@@ -197,10 +197,12 @@ def _ask_missing(answers: dict[str, Any], registry: dict[str, Any], template_sou
         kind = info.model_kinds.get("primary") if info else None  # the role every offered model could fill
         allowed = sorted(approved_models(registry, answers["tier"], dt.date.today(), kind))
         suggested = [m["id"] for m in info.suggested_models.get(answers["tier"], []) if m["id"] in allowed] if info else []
-        answers["models"] = _ask_models(allowed, suggested, answers["tier"], kind)
+        answers["models"] = _ask_models(allowed, suggested, answers["tier"], kind, registry)
 
 
-def _ask_models(allowed: list[str], suggested: list[str], tier: str, kind: str | None) -> list[str]:
+def _ask_models(allowed: list[str], suggested: list[str], tier: str, kind: str | None, registry: dict[str, Any]) -> list[str]:
+    from aigov.scaffold.generate import registry_id
+
     what = f"{kind} models" if kind else "models"
     if not allowed:
         raise AigovError(f"the approved-model registry allows no {what} at {tier} tier")
@@ -209,7 +211,7 @@ def _ask_models(allowed: list[str], suggested: list[str], tier: str, kind: str |
         click.echo(f"  {number}. {model_id}")
     while True:
         reply = _prompt("Models, primary first (numbers or ids, comma-separated)", default=", ".join(suggested) or None)
-        chosen = [_model_choice(item.strip(), allowed) for item in reply.split(",") if item.strip()]
+        chosen = [_model_choice(registry_id(registry, item.strip()), allowed) for item in reply.split(",") if item.strip()]
         if chosen and None not in chosen:
             return [c for c in chosen if c]
         click.echo(f"Choose from the list above ({', '.join(allowed)}).")
