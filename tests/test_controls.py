@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 import yaml
 
 from aigov.config import OrgConfig
@@ -74,6 +75,13 @@ def test_controls_text_names_each_framework_with_its_version() -> None:
     assert run.exit_code == 0
     assert "NIST AI RMF 1.0 (NIST-AI-RMF)" in run.stdout
     assert "GOVERN 1.6" in run.stdout and "not evidenced by any rule" in run.stdout
+
+
+@pytest.mark.parametrize("spelt", ["eu-ai-act", "EU-AI-ACT", "Eu-Ai-Act"])
+def test_controls_takes_a_framework_key_in_any_case(spelt: str) -> None:
+    run = run_cli("controls", "--framework", spelt, "--format", "json")
+    assert run.exit_code == 0, run.stderr
+    assert [f["key"] for f in run.json()["frameworks"]] == ["EU-AI-Act"]
 
 
 def test_controls_unknown_framework_is_a_clean_error() -> None:

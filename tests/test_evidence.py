@@ -143,6 +143,7 @@ def test_a_period_without_commits_gives_an_empty_valid_bundle_that_says_so(tmp_p
     commit_all(repo, "start", "2026-11-01T00:00:00Z")
     run = run_cli("evidence", "build", str(repo), "--period", "2026Q3", "-o", str(tmp_path / "e.zip"))
     assert run.exit_code == 0 and "empty but valid" in run.stdout
+    assert ", 1 repository, 0 features, 0 decisions (no decisions" in run.stdout  # "1 repository", not "1 repositories"
     bundle = read_bundle(tmp_path / "e.zip")
     assert bundle["manifest"]["empty"] is True and bundle["decisions"] == []
     assert b"No decisions in this period" in bundle["files"]["report.html"]

@@ -235,7 +235,7 @@ def test_signed_inputs_are_checked_against_the_expected_identity(
     # The signatures are the inputs' own: the org bundle is the same, to be signed by the merge job.
     assert (tmp_path / "org.zip").read_bytes() == fleet["together"].read_bytes()
     run = run_cli("evidence", "merge", str(signed["payments"]), str(signed["support"]), "-o", str(tmp_path / "org.zip"))
-    assert run.exit_code == 0 and "2 input signature(s) not checked (give --identity and --issuer)" in run.stdout
+    assert run.exit_code == 0 and "2 input signatures not checked (give --identity and --issuer)" in run.stdout
     mallory = signed_copy(fleet["support"], instance, tmp_path, identity="https://github.com/mallory/x/.github/workflows/e.yml@refs/heads/main")
     run = run_limited("evidence", "merge", str(signed["payments"]), str(mallory), "-o", str(tmp_path / "org.zip"), *asked)
     assert_clean_error(run, str(mallory), "does not verify", "signature does not verify")

@@ -17,6 +17,7 @@ import pytest
 
 from aigov.codeowners import owners_of, parse_codeowners
 from github_stub import AUTHOR, REVIEWS, event_file, review, team
+from pr_helpers import commit_all, edit, git, on_branch
 from conftest import CLOCK, HOSTILE_TIMEOUT_S, assert_clean_error, check, check_json, make_feature, org_config, run_cli, run_limited, write
 
 CODEOWNERS = """\
@@ -24,18 +25,6 @@ CODEOWNERS = """\
 **/aigov.yaml @acme/ai-platform
 /svc-a/aigov.yaml @alice @acme/ai-platform
 """
-
-
-def git(repo: Path, *args: str) -> str:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t",
-           "GIT_COMMITTER_EMAIL": "t@example.com", "GIT_CONFIG_GLOBAL": "/dev/null"}
-    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True, env=env).stdout.strip()
-
-
-def commit_all(repo: Path, message: str) -> str:
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", message)
-    return git(repo, "rev-parse", "HEAD")
 
 
 @pytest.fixture
@@ -47,16 +36,7 @@ def mono(tmp_path: Path) -> Path:
     write(repo / "svc-a/prompts/summarize.txt", "Summarise the ticket.\n")
     write(repo / ".github/CODEOWNERS", CODEOWNERS)
     write(repo / "README.md", "# mono\n")
-    git(repo.parent, "init", "-q", "-b", "main", str(repo))
-    commit_all(repo, "base")
-    git(repo, "checkout", "-q", "-b", "feat")
-    return repo
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert old in text, (old, path)
-    path.write_text(text.replace(old, new))
+    return on_branch(repo)
 
 
 def pr_check(repo: Path, event: Path, monkeypatch: pytest.MonkeyPatch, *extra: str) -> dict[str, Any]:
@@ -193,26 +173,64 @@ def test_prompt_change_without_eval_change_is_a_finding_at_the_prompt(mono: Path
     assert (finding["path"], finding["line"], finding["blocking"]) == ("svc-a/prompts/summarize.txt", 2, True)
 
 
-def test_prompt_change_with_a_dataset_change_passes(mono: Path) -> None:
+def test_a_dataset_change_is_no_evidence_that_the_evals_ran(mono: Path) -> None:
     write(mono / "svc-a/prompts/summarize.txt", "Summarise the ticket.\nNever promise refunds.\n")
     with (mono / "svc-a/evals/golden.jsonl").open("a") as dataset:
         dataset.write(json.dumps({"id": 99, "ticket": "refund?", "key_facts": ["no promise"]}) + "\n")
     commit_all(mono, "prompt and a case for it")
-    doc = check_json(mono, "--base", "main")
-    assert doc["verdict"] == "pass" and "AIGOV-CHANGE-001" not in ids_of(doc)
+    assert message_of(check_json(mono, "--base", "main"), "AIGOV-CHANGE-001").endswith(
+        "the recorded eval results svc-a/evals/baseline.json are not evidence of it: no results are recorded there")
 
 
-def test_a_recorded_baseline_must_be_re_recorded(mono: Path) -> None:
-    write(mono / "svc-a/evals/baseline.json", '{"key_fact_coverage": 0.91}\n')
-    commit_all(mono, "record a baseline")
+def sha256_of(path: Path) -> str:
+    import hashlib
+
+    return "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def record_results(feature: Path, **changes: Any) -> None:
+    """A results record of svc-a as an eval runner writes one (schemas/eval-results.schema.json), on the
+    files as they are now, with ``changes`` applied."""
+    cases = len((feature / "evals/golden.jsonl").read_text().splitlines())
+    record = {
+        "format": "aigov-eval-results/1", "mode": "offline", "models": ["anthropic.claude-sonnet-4"],
+        "prompts": {p.relative_to(feature).as_posix(): sha256_of(p) for p in sorted((feature / "prompts").rglob("*")) if p.is_file()},
+        "config": {"path": "evals/config.yaml", "digest": sha256_of(feature / "evals/config.yaml")},
+        "datasets": {"evals/golden.jsonl": sha256_of(feature / "evals/golden.jsonl")}, "cases": cases,
+        "metrics": [{"suite": "golden", "metric": "key_fact_coverage", "score": 0.91, "threshold": 0.85, "goal": "min", "cases": cases}],
+    }
+    write(feature / "evals/baseline.json", json.dumps({**record, **changes}, indent=2) + "\n")
+
+
+def coverage(score: float, threshold: float) -> list[dict[str, Any]]:
+    return [{"suite": "golden", "metric": "key_fact_coverage", "score": score, "threshold": threshold, "goal": "min", "cases": 50}]
+
+
+def test_recorded_results_must_be_produced_on_the_changed_prompt(mono: Path) -> None:
+    record_results(mono / "svc-a")
+    commit_all(mono, "record the results")
     git(mono, "branch", "-f", "main", "HEAD")
     write(mono / "svc-a/prompts/summarize.txt", "Summarise the ticket briefly.\n")
     edit(mono / "svc-a/evals/config.yaml", "threshold: 0.85", "threshold: 0.86")
-    commit_all(mono, "prompt, config, but no new baseline")
-    assert "baseline svc-a/evals/baseline.json was not re-recorded" in message_of(check_json(mono, "--base", "main"), "AIGOV-CHANGE-001")
-    write(mono / "svc-a/evals/baseline.json", '{"key_fact_coverage": 0.93}\n')
-    commit_all(mono, "re-record")
+    commit_all(mono, "prompt, config, but the results of the old prompt")
+    message = message_of(check_json(mono, "--base", "main"), "AIGOV-CHANGE-001")
+    assert "they were not produced on the prompts as they are now (prompts/summarize.txt)" in message
+    assert "metric golden/key_fact_coverage was recorded against threshold 0.85 (min), not the eval config's" in message
+    record_results(mono / "svc-a", metrics=coverage(0.84, 0.86))
+    commit_all(mono, "re-recorded, short of the threshold")
+    assert message_of(check_json(mono, "--base", "main"), "AIGOV-CHANGE-001").endswith(
+        "metric golden/key_fact_coverage scored 0.84, short of its threshold 0.86")
+    record_results(mono / "svc-a", metrics=coverage(0.9, 0.86))
+    commit_all(mono, "re-recorded")
     assert "AIGOV-CHANGE-001" not in ids_of(check_json(mono, "--base", "main"))
+
+
+def test_a_record_that_is_not_one_says_where(mono: Path) -> None:
+    write(mono / "svc-a/evals/baseline.json", '{"key_fact_coverage": 0.91,\n "key_fact_coverage": 0.93}\n')
+    write(mono / "svc-a/prompts/summarize.txt", "Summarise the ticket briefly.\n")
+    commit_all(mono, "a record with a repeated key")
+    message = message_of(check_json(mono, "--base", "main"), "AIGOV-CHANGE-001")
+    assert "evals/baseline.json are not evidence of it: it is not a results record (line 2: " in message
 
 
 # --- AIGOV-CHANGE-002: model added without the model card -----------------------------------------

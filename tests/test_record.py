@@ -113,6 +113,13 @@ def test_record_from_a_file_notes_the_commit_it_judged(tmp_path: Path) -> None:
     assert_clean_error(wrong, f"describes commit {first}")
 
 
+def test_the_list_counts_findings_in_words(tmp_path: Path) -> None:
+    root = waived_repository(tmp_path)
+    assert run_cli("record", str(root), "--now", CLOCK).exit_code == 0
+    [line] = run_cli("record", str(root), "--list").stdout.splitlines()
+    assert "  1 finding  support-summarize" in line  # the waived one; not "1 findings"
+
+
 def test_notes_that_are_not_records_are_reported_not_crashed_on(tmp_path: Path) -> None:
     root = waived_repository(tmp_path)
     git(root, "notes", "--ref", "aigov", "add", "-m", "deployed by hand", "HEAD")

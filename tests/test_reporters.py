@@ -211,10 +211,29 @@ def test_github_appends_the_job_summary(tmp_path: Path, monkeypatch: pytest.Monk
     assert text.startswith("## an earlier step\n## aigov: ❌ FAIL")
     assert "1 feature checked, 2 blocking findings." in text
     assert "### support-summarize" in text
-    assert "| high (blocking) | AIGOV-MODEL-004 | Model is deprecated | aigov.yaml:10 | model gpt-3.5-turbo is deprecated |" in text
+    assert "| Severity | Rule | Title | Location | Message | Fix |" in text
+    assert ("| high (blocking) | AIGOV-MODEL-004 | Model is deprecated | aigov.yaml:10 | model gpt-3.5-turbo is deprecated "
+            "| Migrate off gpt-3.5-turbo: use gpt-4o-mini instead |") in text
     assert "policy pack " in text and "authority: policy pack" in text
     check(repo, "--format", "github")
     assert summary.read_text().count("## aigov:") == 2  # appended, as GitHub expects from each step
+
+
+def test_github_on_a_pass_says_so_in_one_notice_and_the_summary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    summary = tmp_path / "step_summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    run = check(make_feature(tmp_path / "repo"), "--format", "github")
+    assert run.exit_code == 0
+    assert run.stdout == "::notice title=aigov::PASS  1 feature checked, no blocking findings\n"
+    assert summary.read_text().startswith("## aigov: ✅ PASS\n\n1 feature checked, no blocking findings.")
+
+
+def test_github_on_a_pass_with_warnings_annotates_them_and_says_it_passed(tmp_path: Path) -> None:
+    run = check(without_sbom(make_feature(tmp_path / "repo")), "--format", "github")
+    assert run.exit_code == 0
+    lines = run.stdout.splitlines()
+    assert len(lines) == 2 and lines[0].startswith("::warning file=aigov.yaml") and "AIGOV-SBOM-007" in lines[0]
+    assert lines[1] == "::notice title=aigov::PASS  1 feature checked, no blocking findings, 1 non-blocking finding"
 
 
 def test_job_summary_says_when_aigov_could_not_decide(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -259,7 +278,7 @@ def test_markdown_neutralises_html_and_links_from_the_repository(tmp_path: Path)
     assert "<img" not in text and "&lt;img src=https://x/p.png&gt;" in text
     assert "\\[click\\](https://x) \\| a" in text
     for row in (line for line in text.splitlines() if line.startswith("| ")):
-        assert row.count(" | ") == 4  # the cells stay five columns
+        assert row.count(" | ") == 5  # the cells stay six columns
 
 
 def test_summary_stays_under_githubs_size_cap(tmp_path: Path) -> None:

@@ -107,12 +107,22 @@ def test_templates_lists_every_paved_road_with_its_purpose() -> None:
     assert "retrieval" in lines["rag-service"].lower() and "tool" in lines["agent"] and "batch" in lines["classic-ml"]
 
 
+# What a generated repository holds that a person has to review: its drafts, reported, not blocking.
+def drafts_of(tier: str) -> list[tuple[str, str, bool]]:
+    return [("AIGOV-DRAFT-001", path, False) for path in ["MODEL_CARD.md", *(["docs/risk-assessment.md"] if tier == "high" else [])]]
+
+
+def findings_of(result: dict) -> list[tuple[str, str, bool]]:
+    return sorted((f["id"], f["path"], f["blocking"]) for f in result["findings"])
+
+
 @pytest.mark.parametrize("template, tier", COMBOS)
 def test_generated_repo_passes_aigov_check(generated: dict, template: str, tier: str) -> None:
-    """(a) No finding at all, blocking or not, from every shipped rule (models, card, evals, SBOM, signing, drift)."""
+    """(a) No finding from every shipped rule (models, card, evals, SBOM, signing, drift) but the drafts a
+    person must review, which do not block as generated."""
     repo = generated[(template, tier)]
     result = check_now(repo)
-    assert result["findings"] == [] and result["verdict"] == "pass"
+    assert findings_of(result) == drafts_of(tier) and result["verdict"] == "pass"
     assert run_cli("check", str(repo)).exit_code == 0
 
 
@@ -128,6 +138,7 @@ def test_generated_repo_passes_its_own_tests_and_evals_offline(generated: dict, 
     evals = subprocess.run([str(fresh_venv), *command[1:]], cwd=repo, capture_output=True, text=True, env=clean_env(), timeout=300)
     assert evals.returncode == 0, evals.stdout + evals.stderr
     assert "FAIL" not in evals.stdout and "3 of 3 metrics met their thresholds" in evals.stdout
+    assert "the results record evals/baseline.json matches this run" in evals.stdout
 
 
 @pytest.mark.parametrize("template, tier", COMBOS)
@@ -147,6 +158,20 @@ def test_workflows_wire_the_eval_gate_and_signing(generated: dict, template: str
     assert "aigov sbom . -o sbom.cdx.json" in release and "id-token: write" in release and f"uses: {ORG}/aigov@v{__version__}" in release
     for text in (pr, release):  # on the public index `aigov` is an unrelated project
         assert not UNPINNED_AIGOV.search(text)
+
+
+def test_an_eval_step_taken_out_of_pr_yml_is_reported_in_pr_yml(generated: dict, tmp_path: Path) -> None:
+    """The release workflow still runs the evals, on tags: the finding names the workflow the gate left."""
+    repo = tmp_path / "repo"
+    shutil.copytree(generated[("agent", "medium")], repo)
+    pr = repo / ".github/workflows/pr.yml"
+    text = pr.read_text()
+    step = text[text.index("      - name: Eval gate\n"):text.index("\n\n", text.index("      - name: Eval gate\n")) + 1]
+    pr.write_text(text.replace(step, ""))
+    finding = next(f for f in check_now(repo)["findings"] if f["id"] == "AIGOV-EVAL-009")
+    assert (finding["path"], finding["line"]) == (".github/workflows/pr.yml", text.splitlines().index("on:") + 1)
+    assert finding["message"] == ("no job of .github/workflows/pr.yml, which pull requests run, runs the eval command; "
+                                  ".github/workflows/release.yml runs the eval command, but only on push, never on pull requests")
 
 
 @pytest.mark.parametrize("template, tier", COMBOS)
@@ -229,8 +254,8 @@ def test_on_a_terminal_it_asks_and_offers_only_approved_models(tmp_path: Path) -
     finally:
         os.chdir(Path(__file__).parent)
     assert result.exit_code == 0, result.output
-    offered = result.output.split("Models approved for high tier:")[1].split("Models, primary first")[0]
-    assert "anthropic.claude-sonnet-4" in offered and "gpt-4o" not in offered
+    offered = result.output.split("Chat models approved for high tier:")[1].split("Models, primary first")[0]
+    assert "anthropic.claude-sonnet-4" in offered and "gpt-4o" not in offered and "text-embedding-3-small" not in offered
     manifest = yaml.safe_load((tmp_path / "asked" / "aigov.yaml").read_text())
     assert manifest["metadata"]["owner"] == "team-ask" and [m["id"] for m in manifest["spec"]["models"]] == ["anthropic.claude-sonnet-4"]
     for prompt in ("GitHub organisation", "GitHub repository (the release signing identity) [acme-ask/asked]",
@@ -302,7 +327,7 @@ def test_update_keeps_edits_brings_new_files_and_reports_conflicts(tmp_path: Pat
     run = run_cli("update", str(project))
 
     assert run.exit_code == 1
-    assert "conflicts to resolve in 1 file(s)" in run.stdout and "README.md:1: 1 conflict block(s)" in run.stdout
+    assert "conflicts to resolve in 1 file:" in run.stdout and "README.md:1: 1 conflict block\n" in run.stdout
     assert "Our own finding: answers lag policy changes" in card.read_text()  # the team's edit stays
     assert (project / "SECURITY.md").read_text().startswith("# Security policy for qa-bot")  # the new file arrives
     assert "## After an incident (within 5 working days)" in (project / "RUNBOOK.md").read_text()
@@ -317,7 +342,7 @@ def test_clean_update_passes_check_and_leaves_nothing_to_resolve(tmp_path: Path,
     run = run_cli("update", str(project))
     assert run.exit_code == 0, run.stdout + run.stderr
     assert f"updated rag-service {VERSION} -> 2.0.0" in run.stdout and "conflict" not in run.stdout
-    assert (project / "SECURITY.md").is_file() and check_now(project)["findings"] == []
+    assert (project / "SECURITY.md").is_file() and findings_of(check_now(project)) == drafts_of("medium")
     assert run_cli("update", str(project), "--check").exit_code == 0
 
 
@@ -395,8 +420,9 @@ def on_old_template(generated: dict, tmp_path: Path) -> Path:
 def test_an_older_template_version_is_a_warning(generated: dict, tmp_path: Path) -> None:
     repo = on_old_template(generated, tmp_path)
     result = check_now(repo)
-    assert [(f["id"], f["severity"], f["blocking"]) for f in result["findings"]] == [("AIGOV-TEMPLATE-001", "medium", False)]
-    finding = result["findings"][0]
+    found = [f for f in result["findings"] if f["id"] != "AIGOV-DRAFT-001"]  # the generated card is a draft
+    assert [(f["id"], f["severity"], f["blocking"]) for f in found] == [("AIGOV-TEMPLATE-001", "medium", False)]
+    finding = found[0]
     commit_line = (repo / ".copier-answers.yml").read_text().splitlines().index("_commit: 0.9.0-3-g1a2b3c4") + 1
     assert finding["path"] == ".copier-answers.yml" and finding["line"] == commit_line
     assert "agent template 0.9.0" in finding["message"]
@@ -408,7 +434,7 @@ def test_past_the_deadline_an_older_template_blocks(generated: dict, tmp_path: P
                      {"templates.yaml": "aigov:\n  templates:\n    agent: {minimum: '1.0.0', deadline: '2026-01-31'}\n"})
     run = run_cli("check", str(repo), "--format", "json", "--config", str(org))
     assert run.exit_code == 1
-    assert [f["id"] for f in run.json()["findings"]] == ["AIGOV-TEMPLATE-002"]
+    assert [f["id"] for f in run.json()["findings"] if f["blocking"]] == ["AIGOV-TEMPLATE-002"]
 
 
 def templates_before(version: str, into: Path) -> Path:
@@ -452,7 +478,8 @@ def test_a_repo_from_1_0_0_updates_to_a_pinned_aigov_source(tmp_path: Path, monk
     assert f"uses: {ORG}/aigov@v{__version__}" in pr and not UNPINNED_AIGOV.search(pr)
     assert yaml.safe_load((project / ".copier-answers.yml").read_text())["aigov_source"] == f"{ORG}/aigov@v{__version__}"
     assert "/.aigov/" in (project / "CODEOWNERS").read_text()
-    assert check_now(project)["findings"] == []
+    # The card 1.0.0 wrote was template text nobody reviewed: the update makes it the draft it is.
+    assert findings_of(check_now(project)) == drafts_of("low")
 
 
 @pytest.mark.parametrize("workflow", ["pr.yml", "release.yml", "record.yml"])

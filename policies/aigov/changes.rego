@@ -72,15 +72,19 @@ base_model_ids := {m.id | some m in base_spec.models}
 
 added_models := sort([m.id | some m in lib.spec.models; not m.id in base_model_ids]) if existed
 
-# --- The eval evidence: config, datasets and the recorded baseline ------------------------------
+# --- The eval evidence: the recorded results of a re-baseline ----------------------------------
 
 evals := object.get(lib.feature, "evals", {"declared": false})
 
-eval_files contains evals.path if evals.declared
+# Null when the change touched neither the manifest nor a prompt: nothing then calls for a re-baseline.
+results := r if {
+	r := change.eval_baseline
+	is_object(r)
+} else := {"exists": false, "path": "(baseline.json beside the eval config)"}
 
-eval_files contains suite.dataset.path if some suite in object.get(evals, "suites", [])
+recorded := results.recorded
 
-baseline := object.get(change, "eval_baseline", {"exists": false})
+actual := results.actual
 
 # The edit a person made that calls for fresh evals, and where it is.
 eval_trigger := {"what": "the model list or a model's parameters", "path": lib.feature.manifest_path, "line": lib.line("spec.models")} if {
@@ -97,37 +101,189 @@ first_line(path) := line if {
 	line := f.lines[0][0]
 } else := 1
 
+# Why the recorded eval results are not evidence of the change, one text each: they must have been
+# produced on exactly the prompts, models, eval config and datasets of the head, over enough cases,
+# meeting every threshold of the eval config. What the record claims is compared with the digests
+# aigov read itself; the case count is aigov's own count of the datasets.
+results_gaps contains "no results are recorded there" if not results.exists
+
+results_gaps contains sprintf("it is not a results record (line %d: %s)", [results.line, results.error]) if {
+	results.exists
+	results.error != null
+}
+
+results_gaps contains sprintf("they were not produced on the prompts as they are now (%s)", [concat(", ", stale_prompts)]) if {
+	count(stale_prompts) > 0
+}
+
+results_gaps contains sprintf("they were produced on models [%s], not on the manifest's [%s]", [concat(", ", recorded.models), concat(", ", declared_models)]) if {
+	recorded.models != declared_models
+}
+
+results_gaps contains sprintf("the eval config %s changed since they were recorded", [evals.config]) if {
+	recorded.config != actual.config
+}
+
+results_gaps contains sprintf("dataset %s changed since they were recorded", [path]) if {
+	some path, digest in actual.datasets
+	object.get(recorded.datasets, path, null) != digest
+}
+
+results_gaps contains sprintf("the datasets hold %d cases, fewer than the %d org data requires of a re-baseline at %s tier", [case_count, min_cases, approval_tier]) if {
+	is_object(recorded)
+	case_count < min_cases
+}
+
+results_gaps contains sprintf("metric %s/%s is not in them", [suite.name, metric.name]) if {
+	is_object(recorded)
+	some suite in config_suites
+	some metric in suite.metrics
+	not recorded_metric(suite, metric)
+}
+
+results_gaps contains sprintf("metric %s/%s was recorded against threshold %s (%s), not the eval config's", [suite.name, metric.name, r.threshold_text, r.goal]) if {
+	some suite in config_suites
+	some metric in suite.metrics
+	r := recorded_metric(suite, metric)
+	[r.threshold, r.goal] != [metric.threshold, metric.goal]
+}
+
+results_gaps contains sprintf("metric %s/%s scored %s, short of its threshold %s", [suite.name, metric.name, r.score_text, r.threshold_text]) if {
+	some suite in config_suites
+	some metric in suite.metrics
+	r := recorded_metric(suite, metric)
+	[r.threshold, r.goal] == [metric.threshold, metric.goal]
+	not meets(r.score, metric)
+}
+
+declared_models := [m.id | some m in lib.spec.models]
+
+# Feature-relative prompt files whose digest at the head is not the one recorded, or recorded and gone.
+stale_prompts := sort({path |
+	some path, digest in actual.prompts
+	object.get(recorded.prompts, path, null) != digest
+} | {path |
+	some path, _ in recorded.prompts
+	not path in object.keys(actual.prompts)
+})
+
+config_suites := object.get(evals, "suites", [])
+
+recorded_metric(suite, metric) := r if {
+	some r in recorded.metrics
+	r.suite == suite.name
+	r.metric == metric.name
+}
+
+meets(score, metric) if {
+	metric.goal == "min"
+	score >= metric.threshold
+}
+
+meets(score, metric) if {
+	metric.goal == "max"
+	score <= metric.threshold
+}
+
+# Distinct cases over the distinct datasets, as aigov counted them (a dataset it could not count counts 0).
+case_count := sum([cases |
+	some path, cases in {s.dataset.path: count_of(s.dataset) | some s in object.get(evals, "suites", [])}
+])
+
+count_of(dataset) := dataset.cases if is_number(dataset.cases) else := 0
+
+min_cases := object.get(object.get(data.aigov.settings.evals, "rebaseline_min_cases", {}), approval_tier, 0)
+
 # METADATA
-# title: Prompt or model changed without fresh evals
-# description: A pull request changed a prompt, the model list or a model's parameters, and nothing of the feature's eval evidence changed with it. When the feature records an eval baseline (baseline.json beside its eval config), that baseline must be re-recorded in the same pull request; otherwise the eval config or a dataset must change.
+# title: Prompt or model changed without a re-baseline on it
+# description: A pull request changed a prompt, the model list or a model's parameters, and the feature's recorded eval results (baseline.json beside its eval config, written by the eval runner) were not produced on exactly the prompts, models, eval config and datasets of the pull request, over at least the cases org data requires at the feature's tier (data.aigov.settings.evals.rebaseline_min_cases), meeting every threshold of the eval config. A change to the eval config or a dataset alone is no evidence that the evals ran. aigov compares the digests the record names with those of the files it read.
 # custom:
 #   id: AIGOV-CHANGE-001
 #   severity: high
 #   waivable: false
-#   remediation: Re-run the evals against the changed prompt or model and commit the result in this pull request (the recorded baseline, or the eval config and datasets that cover the change).
+#   remediation: "Re-run the evals on the changed prompts and models and commit the results record in this pull request (the paved road: python -m evals.run --config evals/config.yaml --record), with enough cases and every metric meeting its threshold."
 deny contains finding if {
 	evals.declared
 	trigger := eval_trigger
-	gap := eval_gap
+	count(results_gaps) > 0
 	finding := lib.finding(
 		"AIGOV-CHANGE-001",
-		sprintf("%s changed in this pull request, but %s", [trigger.what, gap]),
+		sprintf("%s changed in this pull request, but the recorded eval results %s are not evidence of it: %s", [
+			trigger.what, results.path, concat("; ", sort(results_gaps)),
+		]),
 		lib.place(trigger),
 	)
 }
 
-# What of the eval evidence should have changed and did not.
-eval_gap := sprintf("the recorded eval baseline %s was not re-recorded", [baseline.path]) if {
-	baseline.exists
-	not edited(baseline.path)
-} else := "neither the eval config nor any of its datasets did" if {
-	not baseline.exists
-	not some_eval_file_changed
+# --- Prompt promotion --------------------------------------------------------------------------
+
+# The prompt files the change touched (added, changed, moved, deleted), with their versions.
+prompts := [] if removed else := object.get(change, "prompts", [])
+
+# Why a versioned prompt's change did not increase its version (the prompt says: bump it on every change).
+version_gap(p) := "its version was removed" if {
+	p.head.version == null
+} else := sprintf("its version %s cannot be compared with %s (give an integer, or dotted numbers such as 1.2.0)", [p.head.version, p.base.version]) if {
+	null in {p.base.parts, p.head.parts}
+} else := sprintf("its version stayed %s", [p.head.version]) if {
+	p.head.parts == p.base.parts
+} else := sprintf("its version went from %s to %s, which is not an increase", [p.base.version, p.head.version]) if {
+	not version_greater(p.head.parts, p.base.parts)
 }
 
-some_eval_file_changed if {
-	some path in eval_files
-	edited(path)
+# Where to bump the version: its line at the head, else the first changed line.
+version_line(p) := p.head.line if is_number(p.head.line) else := p.line
+
+# Whether dotted version numbers a are greater than b (1.10 > 1.9; 1.2.1 > 1.2).
+version_greater(a, b) if {
+	some i, n in a
+	i < count(b)
+	n > b[i]
+	array.slice(a, 0, i) == array.slice(b, 0, i)
+}
+
+version_greater(a, b) if {
+	count(a) > count(b)
+	array.slice(a, 0, count(b)) == b
+}
+
+# METADATA
+# title: Prompt changed without a version increase
+# description: A versioned prompt (one whose file has a version) changed its content in a pull request and its version did not increase. The version is how a prompt promotion is named in reviews, releases and the evidence bundle; comments and layout do not count as content.
+# custom:
+#   id: AIGOV-CHANGE-004
+#   severity: high
+#   waivable: false
+#   remediation: Increase the prompt's version (an integer, or dotted numbers such as 1.2.0) in the same pull request.
+deny contains finding if {
+	some p in prompts
+	p.status in {"modified", "renamed"}
+	p.content_changed
+	p.base.version != null
+	gap := version_gap(p)
+	finding := lib.finding("AIGOV-CHANGE-004", sprintf("prompt %s changed in this pull request, but %s", [p.path, gap]), {"path": p.path, "line": version_line(p)})
+}
+
+prompt_paths := concat(", ", sort([p.path | some p in prompts]))
+
+# METADATA
+# title: Prompt promotion without the approvals it needs
+# description: A pull request changes a prompt of the feature (adds, edits, moves or deletes a file under its prompts folder) and org data requires reviewer groups to approve prompt changes at the feature's tier (data.aigov.settings.approvals.required.prompt; the shipped data asks the risk reviewers at high tier, the higher of the base's and the head's). Each group must approve the pull request on its head commit, by the named login or a verified team member, never the author. When the reviews cannot be read, approval cannot be verified and the finding stands. No waiver can replace the approval.
+# custom:
+#   id: AIGOV-CHANGE-005
+#   severity: high
+#   waivable: false
+#   remediation: Ask the reviewers the message names to review and approve the pull request after its last push (the prompt review committee), and run the check with a token that can read pull request reviews (read:org for team approvers).
+deny contains finding if {
+	existed
+	count(prompts) > 0
+	gaps := approvals.group_gaps(review, "prompt", approval_tier)
+	count(gaps) > 0
+	finding := lib.finding(
+		"AIGOV-CHANGE-005",
+		sprintf("prompt %s changed in this pull request; %s", [prompt_paths, concat("; ", sort(gaps))]),
+		{"path": prompts[0].path, "line": prompts[0].line},
+	)
 }
 
 # METADATA
@@ -172,6 +328,19 @@ needs_approval contains {"why": sprintf("model %s was added", [id]), "field": mo
 
 needs_approval contains {"why": "the feature was removed (its manifest deleted)", "field": "metadata.name"} if removed
 
+# The kind a model's role needs is what the manifest rules hold the model to: dropping or changing it
+# changes what the feature may call there (declaring one where there was none only tightens).
+needs_approval contains {"why": sprintf("the kind declared for model %s was changed from %s to %s", [m.id, was, now]), "field": model_field(m.id)} if {
+	existed
+	some m in lib.spec.models
+	some b in base_spec.models
+	b.id == m.id
+	was := object.get(b, "kind", "none")
+	now := object.get(m, "kind", "none")
+	was != "none"
+	was != now
+}
+
 needs_approval contains {"why": sprintf("dataClassification was loosened from %s to %s", [base_spec.dataClassification, lib.spec.dataClassification]), "field": "spec.dataClassification"} if {
 	existed
 	classification_rank[lib.spec.dataClassification] < classification_rank[base_spec.dataClassification]
@@ -182,25 +351,11 @@ needs_approval contains {"why": sprintf("the manifest at the base commit cannot 
 	base.error != null
 }
 
-# The review facts; null when the manifest did not change in the pull request (no reviews were read).
+# The review facts; null when nothing in the change needed them (no reviews were read).
 review := r if {
 	r := change.review
 	is_object(r)
-} else := {"available": false, "error": "the reviews were not read", "approvals": [], "codeowners": {}, "teams": {}}
-
-# Who may approve is read where the pull request cannot change it: CODEOWNERS at the base commit,
-# for the manifest's path there (a moved manifest keeps the owners it had), and the org's data.
-owners := object.get(review.codeowners, base.manifest_path, [])
-
-codeowner_approved if {
-	some owner in owners
-	approvals.approved(review, owner)
-}
-
-unverifiable_owners := [sprintf("%s (%s)", [owner, reason]) |
-	some owner in owners
-	reason := approvals.unverifiable(review, owner)
-]
+} else := {"available": false, "error": "the reviews were not read", "approvals": [], "changes_requested": [], "codeowners": {}, "teams": {}}
 
 # The tier whose reviewers must approve: the higher of the base's and the head's, so lowering the
 # tier is judged at the tier it had (an unreadable base, or a tier aigov does not know, as high).
@@ -210,42 +365,11 @@ base_rank := rank(base_spec.riskTier) if existed else := 2
 
 approval_tier := tier_names[max({rank(lib.spec.riskTier), base_rank})]
 
-settings := data.aigov.settings.approvals
+# What is missing, one text per approval that does not hold (the reviews were read): a CODEOWNER
+# of the manifest at the base commit, and each reviewer group org data requires at this tier.
+missing contains gap if some gap in approvals.owner_gaps(review, base.manifest_path)
 
-# The reviewer groups org data requires for a risk-relevant manifest change at this tier.
-required_groups := object.get(object.get(settings.required, "manifest", {}), approval_tier, [])
-
-# What is missing, one text per approval that does not hold (the reviews were read).
-missing contains sprintf("no CODEOWNER owns %s at the base commit, so nobody can approve it", [base.manifest_path]) if {
-	count(owners) == 0
-}
-
-missing contains sprintf("cannot verify approval: no approving review on the head commit from a CODEOWNER of %s (%s); team membership unverifiable: %s", [
-	base.manifest_path, concat(", ", owners), concat(", ", unverifiable_owners),
-]) if {
-	count(owners) > 0
-	not codeowner_approved
-	count(unverifiable_owners) > 0
-}
-
-missing contains sprintf("no approving review on the head commit from a CODEOWNER of %s (%s)", [base.manifest_path, concat(", ", owners)]) if {
-	count(owners) > 0
-	not codeowner_approved
-	count(unverifiable_owners) == 0
-}
-
-missing contains group_missing(group) if {
-	some group in required_groups
-	not group_approved(group)
-}
-
-group_approved(group) if approvals.approved(review, settings.reviewers[group])
-
-group_missing(group) := sprintf("org data requires the approval of the %s reviewers at %s tier, but data.aigov.settings.approvals.reviewers names no %s", [group, approval_tier, group]) if {
-	not group in object.keys(settings.reviewers)
-} else := sprintf("cannot verify approval by the %s reviewers (%s): %s", [group, settings.reviewers[group], reason]) if {
-	reason := approvals.unverifiable(review, settings.reviewers[group])
-} else := sprintf("no approving review on the head commit from the %s reviewers (%s), whom org data requires at %s tier", [group, settings.reviewers[group], approval_tier])
+missing contains gap if some gap in approvals.group_gaps(review, "manifest", approval_tier)
 
 approval_reasons := concat("; ", sort([n.why | some n in needs_approval]))
 
@@ -268,4 +392,63 @@ deny contains finding if {
 	count(needs_approval) > 0
 	reason := missing_approval
 	finding := lib.finding("AIGOV-CHANGE-003", sprintf("%s; %s", [approval_reasons, reason]), lib.manifest_field(approval_field))
+}
+
+# --- A draft made final ------------------------------------------------------------------------
+
+# The governed documents (model card, risk assessment) as they were at the base; empty when the
+# change touched none of them (they are as at the head).
+change_documents := d if {
+	d := change.documents
+	is_object(d)
+} else := {"base": [], "base_date": null}
+
+base_documents := change_documents.base
+
+base_date := change_documents.base_date
+
+# Each document that was a draft at the base and is not one now (or is no longer named).
+finalised contains {"was": was, "now": now} if {
+	some was in base_documents
+	was.status == "draft"
+	some now in object.get(lib.feature, "documents", [])
+	now.key == was.key
+	now.status != "draft"
+}
+
+finalised contains {"was": was, "now": {"path": was.path, "last_reviewed": null}} if {
+	some was in base_documents
+	was.status == "draft"
+	not was.key in {d.key | some d in object.get(lib.feature, "documents", [])}
+}
+
+# Why making `item` final is not a reviewed change: a CODEOWNER of the draft (CODEOWNERS at the
+# base) and each group org data requires must approve, and last_reviewed is that review's date.
+finalise_gaps(item) := {sprintf("cannot verify approval: %s", [approvals.review_error(review)])} if {
+	not review.available
+} else := approvals.owner_gaps(review, item.was.path) | approvals.group_gaps(review, "draft", approval_tier) | review_date_gaps(item)
+
+review_date_gaps(item) := {sprintf("its last_reviewed %s is before this pull request's base commit (%s): set it to the date of this review", [item.now.last_reviewed, base_date])} if {
+	is_string(item.now.last_reviewed)
+	is_string(base_date)
+	item.now.last_reviewed < base_date
+} else := set()
+
+# METADATA
+# title: Draft made final without the review it needs
+# description: "The paved road generates the model card and the risk assessment as drafts (status: draft in their front matter). The pull request that makes one final (or stops naming it) is the review of its content: a CODEOWNER of the document (CODEOWNERS at the base commit) and each reviewer group org data requires for making a draft final at the feature's tier (data.aigov.settings.approvals.required.draft) must approve it on its head commit, never its author; and the document's last_reviewed is the date of that review, not earlier than the pull request's base commit. When the reviews cannot be read, approval cannot be verified and the finding stands. No waiver can replace the approval."
+# custom:
+#   id: AIGOV-CHANGE-006
+#   severity: high
+#   waivable: false
+#   remediation: Have the document's owners and the reviewers the message names review its content and approve the pull request after its last push, with last_reviewed set to the date of that review; run the check with a token that can read pull request reviews.
+deny contains finding if {
+	some item in finalised
+	gaps := finalise_gaps(item)
+	count(gaps) > 0
+	finding := lib.finding(
+		"AIGOV-CHANGE-006",
+		sprintf("the %s %s was a draft and this pull request makes it final; %s", [item.was.kind, item.was.path, concat("; ", sort(gaps))]),
+		{"path": item.now.path, "line": 1},
+	)
 }

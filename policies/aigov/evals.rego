@@ -284,9 +284,21 @@ not_on_pull_requests contains finding if {
 	some run in here
 	workflow := gate.workflows[run.workflow]
 	count(workflow.triggers) == 0
-	msg := sprintf("%s runs the eval command, but only on %s, never on pull requests", [run.workflow, concat(", ", workflow.events)])
-	finding := lib.finding("AIGOV-EVAL-009", msg, {"path": run.workflow, "line": workflow.on_line})
+	msg := sprintf("%s%s runs the eval command, but only on %s, never on pull requests", [no_gate_in, run.workflow, concat(", ", workflow.events)])
+	finding := lib.finding("AIGOV-EVAL-009", msg, gate_place(run, workflow))
 }
+
+# Where the gate belongs: the workflow pull requests run (the eval step was taken out of it, or never
+# put in); without one, the workflow that runs the command on other events.
+pull_request_workflows := object.get(gate, "pull_request_workflows", [])
+
+gate_place(run, workflow) := pull_request_workflows[0] if {
+	count(pull_request_workflows) > 0
+} else := {"path": run.workflow, "line": workflow.on_line}
+
+no_gate_in := sprintf("no job of %s, which pull requests run, runs the eval command; ", [pull_request_workflows[0].path]) if {
+	count(pull_request_workflows) > 0
+} else := ""
 
 not_on_pull_requests contains finding if {
 	count(gated_runs) == 0

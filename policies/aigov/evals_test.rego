@@ -203,6 +203,14 @@ test_push_only_workflow_is_not_a_gate if {
 	contains(f.msg, "pull_request, push")
 }
 
+test_an_eval_step_taken_out_of_the_pull_request_workflow_is_reported_there if {
+	gt := json.patch(gate([run([])], []), [{"op": "add", "path": "/pull_request_workflows", "value": [{"path": ".github/workflows/pr.yml", "line": 3}]}])
+	found := evals.deny with input as feature("medium", good_evals, gt) with data.aigov.settings as settings
+	[f] := only(found, "AIGOV-EVAL-009")
+	[f.path, f.line] == [".github/workflows/pr.yml", 3]
+	startswith(f.msg, sprintf("no job of .github/workflows/pr.yml, which pull requests run, runs the eval command; %s runs the eval command, but only on", [wf]))
+}
+
 test_branch_filter_leaving_out_default_branch if {
 	gt := gate([run([])], [trigger({"targets_default_branch": false, "branch_line": 7})])
 	found := evals.deny with input as feature("medium", good_evals, gt) with data.aigov.settings as settings

@@ -6,6 +6,7 @@ package aigov.manifest
 import rego.v1
 
 import data.aigov.lib
+import data.aigov.models
 
 oversight := object.get(lib.spec, "oversight", {})
 
@@ -80,6 +81,37 @@ deny contains finding if {
 		lib.manifest_field("spec.dataClassification"),
 	)
 }
+
+# METADATA
+# title: Model is of the wrong kind for its role
+# description: A model entry declares the kind of model its role needs (kind in spec.models, written by the paved-road templates) and the registry says the model is of another kind, or does not say what it is. An embedding model cannot write the answers, nor a chat model stand in for a trained classifier.
+# custom:
+#   id: AIGOV-MANIFEST-006
+#   severity: high
+#   remediation: Use an approved model of the kind the role needs (the message names those approved for the tier), or ask the platform team to record the model's kind in the registry.
+deny contains finding if {
+	some i, model in lib.spec.models
+	needed := model.kind
+	entry := models.by_name[model.id]
+	object.get(entry, "kind", "") != needed
+	alternatives := models.none_if_empty(models.alternatives_of_kind(needed))
+	finding := lib.finding("AIGOV-MANIFEST-006", kind_mismatch(model, entry, i), object.union(
+		lib.manifest_field(sprintf("spec.models[%d].id", [i])),
+		{"remediation": sprintf("Use a %s model approved for %s tier: %s", [needed, lib.spec.riskTier, alternatives])},
+	))
+}
+
+kind_mismatch(model, entry, i) := sprintf("model %s is %s model, but spec.models[%d] needs a %s model", [
+	models.shown(model.id), article(entry.kind), i, model.kind,
+]) if is_string(entry.kind)
+
+kind_mismatch(model, entry, i) := sprintf("the registry does not say what kind of model %s is, so it cannot be verified as the %s model spec.models[%d] needs", [
+	models.shown(model.id), model.kind, i,
+]) if not is_string(object.get(entry, "kind", null))
+
+article(kind) := sprintf("an %s", [kind]) if substring(kind, 0, 1) in {"a", "e", "i", "o", "u"}
+
+article(kind) := sprintf("a %s", [kind]) if not substring(kind, 0, 1) in {"a", "e", "i", "o", "u"}
 
 # The oversight field's line if present, else the oversight block's, else spec's.
 field(name) := sprintf("spec.oversight.%s", [name]) if input.feature.lines[sprintf("spec.oversight.%s", [name])]

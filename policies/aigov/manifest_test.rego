@@ -63,3 +63,40 @@ test_confidential_data_at_low_tier if {
 	f.id == "AIGOV-MANIFEST-005"
 	f.line == 9
 }
+
+kinded := {"models": [
+	{"id": "writer", "provider": "openai", "kind": "chat", "status": "approved", "approvedTiers": ["low", "medium", "high"], "aliases": ["writer-2025"]},
+	{"id": "embedder", "provider": "openai", "kind": "embedding", "status": "approved", "approvedTiers": ["low", "medium", "high"]},
+	{"id": "trees", "provider": "internal", "kind": "classic-ml", "status": "approved", "approvedTiers": ["medium"]},
+	{"id": "unsaid", "provider": "openai", "status": "approved", "approvedTiers": ["medium"]},
+]}
+
+kind_doc(models) := doc({"riskTier": "medium", "dataClassification": "internal", "models": models}, {"spec.models[1].id": 14})
+
+test_a_model_of_the_kind_its_role_needs_passes if {
+	found := manifest.deny with input as kind_doc([{"id": "writer", "kind": "chat"}, {"id": "writer-2025", "kind": "chat"}]) with data.aigov.registry as kinded
+	count(found) == 0
+}
+
+test_an_embedding_model_as_the_chat_model_names_the_chat_models_of_the_tier if {
+	found := manifest.deny with input as kind_doc([{"id": "writer", "kind": "chat"}, {"id": "embedder", "kind": "chat"}]) with data.aigov.registry as kinded
+	count(found) == 1
+	some f in found
+	f.id == "AIGOV-MANIFEST-006"
+	f.msg == "model embedder is an embedding model, but spec.models[1] needs a chat model"
+	f.line == 14
+	f.remediation == "Use a chat model approved for medium tier: writer"
+}
+
+test_a_model_the_registry_gives_no_kind_cannot_be_verified if {
+	found := manifest.deny with input as kind_doc([{"id": "writer"}, {"id": "unsaid", "kind": "classic-ml"}]) with data.aigov.registry as kinded
+	count(found) == 1
+	some f in found
+	contains(f.msg, "the registry does not say what kind of model unsaid is")
+	f.remediation == "Use a classic-ml model approved for medium tier: trees"
+}
+
+test_a_model_without_a_declared_kind_is_not_judged_by_kind if {
+	found := manifest.deny with input as kind_doc([{"id": "embedder"}]) with data.aigov.registry as kinded
+	count(found) == 0
+}

@@ -32,14 +32,36 @@ declared := {registry_id(m.id) | some m in lib.spec.models}
 approval_process := object.get(data.aigov.registry, "approvalProcess", "ask the AI platform team for a model approval")
 
 # Approved models a team can move to at this tier, for remediation text.
-alternatives := concat(", ", sort([id |
+alternatives := alternatives_of_kind("")
+
+# Those of one kind (chat, embedding, ...; "" for any): an embedding model is no alternative to the
+# model that writes the answers.
+alternatives_of_kind(kind) := concat(", ", sort([id |
 	some id, m in registry
 	m.status == "approved"
 	tier in m.approvedTiers
 	not past_sunset(m)
+	of_kind(m, kind)
 ]))
 
+of_kind(_, kind) if kind == ""
+
+of_kind(m, kind) if object.get(m, "kind", "") == kind
+
+# The kind a declared model stands for: what the manifest says its role needs, else what the
+# registry says the model is ("" when neither says).
+needed_kind(model) := object.get(model, "kind", object.get(object.get(by_name, model.id, {}), "kind", ""))
+
+# "a chat model" for remediation text; "a model" when the kind is not known.
+kind_phrase(kind) := sprintf("a %s model", [kind]) if kind != ""
+
+kind_phrase(kind) := "a model" if kind == ""
+
 past_sunset(m) if lib.days_until(m.sunset) < 0
+
+none_if_empty(list) := list if list != ""
+
+none_if_empty(list) := "none" if list == ""
 
 instead(m) := sprintf("use %s instead", [m.replacement]) if m.replacement
 
@@ -136,7 +158,9 @@ deny contains finding if {
 	finding := lib.finding(
 		"AIGOV-MODEL-005",
 		sprintf("model %s is approved for tiers [%s], not for %s", [shown(model.id), tiers, tier]),
-		declared_model(i, sprintf("Use a model approved for %s tier (%s), or request %s tier approval for %s: %s", [tier, alternatives, tier, model.id, approval_process])),
+		declared_model(i, sprintf("Use %s approved for %s tier (%s), or request %s tier approval for %s: %s", [
+			kind_phrase(needed_kind(model)), tier, none_if_empty(alternatives_of_kind(needed_kind(model))), tier, model.id, approval_process,
+		])),
 	)
 }
 

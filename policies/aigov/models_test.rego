@@ -194,3 +194,31 @@ test_unscanned_file_cannot_be_verified if {
 	f.line == 4
 	f.msg == "cannot verify which models svc/big.json calls: it is not UTF-8 text"
 }
+
+kinded := {"models": [
+	{"id": "writer", "provider": "openai", "kind": "chat", "status": "approved", "approvedTiers": ["low", "medium", "high"]},
+	{"id": "small-writer", "provider": "openai", "kind": "chat", "status": "approved", "approvedTiers": ["low"]},
+	{"id": "embedder", "provider": "openai", "kind": "embedding", "status": "approved", "approvedTiers": ["low", "medium", "high"]},
+	{"id": "trees", "provider": "internal", "kind": "classic-ml", "status": "approved", "approvedTiers": ["low", "medium", "high"]},
+]}
+
+test_alternatives_for_the_wrong_tier_are_of_the_same_kind if {
+	found := models.deny with input as feature("high", [{"id": "small-writer"}]) with data.aigov.registry as kinded with data.aigov.settings as settings
+	some f in found
+	f.id == "AIGOV-MODEL-005"
+	startswith(f.remediation, "Use a chat model approved for high tier (writer), or request")
+}
+
+test_the_kind_the_manifest_declares_chooses_the_alternatives if {
+	found := models.deny with input as feature("high", [{"id": "small-writer", "kind": "classic-ml"}]) with data.aigov.registry as kinded with data.aigov.settings as settings
+	some f in found
+	f.id == "AIGOV-MODEL-005"
+	startswith(f.remediation, "Use a classic-ml model approved for high tier (trees)")
+}
+
+test_no_alternative_of_the_kind_says_none if {
+	only_low := {"models": [{"id": "small-writer", "provider": "openai", "kind": "chat", "status": "approved", "approvedTiers": ["low"]}]}
+	found := models.deny with input as feature("high", [{"id": "small-writer"}]) with data.aigov.registry as only_low with data.aigov.settings as settings
+	some f in found
+	startswith(f.remediation, "Use a chat model approved for high tier (none)")
+}

@@ -61,7 +61,16 @@ def decision_fields(result: CheckResult) -> dict[str, Any]:
         "findings": [_finding(f) for f in result.findings],
         "waivers": list(result.waivers),
         "verdict": result.verdict,
+        **review_fields(result),
     }
+
+
+def review_fields(result: CheckResult) -> dict[str, Any]:
+    """The prompt promotions and drafts of the check (aigov.review_record), when there are any."""
+    from aigov.review_record import draft_documents, prompt_promotions
+
+    fields = {"prompts": prompt_promotions(result.inputs), "drafts": draft_documents(result.inputs, result.findings, result.now)}
+    return {key: value for key, value in fields.items() if value}
 
 
 def _finding(finding: Any) -> dict[str, Any]:

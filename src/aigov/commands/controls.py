@@ -11,7 +11,7 @@ from aigov.cli import fails_closed
 
 
 @click.command("controls")
-@click.option("--framework", help="Only this framework (its key, e.g. NIST-AI-RMF, EU-AI-Act, ISO-42001, SOC2).")
+@click.option("--framework", help="Only this framework (its key in any case, e.g. NIST-AI-RMF, EU-AI-Act, ISO-42001, SOC2).")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @fails_closed
 def command(framework: str | None, output_format: str) -> None:
@@ -28,10 +28,10 @@ def command(framework: str | None, output_format: str) -> None:
 
     control_map = load_control_map()
     keys = list(control_map.frameworks)
-    if framework is not None:
-        if framework not in control_map.frameworks:
-            raise AigovError(f"unknown framework {framework!r}; choose one of {', '.join(keys)}")
-        keys = [framework]
+    if framework is not None:  # keys are matched whatever their case: eu-ai-act is EU-AI-Act
+        keys = [key for key in keys if key.casefold() == framework.strip().casefold()]
+        if not keys:
+            raise AigovError(f"unknown framework {framework!r}; choose one of {', '.join(control_map.frameworks)}")
     document = [_framework_entry(control_map, key) for key in keys]
     if output_format == "json":
         click.echo(json.dumps({"frameworks": document}, indent=2, ensure_ascii=False))

@@ -10,6 +10,7 @@ import click
 from aigov.cli import PathArg, fails_closed
 from aigov.errors import EXIT_BLOCKING, EXIT_PASS
 from aigov.untrusted import line_text  # a bundle to verify is anyone's
+from aigov.words import counted
 
 
 @click.group("evidence")
@@ -87,9 +88,9 @@ def verify(bundle: Path, identity: str | None, issuer: str | None, trusted_root:
     verdict = verify_bundle_file(bundle, identity, issuer, trusted_root)
     if verdict.ok:
         signed = f"; manifest signed by {verdict.signed_by}" if verdict.signed_by else "; manifest not signed"
-        click.echo(line_text(f"OK {bundle}: {verdict.files} files match the manifest ({verdict.manifest['period']['label']}){signed}"))
+        click.echo(line_text(f"OK {bundle}: {counted(verdict.files, 'file')} match the manifest ({verdict.manifest['period']['label']}){signed}"))
         sys.exit(EXIT_PASS)
-    click.echo(f"TAMPERED {bundle}: {len(verdict.problems)} problem(s)")
+    click.echo(f"TAMPERED {bundle}: {counted(len(verdict.problems), 'problem')}")
     for problem in verdict.problems:
         click.echo(line_text(f"  {problem}"))
     sys.exit(EXIT_BLOCKING)

@@ -22,7 +22,8 @@ CLASSIFICATIONS = ("public", "internal", "confidential", "restricted")
 @click.option("--tier", type=click.Choice(TIERS), help="Risk tier of the feature.")
 @click.option("--owner", help="Owning team (GitHub team slug).")
 @click.option("--model", "models", multiple=True, metavar="ID",
-              help="Model id from the approved-model registry; repeat for fallbacks (primary first). Default: the template's suggestion.")
+              help="Model from the approved-model registry, by its id or an alias, of the kind the template's role needs; "
+              "repeat for fallbacks (primary first). Default: the template's suggestion.")
 @click.option("--dest", type=PathArg, help="Folder to create (new or empty). Default: ./NAME")
 @click.option("--description", help="One sentence on what the feature does and for whom.")
 @click.option("--data-classification", type=click.Choice(CLASSIFICATIONS), help="Most sensitive data handled. Default: internal")
@@ -66,7 +67,7 @@ def command(name: str | None, template: str | None, tier: str | None, owner: str
     from aigov.scaffold.generate import NewRequest, generate
     from aigov.scaffold.interrupts import Terminated
 
-    registry_data = _registry(registry, config_path)
+    registry_data, settings = _org_data(registry, config_path)
     ask = sys.stdin.isatty() and sys.stdout.isatty() if interactive is None else interactive
     extra_answers = _pairs(extra)
     answers = {"name": name, "template": template, "tier": tier, "owner": owner, "models": list(models),
@@ -95,6 +96,8 @@ def command(name: str | None, template: str | None, tier: str | None, owner: str
     click.echo(f"  CI installs aigov from: {identity['aigov_source']}")
     if not result.sbom:
         click.echo("  no SBOM written: run `aigov sbom . -o sbom.cdx.json` in it", err=True)
+    for line in review_notes(result, request.tier, settings):
+        click.echo(line)
     click.echo("next:")
     if result.enclosing_repo is None:
         click.echo(f"  cd {result.path} && git init -b main && git add -A && git commit -m 'aigov new {request.name}'")
@@ -106,11 +109,38 @@ def command(name: str | None, template: str | None, tier: str | None, owner: str
     click.echo(f"  git add {folder} && git commit -m 'aigov new {request.name}' && aigov check .")
 
 
-def _registry(registry: Path | None, config_path: Path | None) -> dict[str, Any]:
+def _org_data(registry: Path | None, config_path: Path | None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The approved-model registry and the settings (data.aigov.settings) the org config gives."""
     from aigov.config import load_org_config
-    from aigov.policy.loading import load_registry
+    from aigov.policy.loading import build_pack
 
-    return load_registry(load_org_config(config_path), registry)
+    data = build_pack(load_org_config(config_path), registry).data["aigov"]
+    return data["registry"], data["settings"]
+
+
+def review_notes(result: Any, tier: str, settings: dict[str, Any]) -> list[str]:
+    """What the new repository still needs from people: its drafts reviewed, its eval results re-recorded."""
+    notes = []
+    if result.drafts:
+        drafts = settings.get("drafts") or {}
+        days = drafts.get("grace_days", 0)
+        when = (f"from {(dt.date.today() + dt.timedelta(days=days)).isoformat()} ({days} days) they block at {tier} tier"
+                if tier in drafts.get("blocking_tiers", []) else f"at {tier} tier they never block")
+        notes += [f"  drafts: {', '.join(result.drafts)} (status: draft) hold the template's text, not your team's judgement;",
+                  f"    aigov reports them now; {when} until a pull request that makes them final is approved",
+                  f"    by a CODEOWNER{_required_reviewers(settings, 'draft', tier)}; last_reviewed is then that review's date"]
+    if result.recorded:
+        notes.append("  eval results recorded in evals/baseline.json: with every prompt or model change, re-run "
+                     "`python -m evals.run --config evals/config.yaml --record` and commit it")
+    return notes
+
+
+def _required_reviewers(settings: dict[str, Any], kind: str, tier: str) -> str:
+    """", the risk reviewers (@acme/ai-risk)" for each group org data requires for ``kind`` at ``tier``."""
+    approvals = settings.get("approvals") or {}
+    groups = ((approvals.get("required") or {}).get(kind) or {}).get(tier) or []
+    named = approvals.get("reviewers") or {}
+    return "".join(f" and the {group} reviewers ({named.get(group, 'not named in org data yet')})" for group in groups)
 
 
 def _identity_flags(extra: dict[str, str], **flags: str | None) -> dict[str, str | None]:
@@ -163,23 +193,25 @@ def _ask_missing(answers: dict[str, Any], registry: dict[str, Any], template_sou
     if not answers["data_classification"]:
         answers["data_classification"] = _prompt("Data classification", type=click.Choice(CLASSIFICATIONS), default="internal")
     if not answers["models"]:
-        allowed = sorted(approved_models(registry, answers["tier"], dt.date.today()))
-        suggested = []
-        if answers["template"]:
-            info = bundled_template(answers["template"])
-            suggested = [m["id"] for m in info.suggested_models.get(answers["tier"], []) if m["id"] in allowed]
-        answers["models"] = _ask_models(allowed, suggested, answers["tier"])
+        info = bundled_template(answers["template"]) if answers["template"] else None
+        kind = info.model_kinds.get("primary") if info else None  # the role every offered model could fill
+        allowed = sorted(approved_models(registry, answers["tier"], dt.date.today(), kind))
+        suggested = [m["id"] for m in info.suggested_models.get(answers["tier"], []) if m["id"] in allowed] if info else []
+        answers["models"] = _ask_models(allowed, suggested, answers["tier"], kind, registry)
 
 
-def _ask_models(allowed: list[str], suggested: list[str], tier: str) -> list[str]:
+def _ask_models(allowed: list[str], suggested: list[str], tier: str, kind: str | None, registry: dict[str, Any]) -> list[str]:
+    from aigov.scaffold.generate import registry_id
+
+    what = f"{kind} models" if kind else "models"
     if not allowed:
-        raise AigovError(f"the approved-model registry allows no model at {tier} tier")
-    click.echo(f"Models approved for {tier} tier:")
+        raise AigovError(f"the approved-model registry allows no {what} at {tier} tier")
+    click.echo(f"{what.capitalize()} approved for {tier} tier:")
     for number, model_id in enumerate(allowed, start=1):
         click.echo(f"  {number}. {model_id}")
     while True:
         reply = _prompt("Models, primary first (numbers or ids, comma-separated)", default=", ".join(suggested) or None)
-        chosen = [_model_choice(item.strip(), allowed) for item in reply.split(",") if item.strip()]
+        chosen = [_model_choice(registry_id(registry, item.strip()), allowed) for item in reply.split(",") if item.strip()]
         if chosen and None not in chosen:
             return [c for c in chosen if c]
         click.echo(f"Choose from the list above ({', '.join(allowed)}).")

@@ -10,6 +10,7 @@ import click
 from aigov.cli import PathArg, _check_options, check_input_options, fails_closed
 from aigov.errors import AigovError
 from aigov.untrusted import json_text, line_text  # notes are written by whoever can push
+from aigov.words import counted
 
 
 @click.command("record")
@@ -72,7 +73,7 @@ def _read(records: Any, root: Path, show_rev: str | None) -> None:
                 click.echo(line_text(f"{stored.commit}  {stored.problem}"))
             else:
                 r = stored.record
-                click.echo(line_text(f"{stored.commit}  {r['verdict']}  {r['clock']}  {len(r['findings'])} findings  {', '.join(r['features'])}"))
+                click.echo(line_text(f"{stored.commit}  {r['verdict']}  {r['clock']}  {counted(len(r['findings']), 'finding')}  {', '.join(r['features'])}"))
         return
     commit = records.resolve_commit(repo, show_rev)
     stored = records.read_record(repo, commit)

@@ -10,6 +10,7 @@ import click
 from aigov.cli import PathArg, fails_closed
 from aigov.errors import EXIT_BLOCKING, AigovError
 from aigov.untrusted import json_text, line_text  # the SBOM is the checked repository's
+from aigov.words import counted
 
 
 @click.command("sbom")
@@ -70,16 +71,12 @@ def _validate(path: Path, output_format: str) -> int:
         for problem in problems:
             where = f"{name}:{problem.line}" if problem.line else name
             click.echo(line_text(f"{where}: {kind}{problem.path}: {problem.message}"))
-    warned = f" ({_count(result.warnings, 'warning')})" if result.warnings else ""
+    warned = f" ({counted(len(result.warnings), 'warning')})" if result.warnings else ""
     if result.valid:
         click.echo(f"{name}: valid CycloneDX {version}{warned}")
         return 0
-    click.echo(f"{name}: not valid CycloneDX {version} ({_count(result.errors, 'error')}){warned}")
+    click.echo(f"{name}: not valid CycloneDX {version} ({counted(len(result.errors), 'error')}){warned}")
     return EXIT_BLOCKING
-
-
-def _count(items: list, noun: str) -> str:
-    return f"{len(items)} {noun}{'s' if len(items) != 1 else ''}"
 
 
 def _write(output: Path, text: str) -> None:

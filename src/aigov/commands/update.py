@@ -9,6 +9,7 @@ import click
 
 from aigov.cli import PathArg, fails_closed
 from aigov.untrusted import line_text  # the template's answers file and paths are the repository's
+from aigov.words import counted
 
 
 @click.command("update")
@@ -46,15 +47,15 @@ def command(path: Path, check_only: bool) -> None:
     if not status.available:
         click.echo(line_text(f"{status.template} {status.current} is the newest version; nothing to update"))
         return
-    click.echo(line_text(f"updated {status.template} {status.current} -> {status.latest} in {path} ({len(result.changed)} files changed)"))
+    click.echo(line_text(f"updated {status.template} {status.current} -> {status.latest} in {path} ({counted(len(result.changed), 'file')} changed)"))
     if result.sbom:
         click.echo("regenerated sbom.cdx.json")
     if not result.conflicts:
         click.echo("review the changes (git diff), run the tests and `aigov check`, then commit")
         return
-    click.echo(f"conflicts to resolve in {len(result.conflicts)} file(s):")
+    click.echo(f"conflicts to resolve in {counted(len(result.conflicts), 'file')}:")
     for conflict in result.conflicts:
-        click.echo(line_text(f"  {conflict.path}:{conflict.first_line}: {conflict.blocks} conflict block(s)"))
+        click.echo(line_text(f"  {conflict.path}:{conflict.first_line}: {counted(conflict.blocks, 'conflict block')}"))
     click.echo("Each block runs from '<<<<<<< before updating' (your version) through '=======' to "
                "'>>>>>>> after updating' (the template's): keep what is right, delete the markers, "
                "then `git add` the file, regenerate the SBOM (aigov sbom . -o sbom.cdx.json) and commit.")

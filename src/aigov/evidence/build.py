@@ -7,6 +7,7 @@ from pathlib import Path
 
 from aigov.errors import AigovError
 from aigov.evidence.replay import Period, ReplayOptions, RepositoryEvidence
+from aigov.words import counted
 
 
 def build_bundle(paths: list[Path], period: Period, options: ReplayOptions, output: Path, progress: bool = False) -> str:
@@ -31,4 +32,4 @@ def build_bundle(paths: list[Path], period: Period, options: ReplayOptions, outp
     decisions = sum(len(r.decisions) for r in repos)
     features = sum(len(r.features) for r in repos)
     empty = " (no decisions in the period: an empty but valid bundle)" if not decisions else ""
-    return f"wrote {output}: {period.label}, {len(repos)} repositories, {features} features, {decisions} decisions{empty}"
+    return f"wrote {output}: {period.label}, {counted(len(repos), 'repository', 'repositories')}, {counted(features, 'feature')}, {counted(decisions, 'decision')}{empty}"

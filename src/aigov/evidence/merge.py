@@ -36,6 +36,7 @@ from aigov.errors import AigovError
 from aigov.evidence.bundle import ARTEFACTS, BUNDLE_FORMAT, MANIFEST, Entry
 from aigov.evidence.jsonstream import Rows
 from aigov.evidence.summary import PeriodSummary
+from aigov.words import counted
 
 DECISIONS = "decisions.jsonl"
 MAX_DECISION_BYTES = 16 * 1024**2  # one decision record (one line); a larger line is not one aigov wrote
@@ -89,9 +90,9 @@ def merge_bundles(paths: list[Path], output: Path, identity: str | None = None, 
             files, counts = _org_files(inputs, index, reader, Path(scratch))
             write_zip(files, output, _period(inputs[0].period))
     unchecked = sum(b.signature_unchecked for b in inputs)
-    note = f"; {unchecked} input signature(s) not checked (give --identity and --issuer)" if unchecked else ""
-    return (f"wrote {output}: {inputs[0].period['label']}, {len(inputs)} bundles, {counts.repositories} repositories, "
-            f"{counts.features} features, {counts.decisions} decisions{note}")
+    note = f"; {counted(unchecked, 'input signature')} not checked (give --identity and --issuer)" if unchecked else ""
+    return (f"wrote {output}: {inputs[0].period['label']}, {counted(len(inputs), 'bundle')}, {counted(counts.repositories, 'repository', 'repositories')}, "
+            f"{counted(counts.features, 'feature')}, {counted(counts.decisions, 'decision')}{note}")
 
 
 def _inputs(paths: list[Path], identity: str | None, issuer: str | None, trusted_root: Path | None,

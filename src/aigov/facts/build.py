@@ -9,7 +9,7 @@ from typing import Any, Callable
 from aigov import __version__
 from aigov.facts.discovery import FeatureLocation
 from aigov.facts.manifest import Manifest, load_manifest
-from aigov.facts.model_card import collect_model_card
+from aigov.facts.model_card import collect_documents, collect_model_card, document_paths
 from aigov.facts.model_refs import ModelScanner, collect_model_references, model_scanner
 from aigov.tree import Reads, Tree
 
@@ -144,7 +144,8 @@ def _feature_input(ctx: RepoContext, manifest: Manifest, location: FeatureLocati
 
 @collector
 def _model_card(ctx: RepoContext, manifest: Manifest, location: FeatureLocation) -> dict[str, Any]:
-    return {"model_card": collect_model_card(ctx.tree, manifest.feature_path(manifest.spec["modelCard"]))}
+    return {"model_card": collect_model_card(ctx.tree, manifest.feature_path(manifest.spec["modelCard"])),
+            "documents": collect_documents(ctx.tree, document_paths(manifest.spec, manifest.feature_path))}
 
 
 @collector

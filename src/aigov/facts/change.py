@@ -275,8 +275,13 @@ def base_manifest_facts(path: str, data: Any, error: str | None = None, exists: 
     if not isinstance(spec, dict) or not isinstance(models, list) or not all(isinstance(m, dict) and isinstance(m.get("id"), str) for m in models):
         facts["error"] = "it has no spec with a list of models"
         return facts
-    facts["spec"] = {"riskTier": spec.get("riskTier"), "dataClassification": spec.get("dataClassification"), "models": models}
+    facts["spec"] = {key: spec.get(key) for key in BASE_SPEC_FIELDS}
     return facts
+
+
+# The fields of a base manifest the change rules compare: the tier, the data, the models, and where
+# its governed documents were (a draft's review is judged against the document it was).
+BASE_SPEC_FIELDS = ("riskTier", "dataClassification", "models", "modelCard", "oversight")
 
 
 @dataclass
@@ -318,7 +323,8 @@ def base_manifests(change: Change, scope: str) -> list[BaseManifest]:
 
 def add_change_facts(collected: CheckInputs, token: str | None, approvers: list[str] | None = None) -> list[dict[str, Any]]:
     """``input.change`` for each judged feature: its changed files, itself at the base commit (found by
-    name), the reviews. Returns the input documents of the features the change removed.
+    name), its recorded eval results, the prompt files and governed documents the change touched, the
+    reviews. Returns the input documents of the features the change removed.
 
     ``approvers``: the reviewers org data names (data.aigov.settings.approvals), whose approval the
     change rules may ask for besides the CODEOWNERS'."""
@@ -328,15 +334,6 @@ def add_change_facts(collected: CheckInputs, token: str | None, approvers: list[
     by_name = {m.name: m for m in touched_manifests if m.name is not None}
     head_names = {doc["feature"]["name"] for doc in collected.inputs}
     removed = [m for m in touched_manifests if m.name is not None and m.name not in head_names]
-    # Only a manifest the change edits, moves or deletes can need approval: the reviews API is asked
-    # only then, for the manifest's paths at the head and at the base (its owners there approve).
-    edited = [doc for doc in collected.inputs if doc["feature"]["manifest_path"] in change.paths]
-    to_approve = sorted({doc["feature"]["manifest_path"] for doc in edited} | {m.path for m in touched_manifests})
-    review = None
-    if to_approve:
-        from aigov.facts.review import collect_review  # it imports this module
-
-        review = collect_review(change, to_approve, token, approvers or [])
     for doc in collected.inputs:
         feature = doc["feature"]
         path = feature["manifest_path"]
@@ -345,9 +342,75 @@ def add_change_facts(collected: CheckInputs, token: str | None, approvers: list[
             base = base_manifest_facts(found.path, found.data, found.error) if found else base_manifest_facts(path, None, exists=False)
         else:
             base = _unchanged_base(collected, feature)
-        doc["change"] = feature_change_facts(change, _files_of(change, collected.reads[feature["dir"]]), base,
-                                             _baseline(collected, feature), review if path in change.paths else None)
+        files = _files_of(change, collected.reads[feature["dir"]])
+        prompts = _prompts(collected, feature, files)
+        # The recorded results are read (and the files they name digested) only for what calls for
+        # them: a change to the manifest (its models) or to a prompt.
+        results = _eval_results(collected, feature) if path in change.paths or prompts else None
+        doc["change"] = feature_change_facts(change, files, base, results, None, prompts, _documents(change, feature, base))
+    # The reviews are asked for once, and only when a change needs an approval or is a prompt
+    # promotion: a manifest edited, moved or deleted, a prompt changed, a governed document changed.
+    reviewed = [doc for doc in collected.inputs if _needs_review(change, doc)]
+    if not reviewed and not touched_manifests:
+        return []
+    from aigov.facts.review import collect_review  # it imports this module
+
+    paths = {m.path for m in touched_manifests} | {doc["feature"]["manifest_path"] for doc in reviewed}
+    # A draft's owners approve the pull request that makes it final.
+    paths |= {d["path"] for doc in reviewed for d in (doc["change"]["documents"] or {}).get("base", []) if d["status"] == "draft"}
+    review = collect_review(change, sorted(paths), token, approvers or [])
+    for doc in reviewed:
+        doc["change"]["review"] = review
     return [_removed_input(collected, m, review) for m in removed]
+
+
+def _needs_review(change: Change, doc: dict[str, Any]) -> bool:
+    facts = doc["change"]
+    return doc["feature"]["manifest_path"] in change.paths or bool(facts["prompts"]) or facts["documents"] is not None
+
+
+def _eval_results(collected: CheckInputs, feature: dict[str, Any]) -> dict[str, Any]:
+    from aigov.facts.eval_results import eval_results_facts
+
+    path = eval_baseline_path(feature["dir"], (feature["manifest"]["spec"].get("evals") or {}).get("config"))
+    return eval_results_facts(collected.tree, feature, path)
+
+
+def _prompts(collected: CheckInputs, feature: dict[str, Any], files: list[ChangedFile]) -> list[dict[str, Any]]:
+    """The prompt files of the feature the change touched, at the base and at the head."""
+    from aigov.facts.prompts import prompt_change_facts
+    from aigov.tree import join
+
+    change = collected.change
+    assert change is not None
+    folder = join(feature["dir"], feature["manifest"]["spec"].get("prompts", "prompts"))
+    return prompt_change_facts(change, collected.tree, folder, files)
+
+
+def _documents(change: Change, feature: dict[str, Any], base: dict[str, Any]) -> dict[str, Any] | None:
+    """The governed documents (model card, risk assessment) as they were at the base, when the change
+    touched one of them or the manifest that names them; None otherwise (they are as at the head)."""
+    from functools import partial
+
+    from aigov.facts.model_card import collect_documents, document_paths
+    from aigov.tree import join
+
+    base_paths = document_paths(base["spec"], partial(join, base["dir"])) if base["exists"] and base["error"] is None else {}
+    touched = {feature["manifest_path"], *base_paths.values(), *(d["path"] for d in feature.get("documents", []))}
+    if not touched & change.paths:
+        return None
+    return {"base": collect_documents(change.base_tree, base_paths), "base_date": _commit_date(change.root, change.base)}
+
+
+def _commit_date(root: Path, commit: str) -> str | None:
+    """The UTC day of a commit's committer date (a claim by whoever committed, like every git date)."""
+    import datetime as dt
+
+    try:
+        stamp = int(git(root, "show", "-s", "--format=%ct", commit).decode().strip())
+    except (GitFailed, ValueError):
+        return None
+    return dt.datetime.fromtimestamp(stamp, dt.timezone.utc).date().isoformat()
 
 
 def _unchanged_base(collected: CheckInputs, feature: dict[str, Any]) -> dict[str, Any]:
@@ -360,11 +423,6 @@ def _files_of(change: Change, reads: Any) -> list[ChangedFile]:
     return [f for f in change.files if reads.meets([p for p in (f.path, f.old_path) if p])]
 
 
-def _baseline(collected: CheckInputs, feature: dict[str, Any]) -> dict[str, Any]:
-    path = eval_baseline_path(feature["dir"], (feature["manifest"]["spec"].get("evals") or {}).get("config"))
-    return {"path": path, "exists": path is not None and collected.tree.is_file(path)}
-
-
 def _removed_input(collected: CheckInputs, manifest: BaseManifest, review: dict[str, Any] | None) -> dict[str, Any]:
     """The input document of a feature the change removed: itself at the base, judged by the change rules only."""
     change = collected.change
@@ -374,7 +432,7 @@ def _removed_input(collected: CheckInputs, manifest: BaseManifest, review: dict[
                "manifest": manifest.data, "lines": {}, "removed": True}
     deleted = [f for f in change.files if manifest.path in (f.path, f.old_path)]
     return {"now": collected.now, "aigov": {"version": _version()},
-            "feature": feature, "change": feature_change_facts(change, deleted, base, {"path": None, "exists": False}, review)}
+            "feature": feature, "change": feature_change_facts(change, deleted, base, None, review)}
 
 
 def _version() -> str:
@@ -383,11 +441,14 @@ def _version() -> str:
     return __version__
 
 
-def feature_change_facts(change: Change, files: list[ChangedFile], base_feature: dict[str, Any], baseline: dict[str, Any],
-                         review: dict[str, Any] | None) -> dict[str, Any]:
-    """``input.change`` for one feature: the commits, its changed files, itself at the base, the reviews."""
+def feature_change_facts(change: Change, files: list[ChangedFile], base_feature: dict[str, Any], baseline: dict[str, Any] | None,
+                         review: dict[str, Any] | None, prompts: list[dict[str, Any]] | None = None,
+                         documents: dict[str, Any] | None = None) -> dict[str, Any]:
+    """``input.change`` for one feature: the commits, its changed files, itself at the base, its recorded
+    eval results, its changed prompts, its governed documents at the base, the reviews."""
     return {"base": change.base, "head": change.head, "pr": change.request.pr, "files": [f.as_fact() for f in files],
-            "base_feature": base_feature, "eval_baseline": baseline, "review": review}
+            "base_feature": base_feature, "eval_baseline": baseline, "review": review, "prompts": prompts or [],
+            "documents": documents}
 
 
 def eval_baseline_path(feature_dir: str, eval_config: str | None) -> str | None:

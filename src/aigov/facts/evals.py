@@ -187,7 +187,7 @@ def detect_runner(command: str, runners: dict[str, list[Any]]) -> str | None:
 def eval_gate_facts(
     ctx: RepoContext, manifest: Manifest, location: FeatureLocation, evals: dict[str, Any], settings: dict[str, Any]
 ) -> dict[str, Any]:
-    _, jobs, steps = repository_workflows(ctx)
+    workflows, jobs, steps = repository_workflows(ctx)
     branch, source = ctx.once("default_branch", lambda: default_branch(ctx.tree.root, settings))
     spec = command_spec(evals["command"])
     protected = protected_paths(manifest, location, evals)
@@ -211,7 +211,19 @@ def eval_gate_facts(
         # Hints for when nothing runs the command: what runs instead, what aigov could not read.
         "other_eval_steps": _other_eval_steps(steps, spec, runner_patterns(settings)) if not runs else [],
         "unresolved": _unresolved(jobs, steps) if not runs else [],
+        # Where the gate belongs when no job that pull requests run runs the command: the workflows they run.
+        "pull_request_workflows": _pull_request_workflows(workflows, branch),
     }
+
+
+def _pull_request_workflows(workflows: Any, branch: str) -> list[dict[str, Any]]:
+    """The workflows that run on every change to a pull request aimed at ``branch``, with their `on:` line."""
+    out = []
+    for workflow in workflows:
+        triggers = trigger_facts(workflow, branch, [])["triggers"]
+        if any(t["targets_default_branch"] and t["runs_on_updates"] and not t["runs_base_workflow"] for t in triggers):
+            out.append({"path": workflow.path, "line": workflow.on_line})
+    return sorted(out, key=lambda w: w["path"])
 
 
 def _command_runs(job: JobRun, step: StepRun, spec: CommandSpec, branch: str) -> list[dict[str, Any]]:

@@ -1,8 +1,15 @@
-"""The model card: Markdown with YAML front matter (Hugging Face style).
+"""The model card: Markdown with YAML front matter (Hugging Face style); and the documents that need
+human judgement, model card and risk assessment, with whether each is still a draft.
 
-Facts: whether it exists, its front matter, schema violations of the front matter (with lines),
-and its headings with whether each has real content. Which headings count as which required
-section is decided in Rego, from data an organisation can extend.
+Facts: whether the card exists, its front matter, schema violations of the front matter (with
+lines), and its headings with whether each has real content. Which headings count as which
+required section is decided in Rego, from data an organisation can extend.
+
+The paved road generates the model card and the risk assessment as drafts (``status: draft`` and
+``drafted: <date>`` in their front matter): template text nobody has reviewed.
+``input.feature.documents`` says, for each, where it is, whether it is a draft and since when;
+policies/aigov/drafts.rego decides when a draft blocks, and the change rules who must approve the
+pull request that makes one final.
 """
 
 from __future__ import annotations
@@ -11,7 +18,7 @@ import re
 from typing import Any
 
 from aigov.errors import AigovError
-from aigov.tree import MISSING, Tree
+from aigov.tree import FILE, MISSING, Tree
 from aigov.validation import schema_errors
 from aigov.yamlfile import parse_yaml
 
@@ -93,3 +100,48 @@ def _subsections(headings: list[dict[str, Any]], index: int) -> list[dict[str, A
             break
         out.append(heading)
     return out
+
+
+# The documents a feature's manifest names that need human judgement: (key, what it is called).
+DOCUMENTS = (("model_card", "model card"), ("risk_assessment", "risk assessment"))
+MAX_DOCUMENT_BYTES = 1024 * 1024
+
+
+def document_paths(spec: dict[str, Any], feature_path: Any) -> dict[str, str]:
+    """Repository paths of the governed documents ``spec`` names (a risk assessment given as a URL is
+    not a file aigov reads); ``feature_path`` makes a manifest path repository-relative."""
+    paths = {}
+    if isinstance(spec.get("modelCard"), str):
+        paths["model_card"] = feature_path(spec["modelCard"])
+    assessment = (spec.get("oversight") or {}).get("riskAssessment") if isinstance(spec.get("oversight"), dict) else None
+    if isinstance(assessment, str) and "://" not in assessment:
+        paths["risk_assessment"] = feature_path(assessment)
+    return paths
+
+
+def collect_documents(tree: Tree, paths: dict[str, str]) -> list[dict[str, Any]]:
+    """``input.feature.documents``: each governed document's status (draft or not) and draft date."""
+    return [document_facts(tree, key, title, paths[key]) for key, title in DOCUMENTS if key in paths]
+
+
+def document_facts(tree: Tree, key: str, title: str, path: str) -> dict[str, Any]:
+    """What a document's front matter says of its review: ``status``, ``drafted``, ``last_reviewed``.
+    A document without front matter, or whose front matter cannot be read, is not a draft (the model
+    card's own rules report a broken one)."""
+    facts: dict[str, Any] = {"key": key, "kind": title, "path": path, "exists": tree.kind(path) == FILE, "status": None,
+                             "drafted": None, "last_reviewed": None, "line": 1}
+    if not facts["exists"]:
+        return facts
+    try:
+        text = tree.read_text(path, MAX_DOCUMENT_BYTES)
+        front, _ = _split_front_matter(text, path)
+        doc = parse_yaml(front, path) if front is not None else None
+    except AigovError:
+        return facts
+    if doc is None or not isinstance(doc.data, dict):
+        return facts
+    for field in ("status", "drafted", "last_reviewed"):
+        value = doc.data.get(field)
+        facts[field] = value if isinstance(value, str) else None
+    facts["line"] = (doc.line_of("status") or 0) + 1
+    return facts

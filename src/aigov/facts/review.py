@@ -2,7 +2,8 @@
 
 ``input.change.review`` (and the waiver evaluation's ``change.review``) says whether the reviews
 could be read (and why not), the pull request's author, the logins whose latest review approves
-its head commit (the author's own never counts), the CODEOWNERS owners of each file that may need
+its head commit (the author's own never counts), the logins that requested changes at any point
+(the pull request was sent back), the CODEOWNERS owners of each file that may need
 approval (CODEOWNERS read at the base commit, as GitHub does), and, for every ``@org/team`` a rule
 may ask for, which of those approving logins GitHub says are active members of it. A team that
 cannot be read (no read:org, a slug GitHub could not have, the API failing) is recorded with its
@@ -30,8 +31,8 @@ def collect_review(change: Change, paths: list[str], token: str | None, approver
     logins or ``@org/team`` approvers a rule may ask for (org data's reviewers, a waiver's approver)."""
     codeowners_file, rules = _base_codeowners(change)
     codeowners = {path: [owner.lower() for owner in owners_of(rules, path)] for path in paths}
-    facts: dict[str, Any] = {"available": False, "error": None, "author": None, "approvals": [], "codeowners": codeowners,
-                             "codeowners_file": codeowners_file, "teams": {}}
+    facts: dict[str, Any] = {"available": False, "error": None, "author": None, "approvals": [], "changes_requested": [],
+                             "codeowners": codeowners, "codeowners_file": codeowners_file, "teams": {}}
     request = change.request
     if request.pr is None or not request.repository:
         facts["error"] = "no pull request to read reviews of (run the check with --pr in a pull_request or merge_group workflow)"
@@ -45,7 +46,9 @@ def collect_review(change: Change, paths: list[str], token: str | None, approver
     try:
         author, head = _author_and_head(client, change)
         facts["author"] = author
-        facts["approvals"] = approvals(client.reviews(request.repository, request.pr), head, author)
+        reviews = client.reviews(request.repository, request.pr)
+        facts["approvals"] = approvals(reviews, head, author)
+        facts["changes_requested"] = changes_requested(reviews, author)
     except GitHubError as exc:
         facts["error"] = str(exc)
         return facts
@@ -88,6 +91,14 @@ def approvals(reviews: list[Any], head: str, author: str) -> list[str]:
             latest[login.lower()] = review
     return sorted(login for login, review in latest.items()
                   if review["state"] == "APPROVED" and review.get("commit_id") == head and login != author)
+
+
+def changes_requested(reviews: list[Any], author: str) -> list[str]:
+    """Logins that sent the pull request back (a review requesting changes, on any commit, even if they
+    approved later): the evidence of a review committee that does more than approve."""
+    return sorted({review["user"]["login"].lower() for review in reviews
+                   if isinstance(review, dict) and isinstance(review.get("user"), dict) and isinstance(review["user"].get("login"), str)
+                   and review.get("state") == "CHANGES_REQUESTED" and review["user"]["login"].lower() != author})
 
 
 def _members_among(client: Any, team: str, logins: list[str], teams: int) -> dict[str, Any]:

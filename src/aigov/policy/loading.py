@@ -70,10 +70,10 @@ def build_pack(
                                           "templates": _shipped_data(shipped, TEMPLATES_FILE)}}
     else:
         data = json.loads(json.dumps(bundle.data))  # a copy: org data merges into it
-        check_approval_settings(YamlDocument(data), bundle.label)
+        check_review_settings(YamlDocument(data), bundle.label)
     for path in config.data:
         doc = _data_mapping(path, _display(path), pack)
-        check_approval_settings(doc, _display(path))
+        check_review_settings(doc, _display(path))
         data = merge_data(data, doc.data)
         pack.additions.append(f"the org config's data {_display(path)}")
     if registry_override is not None and root is not None:
@@ -222,13 +222,56 @@ def check_approval_settings(doc: YamlDocument, name: str) -> None:
             fail(f"{APPROVALS}.reviewers.{group}", problem)
     required = approvals.get("required", {})
     if not isinstance(required, dict):
-        fail(f"{APPROVALS}.required", "must map each kind of change (manifest) to risk tiers")
+        fail(f"{APPROVALS}.required", f"must map each kind of change ({', '.join(APPROVAL_KINDS)}) to risk tiers")
     for kind, tiers in required.items():
+        if kind not in APPROVAL_KINDS:  # a misspelt kind would require nothing, silently
+            fail(f"{APPROVALS}.required.{kind}", f"is not a kind of change the rules ask approvals for ({', '.join(APPROVAL_KINDS)})")
         if not isinstance(tiers, dict):
             fail(f"{APPROVALS}.required.{kind}", "must map risk tiers to lists of reviewer group names")
         for tier, groups in tiers.items():
+            if tier not in TIERS:
+                fail(f"{APPROVALS}.required.{kind}.{tier}", f"is not a risk tier ({', '.join(TIERS)})")
             if not isinstance(groups, list) or not all(isinstance(group, str) for group in groups):
                 fail(f"{APPROVALS}.required.{kind}.{tier}", "must be a list of reviewer group names")
+
+
+# The kinds of change org data can require approvals for: a risk-relevant manifest change
+# (AIGOV-CHANGE-003), a prompt change (AIGOV-CHANGE-005), a draft made final (AIGOV-CHANGE-006).
+APPROVAL_KINDS = ("manifest", "prompt", "draft")
+TIERS = ("low", "medium", "high")
+
+
+def check_review_settings(doc: YamlDocument, name: str) -> None:
+    """The settings of an org data file that decide reviews (approvals, drafts' grace period, a
+    re-baseline's case count) as the rules read them: a value of another type would compare false in
+    Rego and let a finding pass, so it is an error naming the file and line."""
+    check_approval_settings(doc, name)
+    aigov = doc.data.get("aigov") if isinstance(doc.data, dict) else None
+    settings = aigov.get("settings") if isinstance(aigov, dict) else None
+    if not isinstance(settings, dict):
+        return
+    drafts = settings.get("drafts")
+    if drafts is not None:
+        _check(doc, name, "aigov.settings.drafts", isinstance(drafts, dict), "must be a mapping with grace_days and blocking_tiers")
+        days = drafts.get("grace_days", 0)
+        _check(doc, name, "aigov.settings.drafts.grace_days", _count(days), "must be a whole number of days (0 or more)")
+        tiers = drafts.get("blocking_tiers", [])
+        _check(doc, name, "aigov.settings.drafts.blocking_tiers", isinstance(tiers, list) and all(t in TIERS for t in tiers),
+               f"must be a list of risk tiers ({', '.join(TIERS)})")
+    evals = settings.get("evals") if isinstance(settings.get("evals"), dict) else {}
+    minimum = evals.get("rebaseline_min_cases")
+    if minimum is not None:
+        _check(doc, name, "aigov.settings.evals.rebaseline_min_cases", isinstance(minimum, dict) and all(t in TIERS and _count(n) for t, n in minimum.items()),
+               "must map risk tiers to whole numbers of cases")
+
+
+def _count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _check(doc: YamlDocument, name: str, key: str, holds: bool, problem: str) -> None:
+    if not holds:
+        raise AigovError(f"{key}: {problem}", name, doc.line_of(key))
 
 
 def read_repository_rego(tree: Tree, folder: str, include_tests: bool) -> list[tuple[str, str]]:

@@ -19,7 +19,10 @@ from aigov.untrusted import line_text
 
 class GithubReporter(Reporter):
     def render(self, result: CheckResult) -> str:
-        return "".join(annotation(f) + "\n" for f in result.findings)
+        lines = [annotation(f) for f in result.findings]
+        if result.verdict == "pass":  # a pass says so once, rather than with silence
+            lines.append(verdict_notice(result))
+        return "".join(line + "\n" for line in lines)
 
     def render_error(self, message: str) -> str:
         return f"::error title={escape_property('aigov could not decide')}::{escape_data(line_text(message))}\n"
@@ -40,6 +43,13 @@ def _append_summary(markdown: str) -> None:
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary:
         write_text(markdown, Path(summary), append=True)
+
+
+def verdict_notice(result: CheckResult) -> str:
+    """One ``::notice`` with the verdict and what was checked, the text report's headline."""
+    from aigov.report.text import headline
+
+    return f"::notice title={escape_property('aigov')}::{escape_data(line_text(headline(result)))}"
 
 
 def annotation(finding: Finding) -> str:

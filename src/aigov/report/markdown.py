@@ -11,6 +11,7 @@ from typing import Any
 from aigov.model import CheckResult, Finding
 from aigov.report import Reporter, waiver_justification
 from aigov.untrusted import markdown_text
+from aigov.words import counted
 
 # GitHub refuses a job summary over 1 MiB: long lists are cut, pointing to the full reports.
 MAX_CHANGED_FILES = 50
@@ -33,10 +34,10 @@ def render_markdown(result: CheckResult) -> str:
 def _headline(result: CheckResult) -> str:
     count = len(result.features)
     blocking = sum(f.blocking and not f.waived for f in result.findings)
-    features = f"{count} feature{'s' if count != 1 else ''}"
+    features = counted(count, "feature")
     if result.verdict == "pass":
         return f"## aigov: ✅ PASS\n\n{features} checked, no blocking findings."
-    return f"## aigov: ❌ FAIL\n\n{features} checked, {blocking} blocking finding{'s' if blocking != 1 else ''}."
+    return f"## aigov: ❌ FAIL\n\n{features} checked, {counted(blocking, 'blocking finding')}."
 
 
 def _feature_sections(result: CheckResult) -> list[str]:
@@ -49,7 +50,7 @@ def _feature_sections(result: CheckResult) -> list[str]:
         if not findings:
             continue
         title = f"### {markdown_text(feature)}"
-        rows = ["| Severity | Rule | Title | Location | Message |", "|---|---|---|---|---|"]
+        rows = ["| Severity | Rule | Title | Location | Message | Fix |", "|---|---|---|---|---|---|"]
         rows += [_finding_row(f) for f in findings[:max(budget, 0)]]
         if len(findings) > budget:
             rows.append(f"\n… and {len(findings) - max(budget, 0)} more: see the JSON or SARIF report.")
@@ -67,7 +68,7 @@ def _finding_row(finding: Finding) -> str:
         state = "blocking" if finding.blocking else "not blocking"
     where = finding.path + (f":{finding.line}" if finding.line else "")
     return (f"| {markdown_text(finding.severity)} ({state}) | {markdown_text(finding.id)} | {markdown_text(finding.title)} "
-            f"| {markdown_text(where)} | {markdown_text(finding.message)} |")
+            f"| {markdown_text(where)} | {markdown_text(finding.message)} | {markdown_text(finding.remediation)} |")
 
 
 def _waivers_section(result: CheckResult) -> str:
@@ -88,7 +89,7 @@ def _change_section(result: CheckResult) -> str:
     pr = f" (pull request #{markdown_text(change['pr'])})" if change.get("pr") else ""
     base, head = markdown_text(str(change.get("base") or "?")[:12]), markdown_text(str(change.get("head") or "?")[:12])
     files = [_changed_file(entry) for entry in change.get("files") or []]
-    lines = ["### Changed since the base", "", f"{base}..{head}{pr}: {len(files)} file{'s' if len(files) != 1 else ''} changed."]
+    lines = ["### Changed since the base", "", f"{base}..{head}{pr}: {counted(len(files), 'file')} changed."]
     if files:
         lines.append("")
         lines += [f"- {entry}" for entry in files[:MAX_CHANGED_FILES]]

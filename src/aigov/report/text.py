@@ -6,6 +6,7 @@ from aigov.model import SEVERITY_ORDER, CheckResult, Finding
 from aigov.config import Source
 from aigov.report import Reporter, waiver_note
 from aigov.untrusted import line_text
+from aigov.words import counted
 
 
 class TextReporter(Reporter):
@@ -14,7 +15,7 @@ class TextReporter(Reporter):
 
 
 def render_text(result: CheckResult) -> str:
-    lines = [_headline(result), sources_line(result), *change_lines(result)]
+    lines = [headline(result), sources_line(result), *change_lines(result)]
     open_findings = [f for f in result.findings if not f.waived]
     for severity in SEVERITY_ORDER:
         group = [f for f in open_findings if f.severity == severity]
@@ -52,7 +53,7 @@ def change_lines(result: CheckResult, most: int = 20) -> list[str]:
         return []
     pr = f" (pull request #{change['pr']})" if change.get("pr") else ""
     files = change["files"]
-    out = [f"change: {change['base'][:12]}..{change['head'][:12]}{pr}, {len(files)} file{'s' if len(files) != 1 else ''} changed"]
+    out = [f"change: {change['base'][:12]}..{change['head'][:12]}{pr}, {counted(len(files), 'file')} changed"]
     if not result.features:
         changed = ", ".join(f["path"] for f in files[:most]) + (f" and {len(files) - most} more" if len(files) > most else "")
         out.append("no feature touched by this change" + (f"; changed: {changed}" if files else ""))
@@ -69,18 +70,16 @@ def _source(source: Source) -> str:
     return f"{label} {source.path}{version} ({source.digest.removeprefix('sha256:')[:12]})".strip()
 
 
-def _headline(result: CheckResult) -> str:
-    features = f"{len(result.features)} feature{'s' if len(result.features) != 1 else ''}"
+def headline(result: CheckResult) -> str:
+    features = counted(len(result.features), "feature")
     waived = sum(f.waived for f in result.findings)
     blocking = sum(f.blocking and not f.waived for f in result.findings)
     others = len(result.findings) - blocking - waived
     tail = f", {waived} waived" if waived else ""
     if result.verdict == "pass":
-        extra = f", {others} non-blocking finding{'s' if others != 1 else ''}" if others else ""
+        extra = f", {counted(others, 'non-blocking finding')}" if others else ""
         return f"PASS  {features} checked, no blocking findings{extra}{tail}"
-    return f"FAIL  {features} checked, {blocking} blocking finding{'s' if blocking != 1 else ''}" + (
-        f", {others} other{'s' if others != 1 else ''}" if others else ""
-    ) + tail
+    return f"FAIL  {features} checked, {counted(blocking, 'blocking finding')}" + (f", {counted(others, 'other')}" if others else "") + tail
 
 
 def _waived_lines(waived: list[Finding]) -> list[str]:

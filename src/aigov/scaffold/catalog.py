@@ -1,7 +1,8 @@
 """The templates shipped with aigov: one folder per paved road under templates/, plus _common.
 
-A road's copier.yml describes it: its computed values ``template_description`` and
-``suggested_models`` (per tier) are read here as plain YAML, without importing copier.
+A road's copier.yml describes it: its computed values ``template_description``,
+``suggested_models`` (per tier) and ``model_kinds`` (the kind of model each role needs) are read
+here as plain YAML, without importing copier.
 """
 
 from __future__ import annotations
@@ -27,6 +28,10 @@ class TemplateInfo:
     version: str
     description: str
     suggested_models: dict[str, list[dict[str, str]]]
+    # The kind of model each role needs (primary, fallback: chat, embedding, ..., classic-ml).
+    model_kinds: dict[str, str]
+    # Where the template's eval runner records its results (None: it does not; older templates).
+    eval_results_record: str | None = None
 
 
 class _CopierYamlLoader(yaml.SafeLoader):
@@ -78,6 +83,8 @@ def template_info(folder: Path) -> TemplateInfo:
         version=version,
         description=_computed(config, "template_description", ""),
         suggested_models=_computed(config, "suggested_models", {}) or {},
+        model_kinds=_computed(config, "model_kinds", {}) or {},
+        eval_results_record=_computed(config, "eval_results_record", None),
     )
 
 

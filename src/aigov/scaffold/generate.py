@@ -82,17 +82,33 @@ class NewResult:
     models: list[str]
     sbom: bool
     enclosing_repo: Path | None = None  # a git repository the new one was generated inside (a monorepo)
+    recorded: bool = False  # the initial eval results record (evals/baseline.json) was written
+    drafts: list[str] = field(default_factory=list)  # generated documents that are drafts (status: draft)
 
 
-def approved_models(registry: dict[str, Any], tier: str, today: dt.date) -> dict[str, dict[str, Any]]:
-    """The registry's models a feature of ``tier`` may use today, by id."""
+def approved_models(registry: dict[str, Any], tier: str, today: dt.date, kind: str | None = None) -> dict[str, dict[str, Any]]:
+    """The registry's models a feature of ``tier`` may use today, by id; with ``kind``, only those of that kind."""
     allowed = {}
     for model in registry.get("models", []):
         sunset = model.get("sunset")
-        if model.get("status") == "approved" and tier in model.get("approvedTiers", []):
+        if model.get("status") == "approved" and tier in model.get("approvedTiers", []) and kind in (None, model.get("kind")):
             if not sunset or dt.date.fromisoformat(str(sunset)) >= today:
                 allowed[model["id"]] = model
     return allowed
+
+
+def registry_id(registry: dict[str, Any], name: str) -> str:
+    """The registry id of a model given by its id or one of its aliases (``name`` itself if unknown):
+    an alias counts as its model, as it does in code and in the manifest."""
+    for model in registry.get("models", []):
+        if name == model["id"] or name in model.get("aliases", []):
+            return str(model["id"])
+    return name
+
+
+def role_of(position: int) -> str:
+    """The role of the model at ``position`` in spec.models: the first is the primary, the rest fallbacks."""
+    return "primary" if position == 0 else "fallback"
 
 
 def validate_request(request: NewRequest, registry: dict[str, Any], today: dt.date) -> tuple[TemplateInfo | None, list[dict[str, str]]]:
@@ -166,6 +182,11 @@ def generate(request: NewRequest, registry: dict[str, Any], today: dt.date | Non
                 staging = Path(tempfile.mkdtemp(prefix=".aigov-new-", dir=_existing_ancestor(request.dest)))
             project = staging / request.name
             version = _render(source, ref, project, answers)
+            # Only aigov's own templates' code is run here: copier renders others without running
+            # anything of theirs (unsafe=False), and so does aigov.
+            recorded = request.template_source is None and info is not None and bool(info.eval_results_record)
+            if recorded:
+                record_eval_results(project)
             sbom = write_sbom(project)
             with signals_deferred():  # all of the move or none of it
                 _move_into_place(project, request.dest)
@@ -174,7 +195,7 @@ def generate(request: NewRequest, registry: dict[str, Any], today: dt.date | Non
                 if staging is not None:
                     shutil.rmtree(staging, ignore_errors=True)
     return NewResult(request.dest, info.name if info else source, version, [m["id"] for m in models], sbom,
-                     _enclosing_repository(request.dest))
+                     _enclosing_repository(request.dest), recorded, drafts_in(request.dest))
 
 
 def _template_for(request: NewRequest) -> TemplateInfo | None:
@@ -193,17 +214,31 @@ def _models_for(request: NewRequest, info: TemplateInfo | None, allowed: dict[st
                 registry: dict[str, Any]) -> list[dict[str, str]]:
     known = {m["id"]: m for m in registry.get("models", [])}
     if request.models:
-        ids = list(dict.fromkeys(request.models))
+        ids = list(dict.fromkeys(registry_id(registry, m) for m in request.models))
     elif info and info.suggested_models.get(request.tier):
         ids = [m["id"] for m in info.suggested_models[request.tier]]
     else:
         raise AigovError("--model is required: this template suggests no model for the tier")
-    for model_id in ids:
+    kinds = info.model_kinds if info else {}
+    for position, model_id in enumerate(ids):
+        needed = kinds.get(role_of(position))
+        of_kind = {i: m for i, m in allowed.items() if needed in (None, m.get("kind"))}
+        choices = ", ".join(sorted(of_kind)) or "none"
+        what = f"{needed} models" if needed else "models"
         if model_id not in allowed:
             reason = _why_not(known.get(model_id), request.tier)
-            choices = ", ".join(sorted(allowed)) or "none"
-            raise AigovError(f"model {model_id} {reason}; approved for {request.tier} tier: {choices}")
+            raise AigovError(f"model {model_id} {reason}; approved {what} for {request.tier} tier: {choices}")
+        if model_id not in of_kind:
+            assert info is not None
+            raise AigovError(f"model {model_id} is {_kind_phrase(allowed[model_id].get('kind'))}; the {info.name} template's "
+                             f"{role_of(position)} model must be a {needed} model; approved {what} for {request.tier} tier: {choices}")
     return [{"id": i, "provider": allowed[i].get("provider", "")} for i in ids]
+
+
+def _kind_phrase(kind: str | None) -> str:
+    if not kind:
+        return "a model whose kind the registry does not give"
+    return f"{'an' if kind[0] in 'aeiou' else 'a'} {kind} model"
 
 
 def _why_not(model: dict[str, Any] | None, tier: str) -> str:
@@ -249,6 +284,45 @@ def _render(source: str, ref: str | None, project: Path, answers: dict[str, Any]
     except ValueError as exc:  # copier reports answers its validators reject as ValueError
         raise AigovError(f"invalid answer: {exc}", source) from None
     return read_answers(project).get("_commit", "unversioned")
+
+
+EVAL_RUNNER = "evals/run.py"
+RECORD_TIMEOUT_S = 300.0
+
+
+def record_eval_results(project: Path) -> None:
+    """The initial results record (evals/baseline.json): the generated repository's own eval runner,
+    offline (its deterministic baseline), run by this Python in a clean environment. The record names
+    the digests of the prompts, the models, the config and datasets it ran on, so the first pull
+    request that changes a prompt must record again."""
+    import subprocess
+    env = {key: value for key, value in os.environ.items() if key in ("PATH", "HOME", "LANG", "TMPDIR", "SYSTEMROOT")}
+    env["PYTHONDONTWRITEBYTECODE"] = "1"  # nothing but the record is left in the new repository
+    try:
+        proc = subprocess.run([sys.executable, "-m", "evals.run", "--config", "evals/config.yaml", "--record"], cwd=project,
+                              env=env, capture_output=True, text=True, timeout=RECORD_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        raise AigovError(f"the template's eval runner did not finish within {RECORD_TIMEOUT_S:.0f} s", EVAL_RUNNER) from None
+    if proc.returncode != 0:
+        said = (proc.stderr.strip() or proc.stdout.strip()).splitlines()[-1:] or ["no output"]
+        raise AigovError(f"the template's eval runner could not record the initial results (exit {proc.returncode}): {said[0]}",
+                         EVAL_RUNNER)
+
+
+def drafts_in(project: Path) -> list[str]:
+    """The governed documents the template generated as drafts, as aigov reads them."""
+    from aigov.facts.model_card import DOCUMENTS, collect_documents, document_paths
+    from aigov.tree import WorkTree
+    from aigov.yamlfile import parse_yaml
+
+    tree = WorkTree(project)
+    try:
+        spec = parse_yaml(tree.read_text("aigov.yaml"), "aigov.yaml").data["spec"]
+        found = collect_documents(tree, document_paths(spec, lambda rel: rel))
+    finally:
+        tree.close()
+    order = [key for key, _ in DOCUMENTS]
+    return [d["path"] for d in sorted(found, key=lambda d: order.index(d["key"])) if d["status"] == "draft"]
 
 
 def write_sbom(project: Path) -> bool:

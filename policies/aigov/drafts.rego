@@ -1,0 +1,82 @@
+# METADATA
+# title: Drafts
+# description: Documents that need human judgement (the model card, the risk assessment with its oversight) and are still the drafts the paved road generated. A draft does not block at first, so a generated repository passes as it stands; at the tiers org data names it blocks once its grace period has passed, until a reviewed pull request makes it final (AIGOV-CHANGE-006).
+package aigov.drafts
+
+import rego.v1
+
+import data.aigov.lib
+
+settings := data.aigov.settings.drafts
+
+tier := lib.spec.riskTier
+
+drafts contains doc if {
+	some doc in object.get(lib.feature, "documents", [])
+	doc.exists
+	doc.status == "draft"
+}
+
+dated(doc) if {
+	is_string(doc.drafted)
+	regex.match(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`, doc.drafted)
+}
+
+# The day a draft starts to block: its drafted date plus the grace period.
+blocks_from(doc) := substring(time.format(time.add_date(time.parse_ns("2006-01-02", doc.drafted), 0, 0, settings.grace_days)), 0, 10)
+
+# Past its grace period at a tier where drafts block; a draft with no date it was drafted on has no
+# grace period to be in.
+overdue(doc) if {
+	tier in settings.blocking_tiers
+	not dated(doc)
+}
+
+overdue(doc) if {
+	tier in settings.blocking_tiers
+	dated(doc)
+	lib.days_since(doc.drafted) >= settings.grace_days
+}
+
+when_it_blocks(doc) := sprintf("it blocks from %s (%d days after it was drafted) at %s tier", [blocks_from(doc), settings.grace_days, tier]) if {
+	tier in settings.blocking_tiers
+} else := sprintf("at %s tier a draft does not block", [tier])
+
+drafted_on(doc) := sprintf("generated on %s", [doc.drafted]) if dated(doc) else := "generated"
+
+# METADATA
+# title: Document is still a generated draft
+# description: "The model card or the risk assessment is the draft aigov new generated (status: draft), template text nobody has reviewed. It does not block yet: for the grace period org data sets (data.aigov.settings.drafts.grace_days, 30 days by default) after the date it was drafted, and at tiers where drafts never block."
+# custom:
+#   id: AIGOV-DRAFT-001
+#   severity: medium
+#   remediation: "Review the document with the feature's owners and the risk reviewers, rewrite what the template guessed, and make it final in a pull request they approve (remove status: draft and drafted, set last_reviewed to the date of the review)."
+deny contains finding if {
+	some doc in drafts
+	not overdue(doc)
+	finding := lib.finding(
+		"AIGOV-DRAFT-001",
+		sprintf("the %s %s is a draft %s that nobody has reviewed yet; %s", [doc.kind, doc.path, drafted_on(doc), when_it_blocks(doc)]),
+		{"path": doc.path, "line": doc.line},
+	)
+}
+
+# METADATA
+# title: Document is still a draft past its grace period
+# description: The model card or the risk assessment of a feature at a tier where drafts block (data.aigov.settings.drafts.blocking_tiers, medium and high by default) is still the generated draft after its grace period. The feature's documentation of intended use, limitations, risks and oversight is template text nobody has reviewed.
+# custom:
+#   id: AIGOV-DRAFT-002
+#   severity: high
+#   waivable: false
+#   remediation: "Review the document with the feature's owners and the risk reviewers and make it final in a pull request they approve (remove status: draft and drafted, set last_reviewed to the date of the review); a waiver does not make a draft reviewed."
+deny contains finding if {
+	some doc in drafts
+	overdue(doc)
+	finding := lib.finding("AIGOV-DRAFT-002", overdue_message(doc), {"path": doc.path, "line": doc.line})
+}
+
+overdue_message(doc) := sprintf("the %s %s is still the draft generated on %s: its %d-day grace period ended on %s, and at %s tier a draft blocks until a reviewed pull request makes it final", [
+	doc.kind, doc.path, doc.drafted, settings.grace_days, blocks_from(doc), tier,
+]) if {
+	dated(doc)
+} else := sprintf("the %s %s is a draft without a drafted date (YYYY-MM-DD), so no grace period applies; at %s tier a draft blocks until a reviewed pull request makes it final", [doc.kind, doc.path, tier])
