@@ -55,12 +55,16 @@ PROVIDERS = frozenset({"openai", "anthropic", "google", "google_genai", "google-
 PROVIDER_KINDS = frozenset({"messages", "chat", "completion", "completions", "embedding", "embeddings", "responses",
                             "assistant", "realtime", "image", "transcription"})
 _FIREWORKS_PATH = "accounts/fireworks/models/"
+# A Bedrock ARN names the model after its resource type: arn:aws:bedrock:<region>:<account>:foundation-model/<id>
+# (also inference-profile/, application-inference-profile/ and provisioned-model/ with their own ids).
+_BEDROCK_ARN = re.compile(r"arn:aws[\w-]*:bedrock:[\w-]*:\d*:(?:foundation-model|inference-profile)/")
 
 # A value that can be a model id: one word of id characters, at most 200 of them.
 _ID_SHAPE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@/+-]{0,199}")
 _LETTER = re.compile(r"[A-Za-z]")
 _DIGIT = re.compile(r"\d")
-_PLACEHOLDER = re.compile(r"^(?:your|my|<|xxx|example|placeholder|dummy|test|fake|mock)[-_]|[-_](?:here|placeholder)$",
+_PLACEHOLDER = re.compile(r"^(?:your|my|<|xxx|example|placeholder|dummy|test|fake|mock)[-_]|[-_](?:here|placeholder)$|"
+                          r"^(?:(?:default|custom|some|any|the|new|chat|llm|name)[-_])*models?(?:[-_](?:name|id|here))*$",
                           re.IGNORECASE)
 _FILE_SUFFIX = re.compile(r"\.(?:py|js|ts|tsx|json|jsonl|ya?ml|toml|txt|md|csv|html?|log|png|jpe?g|svg|gguf|bin|pt|onnx|"
                           r"safetensors|llamafile|zip|gz|pdf|wav|mp3)$", re.IGNORECASE)
@@ -92,7 +96,7 @@ class FileReferences:
 class ModelIndex:
     """What the registry knows, ready for lookups: built once per check by :func:`model_index`."""
 
-    __slots__ = ("scanner", "_prefixes", "_providers", "_known")
+    __slots__ = ("scanner", "_prefixes", "_providers", "_known", "_looked_up")
 
     def __init__(self, scanner: ModelScanner | None) -> None:
         self.scanner = scanner
@@ -100,10 +104,22 @@ class ModelIndex:
         self._providers = prefixes
         # One trie match finds the longest prefix (a loop over ~200 prefixes per word was half the time).
         self._prefixes = re.compile(_trie(prefixes)) if prefixes else None
+        # Answers by spelling: a repository writes the same few ids many times. Each is bounded:
+        # cleared when full, whatever the repository holds.
         self._known: dict[str, bool] = {}
+        self._looked_up: dict[str, tuple[str, bool, str | None, str | None, str]] = {}
 
     def lookup(self, spelled: str) -> tuple[str, bool, str | None, str | None, str]:
         """(model, registered, provider, router, bare) for an id as written."""
+        answer = self._looked_up.get(spelled)
+        if answer is None:
+            answer = self._lookup(spelled)
+            if len(self._looked_up) > 100_000:
+                self._looked_up.clear()
+            self._looked_up[spelled] = answer
+        return answer
+
+    def _lookup(self, spelled: str) -> tuple[str, bool, str | None, str | None, str]:
         router, provider, bare = split_prefixes(spelled)
         models = self.scanner.models if self.scanner else {}
         for name in (spelled, bare):
@@ -119,15 +135,28 @@ class ModelIndex:
             _, registered, _, _, bare = self.lookup(spelled)
             answer = registered or self._pattern_provider(bare) is not None
             if len(self._known) > 100_000:
-                self._known.clear()  # bounded whatever the repository holds
+                self._known.clear()
             self._known[spelled] = answer
         return answer
 
-    def _pattern_provider(self, bare: str) -> str | None:
+    def known_path(self, spelled: str) -> bool:
+        """Is an id with a "/" in it one id ("meta-llama/Meta-Llama-3-70B-Instruct", "BAAI/bge-m3",
+        "openai/gpt-4o"), rather than a model id followed by a path ("gpt-4o/chat/completions")?"""
+        _, registered, provider, router, bare = self.lookup(spelled)
+        if registered:
+            return True
+        prefix = self._pattern_prefix(bare)
+        return prefix is not None and ("/" in prefix or ((router or provider) is not None and "/" not in bare))
+
+    def _pattern_prefix(self, bare: str) -> str | None:
         if self._prefixes is None or _FILE_SUFFIX.search(bare):
             return None
         match = self._prefixes.match(bare)
-        return self._providers.get(match.group()) if match else None
+        return match.group() if match else None
+
+    def _pattern_provider(self, bare: str) -> str | None:
+        prefix = self._pattern_prefix(bare)
+        return self._providers.get(prefix) if prefix is not None else None
 
 
 def model_index(registry: dict[str, Any]) -> ModelIndex:
@@ -139,8 +168,13 @@ def split_prefixes(spelled: str) -> tuple[str | None, str | None, str]:
     """(router, provider, bare id): "openrouter/anthropic/claude-3.5-sonnet" -> ("openrouter", "anthropic", "claude-3.5-sonnet")."""
     router = provider = None
     rest = spelled
+    if "/" not in rest and ":" not in rest:
+        return None, None, rest
     if rest.startswith(_FIREWORKS_PATH):
         return "fireworks", None, rest[len(_FIREWORKS_PATH):]
+    arn = _BEDROCK_ARN.match(rest) if rest.startswith("arn:") else None
+    if arn and arn.end() < len(rest):
+        return "bedrock", None, rest[arn.end():]
     while True:
         head, sep, tail = _first_segment(rest)
         if not sep or not tail:
@@ -157,11 +191,14 @@ def split_prefixes(spelled: str) -> tuple[str | None, str | None, str]:
         rest = tail
 
 
+_SEGMENT_END = re.compile(r"[/:]")
+
+
 def _first_segment(text: str) -> tuple[str, str, str]:
-    for index, char in enumerate(text):
-        if char in "/:":
-            return text[:index], char, text[index + 1:]
-    return text, "", ""
+    end = _SEGMENT_END.search(text)
+    if end is None:
+        return text, "", ""
+    return text[:end.start()], end.group(), text[end.end():]
 
 
 # --- Names that carry a model ---------------------------------------------------------------------
@@ -245,7 +282,7 @@ _PROSE = (".md", ".mdx", ".rst", ".txt", ".html", ".htm", ".csv", ".tsv", ".json
 # Folders whose files are not the shipped application: what they name is a mention.
 _NOT_SHIPPED = re.compile(r"(?:^|/)(?:tests?|__tests__|testing|spec|specs|fixtures?|__fixtures__|mocks?|__mocks__|"
                           r"docs?|documentation|site|website|benchmarks?|benchmark_results|results|outputs?|logs?|"
-                          r"scripts|migrations|cassettes|snapshots|__snapshots__|samples?|data|datasets?|locales?|i18n|translations)/", re.IGNORECASE)
+                          r"scripts|migrations|cassettes|snapshots|__snapshots__|samples?|examples?|data|datasets?|locales?|i18n|translations)/", re.IGNORECASE)
 _TEST_FILE = re.compile(r"(?:^|/)(?:test_[^/]*|[^/]*_test\.\w+|[^/]*\.(?:test|spec|stories)\.\w+|conftest\.py|"
                         r"[^/]*\.mock\.\w+)$")
 # JSON that records what happened rather than configures: eval outputs, API responses, histories.
@@ -267,8 +304,11 @@ def shipped(path: str) -> bool:
     return not any(part.startswith(".") and part != ".github" for part in path.split("/")[:-1])
 
 
-def find_model_references(path: str, text: str, known: ModelIndex) -> FileReferences:
-    """Every model reference in one file, classified as call, config or mention (see the module doc)."""
+def find_model_references(path: str, text: str, known: ModelIndex, shipped_code: bool | None = None) -> FileReferences:
+    """Every model reference in one file, classified as call, config or mention (see the module doc).
+
+    ``shipped_code``: whether the file is part of the application (default: :func:`shipped` of its
+    path); in a file that is not, every reference is a mention."""
     result = FileReferences()
     deadline = time.monotonic() + MAX_SECONDS_PER_FILE
     found: dict[tuple[str, int], Reference] = {}
@@ -286,7 +326,7 @@ def find_model_references(path: str, text: str, known: ModelIndex) -> FileRefere
         mentions = []
         result.complete, result.reason = False, f"took longer than {MAX_SECONDS_PER_FILE:g} s to scan for model ids"
     language = _language(path)
-    is_shipped = shipped(path)
+    is_shipped = shipped(path) if shipped_code is None else shipped_code
     if not is_shipped:
         language = None  # tests, docs, data: whatever they name is a mention, no parse needed
     gate = _MAY_NAME_MODEL_IN_CODE if language in _CODE else _MAY_NAME_MODEL
@@ -388,7 +428,7 @@ def _mentions(text: str, known: ModelIndex, deadline: float) -> Iterator[tuple[s
         spelled = match.group().rstrip(".:@-")
         if text.startswith("/", pos):  # "meta-llama/Meta-Llama-3-70B-Instruct", "sentence-transformers/all-MiniLM-L6-v2"
             longer = _PATH_WORD.match(text, start).group().rstrip(".:@-/")
-            if known.known(longer):
+            if known.known_path(longer):
                 spelled, pos = longer, start + len(longer)
         if not known.known(spelled):
             continue
@@ -494,6 +534,13 @@ def _captures(language: str, pattern: str, node: Any) -> list[Any]:
     return nodes
 
 
+def _matches(language: str, pattern: str, node: Any) -> list[dict[str, list[Any]]]:
+    """Each match of a query, its captures by name (captures() merges them, losing which go together)."""
+    from tree_sitter import QueryCursor
+
+    return [captures for _, captures in QueryCursor(_query(language, pattern)).matches(node)]
+
+
 def _text(node: Any, source: bytes) -> str:
     return source[node.start_byte:node.end_byte].decode("utf-8", "replace")
 
@@ -537,10 +584,11 @@ def _python(root: Any, source: bytes, known: ModelIndex, deadline: float, line_o
             ) -> Iterator[tuple[str, int, str]]:
     line_of = line_of or (lambda row: row + 1)
     constants = _python_constants(root, source)
+    unread = _unread_entries(root, source)
     for count, node in enumerate(_captures("python", _PY_STRINGS, root), 1):
         _check_time(count, deadline)
         value = _python_string(node, source)
-        if value is None or not _ID_SHAPE.fullmatch(value):
+        if value is None or not _ID_SHAPE.fullmatch(value) or node.start_byte in unread:
             continue
         how = _judge(value, _python_sink(node, source), known)
         if how:
@@ -555,6 +603,38 @@ def _python(root: Any, source: bytes, known: ModelIndex, deadline: float, line_o
             value, value_node = constant
             if _plausible(value, "strict", known):
                 yield value, line_of(value_node.start_point[0]), CALL
+
+
+_PY_TABLES = "(module (expression_statement (assignment left: (identifier) @name right: (dictionary) @table)))"
+_PY_SUBSCRIPTS = "(subscript value: (identifier) @table subscript: (_) @key)"
+
+
+def _unread_entries(root: Any, source: bytes) -> set[int]:
+    """Where the values are of module-level tables the file reads only at constant keys, at the keys it
+    never reads: PROVIDER_TO_DEFAULT_MODEL_NAME = {A: "x", B: "y"} read only as ...[A] never chooses "y".
+    A table used any other way (a variable key, passed on, named in a string) keeps every entry."""
+    found = _captures("python", _PY_TABLES, root)
+    tables = {_text(name, source): table for name, table in zip(found[::2], found[1::2])}
+    if not tables:
+        return set()
+    keys_read: dict[str, set[str]] = {name: set() for name in tables}  # the constant keys each table is read at
+    reads = dict.fromkeys(tables, 0)  # how often each is read at a constant key
+    for match in _matches("python", _PY_SUBSCRIPTS, root):
+        name, keys = _text(match["table"][0], source), match["key"]
+        if name in tables and len(keys) == 1 and keys[0].type in {"attribute", "string", "integer"}:
+            reads[name] += 1
+            keys_read[name].add(_text(keys[0], source))
+    unread: set[int] = set()
+    for name, keys in keys_read.items():
+        # Any other use of the name than its definition and reads at constant keys keeps the whole table.
+        uses = len(re.findall(rb"(?<![\w.])" + re.escape(name.encode()) + rb"(?!\w)", source))
+        if not keys or uses != 1 + reads[name]:
+            continue
+        for pair in tables[name].named_children:
+            key, value = pair.child_by_field_name("key"), pair.child_by_field_name("value")
+            if pair.type == "pair" and key is not None and value is not None and _text(key, source) not in keys:
+                unread.add(value.start_byte)
+    return unread
 
 
 def _python_string(node: Any, source: bytes) -> str | None:
@@ -660,7 +740,8 @@ def _python_sink(node: Any, source: bytes) -> _Sink | None:
             return None
         name = _last_name(left, source) if left.type == "attribute" else _text(left, source)
         at_module = parent.parent is not None and parent.parent.parent is not None and parent.parent.parent.type == "module"
-        return _named_sink(name, CALL if left.type == "attribute" else (CONFIG if at_module else CALL))
+        sink = _named_sink(name, CALL if left.type == "attribute" else (CONFIG if at_module else CALL))
+        return sink if sink is not None or not at_module or _CAPABILITY.search(name) else _Sink(CONFIG, "known")
     if kind == "pair":
         if parent.child_by_field_name("value") != child:
             return None  # a dict key: a price or capability table
@@ -729,14 +810,34 @@ def _container_sink(container: Any, source: bytes) -> _Sink | None:
 def _named_sink(name: str | None, how: str, pair: Any = None, source: bytes = b"") -> _Sink | None:
     if not name:
         return None
+    siblings = _sibling_keys(pair, source) if pair is not None else frozenset()
+    if "choices" in siblings or {"object", "created"} <= siblings:
+        return None  # an API response the app sends names the model it answers as: it calls nothing
     strictness = name_carries_model(name)
     if strictness:
         return _Sink(how, strictness)
-    if _squash(name) in {"id", "name", "slug"}:
+    squashed = _squash(name)
+    if squashed in {"id", "name", "slug"}:
+        if squashed != "id" and any(_identifies_better(key) for key in siblings):
+            return None  # {"name": "Gemma-2-9b", "file_name": "gemma-2-9b-it.Q4_K_M.llamafile"}: a display name
         # A catalogue entry {"id": "gpt-4o", ...}: any id in a catalogue named like models, else known ids.
         inside = pair is not None and _holder_carries_models(pair, source)
         return _Sink(CONFIG, "strict" if inside else "known")
     return None
+
+
+def _sibling_keys(pair: Any, source: bytes) -> frozenset[str]:
+    """The keys of the dict or object literal that holds ``pair``, squashed ("file_name" -> "filename")."""
+    holder = pair.parent
+    if holder is None or holder.type not in {"dictionary", "object"}:
+        return frozenset()
+    keys = (child.child_by_field_name("key") for child in holder.named_children if child.type == "pair")
+    return frozenset(_squash(_text(key, source).strip("\"'`")) for key in keys if key is not None)
+
+
+def _identifies_better(key: str) -> bool:
+    """A key that names what an entry runs more precisely than its name: its id, model, file or URL."""
+    return key == "id" or name_carries_model(key) == "strict" or key.endswith(("file", "filename", "path", "url", "uri"))
 
 
 _HOLDER_NAMES = {"variable_declarator": "name", "assignment": "left", "pair": "key", "keyword_argument": "name",
@@ -978,7 +1079,7 @@ def _config_sink(keys: list[str], node: Any) -> _Sink | None:
     if _squash(key) in {"id", "name", "slug", "value"}:
         inside_models = any(name_carries_model(outer) for outer in keys[:-1])
         return _Sink(CONFIG, "strict" if inside_models else "known")
-    return None
+    return None if any(_CAPABILITY.search(outer) for outer in keys) else _Sink(CONFIG, "known")
 
 
 def _in_sequence(node: Any) -> bool:
