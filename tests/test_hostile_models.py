@@ -197,8 +197,9 @@ def test_pathological_text_does_not_hang(tmp_path: Path) -> None:
     assert result.exit_code == 1, result.stderr
     found = findings_of(result.stdout, "AIGOV-MODEL-011")
     assert {f["path"] for f in found} == {"src/colons.py", "src/many.py"}
-    assert all("too large to parse" in f["message"] for f in found)
-    assert all(len(f["message"]) < 300 for f in findings_of(result.stdout, "AIGOV-MODEL-013"))
+    assert all("too large to parse" in f["message"] or "s of CPU time" in f["message"] for f in found), found
+    long_words = [f["message"] for f in findings_of(result.stdout, "AIGOV-MODEL-013") if len(f["message"]) >= 300]
+    assert long_words == []
 
 
 def test_a_file_choosing_among_thousands_of_unknown_models_blocks_as_one_finding(tmp_path: Path) -> None:

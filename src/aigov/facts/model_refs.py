@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import os
 import re
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import Any, Iterable
 
 from aigov.errors import AigovError
 from aigov.tree import FILE, FOLDER, LOOP, MAX_FILE_BYTES, MISSING, OUTSIDE, Tree
 
-if TYPE_CHECKING:
-    from aigov.facts.model_calls import FileReferences, ModelIndex
+from aigov.facts.model_calls import FileReferences, ModelIndex, find_model_references, shipped
 
 # Why a link cannot be followed to look: it may stand for files with any name, so it counts
 # whatever it is called.
@@ -49,13 +48,6 @@ LOCK_FILES = frozenset({"package-lock.json", "npm-shrinkwrap.json", "pnpm-lock.y
 _CONFIG_NAME = re.compile(r"(?:^|/)(?:\.env[^/]*|[^/]*\.env(?:\.\w+)?|Dockerfile[^/]*|[^/]*\.(?:ya?ml|json|toml|ini|cfg|conf|env)"
                           r"\.(?:example|sample|template|dist|default|tmpl|tpl))$")
 
-# The characters of a model id ("/" and ":" join router and provider prefixes: "openai/gpt-4o",
-# "bedrock/us.anthropic...", "openai:gpt-4o", an ARN's ".../model").
-_ID_CHARS = r"[\w.:@-]"
-# The pattern finds words that begin with the first HEAD characters of a spelling or prefix; the
-# word is then looked up. Compiling is paid on every check and grows with the pattern: ~40 heads
-# compile in a fraction of the time of ~120 whole spellings, and scan as fast.
-HEAD = 3
 MAX_SHOWN_ID = 120  # a "model id" longer than this is shown cut short
 # Mentions decide nothing; past this many in one file (a catalogue, a dump) the rest are not listed,
 # so the input stays small whatever a file holds.
@@ -67,81 +59,8 @@ MAX_MENTIONS_PER_FILE = 50
 MAX_UNREGISTERED_PER_FILE = 1000
 
 
-class ModelScanner:
-    """The registry's spellings and provider prefixes, and a pattern that finds words starting like
-    them; built once per check (:func:`model_scanner`). facts/model_calls.py scans text with it."""
-
-    __slots__ = ("pattern", "models", "prefixes")
-
-    def __init__(self, pattern: re.Pattern[str], models: dict[str, str], prefixes: tuple[tuple[str, str], ...]) -> None:
-        self.pattern = pattern
-        self.models = models  # every spelling (id or alias) -> registry id
-        self.prefixes = prefixes  # (prefix, provider family), longest prefix first
-
-
 def _shorten(spelled: str) -> str:
     return spelled if len(spelled) <= MAX_SHOWN_ID else spelled[:MAX_SHOWN_ID] + "..."
-
-
-def model_scanner(registry: dict[str, Any]) -> ModelScanner | None:
-    """The scanner for a registry (its ids, aliases and provider patterns); None if there is nothing to find."""
-    models = _spellings(registry.get("models", []))
-    prefixes = sorted(
-        ((prefix, family["provider"]) for family in _provider_patterns(registry) for prefix in family["prefixes"]),
-        key=lambda item: len(item[0]), reverse=True,
-    )
-    heads = {start[:HEAD] for start in [*models, *(prefix for prefix, _ in prefixes)]}
-    if not heads:
-        return None
-    # Python's re backtracks, so the pattern keeps a shape that cannot backtrack catastrophically
-    # whatever the registry says: a trie of the literal heads (escaped; at every point at most one
-    # branch can go on) and ONE greedy character class at the end, which never fails. A trie
-    # scans ~3x faster than a flat alternation, and the scan runs over every feature's files.
-    return ModelScanner(re.compile(f"{_trie(heads)}{_ID_CHARS}*"), models, tuple(prefixes))
-
-
-def _trie(words: Iterable[str]) -> str:
-    """A regex matching the longest of ``words`` at a position: ["ab", "ac", "a"] gives a(?:b|c)?."""
-    tree: dict[str, Any] = {}
-    for word in words:
-        node = tree
-        for char in word:
-            node = node.setdefault(char, {})
-        node[""] = {}  # a word ends here
-
-    def emit(node: dict[str, Any]) -> str:
-        branches = [re.escape(char) + emit(child) for char, child in sorted(node.items()) if char]
-        if not branches:
-            return ""
-        body = branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
-        return f"(?:{body})?" if "" in node else body
-
-    return f"(?:{emit(tree)})"
-
-
-def _spellings(models: list[dict[str, Any]]) -> dict[str, str]:
-    spellings: dict[str, str] = {}
-    for model in models:
-        for name in [model["id"], *model.get("aliases", [])]:
-            other = spellings.setdefault(name, model["id"])
-            if other != model["id"]:
-                raise AigovError(f"registry: {name} names both model {other} and model {model['id']}; a spelling must name one model")
-    return spellings
-
-
-def _provider_patterns(registry: dict[str, Any]) -> list[dict[str, Any]]:
-    if "providerPatterns" in registry:
-        return registry["providerPatterns"]
-    # A registry that replaces the shipped one keeps the shipped patterns unless it says otherwise:
-    # dropping them would silently stop reporting unregistered models.
-    from aigov.policy.loading import REGISTRY_FILE
-    from aigov.resources import policies_dir
-    from aigov.yamlfile import parse_yaml
-
-    shipped = policies_dir() / REGISTRY_FILE
-    return parse_yaml(shipped.read_text(encoding="utf-8"), REGISTRY_FILE).data.get("providerPatterns", [])
-
-
 
 
 def collect_model_references(
@@ -156,8 +75,6 @@ def collect_model_references(
     Whether a file is shipped is decided by its path inside the feature (a feature may live under
     any folder, ``examples/`` or ``tests/`` included).
     """
-    from aigov.facts.model_calls import find_model_references, shipped
-
     refs: list[dict[str, Any]] = []
     unscanned: list[dict[str, Any]] = []
     prompts_prefix = prompts_dir.rstrip("/") + "/"
