@@ -358,9 +358,12 @@ _LANGUAGE_BY_SUFFIX = {".py": "python", ".pyi": "python", ".ipynb": "notebook", 
 
 
 def shipped(path: str) -> bool:
-    """Is the file part of the application, rather than its tests, docs, data or dev tooling?"""
+    """Is the file part of the application, rather than its tests, docs, data, dev tooling or the
+    templates of other projects (a cookiecutter's "{{cookiecutter.name}}/" folders)?"""
     lowered = path.lower()
     if lowered.endswith(_PROSE) or _TEST_FILE.search(path) or _NOT_SHIPPED.search(path) or _DATA_FILE.search(lowered):
+        return False
+    if "{{" in path:
         return False
     # Hidden folders hold tool state (.github's workflows excepted).
     return not any(part.startswith(".") and part != ".github" for part in path.split("/")[:-1])
