@@ -222,7 +222,8 @@ def eval_gates(ctx: RepoContext, location: FeatureLocation) -> list[EvalGate]:
         facts = eval_gate_facts(ctx, manifest, location, {"command": command, "path": config, "suites": []}, settings)
         gates.append(EvalGate(candidate["runner"], command, f"{candidate['path']}:{candidate['line']}", candidate["job"],
                               _gates(facts)))
-    return sorted(gates, key=lambda gate: not gate.gates)
+    # A gate first; among equals, a command that says it runs evals (pytest also runs unit tests).
+    return sorted(gates, key=lambda gate: (not gate.gates, "eval" not in gate.command.lower()))
 
 
 def _command_of(steps: list[Any], candidate: dict[str, Any], runners: Any, detect: Any) -> str | None:
@@ -372,6 +373,7 @@ def _eval_config(gate: EvalGate) -> str:
     return (
         f"# Drafted by `aigov init`: {_comment(gate.workflow)} (job {_comment(gate.job)}) runs this command"
         + (" on pull requests" if gate.gates else "; aigov finds no pull-request job that gates on it") + ".\n"
+        f"# aigov recognises the runner ({_comment(gate.runner)}), not what it tests: confirm this command runs the evals.\n"
         f"runner: {_scalar(gate.runner)}\n"
         f"command: {_scalar(gate.command)}\n"
         "# Name each dataset the command reads and the threshold under which it fails; aigov cannot tell them.\n"
