@@ -9,15 +9,19 @@ runs code or imports the repository) and returns every model reference in it, ea
   ``SentenceTransformer(...)``), directly or through a module-level constant or an env-var default;
 - ``config``: a config value named like a model - a module constant ``DEFAULT_MODEL = ...``, a key
   of a YAML/JSON/TOML file or a dict, a model catalogue entry, ``os.getenv("X_MODEL", "gpt-4o")``,
-  ``${X_MODEL:-gpt-4o}`` in compose files, ``X_MODEL=gpt-4o`` in ``.env.example``;
+  ``${X_MODEL:-gpt-4o}`` in compose files, ``X_MODEL=gpt-4o`` in ``.env.example`` - or a module
+  constant or config value that is wholly a known id (``FALLBACK = "gpt-4o"``);
 - ``mention``: every other place a registered spelling or a provider-pattern id appears - comments,
-  docstrings, prose, data files, price and capability tables, tests, fixtures, notebook markdown and
-  outputs. A model cannot hide by being spelled outside a call: it is still listed.
+  docstrings, prose, data files, price and capability tables, display names, API responses, the
+  entries of a table the code reads only at other keys, tests, fixtures, examples, notebook
+  markdown. A model cannot hide by being spelled outside a call: it is still listed.
 
 Source is parsed with tree-sitter (Python, JavaScript, TypeScript, JSON, YAML, TOML; notebooks:
-their code cells as Python). The work per file is bounded by bytes and time, never by how many ids
-it holds; a file that could not be read to its end says so (``complete`` is False).
-"""
+their code cells as one Python module, read with json; outputs are not read), and only when RE2
+finds in its text a string a model parameter could take or a known id (parsing is most of the
+cost). The work per file is bounded by bytes and CPU time, never by how many ids it holds; a file
+that could not be read to its end says so (``complete`` is False).
+""""""
 
 from __future__ import annotations
 
