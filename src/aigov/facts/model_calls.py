@@ -21,7 +21,7 @@ their code cells as one Python module, read with json; outputs are not read), an
 finds in its text a string a model parameter could take or a known id (parsing is most of the
 cost). The work per file is bounded by bytes and CPU time, never by how many ids it holds; a file
 that could not be read to its end says so (``complete`` is False).
-""""""
+"""
 
 from __future__ import annotations
 
