@@ -30,7 +30,7 @@ import re
 import time
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterator
 
 from aigov.errors import AigovError
 
@@ -98,6 +98,10 @@ class FileReferences:
     reason: str | None = None  # why the file was not read to its end
 
 
+_PREFIX_HEAD = 3
+MENTION_HEAD = 6
+
+
 class ModelIndex:
     """What the registry knows, ready for lookups: built once per check by :func:`model_index`."""
 
@@ -106,8 +110,11 @@ class ModelIndex:
     def __init__(self, models: dict[str, str], prefixes: dict[str, str]) -> None:
         self.models = models  # every spelling (id or alias) -> registry id
         self._providers = prefixes  # provider-pattern prefix -> provider family
-        # One trie match finds the longest prefix (a loop over ~200 prefixes per word was half the time).
-        self._prefixes = re.compile(_trie(prefixes)) if prefixes else None
+        # The prefixes by their first letters, longest first: a word is compared with the few that
+        # start like it (a loop over ~200 prefixes per word was half the time; a regex costs its compile).
+        self._prefixes: dict[str, list[str]] = {}
+        for prefix in sorted(prefixes, key=len, reverse=True):
+            self._prefixes.setdefault(prefix[:_PREFIX_HEAD], []).append(prefix)
         self._mention_pattern: Any = None
         # Answers by spelling: a repository writes the same few ids many times. Each is bounded:
         # cleared when full, whatever the repository holds.
@@ -116,11 +123,13 @@ class ModelIndex:
 
     @property
     def mention_pattern(self) -> Any:
-        """RE2: a word that starts with a registry spelling or a provider prefix, not inside a longer
-        word (it may follow "/" or ":", as in "openai/gpt-4o"); group 1 is the word. None if there is
-        nothing to find. RE2 scans all the literals at once, in time linear in the text."""
+        """RE2: a word that starts like a registry spelling or a provider prefix (their first
+        MENTION_HEAD characters), not inside a longer word (it may follow "/" or ":", as in
+        "openai/gpt-4o"); group 1 is the word, which is then looked up. None if there is nothing to
+        find. RE2 scans all the heads at once, in time linear in the text; heads of six characters
+        compile ten times faster than the ~200 whole spellings and find few more words in code."""
         if self._mention_pattern is None and (self.models or self._providers):
-            literals = sorted({*self.models, *self._providers}, key=len, reverse=True)
+            literals = sorted({literal[:MENTION_HEAD] for literal in (*self.models, *self._providers)}, key=len, reverse=True)
             body = "|".join(_re2_escape(literal) for literal in literals)
             self._mention_pattern = _re2(f"(?:^|[^A-Za-z0-9_.@-])((?:{body})[A-Za-z0-9_.:@-]*)", cache=False)
         return self._mention_pattern
@@ -165,10 +174,11 @@ class ModelIndex:
         return prefix is not None and ("/" in prefix or ((router or provider) is not None and "/" not in bare))
 
     def _pattern_prefix(self, bare: str) -> str | None:
-        if self._prefixes is None or _FILE_SUFFIX.search(bare):
+        candidates = [prefix for length in range(min(len(bare), _PREFIX_HEAD), 0, -1)
+                      for prefix in self._prefixes.get(bare[:length], ()) if bare.startswith(prefix)]
+        if not candidates or _FILE_SUFFIX.search(bare):
             return None
-        match = self._prefixes.match(bare)
-        return match.group() if match else None
+        return max(candidates, key=len)
 
     def _pattern_provider(self, bare: str) -> str | None:
         prefix = self._pattern_prefix(bare)
@@ -205,25 +215,6 @@ def _provider_patterns(registry: dict[str, Any]) -> list[dict[str, Any]]:
 
     shipped_registry = policies_dir() / REGISTRY_FILE
     return parse_yaml(shipped_registry.read_text(encoding="utf-8"), REGISTRY_FILE).data.get("providerPatterns", [])
-
-
-def _trie(words: Iterable[str]) -> str:
-    """A regex matching the longest of ``words`` at a position: ["ab", "ac", "a"] gives a(?:b|c)?."""
-    tree: dict[str, Any] = {}
-    for word in words:
-        node = tree
-        for char in word:
-            node = node.setdefault(char, {})
-        node[""] = {}  # a word ends here
-
-    def emit(node: dict[str, Any]) -> str:
-        branches = [re.escape(char) + emit(child) for char, child in sorted(node.items()) if char]
-        if not branches:
-            return ""
-        body = branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
-        return f"(?:{body})?" if "" in node else body
-
-    return f"(?:{emit(tree)})"
 
 
 def _re2_escape(literal: str) -> str:
@@ -428,22 +419,24 @@ def _source(path: str, text: str, language: str | None, is_shipped: bool, known:
     config) the calls and config values its parse finds; each line through ``line_of`` (a notebook
     cell's lines are lines of the .ipynb file)."""
     line_of = line_of or (lambda line: line)
-    if language is not None and len(text.encode("utf-8", "surrogatepass")) > MAX_PARSED_BYTES:
+    # One encoding per file: RE2 and tree-sitter read UTF-8 (RE2 would encode a str on every search).
+    data = text.encode("utf-8", "surrogatepass")
+    if language is not None and len(data) > MAX_PARSED_BYTES:
         if language == "json":
             language = None  # a JSON file this large is a data dump: its ids are mentions
         else:
-            mentions = list(_mentions(text, known, deadline))
+            mentions = list(_mentions(data, known, deadline))
             for spelled, line in mentions:
                 found.add(spelled, line_of(line), MENTION)
-            if mentions or _may_choose_a_model(language, text):
+            if mentions or _may_choose_a_model(language, data):
                 raise _Incomplete(f"is larger than {MAX_PARSED_BYTES // 1024} KB, too large to parse for model calls")
             return  # nothing in it is spelled like a model or could reach a model parameter
-    mentions = list(_mentions(text, known, deadline))
-    if language is not None and not mentions and not _may_choose_a_model(language, text):
+    mentions = list(_mentions(data, known, deadline))
+    if language is not None and not mentions and not _may_choose_a_model(language, data):
         language = None  # nothing in it is spelled like a model or could reach a model parameter: no parse needed
     try:
         if language is not None:
-            for spelled, line, how in _structured(language, text, known, deadline):
+            for spelled, line, how in _structured(language, text, data, known, deadline):
                 found.add(spelled, line_of(line), how)
         elif is_shipped:
             for spelled, line, how in _text_config(path, text, known):
@@ -502,19 +495,19 @@ _CONSTANT = (r"(?m)^(?:export[ \t]+)?(?:(?:const|let|var)[ \t]+)?([A-Za-z_][A-Za
 _CONFIG_GATE = r"(?i)" + _SINK_WORD + r"[A-Za-z0-9_]*[\"']?[ \t]*[:=]"
 
 
-def _may_choose_a_model(language: str, text: str) -> bool:
+def _may_choose_a_model(language: str, data: bytes) -> bool:
     if language not in _GATES:
-        return _re2(_CONFIG_GATE).search(text) is not None
+        return _re2(_CONFIG_GATE).search(data) is not None
     sink, container, element = _GATES[language]
-    if _re2(sink).search(text) is not None:
+    if _re2(sink).search(data) is not None:
         return True
-    if _re2(container).search(text) is not None and _re2(element).search(text) is not None:
+    if _re2(container).search(data) is not None and _re2(element).search(data) is not None:
         return True
-    names = {match.group(1) for match in _re2(_CONSTANT).finditer(text)}
+    names = {match.group(1).decode() for match in _re2(_CONSTANT).finditer(data)}
     if not names:
         return False
     flows = r"(?i)" + _SINK_WORD + r"[^\n]{0,80}?\b(?:" + "|".join(sorted(names)) + r")\b"
-    return _re2(flows, cache=False).search(text) is not None
+    return _re2(flows, cache=False).search(data) is not None
 
 
 @lru_cache(maxsize=None)
@@ -523,14 +516,14 @@ def _re2_cached(pattern: str) -> Any:
 
 
 def _re2(pattern: str, cache: bool = True) -> Any:
-    """``pattern`` compiled by RE2: linear in the text, whatever it holds."""
+    """``pattern`` compiled by RE2 for UTF-8 bytes: linear in the text, whatever it holds."""
     if cache:
         return _re2_cached(pattern)
     import re2
 
     options = re2.Options()
     options.max_mem = 64 << 20  # room for the registry's few hundred spellings as one automaton
-    return re2.compile(pattern, options)
+    return re2.compile(pattern.encode(), options)
 
 
 _TEMPLATE_SUFFIX = re.compile(r"\.(?:example|sample|template|dist|default|tmpl|tpl)$")
@@ -570,42 +563,42 @@ def _expansion_defaults(text: str, known: ModelIndex) -> Iterator[tuple[str, int
 
 # --- Mentions: every known spelling anywhere ------------------------------------------------------
 
-_PATH_WORD = re.compile(r"[\w.:@/-]*")
+_PATH_WORD = re.compile(rb"[\w.:@/-]*")
 
 
-def _mentions(text: str, known: ModelIndex, deadline: float) -> Iterator[tuple[str, int]]:
-    """(spelled, line) of every registered spelling or provider-pattern id in ``text``, each place."""
+def _mentions(data: bytes, known: ModelIndex, deadline: float) -> Iterator[tuple[str, int]]:
+    """(spelled, line) of every registered spelling or provider-pattern id in ``data``, each place."""
     pattern = known.mention_pattern
     if pattern is None:
         return
     line, last, taken = 1, 0, 0
-    for count, match in enumerate(pattern.finditer(text), 1):
+    for count, match in enumerate(pattern.finditer(data), 1):
         if count % 256 == 0 and time.thread_time() > deadline:
             raise _OutOfTime
         start, end = match.span(1)
         if start < taken:
             continue  # inside the longer id just read
-        spelled = match.group(1).rstrip(".:@-")
-        if text.startswith("/", end):  # "meta-llama/Meta-Llama-3-70B-Instruct", "sentence-transformers/all-MiniLM-L6-v2"
-            longer = _PATH_WORD.match(text, start).group().rstrip(".:@-/")
+        spelled = match.group(1).decode("utf-8", "replace").rstrip(".:@-")
+        if data.startswith(b"/", end):  # "meta-llama/Meta-Llama-3-70B-Instruct", "sentence-transformers/all-MiniLM-L6-v2"
+            longer = _PATH_WORD.match(data, start).group().decode("utf-8", "replace").rstrip(".:@-/")
             if known.known_path(longer):
                 spelled, taken = longer, start + len(longer)
         if not known.known(spelled):
             continue
-        line += text.count("\n", last, start)
+        line += data.count(b"\n", last, start)
         last = start
-        yield _prefixed(text, start, spelled), line
+        yield _prefixed(data, start, spelled), line
 
 
-_PREFIX_BEFORE = re.compile(r"([A-Za-z_]+[:/])+$")
+_PREFIX_BEFORE = re.compile(rb"([A-Za-z_]+[:/])+$")
 
 
-def _prefixed(text: str, start: int, spelled: str) -> str:
+def _prefixed(data: bytes, start: int, spelled: str) -> str:
     """The id with the router or provider prefix written before it ("openrouter/" + "gpt-4o")."""
-    before = _PREFIX_BEFORE.search(text, max(0, start - 60), start)
+    before = _PREFIX_BEFORE.search(data, max(0, start - 60), start)
     if before is None:
         return spelled
-    candidate = before.group() + spelled
+    candidate = before.group().decode() + spelled
     router, provider, bare = split_prefixes(candidate)
     return candidate if (router or provider) and bare == spelled else spelled
 
@@ -613,8 +606,7 @@ def _prefixed(text: str, start: int, spelled: str) -> str:
 # --- Parsed source --------------------------------------------------------------------------------
 
 
-def _structured(language: str, text: str, known: ModelIndex, deadline: float) -> Iterator[tuple[str, int, str]]:
-    source = text.encode("utf-8", "surrogatepass")
+def _structured(language: str, text: str, source: bytes, known: ModelIndex, deadline: float) -> Iterator[tuple[str, int, str]]:
     tree = _parse(language, source, deadline)
     yield from _READERS[language](tree.root_node, source, known, deadline)
     if language in {"yaml", "toml", "json"}:
@@ -682,16 +674,6 @@ def _parse(language: str, source: bytes, deadline: float) -> Any:
     return tree
 
 
-def _captured(language: str, pattern: str, node: Any) -> dict[str, list[Any]]:
-    """The nodes of each capture of ``pattern``, in the order of the text."""
-    from tree_sitter import QueryCursor
-
-    captured = QueryCursor(_query(language, pattern)).captures(node)
-    for nodes in captured.values():
-        nodes.sort(key=lambda item: item.start_byte)
-    return captured
-
-
 def _captures(language: str, pattern: str, node: Any) -> list[Any]:
     from tree_sitter import QueryCursor
 
@@ -754,26 +736,17 @@ def _judge(value: str, sink: _Sink | None, known: ModelIndex) -> str | None:
 
 # --- Python ---------------------------------------------------------------------------------------
 
-# One query per file, one walk of its tree: the strings, the module-level constants, and the names
-# that may carry a constant into a model parameter (model=FAST).
-_PY_QUERY = """
-(string) @string
-(module (expression_statement (assignment left: (identifier) @name right: (_) @value)))
-(keyword_argument value: (identifier) @flow)
-(pair value: (identifier) @flow)
-(default_parameter value: (identifier) @flow)
-(typed_default_parameter value: (identifier) @flow)
-(assignment left: (attribute) right: (identifier) @flow)
-(argument_list . (identifier) @flow)
-"""
+# One query per file (its strings): a query's compile is paid by every check that parses a file of
+# the language, so the module-level constants are read from the module's own statements and the
+# names that may carry one into a model parameter (model=FAST) are found by their text.
+_PY_QUERY = "(string) @string"
 
 
 def _python(root: Any, source: bytes, known: ModelIndex, deadline: float) -> Iterator[tuple[str, int, str]]:
-    found = _captured("python", _PY_QUERY, root)
-    names, values = found.get("name", []), found.get("value", [])
+    names, values = _python_assignments(root)
     constants = _python_constants(names, values, source)
     unread = _unread_entries(root, names, values, source)
-    for count, node in enumerate(found.get("string", []), 1):
+    for count, node in enumerate(_captures("python", _PY_QUERY, root), 1):
         _check_time(count, deadline)
         if not _id_sized(node, source):
             continue
@@ -784,15 +757,50 @@ def _python(root: Any, source: bytes, known: ModelIndex, deadline: float) -> Ite
         if how:
             yield value, node.start_point[0] + 1, how
     # A constant or env-var default that flows into a model parameter is called from there.
-    for node in found.get("flow", []):
-        constant = constants.get(_text(node, source))
-        if constant is None:
-            continue
-        sink = _python_sink(node, source)
-        if sink is not None and sink.how == CALL:
-            value, value_node = constant
-            if _plausible(value, "strict", known):
+    for node in _uses(root, source, constants, known):
+        if _python_flow(node):
+            sink = _python_sink(node, source)
+            if sink is not None and sink.how == CALL:
+                value, value_node = constants[_text(node, source)]
                 yield value, value_node.start_point[0] + 1, CALL
+
+
+def _python_assignments(root: Any) -> tuple[list[Any], list[Any]]:
+    """The name and value nodes of the module's top-level NAME = value statements."""
+    names, values = [], []
+    for statement in root.named_children:
+        assignment = statement.named_children[0] if statement.type == "expression_statement" and statement.named_children else None
+        if assignment is not None and assignment.type == "assignment":
+            left, right = assignment.child_by_field_name("left"), assignment.child_by_field_name("right")
+            if left is not None and right is not None and left.type == "identifier":
+                names.append(left)
+                values.append(right)
+    return names, values
+
+
+def _uses(root: Any, source: bytes, constants: dict[str, tuple[str, Any]], known: ModelIndex) -> Iterator[Any]:
+    """The identifier nodes that name one of ``constants`` whose value could be a model id."""
+    names = sorted(name for name, (value, _) in constants.items() if _plausible(value, "strict", known))
+    if not names:
+        return
+    pattern = re.compile(rb"(?<![\w.])(?:" + b"|".join(re.escape(name.encode()) for name in names) + rb")(?!\w)")
+    for match in pattern.finditer(source):
+        node = root.descendant_for_byte_range(match.start(), match.end())
+        if node is not None and node.type == "identifier" and (node.start_byte, node.end_byte) == match.span():
+            yield node
+
+
+def _python_flow(node: Any) -> bool:
+    """Is the name passed on: a keyword or first argument, a dict value, a parameter default, an attribute set?"""
+    parent = node.parent
+    if parent is None:
+        return False
+    if parent.type in {"keyword_argument", "pair", "default_parameter", "typed_default_parameter"}:
+        return parent.child_by_field_name("value") == node
+    if parent.type == "assignment":
+        left = parent.child_by_field_name("left")
+        return parent.child_by_field_name("right") == node and left is not None and left.type == "attribute"
+    return parent.type == "argument_list" and bool(parent.named_children) and parent.named_children[0] == node
 
 
 _PY_SUBSCRIPTS = "(subscript value: (identifier) @table subscript: (_) @key)"
@@ -1060,25 +1068,17 @@ def _is_factory(callee: str) -> bool:
 
 # --- JavaScript / TypeScript ----------------------------------------------------------------------
 
-_JS_QUERY = """
-[(string) (template_string)] @string
-(program (lexical_declaration (variable_declarator name: (identifier) @name value: (_) @value)))
-(program (export_statement (lexical_declaration (variable_declarator name: (identifier) @name value: (_) @value))))
-(pair value: (identifier) @flow)
-(arguments . (identifier) @flow)
-(assignment_expression right: (identifier) @flow)
-"""
+_JS_QUERY = "[(string) (template_string)] @string"
 
 
 def _javascript(language: str) -> Callable[[Any, bytes, ModelIndex, float], Iterator[tuple[str, int, str]]]:
     def read(root: Any, source: bytes, known: ModelIndex, deadline: float) -> Iterator[tuple[str, int, str]]:
-        found = _captured(language, _JS_QUERY, root)
         constants: dict[str, tuple[str, Any]] = {}
-        for name_node, value_node in zip(found.get("name", []), found.get("value", [])):
+        for name_node, value_node in _js_declarations(root):
             literal = _js_string_value(value_node, source)
             if literal is not None:
                 constants[_text(name_node, source)] = (literal, value_node)
-        for count, node in enumerate(found.get("string", []), 1):
+        for count, node in enumerate(_captures(language, _JS_QUERY, root), 1):
             _check_time(count, deadline)
             if not _id_sized(node, source):
                 continue
@@ -1088,13 +1088,36 @@ def _javascript(language: str) -> Callable[[Any, bytes, ModelIndex, float], Iter
             how = _judge(value, _js_sink(node, source), known)
             if how:
                 yield value, node.start_point[0] + 1, how
-        for node in found.get("flow", []):
-            constant = constants.get(_text(node, source))
-            sink = _js_sink(node, source) if constant is not None else None
-            if constant is not None and sink is not None and _plausible(constant[0], "strict", known):
-                yield constant[0], constant[1].start_point[0] + 1, CALL
+        for node in _uses(root, source, constants, known):
+            if _js_flow(node) and _js_sink(node, source) is not None:
+                value, value_node = constants[_text(node, source)]
+                yield value, value_node.start_point[0] + 1, CALL
 
     return read
+
+
+def _js_declarations(root: Any) -> Iterator[tuple[Any, Any]]:
+    """(name, value) of the program's top-level const/let/var declarations, exported or not."""
+    for statement in root.named_children:
+        if statement.type == "export_statement":
+            statement = statement.child_by_field_name("declaration") or statement
+        if statement.type in {"lexical_declaration", "variable_declaration"}:
+            for declarator in statement.named_children:
+                name, value = declarator.child_by_field_name("name"), declarator.child_by_field_name("value")
+                if declarator.type == "variable_declarator" and name is not None and value is not None and name.type == "identifier":
+                    yield name, value
+
+
+def _js_flow(node: Any) -> bool:
+    """Is the name passed on: an object property's value, a first argument, the right of an assignment?"""
+    parent = node.parent
+    if parent is None:
+        return False
+    if parent.type == "pair":
+        return parent.child_by_field_name("value") == node
+    if parent.type == "assignment_expression":
+        return parent.child_by_field_name("right") == node
+    return parent.type == "arguments" and bool(parent.named_children) and parent.named_children[0] == node
 
 
 def _js_string_value(node: Any, source: bytes) -> str | None:
