@@ -100,12 +100,15 @@ class FileReferences:
 
 _PREFIX_HEAD = 3
 MENTION_HEAD = 6
+# Files up to this many characters are remembered by their text, up to this many in all.
+MAX_REMEMBERED_CHARS = 64 * 1024
+MAX_REMEMBERED_TOTAL = 32 * 1024 * 1024
 
 
 class ModelIndex:
     """What the registry knows, ready for lookups: built once per check by :func:`model_index`."""
 
-    __slots__ = ("models", "_providers", "_prefixes", "_mention_pattern", "_known", "_looked_up")
+    __slots__ = ("models", "_providers", "_prefixes", "_mention_pattern", "_known", "_looked_up", "_files", "_remembered_chars")
 
     def __init__(self, models: dict[str, str], prefixes: dict[str, str]) -> None:
         self.models = models  # every spelling (id or alias) -> registry id
@@ -120,6 +123,18 @@ class ModelIndex:
         # cleared when full, whatever the repository holds.
         self._known: dict[str, bool] = {}
         self._looked_up: dict[str, tuple[str, bool, str | None, str | None, str]] = {}
+        self._files: dict[tuple[Any, ...], FileReferences] = {}
+        self._remembered_chars = 0
+
+    def remembered(self, key: tuple[Any, ...] | None) -> FileReferences | None:
+        """What a file with the same text (and language, and shipped or not) was found to hold."""
+        return self._files.get(key) if key is not None else None
+
+    def remember(self, key: tuple[Any, ...] | None, found: FileReferences) -> None:
+        if key is None or self._remembered_chars + len(key[0]) > MAX_REMEMBERED_TOTAL:
+            return  # bounded whatever the repository holds: past it, each copy is read again
+        self._files[key] = found
+        self._remembered_chars += len(key[0])
 
     @property
     def mention_pattern(self) -> Any:
@@ -369,10 +384,15 @@ def find_model_references(path: str, text: str, known: ModelIndex, shipped_code:
 
     ``shipped_code``: whether the file is part of the application (default: :func:`shipped` of its
     path); in a file that is not, every reference is a mention."""
-    found = _Found(known)
-    deadline = time.thread_time() + MAX_SECONDS_PER_FILE
     is_shipped = shipped(path) if shipped_code is None else shipped_code
     language = _language(path)
+    # What decides the answer besides the text: a monorepo's copies of one file are read once.
+    key = (text, language, is_shipped, _assigns_config(path)) if len(text) <= MAX_REMEMBERED_CHARS else None
+    remembered = known.remembered(key)
+    if remembered is not None:
+        return remembered
+    found = _Found(known)
+    deadline = time.thread_time() + MAX_SECONDS_PER_FILE
     try:
         if language == "notebook":
             _notebook(text, known, is_shipped, deadline, found)
@@ -381,6 +401,7 @@ def find_model_references(path: str, text: str, known: ModelIndex, shipped_code:
     except _Incomplete as stop:
         found.result.complete, found.result.reason = False, stop.reason
     found.result.references = sorted(found.references.values(), key=lambda ref: (ref.line, ref.spelled))
+    known.remember(key, found.result)
     return found.result
 
 
@@ -546,11 +567,16 @@ _ASSIGNMENT = re.compile(r"^[ \t]*(?:export[ \t]+|ENV[ \t]+|local[ \t]+)?([A-Za-
 def _text_config(path: str, text: str, known: ModelIndex) -> Iterator[tuple[str, int, str]]:
     """``${X_MODEL:-gpt-4o}`` anywhere; ``X_MODEL=gpt-4o`` in .env files and shell scripts."""
     yield from _expansion_defaults(text, known)
-    if _ENV_FILE.search(path) or path.lower().endswith(_SHELL_SUFFIXES) or path.rsplit("/", 1)[-1].startswith("Dockerfile"):
+    if _assigns_config(path):
         for match in _ASSIGNMENT.finditer(text):
             strictness = name_carries_model(match.group(1))
             if strictness and _plausible(match.group(2), strictness, known):
                 yield match.group(2), text.count("\n", 0, match.start(2)) + 1, CONFIG
+
+
+def _assigns_config(path: str) -> bool:
+    """Whether NAME=value lines are config: .env files, shell scripts, Dockerfiles."""
+    return bool(_ENV_FILE.search(path) or path.lower().endswith(_SHELL_SUFFIXES) or path.rsplit("/", 1)[-1].startswith("Dockerfile"))
 
 
 def _expansion_defaults(text: str, known: ModelIndex) -> Iterator[tuple[str, int, str]]:
@@ -783,11 +809,15 @@ def _uses(root: Any, source: bytes, constants: dict[str, tuple[str, Any]], known
     names = sorted(name for name, (value, _) in constants.items() if _plausible(value, "strict", known))
     if not names:
         return
-    pattern = re.compile(rb"(?<![\w.])(?:" + b"|".join(re.escape(name.encode()) for name in names) + rb")(?!\w)")
-    for match in pattern.finditer(source):
+    for match in _names_pattern(tuple(names)).finditer(source):
         node = root.descendant_for_byte_range(match.start(), match.end())
         if node is not None and node.type == "identifier" and (node.start_byte, node.end_byte) == match.span():
             yield node
+
+
+@lru_cache(maxsize=256)
+def _names_pattern(names: tuple[str, ...]) -> re.Pattern[bytes]:
+    return re.compile(rb"(?<![\w.])(?:" + b"|".join(re.escape(name.encode()) for name in names) + rb")(?!\w)")
 
 
 def _python_flow(node: Any) -> bool:
