@@ -69,10 +69,13 @@ def test_typescript_app(tmp_path: Path) -> None:
     write(root / "tests/e2e/chat.test.ts", 'test("chat", () => pick("gpt-5"));\n')
     assert blocking(root) == [
         ("AIGOV-MODEL-012", "app/api/chat/route.ts", 1,
-         "gpt-3.5-turbo is past its sunset (2026-09-30); the code calls it (app/api/chat/route.ts:1)"),
+         "gpt-3.5-turbo is past its sunset (2026-09-30); the code calls it (app/api/chat/route.ts:1); "
+         "use one approved for medium tier: anthropic.claude-haiku-3-5, anthropic.claude-sonnet-4, gpt-4o, "
+         "sklearn-gradient-boosting, text-embedding-3-small"),
         ("AIGOV-MODEL-012", "lib/ai/providers.ts", 1,
          "openai/gpt-4o-mini (gpt-4o-mini in the registry) is approved for tiers [low], not for medium; "
-         "the code calls it (lib/ai/providers.ts:1)"),
+         "the code calls it (lib/ai/providers.ts:1); use one approved for medium tier: anthropic.claude-haiku-3-5, "
+         "anthropic.claude-sonnet-4, gpt-4o, sklearn-gradient-boosting, text-embedding-3-small"),
         ("AIGOV-MODEL-010", "lib/ai/models.ts", 3,
          "xai/grok-4-fast is not in the approved-model registry (xai model id); the code calls it (lib/ai/models.ts:3)"),
     ]
@@ -119,3 +122,28 @@ def test_monorepo(tmp_path: Path) -> None:
         ("triage", "AIGOV-MODEL-012", "services/triage/triage/llm.py", 1),
         ("triage", "AIGOV-MODEL-005", "services/triage/aigov.yaml", 10),
     ]
+
+
+def test_a_banned_model_called_beside_a_waived_catalogue_still_blocks(tmp_path: Path) -> None:
+    """Issue 16's case: after 20 unregistered ids the old scanner stopped reading a file, so with the
+    catalogue's findings waived a banned model called below it passed. Now every call is read, and a
+    model the code may not use is critical: no waiver covers it."""
+    from waiver_helpers import commit_all, git, merged_waiver
+
+    root = make_feature(tmp_path / "repo")
+    catalogue = "".join(f'    "gpt-5-catalogue-{i}",\n' for i in range(21))
+    write(root / "src/catalogue.py", f"FALLBACK_MODELS = [\n{catalogue}]\n"
+          'reply = client.chat.completions.create(model="unvetted-community-7b", messages=[])\n')
+    git(root, "init", "-q", "-b", "main")
+    commit_all(root, "init")
+    waiver = ("  - rule: {rule}\n    feature: support-summarize\n    path: src/catalogue.py\n    reason: trial of the catalogue\n"
+              "    ticket: GOV-17\n    approver: alice\n    created: 2026-11-20\n    expires: 2026-12-20\n")
+    merged_waiver(root, "waivers:\n" + waiver.format(rule="AIGOV-MODEL-010") + waiver.format(rule="AIGOV-MODEL-012"))
+    doc = check_json(root)
+    catalogued = [f for f in doc["findings"] if f["id"] == "AIGOV-MODEL-010"]
+    assert len(catalogued) == 21 and all(f["waived"] for f in catalogued)
+    [banned] = [f for f in doc["findings"] if f["id"] == "AIGOV-MODEL-012"]
+    assert (banned["path"], banned["line"], banned["severity"], banned["waived"]) == ("src/catalogue.py", 24, "critical", False)
+    [refused] = [f for f in doc["findings"] if f["id"] == "AIGOV-WAIVER-005"]
+    assert refused["message"] == "waiver for AIGOV-MODEL-012 (GOV-17): AIGOV-MODEL-012 cannot be waived (its METADATA says waivable: false)"
+    assert doc["verdict"] == "fail"

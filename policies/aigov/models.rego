@@ -339,7 +339,7 @@ deny contains finding if {
 	not approved_here(m)
 	finding := lib.finding(
 		"AIGOV-MODEL-012",
-		sprintf("%s is %s; the code calls it (%s)", [written(model, refs), why_not(m), shown_places(refs)]),
+		sprintf("%s is %s; the code calls it (%s); %s", [written(model, refs), why_not(m), shown_places(refs), instead(m)]),
 		object.union(first_place(refs), {"remediation": sprintf("Replace %s in the code: %s", [model, instead(m)])}),
 	)
 }

@@ -256,7 +256,7 @@ test_banned_model_called_is_critical_declared_or_not if {
 	undeclared := models.deny with input as code_input("low", [{"id": "good"}], refs) with data.aigov.registry as registry with data.aigov.settings as settings
 	[f] := [x | some x in undeclared]
 	f.id == "AIGOV-MODEL-012"
-	f.msg == "org/evil-7b (evil in the registry) is banned (licence); the code calls it (svc/app.py:5)"
+	f.msg == "org/evil-7b (evil in the registry) is banned (licence); the code calls it (svc/app.py:5); use good instead"
 	f.remediation == "Replace evil in the code: use good instead"
 	declared := models.deny with input as code_input("low", [{"id": "evil"}], refs) with data.aigov.registry as registry with data.aigov.settings as settings
 	{g.id | some g in declared} == {"AIGOV-MODEL-003", "AIGOV-MODEL-012"}
@@ -266,7 +266,7 @@ test_model_not_approved_for_the_tier_called_is_critical_and_offers_the_tiers_mod
 	found := models.deny with input as code_input("medium", [{"id": "later"}], [ref("low-only", "low-only", true, "config", "svc/app.py", 2)]) with data.aigov.registry as registry with data.aigov.settings as settings
 	[f] := [x | some x in found]
 	f.id == "AIGOV-MODEL-012"
-	f.msg == "low-only is approved for tiers [low], not for medium; the code calls it (svc/app.py:2)"
+	f.msg == "low-only is approved for tiers [low], not for medium; the code calls it (svc/app.py:2); use one approved for medium tier: good, later, soon"
 	f.remediation == "Replace low-only in the code: use one approved for medium tier: good, later, soon"
 }
 
@@ -274,9 +274,9 @@ test_sunset_deprecated_and_in_review_models_called_are_critical if {
 	refs := [ref("gone", "gone", true, "call", "svc/a.py", 1), ref("old", "old", true, "call", "svc/b.py", 1), ref("reviewing", "reviewing", true, "call", "svc/c.py", 1)]
 	found := models.deny with input as code_input("low", [{"id": "good"}], refs) with data.aigov.registry as registry with data.aigov.settings as settings
 	{f.msg | some f in found; f.id == "AIGOV-MODEL-012"} == {
-		"gone is past its sunset (2026-01-01); the code calls it (svc/a.py:1)",
-		"old is deprecated; the code calls it (svc/b.py:1)",
-		"reviewing is in review, not yet approved; the code calls it (svc/c.py:1)",
+		"gone is past its sunset (2026-01-01); the code calls it (svc/a.py:1); use one approved for low tier: good, low-only",
+		"old is deprecated; the code calls it (svc/b.py:1); use good instead",
+		"reviewing is in review, not yet approved; the code calls it (svc/c.py:1); use one approved for low tier: good, low-only",
 	}
 }
 
