@@ -468,7 +468,6 @@ def _source(path: str, text: str, language: str | None, is_shipped: bool, known:
 
 
 _RANK = {MENTION: 0, CONFIG: 1, CALL: 2}
-_CODE = frozenset({"python", "javascript", "typescript", "tsx"})
 
 
 # --- Which files need a parse ---------------------------------------------------------------------

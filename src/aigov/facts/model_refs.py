@@ -17,9 +17,8 @@ import re
 from typing import Any, Iterable
 
 from aigov.errors import AigovError
-from aigov.tree import FILE, FOLDER, LOOP, MAX_FILE_BYTES, MISSING, OUTSIDE, Tree
-
 from aigov.facts.model_calls import FileReferences, ModelIndex, find_model_references, shipped
+from aigov.tree import FOLDER, LOOP, MAX_FILE_BYTES, MISSING, OUTSIDE, Tree
 
 # Why a link cannot be followed to look: it may stand for files with any name, so it counts
 # whatever it is called.
