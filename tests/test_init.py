@@ -173,3 +173,10 @@ def test_check_without_a_manifest_points_to_init(tmp_path: Path) -> None:
     assert before.exit_code == 2 and "'aigov init' for existing code" in before.stderr
     assert init(root, *FLAGS).exit_code == 0
     assert check_json(root)["features"] == ["search"]
+
+
+def test_end_of_input_at_a_question_writes_nothing(tmp_path: Path) -> None:
+    root = existing_app(tmp_path / "search")
+    result = run_limited("init", str(root), "--interactive", stdin="n\n")
+    assert result.exit_code == 2 and "end of input at the prompt" in result.stderr, result.stderr
+    assert not (root / "aigov.yaml").exists()

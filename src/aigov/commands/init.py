@@ -262,7 +262,7 @@ def _ask_missing(answers: dict[str, Any]) -> None:
     if not answers["tier"]:
         suggested = "low"
         for tier, question in TIER_QUESTIONS:
-            if click.confirm(question, default=False):
+            if prompt(f"{question} [y/N]", type=click.BOOL, default=False, show_default=False):
                 suggested = tier
                 break
         answers["tier"] = prompt("Risk tier", type=click.Choice(TIERS), default=suggested)
@@ -415,7 +415,7 @@ def write_all(folder: Path, drafts: dict[str, str]) -> None:
         if os.path.lexists(target):
             raise AigovError("already exists; aigov init never overwrites", str(target))
         existing = target.parent
-        while not existing.exists():
+        while not os.path.lexists(existing):
             existing = existing.parent
         if os.path.commonpath([real, os.path.realpath(existing)]) != real:
             raise AigovError("is a link out of the feature's folder; aigov init writes nothing there", str(existing))
