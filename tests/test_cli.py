@@ -50,8 +50,11 @@ def test_facts_match_the_input_schema(tmp_path: Path) -> None:
     jsonschema.Draft202012Validator(load_schema("input"), registry=registry).validate(doc)
     assert doc["now"] == "2026-01-01T00:00:00Z"
     assert doc["feature"]["model_references"] == [
-        {"model": "anthropic.claude-sonnet-4", "spelled": "anthropic.claude-sonnet-4", "registered": True, "path": "src/app.py", "line": 1}
+        {"model": "anthropic.claude-sonnet-4", "spelled": "anthropic.claude-sonnet-4", "bare": "anthropic.claude-sonnet-4",
+         "registered": True, "how": "config", "path": "src/app.py", "line": 1}
     ]
+    assert doc["feature"]["declared_models"] == [
+        {"id": "anthropic.claude-sonnet-4", "model": "anthropic.claude-sonnet-4", "registered": True, "bare": "anthropic.claude-sonnet-4"}]
     assert doc["feature"]["lines"]["spec.models[0].id"] == 10
 
 

@@ -176,7 +176,7 @@ def test_typescript_constructor_option(index) -> None:
 # --- Notebooks ------------------------------------------------------------------------------------
 
 
-def test_notebook_code_cells_are_code_and_markdown_and_outputs_are_mentions(index) -> None:
+def test_notebook_code_cells_are_code_markdown_is_a_mention_and_outputs_are_not_read(index) -> None:
     # Pattern: anthropics/courses tool_use/*.ipynb (MODEL_NAME in a code cell, model names in markdown and outputs).
     notebook = {
         "cells": [
@@ -191,8 +191,9 @@ def test_notebook_code_cells_are_code_and_markdown_and_outputs_are_mentions(inde
     found = refs(index, "lessons/tools.ipynb", text)
     code_line = next(i for i, line in enumerate(text.splitlines(), 1) if "MODEL_NAME" in line)
     assert ("claude-3-haiku-20240307", code_line, CONFIG) in found
+    # What a run printed (the output naming claude-3-5-sonnet) calls nothing and is not read.
     assert {(spelled, how) for spelled, _, how in found if spelled != "claude-3-haiku-20240307"} == {
-        ("claude-3-opus-20240229", MENTION), ("claude-3-5-sonnet-20240620", MENTION)}
+        ("claude-3-opus-20240229", MENTION)}
 
 
 # --- Config files ---------------------------------------------------------------------------------
@@ -246,6 +247,119 @@ def test_tests_docs_and_data_only_mention(index) -> None:
     assert refs(index, "deep_agents/benchmark_results/run.json", '{"model": "openai:gpt-5.4"}\n') == [
         ("openai:gpt-5.4", 1, MENTION)]
     assert refs(index, "README.md", "Set `model: gpt-4o`.\n") == [("gpt-4o", 1, MENTION)]
+
+
+# --- Patterns of the real applications that made false blocking findings -------------------------
+
+
+def test_a_display_name_beside_the_file_or_id_it_names_is_no_model(index) -> None:
+    # Pattern: OpenInterpreter/open-interpreter interpreter/terminal_interface/local_setup.py (a menu of
+    # llamafiles: "name" is shown, "file_name" is downloaded and run).
+    source = (
+        'model_list = [\n'
+        '    {"name": "Phi-9-mini", "file_name": "phi-9-mini.Q4.llamafile", "size": 2.4},\n'
+        '    {"name": "Acme-13B", "url": "https://example.com/acme-13b.llamafile"},\n'
+        ']\n'
+        'fallback_models = [{"name": "acme-chat-7b"}]\n'
+    )
+    assert refs(index, "app/local_setup.py", source) == [("acme-chat-7b", 5, CONFIG)]
+
+
+def test_a_placeholder_default_is_no_model(index) -> None:
+    # Pattern: OpenInterpreter/open-interpreter interpreter/core/async_core.py (an OpenAI-compatible
+    # request schema whose model field defaults to a placeholder the server ignores).
+    source = 'class CompletionRequest(BaseModel):\n    model: str = "default-model"\n    llm: str = "acme-llm-7b"\n'
+    assert refs(index, "app/server.py", source) == [("acme-llm-7b", 3, CALL)]
+
+
+def test_the_model_an_api_response_names_is_no_call(index) -> None:
+    # Pattern: OpenInterpreter/open-interpreter interpreter/core/async_core.py (the chunks its
+    # OpenAI-compatible endpoint streams back name the server as their model).
+    source = (
+        'def chunk(i, text):\n'
+        '    return {"id": i, "object": "chat.completion.chunk", "model": "acme-server-1", "choices": [text]}\n'
+        'def ask(client):\n'
+        '    return client.create(**{"model": "acme-chat-7b", "messages": []})\n'
+    )
+    assert refs(index, "app/server.py", source) == [("acme-chat-7b", 4, CONFIG)]
+
+
+def test_a_table_read_only_at_constant_keys_chooses_only_those_entries(index) -> None:
+    # Patterns: OpenInterpreter/open-interpreter interpreter/computer_use/loop.py (read only at
+    # [APIProvider.ANTHROPIC]) and anthropics/anthropic-quickstarts computer-use-demo/computer_use_demo/streamlit.py
+    # (read at the provider the user picks: every entry can be chosen).
+    table = (
+        'PROVIDER_TO_DEFAULT_MODEL_NAME: dict[APIProvider, str] = {\n'
+        '    APIProvider.ANTHROPIC: "claude-3-5-sonnet-20241022",\n'
+        '    APIProvider.BEDROCK: "anthropic.claude-3-5-sonnet-20241022-v2:0",\n'
+        '}\n'
+    )
+    constant = table + 'def main():\n    model = PROVIDER_TO_DEFAULT_MODEL_NAME[APIProvider.ANTHROPIC]\n'
+    assert [(spelled, how) for spelled, _, how in refs(index, "app/loop.py", constant)] == [
+        ("claude-3-5-sonnet-20241022", CONFIG), ("anthropic.claude-3-5-sonnet-20241022-v2:0", MENTION)]
+    chosen = table + 'def main(provider):\n    model = PROVIDER_TO_DEFAULT_MODEL_NAME[provider]\n'
+    assert [how for _, _, how in refs(index, "app/loop.py", chosen)] == [CONFIG, CONFIG]
+
+
+def test_examples_are_not_the_application(index) -> None:
+    # Pattern: arc53/DocsGPT application/core/models/examples/mistral.yaml.example (a catalogue to copy,
+    # "NOT loaded by the registry").
+    catalogue = "models:\n  - id: mistral-large-latest\n"
+    assert refs(index, "app/models/examples/mistral.yaml.example", catalogue) == [("mistral-large-latest", 2, MENTION)]
+    assert refs(index, "app/models/mistral.yaml", catalogue) == [("mistral-large-latest", 2, CONFIG)]
+
+
+def test_a_constant_or_config_value_that_is_wholly_a_known_id_is_config(index) -> None:
+    # A model cannot hide in a constant that is not named like one: FALLBACK = "gpt-4o" configures a model.
+    assert refs(index, "app/llm.py", 'FALLBACK = "gpt-4o"\nSTREAMING_MODELS = ["gpt-4o-mini"]\n') == [
+        ("gpt-4o", 1, CONFIG), ("gpt-4o-mini", 2, MENTION)]
+    assert refs(index, "config.yml", "fallback: gpt-4o\ndeprecated: [gpt-3.5-turbo]\n") == [
+        ("gpt-4o", 1, CONFIG), ("gpt-3.5-turbo", 2, MENTION)]
+
+
+def test_an_unknown_id_in_a_constant_that_reaches_a_model_parameter_is_a_call(index) -> None:
+    # Pattern: assafelovic/gpt-researcher backend/report_type/deep_research/example.py (a constant passed as
+    # model=), with an id no provider pattern knows: only where it flows says it is a model.
+    source = 'FAST = "acme-chat-7b"\n\ndef ask(llm, q):\n    return llm.invoke(q, model=FAST)\n'
+    assert refs(index, "agent/run.py", source) == [("acme-chat-7b", 1, CALL)]
+
+
+def test_a_catalogue_of_unknown_ids_opened_on_its_own_line_is_config(index) -> None:
+    # Pattern: langchain-ai/open-canvas packages/shared/src/models.ts (an exported list of selectable models).
+    source = 'export const ACME_MODELS: ModelConfig[] = [\n  {\n    name: "acme-chat-7b",\n    label: "Acme",\n  },\n];\n'
+    assert refs(index, "src/models.ts", source) == [("acme-chat-7b", 3, CONFIG)]
+
+
+def test_notebook_cells_run_as_one_module(index) -> None:
+    # Pattern: anthropics/courses tool_use/06_chatbot_with_multiple_tools.ipynb (MODEL_NAME set in one
+    # cell, passed as model= in a later one).
+    notebook = {"cells": [
+        {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": 1, "source": ['MODEL_NAME = "acme-chat-7b"\n']},
+        {"cell_type": "markdown", "metadata": {}, "source": ["Now call it.\n"]},
+        {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": 2,
+         "source": ["response = client.messages.create(\n", "    model=MODEL_NAME,\n", "    messages=[])\n"]},
+    ], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    text = json.dumps(notebook, indent=1)
+    line = next(i for i, row in enumerate(text.splitlines(), 1) if "MODEL_NAME = " in row)
+    assert refs(index, "lessons/chat.ipynb", text) == [("acme-chat-7b", line, CALL)]
+
+
+def test_a_notebook_that_is_not_json_cannot_be_verified(index) -> None:
+    result = find_model_references("lessons/broken.ipynb", '{"cells": [', index)
+    assert not result.complete and "not valid JSON" in (result.reason or "")
+
+
+def test_an_unlisted_bedrock_arn_names_the_model_after_its_resource_type(index) -> None:
+    ref = only(index, "app/bedrock.py",
+               'MODEL = "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-sonnet-4-20250514-v1:0"\n',
+               "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-sonnet-4-20250514-v1:0")
+    assert (ref.how, ref.router, ref.model, ref.registered) == (CONFIG, "bedrock", "anthropic.claude-sonnet-4", True)
+
+
+def test_a_model_id_followed_by_a_url_path_is_the_model(index) -> None:
+    # Azure OpenAI deployments are named after the model: ".../deployments/gpt-4o/chat/completions".
+    url = 'URL = "https://acme.openai.azure.com/openai/deployments/gpt-4o/chat/completions"\n'
+    assert refs(index, "app/azure.py", url) == [("gpt-4o", 1, MENTION)]
 
 
 # --- Bounds ---------------------------------------------------------------------------------------

@@ -81,11 +81,16 @@ def test_sunset_is_judged_by_the_given_clock(tmp_path: Path) -> None:
 def test_shadow_model_in_code_and_prompts(tmp_path: Path) -> None:
     root = make_feature(tmp_path)
     write(root / "src/app.py", 'PRIMARY = "anthropic.claude-sonnet-4"\nFALLBACK = "gpt-4o"\n')
-    write(root / "prompts/answer.md", "Uses gpt-4o-mini for drafts.\n")
-    write(root / "docs/history.md", "We moved off gpt-3.5-turbo last year.\n")
-    write(root / "src/notes.py", "# anthropic.claude-sonnet-4-5 is a different model id\n")
-    findings = [f for f in check_json(root)["findings"] if f["id"] == "AIGOV-MODEL-009"]
-    assert sorted((f["path"], f["line"]) for f in findings) == [("prompts/answer.md", 1), ("src/app.py", 2)]
+    write(root / "prompts/answer.yaml", "model: gpt-4o\ntemplate: Summarise the ticket.\n")
+    write(root / "prompts/answer.md", "Uses gpt-4o-mini for drafts.\n")  # prose: a mention
+    write(root / "docs/history.md", "We moved off gpt-3.5-turbo last year.\n")  # docs are not read
+    write(root / "src/notes.py", "# anthropic.claude-sonnet-4-5 is a different model id\n")  # a comment: a mention
+    findings = [(f["id"], f["path"], f["line"], f["message"]) for f in check_json(root)["findings"] if f["id"].startswith("AIGOV-MODEL")]
+    assert findings == [
+        ("AIGOV-MODEL-009", "prompts/answer.yaml", 1, "gpt-4o is called but not declared in aigov.yaml (prompts/answer.yaml:1, src/app.py:2)"),
+        ("AIGOV-MODEL-013", "prompts/answer.md", 1, "gpt-4o-mini is named but never called (prompts/answer.md:1)"),
+        ("AIGOV-MODEL-013", "src/notes.py", 1, "anthropic.claude-sonnet-4-5 is named but never called (src/notes.py:1)"),
+    ]
 
 
 def test_hugging_face_model_card_is_accepted(feature: Path) -> None:

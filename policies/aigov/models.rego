@@ -17,8 +17,25 @@ by_name[name] := m if {
 	some name in array.concat([m.id], object.get(m, "aliases", []))
 }
 
-# The registry id of a model spelled as ``name`` (its id or an alias); ``name`` itself if unknown.
-registry_id(name) := object.get(by_name, [name, "id"], name)
+# The collector resolves each declared id as it resolves the code's spellings: a router or
+# provider prefix ("openrouter/anthropic/claude-sonnet-4", "anthropic:claude-...") names the model
+# behind it (model: its registry id when registered; bare: the id without the prefix).
+declared_facts := object.get(input.feature, "declared_models", [])
+
+# The registry entry a declared or written name stands for: its id or an alias, or one behind a router prefix.
+entry(name) := by_name[name]
+
+entry(name) := registry[d.model] if {
+	not by_name[name]
+	some d in declared_facts
+	d.id == name
+	d.registered
+}
+
+# The registry id of a model spelled as ``name``; ``name`` itself if unknown.
+registry_id(name) := entry(name).id
+
+registry_id(name) := name if not entry(name)
 
 # "gpt-4o-2024-08-06 (gpt-4o in the registry)" for an alias, the id itself otherwise.
 shown(name) := sprintf("%s (%s in the registry)", [name, registry_id(name)]) if registry_id(name) != name
@@ -27,9 +44,20 @@ shown(name) := name if registry_id(name) == name
 
 tier := lib.spec.riskTier
 
+# What the manifest declares, by registry id, and by the bare id behind any router prefix: a
+# declared "anthropic/claude-haiku-4.5" covers code calling "claude-haiku-4.5", and the reverse.
 declared := {registry_id(m.id) | some m in lib.spec.models}
 
+declared_bare := {d.bare | some d in declared_facts}
+
 approval_process := object.get(data.aigov.registry, "approvalProcess", "ask the AI platform team for a model approval")
+
+# A model a feature of this tier may call: approved for the tier and not past its sunset.
+approved_here(m) if {
+	m.status == "approved"
+	tier in m.approvedTiers
+	not past_sunset(m)
+}
 
 # Approved models a team can move to at this tier, for remediation text.
 alternatives := alternatives_of_kind("")
@@ -38,9 +66,7 @@ alternatives := alternatives_of_kind("")
 # model that writes the answers.
 alternatives_of_kind(kind) := concat(", ", sort([id |
 	some id, m in registry
-	m.status == "approved"
-	tier in m.approvedTiers
-	not past_sunset(m)
+	approved_here(m)
 	of_kind(m, kind)
 ]))
 
@@ -63,9 +89,13 @@ none_if_empty(list) := list if list != ""
 
 none_if_empty(list) := "none" if list == ""
 
-instead(m) := sprintf("use %s instead", [m.replacement]) if m.replacement
-
-instead(m) := sprintf("use one approved for %s tier: %s", [tier, alternatives]) if not m.replacement
+# The way out offered for a model that may not be used: its replacement when that one is approved
+# for this tier, otherwise the models that are.
+instead(m) := sprintf("use %s instead", [m.replacement]) if {
+	approved_here(registry[m.replacement])
+} else := sprintf("use one approved for %s tier: %s", [tier, alternatives]) if {
+	alternatives != ""
+} else := sprintf("no model is approved for %s tier yet: %s", [tier, approval_process])
 
 # Where the i-th declared model is in the manifest, with the fix for what is wrong with it.
 declared_model(i, remediation) := object.union(lib.manifest_field(sprintf("spec.models[%d].id", [i])), {"remediation": remediation})
@@ -79,7 +109,7 @@ declared_model(i, remediation) := object.union(lib.manifest_field(sprintf("spec.
 #   remediation: Use a model from the approved-model registry, or ask for this one to be reviewed and added.
 deny contains finding if {
 	some i, model in lib.spec.models
-	not by_name[model.id]
+	not entry(model.id)
 	finding := lib.finding(
 		"AIGOV-MODEL-001",
 		sprintf("model %s is not in the approved-model registry", [model.id]),
@@ -96,7 +126,7 @@ deny contains finding if {
 #   remediation: Wait for the approval to complete, or switch to an approved model.
 deny contains finding if {
 	some i, model in lib.spec.models
-	m := by_name[model.id]
+	m := entry(model.id)
 	m.status == "in-review"
 	finding := lib.finding(
 		"AIGOV-MODEL-002",
@@ -114,7 +144,7 @@ deny contains finding if {
 #   remediation: Remove the model and switch to an approved one.
 deny contains finding if {
 	some i, model in lib.spec.models
-	m := by_name[model.id]
+	m := entry(model.id)
 	m.status == "banned"
 	reason := object.get(m, "notes", "banned by the platform team")
 	finding := lib.finding(
@@ -133,7 +163,7 @@ deny contains finding if {
 #   remediation: Move to the replacement model named in the registry.
 deny contains finding if {
 	some i, model in lib.spec.models
-	m := by_name[model.id]
+	m := entry(model.id)
 	m.status == "deprecated"
 	finding := lib.finding(
 		"AIGOV-MODEL-004",
@@ -151,7 +181,7 @@ deny contains finding if {
 #   remediation: Use a model approved for the feature's tier, or ask for this model to be approved for it.
 deny contains finding if {
 	some i, model in lib.spec.models
-	m := by_name[model.id]
+	m := entry(model.id)
 	m.status == "approved"
 	not tier in m.approvedTiers
 	tiers := concat(", ", m.approvedTiers)
@@ -173,7 +203,7 @@ deny contains finding if {
 #   remediation: Move to a model that is not sunset.
 deny contains finding if {
 	some i, model in lib.spec.models
-	m := by_name[model.id]
+	m := entry(model.id)
 	past_sunset(m)
 	finding := lib.finding(
 		"AIGOV-MODEL-006",
@@ -191,7 +221,7 @@ deny contains finding if {
 #   remediation: Plan the migration to a model that is not being sunset.
 deny contains finding if {
 	some i, model in lib.spec.models
-	m := by_name[model.id]
+	m := entry(model.id)
 	days := lib.days_until(m.sunset)
 	days >= 0
 	days <= data.aigov.settings.sunset_warning_days
@@ -211,7 +241,7 @@ deny contains finding if {
 #   remediation: Call the model through the provider the registry approves, or correct the manifest.
 deny contains finding if {
 	some i, model in lib.spec.models
-	m := by_name[model.id]
+	m := entry(model.id)
 	model.provider
 	model.provider != m.provider
 	finding := lib.finding(
@@ -221,52 +251,161 @@ deny contains finding if {
 	)
 }
 
+# --- Models in the code ------------------------------------------------------------------------
+#
+# input.feature.model_references lists every reference in the feature's shipped files, each with
+# how it was found (facts/model_calls.py): a call site or a config value decides; a mention (a
+# comment, a docstring, prose, a description of a model) is listed and decides nothing. Each rule
+# below reports one finding per model, at its first place, listing the others.
+
+deciding contains ref if {
+	some ref in input.feature.model_references
+	ref.how in {"call", "config"}
+}
+
+# The deciding references of each model, grouped in one pass (a file may name thousands).
+calls_of[model] contains ref if {
+	some ref in deciding
+	model := ref.model
+}
+
+# Every reference of each model, mentions included.
+references_of[model] contains ref if {
+	some ref in input.feature.model_references
+	model := ref.model
+}
+
+# Declared: by registry id, or by the bare id behind a router or provider prefix.
+covered(ref) if ref.model in declared
+
+covered(ref) if ref.bare in declared_bare
+
+all_covered(refs) if every ref in refs { covered(ref) }
+
+registered_refs(refs) if {
+	some ref in refs
+	ref.registered == true
+}
+
+# The places of a model's references, in order: "src/app.py:12, src/llm.py:3 and 2 more".
+max_places := 5
+
+sorted_places(refs) := sort({[ref.path, ref.line] | some ref in refs})
+
+shown_places(refs) := more(listed, count(places) - max_places) if {
+	places := sorted_places(refs)
+	listed := concat(", ", [sprintf("%s:%d", [p[0], p[1]]) | some p in array.slice(places, 0, max_places)])
+}
+
+more(listed, extra) := listed if extra <= 0
+
+more(listed, extra) := sprintf("%s and %d more", [listed, extra]) if extra > 0
+
+first_place(refs) := {"path": p[0], "line": p[1]} if p := sorted_places(refs)[0]
+
+# A registered model as the code wrote it: "gpt-4o-2024-08-06 (gpt-4o in the registry)".
+written(model, refs) := model if {
+	{ref.spelled | some ref in refs} == {model}
+} else := sprintf("%s (%s in the registry)", [concat(", ", sort({ref.spelled | some ref in refs})), model])
+
 # METADATA
 # title: Code calls a model the manifest does not declare
-# description: A registered model (by its id or an alias) appears in the feature's source, prompt or config files but not in aigov.yaml, so the manifest does not tell the truth about what the code calls.
+# description: The feature's shipped code calls or configures a registered model (by its id, an alias or a router spelling) that aigov.yaml does not declare, so the manifest does not tell the truth about what the code calls. One finding per model, listing where.
 # custom:
 #   id: AIGOV-MODEL-009
 #   severity: high
 #   remediation: Declare the model in spec.models of aigov.yaml (and in the model card), or remove it from the code.
 deny contains finding if {
-	some ref in input.feature.model_references
-	ref.registered == true
-	not ref.model in declared
+	some model, refs in calls_of
+	registry[model]
+	not all_covered(refs)
+	approved_here(registry[model]) # one it may not use at all is AIGOV-MODEL-012
 	finding := lib.finding(
 		"AIGOV-MODEL-009",
-		sprintf("%s is used here but not declared in %s", [spelled(ref), input.feature.manifest_path]),
-		lib.place(ref),
+		sprintf("%s is called but not declared in %s (%s)", [written(model, refs), input.feature.manifest_path, shown_places(refs)]),
+		first_place(refs),
 	)
 }
 
-spelled(ref) := sprintf("%s (%s in the registry)", [ref.spelled, ref.model]) if ref.spelled != ref.model
-
-spelled(ref) := ref.model if ref.spelled == ref.model
-
 # METADATA
 # title: Code calls a model that is not in the registry
-# description: A word in the feature's source, prompt or config files is spelled like a provider's model id (providerPatterns in the registry) but is neither a registered model nor one of its aliases, so the platform team has never reviewed it.
+# description: The feature's shipped code calls or configures a model id (a string that reaches a model parameter, or a word spelled like a provider's model ids, providerPatterns in the registry) that is neither a registered model nor one of its aliases, and the manifest does not declare it (a declared one is AIGOV-MODEL-001), so the platform team has never reviewed it. One finding per model, listing where.
 # custom:
 #   id: AIGOV-MODEL-010
 #   severity: high
 #   remediation: Call an approved model, or ask for this one to be reviewed and added to the registry (a dated snapshot of a registered model is added as an alias of it).
 deny contains finding if {
-	some ref in input.feature.model_references
-	ref.registered == false
+	some model, refs in calls_of
+	not registered_refs(refs)
+	not all_covered(refs)
+	spellings := concat(", ", sort({ref.spelled | some ref in refs}))
 	finding := lib.finding(
 		"AIGOV-MODEL-010",
-		sprintf("%s looks like a %s model id but is not in the approved-model registry", [ref.model, ref.provider]),
-		{"path": ref.path, "line": ref.line, "remediation": sprintf("Use an approved model, or %s (a dated snapshot of a registered model is added as one of its aliases)", [approval_process])},
+		sprintf("%s is not in the approved-model registry%s; the code calls it (%s)", [spellings, family(refs), shown_places(refs)]),
+		object.union(first_place(refs), {"remediation": sprintf("Use an approved model, or %s (a dated snapshot of a registered model is added as one of its aliases)", [approval_process])}),
+	)
+}
+
+# " (an openai model id)" when a provider prefix or pattern says whose id it is.
+family(refs) := sprintf(" (%s model id)", [concat(", ", sort(providers))]) if {
+	providers := {ref.provider | some ref in refs; ref.provider}
+	count(providers) > 0
+} else := ""
+
+# METADATA
+# title: Code calls a model it may not use
+# description: The feature's shipped code calls or configures a registered model that is banned, past its sunset, deprecated, still in review or not approved for the feature's risk tier - whether the manifest declares it or not. No waiver covers it; the finding offers the models approved for the tier.
+# custom:
+#   id: AIGOV-MODEL-012
+#   severity: critical
+#   waivable: false
+#   remediation: Switch the code to a model approved for the feature's risk tier (the finding names them), or have this model approved for the tier.
+deny contains finding if {
+	some model, refs in calls_of
+	m := registry[model]
+	not approved_here(m)
+	finding := lib.finding(
+		"AIGOV-MODEL-012",
+		sprintf("%s is %s; the code calls it (%s); %s", [written(model, refs), why_not(m), shown_places(refs), instead(m)]),
+		object.union(first_place(refs), {"remediation": sprintf("Replace %s in the code: %s", [model, instead(m)])}),
+	)
+}
+
+why_not(m) := sprintf("banned (%s)", [object.get(m, "notes", "by the platform team")]) if {
+	m.status == "banned"
+} else := sprintf("past its sunset (%s)", [m.sunset]) if {
+	past_sunset(m)
+} else := "deprecated" if {
+	m.status == "deprecated"
+} else := "in review, not yet approved" if {
+	m.status == "in-review"
+} else := sprintf("approved for tiers [%s], not for %s", [concat(", ", m.approvedTiers), tier])
+
+# METADATA
+# title: Model named in the code but not called
+# description: A registered model, or a word spelled like a provider's model id, appears in the feature's shipped files only where it calls nothing - a comment, a docstring, prose, a price or capability table - and the manifest does not declare it. Listed so that no model hides from the report; it blocks nothing. One finding per model, listing where.
+# custom:
+#   id: AIGOV-MODEL-013
+#   severity: info
+#   remediation: Nothing, if it only describes a model. If the code does call it by a path aigov cannot follow, declare it in aigov.yaml.
+deny contains finding if {
+	some model, refs in references_of
+	not calls_of[model]
+	not all_covered(refs)
+	finding := lib.finding(
+		"AIGOV-MODEL-013",
+		sprintf("%s is named but never called (%s)", [concat(", ", sort({ref.spelled | some ref in refs})), shown_places(refs)]),
+		first_place(refs),
 	)
 }
 
 # METADATA
 # title: File cannot be checked for model references
-# description: A file of the feature that aigov scans for model ids could not be read (not UTF-8, over the size limit, unreadable, a link out of the repository, a pipe or device), so aigov cannot verify which models it calls. It blocks at every tier - an unread file could call any model.
+# description: A shipped file of the feature could not be read to its end (not UTF-8, over the size limit to read or to parse, too slow to parse, unreadable, a link out of the repository, a pipe or device), so aigov cannot verify which models it calls. It blocks at every tier - an unread file could call any model.
 # custom:
 #   id: AIGOV-MODEL-011
 #   severity: high
-#   remediation: Make the file a regular UTF-8 text file inside the repository under the size limit, or remove it from the feature (or from what git commits).
+#   remediation: Make the file a regular UTF-8 text file inside the repository under the size limits (5 MB to read; 1 MB to parse source and config), or remove it from the feature (or from what git commits).
 deny contains finding if {
 	some file in input.feature.unscanned_files
 	finding := lib.finding(

@@ -116,21 +116,6 @@ test_missing_provider_is_not_a_mismatch if {
 	count(found) == 0
 }
 
-test_undeclared_model_in_code_is_found if {
-	base := feature("low", [{"id": "good"}])
-	refs := [
-		{"model": "low-only", "spelled": "low-only", "registered": true, "path": "svc/app.py", "line": 7},
-		{"model": "good", "spelled": "good", "registered": true, "path": "svc/app.py", "line": 9},
-	]
-	doc := json.patch(base, [{"op": "replace", "path": "/feature/model_references", "value": refs}])
-	found := models.deny with input as doc with data.aigov.registry as registry with data.aigov.settings as settings
-	some f in found
-	f.id == "AIGOV-MODEL-009"
-	f.path == "svc/app.py"
-	f.line == 7
-	count(found) == 1
-}
-
 with_facts(tier, models, key, value) := json.patch(feature(tier, models), [{"op": "replace", "path": sprintf("/feature/%s", [key]), "value": value}])
 
 test_alias_in_manifest_is_the_model_for_its_tier if {
@@ -151,37 +136,162 @@ test_alias_of_banned_model_is_banned if {
 	"AIGOV-MODEL-003" in {f.id | some f in found}
 }
 
+# A reference as the collector reports it (how: call, config or mention).
+ref(model, spelled, registered, how, path, line) := {"model": model, "spelled": spelled, "bare": spelled, "registered": registered, "how": how, "path": path, "line": line}
+
+# `with` only applies in a rule body, so each test evaluates models.deny on code_input(...) itself.
+code_input(tier, models, refs) := with_facts(tier, models, "model_references", refs)
+
+
+test_undeclared_model_in_code_is_one_finding_listing_its_places if {
+	refs := [
+		ref("low-only", "low-only", true, "call", "svc/b.py", 9),
+		ref("low-only", "low-only", true, "config", "svc/a.py", 7),
+		ref("good", "good", true, "call", "svc/app.py", 9),
+	]
+	found := models.deny with input as code_input("low", [{"id": "good"}], refs) with data.aigov.registry as registry with data.aigov.settings as settings
+	[f] := [x | some x in found]
+	f.id == "AIGOV-MODEL-009"
+	[f.path, f.line] == ["svc/a.py", 7]
+	f.msg == "low-only is called but not declared in svc/aigov.yaml (svc/a.py:7, svc/b.py:9)"
+}
+
+test_places_past_five_are_counted if {
+	refs := [ref("low-only", "low-only", true, "call", sprintf("svc/m%d.py", [i]), 1) | some i in numbers.range(1, 8)]
+	found := models.deny with input as code_input("low", [{"id": "good"}], refs) with data.aigov.registry as registry with data.aigov.settings as settings
+	[f] := [x | some x in found]
+	endswith(f.msg, "svc/m5.py:1 and 3 more)")
+}
+
+test_a_mention_decides_nothing_and_is_listed_as_info if {
+	refs := [ref("low-only", "low-only", true, "mention", "svc/app.py", 2), ref("gpt-9", "gpt-9", false, "mention", "svc/app.py", 3)]
+	found := models.deny with input as code_input("low", [{"id": "good"}], refs) with data.aigov.registry as registry with data.aigov.settings as settings
+	{[f.id, f.msg] | some f in found} == {
+		["AIGOV-MODEL-013", "low-only is named but never called (svc/app.py:2)"],
+		["AIGOV-MODEL-013", "gpt-9 is named but never called (svc/app.py:3)"],
+	}
+}
+
+test_a_mention_of_a_called_or_declared_model_is_not_listed_again if {
+	refs := [ref("good", "good", true, "mention", "svc/app.py", 2), ref("low-only", "low-only", true, "mention", "svc/app.py", 3), ref("low-only", "low-only", true, "call", "svc/app.py", 4)]
+	found := models.deny with input as code_input("low", [{"id": "good"}, {"id": "low-only"}], refs) with data.aigov.registry as registry with data.aigov.settings as settings
+	count(found) == 0
+}
+
 test_code_spelling_an_alias_of_a_declared_model_is_declared if {
-	refs := [{"model": "low-only", "spelled": "low-only-2024-08-06", "registered": true, "path": "svc/app.py", "line": 3}]
-	found := models.deny with input as with_facts("low", [{"id": "low-only"}], "model_references", refs) with data.aigov.registry as registry with data.aigov.settings as settings
+	refs := [ref("low-only", "low-only-2024-08-06", true, "call", "svc/app.py", 3)]
+	found := models.deny with input as code_input("low", [{"id": "low-only"}], refs) with data.aigov.registry as registry with data.aigov.settings as settings
 	count(found) == 0
 }
 
 test_manifest_alias_covers_code_using_the_id if {
-	refs := [{"model": "low-only", "spelled": "low-only", "registered": true, "path": "svc/app.py", "line": 3}]
-	found := models.deny with input as with_facts("low", [{"id": "openai/low-only"}], "model_references", refs) with data.aigov.registry as registry with data.aigov.settings as settings
+	refs := [ref("low-only", "low-only", true, "call", "svc/app.py", 3)]
+	found := models.deny with input as code_input("low", [{"id": "openai/low-only"}], refs) with data.aigov.registry as registry with data.aigov.settings as settings
 	count(found) == 0
 }
 
 test_undeclared_alias_in_code_names_the_registry_model if {
-	refs := [{"model": "low-only", "spelled": "low-only-2024-08-06", "registered": true, "path": "svc/app.py", "line": 3}]
-	found := models.deny with input as with_facts("low", [{"id": "good"}], "model_references", refs) with data.aigov.registry as registry with data.aigov.settings as settings
-	count(found) == 1
-	some f in found
+	refs := [ref("low-only", "low-only-2024-08-06", true, "call", "svc/app.py", 3)]
+	found := models.deny with input as code_input("low", [{"id": "good"}], refs) with data.aigov.registry as registry with data.aigov.settings as settings
+	[f] := [x | some x in found]
 	f.id == "AIGOV-MODEL-009"
-	f.msg == "low-only-2024-08-06 (low-only in the registry) is used here but not declared in svc/aigov.yaml"
+	f.msg == "low-only-2024-08-06 (low-only in the registry) is called but not declared in svc/aigov.yaml (svc/app.py:3)"
 }
 
-test_unregistered_model_in_code_blocks_at_its_line if {
-	refs := [{"model": "gpt-9-turbo", "spelled": "gpt-9-turbo", "registered": false, "provider": "openai", "path": "svc/app.py", "line": 12}]
-	found := models.deny with input as with_facts("low", [{"id": "good"}], "model_references", refs) with data.aigov.registry as registry with data.aigov.settings as settings
-	count(found) == 1
-	some f in found
+test_unregistered_model_in_code_is_one_finding_across_files if {
+	refs := [
+		object.union(ref("gpt-9-turbo", "gpt-9-turbo", false, "config", "svc/app.py", 12), {"provider": "openai"}),
+		object.union(ref("gpt-9-turbo", "openai:gpt-9-turbo", false, "call", "svc/llm.py", 4), {"provider": "openai", "bare": "gpt-9-turbo"}),
+	]
+	found := models.deny with input as code_input("low", [{"id": "good"}], refs) with data.aigov.registry as registry with data.aigov.settings as settings
+	[f] := [x | some x in found]
 	f.id == "AIGOV-MODEL-010"
-	f.path == "svc/app.py"
-	f.line == 12
-	f.msg == "gpt-9-turbo looks like a openai model id but is not in the approved-model registry"
+	[f.path, f.line] == ["svc/app.py", 12]
+	f.msg == "gpt-9-turbo, openai:gpt-9-turbo is not in the approved-model registry (openai model id); the code calls it (svc/app.py:12, svc/llm.py:4)"
 	contains(f.remediation, "file a request")
+}
+
+test_unregistered_model_without_a_known_provider if {
+	found := models.deny with input as code_input("low", [{"id": "good"}], [ref("acme-7b", "acme-7b", false, "call", "svc/app.py", 1)]) with data.aigov.registry as registry with data.aigov.settings as settings
+	[f] := [x | some x in found]
+	f.msg == "acme-7b is not in the approved-model registry; the code calls it (svc/app.py:1)"
+}
+
+test_a_declared_unregistered_model_is_not_reported_again_in_the_code if {
+	found := models.deny with input as code_input("low", [{"id": "gpt-9-turbo"}], [ref("gpt-9-turbo", "gpt-9-turbo", false, "call", "svc/app.py", 1)]) with data.aigov.registry as registry with data.aigov.settings as settings
+	{f.id | some f in found} == {"AIGOV-MODEL-001"}
+}
+
+# The collector resolves declared ids as it resolves the code's (declared_models facts).
+with_declared(tier, models, declared, refs) := json.patch(feature(tier, models), [
+	{"op": "replace", "path": "/feature/model_references", "value": refs},
+	{"op": "add", "path": "/feature/declared_models", "value": declared},
+])
+
+test_a_declared_router_id_reconciles_with_the_bare_id_in_the_code_and_the_reverse if {
+	declared := [{"id": "openrouter/acme/acme-7b", "model": "acme-7b", "registered": false, "bare": "acme-7b"}]
+	doc := with_declared("low", [{"id": "openrouter/acme/acme-7b"}], declared, [ref("acme-7b", "acme-7b", false, "call", "svc/app.py", 1)])
+	found := models.deny with input as doc with data.aigov.registry as registry with data.aigov.settings as settings
+	{f.id | some f in found} == {"AIGOV-MODEL-001"}
+	bare := [{"id": "acme-7b", "model": "acme-7b", "registered": false, "bare": "acme-7b"}]
+	routed := object.union(ref("acme-7b", "openrouter/acme/acme-7b", false, "call", "svc/app.py", 1), {"router": "openrouter"})
+	doc2 := with_declared("low", [{"id": "acme-7b"}], bare, [routed])
+	found2 := models.deny with input as doc2 with data.aigov.registry as registry with data.aigov.settings as settings
+	{f.id | some f in found2} == {"AIGOV-MODEL-001"}
+}
+
+test_a_declared_router_spelling_of_a_registered_model_is_that_model if {
+	declared := [{"id": "openrouter/openai/low-only", "model": "low-only", "registered": true, "bare": "low-only"}]
+	doc := with_declared("low", [{"id": "openrouter/openai/low-only"}], declared, [ref("low-only", "low-only", true, "call", "svc/app.py", 1)])
+	count(models.deny) == 0 with input as doc with data.aigov.registry as registry with data.aigov.settings as settings
+	doc_high := with_declared("high", [{"id": "openrouter/openai/low-only"}], declared, [])
+	found := models.deny with input as doc_high with data.aigov.registry as registry with data.aigov.settings as settings
+	some f in found
+	f.id == "AIGOV-MODEL-005"
+	f.msg == "model openrouter/openai/low-only (low-only in the registry) is approved for tiers [low], not for high"
+}
+
+test_banned_model_called_is_critical_declared_or_not if {
+	refs := [ref("evil", "org/evil-7b", true, "call", "svc/app.py", 5)]
+	undeclared := models.deny with input as code_input("low", [{"id": "good"}], refs) with data.aigov.registry as registry with data.aigov.settings as settings
+	[f] := [x | some x in undeclared]
+	f.id == "AIGOV-MODEL-012"
+	f.msg == "org/evil-7b (evil in the registry) is banned (licence); the code calls it (svc/app.py:5); use good instead"
+	f.remediation == "Replace evil in the code: use good instead"
+	declared := models.deny with input as code_input("low", [{"id": "evil"}], refs) with data.aigov.registry as registry with data.aigov.settings as settings
+	{g.id | some g in declared} == {"AIGOV-MODEL-003", "AIGOV-MODEL-012"}
+}
+
+test_model_not_approved_for_the_tier_called_is_critical_and_offers_the_tiers_models if {
+	found := models.deny with input as code_input("medium", [{"id": "later"}], [ref("low-only", "low-only", true, "config", "svc/app.py", 2)]) with data.aigov.registry as registry with data.aigov.settings as settings
+	[f] := [x | some x in found]
+	f.id == "AIGOV-MODEL-012"
+	f.msg == "low-only is approved for tiers [low], not for medium; the code calls it (svc/app.py:2); use one approved for medium tier: good, later, soon"
+	f.remediation == "Replace low-only in the code: use one approved for medium tier: good, later, soon"
+}
+
+test_sunset_deprecated_and_in_review_models_called_are_critical if {
+	refs := [ref("gone", "gone", true, "call", "svc/a.py", 1), ref("old", "old", true, "call", "svc/b.py", 1), ref("reviewing", "reviewing", true, "call", "svc/c.py", 1)]
+	found := models.deny with input as code_input("low", [{"id": "good"}], refs) with data.aigov.registry as registry with data.aigov.settings as settings
+	{f.msg | some f in found; f.id == "AIGOV-MODEL-012"} == {
+		"gone is past its sunset (2026-01-01); the code calls it (svc/a.py:1); use one approved for low tier: good, low-only",
+		"old is deprecated; the code calls it (svc/b.py:1); use good instead",
+		"reviewing is in review, not yet approved; the code calls it (svc/c.py:1); use one approved for low tier: good, low-only",
+	}
+}
+
+test_a_replacement_not_approved_for_the_tier_is_not_offered if {
+	reg := json.patch(registry, [{"op": "add", "path": "/models/-", "value": {"id": "retired", "provider": "openai", "status": "deprecated", "approvedTiers": [], "replacement": "low-only"}}])
+	found := models.deny with input as with_facts("medium", [{"id": "good"}], "model_references", [ref("retired", "retired", true, "call", "svc/a.py", 1)]) with data.aigov.registry as reg with data.aigov.settings as settings
+	[f] := [x | some x in found]
+	f.remediation == "Replace retired in the code: use one approved for medium tier: good, later, soon"
+}
+
+test_no_model_approved_for_the_tier_says_how_to_get_one if {
+	reg := {"approvalProcess": "file a request", "models": [{"id": "evil", "provider": "hf", "status": "banned", "approvedTiers": []}]}
+	found := models.deny with input as with_facts("high", [], "model_references", [ref("evil", "evil", true, "call", "svc/a.py", 1)]) with data.aigov.registry as reg with data.aigov.settings as settings
+	[f] := [x | some x in found]
+	f.remediation == "Replace evil in the code: no model is approved for high tier yet: file a request"
 }
 
 test_unscanned_file_cannot_be_verified if {

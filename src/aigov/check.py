@@ -301,17 +301,26 @@ def choose_engine(options: CheckOptions, org: OrgConfig, repo_root: Path) -> Eng
 
 def set_fingerprints(findings: list[Finding], tree: Tree) -> None:
     """A fingerprint per finding that survives line shifts: rule, feature, path and the normalised text
-    of the flagged line (the message when there is no line). Each flagged file is read once."""
+    of the flagged line (the message when there is no line). Each flagged file is read once, each
+    flagged line normalised once and counted up to FINGERPRINT_LINE_CHARS (a minified file's one line
+    may carry thousands of findings)."""
     texts: dict[str, list[str] | None] = {}
+    normalised: dict[tuple[str, int], str] = {}
     for finding in findings:
         if finding.line and finding.path not in texts:
             texts[finding.path] = _file_lines(tree, finding.path)
         lines = texts.get(finding.path) if finding.line else None
         flagged = finding.message
         if lines is not None and finding.line is not None and finding.line <= len(lines):
-            flagged = " ".join(lines[finding.line - 1].split())
+            where = (finding.path, finding.line)
+            if where not in normalised:
+                normalised[where] = " ".join(lines[finding.line - 1].split())[:FINGERPRINT_LINE_CHARS]
+            flagged = normalised[where]
         key = "\0".join([finding.id, finding.feature, finding.path, flagged])
         finding.fingerprint = content_digest(key)
+
+
+FINGERPRINT_LINE_CHARS = 4096
 
 
 def _file_lines(tree: Tree, rel: str) -> list[str] | None:

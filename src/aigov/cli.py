@@ -118,7 +118,8 @@ class LazyGroup(click.Group):
 
 # Commands that live in their own module under aigov.commands: name -> "module:attribute".
 LAZY_COMMANDS: dict[str, str] = {"verify-artifact": "aigov.commands.verify_artifact:command", "sbom": "aigov.commands.sbom:command",
-                                 "new": "aigov.commands.new:command", "update": "aigov.commands.update:command",
+                                 "new": "aigov.commands.new:command", "init": "aigov.commands.init:command",
+                                 "update": "aigov.commands.update:command",
                                  "templates": "aigov.commands.templates:command", "record": "aigov.commands.record:command",
                                  "controls": "aigov.commands.controls:command", "evidence": "aigov.commands.evidence:command"}
 

@@ -180,18 +180,18 @@ def _ask_missing(answers: dict[str, Any], registry: dict[str, Any], template_sou
     from aigov.scaffold.generate import approved_models
 
     if not answers["name"]:
-        answers["name"] = _prompt("Feature name (lowercase, dashes)")
+        answers["name"] = prompt("Feature name (lowercase, dashes)")
     if not answers["template"] and not template_source:
         for info in bundled_templates():
             click.echo(f"  {info.name:<12} {info.description}")
-        answers["template"] = _prompt("Template", type=click.Choice([t.name for t in bundled_templates()]))
+        answers["template"] = prompt("Template", type=click.Choice([t.name for t in bundled_templates()]))
     if not answers["tier"]:
-        answers["tier"] = _prompt("Risk tier", type=click.Choice(TIERS), default="medium")
+        answers["tier"] = prompt("Risk tier", type=click.Choice(TIERS), default="medium")
     if not answers["owner"]:
-        answers["owner"] = _prompt("Owning team (GitHub team slug)")
+        answers["owner"] = prompt("Owning team (GitHub team slug)")
     _ask_identity(answers)
     if not answers["data_classification"]:
-        answers["data_classification"] = _prompt("Data classification", type=click.Choice(CLASSIFICATIONS), default="internal")
+        answers["data_classification"] = prompt("Data classification", type=click.Choice(CLASSIFICATIONS), default="internal")
     if not answers["models"]:
         info = bundled_template(answers["template"]) if answers["template"] else None
         kind = info.model_kinds.get("primary") if info else None  # the role every offered model could fill
@@ -210,7 +210,7 @@ def _ask_models(allowed: list[str], suggested: list[str], tier: str, kind: str |
     for number, model_id in enumerate(allowed, start=1):
         click.echo(f"  {number}. {model_id}")
     while True:
-        reply = _prompt("Models, primary first (numbers or ids, comma-separated)", default=", ".join(suggested) or None)
+        reply = prompt("Models, primary first (numbers or ids, comma-separated)", default=", ".join(suggested) or None)
         chosen = [_model_choice(registry_id(registry, item.strip()), allowed) for item in reply.split(",") if item.strip()]
         if chosen and None not in chosen:
             return [c for c in chosen if c]
@@ -222,16 +222,16 @@ def _ask_identity(answers: dict[str, Any]) -> None:
     from aigov.scaffold.generate import identity_defaults
 
     if not answers["github_org"]:
-        answers["github_org"] = _prompt("GitHub organisation (CODEOWNERS teams and the signing identity are in it)")
+        answers["github_org"] = prompt("GitHub organisation (CODEOWNERS teams and the signing identity are in it)")
     defaults = identity_defaults(answers["name"], answers["github_org"])
     prompts = {"repository": "GitHub repository (the release signing identity)", "risk_reviewers": "Risk reviewers (CODEOWNERS)",
                "aigov_source": "Where CI installs aigov from (pinned)"}
     for key, text in prompts.items():
         if not answers[key]:
-            answers[key] = _prompt(text, default=defaults[key])
+            answers[key] = prompt(text, default=defaults[key])
 
 
-def _prompt(text: str, **kwargs: Any) -> Any:
+def prompt(text: str, **kwargs: Any) -> Any:
     """click.prompt, with end of input (Ctrl-D, or stdin closed) as a clear error instead of click's bare Abort."""
     try:
         return click.prompt(text, **kwargs)

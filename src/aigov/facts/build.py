@@ -10,7 +10,8 @@ from aigov import __version__
 from aigov.facts.discovery import FeatureLocation
 from aigov.facts.manifest import Manifest, load_manifest
 from aigov.facts.model_card import collect_documents, collect_model_card, document_paths
-from aigov.facts.model_refs import ModelScanner, collect_model_references, model_scanner
+from aigov.facts.model_calls import ModelIndex, model_index
+from aigov.facts.model_refs import collect_model_references, declared_model_facts
 from aigov.tree import Reads, Tree
 
 ANSWERS_FILE = ".copier-answers.yml"
@@ -23,7 +24,7 @@ class RepoContext:
     tree: Tree
     registry: dict[str, Any]
     now: str
-    _model_scanner: ModelScanner | None = None
+    model_index: ModelIndex = field(init=False)  # the registry's spellings and provider patterns, for the code's references
     cache: dict[str, tuple[Any, Reads]] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)  # data.aigov.settings, for collectors' knobs
     trusted_root: Path | None = None  # a private Sigstore instance's trusted_root.json (--trusted-root)
@@ -32,7 +33,7 @@ class RepoContext:
     reads: dict[str, Reads] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self._model_scanner = model_scanner(self.registry)
+        self.model_index = model_index(self.registry)
 
     def once(self, key: str, compute: Callable[[], Any]) -> Any:
         """Repository-wide facts (such as parsed workflows) computed once for all features; what
@@ -157,7 +158,9 @@ def _model_references(ctx: RepoContext, manifest: Manifest, location: FeatureLoc
     if "sbom" in spec:
         declared_files.add(manifest.feature_path(spec["sbom"]))
     prompts = manifest.feature_path(spec.get("prompts", "prompts"))
-    return collect_model_references(ctx.tree, location.files, ctx._model_scanner, declared_files, prompts)
+    facts = collect_model_references(ctx.tree, location.files, ctx.model_index, declared_files, prompts, location.dir)
+    facts["declared_models"] = declared_model_facts(spec.get("models") or [], ctx.model_index)
+    return facts
 
 
 @collector

@@ -9,14 +9,18 @@ runs code or imports the repository) and returns every model reference in it, ea
   ``SentenceTransformer(...)``), directly or through a module-level constant or an env-var default;
 - ``config``: a config value named like a model - a module constant ``DEFAULT_MODEL = ...``, a key
   of a YAML/JSON/TOML file or a dict, a model catalogue entry, ``os.getenv("X_MODEL", "gpt-4o")``,
-  ``${X_MODEL:-gpt-4o}`` in compose files, ``X_MODEL=gpt-4o`` in ``.env.example``;
+  ``${X_MODEL:-gpt-4o}`` in compose files, ``X_MODEL=gpt-4o`` in ``.env.example`` - or a module
+  constant or config value that is wholly a known id (``FALLBACK = "gpt-4o"``);
 - ``mention``: every other place a registered spelling or a provider-pattern id appears - comments,
-  docstrings, prose, data files, price and capability tables, tests, fixtures, notebook markdown and
-  outputs. A model cannot hide by being spelled outside a call: it is still listed.
+  docstrings, prose, data files, price and capability tables, display names, API responses, the
+  entries of a table the code reads only at other keys, tests, fixtures, examples, notebook
+  markdown. A model cannot hide by being spelled outside a call: it is still listed.
 
 Source is parsed with tree-sitter (Python, JavaScript, TypeScript, JSON, YAML, TOML; notebooks:
-their code cells as Python). The work per file is bounded by bytes and time, never by how many ids
-it holds; a file that could not be read to its end says so (``complete`` is False).
+their code cells as one Python module, read with json; outputs are not read), and only when RE2
+finds in its text a string a model parameter could take or a known id (parsing is most of the
+cost). The work per file is bounded by bytes and CPU time, never by how many ids it holds; a file
+that could not be read to its end says so (``complete`` is False).
 """
 
 from __future__ import annotations
@@ -28,14 +32,15 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Callable, Iterator
 
-from aigov.facts.model_refs import ModelScanner, _trie, model_scanner
+from aigov.errors import AigovError
 
 CALL = "call"
 CONFIG = "config"
 MENTION = "mention"
 
-# Past these a file is not parsed (its ids are still scanned as text) and is reported incomplete:
-# calls in it cannot be told from mentions. Source files this large are generated or vendored.
+# Past these a file is not parsed and is reported incomplete: calls in it cannot be told from
+# mentions. Source files this large are generated or vendored. The time is this thread's CPU time,
+# so a busy machine does not change the verdict; a real file takes a few milliseconds.
 MAX_PARSED_BYTES = 1024 * 1024
 MAX_SECONDS_PER_FILE = 2.0
 
@@ -55,12 +60,16 @@ PROVIDERS = frozenset({"openai", "anthropic", "google", "google_genai", "google-
 PROVIDER_KINDS = frozenset({"messages", "chat", "completion", "completions", "embedding", "embeddings", "responses",
                             "assistant", "realtime", "image", "transcription"})
 _FIREWORKS_PATH = "accounts/fireworks/models/"
+# A Bedrock ARN names the model after its resource type: arn:aws:bedrock:<region>:<account>:foundation-model/<id>
+# (also inference-profile/, application-inference-profile/ and provisioned-model/ with their own ids).
+_BEDROCK_ARN = re.compile(r"arn:aws[\w-]*:bedrock:[\w-]*:\d*:(?:foundation-model|inference-profile)/")
 
 # A value that can be a model id: one word of id characters, at most 200 of them.
 _ID_SHAPE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@/+-]{0,199}")
 _LETTER = re.compile(r"[A-Za-z]")
 _DIGIT = re.compile(r"\d")
-_PLACEHOLDER = re.compile(r"^(?:your|my|<|xxx|example|placeholder|dummy|test|fake|mock)[-_]|[-_](?:here|placeholder)$",
+_PLACEHOLDER = re.compile(r"^(?:your|my|<|xxx|example|placeholder|dummy|test|fake|mock)[-_]|[-_](?:here|placeholder)$|"
+                          r"^(?:(?:default|custom|some|any|the|new|chat|llm|name)[-_])*models?(?:[-_](?:name|id|here))*$",
                           re.IGNORECASE)
 _FILE_SUFFIX = re.compile(r"\.(?:py|js|ts|tsx|json|jsonl|ya?ml|toml|txt|md|csv|html?|log|png|jpe?g|svg|gguf|bin|pt|onnx|"
                           r"safetensors|llamafile|zip|gz|pdf|wav|mp3)$", re.IGNORECASE)
@@ -89,23 +98,70 @@ class FileReferences:
     reason: str | None = None  # why the file was not read to its end
 
 
+_PREFIX_HEAD = 3
+MENTION_HEAD = 6
+# Files up to this many characters are remembered by their text, up to this many in all.
+MAX_REMEMBERED_CHARS = 64 * 1024
+MAX_REMEMBERED_TOTAL = 32 * 1024 * 1024
+
+
 class ModelIndex:
     """What the registry knows, ready for lookups: built once per check by :func:`model_index`."""
 
-    __slots__ = ("scanner", "_prefixes", "_providers", "_known")
+    __slots__ = ("models", "_providers", "_prefixes", "_mention_pattern", "_known", "_looked_up", "_files", "_remembered_chars")
 
-    def __init__(self, scanner: ModelScanner | None) -> None:
-        self.scanner = scanner
-        prefixes = dict(scanner.prefixes) if scanner else {}
-        self._providers = prefixes
-        # One trie match finds the longest prefix (a loop over ~200 prefixes per word was half the time).
-        self._prefixes = re.compile(_trie(prefixes)) if prefixes else None
+    def __init__(self, models: dict[str, str], prefixes: dict[str, str]) -> None:
+        self.models = models  # every spelling (id or alias) -> registry id
+        self._providers = prefixes  # provider-pattern prefix -> provider family
+        # The prefixes by their first letters, longest first: a word is compared with the few that
+        # start like it (a loop over ~200 prefixes per word was half the time; a regex costs its compile).
+        self._prefixes: dict[str, list[str]] = {}
+        for prefix in sorted(prefixes, key=len, reverse=True):
+            self._prefixes.setdefault(prefix[:_PREFIX_HEAD], []).append(prefix)
+        self._mention_pattern: Any = None
+        # Answers by spelling: a repository writes the same few ids many times. Each is bounded:
+        # cleared when full, whatever the repository holds.
         self._known: dict[str, bool] = {}
+        self._looked_up: dict[str, tuple[str, bool, str | None, str | None, str]] = {}
+        self._files: dict[tuple[Any, ...], FileReferences] = {}
+        self._remembered_chars = 0
+
+    def remembered(self, key: tuple[Any, ...] | None) -> FileReferences | None:
+        """What a file with the same text (and language, and shipped or not) was found to hold."""
+        return self._files.get(key) if key is not None else None
+
+    def remember(self, key: tuple[Any, ...] | None, found: FileReferences) -> None:
+        if key is None or self._remembered_chars + len(key[0]) > MAX_REMEMBERED_TOTAL:
+            return  # bounded whatever the repository holds: past it, each copy is read again
+        self._files[key] = found
+        self._remembered_chars += len(key[0])
+
+    @property
+    def mention_pattern(self) -> Any:
+        """RE2: a word that starts like a registry spelling or a provider prefix (their first
+        MENTION_HEAD characters), not inside a longer word (it may follow "/" or ":", as in
+        "openai/gpt-4o"); group 1 is the word, which is then looked up. None if there is nothing to
+        find. RE2 scans all the heads at once, in time linear in the text; heads of six characters
+        compile ten times faster than the ~200 whole spellings and find few more words in code."""
+        if self._mention_pattern is None and (self.models or self._providers):
+            literals = sorted({literal[:MENTION_HEAD] for literal in (*self.models, *self._providers)}, key=len, reverse=True)
+            body = "|".join(_re2_escape(literal) for literal in literals)
+            self._mention_pattern = _re2(f"(?:^|[^A-Za-z0-9_.@-])((?:{body})[A-Za-z0-9_.:@-]*)", cache=False)
+        return self._mention_pattern
 
     def lookup(self, spelled: str) -> tuple[str, bool, str | None, str | None, str]:
         """(model, registered, provider, router, bare) for an id as written."""
+        answer = self._looked_up.get(spelled)
+        if answer is None:
+            answer = self._lookup(spelled)
+            if len(self._looked_up) > 100_000:
+                self._looked_up.clear()
+            self._looked_up[spelled] = answer
+        return answer
+
+    def _lookup(self, spelled: str) -> tuple[str, bool, str | None, str | None, str]:
         router, provider, bare = split_prefixes(spelled)
-        models = self.scanner.models if self.scanner else {}
+        models = self.models
         for name in (spelled, bare):
             if name in models:
                 return models[name], True, provider, router, bare
@@ -119,28 +175,78 @@ class ModelIndex:
             _, registered, _, _, bare = self.lookup(spelled)
             answer = registered or self._pattern_provider(bare) is not None
             if len(self._known) > 100_000:
-                self._known.clear()  # bounded whatever the repository holds
+                self._known.clear()
             self._known[spelled] = answer
         return answer
 
-    def _pattern_provider(self, bare: str) -> str | None:
-        if self._prefixes is None or _FILE_SUFFIX.search(bare):
+    def known_path(self, spelled: str) -> bool:
+        """Is an id with a "/" in it one id ("meta-llama/Meta-Llama-3-70B-Instruct", "BAAI/bge-m3",
+        "openai/gpt-4o"), rather than a model id followed by a path ("gpt-4o/chat/completions")?"""
+        _, registered, provider, router, bare = self.lookup(spelled)
+        if registered:
+            return True
+        prefix = self._pattern_prefix(bare)
+        return prefix is not None and ("/" in prefix or ((router or provider) is not None and "/" not in bare))
+
+    def _pattern_prefix(self, bare: str) -> str | None:
+        candidates = [prefix for length in range(min(len(bare), _PREFIX_HEAD), 0, -1)
+                      for prefix in self._prefixes.get(bare[:length], ()) if bare.startswith(prefix)]
+        if not candidates or _FILE_SUFFIX.search(bare):
             return None
-        match = self._prefixes.match(bare)
-        return self._providers.get(match.group()) if match else None
+        return max(candidates, key=len)
+
+    def _pattern_provider(self, bare: str) -> str | None:
+        prefix = self._pattern_prefix(bare)
+        return self._providers.get(prefix) if prefix is not None else None
 
 
 def model_index(registry: dict[str, Any]) -> ModelIndex:
     """The index of a registry's ids, aliases and provider patterns."""
-    return ModelIndex(model_scanner(registry))
+    prefixes: dict[str, str] = {}
+    for family in _provider_patterns(registry):
+        for prefix in family["prefixes"]:
+            prefixes.setdefault(prefix, family["provider"])
+    return ModelIndex(_spellings(registry.get("models", [])), prefixes)
+
+
+def _spellings(models: list[dict[str, Any]]) -> dict[str, str]:
+    spellings: dict[str, str] = {}
+    for model in models:
+        for name in [model["id"], *model.get("aliases", [])]:
+            other = spellings.setdefault(name, model["id"])
+            if other != model["id"]:
+                raise AigovError(f"registry: {name} names both model {other} and model {model['id']}; a spelling must name one model")
+    return spellings
+
+
+def _provider_patterns(registry: dict[str, Any]) -> list[dict[str, Any]]:
+    if "providerPatterns" in registry:
+        return registry["providerPatterns"]
+    # A registry that replaces the shipped one keeps the shipped patterns unless it says otherwise:
+    # dropping them would silently stop reporting unregistered models.
+    from aigov.policy.loading import REGISTRY_FILE
+    from aigov.resources import policies_dir
+    from aigov.yamlfile import parse_yaml
+
+    shipped_registry = policies_dir() / REGISTRY_FILE
+    return parse_yaml(shipped_registry.read_text(encoding="utf-8"), REGISTRY_FILE).data.get("providerPatterns", [])
+
+
+def _re2_escape(literal: str) -> str:
+    return "".join(char if char.isalnum() and char.isascii() else "\\" + char if char.isascii() else char for char in literal)
 
 
 def split_prefixes(spelled: str) -> tuple[str | None, str | None, str]:
     """(router, provider, bare id): "openrouter/anthropic/claude-3.5-sonnet" -> ("openrouter", "anthropic", "claude-3.5-sonnet")."""
     router = provider = None
     rest = spelled
+    if "/" not in rest and ":" not in rest:
+        return None, None, rest
     if rest.startswith(_FIREWORKS_PATH):
         return "fireworks", None, rest[len(_FIREWORKS_PATH):]
+    arn = _BEDROCK_ARN.match(rest) if rest.startswith("arn:") else None
+    if arn and arn.end() < len(rest):
+        return "bedrock", None, rest[arn.end():]
     while True:
         head, sep, tail = _first_segment(rest)
         if not sep or not tail:
@@ -157,11 +263,14 @@ def split_prefixes(spelled: str) -> tuple[str | None, str | None, str]:
         rest = tail
 
 
+_SEGMENT_END = re.compile(r"[/:]")
+
+
 def _first_segment(text: str) -> tuple[str, str, str]:
-    for index, char in enumerate(text):
-        if char in "/:":
-            return text[:index], char, text[index + 1:]
-    return text, "", ""
+    end = _SEGMENT_END.search(text)
+    if end is None:
+        return text, "", ""
+    return text[:end.start()], end.group(), text[end.end():]
 
 
 # --- Names that carry a model ---------------------------------------------------------------------
@@ -245,7 +354,7 @@ _PROSE = (".md", ".mdx", ".rst", ".txt", ".html", ".htm", ".csv", ".tsv", ".json
 # Folders whose files are not the shipped application: what they name is a mention.
 _NOT_SHIPPED = re.compile(r"(?:^|/)(?:tests?|__tests__|testing|spec|specs|fixtures?|__fixtures__|mocks?|__mocks__|"
                           r"docs?|documentation|site|website|benchmarks?|benchmark_results|results|outputs?|logs?|"
-                          r"scripts|migrations|cassettes|snapshots|__snapshots__|samples?|data|datasets?|locales?|i18n|translations)/", re.IGNORECASE)
+                          r"scripts|migrations|cassettes|snapshots|__snapshots__|samples?|examples?|data|datasets?|locales?|i18n|translations)/", re.IGNORECASE)
 _TEST_FILE = re.compile(r"(?:^|/)(?:test_[^/]*|[^/]*_test\.\w+|[^/]*\.(?:test|spec|stories)\.\w+|conftest\.py|"
                         r"[^/]*\.mock\.\w+)$")
 # JSON that records what happened rather than configures: eval outputs, API responses, histories.
@@ -259,74 +368,182 @@ _LANGUAGE_BY_SUFFIX = {".py": "python", ".pyi": "python", ".ipynb": "notebook", 
 
 
 def shipped(path: str) -> bool:
-    """Is the file part of the application, rather than its tests, docs, data or dev tooling?"""
+    """Is the file part of the application, rather than its tests, docs, data, dev tooling or the
+    templates of other projects (a cookiecutter's "{{cookiecutter.name}}/" folders)?"""
     lowered = path.lower()
     if lowered.endswith(_PROSE) or _TEST_FILE.search(path) or _NOT_SHIPPED.search(path) or _DATA_FILE.search(lowered):
+        return False
+    if "{{" in path:
         return False
     # Hidden folders hold tool state (.github's workflows excepted).
     return not any(part.startswith(".") and part != ".github" for part in path.split("/")[:-1])
 
 
-def find_model_references(path: str, text: str, known: ModelIndex) -> FileReferences:
-    """Every model reference in one file, classified as call, config or mention (see the module doc)."""
-    result = FileReferences()
-    deadline = time.monotonic() + MAX_SECONDS_PER_FILE
-    found: dict[tuple[str, int], Reference] = {}
+def find_model_references(path: str, text: str, known: ModelIndex, shipped_code: bool | None = None) -> FileReferences:
+    """Every model reference in one file, classified as call, config or mention (see the module doc).
 
-    def add(spelled: str, line: int, how: str) -> None:
-        key = (spelled, line)
-        if key in found and _RANK[found[key].how] >= _RANK[how]:
-            return
-        model, registered, provider, router, bare = known.lookup(spelled)
-        found[key] = Reference(spelled, model, line, how, registered, provider, router, bare)
-
-    try:
-        mentions = list(_mentions(text, known, deadline))
-    except _OutOfTime:
-        mentions = []
-        result.complete, result.reason = False, f"took longer than {MAX_SECONDS_PER_FILE:g} s to scan for model ids"
+    ``shipped_code``: whether the file is part of the application (default: :func:`shipped` of its
+    path); in a file that is not, every reference is a mention."""
+    is_shipped = shipped(path) if shipped_code is None else shipped_code
     language = _language(path)
-    is_shipped = shipped(path)
-    if not is_shipped:
-        language = None  # tests, docs, data: whatever they name is a mention, no parse needed
-    gate = _MAY_NAME_MODEL_IN_CODE if language in _CODE else _MAY_NAME_MODEL
-    if language is not None and not mentions and not gate.search(text):
-        language = None  # nothing in it is named like a model or spelled like one: no parse needed
-    # A notebook's bulk is its outputs, which are not parsed: only its code cells count.
-    limit = MAX_PARSED_BYTES * (16 if language == "notebook" else 1)
-    if language is not None and len(text.encode("utf-8", "surrogatepass")) > limit:
-        if language == "json":
-            language = None  # a data dump: its ids are mentions
+    # What decides the answer besides the text: a monorepo's copies of one file are read once.
+    key = (text, language, is_shipped, _assigns_config(path)) if len(text) <= MAX_REMEMBERED_CHARS else None
+    remembered = known.remembered(key)
+    if remembered is not None:
+        return remembered
+    found = _Found(known)
+    deadline = time.thread_time() + MAX_SECONDS_PER_FILE
+    try:
+        if language == "notebook":
+            _notebook(text, known, is_shipped, deadline, found)
         else:
-            result.complete, result.reason = False, f"is larger than {limit // 1024} KB, too large to parse for model calls"
-            language = None
-    if language is not None and result.complete:
-        try:
-            for spelled, line, how in _structured(language, text, known, deadline):
-                add(spelled, line, how)
-        except _OutOfTime:
-            result.complete, result.reason = False, f"took longer than {MAX_SECONDS_PER_FILE:g} s to parse for model calls"
-    elif language is None and is_shipped:
-        for spelled, line, how in _text_config(path, text, known):
-            add(spelled, line, how)
-    for spelled, line in mentions:
-        add(spelled, line, MENTION)
-    result.references = sorted(found.values(), key=lambda ref: (ref.line, ref.spelled))
-    return result
+            _source(path, text, language if is_shipped else None, is_shipped, known, deadline, found)
+    except _Incomplete as stop:
+        found.result.complete, found.result.reason = False, stop.reason
+    found.result.references = sorted(found.references.values(), key=lambda ref: (ref.line, ref.spelled))
+    known.remember(key, found.result)
+    return found.result
+
+
+class _Found:
+    """The references found so far in one file: a place keeps its strongest reading (call > config > mention)."""
+
+    def __init__(self, known: ModelIndex) -> None:
+        self.known = known
+        self.references: dict[tuple[str, int], Reference] = {}
+        self.result = FileReferences()
+
+    def add(self, spelled: str, line: int, how: str) -> None:
+        key = (spelled, line)
+        if key in self.references and _RANK[self.references[key].how] >= _RANK[how]:
+            return
+        model, registered, provider, router, bare = self.known.lookup(spelled)
+        self.references[key] = Reference(spelled, model, line, how, registered, provider, router, bare)
+
+
+class _Incomplete(Exception):
+    """The file could not be read to its end: calls in the rest of it cannot be told from mentions."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class _OutOfTime(_Incomplete):
+    def __init__(self) -> None:
+        super().__init__(f"took more than {MAX_SECONDS_PER_FILE:g} s of CPU time to read for model calls")
+
+
+def _source(path: str, text: str, language: str | None, is_shipped: bool, known: ModelIndex, deadline: float,
+            found: _Found, line_of: Callable[[int], int] | None = None) -> None:
+    """The references in one text: its mentions, and where ``language`` is given (shipped code or
+    config) the calls and config values its parse finds; each line through ``line_of`` (a notebook
+    cell's lines are lines of the .ipynb file)."""
+    line_of = line_of or (lambda line: line)
+    # One encoding per file: RE2 and tree-sitter read UTF-8 (RE2 would encode a str on every search).
+    data = text.encode("utf-8", "surrogatepass")
+    if language is not None and len(data) > MAX_PARSED_BYTES:
+        if language == "json":
+            language = None  # a JSON file this large is a data dump: its ids are mentions
+        else:
+            mentions = list(_mentions(data, known, deadline))
+            for spelled, line in mentions:
+                found.add(spelled, line_of(line), MENTION)
+            if mentions or _may_choose_a_model(language, data):
+                raise _Incomplete(f"is larger than {MAX_PARSED_BYTES // 1024} KB, too large to parse for model calls")
+            return  # nothing in it is spelled like a model or could reach a model parameter
+    mentions = list(_mentions(data, known, deadline))
+    if language is not None and not mentions and not _may_choose_a_model(language, data):
+        language = None  # nothing in it is spelled like a model or could reach a model parameter: no parse needed
+    try:
+        if language is not None:
+            for spelled, line, how in _structured(language, text, data, known, deadline):
+                found.add(spelled, line_of(line), how)
+        elif is_shipped:
+            for spelled, line, how in _text_config(path, text, known):
+                found.add(spelled, line_of(line), how)
+    finally:
+        for spelled, line in mentions:
+            found.add(spelled, line_of(line), MENTION)
 
 
 _RANK = {MENTION: 0, CONFIG: 1, CALL: 2}
-# Words without which no string in a file reaches a model parameter or config key (ids spelled like
-# a provider's are found by the mention scan, which runs first).
-_CODE = frozenset({"python", "notebook", "javascript", "typescript", "tsx"})
-_MAY_NAME_MODEL = re.compile(r"model|llm|deploy|embed|encoder|rerank|provider|transformer", re.IGNORECASE)
-# In code, a literal has to follow such a word on its line (or start a line, as in a list).
-_MAY_NAME_MODEL_IN_CODE = re.compile(r"(?:model|llm|deploy|embed|encoder|rerank|provider|transformer)[^\n]{0,60}[\"'`]|"
-                             r"^\s*[\"'`]", re.IGNORECASE | re.MULTILINE)
 
 
-class _OutOfTime(Exception):
-    pass
+# --- Which files need a parse ---------------------------------------------------------------------
+#
+# Parsing is most of the cost, so a file is parsed only when its text could hold a string that
+# reaches a model parameter or config key; ids spelled like a provider's are found by the mention
+# scan, which runs first and also makes a file worth parsing. The tests are RE2 (linear, ~10x
+# Python's re on these patterns); every value a sink accepts by its shape has a digit, "-", "/" or
+# ":" (see _plausible), so the literal below is a superset of them.
+
+_SINK_WORD = r"(?:model|llm|deploy|embed|encoder|rerank|provider|transformer)"
+
+
+def _candidate(quotes: str) -> str:
+    """A quoted value a sink could take by its shape (see _plausible): one with a digit, "-", "/" or ":"."""
+    return (f"[{quotes}](?:[0-9][A-Za-z0-9._:@/+-]*|[A-Za-z][A-Za-z0-9._@+]*[0-9:/-][A-Za-z0-9._:@/+-]*)[{quotes}]")
+
+
+def _code_gates(quotes: str) -> tuple[str, str, str]:
+    """(a sink with a candidate on its line, a container of models opened at the end of a line, an
+    element of such a container holding a candidate) for a language whose strings take ``quotes``."""
+    candidate = _candidate(quotes)
+    name = _SINK_WORD + r"[A-Za-z0-9_]*[" + quotes + r"]?[ \t]*"
+    sink = (r"(?i)"
+            # model="x", "model": "x", model: str = "x", languageModel("x"), getenv("X_MODEL", "x"), env.X_MODEL ?? "x",
+            # MODELS = ["x", ...]
+            + name + r"(?::[^=\n]{0,60}=|[=:,(]|\?\?|\|\||\bor\b)[ \t]*(?:[\[{(][ \t]*)?" + candidate
+            # a provider's factory: openai("gpt-4o")
+            + r"|\b(?:openai|anthropic|google|xai|mistral|groq|bedrock|azure|vertex|cohere|deepseek|perplexity|together\w*|"
+            r"fireworks|ollama|deepinfra|cerebras)[ \t]*\([ \t]*" + candidate)
+    # MODELS = [, chatModels: ChatModel[] = [, "models": {
+    container = r"(?im)" + name + r"(?::[^=\n]{0,60})?[=:][ \t]*[\[{][ \t]*\r?$"
+    # "gpt-4o", / {"id": "x-7b", / name: "x-7b"
+    element = (r"(?im)^[ \t]*" + candidate + r"[ \t]*[,\]})]|\b(?:id|name|slug|value)[" + quotes + r"]?[ \t]*[:=][ \t]*"
+               + candidate)
+    return sink, container, element
+
+
+_GATES = {language: _code_gates(quotes) for language, quotes in
+          (("python", "\"'"), ("javascript", "\"'`"), ("typescript", "\"'`"), ("tsx", "\"'`"))}
+# A module-level constant holding a candidate, which may flow into a model parameter (model=FAST).
+_CONSTANT = (r"(?m)^(?:export[ \t]+)?(?:(?:const|let|var)[ \t]+)?([A-Za-z_][A-Za-z0-9_]*)[ \t]*(?::[^=\n]*)?=[ \t]*"
+             + _candidate("\"'`"))
+# In config (YAML, JSON, TOML): a key named like a model (model:, "llm": {, embedding_model =, providers:).
+_CONFIG_GATE = r"(?i)" + _SINK_WORD + r"[A-Za-z0-9_]*[\"']?[ \t]*[:=]"
+
+
+def _may_choose_a_model(language: str, data: bytes) -> bool:
+    if language not in _GATES:
+        return _re2(_CONFIG_GATE).search(data) is not None
+    sink, container, element = _GATES[language]
+    if _re2(sink).search(data) is not None:
+        return True
+    if _re2(container).search(data) is not None and _re2(element).search(data) is not None:
+        return True
+    names = {match.group(1).decode() for match in _re2(_CONSTANT).finditer(data)}
+    if not names:
+        return False
+    flows = r"(?i)" + _SINK_WORD + r"[^\n]{0,80}?\b(?:" + "|".join(sorted(names)) + r")\b"
+    return _re2(flows, cache=False).search(data) is not None
+
+
+@lru_cache(maxsize=None)
+def _re2_cached(pattern: str) -> Any:
+    return _re2(pattern, cache=False)
+
+
+def _re2(pattern: str, cache: bool = True) -> Any:
+    """``pattern`` compiled by RE2 for UTF-8 bytes: linear in the text, whatever it holds."""
+    if cache:
+        return _re2_cached(pattern)
+    import re2
+
+    options = re2.Options()
+    options.max_mem = 64 << 20  # room for the registry's few hundred spellings as one automaton
+    return re2.compile(pattern.encode(), options)
 
 
 _TEMPLATE_SUFFIX = re.compile(r"\.(?:example|sample|template|dist|default|tmpl|tpl)$")
@@ -349,11 +566,16 @@ _ASSIGNMENT = re.compile(r"^[ \t]*(?:export[ \t]+|ENV[ \t]+|local[ \t]+)?([A-Za-
 def _text_config(path: str, text: str, known: ModelIndex) -> Iterator[tuple[str, int, str]]:
     """``${X_MODEL:-gpt-4o}`` anywhere; ``X_MODEL=gpt-4o`` in .env files and shell scripts."""
     yield from _expansion_defaults(text, known)
-    if _ENV_FILE.search(path) or path.lower().endswith(_SHELL_SUFFIXES) or path.rsplit("/", 1)[-1].startswith("Dockerfile"):
+    if _assigns_config(path):
         for match in _ASSIGNMENT.finditer(text):
             strictness = name_carries_model(match.group(1))
             if strictness and _plausible(match.group(2), strictness, known):
                 yield match.group(2), text.count("\n", 0, match.start(2)) + 1, CONFIG
+
+
+def _assigns_config(path: str) -> bool:
+    """Whether NAME=value lines are config: .env files, shell scripts, Dockerfiles."""
+    return bool(_ENV_FILE.search(path) or path.lower().endswith(_SHELL_SUFFIXES) or path.rsplit("/", 1)[-1].startswith("Dockerfile"))
 
 
 def _expansion_defaults(text: str, known: ModelIndex) -> Iterator[tuple[str, int, str]]:
@@ -366,46 +588,42 @@ def _expansion_defaults(text: str, known: ModelIndex) -> Iterator[tuple[str, int
 
 # --- Mentions: every known spelling anywhere ------------------------------------------------------
 
-_ID_CHAR_BEFORE = re.compile(r"[\w.@-]")
-_PATH_WORD = re.compile(r"[\w.:@/-]*")
+_PATH_WORD = re.compile(rb"[\w.:@/-]*")
 
 
-def _mentions(text: str, known: ModelIndex, deadline: float) -> Iterator[tuple[str, int]]:
-    """(spelled, line) of every registered spelling or provider-pattern id in ``text``, each place."""
-    scanner = known.scanner
-    if scanner is None:
+def _mentions(data: bytes, known: ModelIndex, deadline: float) -> Iterator[tuple[str, int]]:
+    """(spelled, line) of every registered spelling or provider-pattern id in ``data``, each place."""
+    pattern = known.mention_pattern
+    if pattern is None:
         return
-    line, last, pos, checked = 1, 0, 0, 0
-    while (match := scanner.pattern.search(text, pos)) is not None:
-        checked += 1
-        if checked % 256 == 0 and time.monotonic() > deadline:
+    line, last, taken = 1, 0, 0
+    for count, match in enumerate(pattern.finditer(data), 1):
+        if count % 256 == 0 and time.thread_time() > deadline:
             raise _OutOfTime
-        start, pos = match.start(), match.end()
-        if start and _ID_CHAR_BEFORE.match(text, start - 1):
-            separator = re.compile(r"[:/]").search(text, start, pos)
-            pos = separator.end() if separator else pos
-            continue
-        spelled = match.group().rstrip(".:@-")
-        if text.startswith("/", pos):  # "meta-llama/Meta-Llama-3-70B-Instruct", "sentence-transformers/all-MiniLM-L6-v2"
-            longer = _PATH_WORD.match(text, start).group().rstrip(".:@-/")
-            if known.known(longer):
-                spelled, pos = longer, start + len(longer)
+        start, end = match.span(1)
+        if start < taken:
+            continue  # inside the longer id just read
+        spelled = match.group(1).decode("utf-8", "replace").rstrip(".:@-")
+        if data.startswith(b"/", end):  # "meta-llama/Meta-Llama-3-70B-Instruct", "sentence-transformers/all-MiniLM-L6-v2"
+            longer = _PATH_WORD.match(data, start).group().decode("utf-8", "replace").rstrip(".:@-/")
+            if known.known_path(longer):
+                spelled, taken = longer, start + len(longer)
         if not known.known(spelled):
             continue
-        line += text.count("\n", last, start)
+        line += data.count(b"\n", last, start)
         last = start
-        yield _prefixed(text, start, spelled), line
+        yield _prefixed(data, start, spelled), line
 
 
-_PREFIX_BEFORE = re.compile(r"([A-Za-z_]+[:/])+$")
+_PREFIX_BEFORE = re.compile(rb"([A-Za-z_]+[:/])+$")
 
 
-def _prefixed(text: str, start: int, spelled: str) -> str:
+def _prefixed(data: bytes, start: int, spelled: str) -> str:
     """The id with the router or provider prefix written before it ("openrouter/" + "gpt-4o")."""
-    before = _PREFIX_BEFORE.search(text, max(0, start - 60), start)
+    before = _PREFIX_BEFORE.search(data, max(0, start - 60), start)
     if before is None:
         return spelled
-    candidate = before.group() + spelled
+    candidate = before.group().decode() + spelled
     router, provider, bare = split_prefixes(candidate)
     return candidate if (router or provider) and bare == spelled else spelled
 
@@ -413,11 +631,7 @@ def _prefixed(text: str, start: int, spelled: str) -> str:
 # --- Parsed source --------------------------------------------------------------------------------
 
 
-def _structured(language: str, text: str, known: ModelIndex, deadline: float) -> Iterator[tuple[str, int, str]]:
-    if language == "notebook":
-        yield from _notebook(text, known, deadline)
-        return
-    source = text.encode("utf-8", "surrogatepass")
+def _structured(language: str, text: str, source: bytes, known: ModelIndex, deadline: float) -> Iterator[tuple[str, int, str]]:
     tree = _parse(language, source, deadline)
     yield from _READERS[language](tree.root_node, source, known, deadline)
     if language in {"yaml", "toml", "json"}:
@@ -474,7 +688,7 @@ def _parse(language: str, source: bytes, deadline: float) -> Any:
 
     def read(offset: int, _point: Any) -> bytes:
         nonlocal out_of_time
-        if time.monotonic() > deadline:
+        if time.thread_time() > deadline:
             out_of_time = True
             return b""
         return source[offset:offset + 65536]
@@ -494,12 +708,38 @@ def _captures(language: str, pattern: str, node: Any) -> list[Any]:
     return nodes
 
 
+def _matches(language: str, pattern: str, node: Any) -> list[dict[str, list[Any]]]:
+    """Each match of a query, its captures by name (captures() merges them, losing which go together)."""
+    from tree_sitter import QueryCursor
+
+    return [captures for _, captures in QueryCursor(_query(language, pattern)).matches(node)]
+
+
 def _text(node: Any, source: bytes) -> str:
     return source[node.start_byte:node.end_byte].decode("utf-8", "replace")
 
 
+_SHAPED = re.compile(r"[0-9:/-]")
+
+
+def _may_be_id(value: str, known: ModelIndex) -> bool:
+    """Could any sink take ``value``? Only an id-shaped one, known or with what _plausible asks of
+    the others (a digit, "-", "/" or ":"): "user" or "json" need no look at where they are."""
+    return bool(_ID_SHAPE.fullmatch(value)) and (_SHAPED.search(value) is not None or known.known(value))
+
+
+def _id_sized(node: Any, source: bytes) -> bool:
+    """Could this string literal hold a model id? Not if it is longer than one or has a blank in it
+    (most strings in code are messages): decided on its bytes, before its parts are walked."""
+    start, end = node.start_byte, node.end_byte
+    if end - start > 216:
+        return False
+    raw = source[start:end]
+    return b" " not in raw and b"\n" not in raw and b"\t" not in raw
+
+
 def _check_time(count: int, deadline: float) -> None:
-    if count % 256 == 0 and time.monotonic() > deadline:
+    if count % 256 == 0 and time.thread_time() > deadline:
         raise _OutOfTime
 
 
@@ -521,40 +761,105 @@ def _judge(value: str, sink: _Sink | None, known: ModelIndex) -> str | None:
 
 # --- Python ---------------------------------------------------------------------------------------
 
-_PY_STRINGS = "(string) @s"
-_PY_CONSTANTS = "(module (expression_statement (assignment left: (identifier) @name right: (_) @value)))"
-_PY_IDENTIFIER_SINKS = """
-(keyword_argument value: (identifier) @v)
-(pair value: (identifier) @v)
-(default_parameter value: (identifier) @v)
-(typed_default_parameter value: (identifier) @v)
-(assignment left: (attribute) right: (identifier) @v)
-(argument_list . (identifier) @v)
-"""
+# One query per file (its strings): a query's compile is paid by every check that parses a file of
+# the language, so the module-level constants are read from the module's own statements and the
+# names that may carry one into a model parameter (model=FAST) are found by their text.
+_PY_QUERY = "(string) @string"
 
 
-def _python(root: Any, source: bytes, known: ModelIndex, deadline: float, line_of: Callable[[int], int] | None = None
-            ) -> Iterator[tuple[str, int, str]]:
-    line_of = line_of or (lambda row: row + 1)
-    constants = _python_constants(root, source)
-    for count, node in enumerate(_captures("python", _PY_STRINGS, root), 1):
+def _python(root: Any, source: bytes, known: ModelIndex, deadline: float) -> Iterator[tuple[str, int, str]]:
+    names, values = _python_assignments(root)
+    constants = _python_constants(names, values, source)
+    unread = _unread_entries(root, names, values, source)
+    for count, node in enumerate(_captures("python", _PY_QUERY, root), 1):
         _check_time(count, deadline)
+        if not _id_sized(node, source):
+            continue
         value = _python_string(node, source)
-        if value is None or not _ID_SHAPE.fullmatch(value):
+        if value is None or not _may_be_id(value, known) or node.start_byte in unread:
             continue
         how = _judge(value, _python_sink(node, source), known)
         if how:
-            yield value, line_of(node.start_point[0]), how
+            yield value, node.start_point[0] + 1, how
     # A constant or env-var default that flows into a model parameter is called from there.
-    for node in _captures("python", _PY_IDENTIFIER_SINKS, root):
-        constant = constants.get(_text(node, source))
-        if constant is None:
+    for node in _uses(root, source, constants, known):
+        if _python_flow(node):
+            sink = _python_sink(node, source)
+            if sink is not None and sink.how == CALL:
+                value, value_node = constants[_text(node, source)]
+                yield value, value_node.start_point[0] + 1, CALL
+
+
+def _python_assignments(root: Any) -> tuple[list[Any], list[Any]]:
+    """The name and value nodes of the module's top-level NAME = value statements."""
+    names, values = [], []
+    for statement in root.named_children:
+        assignment = statement.named_children[0] if statement.type == "expression_statement" and statement.named_children else None
+        if assignment is not None and assignment.type == "assignment":
+            left, right = assignment.child_by_field_name("left"), assignment.child_by_field_name("right")
+            if left is not None and right is not None and left.type == "identifier":
+                names.append(left)
+                values.append(right)
+    return names, values
+
+
+def _uses(root: Any, source: bytes, constants: dict[str, tuple[str, Any]], known: ModelIndex) -> Iterator[Any]:
+    """The identifier nodes that name one of ``constants`` whose value could be a model id."""
+    names = sorted(name for name, (value, _) in constants.items() if _plausible(value, "strict", known))
+    if not names:
+        return
+    for match in _names_pattern(tuple(names)).finditer(source):
+        node = root.descendant_for_byte_range(match.start(), match.end())
+        if node is not None and node.type == "identifier" and (node.start_byte, node.end_byte) == match.span():
+            yield node
+
+
+@lru_cache(maxsize=256)
+def _names_pattern(names: tuple[str, ...]) -> re.Pattern[bytes]:
+    return re.compile(rb"(?<![\w.])(?:" + b"|".join(re.escape(name.encode()) for name in names) + rb")(?!\w)")
+
+
+def _python_flow(node: Any) -> bool:
+    """Is the name passed on: a keyword or first argument, a dict value, a parameter default, an attribute set?"""
+    parent = node.parent
+    if parent is None:
+        return False
+    if parent.type in {"keyword_argument", "pair", "default_parameter", "typed_default_parameter"}:
+        return parent.child_by_field_name("value") == node
+    if parent.type == "assignment":
+        left = parent.child_by_field_name("left")
+        return parent.child_by_field_name("right") == node and left is not None and left.type == "attribute"
+    return parent.type == "argument_list" and bool(parent.named_children) and parent.named_children[0] == node
+
+
+_PY_SUBSCRIPTS = "(subscript value: (identifier) @table subscript: (_) @key)"
+
+
+def _unread_entries(root: Any, names: list[Any], values: list[Any], source: bytes) -> set[int]:
+    """Where the values are of module-level tables the file reads only at constant keys, at the keys it
+    never reads: PROVIDER_TO_DEFAULT_MODEL_NAME = {A: "x", B: "y"} read only as ...[A] never chooses "y".
+    A table used any other way (a variable key, passed on, named in a string) keeps every entry."""
+    tables = {_text(name, source): value for name, value in zip(names, values) if value.type == "dictionary"}
+    if not tables:
+        return set()
+    keys_read: dict[str, set[str]] = {name: set() for name in tables}  # the constant keys each table is read at
+    reads = dict.fromkeys(tables, 0)  # how often each is read at a constant key
+    for match in _matches("python", _PY_SUBSCRIPTS, root):
+        name, keys = _text(match["table"][0], source), match["key"]
+        if name in tables and len(keys) == 1 and keys[0].type in {"attribute", "string", "integer"}:
+            reads[name] += 1
+            keys_read[name].add(_text(keys[0], source))
+    unread: set[int] = set()
+    for name, keys in keys_read.items():
+        # Any other use of the name than its definition and reads at constant keys keeps the whole table.
+        uses = len(re.findall(rb"(?<![\w.])" + re.escape(name.encode()) + rb"(?!\w)", source))
+        if not keys or uses != 1 + reads[name]:
             continue
-        sink = _python_sink(node, source)
-        if sink is not None and sink.how == CALL:
-            value, value_node = constant
-            if _plausible(value, "strict", known):
-                yield value, line_of(value_node.start_point[0]), CALL
+        for pair in tables[name].named_children:
+            key, value = pair.child_by_field_name("key"), pair.child_by_field_name("value")
+            if pair.type == "pair" and key is not None and value is not None and _text(key, source) not in keys:
+                unread.add(value.start_byte)
+    return unread
 
 
 def _python_string(node: Any, source: bytes) -> str | None:
@@ -571,11 +876,10 @@ def _python_string(node: Any, source: bytes) -> str | None:
     return "".join(parts).strip()
 
 
-def _python_constants(root: Any, source: bytes) -> dict[str, tuple[str, Any]]:
+def _python_constants(names: list[Any], values: list[Any], source: bytes) -> dict[str, tuple[str, Any]]:
     """Module-level NAME = "literal" and NAME = os.getenv("X", "literal"): name -> (value, node)."""
     constants: dict[str, tuple[str, Any]] = {}
-    nodes = _captures("python", _PY_CONSTANTS, root)
-    for name_node, value_node in zip(nodes[::2], nodes[1::2]):
+    for name_node, value_node in zip(names, values):
         literal = _python_literal_of(value_node, source)
         if literal is not None:
             constants[_text(name_node, source)] = literal
@@ -660,7 +964,8 @@ def _python_sink(node: Any, source: bytes) -> _Sink | None:
             return None
         name = _last_name(left, source) if left.type == "attribute" else _text(left, source)
         at_module = parent.parent is not None and parent.parent.parent is not None and parent.parent.parent.type == "module"
-        return _named_sink(name, CALL if left.type == "attribute" else (CONFIG if at_module else CALL))
+        sink = _named_sink(name, CALL if left.type == "attribute" else (CONFIG if at_module else CALL))
+        return sink if sink is not None or not at_module or _CAPABILITY.search(name) else _Sink(CONFIG, "known")
     if kind == "pair":
         if parent.child_by_field_name("value") != child:
             return None  # a dict key: a price or capability table
@@ -729,14 +1034,34 @@ def _container_sink(container: Any, source: bytes) -> _Sink | None:
 def _named_sink(name: str | None, how: str, pair: Any = None, source: bytes = b"") -> _Sink | None:
     if not name:
         return None
+    siblings = _sibling_keys(pair, source) if pair is not None else frozenset()
+    if "choices" in siblings or {"object", "created"} <= siblings:
+        return None  # an API response the app sends names the model it answers as: it calls nothing
     strictness = name_carries_model(name)
     if strictness:
         return _Sink(how, strictness)
-    if _squash(name) in {"id", "name", "slug"}:
+    squashed = _squash(name)
+    if squashed in {"id", "name", "slug"}:
+        if squashed != "id" and any(_identifies_better(key) for key in siblings):
+            return None  # {"name": "Gemma-2-9b", "file_name": "gemma-2-9b-it.Q4_K_M.llamafile"}: a display name
         # A catalogue entry {"id": "gpt-4o", ...}: any id in a catalogue named like models, else known ids.
         inside = pair is not None and _holder_carries_models(pair, source)
         return _Sink(CONFIG, "strict" if inside else "known")
     return None
+
+
+def _sibling_keys(pair: Any, source: bytes) -> frozenset[str]:
+    """The keys of the dict or object literal that holds ``pair``, squashed ("file_name" -> "filename")."""
+    holder = pair.parent
+    if holder is None or holder.type not in {"dictionary", "object"}:
+        return frozenset()
+    keys = (child.child_by_field_name("key") for child in holder.named_children if child.type == "pair")
+    return frozenset(_squash(_text(key, source).strip("\"'`")) for key in keys if key is not None)
+
+
+def _identifies_better(key: str) -> bool:
+    """A key that names what an entry runs more precisely than its name: its id, model, file or URL."""
+    return key == "id" or name_carries_model(key) == "strict" or key.endswith(("file", "filename", "path", "url", "uri"))
 
 
 _HOLDER_NAMES = {"variable_declarator": "name", "assignment": "left", "pair": "key", "keyword_argument": "name",
@@ -772,41 +1097,56 @@ def _is_factory(callee: str) -> bool:
 
 # --- JavaScript / TypeScript ----------------------------------------------------------------------
 
-_JS_STRINGS = "[(string) (template_string)] @s"
-_JS_CONSTANTS = """
-(program (lexical_declaration (variable_declarator name: (identifier) @name value: (_) @value)))
-(program (export_statement (lexical_declaration (variable_declarator name: (identifier) @name value: (_) @value))))
-"""
-_JS_IDENTIFIER_SINKS = """
-(pair value: (identifier) @v)
-(arguments . (identifier) @v)
-(assignment_expression right: (identifier) @v)
-"""
+_JS_QUERY = "[(string) (template_string)] @string"
 
 
 def _javascript(language: str) -> Callable[[Any, bytes, ModelIndex, float], Iterator[tuple[str, int, str]]]:
     def read(root: Any, source: bytes, known: ModelIndex, deadline: float) -> Iterator[tuple[str, int, str]]:
         constants: dict[str, tuple[str, Any]] = {}
-        nodes = _captures(language, _JS_CONSTANTS, root)
-        for name_node, value_node in zip(nodes[::2], nodes[1::2]):
+        for name_node, value_node in _js_declarations(root):
             literal = _js_string_value(value_node, source)
             if literal is not None:
                 constants[_text(name_node, source)] = (literal, value_node)
-        for count, node in enumerate(_captures(language, _JS_STRINGS, root), 1):
+        for count, node in enumerate(_captures(language, _JS_QUERY, root), 1):
             _check_time(count, deadline)
+            if not _id_sized(node, source):
+                continue
             value = _js_string_value(node, source)
-            if value is None or not _ID_SHAPE.fullmatch(value):
+            if value is None or not _may_be_id(value, known):
                 continue
             how = _judge(value, _js_sink(node, source), known)
             if how:
                 yield value, node.start_point[0] + 1, how
-        for node in _captures(language, _JS_IDENTIFIER_SINKS, root):
-            constant = constants.get(_text(node, source))
-            sink = _js_sink(node, source) if constant is not None else None
-            if constant is not None and sink is not None and _plausible(constant[0], "strict", known):
-                yield constant[0], constant[1].start_point[0] + 1, CALL
+        for node in _uses(root, source, constants, known):
+            if _js_flow(node) and _js_sink(node, source) is not None:
+                value, value_node = constants[_text(node, source)]
+                yield value, value_node.start_point[0] + 1, CALL
 
     return read
+
+
+def _js_declarations(root: Any) -> Iterator[tuple[Any, Any]]:
+    """(name, value) of the program's top-level const/let/var declarations, exported or not."""
+    for statement in root.named_children:
+        if statement.type == "export_statement":
+            statement = statement.child_by_field_name("declaration") or statement
+        if statement.type in {"lexical_declaration", "variable_declaration"}:
+            for declarator in statement.named_children:
+                name, value = declarator.child_by_field_name("name"), declarator.child_by_field_name("value")
+                if declarator.type == "variable_declarator" and name is not None and value is not None and name.type == "identifier":
+                    yield name, value
+
+
+def _js_flow(node: Any) -> bool:
+    """Is the name passed on: an object property's value, a first argument, the right of an assignment?"""
+    parent = node.parent
+    if parent is None:
+        return False
+    if parent.type == "pair":
+        return parent.child_by_field_name("value") == node
+    if parent.type == "assignment_expression":
+        return parent.child_by_field_name("right") == node
+    return parent.type == "arguments" and bool(parent.named_children) and parent.named_children[0] == node
 
 
 def _js_string_value(node: Any, source: bytes) -> str | None:
@@ -957,7 +1297,7 @@ def _data(language: str) -> Callable[[Any, bytes, ModelIndex, float], Iterator[t
     def read(root: Any, source: bytes, known: ModelIndex, deadline: float) -> Iterator[tuple[str, int, str]]:
         for count, (node, value, keys) in enumerate(_data_values(language, root, source), 1):
             _check_time(count, deadline)
-            if not keys or not _ID_SHAPE.fullmatch(value):
+            if not keys or not _may_be_id(value, known):
                 continue
             sink = _config_sink(keys, node)
             if _judge(value, sink, known):
@@ -978,7 +1318,7 @@ def _config_sink(keys: list[str], node: Any) -> _Sink | None:
     if _squash(key) in {"id", "name", "slug", "value"}:
         inside_models = any(name_carries_model(outer) for outer in keys[:-1])
         return _Sink(CONFIG, "strict" if inside_models else "known")
-    return None
+    return None if any(_CAPABILITY.search(outer) for outer in keys) else _Sink(CONFIG, "known")
 
 
 def _in_sequence(node: Any) -> bool:
@@ -995,52 +1335,101 @@ def _in_sequence(node: Any) -> bool:
 # --- Notebooks ------------------------------------------------------------------------------------
 
 
-def _notebook(text: str, known: ModelIndex, deadline: float) -> Iterator[tuple[str, int, str]]:
-    """Code cells read as Python, lines counted in the .ipynb file; markdown and outputs are prose."""
-    source = text.encode("utf-8", "surrogatepass")
-    root = _parse("json", source, deadline).root_node
-    for cell in _captures("json", "(document (object (pair key: (string) @k value: (array (object) @cell))))", root):
-        if cell.type != "object" or _json_key(cell.parent.parent, source) != "cells":
-            continue
-        fields = {_json_key(pair, source): pair.child_by_field_name("value") for pair in cell.named_children if pair.type == "pair"}
-        cell_type, lines = fields.get("cell_type"), fields.get("source")
-        if cell_type is None or lines is None or _json_string(cell_type, source) != "code":
-            continue
-        code, rows = _cell_code(lines, source)
-        if not code.strip():
-            continue
-        tree = _parse("python", code.encode("utf-8"), deadline)
-        yield from _python(tree.root_node, code.encode("utf-8"), known, deadline,
-                           lambda row, rows=rows: rows[min(row, len(rows) - 1)] + 1)
-
-
-def _json_key(pair: Any, source: bytes) -> str:
-    key = pair.child_by_field_name("key") if pair is not None else None
-    return _json_string(key, source) if key is not None else ""
-
-
-def _json_string(node: Any, source: bytes) -> str:
+def _notebook(text: str, known: ModelIndex, is_shipped: bool, deadline: float, found: _Found) -> None:
+    """The code cells read as one Python module (they run in one namespace, in order: a constant set
+    in one cell reaches a call in a later one); markdown and raw cells as prose (mentions); outputs
+    are not read: what a run printed calls nothing. Lines are counted in the .ipynb file. The JSON is
+    read by Python's C parser: a notebook's bulk is its outputs (images as base64)."""
     try:
-        value = json.loads(_text(node, source))
-    except ValueError:
-        return ""
-    return value if isinstance(value, str) else ""
+        notebook = json.loads(text)
+    except (ValueError, RecursionError):
+        raise _Incomplete("is not a notebook aigov can read (not valid JSON)") from None
+    cells = notebook.get("cells") if isinstance(notebook, dict) else None
+    if not isinstance(cells, list):
+        raise _Incomplete("is not a notebook aigov can read (no list of cells)")
+    places = _CellPlaces(text)
+    code, prose = _CellText(places), _CellText(places)
+    for cell in cells:
+        source = cell.get("source") if isinstance(cell, dict) else None
+        parts = [source] if isinstance(source, str) else source
+        if isinstance(parts, list) and all(isinstance(part, str) for part in parts):
+            (code if cell.get("cell_type") == "code" else prose).add(places.cell(parts))
+    if len(code.text().encode("utf-8", "surrogatepass")) > MAX_PARSED_BYTES:
+        raise _Incomplete(f"has more than {MAX_PARSED_BYTES // 1024} KB of code cells, too much to parse for model calls")
+    _source("cells.py", code.text(), "python" if is_shipped else None, is_shipped, known, deadline, found, code.line_of)
+    _source("cells.md", prose.text(), None, False, known, deadline, found, prose.line_of)
 
 
-def _cell_code(lines: Any, source: bytes) -> tuple[str, list[int]]:
-    """A cell's code and, for each of its lines, the row of the .ipynb that holds it."""
-    parts = [lines] if lines.type == "string" else [item for item in lines.named_children if item.type == "string"]
-    code: list[str] = []
-    rows: list[int] = []
-    for part in parts:
-        value = _json_string(part, source)
-        code.append(value)
-        rows.extend([part.start_point[0]] * max(1, value.count("\n") + (0 if value.endswith("\n") else 1)))
-    return "".join(code), rows or [0]
+class _CellPlaces:
+    """Where the lines of a notebook's cells are in the .ipynb text, found when first asked for.
+    nbformat writes a cell's source as a list of JSON strings, one line each, after its outputs; each
+    is found by its encoding, searching forward from the previous one, so the file is read once."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.cells: list[list[str]] = []
+        self.rows: list[list[int]] | None = None
+
+    def cell(self, parts: list[str]) -> int:
+        self.cells.append(parts)
+        return len(self.cells) - 1
+
+    def row(self, cell: int, line: int) -> int:
+        """The file line of a cell's ``line`` (1-based)."""
+        if self.rows is None:
+            self.rows = self._locate()
+        rows = self.rows[cell]
+        return rows[min(line, len(rows)) - 1]
+
+    def _locate(self) -> list[list[int]]:
+        located, pos, line = [], 0, 1
+        for parts in self.cells:
+            first, pos, line = self._find(parts[0], pos, line) if parts else (None, pos, line)
+            # nbformat writes one element of the list per line; a notebook written on one line has them all on it.
+            per_element = 1 if first is not None and self.text.startswith((",\n", ",\r\n"), pos) else 0
+            rows: list[int] = []
+            for index, part in enumerate(parts):
+                rows.extend([line + index * per_element] * max(1, part.count("\n") + (0 if part.endswith("\n") else 1)))
+            if len(parts) > 1:
+                _, pos, line = self._find(parts[-1], pos, line)  # past the cell, for the next one
+            located.append(rows or [line])
+        return located
+
+    def _find(self, part: str, pos: int, line: int) -> tuple[int | None, int, int]:
+        """Where ``part`` is written from ``pos`` on: (its offset, the offset after it, its line)."""
+        for encoded in (json.dumps(part, ensure_ascii=False), json.dumps(part)):
+            at = self.text.find(encoded, pos)
+            if at >= 0:
+                return at, at + len(encoded), line + self.text.count("\n", pos, at)
+        return None, pos, line
+
+
+class _CellText:
+    """Cells joined into one text, each on lines of its own, and where each of its lines came from."""
+
+    def __init__(self, places: _CellPlaces) -> None:
+        self.places = places
+        self.parts: list[str] = []
+        self.origins: list[tuple[int, int]] = []  # for each line of the text: (cell, line in the cell)
+
+    def add(self, cell: int) -> None:
+        source = "".join(self.places.cells[cell])
+        if not source.strip():
+            return
+        source = source if source.endswith("\n") else source + "\n"
+        self.parts.append(source)
+        self.origins.extend((cell, line) for line in range(1, source.count("\n") + 1))
+
+    def text(self) -> str:
+        return "".join(self.parts)
+
+    def line_of(self, line: int) -> int:
+        cell, cell_line = self.origins[min(line, len(self.origins)) - 1] if self.origins else (0, 1)
+        return self.places.row(cell, cell_line)
 
 
 _READERS: dict[str, Callable[[Any, bytes, ModelIndex, float], Iterator[tuple[str, int, str]]]] = {
-    "python": lambda root, source, known, deadline: _python(root, source, known, deadline),
+    "python": _python,
     "javascript": _javascript("javascript"),
     "typescript": _javascript("typescript"),
     "tsx": _javascript("tsx"),
