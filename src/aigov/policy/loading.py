@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, NoReturn
 
@@ -70,10 +71,10 @@ def build_pack(
                                           "templates": _shipped_data(shipped, TEMPLATES_FILE)}}
     else:
         data = json.loads(json.dumps(bundle.data))  # a copy: org data merges into it
-        check_approval_settings(YamlDocument(data), bundle.label)
+        check_settings(YamlDocument(data), bundle.label)
     for path in config.data:
         doc = _data_mapping(path, _display(path), pack)
-        check_approval_settings(doc, _display(path))
+        check_settings(doc, _display(path))
         data = merge_data(data, doc.data)
         pack.additions.append(f"the org config's data {_display(path)}")
     if registry_override is not None and root is not None:
@@ -196,21 +197,37 @@ def _data_mapping_of(doc: YamlDocument, name: str, pack: PolicyPack) -> YamlDocu
 
 
 APPROVALS = "aigov.settings.approvals"
+EVALS = "aigov.settings.evals"
+
+
+def check_settings(doc: YamlDocument, name: str) -> None:
+    """The settings of a data file that collectors read before any rule does, checked where they are
+    written: an error names the file and line."""
+    check_approval_settings(doc, name)
+    check_eval_settings(doc, name)
+
+
+def _settings(doc: YamlDocument, key: str) -> Any:
+    aigov = doc.data.get("aigov") if isinstance(doc.data, dict) else None
+    settings = aigov.get("settings") if isinstance(aigov, dict) else None
+    return settings.get(key) if isinstance(settings, dict) else None
+
+
+def _failing(doc: YamlDocument, name: str) -> Callable[[str, str], NoReturn]:
+    def fail(key: str, problem: str) -> NoReturn:
+        raise AigovError(f"{key}: {problem}", name, doc.line_of(key))
+
+    return fail
 
 
 def check_approval_settings(doc: YamlDocument, name: str) -> None:
     """``aigov.settings.approvals`` of an org data file as the change rules read it: reviewer groups
     that each name a GitHub login or @org/team (matched whole), and by kind of change and tier the
     lists of groups that must approve. Anything else is an error naming the file and line."""
-    aigov = doc.data.get("aigov") if isinstance(doc.data, dict) else None
-    settings = aigov.get("settings") if isinstance(aigov, dict) else None
-    approvals = settings.get("approvals") if isinstance(settings, dict) else None
+    approvals = _settings(doc, "approvals")
     if approvals is None:
         return
-
-    def fail(key: str, problem: str) -> NoReturn:
-        raise AigovError(f"{key}: {problem}", name, doc.line_of(key))
-
+    fail = _failing(doc, name)
     if not isinstance(approvals, dict):
         fail(APPROVALS, "must be a mapping with reviewers and required")
     reviewers = approvals.get("reviewers", {})
@@ -229,6 +246,40 @@ def check_approval_settings(doc: YamlDocument, name: str) -> None:
         for tier, groups in tiers.items():
             if not isinstance(groups, list) or not all(isinstance(group, str) for group in groups):
                 fail(f"{APPROVALS}.required.{kind}.{tier}", "must be a list of reviewer group names")
+
+
+def check_eval_settings(doc: YamlDocument, name: str) -> None:
+    """``aigov.settings.evals`` as the eval-gate collector reads it (facts/eval_actions.py): ``actions``
+    maps an action's owner/repo[/path] to a mapping with ``config_input`` and optional string keys;
+    ``runners`` maps names to regular expressions."""
+    from aigov.facts.eval_actions import ACTION_KEYS
+
+    evals = _settings(doc, "evals")
+    if evals is None:
+        return
+    fail = _failing(doc, name)
+    if not isinstance(evals, dict):
+        fail(EVALS, "must be a mapping")
+    actions = evals.get("actions", {})
+    if not isinstance(actions, dict):
+        fail(f"{EVALS}.actions", "must map action names (owner/repo) to what each runs")
+    for action, spec in actions.items():
+        key = f"{EVALS}.actions.{action}"
+        if not re.fullmatch(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+(/[A-Za-z0-9_./-]+)?", str(action)):
+            fail(key, "must be an action's owner/repo (or owner/repo/path), as written before @ in uses:")
+        if not isinstance(spec, dict) or "config_input" not in spec:
+            fail(key, "must be a mapping with config_input: the input that names the eval config")
+        for field_name, value in spec.items():
+            if field_name not in ACTION_KEYS:
+                fail(f"{key}.{field_name}", f"unknown key; expected one of {', '.join(ACTION_KEYS)}")
+            if not isinstance(value, str) or not value.strip():
+                fail(f"{key}.{field_name}", "must be a non-empty string")
+    runners = evals.get("runners", {})
+    if not isinstance(runners, dict):
+        fail(f"{EVALS}.runners", "must map runner names to regular expressions")
+    for runner, patterns in runners.items():
+        if not all(isinstance(p, str) for p in (patterns if isinstance(patterns, list) else [patterns])):
+            fail(f"{EVALS}.runners.{runner}", "must be a regular expression or a list of them")
 
 
 def read_repository_rego(tree: Tree, folder: str, include_tests: bool) -> list[tuple[str, str]]:
