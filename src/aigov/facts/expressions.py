@@ -30,6 +30,15 @@ class Prefix:
     prefix: str
 
 
+@dataclass(frozen=True)
+class Symbol:
+    """A non-empty string known only by identity: ``github.repository`` is not known, but on a pull request
+    from a branch of the repository itself the head repository's full name equals it. A symbol equals
+    the same symbol; compared with anything else it is unknown (or, like any word, unequal to null)."""
+
+    name: str
+
+
 _TOKEN = re.compile(
     r"""\s*(?:
       (?P<num>0x[0-9a-fA-F]+|\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)
@@ -151,7 +160,7 @@ def truth(value: Any, context: dict[str, Any]) -> bool | None:
 def truthy(value: Any) -> bool | None:
     if isinstance(value, Unknown):
         return value.truthy
-    if isinstance(value, Prefix):
+    if isinstance(value, Prefix | Symbol):
         return True
     return value not in (False, 0, "", None) and value == value  # NaN is falsy
 
@@ -320,13 +329,18 @@ def _binary(op: str, left: Any, right_node: tuple, ctx: dict[str, Any]) -> Any:
 
 
 def _known(value: Any) -> bool:
-    return not isinstance(value, Unknown | Prefix)
+    return not isinstance(value, Unknown | Prefix | Symbol)
 
 
 def _equal(left: Any, right: Any) -> Any:
     for one, other in ((left, right), (right, left)):
         if isinstance(one, Prefix) and isinstance(other, str):
             return UNKNOWN if other.lower().startswith(one.prefix.lower()) else False
+        if isinstance(one, Symbol):
+            if isinstance(other, Symbol):
+                return one == other
+            # GitHub compares a string with null, a boolean or a number as numbers: a word is NaN, unequal.
+            return False if other is None or isinstance(other, bool | int | float) else UNKNOWN
     if not (_known(left) and _known(right)):
         return UNKNOWN
     if isinstance(left, str) and isinstance(right, str):
