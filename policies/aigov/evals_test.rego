@@ -289,8 +289,31 @@ test_continue_on_error_defeats_gate if {
 	f.line == 18
 }
 
+test_fork_condition_defeats_gate_on_pull_requests if {
+	gt := gate([run([defeat("if_fork", 16, ["pull_request"])])], [trigger({})])
+	found := evals.deny with input as feature("medium", good_evals, gt) with data.aigov.settings as settings
+	ids(found) == {"AIGOV-EVAL-018"}
+	[f] := only(found, "AIGOV-EVAL-018")
+	f.line == 16
+	contains(f.msg, "if_fork happens here")
+}
+
+test_fork_condition_leaves_a_merge_queue_gate if {
+	gt := gate([run([defeat("if_fork", 16, ["pull_request"])])], [trigger({}), trigger({"event": "merge_group"})])
+	found := evals.deny with input as feature("medium", good_evals, gt) with data.aigov.settings as settings
+	count(found) == 0
+}
+
+test_action_skipping_unchanged_pull_requests_is_a_path_filter if {
+	gt := gate([run([defeat("skips_unchanged", 30, ["pull_request", "pull_request_target"])])], [trigger({})])
+	found := evals.deny with input as feature("medium", good_evals, gt) with data.aigov.settings as settings
+	ids(found) == {"AIGOV-EVAL-010"}
+	[f] := only(found, "AIGOV-EVAL-010")
+	f.line == 30
+}
+
 test_each_swallowed_exit_status_defeats_gate if {
-	kinds := ["or_true", "exit_zero", "errexit_off", "no_pipefail", "status_consumed", "unreadable_shell"]
+	kinds := ["or_true", "exit_zero", "errexit_off", "no_pipefail", "status_consumed", "unreadable_shell", "errors_ignored", "up_to_date"]
 	every kind in kinds {
 		found := evals.deny with input as feature("medium", good_evals, gate([run([defeat(kind, 26, all_events)])], [trigger({})])) with data.aigov.settings as settings
 		ids(found) == {"AIGOV-EVAL-013"}
