@@ -118,17 +118,28 @@ deny contains finding if {
 
 # METADATA
 # title: Eval threshold cannot fail
-# description: A metric's threshold is at the end of its range (zero for a score that must be high, the maximum for one that must be low), so the metric passes whatever the model does.
+# description: A metric's threshold is at the end of its range (zero for a score that must be high, the maximum for one that must be low), so the metric passes whatever the model does; or a promptfoo config's tests assert nothing, so every test passes.
 # custom:
 #   id: AIGOV-EVAL-007
 #   severity: high
-#   remediation: Set the threshold to the score the feature must reach, inside the metric's range.
+#   remediation: Set the threshold to the score the feature must reach, inside the metric's range; give promptfoo tests assertions (in each test or in defaultTest).
 deny contains finding if {
+	some finding in unfailable
+}
+
+unfailable contains finding if {
 	some suite in evals.suites
 	some metric in suite.metrics
 	cannot_fail(metric)
 	msg := sprintf("metric %s of suite %s cannot fail: goal %s with threshold %v in range [%v, %v]", [metric.name, suite.name, metric.goal, metric.threshold, metric.range[0], metric.range[1]])
-	finding := lib.finding("AIGOV-EVAL-007", msg, config_at(metric.threshold_line))
+	finding := lib.finding("AIGOV-EVAL-007", msg, {"path": object.get(metric, "path", evals.path), "line": metric.threshold_line})
+}
+
+unfailable contains finding if {
+	some suite in evals.suites
+	object.get(suite, "assertions", 1) == 0
+	msg := sprintf("suite %s asserts nothing: promptfoo passes every test without an assertion, so it cannot fail on what the model says", [suite.name])
+	finding := lib.finding("AIGOV-EVAL-007", msg, config_at(suite.dataset.line))
 }
 
 cannot_fail(metric) if {

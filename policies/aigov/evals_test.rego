@@ -289,6 +289,24 @@ test_continue_on_error_defeats_gate if {
 	f.line == 18
 }
 
+test_promptfoo_suite_without_assertions_cannot_fail if {
+	silent := object.union(suite(40, []), {"assertions": 0, "format": "promptfoo"})
+	ev := object.union(good_evals, {"suites": [silent]})
+	found := evals.deny with input as feature("medium", ev, good_gate) with data.aigov.settings as settings
+	ids(found) == {"AIGOV-EVAL-007"}
+	[f] := only(found, "AIGOV-EVAL-007")
+	f.line == 8
+	contains(f.msg, "asserts nothing")
+}
+
+test_threshold_in_a_tests_file_points_into_it if {
+	similar := {"name": "similar", "threshold": 0, "goal": "min", "range": [0, 1], "line": 3, "threshold_line": 3, "path": "svc/tests.yaml"}
+	ev := object.union(good_evals, {"suites": [object.union(suite(40, [similar]), {"assertions": 1})]})
+	found := evals.deny with input as feature("medium", ev, good_gate) with data.aigov.settings as settings
+	[f] := only(found, "AIGOV-EVAL-007")
+	[f.path, f.line] == ["svc/tests.yaml", 3]
+}
+
 test_fork_condition_defeats_gate_on_pull_requests if {
 	gt := gate([run([defeat("if_fork", 16, ["pull_request"])])], [trigger({})])
 	found := evals.deny with input as feature("medium", good_evals, gt) with data.aigov.settings as settings

@@ -171,8 +171,12 @@ class _ToxConfig:
                 out.append(Nested(Script(shlex.join(words), NO_SHELL, directory, self.path, line), swallows))
         return out
 
-    def _lines(self, setting: _Setting, env: str, posargs: list[str]) -> list[tuple[int, list[str], str]]:
-        """(line, words, '-'/'!'/'' prefix) of each command of a `commands` setting."""
+    def _lines(self, setting: _Setting, env: str, posargs: list[str], seen: frozenset[int] = frozenset()) -> list[tuple[int, list[str], str]]:
+        """(line, words, '-'/'!'/'' prefix) of each command of a `commands` setting; ``seen``: the settings
+        being read, so that one naming itself (`{[testenv]commands}` in [testenv]) is read once."""
+        if id(setting) in seen:
+            return []
+        seen = seen | {id(setting)}
         if isinstance(setting.value, list):  # native TOML: a list of commands, each a list of words
             out = []
             for command in setting.value:
@@ -194,7 +198,7 @@ class _ToxConfig:
             reference = re.fullmatch(r"\{\[([^\]]+)\]([\w-]+)\}", text)
             if reference:  # `{[testenv]commands}`: that section's commands
                 inner = self.sections.get(reference.group(1), {}).get(reference.group(2))
-                out.extend(self._lines(inner, env, posargs) if inner is not None else [])
+                out.extend(self._lines(inner, env, posargs, seen) if inner is not None else [])
                 continue
             prefix = text[0] if text[0] in "-!" else ""
             try:

@@ -80,6 +80,8 @@ class Wrappers:
                     found = handler(self, words, folder)
                 except AigovError as exc:
                     found = Expansion([], [Note(exc.path or ".", exc.line or 1, exc.message)])
+                except (RecursionError, ValueError) as exc:  # a file nested too deeply, or that no parser accepts
+                    found = Expansion([], [Note(".", 1, f"`{' '.join(words)}`: aigov cannot read what it runs ({type(exc).__name__})")])
             self._memo[key] = (found, reads)
         found, reads = self._memo[key]
         self.tree.note(reads)

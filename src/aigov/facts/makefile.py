@@ -207,15 +207,17 @@ def expand(text: str, variables: dict[str, str], automatic: dict[str, str] | Non
     """``text`` with make's variable references replaced; what make would take from the environment or
     compute (``$(shell ...)``, functions) becomes ``${MAKE_UNKNOWN}``, an expansion the shell model never
     reads as a known word. ``$$`` is a literal ``$``."""
-    return _expand(text, variables, automatic or {}, 0).replace(_DOLLAR, "$")
+    return _expand(text, variables, automatic or {}, 0, {}).replace(_DOLLAR, "$")
 
 
-def _expand(text: str, variables: dict[str, str], automatic: dict[str, str], depth: int) -> str:
+def _expand(text: str, variables: dict[str, str], automatic: dict[str, str], depth: int, done: dict[str, str]) -> str:
+    """``done``: each variable's expansion, once (`A = $(B)$(B)`, `B = $(C)$(C)`... would otherwise double per level)."""
     if depth > MAX_EXPANSION_DEPTH or len(text) > MAX_EXPANSION_CHARS:
         return UNKNOWN
     text = text.replace("$$", _DOLLAR)
     pieces: list[str] = []
     position = 0
+    size = 0
     for match in _REFERENCE.finditer(text):
         pieces.append(text[position: match.start()])
         position = match.end()
@@ -225,16 +227,22 @@ def _expand(text: str, variables: dict[str, str], automatic: dict[str, str], dep
         if name in automatic:
             pieces.append(automatic[name])
         elif single is None and name in variables and " " not in name and "," not in name:
-            pieces.append(_expand(variables[name], variables, automatic, depth + 1))
+            if name not in done:
+                done[name] = UNKNOWN  # a variable that refers to itself expands to nothing aigov can know
+                done[name] = _expand(variables[name], variables, automatic, depth + 1, done)
+            pieces.append(done[name])
         else:
             pieces.append(UNKNOWN)
+        size += len(pieces[-1]) + len(pieces[-2])
+        if size > MAX_EXPANSION_CHARS:
+            return UNKNOWN
     pieces.append(text[position:])
     out = "".join(pieces)
-    while re.search(r"\$[({]", out.replace(UNKNOWN, "")):  # a nested reference ($(A_$(B))) aigov did not resolve
+    for _ in range(MAX_EXPANSION_DEPTH):  # a nested reference ($(A_$(B))) aigov did not resolve
+        if not re.search(r"\$\(|\$\{(?!MAKE_UNKNOWN\})", out):
+            break
         out = re.sub(r"\$\((?:[^()]|\([^()]*\))*\)", UNKNOWN, out)
         out = re.sub(r"\$\{(?!MAKE_UNKNOWN\})[^{}]*\}", UNKNOWN, out)
-        if len(out) > MAX_EXPANSION_CHARS:
-            return UNKNOWN
-        if not re.search(r"\$\(", out) and not re.search(r"\$\{(?!MAKE_UNKNOWN\})", out):
-            break
+    else:
+        return UNKNOWN
     return out
