@@ -962,3 +962,10 @@ def test_a_pr_editing_another_target_of_that_makefile_re_judges_too(made: Path) 
     commit_makefile(made, "\truff check .", "\truff check . --fix")
     doc = check_json(made, "--base", "main")
     assert doc["features"] == ["svc-a", "svc-b"] and doc["verdict"] == "pass"
+
+
+def test_the_wrapper_programs_named_for_the_cheap_test_are_those_handled() -> None:
+    from aigov.facts.eval_commands import WRAPPER_PROGRAMS
+    from aigov.facts.eval_wrappers import _HANDLERS
+
+    assert set(_HANDLERS) == WRAPPER_PROGRAMS

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Hashable
 
 from aigov import __version__
 from aigov.facts.discovery import FeatureLocation
@@ -24,7 +24,7 @@ class RepoContext:
     registry: dict[str, Any]
     now: str
     _model_scanner: ModelScanner | None = None
-    cache: dict[str, tuple[Any, Reads]] = field(default_factory=dict)
+    cache: dict[Hashable, tuple[Any, Reads]] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)  # data.aigov.settings, for collectors' knobs
     trusted_root: Path | None = None  # a private Sigstore instance's trusted_root.json (--trusted-root)
     # What each feature's facts were read from, by feature folder (filled by build_inputs).
@@ -33,7 +33,7 @@ class RepoContext:
     def __post_init__(self) -> None:
         self._model_scanner = model_scanner(self.registry)
 
-    def once(self, key: str, compute: Callable[[], Any]) -> Any:
+    def once(self, key: Hashable, compute: Callable[[], Any]) -> Any:
         """Repository-wide facts (such as parsed workflows) computed once for all features; what
         they were read from counts as read by every feature that uses them."""
         if key not in self.cache:

@@ -13,6 +13,13 @@ from aigov.yamlfile import parse_yaml
 
 MAX_DATASET_BYTES = 64 * 1024 * 1024  # datasets are data, larger than configuration may be
 DATASET_SUFFIXES = ("jsonl", "json", "csv", "yaml", "yml")
+PROMPTFOO_KEYS = ("providers", "targets", "prompts", "tests", "defaultTest", "scenarios", "redteam")
+
+
+def is_promptfoo_config(data: Any) -> bool:
+    """A promptfoo config (facts/promptfoo.py reads it): a mapping with promptfoo's keys and none of an
+    aigov eval config's."""
+    return isinstance(data, dict) and "suites" not in data and "command" not in data and any(k in data for k in PROMPTFOO_KEYS)
 
 
 def case_set(text: str, path: str) -> set[str]:

@@ -22,8 +22,7 @@ its evals fail.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from aigov.errors import AigovError
 from aigov.facts.eval_commands import Invocation, canonical, join_folder
@@ -35,8 +34,7 @@ from aigov.yamlfile import parse_yaml
 ACTION_KEYS = ("runner", "config_input", "command", "directory_input", "pass_rate_input", "changed_files_input", "force_input")
 
 
-@dataclass(frozen=True)
-class EvalAction:
+class EvalAction(NamedTuple):
     name: str  # owner/repo[/path], lower case
     config_input: str
     runner: str | None = None
@@ -60,8 +58,7 @@ def action_of(uses: str | None, actions: dict[str, EvalAction]) -> EvalAction | 
     return actions.get(uses.split("@", 1)[0].strip().lower())
 
 
-@dataclass
-class ActionRun:
+class ActionRun(NamedTuple):
     """What one leg's `uses:` step runs: the folder, the config file, the command, the inputs."""
 
     directory: str | None

@@ -19,20 +19,29 @@ declared arguments in the same order among CI's (CI may add flags and arguments 
 arguments select.
 
 Commands that run a script defined elsewhere (``make evals``, ``npm run eval``, ``tox -e evals``)
-are not spellings of a command: facts/eval_wrappers.py reads the script they run.
+are not spellings of a command: facts/eval_wrappers.py reads the script they run (the programs it
+knows are :data:`WRAPPER_PROGRAMS`, here so that a check whose workflows name none never loads it).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Sequence
+from typing import NamedTuple, Sequence
 
 
-@dataclass(frozen=True)
-class Invocation:
+# Programs that run scripts defined in the repository (facts/eval_wrappers.py reads them).
+WRAPPER_PROGRAMS = frozenset({"make", "gmake", "npm", "pnpm", "yarn", "bun", "tox", "nox", "docker", "docker-compose"})
+_WRAPPER_MENTION = re.compile(r"\b(?:" + "|".join(sorted(WRAPPER_PROGRAMS, key=len, reverse=True)) + r")\b")
+
+
+def mentions_wrapper(script: str) -> bool:
+    """The cheap test before a script is parsed for the wrappers it runs."""
+    return _WRAPPER_MENTION.search(script) is not None
+
+
+class Invocation(NamedTuple):
     """A command as what runs: its canonical words (the program first) and the folders a runner changed
-    to before running it, in order."""
+    to before running it, in order. (Tuples, not dataclasses: this module loads on every check.)"""
 
     words: tuple[str, ...]
     cd: tuple[str, ...] = ()
@@ -42,8 +51,7 @@ class Invocation:
         return self.words[0] if self.words else None
 
 
-@dataclass(frozen=True)
-class _Runner:
+class _Runner(NamedTuple):
     """A program that runs the command given after its own options (and after ``sub``, its sub-command)."""
 
     sub: tuple[str, ...] = ()  # e.g. ("run",): `uv run CMD`; empty: the runner takes the command directly

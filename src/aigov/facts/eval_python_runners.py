@@ -296,11 +296,12 @@ def _parse_tox_toml(text: str, path: str) -> _ToxConfig | None:
     if isinstance(legacy, str):
         start = text.find("legacy_tox_ini")
         first = text.count("\n", 0, start) + 2 if start >= 0 else 1
-        sections = _ini_sections(legacy.lstrip("\n"), first)
-        return _ToxConfig(path, sections, _env_list(sections.get("tox", {})))
+        legacy_sections = _ini_sections(legacy.lstrip("\n"), first)
+        return _ToxConfig(path, legacy_sections, _env_list(legacy_sections.get("tox", {})))
     prefix = "tool.tox." if path.endswith("pyproject.toml") else ""
     sections: dict[str, dict[str, _Setting]] = {}
-    envs = tox.get("env") if isinstance(tox.get("env"), dict) else {}
+    declared = tox.get("env")
+    envs: dict[str, Any] = declared if isinstance(declared, dict) else {}
     tables = {f"env.{name}": table for name, table in envs.items() if isinstance(table, dict)}
     if isinstance(tox.get("env_run_base"), dict):
         tables["env_run_base"] = tox["env_run_base"]

@@ -15,6 +15,7 @@ pkg``, ``pnpm --filter pkg``, ``pnpm -C dir``, ``yarn --cwd dir``, ``yarn worksp
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import shlex
@@ -22,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from aigov.errors import AigovError
-from aigov.facts.eval_commands import join_folder
+from aigov.facts.eval_commands import join_folder, mentions_wrapper
 from aigov.facts.filters import included
 from aigov.facts.makefile import Makefile, expand, parse_makefile
 from aigov.facts.shell import Nested, Script, Shell, Swallow, shell_invocation
@@ -35,7 +36,6 @@ MAX_PACKAGES = 500
 SH_C = Shell("sh -c", False, False, True, True)
 # One command run without a shell (tox, nox, compose): its status is the script's.
 NO_SHELL = Shell("no shell", False, False, True, True)
-_MENTIONS = re.compile(r"\b(?:g?make|npm|pnpm|yarn|bun|tox|nox|docker|docker-compose|hatch|pdm|poetry|uv)\b")
 
 
 @dataclass
@@ -64,7 +64,7 @@ class Wrappers:
         self.notes: list[Note] = []  # notes of the expansions asked for since the last reset
 
     def mentioned_in(self, script: str) -> bool:
-        return _MENTIONS.search(script) is not None
+        return mentions_wrapper(script)
 
     def handles(self, words: list[str]) -> bool:
         return bool(words) and words[0].rsplit("/", 1)[-1] in _HANDLERS
@@ -192,7 +192,8 @@ def _load_makefile(wrappers: Wrappers, directory: str, name: str | None) -> Make
     for candidate in candidates:
         path = join(directory, candidate)
         if wrappers.tree.kind(path) == FILE:
-            return wrappers.cached(f"make:{path}", lambda path=path: _read_makefile(wrappers, path, directory))
+            found: Makefile = wrappers.cached(f"make:{path}", functools.partial(_read_makefile, wrappers, path, directory))
+            return found
     return None
 
 
@@ -506,7 +507,8 @@ def _package_json(wrappers: Wrappers, path: str) -> dict[str, Any] | None:
 def _scripts_of(wrappers: Wrappers, call: _ScriptCall, package: str, notes: list[Note]) -> list[Nested]:
     path = join(package, "package.json")
     data = _package_json(wrappers, path) or {}
-    scripts = data.get("scripts") if isinstance(data.get("scripts"), dict) else {}
+    declared = data.get("scripts")
+    scripts: dict[str, Any] = declared if isinstance(declared, dict) else {}
     name = str(call.name)
     if name not in scripts:
         if call.program in ("pnpm", "yarn") and not call.if_present and not call.every_package:

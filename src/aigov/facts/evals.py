@@ -16,19 +16,16 @@ from typing import Any
 
 from aigov.errors import AigovError
 from aigov.facts.build import RepoContext, collector
-from aigov.facts.datasets import MAX_DATASET_BYTES, case_set
+from aigov.facts.datasets import MAX_DATASET_BYTES, case_set, is_promptfoo_config
 from aigov.facts.discovery import FeatureLocation
 from aigov.facts.eval_actions import (
     EvalAction, action_of, action_run, config_dependencies, eval_actions, pass_rate_problem, skipped_paths,
 )
-from aigov.facts.eval_commands import join_folder
+from aigov.facts.eval_commands import join_folder, mentions_wrapper
 from aigov.facts.expressions import interpolate
 from aigov.facts.filters import as_patterns, included
 from aigov.facts.manifest import Manifest
-from aigov.facts.promptfoo import config_facts as promptfoo_config_facts
-from aigov.facts.promptfoo import dataset_cases as promptfoo_cases
-from aigov.facts.promptfoo import is_promptfoo_config
-from aigov.facts.shell import CommandSpec, CommandUse, Script, Swallow, command_spec, find_uses, is_noop
+from aigov.facts.shell import CommandSpec, Script, Swallow, command_spec, find_uses, is_noop
 from aigov.facts.workflows import (
     PR_EVENTS, JobRun, StepRun, Workflow, blockers, default_branch, default_run, matrix_legs, repository_workflows,
 )
@@ -75,7 +72,9 @@ def eval_config_facts(tree: Tree, manifest: Manifest, declared: str, settings: d
         facts["errors"] = [{"msg": exc.message, "line": exc.line or 1}]
         return facts
     if is_promptfoo_config(doc.data):
-        facts.update({"valid": True, **promptfoo_config_facts(tree, doc, path, feature_dir)})
+        from aigov.facts.promptfoo import config_facts
+
+        facts.update({"valid": True, **config_facts(tree, doc, path, feature_dir)})
         return facts
     problems = schema_errors(doc.data, "eval-config") or [(f, "must be a finite number, not NaN or infinity") for f in non_finite(doc.data)]
     if problems:
@@ -150,6 +149,8 @@ def _cases(tree: Tree, path: str) -> set[str]:
     if path.rsplit(".", 1)[-1].lower() in ("yaml", "yml", "json"):
         doc = parse_yaml(text, path)
         if is_promptfoo_config(doc.data):
+            from aigov.facts.promptfoo import dataset_cases as promptfoo_cases
+
             return promptfoo_cases(tree, doc, path)
     return case_set(text, path)
 
@@ -206,20 +207,28 @@ def gate_reads(ctx: RepoContext) -> None:
     tox and nox files, compose files) and the configs of eval actions: what any feature's eval gate can
     read beyond the workflows, so a pull request that changes only a Makefile re-judges the features
     whose gate runs through it (facts/scope.py counts these reads in every feature's bound)."""
-    from aigov.facts.eval_wrappers import Wrappers
     from aigov.facts.shell import NOTHING
 
     _, _, steps = repository_workflows(ctx)
-    wrappers = ctx.once("eval_wrappers", lambda: Wrappers(ctx.tree))
+    wrappers = _wrappers(ctx, steps)
     actions = eval_actions(ctx.settings.get("evals") or {})
     for job, step in steps:
-        if step.step.run is not None:
+        if step.step.run is not None and wrappers is not None:
             for start in _start_folders(job, step):
                 find_uses(Script(step.step.run, step.shell, start), NOTHING, wrappers, budget=MAX_FOLLOWED)
         elif (action := action_of(step.step.uses, actions)) is not None:
-            given = step.step.data.get("with") if isinstance(step.step.data.get("with"), dict) else {}
             for leg in matrix_legs(job.job):
-                config_dependencies(ctx.tree, action_run(action, given, leg).config)
+                config_dependencies(ctx.tree, action_run(action, _inputs_given(step), leg).config)
+
+
+def _wrappers(ctx: RepoContext, steps: list[tuple[JobRun, StepRun]]) -> Any:
+    """The reader of the scripts steps run through make, npm... (facts/eval_wrappers.py), loaded only when a
+    step names one of those programs."""
+    if not any(step.step.run and mentions_wrapper(step.step.run) for _, step in steps):
+        return None
+    from aigov.facts.eval_wrappers import Wrappers
+
+    return ctx.once("eval_wrappers", lambda: Wrappers(ctx.tree))
 
 
 @dataclass
@@ -230,16 +239,15 @@ class _Found:
 
 def _script_runs(ctx: RepoContext, steps: list[tuple[JobRun, StepRun]], spec: CommandSpec, branch: str) -> _Found:
     """Every `run:` step that runs the command, directly or through the scripts it runs (facts/eval_wrappers.py)."""
-    from aigov.facts.eval_wrappers import Wrappers
-
-    wrappers = ctx.once("eval_wrappers", lambda: Wrappers(ctx.tree))
+    wrappers = _wrappers(ctx, steps)
     found = _Found()
     for job, step in steps:
         if step.step.run is None:
             continue
-        wrappers.notes = []
+        if wrappers is not None:
+            wrappers.notes = []
         found.runs.extend(_step_runs(job, step, spec, branch, wrappers))
-        found.notes.extend({"path": n.path, "line": n.line, "detail": n.detail} for n in wrappers.notes)
+        found.notes.extend({"path": n.path, "line": n.line, "detail": n.detail} for n in (wrappers.notes if wrappers else []))
     found.notes = list({(n["path"], n["line"], n["detail"]): n for n in found.notes}.values())
     return found
 
@@ -333,7 +341,7 @@ def _action_runs(tree: Tree, job: JobRun, step: StepRun, action: EvalAction, spe
                  branch: str, protected: list[str]) -> list[dict[str, Any]]:
     """A `uses:` step of an eval action runs the eval when the config it evaluates is the feature's eval
     config, or when the command it runs is the eval command."""
-    given = step.step.data.get("with") if isinstance(step.step.data.get("with"), dict) else {}
+    given = _inputs_given(step)
     own_step = len(step.chain) == 1
     folders: dict[str | None, list[dict[str, Any]]] = {}
     runs: dict[str | None, Any] = {}
@@ -367,6 +375,11 @@ def _action_runs(tree: Tree, job: JobRun, step: StepRun, action: EvalAction, spe
             defeats.append({"kind": "skips_unchanged", "path": step.step.path, "line": at, "detail": detail,
                             "events": ["pull_request", "pull_request_target"], "directories": [folder]})
     return [_run_fact(job, step, line, everywhere, defeats, [], action.name)]
+
+
+def _inputs_given(step: StepRun) -> dict[str, Any]:
+    given = step.step.data.get("with")
+    return given if isinstance(given, dict) else {}
 
 
 def _defeats_by_folder(job: JobRun, step: StepRun, branch: str, folders: dict[str | None, list[dict[str, Any]]]) -> list[dict[str, Any]]:

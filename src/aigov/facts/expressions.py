@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 
 @dataclass(frozen=True)
@@ -30,8 +30,7 @@ class Prefix:
     prefix: str
 
 
-@dataclass(frozen=True)
-class Symbol:
+class Symbol(NamedTuple):
     """A non-empty string known only by identity: ``github.repository`` is not known, but on a pull request
     from a branch of the repository itself the head repository's full name equals it. A symbol equals
     the same symbol; compared with anything else it is unknown (or, like any word, unequal to null)."""

@@ -32,7 +32,6 @@ from aigov.facts.filters import included
 from aigov.tree import FILE, FOLDER, Tree, join
 from aigov.yamlfile import YamlDocument, parse_yaml
 
-PROMPTFOO_KEYS = ("providers", "targets", "prompts", "tests", "defaultTest", "scenarios", "redteam")
 MAX_TEST_FILES = 1000
 # Assertion scores without an upper bound: their threshold is a maximum, not a score from 0 to 1.
 _UNBOUNDED = frozenset({"cost", "latency", "levenshtein", "perplexity"})
@@ -44,11 +43,6 @@ _API_KINDS = frozenset({"chat", "completion", "completions", "messages", "embedd
                         "realtime", "image", "converse", "text-generation", "text-classification", "feature-extraction",
                         "sentence-similarity", "token-classification", "classification", "moderation"})
 _REMOTE = re.compile(r"^[a-z][a-z0-9+.-]*://", re.I)
-
-
-def is_promptfoo_config(data: Any) -> bool:
-    """A mapping with promptfoo's keys and none of an aigov eval config's."""
-    return isinstance(data, dict) and "suites" not in data and "command" not in data and any(k in data for k in PROMPTFOO_KEYS)
 
 
 @dataclass
@@ -181,8 +175,7 @@ def _test(source: _File, where: str, found: _Tests, case: bool = True) -> None:
         return
     if isinstance(test.get("threshold"), (int, float)) and not isinstance(test.get("threshold"), bool):
         _metric(found, source, _join(where, "threshold"), "test score", test["threshold"], "min")
-    asserts = test.get("assert") if isinstance(test.get("assert"), list) else []
-    for index, assertion in enumerate(asserts):
+    for index, assertion in enumerate(_as_list(test.get("assert"))):
         found.assertions += _assertion(source, _join(where, f"assert[{index}]"), assertion, found)
     found.assertions += sum(1 for key, value in test.items() if key.startswith("__expected") and value)  # CSV columns
 
@@ -192,8 +185,7 @@ def _assertion(source: _File, where: str, assertion: Any, found: _Tests) -> int:
         return 0
     kind = str(assertion.get("type", ""))
     if kind == "assert-set":
-        inner = assertion.get("assert") if isinstance(assertion.get("assert"), list) else []
-        return sum(_assertion(source, _join(where, f"assert[{i}]"), a, found) for i, a in enumerate(inner))
+        return sum(_assertion(source, _join(where, f"assert[{i}]"), a, found) for i, a in enumerate(_as_list(assertion.get("assert"))))
     threshold = assertion.get("threshold")
     base = kind[4:] if kind.startswith("not-") else kind
     if isinstance(threshold, (int, float)) and not isinstance(threshold, bool) and base not in _UNBOUNDED:
@@ -325,8 +317,8 @@ def _grader_fields(data: Any) -> list[tuple[str, Any]]:
         options = test.get("options")
         if isinstance(options, dict) and "provider" in options:
             found.append((f"{where}.options.provider", options["provider"]))
-        asserts = test.get("assert") if isinstance(test.get("assert"), list) else []
-        found.extend((f"{where}.assert[{i}].provider", a["provider"]) for i, a in enumerate(asserts) if isinstance(a, dict) and "provider" in a)
+        found.extend((f"{where}.assert[{i}].provider", a["provider"]) for i, a in enumerate(_as_list(test.get("assert")))
+                     if isinstance(a, dict) and "provider" in a)
     return found
 
 
@@ -361,6 +353,10 @@ def _prompt_files(reader: _Reader, prompts: Any) -> list[str]:
         elif reader.tree.kind(path) == FILE:
             out.append(path)
     return list(dict.fromkeys(out))
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 def _shown(value: Any) -> str:

@@ -28,7 +28,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Iterator, Protocol
+from typing import TYPE_CHECKING, Any, Iterator
+
+if TYPE_CHECKING:
+    from typing import Protocol
 
 from aigov.facts.eval_commands import NATIVE_CONFIGS, Invocation, canonical, join_folder, runs, runs_config
 
@@ -103,7 +106,7 @@ class CommandUse:
     through: list[str] = field(default_factory=list)  # file:line of each script it runs through, outermost first
 
 
-@dataclass(frozen=True)
+@dataclass
 class Script:
     """A script aigov follows: a step's `run:`, or one a command runs (a Makefile recipe, an npm script)."""
 
@@ -123,15 +126,17 @@ class Nested:
     swallows: list[Swallow] = field(default_factory=list)
 
 
-class Expander(Protocol):
-    """Reads the scripts a command runs from the repository (facts/eval_wrappers.py): `make evals`
-    runs the Makefile's recipe, `npm run eval` a package.json script."""
+if TYPE_CHECKING:  # a Protocol costs a millisecond to create, and this module loads on every check
 
-    def mentioned_in(self, script: str) -> bool: ...
+    class Expander(Protocol):
+        """Reads the scripts a command runs from the repository (facts/eval_wrappers.py): `make evals`
+        runs the Makefile's recipe, `npm run eval` a package.json script."""
 
-    def handles(self, words: list[str]) -> bool: ...
+        def mentioned_in(self, script: str) -> bool: ...
 
-    def expand(self, words: list[str], folder: str | None) -> list[Nested] | None: ...
+        def handles(self, words: list[str]) -> bool: ...
+
+        def expand(self, words: list[str], folder: str | None) -> list[Nested] | None: ...
 
 
 @dataclass(frozen=True)
