@@ -298,6 +298,57 @@ def test_make_model_agrees_with_gnu_make(tmp_path: Path) -> None:
     assert wrong == []
 
 
+# --- Shell script files ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "ci, script, gates",
+    [
+        ("bash evals/run_evals.sh", f"#!/usr/bin/env bash\nset -euo pipefail\n{COMMAND}\necho done\n", True),
+        ("./evals/run_evals.sh", f"#!/bin/bash -e\n{COMMAND}\necho done\n", True),
+        ("./evals/run_evals.sh", f"#!/usr/bin/env bash\n{COMMAND}\necho done\n", False),  # no -e: echo decides
+        ("sh -e evals/run_evals.sh", f"{COMMAND} | tee eval.log\n", False),  # no pipefail
+        ("bash evals/run_evals.sh --fast", f"{COMMAND} \"$@\"\n", True),
+    ],
+)
+def test_a_shell_script_file_is_followed_with_the_shell_that_runs_it(tmp_path: Path, ci: str, script: str, gates: bool) -> None:
+    """Shaped like tikalk/agentic-sdlc-spec-kit's .github/workflows/eval.yml, whose eval step runs
+    ./evals/scripts/run-promptfoo-eval.sh (a script file: its own shell decides what a failure does)."""
+    root = repo_with(tmp_path, run_step(ci), {"evals/run_evals.sh": script})
+    (root / "evals/run_evals.sh").chmod(0o755)
+    found = findings(root)
+    assert [f["id"] for f in found] == ([] if gates else ["AIGOV-EVAL-013"])
+    if not gates:
+        assert found[0]["path"] == "evals/run_evals.sh"
+
+
+SCRIPT_ORACLE = [
+    ("bash run.sh", "{c}\necho done\n"),
+    ("bash -e run.sh", "{c}\necho done\n"),
+    ("sh run.sh", "set -e\n{c}\ntrue\n"),
+    ("./run.sh", "#!/bin/bash -e\n{c}\necho done\n"),
+    ("./run.sh", "#!/usr/bin/env bash\n{c}\necho done\n"),
+    ("./run.sh", "#!/bin/sh\n{c} || true\n"),
+    ("./run.sh", "{c}\n"),
+    ("bash run.sh || true", "{c}\n"),
+    ("bash -o pipefail run.sh", "{c} | cat\n"),
+]
+
+
+@pytest.mark.usefixtures("bash")
+def test_script_file_model_agrees_with_bash(tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    wrong = []
+    for call, script in SCRIPT_ORACLE:
+        (work / "run.sh").write_text(script.replace("{c}", "python evals/run.py"))
+        (work / "run.sh").chmod(0o755)
+        real = real_gate(tmp_path, call, work, {"PATH": "/usr/bin:/bin"})
+        if real is not None and model_gate(call, work) != real:
+            wrong.append((call, script, real))
+    assert wrong == []
+
+
 # --- package.json scripts (npm, pnpm, yarn, bun) -----------------------------------------------------------
 
 

@@ -29,9 +29,10 @@ import re
 from typing import NamedTuple, Sequence
 
 
-# Programs that run scripts defined in the repository (facts/eval_wrappers.py reads them).
+# Programs that run scripts defined in the repository (facts/eval_wrappers.py reads them, and shell
+# script files: a `.sh` word).
 WRAPPER_PROGRAMS = frozenset({"make", "gmake", "npm", "pnpm", "yarn", "bun", "tox", "nox", "docker", "docker-compose"})
-_WRAPPER_MENTION = re.compile(r"\b(?:" + "|".join(sorted(WRAPPER_PROGRAMS, key=len, reverse=True)) + r")\b")
+_WRAPPER_MENTION = re.compile(r"\b(?:" + "|".join(sorted(WRAPPER_PROGRAMS, key=len, reverse=True)) + r")\b|\.sh\b")
 
 
 def mentions_wrapper(script: str) -> bool:

@@ -10,7 +10,8 @@ Nothing is ever executed: nox sessions are Python, read with tree-sitter, never 
 
 Monorepo runners resolve to the folder they run in: ``make -C dir``, ``npm --prefix dir``, ``npm -w
 pkg``, ``pnpm --filter pkg``, ``pnpm -C dir``, ``yarn --cwd dir``, ``yarn workspace pkg``,
-``docker compose --project-directory dir``.
+``docker compose --project-directory dir``. A shell script file (``bash evals/run.sh``,
+``./evals/run.sh``) is followed too, with the shell that runs it.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from aigov.errors import AigovError
 from aigov.facts.eval_commands import join_folder, mentions_wrapper
 from aigov.facts.filters import included
 from aigov.facts.makefile import Makefile, expand, parse_makefile
-from aigov.facts.shell import Nested, Script, Shell, Swallow, shell_invocation
+from aigov.facts.shell import Nested, Script, Shell, Swallow, shell_for_file, shell_invocation
 from aigov.tree import FILE, Reads, Tree, join
 
 MAX_CONFIG_BYTES = 1024 * 1024
@@ -67,10 +68,10 @@ class Wrappers:
         return mentions_wrapper(script)
 
     def handles(self, words: list[str]) -> bool:
-        return bool(words) and words[0].rsplit("/", 1)[-1] in _HANDLERS
+        return _handler(words) is not None
 
     def expand(self, words: list[str], folder: str | None) -> list[Nested] | None:
-        handler = _HANDLERS.get(words[0].rsplit("/", 1)[-1]) if words else None
+        handler = _handler(words)
         if handler is None:
             return None
         key = (tuple(words), folder)
@@ -644,6 +645,43 @@ def _compose_words(value: Any) -> list[str]:
         except ValueError:
             return []
     return []
+
+
+# --- shell script files --------------------------------------------------------------------------
+
+
+def _script_file(wrappers: Wrappers, words: list[str], folder: str | None) -> Expansion | None:
+    """`bash [-e] evals/run.sh`, `./evals/run.sh`: the script file, run by a shell of its own in the same
+    folder. A file run directly gets the shell its `#!` line names (no `#!`: bash, without -e)."""
+    given = shell_for_file(words)
+    if given is None and not words[0].endswith(".sh"):
+        return None
+    named = given[1][0] if given else words[0]
+    path = join_folder(folder, [named])
+    text = wrappers.text(path) if path else None
+    if path is None or text is None:
+        return Expansion([], [Note(path or named, 1, f"`{' '.join(words)}` runs {named}, which is not a file in the repository")])
+    shell = given[0] if given else _shebang_shell(text, named)
+    return Expansion([Nested(Script(text, shell, folder, path, 1))])
+
+
+def _shebang_shell(text: str, name: str) -> Shell:
+    first = text.split("\n", 1)[0]
+    words = first[2:].split() if first.startswith("#!") else ["bash"]
+    if words and words[0].rsplit("/", 1)[-1] == "env":
+        words = [w for w in words[1:] if w != "-S"]
+    found = shell_for_file([*words, name])
+    return found[0] if found else Shell(first[2:].strip() or "an unknown interpreter", False, False, False, False)
+
+
+def _handler(words: list[str]) -> Callable[[Wrappers, list[str], str | None], Expansion | None] | None:
+    if not words:
+        return None
+    program = words[0].rsplit("/", 1)[-1]
+    if program in _HANDLERS:
+        return _HANDLERS[program]
+    runs_file = shell_for_file(words)
+    return _script_file if words[0].endswith(".sh") or (runs_file is not None and runs_file[1][0].endswith(".sh")) else None
 
 
 def _python_runners(wrappers: Wrappers, words: list[str], folder: str | None) -> Expansion | None:

@@ -155,7 +155,9 @@ class CommandSpec:
     def mentioned_in(self, script: str) -> bool:
         """The cheap test first: most steps do not mention the command's words at all."""
         plain = re.sub(r"[\"'\\]", "", script)
-        keys = ("promptfoo",) if self.config else self.invocation.words or self.words
+        words = self.invocation.words or self.words
+        # `uv run evals/run.py` runs python without naming it: a script's arguments say more than `python`.
+        keys = ("promptfoo",) if self.config else (words[1:] if words[:1] == ("python",) and len(words) > 1 else words)
         return bool(keys) and all(word.rsplit("/", 1)[-1] in plain for word in keys)
 
     def may_match(self, ci: Invocation) -> bool:
@@ -311,6 +313,25 @@ def shell_invocation(words: list[str]) -> tuple[Shell, str] | None:
 
     A new shell inherits neither errexit nor pipefail (they are not exported): only its own
     options count."""
+    parsed = _shell_options(words)
+    if parsed is None or not parsed[1] or not parsed[2]:
+        return None
+    return parsed[0], parsed[2][0]
+
+
+def shell_for_file(words: list[str]) -> tuple[Shell, list[str]] | None:
+    """``bash [-e] [-o pipefail] FILE ARGS``: the shell that runs the script file, and FILE with its
+    arguments; None for ``-c`` (see :func:`shell_invocation`) or when no file is named."""
+    parsed = _shell_options(words)
+    if parsed is None or parsed[1] or not parsed[2]:
+        return None
+    shell, _, rest = parsed
+    return Shell(f"{words[0]} {rest[0]}", shell.errexit, shell.pipefail, True, True), rest
+
+
+def _shell_options(words: list[str]) -> tuple[Shell, bool, list[str]] | None:
+    """The shell a POSIX shell's command line starts (its own -e and -o pipefail), whether it reads its
+    script from -c, and the words after its options."""
     if not words or words[0].rsplit("/", 1)[-1] not in POSIX_SHELLS:
         return None
     errexit = pipefail = reads_script = False
@@ -329,9 +350,8 @@ def shell_invocation(words: list[str]) -> tuple[Shell, str] | None:
                 name, rest = rest[0], rest[1:]
                 errexit = on if name == "errexit" else errexit
                 pipefail = on if name == "pipefail" else pipefail
-    if not reads_script or not rest:
-        return None
-    return Shell(f"{words[0]} -c", errexit, pipefail, True, True), rest[0]
+    rest = rest[1:] if rest[:1] == ["--"] else rest
+    return Shell(f"{words[0]} -c", errexit, pipefail, True, True), reads_script, rest
 
 
 # --- Parsing ------------------------------------------------------------------------------------
