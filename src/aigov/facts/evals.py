@@ -1,10 +1,13 @@
 """Facts about a feature's evals: the eval config and its datasets, and where CI runs the eval command.
 
-``input.feature.evals`` describes the config (``spec.evals.config``): whether it exists and is valid,
-its suites with dataset case counts and metric thresholds, the command. ``input.feature.eval_gate``
-lists every workflow job that runs that command, with the pull-request triggers of its workflow and
-everything found along the way that keeps a failing eval from failing the run (each with its file
-and line). Whether the gate holds is for policies/aigov/evals.rego to decide, not for this module.
+``input.feature.evals`` describes the config (``spec.evals.config``, aigov's format or a promptfoo
+config): whether it exists and is valid, its suites with dataset case counts and metric thresholds,
+the command, the models a promptfoo config evaluates. ``input.feature.eval_gate`` lists every
+workflow job that runs that command - in a `run:` step, through the scripts it runs (make, npm,
+tox, nox, compose, script files: facts/eval_wrappers.py), or with an eval action
+(facts/eval_actions.py) - with the pull-request triggers of its workflow and everything found along
+the way that keeps a failing eval from failing the run (each with its file and line). Whether the
+gate holds is for policies/aigov/evals.rego to decide, not for this module.
 """
 
 from __future__ import annotations
@@ -136,11 +139,6 @@ def dataset_cases(tree: Tree, path: str) -> dict[str, Any]:
     except AigovError as exc:
         return {"exists": True, "cases": None, "error": exc.message, "error_line": exc.line or 1}
     return {"exists": True, "cases": cases, "error": None, "error_line": None}
-
-
-def count_cases(text: str, path: str) -> int:
-    """DISTINCT cases in a dataset's text (facts/datasets.py)."""
-    return len(case_set(text, path))
 
 
 def _cases(tree: Tree, path: str) -> set[str]:
