@@ -114,10 +114,9 @@ def test_a_different_command_is_still_no_gate(tmp_path: Path, declared: str, ci:
 
 def test_command_equivalence_is_decided_in_one_place() -> None:
     """facts/eval_commands.py: what each spelling runs (the table the end-to-end cases above rest on)."""
-    from aigov.facts.eval_commands import canonical, runs
+    from aigov.facts.eval_commands import Invocation, canonical, runs
 
-    assert canonical("uv run --directory services/a python3 -m pytest -q evals/".split()) == canonical(["pytest", "-q", "evals"]).__class__(
-        ("pytest", "-q", "evals"), ("services/a",))
+    assert canonical("uv run --directory services/a python3 -m pytest -q evals/".split()) == Invocation(("pytest", "-q", "evals"), ("services/a",))
     assert canonical("poetry -C svc run pytest".split()).cd == ("svc",)
     assert runs(canonical("pytest -q evals -k golden".split()), canonical("pytest evals".split()))
     assert not runs(canonical("pytest -k evals".split()), canonical("pytest evals tests".split()))
