@@ -163,3 +163,33 @@ def test_nested_shells_share_one_bound_on_the_places_followed() -> None:
     uses = find_command(script, command_spec(COMMAND), resolve_shell(None, False))
     assert 0 < len(uses) <= MAX_USES
     assert all(any(w.kind == "errexit_off" for w in use.swallows) for use in uses)  # each inner `; true` swallows it
+
+
+def repo_running(tmp_path: Path, script: str, files: dict[str, str]) -> Path:
+    root = repo_with_workflow(tmp_path, workflow().replace(f"run: {COMMAND}\n", f"run: {script}\n"))
+    for rel, text in files.items():
+        write(root / rel, text)
+    return root
+
+
+@pytest.mark.parametrize(
+    "script, files, expected",
+    [
+        # twenty thousand targets, each the prerequisite of the one before: a bounded walk, the command never reached
+        ("make t0", {"Makefile": "".join(f"t{i}: t{i + 1}\n" for i in range(20000)) + f"t20000:\n\t{COMMAND}\n"}, ["AIGOV-EVAL-008"]),
+        # a target that makes itself again, and a Makefile that includes itself
+        ("make evals", {"Makefile": ".PHONY: evals\nevals:\n\t$(MAKE) evals\n"}, ["AIGOV-EVAL-008"]),
+        ("make evals", {"Makefile": f"include Makefile\n.PHONY: evals\nevals:\n\t{COMMAND}\n"}, []),
+        # variables that double at each level: expanded once each, never 2^40 times
+        ("make evals", {"Makefile": "".join(f"V{i} = $(V{i + 1})$(V{i + 1})\n" for i in range(40)) + ".PHONY: evals\nevals:\n\t$(V0)\n"},
+         ["AIGOV-EVAL-008"]),
+        # an npm script that runs itself, and a package.json nested a hundred thousand levels deep
+        ("npm run eval", {"package.json": '{"scripts": {"eval": "npm run eval"}}'}, ["AIGOV-EVAL-008"]),
+        ("npm run eval", {"package.json": "[" * 100_000 + "]" * 100_000}, ["AIGOV-EVAL-008"]),
+        ("tox -e evals", {"tox.ini": "[testenv:evals]\ncommands =\n" + "    {[testenv:evals]commands}\n" * 3}, ["AIGOV-EVAL-008"]),
+    ],
+    ids=["prerequisite-chain", "recursive-make", "self-include", "variable-doubling", "self-running-script", "deep-json", "self-referencing-tox"],
+)
+def test_hostile_wrappers_are_bounded(tmp_path: Path, script: str, files: dict[str, str], expected: list[str]) -> None:
+    code, findings = check_json(repo_running(tmp_path, script, files))
+    assert [f["id"] for f in findings] == expected

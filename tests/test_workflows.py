@@ -492,6 +492,14 @@ SHELL_CASES = [
     (f"|\n          {COMMAND} &\n          wait", None, False),
     (f"|\n          {COMMAND} &\n          echo started\n          wait $!", None, True),
     (f"|\n          {COMMAND} &\n          sleep 1 &\n          wait $!", None, False),
+    # ...and `wait "$pid"` with the job's pid saved right after it: its status is the job's, and -e applies
+    (f"|\n          {COMMAND} &\n          pid=$!\n          echo started\n          wait \"$pid\"", None, True),
+    (f"|\n          {COMMAND} &\n          pid=$!\n          sleep 1 &\n          wait \"$pid\"\n          echo done", None, True),
+    (f"|\n          {COMMAND} & pid=$!\n          wait ${{pid}} || exit 1", None, True),
+    (f"|\n          {COMMAND} &\n          pid=$!\n          wait $pid || true", None, False),
+    (f"|\n          {COMMAND} &\n          pid=$!\n          wait", None, False),
+    (f"|\n          {COMMAND} &\n          pid=$!\n          sleep 1 &\n          pid=$!\n          wait $pid", None, False),
+    (f"|\n          {COMMAND} &\n          pid=$!\n          wait \"$pid\"\n          echo done", "bash {0}", False),
 ]
 
 
@@ -533,6 +541,10 @@ ORACLE_FORMS = [
     "{c} &\nwait", "f() {{ {c}; }}\nf", "f() {{ {c}; }}\nif f; then true; fi\ntrue", "set +e\n{c}\ntrue",
     "x=$({c})", "while {c}; do break; done", "{c} || false", "! {c} || exit 1", "set +e\n{c}\nrc=$?\nexit $rc",
     "{c} | cat\nexit ${{PIPESTATUS[0]}}", "exec {c}", "{c}; exit 0",
+    # background jobs whose pid is saved and waited for by name
+    "{c} &\npid=$!\nwait \"$pid\"", "{c} &\npid=$!\ntrue &\nwait \"$pid\"", "{c} &\npid=$!\nwait", "{c} &\npid=$!\nwait $pid || exit 1",
+    "{c} &\npid=$!\nwait $pid || true", "{c} &\np=$!\ntrue &\np=$!\nwait $p", "{c} &\npid=$!\nif ! wait $pid; then exit 1; fi",
+    "{c} &\npid=$!\n(wait $pid)", "{c} &\npid=$!\nwait\nwait $pid",
     # a shell of its own: `bash -c` inherits neither -e nor pipefail, and its status is its script's
     "bash -c '{c}'", "bash -c '{c}; true'", "bash -ec '{c}; true'", "bash -e -c '{c}; true'", "sh -c '{c} || true'",
     "bash -c 'set -e; {c}; true'", "bash -c '{c}' || true", "bash -c '{c} | cat'", "bash -o pipefail -c '{c} | cat'",

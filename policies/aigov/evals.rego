@@ -118,17 +118,28 @@ deny contains finding if {
 
 # METADATA
 # title: Eval threshold cannot fail
-# description: A metric's threshold is at the end of its range (zero for a score that must be high, the maximum for one that must be low), so the metric passes whatever the model does.
+# description: A metric's threshold is at the end of its range (zero for a score that must be high, the maximum for one that must be low), so the metric passes whatever the model does; or a promptfoo config's tests assert nothing, so every test passes.
 # custom:
 #   id: AIGOV-EVAL-007
 #   severity: high
-#   remediation: Set the threshold to the score the feature must reach, inside the metric's range.
+#   remediation: Set the threshold to the score the feature must reach, inside the metric's range; give promptfoo tests assertions (in each test or in defaultTest).
 deny contains finding if {
+	some finding in unfailable
+}
+
+unfailable contains finding if {
 	some suite in evals.suites
 	some metric in suite.metrics
 	cannot_fail(metric)
 	msg := sprintf("metric %s of suite %s cannot fail: goal %s with threshold %v in range [%v, %v]", [metric.name, suite.name, metric.goal, metric.threshold, metric.range[0], metric.range[1]])
-	finding := lib.finding("AIGOV-EVAL-007", msg, config_at(metric.threshold_line))
+	finding := lib.finding("AIGOV-EVAL-007", msg, {"path": object.get(metric, "path", evals.path), "line": metric.threshold_line})
+}
+
+unfailable contains finding if {
+	some suite in evals.suites
+	object.get(suite, "assertions", 1) == 0
+	msg := sprintf("suite %s asserts nothing: promptfoo passes every test without an assertion, so it cannot fail on what the model says", [suite.name])
+	finding := lib.finding("AIGOV-EVAL-007", msg, config_at(suite.dataset.line))
 }
 
 cannot_fail(metric) if {
@@ -260,7 +271,7 @@ unread := concat("", [sprintf("; %s:%d cannot be read (%s)", [u.path, u.line, u.
 # custom:
 #   id: AIGOV-EVAL-008
 #   severity: high
-#   remediation: Add a workflow job triggered on pull_request to the default branch that runs the eval config's command in a run step, in the feature's folder (working-directory), directly or through a local composite action or reusable workflow.
+#   remediation: Add a workflow job triggered on pull_request to the default branch that runs the eval config's command in the feature's folder (working-directory, cd, or a runner's directory option such as make -C or pnpm --filter) - in a run step, through make, npm/pnpm/yarn scripts, tox, nox or docker compose, through a local composite action or reusable workflow, or with an eval action the org data names (promptfoo/promptfoo-action) on the eval config.
 deny contains finding if {
 	evals.valid
 	count(here) == 0
@@ -330,12 +341,22 @@ not_on_pull_requests contains finding if {
 
 # METADATA
 # title: Path filter skips the evals when prompts, models or evals change
-# description: The eval workflow's paths or paths-ignore filter means a pull request that only changes the feature's prompts, manifest (its models), eval config or datasets does not run the evals.
+# description: The eval workflow's paths or paths-ignore filter, or the eval action's own filter on changed files (promptfoo-action's prompts input), means a pull request that only changes the feature's prompts, manifest (its models), eval config or datasets does not run the evals.
 # custom:
 #   id: AIGOV-EVAL-010
 #   severity: high
-#   remediation: Add the feature's prompts, aigov.yaml, eval config and datasets to the workflow's paths filter (or remove them from paths-ignore), or drop the filter.
+#   remediation: Add the feature's prompts, aigov.yaml, eval config and datasets to the workflow's paths filter (or remove them from paths-ignore), or drop the filter; for an eval action that skips unchanged pull requests, set its force input (promptfoo-action's force-run) to true.
 deny contains finding if {
+	some finding in path_filtered
+}
+
+path_filtered contains finding if {
+	some item in defeats
+	item.defeat.kind == "skips_unchanged"
+	finding := lib.finding("AIGOV-EVAL-010", defeated(item), lib.place(item.defeat))
+}
+
+path_filtered contains finding if {
 	not holds
 	some run in gated_runs
 	some trigger in triggers(run)
@@ -376,14 +397,14 @@ deny contains finding if {
 
 # METADATA
 # title: Eval command's exit status is swallowed
-# description: The run script keeps a failing eval command from failing the step - `|| true`, `|| exit 0`, `; exit 0`, `set +e` (or a shell without -e) followed by more commands, a pipe without pipefail, or `if`/`!` consuming the status.
+# description: The run script, or a script it runs (a Makefile recipe, a package.json script, a tox or nox command), keeps a failing eval command from failing the step - `|| true`, `|| exit 0`, `; exit 0`, `set +e` (or a shell without -e) followed by more commands, a pipe without pipefail, `if`/`!` consuming the status, a recipe line make ignores (`-`, `-i`, `.IGNORE`), a make target that is a file and not .PHONY (make may find it up to date and run nothing), tox's ignore_outcome, or an eval action input that lets failed tests pass.
 # custom:
 #   id: AIGOV-EVAL-013
 #   severity: high
-#   remediation: "Run the eval command so its exit status fails the step - drop the fallback, the `exit 0` and `set +e`, use `shell: bash` (which sets pipefail) for pipes, or end with `exit $status`."
+#   remediation: "Run the eval command so its exit status fails the step - drop the fallback, the `exit 0` and `set +e`, use `shell: bash` (which sets pipefail) for pipes, or end with `exit $status`; in a Makefile drop the `-` prefix and mark the target .PHONY; in tox drop ignore_outcome."
 deny contains finding if {
 	some item in defeats
-	item.defeat.kind in {"or_true", "exit_zero", "errexit_off", "no_pipefail", "status_consumed", "unreadable_shell"}
+	item.defeat.kind in {"or_true", "exit_zero", "errexit_off", "no_pipefail", "status_consumed", "unreadable_shell", "errors_ignored", "up_to_date"}
 	finding := lib.finding("AIGOV-EVAL-013", defeated(item), lib.place(item.defeat))
 }
 
@@ -398,6 +419,19 @@ deny contains finding if {
 	some item in defeats
 	item.defeat.kind == "invalid_workflow"
 	finding := lib.finding("AIGOV-EVAL-016", defeated(item), lib.place(item.defeat))
+}
+
+# METADATA
+# title: Eval gate skipped on pull requests from forks
+# description: The job or step that runs the eval command has an `if:` that is false on pull requests from forks - it tests a secret (through env, as secrets are empty there) or the fork status of the head repository - or needs a job that does; a skipped check reports success, so a fork's pull request merges without running the evals.
+# custom:
+#   id: AIGOV-EVAL-018
+#   severity: high
+#   remediation: Drop the condition so the eval step fails when its secret is missing (a fork's pull request then waits for a maintainer to run the evals), or also trigger the workflow on merge_group, where secrets are available, and require it in the merge queue.
+deny contains finding if {
+	some item in defeats
+	item.defeat.kind == "if_fork"
+	finding := lib.finding("AIGOV-EVAL-018", defeated(item), lib.place(item.defeat))
 }
 
 # METADATA

@@ -297,8 +297,49 @@ test_continue_on_error_defeats_gate if {
 	f.line == 18
 }
 
+test_promptfoo_suite_without_assertions_cannot_fail if {
+	silent := object.union(suite(40, []), {"assertions": 0, "format": "promptfoo"})
+	ev := object.union(good_evals, {"suites": [silent]})
+	found := evals.deny with input as feature("medium", ev, good_gate) with data.aigov.settings as settings
+	ids(found) == {"AIGOV-EVAL-007"}
+	[f] := only(found, "AIGOV-EVAL-007")
+	f.line == 8
+	contains(f.msg, "asserts nothing")
+}
+
+test_threshold_in_a_tests_file_points_into_it if {
+	similar := {"name": "similar", "threshold": 0, "goal": "min", "range": [0, 1], "line": 3, "threshold_line": 3, "path": "svc/tests.yaml"}
+	ev := object.union(good_evals, {"suites": [object.union(suite(40, [similar]), {"assertions": 1})]})
+	found := evals.deny with input as feature("medium", ev, good_gate) with data.aigov.settings as settings
+	[f] := only(found, "AIGOV-EVAL-007")
+	[f.path, f.line] == ["svc/tests.yaml", 3]
+}
+
+test_fork_condition_defeats_gate_on_pull_requests if {
+	gt := gate([run([defeat("if_fork", 16, ["pull_request"])])], [trigger({})])
+	found := evals.deny with input as feature("medium", good_evals, gt) with data.aigov.settings as settings
+	ids(found) == {"AIGOV-EVAL-018"}
+	[f] := only(found, "AIGOV-EVAL-018")
+	f.line == 16
+	contains(f.msg, "if_fork happens here")
+}
+
+test_fork_condition_leaves_a_merge_queue_gate if {
+	gt := gate([run([defeat("if_fork", 16, ["pull_request"])])], [trigger({}), trigger({"event": "merge_group"})])
+	found := evals.deny with input as feature("medium", good_evals, gt) with data.aigov.settings as settings
+	count(found) == 0
+}
+
+test_action_skipping_unchanged_pull_requests_is_a_path_filter if {
+	gt := gate([run([defeat("skips_unchanged", 30, ["pull_request", "pull_request_target"])])], [trigger({})])
+	found := evals.deny with input as feature("medium", good_evals, gt) with data.aigov.settings as settings
+	ids(found) == {"AIGOV-EVAL-010"}
+	[f] := only(found, "AIGOV-EVAL-010")
+	f.line == 30
+}
+
 test_each_swallowed_exit_status_defeats_gate if {
-	kinds := ["or_true", "exit_zero", "errexit_off", "no_pipefail", "status_consumed", "unreadable_shell"]
+	kinds := ["or_true", "exit_zero", "errexit_off", "no_pipefail", "status_consumed", "unreadable_shell", "errors_ignored", "up_to_date"]
 	every kind in kinds {
 		found := evals.deny with input as feature("medium", good_evals, gate([run([defeat(kind, 26, all_events)])], [trigger({})])) with data.aigov.settings as settings
 		ids(found) == {"AIGOV-EVAL-013"}

@@ -309,7 +309,8 @@ class Tree(ABC):
         try:
             yield reads
         finally:
-            self._logs.remove(reads)
+            # By identity: two open blocks that read nothing yet are equal, and list.remove would take the outer one.
+            del self._logs[next(i for i, log in enumerate(self._logs) if log is reads)]
 
     def note(self, reads: Reads) -> None:
         """Count ``reads`` (made earlier, for a fact computed once) as read by every open block."""

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Hashable
 
 from aigov import __version__
 from aigov.facts.discovery import FeatureLocation
@@ -15,6 +16,8 @@ from aigov.facts.model_refs import collect_model_references, declared_model_fact
 from aigov.tree import Reads, Tree
 
 ANSWERS_FILE = ".copier-answers.yml"
+# promptfoo's config file names (promptfoo looks for these when no -c is given).
+PROMPTFOO_CONFIG = re.compile(r"(?:^|/)promptfooconfig\.(?:ya?ml|json|js|cjs|mjs|ts)$")
 
 
 @dataclass
@@ -25,7 +28,7 @@ class RepoContext:
     registry: dict[str, Any]
     now: str
     model_index: ModelIndex = field(init=False)  # the registry's spellings and provider patterns, for the code's references
-    cache: dict[str, tuple[Any, Reads]] = field(default_factory=dict)
+    cache: dict[Hashable, tuple[Any, Reads]] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)  # data.aigov.settings, for collectors' knobs
     trusted_root: Path | None = None  # a private Sigstore instance's trusted_root.json (--trusted-root)
     release: str | None = None  # why this check judges a release (--release, a tag), or None
@@ -35,7 +38,7 @@ class RepoContext:
     def __post_init__(self) -> None:
         self.model_index = model_index(self.registry)
 
-    def once(self, key: str, compute: Callable[[], Any]) -> Any:
+    def once(self, key: Hashable, compute: Callable[[], Any]) -> Any:
         """Repository-wide facts (such as parsed workflows) computed once for all features; what
         they were read from counts as read by every feature that uses them."""
         if key not in self.cache:
@@ -152,11 +155,14 @@ def _model_card(ctx: RepoContext, manifest: Manifest, location: FeatureLocation)
 @collector
 def _model_references(ctx: RepoContext, manifest: Manifest, location: FeatureLocation) -> dict[str, Any]:
     spec = manifest.spec
-    # Files that declare models rather than call them: the manifest, the card, the SBOM, and
-    # copier's record of the answers a feature was generated with.
+    # Files that declare models rather than call them: the manifest, the card, the SBOM, copier's
+    # record of the answers a feature was generated with, and eval configs (the models an eval config
+    # names, a promptfoo config's providers and graders, are the eval facts' models).
     declared_files = {manifest.path, manifest.feature_path(spec["modelCard"]), manifest.feature_path(ANSWERS_FILE)}
-    if "sbom" in spec:
-        declared_files.add(manifest.feature_path(spec["sbom"]))
+    declared_files.update(rel for rel in location.files if PROMPTFOO_CONFIG.search(rel))
+    for path in (spec.get("sbom"), (spec.get("evals") or {}).get("config")):
+        if isinstance(path, str) and "://" not in path:
+            declared_files.add(manifest.feature_path(path))
     prompts = manifest.feature_path(spec.get("prompts", "prompts"))
     facts = collect_model_references(ctx.tree, location.files, ctx.model_index, declared_files, prompts, location.dir)
     facts["declared_models"] = declared_model_facts(spec.get("models") or [], ctx.model_index)

@@ -1,28 +1,34 @@
 """Facts about a feature's evals: the eval config and its datasets, and where CI runs the eval command.
 
-``input.feature.evals`` describes the config (``spec.evals.config``): whether it exists and is valid,
-its suites with dataset case counts and metric thresholds, the command. ``input.feature.eval_gate``
-lists every workflow job that runs that command, with the pull-request triggers of its workflow and
-everything found along the way that keeps a failing eval from failing the run (each with its file
-and line). Whether the gate holds is for policies/aigov/evals.rego to decide, not for this module.
+``input.feature.evals`` describes the config (``spec.evals.config``, aigov's format or a promptfoo
+config): whether it exists and is valid, its suites with dataset case counts and metric thresholds,
+the command, the models a promptfoo config evaluates. ``input.feature.eval_gate`` lists every
+workflow job that runs that command - in a `run:` step, through the scripts it runs (make, npm,
+tox, nox, compose, script files: facts/eval_wrappers.py), or with an eval action
+(facts/eval_actions.py) - with the pull-request triggers of its workflow and everything found along
+the way that keeps a failing eval from failing the run (each with its file and line). Whether the
+gate holds is for policies/aigov/evals.rego to decide, not for this module.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import math
 import re
+from dataclasses import dataclass, field
 from typing import Any
 
 from aigov.errors import AigovError
 from aigov.facts.build import RepoContext, collector
+from aigov.facts.datasets import MAX_DATASET_BYTES, case_set, is_promptfoo_config
 from aigov.facts.discovery import FeatureLocation
+from aigov.facts.eval_actions import (
+    EvalAction, action_of, action_run, config_dependencies, eval_actions, pass_rate_problem, skipped_paths,
+)
+from aigov.facts.eval_commands import join_folder, mentions_wrapper
 from aigov.facts.expressions import interpolate
 from aigov.facts.filters import as_patterns, included
 from aigov.facts.manifest import Manifest
-from aigov.facts.shell import CommandSpec, command_spec, find_command, is_noop
+from aigov.facts.shell import CommandSpec, Script, Swallow, command_spec, find_uses, is_noop
 from aigov.facts.workflows import (
     PR_EVENTS, JobRun, StepRun, Workflow, blockers, default_branch, default_run, matrix_legs, repository_workflows,
 )
@@ -31,8 +37,8 @@ from aigov.validation import schema_errors
 from aigov.yamlfile import field_path, parse_yaml
 
 MAX_CONFIG_BYTES = 1024 * 1024
-MAX_DATASET_BYTES = 64 * 1024 * 1024  # datasets are data, larger than configuration may be
 DEFAULT_RANGE = [0, 1]
+MAX_FOLLOWED = 1000  # wrapper commands followed in one step when reading what the gate can reach
 
 
 @collector
@@ -41,7 +47,7 @@ def collect_evals(ctx: RepoContext, manifest: Manifest, location: FeatureLocatio
     declared = (manifest.spec.get("evals") or {}).get("config")
     if not declared:
         return {"evals": {"declared": False}}
-    evals = eval_config_facts(ctx.tree, manifest, declared, settings)
+    evals = eval_config_facts(ctx.tree, manifest, declared, settings, location.dir)
     facts: dict[str, Any] = {"evals": evals}
     if evals["valid"]:
         facts["eval_gate"] = eval_gate_facts(ctx, manifest, location, evals, settings)
@@ -51,12 +57,14 @@ def collect_evals(ctx: RepoContext, manifest: Manifest, location: FeatureLocatio
 # --- The eval config and its datasets ------------------------------------------------------------
 
 
-def eval_config_facts(tree: Tree, manifest: Manifest, declared: str, settings: dict[str, Any]) -> dict[str, Any]:
+def eval_config_facts(tree: Tree, manifest: Manifest, declared: str, settings: dict[str, Any], feature_dir: str = ".") -> dict[str, Any]:
+    """The eval config's facts: aigov's own format (schemas/eval-config.schema.json), or a promptfoo
+    config read as one (facts/promptfoo.py: its command, its tests as the one suite, its models)."""
     path = manifest.feature_path(declared)
     facts: dict[str, Any] = {
         "declared": True, "config": declared, "path": path, "exists": False, "valid": False, "errors": [],
-        "suites": [], "command": None, "command_line": 1, "runner": None, "runner_line": 1,
-        "runner_known": True, "runner_detected": None, "command_noop": False,
+        "format": "aigov", "suites": [], "models": [], "command": None, "command_line": 1, "runner": None,
+        "runner_line": 1, "runner_known": True, "runner_detected": None, "command_noop": False,
     }
     if tree.kind(path) != FILE:
         return facts
@@ -65,6 +73,11 @@ def eval_config_facts(tree: Tree, manifest: Manifest, declared: str, settings: d
         doc = parse_yaml(tree.read_text(path, MAX_CONFIG_BYTES), path)
     except AigovError as exc:
         facts["errors"] = [{"msg": exc.message, "line": exc.line or 1}]
+        return facts
+    if is_promptfoo_config(doc.data):
+        from aigov.facts.promptfoo import config_facts
+
+        facts.update({"valid": True, **config_facts(tree, doc, path, feature_dir)})
         return facts
     problems = schema_errors(doc.data, "eval-config") or [(f, "must be a finite number, not NaN or infinity") for f in non_finite(doc.data)]
     if problems:
@@ -120,7 +133,7 @@ def dataset_cases(tree: Tree, path: str) -> dict[str, Any]:
     if tree.kind(path) != FILE:
         return {"exists": False, "cases": None, "error": None, "error_line": None}
     try:
-        cases = count_cases(tree.read_text(path, MAX_DATASET_BYTES), path)
+        cases = len(_cases(tree, path))
     except RecursionError:  # a case nested thousands of levels deep: no golden case looks like that
         return {"exists": True, "cases": None, "error": "a case nests too deeply to read", "error_line": 1}
     except AigovError as exc:
@@ -128,43 +141,16 @@ def dataset_cases(tree: Tree, path: str) -> dict[str, Any]:
     return {"exists": True, "cases": cases, "error": None, "error_line": None}
 
 
-def count_cases(text: str, path: str) -> int:
-    """DISTINCT cases in a dataset (30 copies of one line are one case): .jsonl lines, a .json array,
-    .csv rows after the header, a .yaml list. Cases compare as data, so key order and spacing do not count."""
-    suffix = path.rsplit(".", 1)[-1].lower()
-    if suffix == "jsonl":
-        return len(_jsonl_cases(text, path))
-    if suffix == "json":
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise AigovError(f"invalid JSON: {exc.msg}", path, exc.lineno) from None
-        return _distinct(data, path, "a JSON array of cases")
-    if suffix == "csv":
-        rows = [row for row in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in row)]
-        return len({tuple(cell.strip() for cell in row) for row in rows[1:]})
-    return _distinct(parse_yaml(text, path).data, path, "a YAML list of cases")
+def _cases(tree: Tree, path: str) -> set[str]:
+    """The distinct cases of a dataset file; a promptfoo config given as a dataset counts its tests."""
+    text = tree.read_text(path, MAX_DATASET_BYTES)
+    if path.rsplit(".", 1)[-1].lower() in ("yaml", "yml", "json"):
+        doc = parse_yaml(text, path)
+        if is_promptfoo_config(doc.data):
+            from aigov.facts.promptfoo import dataset_cases as promptfoo_cases
 
-
-def _jsonl_cases(text: str, path: str) -> set[str]:
-    cases: set[str] = set()
-    for number, line in enumerate(text.splitlines(), start=1):
-        if line.strip():
-            try:
-                cases.add(_canonical(json.loads(line)))
-            except json.JSONDecodeError as exc:
-                raise AigovError(f"line is not a JSON value: {exc.msg}", path, number) from None
-    return cases
-
-
-def _distinct(data: Any, path: str, expected: str) -> int:
-    if not isinstance(data, list):
-        raise AigovError(f"must hold {expected}, found {type(data).__name__}", path, 1)
-    return len({_canonical(case) for case in data})
-
-
-def _canonical(case: Any) -> str:
-    return json.dumps(case, sort_keys=True, separators=(",", ":"), default=str)
+            return promptfoo_cases(tree, doc, path)
+    return case_set(text, path)
 
 
 def runner_patterns(settings: dict[str, Any]) -> dict[str, list[Any]]:
@@ -187,20 +173,20 @@ def detect_runner(command: str, runners: dict[str, list[Any]]) -> str | None:
 def eval_gate_facts(
     ctx: RepoContext, manifest: Manifest, location: FeatureLocation, evals: dict[str, Any], settings: dict[str, Any]
 ) -> dict[str, Any]:
-    workflows, jobs, steps = repository_workflows(ctx)
+    all_workflows, jobs, steps = repository_workflows(ctx)
     branch, source = ctx.once("default_branch", lambda: default_branch(ctx.tree.root, settings))
-    spec = command_spec(evals["command"])
+    native = evals["path"] if evals.get("format") == "promptfoo" else None
+    spec = command_spec(evals["command"], native, location.dir if native else ".")
     protected = protected_paths(manifest, location, evals)
-    runs, used = [], {}
-    # Every feature asks about the same steps; in a monorepo many share one command.
-    analysed = ctx.once("eval_command_runs", dict)
-    for job, step in steps:
-        key = (evals["command"], id(job), id(step))
-        if key not in analysed:
-            analysed[key] = _command_runs(job, step, spec, branch)
-        for fact in analysed[key]:
-            runs.append(fact)
-            used.setdefault(job.workflow.path, job.workflow)
+    # Every feature asks about the same steps; in a monorepo many share one command, so the runs of a
+    # command are found once (and what finding them read counts for each feature that asks).
+    found = ctx.once(("eval_script_runs", spec, branch), lambda: _script_runs(ctx, steps, spec, branch))
+    actions = eval_actions(settings)
+    action_steps = ctx.once("eval_action_steps", lambda: [(j, s, a) for j, s in steps if (a := action_of(s.step.uses, actions))])
+    runs = [*found.runs, *(run for job, step, action in action_steps
+                           for run in _action_runs(ctx.tree, job, step, action, spec, evals["path"], location.dir, branch, protected))]
+    workflows = {job.workflow.path: job.workflow for job, _ in steps}
+    used = {run["workflow"]: workflows[run["workflow"]] for run in runs}
     return {
         "command": evals["command"],
         "default_branch": branch,
@@ -210,9 +196,9 @@ def eval_gate_facts(
         "workflows": {path: trigger_facts(wf, branch, protected) for path, wf in used.items()},
         # Hints for when nothing runs the command: what runs instead, what aigov could not read.
         "other_eval_steps": _other_eval_steps(steps, spec, runner_patterns(settings)) if not runs else [],
-        "unresolved": _unresolved(jobs, steps) if not runs else [],
+        "unresolved": (_unresolved(jobs, steps) + found.notes)[:10] if not runs else [],
         # Where the gate belongs when no job that pull requests run runs the command: the workflows they run.
-        "pull_request_workflows": _pull_request_workflows(workflows, branch),
+        "pull_request_workflows": _pull_request_workflows(all_workflows, branch),
     }
 
 
@@ -226,36 +212,120 @@ def _pull_request_workflows(workflows: Any, branch: str) -> list[dict[str, Any]]
     return sorted(out, key=lambda w: w["path"])
 
 
-def _command_runs(job: JobRun, step: StepRun, spec: CommandSpec, branch: str) -> list[dict[str, Any]]:
-    script = step.step.run
-    if script is None:
-        return []
+def gate_reads(ctx: RepoContext) -> None:
+    """Read every file the workflows' steps reach through the scripts they run (Makefiles, package.json,
+    tox and nox files, compose files) and the configs of eval actions: what any feature's eval gate can
+    read beyond the workflows, so a pull request that changes only a Makefile re-judges the features
+    whose gate runs through it (facts/scope.py counts these reads in every feature's bound)."""
+    from aigov.facts.shell import NOTHING
+
+    _, _, steps = repository_workflows(ctx)
+    wrappers = _wrappers(ctx, steps)
+    actions = eval_actions(ctx.settings.get("evals") or {})
+    for job, step in steps:
+        if step.step.run is not None and wrappers is not None:
+            for start in _start_folders(job, step):
+                find_uses(Script(step.step.run, step.shell, start), NOTHING, wrappers, budget=MAX_FOLLOWED)
+        elif (action := action_of(step.step.uses, actions)) is not None:
+            for leg in matrix_legs(job.job):
+                config_dependencies(ctx.tree, action_run(action, _inputs_given(step), leg).config)
+
+
+def _wrappers(ctx: RepoContext, steps: list[tuple[JobRun, StepRun]]) -> Any:
+    """The reader of the scripts steps run through make, npm... (facts/eval_wrappers.py), loaded only when a
+    step names one of those programs."""
+    if not any(step.step.run and mentions_wrapper(step.step.run) for _, step in steps):
+        return None
+    from aigov.facts.eval_wrappers import Wrappers
+
+    return ctx.once("eval_wrappers", lambda: Wrappers(ctx.tree))
+
+
+@dataclass
+class _Found:
+    runs: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _script_runs(ctx: RepoContext, steps: list[tuple[JobRun, StepRun]], spec: CommandSpec, branch: str) -> _Found:
+    """Every `run:` step that runs the command, directly or through the scripts it runs (facts/eval_wrappers.py)."""
+    wrappers = _wrappers(ctx, steps)
+    found = _Found()
+    for job, step in steps:
+        if step.step.run is None:
+            continue
+        if wrappers is not None:
+            wrappers.notes = []
+        found.runs.extend(_step_runs(job, step, spec, branch, wrappers))
+        found.notes.extend({"path": n.path, "line": n.line, "detail": n.detail} for n in (wrappers.notes if wrappers else []))
+    found.notes = list({(n["path"], n["line"], n["detail"]): n for n in found.notes}.values())
+    return found
+
+
+@dataclass
+class _Use:
+    """One place a step runs the command, with the folders its matrix legs run it in."""
+
+    line: int
+    through: list[str]
+    folders: dict[str | None, list[dict[str, Any]]] = field(default_factory=dict)
+    swallows: list[tuple[Swallow, str | None]] = field(default_factory=list)
+
+
+def _step_runs(job: JobRun, step: StepRun, spec: CommandSpec, branch: str, wrappers: Any) -> list[dict[str, Any]]:
+    script = step.step.run or ""
+    uses: dict[int, _Use] = {}
+    for start, legs in _start_folders(job, step).items():
+        for use in find_uses(Script(script, step.shell, start), spec, wrappers):
+            entry = uses.setdefault(use.line, _Use(use.line, use.through))
+            entry.folders.setdefault(use.folder, []).extend(legs)
+            entry.swallows.extend((swallow, use.folder) for swallow in use.swallows)
     facts = []
-    for use in find_command(script, spec, step.shell):
-        folders = _folders(job, step, use.cd)
-        everywhere = list(folders)
-        defeats = _defeats_by_folder(job, step, branch, folders) + _invalid_workflows(job, everywhere)
-        for swallow in use.swallows:
-            path, line = (step.step.path, step.step.run_first_line + swallow.line) if swallow.line is not None else _shell_line(job, step)
-            defeats.append({"kind": swallow.kind, "path": path, "line": line, "detail": swallow.detail,
-                            "events": list(PR_EVENTS), "directories": everywhere})
-        facts.append({
-            "workflow": job.workflow.path,
-            "job": job.name,
-            "job_line": job.chain[0][1].line,
-            "path": step.step.path,
-            "line": step.step.run_first_line + use.line,
-            "step_line": step.step.line,
-            "directories": everywhere,
-            "via": [f"{j.path}:{j.line}" for _, j in job.chain[1:]] + [f"{s.path}:{s.line}" for s in step.chain[:-1]],
-            "defeats": defeats,
-        })
+    for entry in uses.values():
+        everywhere = list(entry.folders)
+        defeats = _defeats_by_folder(job, step, branch, entry.folders) + _invalid_workflows(job, everywhere)
+        defeats += _swallow_defeats(job, step, entry.swallows)
+        facts.append(_run_fact(job, step, step.step.run_first_line + entry.line, everywhere, defeats, entry.through))
     return facts
 
 
-def _folders(job: JobRun, step: StepRun, cds: list[str] | None) -> dict[str | None, list[dict[str, Any]]]:
-    """The repository folders the command runs in (working-directory, then any `cd`), each with the matrix
-    legs that run it there; None stands for a folder aigov cannot know."""
+def _run_fact(job: JobRun, step: StepRun, line: int, directories: list[str | None], defeats: list[dict[str, Any]],
+              through: list[str], tool: str | None = None) -> dict[str, Any]:
+    return {
+        "workflow": job.workflow.path,
+        "job": job.name,
+        "job_line": job.chain[0][1].line,
+        "path": step.step.path,
+        "line": line,
+        "step_line": step.step.line,
+        "directories": directories,
+        "via": [f"{j.path}:{j.line}" for _, j in job.chain[1:]] + [f"{s.path}:{s.line}" for s in step.chain[:-1]],
+        "through": through,  # the files whose scripts run the command: a Makefile, package.json...
+        "tool": tool,  # the eval action a `uses:` step runs, if any
+        "defeats": defeats,
+    }
+
+
+def _swallow_defeats(job: JobRun, step: StepRun, swallows: list[tuple[Swallow, str | None]]) -> list[dict[str, Any]]:
+    """What a script does with the command's failure, each with the folders where it does it."""
+    found: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for swallow, folder in swallows:
+        if swallow.path:
+            path, line = swallow.path, swallow.line or 1
+        elif swallow.line is not None:
+            path, line = step.step.path, step.step.run_first_line + swallow.line
+        else:
+            path, line = _shell_line(job, step)
+        fact = found.setdefault((swallow.kind, path, line, swallow.detail), {
+            "kind": swallow.kind, "path": path, "line": line, "detail": swallow.detail, "events": list(PR_EVENTS), "directories": []})
+        if folder not in fact["directories"]:
+            fact["directories"].append(folder)
+    return list(found.values())
+
+
+def _start_folders(job: JobRun, step: StepRun) -> dict[str | None, list[dict[str, Any]]]:
+    """The repository folder a step starts in (working-directory), each with the matrix legs that start
+    there; None stands for a folder aigov cannot know."""
     start = step.step.data.get("working-directory")
     own_step = len(step.chain) == 1
     if start is None and own_step:  # `defaults.run` does not reach into composite actions
@@ -264,9 +334,62 @@ def _folders(job: JobRun, step: StepRun, cds: list[str] | None) -> dict[str | No
     folders: dict[str | None, list[dict[str, Any]]] = {}
     for leg in matrix_legs(job.job):
         # Steps inside a composite action are not given the matrix: `${{ matrix.x }}` there stays unknown.
-        folder = None if cds is None else _join_folder(str(start or "."), cds, leg if own_step else {})
-        folders.setdefault(folder, []).append(leg)
+        folders.setdefault(_start_folder(str(start or "."), leg if own_step else {}), []).append(leg)
     return folders
+
+
+def _start_folder(start: str, matrix: dict[str, Any]) -> str | None:
+    for prefix in ("${{ github.workspace }}", "$GITHUB_WORKSPACE", "${GITHUB_WORKSPACE}"):
+        start = start.replace(prefix, ".", 1) if start.startswith(prefix) else start
+    resolved = interpolate(start, matrix)  # `services/${{ matrix.name }}`; anything else stays unknown
+    if resolved is None or "$" in resolved or resolved.startswith("/"):
+        return None
+    return join_folder(resolved, [])
+
+
+def _action_runs(tree: Tree, job: JobRun, step: StepRun, action: EvalAction, spec: CommandSpec, config: str, feature_dir: str,
+                 branch: str, protected: list[str]) -> list[dict[str, Any]]:
+    """A `uses:` step of an eval action runs the eval when the config it evaluates is the feature's eval
+    config, or when the command it runs is the eval command."""
+    given = _inputs_given(step)
+    own_step = len(step.chain) == 1
+    folders: dict[str | None, list[dict[str, Any]]] = {}
+    runs: dict[str | None, Any] = {}
+    for leg in matrix_legs(job.job) if own_step else [{}]:
+        run = action_run(action, given, leg)
+        if run.config is not None and run.config == config:
+            folder: str | None = feature_dir
+        elif run.invocation is not None and spec.match(run.invocation, run.directory)[0]:
+            folder = spec.match(run.invocation, run.directory)[1]
+        else:
+            continue
+        folders.setdefault(folder, []).append(leg)
+        runs.setdefault(folder, run)
+    if not folders:
+        return []
+    everywhere = list(folders)
+    defeats = _defeats_by_folder(job, step, branch, folders) + _invalid_workflows(job, everywhere)
+    line = step.step.line_of("uses")
+    for folder, run in runs.items():
+        problem = pass_rate_problem(action, run)
+        if problem:
+            at = step.step.line_of(f"with.{action.pass_rate_input}")
+            defeats.append({"kind": "errors_ignored", "path": step.step.path, "line": at, "detail": f"{action.name}: {problem}",
+                            "events": list(PR_EVENTS), "directories": [folder]})
+        skipped = skipped_paths(action, run, protected, tree)
+        if skipped:
+            at = step.step.line_of(f"with.{action.changed_files_input}")
+            force = f" (set `{action.force_input}: true`)" if action.force_input else ""
+            detail = (f"{action.name} evaluates a pull request only when it changes a file matching `{action.changed_files_input}`, "
+                      f"the config or a file the config names, so a change to {', '.join(skipped)} alone passes without evaluating{force}")
+            defeats.append({"kind": "skips_unchanged", "path": step.step.path, "line": at, "detail": detail,
+                            "events": ["pull_request", "pull_request_target"], "directories": [folder]})
+    return [_run_fact(job, step, line, everywhere, defeats, [], action.name)]
+
+
+def _inputs_given(step: StepRun) -> dict[str, Any]:
+    given = step.step.data.get("with")
+    return given if isinstance(given, dict) else {}
 
 
 def _defeats_by_folder(job: JobRun, step: StepRun, branch: str, folders: dict[str | None, list[dict[str, Any]]]) -> list[dict[str, Any]]:
@@ -290,26 +413,6 @@ def _invalid_workflows(job: JobRun, folders: list[str | None]) -> list[dict[str,
          "events": list(PR_EVENTS), "directories": folders}
         for path in owners for line, detail in by_path[path].invalid
     ]
-
-
-def _join_folder(start: str, cds: list[str], matrix: dict[str, Any]) -> str | None:
-    for prefix in ("${{ github.workspace }}", "$GITHUB_WORKSPACE", "${GITHUB_WORKSPACE}"):
-        start = start.replace(prefix, ".", 1) if start.startswith(prefix) else start
-    resolved = interpolate(start, matrix)  # `services/${{ matrix.name }}`; anything else stays unknown
-    if resolved is None or "$" in resolved or resolved.startswith("/"):
-        return None
-    parts: list[str] = []
-    for piece in [resolved, *cds]:
-        if piece.startswith("/"):
-            return None
-        for part in piece.split("/"):
-            if part == "..":
-                if not parts:
-                    return None
-                parts.pop()
-            elif part not in ("", "."):
-                parts.append(part)
-    return "/".join(parts) or "."
 
 
 def _shell_line(job: JobRun, step: StepRun) -> tuple[str, int]:
@@ -370,8 +473,9 @@ def _skipped_paths(config: dict[str, Any], lines: dict[str, int], default: int, 
 
 
 def protected_paths(manifest: Manifest, location: FeatureLocation, evals: dict[str, Any]) -> list[str]:
-    """Files whose change must re-run the evals: the manifest (models), prompts, the eval config, datasets."""
-    paths = [manifest.path, evals["path"], *(s["dataset"]["path"] for s in evals["suites"])]
+    """Files whose change must re-run the evals: the manifest (models), prompts, the eval config, datasets,
+    and the prompt files a promptfoo config names."""
+    paths = [manifest.path, evals["path"], *(s["dataset"]["path"] for s in evals["suites"]), *evals.get("prompt_files", [])]
     prompts_declared = "prompts" in manifest.spec
     prompts = manifest.feature_path(manifest.spec.get("prompts", "prompts"))
     prompt_files = [f for f in location.files if f == prompts or f.startswith(prompts + "/")]

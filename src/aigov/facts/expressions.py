@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,14 @@ class Prefix:
     """A string known only by how it starts, such as ``github.ref`` on a pull_request (``refs/pull/``)."""
 
     prefix: str
+
+
+class Symbol(NamedTuple):
+    """A non-empty string known only by identity: ``github.repository`` is not known, but on a pull request
+    from a branch of the repository itself the head repository's full name equals it. A symbol equals
+    the same symbol; compared with anything else it is unknown (or, like any word, unequal to null)."""
+
+    name: str
 
 
 _TOKEN = re.compile(
@@ -151,7 +159,7 @@ def truth(value: Any, context: dict[str, Any]) -> bool | None:
 def truthy(value: Any) -> bool | None:
     if isinstance(value, Unknown):
         return value.truthy
-    if isinstance(value, Prefix):
+    if isinstance(value, Prefix | Symbol):
         return True
     return value not in (False, 0, "", None) and value == value  # NaN is falsy
 
@@ -320,13 +328,18 @@ def _binary(op: str, left: Any, right_node: tuple, ctx: dict[str, Any]) -> Any:
 
 
 def _known(value: Any) -> bool:
-    return not isinstance(value, Unknown | Prefix)
+    return not isinstance(value, Unknown | Prefix | Symbol)
 
 
 def _equal(left: Any, right: Any) -> Any:
     for one, other in ((left, right), (right, left)):
         if isinstance(one, Prefix) and isinstance(other, str):
             return UNKNOWN if other.lower().startswith(one.prefix.lower()) else False
+        if isinstance(one, Symbol):
+            if isinstance(other, Symbol):
+                return one == other
+            # GitHub compares a string with null, a boolean or a number as numbers: a word is NaN, unequal.
+            return False if other is None or isinstance(other, bool | int | float) else UNKNOWN
     if not (_known(left) and _known(right)):
         return UNKNOWN
     if isinstance(left, str) and isinstance(right, str):

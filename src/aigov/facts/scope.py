@@ -4,7 +4,8 @@ What a feature's facts were read from is recorded by the reader while they are c
 (:class:`aigov.tree.Reads`). Collecting every feature of a 200-feature monorepo for a one-file pull
 request would cost seconds, so a bound comes first: what a feature *can* read, without collecting
 it. That is its own folder; what every feature reads (the workflows and the actions and workflows
-they use, ``.github/``, ``.aigov/``, the repository's own rules and data, CODEOWNERS); and the ignore
+they use, the scripts their steps run through make, npm, tox, nox or docker compose and the configs
+of eval actions, ``.github/``, ``.aigov/``, the repository's own rules and data, CODEOWNERS); and the ignore
 files of the folders around it. A feature can read outside that only through a link in its folder,
 or a path with ``..`` (or an escape that could spell one) in its manifest or eval config: such a
 feature is always collected, and its recorded reads decide.
@@ -87,11 +88,13 @@ def _shared_reads(ctx: RepoContext, repository_reads: Reads) -> Reads:
     """What every feature may read: shared folders, the repository's own config and rules, and the
     workflows with every local action and reusable workflow they use (recorded while loading them)."""
     shared = Reads(set(repository_reads.paths), set(repository_reads.folders) | set(SHARED_FOLDERS))
+    from aigov.facts.evals import gate_reads
     from aigov.facts.workflows import repository_workflows
 
     try:
         with ctx.tree.recording() as reads:
             repository_workflows(ctx)
+            gate_reads(ctx)  # the Makefiles, package.json... that steps run scripts from
     except AigovError:
         shared.folders.add(".")  # broken workflows: every feature is collected, and says so
         return shared

@@ -28,7 +28,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
+
+if TYPE_CHECKING:
+    from typing import Protocol
+
+from aigov.facts.eval_commands import NATIVE_CONFIGS, Invocation, canonical, join_folder, runs, runs_config
 
 # GitHub runs `run:` with these (docs "Using a specific shell"; actions/runner ScriptHandlerHelpers):
 # the unspecified default is `bash -e {0}` (no pipefail), an explicit `shell: bash` is
@@ -45,6 +50,7 @@ MAX_SCRIPT_CHARS = 100_000
 MAX_DEPTH = 200
 MAX_USES = 20
 MAX_NESTED_SHELLS = 3  # bash -c 'bash -c "..."': deeper than any honest step
+MAX_NESTED_SCRIPTS = 6  # an npm script running make running a recipe running bash -c...: deeper than any honest step
 _NOOPS = frozenset({"true", ":", "echo", "printf"})
 _NOOP_START = re.compile(r"""\s*(?:[({!]\s*)*['"]?(?:true|:|echo|printf|exit)(?:['"\s;&|)}]|$)""")
 # Statement lists: their statements run one after the other in the same shell.
@@ -87,36 +93,90 @@ class Swallow:
     kind ``exit_zero_after``, looks as if it does)."""
 
     kind: str  # or_true | exit_zero | exit_zero_after | errexit_off | no_pipefail | status_consumed | unreadable_shell
-    line: int | None  # 0-based script line, None when the cause is the shell itself
+    line: int | None  # 0-based script line, None when the cause is the shell itself; with ``path``, that file's line
     detail: str
+    path: str | None = None  # the file holding the line (a Makefile, package.json...) when not the step's script
 
 
 @dataclass
 class CommandUse:
-    line: int  # 0-based script line where the command starts
+    line: int  # 0-based line of the script where the command, or the command that runs it (`make evals`), starts
     swallows: list[Swallow] = field(default_factory=list)
-    cd: list[str] | None = field(default_factory=list)  # `cd` targets before it, in order; None if unknowable
+    folder: str | None = "."  # the repository folder it runs in; None when aigov cannot tell
+    through: list[str] = field(default_factory=list)  # file:line of each script it runs through, outermost first
+
+
+@dataclass
+class Script:
+    """A script aigov follows: a step's `run:`, or one a command runs (a Makefile recipe, an npm script)."""
+
+    text: str
+    shell: Shell
+    folder: str | None = "."  # the repository folder it starts in; None when aigov cannot tell
+    path: str | None = None  # the file that holds it; None for the step's own script
+    first_line: int = 1  # the line of ``path`` where the script starts
+
+
+@dataclass
+class Nested:
+    """A script a command runs, and what the command does with that script's failure: a Makefile
+    recipe line prefixed with `-` lets it pass (such swallows name their file and line)."""
+
+    script: Script
+    swallows: list[Swallow] = field(default_factory=list)
+
+
+if TYPE_CHECKING:  # a Protocol costs a millisecond to create, and this module loads on every check
+
+    class Expander(Protocol):
+        """Reads the scripts a command runs from the repository (facts/eval_wrappers.py): `make evals`
+        runs the Makefile's recipe, `npm run eval` a package.json script."""
+
+        def mentioned_in(self, script: str) -> bool: ...
+
+        def handles(self, words: list[str]) -> bool: ...
+
+        def expand(self, words: list[str], folder: str | None) -> list[Nested] | None: ...
 
 
 @dataclass(frozen=True)
 class CommandSpec:
-    """The declared eval command as the words the shell would see."""
+    """The declared eval command: its words as written, and what it runs (facts/eval_commands.py).
+
+    ``config``: the repository path of the eval config when it is a runner's own config (a promptfoo
+    config); CI then runs the eval when it runs that runner on that file, from whatever folder.
+    """
 
     words: tuple[str, ...]
+    invocation: Invocation = Invocation(())
+    config: str | None = None
+    feature_dir: str = "."
 
     def mentioned_in(self, script: str) -> bool:
         """The cheap test first: most steps do not mention the command's words at all."""
         plain = re.sub(r"[\"'\\]", "", script)
-        return bool(self.words) and all(word in plain for word in self.words)
+        words = self.invocation.words or self.words
+        # `uv run evals/run.py` runs python without naming it: a script's arguments say more than `python`.
+        keys = ("promptfoo",) if self.config else (words[1:] if words[:1] == ("python",) and len(words) > 1 else words)
+        return bool(keys) and all(word.rsplit("/", 1)[-1] in plain for word in keys)
+
+    def may_match(self, ci: Invocation) -> bool:
+        """Whether ``ci`` can run the eval, wherever it runs (the cheap test, before the folder is known)."""
+        return runs(ci, self.invocation) or (self.config is not None and ci.program in NATIVE_CONFIGS)
+
+    def match(self, ci: Invocation, folder: str | None) -> tuple[bool, str | None]:
+        """Whether ``ci``, run in ``folder``, runs the eval, and the folder it runs the eval in."""
+        if self.config is not None and runs_config(ci, folder, self.config):
+            return True, self.feature_dir
+        return runs(ci, self.invocation), folder
 
 
-def command_spec(command: str) -> CommandSpec:
+def command_spec(command: str, config: str | None = None, feature_dir: str = ".") -> CommandSpec:
     """The words of ``command``; for a compound command (`cd x && pytest`), of its last simple command,
     whose status is the command's."""
     commands = [c for c in _walk(_tree(command).root_node) if c.type == "command"] if len(command) <= MAX_SCRIPT_CHARS else []
-    if not commands:
-        return CommandSpec(tuple(command.split()))
-    return CommandSpec(tuple(_unwrap(_words(commands[-1]))))
+    words = tuple(_unwrap(_words(commands[-1]))) if commands else tuple(command.split())
+    return CommandSpec(words, canonical(words), config, feature_dir)
 
 
 def is_noop(command: str) -> bool:
@@ -135,42 +195,143 @@ def _noop(command: Any) -> bool:
     return name in _NOOPS
 
 
-def find_command(script: str, spec: CommandSpec, shell: Shell) -> list[CommandUse]:
+@dataclass
+class _Search:
+    spec: CommandSpec
+    expander: Expander | None
+    budget: int = MAX_USES  # how many more places may be followed, shared by every nested script of one step
+
+
+def find_command(script: str | Script, spec: CommandSpec, shell: Shell | None = None, expander: Expander | None = None) -> list[CommandUse]:
     """Every place ``script`` runs the command, with what happens to its exit status; also inside
-    ``bash -c '...'`` (and ``sh -c``), a shell of its own whose status is its script's."""
-    return _find(script, spec, shell, 0, [MAX_USES])
+    ``bash -c '...'`` (and ``sh -c``), a shell of its own whose status is its script's, and inside the
+    scripts commands run (``make evals``: its recipe) when ``expander`` reads them.
+
+    Lines are the script's (0-based); swallows inside other files name their file and line."""
+    if isinstance(script, str):
+        script = Script(script, shell or resolve_shell(None, False))
+    return _find(script, _Search(spec, expander), 0)
 
 
-def _find(script: str, spec: CommandSpec, shell: Shell, depth: int, budget: list[int]) -> list[CommandUse]:
-    """``budget``: how many more places may be followed, shared by every nested shell of one step:
-    one use that gates is enough, and following each may walk the whole script."""
-    if not spec.mentioned_in(script):
+def find_uses(script: Script, spec: CommandSpec, expander: Expander | None, budget: int = MAX_USES) -> list[CommandUse]:
+    """:func:`find_command` for a script that starts in a known folder (or one aigov cannot tell)."""
+    return _find(script, _Search(spec, expander, budget), 0)
+
+
+# Runs nothing: searching for it follows every script the commands of a step run (and reads their files).
+NOTHING = CommandSpec((), Invocation(("\0",)))
+
+
+def _find(script: Script, search: _Search, depth: int) -> list[CommandUse]:
+    """One use that gates is enough, and following each may walk the whole script: ``search.budget``
+    bounds the places followed in all the nested scripts of one step together."""
+    text = script.text
+    expanding = search.expander is not None and depth < MAX_NESTED_SCRIPTS
+    if not (search.spec.mentioned_in(text) or (expanding and search.expander.mentioned_in(text))):  # type: ignore[union-attr]
         return []
-    if len(script) > MAX_SCRIPT_CHARS:
-        return [CommandUse(0, [Swallow("unreadable_shell", 0, f"the script is {len(script)} characters long, over the {MAX_SCRIPT_CHARS} aigov follows")])]
-    tree = _tree(script)
-    commands = (node for node in _walk(tree.root_node) if node.type == "command")
-    runs = (node for node in commands if _runs(node, spec.words) or (depth < MAX_NESTED_SHELLS and _shell_c(node) is not None))
+    if len(text) > MAX_SCRIPT_CHARS:
+        if not search.spec.mentioned_in(text):
+            return []
+        return [CommandUse(0, [Swallow("unreadable_shell", 0, f"the script is {len(text)} characters long, over the {MAX_SCRIPT_CHARS} aigov follows")], script.folder)]
+    root = _tree(text).root_node
     uses: list[CommandUse] = []
-    for node in runs:
-        if budget[0] <= 0:
+    for node in (n for n in _walk(root) if n.type == "command"):
+        if search.budget <= 0:
             break
-        budget[0] -= 1
-        nested = None if _runs(node, spec.words) else _shell_c(node)
-        if nested is None:
-            use = _use(node, tree.root_node, shell)
-            uses.extend([use] if use is not None else [])
-        else:
-            uses.extend(_nested_uses(node, tree.root_node, shell, spec, nested, depth, budget))
+        uses.extend(_uses_at(node, root, script, search, depth))
     return uses
 
 
+def _uses_at(node: Any, root: Any, script: Script, search: _Search, depth: int) -> list[CommandUse]:
+    """The uses of the eval command that the command ``node`` makes: it is the eval command, or it runs a
+    script (`bash -c`, `make evals`) that runs it. The folder is worked out only for candidates: it
+    walks the script, and a hostile script holds thousands of commands."""
+    raw = _unwrap(_words(node))
+    if not raw:
+        return []
+    invocation = canonical(raw)
+    if search.spec.may_match(invocation):
+        search.budget -= 1
+        use = _use(node, root, script.shell)
+        if use is None:
+            return []
+        here = join_folder(script.folder, _directory_changes(node, root))
+        matched, use.folder = search.spec.match(invocation, join_folder(here, invocation.cd))
+        return [use] if matched else []
+    if depth < MAX_NESTED_SHELLS and (shell_c := _shell_c(node)) is not None:
+        search.budget -= 1
+        inner_shell, inner_text = shell_c
+        here = join_folder(script.folder, _directory_changes(node, root))
+        inner = Script(inner_text, inner_shell, here, script.path, script.first_line)
+        return _through(node, root, script, [Nested(inner)], search, depth, same_text=True)
+    expander = search.expander
+    if expander is None or depth >= MAX_NESTED_SCRIPTS or not (expander.handles(raw) or expander.handles(list(invocation.words))):
+        return []
+    here = join_folder(script.folder, _directory_changes(node, root))
+    nested = expander.expand(raw, here)
+    if nested is None and invocation.words and list(invocation.words) != raw:
+        nested = expander.expand(list(invocation.words), join_folder(here, invocation.cd))
+    if not nested:
+        return []
+    search.budget -= 1
+    return _through(node, root, script, nested, search, depth, same_text=False)
+
+
+def _through(node: Any, root: Any, script: Script, nested: list[Nested], search: _Search, depth: int, same_text: bool) -> list[CommandUse]:
+    """The uses inside the scripts ``node`` runs, each also subject to what the wrapper and then the outer
+    script do with ``node``'s status. ``same_text``: a `bash -c` script, whose lines count from the command's."""
+    first = node.start_point[0]
+    combined: list[CommandUse] = []
+    outer: CommandUse | None = None
+    for item in nested:
+        inner = _find(item.script, search, depth + 1)
+        if not inner:
+            continue
+        outer = outer or _use(node, root, script.shell)
+        if outer is None:
+            return []  # the command never runs, or its status is lost
+        for use in inner:
+            if same_text:
+                moved = [w if w.path else Swallow(w.kind, None if w.line is None else first + w.line, w.detail) for w in use.swallows]
+                combined.append(CommandUse(first + use.line, [*moved, *outer.swallows], use.folder, use.through))
+                continue
+            place = item.script.path or ""
+            moved = [w if w.path else Swallow(w.kind, item.script.first_line + (w.line if w.line is not None else 0), w.detail, place)
+                     for w in use.swallows]
+            through = [f"{place}:{item.script.first_line + use.line}", *use.through]
+            combined.append(CommandUse(first, [*moved, *item.swallows, *outer.swallows], use.folder, through))
+    return combined
+
+
 def _shell_c(command: Any) -> tuple[Shell, str] | None:
+    """``bash [-e] [-o pipefail] -c SCRIPT`` as a command of the script: see :func:`shell_invocation`."""
+    return shell_invocation(_unwrap(_words(command)))
+
+
+def shell_invocation(words: list[str]) -> tuple[Shell, str] | None:
     """``bash [-e] [-o pipefail] -c SCRIPT``: the shell that runs SCRIPT and SCRIPT, else None.
 
     A new shell inherits neither errexit nor pipefail (they are not exported): only its own
     options count."""
-    words = _unwrap(_words(command))
+    parsed = _shell_options(words)
+    if parsed is None or not parsed[1] or not parsed[2]:
+        return None
+    return parsed[0], parsed[2][0]
+
+
+def shell_for_file(words: list[str]) -> tuple[Shell, list[str]] | None:
+    """``bash [-e] [-o pipefail] FILE ARGS``: the shell that runs the script file, and FILE with its
+    arguments; None for ``-c`` (see :func:`shell_invocation`) or when no file is named."""
+    parsed = _shell_options(words)
+    if parsed is None or parsed[1] or not parsed[2]:
+        return None
+    shell, _, rest = parsed
+    return Shell(f"{words[0]} {rest[0]}", shell.errexit, shell.pipefail, True, True), rest
+
+
+def _shell_options(words: list[str]) -> tuple[Shell, bool, list[str]] | None:
+    """The shell a POSIX shell's command line starts (its own -e and -o pipefail), whether it reads its
+    script from -c, and the words after its options."""
     if not words or words[0].rsplit("/", 1)[-1] not in POSIX_SHELLS:
         return None
     errexit = pipefail = reads_script = False
@@ -189,27 +350,8 @@ def _shell_c(command: Any) -> tuple[Shell, str] | None:
                 name, rest = rest[0], rest[1:]
                 errexit = on if name == "errexit" else errexit
                 pipefail = on if name == "pipefail" else pipefail
-    if not reads_script or not rest:
-        return None
-    return Shell(f"{words[0]} -c", errexit, pipefail, True, True), rest[0]
-
-
-def _nested_uses(command: Any, root: Any, shell: Shell, spec: CommandSpec, nested: tuple[Shell, str], depth: int,
-                 budget: list[int]) -> list[CommandUse]:
-    """The uses inside ``bash -c SCRIPT``, each also subject to what the outer script does with the
-    ``bash -c`` command's status. Lines of the inner script count from the command's line."""
-    inner_shell, inner_script = nested
-    inner = _find(inner_script, spec, inner_shell, depth + 1, budget)
-    outer = _use(command, root, shell) if inner else None
-    if outer is None:
-        return []  # the inner shell never runs, or its status is lost
-    first = command.start_point[0]
-    combined = []
-    for use in inner:
-        moved = [Swallow(w.kind, None if w.line is None else first + w.line, w.detail) for w in use.swallows]
-        cd = None if use.cd is None or outer.cd is None else [*outer.cd, *use.cd]
-        combined.append(CommandUse(first + use.line, [*moved, *outer.swallows], cd))
-    return combined
+    rest = rest[1:] if rest[:1] == ["--"] else rest
+    return Shell(f"{words[0]} -c", errexit, pipefail, True, True), reads_script, rest
 
 
 # --- Parsing ------------------------------------------------------------------------------------
@@ -290,11 +432,6 @@ def _unwrap(words: list[str]) -> list[str]:
     return words
 
 
-def _runs(command: Any, wanted: tuple[str, ...]) -> bool:
-    words = _unwrap(_words(command))
-    return len(words) >= len(wanted) and tuple(words[: len(wanted)]) == wanted
-
-
 # --- Following a failure up the tree -------------------------------------------------------------
 
 
@@ -316,18 +453,17 @@ def _use(command: Any, root: Any, shell: Shell) -> CommandUse | None:
         return CommandUse(line, [Swallow("unreadable_shell", line, f"the command is nested more than {MAX_DEPTH} levels deep, further than aigov follows")])
     if not _reachable(command, root):
         return None
-    cd = _directory_changes(command, root)
     if not shell.readable:
-        return CommandUse(line, [Swallow("unreadable_shell", None, f"shell '{shell.name}': aigov cannot tell whether the step fails when the command fails")], cd)
+        return CommandUse(line, [Swallow("unreadable_shell", None, f"shell '{shell.name}': aigov cannot tell whether the step fails when the command fails")])
     if any(a.type == "ERROR" for a in _ancestors(command)):
-        return CommandUse(line, [Swallow("unreadable_shell", line, "aigov cannot parse the script around the command, so cannot tell whether its failure fails the step")], cd)
+        return CommandUse(line, [Swallow("unreadable_shell", line, "aigov cannot parse the script around the command, so cannot tell whether its failure fails the step")])
     failure = _Failure(command)
     if _words(command)[:1] == ["exec"]:  # the command replaces the shell, which ends with its status
         stopped = _stop_shell(failure, command, root, [])
         if stopped is not None:
-            return None if stopped is _NEVER else CommandUse(line, stopped, cd)
+            return None if stopped is _NEVER else CommandUse(line, stopped)
     swallows = _follow(failure, root, shell, command)
-    return None if swallows is None else CommandUse(line, swallows, cd)
+    return None if swallows is None else CommandUse(line, swallows)
 
 
 def _ancestors(node: Any) -> Iterator[Any]:
@@ -469,12 +605,12 @@ def _step_sequence(failure: _Failure, node: Any, parent: Any, shell: Shell, root
         return None
     later = statements[statements.index(node) + 1:]
     if _backgrounded(node):
-        waiter = next((s for s in later if _waits_for_last_job(s)), None)
-        if waiter is None or any(_backgrounded(s) for s in later[: later.index(waiter)]):
-            failure.swallows.append(Swallow("status_consumed", node.start_point[0], "runs in the background with & and nothing waits for it (`wait $!`)"))
+        waiter = _wait_for(later)
+        if waiter is None:
+            failure.swallows.append(Swallow("status_consumed", node.start_point[0], "runs in the background with & and nothing waits for it (`wait $!` or `wait \"$pid\"`)"))
             return failure.swallows
-        node, later = waiter, later[later.index(waiter) + 1:]
-        failure.fails, failure.exempt = True, False
+        failure.node, failure.fails, failure.exempt = waiter, True, False  # the job's status is the wait's
+        return None
     later = _until_exit(later)
     errexit, _, off_line = _set_state(node, shell, command.start_byte)  # in the shell running this statement
     errexit = errexit and not _in_substitution(parent) and not _errexit_ignored(parent)
@@ -671,15 +807,47 @@ def _backgrounded(statement: Any) -> bool:
     return following is not None and following.type == "&"
 
 
-def _waits_for_last_job(statement: Any) -> bool:
-    """`wait $!`, `wait -n`, `wait %1`: a wait that returns the background job's status."""
-    if statement.type != "command":
-        return False
-    words = _words(statement)
-    if words[:1] != ["wait"] or len(words) < 2:
-        return False
-    args = [c for c in statement.children if c.type != "command_name"]
-    return any(_text(a).strip("\"'") in ("$!", "${!}", "-n") or _text(a).startswith("%") for a in args)
+_PID_SAVED = re.compile(r"""^([A-Za-z_][A-Za-z0-9_]*)=(?:\$!|\$\{!\}|"\$!"|"\$\{!\}")$""")
+_PID_READ = re.compile(r"^\$(?:([A-Za-z_][A-Za-z0-9_]*)|\{([A-Za-z_][A-Za-z0-9_]*)\})$")
+# Where a `wait` still runs in the shell that started the job: not in a subshell, a pipeline or a function.
+_WAIT_CONTEXT = frozenset({"list", "negated_command", "if_statement", "compound_statement"})
+
+
+def _wait_for(later: list[Any]) -> Any | None:
+    """The `wait` command among ``later`` statements that hands the background job's status back: `wait $!`
+    (`-n`, `%N`) before any other job goes to the background, or `wait "$pid"` with `pid=$!` saved right
+    after it (a bare `wait` returns 0 whatever its jobs did)."""
+    saved: set[str] = set()
+    other_jobs = False
+    for statement in later:
+        saved_as = _PID_SAVED.match(_text(statement)) if statement.type == "variable_assignment" else None
+        if saved_as:
+            (saved.discard if other_jobs else saved.add)(saved_as.group(1))
+            continue
+        wait = _first_wait(statement)
+        if wait is not None:
+            args = [_text(c).strip("\"'") for c in wait.children if c.type != "command_name"]
+            if not args:
+                return None
+            last = args[-1]
+            read = _PID_READ.match(last)
+            if (not other_jobs and (last in ("$!", "${!}", "-n") or last.startswith("%"))) or (read and (read.group(1) or read.group(2)) in saved):
+                return wait
+        if _backgrounded(statement):
+            other_jobs = True
+    return None
+
+
+def _first_wait(statement: Any) -> Any | None:
+    """The first `wait` command in ``statement`` that runs in the statement's own shell."""
+    for node in _walk(statement):
+        if node.type == "command" and _words(node)[:1] == ["wait"]:
+            current = node
+            while current != statement and current.parent is not None and current.parent.type in _WAIT_CONTEXT:
+                current = current.parent
+            if current == statement:
+                return node
+    return None
 
 
 def _status_read_after(node: Any) -> bool:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from aigov.errors import AigovError
-from aigov.facts.expressions import ExpressionTooLarge, Prefix, Unknown, evaluate, names, parse_check, truth
+from aigov.facts.expressions import ExpressionTooLarge, Prefix, Symbol, Unknown, evaluate, interpolate, names, parse_check, truth
 from aigov.facts.shell import Shell, resolve_shell
 from aigov.tree import FILE, FOLDER, Tree
 from aigov.yamlfile import YamlDocument, parse_yaml
@@ -38,6 +38,13 @@ OPT_IN_STATE = (
     "github.event.pull_request.head", "github.event.pull_request.title", "github.event.pull_request.body",
     "inputs", "vars",
 )
+# Where a pull request's head comes from: a branch of the repository itself, or a fork. Not opt-in state:
+# every pull request from a fork has it, and there the repository's secrets are empty (GitHub, "Using
+# secrets in GitHub Actions": secrets other than GITHUB_TOKEN are not passed to workflows triggered by a
+# pull request from a fork).
+FORK_STATE = "github.event.pull_request.head.repo"
+_REPOSITORY, _OWNER = Symbol("github.repository"), Symbol("github.repository_owner")
+_FORK_REPOSITORY, _FORK_OWNER = Symbol("the fork's repository"), Symbol("the fork's owner")
 # Status functions that let a job run although a job it needs was skipped or failed.
 _STATUS_OVERRIDE = re.compile(r"\b(always|failure|cancelled)\s*\(", re.I)
 _BLOCK_SCALAR = re.compile(r"\brun\s*:\s*[|>]")
@@ -121,7 +128,7 @@ class Workflow:
     # What makes GitHub refuse to run the workflow at all, as (line, detail).
     invalid: list[tuple[int, str]] = field(default_factory=list)
     # never_running() per (event, branch): asked once per job and feature, it walks every job.
-    _never: dict[tuple[str, str], set[str]] = field(default_factory=dict, repr=False, compare=False)
+    _never: dict[tuple[str, str, str], set[str]] = field(default_factory=dict, repr=False, compare=False)
 
     def line_of(self, key: str) -> int:
         return self.lines.get(key, 1)
@@ -187,8 +194,18 @@ def _invalid(workflow: Workflow) -> list[tuple[int, str]]:
         if size is not None and size > MAX_MATRIX_JOBS:
             found.append((job.line_of("strategy.matrix"), f"the matrix of job '{job.id}' expands to at least {size} jobs; GitHub allows at most {MAX_MATRIX_JOBS}"))
         found.extend(_deep_expressions(job))
+        found.extend(_secrets_in_conditions(job))
     found.extend(_needs_cycles(workflow))
     return found
+
+
+def _secrets_in_conditions(job: Job) -> list[tuple[int, str]]:
+    """GitHub rejects a workflow whose job or step `if:` reads `secrets` (not available in `if:`; the
+    documented way is a secret in `env:`, tested as `env.NAME`)."""
+    places = [(job.data, job.line_of, "job")] + [(step.data, step.line_of, "step") for step in job.steps]
+    return [(line_of("if"), f"{what} `if: {_show(data['if'])}` reads secrets, which GitHub does not allow in if: conditions; it rejects the workflow")
+            for data, line_of, what in places
+            if "if" in data and any(n == "secrets" or n.startswith("secrets.") for n in names(data["if"]))]
 
 
 def _deep_expressions(job: Job) -> list[tuple[int, str]]:
@@ -454,9 +471,10 @@ def _text(data: dict[str, Any], key: str) -> str | None:
 # --- What can stop a job or step from failing the run ---------------------------------------------
 
 
-def event_context(event: str, default_branch: str) -> dict[str, Any]:
-    """The `github` context values known for a pull request to the default branch, by event."""
-    ctx: dict[str, Any] = {"github.event_name": event}
+def event_context(event: str, default_branch: str, fork: bool = False) -> dict[str, Any]:
+    """The `github` context values known for a pull request to the default branch, by event; ``fork``: for a
+    pull request whose head is in a fork (otherwise in a branch of the repository itself)."""
+    ctx: dict[str, Any] = {"github.event_name": event, "github.repository": _REPOSITORY, "github.repository_owner": _OWNER}
     if event == "pull_request":
         ctx.update({"github.ref": Prefix("refs/pull/"), "github.base_ref": default_branch})
     elif event == "pull_request_target":  # runs in the context of the base branch
@@ -466,7 +484,35 @@ def event_context(event: str, default_branch: str) -> dict[str, Any]:
         ctx.update({"github.ref": Prefix("refs/heads/gh-readonly-queue/")})
     if event != "merge_group":
         ctx["github.event.pull_request.base.ref"] = default_branch
+    head = {"fork": fork, "full_name": _FORK_REPOSITORY if fork else _REPOSITORY, "owner.login": _FORK_OWNER if fork else _OWNER}
+    # A merge group's event carries no pull request: those values are null there.
+    ctx.update({f"{FORK_STATE}.{key}": (None if event == "merge_group" else value) for key, value in head.items()})
     return ctx
+
+
+def _situations(event: str, branch: str) -> dict[str, dict[str, Any]]:
+    """The contexts a job can run in on ``event``: a pull request from a fork differs from one from a branch."""
+    if event == "pull_request":
+        return {"same": event_context(event, branch), "fork": event_context(event, branch, fork=True)}
+    return {"same": event_context(event, branch)}
+
+
+def _env_context(env: dict[str, Any], fork: bool, base: dict[str, Any]) -> dict[str, Any]:
+    """`env.<name>` for the values known in ``base``: literals and, on a fork's pull request, the secrets
+    they are built from, which are empty there."""
+    known: dict[str, Any] = {}
+    for name, value in env.items():
+        if isinstance(value, str) and "${{" in value:
+            context = dict(base)
+            if fork:
+                context.update({n: "" for part in re.findall(r"\$\{\{(.*?)\}\}", value, re.S) for n in names(part)
+                                if n.startswith("secrets.") and n != "secrets.github_token"})
+            value = interpolate(value, context)
+        if isinstance(value, bool):
+            value = "true" if value else "false"  # env values are strings
+        if value is not None and not isinstance(value, dict | list):
+            known[f"env.{str(name).lower()}"] = value if isinstance(value, str) else str(value)
+    return known
 
 
 def matrix_legs(job: Job) -> list[dict[str, Any]]:
@@ -574,11 +620,14 @@ def blockers(run: JobRun, step: StepRun, default_branch: str, legs: list[dict[st
         found.extend(_condition(job.data, job.path, job.line_of("if"), "job", [{}], default_branch, inputs))
         job_legs = legs if job is run.job else [{}]
         found.extend(_continue_on_error(job.data, job.path, job.line_of("continue-on-error"), "job", job_legs, default_branch))
+    owner, job = run.chain[-1]
+    env = {**_mapping(owner.data.get("env")), **_mapping(job.data.get("env"))}
     for index, item in enumerate(step.chain):
         if index:  # a composite action's `inputs` come from the step that uses it
             user = step.chain[index - 1]
             inputs = _inputs(user.data.get("with"), user.action.inputs if user.action else None)
-        found.extend(_condition(item.data, item.path, item.line_of("if"), "step", legs, default_branch, inputs))
+        env = {**env, **_mapping(item.data.get("env"))}
+        found.extend(_condition(item.data, item.path, item.line_of("if"), "step", legs, default_branch, inputs, env))
         found.extend(_continue_on_error(item.data, item.path, item.line_of("continue-on-error"), "step", legs, default_branch))
     return found
 
@@ -601,21 +650,35 @@ def _input_context(inputs: dict[str, Any], context: dict[str, Any]) -> dict[str,
     return known
 
 
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def _condition(data: dict[str, Any], path: str, line: int, what: str, legs: list[dict[str, Any]], branch: str,
-               inputs: dict[str, Any]) -> list[Blocker]:
+               inputs: dict[str, Any], env: dict[str, Any] | None = None) -> list[Blocker]:
     if "if" not in data:
         return []
     shown = f"{what} `if: {_show(data['if'])}`"
-    contexts = {e: event_context(e, branch) for e in PR_EVENTS}
-    contexts = {e: {**ctx, **_input_context(inputs, ctx)} for e, ctx in contexts.items()}
-    truths = {e: [truth(data["if"], {**contexts[e], **leg}) for leg in legs] for e in PR_EVENTS}
-    never = [e for e in PR_EVENTS if all(t is False for t in truths[e])]
+    truths: dict[str, dict[str, list[bool | None]]] = {}
+    for event in PR_EVENTS:
+        truths[event] = {}
+        for variant, ctx in _situations(event, branch).items():
+            ctx = {**ctx, **_input_context(inputs, ctx), **_env_context(env or {}, variant == "fork", ctx)}
+            truths[event][variant] = [truth(data["if"], {**ctx, **leg}) for leg in legs]
+    never = [e for e in PR_EVENTS if all(t is False for variant in truths[e].values() for t in variant)]
     found = []
     if never:
         found.append(Blocker("if_false", path, line, f"{shown} is never true on {', '.join(never)}, so the {what} is skipped", never))
+    pr = truths["pull_request"]
+    if "pull_request" not in never and all(t is False for t in pr["fork"]):
+        detail = (f"{shown} is false on pull requests from forks (their head is another repository, and the repository's "
+                  f"secrets are empty there), so the {what} is skipped for them and the check reports success")
+        found.append(Blocker("if_fork", path, line, detail, ["pull_request"]))
+    elif "pull_request" not in never and all(t is False for t in pr["same"]):
+        found.append(Blocker("if_false", path, line, f"{shown} is false on pull requests from the repository's own branches, so the {what} is skipped", ["pull_request"]))
     opt_in = _opt_in(data["if"])
     # Opt-in state the condition reads but aigov could not resolve (inputs given by a caller are resolved).
-    maybe = [e for e in PR_EVENTS if e not in never and None in truths[e]] if opt_in else []
+    maybe = [e for e in PR_EVENTS if e not in never and None in truths[e]["same"]] if opt_in else []
     if maybe:
         detail = (f"{shown} depends on {opt_in}, so the {what} is skipped on pull requests that do not opt in, "
                   "and a skipped required check reports success")
@@ -626,6 +689,8 @@ def _condition(data: dict[str, Any], path: str, line: int, what: str, legs: list
 def _opt_in(condition: Any) -> str | None:
     """The opt-in state (labels, actor, inputs, vars...) a condition reads, or None."""
     for name in names(condition):
+        if name == FORK_STATE or name.startswith(FORK_STATE + "."):
+            continue  # where the head comes from is known for each kind of pull request: not opt-in
         for state in OPT_IN_STATE:
             if name == state or name.startswith(state + "."):
                 return state
@@ -647,32 +712,39 @@ def _continue_on_error(data: dict[str, Any], path: str, line: int, what: str, le
 
 def _skipped_by_needs(owner: Workflow, job: Job, branch: str) -> list[Blocker]:
     """A job is skipped when a job it needs never runs, unless its `if:` uses always()/failure()/cancelled()."""
-    found = []
-    for event in PR_EVENTS:
-        never = never_running(owner, event, branch)
-        for need in job.needs:
-            if need in never and not _STATUS_OVERRIDE.search(str(job.data.get("if", ""))):
-                found.append((need, event))
-                break
+    if _STATUS_OVERRIDE.search(str(job.data.get("if", ""))):
+        return []
     by_need: dict[str, list[str]] = {}
-    for need, event in found:
-        by_need.setdefault(need, []).append(event)
-    return [
+    forks: list[str] = []
+    for event in PR_EVENTS:
+        variants = {variant: never_running(owner, event, branch, variant) for variant in _situations(event, branch)}
+        never = set.intersection(*variants.values())
+        need = next((n for n in job.needs if n in never), None)
+        if need is not None:
+            by_need.setdefault(need, []).append(event)
+        elif "fork" in variants:
+            forks += [n for n in job.needs if n in variants["fork"]][:1]
+    found = [
         Blocker("needs_skipped", job.path, job.line_of("needs"),
                 f"job '{job.id}' needs '{need}', which is skipped on {', '.join(events)} (always, or unless the pull request opts in), so '{job.id}' is skipped too", events)
         for need, events in by_need.items()
     ]
+    found += [Blocker("if_fork", job.path, job.line_of("needs"),
+                      f"job '{job.id}' needs '{need}', which is skipped on pull requests from forks, so '{job.id}' is skipped for them and the check reports success",
+                      ["pull_request"]) for need in forks]
+    return found
 
 
-def never_running(workflow: Workflow, event: str, branch: str) -> set[str]:
-    """Jobs of ``workflow`` that are skipped on every run for ``event``, or unless the pull request opts in."""
-    if (event, branch) not in workflow._never:
-        workflow._never[(event, branch)] = _never_running(workflow, event, branch)
-    return workflow._never[(event, branch)]
+def never_running(workflow: Workflow, event: str, branch: str, variant: str = "same") -> set[str]:
+    """Jobs of ``workflow`` that are skipped on every run for ``event``, or unless the pull request opts in
+    (``variant``: on a pull request from a branch of the repository, "same", or from a fork, "fork")."""
+    key = (event, branch, variant)
+    if key not in workflow._never:
+        workflow._never[key] = _never_running(workflow, _situations(event, branch)[variant])
+    return workflow._never[key]
 
 
-def _never_running(workflow: Workflow, event: str, branch: str) -> set[str]:
-    context = event_context(event, branch)
+def _never_running(workflow: Workflow, context: dict[str, Any]) -> set[str]:
     never = {j.id for j in workflow.jobs.values() if "if" in j.data and _skipped(j.data["if"], context)}
     changed = True
     while changed:

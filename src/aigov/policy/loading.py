@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, NoReturn
 
@@ -70,10 +71,10 @@ def build_pack(
                                           "templates": _shipped_data(shipped, TEMPLATES_FILE)}}
     else:
         data = json.loads(json.dumps(bundle.data))  # a copy: org data merges into it
-        check_review_settings(YamlDocument(data), bundle.label)
+        check_settings(YamlDocument(data), bundle.label)
     for path in config.data:
         doc = _data_mapping(path, _display(path), pack)
-        check_review_settings(doc, _display(path))
+        check_settings(doc, _display(path))
         data = merge_data(data, doc.data)
         pack.additions.append(f"the org config's data {_display(path)}")
     if registry_override is not None and root is not None:
@@ -196,21 +197,43 @@ def _data_mapping_of(doc: YamlDocument, name: str, pack: PolicyPack) -> YamlDocu
 
 
 APPROVALS = "aigov.settings.approvals"
+EVALS = "aigov.settings.evals"
+# The kinds of change org data can require approvals for: a risk-relevant manifest change
+# (AIGOV-CHANGE-003), a prompt change (AIGOV-CHANGE-005), a draft made final (AIGOV-CHANGE-006).
+APPROVAL_KINDS = ("manifest", "prompt", "draft")
+TIERS = ("low", "medium", "high")
+
+
+def check_settings(doc: YamlDocument, name: str) -> None:
+    """The settings of a data file that collectors and rules read, checked where they are written: a
+    value of another type would compare false in Rego and let a finding pass, so it is an error naming
+    the file and line."""
+    check_approval_settings(doc, name)
+    check_draft_settings(doc, name)
+    check_eval_settings(doc, name)
+
+
+def _settings(doc: YamlDocument, key: str) -> Any:
+    aigov = doc.data.get("aigov") if isinstance(doc.data, dict) else None
+    settings = aigov.get("settings") if isinstance(aigov, dict) else None
+    return settings.get(key) if isinstance(settings, dict) else None
+
+
+def _failing(doc: YamlDocument, name: str) -> Callable[[str, str], NoReturn]:
+    def fail(key: str, problem: str) -> NoReturn:
+        raise AigovError(f"{key}: {problem}", name, doc.line_of(key))
+
+    return fail
 
 
 def check_approval_settings(doc: YamlDocument, name: str) -> None:
     """``aigov.settings.approvals`` of an org data file as the change rules read it: reviewer groups
     that each name a GitHub login or @org/team (matched whole), and by kind of change and tier the
     lists of groups that must approve. Anything else is an error naming the file and line."""
-    aigov = doc.data.get("aigov") if isinstance(doc.data, dict) else None
-    settings = aigov.get("settings") if isinstance(aigov, dict) else None
-    approvals = settings.get("approvals") if isinstance(settings, dict) else None
+    approvals = _settings(doc, "approvals")
     if approvals is None:
         return
-
-    def fail(key: str, problem: str) -> NoReturn:
-        raise AigovError(f"{key}: {problem}", name, doc.line_of(key))
-
+    fail = _failing(doc, name)
     if not isinstance(approvals, dict):
         fail(APPROVALS, "must be a mapping with reviewers and required")
     reviewers = approvals.get("reviewers", {})
@@ -235,43 +258,61 @@ def check_approval_settings(doc: YamlDocument, name: str) -> None:
                 fail(f"{APPROVALS}.required.{kind}.{tier}", "must be a list of reviewer group names")
 
 
-# The kinds of change org data can require approvals for: a risk-relevant manifest change
-# (AIGOV-CHANGE-003), a prompt change (AIGOV-CHANGE-005), a draft made final (AIGOV-CHANGE-006).
-APPROVAL_KINDS = ("manifest", "prompt", "draft")
-TIERS = ("low", "medium", "high")
-
-
-def check_review_settings(doc: YamlDocument, name: str) -> None:
-    """The settings of an org data file that decide reviews (approvals, drafts' grace period, a
-    re-baseline's case count) as the rules read them: a value of another type would compare false in
-    Rego and let a finding pass, so it is an error naming the file and line."""
-    check_approval_settings(doc, name)
-    aigov = doc.data.get("aigov") if isinstance(doc.data, dict) else None
-    settings = aigov.get("settings") if isinstance(aigov, dict) else None
-    if not isinstance(settings, dict):
-        return
-    drafts = settings.get("drafts")
+def check_draft_settings(doc: YamlDocument, name: str) -> None:
+    """``aigov.settings.drafts`` (the grace period of a draft) and a re-baseline's minimum case count
+    (``aigov.settings.evals.rebaseline_min_cases``) as the review rules read them."""
+    fail = _failing(doc, name)
+    drafts = _settings(doc, "drafts")
     if drafts is not None:
-        _check(doc, name, "aigov.settings.drafts", isinstance(drafts, dict), "must be a mapping with grace_days and blocking_tiers")
-        days = drafts.get("grace_days", 0)
-        _check(doc, name, "aigov.settings.drafts.grace_days", _count(days), "must be a whole number of days (0 or more)")
+        if not isinstance(drafts, dict):
+            fail("aigov.settings.drafts", "must be a mapping with grace_days and blocking_tiers")
+        if not _count(drafts.get("grace_days", 0)):
+            fail("aigov.settings.drafts.grace_days", "must be a whole number of days (0 or more)")
         tiers = drafts.get("blocking_tiers", [])
-        _check(doc, name, "aigov.settings.drafts.blocking_tiers", isinstance(tiers, list) and all(t in TIERS for t in tiers),
-               f"must be a list of risk tiers ({', '.join(TIERS)})")
-    evals = settings.get("evals") if isinstance(settings.get("evals"), dict) else {}
-    minimum = evals.get("rebaseline_min_cases")
-    if minimum is not None:
-        _check(doc, name, "aigov.settings.evals.rebaseline_min_cases", isinstance(minimum, dict) and all(t in TIERS and _count(n) for t, n in minimum.items()),
-               "must map risk tiers to whole numbers of cases")
+        if not (isinstance(tiers, list) and all(t in TIERS for t in tiers)):
+            fail("aigov.settings.drafts.blocking_tiers", f"must be a list of risk tiers ({', '.join(TIERS)})")
+    evals = _settings(doc, "evals")
+    minimum = evals.get("rebaseline_min_cases") if isinstance(evals, dict) else None
+    if minimum is not None and not (isinstance(minimum, dict) and all(t in TIERS and _count(n) for t, n in minimum.items())):
+        fail(f"{EVALS}.rebaseline_min_cases", "must map risk tiers to whole numbers of cases")
 
 
 def _count(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
-def _check(doc: YamlDocument, name: str, key: str, holds: bool, problem: str) -> None:
-    if not holds:
-        raise AigovError(f"{key}: {problem}", name, doc.line_of(key))
+def check_eval_settings(doc: YamlDocument, name: str) -> None:
+    """``aigov.settings.evals`` as the eval-gate collector reads it (facts/eval_actions.py): ``actions``
+    maps an action's owner/repo[/path] to a mapping with ``config_input`` and optional string keys;
+    ``runners`` maps names to regular expressions."""
+    from aigov.facts.eval_actions import ACTION_KEYS
+
+    evals = _settings(doc, "evals")
+    if evals is None:
+        return
+    fail = _failing(doc, name)
+    if not isinstance(evals, dict):
+        fail(EVALS, "must be a mapping")
+    actions = evals.get("actions", {})
+    if not isinstance(actions, dict):
+        fail(f"{EVALS}.actions", "must map action names (owner/repo) to what each runs")
+    for action, spec in actions.items():
+        key = f"{EVALS}.actions.{action}"
+        if not re.fullmatch(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+(/[A-Za-z0-9_./-]+)?", str(action)):
+            fail(key, "must be an action's owner/repo (or owner/repo/path), as written before @ in uses:")
+        if not isinstance(spec, dict) or "config_input" not in spec:
+            fail(key, "must be a mapping with config_input: the input that names the eval config")
+        for field_name, value in spec.items():
+            if field_name not in ACTION_KEYS:
+                fail(f"{key}.{field_name}", f"unknown key; expected one of {', '.join(ACTION_KEYS)}")
+            if not isinstance(value, str) or not value.strip():
+                fail(f"{key}.{field_name}", "must be a non-empty string")
+    runners = evals.get("runners", {})
+    if not isinstance(runners, dict):
+        fail(f"{EVALS}.runners", "must map runner names to regular expressions")
+    for runner, patterns in runners.items():
+        if not all(isinstance(p, str) for p in (patterns if isinstance(patterns, list) else [patterns])):
+            fail(f"{EVALS}.runners.{runner}", "must be a regular expression or a list of them")
 
 
 def read_repository_rego(tree: Tree, folder: str, include_tests: bool) -> list[tuple[str, str]]:
