@@ -236,8 +236,8 @@ def test_recorded_decisions_from_git_notes_are_set_beside_the_replay(tmp_path: P
     readme = commit_all(repo, "readme", "2026-07-07T10:00:00Z")
     # CI recorded a pass for the switch (it was waved through), a fail for the notes commit, and
     # someone left a note that is not a decision record on the readme commit.
-    git(repo, "notes", "--ref", "aigov", "add", "-m", json.dumps({"verdict": "pass", "findings": [], "features": ["svc"]}), switch)
-    record = {"verdict": "fail", "features": ["svc"], "findings": [
+    git(repo, "notes", "--ref", "aigov", "add", "-m", json.dumps({"verdict": "pass", "findings": [], "features": ["svc"], "commit": switch}), switch)
+    record = {"verdict": "fail", "features": ["svc"], "commit": noted, "findings": [
         {"id": i, "feature": "svc", "blocking": True} for i in ("AIGOV-CARD-004", "AIGOV-MODEL-004", "AIGOV-SBOM-004")]}
     git(repo, "notes", "--ref", "aigov", "add", "-m", json.dumps(record), noted)
     git(repo, "notes", "--ref", "aigov", "add", "-m", "looks good to me", readme)

@@ -119,6 +119,9 @@ class CheckOptions:
     engine_name: str | None = None
     opa: dict[str, Any] = field(default_factory=dict)
     facts_in_background: bool = True  # off for evidence replays: see aigov.facts.build.build_inputs
+    # An engine the caller keeps across checks (an evidence replay's, which remembers answers); the
+    # check prepares it with its pack and leaves it running (its close() is the caller's to make real).
+    engine: Engine | None = None
 
 
 def utc_now() -> str:
@@ -211,14 +214,17 @@ def collect_tree_inputs(tree: Tree, scope: str, options: CheckOptions, with_engi
             from aigov.facts.change import resolve_change
 
             change = resolve_change(tree.root, options.change)
-        org = load_org_config(options.config_path, tree.root)
+        # Memoised where the tree keeps a memo (an evidence replay judges thousands of commits):
+        # the org config is outside the tree, the repository's own config and rules and the feature
+        # list are the same wherever what they read is the same.
+        org = tree.memoised(("org config", str(options.config_path)), lambda: load_org_config(options.config_path, tree.root))
         org.block = tuple(dict.fromkeys([*org.block, *options.fail_on]))
         use_policy_bundle(org, options)
         with tree.recording() as repository_reads:  # the repository's own config and rules feed every feature
-            repository = load_repository_config(tree)
-            pack = build_pack(org, options.registry_path, tree=tree, repository=repository)
+            repository, pack, _ = tree.memoised(("repository config", id(org), str(options.registry_path)), lambda: (
+                *_repository_pack(tree, org, options.registry_path), org))
         repository_reads.paths.update(REPOSITORY_WIDE_FILES)
-        locations = discover_features(tree, scope, org.exclude)
+        locations = tree.memoised(("features", scope, tuple(org.exclude)), lambda: _features(tree, scope, org.exclude))
         if not locations:
             raise AigovError("no aigov.yaml found; nothing to check (run 'aigov new' to start a feature, "
                              "or 'aigov init' for existing code)", tree.label if scope == "." else scope)
@@ -232,7 +238,7 @@ def collect_tree_inputs(tree: Tree, scope: str, options: CheckOptions, with_engi
             from aigov.facts.scope import candidates
 
             locations, bounds = candidates(ctx, change, locations, repository_reads)
-        engine = choose_engine(options, org, tree.root) if with_engine else None
+        engine = (options.engine or choose_engine(options, org, tree.root)) if with_engine else None
         if engine is not None and locations:  # a change that touches no feature contacts no server
             engine.prepare(pack)  # it loads the pack while the facts are collected
         inputs = build_inputs(ctx, locations, options.facts_in_background)
@@ -261,6 +267,16 @@ def collect_tree_inputs(tree: Tree, scope: str, options: CheckOptions, with_engi
         if engine is not None:
             engine.close()
         raise
+
+
+def _repository_pack(tree: Tree, org: OrgConfig, registry_path: Path | None) -> tuple[RepositoryConfig, PolicyPack]:
+    repository = load_repository_config(tree)
+    return repository, build_pack(org, registry_path, tree=tree, repository=repository)
+
+
+def _features(tree: Tree, scope: str, exclude: list[str]) -> list[FeatureLocation]:
+    tree.note(Reads(folders={"."}))  # the features and the files each owns come from the whole listing
+    return discover_features(tree, scope, exclude)
 
 
 # Files every feature's verdict depends on besides what its collectors read: the waivers (decided
@@ -348,7 +364,9 @@ def _judge(collected: CheckInputs, options: CheckOptions) -> CheckResult:
         for raw in engine.evaluate_rule(f"data.{CHANGES_PACKAGE}.deny", removed) or []:
             findings.append(_join({**raw, "_package": CHANGES_PACKAGE}, rules, removed["feature"], collected.block))
     findings = _unique(findings)
-    digests = {"policies": pack.policy_digest(), "data": pack.data_digest(), "input": canonical_digest(inputs)}
+    # The pack is not changed once built: a replay that judges thousands of commits with one pack digests it once.
+    policies, data, _ = collected.tree.memoised(("pack digests", id(pack)), lambda: (pack.policy_digest(), pack.data_digest(), pack))
+    digests = {"policies": policies, "data": data, "input": canonical_digest(inputs)}
     waivers: list[dict[str, Any]] = []
     waiver_doc = waiver_input(collected, findings, options.github_token) if inputs and options.apply_waivers else None
     if waiver_doc is not None:

@@ -31,18 +31,56 @@ class RepoContext:
     reads: dict[str, Reads] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self._model_scanner = model_scanner(self.registry)
+        if self.tree.remembers:  # an evidence replay scans the same files at thousands of commits
+            self._model_scanner = self.memoised(("model scanner",), lambda: RememberingScanner.of(model_scanner(self.registry)))
+        else:
+            self._model_scanner = model_scanner(self.registry)
 
     def once(self, key: str, compute: Callable[[], Any]) -> Any:
         """Repository-wide facts (such as parsed workflows) computed once for all features; what
         they were read from counts as read by every feature that uses them."""
         if key not in self.cache:
             with self.tree.recording() as reads:
-                value = compute()
+                value = self.memoised(("once", key), compute)
             self.cache[key] = (value, reads)
         value, reads = self.cache[key]
         self.tree.note(reads)
         return value
+
+    def memoised(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+        """``compute()``, or its value for an earlier commit of an evidence replay where it read the
+        same files (:meth:`aigov.tree.Tree.memoised`) with the same registry and settings."""
+        registry, settings = self.registry, self.settings
+        # The memo keeps registry and settings alive with the value, so their ids name them alone.
+        value, _, _ = self.tree.memoised((*key, id(registry), id(settings), str(self.trusted_root)),
+                                         lambda: (compute(), registry, settings))
+        return value
+
+
+class RememberingScanner(ModelScanner):
+    """A model scanner that remembers what it found in each text (the scan is a pure function of
+    the text): what an evidence replay's checks share, beside the facts they memoise."""
+
+    __slots__ = ("found",)
+    KEPT = 4096  # texts remembered, the most recent
+
+    def __init__(self, scanner: ModelScanner) -> None:
+        from collections import OrderedDict
+
+        super().__init__(scanner.pattern, scanner.models, scanner.prefixes)
+        self.found: OrderedDict[str, list[tuple[int, str, dict[str, Any]]]] = OrderedDict()
+
+    @classmethod
+    def of(cls, scanner: ModelScanner | None) -> RememberingScanner | None:
+        return cls(scanner) if scanner is not None else None
+
+    def references(self, text: str) -> list[tuple[int, str, dict[str, Any]]]:
+        found = self.found.get(text)
+        if found is None:
+            found = self.found[text] = list(super().references(text))
+            if len(self.found) > self.KEPT:
+                self.found.popitem(last=False)
+        return found
 
 
 # A collector adds one fragment of facts for a feature. Later collectors (evals, workflows,
@@ -106,7 +144,8 @@ def _manifest(ctx: RepoContext, location: FeatureLocation) -> Manifest:
     """The feature's manifest, read as the first of its reads; the feature's files are read too (as a
     listing: a file added to its folder changes what the collectors scan)."""
     with ctx.tree.recording() as reads:
-        manifest = load_manifest(ctx.tree, location.manifest_path, location.dir)
+        manifest = ctx.memoised(("manifest", location.manifest_path, location.dir),
+                                lambda: load_manifest(ctx.tree, location.manifest_path, location.dir))
     reads.folders.add(location.dir)
     ctx.reads[location.dir] = reads
     return manifest
@@ -133,11 +172,21 @@ def _feature_input(ctx: RepoContext, manifest: Manifest, location: FeatureLocati
         "manifest": manifest.data,
         "lines": manifest.doc.lines,
     }
+    given = Reads(set(ctx.reads[location.dir].paths), set(ctx.reads[location.dir].folders))  # the manifest, the feature's files
     with ctx.tree.recording() as reads:
         for collect in collectors:
-            feature.update(collect(ctx, manifest, location))
+            feature.update(_facts_of(ctx, collect, manifest, location, given))
     ctx.reads[location.dir].add(reads)
     return {"now": ctx.now, "aigov": {"version": __version__}, "feature": feature}
+
+
+def _facts_of(ctx: RepoContext, collect: Collector, manifest: Manifest, location: FeatureLocation, given: Reads) -> dict[str, Any]:
+    """One collector's facts, memoised (in an evidence replay) on what it read and was given."""
+    def compute() -> dict[str, Any]:
+        ctx.tree.note(given)
+        return collect(ctx, manifest, location)
+
+    return ctx.memoised(("facts", location.dir, collect.__module__, collect.__qualname__), compute)  # type: ignore[no-any-return]
 
 
 @collector
