@@ -65,8 +65,10 @@ def write_summary(folder: Path, header: dict[str, Any], tally: PeriodSummary,
 
     controls = tally.controls()
     view = {**header, "decisions": tally.decisions, "timelines": tally.timelines(), "fleet": tally.fleet(),
-            "controls": controls, "frameworks": _frameworks(tally.control_map), "recorded": tally.recorded()}
-    results = oscal.assessment_results(header["period"], header["aigov_version"], tally.observed, controls, artefact_names)
+            "controls": controls, "frameworks": _frameworks(tally.control_map), "recorded": tally.recorded(),
+            "rule_titles": tally.rule_titles()}
+    results = oscal.assessment_results(header["period"], header["aigov_version"], tally.observed, controls, artefact_names,
+                                       {"replayed": tally.judged, "pull_requests": tally.covered})
     renderers: dict[str, Callable[[HashingWriter], None]] = {
         "controls.json": lambda out: write_json_line(out, {**header, "controls": controls}),
         "summary.json": lambda out: write_json_line(out, view),

@@ -261,8 +261,12 @@ class Replayer:
             return record, {d: ("error", ()) for d in dirs}, {}, {}
         docs = {doc["feature"]["dir"]: doc for doc in result.inputs}
         outcomes = {folder: _outcome(result, doc["feature"]["name"]) for folder, doc in docs.items()}
+        # What the summary reads of each feature besides its findings: its risk tier (where a tier rule
+        # applies) and its paved-road template (adoption at the start of the period and at its end).
         tiers = {doc["feature"]["name"]: _tier(doc) for doc in result.inputs}
-        return {**decision_from_result(result, commit), **head, "tiers": tiers}, outcomes, docs, result.reads
+        templates = {doc["feature"]["name"]: [doc["feature"]["template"].get("name"), doc["feature"]["template"].get("version")]
+                     for doc in result.inputs if isinstance(doc["feature"].get("template"), dict)}
+        return {**decision_from_result(result, commit), **head, "tiers": tiers, "templates": templates}, outcomes, docs, result.reads
 
     def _remember(self, outcomes: dict[str, Any], docs: dict[str, Any], reads: dict[str, Reads], when: int,
                   commit: str | None, files: FileTree, waivers: list[dict[str, Any]]) -> None:
@@ -415,8 +419,9 @@ def clock_points(doc: dict[str, Any], clock_data: tuple[dict[str, Any], list[int
                  waivers: list[dict[str, Any]] | None = None) -> set[int]:
     """Instants where the answer for these facts may change: each date in the facts, in the data
     entries the facts name (a declared model's sunset, a template's deadline) and in the feature's
-    waivers (expiry), shifted by each day count in the settings, and the day after (a rule may
-    compare with > or >=), and the date itself at the edges of the earth's time zones."""
+    waivers (expiry), shifted by each day count in the settings: that instant, the second after (a
+    count of days rounded down turns negative there) and the day after (a rule may compare dates
+    with > or >=); and the date itself at the edges of the earth's time zones."""
     data, days = clock_data
     doc = {k: v for k, v in doc.items() if k != "now"}  # the clock itself is not a date in the facts
     named = set(strings_in(doc))
@@ -425,8 +430,8 @@ def clock_points(doc: dict[str, Any], clock_data: tuple[dict[str, Any], list[int
     for day in dates:
         out.update(day + zone for zone in ZONE_EDGES)  # "the date has begun somewhere on earth"
         for shift in (0, *days, *(-d for d in days)):
-            for extra in (0, 1):
-                out.add(day + (shift + extra) * DAY)
+            at = day + shift * DAY
+            out.update((at, at + 1, at + DAY))  # now >= date; a count of days that turns negative; the day after
     return out
 
 

@@ -140,6 +140,9 @@ class PeriodSummary:
         # decision that agrees with the replay covers (its line), which alone assess those rules.
         self.changes = 0
         self.covered: list[int] = []
+        # Paved-road adoption when the period began: (template, version, status) -> features, and those with none.
+        self.roads_at_start: dict[tuple[str, str, str], int] = {}
+        self.no_template_at_start = 0
 
     def close(self) -> None:
         self.db.close()
@@ -161,6 +164,7 @@ class PeriodSummary:
         self._tally_controls(decisions, first, judged, final)
         self._tally_pull_requests(decisions, first)
         self._tally_fleet(final, facts, lines)
+        self._tally_roads_at_start(judged)
         self._insert("title", [(f["id"], f["title"]) for d in judged for f in d["findings"] if f.get("title")], verb="OR IGNORE")
         for seq, decision in enumerate(decisions, start=first):
             policy, digests = decision.get("policy"), decision.get("digests")
@@ -229,6 +233,23 @@ class PeriodSummary:
             "rule": rule, "feature": feature, "first_failed": data["first"], "last_failed": data["last"],
             "open_at_period_end": True, "pull_request": True, "decisions": data["decisions"]}))
             for (rule, feature), data in failures.items()])
+
+    def _tally_roads_at_start(self, judged: list[dict[str, Any]]) -> None:
+        """Each feature's template where the period began (its first decision that decided)."""
+        seen: set[str] = set()
+        for decision in judged:
+            if decision["verdict"] in ("error", "removed"):
+                continue
+            for feature in decision["features"]:
+                if feature in seen:
+                    continue
+                seen.add(feature)
+                template = (decision.get("templates") or {}).get(feature)
+                if not template:
+                    self.no_template_at_start += 1
+                    continue
+                road = _road(template[0], template[1], _template_status({"version": template[1]}, decision, feature))
+                self.roads_at_start[road] = self.roads_at_start.get(road, 0) + 1
 
     def controls(self) -> list[dict[str, Any]]:
         """Each mapped control: the evidence items (rule x feature) and its status over the period.
@@ -331,7 +352,7 @@ class PeriodSummary:
             on_paved_road += 1 if f["template"] else 0
             days += f["remediation_days"]
             if f["template"]:
-                road = (str(f["template"]), str(f["template_version"] or "unknown"), f.get("template_status") or "unknown")
+                road = _road(f["template"], f["template_version"], f.get("template_status"))
                 roads[road] = roads.get(road, 0) + 1
                 latest[road[0]] = f["template_latest"]
             for model in f.get("models") or []:
@@ -346,9 +367,11 @@ class PeriodSummary:
             "waivers": self._rows("SELECT doc FROM waiver ORDER BY key"),
             "median_days_to_remediate": sorted(days)[len(days) // 2] if days else None,
             "adoption": {
-                "templates": [{"template": t, "version": v, "status": st, "latest": latest.get(t), "features": n}
-                              for (t, v, st), n in sorted(roads.items(), key=lambda kv: (kv[0][0], _version_key(kv[0][1]), kv[0][2]))],
+                "templates": [{"template": t, "version": v, "status": st, "latest": latest.get(t, self.latest_templates.get(t)),
+                               "features": roads.get((t, v, st), 0), "at_start": self.roads_at_start.get((t, v, st), 0)}
+                              for (t, v, st) in sorted(set(roads) | set(self.roads_at_start), key=lambda r: (r[0], _version_key(r[1]), r[2]))],
                 "no_template": features - on_paved_road,
+                "no_template_at_start": self.no_template_at_start,
                 "models": [{"model": m, "tiers": dict(sorted(tiers.items())), "features": sum(tiers.values())}
                            for m, tiers in sorted(models.items())],
             },
@@ -400,6 +423,10 @@ def _template_status(template: dict[str, Any], final: dict[str, Any], feature: s
     if TEMPLATE_BEHIND in ids:
         return "behind"
     return "current" if template.get("version") else "unknown"
+
+
+def _road(template: Any, version: Any, status: str | None) -> tuple[str, str, str]:
+    return str(template), str(version or "unknown"), status or "unknown"
 
 
 def _version_key(version: str) -> tuple[Any, ...]:

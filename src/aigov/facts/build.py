@@ -40,8 +40,11 @@ class RepoContext:
         """Repository-wide facts (such as parsed workflows) computed once for all features; what
         they were read from counts as read by every feature that uses them."""
         if key not in self.cache:
+            # Not memoised across an evidence replay's commits (Tree.memoised): a repository-wide
+            # fact may be built from another one in hand, or be a cache the check fills as it goes.
+            # The collectors that use them are memoised, with these reads among theirs.
             with self.tree.recording() as reads:
-                value = self.memoised(("once", key), compute)
+                value = compute()
             self.cache[key] = (value, reads)
         value, reads = self.cache[key]
         self.tree.note(reads)
