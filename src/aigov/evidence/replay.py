@@ -177,26 +177,7 @@ class Replayer:
         for index, commit in enumerate(commits):
             if index % PREFETCH_EVERY == 0:
                 self._prefetch(commits[index:index + PREFETCH_EVERY], dirs)
-            files = files.applied((c.path, c.mode, c.blob) for c in commit.changes)
-            before = dirs
-            if any(c.path.rsplit("/", 1)[-1] == MANIFEST for c in commit.changes):
-                dirs = feature_dirs(files)  # only then: a walk of the tree per commit is what makes 10,000 commits slow
-            changed = self._scopes(commit, before, dirs)
-            merged = commit.parents[1] if len(commit.parents) > 1 and commit.parents[1] in notes else None
-            scopes = ["."] if dirs and (commit.sha in notes or merged) else changed  # noted: every feature, beside what CI recorded
-            judged: list[dict[str, Any]] = []
-            if scopes:
-                # The unchanged facts first meet the clock up to this commit, on the old tree.
-                for folder in [d for d in before if any(under(d, s) for s in scopes)]:
-                    self._close_window(folder, commit.effective)
-                for folder in sorted(set(before) - set(dirs)):
-                    self._record_removed(folder, commit)
-                judged = self._replay([s for s in scopes if s == "." or s in dirs], commit.sha, files, commit.effective,
-                                      f"commit {commit.sha[:12]} {commit.subject}", feature_change=bool(changed))
-            if commit.sha in notes:
-                self._recorded(notes[commit.sha], commit.sha, commit, judged[0] if scopes == ["."] and judged else None)
-            if merged:
-                self._recorded(notes[merged], merged, commit, self._replay_merged_head(merged, commit))
+            files, dirs = self._commit(commit, files, dirs, notes)
             if commit.sha in tags:
                 self._snapshot("release " + ", ".join(sorted(tags[commit.sha])), commit.sha, files)
         for folder in sorted(self.windows):
@@ -205,6 +186,31 @@ class Replayer:
         self._recorded_off_branch(notes, span)
         self.evidence.features = {self.names[d]: self.facts[d] for d in sorted(self.facts) if d in self.names}
         return self.evidence
+
+    def _commit(self, commit: Commit, files: FileTree, dirs: list[str], notes: dict[str, str]) -> tuple[FileTree, list[str]]:
+        """Apply one commit and judge what it changed (every feature, where CI recorded a decision
+        on it or on the pull request it merged); returns its files and feature folders."""
+        files = files.applied((c.path, c.mode, c.blob) for c in commit.changes)
+        before = dirs
+        if any(c.path.rsplit("/", 1)[-1] == MANIFEST for c in commit.changes):
+            dirs = feature_dirs(files)  # only then: a walk of the tree per commit is what makes 10,000 commits slow
+        changed = self._scopes(commit, before, dirs)
+        merged = commit.parents[1] if len(commit.parents) > 1 and commit.parents[1] in notes else None
+        scopes = ["."] if dirs and (commit.sha in notes or merged) else changed
+        judged: list[dict[str, Any]] = []
+        if scopes:
+            # The unchanged facts first meet the clock up to this commit, on the old tree.
+            for folder in [d for d in before if any(under(d, s) for s in scopes)]:
+                self._close_window(folder, commit.effective)
+            for folder in sorted(set(before) - set(dirs)):
+                self._record_removed(folder, commit)
+            judged = self._replay([s for s in scopes if s == "." or s in dirs], commit.sha, files, commit.effective,
+                                  f"commit {commit.sha[:12]} {commit.subject}", feature_change=bool(changed))
+        if commit.sha in notes:
+            self._recorded(notes[commit.sha], commit.sha, commit, judged[0] if scopes == ["."] and judged else None)
+        if merged:
+            self._recorded(notes[merged], merged, commit, self._replay_merged_head(merged, commit))
+        return files, dirs
 
     def _prefetch(self, commits: list[Commit], dirs: list[str]) -> None:
         """Read ahead the files the next commits bring to the features (git answers many at once

@@ -10,7 +10,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from aigov.evidence.controls import ControlMap
 from aigov.evidence.decision import canonical_json
@@ -185,17 +185,9 @@ class PeriodSummary:
         self.evaluated += sum(1 for d in judged if d["verdict"] != "removed")
         self.errors += sum(1 for d in judged if d["verdict"] == "error")
         self.tiers |= {str(tier) for d in judged for tier in (d.get("tiers") or {}).values()}
-        failures: dict[tuple[str, str], dict[str, Any]] = {}  # (rule, feature key) -> when seen
-        for seq, decision in enumerate(decisions, start=first):
-            if decision["kind"] not in BRANCH_KINDS:
-                continue
-            for f in decision["findings"]:
-                # A replay has no base: a pull-request rule's finding there assesses nothing.
-                if f["blocking"] and not f.get("waived") and not self.control_map.applies_to(f["id"]).pull_request:
-                    item = failures.setdefault((f["id"], feature_key(decision["repository"], f["feature"])),
-                                               {"first": decision["clock"], "decisions": []})
-                    item["last"] = decision["clock"]
-                    item["decisions"].append(seq)
+        # A replay has no base: a pull-request rule's finding there assesses nothing.
+        failures = _blocking_items(((seq, d) for seq, d in enumerate(decisions, start=first) if d["kind"] in BRANCH_KINDS),
+                                   lambda rule: not self.control_map.applies_to(rule).pull_request)
         open_now = {(f["id"], feature_key(d["repository"], f["feature"])) for d in final.values()
                     for f in d["findings"] if f["blocking"] and not f.get("waived")}
         for (rule, feature), data in failures.items():
@@ -212,20 +204,14 @@ class PeriodSummary:
         them: only those assess the pull-request rules (a failure there is the change's own)."""
         changes = {d["commit"] for d in decisions if d["kind"] == "replayed" and d.get("feature_change")}
         self.changes += len(changes)
-        failures: dict[tuple[str, str], dict[str, Any]] = {}
-        covered: set[str] = set()
+        covering: dict[str, tuple[int, dict[str, Any]]] = {}  # the change -> the first record that covers it
         for seq, decision in enumerate(decisions, start=first):
-            if not (decision["kind"] == "recorded" and decision.get("pull_request") and decision.get("agrees")
-                    and decision.get("covers") in changes and decision["covers"] not in covered):
-                continue
-            covered.add(decision["covers"])
-            self.covered.append(seq)
-            for f in decision["findings"]:
-                if f["blocking"] and not f.get("waived") and self.control_map.applies_to(f["id"]).pull_request:
-                    item = failures.setdefault((f["id"], feature_key(decision["repository"], f["feature"])),
-                                               {"first": decision["clock"], "decisions": []})
-                    item["last"] = decision["clock"]
-                    item["decisions"].append(seq)
+            if (decision["kind"] == "recorded" and decision.get("pull_request") and decision.get("agrees")
+                    and decision.get("covers") in changes):
+                covering.setdefault(decision["covers"], (seq, decision))
+        self.covered += sorted(seq for seq, _ in covering.values())
+        failures = _blocking_items(sorted(covering.values(), key=lambda item: item[0]),
+                                   lambda rule: self.control_map.applies_to(rule).pull_request)
         for (rule, _), data in failures.items():
             self.failed[rule] = self.failed.get(rule, 0) + 1
             self.still_open[rule] = self.still_open.get(rule, 0) + 1  # a change merged past the rule stays merged
@@ -344,21 +330,10 @@ class PeriodSummary:
         teams: dict[str, int] = {}
         on_paved_road = 0
         days: list[float] = []  # a number per remediation: small beside the rows it comes from
-        roads: dict[tuple[str, str, str], int] = {}  # (template, version, status) -> features
-        latest: dict[str, Any] = {}
-        models: dict[str, dict[str, int]] = {}  # model -> tier -> features
         for f in self._rows("SELECT doc FROM fleet ORDER BY feature"):
             teams[f["team"]] = teams.get(f["team"], 0) + 1
             on_paved_road += 1 if f["template"] else 0
             days += f["remediation_days"]
-            if f["template"]:
-                road = _road(f["template"], f["template_version"], f.get("template_status"))
-                roads[road] = roads.get(road, 0) + 1
-                latest[road[0]] = f["template_latest"]
-            for model in f.get("models") or []:
-                tiers = models.setdefault(model, {})
-                tiers[str(f["tier"])] = tiers.get(str(f["tier"]), 0) + 1
-        features = self._count("SELECT feature FROM fleet")
         return {
             "features": self._rows("SELECT doc FROM fleet ORDER BY feature"),
             "teams": dict(sorted(teams.items())),
@@ -366,15 +341,35 @@ class PeriodSummary:
             "on_paved_road": on_paved_road,
             "waivers": self._rows("SELECT doc FROM waiver ORDER BY key"),
             "median_days_to_remediate": sorted(days)[len(days) // 2] if days else None,
-            "adoption": {
-                "templates": [{"template": t, "version": v, "status": st, "latest": latest.get(t, self.latest_templates.get(t)),
-                               "features": roads.get((t, v, st), 0), "at_start": self.roads_at_start.get((t, v, st), 0)}
-                              for (t, v, st) in sorted(set(roads) | set(self.roads_at_start), key=lambda r: (r[0], _version_key(r[1]), r[2]))],
-                "no_template": features - on_paved_road,
-                "no_template_at_start": self.no_template_at_start,
-                "models": [{"model": m, "tiers": dict(sorted(tiers.items())), "features": sum(tiers.values())}
-                           for m, tiers in sorted(models.items())],
-            },
+            "adoption": self._adoption(),
+        }
+
+    def _adoption(self) -> dict[str, Any]:
+        """Paved-road adoption: features by template, version and status when the period began and
+        at its end, features with no template, and the models in use by the features' risk tier."""
+        roads: dict[tuple[str, str, str], int] = {}  # (template, version, status) -> features at period end
+        latest: dict[str, Any] = {}
+        models: dict[str, dict[str, int]] = {}  # model -> tier -> features
+        no_template = 0
+        for f in self._rows("SELECT doc FROM fleet ORDER BY feature"):
+            if f["template"]:
+                road = _road(f["template"], f["template_version"], f.get("template_status"))
+                roads[road] = roads.get(road, 0) + 1
+                latest[road[0]] = f["template_latest"]
+            else:
+                no_template += 1
+            for model in f.get("models") or []:
+                tiers = models.setdefault(model, {})
+                tiers[str(f["tier"])] = tiers.get(str(f["tier"]), 0) + 1
+        every_road = sorted(set(roads) | set(self.roads_at_start), key=lambda r: (r[0], _version_key(r[1]), r[2]))
+        return {
+            "templates": [{"template": t, "version": v, "status": st, "latest": latest.get(t, self.latest_templates.get(t)),
+                           "features": roads.get((t, v, st), 0), "at_start": self.roads_at_start.get((t, v, st), 0)}
+                          for t, v, st in every_road],
+            "no_template": no_template,
+            "no_template_at_start": self.no_template_at_start,
+            "models": [{"model": m, "tiers": dict(sorted(tiers.items())), "features": sum(tiers.values())}
+                       for m, tiers in sorted(models.items())],
         }
 
     def feature_count(self) -> int:
@@ -406,6 +401,19 @@ def _control_order(control_map: ControlMap, key: tuple[str, str]) -> tuple[int, 
     frameworks = list(control_map.frameworks)
     ids = list(control_map.frameworks[key[0]].controls)
     return frameworks.index(key[0]), ids.index(key[1])
+
+
+def _blocking_items(decisions: Iterable[tuple[int, dict[str, Any]]], counts: Callable[[str], bool]) -> dict[tuple[str, str], dict[str, Any]]:
+    """(rule, feature key) -> when its blocking findings were seen ("first", "last" clock) and in
+    which decisions (their lines), for the rules ``counts`` accepts."""
+    out: dict[tuple[str, str], dict[str, Any]] = {}
+    for seq, decision in decisions:
+        for f in decision["findings"]:
+            if f["blocking"] and not f.get("waived") and counts(f["id"]):
+                item = out.setdefault((f["id"], feature_key(decision["repository"], f["feature"])), {"first": decision["clock"], "decisions": []})
+                item["last"] = decision["clock"]
+                item["decisions"].append(seq)
+    return out
 
 
 # What the template rules decided about a feature's paved-road version at period end.
