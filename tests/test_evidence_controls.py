@@ -174,3 +174,22 @@ def test_oscal_is_valid_and_says_satisfied_only_with_a_decision_behind_it(tmp_pa
             assert href[3:].split("#")[0] in bundle["files"], href
     states = {key: f["target"]["status"]["state"] for key, f in bundle["findings"].items()}
     assert all(states[key] == "not-satisfied" for key in PULL_REQUEST_ONLY)
+
+
+def test_a_waiver_on_the_branch_covers_its_finding_in_the_replay(tmp_path: Path) -> None:
+    """The replay judges a commit of the default branch as the push that put it there: a waiver
+    already on the branch counts as approved, as it did in CI (it used to be 'unapproved' in every
+    replay, and the finding it covers blocked). Whether a changed waiver's approver approved is a
+    pull-request rule (AIGOV-WAIVER-004): not assessed without a recorded pull-request decision."""
+    repo = fresh_repo(tmp_path / "svc-repo")
+    write(repo / "svc" / "evals" / "golden.jsonl", "".join(json.dumps({"id": i}) + "\n" for i in range(3)))  # AIGOV-EVAL-006
+    write(repo / ".aigov" / "waivers.yaml", "waivers:\n  - rule: AIGOV-EVAL-006\n    feature: svc\n    reason: the golden set grows next sprint\n"
+          "    ticket: GOV-17\n    approver: alice\n    created: 2026-07-01\n    expires: 2026-07-25\n")
+    commit_all(repo, "waive the small eval set", "2026-07-02T10:00:00Z")
+    bundle = build(repo, tmp_path / "b.zip")
+    waived = next(d for d in bundle["decisions"] if d["kind"] == "replayed" and d["cause"].endswith("waive the small eval set"))
+    assert waived["verdict"] == "pass" and [w["state"] for w in waived["waivers"]] in (["active"], ["expiring"])
+    assert [(f["id"], f["waived"]) for f in waived["findings"] if f["id"] == "AIGOV-EVAL-006"] == [("AIGOV-EVAL-006", True)]
+    assert "AIGOV-WAIVER-004" not in {f["id"] for f in waived["findings"]}
+    expired = [d for d in bundle["decisions"] if d["kind"] == "clock" and "AIGOV-WAIVER-001" in {f["id"] for f in d["findings"]}]
+    assert expired and expired[0]["clock"].startswith("2026-07-25")  # the day it expired, with nobody committing

@@ -57,26 +57,26 @@ def _rule(rule: str, titles: dict[str, str]) -> str:
     return f"{rule} {title}" if title else rule
 
 
-def _control_notes(control: dict[str, Any], titles: dict[str, str]) -> list[str]:
-    """Why a control's status is what it is: the rules that failed and where, and the rules that
-    could not judge everywhere."""
+def _control_notes(control: dict[str, Any], titles: dict[str, str]) -> list[tuple[str, str]]:
+    """(failed | assessed | other, note): why a control's status is what it is, the rules that
+    failed and where, and the rules that could not judge everywhere."""
     failed: dict[str, list[str]] = {}
     for item in control["failures"]:
         failed.setdefault(item["rule"], []).append(feature_label(item["feature"]) + ("" if item["open_at_period_end"] else " (remediated)"))
-    notes = [f"failed: {_rule(rule, titles)}: {', '.join(where[:FEATURES_NAMED])}"
-             + (f" and {len(where) - FEATURES_NAMED} more" if len(where) > FEATURES_NAMED else "") for rule, where in failed.items()]
+    notes = [("failed", f"failed: {_rule(rule, titles)}: {', '.join(where[:FEATURES_NAMED])}"
+                        + (f" and {len(where) - FEATURES_NAMED} more" if len(where) > FEATURES_NAMED else "")) for rule, where in failed.items()]
     pull_requests = control.get("pull_requests")
     if pull_requests:
         rules = ", ".join(pull_requests["rules"])
         if not pull_requests["changes"]:
-            notes.append(f"{rules}: no change to a feature in the period")
+            notes.append(("other", f"{rules}: no change to a feature in the period"))
         elif pull_requests["covered"] < pull_requests["changes"]:
             missing = pull_requests["changes"] - pull_requests["covered"]
-            notes.append(f"{rules}: not assessed for {missing} of {pull_requests['changes']} changes (no recorded pull-request decision)")
+            notes.append(("other", f"{rules}: not assessed for {missing} of {pull_requests['changes']} changes (no recorded pull-request decision)"))
         else:
-            notes.append(f"{rules}: assessed by recorded pull-request decisions for all {pull_requests['changes']} changes")
+            notes.append(("assessed", f"{rules}: assessed by recorded pull-request decisions for all {pull_requests['changes']} changes"))
     if control.get("not_applicable"):
-        notes.append(f"{', '.join(control['not_applicable'])}: not applicable to the tiers judged")
+        notes.append(("other", f"{', '.join(control['not_applicable'])}: not applicable to the tiers judged"))
     return notes
 
 
@@ -151,7 +151,7 @@ def _markdown_lines(view: dict[str, Any]) -> Iterator[str]:
                     "| Control | Title | Status | Rules (titles under Rules below) | Notes |", "|---|---|---|---|---|"]
         for c in rows:
             yield (f"| {md(c['control'])} | {md(c['title'])} | **{md(c['status'])}** | {md(', '.join(c['rules']))} | "
-                   f"{md('; '.join(_control_notes(c, titles)) or '-')} |")
+                   f"{md('; '.join(note for _, note in _control_notes(c, titles)) or '-')} |")
         yield from ["", f"Not evidenced by any rule: {md(', '.join(framework['gaps']) or 'none')}.", ""]
     yield from ["## History", ""]
     anomalies = list(_anomalies(view))
@@ -240,7 +240,7 @@ th,td{text-align:left;padding:6px 10px;border-bottom:1px solid #e6e8eb;vertical-
 .s-held,.v-pass,.t-current{background:#2e7d32}.s-remediated,.t-behind{background:#ef8f00}.s-not-held,.v-fail,.t-past-the-deadline{background:#c62828}
 .s-incomplete,.v-error,.t-unknown{background:#6d6d6d}.s-not-assessed{background:#8e24aa}.s-not-applicable,.v-removed{background:#90a4ae}
 .rule{white-space:nowrap;font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px}td.rules{font-size:12px;line-height:1.6}
-.note{font-size:13px;color:#5b6470;margin-top:4px}
+.note{font-size:13px;color:#5b6470;margin-top:4px}.note.failed{color:#b71c1c}
 .gaps{font-size:13px;color:#5b6470}.feature{background:#fff;border:1px solid #d7dbe0;border-radius:8px;padding:8px 16px 12px;margin:12px 0}
 .empty{background:#fff3cd;border:1px solid #e0c46c;padding:12px 16px;border-radius:8px}
 .legend{font-size:13px}.legend dt{font-weight:600;display:inline}.legend dd{display:inline;margin:0 0 0 4px}.legend div{margin:2px 0}
@@ -284,7 +284,7 @@ def _html_parts(view: dict[str, Any]) -> Iterator[str | Iterable[str]]:
         yield "<table><tr><th>Control</th><th>Title</th><th>Status</th><th>Evidenced by (rule titles under <a href='#rules'>Rules</a>)</th></tr>"
         for c in rows:
             rules = ", ".join(_rule_html(r, titles) for r in c["rules"])
-            notes = "".join(f"<div class='note'>{escape(n)}</div>" for n in _control_notes(c, titles))
+            notes = "".join(f"<div class='note {kind}'>{escape(note)}</div>" for kind, note in _control_notes(c, titles))
             yield (f"<tr data-control='{escape(c['framework'])}:{escape(c['control'])}' data-status='{escape(c['status'])}'>"
                    f"<td class='when'><strong>{escape(c['control'])}</strong></td><td>{escape(c['title'])}</td><td>{_badge('s', c['status'])}</td>"
                    f"<td class='rules'>{rules}{notes}</td></tr>")
