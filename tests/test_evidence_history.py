@@ -183,3 +183,14 @@ def test_a_failing_note_on_a_commit_force_pushed_away_is_listed(tmp_path: Path) 
     off = next(d for d in bundle["decisions"] if d["kind"] == "recorded" and d["commit"] == gone)
     assert off["verdict"] == "fail" and off["covers"] is None
     assert f"commit {gone[:12]}" in bundle["report"] and "not on the branch" in bundle["report"]
+
+
+def test_a_bundle_from_before_date_anomalies_still_verifies(tmp_path: Path) -> None:
+    """Last quarter's bundle, built by an aigov that listed no date anomalies, is still a valid manifest."""
+    from aigov.validation import schema_errors
+
+    repo = feature_repo(tmp_path / "svc-repo")
+    manifest = build(repo, tmp_path / "b.zip")["manifest"]
+    assert manifest["repositories"][0]["date_anomalies"] == []
+    older = {**manifest, "repositories": [{k: v for k, v in r.items() if k != "date_anomalies"} for r in manifest["repositories"]]}
+    assert schema_errors(older, "evidence-manifest") == []

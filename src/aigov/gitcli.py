@@ -197,7 +197,7 @@ class ObjectReader:
                     self._keep(oid, data)
 
     def _keep(self, oid: str, data: bytes) -> None:
-        if len(data) <= self._keep_bytes // 16 and oid not in self._kept:  # only small blobs: one large file would push out the rest
+        if self._keep_bytes and len(data) <= self._keep_bytes // 16 and oid not in self._kept:  # small ones: a large one would push out the rest
             self._kept[oid] = data
             self._kept_bytes += len(data)
             while self._kept_bytes > self._keep_bytes:
