@@ -74,8 +74,8 @@ class RememberingEngine:
             return fresh  # check.py refuses the answer as it is
         ends = {i: self._span_end(keys[i]) for i, answer in zip(missing, fresh) if _has_message(answer)}
         ends = {i: end for i, end in ends.items() if end is not None}
-        at_ends = self._engine().evaluate_all([{**inputs[i], "now": _rfc3339(end)} for i, end in ends.items()]) if ends else []
-        confirmed = {i: end for (i, end), other in zip(ends.items(), at_ends) if other == fresh[missing.index(i)]}
+        at_ends = self._at_ends(lambda: self._engine().evaluate_all([{**inputs[i], "now": _rfc3339(end)} for i, end in ends.items()])) if ends else []
+        confirmed = {i: end for (i, end), other in zip(ends.items(), at_ends or []) if other == fresh[missing.index(i)]}
         for i, answer in zip(missing, fresh):
             answers[i] = self._keep(keys[i], answer, confirmed.get(i))
         return answers
@@ -86,9 +86,24 @@ class RememberingEngine:
         if answer is None:
             answer = self._engine().evaluate_rule(rule, input_doc)
             end = self._span_end(key) if _has_message(answer) else None
-            confirmed = end if end is not None and self._engine().evaluate_rule(rule, {**input_doc, "now": _rfc3339(end)}) == answer else None
+            at_end = self._at_ends(lambda: self._engine().evaluate_rule(rule, {**input_doc, "now": _rfc3339(end)})) if end is not None else None
+            confirmed = end if at_end is not None and at_end == answer else None
             answer = self._keep(key, answer, confirmed)
         return None if answer is _UNDEFINED else answer
+
+    def _at_ends(self, ask: Callable[[], Any]) -> Any:
+        """The answer at a span's end, or None where it cannot be had: the answer asked for is
+        then kept for its day only (never an error for a question the check did not ask; an
+        engine that failed is started again with the pack)."""
+        from aigov.errors import AigovError
+
+        try:
+            return ask()
+        except AigovError:
+            self.stop()
+            if self._pack is not None:
+                self._engine().prepare(self._pack)
+            return None
 
     def close(self) -> None:
         """A check is done with it; the replay is not."""
