@@ -30,7 +30,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Callable, Hashable, Iterable, Iterator, Mapping, TypeVar
+from typing import Any, Callable, Hashable, Iterable, Iterator, TypeVar
 
 from aigov.errors import AigovError
 from aigov.filetree import LINK_MODE, FileTree, Folder
@@ -523,8 +523,6 @@ def _listable(path: str) -> str | None:
 
 
 # --- A commit ------------------------------------------------------------------------------------
-
-Entries = Mapping[str, tuple[str, str]]  # path -> (mode, object id), as `git ls-tree -r` lists them
 
 
 class CommitTree(Tree):
