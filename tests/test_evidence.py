@@ -237,8 +237,8 @@ def test_recorded_decisions_from_git_notes_are_set_beside_the_replay(tmp_path: P
     readme = commit_all(repo, "readme", "2026-07-07T10:00:00Z")
     # CI recorded a pass for the switch (it was waved through), a fail for the notes commit, and
     # someone left a note that is not a decision record on the readme commit.
-    git(repo, "notes", "--ref", "aigov", "add", "-m", json.dumps({"verdict": "pass", "findings": [], "features": ["svc"]}), switch)
-    record = {"verdict": "fail", "features": ["svc"], "findings": [
+    git(repo, "notes", "--ref", "aigov", "add", "-m", json.dumps({"verdict": "pass", "findings": [], "features": ["svc"], "commit": switch}), switch)
+    record = {"verdict": "fail", "features": ["svc"], "commit": noted, "findings": [
         {"id": i, "feature": "svc", "blocking": True} for i in ("AIGOV-CARD-004", "AIGOV-MODEL-004", "AIGOV-SBOM-004")]}
     git(repo, "notes", "--ref", "aigov", "add", "-m", json.dumps(record), noted)
     git(repo, "notes", "--ref", "aigov", "add", "-m", "looks good to me", readme)
@@ -295,3 +295,22 @@ def test_the_recorded_eval_results_travel_with_the_features_documents(tmp_path: 
     build(repo, tmp_path / "bundle.zip")
     files = read_bundle(tmp_path / "bundle.zip")["files"]
     assert files["artefacts/svc-repo/period-end/svc/evals/baseline.json"] == b'{"key_fact_coverage": 0.91}\n'
+
+
+def test_adoption_counts_a_feature_past_its_template_deadline(tmp_path: Path) -> None:
+    """The org's template data sets the deadline (1 August): the feature on template 1.0.0 is behind
+    when the period begins and past the deadline at its end; the fleet's models by tier beside it."""
+    from conftest import org_config
+
+    repo = feature_repo(tmp_path / "svc-repo")
+    write(repo / "svc" / ".copier-answers.yml", "_aigov_template: rag-service\n_src_path: gh:acme/t\n_commit: 1.0.0\n")
+    commit_all(repo, "svc from the template", "2026-06-15T09:00:00Z")
+    config = org_config(tmp_path / "org", "data: [templates.yaml]\n",
+                        {"templates.yaml": "aigov:\n  templates:\n    rag-service: {minimum: '1.1.0', deadline: '2026-08-01'}\n"})
+    adoption = build(repo, tmp_path / "b.zip", "--config", str(config))["summary"]["fleet"]["adoption"]
+    assert adoption["templates"] == [
+        {"template": "rag-service", "version": "1.0.0", "status": "behind", "latest": "1.3.0", "features": 0, "at_start": 1},
+        {"template": "rag-service", "version": "1.0.0", "status": "past the deadline", "latest": "1.3.0", "features": 1, "at_start": 0},
+    ]
+    assert adoption["no_template"] == 0 and adoption["no_template_at_start"] == 0
+    assert adoption["models"] == [{"model": "anthropic.claude-sonnet-4", "tiers": {"medium": 1}, "features": 1}]

@@ -70,12 +70,11 @@ def test_typescript_app(tmp_path: Path) -> None:
     assert blocking(root) == [
         ("AIGOV-MODEL-012", "app/api/chat/route.ts", 1,
          "gpt-3.5-turbo is past its sunset (2026-09-30); the code calls it (app/api/chat/route.ts:1); "
-         "use one approved for medium tier: anthropic.claude-haiku-3-5, anthropic.claude-sonnet-4, gpt-4o, "
-         "sklearn-gradient-boosting, text-embedding-3-small"),
+         "use one approved for medium tier: anthropic.claude-haiku-3-5, anthropic.claude-sonnet-4, gpt-4o"),
         ("AIGOV-MODEL-012", "lib/ai/providers.ts", 1,
          "openai/gpt-4o-mini (gpt-4o-mini in the registry) is approved for tiers [low], not for medium; "
          "the code calls it (lib/ai/providers.ts:1); use one approved for medium tier: anthropic.claude-haiku-3-5, "
-         "anthropic.claude-sonnet-4, gpt-4o, sklearn-gradient-boosting, text-embedding-3-small"),
+         "anthropic.claude-sonnet-4, gpt-4o"),  # chat models, as the one called: no embedding model
         ("AIGOV-MODEL-010", "lib/ai/models.ts", 3,
          "xai/grok-4-fast is not in the approved-model registry (xai model id); the code calls it (lib/ai/models.ts:3)"),
     ]

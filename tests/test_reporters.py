@@ -213,7 +213,8 @@ def test_github_appends_the_job_summary(tmp_path: Path, monkeypatch: pytest.Monk
     assert "### support-summarize" in text
     assert "| Severity | Rule | Title | Location | Message | Fix |" in text
     assert ("| high (blocking) | AIGOV-MODEL-004 | Model is deprecated | aigov.yaml:10 | model gpt-3.5-turbo is deprecated "
-            "| Migrate off gpt-3.5-turbo: use gpt-4o-mini instead |") in text
+            "| Migrate off gpt-3.5-turbo: use one approved for medium tier: anthropic.claude-haiku-3-5, anthropic.claude-sonnet-4, gpt-4o |") in text
+    # gpt-4o-mini, its replacement, is approved for low tier only; the alternatives are chat models like it.
     assert "policy pack " in text and "authority: policy pack" in text
     check(repo, "--format", "github")
     assert summary.read_text().count("## aigov:") == 2  # appended, as GitHub expects from each step

@@ -157,6 +157,35 @@ def test_the_evidence_reports_markdown_is_as_safe_as_its_html(tmp_path: Path) ->
     assert row.count(" | ") == 3  # the subject's "|" does not add a column
 
 
+def test_every_repository_string_in_report_md_is_plain_text(tmp_path: Path) -> None:
+    """Beyond commit subjects: a template name from .copier-answers.yml, the subject of a commit
+    listed as a date anomaly, the commit a forged note claims to be about, the repository's name
+    from its origin URL. None becomes markup, a link or an image in report.md."""
+    from evidence_helpers import git
+
+    hostile = "<img src=x onerror=alert(1)> ![t](https://tracker.example/p.png) [x](https://evil.example)"
+    repo = feature_repo(tmp_path / "payments")
+    git(repo, "remote", "add", "origin", "https://example.com/acme/<img src=x onerror=alert(1)>")
+    write(repo / "svc" / ".copier-answers.yml", f"_aigov_template: '{hostile}'\n_commit: 1.0.0\n_src_path: gh:acme/t\n")
+    dated_commit(repo, "svc: paved road", "2026-08-01T09:00:00Z")
+    write(repo / "svc" / "NOTES.md", "x\n")
+    back = dated_commit(repo, f"back-dated {hostile}", "2026-06-01T09:00:00Z")
+    git(repo, "notes", "--ref", "aigov", "add", "-m", json.dumps({"commit": hostile, "verdict": "pass", "findings": [], "features": []}), back)
+    run = run_cli("evidence", "build", str(repo), "--period", "2026Q3", "--now", "2026-12-07T00:00:00Z", "-o", str(tmp_path / "b.zip"))
+    assert run.exit_code == 0, run.stderr
+    with zipfile.ZipFile(tmp_path / "b.zip") as archive:
+        report = archive.read("report.md").decode()
+        page = archive.read("report.html").decode()
+    assert "<img" not in report and "![" not in report and not re.search(r"(?<!\\)\]\(", report), report
+    assert "<img" not in page
+    escaped = "&lt;img src=x onerror=alert(1)&gt; !\\[t\\](https://tracker.example/p.png)"
+    lines = [line for line in report.splitlines() if escaped in line]
+    assert any("back-dated" in line for line in lines)  # the anomaly's subject
+    assert "DISAGREES: recorded for another commit (&lt;img src=x onerror=alert(1)&gt; !\\[t\\](https:)" in report  # the note's claim
+    assert any(line.startswith("| " + escaped) for line in lines)  # the template, in the adoption table
+    assert "\n- &lt;img src=x onerror=alert(1)&gt; commit " in report  # the repository's name
+
+
 @pytest.mark.parametrize("name", ["demo\n", "demo\r\n", "demo\n::add-mask::x"])
 def test_a_feature_name_is_matched_whole(tmp_path: Path, name: str) -> None:
     """The name pattern ends with $, which Python also matches before a final newline."""

@@ -90,12 +90,12 @@ none_if_empty(list) := list if list != ""
 none_if_empty(list) := "none" if list == ""
 
 # The way out offered for a model that may not be used: its replacement when that one is approved
-# for this tier, otherwise the models that are.
+# for this tier, otherwise the approved models of its kind (an embedding model replaces no chat model).
 instead(m) := sprintf("use %s instead", [m.replacement]) if {
 	approved_here(registry[m.replacement])
-} else := sprintf("use one approved for %s tier: %s", [tier, alternatives]) if {
-	alternatives != ""
-} else := sprintf("no model is approved for %s tier yet: %s", [tier, approval_process])
+} else := sprintf("use one approved for %s tier: %s", [tier, alternatives_of_kind(object.get(m, "kind", ""))]) if {
+	alternatives_of_kind(object.get(m, "kind", "")) != ""
+} else := sprintf("no %s is approved for %s tier yet: %s", [substring(kind_phrase(object.get(m, "kind", "")), 2, -1), tier, approval_process])
 
 # Where the i-th declared model is in the manifest, with the fix for what is wrong with it.
 declared_model(i, remediation) := object.union(lib.manifest_field(sprintf("spec.models[%d].id", [i])), {"remediation": remediation})

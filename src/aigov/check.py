@@ -51,6 +51,9 @@ class CheckOptions:
     facts_in_background: bool = True  # off for evidence replays: see aigov.facts.build.build_inputs
     # A release (--release, or a tag in GitHub Actions): why, or None. Every declared artefact must then be there.
     release: str | None = None
+    # An engine the caller keeps across checks (an evidence replay's, which remembers answers); the
+    # check prepares it with its pack and leaves it running (its close() is the caller's to make real).
+    engine: Engine | None = None
 
 
 @dataclass
@@ -115,14 +118,17 @@ def collect_tree_inputs(tree: Tree, scope: str, options: CheckOptions, with_engi
             from aigov.facts.change import resolve_change
 
             change = resolve_change(tree.root, options.change)
-        org = load_org_config(options.config_path, tree.root)
+        # Memoised where the tree keeps a memo (an evidence replay judges thousands of commits):
+        # the org config is outside the tree, the repository's own config and rules and the feature
+        # list are the same wherever what they read is the same.
+        org = tree.memoised(("org config", str(options.config_path)), lambda: load_org_config(options.config_path, tree.root))
         org.block = tuple(dict.fromkeys([*org.block, *options.fail_on]))
         use_policy_bundle(org, options)
         with tree.recording() as repository_reads:  # the repository's own config and rules feed every feature
-            repository = load_repository_config(tree)
-            pack = build_pack(org, options.registry_path, tree=tree, repository=repository)
+            repository, pack, _ = tree.memoised(("repository config", id(org), str(options.registry_path)), lambda: (
+                *_repository_pack(tree, org, options.registry_path), org))
         repository_reads.paths.update(REPOSITORY_WIDE_FILES)
-        locations = discover_features(tree, scope, org.exclude)
+        locations = tree.memoised(("features", scope, tuple(org.exclude)), lambda: _features(tree, scope, org.exclude))
         if not locations and not (change is not None and change.touches_manifests()):  # a change may remove the last one
             raise AigovError("no aigov.yaml found; nothing to check (run 'aigov new' to start a feature, "
                              "or 'aigov init' for existing code)", tree.label if scope == "." else scope)
@@ -136,7 +142,7 @@ def collect_tree_inputs(tree: Tree, scope: str, options: CheckOptions, with_engi
             from aigov.facts.scope import candidates
 
             locations, bounds = candidates(ctx, change, locations, repository_reads)
-        engine = choose_engine(options, org, tree.root) if with_engine else None
+        engine = (options.engine or choose_engine(options, org, tree.root)) if with_engine else None
         may_remove = change is not None and change.touches_manifests()  # a removed feature is judged too
         if engine is not None and (locations or may_remove):  # a change that touches no feature contacts no server
             engine.prepare(pack)  # it loads the pack while the facts are collected
@@ -166,6 +172,16 @@ def collect_tree_inputs(tree: Tree, scope: str, options: CheckOptions, with_engi
         if engine is not None:
             engine.close()
         raise
+
+
+def _repository_pack(tree: Tree, org: OrgConfig, registry_path: Path | None) -> tuple[RepositoryConfig, PolicyPack]:
+    repository = load_repository_config(tree)
+    return repository, build_pack(org, registry_path, tree=tree, repository=repository)
+
+
+def _features(tree: Tree, scope: str, exclude: list[str]) -> list[FeatureLocation]:
+    tree.note(Reads(folders={"."}))  # the features and the files each owns come from the whole listing
+    return discover_features(tree, scope, exclude)
 
 
 # Files every feature's verdict depends on besides what its collectors read: the waivers (decided
@@ -253,7 +269,9 @@ def _judge(collected: CheckInputs, options: CheckOptions) -> CheckResult:
         for raw in engine.evaluate_rule(f"data.{CHANGES_PACKAGE}.deny", removed) or []:
             findings.append(_join({**raw, "_package": CHANGES_PACKAGE}, rules, removed["feature"], collected.block))
     findings = _unique(findings)
-    digests = {"policies": pack.policy_digest(), "data": pack.data_digest(), "input": canonical_digest(inputs)}
+    # The pack is not changed once built: a replay that judges thousands of commits with one pack digests it once.
+    policies, data, _ = collected.tree.memoised(("pack digests", id(pack)), lambda: (pack.policy_digest(), pack.data_digest(), pack))
+    digests = {"policies": policies, "data": data, "input": canonical_digest(inputs)}
     waivers: list[dict[str, Any]] = []
     waiver_doc = waiver_input(collected, findings, options.github_token) if inputs and options.apply_waivers else None
     if waiver_doc is not None:

@@ -20,12 +20,15 @@ import os
 import re
 import subprocess
 import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import IO
 
 from aigov.errors import AigovError
 
 GIT_TIMEOUT_S = 120
+PREFETCH_COMMANDS = 256  # blobs asked in one round trip
+PREFETCH_MAX_BLOB = 256 * 1024  # larger blobs are read when needed
 _CONFIG = (
     "-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null", "-c", "core.untrackedCache=false",
     "-c", "core.quotePath=false", "-c", "protocol.ext.allow=never", "-c", "diff.external=",
@@ -109,13 +112,19 @@ class ObjectReader:
     """Blob sizes and contents through one ``git cat-file --batch-command`` process.
 
     Used for every blob a check or an evidence replay reads at a commit; close() ends the process.
+    Objects never change: every size learnt is kept, and with ``keep_bytes`` the blobs read last,
+    up to that many bytes (an evidence replay reads the same unchanged files at thousands of commits).
     """
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, keep_bytes: int = 0) -> None:
         self.root = root
         self._proc: subprocess.Popen[bytes] | None = None
         self._owner = os.getpid()
         self._lock = threading.Lock()
+        self._keep_bytes = keep_bytes
+        self._kept: OrderedDict[str, bytes] = OrderedDict()
+        self._kept_bytes = 0
+        self._sizes: dict[str, int | None] = {}
 
     def _process(self) -> subprocess.Popen[bytes]:
         if self._owner != os.getpid():
@@ -143,21 +152,89 @@ class ObjectReader:
 
     def size(self, oid: str) -> int | None:
         """The size of a blob; None if the object is missing or not a blob."""
+        if oid in self._sizes:
+            return self._sizes[oid]
         with self._lock:
             _, parts = self._ask("info", oid)
-        if len(parts) != 3 or parts[1] != b"blob":
-            return None
-        return int(parts[2])
+        size = self._sizes[oid] = int(parts[2]) if len(parts) == 3 and parts[1] == b"blob" else None
+        return size
+
+    def prefetch(self, oids: list[str]) -> None:
+        """Read these blobs ahead, many to a round trip (each costs ~1 ms waiting for git), keeping
+        them for read(). Only small blobs of known size, and no more than half of what is kept."""
+        if not self._keep_bytes:
+            return
+        budget = self._keep_bytes // 2
+        wanted = []
+        for oid in dict.fromkeys(oids):
+            size = self._sizes.get(oid)
+            if oid not in self._kept and size is not None and size <= PREFETCH_MAX_BLOB and budget >= size:
+                wanted.append(oid)
+                budget -= size
+        for start in range(0, len(wanted), PREFETCH_COMMANDS):
+            self._read_many(wanted[start:start + PREFETCH_COMMANDS])
+
+    def _read_many(self, oids: list[str]) -> None:
+        # The commands all fit in the pipe to git (46 bytes each), so writing them never waits
+        # for git, which may itself wait for us to read its answers.
+        with self._lock:
+            proc = self._process()
+            assert proc.stdin is not None and proc.stdout is not None
+            try:
+                proc.stdin.write("".join(f"contents {oid}\n" for oid in oids).encode())
+                proc.stdin.flush()
+            except BrokenPipeError:
+                raise AigovError("git cat-file stopped answering", str(self.root)) from None
+            for oid in oids:
+                parts = proc.stdout.readline().split()
+                if len(parts) != 3:
+                    if not parts:
+                        raise AigovError("git cat-file stopped answering", str(self.root))
+                    continue  # "<oid> missing"
+                data = _read_exactly(proc.stdout, int(parts[2]))
+                proc.stdout.read(1)
+                if parts[1] == b"blob":
+                    self._keep(oid, data)
+
+    def _keep(self, oid: str, data: bytes) -> None:
+        if self._keep_bytes and len(data) <= self._keep_bytes // 16 and oid not in self._kept:  # small ones: a large one would push out the rest
+            self._kept[oid] = data
+            self._kept_bytes += len(data)
+            while self._kept_bytes > self._keep_bytes:
+                self._kept_bytes -= len(self._kept.popitem(last=False)[1])
+
+    def learn_sizes(self, oids: list[str]) -> None:
+        """Ask the sizes of many blobs at once (one ``git cat-file --batch-check``), ahead of their use."""
+        unknown = [oid for oid in dict.fromkeys(oids) if oid not in self._sizes and re.fullmatch(r"[0-9a-f]{40}|[0-9a-f]{64}", oid)]
+        if not unknown:
+            return
+        out = git(self.root, "cat-file", "--batch-check=%(objectname) %(objecttype) %(objectsize)",
+                  stdin="\n".join(unknown).encode() + b"\n")
+        for line in out.decode().splitlines():
+            parts = line.split()
+            if len(parts) == 3:
+                self._sizes[parts[0]] = int(parts[2]) if parts[1] == "blob" else None
+
+    def know_size(self, oid: str, size: int) -> None:
+        """A blob's size learnt elsewhere (``git ls-tree -l``)."""
+        self._sizes[oid] = size
 
     def read(self, oid: str) -> bytes | None:
         """The bytes of a blob; None if the object is missing or not a blob."""
+        kept = self._kept.get(oid)
+        if kept is not None:
+            self._kept.move_to_end(oid)
+            return kept
         with self._lock:
             stream, parts = self._ask("contents", oid)
             if len(parts) != 3:
                 return None  # "<oid> missing"
             data = _read_exactly(stream, int(parts[2]))
             stream.read(1)  # the newline after each object
-        return data if parts[1] == b"blob" else None
+        if parts[1] != b"blob":
+            return None
+        self._keep(oid, data)
+        return data
 
     def close(self) -> None:
         proc, self._proc = self._proc, None

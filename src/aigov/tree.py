@@ -31,18 +31,19 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Iterable, Iterator, Mapping
+from typing import Any, Callable, Hashable, Iterable, Iterator, TypeVar
 
 from aigov.errors import AigovError
+from aigov.filetree import LINK_MODE, FileTree, Folder
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 CHUNK_BYTES = 1024 * 1024
 MAX_ARTIFACT_FILES = 200_000  # a feature folder holding more is not searched for artefacts: an error, never a pass
 MAX_LINK_HOPS = 40  # Linux's MAXSYMLINKS: a check follows no more links than a checkout would
 
+T = TypeVar("T")
+
 FILE, FOLDER, MISSING, OUTSIDE, SPECIAL, LOOP = "file", "folder", "missing", "outside", "special", "loop"
-REGULAR_MODES = ("100644", "100755")
-LINK_MODE = "120000"
 
 # Why a path cannot be read, by what it resolved to (the file is named before the reason).
 _UNREADABLE = {
@@ -70,6 +71,8 @@ class Reads:
 
     paths: set[str] = field(default_factory=set)
     folders: set[str] = field(default_factory=set)
+    # (sizes of the sets it was made for, the listed folders as prefixes, every folder around a path read)
+    _index: tuple[tuple[int, int], tuple[str, ...], frozenset[str]] | None = field(default=None, compare=False, repr=False)
 
     def add(self, other: Reads) -> None:
         self.paths |= other.paths
@@ -77,17 +80,41 @@ class Reads:
 
     def meets(self, changed: Iterable[str]) -> bool:
         """Whether a change of these repository paths can change what was read."""
-        prefixes = tuple("" if f == "." else f + "/" for f in self.folders)
+        prefixes, around = self._indexed()
         for path in changed:
-            if path in self.paths or path in self.folders or (prefixes and path.startswith(prefixes)):
-                return True
-            # A folder replaced by a file or a link shows in a diff as the folder's path.
-            if any(read.startswith(path + "/") for read in self.paths):
+            # A folder replaced by a file or a link shows in a diff as the folder's path (``around``).
+            if path in self.paths or path in self.folders or path.startswith(prefixes) or path in around:
                 return True
         return False
 
+    def _indexed(self) -> tuple[tuple[str, ...], frozenset[str]]:
+        """Made once for sets that only grow (an evidence replay asks each feature's reads at every commit)."""
+        sizes = (len(self.paths), len(self.folders))
+        if self._index is None or self._index[0] != sizes:
+            prefixes = tuple("" if f == "." else f + "/" for f in self.folders)
+            around = frozenset(path[:i] for path in self.paths for i, char in enumerate(path) if char == "/")
+            self._index = (sizes, prefixes, around)
+        return self._index[1], self._index[2]
+
     def as_fact(self) -> dict[str, list[str]]:
         return {"paths": sorted(self.paths), "folders": sorted(self.folders)}
+
+
+class Remembered:
+    """A value :meth:`Tree.memoised` keeps: what it was read from, and the files of the last tree
+    it was found to hold for (the next tree is compared with that one)."""
+
+    __slots__ = ("value", "reads", "files", "groups")
+
+    def __init__(self, value: Any, reads: Reads, tree: Tree) -> None:
+        self.value = value
+        self.reads = reads
+        self.files = getattr(tree, "snapshot", None)
+        by_folder: dict[str, list[str]] = {}
+        for path in reads.paths:
+            folder, _, name = path.rpartition("/")
+            by_folder.setdefault(folder, []).append(name)
+        self.groups = tuple((folder, tuple(names)) for folder, names in by_folder.items())
 
 
 def inside(rel: str) -> bool:
@@ -273,6 +300,9 @@ class Tree(ABC):
     def files_under(self, folder: str) -> list[str]:
         """The files git would commit below ``folder`` (the listing is recorded as read)."""
         self._record_folder(folder)
+        return self._files_below(folder)
+
+    def _files_below(self, folder: str) -> list[str]:
         if folder in (".", ""):
             return list(self.files)
         return self._below(folder.rstrip("/") + "/")
@@ -292,7 +322,7 @@ class Tree(ABC):
         prefix = "" if folder in (".", "") else folder + "/"
         depth = pattern.count("/")
         out = []
-        for path in self._below(base + "/" if base not in (".", "") else prefix):
+        for path in self._files_below(base):
             if path.startswith(prefix):
                 rest = path[len(prefix):]
                 if rest.count("/") == depth and fnmatch.fnmatchcase(rest, pattern):
@@ -316,6 +346,35 @@ class Tree(ABC):
         """Count ``reads`` (made earlier, for a fact computed once) as read by every open block."""
         for log in self._logs:
             log.add(reads)
+
+    def memoised(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """``compute()``, reading through this tree; or, where the tree keeps a memo (an evidence
+        replay's commits), what it gave for ``key`` on an earlier tree that held the same things
+        wherever it read (the same blob at each path, the same listing of each folder). Its reads
+        count as read either way. ``compute`` must depend on nothing else that ``key`` does not name,
+        and its value is shared: nobody may change it."""
+        memo = self._memo
+        if memo is None:
+            return compute()
+        found = memo.get(key)
+        if found is not None and self._unchanged(found):
+            self.note(found.reads)
+            return found.value  # type: ignore[no-any-return]
+        with self.recording() as reads:
+            value = compute()
+        memo[key] = Remembered(value, reads, self)
+        return value
+
+    _memo: dict[Hashable, Remembered] | None = None
+
+    @property
+    def remembers(self) -> bool:
+        """Whether this tree keeps a memo across trees (an evidence replay's commits)."""
+        return self._memo is not None
+
+    def _unchanged(self, found: Remembered) -> bool:
+        """Whether every read of ``found`` sees here what it saw where it was made (a tree that keeps a memo says)."""
+        raise NotImplementedError
 
     def _record(self, path: str) -> None:
         for log in self._logs:
@@ -502,19 +561,19 @@ def _listable(path: str) -> str | None:
 
 # --- A commit ------------------------------------------------------------------------------------
 
-Entries = Mapping[str, tuple[str, str]]  # path -> (mode, object id), as `git ls-tree -r` lists them
-
 
 class CommitTree(Tree):
     """The files of one commit, read from git objects: the same files a checkout of it would hold.
 
-    ``entries`` may be given (an evidence replay keeps the tree map up to date commit after
-    commit); otherwise it is listed with one ``git ls-tree``. Blobs come through ``objects`` (one
-    long-lived ``git cat-file`` shared by every tree of the repository).
+    ``files`` may be given (an evidence replay keeps a snapshot per commit, each made from the one
+    before by the commit's changes: :class:`aigov.filetree.FileTree`); otherwise the commit is
+    listed with one ``git ls-tree``. Blobs come through ``objects`` (one long-lived ``git cat-file``
+    shared by every tree of the repository). ``memo``: shared by the trees of one replay, see
+    :meth:`Tree.memoised`.
     """
 
-    def __init__(self, root: Path, commit: str, objects: object | None = None, entries: Entries | None = None,
-                 sizes: dict[str, int] | None = None) -> None:
+    def __init__(self, root: Path, commit: str, objects: object | None = None, files: FileTree | None = None,
+                 memo: dict[Hashable, Remembered] | None = None) -> None:
         from aigov.gitcli import ObjectReader
 
         super().__init__()
@@ -523,11 +582,11 @@ class CommitTree(Tree):
         self.label = f"commit {commit[:12]}"
         self._own_objects = objects is None
         self.objects: ObjectReader = objects if objects is not None else ObjectReader(root)  # type: ignore[assignment]
-        self._sizes: dict[str, int] = sizes if sizes is not None else {}
-        self._entries = entries if entries is not None else self._list(root, commit)
+        self.snapshot = files if files is not None else self._list(root, commit)
         self._targets: dict[str, str] = {}
+        self._memo = memo
 
-    def _list(self, root: Path, commit: str) -> dict[str, tuple[str, str]]:
+    def _list(self, root: Path, commit: str) -> FileTree:
         from aigov.gitcli import git
 
         raw = git(root, "ls-tree", "-r", "-z", "-l", "--full-tree", commit)
@@ -538,23 +597,62 @@ class CommitTree(Tree):
             meta, _, name = item.partition(b"\t")
             mode, _kind, oid, size = meta.decode().split()
             path = name.decode("utf-8", "surrogateescape")
-            entries[path] = (mode, oid)
+            entries[path] = (mode, oid)  # a submodule (mode 160000) is no file of the commit: FileTree leaves it out
             if size != "-":
-                self._sizes[oid] = int(size)
-        return entries
+                self.objects.know_size(oid, int(size))
+        return FileTree.of(entries)
+
+    @property
+    def files(self) -> list[str]:  # type: ignore[override]
+        return self.snapshot.files_under(".")
+
+    @property
+    def listed(self) -> _Listed:  # type: ignore[override]
+        return _Listed(self)
+
+    @property
+    def folders(self) -> _Folders:  # type: ignore[override]
+        return _Folders(self.snapshot)
 
     @cached_property
-    def files(self) -> list[str]:
-        return sorted(p for p, (mode, _) in self._entries.items() if mode in REGULAR_MODES or mode == LINK_MODE)
+    def links(self) -> frozenset[str]:  # type: ignore[override]
+        return frozenset(self.snapshot.links_under("."))
 
-    @cached_property
-    def links(self) -> frozenset[str]:
-        return frozenset(p for p, (mode, _) in self._entries.items() if mode == LINK_MODE)
+    def _files_below(self, folder: str) -> list[str]:
+        return list(self.snapshot.files_under(folder))
+
+    def _unchanged(self, found: Remembered) -> bool:
+        before, now = found.files, self.snapshot
+        if before is not now:
+            for folder, names in found.groups:
+                old, new = before.entry(folder), now.entry(folder)
+                if old is new:
+                    continue  # the same folder object: nothing below it changed
+                if not all(_seen(_child(old, name)) == _seen(_child(new, name)) for name in names):
+                    return False
+            if not all(before.listing(folder) is now.listing(folder) for folder in found.reads.folders):
+                return False
+            found.files = now
+        return True
+
+    def resolve(self, rel: str) -> Node:
+        found = self.snapshot.entry(rel) if _plain(rel) else None
+        if isinstance(found, tuple) and found[0] != LINK_MODE:
+            # A file git holds at this very path: no link on the way (git holds nothing below a
+            # link), so the path resolves to itself. What was looked at is recorded as Tree.resolve does.
+            prefix = ""
+            for part in rel.split("/"):
+                prefix = f"{prefix}/{part}" if prefix else part
+                self._record(prefix)
+            return Node(FILE, rel, self._size(found[1]))
+        return super().resolve(rel)
 
     def _entry(self, path: str) -> tuple[str, str | int | None]:
-        found = self._entries.get(path)
-        if found is None or found[0] not in (*REGULAR_MODES, LINK_MODE):
-            return (FOLDER, None) if path in self.folders else (MISSING, None)
+        found = self.snapshot.entry(path)
+        if isinstance(found, Folder):
+            return FOLDER, None
+        if found is None:
+            return MISSING, None
         mode, oid = found
         if mode == LINK_MODE:
             if oid not in self._targets:
@@ -564,12 +662,10 @@ class CommitTree(Tree):
         return FILE, self._size(oid)
 
     def _size(self, oid: str) -> int:
-        if oid not in self._sizes:
-            self._sizes[oid] = self.objects.size(oid) or 0
-        return self._sizes[oid]
+        return self.objects.size(oid) or 0
 
     def _read(self, node: Node, name: str, max_bytes: int) -> bytes:
-        data = self.objects.read(self._entries[node.path][1])
+        data = self.objects.read(self._oid(node.path))
         if data is None:
             raise AigovError(f"its blob is missing from the repository ({self.label})", name)
         return data
@@ -580,7 +676,7 @@ class CommitTree(Tree):
             return
         from aigov.gitcli import start_git
 
-        proc = start_git(self.root, "cat-file", "blob", self._entries[node.path][1])  # a large blob, streamed
+        proc = start_git(self.root, "cat-file", "blob", self._oid(node.path))  # a large blob, streamed
         assert proc.stdout is not None
         try:
             while chunk := proc.stdout.read(CHUNK_BYTES):
@@ -589,6 +685,51 @@ class CommitTree(Tree):
             proc.kill()
             proc.communicate()
 
+    def _oid(self, path: str) -> str:
+        found = self.snapshot.get(path)
+        assert found is not None
+        return found[1]
+
     def close(self) -> None:
         if self._own_objects:
             self.objects.close()
+
+
+def _seen(entry: Any) -> Any:
+    """What a path read saw: a file's (mode, id), that it is a folder (not what is in it), or nothing."""
+    return FOLDER if isinstance(entry, Folder) else entry
+
+
+def _child(folder: Any, name: str) -> Any:
+    return folder.entries.get(name) if isinstance(folder, Folder) else None
+
+
+def _plain(rel: str) -> bool:
+    """A repository path with nothing to interpret: no "." or ".." parts, no empty ones, no backslash."""
+    return bool(rel) and "\\" not in rel and not rel.startswith("/") and all(part not in ("", ".", "..") for part in rel.split("/"))
+
+
+class _Listed:
+    """A commit's listed files as a set, asked one path at a time without listing them all."""
+
+    def __init__(self, tree: CommitTree) -> None:
+        self.tree = tree
+
+    def __contains__(self, path: object) -> bool:
+        return isinstance(path, str) and self.tree.snapshot.get(path) is not None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.tree.files)
+
+    def __len__(self) -> int:
+        return len(self.tree.files)
+
+
+class _Folders:
+    """A commit's folders as a set, asked one path at a time."""
+
+    def __init__(self, snapshot: FileTree) -> None:
+        self.snapshot = snapshot
+
+    def __contains__(self, path: object) -> bool:
+        return isinstance(path, str) and self.snapshot.is_folder(path)

@@ -30,14 +30,18 @@ def command() -> None:
 @click.option("--config", "config_path", type=PathArg, envvar="AIGOV_CONFIG", show_envvar=True,
               help="The org config that governs every replayed decision (outside the repositories).")
 @click.option("--registry", type=PathArg, help="An approved-model registry that replaces the shipped one (org authority).")
+@click.option("--now", "now", metavar="TIMESTAMP",
+              help="The build's clock (RFC 3339; default: the current time): a period not yet over is covered up to it.")
 @fails_closed
 def build(repos: tuple[Path, ...], period: str | None, start: str | None, end: str | None, output: Path,
-          repos_file: Path | None, branch: str | None, config_path: Path | None, registry: Path | None) -> None:
+          repos_file: Path | None, branch: str | None, config_path: Path | None, registry: Path | None, now: str | None) -> None:
     """Replay the period's decisions of each repository's default branch and write the evidence bundle.
 
-    Every commit that changes a feature's inputs is judged on its own tree with its own time as
-    the clock; the same facts are judged again where only the clock changes the answer (a model's
-    sunset, a stale model card). Needs the whole history (actions/checkout fetch-depth: 0).
+    The default branch's first-parent history is walked in order; every commit that changes a
+    feature's inputs is judged on its own tree at its effective time (its date, or its parent's
+    if that is later); the same facts are judged again where only the clock changes the answer
+    (a model's sunset, a stale model card). A period not yet over is covered up to the build's
+    clock. Needs the whole history (actions/checkout fetch-depth: 0).
 
     \b
     Example:
@@ -50,9 +54,18 @@ def build(repos: tuple[Path, ...], period: str | None, start: str | None, end: s
     paths = list(repos) + (_read_list_file(repos_file) if repos_file else [])
     if not paths:
         paths = [Path(".")]
-    summary = build_bundle(paths, parse_period(period, start, end), ReplayOptions(config_path, registry, branch), output,
+    clock = _clock(now) if now is not None else None
+    summary = build_bundle(paths, parse_period(period, start, end), ReplayOptions(config_path, registry, branch, clock), output,
                            progress=sys.stderr.isatty())
     click.echo(summary)
+
+
+def _clock(value: str) -> int:
+    import datetime as dt
+
+    from aigov.clock import parse_now
+
+    return int(dt.datetime.fromisoformat(parse_now(value).replace("Z", "+00:00")).timestamp())
 
 
 def _read_list_file(path: Path) -> list[Path]:

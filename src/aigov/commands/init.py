@@ -139,7 +139,7 @@ def command(path: Path, name: str | None, tier: str | None, owner: str | None, d
 
 def survey_repository(folder: Path, registry_path: Path | None, config_path: Path | None) -> Survey:
     """The models the code at ``folder`` calls and the eval commands CI runs, read as aigov check reads them."""
-    from aigov.check import utc_now
+    from aigov.clock import utc_now
     from aigov.config import load_org_config, load_repository_config
     from aigov.facts.build import RepoContext
     from aigov.files import find_repository_root

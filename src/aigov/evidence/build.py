@@ -6,16 +6,24 @@ import tempfile
 from pathlib import Path
 
 from aigov.errors import AigovError
+from aigov.evidence.history import rfc3339
 from aigov.evidence.replay import Period, ReplayOptions, RepositoryEvidence
 from aigov.words import counted
 
 
 def build_bundle(paths: list[Path], period: Period, options: ReplayOptions, output: Path, progress: bool = False) -> str:
-    """Write the bundle; returns the one-line summary the command prints."""
+    """Write the bundle; returns the one-line summary the command prints. A period that has not
+    ended is covered up to the build's clock (``options.clock``, else now) and says so."""
+    import dataclasses
+    import time
+
     from aigov.evidence.bundle import assemble, write_zip
     from aigov.evidence.controls import load_control_map
     from aigov.evidence.replay import replay_repository
 
+    clock = options.clock if options.clock is not None else int(time.time())
+    period = period.until(clock)
+    options = dataclasses.replace(options, clock=clock)
     repos: list[RepositoryEvidence] = []
     for index, path in enumerate(paths, start=1):
         if progress:  # a terminal: say where we are; CI logs get only the summary
@@ -32,4 +40,5 @@ def build_bundle(paths: list[Path], period: Period, options: ReplayOptions, outp
     decisions = sum(len(r.decisions) for r in repos)
     features = sum(len(r.features) for r in repos)
     empty = " (no decisions in the period: an empty but valid bundle)" if not decisions else ""
-    return f"wrote {output}: {period.label}, {counted(len(repos), 'repository', 'repositories')}, {counted(features, 'feature')}, {counted(decisions, 'decision')}{empty}"
+    label = f"{period.label} up to {rfc3339(period.last_second)} (open)" if period.scheduled_end else period.label
+    return f"wrote {output}: {label}, {counted(len(repos), 'repository', 'repositories')}, {counted(features, 'feature')}, {counted(decisions, 'decision')}{empty}"

@@ -26,8 +26,13 @@ SIGNATURE = "manifest.json.sigstore.json"
 ARTEFACTS = "artefacts"
 
 
-def period_dict(period: Period) -> dict[str, str]:
-    return {"label": period.label, "start": rfc3339(period.start), "end": rfc3339(period.last_second)}
+def period_dict(period: Period) -> dict[str, Any]:
+    """What the bundle says of its period: an open one (built before it ended) covers up to the
+    build's clock, and says when the period itself ends."""
+    out: dict[str, Any] = {"label": period.label, "start": rfc3339(period.start), "end": rfc3339(period.last_second)}
+    if period.scheduled_end is not None:
+        out.update({"open": True, "ends": rfc3339(period.scheduled_end - 1)})
+    return out
 
 
 def assemble(repos: list[RepositoryEvidence], period: Period, control_map: ControlMap, folder: Path) -> dict[str, Entry]:
@@ -36,7 +41,7 @@ def assemble(repos: list[RepositoryEvidence], period: Period, control_map: Contr
     from aigov.evidence.summary import PeriodSummary, feature_key
 
     header = {"aigov_version": __version__, "period": period_dict(period),
-              "repositories": [{"name": r.name, "branch": r.branch, "head": r.head} for r in repos]}
+              "repositories": [r.header() for r in repos]}
     with PeriodSummary(control_map, header["period"]["end"], latest_templates()) as tally:
         for repo in repos:
             tally.add(repo.decisions, {feature_key(repo.name, name): doc for name, doc in repo.features.items()})
@@ -60,8 +65,10 @@ def write_summary(folder: Path, header: dict[str, Any], tally: PeriodSummary,
 
     controls = tally.controls()
     view = {**header, "decisions": tally.decisions, "timelines": tally.timelines(), "fleet": tally.fleet(),
-            "controls": controls, "frameworks": _frameworks(tally.control_map), "recorded": tally.recorded()}
-    results = oscal.assessment_results(header["period"], header["aigov_version"], tally.observed, controls, artefact_names)
+            "controls": controls, "frameworks": _frameworks(tally.control_map), "recorded": tally.recorded(),
+            "rule_titles": tally.rule_titles()}
+    results = oscal.assessment_results(header["period"], header["aigov_version"], tally.observed, controls, artefact_names,
+                                       {"replayed": tally.judged, "pull_requests": tally.covered})
     renderers: dict[str, Callable[[HashingWriter], None]] = {
         "controls.json": lambda out: write_json_line(out, {**header, "controls": controls}),
         "summary.json": lambda out: write_json_line(out, view),

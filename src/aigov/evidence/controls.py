@@ -37,11 +37,29 @@ class Framework:
     gap_ids: list[str]  # the controls the gap list weighs (leaf controls, not headings)
 
 
+PULL_REQUEST = "pull-request"
+
+
+@dataclass(frozen=True)
+class Applies:
+    """Where a rule can judge (controls.yaml ``applies``): every check of every feature by default."""
+
+    pull_request: bool = False  # only a pull request's check: a replayed commit cannot assess it
+    tiers: tuple[str, ...] = ()  # only features of these risk tiers (empty: every tier)
+
+    def to_tier(self, tier: Any) -> bool:
+        return not self.tiers or tier in self.tiers
+
+
 @dataclass
 class ControlMap:
     frameworks: dict[str, Framework]
     rules: dict[str, dict[str, list[str]]]  # rule id -> framework key -> control ids
     unknown: list[tuple[str, str, str]] = field(default_factory=list)  # (rule, framework, id) not in the catalog
+    applies: dict[str, Applies] = field(default_factory=dict)  # rule id -> where it can judge, where that is not everywhere
+
+    def applies_to(self, rule_id: str) -> Applies:
+        return self.applies.get(rule_id, Applies())
 
     def controls_of(self, rule_id: str) -> list[Control]:
         """The controls a rule evidences, framework by framework in file order."""
@@ -97,6 +115,24 @@ def rule_control_labels(rule_id: str) -> list[str]:
 
 
 @cache
+def rule_applies() -> dict[str, Applies]:
+    """controls.yaml ``applies``: rule id -> where it can judge; a malformed entry is an error naming the file."""
+    doc = _mapping_document()
+    name = f"policies/{CONTROLS_FILE}"
+    out = {}
+    for rule_id, spec in (doc.get("applies") or {}).items():
+        if not isinstance(spec, dict) or set(spec) - {"context", "tiers"} or spec.get("context", PULL_REQUEST) != PULL_REQUEST:
+            raise AigovError(f"applies: {rule_id}: expected {{context: {PULL_REQUEST}}} or {{tiers: [...]}}", name)
+        out[str(rule_id)] = Applies("context" in spec, tuple(str(t) for t in spec.get("tiers") or ()))
+    return out
+
+
+def pull_request_rules() -> frozenset[str]:
+    """The rules only a pull request's check can assess."""
+    return frozenset(rule for rule, applies in rule_applies().items() if applies.pull_request)
+
+
+@cache
 def load_control_map() -> ControlMap:
     """The shipped mapping with its catalogs; an error naming controls.yaml if it is malformed."""
     doc = _mapping_document()
@@ -113,7 +149,7 @@ def load_control_map() -> ControlMap:
                 raise AigovError(f"rule {rule_id}: unknown framework {key!r}", name)
             rules[rule_id][key] = [str(i) for i in ids]
             unknown.extend((rule_id, key, str(i)) for i in ids if str(i) not in frameworks[key].controls)
-    return ControlMap(frameworks, rules, unknown)
+    return ControlMap(frameworks, rules, unknown, rule_applies())
 
 
 def _load_framework(key: str, spec: dict[str, Any]) -> Framework:

@@ -27,14 +27,17 @@ def control_token(framework: str, control: str) -> str:
 
 def assessment_results(period: dict[str, Any], aigov_version: str,
                        observed: Callable[[], Iterable[tuple[int, dict[str, Any]]]],
-                       controls: list[dict[str, Any]], artefact_paths: Sequence[str]) -> dict[str, Any]:
+                       controls: list[dict[str, Any]], artefact_paths: Sequence[str], backing: dict[str, Any]) -> dict[str, Any]:
     """``observed()``: (line of decisions.jsonl, the decision there) for each decision that changed a
-    timeline, by line. Observations and findings are produced as they are written, so a fleet's
-    worth of them is never held at once."""
+    timeline, by line. ``backing``: how many decisions the replay made (``replayed``) and the lines
+    of the pull-request decisions that assessed the pull-request rules (``pull_requests``): a
+    finding says satisfied only linked to them. Observations and findings are produced as they are
+    written, so a fleet's worth of them is never held at once."""
     from aigov.evidence.jsonstream import Rows
 
     end = period["end"]
     ids = {seq: _uuid("observation", period["label"], str(seq)) for seq, _ in observed()}  # to link findings to them
+    basis = _basis(period, backing)
     evidence = Rows(lambda: ({"href": f"../{path}", "description": "feature document"} for path in artefact_paths),
                     lambda: len(artefact_paths)) if artefact_paths else [{"href": "../manifest.json", "description": "bundle manifest"}]
     artefacts = {
@@ -45,9 +48,9 @@ def assessment_results(period: dict[str, Any], aigov_version: str,
         "collected": end,
         "relevant-evidence": evidence,
     }
-    observations = Rows(lambda: itertools.chain((_observation(period, seq, d) for seq, d in observed()), [artefacts]),
-                        lambda: len(ids) + 1, nested=True)
-    findings = Rows(lambda: (_finding(period, control, ids) for control in controls), lambda: len(controls))
+    observations = Rows(lambda: itertools.chain((_observation(period, seq, d) for seq, d in observed()), [artefacts], basis.values()),
+                        lambda: len(ids) + 1 + len(basis), nested=True)
+    findings = Rows(lambda: (_finding(period, control, ids, basis) for control in controls), lambda: len(controls))
     start = period["start"]
     return {"assessment-results": {
         "uuid": _uuid("assessment-results", period["label"], aigov_version),
@@ -79,10 +82,44 @@ def _observation(period: dict[str, Any], seq: int, decision: dict[str, Any]) -> 
     }
 
 
-def _finding(period: dict[str, Any], control: dict[str, Any], ids: dict[int, str]) -> dict[str, Any]:
+def _basis(period: dict[str, Any], backing: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The observations a satisfied finding rests on: the replayed decisions, and the pull-request
+    decisions recorded in CI that assessed the pull-request rules."""
+    out = {}
+    if backing["replayed"]:
+        out["replayed"] = {
+            "uuid": _uuid("observation", period["label"], "replayed"),
+            "title": "Decisions replayed over the period's history",
+            "description": f"{backing['replayed']} decisions of the policy pack on the default branch's commits and at the instants "
+                           "where the clock alone changes an answer, each a line of decisions.jsonl.",
+            "methods": ["TEST"], "collected": period["end"],
+            "relevant-evidence": [{"href": "../decisions.jsonl", "description": "decision records"}],
+        }
+    if backing["pull_requests"]:
+        out["pull-requests"] = {
+            "uuid": _uuid("observation", period["label"], "pull-requests"),
+            "title": "Pull-request decisions recorded in CI",
+            "description": "Decisions CI recorded on pull requests (git notes written by aigov record) that agree with the replay: "
+                          "the only assessment of the rules that judge a pull request.",
+            "methods": ["TEST"], "collected": period["end"],
+            "relevant-evidence": [{"href": f"../decisions.jsonl#L{seq}", "description": "recorded pull-request decision"}
+                                  for seq in backing["pull_requests"]],
+        }
+    return out
+
+
+def _finding(period: dict[str, Any], control: dict[str, Any], ids: dict[int, str], basis: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """``ids``: the observation uuid of each decision that changed a timeline, by its line."""
     token = control_token(control["framework"], control["control"])
-    related = sorted({ids[s] for item in control["failures"] for s in item["decisions"] if s in ids})
+    related = {ids[s] for item in control["failures"] for s in item["decisions"] if s in ids}
+    satisfied = control["status"] in ("held", "remediated")
+    if satisfied:
+        pull_request = set((control.get("pull_requests") or {}).get("rules", []))
+        assessed = set(control["assessed_by"])
+        if assessed - pull_request and "replayed" in basis:
+            related.add(basis["replayed"]["uuid"])
+        if assessed & pull_request and "pull-requests" in basis:
+            related.add(basis["pull-requests"]["uuid"])
     finding: dict[str, Any] = {
         "uuid": _uuid("finding", period["label"], token),
         "title": f"{control['framework_name']} {control['framework_version']} {control['control']}: {control['status']}",
@@ -92,9 +129,10 @@ def _finding(period: dict[str, Any], control: dict[str, Any], ids: dict[int, str
                   {"name": "aigov-status", "ns": PROP_NS, "value": control["status"]}],
         "target": {
             "type": "objective-id", "target-id": token,
-            "status": {"state": "not-satisfied" if control["status"] in ("not held", "incomplete", "not assessed") else "satisfied"},
+            # Satisfied only with a decision behind it (never for not assessed, not applicable, incomplete).
+            "status": {"state": "satisfied" if satisfied and related else "not-satisfied"},
         },
     }
     if related:
-        finding["related-observations"] = [{"observation-uuid": u} for u in related]
+        finding["related-observations"] = [{"observation-uuid": u} for u in sorted(related)]
     return finding

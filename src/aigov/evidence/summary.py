@@ -10,7 +10,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from aigov.evidence.controls import ControlMap
 from aigov.evidence.decision import canonical_json
@@ -30,8 +30,20 @@ class Change:
     kind: str
 
 
+# The decisions that make a feature's timeline on the branch: a commit replayed, the clock
+# alone, a feature removed. A recorded one (a git note) and the replay of a merged pull request's
+# head stand beside them.
+BRANCH_KINDS = ("replayed", "clock", "removed")
+
+
 def feature_key(repository: str, feature: str) -> str:
     return f"{repository}/{feature}"
+
+
+def feature_label(key: str) -> str:
+    """How a report names a feature: ``repository/feature``, or just the name where both are one."""
+    repository, _, feature = key.partition("/")
+    return feature if feature == repository else key
 
 
 def timelines(decisions: list[dict[str, Any]], first_seq: int = 1) -> dict[str, list[Change]]:
@@ -40,7 +52,7 @@ def timelines(decisions: list[dict[str, Any]], first_seq: int = 1) -> dict[str, 
     out: dict[str, list[Change]] = {}
     last: dict[str, tuple[str, frozenset[str]]] = {}
     for seq, decision in enumerate(decisions, start=first_seq):
-        if decision["kind"] == "recorded":
+        if decision["kind"] not in BRANCH_KINDS:
             continue  # what gated in CI is compared with the replay, not a point of the timeline
         for feature in decision["features"]:
             key = feature_key(decision["repository"], feature)
@@ -65,8 +77,9 @@ def timelines(decisions: list[dict[str, Any]], first_seq: int = 1) -> dict[str, 
 def recorded(decisions: list[dict[str, Any]], first_seq: int = 1) -> list[dict[str, Any]]:
     """Each recorded decision, whether it agrees with the replay, and notes that are not records."""
     return [
-        {"seq": seq, "repository": d["repository"], "commit": d["commit"], "verdict": d["verdict"],
-         "replayed_verdict": d.get("replayed_verdict"), "agrees": d.get("agrees"), "error": d.get("error")}
+        {"seq": seq, "repository": d["repository"], "commit": d["commit"], "covers": d.get("covers"), "verdict": d["verdict"],
+         "replayed_verdict": d.get("replayed_verdict"), "agrees": d.get("agrees"), "error": d.get("error"),
+         "disagreement": d.get("disagreement"), "pull_request": d.get("pull_request", False), "clock": d.get("clock")}
         for seq, d in enumerate(decisions, start=first_seq) if d["kind"] == "recorded"
     ]
 
@@ -92,6 +105,7 @@ PRAGMA cache_size = -256;
 CREATE TABLE timeline (feature PRIMARY KEY, changes);
 CREATE TABLE fleet (feature PRIMARY KEY, failing, doc);
 CREATE TABLE failure (rule, feature, doc, PRIMARY KEY (rule, feature));
+CREATE TABLE title (rule PRIMARY KEY, title);
 CREATE TABLE waiver (key PRIMARY KEY, doc);
 CREATE TABLE recorded (seq INTEGER PRIMARY KEY, doc);
 CREATE TABLE observed (seq INTEGER PRIMARY KEY, doc);
@@ -121,6 +135,14 @@ class PeriodSummary:
         self.failed: dict[str, int] = {}  # rule -> (rule, feature) pairs with a blocking finding
         self.still_open: dict[str, int] = {}  # rule -> of those, the ones blocking at period end
         self.packs: dict[tuple[str, str, str], list[int]] = {}  # (version, policies, data) -> lines
+        self.tiers: set[str] = set()  # the risk tiers of the features judged
+        # Pull-request rules: the commits that changed a feature, and those a recorded pull-request
+        # decision that agrees with the replay covers (its line), which alone assess those rules.
+        self.changes = 0
+        self.covered: list[int] = []
+        # Paved-road adoption when the period began: (template, version, status) -> features, and those with none.
+        self.roads_at_start: dict[tuple[str, str, str], int] = {}
+        self.no_template_at_start = 0
 
     def close(self) -> None:
         self.db.close()
@@ -137,10 +159,13 @@ class PeriodSummary:
         lines = timelines(decisions, first)
         self._insert("timeline", [(key, canonical_json([vars(c) for c in changes])) for key, changes in lines.items()])
         self._insert("recorded", [(r["seq"], canonical_json(r)) for r in recorded(decisions, first)])
-        judged = [d for d in decisions if d["kind"] != "recorded"]
+        judged = [d for d in decisions if d["kind"] in BRANCH_KINDS]
         final = _final_decisions(judged)
         self._tally_controls(decisions, first, judged, final)
+        self._tally_pull_requests(decisions, first)
         self._tally_fleet(final, facts, lines)
+        self._tally_roads_at_start(judged)
+        self._insert("title", [(f["id"], f["title"]) for d in judged for f in d["findings"] if f.get("title")], verb="OR IGNORE")
         for seq, decision in enumerate(decisions, start=first):
             policy, digests = decision.get("policy"), decision.get("digests")
             if policy and digests:
@@ -149,26 +174,20 @@ class PeriodSummary:
         self._insert("observed", [(seq, canonical_json({k: decisions[seq - first][k] for k in OBSERVED_FIELDS})) for seq in seqs])
         self.decisions += len(decisions)
 
-    def _insert(self, table: str, rows: list[tuple[Any, ...]]) -> None:
+    def _insert(self, table: str, rows: list[tuple[Any, ...]], verb: str = "OR REPLACE") -> None:
         if rows:
             marks = ", ".join("?" * len(rows[0]))
-            self.db.executemany(f"INSERT OR REPLACE INTO {table} VALUES ({marks})", rows)
+            self.db.executemany(f"INSERT {verb} INTO {table} VALUES ({marks})", rows)
 
     def _tally_controls(self, decisions: list[dict[str, Any]], first: int, judged: list[dict[str, Any]],
                         final: dict[str, dict[str, Any]]) -> None:
         self.judged += len(judged)
         self.evaluated += sum(1 for d in judged if d["verdict"] != "removed")
         self.errors += sum(1 for d in judged if d["verdict"] == "error")
-        failures: dict[tuple[str, str], dict[str, Any]] = {}  # (rule, feature key) -> when seen
-        for seq, decision in enumerate(decisions, start=first):
-            if decision["kind"] == "recorded":
-                continue
-            for f in decision["findings"]:
-                if f["blocking"] and not f.get("waived"):
-                    item = failures.setdefault((f["id"], feature_key(decision["repository"], f["feature"])),
-                                               {"first": decision["clock"], "decisions": []})
-                    item["last"] = decision["clock"]
-                    item["decisions"].append(seq)
+        self.tiers |= {str(tier) for d in judged for tier in (d.get("tiers") or {}).values()}
+        # A replay has no base: a pull-request rule's finding there assesses nothing.
+        failures = _blocking_items(((seq, d) for seq, d in enumerate(decisions, start=first) if d["kind"] in BRANCH_KINDS),
+                                   lambda rule: not self.control_map.applies_to(rule).pull_request)
         open_now = {(f["id"], feature_key(d["repository"], f["feature"])) for d in final.values()
                     for f in d["findings"] if f["blocking"] and not f.get("waived")}
         for (rule, feature), data in failures.items():
@@ -180,32 +199,100 @@ class PeriodSummary:
             "open_at_period_end": (rule, feature) in open_now, "decisions": data["decisions"]}))
             for (rule, feature), data in failures.items()])
 
+    def _tally_pull_requests(self, decisions: list[dict[str, Any]], first: int) -> None:
+        """The commits that changed a feature, and the recorded pull-request decisions that cover
+        them: only those assess the pull-request rules (a failure there is the change's own)."""
+        changes = {d["commit"] for d in decisions if d["kind"] == "replayed" and d.get("feature_change")}
+        self.changes += len(changes)
+        covering: dict[str, tuple[int, dict[str, Any]]] = {}  # the change -> the first record that covers it
+        for seq, decision in enumerate(decisions, start=first):
+            if (decision["kind"] == "recorded" and decision.get("pull_request") and decision.get("agrees")
+                    and decision.get("covers") in changes):
+                covering.setdefault(decision["covers"], (seq, decision))
+        self.covered += sorted(seq for seq, _ in covering.values())
+        failures = _blocking_items(sorted(covering.values(), key=lambda item: item[0]),
+                                   lambda rule: self.control_map.applies_to(rule).pull_request)
+        for (rule, _), data in failures.items():
+            self.failed[rule] = self.failed.get(rule, 0) + 1
+            self.still_open[rule] = self.still_open.get(rule, 0) + 1  # a change merged past the rule stays merged
+        self._insert("failure", [(rule, feature, canonical_json({
+            "rule": rule, "feature": feature, "first_failed": data["first"], "last_failed": data["last"],
+            "open_at_period_end": True, "pull_request": True, "decisions": data["decisions"]}))
+            for (rule, feature), data in failures.items()])
+
+    def _tally_roads_at_start(self, judged: list[dict[str, Any]]) -> None:
+        """Each feature's template where the period began (its first decision that decided)."""
+        seen: set[str] = set()
+        for decision in judged:
+            if decision["verdict"] in ("error", "removed"):
+                continue
+            for feature in decision["features"]:
+                if feature in seen:
+                    continue
+                seen.add(feature)
+                template = (decision.get("templates") or {}).get(feature)
+                if not template:
+                    self.no_template_at_start += 1
+                    continue
+                road = _road(template[0], template[1], _template_status({"version": template[1]}, decision, feature))
+                self.roads_at_start[road] = self.roads_at_start.get(road, 0) + 1
+
     def controls(self) -> list[dict[str, Any]]:
         """Each mapped control: the evidence items (rule x feature) and its status over the period.
 
-        held: no blocking finding of its rules in any decision; remediated: some, none at period end;
-        not held: a blocking finding at period end; incomplete: some decision could not be made (error).
+        A control is judged by the rules that could judge in the period: a pull-request rule only
+        where a recorded pull-request decision covers a change, a tier rule only if a feature of
+        its tiers was judged. held: no blocking finding of those rules in any decision (for
+        pull-request rules alone: every change covered); remediated: some, none at period end;
+        not held: a blocking finding at period end, or a change recorded failing a pull-request
+        rule; incomplete: some decision could not be made (an error), or only some changes were
+        covered; not assessed: nothing assessed it; not applicable: none of its rules applies to
+        the features judged.
         """
         control_map = self.control_map
         out = []
         for (framework, cid), rules in sorted(control_map.rules_of().items(), key=lambda kv: _control_order(control_map, kv[0])):
             fw = control_map.frameworks[framework]
             own = sorted(set(rules))
+            applies = {rule: control_map.applies_to(rule) for rule in own}
+            pull_request = [r for r in own if applies[r].pull_request]
+            replayed = [r for r in own if not applies[r].pull_request and any(applies[r].to_tier(t) for t in self.tiers)]
+            not_applicable = [r for r in own if r not in pull_request and r not in replayed]
             failed = sum(self.failed.get(rule, 0) for rule in own)
-            if any(self.still_open.get(rule) for rule in own):
-                status = "not held"
-            elif failed:
-                status = "remediated"
-            elif not self.judged:
-                status = "not assessed"
-            elif self.errors:
-                status = "incomplete"
-            else:
-                status = "held"
-            out.append({"framework": framework, "framework_name": fw.name, "framework_version": fw.version,
-                        "control": cid, "title": fw.controls[cid].title, "rules": rules, "status": status,
-                        "decisions_evaluated": self.evaluated, "failures": self._failures(own, failed)})
+            status = self._status(own, failed, replayed, pull_request)
+            control = {"framework": framework, "framework_name": fw.name, "framework_version": fw.version,
+                       "control": cid, "title": fw.controls[cid].title, "rules": rules, "status": status,
+                       "assessed_by": replayed + (pull_request if self.covered else []), "not_applicable": not_applicable,
+                       "decisions_evaluated": (self.evaluated if replayed else 0) + (len(self.covered) if pull_request else 0),
+                       "failures": self._failures(own, failed)}
+            if pull_request:
+                control["pull_requests"] = {"rules": pull_request, "changes": self.changes, "covered": len(self.covered)}
+            out.append(control)
         return out
+
+    def _status(self, rules: list[str], failed: int, replayed: list[str], pull_request: list[str]) -> str:
+        covered, changes = len(self.covered), self.changes
+        if any(self.still_open.get(rule) for rule in rules):
+            return "not held"
+        if failed:
+            return "remediated"
+        if not self.judged:
+            return "not assessed"
+        if not replayed and not pull_request:
+            return "not applicable"
+        if not replayed:  # pull-request rules alone: held only where every change was covered
+            if not covered or not changes:
+                return "not assessed"
+            return "held" if covered == changes and not self.errors else "incomplete"
+        return "incomplete" if self.errors else "held"
+
+    def rule_titles(self) -> dict[str, str]:
+        """Rule id -> title: as the findings of the period name it, else as the shipped pack does."""
+        titles = dict(_shipped_titles())
+        titles.update(dict(self.db.execute("SELECT rule, title FROM title")))
+        mapped = {rule for rules in self.control_map.rules_of().values() for rule in rules}
+        seen = {rule for (rule,) in self.db.execute("SELECT rule FROM title")}
+        return {rule: titles[rule] for rule in sorted(mapped | seen) if rule in titles}
 
     def _failures(self, rules: list[str], count: int) -> Rows:
         """The rule x feature items of these rules, by rule then feature."""
@@ -221,14 +308,18 @@ class PeriodSummary:
             feature = doc.get("feature", {})
             template = feature.get("template") or {}
             latest = self.latest_templates.get(str(template.get("name")))
-            verdict = _verdict(final[key], key.split("/", 1)[1])
+            name = key.split("/", 1)[1]
+            verdict = _verdict(final[key], name)
+            spec = (feature.get("manifest") or {}).get("spec") or {}
             rows.append((key, verdict in ("fail", "error"), canonical_json({
                 "feature": key,
                 "team": ((feature.get("manifest") or {}).get("metadata") or {}).get("owner", "unknown"),
-                "tier": ((feature.get("manifest") or {}).get("spec") or {}).get("riskTier"),
+                "tier": spec.get("riskTier"),
                 "verdict": verdict,
                 "template": template.get("name"), "template_version": template.get("version"),
                 "template_latest": latest, "template_behind": _behind(template.get("version"), latest),
+                "template_status": _template_status(template, final[key], name),
+                "models": sorted({str(m["id"]) for m in spec.get("models") or [] if isinstance(m, dict) and m.get("id")}),
                 "remediation_days": _remediation_days(lines.get(key, [])),
             })))
         self._insert("fleet", rows)
@@ -250,6 +341,35 @@ class PeriodSummary:
             "on_paved_road": on_paved_road,
             "waivers": self._rows("SELECT doc FROM waiver ORDER BY key"),
             "median_days_to_remediate": sorted(days)[len(days) // 2] if days else None,
+            "adoption": self._adoption(),
+        }
+
+    def _adoption(self) -> dict[str, Any]:
+        """Paved-road adoption: features by template, version and status when the period began and
+        at its end, features with no template, and the models in use by the features' risk tier."""
+        roads: dict[tuple[str, str, str], int] = {}  # (template, version, status) -> features at period end
+        latest: dict[str, Any] = {}
+        models: dict[str, dict[str, int]] = {}  # model -> tier -> features
+        no_template = 0
+        for f in self._rows("SELECT doc FROM fleet ORDER BY feature"):
+            if f["template"]:
+                road = _road(f["template"], f["template_version"], f.get("template_status"))
+                roads[road] = roads.get(road, 0) + 1
+                latest[road[0]] = f["template_latest"]
+            else:
+                no_template += 1
+            for model in f.get("models") or []:
+                tiers = models.setdefault(model, {})
+                tiers[str(f["tier"])] = tiers.get(str(f["tier"]), 0) + 1
+        every_road = sorted(set(roads) | set(self.roads_at_start), key=lambda r: (r[0], _version_key(r[1]), r[2]))
+        return {
+            "templates": [{"template": t, "version": v, "status": st, "latest": latest.get(t, self.latest_templates.get(t)),
+                           "features": roads.get((t, v, st), 0), "at_start": self.roads_at_start.get((t, v, st), 0)}
+                          for t, v, st in every_road],
+            "no_template": no_template,
+            "no_template_at_start": self.no_template_at_start,
+            "models": [{"model": m, "tiers": dict(sorted(tiers.items())), "features": sum(tiers.values())}
+                       for m, tiers in sorted(models.items())],
         }
 
     def feature_count(self) -> int:
@@ -283,11 +403,58 @@ def _control_order(control_map: ControlMap, key: tuple[str, str]) -> tuple[int, 
     return frameworks.index(key[0]), ids.index(key[1])
 
 
+def _blocking_items(decisions: Iterable[tuple[int, dict[str, Any]]], counts: Callable[[str], bool]) -> dict[tuple[str, str], dict[str, Any]]:
+    """(rule, feature key) -> when its blocking findings were seen ("first", "last" clock) and in
+    which decisions (their lines), for the rules ``counts`` accepts."""
+    out: dict[tuple[str, str], dict[str, Any]] = {}
+    for seq, decision in decisions:
+        for f in decision["findings"]:
+            if f["blocking"] and not f.get("waived") and counts(f["id"]):
+                item = out.setdefault((f["id"], feature_key(decision["repository"], f["feature"])), {"first": decision["clock"], "decisions": []})
+                item["last"] = decision["clock"]
+                item["decisions"].append(seq)
+    return out
+
+
+# What the template rules decided about a feature's paved-road version at period end.
+TEMPLATE_BEHIND, TEMPLATE_PAST_DEADLINE = "AIGOV-TEMPLATE-001", "AIGOV-TEMPLATE-002"
+
+
+def _template_status(template: dict[str, Any], final: dict[str, Any], feature: str) -> str | None:
+    """current, behind (older than the supported minimum, before its deadline), past the deadline,
+    or unknown (a version aigov cannot order); None off the paved road."""
+    if not template:
+        return None
+    ids = {f["id"] for f in final["findings"] if f["feature"] == feature}
+    if TEMPLATE_PAST_DEADLINE in ids:
+        return "past the deadline"
+    if TEMPLATE_BEHIND in ids:
+        return "behind"
+    return "current" if template.get("version") else "unknown"
+
+
+def _road(template: Any, version: Any, status: str | None) -> tuple[str, str, str]:
+    return str(template), str(version or "unknown"), status or "unknown"
+
+
+def _version_key(version: str) -> tuple[Any, ...]:
+    parts = version.split(".")
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts)
+
+
+def _shipped_titles() -> dict[str, str]:
+    """The shipped pack's rules by id, with their titles (the same for a build and a merge)."""
+    from aigov.config import OrgConfig
+    from aigov.policy.loading import build_pack
+
+    return {rule_id: meta.title for rule_id, meta in build_pack(OrgConfig()).rules.items()}
+
+
 def _final_decisions(decisions: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """repository/feature -> its last decision of the period (replayed or re-judged by the clock)."""
     out: dict[str, dict[str, Any]] = {}
     for decision in decisions:
-        if decision["kind"] == "recorded":
+        if decision["kind"] not in BRANCH_KINDS:
             continue
         for feature in decision["features"]:
             out[feature_key(decision["repository"], feature)] = decision

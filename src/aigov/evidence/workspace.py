@@ -1,18 +1,18 @@
-"""Helpers over a commit's tree map (path -> (mode, blob id)) for the evidence replay."""
+"""Helpers over a commit's files (a :class:`aigov.filetree.FileTree`) for the evidence replay."""
 
 from __future__ import annotations
 
 import posixpath
 from typing import Any
 
+from aigov.filetree import FileTree
+
 MANIFEST = "aigov.yaml"
 
-Tree = dict[str, tuple[str, str]]
 
-
-def feature_dirs(tree: Tree) -> list[str]:
+def feature_dirs(files: FileTree) -> list[str]:
     """The folders holding a manifest ("." for the root), sorted."""
-    return sorted(posixpath.dirname(p) or "." for p in tree if posixpath.basename(p) == MANIFEST)
+    return sorted(posixpath.dirname(p) or "." for p in files.files_under(".") if posixpath.basename(p) == MANIFEST)
 
 
 def under(path: str, folder: str) -> bool:

@@ -36,17 +36,33 @@ class RepoContext:
     reads: dict[str, Reads] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.model_index = model_index(self.registry)
+        # The index remembers what it found in each file's text: an evidence replay keeps one for all its commits.
+        if self.tree.remembers:
+            self.model_index = self.memoised(("model index",), lambda: model_index(self.registry))
+        else:
+            self.model_index = model_index(self.registry)
 
     def once(self, key: Hashable, compute: Callable[[], Any]) -> Any:
         """Repository-wide facts (such as parsed workflows) computed once for all features; what
         they were read from counts as read by every feature that uses them."""
         if key not in self.cache:
+            # Not memoised across an evidence replay's commits (Tree.memoised): a repository-wide
+            # fact may be built from another one in hand, or be a cache the check fills as it goes.
+            # The collectors that use them are memoised, with these reads among theirs.
             with self.tree.recording() as reads:
                 value = compute()
             self.cache[key] = (value, reads)
         value, reads = self.cache[key]
         self.tree.note(reads)
+        return value
+
+    def memoised(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+        """``compute()``, or its value for an earlier commit of an evidence replay where it read the
+        same files (:meth:`aigov.tree.Tree.memoised`) with the same registry and settings."""
+        registry, settings = self.registry, self.settings
+        # The memo keeps registry and settings alive with the value, so their ids name them alone.
+        value, _, _ = self.tree.memoised((*key, id(registry), id(settings), str(self.trusted_root)),
+                                         lambda: (compute(), registry, settings))
         return value
 
 
@@ -111,7 +127,8 @@ def _manifest(ctx: RepoContext, location: FeatureLocation) -> Manifest:
     """The feature's manifest, read as the first of its reads; the feature's files are read too (as a
     listing: a file added to its folder changes what the collectors scan)."""
     with ctx.tree.recording() as reads:
-        manifest = load_manifest(ctx.tree, location.manifest_path, location.dir)
+        manifest = ctx.memoised(("manifest", location.manifest_path, location.dir),
+                                lambda: load_manifest(ctx.tree, location.manifest_path, location.dir))
     reads.folders.add(location.dir)
     ctx.reads[location.dir] = reads
     return manifest
@@ -138,12 +155,22 @@ def _feature_input(ctx: RepoContext, manifest: Manifest, location: FeatureLocati
         "manifest": manifest.data,
         "lines": manifest.doc.lines,
     }
+    given = Reads(set(ctx.reads[location.dir].paths), set(ctx.reads[location.dir].folders))  # the manifest, the feature's files
     with ctx.tree.recording() as reads:
         for collect in collectors:
-            feature.update(collect(ctx, manifest, location))
+            feature.update(_facts_of(ctx, collect, manifest, location, given))
     ctx.reads[location.dir].add(reads)
     return {"now": ctx.now, "aigov": {"version": __version__}, "release": {"active": ctx.release is not None, "why": ctx.release},
             "feature": feature}
+
+
+def _facts_of(ctx: RepoContext, collect: Collector, manifest: Manifest, location: FeatureLocation, given: Reads) -> dict[str, Any]:
+    """One collector's facts, memoised (in an evidence replay) on what it read and was given."""
+    def compute() -> dict[str, Any]:
+        ctx.tree.note(given)
+        return collect(ctx, manifest, location)
+
+    return ctx.memoised(("facts", location.dir, collect.__module__, collect.__qualname__), compute)  # type: ignore[no-any-return]
 
 
 @collector

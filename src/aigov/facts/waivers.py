@@ -185,10 +185,13 @@ def _scope(entry: dict[str, Any]) -> tuple[Any, ...]:
 
 
 def waiver_base(tree: Tree, change_base: str | None, settings: dict[str, Any]) -> str | None:
-    """The commit waivers are compared with: the change's base, else the default branch's tip (a
-    check of the work tree only: a commit read from git objects has no review to compare with)."""
+    """The commit waivers are compared with: the change's base, else the default branch's tip. A
+    commit read from git objects (an evidence replay of the default branch) is judged as the push
+    that put it there was: the branch's tip was that commit, so its waivers were on the branch."""
     if change_base:
         return change_base
+    if tree.commit:
+        return tree.commit
     if not isinstance(tree, WorkTree) or not tree.is_git:
         return None
     from aigov.facts.workflows import default_branch
