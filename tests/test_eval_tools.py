@@ -674,7 +674,7 @@ def test_docker_compose_running_pnpm_filter_in_a_labelled_job(tmp_path: Path) ->
 PROMPTFOO_TESTS = "".join(f"  - vars: {{ticket: 'ticket {i}'}}\n    assert:\n      - type: contains\n        value: 'fact {i}'\n" for i in range(30))
 PROMPTFOO_CONFIG = (
     "description: support summaries\n"
-    "providers:\n  - openai:gpt-4o-mini\n  - id: anthropic:messages:claude-3-5-haiku-20241022\n    config: {temperature: 0}\n"
+    "providers:\n  - openai:gpt-4o\n  - id: anthropic:messages:claude-3-5-haiku-20241022\n    config: {temperature: 0}\n"
     "prompts:\n  - file://prompts/summarize.txt\n"
     "defaultTest:\n  options:\n    provider: openai:chat:gpt-4o\n  assert:\n    - type: llm-rubric\n      value: a concise summary\n      threshold: 0.8\n"
     "tests:\n" + PROMPTFOO_TESTS
@@ -799,7 +799,7 @@ def test_promptfoo_config_is_read_as_the_eval_config(tmp_path: Path) -> None:
     assert [(m["name"], m["threshold"], m["line"]) for m in suite["metrics"]] == [("llm-rubric", 0.8, line_of(root, "promptfooconfig.yaml", "threshold: 0.8"))]
     # The models it evaluates, and the one that grades, for the model rules (facts/model_refs.py).
     assert [(m["id"], m["provider"], m["model"], m["role"], m["line"]) for m in evals["models"]] == [
-        ("openai:gpt-4o-mini", "openai", "gpt-4o-mini", "provider", 3),
+        ("openai:gpt-4o", "openai", "gpt-4o", "provider", 3),
         ("anthropic:messages:claude-3-5-haiku-20241022", "anthropic", "claude-3-5-haiku-20241022", "provider", 4),
         ("openai:chat:gpt-4o", "openai", "gpt-4o", "grader", 10),
     ]
@@ -867,7 +867,7 @@ def test_promptfoo_thresholds_that_cannot_fail(tmp_path: Path, assertion: str, b
 
 def test_promptfoo_tests_that_assert_nothing_cannot_fail(tmp_path: Path) -> None:
     tests = "".join(f"  - vars: {{ticket: 'ticket {i}'}}\n" for i in range(30))
-    config = "providers: [openai:gpt-4o-mini]\nprompts: [file://prompts/summarize.txt]\ntests:\n" + tests
+    config = "providers: [openai:gpt-4o]\nprompts: [file://prompts/summarize.txt]\ntests:\n" + tests
     root = promptfoo_repo(tmp_path, run_step("npx promptfoo eval"), config)
     [finding] = findings(root)
     assert (finding["id"], finding["path"], finding["line"]) == ("AIGOV-EVAL-007", "promptfooconfig.yaml", 3)
@@ -892,6 +892,32 @@ def test_promptfoo_config_given_as_a_dataset_counts_its_tests(tmp_path: Path) ->
     write(root / "promptfooconfig.yaml", PROMPTFOO_CONFIG.replace("tests:\n", "tests: file://nowhere.yaml\nunused:\n"))
     [finding] = findings(root)
     assert finding["id"] == "AIGOV-EVAL-005" and "nowhere.yaml does not exist" in finding["message"]
+
+
+@pytest.mark.parametrize(
+    "provider, expected",
+    [
+        ("openai:gpt-4o", None),  # approved for medium tier: the evals may send it the feature's data
+        ("openai:gpt-4o-mini", ("AIGOV-MODEL-012", "is approved for tiers [low], not for medium; its evals run it (promptfooconfig.yaml:3)")),
+        ("openai:gpt-3.5-turbo", ("AIGOV-MODEL-012", "is past its sunset (2026-09-30); its evals run it")),
+        ("openai:gpt-9-turbo", ("AIGOV-MODEL-010", "is not in the approved-model registry (openai model id); its evals run it")),
+    ],
+)
+def test_models_the_evals_run_must_be_ones_the_feature_may_use(tmp_path: Path, provider: str, expected: tuple[str, str] | None) -> None:
+    """A promptfoo config's providers and graders get the feature's eval data: they need no declaration in
+    aigov.yaml (they are not what the code calls), but one the registry does not allow at the feature's
+    tier blocks as in code, and no waiver covers it."""
+    config = PROMPTFOO_CONFIG.replace("  - openai:gpt-4o\n", f"  - {provider}\n")
+    root = promptfoo_repo(tmp_path, run_step("npx promptfoo eval"), config)
+    found = findings(root)
+    if expected is None:
+        assert found == []
+    else:
+        [finding] = found
+        assert (finding["id"], finding["path"], finding["line"]) == (expected[0], "promptfooconfig.yaml", 3)
+        assert expected[1] in finding["message"] and finding["blocking"]
+    facts = run_cli("facts", str(root), "--now", CLOCK).json()[0]["feature"]
+    assert {r["how"] for r in facts["model_references"] if r["path"] == "promptfooconfig.yaml"} == {"eval"}
 
 
 # --- Gates skipped on pull requests from forks ---------------------------------------------------------

@@ -269,6 +269,24 @@ calls_of[model] contains ref if {
 	model := ref.model
 }
 
+# What each model is used by: the code's deciding references and the eval configs' (the models
+# the evals send the feature's eval data to). Models the evals use need no declaration in the
+# manifest (AIGOV-MODEL-009 is about the code), but must be ones the feature may use.
+used_of[model] contains ref if {
+	some ref in input.feature.model_references
+	ref.how in {"call", "config", "eval"}
+	model := ref.model
+}
+
+used_by(refs) := "the code calls it" if {
+	some ref in refs
+	ref.how != "eval"
+} else := "its evals run it"
+
+where_used(refs) := "in the code" if used_by(refs) == "the code calls it"
+
+where_used(refs) := "in the eval config" if used_by(refs) != "the code calls it"
+
 # Every reference of each model, mentions included.
 references_of[model] contains ref if {
 	some ref in input.feature.model_references
@@ -329,19 +347,19 @@ deny contains finding if {
 
 # METADATA
 # title: Code calls a model that is not in the registry
-# description: The feature's shipped code calls or configures a model id (a string that reaches a model parameter, or a word spelled like a provider's model ids, providerPatterns in the registry) that is neither a registered model nor one of its aliases, and the manifest does not declare it (a declared one is AIGOV-MODEL-001), so the platform team has never reviewed it. One finding per model, listing where.
+# description: The feature's shipped code calls or configures a model id (a string that reaches a model parameter, or a word spelled like a provider's model ids, providerPatterns in the registry), or its eval config runs or grades with one, that is neither a registered model nor one of its aliases, and the manifest does not declare it (a declared one is AIGOV-MODEL-001), so the platform team has never reviewed it. One finding per model, listing where.
 # custom:
 #   id: AIGOV-MODEL-010
 #   severity: high
 #   remediation: Call an approved model, or ask for this one to be reviewed and added to the registry (a dated snapshot of a registered model is added as an alias of it).
 deny contains finding if {
-	some model, refs in calls_of
+	some model, refs in used_of
 	not registered_refs(refs)
 	not all_covered(refs)
 	spellings := concat(", ", sort({ref.spelled | some ref in refs}))
 	finding := lib.finding(
 		"AIGOV-MODEL-010",
-		sprintf("%s is not in the approved-model registry%s; the code calls it (%s)", [spellings, family(refs), shown_places(refs)]),
+		sprintf("%s is not in the approved-model registry%s; %s (%s)", [spellings, family(refs), used_by(refs), shown_places(refs)]),
 		object.union(first_place(refs), {"remediation": sprintf("Use an approved model, or %s (a dated snapshot of a registered model is added as one of its aliases)", [approval_process])}),
 	)
 }
@@ -354,20 +372,20 @@ family(refs) := sprintf(" (%s model id)", [concat(", ", sort(providers))]) if {
 
 # METADATA
 # title: Code calls a model it may not use
-# description: The feature's shipped code calls or configures a registered model that is banned, past its sunset, deprecated, still in review or not approved for the feature's risk tier - whether the manifest declares it or not. No waiver covers it; the finding offers the models approved for the tier.
+# description: The feature's shipped code calls or configures a registered model, or its eval config runs or grades with one (the feature's eval data goes to it), that is banned, past its sunset, deprecated, still in review or not approved for the feature's risk tier - whether the manifest declares it or not. No waiver covers it; the finding offers the models approved for the tier.
 # custom:
 #   id: AIGOV-MODEL-012
 #   severity: critical
 #   waivable: false
 #   remediation: Switch the code to a model approved for the feature's risk tier (the finding names them), or have this model approved for the tier.
 deny contains finding if {
-	some model, refs in calls_of
+	some model, refs in used_of
 	m := registry[model]
 	not approved_here(m)
 	finding := lib.finding(
 		"AIGOV-MODEL-012",
-		sprintf("%s is %s; the code calls it (%s); %s", [written(model, refs), why_not(m), shown_places(refs), instead(m)]),
-		object.union(first_place(refs), {"remediation": sprintf("Replace %s in the code: %s", [model, instead(m)])}),
+		sprintf("%s is %s; %s (%s); %s", [written(model, refs), why_not(m), used_by(refs), shown_places(refs), instead(m)]),
+		object.union(first_place(refs), {"remediation": sprintf("Replace %s %s: %s", [model, where_used(refs), instead(m)])}),
 	)
 }
 
@@ -390,7 +408,7 @@ why_not(m) := sprintf("banned (%s)", [object.get(m, "notes", "by the platform te
 #   remediation: Nothing, if it only describes a model. If the code does call it by a path aigov cannot follow, declare it in aigov.yaml.
 deny contains finding if {
 	some model, refs in references_of
-	not calls_of[model]
+	not used_of[model]
 	not all_covered(refs)
 	finding := lib.finding(
 		"AIGOV-MODEL-013",

@@ -332,3 +332,17 @@ test_no_alternative_of_the_kind_says_none if {
 	some f in found
 	startswith(f.remediation, "Use a chat model approved for high tier (none)")
 }
+
+test_a_model_only_the_evals_run_needs_no_declaration if {
+	refs := [ref("low-only", "low-only", true, "eval", "svc/promptfooconfig.yaml", 3)]
+	found := models.deny with input as code_input("low", [{"id": "good"}], refs) with data.aigov.registry as registry with data.aigov.settings as settings
+	count(found) == 0
+}
+
+test_a_model_the_evals_run_may_not_be_one_the_tier_may_not_use if {
+	refs := [ref("low-only", "low-only", true, "eval", "svc/promptfooconfig.yaml", 3)]
+	found := models.deny with input as code_input("high", [{"id": "good"}], refs) with data.aigov.registry as registry with data.aigov.settings as settings
+	[f] := [x | some x in found; x.id == "AIGOV-MODEL-012"]
+	contains(f.msg, "its evals run it (svc/promptfooconfig.yaml:3)")
+	startswith(f.remediation, "Replace low-only in the eval config: ")
+}

@@ -182,16 +182,20 @@ def _model_card(ctx: RepoContext, manifest: Manifest, location: FeatureLocation)
 @collector
 def _model_references(ctx: RepoContext, manifest: Manifest, location: FeatureLocation) -> dict[str, Any]:
     spec = manifest.spec
-    # Files that declare models rather than call them: the manifest, the card, the SBOM, copier's
-    # record of the answers a feature was generated with, and eval configs (the models an eval config
-    # names, a promptfoo config's providers and graders, are the eval facts' models).
+    # Files that declare models rather than call them: the manifest, the card, the SBOM, and
+    # copier's record of the answers a feature was generated with.
     declared_files = {manifest.path, manifest.feature_path(spec["modelCard"]), manifest.feature_path(ANSWERS_FILE)}
-    declared_files.update(rel for rel in location.files if PROMPTFOO_CONFIG.search(rel))
-    for path in (spec.get("sbom"), (spec.get("evals") or {}).get("config")):
-        if isinstance(path, str) and "://" not in path:
-            declared_files.add(manifest.feature_path(path))
+    if isinstance(spec.get("sbom"), str):
+        declared_files.add(manifest.feature_path(spec["sbom"]))
+    # Eval configs (the manifest's, and promptfoo's by name) name the models the evals run and grade
+    # with: models the feature's eval data goes to, not models its code calls.
+    eval_files = {rel for rel in location.files if PROMPTFOO_CONFIG.search(rel)}
+    config = (spec.get("evals") or {}).get("config")
+    if isinstance(config, str) and "://" not in config:
+        eval_files.add(manifest.feature_path(config))
     prompts = manifest.feature_path(spec.get("prompts", "prompts"))
-    facts = collect_model_references(ctx.tree, location.files, ctx.model_index, declared_files, prompts, location.dir)
+    facts = collect_model_references(ctx.tree, location.files, ctx.model_index, declared_files, prompts, location.dir,
+                                     frozenset(eval_files))
     facts["declared_models"] = declared_model_facts(spec.get("models") or [], ctx.model_index)
     return facts
 

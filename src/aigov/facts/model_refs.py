@@ -63,7 +63,8 @@ def _shorten(spelled: str) -> str:
 
 
 def collect_model_references(
-    tree: Tree, files: list[str], index: ModelIndex, skip: set[str], prompts_dir: str, feature_dir: str = "."
+    tree: Tree, files: list[str], index: ModelIndex, skip: set[str], prompts_dir: str, feature_dir: str = ".",
+    eval_files: frozenset[str] = frozenset(),
 ) -> dict[str, list[dict[str, Any]]]:
     """Facts: ``model_references`` in the feature's shipped files, each with how it was found, and
     ``unscanned_files``: shipped files that could not be read to their end (unreadable, over a size
@@ -72,7 +73,8 @@ def collect_model_references(
     A link is read where it points (inside the repository only); the files behind a link to a
     folder are the feature's too, as a checkout shows them, and are reported where they live.
     Whether a file is shipped is decided by its path inside the feature (a feature may live under
-    any folder, ``examples/`` or ``tests/`` included).
+    any folder, ``examples/`` or ``tests/`` included). ``eval_files`` are eval configs, wherever they
+    are: the models they name are the ones the evals send the feature's eval data to (``how: eval``).
     """
     refs: list[dict[str, Any]] = []
     unscanned: list[dict[str, Any]] = []
@@ -85,7 +87,7 @@ def collect_model_references(
         if rel in skip:
             continue
         in_prompts = rel.startswith(prompts_prefix)
-        if not in_prompts and not shipped(rel[len(feature_prefix):] if rel.startswith(feature_prefix) else rel):
+        if not in_prompts and rel not in eval_files and not shipped(rel[len(feature_prefix):] if rel.startswith(feature_prefix) else rel):
             continue  # tests, docs, data, dev scripts: whatever they name is a mention, which decides nothing
         real = rel
         if rel in links:
@@ -116,7 +118,7 @@ def collect_model_references(
         found = find_model_references(rel, text, index, shipped_code=True)
         if not found.complete:
             unscanned.append({"path": rel, "reason": found.reason or "could not be read to its end", "line": 1})
-        facts = _reference_facts(rel, found)
+        facts = _reference_facts(rel, found, rel in eval_files)
         unregistered = {fact["model"] for fact in facts if not fact["registered"] and fact["how"] != "mention"}
         if len(unregistered) > MAX_UNREGISTERED_PER_FILE:
             facts = [fact for fact in facts if fact["registered"] or fact["how"] == "mention"]
@@ -150,9 +152,9 @@ def _read_for_scan(tree: Tree, rel: str) -> str | None:
     return tree.read_text(rel, MAX_FILE_BYTES)
 
 
-def _reference_facts(path: str, found: FileReferences) -> list[dict[str, Any]]:
-    """One fact per call site and config value; one per mentioned spelling (its first line), at most
-    MAX_MENTIONS_PER_FILE of them."""
+def _reference_facts(path: str, found: FileReferences, in_evals: bool = False) -> list[dict[str, Any]]:
+    """One fact per call site and config value (``eval`` in an eval config); one per mentioned
+    spelling (its first line), at most MAX_MENTIONS_PER_FILE of them."""
     facts: list[dict[str, Any]] = []
     mentioned: set[str] = set()
     for ref in found.references:
@@ -161,7 +163,8 @@ def _reference_facts(path: str, found: FileReferences) -> list[dict[str, Any]]:
                 continue
             mentioned.add(ref.spelled)
         fact = {"model": _shorten(ref.model), "spelled": _shorten(ref.spelled), "bare": _shorten(ref.bare),
-                "registered": ref.registered, "how": ref.how, "path": path, "line": ref.line}
+                "registered": ref.registered, "how": "eval" if in_evals and ref.how != "mention" else ref.how,
+                "path": path, "line": ref.line}
         if ref.provider:
             fact["provider"] = ref.provider
         if ref.router:
