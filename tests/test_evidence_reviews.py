@@ -87,7 +87,10 @@ def bundle(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 
 def test_reviews_json_counts_the_quarters_promotions_and_shows_the_draft(bundle: dict[str, Any]) -> None:
+    from aigov.validation import schema_errors
+
     reviews = json.loads(bundle["files"]["reviews.json"])
+    assert schema_errors(reviews, "evidence-reviews") == []
     assert reviews["period"]["label"] == "2026Q3" and [r["name"] for r in reviews["repositories"]] == ["svc-repo"]
     # #10 counts although it never merged: a send-back is what the rate measures.
     assert reviews["promotions"] == [{
@@ -161,3 +164,27 @@ def test_the_org_bundle_carries_each_repositorys_rows(bundle: dict[str, Any], tm
     assert [(r["repository"], r["promotions"], r["reject_rate"]) for r in reviews["promotions"]] == [("svc-repo", 4, 0.6667)]
     assert [(r["repository"], r["feature"], r["drafted"], r["blocking"]) for r in reviews["drafts"]] == [
         ("kb", "kb", "2026-08-01", True), ("svc-repo", "svc", "2026-06-20", True)]
+
+
+def test_notes_that_are_not_aigovs_promotions_count_for_nothing(tmp_path: Path) -> None:
+    """A note is anyone's to write: promotions of another shape, of a feature the record did not judge,
+    or in a record of another commit are left out, and the build still decides."""
+    repo = feature_repo(tmp_path / "svc-repo")
+    write(repo / "svc" / "prompts" / "system.txt", "Be terse.\n")
+    pushed = commit_all(repo, "a prompt", "2026-07-03T10:00:00Z")
+    git(repo, "checkout", "-q", "-b", "side")
+    write(repo / "svc" / "prompts" / "system.txt", "Be rude.\n")
+    side = commit_all(repo, "never merged", "2026-07-04T10:00:00Z")
+    git(repo, "checkout", "-q", "main")
+    promotion = {"feature": "svc", "pr": 3, "reviews_read": True, "approvers": ["mallory"], "sent_back": False,
+                 "prompts": [{"path": "svc/prompts/system.txt"}]}
+    note = {"verdict": "pass", "findings": [], "clock": "2026-07-04T10:00:00Z", "features": ["svc"], "base": "main", "pr": 3}
+    odd = [{"feature": 5}, "x", {**promotion, "approvers": "mallory"}, {**promotion, "feature": "ghost"}]
+    git(repo, "notes", "--ref", "aigov", "add", "-m", json.dumps({**note, "commit": side, "prompts": odd}), side)
+    git(repo, "notes", "--ref", "aigov", "add", "-m", json.dumps({**note, "commit": side, "prompts": [promotion]}), pushed)
+    out = tmp_path / "b.zip"
+    run = run_cli("evidence", "build", str(repo), "--period", "2026Q3", "--now", BUILT, "-o", str(out))
+    assert run.exit_code == 0, run.stderr
+    with zipfile.ZipFile(out) as archive:
+        assert json.loads(archive.read("reviews.json"))["promotions"] == []
+        assert "No prompt promotion recorded in the period." in archive.read("report.md").decode()

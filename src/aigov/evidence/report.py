@@ -122,7 +122,8 @@ def _recorded_lines(recorded: Iterable[dict[str, Any]]) -> Iterator[tuple[str, s
 
 
 PROMOTIONS_NOTE = ("Prompt promotions per feature and quarter, from the pull-request decisions CI recorded (aigov check --pr --record, "
-                   "kept as git notes); a record that names another commit or disagrees with the replay is left out. Sent back: changes "
+                   "kept as git notes); a record that names another commit or disagrees with the replay is left out, and one on a commit "
+                   "off the branch (a pull request never merged) counts as recorded, with no replay to set it beside. Sent back: changes "
                    "were requested at least once. Reject rate: the share of the promotions whose reviews were read that were sent back; "
                    "not measured where no review was read (no token, no pull request), never 0%.")
 DRAFTS_NOTE = ("Generated documents still marked draft at the feature's last decision of the quarter in the replay of the branch, "
