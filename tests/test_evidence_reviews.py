@@ -111,7 +111,7 @@ def test_report_md_has_the_prompt_reviews_section(bundle: dict[str, Any]) -> Non
     section = report.split("## Prompt reviews\n", 1)[1].split("\n## ", 1)[0]
     assert ("| svc-repo/svc | 2026Q3 | 4 | svc/prompts/&lt;img src=x onerror=alert(1)&gt;.txt, svc/prompts/system.txt | rita, sam | 2 | 1 | "
             "67% (2 of 3 read) |") in section
-    assert "never 0%" in section
+    assert "not measured (rather than 0%) where no review was read" in section
     assert "| svc-repo/svc | 2026Q3 | model\\_card | svc/MODEL\\_CARD.md | 2026-06-20 | 30 | 2026-07-20 | yes |" in section
     assert "<img" not in report
 

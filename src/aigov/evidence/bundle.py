@@ -58,8 +58,8 @@ def assemble(repos: list[RepositoryEvidence], period: Period, control_map: Contr
 
 def write_summary(folder: Path, header: dict[str, Any], tally: PeriodSummary,
                   artefact_names: Sequence[str]) -> dict[str, tuple[Path, str]]:
-    """controls.json, summary.json, reviews.json, the reports and OSCAL: everything a bundle derives from its
-    decisions, each streamed to a file under ``folder`` (tens of megabytes for a large fleet).
+    """controls.json, summary.json, reviews.json, the reports and OSCAL: everything a bundle
+    derives from its decisions, each streamed to a file under ``folder`` (tens of megabytes for a large fleet).
     Returns name -> (the file, its sha256)."""
     from aigov.evidence import oscal, report
 

@@ -125,7 +125,7 @@ PROMOTIONS_NOTE = ("Prompt promotions per feature and quarter, from the pull-req
                    "kept as git notes); a record that names another commit or disagrees with the replay is left out, and one on a commit "
                    "off the branch (a pull request never merged) counts as recorded, with no replay to set it beside. Sent back: changes "
                    "were requested at least once. Reject rate: the share of the promotions whose reviews were read that were sent back; "
-                   "not measured where no review was read (no token, no pull request), never 0%.")
+                   "not measured (rather than 0%) where no review was read (no token, no pull request).")
 DRAFTS_NOTE = ("Generated documents still marked draft at the feature's last decision of the quarter in the replay of the branch, "
                "their age on that decision's clock, and whether they block (past the grace period, at medium and high tier).")
 PROMOTION_HEADINGS = ("Feature", "Quarter", "Promotions", "Prompt files", "Approvers", "Sent back", "Reviews not read", "Reject rate")

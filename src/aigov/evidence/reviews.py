@@ -113,7 +113,10 @@ def _promotion_records(recorded: Iterable[dict[str, Any]]) -> Iterator[dict[str,
 
 def _is_promotion(value: Any) -> bool:
     """A prompt promotion as aigov.review_record writes it (the fields review_summary reads)."""
-    return (isinstance(value, dict) and isinstance(value.get("feature"), str) and type(value.get("pr")) in (int, type(None))
+    if not isinstance(value, dict):
+        return False
+    approvers, files = value.get("approvers"), value.get("prompts")
+    return (isinstance(value.get("feature"), str) and type(value.get("pr")) in (int, type(None))
             and isinstance(value.get("reviews_read"), bool) and value.get("sent_back") in (True, False, None)
-            and isinstance(value.get("approvers"), list) and all(isinstance(a, str) for a in value["approvers"])
-            and isinstance(value.get("prompts"), list) and all(isinstance(f, dict) and isinstance(f.get("path"), str) for f in value["prompts"]))
+            and isinstance(approvers, list) and all(isinstance(login, str) for login in approvers)
+            and isinstance(files, list) and all(isinstance(f, dict) and isinstance(f.get("path"), str) for f in files))
