@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from aigov.evidence.summary import feature_key, feature_label
 from aigov.untrusted import html_text as escape, markdown_text as md
@@ -405,7 +405,8 @@ def _html_reviews(reviews: dict[str, Any]) -> Iterator[str | Iterable[str]]:
     yield _html_table("review-drafts", DRAFT_HEADINGS, reviews["drafts"], _draft_row_html, "No document is a draft.")
 
 
-def _html_table(ident: str, headings: Iterable[str], rows: Iterable[dict[str, Any]], row_html: Any, empty: str) -> Iterator[str]:
+def _html_table(ident: str, headings: Iterable[str], rows: Iterable[dict[str, Any]], row_html: Callable[[dict[str, Any]], str],
+                empty: str) -> Iterator[str]:
     """A table of rows, each rendered by ``row_html``, or ``empty`` when there is none."""
     rows = iter(rows)
     first = next(rows, None)
