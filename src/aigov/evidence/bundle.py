@@ -58,13 +58,14 @@ def assemble(repos: list[RepositoryEvidence], period: Period, control_map: Contr
 
 def write_summary(folder: Path, header: dict[str, Any], tally: PeriodSummary,
                   artefact_names: Sequence[str]) -> dict[str, tuple[Path, str]]:
-    """controls.json, summary.json, the reports and OSCAL: everything a bundle derives from its
-    decisions, each streamed to a file under ``folder`` (tens of megabytes for a large fleet).
+    """controls.json, summary.json, reviews.json, the reports and OSCAL: everything a bundle
+    derives from its decisions, each streamed to a file under ``folder`` (tens of megabytes for a large fleet).
     Returns name -> (the file, its sha256)."""
     from aigov.evidence import oscal, report
 
     controls = tally.controls()
-    view = {**header, "decisions": tally.decisions, "timelines": tally.timelines(), "fleet": tally.fleet(),
+    reviews = tally.reviews()
+    view = {**header, "reviews": reviews, "decisions": tally.decisions, "timelines": tally.timelines(), "fleet": tally.fleet(),
             "controls": controls, "frameworks": _frameworks(tally.control_map), "recorded": tally.recorded(),
             "rule_titles": tally.rule_titles()}
     results = oscal.assessment_results(header["period"], header["aigov_version"], tally.observed, controls, artefact_names,
@@ -72,6 +73,7 @@ def write_summary(folder: Path, header: dict[str, Any], tally: PeriodSummary,
     renderers: dict[str, Callable[[HashingWriter], None]] = {
         "controls.json": lambda out: write_json_line(out, {**header, "controls": controls}),
         "summary.json": lambda out: write_json_line(out, view),
+        "reviews.json": lambda out: write_json_line(out, {**header, **reviews}),
         "report.md": lambda out: _write_all(out, report.markdown(view)),
         "report.html": lambda out: _write_all(out, report.html(view)),
         "oscal/assessment-results.json": lambda out: write_json_line(out, results),

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
-from aigov.evidence.summary import feature_label
+from aigov.evidence.summary import feature_key, feature_label
 from aigov.untrusted import html_text as escape, markdown_text as md
 
 STATUS_ORDER = ("not held", "incomplete", "remediated", "held", "not assessed", "not applicable")
@@ -121,6 +121,35 @@ def _recorded_lines(recorded: Iterable[dict[str, Any]]) -> Iterator[tuple[str, s
             yield "other", f"{where}: recorded {r['verdict']}; no feature to judge at this commit, so it was not replayed"
 
 
+PROMOTIONS_NOTE = ("Prompt promotions per feature and quarter, from the pull-request decisions CI recorded (aigov check --pr --record, "
+                   "kept as git notes); a record that names another commit or disagrees with the replay is left out, and one on a commit "
+                   "off the branch (a pull request never merged) counts as recorded, with no replay to set it beside. Sent back: changes "
+                   "were requested at least once. Reject rate: the share of the promotions whose reviews were read that were sent back; "
+                   "not measured (rather than 0%) where no review was read (no token, no pull request).")
+DRAFTS_NOTE = ("Generated documents still marked draft at the feature's last decision of the quarter in the replay of the branch, "
+               "their age on that decision's clock, and whether they block (past the grace period, at medium and high tier).")
+PROMOTION_HEADINGS = ("Feature", "Quarter", "Promotions", "Prompt files", "Approvers", "Sent back", "Reviews not read", "Reject rate")
+DRAFT_HEADINGS = ("Feature", "Quarter", "Document", "Path", "Drafted", "Age (days)", "As of", "Blocks")
+
+
+def _promotion_cells(row: dict[str, Any]) -> list[str]:
+    return [feature_label(feature_key(row["repository"], row["feature"])), row["quarter"], str(row["promotions"]),
+            ", ".join(row["prompts"]) or "-", ", ".join(row["approvers"]) or "-", str(row["sent_back"]),
+            str(row["reviews_not_read"]), _reject_rate(row)]
+
+
+def _reject_rate(row: dict[str, Any]) -> str:
+    if row["reject_rate"] is None:
+        return "not measured (no review read)"
+    read = row["promotions"] - row["reviews_not_read"]
+    return f"{row['reject_rate']:.0%} ({row['sent_back']} of {read} read)"
+
+
+def _draft_cells(row: dict[str, Any]) -> list[str]:
+    return [feature_label(feature_key(row["repository"], row["feature"])), row["quarter"], row["document"], row["path"],
+            _dash(row["drafted"]), _dash(row["age_days"]), row["as_of"][:10], "yes" if row["blocking"] else "no"]
+
+
 # --- report.md -------------------------------------------------------------------------------------
 
 
@@ -172,6 +201,7 @@ def _markdown_lines(view: dict[str, Any]) -> Iterator[str]:
         yield ""
     yield from ["## Recorded decisions", ""]
     yield from (f"- {md(line)}" for _, line in _recorded_lines(view["recorded"]))
+    yield from _markdown_reviews(view["reviews"])
     yield from ["", "## Waivers", ""]
     waivers = view["fleet"]["waivers"]
     if waivers:
@@ -188,6 +218,24 @@ def _markdown_lines(view: dict[str, Any]) -> Iterator[str]:
         cells = [feature_label(f["feature"]), f["team"], f["tier"], f["verdict"], f["template"] or "-", f["template_version"] or "-",
                  _dash(f["template_behind"]), ", ".join(map(str, f["remediation_days"])) or "-"]
         yield "| " + " | ".join(md(cell) for cell in cells) + " |"
+
+
+def _markdown_reviews(reviews: dict[str, Any]) -> Iterator[str]:
+    yield from ["", "## Prompt reviews", "", md(PROMOTIONS_NOTE), ""]
+    yield from _markdown_table(PROMOTION_HEADINGS, map(_promotion_cells, reviews["promotions"]),
+                               "No prompt promotion recorded in the period.")
+    yield from ["", "### Drafts", "", md(DRAFTS_NOTE), ""]
+    yield from _markdown_table(DRAFT_HEADINGS, map(_draft_cells, reviews["drafts"]), "No document is a draft.")
+
+
+def _markdown_table(headings: Iterable[str], rows: Iterable[list[str]], empty: str) -> Iterator[str]:
+    """A table of plain-text cells, or ``empty`` when there is no row."""
+    headings = list(headings)
+    lines = ["| " + " | ".join(md(cell) for cell in row) + " |" for row in rows]
+    if not lines:
+        yield empty
+        return
+    yield from ["| " + " | ".join(headings) + " |", "|" + "---|" * len(headings), *lines]
 
 
 def _markdown_adoption(fleet: dict[str, Any], period_label: str) -> Iterator[str]:
@@ -247,6 +295,7 @@ th,td{text-align:left;padding:6px 10px;border-bottom:1px solid #e6e8eb;vertical-
 svg text{font-family:inherit}svg{max-width:100%;height:auto;display:block}
 td.when{white-space:nowrap}.recorded li{margin:4px 0}.recorded .disagree{color:#c62828;font-weight:600}nav{font-size:14px;margin:8px 0 0}nav a{margin-right:14px;color:#3559a8}
 .anomalies li{margin:4px 0}
+.d-blocks{background:#c62828}.d-reported{background:#90a4ae}td.unmeasured{color:#5b6470;font-style:italic}td.name,td.rate{white-space:nowrap}
 """
 
 
@@ -262,7 +311,8 @@ def _html_parts(view: dict[str, Any]) -> Iterator[str | Iterable[str]]:
     if period.get("open"):
         yield f"<p class='open' id='open-period'><strong>Open period.</strong> {escape(_period_line(period))}.</p>"
     yield ("<nav><a href='#summary'>Summary</a><a href='#controls'>Controls</a><a href='#history'>History</a>"
-           "<a href='#timelines'>Feature timelines</a><a href='#recorded'>Recorded decisions</a><a href='#waivers'>Waivers</a>"
+           "<a href='#timelines'>Feature timelines</a><a href='#recorded'>Recorded decisions</a><a href='#reviews'>Prompt reviews</a>"
+           "<a href='#waivers'>Waivers</a>"
            "<a href='#adoption'>Paved-road adoption</a><a href='#rules'>Rules</a><a href='#fleet'>Fleet</a></nav>")
     if not view["decisions"]:
         yield "<p class='empty' id='empty-period'><strong>No decisions in this period.</strong> No feature existed or no commit changed one; the bundle is empty but valid.</p>"
@@ -316,6 +366,7 @@ def _html_parts(view: dict[str, Any]) -> Iterator[str | Iterable[str]]:
     yield "<h2 id='recorded'>Recorded and replayed decisions</h2>"
     yield itertools.chain(["<ul class='recorded'>"], (f"<li class='{kind}'>{escape(line)}</li>" for kind, line in _recorded_lines(view["recorded"])),
                           ["</ul>"])
+    yield from _html_reviews(view["reviews"])
     yield "<h2 id='waivers'>Waivers</h2>"
     waivers = view["fleet"]["waivers"]
     if waivers:
@@ -344,6 +395,43 @@ def _html_parts(view: dict[str, Any]) -> Iterator[str | Iterable[str]]:
 
 def _rule_html(rule: str, titles: dict[str, str]) -> str:
     return f"<span class='rule' title='{escape(titles.get(rule, ''))}'>{escape(rule)}</span>"
+
+
+def _html_reviews(reviews: dict[str, Any]) -> Iterator[str | Iterable[str]]:
+    yield f"<h2 id='reviews'>Prompt reviews</h2><p class='muted'>{escape(PROMOTIONS_NOTE)}</p>"
+    yield _html_table("review-promotions", PROMOTION_HEADINGS, reviews["promotions"], _promotion_row_html,
+                      "No prompt promotion recorded in the period.")
+    yield f"<h3>Drafts</h3><p class='muted'>{escape(DRAFTS_NOTE)}</p>"
+    yield _html_table("review-drafts", DRAFT_HEADINGS, reviews["drafts"], _draft_row_html, "No document is a draft.")
+
+
+def _html_table(ident: str, headings: Iterable[str], rows: Iterable[dict[str, Any]], row_html: Callable[[dict[str, Any]], str],
+                empty: str) -> Iterator[str]:
+    """A table of rows, each rendered by ``row_html``, or ``empty`` when there is none."""
+    rows = iter(rows)
+    first = next(rows, None)
+    if first is None:
+        yield f"<p class='muted' id='{ident}'>{escape(empty)}</p>"
+        return
+    yield f"<table id='{ident}'><tr>" + "".join(f"<th>{escape(h)}</th>" for h in headings) + "</tr>"
+    yield from (row_html(row) for row in itertools.chain([first], rows))
+    yield "</table>"
+
+
+def _promotion_row_html(row: dict[str, Any]) -> str:
+    feature, quarter, *counts, rate = _promotion_cells(row)
+    files = "".join(f"<div>{escape(path)}</div>" for path in row["prompts"]) or "-"  # one a line: paths are long
+    measured = "rate" if row["reject_rate"] is not None else "rate unmeasured"
+    return (f"<tr data-feature='{escape(feature_key(row['repository'], row['feature']))}' data-quarter='{escape(row['quarter'])}'>"
+            f"<td class='name'>{escape(feature)}</td><td>{escape(quarter)}</td><td>{escape(counts[0])}</td><td>{files}</td>"
+            + "".join(f"<td>{escape(cell)}</td>" for cell in counts[2:]) + f"<td class='{measured}'>{escape(rate)}</td></tr>")
+
+
+def _draft_row_html(row: dict[str, Any]) -> str:
+    feature, *cells, _ = _draft_cells(row)
+    blocks = "<span class='badge d-blocks'>blocks</span>" if row["blocking"] else "<span class='badge d-reported'>reported</span>"
+    return (f"<tr data-feature='{escape(feature_key(row['repository'], row['feature']))}' data-document='{escape(row['document'])}'>"
+            f"<td class='name'>{escape(feature)}</td>" + "".join(f"<td>{escape(cell)}</td>" for cell in cells) + f"<td>{blocks}</td></tr>")
 
 
 def _html_adoption(fleet: dict[str, Any], period_label: str) -> Iterator[str]:

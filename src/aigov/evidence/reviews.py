@@ -12,11 +12,22 @@ feature and quarter for the evidence bundle:
   None when no review was read (nothing verified, nothing claimed);
 - drafts: each document still a draft at the feature's last record of the quarter, its draft date,
   age and whether it blocked.
+
+In a bundle (:func:`bundle_reviews`) the two come from different decisions. Drafts come from the
+replay of the branch (its commits and the clock alone): aigov's own judgement of every commit, so
+a repository that recorded nothing still shows its drafts, and a draft that starts to block with
+nobody committing shows as blocking. Promotions come only from the pull-request decisions CI
+recorded (git notes): a replay has no base, so no change and no review to read. A note is
+anyone's to write: one that names another commit or disagrees with the replay is left out, and
+each promotion it holds is taken only in the shape aigov writes it.
 """
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+import re
+from typing import Any, Iterable, Iterator
+
+_CLOCK = re.compile(r"\d{4}-(0[1-9]|1[0-2])-\d{2}T")
 
 
 def quarter(clock: str) -> str:
@@ -73,3 +84,39 @@ def _drafts(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
                          "path": draft["path"], "drafted": draft["drafted"], "age_days": draft["age_days"],
                          "blocking": draft["blocking"], "as_of": seen["clock"]})
     return rows
+
+
+def bundle_reviews(judged: Iterable[dict[str, Any]], recorded: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """review_summary of one repository's decisions in a bundle: drafts from ``judged`` (the replay
+    of the branch: commits, the clock, removals), promotions from ``recorded`` (notes)."""
+    return review_summary([*_draft_records(judged), *_promotion_records(recorded)])
+
+
+def _draft_records(judged: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    for decision in judged:
+        if decision["verdict"] != "error":  # nothing was decided: the drafts seen before still stand
+            yield {"repository": decision["repository"], "clock": decision["clock"], "commit": decision["commit"],
+                   "features": decision["features"], "drafts": decision.get("drafts") or []}
+
+
+def _promotion_records(recorded: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    for decision in recorded:
+        record = decision.get("recorded")
+        if not isinstance(record, dict) or decision.get("agrees") is False or not _CLOCK.match(decision["clock"]):
+            continue
+        judged = set(decision["features"])  # a promotion of a feature the record did not judge is not one
+        prompts = record.get("prompts") if isinstance(record.get("prompts"), list) else []
+        promotions = [p for p in prompts if _is_promotion(p) and p["feature"] in judged]
+        if promotions:
+            yield {"repository": decision["repository"], "clock": decision["clock"], "commit": decision["commit"], "prompts": promotions}
+
+
+def _is_promotion(value: Any) -> bool:
+    """A prompt promotion as aigov.review_record writes it (the fields review_summary reads)."""
+    if not isinstance(value, dict):
+        return False
+    approvers, files = value.get("approvers"), value.get("prompts")
+    return (isinstance(value.get("feature"), str) and type(value.get("pr")) in (int, type(None))
+            and isinstance(value.get("reviews_read"), bool) and value.get("sent_back") in (True, False, None)
+            and isinstance(approvers, list) and all(isinstance(login, str) for login in approvers)
+            and isinstance(files, list) and all(isinstance(f, dict) and isinstance(f.get("path"), str) for f in files))

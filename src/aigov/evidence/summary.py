@@ -109,6 +109,8 @@ CREATE TABLE title (rule PRIMARY KEY, title);
 CREATE TABLE waiver (key PRIMARY KEY, doc);
 CREATE TABLE recorded (seq INTEGER PRIMARY KEY, doc);
 CREATE TABLE observed (seq INTEGER PRIMARY KEY, doc);
+CREATE TABLE promotion (repository, feature, quarter, doc, PRIMARY KEY (repository, feature, quarter));
+CREATE TABLE draft (repository, feature, quarter, path, document, doc, PRIMARY KEY (repository, feature, quarter, path, document));
 """
 
 
@@ -165,6 +167,7 @@ class PeriodSummary:
         self._tally_pull_requests(decisions, first)
         self._tally_fleet(final, facts, lines)
         self._tally_roads_at_start(judged)
+        self._tally_reviews(judged, [d for d in decisions if d["kind"] == "recorded"])
         self._insert("title", [(f["id"], f["title"]) for d in judged for f in d["findings"] if f.get("title")], verb="OR IGNORE")
         for seq, decision in enumerate(decisions, start=first):
             policy, digests = decision.get("policy"), decision.get("digests")
@@ -236,6 +239,20 @@ class PeriodSummary:
                     continue
                 road = _road(template[0], template[1], _template_status({"version": template[1]}, decision, feature))
                 self.roads_at_start[road] = self.roads_at_start.get(road, 0) + 1
+
+    def _tally_reviews(self, judged: list[dict[str, Any]], recorded: list[dict[str, Any]]) -> None:
+        """The review committee's quarter (aigov.evidence.reviews): a repository's rows are final here."""
+        from aigov.evidence.reviews import bundle_reviews
+
+        reviews = bundle_reviews(judged, recorded)
+        self._insert("promotion", [(r["repository"], r["feature"], r["quarter"], canonical_json(r)) for r in reviews["promotions"]])
+        self._insert("draft", [(r["repository"], r["feature"], r["quarter"], r["path"], r["document"], canonical_json(r))
+                               for r in reviews["drafts"]])
+
+    def reviews(self) -> dict[str, Rows]:
+        """Prompt promotions and drafts per repository, feature and quarter (reviews.json)."""
+        return {"promotions": self._rows("SELECT doc FROM promotion ORDER BY repository, feature, quarter"),
+                "drafts": self._rows("SELECT doc FROM draft ORDER BY repository, feature, quarter, path, document")}
 
     def controls(self) -> list[dict[str, Any]]:
         """Each mapped control: the evidence items (rule x feature) and its status over the period.
