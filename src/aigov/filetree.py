@@ -30,7 +30,7 @@ class Folder:
         self.entries = entries
         self.listing = listing if listing is not None else object()
         self._files: tuple[str, list[str]] | None = None  # (the prefix they were listed under, every file below)
-        self._links: list[str] | None = None
+        self._links: tuple[str, list[str]] | None = None  # (prefix, every symlink below), as _files
 
     def files(self, prefix: str) -> list[str]:
         """Every file below, as ``prefix + relative path``, sorted as strings sort (cached: a folder is
@@ -47,17 +47,18 @@ class Folder:
         return self._files[1]
 
     def links(self, prefix: str) -> list[str]:
-        if self._links is None:
-            self._links = [path for path in self.files(prefix) if _is_link(self, path[len(prefix):])]
-        return self._links
-
-
-def _is_link(folder: Folder, rel: str) -> bool:
-    *parents, name = rel.split("/")
-    for part in parents:
-        folder = folder.entries[part]  # type: ignore[assignment]
-    entry = folder.entries[name]
-    return not isinstance(entry, Folder) and entry[0] == LINK_MODE
+        """Every symlink below, as :meth:`files` lists them. Built from the sub-folders' own lists, so
+        a new snapshot looks again only in the folders its commit changed."""
+        if self._links is None or self._links[0] != prefix:
+            out: list[str] = []
+            for name, entry in self.entries.items():
+                if isinstance(entry, Folder):
+                    out.extend(entry.links(f"{prefix}{name}/"))
+                elif entry[0] == LINK_MODE:
+                    out.append(prefix + name)
+            out.sort()
+            self._links = (prefix, out)
+        return self._links[1]
 
 
 class FileTree:
