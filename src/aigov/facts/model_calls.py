@@ -28,6 +28,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Callable, Iterator
@@ -100,7 +101,8 @@ class FileReferences:
 
 _PREFIX_HEAD = 3
 MENTION_HEAD = 6
-# Files up to this many characters are remembered by their text, up to this many in all.
+# Files up to this many characters are remembered by their text, the most recently read up to this
+# many in all (an evidence replay reads thousands of versions of a file; the unchanged ones are read again).
 MAX_REMEMBERED_CHARS = 64 * 1024
 MAX_REMEMBERED_TOTAL = 32 * 1024 * 1024
 
@@ -123,18 +125,24 @@ class ModelIndex:
         # cleared when full, whatever the repository holds.
         self._known: dict[str, bool] = {}
         self._looked_up: dict[str, tuple[str, bool, str | None, str | None, str]] = {}
-        self._files: dict[tuple[Any, ...], FileReferences] = {}
+        self._files: OrderedDict[tuple[Any, ...], FileReferences] = OrderedDict()
         self._remembered_chars = 0
 
     def remembered(self, key: tuple[Any, ...] | None) -> FileReferences | None:
         """What a file with the same text (and language, and shipped or not) was found to hold."""
-        return self._files.get(key) if key is not None else None
+        found = self._files.get(key) if key is not None else None
+        if found is not None:
+            self._files.move_to_end(key)  # type: ignore[arg-type]
+        return found
 
     def remember(self, key: tuple[Any, ...] | None, found: FileReferences) -> None:
-        if key is None or self._remembered_chars + len(key[0]) > MAX_REMEMBERED_TOTAL:
-            return  # bounded whatever the repository holds: past it, each copy is read again
+        if key is None:
+            return
         self._files[key] = found
         self._remembered_chars += len(key[0])
+        while self._remembered_chars > MAX_REMEMBERED_TOTAL:  # bounded whatever the repository holds
+            oldest, _ = self._files.popitem(last=False)
+            self._remembered_chars -= len(oldest[0])
 
     @property
     def mention_pattern(self) -> Any:
