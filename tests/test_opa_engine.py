@@ -424,7 +424,7 @@ def test_a_ca_bundle_inside_the_checked_repository_is_refused(tmp_path: Path) ->
 
 
 def test_the_engine_choice_lists_every_engine_in_the_table() -> None:
-    from aigov.cli import ENGINE_NAMES
+    from aigov.commandline import ENGINE_NAMES
     from aigov.policy.engine import ENGINES
 
     assert ENGINE_NAMES == list(ENGINES)

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from aigov.cli import fails_closed
+from aigov.commandline import fails_closed
 
 
 @click.command("controls")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from aigov.cli import PathArg, fails_closed
+from aigov.commandline import PathArg, fails_closed
 from aigov.errors import EXIT_BLOCKING, EXIT_PASS, AigovError
 from aigov.untrusted import json_text, line_text  # certificates and bundles are not ours
 
