@@ -103,7 +103,7 @@ def test_the_built_revision_names_the_same_pack_however_a_check_loads_it(built: 
     computes for the same pack from the shipped folder, from the tarball and from a source folder (server
     mode requires it of the deployed bundle). Policy tests stay out of the bundle: OPA would load them."""
     from aigov.config import OrgConfig
-    from aigov.policy.bundle import BundleRequest
+    from aigov.config import BundleRequest
     from aigov.policy.loading import build_pack
 
     with tarfile.open(built) as archive:

@@ -8,7 +8,7 @@ from pathlib import Path
 from conftest import org_config, run_cli
 
 from aigov.config import OrgConfig
-from aigov.evidence.controls import rule_control_labels
+from aigov.policy.controls import rule_control_labels
 from aigov.policy.loading import build_pack
 
 

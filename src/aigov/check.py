@@ -43,7 +43,7 @@ class CheckOptions:
     # approval is already judged against the base), so the base must not offer them as debt.
     apply_waivers: bool = True
     fail_on: tuple[str, ...] = ()  # --fail-on: severities that also block (critical and high always do)
-    policy_bundle: Any = None  # --policy-bundle (aigov.policy.bundle.BundleRequest): replaces the org config's
+    policy_bundle: Any = None  # --policy-bundle (aigov.config.BundleRequest): replaces the org config's
     offline: bool = False  # --offline: a URL policy bundle comes from the cache only
     # --engine and the --opa-* options given (OpaSettings' field names); they win over the org config's.
     engine_name: str | None = None

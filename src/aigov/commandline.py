@@ -181,7 +181,7 @@ def _bundle_request(source: str | None, key: Path | None, identity: str | None, 
         if key or identity or issuer or signature:
             raise AigovError("--policy-bundle-key, -identity, -issuer and -signature need --policy-bundle")
         return None
-    from aigov.policy.bundle import BundleRequest
+    from aigov.config import BundleRequest
 
     return BundleRequest(source=source, public_key=key, identity=identity, issuer=issuer, signature=signature,
                          trusted_root=trusted_root)

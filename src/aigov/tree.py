@@ -34,9 +34,9 @@ from pathlib import Path
 from typing import Any, Callable, Hashable, Iterable, Iterator, TypeVar
 
 from aigov.errors import AigovError
+from aigov.files import MAX_FILE_BYTES, open_regular_file, read_regular_file
 from aigov.filetree import LINK_MODE, FileTree, Folder
 
-MAX_FILE_BYTES = 5 * 1024 * 1024
 CHUNK_BYTES = 1024 * 1024
 MAX_ARTIFACT_FILES = 200_000  # a feature folder holding more is not searched for artefacts: an error, never a pass
 MAX_LINK_HOPS = 40  # Linux's MAXSYMLINKS: a check follows no more links than a checkout would
@@ -529,13 +529,9 @@ class WorkTree(Tree):
         return SPECIAL, None
 
     def _read(self, node: Node, name: str, max_bytes: int) -> bytes:
-        from aigov.files import read_regular_file
-
         return read_regular_file(self.root / node.path, name, max_bytes)
 
     def _chunks(self, node: Node, name: str) -> Iterator[bytes]:
-        from aigov.files import open_regular_file
-
         fd = open_regular_file(self.root / node.path, name)
         try:
             while chunk := os.read(fd, CHUNK_BYTES):

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence, Un
 
 from aigov import __version__
 from aigov.digests import content_digest
-from aigov.evidence.controls import ControlMap
+from aigov.policy.controls import ControlMap
 from aigov.evidence.decision import canonical_json
 from aigov.evidence.replay import Period, RepositoryEvidence
 from aigov.evidence.history import rfc3339

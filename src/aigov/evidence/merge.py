@@ -113,7 +113,7 @@ def _org_files(inputs: list[InputBundle], index: _Index, reader: _Reader,
     """The org bundle's files in name order, and what the command reports. The summary is done
     with (and its store closed) before the zip is written."""
     from aigov.evidence.bundle import latest_templates
-    from aigov.evidence.controls import load_control_map
+    from aigov.policy.controls import load_control_map
 
     period = inputs[0].period
     repos = _repositories(inputs, scratch)

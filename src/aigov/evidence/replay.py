@@ -131,7 +131,7 @@ class Replayer:
 
     def __init__(self, history: History, name: str, period: Period, options: ReplayOptions) -> None:
         from aigov.evidence.answers import RememberingEngine
-        from aigov.evidence.controls import pull_request_rules
+        from aigov.policy.controls import pull_request_rules
 
         self.history = history
         self.period = period

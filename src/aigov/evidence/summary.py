@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-from aigov.evidence.controls import ControlMap
+from aigov.policy.controls import ControlMap
 from aigov.evidence.decision import canonical_json
 from aigov.evidence.jsonstream import Pairs, Rows
 

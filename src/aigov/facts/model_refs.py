@@ -18,7 +18,8 @@ from typing import Any, Iterable
 
 from aigov.errors import AigovError
 from aigov.facts.model_calls import FileReferences, ModelIndex, find_model_references, shipped
-from aigov.tree import FOLDER, LOOP, MAX_FILE_BYTES, MISSING, OUTSIDE, Tree
+from aigov.files import MAX_FILE_BYTES
+from aigov.tree import FOLDER, LOOP, MISSING, OUTSIDE, Tree
 
 # Why a link cannot be followed to look: it may stand for files with any name, so it counts
 # whatever it is called.

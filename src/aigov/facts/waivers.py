@@ -20,10 +20,11 @@ from pathlib import Path
 from typing import Any, Callable
 
 from aigov.errors import AigovError
+from aigov.files import MAX_FILE_BYTES
 from aigov.gitcli import GitFailed, commit_id, git
 from aigov.github_names import approver_problem
-from aigov.tree import MAX_FILE_BYTES, Tree, WorkTree
 from aigov.policy.metadata import RuleMeta
+from aigov.tree import Tree, WorkTree
 from aigov.validation import validate_document
 from aigov.yamlfile import parse_yaml
 

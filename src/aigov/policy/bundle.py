@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Callable
 
+from aigov.config import BundleRequest
 from aigov.errors import AigovError
 
 MAX_BUNDLE_BYTES = 20 * 1024 * 1024  # a tarball as downloaded (compressed)
@@ -39,35 +40,8 @@ DOWNLOAD_DEADLINE_S = 120.0  # the whole download, redirects included (AIGOV_BUN
 MAX_REDIRECTS = 5
 MANIFEST = ".manifest"
 SIGNATURES = ".signatures.json"
-_PIN = re.compile(r"^(?P<source>.+)#sha256=(?P<hex>[0-9a-fA-F]{64})$")
 
 BundleFiles = dict[str, bytes]  # path inside the bundle (POSIX, relative) -> content
-
-
-@dataclass(frozen=True)
-class BundleRequest:
-    """What the org asked for: ``--policy-bundle`` (or ``policyBundle:``) and how to verify it."""
-
-    source: str  # a directory, a tarball or a URL, optionally with #sha256=<hex>
-    public_key: Path | None = None  # PEM key that verifies OPA's .signatures.json
-    offline: bool = False
-    cache_dir: Path | None = None  # default: $XDG_CACHE_HOME/aigov/bundles
-    # Sigstore: the tarball must be signed by this identity through this OIDC issuer. The Sigstore
-    # bundle is ``signature`` (a path or URL), by default the source with .sigstore.json appended.
-    identity: str | None = None
-    issuer: str | None = None
-    signature: str | None = None
-    trusted_root: Path | None = None  # a private Sigstore instance; default: the production root, offline
-
-    @property
-    def location(self) -> str:
-        match = _PIN.match(self.source)
-        return match.group("source") if match else self.source
-
-    @property
-    def pin(self) -> str | None:
-        match = _PIN.match(self.source)
-        return match.group("hex").lower() if match else None
 
 
 @dataclass
@@ -296,16 +270,14 @@ def _read_signature(request: BundleRequest) -> bytes:
 
 def verify_sigstore(request: BundleRequest, data: bytes, signature: bytes, label: str) -> None:
     """The tarball must be signed by the expected identity and issuer (offline, sigstore_bundles)."""
-    from aigov.commands.verify_artifact import rejection_reason
-    from aigov.sigstore_bundles import identity_policy, load_verifier, verify_bundle
+    from aigov.sigstore_bundles import identity_policy, load_verifier, rejection_reason, verify_bundle
 
     if request.issuer is None:
         raise AigovError("--policy-bundle-identity needs --policy-bundle-issuer (the OIDC issuer that vouched for it)", label)
     policy = identity_policy(request.issuer, request.identity, None)
     result = verify_bundle(load_verifier(request.trusted_root), hashlib.sha256(data).digest(), signature, policy)
     if not result.verified:
-        root = str(request.trusted_root) if request.trusted_root else "Sigstore's production root"
-        reason = rejection_reason(result.facts(), policy.describe(), request.issuer, root)
+        reason = rejection_reason(result.facts(), policy.describe(), request.issuer, request.trusted_root)
         raise AigovError(f"the bundle's Sigstore signature is rejected: {reason}", label)
 
 

@@ -9,11 +9,12 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, NoReturn
 
-from aigov.config import OrgConfig, Refusal, RepositoryConfig, Source, refuse_inside
+from aigov.config import OrgConfig, Refusal, RepositoryConfig, refuse_inside
 from aigov.digests import content_digest
 from aigov.errors import AigovError
 from aigov.files import read_config_file
 from aigov.github_names import approver_problem
+from aigov.model import Source
 from aigov.policy.metadata import ModuleInfo, describe_module
 from aigov.policy.pack import PolicyPack, is_test_module, load_rego_dir, merge_data
 from aigov.policy.rego_ast import parse_rego
@@ -32,6 +33,8 @@ OPA_RESERVED_ROOT = "system"
 BUNDLE_LABEL = "policy-bundle"  # how a bundle's modules are named in reports: policy-bundle/aigov/models.rego
 REGISTRY_FILE = "data/registry.yaml"
 SETTINGS_FILE = "data/settings.yaml"
+# The keys of an eval action in aigov.settings.evals.actions (aigov.facts.eval_actions.EvalAction).
+ACTION_KEYS = ("runner", "config_input", "command", "directory_input", "pass_rate_input", "changed_files_input", "force_input")
 TEMPLATES_FILE = "data/templates.yaml"
 
 
@@ -285,8 +288,6 @@ def check_eval_settings(doc: YamlDocument, name: str) -> None:
     """``aigov.settings.evals`` as the eval-gate collector reads it (facts/eval_actions.py): ``actions``
     maps an action's owner/repo[/path] to a mapping with ``config_input`` and optional string keys;
     ``runners`` maps names to regular expressions."""
-    from aigov.facts.eval_actions import ACTION_KEYS
-
     evals = _settings(doc, "evals")
     if evals is None:
         return

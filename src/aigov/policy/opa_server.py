@@ -29,8 +29,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from aigov.config import Source
 from aigov.errors import AigovError
+from aigov.model import Source
 from aigov.policy.engine import WorkerEngine, undefined_deny
 from aigov.policy.pack import PolicyPack
 
@@ -302,7 +302,8 @@ def _status_error(server: str, what: str, response: Any) -> AigovError:
 def _timed_out(exc: Exception) -> bool:
     """A read or connect timeout, also when urllib3 wraps it in a retry error after the last retry."""
     import requests
-    from urllib3.exceptions import NewConnectionError, TimeoutError as Urllib3Timeout
+    from urllib3.exceptions import NewConnectionError
+    from urllib3.exceptions import TimeoutError as Urllib3Timeout
 
     if isinstance(exc, requests.exceptions.Timeout):
         return True

@@ -49,7 +49,7 @@ REPORTERS: dict[str, str] = {
     "junit": "aigov.report.junit:JunitReporter",
     "markdown": "aigov.report.markdown:MarkdownReporter",
     "github": "aigov.report.github:GithubReporter",
-    "record": "aigov.record:RecordReporter",
+    "record": "aigov.report.record:RecordReporter",
 }
 FORMATS = tuple(REPORTERS)
 
