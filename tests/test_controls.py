@@ -12,7 +12,6 @@ from aigov.config import OrgConfig
 from aigov.policy.controls import load_control_map
 from aigov.policy.loading import build_pack
 from aigov.resources import policies_dir
-
 from conftest import check_json, make_feature, run_cli, write
 
 

@@ -4,21 +4,22 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
 
+from aigov.clock import utc_now
 from aigov.config import OrgConfig, RepositoryConfig, blocking_severities, load_org_config, load_repository_config
 from aigov.digests import canonical_digest, content_digest
 from aigov.errors import AigovError
 from aigov.facts.build import RepoContext, build_inputs
 from aigov.facts.discovery import FeatureLocation, discover_features
 from aigov.files import find_repository_root
+from aigov.model import CheckResult, Finding, Verdict
 from aigov.policy.engine import Engine, make_engine
 from aigov.policy.loading import build_pack
 from aigov.policy.pack import WAIVER_DECISION, PolicyPack
-from aigov.clock import utc_now
-from aigov.model import CheckResult, Finding, Verdict
 from aigov.tree import Reads, Tree, WorkTree
 
 if TYPE_CHECKING:  # diff-aware checks only: a plain check does not load the diff code
@@ -262,7 +263,7 @@ def _judge(collected: CheckInputs, options: CheckOptions) -> CheckResult:
         raise AigovError("the policy pack has no rules; refusing to pass a check that judged nothing")
     findings = []
     if inputs:  # a change that touches no feature has nothing to evaluate
-        for input_doc, raws in zip(inputs, checked_deny_results(engine.evaluate_all(inputs), len(inputs), engine.name)):
+        for input_doc, raws in zip(inputs, checked_deny_results(engine.evaluate_all(inputs), len(inputs), engine.name), strict=True):
             for raw in raws:
                 findings.append(_join(raw, rules, input_doc["feature"], collected.block))
     for removed in collected.removed:  # only the change rules judge a feature that is gone
@@ -440,7 +441,7 @@ def apply_waivers(engine: Engine, doc: dict[str, Any], findings: list[Finding], 
         findings.append(_join({**raw, "_package": "aigov.waivers"}, rules, scope, block))
     states = {s["waiver"]: s["state"] for s in decision["states"]}
     covered = [sum(1 for a in decision["applied"] if a["waiver"] == w["index"]) for w in waivers]
-    listed = [{**waiver_summary(w), "state": states[w["index"]], "covers": n} for w, n in zip(waivers, covered)]
+    listed = [{**waiver_summary(w), "state": states[w["index"]], "covers": n} for w, n in zip(waivers, covered, strict=True)]
     return findings, listed
 
 

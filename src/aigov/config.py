@@ -85,8 +85,8 @@ class OrgConfig:
 
     path: str | None = None
     digest: str | None = None
-    policies: list[str] = field(default_factory=list)  # repository-relative folders of .rego files
-    data: list[str] = field(default_factory=list)  # repository-relative data files
+    policies: list[Path] = field(default_factory=list)  # folders of .rego files, beside the org config
+    data: list[Path] = field(default_factory=list)  # data files, beside the org config
     registry: Path | None = None
     extra_registries: list[Path] = field(default_factory=list)
     block: tuple[str, ...] = ALWAYS_BLOCK

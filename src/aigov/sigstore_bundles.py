@@ -71,7 +71,7 @@ def identity_policy(issuer: str, identity: str | None, pattern: str | None) -> I
     policy = IdentityPolicy(issuer=issuer, identity=identity, pattern=pattern)
     if pattern is not None:
         try:
-            policy._regex
+            _ = policy._regex  # compiled now: a bad pattern is the caller's error, not a failed verification
         except AigovError as exc:
             raise ValueError(exc.message) from None
     return policy

@@ -43,8 +43,7 @@ def command(file: Path, bundle: Path | None, identity: str | None, identity_patt
         --issuer https://token.actions.githubusercontent.com
     """
     from aigov.facts.signatures import DEFAULT_BUNDLE_SUFFIXES
-    from aigov.sigstore_bundles import (file_sha256, identity_policy, load_verifier, read_bundle_bytes, rejection_reason,
-                                        verify_bundle)
+    from aigov.sigstore_bundles import file_sha256, identity_policy, load_verifier, read_bundle_bytes, rejection_reason, verify_bundle
 
     try:
         policy = identity_policy(issuer, identity, identity_pattern)

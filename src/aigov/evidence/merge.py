@@ -26,9 +26,10 @@ import os
 import posixpath
 import tempfile
 import zipfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from aigov import __version__
 from aigov.digests import content_digest

@@ -16,7 +16,8 @@ feature and quarter for the evidence bundle:
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 
 def quarter(clock: str) -> str:

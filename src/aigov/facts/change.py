@@ -116,7 +116,9 @@ def read_event(path: str | None, event_name: str | None = None) -> ChangeRequest
         raise AigovError("is nested too deeply to be a GitHub event", path) from None
     if not isinstance(event, dict):
         raise AigovError("is not a GitHub event (expected a JSON object)", path)
-    repository = event.get("repository") if isinstance(event.get("repository"), dict) else {}
+    repository = event.get("repository")
+    if not isinstance(repository, dict):
+        repository = {}
     full_name = _string(repository, "full_name")
     if isinstance(event.get("pull_request"), dict):
         pr = event["pull_request"]
@@ -241,7 +243,7 @@ def _add_line_ranges(root: Path, base: str, head: str, files: list[ChangedFile])
     current: ChangedFile | None = None
     for line in git(root, *_DIFF, "-U0", base, head, "--").split(b"\n"):
         if line.startswith(b"+++ "):
-            current = by_path.get(_diff_path(line[4:]))
+            current = by_path.get(_diff_path(line[4:]) or "")  # no path: /dev/null, a deleted file
         elif current is not None and line.startswith(b"@@"):
             match = _HUNK.match(line)
             if match:
@@ -410,7 +412,7 @@ def _commit_date(root: Path, commit: str) -> str | None:
         stamp = int(git(root, "show", "-s", "--format=%ct", commit).decode().strip())
     except (GitFailed, ValueError):
         return None
-    return dt.datetime.fromtimestamp(stamp, dt.timezone.utc).date().isoformat()
+    return dt.datetime.fromtimestamp(stamp, dt.UTC).date().isoformat()
 
 
 def _unchanged_base(collected: CheckInputs, feature: dict[str, Any]) -> dict[str, Any]:

@@ -32,6 +32,7 @@ from aigov.policy.loading import ACTION_KEYS
 from aigov.tree import FILE, Tree
 from aigov.yamlfile import parse_yaml
 
+
 class EvalAction(NamedTuple):
     name: str  # owner/repo[/path], lower case
     config_input: str

@@ -20,8 +20,9 @@ import functools
 import json
 import re
 import shlex
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from aigov.errors import AigovError
 from aigov.facts.eval_commands import join_folder, mentions_wrapper
@@ -366,9 +367,7 @@ def _package_call(words: list[str]) -> _ScriptCall | None:
 def _package_option(call: _ScriptCall, name: str, value: str) -> None:
     if name in ("--prefix", "-C", "--dir", "--cwd"):
         call.base.append(value)
-    elif name in ("--workspace", "-w") and call.program == "npm":
-        call.packages.append(value)
-    elif name in ("--filter", "-F"):
+    elif name in ("--workspace", "-w") and call.program == "npm" or name in ("--filter", "-F"):
         call.packages.append(value)
     elif name in ("--workspaces", "-ws", "-r", "--recursive"):
         call.every_package = True

@@ -22,7 +22,13 @@ from aigov.facts.build import RepoContext, collector
 from aigov.facts.datasets import MAX_DATASET_BYTES, case_set, is_promptfoo_config
 from aigov.facts.discovery import FeatureLocation
 from aigov.facts.eval_actions import (
-    EvalAction, action_of, action_run, config_dependencies, eval_actions, pass_rate_problem, skipped_paths,
+    EvalAction,
+    action_of,
+    action_run,
+    config_dependencies,
+    eval_actions,
+    pass_rate_problem,
+    skipped_paths,
 )
 from aigov.facts.eval_commands import join_folder, mentions_wrapper
 from aigov.facts.expressions import interpolate
@@ -30,7 +36,15 @@ from aigov.facts.filters import as_patterns, included
 from aigov.facts.manifest import Manifest
 from aigov.facts.shell import CommandSpec, Script, Swallow, command_spec, find_uses, is_noop
 from aigov.facts.workflows import (
-    PR_EVENTS, JobRun, StepRun, Workflow, blockers, default_branch, default_run, matrix_legs, repository_workflows,
+    PR_EVENTS,
+    JobRun,
+    StepRun,
+    Workflow,
+    blockers,
+    default_branch,
+    default_run,
+    matrix_legs,
+    repository_workflows,
 )
 from aigov.tree import FILE, Tree
 from aigov.validation import schema_errors

@@ -15,7 +15,8 @@ Whether the approvals are enough is for the policies to decide (policies/aigov/a
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from aigov.codeowners import LOCATIONS, owners_of, parse_codeowners
 from aigov.facts.change import Change

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from aigov.errors import AigovError
 from aigov.files import MAX_FILE_BYTES

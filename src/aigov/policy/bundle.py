@@ -24,9 +24,10 @@ import io
 import json
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any, Callable
+from typing import Any
 
 from aigov.config import BundleRequest
 from aigov.errors import AigovError
@@ -164,8 +165,9 @@ def download(url: str, label: str) -> bytes:
 
 
 def _download(url: str, label: str) -> bytes:
-    import requests
     from urllib.parse import urljoin, urlsplit
+
+    import requests
 
     origin = urlsplit(url)
     for _ in range(MAX_REDIRECTS + 1):
@@ -374,7 +376,7 @@ def _counting_tarfile() -> Any:
                     raise ArchiveTooLarge(f"the bundle's pax headers and long names hold more than {MAX_EXTENDED_HEADER_BYTES} bytes")
             if self.type == tarfile.GNUTYPE_SPARSE:
                 self._refuse_sparse()
-            return super()._proc_member(archive)
+            return super()._proc_member(archive)  # type: ignore[misc]  # tarfile's own member reader, undeclared in typeshed
 
         def _refuse_sparse(self, member: Any = None, *args: Any) -> None:
             # A sparse file's map can fill memory far beyond its bytes; a bundle never has one.

@@ -8,7 +8,8 @@ raw ``deny`` objects for an input, and the value of one rule.
 from __future__ import annotations
 
 import json
-from typing import Any, Callable, Protocol
+from collections.abc import Callable
+from typing import Any, Protocol
 
 from aigov.errors import AigovError
 from aigov.policy.pack import PolicyPack

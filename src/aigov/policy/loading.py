@@ -6,8 +6,9 @@ import dataclasses
 import functools
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from aigov.config import OrgConfig, Refusal, RepositoryConfig, refuse_inside
 from aigov.digests import content_digest
@@ -371,7 +372,7 @@ def _registry_file(path: Path, root: Path | None, sources: list[Source] | None =
     name = display_path(path, root)
     text = read_config_file(path, name)
     shipped = path == policies_dir() / REGISTRY_FILE
-    registry = known_data(policies_dir(), REGISTRY_FILE, text) if shipped else MISSING
+    registry: Any = known_data(policies_dir(), REGISTRY_FILE, text) if shipped else MISSING
     if registry is MISSING:
         registry = parse_registry(text, name)
     if sources is not None:

@@ -208,7 +208,7 @@ class OpaServerEngine(WorkerEngine):
             if held.get(policy_id) != source:  # every PUT recompiles all of OPA's modules: send only changes
                 self._call(f"PUT /v1/policies/{policy_id}", self._client.update_policy_from_string, source, policy_id, False)
 
-    def _held_policies(self) -> dict[str, str]:
+    def _held_policies(self) -> dict[str, str | None]:
         """Module id -> source the server holds. Through the client's session directly: the client's
         get_policies_list keeps only the ids, and the sources tell which modules need no new PUT."""
         response = self._client._session.get(f"{self._client.root_url}/policies", timeout=self._client.timeout)

@@ -9,10 +9,10 @@ decision record.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any, Callable
+from typing import Any
 
 from aigov.digests import canonical_digest, sha256_hex
 from aigov.errors import AigovError
