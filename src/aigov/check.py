@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aigov.clock import utc_now
-from aigov.config import OrgConfig, RepositoryConfig, blocking_severities, load_org_config, load_repository_config
+from aigov.config import OrgConfig, Refusal, RepositoryConfig, blocking_severities, load_org_config, load_repository_config, refuse_inside
 from aigov.digests import canonical_digest, content_digest
 from aigov.errors import AigovError
 from aigov.facts.build import RepoContext, build_inputs
-from aigov.facts.discovery import FeatureLocation, discover_features
+from aigov.facts.discovery import FeatureLocation, discover_features, excluded
 from aigov.files import find_repository_root
 from aigov.model import CheckResult, Finding, Verdict
 from aigov.policy.engine import Engine, make_engine
@@ -227,9 +227,6 @@ def _repository_root(path: Path, given: Path | None) -> Path:
 
 def refuse_excludes_that_hide_features(repository: RepositoryConfig, locations: list[FeatureLocation]) -> None:
     """The repository may not exclude a folder that holds a feature or its files: it would hide what is judged."""
-    from aigov.config import Refusal
-    from aigov.facts.discovery import excluded
-
     for pattern, line in repository.exclude:
         hidden = [loc.dir for loc in locations if any(excluded(rel, [pattern]) for rel in [loc.manifest_path, *loc.files])]
         if hidden:
@@ -304,8 +301,6 @@ def _judge(collected: CheckInputs, options: CheckOptions) -> CheckResult:
 
 def choose_engine(options: CheckOptions, org: OrgConfig, repo_root: Path) -> Engine:
     """The engine the flags or the org config name (default: the embedded one); never the repository's choice."""
-    from aigov.config import refuse_inside
-
     name = options.engine_name or org.engine or "regorus"
     if name != "opa" and options.opa.get("url"):
         raise AigovError("--opa-url needs --engine opa (or engine: opa in the org config)")

@@ -16,9 +16,7 @@ import click
 from aigov import __version__
 from aigov.commandline import PathArg, change_options, check_input_options, check_options, fails_closed, report_outputs
 from aigov.errors import AigovError
-from aigov.report import (
-    FORMATS,  # the table of output formats; their modules load on demand
-)
+from aigov.report import FORMATS, refuse_shared_files, write_reports  # the reporters' modules load on demand
 
 # Set by run(), the program's entry point (not by tests that call main in-process): a finished
 # check may then leave without tearing the interpreter down.
@@ -132,7 +130,6 @@ def check(path: Path | None, output_format: str, output: Path | None, sarif: Pat
       aigov check . --engine opa --opa-url https://opa.example.com:8181 --opa-mode server
     """
     from aigov.check import run_check
-    from aigov.report import refuse_shared_files, write_reports
 
     options = check_options(**input_options, new_only=new_only)
     options.fail_on = fail_on

@@ -17,7 +17,7 @@ from typing import Any
 import click
 
 from aigov.errors import EXIT_ERROR, EXIT_INTERRUPTED, AigovError
-from aigov.report import FORMATS  # the table of output formats; their modules load on demand
+from aigov.report import FORMATS, write_error_reports  # the reporters' modules load on demand
 
 PathArg = click.Path(path_type=Path)
 
@@ -52,7 +52,6 @@ def fails_closed(func: Callable[..., Any]) -> Callable[..., Any]:
 
 def _die(message: str, outputs: list[tuple[str, Path | None]]) -> None:
     """One line on stderr and exit 2; a machine format also gets an error document where its report would go."""
-    from aigov.report import write_error_reports
     from aigov.untrusted import line_text
 
     write_error_reports(message, outputs)

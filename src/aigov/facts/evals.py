@@ -34,7 +34,7 @@ from aigov.facts.eval_commands import join_folder, mentions_wrapper
 from aigov.facts.expressions import interpolate
 from aigov.facts.filters import as_patterns, included
 from aigov.facts.manifest import Manifest
-from aigov.facts.shell import CommandSpec, Script, Swallow, command_spec, find_uses, is_noop
+from aigov.facts.shell import NOTHING, CommandSpec, Script, Swallow, command_spec, find_uses, is_noop
 from aigov.facts.workflows import (
     PR_EVENTS,
     JobRun,
@@ -231,8 +231,6 @@ def gate_reads(ctx: RepoContext) -> None:
     tox and nox files, compose files) and the configs of eval actions: what any feature's eval gate can
     read beyond the workflows, so a pull request that changes only a Makefile re-judges the features
     whose gate runs through it (facts/scope.py counts these reads in every feature's bound)."""
-    from aigov.facts.shell import NOTHING
-
     _, _, steps = repository_workflows(ctx)
     wrappers = _wrappers(ctx, steps)
     actions = eval_actions(ctx.settings.get("evals") or {})

@@ -18,7 +18,7 @@ from typing import Any
 
 from aigov.errors import AigovError
 from aigov.facts.build import RepoContext, collector
-from aigov.facts.discovery import FeatureLocation
+from aigov.facts.discovery import FeatureLocation, is_manifest, parent
 from aigov.facts.manifest import Manifest
 
 DEFAULT_BUNDLE_SUFFIXES = (".sigstore.json", ".sigstore")
@@ -47,8 +47,6 @@ def collect_artifacts(ctx: RepoContext, manifest: Manifest, location: FeatureLoc
 
 def _own(ctx: RepoContext, folder: str, paths: list[str]) -> list[str]:
     """``paths`` less those inside a nested feature's folder: its artefacts are its own."""
-    from aigov.facts.discovery import is_manifest, parent
-
     features = ctx.once("feature folders", lambda: sorted({parent(p) for p in ctx.tree.files if is_manifest(p)}))
     prefix = "" if folder == "." else folder + "/"
     nested = tuple(f + "/" for f in features if f != folder and (f + "/").startswith(prefix))

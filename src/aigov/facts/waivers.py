@@ -25,7 +25,7 @@ from aigov.files import MAX_FILE_BYTES
 from aigov.gitcli import GitFailed, commit_id, git
 from aigov.github_names import approver_problem
 from aigov.policy.metadata import RuleMeta
-from aigov.tree import Tree, WorkTree
+from aigov.tree import CommitTree, Tree, WorkTree
 from aigov.validation import validate_document
 from aigov.yamlfile import parse_yaml
 
@@ -155,7 +155,6 @@ def feature_names_at(root: Path, ref: str) -> list[str]:
     """The metadata.name of every feature manifest at commit ``ref``, read by the one reader: what an
     unchanged waiver was approved for. A manifest that cannot be read or names nothing there names no feature."""
     from aigov.facts.discovery import is_manifest
-    from aigov.tree import CommitTree
 
     commit = commit_id(root, ref, WAIVERS_FILE)
     if commit is None:

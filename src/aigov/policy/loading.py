@@ -357,8 +357,6 @@ def load_registry(
 
 def _bundle_registry(bundle: PolicyBundle) -> dict[str, Any]:
     """The registry the bundle carries (data.aigov.registry), checked against the same schema as a file."""
-    from aigov.yamlfile import YamlDocument
-
     registry = bundle.data.get("aigov", {}).get("registry")
     if registry is None:
         raise AigovError("the bundle has no data.aigov.registry; a bundle replaces the whole shipped pack", bundle.label)
