@@ -14,6 +14,7 @@ from aigov.facts.manifest import Manifest, load_manifest
 from aigov.facts.model_calls import ModelIndex, model_index
 from aigov.facts.model_card import collect_documents, collect_model_card, document_paths
 from aigov.facts.model_refs import collect_model_references, declared_model_facts
+from aigov.policy.watchdog import Worker
 from aigov.tree import Reads, Tree
 
 ANSWERS_FILE = ".copier-answers.yml"
@@ -103,8 +104,6 @@ def build_inputs(ctx: RepoContext, locations: list[FeatureLocation], in_backgrou
     the collectors, the background ones in a child meanwhile (``in_background``; else here, after
     the others: for a large process running many checks, such as an evidence replay, where a fork
     per check costs more than it saves)."""
-    from aigov.policy.watchdog import Worker
-
     manifests = [_manifest(ctx, location) for location in locations]
     features = list(zip(manifests, locations, strict=True))
     if not features:

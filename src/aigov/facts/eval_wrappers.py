@@ -30,6 +30,7 @@ from aigov.facts.filters import included
 from aigov.facts.makefile import Makefile, expand, parse_makefile
 from aigov.facts.shell import Nested, Script, Shell, Swallow, shell_for_file, shell_invocation
 from aigov.tree import FILE, Reads, Tree, join
+from aigov.yamlfile import parse_yaml
 
 MAX_CONFIG_BYTES = 1024 * 1024
 MAX_TARGETS = 200  # targets one `make` call makes (prerequisites included): more than any honest Makefile
@@ -625,8 +626,6 @@ def _compose_files(wrappers: Wrappers, folder: str) -> list[str]:
 
 
 def _compose_doc(wrappers: Wrappers, path: str) -> Any:
-    from aigov.yamlfile import parse_yaml
-
     def load() -> Any:
         text = wrappers.text(path)
         return None if text is None else parse_yaml(text, path)

@@ -46,6 +46,7 @@ from aigov.facts.workflows import (
     matrix_legs,
     repository_workflows,
 )
+from aigov.patterns import compile_user_regex
 from aigov.tree import FILE, Tree
 from aigov.validation import schema_errors
 from aigov.yamlfile import field_path, parse_yaml
@@ -170,8 +171,6 @@ def _cases(tree: Tree, path: str) -> set[str]:
 def runner_patterns(settings: dict[str, Any]) -> dict[str, list[Any]]:
     """The recognised eval runners (settings: evals.runners), compiled by RE2 like every pattern
     that matches repository text (aigov.patterns); a bad pattern is exit 2."""
-    from aigov.patterns import compile_user_regex
-
     return {name: [compile_user_regex(p, f"settings evals.runners.{name}") for p in as_patterns(patterns)]
             for name, patterns in (settings.get("runners") or {}).items()}
 

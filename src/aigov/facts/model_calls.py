@@ -34,6 +34,9 @@ from functools import cache, lru_cache
 from typing import Any
 
 from aigov.errors import AigovError
+from aigov.policy.loading import REGISTRY_FILE
+from aigov.resources import policies_dir
+from aigov.yamlfile import parse_yaml
 
 CALL = "call"
 CONFIG = "config"
@@ -225,9 +228,6 @@ def _provider_patterns(registry: dict[str, Any]) -> list[dict[str, Any]]:
         return registry["providerPatterns"]
     # A registry that replaces the shipped one keeps the shipped patterns unless it says otherwise:
     # dropping them would silently stop reporting unregistered models.
-    from aigov.policy.loading import REGISTRY_FILE
-    from aigov.resources import policies_dir
-    from aigov.yamlfile import parse_yaml
 
     shipped_registry = policies_dir() / REGISTRY_FILE
     return parse_yaml(shipped_registry.read_text(encoding="utf-8"), REGISTRY_FILE).data.get("providerPatterns", [])

@@ -20,6 +20,7 @@ from aigov.errors import AigovError
 from aigov.facts.build import RepoContext, collector
 from aigov.facts.discovery import FeatureLocation, is_manifest, parent
 from aigov.facts.manifest import Manifest
+from aigov.sigstore_bundles import MAX_BUNDLE_BYTES, identity_policy, load_verifier, verify_bundle
 
 DEFAULT_BUNDLE_SUFFIXES = (".sigstore.json", ".sigstore")
 UNREADABLE = "unreadable"  # the failure of an artefact or bundle that is not a readable regular file
@@ -115,7 +116,6 @@ def _entry_policy(entry: dict[str, Any], manifest: Manifest, index: int, verify:
             except AigovError as exc:
                 raise AigovError(exc.message, manifest.path, where) from None
         return None
-    from aigov.sigstore_bundles import identity_policy
 
     try:
         return identity_policy(entry["issuer"], entry.get("identity"), entry.get("identityPattern"))
@@ -134,7 +134,6 @@ def _file_facts(ctx: RepoContext, rel: str, policy: Any, suffixes: tuple[str, ..
     if bundle is None:
         facts.update(verified=False, error=f"no Sigstore bundle beside it (looked for {', '.join(expected)})")
         return facts
-    from aigov.sigstore_bundles import MAX_BUNDLE_BYTES, load_verifier, verify_bundle
 
     try:
         artifact_sha256 = ctx.tree.sha256(rel)

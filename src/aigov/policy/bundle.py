@@ -30,7 +30,15 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from aigov.config import BundleRequest
+from aigov.deadline import DeadlinePassed, env_seconds, within
 from aigov.errors import AigovError
+from aigov.files import read_regular_file
+from aigov.policy.index import known_module
+from aigov.policy.pack import bundle_revision, is_test_module, release_of
+from aigov.policy.rego_ast import module_package
+from aigov.resources import policies_dir
+from aigov.sigstore_bundles import identity_policy, load_verifier, rejection_reason, verify_bundle
+from aigov.yamlfile import parse_yaml
 
 MAX_BUNDLE_BYTES = 20 * 1024 * 1024  # a tarball as downloaded (compressed)
 MAX_UNPACKED_BYTES = 64 * 1024 * 1024  # the whole tar stream, once decompressed: a tar bomb stops here
@@ -61,8 +69,6 @@ class PolicyBundle:
 
 
 def read_directory(request: BundleRequest) -> tuple[BundleFiles, str]:
-    from aigov.files import read_regular_file
-
     folder = Path(request.location)
     if request.pin is not None or request.identity is not None:
         raise AigovError("a directory cannot be pinned or Sigstore-verified; build a tarball (aigov policy build) and pin or sign that", request.source)
@@ -84,8 +90,6 @@ def read_directory(request: BundleRequest) -> tuple[BundleFiles, str]:
 
 
 def read_tarball(request: BundleRequest) -> tuple[BundleFiles, str]:
-    from aigov.files import read_regular_file
-
     data = read_regular_file(Path(request.location), request.location, MAX_BUNDLE_BYTES)  # refuses a larger file
     digest = _check_pin(data, request, request.location)
     if request.identity is not None:
@@ -155,8 +159,6 @@ def download(url: str, label: str) -> bytes:
     """The body at ``url``, streamed under the size cap; redirects only to the same host and scheme.
     All of it within AIGOV_BUNDLE_TIMEOUT seconds: requests' timeouts bound each read, and a host
     that sends a byte a second would otherwise hold the check for ever."""
-    from aigov.deadline import DeadlinePassed, env_seconds, within
-
     seconds = env_seconds("AIGOV_BUNDLE_TIMEOUT", DOWNLOAD_DEADLINE_S)
     try:
         return within(seconds, lambda: _download(url, label), "policy bundle download")
@@ -259,7 +261,6 @@ def _store(path: Path, data: bytes) -> None:
 
 def _read_signature(request: BundleRequest) -> bytes:
     """The Sigstore bundle for the tarball: --policy-bundle-signature, else SOURCE.sigstore.json."""
-    from aigov.files import read_regular_file
     from aigov.sigstore_bundles import MAX_BUNDLE_BYTES as MAX_SIGSTORE_BYTES
 
     where = request.signature or request.location + ".sigstore.json"
@@ -272,8 +273,6 @@ def _read_signature(request: BundleRequest) -> bytes:
 
 def verify_sigstore(request: BundleRequest, data: bytes, signature: bytes, label: str) -> None:
     """The tarball must be signed by the expected identity and issuer (offline, sigstore_bundles)."""
-    from aigov.sigstore_bundles import identity_policy, load_verifier, rejection_reason, verify_bundle
-
     if request.issuer is None:
         raise AigovError("--policy-bundle-identity needs --policy-bundle-issuer (the OIDC issuer that vouched for it)", label)
     policy = identity_policy(request.issuer, request.identity, None)
@@ -476,10 +475,6 @@ def _place(data: dict[str, Any], keys: list[str], value: Any, label: str, name: 
 
 def _refuse_outside_roots(bundle: PolicyBundle, roots: list[str], label: str) -> None:
     """OPA refuses a bundle whose policies or data lie outside the roots its manifest claims; so do we."""
-    from aigov.policy.index import known_module
-    from aigov.policy.rego_ast import module_package
-    from aigov.resources import policies_dir
-
     def inside(path: str) -> bool:
         return any(r == "" or path == r or path.startswith(r + "/") for r in roots)
 
@@ -508,8 +503,6 @@ def _json(data: bytes, name: str) -> Any:
 
 
 def _yaml(data: bytes, label: str, name: str) -> Any:
-    from aigov.yamlfile import parse_yaml
-
     return parse_yaml(_text(data, label, name), f"{label}: {name}").data
 
 
@@ -604,8 +597,6 @@ def signature_hash(name: str, content: bytes, algorithm: str = "sha256") -> str:
 def _public_key(path: Path) -> Any:
     from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
-    from aigov.files import read_regular_file
-
     try:
         return load_pem_public_key(read_regular_file(path, str(path), 64 * 1024))
     except ValueError:
@@ -628,8 +619,6 @@ def build_bundle(folder: Path) -> tuple[bytes, str]:
     the pack's, which a check never evaluates. Entries are sorted, with fixed mtime, owner and
     mode, and gzip carries no timestamp or file name: the same folder gives the same bytes.
     """
-    from aigov.policy.pack import bundle_revision, is_test_module, release_of
-
     files, _ = read_directory(BundleRequest(source=str(folder)))
     bundle = parse_layout(files, str(folder), "")
     modules = {name: source for name, source in bundle.modules if not is_test_module(name)}

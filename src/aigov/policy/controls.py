@@ -12,7 +12,9 @@ from functools import cache
 from typing import Any
 
 from aigov.errors import AigovError
+from aigov.policy.index import MISSING, known_data
 from aigov.resources import policies_dir
+from aigov.yamlfile import safe_load  # libyaml: the catalogs take 0.2 s with the pure-Python loader
 
 CONTROLS_FILE = "controls.yaml"
 CATALOG_DIR = "catalogs"
@@ -86,9 +88,6 @@ class ControlMap:
 
 def _load_shipped(relative: str) -> Any:
     import yaml
-
-    from aigov.policy.index import MISSING, known_data
-    from aigov.yamlfile import safe_load  # libyaml: the catalogs take 0.2 s with the pure-Python loader
 
     try:
         text = (policies_dir() / relative).read_text(encoding="utf-8")

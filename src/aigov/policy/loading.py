@@ -23,7 +23,9 @@ from aigov.policy.rego_ast import parse_rego
 if TYPE_CHECKING:
     from aigov.policy.bundle import PolicyBundle
     from aigov.tree import Tree
+from aigov.policy.index import MISSING, known_data, known_module
 from aigov.resources import policies_dir
+from aigov.tree import FOLDER
 from aigov.validation import validate_document
 from aigov.yamlfile import YamlDocument, parse_yaml
 
@@ -319,8 +321,6 @@ def check_eval_settings(doc: YamlDocument, name: str) -> None:
 
 def read_repository_rego(tree: Tree, folder: str, include_tests: bool) -> list[tuple[str, str]]:
     """(path, source) of every .rego file below a repository folder, read through the one reader."""
-    from aigov.tree import FOLDER
-
     node = tree.resolve(folder)
     if node.kind != FOLDER:
         raise AigovError("policy folder not found" if node.kind == "missing" else "is not a folder of .rego files", folder)
@@ -365,8 +365,6 @@ def _bundle_registry(bundle: PolicyBundle) -> dict[str, Any]:
 
 
 def _registry_file(path: Path, root: Path | None, sources: list[Source] | None = None) -> dict[str, Any]:
-    from aigov.policy.index import MISSING, known_data
-
     name = display_path(path, root)
     text = read_config_file(path, name)
     shipped = path == policies_dir() / REGISTRY_FILE
@@ -388,15 +386,11 @@ def parse_registry(text: str, name: str) -> dict[str, Any]:
 def _indexed_module(shipped: Path, display: str, source: str) -> ModuleInfo | None:
     """The module as the shipped pack's index read it, if the index holds this very source (under any
     name: a bundle built from the shipped pack carries the same modules)."""
-    from aigov.policy.index import known_module
-
     return known_module(shipped, source, display)
 
 
 def _shipped_data(shipped: Path, name: str) -> Any:
     """A data file of the shipped pack (data/settings.yaml), from the index when it holds this very text."""
-    from aigov.policy.index import MISSING, known_data
-
     label = f"{SHIPPED_LABEL}/{name}"
     text = read_config_file(shipped / name, label)
     value = known_data(shipped, name, text)

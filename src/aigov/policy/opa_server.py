@@ -32,7 +32,9 @@ from urllib.parse import urlsplit
 from aigov.errors import AigovError
 from aigov.model import Source
 from aigov.policy.engine import WorkerEngine, undefined_deny
+from aigov.policy.loading import OPA_RESERVED_ROOT, package_line
 from aigov.policy.pack import PolicyPack
+from aigov.policy.watchdog import Worker
 
 MODES = ("push", "server")
 POLICY_PREFIX = "aigov"  # push mode: our module ids on the server, so stale ones can be found and removed
@@ -140,8 +142,6 @@ class OpaServerEngine(WorkerEngine):
 
     def prepare(self, pack: PolicyPack) -> None:
         """Start the child that pushes the pack (or checks its revision) and then answers the queries."""
-        from aigov.policy.watchdog import Worker
-
         self.close()
         if self.settings.mode == "push":
             refuse_opa_configuration(pack)
@@ -354,8 +354,6 @@ def refuse_opa_configuration(pack: PolicyPack) -> None:
     ``system.*`` (``system.authz`` decides who may call the server, ``system.log`` what its decision
     logs keep) or data under ``data.system`` would reconfigure the org's server. The repository's
     own never get this far (loading refuses them); this is the org's and the bundle's."""
-    from aigov.policy.loading import OPA_RESERVED_ROOT, package_line
-
     for path, info in sorted(pack.infos.items()):
         if info.package.split(".")[0] == OPA_RESERVED_ROOT:
             raise AigovError(f"package {info.package} is OPA's own configuration; push mode installs only rules "
