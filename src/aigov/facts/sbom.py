@@ -19,9 +19,7 @@ from aigov.errors import AigovError
 from aigov.facts.build import RepoContext, collector
 from aigov.facts.discovery import FeatureLocation
 from aigov.facts.manifest import Manifest
-from aigov.sbom.jsonpaths import line_of, value_lines
 from aigov.sbom.requirements import dependency_files, normalize_name, scan_dependencies
-from aigov.sbom.validate import MAX_BOM_BYTES, parse_bom, validate_bom
 from aigov.tree import MISSING, Tree
 
 MAX_ERRORS = 10
@@ -49,6 +47,7 @@ def collect_sbom(tree: Tree, manifest: Manifest) -> dict[str, Any]:
     if tree.kind(path) == MISSING:
         return {"declared": True, "path": path, "exists": False}
     facts: dict[str, Any] = {"declared": True, "path": path, "exists": True}
+    from aigov.sbom.validate import MAX_BOM_BYTES, parse_bom, validate_bom
 
     try:
         text = tree.read_text(path, max_bytes=MAX_BOM_BYTES)
@@ -70,6 +69,8 @@ def collect_sbom(tree: Tree, manifest: Manifest) -> dict[str, Any]:
 
 
 def _components(document: Any, text: str) -> dict[str, Any]:
+    from aigov.sbom.jsonpaths import line_of, value_lines
+
     lines = value_lines(text)
     models, others = [], []
     top = document.get("components") if isinstance(document, dict) else None
