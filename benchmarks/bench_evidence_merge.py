@@ -76,9 +76,9 @@ def real_bundle(root: Path, name: str, features: int, fails: bool) -> Path:
 def synthetic_bundle(job: tuple[Path, str, int, Path]) -> None:
     """The template bundle as repository ``name`` of team ``team-<n % 10>``, written by aigov's bundle writer."""
     from aigov.evidence.bundle import assemble, write_zip
-    from aigov.evidence.controls import load_control_map
     from aigov.evidence.decision import canonical_json
     from aigov.evidence.replay import RepositoryEvidence, parse_period
+    from aigov.policy.controls import load_control_map
 
     template, name, number, out = job
     with zipfile.ZipFile(template) as archive:

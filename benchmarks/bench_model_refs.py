@@ -33,9 +33,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import yaml
 
@@ -150,7 +151,7 @@ def aigov(root: Path, truth: Truth) -> Found:
     found.incomplete = len(facts["unscanned_files"])
     found.check_seconds, blocking = time_check(root)
     found.false_blocking = sum(not models & truth.called for models in blocking)
-    found.false_findings = [f for f, models in zip(blocking_messages(blocking), blocking) if not models & truth.called]
+    found.false_findings = [f for f, models in zip(blocking_messages(blocking), blocking, strict=True) if not models & truth.called]
     return found
 
 

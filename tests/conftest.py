@@ -10,9 +10,10 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any
 
 import pytest
 from click.testing import CliRunner

@@ -8,9 +8,8 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from conftest import make_feature
-
 from aigov.evidence.sign import add_signature, manifest_bytes
+from conftest import make_feature
 
 # A model card reviewed on 2026-01-21: a medium-tier card is due every 180 days, so it goes
 # stale on 2026-07-20 with nobody committing anything.

@@ -10,10 +10,12 @@ GIT_ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COM
            "GIT_COMMITTER_EMAIL": "t@example.com", "GIT_CONFIG_GLOBAL": "/dev/null"}
 
 
-def git(repo: Path, *args: str, env: dict[str, str] | None = None) -> str:
-    """``git -C repo args`` with a fixed identity and no user config; its output, stripped."""
-    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True,
-                          env={**os.environ, **GIT_ENV, **(env or {})}).stdout.strip()
+def git(repo: Path, *args: str, env: dict[str, str] | None = None, strip: bool = True) -> str:
+    """``git -C repo args`` with a fixed identity and no user config; its output, stripped unless
+    ``strip=False`` (a test of exact bytes)."""
+    out = subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True,
+                         env={**os.environ, **GIT_ENV, **(env or {})}).stdout
+    return out.strip() if strip else out
 
 
 def init_repo(repo: Path, branch: str = "main") -> Path:

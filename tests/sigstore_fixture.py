@@ -23,9 +23,10 @@ import datetime as dt
 import hashlib
 import json
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -121,7 +122,7 @@ class SigstoreInstance:
 
     @classmethod
     def create(cls, name: str = "aigov-test") -> SigstoreInstance:
-        valid_from = dt.datetime.now(dt.timezone.utc).replace(microsecond=0) - dt.timedelta(days=30)
+        valid_from = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(days=30)
         valid_to = valid_from + dt.timedelta(days=3650)
         root_key = ec.generate_private_key(ec.SECP384R1())
         root_name = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, name), x509.NameAttribute(NameOID.COMMON_NAME, f"{name}-root")])
@@ -193,7 +194,7 @@ class SigstoreInstance:
         statement naming the artefact's SHA-256 as its subject, logged as a dsse/0.0.1 entry or
         (``intoto_entry``) as an intoto/0.0.2 one. ``edit_body`` changes the log entry's body
         before it is logged, so the log vouches for a body that does not match the bundle."""
-        signed_at = signed_at or dt.datetime.now(dt.timezone.utc).replace(microsecond=0) - dt.timedelta(hours=1)
+        signed_at = signed_at or dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(hours=1)
         key = ec.generate_private_key(ec.SECP256R1())
         cert = self._leaf_cert(key, identity, issuer, signed_at)
         pem_b64 = _b64(cert.public_bytes(serialization.Encoding.PEM))

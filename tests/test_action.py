@@ -27,6 +27,7 @@ import yaml
 from aigov.facts.expressions import interpolate, truth
 from conftest import REPO_ROOT, add_sbom, make_feature, write
 from github_stub import fake_github
+from repo_helpers import git
 
 ACTION = yaml.safe_load((REPO_ROOT / "action.yml").read_text())
 
@@ -40,12 +41,6 @@ def runner_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
                           check=True, capture_output=True, text=True).stdout.strip()
     Path(site, "test-run-packages.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     return venv / "bin"
-
-
-def git(repo: Path, *args: str) -> str:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t",
-           "GIT_COMMITTER_EMAIL": "t@example.com", "GIT_CONFIG_GLOBAL": "/dev/null"}
-    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True, env=env).stdout.strip()
 
 
 def pull_request(tmp_path: Path, model: str = "gpt-4o", provider: str = "openai", swap_to: str | None = None) -> tuple[Path, Path]:

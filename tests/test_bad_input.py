@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import pytest
 
-from conftest import CLOCK, assert_clean_error as assert_error, check, make_feature, run_cli, run_limited, run_process, write
+from conftest import CLOCK, check, make_feature, run_cli, run_limited, run_process, write
+from conftest import assert_clean_error as assert_error
 
 
 def add_org_policy(feature: Path, source: str) -> None:

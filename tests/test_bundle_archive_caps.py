@@ -14,8 +14,8 @@ import itertools
 import re
 import tarfile
 import tracemalloc
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
 
 import pytest
 

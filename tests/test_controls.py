@@ -9,10 +9,9 @@ import pytest
 import yaml
 
 from aigov.config import OrgConfig
-from aigov.evidence.controls import load_control_map
+from aigov.policy.controls import load_control_map
 from aigov.policy.loading import build_pack
 from aigov.resources import policies_dir
-
 from conftest import check_json, make_feature, run_cli, write
 
 
@@ -91,7 +90,7 @@ def test_controls_unknown_framework_is_a_clean_error() -> None:
 
 
 def test_a_rule_names_its_controls_as_framework_and_catalog_id() -> None:
-    from aigov.evidence.controls import rule_control_labels
+    from aigov.policy.controls import rule_control_labels
 
     labels = rule_control_labels("AIGOV-MANIFEST-001")
     assert "EU-AI-Act:Art. 14" in labels and "NIST-AI-RMF:GOVERN 3.2" in labels

@@ -10,8 +10,9 @@ there may become OPA's own configuration (``system.authz`` decides who may call 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 

@@ -26,8 +26,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 

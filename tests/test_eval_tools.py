@@ -11,7 +11,6 @@ tests; the real repositories they resemble are named beside them.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import Any
 import pytest
 
 from conftest import CLOCK, assert_clean_error, check, check_json, make_feature, org_config, run_cli, write
+from repo_helpers import git
 
 COMMAND = "python evals/run.py --config evals/config.yaml"
 WF = ".github/workflows/evals.yml"
@@ -116,10 +116,10 @@ def test_command_equivalence_is_decided_in_one_place() -> None:
     """facts/eval_commands.py: what each spelling runs (the table the end-to-end cases above rest on)."""
     from aigov.facts.eval_commands import Invocation, canonical, runs
 
-    assert canonical("uv run --directory services/a python3 -m pytest -q evals/".split()) == Invocation(("pytest", "-q", "evals"), ("services/a",))
-    assert canonical("poetry -C svc run pytest".split()).cd == ("svc",)
-    assert runs(canonical("pytest -q evals -k golden".split()), canonical("pytest evals".split()))
-    assert not runs(canonical("pytest -k evals".split()), canonical("pytest evals tests".split()))
+    assert canonical(["uv", "run", "--directory", "services/a", "python3", "-m", "pytest", "-q", "evals/"]) == Invocation(("pytest", "-q", "evals"), ("services/a",))
+    assert canonical(["poetry", "-C", "svc", "run", "pytest"]).cd == ("svc",)
+    assert runs(canonical(["pytest", "-q", "evals", "-k", "golden"]), canonical(["pytest", "evals"]))
+    assert not runs(canonical(["pytest", "-k", "evals"]), canonical(["pytest", "evals", "tests"]))
 
 
 # --- make --------------------------------------------------------------------------------------------
@@ -979,12 +979,6 @@ def test_secrets_in_a_condition_is_a_workflow_github_rejects(tmp_path: Path) -> 
 
 
 # --- What the gate read: a pull request that changes only a Makefile re-judges the features it gates ------
-
-
-def git(repo: Path, *args: str) -> str:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t",
-           "GIT_COMMITTER_EMAIL": "t@example.com", "GIT_CONFIG_GLOBAL": "/dev/null"}
-    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True, env=env).stdout.strip()
 
 
 ROOT_MAKEFILE = """\

@@ -200,7 +200,7 @@ def test_every_rule_of_the_change_package_counts_only_from_pull_request_decision
     them, so a control they evidence is never held by replays alone (controls.yaml `applies`)."""
     import re
 
-    from aigov.evidence.controls import pull_request_rules
+    from aigov.policy.controls import pull_request_rules
     from aigov.resources import policies_dir
 
     change_rules = set(re.findall(r"#\s+id:\s+(AIGOV-CHANGE-\d+)", (policies_dir() / "aigov/changes.rego").read_text()))

@@ -8,20 +8,19 @@ import json
 import os
 import shutil
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 
-from conftest import assert_clean_error, run_cli, run_limited, write
-from evidence_helpers import EVIDENCE_IDENTITY, commit_all, edit, feature_repo, signed_copy
-from sigstore_fixture import GITHUB_ISSUER, SigstoreInstance
 # The throw-away Sigstore instance, trusted root and cache isolation of the signing tests.
-
 from aigov.digests import content_digest
 from aigov.evidence.bundle import MANIFEST, SIGNATURE
 from aigov.evidence.decision import canonical_json
 from aigov.evidence.jsonstream import HashingWriter, Pairs, Rows, write_json
+from conftest import assert_clean_error, run_cli, run_limited, write
+from evidence_helpers import EVIDENCE_IDENTITY, commit_all, edit, feature_repo, signed_copy
+from sigstore_fixture import GITHUB_ISSUER, SigstoreInstance
 
 
 def build(out: Path, *repos: Path, period: str = "2026Q3", cwd: Path | None = None) -> Path:

@@ -212,7 +212,7 @@ def compared(decision: dict) -> dict:
 @pytest.mark.parametrize("chunk", range(CHUNKS))
 def test_every_replayed_decision_equals_the_check_of_a_checkout(template: Path, engine: EngineLoadedOnce, tmp_path: Path,
                                                                 chunk: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    from aigov.evidence.replay import ReplayOptions, Replayer, parse_period, replay_repository
+    from aigov.evidence.replay import Replayer, ReplayOptions, parse_period, replay_repository
 
     # The replays use the engine loaded once too (each replay remembers its own answers in front of it).
     monkeypatch.setattr(Replayer, "_make_engine", lambda self: engine)

@@ -12,13 +12,14 @@ import shutil
 import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 import yaml
 
 from conftest import Run, assert_clean_error, eventually, run_cli, run_limited
+from repo_helpers import commit_all, git, init_repo
 
 pytestmark = pytest.mark.usefixtures("template_cache")
 
@@ -211,6 +212,38 @@ def test_a_pinned_pip_source_is_what_both_workflows_install(source: str, tmp_pat
         assert not any("aigov" in u for u in uses), workflow
     code, result = check_json(repo)
     assert code == 0 and result["findings"] == []
+
+
+# --- git as aigov runs it: no hooks, whatever the user's or the repository's git config says -------------------
+
+
+def test_aigov_new_and_update_run_no_git_hook(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The template cache's commits and the project's git status go through aigov.gitcli: a hook the
+    user's git config names (core.hooksPath) and the project's own fsmonitor command never run."""
+    marker = tmp_path / "hook-ran"
+    hooks = tmp_path / "hooks"
+    hooks.mkdir()
+    for hook in ("pre-commit", "commit-msg", "post-commit"):  # what git commit runs; copier runs git of its own
+        (hooks / hook).write_text(f"#!/bin/sh\necho {hook} >> {marker}\n")
+        (hooks / hook).chmod(0o755)
+    user_config = tmp_path / "gitconfig"
+    user_config.write_text(f"[core]\n\thooksPath = {hooks}\n[user]\n\tname = t\n\temail = t@example.com\n")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(user_config))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # a fresh cache: aigov new commits into it
+    project = tmp_path / "bot"
+    run = new("bot", "--template", "agent", "--tier", "low", "--owner", "team-ops", "--github-org", ORG, "--dest", str(project))
+    assert run.exit_code == 0, run.stderr
+    assert not marker.exists(), marker.read_text()
+
+    init_repo(project)
+    commit_all(project, "generated")
+    monitor = tmp_path / "fsmonitor"
+    monitor.write_text(f"#!/bin/sh\necho fsmonitor >> {marker}\n")
+    monitor.chmod(0o755)
+    git(project, "config", "core.fsmonitor", str(monitor))
+    run = run_cli("update", str(project))
+    assert run.exit_code == 0, run.stderr
+    assert not marker.exists(), marker.read_text()
 
 
 # --- interrupted: end of input at a prompt, SIGTERM or Ctrl-C while writing -------------------------------------

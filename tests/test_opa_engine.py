@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -222,7 +222,7 @@ def tls_files(folder: Path) -> tuple[Path, Path, Path]:
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.x509.oid import NameOID
 
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "aigov test CA")])
     ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
@@ -424,10 +424,10 @@ def test_a_ca_bundle_inside_the_checked_repository_is_refused(tmp_path: Path) ->
 
 
 def test_the_engine_choice_lists_every_engine_in_the_table() -> None:
-    from aigov.cli import ENGINE_NAMES
+    from aigov.commandline import ENGINE_NAMES
     from aigov.policy.engine import ENGINES
 
-    assert ENGINE_NAMES == list(ENGINES)
+    assert list(ENGINES) == ENGINE_NAMES
 
 
 def test_the_embedded_check_does_not_import_the_opa_client() -> None:

@@ -22,8 +22,6 @@ from bundle_server import BundleHost
 from conftest import CLOCK, EXAMPLE, assert_clean_error, check, make_feature, org_config, run_cli, run_limited, write
 from pack_helpers import POLICIES, build, copy_pack
 
-
-
 # --- helpers ------------------------------------------------------------------------------------
 
 
@@ -102,8 +100,7 @@ def test_the_built_revision_names_the_same_pack_however_a_check_loads_it(built: 
     """One notion of revision: what `aigov policy build` prints and writes into .manifest is what a check
     computes for the same pack from the shipped folder, from the tarball and from a source folder (server
     mode requires it of the deployed bundle). Policy tests stay out of the bundle: OPA would load them."""
-    from aigov.config import OrgConfig
-    from aigov.policy.bundle import BundleRequest
+    from aigov.config import BundleRequest, OrgConfig
     from aigov.policy.loading import build_pack
 
     with tarfile.open(built) as archive:

@@ -5,11 +5,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from conftest import org_config, run_cli
-
 from aigov.config import OrgConfig
-from aigov.evidence.controls import rule_control_labels
+from aigov.policy.controls import rule_control_labels
 from aigov.policy.loading import build_pack
+from conftest import org_config, run_cli
 
 
 def test_every_shipped_rule_appears_with_its_severity_and_controls(tmp_path: Path) -> None:

@@ -92,7 +92,7 @@ def test_record_writes_a_note_git_can_read_and_aigov_reads_back(tmp_path: Path) 
     assert run.exit_code == 0, run.stderr
     head = git(root, "rev-parse", "HEAD").strip()
     assert f"recorded the pass decision for {head} in refs/notes/aigov" in run.stdout
-    assert git(root, "notes", "--ref", "aigov", "show", head).encode("utf-8") == data
+    assert git(root, "notes", "--ref", "aigov", "show", head, strip=False).encode("utf-8") == data
     shown = run_cli("record", str(root), "--show", "HEAD")
     assert shown.exit_code == 0 and shown.stdout.encode("utf-8") == data
 
@@ -108,7 +108,7 @@ def test_record_from_a_file_notes_the_commit_it_judged(tmp_path: Path) -> None:
     commit_all(root, "later")
     run = run_cli("record", str(root), "--from", str(tmp_path / "decision.json"))
     assert run.exit_code == 0, run.stderr
-    assert git(root, "notes", "--ref", "aigov", "show", first).encode("utf-8") == data
+    assert git(root, "notes", "--ref", "aigov", "show", first, strip=False).encode("utf-8") == data
     wrong = run_limited("record", str(root), "--from", str(tmp_path / "decision.json"), "--commit", "HEAD")
     assert_clean_error(wrong, f"describes commit {first}")
 

@@ -385,7 +385,8 @@ def test_the_quarter_shows_each_draft_as_the_last_record_saw_it(paved: dict[str,
 def test_an_evidence_replay_shows_the_day_a_draft_starts_to_block(tmp_path: Path) -> None:
     """No commit in the quarter after the first: the clock alone turns the draft from reported to blocking,
     30 days after it was drafted, and the replay says when (grace_days is a day count of the settings)."""
-    from evidence_helpers import commit_all as commit_dated, feature_repo
+    from evidence_helpers import commit_all as commit_dated
+    from evidence_helpers import feature_repo
 
     repo = feature_repo(tmp_path / "repo")
     card = repo / "svc/MODEL_CARD.md"

@@ -8,8 +8,8 @@ rule, loaded by the real CLI and evaluated by the real embedded engine (regorus)
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 

@@ -70,7 +70,7 @@ def observed() -> tuple[dict[int, str], dict[int, set[str]], dict[int, set[str]]
     engine.set_input_json("{}")
     emitted, fired, quiet = defaultdict(set), defaultdict(set), defaultdict(set)
     failed = []
-    for path, info in pack.infos.items():
+    for info in pack.infos.values():
         for test in info.tests:
             name = f"data.{info.package}.{test}"
             if engine.eval_rule_as_json(name) != "true":

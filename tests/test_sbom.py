@@ -126,7 +126,7 @@ def test_realistic_bom_is_valid() -> None:
 def test_timestamp_without_time_zone_or_with_impossible_date_is_rejected() -> None:
     """date-time is checked by aigov's own RFC 3339 checker (no rfc3339-validator installed)."""
     for stamp in ("2026-10-01 08:30:00", "2026-10-01T08:30:00", "2026-02-30T08:30:00Z", "2026-10-01T24:00:00Z"):
-        document = broken(lambda d: d["metadata"].__setitem__("timestamp", stamp))
+        document = broken(lambda d, stamp=stamp: d["metadata"].__setitem__("timestamp", stamp))
         assert errors_of(document) == [("$.metadata.timestamp", f"{stamp!r} is not an RFC 3339 date-time with a time zone, such as 2024-05-01T12:00:00Z")]
 
 
@@ -207,7 +207,7 @@ def test_unknown_key_is_named() -> None:
 def test_each_document_is_judged_by_its_own_spec_version() -> None:
     """The same BOM is valid 1.5/1.6/1.7 CycloneDX; as 1.4 the machine-learning-model type does not exist yet."""
     for version in ("1.5", "1.6", "1.7"):
-        document = broken(lambda d: d.update({"specVersion": version, "$schema": f"http://cyclonedx.org/schema/bom-{version}.schema.json"}))
+        document = broken(lambda d, version=version: d.update({"specVersion": version, "$schema": f"http://cyclonedx.org/schema/bom-{version}.schema.json"}))
         assert errors_of(document) == [], version
     as_1_4 = broken(lambda d: d.update({"specVersion": "1.4", "$schema": "http://cyclonedx.org/schema/bom-1.4.schema.json"}))
     assert ("$.components[2].type", "'machine-learning-model' is not one of application, framework, library, container, operating-system, device, firmware, file") in errors_of(as_1_4)

@@ -25,22 +25,11 @@ from click.testing import CliRunner
 from aigov import __version__
 from aigov.cli import main
 from conftest import Run, decision, org_config, require_or_skip, run_cli, write
+from repo_helpers import commit_all, git
 
 TEMPLATES = ("rag-service", "agent", "classic-ml")
 TIERS = ("low", "medium", "high")
 COMBOS = [(t, tier) for t in TEMPLATES for tier in TIERS]
-GIT_ID = ["-c", "user.name=Test", "-c", "user.email=test@example.com", "-c", "commit.gpgsign=false"]
-
-
-def git(cwd: Path, *args: str) -> str:
-    return subprocess.run(["git", *GIT_ID, *args], cwd=cwd, check=True, capture_output=True, text=True).stdout
-
-
-def commit_all(repo: Path, message: str) -> None:
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", message)
-
-
 ORG = "acme"
 # `pip install ... aigov ...` by name: the public index's aigov, not ours.
 UNPINNED_AIGOV = re.compile(r"pip install[^\n]*(?<![\w/@.-])aigov(?![\w/@.-])")

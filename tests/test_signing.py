@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from conftest import CLOCK, REPO_ROOT, check, check_json, make_feature, org_config, run_cli, write
 from sigstore_fixture import GITHUB_ISSUER, RELEASE_IDENTITY, SLSA_PROVENANCE, SigstoreInstance
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from conftest import REPO_ROOT, Run, run_cli, run_process
 
 CONFORMANCE = REPO_ROOT / "tests" / "data" / "sigstore-conformance"

@@ -17,22 +17,27 @@ from pathlib import Path
 import pytest
 
 from conftest import (
-    CLOCK, EXAMPLE, HOSTILE_TIMEOUT_S, assert_clean_error, check, check_json, eventually, make_feature, org_config, run_cli,
-    run_limited, write,
+    CLOCK,
+    EXAMPLE,
+    HOSTILE_TIMEOUT_S,
+    assert_clean_error,
+    check,
+    check_json,
+    eventually,
+    make_feature,
+    org_config,
+    run_cli,
+    run_limited,
+    write,
 )
+from repo_helpers import commit_all, init_repo
 
 BANNED = "unvetted-community-7b"
 PERMISSIVE_REGISTRY = f"models:\n  - id: {BANNED}\n    provider: huggingface\n    status: approved\n    approvedTiers: [low, medium, high]\n"
 
 
-def git(root: Path, *args: str) -> None:
-    subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True)
-
-
 def git_repo(root: Path) -> Path:
-    git(root, "init", "-q", "-b", "main")
-    git(root, "add", "-A")
-    git(root, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "init")
+    commit_all(init_repo(root), "init")
     return root
 
 

@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 
 from conftest import check, make_feature, run_cli, write
-from evidence_helpers import commit_all as dated_commit, feature_repo
+from evidence_helpers import commit_all as dated_commit
+from evidence_helpers import feature_repo
 from waiver_helpers import EVAL_WAIVER, merged_waiver, too_few_cases
 
 # Text that becomes a command, rewrites a terminal or reorders what a reviewer reads.

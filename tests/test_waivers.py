@@ -17,6 +17,7 @@ import pytest
 from conftest import CLOCK, assert_clean_error, check, check_json, make_feature, org_config, run_limited, write
 from waiver_helpers import EVAL_WAIVER, WAIVERS, commit_all, git, merged_waiver, too_few_cases
 
+
 def by_id(doc: dict, finding_id: str) -> list[dict]:
     return [f for f in doc["findings"] if f["id"] == finding_id]
 

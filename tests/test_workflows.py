@@ -17,6 +17,7 @@ import yaml
 
 from aigov.facts.filters import included
 from conftest import CLOCK, check, check_json, make_feature, org_config, run_cli, write
+from repo_helpers import git
 
 COMMAND = "python evals/run.py --config evals/config.yaml"
 
@@ -133,14 +134,10 @@ def test_branch_filters_that_leave_out_the_default_branch(tmp_path: Path, branch
     assert "pull requests to main" in findings(root)[0]["message"]
 
 
-def _git(root: Path, *args: str) -> None:
-    subprocess.run(["git", *args], cwd=root, check=True, capture_output=True)
-
-
 def test_default_branch_comes_from_origin_head(tmp_path: Path) -> None:
     root = feature_with_workflow(tmp_path, pr_workflow(on="pull_request:\n    branches: [trunk]"))
-    _git(root, "init", "-q", "-b", "feature-x")
-    _git(root, "symbolic-ref", "refs/remotes/origin/HEAD", "refs/remotes/origin/trunk")
+    git(root, "init", "-q", "-b", "feature-x")
+    git(root, "symbolic-ref", "refs/remotes/origin/HEAD", "refs/remotes/origin/trunk")
     assert findings(root) == []
     assert gate_facts(root)["default_branch"] == "trunk"
     assert gate_facts(root)["default_branch_source"] == "git"
@@ -148,16 +145,16 @@ def test_default_branch_comes_from_origin_head(tmp_path: Path) -> None:
 
 def test_checked_out_feature_branch_is_not_taken_for_the_default(tmp_path: Path) -> None:
     root = feature_with_workflow(tmp_path, pr_workflow())
-    _git(root, "init", "-q", "-b", "main")
-    _git(root, "-c", "user.email=a@b", "-c", "user.name=a", "commit", "-q", "--allow-empty", "-m", "x")
-    _git(root, "checkout", "-q", "-b", "feature-x")
+    git(root, "init", "-q", "-b", "main")
+    git(root, "-c", "user.email=a@b", "-c", "user.name=a", "commit", "-q", "--allow-empty", "-m", "x")
+    git(root, "checkout", "-q", "-b", "feature-x")
     facts = gate_facts(root)
     assert (facts["default_branch"], facts["default_branch_source"]) == ("main", "fallback")
 
 
 def test_a_repository_with_one_branch_uses_it(tmp_path: Path) -> None:
     root = feature_with_workflow(tmp_path, pr_workflow(on="pull_request:\n    branches: [develop]"))
-    _git(root, "init", "-q", "-b", "develop")
+    git(root, "init", "-q", "-b", "develop")
     assert findings(root) == []
 
 

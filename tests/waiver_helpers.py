@@ -4,11 +4,10 @@ too small (AIGOV-EVAL-006), and a waiver for it merged on main."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from pathlib import Path
 
 from conftest import make_feature, write
+from repo_helpers import commit_all, git
 
 WAIVERS = ".aigov/waivers.yaml"
 EVAL_WAIVER = """\
@@ -21,17 +20,6 @@ waivers:
     created: {created}
     expires: {expires}
 """
-
-
-def git(root: Path, *args: str) -> str:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
-           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
-    return subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True, text=True, env=env).stdout
-
-
-def commit_all(root: Path, message: str = "change") -> None:
-    git(root, "add", "-A")
-    git(root, "commit", "-qm", message)
 
 
 def too_few_cases(tmp_path: Path) -> Path:

@@ -4,21 +4,22 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
 
-from aigov.config import OrgConfig, RepositoryConfig, blocking_severities, load_org_config, load_repository_config
+from aigov.clock import utc_now
+from aigov.config import OrgConfig, Refusal, RepositoryConfig, blocking_severities, load_org_config, load_repository_config, refuse_inside
 from aigov.digests import canonical_digest, content_digest
 from aigov.errors import AigovError
 from aigov.facts.build import RepoContext, build_inputs
-from aigov.facts.discovery import FeatureLocation, discover_features
+from aigov.facts.discovery import FeatureLocation, discover_features, excluded
 from aigov.files import find_repository_root
+from aigov.model import CheckResult, Finding, Verdict
 from aigov.policy.engine import Engine, make_engine
 from aigov.policy.loading import build_pack
 from aigov.policy.pack import WAIVER_DECISION, PolicyPack
-from aigov.clock import utc_now
-from aigov.model import CheckResult, Finding, Verdict
 from aigov.tree import Reads, Tree, WorkTree
 
 if TYPE_CHECKING:  # diff-aware checks only: a plain check does not load the diff code
@@ -43,7 +44,7 @@ class CheckOptions:
     # approval is already judged against the base), so the base must not offer them as debt.
     apply_waivers: bool = True
     fail_on: tuple[str, ...] = ()  # --fail-on: severities that also block (critical and high always do)
-    policy_bundle: Any = None  # --policy-bundle (aigov.policy.bundle.BundleRequest): replaces the org config's
+    policy_bundle: Any = None  # --policy-bundle (aigov.config.BundleRequest): replaces the org config's
     offline: bool = False  # --offline: a URL policy bundle comes from the cache only
     # --engine and the --opa-* options given (OpaSettings' field names); they win over the org config's.
     engine_name: str | None = None
@@ -226,9 +227,6 @@ def _repository_root(path: Path, given: Path | None) -> Path:
 
 def refuse_excludes_that_hide_features(repository: RepositoryConfig, locations: list[FeatureLocation]) -> None:
     """The repository may not exclude a folder that holds a feature or its files: it would hide what is judged."""
-    from aigov.config import Refusal
-    from aigov.facts.discovery import excluded
-
     for pattern, line in repository.exclude:
         hidden = [loc.dir for loc in locations if any(excluded(rel, [pattern]) for rel in [loc.manifest_path, *loc.files])]
         if hidden:
@@ -262,7 +260,7 @@ def _judge(collected: CheckInputs, options: CheckOptions) -> CheckResult:
         raise AigovError("the policy pack has no rules; refusing to pass a check that judged nothing")
     findings = []
     if inputs:  # a change that touches no feature has nothing to evaluate
-        for input_doc, raws in zip(inputs, checked_deny_results(engine.evaluate_all(inputs), len(inputs), engine.name)):
+        for input_doc, raws in zip(inputs, checked_deny_results(engine.evaluate_all(inputs), len(inputs), engine.name), strict=True):
             for raw in raws:
                 findings.append(_join(raw, rules, input_doc["feature"], collected.block))
     for removed in collected.removed:  # only the change rules judge a feature that is gone
@@ -303,8 +301,6 @@ def _judge(collected: CheckInputs, options: CheckOptions) -> CheckResult:
 
 def choose_engine(options: CheckOptions, org: OrgConfig, repo_root: Path) -> Engine:
     """The engine the flags or the org config name (default: the embedded one); never the repository's choice."""
-    from aigov.config import refuse_inside
-
     name = options.engine_name or org.engine or "regorus"
     if name != "opa" and options.opa.get("url"):
         raise AigovError("--opa-url needs --engine opa (or engine: opa in the org config)")
@@ -440,7 +436,7 @@ def apply_waivers(engine: Engine, doc: dict[str, Any], findings: list[Finding], 
         findings.append(_join({**raw, "_package": "aigov.waivers"}, rules, scope, block))
     states = {s["waiver"]: s["state"] for s in decision["states"]}
     covered = [sum(1 for a in decision["applied"] if a["waiver"] == w["index"]) for w in waivers]
-    listed = [{**waiver_summary(w), "state": states[w["index"]], "covers": n} for w, n in zip(waivers, covered)]
+    listed = [{**waiver_summary(w), "state": states[w["index"]], "covers": n} for w, n in zip(waivers, covered, strict=True)]
     return findings, listed
 
 

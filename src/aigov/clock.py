@@ -8,7 +8,7 @@ from aigov.errors import AigovError
 
 
 def utc_now() -> str:
-    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 # time.parse_rfc3339_ns counts nanoseconds in 64 bits: it cannot represent instants after 2262.
@@ -27,7 +27,7 @@ def parse_now(value: str) -> str:
     if parsed.tzinfo is None:
         raise AigovError(f"--now {value!r} needs a time zone, such as a trailing Z")
     try:
-        utc = parsed.astimezone(dt.timezone.utc)
+        utc = parsed.astimezone(dt.UTC)
     except OverflowError:
         utc = None
     if utc is None or not EARLIEST_CLOCK_YEAR <= utc.year <= LATEST_CLOCK_YEAR:

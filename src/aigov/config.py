@@ -11,6 +11,7 @@ non-compliant.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,20 +37,33 @@ ORG_ONLY = {
 }
 
 
-@dataclass
-class Source:
-    """One input to the judgement, named in every report with the digest of what was read."""
+_PIN = re.compile(r"^(?P<source>.+)#sha256=(?P<hex>[0-9a-fA-F]{64})$")  # a source pinned by its SHA-256
 
-    role: str  # policy-pack | org-config | org-policies | org-data | registry | repository-config | ...
-    path: str
-    digest: str
-    version: str | None = None
 
-    def as_dict(self) -> dict[str, Any]:
-        out = {"role": self.role, "path": self.path, "digest": self.digest}
-        if self.version is not None:
-            out["version"] = self.version
-        return out
+@dataclass(frozen=True)
+class BundleRequest:
+    """What the org asked for: ``--policy-bundle`` (or ``policyBundle:``) and how to verify it."""
+
+    source: str  # a directory, a tarball or a URL, optionally with #sha256=<hex>
+    public_key: Path | None = None  # PEM key that verifies OPA's .signatures.json
+    offline: bool = False
+    cache_dir: Path | None = None  # default: $XDG_CACHE_HOME/aigov/bundles
+    # Sigstore: the tarball must be signed by this identity through this OIDC issuer. The Sigstore
+    # bundle is ``signature`` (a path or URL), by default the source with .sigstore.json appended.
+    identity: str | None = None
+    issuer: str | None = None
+    signature: str | None = None
+    trusted_root: Path | None = None  # a private Sigstore instance; default: the production root, offline
+
+    @property
+    def location(self) -> str:
+        match = _PIN.match(self.source)
+        return match.group("source") if match else self.source
+
+    @property
+    def pin(self) -> str | None:
+        match = _PIN.match(self.source)
+        return match.group("hex").lower() if match else None
 
 
 @dataclass
@@ -71,15 +85,15 @@ class OrgConfig:
 
     path: str | None = None
     digest: str | None = None
-    policies: list[str] = field(default_factory=list)  # repository-relative folders of .rego files
-    data: list[str] = field(default_factory=list)  # repository-relative data files
+    policies: list[Path] = field(default_factory=list)  # folders of .rego files, beside the org config
+    data: list[Path] = field(default_factory=list)  # data files, beside the org config
     registry: Path | None = None
     extra_registries: list[Path] = field(default_factory=list)
     block: tuple[str, ...] = ALWAYS_BLOCK
     exclude: list[str] = field(default_factory=list)
     evaluation_timeout_s: float = DEFAULT_EVALUATION_TIMEOUT_S
     # A policy bundle that replaces the shipped pack (policyBundle:, or --policy-bundle, which wins).
-    policy_bundle: Any = None  # aigov.policy.bundle.BundleRequest
+    policy_bundle: BundleRequest | None = None
     engine: str | None = None  # engine: (None: the embedded default, unless --engine says otherwise)
     opa: dict[str, Any] = field(default_factory=dict)  # opa: url, mode, ca_bundle, timeout_s (the --opa-* options win)
 
@@ -131,11 +145,9 @@ def load_org_config(path: Path | None, repo_root: Path | None = None) -> OrgConf
     )
 
 
-def _bundle_request(value: str | dict[str, str], base: Path) -> Any:
+def _bundle_request(value: str | dict[str, str], base: Path) -> BundleRequest:
     """policyBundle: a source string, or {source, publicKey, identity, issuer, signature}; local
     paths are relative to the org config."""
-    from aigov.policy.bundle import BundleRequest
-
     spec = {"source": value} if isinstance(value, str) else value
 
     def local(name: str | None) -> str | None:

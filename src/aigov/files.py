@@ -12,7 +12,8 @@ import stat
 from pathlib import Path
 
 from aigov.errors import AigovError
-from aigov.tree import MAX_FILE_BYTES
+
+MAX_FILE_BYTES = 5 * 1024 * 1024  # the most aigov reads of any one file
 
 
 def find_repository_root(path: Path) -> Path:

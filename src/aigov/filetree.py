@@ -10,7 +10,8 @@ kind (a file's content may have changed): what a recorded listing read depends o
 
 from __future__ import annotations
 
-from typing import Iterable, Iterator, Mapping, Union
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Union, cast
 
 Blob = tuple[str, str]  # (mode, object id), as `git ls-tree` lists a file
 Entry = Union["Folder", Blob]
@@ -172,8 +173,9 @@ def _changed(folder: Folder | None, changes: dict[str, object]) -> tuple[Folder 
             relisted |= sub_relisted or not isinstance(old, Folder)
             new: Entry | None = sub
         else:
-            new = change  # type: ignore[assignment]
-            relisted |= old is None or isinstance(old, Folder) or new is None or _kind(old[0]) != _kind(new[0])
+            blob = cast("Blob | None", change)  # a file's (mode, oid); None: removed
+            relisted |= old is None or isinstance(old, Folder) or blob is None or _kind(old[0]) != _kind(blob[0])
+            new = blob
         if new is None:
             entries.pop(name, None)
         else:

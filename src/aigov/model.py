@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 from aigov.errors import EXIT_BLOCKING, EXIT_PASS
 
 if TYPE_CHECKING:
-    from aigov.config import Source
     from aigov.policy.metadata import RuleMeta
     from aigov.tree import Reads
 
@@ -32,6 +31,22 @@ class Severity(StrEnum):
 SEVERITIES = tuple(s.value for s in Severity)
 SEVERITY_ORDER = {severity: rank for rank, severity in enumerate(SEVERITIES)}
 ALWAYS_BLOCK = (Severity.CRITICAL.value, Severity.HIGH.value)  # no config can make these non-blocking
+
+
+@dataclass
+class Source:
+    """One input to the judgement, named in every report with the digest of what was read."""
+
+    role: str  # policy-pack | org-config | org-policies | org-data | registry | repository-config | ...
+    path: str
+    digest: str
+    version: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        out = {"role": self.role, "path": self.path, "digest": self.digest}
+        if self.version is not None:
+            out["version"] = self.version
+        return out
 
 
 class Verdict(StrEnum):

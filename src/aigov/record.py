@@ -14,18 +14,18 @@ import os
 import random
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from aigov import __version__
-from aigov.model import CheckResult
 from aigov.digests import content_digest
 from aigov.errors import AigovError
+from aigov.files import MAX_FILE_BYTES
 from aigov.gitcli import GitFailed, ObjectReader, commit_id, git
-from aigov.tree import MAX_FILE_BYTES
-from aigov.report import Reporter
+from aigov.model import CheckResult
 
 RECORD_VERSION = "1"
 NOTES_REF = "refs/notes/aigov"
@@ -89,18 +89,6 @@ def canonical_bytes(record: dict[str, Any]) -> bytes:
 
 def record_digest(record: dict[str, Any]) -> str:
     return content_digest(canonical_bytes(record))
-
-
-class RecordReporter(Reporter):
-    """The decision record as an output format (`check --record FILE`, `--format record`)."""
-
-    def render(self, result: CheckResult) -> str:
-        return canonical_bytes(decision_record(result)).decode("utf-8")
-
-    def render_error(self, message: str) -> str:
-        # Not a record (the schema has no "error" verdict), so `aigov record --from` refuses it,
-        # and last run's record is not left behind to be mistaken for this run's decision.
-        return json.dumps({"record": RECORD_VERSION, "verdict": "error", "error": message}, sort_keys=True) + "\n"
 
 
 # --- Facts about the repository the record names ---------------------------------------------

@@ -71,7 +71,7 @@ def identity_policy(issuer: str, identity: str | None, pattern: str | None) -> I
     policy = IdentityPolicy(issuer=issuer, identity=identity, pattern=pattern)
     if pattern is not None:
         try:
-            policy._regex
+            _ = policy._regex  # compiled now: a bad pattern is the caller's error, not a failed verification
         except AigovError as exc:
             raise ValueError(exc.message) from None
     return policy
@@ -97,6 +97,25 @@ class Verification:
 
 def rejected(failure: str, error: str, **known: Any) -> Verification:
     return Verification(verified=False, failure=failure, error=_one_line(error), **known)
+
+
+def rejection_reason(facts: dict[str, Any], expected_identity: str, expected_issuer: str, trusted_root: Path | None) -> str | None:
+    """Why a verification failed, in one line a person can act on; None when it was verified."""
+    failure, error = facts.get("failure"), facts.get("error")
+    if facts.get("verified"):
+        return None
+    if failure == IDENTITY:
+        return f"signed by {facts.get('identity')}, expected {expected_identity}"
+    if failure == ISSUER:
+        return f"certificate issued for OIDC issuer {facts.get('issuer')}, expected {expected_issuer}"
+    root = str(trusted_root) if trusted_root else "Sigstore's production root"
+    prefix = {
+        MALFORMED: "malformed bundle",
+        UNTRUSTED: f"not trusted by {root}",
+        ARTIFACT_MISMATCH: "the file does not match what was signed (tampered or wrong file)",
+        SIGNATURE: "invalid signature",
+    }.get(failure or "", "not verified")
+    return f"{prefix}: {error}"
 
 
 def file_sha256(path: Path) -> bytes:

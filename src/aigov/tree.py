@@ -27,16 +27,17 @@ import posixpath
 import stat
 import subprocess
 from abc import ABC, abstractmethod
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Callable, Hashable, Iterable, Iterator, TypeVar
+from typing import Any, TypeVar
 
 from aigov.errors import AigovError
+from aigov.files import MAX_FILE_BYTES, open_regular_file, read_regular_file
 from aigov.filetree import LINK_MODE, FileTree, Folder
 
-MAX_FILE_BYTES = 5 * 1024 * 1024
 CHUNK_BYTES = 1024 * 1024
 MAX_ARTIFACT_FILES = 200_000  # a feature folder holding more is not searched for artefacts: an error, never a pass
 MAX_LINK_HOPS = 40  # Linux's MAXSYMLINKS: a check follows no more links than a checkout would
@@ -81,11 +82,8 @@ class Reads:
     def meets(self, changed: Iterable[str]) -> bool:
         """Whether a change of these repository paths can change what was read."""
         prefixes, around = self._indexed()
-        for path in changed:
-            # A folder replaced by a file or a link shows in a diff as the folder's path (``around``).
-            if path in self.paths or path in self.folders or path.startswith(prefixes) or path in around:
-                return True
-        return False
+        # A folder replaced by a file or a link shows in a diff as the folder's path (``around``).
+        return any(path in self.paths or path in self.folders or path.startswith(prefixes) or path in around for path in changed)
 
     def _indexed(self) -> tuple[tuple[str, ...], frozenset[str]]:
         """Made once for sets that only grow (an evidence replay asks each feature's reads at every commit)."""
@@ -359,7 +357,7 @@ class Tree(ABC):
         found = memo.get(key)
         if found is not None and self._unchanged(found):
             self.note(found.reads)
-            return found.value  # type: ignore[no-any-return]
+            return found.value
         with self.recording() as reads:
             value = compute()
         memo[key] = Remembered(value, reads, self)
@@ -385,7 +383,7 @@ class Tree(ABC):
         for log in self._logs:
             log.folders.add(folder)
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 (a work tree holds nothing open)
         """Release what the tree holds open (a commit's object reader)."""
 
 
@@ -486,7 +484,7 @@ class WorkTree(Tree):
 
     @property
     def links(self) -> frozenset[str]:
-        self.files  # the listing finds them
+        _ = self.files  # the listing finds them
         return frozenset(self._links - self._ignored)
 
     def artifacts(self, folder: str) -> list[str]:
@@ -529,13 +527,9 @@ class WorkTree(Tree):
         return SPECIAL, None
 
     def _read(self, node: Node, name: str, max_bytes: int) -> bytes:
-        from aigov.files import read_regular_file
-
         return read_regular_file(self.root / node.path, name, max_bytes)
 
     def _chunks(self, node: Node, name: str) -> Iterator[bytes]:
-        from aigov.files import open_regular_file
-
         fd = open_regular_file(self.root / node.path, name)
         try:
             while chunk := os.read(fd, CHUNK_BYTES):
@@ -603,7 +597,7 @@ class CommitTree(Tree):
         return FileTree.of(entries)
 
     @property
-    def files(self) -> list[str]:  # type: ignore[override]
+    def files(self) -> list[str]:
         return self.snapshot.files_under(".")
 
     @property
@@ -615,7 +609,7 @@ class CommitTree(Tree):
         return _Folders(self.snapshot)
 
     @cached_property
-    def links(self) -> frozenset[str]:  # type: ignore[override]
+    def links(self) -> frozenset[str]:
         return frozenset(self.snapshot.links_under("."))
 
     def _files_below(self, folder: str) -> list[str]:
@@ -623,6 +617,8 @@ class CommitTree(Tree):
 
     def _unchanged(self, found: Remembered) -> bool:
         before, now = found.files, self.snapshot
+        if before is None:
+            return False  # remembered without a snapshot to compare with
         if before is not now:
             for folder, names in found.groups:
                 old, new = before.entry(folder), now.entry(folder)

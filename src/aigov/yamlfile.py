@@ -15,7 +15,6 @@ import yaml
 
 from aigov.errors import AigovError
 
-
 # libyaml's safe loader is several times faster than the pure-Python one, and speed matters on
 # every PR; both construct only plain data (never Python objects).
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -150,7 +149,7 @@ def to_json_value(value: Any) -> Any:
         return [to_json_value(v) for v in value]
     if isinstance(value, dt.datetime):
         if value.tzinfo is None:
-            value = value.replace(tzinfo=dt.timezone.utc)
+            value = value.replace(tzinfo=dt.UTC)
         return value.isoformat().replace("+00:00", "Z")
     if isinstance(value, dt.date):
         return value.isoformat()

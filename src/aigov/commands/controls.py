@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from aigov.cli import fails_closed
+from aigov.commandline import fails_closed
 
 
 @click.command("controls")
@@ -24,7 +24,7 @@ def command(framework: str | None, output_format: str) -> None:
       aigov controls --format json
     """
     from aigov.errors import AigovError
-    from aigov.evidence.controls import load_control_map
+    from aigov.policy.controls import load_control_map
 
     control_map = load_control_map()
     keys = list(control_map.frameworks)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from aigov.cli import PathArg, fails_closed
+from aigov.commandline import PathArg, fails_closed
 from aigov.errors import EXIT_BLOCKING, EXIT_PASS
 from aigov.untrusted import line_text  # a bundle to verify is anyone's
 from aigov.words import counted

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from aigov.cli import PathArg, fails_closed
+from aigov.commandline import PathArg, fails_closed
 from aigov.commands.new import CLASSIFICATIONS, TIERS, prompt
 from aigov.errors import AigovError
 

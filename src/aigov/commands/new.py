@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from aigov.cli import PathArg, fails_closed
+from aigov.commandline import PathArg, fails_closed
 from aigov.errors import AigovError
 
 TIERS = ("low", "medium", "high")

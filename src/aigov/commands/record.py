@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from aigov.cli import PathArg, _check_options, check_input_options, fails_closed
+from aigov.commandline import PathArg, check_input_options, check_options, fails_closed
 from aigov.errors import AigovError
 from aigov.untrusted import json_text, line_text  # notes are written by whoever can push
 from aigov.words import counted
@@ -54,7 +54,7 @@ def command(path: Path | None, commit_rev: str | None, from_file: Path | None, s
     else:
         from aigov.check import run_check
 
-        record = records.decision_record(run_check(root, _check_options(**input_options)))
+        record = records.decision_record(run_check(root, check_options(**input_options)))
     commit = records.resolve_commit(repo, commit_rev or record["commit"] or "HEAD")
     if record["commit"] != commit:
         raise AigovError(f"the record describes commit {record['commit']}, not {commit}; a decision is noted only on the commit it judged")

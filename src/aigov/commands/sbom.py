@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from aigov.cli import PathArg, fails_closed
+from aigov.commandline import PathArg, fails_closed
 from aigov.errors import EXIT_BLOCKING, AigovError
 from aigov.untrusted import json_text, line_text  # the SBOM is the checked repository's
 from aigov.words import counted

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from aigov.cli import fails_closed
+from aigov.commandline import fails_closed
 
 
 @click.command("templates")

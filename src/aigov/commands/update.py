@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from aigov.cli import PathArg, fails_closed
+from aigov.commandline import PathArg, fails_closed
 from aigov.untrusted import line_text  # the template's answers file and paths are the repository's
 from aigov.words import counted
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from aigov.cli import PathArg, fails_closed
+from aigov.commandline import PathArg, fails_closed
 from aigov.errors import EXIT_BLOCKING, EXIT_PASS, AigovError
 from aigov.untrusted import json_text, line_text  # certificates and bundles are not ours
 
@@ -43,7 +43,7 @@ def command(file: Path, bundle: Path | None, identity: str | None, identity_patt
         --issuer https://token.actions.githubusercontent.com
     """
     from aigov.facts.signatures import DEFAULT_BUNDLE_SUFFIXES
-    from aigov.sigstore_bundles import file_sha256, identity_policy, load_verifier, read_bundle_bytes, verify_bundle
+    from aigov.sigstore_bundles import file_sha256, identity_policy, load_verifier, read_bundle_bytes, rejection_reason, verify_bundle
 
     try:
         policy = identity_policy(issuer, identity, identity_pattern)
@@ -58,8 +58,7 @@ def command(file: Path, bundle: Path | None, identity: str | None, identity_patt
     except OSError as exc:
         raise AigovError(f"cannot be read: {exc.strerror or exc}", str(exc.filename or file)) from None
     result = verify_bundle(load_verifier(trusted_root), artifact_sha256, bundle_bytes, policy)
-    root = str(trusted_root) if trusted_root else "Sigstore's production root"
-    reason = rejection_reason(result.facts(), policy.describe(), issuer, root)
+    reason = rejection_reason(result.facts(), policy.describe(), issuer, trusted_root)
     if output_format == "json":
         doc = {"file": str(file), "bundle": str(bundle), "sha256": artifact_sha256.hex(), **result.facts(), "reason": reason}
         click.echo(json_text(json.dumps(doc, indent=2)))
@@ -69,26 +68,6 @@ def command(file: Path, bundle: Path | None, identity: str | None, identity_patt
     else:
         click.echo(line_text(f"REJECTED {file}: {reason}"))
     sys.exit(EXIT_PASS if result.verified else EXIT_BLOCKING)
-
-
-def rejection_reason(facts: dict, expected_identity: str, expected_issuer: str, root: str) -> str | None:
-    """One line a person can act on, from the verification facts."""
-    from aigov import sigstore_bundles as sb
-
-    failure, error = facts.get("failure"), facts.get("error")
-    if facts.get("verified"):
-        return None
-    if failure == sb.IDENTITY:
-        return f"signed by {facts.get('identity')}, expected {expected_identity}"
-    if failure == sb.ISSUER:
-        return f"certificate issued for OIDC issuer {facts.get('issuer')}, expected {expected_issuer}"
-    prefix = {
-        sb.MALFORMED: "malformed bundle",
-        sb.UNTRUSTED: f"not trusted by {root}",
-        sb.ARTIFACT_MISMATCH: "the file does not match what was signed (tampered or wrong file)",
-        sb.SIGNATURE: "invalid signature",
-    }.get(failure or "", "not verified")
-    return f"{prefix}: {error}"
 
 
 def _require_file(path: Path, what: str) -> None:

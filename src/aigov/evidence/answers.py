@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from aigov.digests import canonical_digest
 from aigov.policy.engine import Engine
@@ -72,11 +73,11 @@ class RememberingEngine:
         fresh = self._engine().evaluate_all([inputs[i] for i in missing])
         if not (isinstance(fresh, list) and len(fresh) == len(missing)):
             return fresh  # check.py refuses the answer as it is
-        ends = {i: self._span_end(keys[i]) for i, answer in zip(missing, fresh) if _has_message(answer)}
+        ends = {i: self._span_end(keys[i]) for i, answer in zip(missing, fresh, strict=True) if _has_message(answer)}
         ends = {i: end for i, end in ends.items() if end is not None}
         at_ends = self._at_ends(lambda: self._engine().evaluate_all([{**inputs[i], "now": _rfc3339(end)} for i, end in ends.items()])) if ends else []
-        confirmed = {i: end for (i, end), other in zip(ends.items(), at_ends or []) if other == fresh[missing.index(i)]}
-        for i, answer in zip(missing, fresh):
+        confirmed = {i: end for (i, end), other in zip(ends.items(), at_ends or [], strict=False) if other == fresh[missing.index(i)]}
+        for i, answer in zip(missing, fresh, strict=True):
             answers[i] = self._keep(keys[i], answer, confirmed.get(i))
         return answers
 
@@ -177,7 +178,7 @@ def _has_message(answer: Any, depth: int = 0) -> bool:
 
 
 def _rfc3339(seconds: int) -> str:
-    return dt.datetime.fromtimestamp(seconds, dt.timezone.utc).isoformat().replace("+00:00", "Z")
+    return dt.datetime.fromtimestamp(seconds, dt.UTC).isoformat().replace("+00:00", "Z")
 
 
 def _epoch(clock: str) -> int:

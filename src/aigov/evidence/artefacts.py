@@ -11,7 +11,8 @@ from typing import Any
 from aigov.errors import AigovError
 from aigov.evidence.decision import canonical_json
 from aigov.facts.change import eval_baseline_path
-from aigov.tree import MAX_FILE_BYTES, Tree
+from aigov.files import MAX_FILE_BYTES
+from aigov.tree import Tree
 
 TEMPLATE_ANSWERS = ".copier-answers.yml"
 FACTS_FILE = "aigov-facts.json"  # beside each feature's documents: the facts aigov collected

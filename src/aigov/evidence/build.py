@@ -18,8 +18,8 @@ def build_bundle(paths: list[Path], period: Period, options: ReplayOptions, outp
     import time
 
     from aigov.evidence.bundle import assemble, write_zip
-    from aigov.evidence.controls import load_control_map
     from aigov.evidence.replay import replay_repository
+    from aigov.policy.controls import load_control_map
 
     clock = options.clock if options.clock is not None else int(time.time())
     period = period.until(clock)

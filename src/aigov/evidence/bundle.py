@@ -6,16 +6,17 @@ from __future__ import annotations
 
 import re
 import zipfile
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence, Union
+from typing import TYPE_CHECKING, Any
 
 from aigov import __version__
 from aigov.digests import content_digest
-from aigov.evidence.controls import ControlMap
 from aigov.evidence.decision import canonical_json
-from aigov.evidence.replay import Period, RepositoryEvidence
 from aigov.evidence.history import rfc3339
+from aigov.evidence.replay import Period, RepositoryEvidence
 from aigov.evidence.summary import PeriodSummary
+from aigov.policy.controls import ControlMap
 
 if TYPE_CHECKING:
     from aigov.evidence.jsonstream import HashingWriter, Pairs
@@ -144,7 +145,7 @@ def _frameworks(control_map: ControlMap) -> list[dict[str, Any]]:
 
 # A file of the bundle: its bytes, how to read them when written (a merge copies artefacts from
 # its inputs one at a time), or a file on disk streamed in (the summary files, a merge's decisions.jsonl).
-Entry = Union[bytes, Callable[[], bytes], Path]
+Entry = bytes | Callable[[], bytes] | Path
 
 
 def write_zip(files: Iterable[tuple[str, Entry]], output: Path, period: Period) -> None:
@@ -155,7 +156,7 @@ def write_zip(files: Iterable[tuple[str, Entry]], output: Path, period: Period) 
 
     from aigov.errors import AigovError
 
-    end = dt.datetime.fromtimestamp(period.last_second, dt.timezone.utc)
+    end = dt.datetime.fromtimestamp(period.last_second, dt.UTC)
     stamp = (max(end.year, 1980), end.month, end.day, end.hour, end.minute, end.second - end.second % 2)
     tmp = output.with_name(output.name + ".partial")
     try:

@@ -17,9 +17,10 @@ already 40 s.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from aigov.errors import AigovError
 from aigov.filetree import FileTree
@@ -84,7 +85,7 @@ class Span:
 
 
 def rfc3339(seconds: int) -> str:
-    return dt.datetime.fromtimestamp(seconds, dt.timezone.utc).isoformat().replace("+00:00", "Z")
+    return dt.datetime.fromtimestamp(seconds, dt.UTC).isoformat().replace("+00:00", "Z")
 
 
 class History:

@@ -26,9 +26,10 @@ import os
 import posixpath
 import tempfile
 import zipfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from aigov import __version__
 from aigov.digests import content_digest
@@ -113,7 +114,7 @@ def _org_files(inputs: list[InputBundle], index: _Index, reader: _Reader,
     """The org bundle's files in name order, and what the command reports. The summary is done
     with (and its store closed) before the zip is written."""
     from aigov.evidence.bundle import latest_templates
-    from aigov.evidence.controls import load_control_map
+    from aigov.policy.controls import load_control_map
 
     period = inputs[0].period
     repos = _repositories(inputs, scratch)

@@ -7,7 +7,8 @@ from __future__ import annotations
 import itertools
 import re
 import uuid
-from typing import Any, Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 OSCAL_VERSION = "1.1.3"
 NAMESPACE = uuid.UUID("6f0c7a52-2b7e-5d0b-9a8e-61a1c0f0a1b1")  # aigov evidence: fixed forever

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Hashable
+from typing import Any
 
 from aigov.errors import AigovError
 from aigov.evidence.decision import decision_from_result
@@ -91,7 +92,7 @@ def _date(value: str, option: str) -> dt.date:
 
 
 def _epoch(day: dt.date) -> int:
-    return int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc).timestamp())
+    return int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp())
 
 
 @dataclass
@@ -131,7 +132,7 @@ class Replayer:
 
     def __init__(self, history: History, name: str, period: Period, options: ReplayOptions) -> None:
         from aigov.evidence.answers import RememberingEngine
-        from aigov.evidence.controls import pull_request_rules
+        from aigov.policy.controls import pull_request_rules
 
         self.history = history
         self.period = period

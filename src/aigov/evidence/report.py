@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from typing import Any, Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 from aigov.evidence.summary import feature_key, feature_label
-from aigov.untrusted import html_text as escape, markdown_text as md
+from aigov.untrusted import html_text as escape
+from aigov.untrusted import markdown_text as md
 
 STATUS_ORDER = ("not held", "incomplete", "remediated", "held", "not assessed", "not applicable")
 FEATURES_NAMED = 5  # a failing rule's features named in a control's row; the rest counted
@@ -528,13 +530,13 @@ def _timeline_svg(changes: list[dict[str, Any]], period: dict[str, str]) -> str:
                       f"<title>{escape(change['clock'][:10])}: {escape(change['verdict'])}</title></rect>")
         shapes.append(f"<line x1='{x0:.1f}' y1='2' x2='{x0:.1f}' y2='32' stroke='#1b1b1b' stroke-width='1'/>")
     ticks = []
-    day = dt.datetime.fromtimestamp(start, dt.timezone.utc)
+    day = dt.datetime.fromtimestamp(start, dt.UTC)
     months = []
-    cursor = dt.datetime(day.year, day.month, 1, tzinfo=dt.timezone.utc)
+    cursor = dt.datetime(day.year, day.month, 1, tzinfo=dt.UTC)
     while cursor.timestamp() <= end:
         if cursor.timestamp() >= start:
             months.append(cursor)
-        cursor = dt.datetime(cursor.year + (cursor.month == 12), cursor.month % 12 + 1, 1, tzinfo=dt.timezone.utc)
+        cursor = dt.datetime(cursor.year + (cursor.month == 12), cursor.month % 12 + 1, 1, tzinfo=dt.UTC)
     for month in months:
         x = left + bar * (month.timestamp() - start) / span
         ticks.append(f"<text x='{x + 2:.1f}' y='46' font-size='11' fill='#5b6470'>{month.strftime('%d %b %Y')}</text>")

@@ -25,7 +25,8 @@ each promotion it holds is taken only in the shape aigov writes it.
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 _CLOCK = re.compile(r"\d{4}-(0[1-9]|1[0-2])-\d{2}T")
 

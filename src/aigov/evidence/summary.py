@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
-from aigov.evidence.controls import ControlMap
 from aigov.evidence.decision import canonical_json
 from aigov.evidence.jsonstream import Pairs, Rows
+from aigov.policy.controls import ControlMap
 
 
 @dataclass
@@ -193,7 +194,7 @@ class PeriodSummary:
                                    lambda rule: not self.control_map.applies_to(rule).pull_request)
         open_now = {(f["id"], feature_key(d["repository"], f["feature"])) for d in final.values()
                     for f in d["findings"] if f["blocking"] and not f.get("waived")}
-        for (rule, feature), data in failures.items():
+        for rule, feature in failures:
             self.failed[rule] = self.failed.get(rule, 0) + 1
             self.still_open[rule] = self.still_open.get(rule, 0) + ((rule, feature) in open_now)
         # A feature's failures all come from its own repository's decisions: each row is final here.
@@ -215,7 +216,7 @@ class PeriodSummary:
         self.covered += sorted(seq for seq, _ in covering.values())
         failures = _blocking_items(sorted(covering.values(), key=lambda item: item[0]),
                                    lambda rule: self.control_map.applies_to(rule).pull_request)
-        for (rule, _), data in failures.items():
+        for rule, _ in failures:
             self.failed[rule] = self.failed.get(rule, 0) + 1
             self.still_open[rule] = self.still_open.get(rule, 0) + 1  # a change merged past the rule stays merged
         self._insert("failure", [(rule, feature, canonical_json({

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Hashable
+from typing import Any
 
 from aigov import __version__
 from aigov.facts.discovery import FeatureLocation
 from aigov.facts.manifest import Manifest, load_manifest
-from aigov.facts.model_card import collect_documents, collect_model_card, document_paths
 from aigov.facts.model_calls import ModelIndex, model_index
+from aigov.facts.model_card import collect_documents, collect_model_card, document_paths
 from aigov.facts.model_refs import collect_model_references, declared_model_facts
+from aigov.policy.watchdog import Worker
 from aigov.tree import Reads, Tree
 
 ANSWERS_FILE = ".copier-answers.yml"
@@ -102,10 +104,8 @@ def build_inputs(ctx: RepoContext, locations: list[FeatureLocation], in_backgrou
     the collectors, the background ones in a child meanwhile (``in_background``; else here, after
     the others: for a large process running many checks, such as an evidence replay, where a fork
     per check costs more than it saves)."""
-    from aigov.policy.watchdog import Worker
-
     manifests = [_manifest(ctx, location) for location in locations]
-    features = list(zip(manifests, locations))
+    features = list(zip(manifests, locations, strict=True))
     if not features:
         return []
     if not in_background:
@@ -115,7 +115,7 @@ def build_inputs(ctx: RepoContext, locations: list[FeatureLocation], in_backgrou
     try:
         collectors = _collectors(background=False)
         inputs = [_feature_input(ctx, manifest, location, collectors) for manifest, location in features]
-        for doc, (facts, reads) in zip(inputs, background.call(None, BACKGROUND_TIMEOUT_S)):
+        for doc, (facts, reads) in zip(inputs, background.call(None, BACKGROUND_TIMEOUT_S), strict=True):
             doc["feature"].update(facts)
             ctx.reads[doc["feature"]["dir"]].add(Reads(set(reads["paths"]), set(reads["folders"])))
     finally:
@@ -170,7 +170,7 @@ def _facts_of(ctx: RepoContext, collect: Collector, manifest: Manifest, location
         ctx.tree.note(given)
         return collect(ctx, manifest, location)
 
-    return ctx.memoised(("facts", location.dir, collect.__module__, collect.__qualname__), compute)  # type: ignore[no-any-return]
+    return ctx.memoised(("facts", location.dir, collect.__module__, collect.__qualname__), compute)
 
 
 @collector

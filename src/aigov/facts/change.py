@@ -22,8 +22,13 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from aigov import __version__
 from aigov.errors import AigovError
+from aigov.facts.discovery import is_manifest
+from aigov.facts.model_card import collect_documents, document_paths
+from aigov.files import read_text_file
 from aigov.gitcli import GitFailed, git
+from aigov.tree import MISSING, CommitTree, join
 
 if TYPE_CHECKING:
     from aigov.check import CheckInputs
@@ -76,15 +81,11 @@ class Change:
         return {p for f in self.files for p in (f.path, f.old_path) if p}
 
     def touches_manifests(self) -> bool:
-        from aigov.facts.discovery import is_manifest
-
         return any(is_manifest(path) for path in self.paths)
 
     @cached_property
     def base_tree(self) -> CommitTree:
         """The base commit, read by the one reader (listed once, on first use)."""
-        from aigov.tree import CommitTree
-
         return CommitTree(self.root, self.base)
 
     def summary(self) -> dict[str, Any]:
@@ -105,7 +106,6 @@ def read_event(path: str | None, event_name: str | None = None) -> ChangeRequest
         raise AigovError(f"--pr judges pull_request and merge_group events, not {event_name} (GITHUB_EVENT_NAME)")
     if not path:
         raise AigovError("--pr reads the GitHub event file named by GITHUB_EVENT_PATH, which is not set")
-    from aigov.files import read_text_file
 
     text = read_text_file(Path(path), path, max_bytes=25 * 1024 * 1024)
     try:
@@ -116,7 +116,9 @@ def read_event(path: str | None, event_name: str | None = None) -> ChangeRequest
         raise AigovError("is nested too deeply to be a GitHub event", path) from None
     if not isinstance(event, dict):
         raise AigovError("is not a GitHub event (expected a JSON object)", path)
-    repository = event.get("repository") if isinstance(event.get("repository"), dict) else {}
+    repository = event.get("repository")
+    if not isinstance(repository, dict):
+        repository = {}
     full_name = _string(repository, "full_name")
     if isinstance(event.get("pull_request"), dict):
         pr = event["pull_request"]
@@ -241,7 +243,7 @@ def _add_line_ranges(root: Path, base: str, head: str, files: list[ChangedFile])
     current: ChangedFile | None = None
     for line in git(root, *_DIFF, "-U0", base, head, "--").split(b"\n"):
         if line.startswith(b"+++ "):
-            current = by_path.get(_diff_path(line[4:]))
+            current = by_path.get(_diff_path(line[4:]) or "")  # no path: /dev/null, a deleted file
         elif current is not None and line.startswith(b"@@"):
             match = _HUNK.match(line)
             if match:
@@ -298,9 +300,6 @@ def _parent(path: str) -> str:
 
 def base_manifests(change: Change, scope: str) -> list[BaseManifest]:
     """The base side of every manifest the change touched (modified, moved, deleted), under ``scope``."""
-    from aigov.facts.discovery import is_manifest
-    from aigov.tree import MISSING
-
     out = []
     for path in sorted(change.paths):
         if not is_manifest(path) or not (scope == "." or path.startswith(scope + "/")):
@@ -379,7 +378,6 @@ def _eval_results(collected: CheckInputs, feature: dict[str, Any]) -> dict[str, 
 def _prompts(collected: CheckInputs, feature: dict[str, Any], files: list[ChangedFile]) -> list[dict[str, Any]]:
     """The prompt files of the feature the change touched, at the base and at the head."""
     from aigov.facts.prompts import prompt_change_facts
-    from aigov.tree import join
 
     change = collected.change
     assert change is not None
@@ -391,9 +389,6 @@ def _documents(change: Change, feature: dict[str, Any], base: dict[str, Any]) ->
     """The governed documents (model card, risk assessment) as they were at the base, when the change
     touched one of them or the manifest that names them; None otherwise (they are as at the head)."""
     from functools import partial
-
-    from aigov.facts.model_card import collect_documents, document_paths
-    from aigov.tree import join
 
     base_paths = document_paths(base["spec"], partial(join, base["dir"])) if base["exists"] and base["error"] is None else {}
     touched = {feature["manifest_path"], *base_paths.values(), *(d["path"] for d in feature.get("documents", []))}
@@ -410,7 +405,7 @@ def _commit_date(root: Path, commit: str) -> str | None:
         stamp = int(git(root, "show", "-s", "--format=%ct", commit).decode().strip())
     except (GitFailed, ValueError):
         return None
-    return dt.datetime.fromtimestamp(stamp, dt.timezone.utc).date().isoformat()
+    return dt.datetime.fromtimestamp(stamp, dt.UTC).date().isoformat()
 
 
 def _unchanged_base(collected: CheckInputs, feature: dict[str, Any]) -> dict[str, Any]:
@@ -436,8 +431,6 @@ def _removed_input(collected: CheckInputs, manifest: BaseManifest, review: dict[
 
 
 def _version() -> str:
-    from aigov import __version__
-
     return __version__
 
 

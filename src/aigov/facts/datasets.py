@@ -46,7 +46,7 @@ def csv_records(text: str) -> list[dict[str, str]]:
     if not rows:
         return []
     header = [cell.strip() for cell in rows[0]]
-    return [dict(zip(header, (cell.strip() for cell in row))) for row in rows[1:]]
+    return [dict(zip(header, (cell.strip() for cell in row), strict=False)) for row in rows[1:]]
 
 
 def _jsonl_cases(text: str, path: str) -> set[str]:

@@ -28,10 +28,9 @@ from aigov.errors import AigovError
 from aigov.facts.eval_commands import Invocation, canonical, join_folder
 from aigov.facts.expressions import interpolate
 from aigov.facts.filters import included
+from aigov.policy.loading import ACTION_KEYS
 from aigov.tree import FILE, Tree
 from aigov.yamlfile import parse_yaml
-
-ACTION_KEYS = ("runner", "config_input", "command", "directory_input", "pass_rate_input", "changed_files_input", "force_input")
 
 
 class EvalAction(NamedTuple):

@@ -26,8 +26,8 @@ knows are :data:`WRAPPER_PROGRAMS`, here so that a check whose workflows name no
 from __future__ import annotations
 
 import re
-from typing import NamedTuple, Sequence
-
+from collections.abc import Sequence
+from typing import NamedTuple
 
 # Programs that run scripts defined in the repository (facts/eval_wrappers.py reads them, and shell
 # script files: a `.sh` word).

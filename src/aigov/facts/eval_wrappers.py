@@ -20,8 +20,9 @@ import functools
 import json
 import re
 import shlex
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from aigov.errors import AigovError
 from aigov.facts.eval_commands import join_folder, mentions_wrapper
@@ -29,6 +30,7 @@ from aigov.facts.filters import included
 from aigov.facts.makefile import Makefile, expand, parse_makefile
 from aigov.facts.shell import Nested, Script, Shell, Swallow, shell_for_file, shell_invocation
 from aigov.tree import FILE, Reads, Tree, join
+from aigov.yamlfile import parse_yaml
 
 MAX_CONFIG_BYTES = 1024 * 1024
 MAX_TARGETS = 200  # targets one `make` call makes (prerequisites included): more than any honest Makefile
@@ -366,9 +368,7 @@ def _package_call(words: list[str]) -> _ScriptCall | None:
 def _package_option(call: _ScriptCall, name: str, value: str) -> None:
     if name in ("--prefix", "-C", "--dir", "--cwd"):
         call.base.append(value)
-    elif name in ("--workspace", "-w") and call.program == "npm":
-        call.packages.append(value)
-    elif name in ("--filter", "-F"):
+    elif name in ("--workspace", "-w") and call.program == "npm" or name in ("--filter", "-F"):
         call.packages.append(value)
     elif name in ("--workspaces", "-ws", "-r", "--recursive"):
         call.every_package = True
@@ -626,8 +626,6 @@ def _compose_files(wrappers: Wrappers, folder: str) -> list[str]:
 
 
 def _compose_doc(wrappers: Wrappers, path: str) -> Any:
-    from aigov.yamlfile import parse_yaml
-
     def load() -> Any:
         text = wrappers.text(path)
         return None if text is None else parse_yaml(text, path)

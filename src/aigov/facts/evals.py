@@ -22,16 +22,31 @@ from aigov.facts.build import RepoContext, collector
 from aigov.facts.datasets import MAX_DATASET_BYTES, case_set, is_promptfoo_config
 from aigov.facts.discovery import FeatureLocation
 from aigov.facts.eval_actions import (
-    EvalAction, action_of, action_run, config_dependencies, eval_actions, pass_rate_problem, skipped_paths,
+    EvalAction,
+    action_of,
+    action_run,
+    config_dependencies,
+    eval_actions,
+    pass_rate_problem,
+    skipped_paths,
 )
 from aigov.facts.eval_commands import join_folder, mentions_wrapper
 from aigov.facts.expressions import interpolate
 from aigov.facts.filters import as_patterns, included
 from aigov.facts.manifest import Manifest
-from aigov.facts.shell import CommandSpec, Script, Swallow, command_spec, find_uses, is_noop
+from aigov.facts.shell import NOTHING, CommandSpec, Script, Swallow, command_spec, find_uses, is_noop
 from aigov.facts.workflows import (
-    PR_EVENTS, JobRun, StepRun, Workflow, blockers, default_branch, default_run, matrix_legs, repository_workflows,
+    PR_EVENTS,
+    JobRun,
+    StepRun,
+    Workflow,
+    blockers,
+    default_branch,
+    default_run,
+    matrix_legs,
+    repository_workflows,
 )
+from aigov.patterns import compile_user_regex
 from aigov.tree import FILE, Tree
 from aigov.validation import schema_errors
 from aigov.yamlfile import field_path, parse_yaml
@@ -156,8 +171,6 @@ def _cases(tree: Tree, path: str) -> set[str]:
 def runner_patterns(settings: dict[str, Any]) -> dict[str, list[Any]]:
     """The recognised eval runners (settings: evals.runners), compiled by RE2 like every pattern
     that matches repository text (aigov.patterns); a bad pattern is exit 2."""
-    from aigov.patterns import compile_user_regex
-
     return {name: [compile_user_regex(p, f"settings evals.runners.{name}") for p in as_patterns(patterns)]
             for name, patterns in (settings.get("runners") or {}).items()}
 
@@ -217,8 +230,6 @@ def gate_reads(ctx: RepoContext) -> None:
     tox and nox files, compose files) and the configs of eval actions: what any feature's eval gate can
     read beyond the workflows, so a pull request that changes only a Makefile re-judges the features
     whose gate runs through it (facts/scope.py counts these reads in every feature's bound)."""
-    from aigov.facts.shell import NOTHING
-
     _, _, steps = repository_workflows(ctx)
     wrappers = _wrappers(ctx, steps)
     actions = eval_actions(ctx.settings.get("evals") or {})

@@ -9,6 +9,7 @@ request, ``github.ref == 'refs/heads/main'`` on a pull request (whose ref is ``r
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -119,7 +120,7 @@ def names(value: Any) -> list[str]:
     return found
 
 
-def _parse(text: str) -> tuple | None:
+def _parse(text: str) -> tuple[Any, ...] | None:
     expr = strip_wrapper(text)
     if expr is None:
         return None
@@ -186,7 +187,7 @@ class _Parser:
         self.pos = 0
         self.depth = 0
 
-    def _nested(self, parse: Any) -> tuple:
+    def _nested(self, parse: Callable[[], tuple[Any, ...]]) -> tuple[Any, ...]:
         """``parse()`` one level deeper: parentheses, `!`, arguments and indexes count as GitHub counts them."""
         self.depth += 1
         if self.depth > MAX_DEPTH:
@@ -196,7 +197,7 @@ class _Parser:
         finally:
             self.depth -= 1
 
-    def parse(self) -> tuple:
+    def parse(self) -> tuple[Any, ...]:
         tree = self._or()
         if self.pos != len(self.tokens):
             raise _ParseError("trailing tokens")
@@ -215,7 +216,7 @@ class _Parser:
         if self._take()[1] != op:
             raise _ParseError(f"expected {op}")
 
-    def _binary(self, ops: tuple[str, ...], operand: Any) -> tuple:
+    def _binary(self, ops: tuple[str, ...], operand: Any) -> tuple[Any, ...]:
         """A left-associative chain `a || b || c`, kept flat so that a long chain costs no recursion."""
         operands = [operand()]
         operators: list[str] = []
@@ -224,25 +225,25 @@ class _Parser:
             operands.append(operand())
         return operands[0] if not operators else ("chain", operators, operands)
 
-    def _or(self) -> tuple:
+    def _or(self) -> tuple[Any, ...]:
         return self._binary(("||",), self._and)
 
-    def _and(self) -> tuple:
+    def _and(self) -> tuple[Any, ...]:
         return self._binary(("&&",), self._equality)
 
-    def _equality(self) -> tuple:
+    def _equality(self) -> tuple[Any, ...]:
         return self._binary(("==", "!="), self._comparison)
 
-    def _comparison(self) -> tuple:
+    def _comparison(self) -> tuple[Any, ...]:
         return self._binary(("<", "<=", ">", ">="), self._unary)
 
-    def _unary(self) -> tuple:
+    def _unary(self) -> tuple[Any, ...]:
         if self._peek() == "!":
             self._take()
             return ("not", self._nested(self._unary))
         return self._postfix(self._primary())
 
-    def _primary(self) -> tuple:
+    def _primary(self) -> tuple[Any, ...]:
         kind, text = self._take()
         if kind == "num":
             return ("lit", int(text, 16) if text.lower().startswith("0x") else float(text))
@@ -260,9 +261,9 @@ class _Parser:
             return ("ref", [text.lower()])
         raise _ParseError(f"unexpected {text}")
 
-    def _arguments(self) -> list[tuple]:
+    def _arguments(self) -> list[tuple[Any, ...]]:
         self._expect("(")
-        args: list[tuple] = []
+        args: list[tuple[Any, ...]] = []
         while self._peek() != ")":
             args.append(self._nested(self._or))
             if self._peek() == ",":
@@ -270,7 +271,7 @@ class _Parser:
         self._expect(")")
         return args
 
-    def _postfix(self, node: tuple) -> tuple:
+    def _postfix(self, node: tuple[Any, ...]) -> tuple[Any, ...]:
         while self._peek() in (".", "["):
             if self._take()[1] == ".":
                 kind, text = self._take()
@@ -284,7 +285,7 @@ class _Parser:
         return node
 
 
-def _eval(node: tuple, ctx: dict[str, Any]) -> Any:
+def _eval(node: tuple[Any, ...], ctx: dict[str, Any]) -> Any:
     kind = node[0]
     if kind == "lit":
         return node[1]
@@ -297,13 +298,13 @@ def _eval(node: tuple, ctx: dict[str, Any]) -> Any:
         return _call(node[1], [_eval(arg, ctx) for arg in node[2]])
     if kind == "chain":
         value = _eval(node[2][0], ctx)
-        for op, right in zip(node[1], node[2][1:]):
+        for op, right in zip(node[1], node[2][1:], strict=True):
             value = _binary(op, value, right, ctx)
         return value
     return UNKNOWN
 
 
-def _binary(op: str, left: Any, right_node: tuple, ctx: dict[str, Any]) -> Any:
+def _binary(op: str, left: Any, right_node: tuple[Any, ...], ctx: dict[str, Any]) -> Any:
     """``left op right``, with the left operand already evaluated and the right one only when needed."""
     if op in ("&&", "||"):
         left_truth = truthy(left)
@@ -379,7 +380,7 @@ def _string_test(name: str, subject: Any, item: Any) -> Any:
         known = subject.prefix.lower()
         if needle.startswith(known):
             return UNKNOWN if len(needle) > len(known) else True
-        return True if known.startswith(needle) else False
+        return known.startswith(needle)
     if name == "contains" and isinstance(subject, list) and all(_known(v) for v in subject):
         return any(_equal(v, item) is True for v in subject)
     if not isinstance(subject, str):

@@ -29,11 +29,15 @@ import json
 import re
 import time
 from collections import OrderedDict
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Any, Callable, Iterator
+from functools import cache, lru_cache
+from typing import Any
 
 from aigov.errors import AigovError
+from aigov.policy.loading import REGISTRY_FILE
+from aigov.resources import policies_dir
+from aigov.yamlfile import parse_yaml
 
 CALL = "call"
 CONFIG = "config"
@@ -232,9 +236,6 @@ def _provider_patterns(registry: dict[str, Any]) -> list[dict[str, Any]]:
         return registry["providerPatterns"]
     # A registry that replaces the shipped one keeps the shipped patterns unless it says otherwise:
     # dropping them would silently stop reporting unregistered models.
-    from aigov.policy.loading import REGISTRY_FILE
-    from aigov.resources import policies_dir
-    from aigov.yamlfile import parse_yaml
 
     shipped_registry = policies_dir() / REGISTRY_FILE
     return parse_yaml(shipped_registry.read_text(encoding="utf-8"), REGISTRY_FILE).data.get("providerPatterns", [])
@@ -538,7 +539,7 @@ def _may_choose_a_model(language: str, data: bytes) -> bool:
     return _re2(flows, cache=False).search(data) is not None
 
 
-@lru_cache(maxsize=None)
+@cache
 def _re2_cached(pattern: str) -> Any:
     return _re2(pattern, cache=False)
 
@@ -613,7 +614,9 @@ def _mentions(data: bytes, known: ModelIndex, deadline: float) -> Iterator[tuple
             continue  # inside the longer id just read
         spelled = match.group(1).decode("utf-8", "replace").rstrip(".:@-")
         if data.startswith(b"/", end):  # "meta-llama/Meta-Llama-3-70B-Instruct", "sentence-transformers/all-MiniLM-L6-v2"
-            longer = _PATH_WORD.match(data, start).group().decode("utf-8", "replace").rstrip(".:@-/")
+            path_word = _PATH_WORD.match(data, start)
+            assert path_word is not None  # the id just read starts there
+            longer = path_word.group().decode("utf-8", "replace").rstrip(".:@-/")
             if known.known_path(longer):
                 spelled, taken = longer, start + len(longer)
         if not known.known(spelled):
@@ -646,44 +649,31 @@ def _structured(language: str, text: str, source: bytes, known: ModelIndex, dead
         yield from _expansion_defaults(text, known)
 
 
-@lru_cache(maxsize=None)
+# A language's tree-sitter grammar: the module that ships it and the function that returns it.
+_GRAMMARS = {"python": ("tree_sitter_python", "language"), "javascript": ("tree_sitter_javascript", "language"),
+             "typescript": ("tree_sitter_typescript", "language_typescript"), "tsx": ("tree_sitter_typescript", "language_tsx"),
+             "json": ("tree_sitter_json", "language"), "yaml": ("tree_sitter_yaml", "language"), "toml": ("tree_sitter_toml", "language")}
+
+
+@cache
 def _language_object(language: str) -> Any:
     # Grammars are imported here, on first use: `aigov check` of a repository without code pays nothing.
+    import importlib
+
     from tree_sitter import Language
 
-    if language == "python":
-        import tree_sitter_python as grammar
-
-        return Language(grammar.language())
-    if language in {"javascript"}:
-        import tree_sitter_javascript as grammar
-
-        return Language(grammar.language())
-    if language in {"typescript", "tsx"}:
-        import tree_sitter_typescript as grammar
-
-        return Language(grammar.language_tsx() if language == "tsx" else grammar.language_typescript())
-    if language == "json":
-        import tree_sitter_json as grammar
-
-        return Language(grammar.language())
-    if language == "yaml":
-        import tree_sitter_yaml as grammar
-
-        return Language(grammar.language())
-    import tree_sitter_toml as grammar
-
-    return Language(grammar.language())
+    module, function = _GRAMMARS[language]
+    return Language(getattr(importlib.import_module(module), function)())
 
 
-@lru_cache(maxsize=None)
+@cache
 def _parser(language: str) -> Any:
     from tree_sitter import Parser
 
     return Parser(_language_object(language))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _query(language: str, pattern: str) -> Any:
     from tree_sitter import Query
 
@@ -847,7 +837,7 @@ def _unread_entries(root: Any, names: list[Any], values: list[Any], source: byte
     """Where the values are of module-level tables the file reads only at constant keys, at the keys it
     never reads: PROVIDER_TO_DEFAULT_MODEL_NAME = {A: "x", B: "y"} read only as ...[A] never chooses "y".
     A table used any other way (a variable key, passed on, named in a string) keeps every entry."""
-    tables = {_text(name, source): value for name, value in zip(names, values) if value.type == "dictionary"}
+    tables = {_text(name, source): value for name, value in zip(names, values, strict=True) if value.type == "dictionary"}
     if not tables:
         return set()
     keys_read: dict[str, set[str]] = {name: set() for name in tables}  # the constant keys each table is read at
@@ -858,14 +848,14 @@ def _unread_entries(root: Any, names: list[Any], values: list[Any], source: byte
             reads[name] += 1
             keys_read[name].add(_text(keys[0], source))
     unread: set[int] = set()
-    for name, keys in keys_read.items():
+    for name, constant_keys in keys_read.items():
         # Any other use of the name than its definition and reads at constant keys keeps the whole table.
         uses = len(re.findall(rb"(?<![\w.])" + re.escape(name.encode()) + rb"(?!\w)", source))
-        if not keys or uses != 1 + reads[name]:
+        if not constant_keys or uses != 1 + reads[name]:
             continue
         for pair in tables[name].named_children:
             key, value = pair.child_by_field_name("key"), pair.child_by_field_name("value")
-            if pair.type == "pair" and key is not None and value is not None and _text(key, source) not in keys:
+            if pair.type == "pair" and key is not None and value is not None and _text(key, source) not in constant_keys:
                 unread.add(value.start_byte)
     return unread
 
@@ -887,7 +877,7 @@ def _python_string(node: Any, source: bytes) -> str | None:
 def _python_constants(names: list[Any], values: list[Any], source: bytes) -> dict[str, tuple[str, Any]]:
     """Module-level NAME = "literal" and NAME = os.getenv("X", "literal"): name -> (value, node)."""
     constants: dict[str, tuple[str, Any]] = {}
-    for name_node, value_node in zip(names, values):
+    for name_node, value_node in zip(names, values, strict=True):
         literal = _python_literal_of(value_node, source)
         if literal is not None:
             constants[_text(name_node, source)] = literal

@@ -42,7 +42,8 @@ def collect_model_card(tree: Tree, path: str) -> dict[str, Any]:
             exc.line = exc.line + 1 if exc.line else exc.line
             raise
         # Lines in the front matter are offset by the opening '---'.
-        line_of = lambda field: (doc.line_of(field) or 0) + 1  # noqa: E731
+        def line_of(field: str) -> int:
+            return (doc.line_of(field) or 0) + 1
         if not isinstance(doc.data, dict):
             facts["errors"].append({"field": "", "message": "front matter must be a YAML mapping", "line": 2})
         else:

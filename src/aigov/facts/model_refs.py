@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from aigov.errors import AigovError
 from aigov.facts.model_calls import FileReferences, ModelIndex, find_model_references, shipped
-from aigov.tree import FOLDER, LOOP, MAX_FILE_BYTES, MISSING, OUTSIDE, Tree
+from aigov.files import MAX_FILE_BYTES
+from aigov.tree import FOLDER, LOOP, MISSING, OUTSIDE, Tree
 
 # Why a link cannot be followed to look: it may stand for files with any name, so it counts
 # whatever it is called.
@@ -143,10 +145,10 @@ def _scanned(rel: str, in_prompts: bool) -> bool:
 def _read_for_scan(tree: Tree, rel: str) -> str | None:
     """The file's text; None for what holds no text to check; AigovError for what cannot be checked."""
     name = rel.rpartition("/")[2]
-    if os.path.splitext(name)[1].lower() not in SCANNED_SUFFIXES and not _CONFIG_NAME.search(rel):
-        # A prompts-folder file without a text suffix: binary by git's test, a NUL byte in the first 8000.
-        if b"\0" in tree.read_prefix(rel, 8000):
-            return None
+    # A prompts-folder file without a text suffix: binary by git's test, a NUL byte in the first 8000.
+    unscanned_suffix = os.path.splitext(name)[1].lower() not in SCANNED_SUFFIXES and not _CONFIG_NAME.search(rel)
+    if unscanned_suffix and b"\0" in tree.read_prefix(rel, 8000):
+        return None
     # A NUL byte does not make a source file binary: JavaScript or a shell script runs around it.
     # The reader refuses a pipe or device on the open descriptor, so it cannot block.
     return tree.read_text(rel, MAX_FILE_BYTES)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from aigov.errors import AigovError
 from aigov.tree import FILE, Tree
+from aigov.yamlfile import parse_yaml
 
 if TYPE_CHECKING:
     from aigov.facts.change import Change, ChangedFile
@@ -73,7 +74,6 @@ def _parse(text: str, path: str) -> tuple[Any, Any]:
         from aigov.jsonfile import parse_json
 
         return parse_json(text, path), lambda _field: None
-    from aigov.yamlfile import parse_yaml
 
     doc = parse_yaml(text, path)
     return doc.data, doc.line_of

@@ -15,6 +15,7 @@ from aigov.facts.discovery import FeatureLocation
 from aigov.facts.filters import as_patterns
 from aigov.facts.manifest import Manifest
 from aigov.facts.workflows import StepRun, grants_id_token, repository_workflows
+from aigov.patterns import compile_user_regex
 
 
 @collector
@@ -57,7 +58,5 @@ def signing_method(step: StepRun, run_patterns: list[Any], uses_prefixes: list[s
 
 
 def _signers(settings: dict[str, Any]) -> tuple[list[Any], list[str]]:
-    from aigov.patterns import compile_user_regex
-
     patterns = [compile_user_regex(p, "settings release_signing.run") for p in as_patterns(settings.get("run"))]
     return patterns, as_patterns(settings.get("uses"))

@@ -15,11 +15,15 @@ Whether the approvals are enough is for the policies to decide (policies/aigov/a
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from aigov.codeowners import LOCATIONS, owners_of, parse_codeowners
+from aigov.errors import AigovError
 from aigov.facts.change import Change
+from aigov.github import GitHubClient, GitHubError
 from aigov.github_names import is_team, team_parts
+from aigov.tree import MISSING
 
 # Membership look-ups one check may make: one per approving login and team. Far beyond a real
 # review; it bounds the time a pull request with hundreds of approvals could cost.
@@ -40,7 +44,6 @@ def collect_review(change: Change, paths: list[str], token: str | None, approver
     if not token:
         facts["error"] = "no GitHub token to read the pull request's reviews (set GITHUB_TOKEN or --github-token)"
         return facts
-    from aigov.github import GitHubClient, GitHubError
 
     client = GitHubClient(token)
     try:
@@ -63,8 +66,6 @@ def collect_review(change: Change, paths: list[str], token: str | None, approver
 def _author_and_head(client: Any, change: Change) -> tuple[str, str]:
     """The pull request's author and head commit: from the pull_request event, else (a merge_group
     event names neither) from the API."""
-    from aigov.github import GitHubError
-
     request = change.request
     if request.author and request.pr_head:
         return request.author.lower(), request.pr_head
@@ -103,8 +104,6 @@ def changes_requested(reviews: list[Any], author: str) -> list[str]:
 
 def _members_among(client: Any, team: str, logins: list[str], teams: int) -> dict[str, Any]:
     """Which of ``logins`` are active members of ``team``, or why that cannot be told."""
-    from aigov.github import GitHubError
-
     parts = team_parts(team)
     if parts is None:
         return {"members": [], "error": f"{team} is not a GitHub team (@org/team-slug)"}
@@ -120,9 +119,6 @@ def _members_among(client: Any, team: str, logins: list[str], teams: int) -> dic
 
 def _base_codeowners(change: Change) -> tuple[str | None, list[Any]]:
     """The first CODEOWNERS GitHub would read, from the base commit (GitHub ignores one over 3 MB)."""
-    from aigov.errors import AigovError
-    from aigov.tree import MISSING
-
     base = change.base_tree
     for path in LOCATIONS:
         if base.kind(path) == MISSING:

@@ -19,8 +19,8 @@ from aigov.errors import AigovError
 from aigov.facts.build import RepoContext, collector
 from aigov.facts.discovery import FeatureLocation
 from aigov.facts.manifest import Manifest
-from aigov.tree import MISSING, Tree
 from aigov.sbom.requirements import dependency_files, normalize_name, scan_dependencies
+from aigov.tree import MISSING, Tree
 
 MAX_ERRORS = 10
 ML_MODEL = "machine-learning-model"

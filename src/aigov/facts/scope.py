@@ -26,7 +26,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from aigov.errors import AigovError
+from aigov.facts.evals import gate_reads
+from aigov.facts.workflows import repository_workflows
 from aigov.tree import MISSING, Reads, Tree, join
+from aigov.yamlfile import safe_load
 
 if TYPE_CHECKING:
     from aigov.facts.build import RepoContext
@@ -88,8 +91,6 @@ def _shared_reads(ctx: RepoContext, repository_reads: Reads) -> Reads:
     """What every feature may read: shared folders, the repository's own config and rules, and the
     workflows with every local action and reusable workflow they use (recorded while loading them)."""
     shared = Reads(set(repository_reads.paths), set(repository_reads.folders) | set(SHARED_FOLDERS))
-    from aigov.facts.evals import gate_reads
-    from aigov.facts.workflows import repository_workflows
 
     try:
         with ctx.tree.recording() as reads:
@@ -150,8 +151,6 @@ def _eval_config(manifest: bytes) -> tuple[bool, str | None]:
 
 
 def _parsed_eval_config(manifest: bytes) -> tuple[bool, str | None]:
-    from aigov.yamlfile import safe_load
-
     try:
         data = safe_load(manifest.decode("utf-8-sig"))
         evals = data["spec"].get("evals") if isinstance(data, dict) and isinstance(data.get("spec"), dict) else None

@@ -18,8 +18,9 @@ from typing import Any
 
 from aigov.errors import AigovError
 from aigov.facts.build import RepoContext, collector
-from aigov.facts.discovery import FeatureLocation
+from aigov.facts.discovery import FeatureLocation, is_manifest, parent
 from aigov.facts.manifest import Manifest
+from aigov.sigstore_bundles import MAX_BUNDLE_BYTES, identity_policy, load_verifier, verify_bundle
 
 DEFAULT_BUNDLE_SUFFIXES = (".sigstore.json", ".sigstore")
 UNREADABLE = "unreadable"  # the failure of an artefact or bundle that is not a readable regular file
@@ -47,8 +48,6 @@ def collect_artifacts(ctx: RepoContext, manifest: Manifest, location: FeatureLoc
 
 def _own(ctx: RepoContext, folder: str, paths: list[str]) -> list[str]:
     """``paths`` less those inside a nested feature's folder: its artefacts are its own."""
-    from aigov.facts.discovery import is_manifest, parent
-
     features = ctx.once("feature folders", lambda: sorted({parent(p) for p in ctx.tree.files if is_manifest(p)}))
     prefix = "" if folder == "." else folder + "/"
     nested = tuple(f + "/" for f in features if f != folder and (f + "/").startswith(prefix))
@@ -117,7 +116,6 @@ def _entry_policy(entry: dict[str, Any], manifest: Manifest, index: int, verify:
             except AigovError as exc:
                 raise AigovError(exc.message, manifest.path, where) from None
         return None
-    from aigov.sigstore_bundles import identity_policy
 
     try:
         return identity_policy(entry["issuer"], entry.get("identity"), entry.get("identityPattern"))
@@ -136,7 +134,6 @@ def _file_facts(ctx: RepoContext, rel: str, policy: Any, suffixes: tuple[str, ..
     if bundle is None:
         facts.update(verified=False, error=f"no Sigstore bundle beside it (looked for {', '.join(expected)})")
         return facts
-    from aigov.sigstore_bundles import MAX_BUNDLE_BYTES, load_verifier, verify_bundle
 
     try:
         artifact_sha256 = ctx.tree.sha256(rel)

@@ -16,14 +16,18 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from aigov.errors import AigovError
+from aigov.facts.discovery import is_manifest
+from aigov.facts.workflows import default_branch
+from aigov.files import MAX_FILE_BYTES
 from aigov.gitcli import GitFailed, commit_id, git
 from aigov.github_names import approver_problem
-from aigov.tree import MAX_FILE_BYTES, Tree, WorkTree
 from aigov.policy.metadata import RuleMeta
+from aigov.tree import CommitTree, Tree, WorkTree
 from aigov.validation import validate_document
 from aigov.yamlfile import parse_yaml
 
@@ -152,9 +156,6 @@ def _feature_at_base(tree: Tree, ref: str | None, name: Any, manifests: dict[str
 def feature_names_at(root: Path, ref: str) -> list[str]:
     """The metadata.name of every feature manifest at commit ``ref``, read by the one reader: what an
     unchanged waiver was approved for. A manifest that cannot be read or names nothing there names no feature."""
-    from aigov.facts.discovery import is_manifest
-    from aigov.tree import CommitTree
-
     commit = commit_id(root, ref, WAIVERS_FILE)
     if commit is None:
         raise AigovError(f"cannot list the features at {ref}, which the waivers are compared with: not a commit here", WAIVERS_FILE)
@@ -194,7 +195,6 @@ def waiver_base(tree: Tree, change_base: str | None, settings: dict[str, Any]) -
         return tree.commit
     if not isinstance(tree, WorkTree) or not tree.is_git:
         return None
-    from aigov.facts.workflows import default_branch
 
     branch, _ = default_branch(tree.root, settings.get("evals", {}))
     for ref in (f"refs/remotes/origin/{branch}", f"refs/heads/{branch}"):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -140,7 +141,7 @@ class Workflows:
 
     by_path: dict[str, Workflow] = field(default_factory=dict)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Workflow]:
         return iter(self.by_path.values())
 
 
@@ -164,15 +165,15 @@ def _parse_workflow(text: str, path: str) -> Workflow:
     doc = parse_yaml(text, path)
     data = doc.data
     if not isinstance(data, dict):
-        raise AigovError("a workflow must be a YAML mapping with `on` and `jobs`", path, doc.line_of(""))
+        raise AigovError("a workflow must be a YAML mapping with `on` and `jobs`", path, _line(doc, ""))
     # YAML 1.1 (PyYAML) reads the bare key `on` as the boolean true; GitHub means the event list.
     on = data["on"] if "on" in data else data.get("True")
     if on is None:
         raise AigovError("workflow has no `on:` (the events that trigger it)", path, 1)
-    workflow = Workflow(path, data, doc.lines, doc.line_of("on"), _triggers(on, doc, path))
+    workflow = Workflow(path, data, doc.lines, _line(doc, "on"), _triggers(on, doc, path))
     jobs = data.get("jobs")
     if not isinstance(jobs, dict) or not jobs:
-        raise AigovError("`jobs` must be a mapping of job ids to jobs", path, doc.line_of("jobs"))
+        raise AigovError("`jobs` must be a mapping of job ids to jobs", path, _line(doc, "jobs"))
     lines = _text_lines(text)
     for job_id, job_data in jobs.items():
         workflow.jobs[job_id] = _parse_job(job_id, job_data, doc, path, lines)
@@ -246,22 +247,27 @@ def _needs_cycles(workflow: Workflow) -> list[tuple[int, str]]:
     return found
 
 
+def _line(doc: YamlDocument, key: str) -> int:
+    """The line of ``key`` or of its nearest enclosing field: a workflow is a mapping, so its root has one."""
+    return doc.line_of(key) or 1
+
+
 def _text_lines(text: str) -> list[str]:
     return text.split("\n")
 
 
 def _triggers(on: Any, doc: YamlDocument, path: str) -> dict[str, Trigger]:
-    line = doc.line_of("on")
+    line = _line(doc, "on")
     if isinstance(on, str):
         return {on: Trigger(on, line, {}, {})}
     if isinstance(on, list) and all(isinstance(e, str) for e in on):
-        return {e: Trigger(e, doc.line_of(f"on[{i}]"), {}, {}) for i, e in enumerate(on)}
+        return {e: Trigger(e, _line(doc, f"on[{i}]"), {}, {}) for i, e in enumerate(on)}
     if isinstance(on, dict):
         triggers = {}
         for event, config in on.items():
             config = config if isinstance(config, dict) else {}
-            keys = {k: doc.line_of(f"on.{event}.{k}") for k in config}
-            triggers[event] = Trigger(event, doc.line_of(f"on.{event}"), config, keys)
+            keys = {k: _line(doc, f"on.{event}.{k}") for k in config}
+            triggers[event] = Trigger(event, _line(doc, f"on.{event}"), config, keys)
         return triggers
     raise AigovError("`on` must be an event name, a list of event names or a mapping of events", path, line)
 
@@ -269,11 +275,11 @@ def _triggers(on: Any, doc: YamlDocument, path: str) -> dict[str, Trigger]:
 def _parse_job(job_id: str, data: Any, doc: YamlDocument, path: str, text_lines: list[str]) -> Job:
     prefix = f"jobs.{job_id}"
     if not isinstance(data, dict):
-        raise AigovError(f"job '{job_id}' must be a mapping", path, doc.line_of(prefix))
-    job = Job(job_id, path, doc.line_of(prefix), data, doc.lines)
+        raise AigovError(f"job '{job_id}' must be a mapping", path, _line(doc, prefix))
+    job = Job(job_id, path, _line(doc, prefix), data, doc.lines)
     steps = data.get("steps", [])
     if not isinstance(steps, list):
-        raise AigovError(f"job '{job_id}': `steps` must be a list", path, doc.line_of(f"{prefix}.steps"))
+        raise AigovError(f"job '{job_id}': `steps` must be a list", path, _line(doc, f"{prefix}.steps"))
     job.steps = _parse_steps(steps, f"{prefix}.steps", doc, path, text_lines)
     return job
 
@@ -283,14 +289,14 @@ def _parse_steps(steps: list[Any], prefix: str, doc: YamlDocument, path: str, te
     for index, data in enumerate(steps):
         where = f"{prefix}[{index}]"
         if not isinstance(data, dict):
-            raise AigovError("a step must be a mapping with `run` or `uses`", path, doc.line_of(where))
+            raise AigovError("a step must be a mapping with `run` or `uses`", path, _line(doc, where))
         # GitHub rejects such a workflow outright; reading past it would judge a workflow that never runs.
         for key in ("run", "uses"):
             if key in data and not isinstance(data[key], str):
-                raise AigovError(f"a step's `{key}` must be a string", path, doc.line_of(f"{where}.{key}"))
-        step = Step(path, doc.line_of(where), where, data, doc.lines)
+                raise AigovError(f"a step's `{key}` must be a string", path, _line(doc, f"{where}.{key}"))
+        step = Step(path, _line(doc, where), where, data, doc.lines)
         if "run" in data:
-            run_line = doc.line_of(f"{where}.run")
+            run_line = _line(doc, f"{where}.run")
             block = 0 < run_line <= len(text_lines) and _BLOCK_SCALAR.search(text_lines[run_line - 1])
             step.run_first_line = run_line + 1 if block else run_line
         parsed.append(step)
@@ -351,13 +357,13 @@ class _Resolver:
                 doc = parse_yaml(text, rel)
                 runs = doc.data.get("runs") if isinstance(doc.data, dict) else None
                 if not isinstance(runs, dict):
-                    raise AigovError("an action needs a `runs` mapping", rel, doc.line_of("runs"))
+                    raise AigovError("an action needs a `runs` mapping", rel, _line(doc, "runs"))
                 declared = doc.data.get("inputs")
                 action = Action(rel, str(runs.get("using", "")), inputs=declared if isinstance(declared, dict) else {})
                 if action.using == "composite":
                     steps = runs.get("steps", [])
                     if not isinstance(steps, list):
-                        raise AigovError("`runs.steps` must be a list", rel, doc.line_of("runs.steps"))
+                        raise AigovError("`runs.steps` must be a list", rel, _line(doc, "runs.steps"))
                     action.steps = _parse_steps(steps, "runs.steps", doc, rel, _text_lines(text))
                     for step in action.steps:
                         self._resolve_step(step)
@@ -560,7 +566,7 @@ def matrix_size(job: Job) -> int | None:
 def _expand(matrix: dict[str, Any]) -> list[dict[str, Any]]:
     """The combinations, as GitHub forms them; only called once ``matrix_size`` has bounded them."""
     axes = _axes(matrix)
-    legs = [dict(zip(axes, combo)) for combo in itertools.product(*axes.values())] if axes else []
+    legs = [dict(zip(axes, combo, strict=True)) for combo in itertools.product(*axes.values())] if axes else []
     for excluded in _entries(matrix.get("exclude")):
         legs = [leg for leg in legs if any(leg.get(k) != v for k, v in excluded.items())]
     # An include entry extends the combinations of the axes it agrees with; one that extends none is a

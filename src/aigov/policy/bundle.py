@@ -24,11 +24,21 @@ import io
 import json
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any, Callable
+from typing import Any
 
+from aigov.config import BundleRequest
+from aigov.deadline import DeadlinePassed, env_seconds, within
 from aigov.errors import AigovError
+from aigov.files import read_regular_file
+from aigov.policy.index import known_module
+from aigov.policy.pack import bundle_revision, is_test_module, release_of
+from aigov.policy.rego_ast import module_package
+from aigov.resources import policies_dir
+from aigov.sigstore_bundles import identity_policy, load_verifier, rejection_reason, verify_bundle
+from aigov.yamlfile import parse_yaml
 
 MAX_BUNDLE_BYTES = 20 * 1024 * 1024  # a tarball as downloaded (compressed)
 MAX_UNPACKED_BYTES = 64 * 1024 * 1024  # the whole tar stream, once decompressed: a tar bomb stops here
@@ -39,35 +49,8 @@ DOWNLOAD_DEADLINE_S = 120.0  # the whole download, redirects included (AIGOV_BUN
 MAX_REDIRECTS = 5
 MANIFEST = ".manifest"
 SIGNATURES = ".signatures.json"
-_PIN = re.compile(r"^(?P<source>.+)#sha256=(?P<hex>[0-9a-fA-F]{64})$")
 
 BundleFiles = dict[str, bytes]  # path inside the bundle (POSIX, relative) -> content
-
-
-@dataclass(frozen=True)
-class BundleRequest:
-    """What the org asked for: ``--policy-bundle`` (or ``policyBundle:``) and how to verify it."""
-
-    source: str  # a directory, a tarball or a URL, optionally with #sha256=<hex>
-    public_key: Path | None = None  # PEM key that verifies OPA's .signatures.json
-    offline: bool = False
-    cache_dir: Path | None = None  # default: $XDG_CACHE_HOME/aigov/bundles
-    # Sigstore: the tarball must be signed by this identity through this OIDC issuer. The Sigstore
-    # bundle is ``signature`` (a path or URL), by default the source with .sigstore.json appended.
-    identity: str | None = None
-    issuer: str | None = None
-    signature: str | None = None
-    trusted_root: Path | None = None  # a private Sigstore instance; default: the production root, offline
-
-    @property
-    def location(self) -> str:
-        match = _PIN.match(self.source)
-        return match.group("source") if match else self.source
-
-    @property
-    def pin(self) -> str | None:
-        match = _PIN.match(self.source)
-        return match.group("hex").lower() if match else None
 
 
 @dataclass
@@ -86,8 +69,6 @@ class PolicyBundle:
 
 
 def read_directory(request: BundleRequest) -> tuple[BundleFiles, str]:
-    from aigov.files import read_regular_file
-
     folder = Path(request.location)
     if request.pin is not None or request.identity is not None:
         raise AigovError("a directory cannot be pinned or Sigstore-verified; build a tarball (aigov policy build) and pin or sign that", request.source)
@@ -109,8 +90,6 @@ def read_directory(request: BundleRequest) -> tuple[BundleFiles, str]:
 
 
 def read_tarball(request: BundleRequest) -> tuple[BundleFiles, str]:
-    from aigov.files import read_regular_file
-
     data = read_regular_file(Path(request.location), request.location, MAX_BUNDLE_BYTES)  # refuses a larger file
     digest = _check_pin(data, request, request.location)
     if request.identity is not None:
@@ -180,8 +159,6 @@ def download(url: str, label: str) -> bytes:
     """The body at ``url``, streamed under the size cap; redirects only to the same host and scheme.
     All of it within AIGOV_BUNDLE_TIMEOUT seconds: requests' timeouts bound each read, and a host
     that sends a byte a second would otherwise hold the check for ever."""
-    from aigov.deadline import DeadlinePassed, env_seconds, within
-
     seconds = env_seconds("AIGOV_BUNDLE_TIMEOUT", DOWNLOAD_DEADLINE_S)
     try:
         return within(seconds, lambda: _download(url, label), "policy bundle download")
@@ -190,8 +167,9 @@ def download(url: str, label: str) -> bytes:
 
 
 def _download(url: str, label: str) -> bytes:
-    import requests
     from urllib.parse import urljoin, urlsplit
+
+    import requests
 
     origin = urlsplit(url)
     for _ in range(MAX_REDIRECTS + 1):
@@ -283,7 +261,6 @@ def _store(path: Path, data: bytes) -> None:
 
 def _read_signature(request: BundleRequest) -> bytes:
     """The Sigstore bundle for the tarball: --policy-bundle-signature, else SOURCE.sigstore.json."""
-    from aigov.files import read_regular_file
     from aigov.sigstore_bundles import MAX_BUNDLE_BYTES as MAX_SIGSTORE_BYTES
 
     where = request.signature or request.location + ".sigstore.json"
@@ -296,16 +273,12 @@ def _read_signature(request: BundleRequest) -> bytes:
 
 def verify_sigstore(request: BundleRequest, data: bytes, signature: bytes, label: str) -> None:
     """The tarball must be signed by the expected identity and issuer (offline, sigstore_bundles)."""
-    from aigov.commands.verify_artifact import rejection_reason
-    from aigov.sigstore_bundles import identity_policy, load_verifier, verify_bundle
-
     if request.issuer is None:
         raise AigovError("--policy-bundle-identity needs --policy-bundle-issuer (the OIDC issuer that vouched for it)", label)
     policy = identity_policy(request.issuer, request.identity, None)
     result = verify_bundle(load_verifier(request.trusted_root), hashlib.sha256(data).digest(), signature, policy)
     if not result.verified:
-        root = str(request.trusted_root) if request.trusted_root else "Sigstore's production root"
-        reason = rejection_reason(result.facts(), policy.describe(), request.issuer, root)
+        reason = rejection_reason(result.facts(), policy.describe(), request.issuer, request.trusted_root)
         raise AigovError(f"the bundle's Sigstore signature is rejected: {reason}", label)
 
 
@@ -402,7 +375,7 @@ def _counting_tarfile() -> Any:
                     raise ArchiveTooLarge(f"the bundle's pax headers and long names hold more than {MAX_EXTENDED_HEADER_BYTES} bytes")
             if self.type == tarfile.GNUTYPE_SPARSE:
                 self._refuse_sparse()
-            return super()._proc_member(archive)
+            return super()._proc_member(archive)  # type: ignore[misc]  # tarfile's own member reader, undeclared in typeshed
 
         def _refuse_sparse(self, member: Any = None, *args: Any) -> None:
             # A sparse file's map can fill memory far beyond its bytes; a bundle never has one.
@@ -502,10 +475,6 @@ def _place(data: dict[str, Any], keys: list[str], value: Any, label: str, name: 
 
 def _refuse_outside_roots(bundle: PolicyBundle, roots: list[str], label: str) -> None:
     """OPA refuses a bundle whose policies or data lie outside the roots its manifest claims; so do we."""
-    from aigov.policy.index import known_module
-    from aigov.policy.rego_ast import module_package
-    from aigov.resources import policies_dir
-
     def inside(path: str) -> bool:
         return any(r == "" or path == r or path.startswith(r + "/") for r in roots)
 
@@ -534,8 +503,6 @@ def _json(data: bytes, name: str) -> Any:
 
 
 def _yaml(data: bytes, label: str, name: str) -> Any:
-    from aigov.yamlfile import parse_yaml
-
     return parse_yaml(_text(data, label, name), f"{label}: {name}").data
 
 
@@ -630,8 +597,6 @@ def signature_hash(name: str, content: bytes, algorithm: str = "sha256") -> str:
 def _public_key(path: Path) -> Any:
     from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
-    from aigov.files import read_regular_file
-
     try:
         return load_pem_public_key(read_regular_file(path, str(path), 64 * 1024))
     except ValueError:
@@ -654,8 +619,6 @@ def build_bundle(folder: Path) -> tuple[bytes, str]:
     the pack's, which a check never evaluates. Entries are sorted, with fixed mtime, owner and
     mode, and gzip carries no timestamp or file name: the same folder gives the same bytes.
     """
-    from aigov.policy.pack import bundle_revision, is_test_module, release_of
-
     files, _ = read_directory(BundleRequest(source=str(folder)))
     bundle = parse_layout(files, str(folder), "")
     modules = {name: source for name, source in bundle.modules if not is_test_module(name)}

@@ -8,11 +8,13 @@ raw ``deny`` objects for an input, and the value of one rule.
 from __future__ import annotations
 
 import json
-from typing import Any, Callable, Protocol
+from collections.abc import Callable
+from typing import Any, Protocol
 
 from aigov.errors import AigovError
 from aigov.policy.pack import PolicyPack
 from aigov.policy.rego_ast import new_regorus, rego_error
+from aigov.policy.watchdog import Worker
 
 _UNDEFINED = "<undefined>"
 
@@ -69,8 +71,6 @@ class RegorusEngine(WorkerEngine):
         self.timeout_s = timeout_s
 
     def prepare(self, pack: PolicyPack) -> None:
-        from aigov.policy.watchdog import Worker
-
         self.close()
         modules, data, packages = pack.modules, pack.data, pack.deny_packages()
         self._worker = Worker(lambda report_step: _evaluator(_warmed_up(load_regorus(modules, data), packages, report_step), packages),

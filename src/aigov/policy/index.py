@@ -67,7 +67,7 @@ def known_data(policies: Path, name: str, text: str) -> Any:
 
 def build_index(policies: Path) -> dict[str, Any]:
     """Read the pack in ``policies`` the way a check does; the index of what it found."""
-    from aigov.evidence.controls import CONTROLS_FILE
+    from aigov.policy.controls import CONTROLS_FILE
     from aigov.policy.loading import parse_registry
     from aigov.yamlfile import parse_yaml
 

@@ -6,14 +6,16 @@ import dataclasses
 import functools
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from aigov.config import OrgConfig, Refusal, RepositoryConfig, Source, refuse_inside
+from aigov.config import OrgConfig, Refusal, RepositoryConfig, refuse_inside
 from aigov.digests import content_digest
 from aigov.errors import AigovError
 from aigov.files import read_config_file
 from aigov.github_names import approver_problem
+from aigov.model import Source
 from aigov.policy.metadata import ModuleInfo, describe_module
 from aigov.policy.pack import PolicyPack, is_test_module, load_rego_dir, merge_data
 from aigov.policy.rego_ast import parse_rego
@@ -21,7 +23,9 @@ from aigov.policy.rego_ast import parse_rego
 if TYPE_CHECKING:
     from aigov.policy.bundle import PolicyBundle
     from aigov.tree import Tree
+from aigov.policy.index import MISSING, known_data, known_module
 from aigov.resources import policies_dir
+from aigov.tree import FOLDER
 from aigov.validation import validate_document
 from aigov.yamlfile import YamlDocument, parse_yaml
 
@@ -32,6 +36,8 @@ OPA_RESERVED_ROOT = "system"
 BUNDLE_LABEL = "policy-bundle"  # how a bundle's modules are named in reports: policy-bundle/aigov/models.rego
 REGISTRY_FILE = "data/registry.yaml"
 SETTINGS_FILE = "data/settings.yaml"
+# The keys of an eval action in aigov.settings.evals.actions (aigov.facts.eval_actions.EvalAction).
+ACTION_KEYS = ("runner", "config_input", "command", "directory_input", "pass_rate_input", "changed_files_input", "force_input")
 TEMPLATES_FILE = "data/templates.yaml"
 
 
@@ -285,8 +291,6 @@ def check_eval_settings(doc: YamlDocument, name: str) -> None:
     """``aigov.settings.evals`` as the eval-gate collector reads it (facts/eval_actions.py): ``actions``
     maps an action's owner/repo[/path] to a mapping with ``config_input`` and optional string keys;
     ``runners`` maps names to regular expressions."""
-    from aigov.facts.eval_actions import ACTION_KEYS
-
     evals = _settings(doc, "evals")
     if evals is None:
         return
@@ -317,8 +321,6 @@ def check_eval_settings(doc: YamlDocument, name: str) -> None:
 
 def read_repository_rego(tree: Tree, folder: str, include_tests: bool) -> list[tuple[str, str]]:
     """(path, source) of every .rego file below a repository folder, read through the one reader."""
-    from aigov.tree import FOLDER
-
     node = tree.resolve(folder)
     if node.kind != FOLDER:
         raise AigovError("policy folder not found" if node.kind == "missing" else "is not a folder of .rego files", folder)
@@ -355,8 +357,6 @@ def load_registry(
 
 def _bundle_registry(bundle: PolicyBundle) -> dict[str, Any]:
     """The registry the bundle carries (data.aigov.registry), checked against the same schema as a file."""
-    from aigov.yamlfile import YamlDocument
-
     registry = bundle.data.get("aigov", {}).get("registry")
     if registry is None:
         raise AigovError("the bundle has no data.aigov.registry; a bundle replaces the whole shipped pack", bundle.label)
@@ -365,12 +365,10 @@ def _bundle_registry(bundle: PolicyBundle) -> dict[str, Any]:
 
 
 def _registry_file(path: Path, root: Path | None, sources: list[Source] | None = None) -> dict[str, Any]:
-    from aigov.policy.index import MISSING, known_data
-
     name = display_path(path, root)
     text = read_config_file(path, name)
     shipped = path == policies_dir() / REGISTRY_FILE
-    registry = known_data(policies_dir(), REGISTRY_FILE, text) if shipped else MISSING
+    registry: Any = known_data(policies_dir(), REGISTRY_FILE, text) if shipped else MISSING
     if registry is MISSING:
         registry = parse_registry(text, name)
     if sources is not None:
@@ -388,15 +386,11 @@ def parse_registry(text: str, name: str) -> dict[str, Any]:
 def _indexed_module(shipped: Path, display: str, source: str) -> ModuleInfo | None:
     """The module as the shipped pack's index read it, if the index holds this very source (under any
     name: a bundle built from the shipped pack carries the same modules)."""
-    from aigov.policy.index import known_module
-
     return known_module(shipped, source, display)
 
 
 def _shipped_data(shipped: Path, name: str) -> Any:
     """A data file of the shipped pack (data/settings.yaml), from the index when it holds this very text."""
-    from aigov.policy.index import MISSING, known_data
-
     label = f"{SHIPPED_LABEL}/{name}"
     text = read_config_file(shipped / name, label)
     value = known_data(shipped, name, text)

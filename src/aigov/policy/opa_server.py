@@ -29,10 +29,12 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from aigov.config import Source
 from aigov.errors import AigovError
+from aigov.model import Source
 from aigov.policy.engine import WorkerEngine, undefined_deny
+from aigov.policy.loading import OPA_RESERVED_ROOT, package_line
 from aigov.policy.pack import PolicyPack
+from aigov.policy.watchdog import Worker
 
 MODES = ("push", "server")
 POLICY_PREFIX = "aigov"  # push mode: our module ids on the server, so stale ones can be found and removed
@@ -140,8 +142,6 @@ class OpaServerEngine(WorkerEngine):
 
     def prepare(self, pack: PolicyPack) -> None:
         """Start the child that pushes the pack (or checks its revision) and then answers the queries."""
-        from aigov.policy.watchdog import Worker
-
         self.close()
         if self.settings.mode == "push":
             refuse_opa_configuration(pack)
@@ -208,7 +208,7 @@ class OpaServerEngine(WorkerEngine):
             if held.get(policy_id) != source:  # every PUT recompiles all of OPA's modules: send only changes
                 self._call(f"PUT /v1/policies/{policy_id}", self._client.update_policy_from_string, source, policy_id, False)
 
-    def _held_policies(self) -> dict[str, str]:
+    def _held_policies(self) -> dict[str, str | None]:
         """Module id -> source the server holds. Through the client's session directly: the client's
         get_policies_list keeps only the ids, and the sources tell which modules need no new PUT."""
         response = self._client._session.get(f"{self._client.root_url}/policies", timeout=self._client.timeout)
@@ -302,7 +302,8 @@ def _status_error(server: str, what: str, response: Any) -> AigovError:
 def _timed_out(exc: Exception) -> bool:
     """A read or connect timeout, also when urllib3 wraps it in a retry error after the last retry."""
     import requests
-    from urllib3.exceptions import NewConnectionError, TimeoutError as Urllib3Timeout
+    from urllib3.exceptions import NewConnectionError
+    from urllib3.exceptions import TimeoutError as Urllib3Timeout
 
     if isinstance(exc, requests.exceptions.Timeout):
         return True
@@ -353,8 +354,6 @@ def refuse_opa_configuration(pack: PolicyPack) -> None:
     ``system.*`` (``system.authz`` decides who may call the server, ``system.log`` what its decision
     logs keep) or data under ``data.system`` would reconfigure the org's server. The repository's
     own never get this far (loading refuses them); this is the org's and the bundle's."""
-    from aigov.policy.loading import OPA_RESERVED_ROOT, package_line
-
     for path, info in sorted(pack.infos.items()):
         if info.package.split(".")[0] == OPA_RESERVED_ROOT:
             raise AigovError(f"package {info.package} is OPA's own configuration; push mode installs only rules "

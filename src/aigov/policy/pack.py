@@ -9,13 +9,14 @@ decision record.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any, Callable
+from typing import Any
 
 from aigov.digests import canonical_digest, sha256_hex
 from aigov.errors import AigovError
+from aigov.files import read_text_file
 from aigov.policy.metadata import ModuleInfo, RuleMeta, parse_module
 from aigov.policy.rego_ast import reference_root
 
@@ -139,8 +140,6 @@ def load_rego_dir(pack: PolicyPack, folder: Path, label: str, include_tests: boo
 
 def read_rego_dir(folder: Path, label: str, include_tests: bool = True) -> list[tuple[str, str]]:
     """(display path, source) of every .rego file below ``folder``, regular files only, in order."""
-    from aigov.files import read_text_file
-
     if not folder.is_dir():
         raise AigovError("is not a folder of .rego files" if folder.exists() else "policy folder not found", label)
     found = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from aigov.errors import AigovError
 from aigov.policy.engine import load_regorus
@@ -69,7 +70,7 @@ def _coverable_lines(pack: PolicyPack, path: str) -> list[int]:
     return []
 
 
-def _run_one(engine, package: str, name: str, path: str) -> TestResult:
+def _run_one(engine: Any, package: str, name: str, path: str) -> TestResult:
     try:
         value = json.loads(engine.eval_rule_as_json(f"data.{package}.{name}"))
     except Exception as exc:
@@ -80,7 +81,7 @@ def _run_one(engine, package: str, name: str, path: str) -> TestResult:
     return TestResult(package, name, path, "fail", detail)
 
 
-def _coverage(engine, pack: PolicyPack, tested_paths: set[str] | None) -> tuple[float, dict[str, list[int]]]:
+def _coverage(engine: Any, pack: PolicyPack, tested_paths: set[str] | None) -> tuple[float, dict[str, list[int]]]:
     report = json.loads(engine.get_coverage_report_as_json())
     entries = report.get("files", [])
     reported = {entry["path"] for entry in entries}

@@ -17,7 +17,8 @@ import select
 import signal
 import sys
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from aigov.errors import AigovError
 

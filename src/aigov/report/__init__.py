@@ -26,10 +26,10 @@ class Reporter(ABC):
     def render(self, result: CheckResult) -> str:
         """The whole report for ``result``, as text to print or write to a file."""
 
-    def publish_extras(self, result: CheckResult) -> None:
+    def publish_extras(self, result: CheckResult) -> None:  # noqa: B027 (optional: most formats have none)
         """Anything the format writes besides its report (the GitHub job summary); nothing by default."""
 
-    def publish_error_extras(self, message: str) -> None:
+    def publish_error_extras(self, message: str) -> None:  # noqa: B027 (optional, as publish_extras)
         """What :meth:`publish_extras` writes, when aigov could not decide; nothing by default."""
 
     def render_error(self, message: str) -> str | None:
@@ -49,7 +49,7 @@ REPORTERS: dict[str, str] = {
     "junit": "aigov.report.junit:JunitReporter",
     "markdown": "aigov.report.markdown:MarkdownReporter",
     "github": "aigov.report.github:GithubReporter",
-    "record": "aigov.record:RecordReporter",
+    "record": "aigov.report.record:RecordReporter",
 }
 FORMATS = tuple(REPORTERS)
 

@@ -12,10 +12,10 @@ a rule that found nothing shows as a passed test. The conventions, since JUnit h
 from __future__ import annotations
 
 import re
-from typing import Iterable
 
 # Imported at the top: this module itself is loaded only when a JUnit report is asked for.
 import xml.etree.ElementTree as ET
+from collections.abc import Iterable
 
 from aigov.model import CheckResult, Finding
 from aigov.report import Reporter, waiver_note

@@ -13,8 +13,8 @@ from typing import Any
 from urllib.parse import quote
 
 from aigov import __version__
-from aigov.model import CheckResult, Finding
 from aigov.digests import sha256_hex
+from aigov.model import CheckResult, Finding
 from aigov.policy.metadata import RuleMeta
 from aigov.report import Reporter, waiver_justification
 from aigov.untrusted import json_text, markdown_text

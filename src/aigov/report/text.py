@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from aigov.model import SEVERITY_ORDER, CheckResult, Finding
-from aigov.config import Source
+from aigov.model import SEVERITY_ORDER, CheckResult, Finding, Source
 from aigov.report import Reporter, waiver_note
 from aigov.untrusted import line_text
 from aigov.words import counted

@@ -12,7 +12,8 @@ from __future__ import annotations
 import calendar
 import functools
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 _DATE = r"(\d{4})-(\d{2})-(\d{2})"
 _TIME = r"(\d{2}):(\d{2}):(\d{2})(?:\.\d+)?"

@@ -25,8 +25,8 @@ from aigov import __version__
 from aigov.errors import AigovError
 from aigov.facts.manifest import Manifest, load_manifest
 from aigov.facts.model_card import collect_model_card
-from aigov.tree import Tree, WorkTree
 from aigov.sbom.requirements import DependencyScan, Pin, dependency_files, normalize_name, scan_dependencies
+from aigov.tree import Tree, WorkTree
 
 SPEC_VERSION = "1.6"
 MANIFEST_NAME = "aigov.yaml"
@@ -48,10 +48,10 @@ def generation_time(now: str | None) -> dt.datetime:
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch:
         try:
-            return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc)
+            return dt.datetime.fromtimestamp(int(epoch), dt.UTC)
         except (ValueError, OverflowError, OSError):
             raise AigovError(f"SOURCE_DATE_EPOCH {epoch!r} is not a number of seconds since 1970") from None
-    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
 def generate_ml_bom(feature_dir: Path, now: str | None = None) -> str:

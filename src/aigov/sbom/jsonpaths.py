@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from typing import Iterable, Union
+from collections.abc import Iterable
 
-PathPart = Union[str, int]
+PathPart = str | int
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 

@@ -11,8 +11,9 @@ URLs, editables) is recorded as unpinned; the SBOM rules compare only pins.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from aigov.errors import AigovError
 from aigov.tree import Tree, join

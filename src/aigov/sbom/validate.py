@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from aigov.errors import AigovError
 from aigov.sbom.jsonpaths import PathPart, format_path, line_of, value_lines

@@ -91,9 +91,9 @@ def approved_models(registry: dict[str, Any], tier: str, today: dt.date, kind: s
     allowed = {}
     for model in registry.get("models", []):
         sunset = model.get("sunset")
-        if model.get("status") == "approved" and tier in model.get("approvedTiers", []) and kind in (None, model.get("kind")):
-            if not sunset or dt.date.fromisoformat(str(sunset)) >= today:
-                allowed[model["id"]] = model
+        usable = model.get("status") == "approved" and tier in model.get("approvedTiers", []) and kind in (None, model.get("kind"))
+        if usable and (not sunset or dt.date.fromisoformat(str(sunset)) >= today):
+            allowed[model["id"]] = model
     return allowed
 
 

@@ -14,12 +14,13 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import subprocess
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
+from aigov import gitcli
 from aigov.errors import AigovError
+from aigov.gitcli import GitFailed
 from aigov.resources import templates_dir
 from aigov.scaffold.catalog import COMMON, TemplateInfo
 
@@ -31,15 +32,15 @@ _IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".DS_Store")
 
 
 def git(*args: str, cwd: Path | None = None, check: bool = True) -> str:
-    """Run git; a failure is an AigovError with git's own message."""
+    """Run git as :mod:`aigov.gitcli` runs it (no hooks, no pager, no ``ext::`` transport, no prompt),
+    as the cache's own committer; a failure is an AigovError with git's own message, or, with
+    ``check=False``, no output."""
     try:
-        proc = subprocess.run(["git", *_GIT_CONFIG, *args], cwd=cwd, capture_output=True, text=True, timeout=120)
-    except FileNotFoundError:
-        raise AigovError("git is not installed; aigov new and aigov update need it") from None
-    if check and proc.returncode != 0:
-        message = (proc.stderr or proc.stdout).strip().splitlines()
-        raise AigovError(f"git {args[0]} failed: {message[-1] if message else 'exit ' + str(proc.returncode)}", str(cwd or ""))
-    return proc.stdout
+        return gitcli.git(cwd or Path.cwd(), *_GIT_CONFIG, *args).decode("utf-8", "replace")
+    except GitFailed as exc:
+        if not check:
+            return ""
+        raise AigovError(f"git {args[0]} failed: {exc.last}", str(cwd or "")) from None
 
 
 def cache_root() -> Path:

@@ -12,7 +12,9 @@ from functools import cache
 from typing import Any
 
 from aigov.errors import AigovError
+from aigov.policy.index import MISSING, known_data
 from aigov.resources import policies_dir
+from aigov.yamlfile import safe_load  # libyaml: the catalogs take 0.2 s with the pure-Python loader
 
 CONTROLS_FILE = "controls.yaml"
 CATALOG_DIR = "catalogs"
@@ -63,7 +65,7 @@ class ControlMap:
 
     def controls_of(self, rule_id: str) -> list[Control]:
         """The controls a rule evidences, framework by framework in file order."""
-        out = []
+        out: list[Control] = []
         for key, ids in self.rules.get(rule_id, {}).items():
             catalog = self.frameworks[key].controls
             out.extend(catalog[i] for i in ids if i in catalog)
@@ -86,10 +88,6 @@ class ControlMap:
 
 def _load_shipped(relative: str) -> Any:
     import yaml
-
-    from aigov.yamlfile import safe_load  # libyaml: the catalogs take 0.2 s with the pure-Python loader
-
-    from aigov.policy.index import MISSING, known_data
 
     try:
         text = (policies_dir() / relative).read_text(encoding="utf-8")
@@ -139,7 +137,7 @@ def load_control_map() -> ControlMap:
     name = f"policies/{CONTROLS_FILE}"
     frameworks = {key: _load_framework(key, spec) for key, spec in doc["frameworks"].items()}
     rules: dict[str, dict[str, list[str]]] = {}
-    unknown = []
+    unknown: list[tuple[str, str, str]] = []
     for rule_id, mapping in doc["rules"].items():
         if not isinstance(mapping, dict):
             raise AigovError(f"rule {rule_id}: expected framework -> list of control ids", name)
