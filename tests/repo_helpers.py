@@ -38,3 +38,9 @@ def link(path: Path, target: str) -> Path:
         path.unlink()
     path.symlink_to(target)
     return path
+
+
+def local_action_caller(action: str) -> str:
+    """A pull-request workflow whose one job runs the local composite action at ``action``."""
+    return ("name: evals\non:\n  pull_request:\n    branches: [main]\njobs:\n  evals:\n    runs-on: ubuntu-latest\n"
+            f"    steps:\n      - uses: actions/checkout@v4\n      - uses: ./{action}\n")

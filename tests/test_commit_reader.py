@@ -25,7 +25,7 @@ from aigov.check import CheckOptions, check_tree, collect_tree_inputs, run_check
 from aigov.errors import AigovError
 from aigov.tree import CommitTree, WorkTree
 from conftest import CLOCK, MODEL_CARD, make_feature, write
-from repo_helpers import commit_all, git, init_repo, link
+from repo_helpers import commit_all, git, init_repo, link, local_action_caller
 
 HISTORIES = 200
 BATCH = 10
@@ -39,20 +39,6 @@ runs:
       shell: bash
       working-directory: {folder}
 """
-CALLER = """\
-name: evals
-on:
-  pull_request:
-    branches: [main]
-jobs:
-  evals:
-    runs-on: ubuntu-latest
-    steps:
-      - uses: actions/checkout@v4
-      - uses: ./ci/evals
-"""
-
-
 def features_in(root: Path) -> list[Path]:
     return sorted(p.parent for p in root.rglob("aigov.yaml") if ".git" not in p.parts)
 
@@ -104,7 +90,7 @@ def composite_action(rng: random.Random, root: Path) -> None:
     if not folders:
         return
     folder = rng.choice(folders).relative_to(root).as_posix() or "."
-    write(root / ".github/workflows/evals.yml", CALLER)
+    write(root / ".github/workflows/evals.yml", local_action_caller("ci/evals"))
     write(root / "ci/evals/action.yml", COMPOSITE.format(folder=folder, tail=rng.choice(["", " || true"])))
 
 

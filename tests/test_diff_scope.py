@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import MODEL_CARD, check_json, make_feature, write
-from repo_helpers import commit_all, git, init_repo, link
+from repo_helpers import commit_all, git, init_repo, link, local_action_caller
 
 CODEOWNERS = "* @acme/platform\n"
 
@@ -102,26 +102,12 @@ runs:
       working-directory: svc
 """
 
-CALLER = """\
-name: evals
-on:
-  pull_request:
-    branches: [main]
-jobs:
-  evals:
-    runs-on: ubuntu-latest
-    steps:
-      - uses: actions/checkout@v4
-      - uses: ./{action}
-"""
-
-
 @pytest.mark.parametrize("action", [".github/actions/evals", "ci/evals"])
 def test_editing_a_local_composite_action_the_eval_job_runs_judges_every_feature_it_gates(tmp_path: Path, action: str) -> None:
     root = tmp_path / "repo"
     make_feature(root / "svc", name="svc", repo=root)
     (root / ".github/workflows/evals-svc.yml").unlink()
-    write(root / ".github/workflows/evals.yml", CALLER.format(action=action))
+    write(root / ".github/workflows/evals.yml", local_action_caller(action))
     write(root / action / "action.yml", COMPOSITE.format(defeat=""))
     start_pr(root)
     assert pr(root)["verdict"] == "pass"
@@ -238,7 +224,7 @@ def test_new_only_blocks_removing_the_eval_step_from_an_action_kept_outside_the_
     root = tmp_path / "repo"
     make_feature(root / "svc", name="svc", repo=root)
     (root / ".github/workflows/evals-svc.yml").unlink()
-    write(root / ".github/workflows/evals.yml", CALLER.format(action="ci/evals"))
+    write(root / ".github/workflows/evals.yml", local_action_caller("ci/evals"))
     write(root / "ci/evals/action.yml", COMPOSITE.format(defeat=""))
     start_pr(root)
     write(root / "ci/evals/action.yml", COMPOSITE.format(defeat="").replace(
