@@ -920,6 +920,15 @@ def test_models_the_evals_run_must_be_ones_the_feature_may_use(tmp_path: Path, p
     assert {r["how"] for r in facts["model_references"] if r["path"] == "promptfooconfig.yaml"} == {"eval"}
 
 
+def test_a_promptfoo_config_in_code_is_read_as_code(tmp_path: Path) -> None:
+    """promptfooconfig.js runs: what it calls is a call of the feature's code (declared or AIGOV-MODEL-009),
+    not the data of an eval config, which needs no declaration."""
+    root = promptfoo_repo(tmp_path, run_step("npx promptfoo eval"))
+    write(root / "promptfooconfig.js", 'module.exports = { providers: [openai("gpt-4o")] };\n')
+    [finding] = [f for f in findings(root) if f["path"] == "promptfooconfig.js"]
+    assert (finding["id"], finding["line"]) == ("AIGOV-MODEL-009", 1)
+
+
 # --- Gates skipped on pull requests from forks ---------------------------------------------------------
 
 SECRET_ENV = "    env:\n      OPENAI_API_KEY: ${{ secrets.OPENAI_API_KEY }}\n"

@@ -18,8 +18,10 @@ from aigov.policy.watchdog import Worker
 from aigov.tree import Reads, Tree
 
 ANSWERS_FILE = ".copier-answers.yml"
-# promptfoo's config file names (promptfoo looks for these when no -c is given).
-PROMPTFOO_CONFIG = re.compile(r"(?:^|/)promptfooconfig\.(?:ya?ml|json|js|cjs|mjs|ts)$")
+# promptfoo's declarative config file names (promptfoo looks for these when no -c is given). Its
+# .js/.ts configs are code, read as code: a file that runs is never an eval config's data.
+PROMPTFOO_CONFIG = re.compile(r"(?:^|/)promptfooconfig\.(?:ya?ml|json)$")
+EVAL_CONFIG_SUFFIXES = (".yaml", ".yml", ".json")
 
 
 @dataclass
@@ -191,7 +193,8 @@ def _model_references(ctx: RepoContext, manifest: Manifest, location: FeatureLoc
     # with: models the feature's eval data goes to, not models its code calls.
     eval_files = {rel for rel in location.files if PROMPTFOO_CONFIG.search(rel)}
     config = (spec.get("evals") or {}).get("config")
-    if isinstance(config, str) and "://" not in config:
+    # Only a data file: a manifest that names its code as the eval config leaves that code's calls calls.
+    if isinstance(config, str) and "://" not in config and config.lower().endswith(EVAL_CONFIG_SUFFIXES):
         eval_files.add(manifest.feature_path(config))
     prompts = manifest.feature_path(spec.get("prompts", "prompts"))
     facts = collect_model_references(ctx.tree, location.files, ctx.model_index, declared_files, prompts, location.dir,
