@@ -541,13 +541,37 @@ ORACLE_FORMS = [
     # background jobs whose pid is saved and waited for by name
     "{c} &\npid=$!\nwait \"$pid\"", "{c} &\npid=$!\ntrue &\nwait \"$pid\"", "{c} &\npid=$!\nwait", "{c} &\npid=$!\nwait $pid || exit 1",
     "{c} &\npid=$!\nwait $pid || true", "{c} &\np=$!\ntrue &\np=$!\nwait $p", "{c} &\npid=$!\nif ! wait $pid; then exit 1; fi",
-    "{c} &\npid=$!\n(wait $pid)", "{c} &\npid=$!\nwait\nwait $pid",
+    "{c} &\npid=$!\n(wait $pid)",
     # a shell of its own: `bash -c` inherits neither -e nor pipefail, and its status is its script's
     "bash -c '{c}'", "bash -c '{c}; true'", "bash -ec '{c}; true'", "bash -e -c '{c}; true'", "sh -c '{c} || true'",
     "bash -c 'set -e; {c}; true'", "bash -c '{c}' || true", "bash -c '{c} | cat'", "bash -o pipefail -c '{c} | cat'",
     "bash -c '{c}; exit 0'", "bash -c 'bash -c \"{c}\"; true'", "bash -ec 'bash -ec \"{c}; true\"'",
 ]
 ORACLE_WRAPPERS = ["{s}", "{{ {s}\n}}", "( {s}\n)", "{s}\ntrue", "{{ {s}\n}} || true", "( {s}\n) && true", "g() {{ {s}\n}}\ng"]
+
+
+@pytest.mark.usefixtures("bash")
+def test_wait_for_a_pid_after_a_bare_wait_is_never_a_gate(tmp_path: Path) -> None:
+    """`wait` then `wait $pid`: bash 5.2 keeps the job's status only when the job ended before the bare
+    `wait` ran, so the same step fails on one run and exits 127 on the next (a race the oracle above once
+    lost under load). A gate that holds only on a lucky schedule is no gate: the model must say ungated."""
+    from aigov.facts.shell import command_spec, find_command, resolve_shell
+
+    stub = tmp_path / "bin" / "python"
+    stub.parent.mkdir()
+    script = "python evals/run.py &\npid=$!\nwait\nwait $pid"
+
+    def bash_status(stub_pause: str, script_pause: str) -> int:
+        stub.write_text(f"#!/bin/sh\n{stub_pause}exit 3\n")
+        stub.chmod(0o755)
+        (tmp_path / "step.sh").write_text(script.replace("wait\n", f"{script_pause}wait\n", 1) + "\n")
+        env = {"PATH": f"{stub.parent}:/usr/bin:/bin"}
+        return subprocess.run(["bash", "-e", "step.sh"], cwd=tmp_path, env=env, capture_output=True, timeout=30).returncode
+
+    assert bash_status("", "sleep 0.3\n") == 3  # the job ended first: its status is kept, the step fails
+    assert bash_status("sleep 0.3\n", "") == 127  # the bare wait reaped it: "not a child", whatever it returned
+    uses = find_command(script, command_spec("python evals/run.py"), resolve_shell(None, False))
+    assert uses and not any(all(w.kind == "exit_zero_after" for w in u.swallows) for u in uses)
 
 
 @pytest.mark.usefixtures("bash")
