@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -27,10 +28,15 @@ from bench_check import EXAMPLE, SOURCE, make_monorepo  # noqa: E402
 from bench_pr import commit_base_then_branch, commit_head, event  # noqa: E402
 
 
-def timed(command: list[str], cwd: Path | None = None) -> float:
+def timed(command: list[str], cwd: Path | None = None) -> tuple[float, float]:
+    """Wall-clock and CPU seconds (user + system) of one run. CPU time is the steadier figure on a
+    shared machine: it does not count the time the run waited for a core."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run(command, cwd=cwd, capture_output=True, env=os.environ.copy())
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def compare(label: str, baseline: list[str], current: list[str], args: list[str], runs: int, cwd: Path | None = None) -> None:
@@ -38,8 +44,9 @@ def compare(label: str, baseline: list[str], current: list[str], args: list[str]
     for _ in range(runs):
         old.append(timed([*baseline, *args], cwd))
         new.append(timed([*current, *args], cwd))
-    a, b = statistics.median(old), statistics.median(new)
-    print(f"{label:<44} baseline {a:.3f} s  current {b:.3f} s  ratio {b / a:.2f}x", flush=True)
+    for kind, index in (("wall", 0), ("cpu", 1)):
+        a, b = statistics.median(t[index] for t in old), statistics.median(t[index] for t in new)
+        print(f"{label:<40} {kind:<4} baseline {a:.3f} s  current {b:.3f} s  ratio {b / a:.2f}x", flush=True)
 
 
 def main() -> None:

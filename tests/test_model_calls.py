@@ -25,6 +25,7 @@ from aigov.facts.model_calls import (
 )
 from aigov.resources import policies_dir
 from aigov.yamlfile import parse_yaml
+from conftest import REPO_ROOT
 
 
 @pytest.fixture(scope="module")
@@ -378,3 +379,50 @@ def test_grammars_load_on_first_use_only() -> None:
             "print(sorted(m for m in sys.modules if m.startswith('tree_sitter')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+STRING_EDGE_CASES = {
+    "python": b'a = "gpt-4o"\nb = f"{t[\'claude-3-5-haiku\']}"\nc = """o3-mini"""\nd = r\'x-1\'\ne = "gpt\\x2d4o"\n'
+              b'f = "it\'s-1" + \'say "hi-2"\'\ng = "a-1""b-2"\nh = ["m-1","m-2"]\ni = "m-3\\r"\nj = f"m-4{x}"\n',
+    "typescript": b'const a = "gpt-4o", b = \'o3\', c = `claude-3`, d = `m-${v}`;\nconst e = "gpt\\x2d4o";\n'
+                  b'f(["m-1","m-2"]); g("it\'s-1"); h(\'say "hi-2"\'); i(`a\'b-3`); j({"k-1": "v-1"});\n',
+}
+
+
+@pytest.mark.parametrize("language", ["python", "typescript"])
+def test_string_literals_found_by_bytes_are_the_ones_the_grammar_query_finds(language: str) -> None:
+    """aigov finds the string literals that could hold a model id by their bytes (a tree-sitter query
+    costs 4-16 ms to compile on every check). The oracle is the grammar's own query for every string:
+    on edge cases (escapes, nested f-strings, adjacent literals, template substitutions) and on
+    aigov's own source and tests, both pick the same literals."""
+    from tree_sitter import Query, QueryCursor
+
+    from aigov.facts import model_calls
+
+    quotes, kinds, value = {"python": ("'\"", model_calls._PY_STRINGS, model_calls._python_string),
+                            "typescript": ("'\"`", model_calls._JS_STRINGS, model_calls._js_string_value)}[language]
+    query = Query(model_calls._language_object(language), "[" + " ".join(f"({kind})" for kind in sorted(kinds)) + "] @s")
+
+    class Everything:
+        def known(self, _value: str) -> bool:
+            return True
+
+    def could_be_ids(nodes: list, source: bytes) -> list[tuple[int, str]]:
+        kept = []
+        for node in nodes:
+            text = value(node, source) if model_calls._id_sized(node, source) else None
+            if text is not None and model_calls._may_be_id(text, Everything()):
+                kept.append((node.start_byte, text))
+        return kept
+
+    sources = [STRING_EDGE_CASES[language]]
+    if language == "python":
+        sources += [path.read_bytes() for folder in ("src", "tests") for path in sorted((REPO_ROOT / folder).rglob("*.py"))]
+    found_any = 0
+    for source in sources:
+        root = model_calls._parser(language).parse(source).root_node
+        by_query = sorted((node for nodes in QueryCursor(query).captures(root).values() for node in nodes), key=lambda n: n.start_byte)
+        by_bytes = model_calls._string_literals(root, source, quotes, kinds)
+        assert could_be_ids(by_bytes, source) == could_be_ids(by_query, source)
+        found_any += len(could_be_ids(by_bytes, source))
+    assert found_any > (1000 if language == "python" else 5)

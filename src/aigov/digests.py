@@ -19,6 +19,8 @@ except ImportError:  # pragma: no cover - other interpreters and versions
     except ImportError:
         from hashlib import sha256  # type: ignore[no-redef]
 
+__all__ = ["canonical_digest", "content_digest", "sha256", "sha256_hex"]
+
 
 def sha256_hex(data: bytes | str) -> str:
     """The hex SHA-256 of ``data`` (text as UTF-8; lone surrogates, as in file names, kept as they are)."""

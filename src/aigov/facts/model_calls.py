@@ -718,13 +718,6 @@ def _captures(language: str, pattern: str, node: Any) -> list[Any]:
     return nodes
 
 
-def _matches(language: str, pattern: str, node: Any) -> list[dict[str, list[Any]]]:
-    """Each match of a query, its captures by name (captures() merges them, losing which go together)."""
-    from tree_sitter import QueryCursor
-
-    return [captures for _, captures in QueryCursor(_query(language, pattern)).matches(node)]
-
-
 def _text(node: Any, source: bytes) -> str:
     return source[node.start_byte:node.end_byte].decode("utf-8", "replace")
 
@@ -771,17 +764,42 @@ def _judge(value: str, sink: _Sink | None, known: ModelIndex) -> str | None:
 
 # --- Python ---------------------------------------------------------------------------------------
 
-# One query per file (its strings): a query's compile is paid by every check that parses a file of
-# the language, so the module-level constants are read from the module's own statements and the
-# names that may carry one into a model parameter (model=FAST) are found by their text.
-_PY_QUERY = "(string) @string"
+# No tree-sitter query for strings: compiling one costs 4-7 ms (Python) to 13-16 ms (TypeScript) of
+# every check that reads a file of the language. The string literals worth a look are found by
+# their bytes and mapped to the tree (a C call); module-level constants are read from the module's
+# own statements, and the names that may carry one into a model parameter (model=FAST) are found by
+# their text.
+#
+# A literal can hold an id only if its content (between its quotes: the text the value is read
+# from) has no blank (_id_sized) and at most 216 bytes, so it has a run of such bytes that starts
+# after a quote and ends before one. Each run is a candidate, and the tree says whether it lies in
+# a string (a run between two strings' quotes lies in no string and is dropped).
+_QUOTED_RUN = {"'\"": re.compile(rb"(?<=[\"'])[^\"' \t\n]{1,216}(?=[\"'])"),
+               "'\"`": re.compile(rb"(?<=[\"'`])[^\"'` \t\n]{1,216}(?=[\"'`])")}
+_STRING_PARTS = frozenset({"string_content", "string_fragment", "escape_sequence"})
+
+
+def _string_literals(root: Any, source: bytes, quotes: str, kinds: frozenset[str]) -> list[Any]:
+    """The string nodes of ``kinds`` that could hold an id, in source order."""
+    strings = {}
+    for match in _QUOTED_RUN[quotes].finditer(source):
+        node = root.descendant_for_byte_range(match.start(), match.end())
+        while node is not None and node.type in _STRING_PARTS:
+            node = node.parent
+        if node is not None and node.type in kinds:
+            strings[node.start_byte] = node
+    return [strings[start] for start in sorted(strings)]
+
+
+_PY_STRINGS = frozenset({"string"})
+_JS_STRINGS = frozenset({"string", "template_string"})
 
 
 def _python(root: Any, source: bytes, known: ModelIndex, deadline: float) -> Iterator[tuple[str, int, str]]:
     names, values = _python_assignments(root)
     constants = _python_constants(names, values, source)
     unread = _unread_entries(root, names, values, source)
-    for count, node in enumerate(_captures("python", _PY_QUERY, root), 1):
+    for count, node in enumerate(_string_literals(root, source, "'\"", _PY_STRINGS), 1):
         _check_time(count, deadline)
         if not _id_sized(node, source):
             continue
@@ -818,7 +836,12 @@ def _uses(root: Any, source: bytes, constants: dict[str, tuple[str, Any]], known
     names = sorted(name for name, (value, _) in constants.items() if _plausible(value, "strict", known))
     if not names:
         return
-    for match in _names_pattern(tuple(names)).finditer(source):
+    yield from _identifiers(root, source, tuple(names))
+
+
+def _identifiers(root: Any, source: bytes, names: tuple[str, ...]) -> Iterator[Any]:
+    """The identifier nodes spelled as one of ``names`` (found by their text, no query to compile)."""
+    for match in _names_pattern(names).finditer(source):
         node = root.descendant_for_byte_range(match.start(), match.end())
         if node is not None and node.type == "identifier" and (node.start_byte, node.end_byte) == match.span():
             yield node
@@ -842,9 +865,6 @@ def _python_flow(node: Any) -> bool:
     return parent.type == "argument_list" and bool(parent.named_children) and parent.named_children[0] == node
 
 
-_PY_SUBSCRIPTS = "(subscript value: (identifier) @table subscript: (_) @key)"
-
-
 def _unread_entries(root: Any, names: list[Any], values: list[Any], source: bytes) -> set[int]:
     """Where the values are of module-level tables the file reads only at constant keys, at the keys it
     never reads: PROVIDER_TO_DEFAULT_MODEL_NAME = {A: "x", B: "y"} read only as ...[A] never chooses "y".
@@ -854,9 +874,12 @@ def _unread_entries(root: Any, names: list[Any], values: list[Any], source: byte
         return set()
     keys_read: dict[str, set[str]] = {name: set() for name in tables}  # the constant keys each table is read at
     reads = dict.fromkeys(tables, 0)  # how often each is read at a constant key
-    for match in _matches("python", _PY_SUBSCRIPTS, root):
-        name, keys = _text(match["table"][0], source), match["key"]
-        if name in tables and len(keys) == 1 and keys[0].type in {"attribute", "string", "integer"}:
+    for name_node in _identifiers(root, source, tuple(sorted(tables))):
+        subscript = name_node.parent
+        if subscript is None or subscript.type != "subscript" or subscript.child_by_field_name("value") != name_node:
+            continue
+        name, keys = _text(name_node, source), subscript.children_by_field_name("subscript")
+        if len(keys) == 1 and keys[0].type in {"attribute", "string", "integer"}:
             reads[name] += 1
             keys_read[name].add(_text(keys[0], source))
     unread: set[int] = set()
@@ -1107,9 +1130,6 @@ def _is_factory(callee: str) -> bool:
 
 # --- JavaScript / TypeScript ----------------------------------------------------------------------
 
-_JS_QUERY = "[(string) (template_string)] @string"
-
-
 def _javascript(language: str) -> Callable[[Any, bytes, ModelIndex, float], Iterator[tuple[str, int, str]]]:
     def read(root: Any, source: bytes, known: ModelIndex, deadline: float) -> Iterator[tuple[str, int, str]]:
         constants: dict[str, tuple[str, Any]] = {}
@@ -1117,7 +1137,7 @@ def _javascript(language: str) -> Callable[[Any, bytes, ModelIndex, float], Iter
             literal = _js_string_value(value_node, source)
             if literal is not None:
                 constants[_text(name_node, source)] = (literal, value_node)
-        for count, node in enumerate(_captures(language, _JS_QUERY, root), 1):
+        for count, node in enumerate(_string_literals(root, source, "'\"`", _JS_STRINGS), 1):
             _check_time(count, deadline)
             if not _id_sized(node, source):
                 continue
