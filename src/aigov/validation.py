@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Iterator
 from typing import Any
 
 from aigov.errors import AigovError
 from aigov.resources import load_schema
+from aigov.schema_subset import conforms, ecma_regex
 from aigov.yamlfile import YamlDocument, field_path
 
 
 def schema_errors(instance: Any, schema_name: str) -> list[tuple[str, str]]:
-    """Every violation as (field path, message), in document order."""
+    """Every violation as (field path, message), in document order.
+
+    A document schema_subset can call valid is valid: jsonschema, a third of a check's start-up, is
+    imported only for the others, and it alone words the errors."""
+    schema = load_schema(schema_name)
+    if conforms(instance, schema) is True:
+        return []
     errors = sorted(_validator(schema_name).iter_errors(instance), key=lambda e: [str(p) for p in e.absolute_path])
     return [(_error_path(e), _describe(e)) for e in errors]
 
@@ -30,34 +36,11 @@ def _validator(schema_name: str) -> Any:
 
 
 def whole_string_pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Iterator[Any]:
-    """JSON Schema's ``pattern`` as the standard defines it: an ECMA-262 expression, whose ``$`` ends
-    the string. Python's ``$`` also matches before a final newline, so ``"demo\\n"`` would pass
-    ``^[a-z0-9-]+$`` and a name would carry a line break into every report."""
+    """JSON Schema's ``pattern`` as the standard defines it (schema_subset.ecma_regex)."""
     from jsonschema import ValidationError
 
-    if validator.is_type(instance, "string") and not _ecma_regex(pattern).search(instance):
+    if validator.is_type(instance, "string") and not ecma_regex(pattern).search(instance):
         yield ValidationError(f"{instance!r} does not match {pattern!r}")
-
-
-@functools.cache
-def _ecma_regex(pattern: str) -> re.Pattern[str]:
-    """``pattern`` with each ``$`` anchor (not escaped, not in a character class) made Python's ``\\Z``."""
-    out, in_class, i = [], False, 0
-    while i < len(pattern):
-        char = pattern[i]
-        if char == "\\":
-            out.append(pattern[i:i + 2])
-            i += 2
-            continue
-        if char == "[":
-            in_class = True
-        elif char == "]":
-            in_class = False
-        elif char == "$" and not in_class:
-            char = r"\Z"
-        out.append(char)
-        i += 1
-    return re.compile("".join(out))
 
 
 def _unknown_keys(error: Any) -> list[str]:
