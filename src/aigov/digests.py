@@ -9,15 +9,18 @@ either way. (The standard library's ``random`` module avoids hashlib for the sam
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-try:
-    from _sha256 import sha256  # CPython 3.11
-except ImportError:  # pragma: no cover - other interpreters and versions
+if TYPE_CHECKING:  # the private modules have no type stubs; their sha256 is hashlib's
+    from hashlib import sha256
+else:
     try:
-        from _sha2 import sha256  # type: ignore[no-redef]  # CPython 3.12+
-    except ImportError:
-        from hashlib import sha256  # type: ignore[no-redef]
+        from _sha256 import sha256  # CPython 3.11
+    except ImportError:  # pragma: no cover - other interpreters and versions
+        try:
+            from _sha2 import sha256  # CPython 3.12+
+        except ImportError:
+            from hashlib import sha256
 
 __all__ = ["canonical_digest", "content_digest", "sha256", "sha256_hex"]
 

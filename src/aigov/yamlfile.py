@@ -98,7 +98,7 @@ def _refuse_unsafe_shapes(root: yaml.Node, name: str) -> None:
             return expanded[id(node)]
         if depth > MAX_NESTING:
             raise AigovError(f"values are nested more than {MAX_NESTING} levels deep", name, line)
-        if node.tag == TIMESTAMP_TAG:
+        if node.tag == TIMESTAMP_TAG and isinstance(node, yaml.ScalarNode):
             _refuse_impossible_date(node, name)
         if isinstance(node, yaml.MappingNode):
             children = [child for pair in node.value for child in pair]

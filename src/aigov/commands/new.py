@@ -70,10 +70,13 @@ def command(name: str | None, template: str | None, tier: str | None, owner: str
     registry_data, settings = _org_data(registry, config_path)
     ask = sys.stdin.isatty() and sys.stdout.isatty() if interactive is None else interactive
     extra_answers = _pairs(extra)
-    answers = {"name": name, "template": template, "tier": tier, "owner": owner, "models": list(models),
-               "description": description, "data_classification": data_classification,
-               **_identity_flags(extra_answers, github_org=github_org, repository=repository,
-                                 risk_reviewers=risk_reviewers, aigov_source=aigov_source)}
+    # Each answer (a str; the models a list) as the flags and --data give it, completed on a terminal;
+    # any may be missing until _require has run.
+    answers: dict[str, Any] = {
+        "name": name, "template": template, "tier": tier, "owner": owner, "models": list(models),
+        "description": description, "data_classification": data_classification,
+        **_identity_flags(extra_answers, github_org=github_org, repository=repository,
+                          risk_reviewers=risk_reviewers, aigov_source=aigov_source)}
     if ask:
         _ask_missing(answers, registry_data, template_source)
     _require(answers, template_source)
@@ -182,8 +185,8 @@ def _ask_missing(answers: dict[str, Any], registry: dict[str, Any], template_sou
     if not answers["name"]:
         answers["name"] = prompt("Feature name (lowercase, dashes)")
     if not answers["template"] and not template_source:
-        for info in bundled_templates():
-            click.echo(f"  {info.name:<12} {info.description}")
+        for offered in bundled_templates():
+            click.echo(f"  {offered.name:<12} {offered.description}")
         answers["template"] = prompt("Template", type=click.Choice([t.name for t in bundled_templates()]))
     if not answers["tier"]:
         answers["tier"] = prompt("Risk tier", type=click.Choice(TIERS), default="medium")

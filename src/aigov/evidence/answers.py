@@ -73,8 +73,8 @@ class RememberingEngine:
         fresh = self._engine().evaluate_all([inputs[i] for i in missing])
         if not (isinstance(fresh, list) and len(fresh) == len(missing)):
             return fresh  # check.py refuses the answer as it is
-        ends = {i: self._span_end(keys[i]) for i, answer in zip(missing, fresh, strict=True) if _has_message(answer)}
-        ends = {i: end for i, end in ends.items() if end is not None}
+        span_ends = {i: self._span_end(keys[i]) for i, answer in zip(missing, fresh, strict=True) if _has_message(answer)}
+        ends = {i: end for i, end in span_ends.items() if end is not None}
         at_ends = self._at_ends(lambda: self._engine().evaluate_all([{**inputs[i], "now": _rfc3339(end)} for i, end in ends.items()])) if ends else []
         confirmed = {i: end for (i, end), other in zip(ends.items(), at_ends or [], strict=False) if other == fresh[missing.index(i)]}
         for i, answer in zip(missing, fresh, strict=True):

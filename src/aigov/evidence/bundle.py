@@ -19,7 +19,7 @@ from aigov.evidence.summary import PeriodSummary
 from aigov.policy.controls import ControlMap
 
 if TYPE_CHECKING:
-    from aigov.evidence.jsonstream import HashingWriter, Pairs
+    from aigov.evidence.jsonstream import HashingWriter, Pairs, Rows
 
 BUNDLE_FORMAT = "aigov-evidence/1"
 MANIFEST = "manifest.json"
@@ -41,7 +41,7 @@ def assemble(repos: list[RepositoryEvidence], period: Period, control_map: Contr
     from the decisions are written under ``folder``."""
     from aigov.evidence.summary import PeriodSummary, feature_key
 
-    header = {"aigov_version": __version__, "period": period_dict(period),
+    header: dict[str, Any] = {"aigov_version": __version__, "period": period_dict(period),
               "repositories": [r.header() for r in repos]}
     with PeriodSummary(control_map, header["period"]["end"], latest_templates()) as tally:
         for repo in repos:
@@ -58,7 +58,7 @@ def assemble(repos: list[RepositoryEvidence], period: Period, control_map: Contr
 
 
 def write_summary(folder: Path, header: dict[str, Any], tally: PeriodSummary,
-                  artefact_names: Sequence[str]) -> dict[str, tuple[Path, str]]:
+                  artefact_names: Sequence[str] | Rows) -> dict[str, tuple[Path, str]]:
     """controls.json, summary.json, reviews.json, the reports and OSCAL: everything a bundle
     derives from its decisions, each streamed to a file under ``folder`` (tens of megabytes for a large fleet).
     Returns name -> (the file, its sha256)."""
@@ -172,7 +172,9 @@ def write_zip(files: Iterable[tuple[str, Entry]], output: Path, period: Period) 
                 info.external_attr = 0o100644 << 16
                 if isinstance(entry, Path):
                     info.file_size = entry.stat().st_size  # so a large file gets its zip64 header up front
-                    info._compresslevel = 9  # what writestr(compresslevel=9) sets; open("w") takes no level
+                    # What writestr(compresslevel=9) sets; open("w") takes no level. typeshed leaves out this
+                    # private attribute, which CPython 3.11-3.12 reads (3.13 adds compress_level and keeps it).
+                    info._compresslevel = 9  # type: ignore[attr-defined]
                     with entry.open("rb") as source, archive.open(info, "w") as target:
                         shutil.copyfileobj(source, target, 1 << 20)
                 else:

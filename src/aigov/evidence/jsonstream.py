@@ -75,6 +75,7 @@ def write_json(out: HashingWriter, value: Any) -> None:
     neither is encoded whole, by the same json call canonical_json makes."""
     if isinstance(value, Rows):
         pairs = isinstance(value, Pairs)
+        encode: Callable[[Any], str] | None
         if value.encoded is not None:
             source, encode = value.encoded(), str  # already canonical JSON
         else:

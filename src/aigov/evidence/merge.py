@@ -243,7 +243,7 @@ def _spool_decisions(bundle: InputBundle, repos: dict[str, Repository]) -> None:
                 name = _repository_of(line, number, bundle)
                 if not isinstance(name, str) or name not in repos or repos[name].bundle is not bundle:
                     raise AigovError(f"{DECISIONS} line {number}: repository {name!r} is not in the bundle's manifest", str(bundle.path))
-                if name != current:
+                if out is None or name != current:
                     if out:
                         out.close()
                     out, current = repos[name].spool.open("ab"), name

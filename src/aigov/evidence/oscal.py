@@ -8,7 +8,10 @@ import itertools
 import re
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from aigov.evidence.jsonstream import Rows
 
 OSCAL_VERSION = "1.1.3"
 NAMESPACE = uuid.UUID("6f0c7a52-2b7e-5d0b-9a8e-61a1c0f0a1b1")  # aigov evidence: fixed forever
@@ -28,7 +31,7 @@ def control_token(framework: str, control: str) -> str:
 
 def assessment_results(period: dict[str, Any], aigov_version: str,
                        observed: Callable[[], Iterable[tuple[int, dict[str, Any]]]],
-                       controls: list[dict[str, Any]], artefact_paths: Sequence[str], backing: dict[str, Any]) -> dict[str, Any]:
+                       controls: list[dict[str, Any]], artefact_paths: Sequence[str] | Rows, backing: dict[str, Any]) -> dict[str, Any]:
     """``observed()``: (line of decisions.jsonl, the decision there) for each decision that changed a
     timeline, by line. ``backing``: how many decisions the replay made (``replayed``) and the lines
     of the pull-request decisions that assessed the pull-request rules (``pull_requests``): a

@@ -433,7 +433,7 @@ def clock_points(doc: dict[str, Any], clock_data: tuple[dict[str, Any], list[int
     doc = {k: v for k, v in doc.items() if k != "now"}  # the clock itself is not a date in the facts
     named = set(strings_in(doc))
     dates = set(_dates(doc)) | set(_dates_named(data, named)) | set(_dates(waivers or []))
-    out = set()
+    out: set[int] = set()
     for day in dates:
         out.update(day + zone for zone in ZONE_EDGES)  # "the date has begun somewhere on earth"
         for shift in (0, *days, *(-d for d in days)):

@@ -494,7 +494,7 @@ def _status_chart(view: dict[str, Any]) -> str:
         controls = [c for c in view["controls"] if c["framework"] == framework["key"]]
         y = 44 + i * 30
         rows.append(f"<text x='0' y='{y + 15}' font-size='13'>{escape(framework['name'])}</text>")
-        x = label_w
+        x: float = label_w
         shares = dict(_shares(controls, framework))
         total = max(sum(shares.values()), 1)
         for status in statuses:

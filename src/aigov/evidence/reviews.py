@@ -106,7 +106,9 @@ def _promotion_records(recorded: Iterable[dict[str, Any]]) -> Iterator[dict[str,
         if not isinstance(record, dict) or decision.get("agrees") is False or not _CLOCK.match(decision["clock"]):
             continue
         judged = set(decision["features"])  # a promotion of a feature the record did not judge is not one
-        prompts = record.get("prompts") if isinstance(record.get("prompts"), list) else []
+        prompts = record.get("prompts")
+        if not isinstance(prompts, list):
+            prompts = []
         promotions = [p for p in prompts if _is_promotion(p) and p["feature"] in judged]
         if promotions:
             yield {"repository": decision["repository"], "clock": decision["clock"], "commit": decision["commit"], "prompts": promotions}

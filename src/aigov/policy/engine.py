@@ -20,7 +20,9 @@ _UNDEFINED = "<undefined>"
 
 
 class Engine(Protocol):
-    name: str
+    @property
+    def name(self) -> str:
+        """Which engine answers (reports name it). Read-only: a wrapper may take it from the engine it wraps."""
 
     def prepare(self, pack: PolicyPack) -> None:
         """Start loading the pack's modules and data. A module the engine rejects is an AigovError

@@ -25,12 +25,12 @@ _DATE_TIME_RE = re.compile(rf"^{_DATE}[Tt]{_TIME}{_OFFSET}$", re.ASCII)
 
 def is_date(value: str) -> bool:
     match = _DATE_RE.match(value)
-    return bool(match) and _valid_date(*map(int, match.groups()))
+    return match is not None and _valid_date(*map(int, match.groups()))
 
 
 def is_time(value: str) -> bool:
     match = _TIME_RE.match(value)
-    return bool(match) and _valid_time(match.groups())
+    return match is not None and _valid_time(*match.groups())
 
 
 def is_date_time(value: str) -> bool:
@@ -39,21 +39,20 @@ def is_date_time(value: str) -> bool:
     if not match:
         return False
     groups = match.groups()
-    return _valid_date(*map(int, groups[:3])) and _valid_time(groups[3:])
+    return _valid_date(*map(int, groups[:3])) and _valid_time(*groups[3:])
 
 
 def _valid_date(year: int, month: int, day: int) -> bool:
     return 1 <= month <= 12 and 1 <= day <= calendar.monthrange(year, month)[1]
 
 
-def _valid_time(groups: tuple[str | None, ...]) -> bool:
-    hour, minute, second = (int(g) for g in groups[:3])
-    sign, off_hour, off_minute = groups[3:6]
+def _valid_time(hour: str, minute: str, second: str, sign: str | None, off_hour: str | None, off_minute: str | None) -> bool:
+    """The groups of _TIME and _OFFSET; the offset's are None for Z."""
     if off_hour is not None and (int(off_hour) > 23 or int(off_minute or 0) > 59):
         return False
     # 60 is a leap second; RFC 3339 allows it, and checking it against UTC 23:59 needs a calendar
     # of leap seconds nobody ships, so it is accepted at any minute like most validators do.
-    return hour <= 23 and minute <= 59 and second <= 60
+    return int(hour) <= 23 and int(minute) <= 59 and int(second) <= 60
 
 
 # RFC 3986 / 3987 characters. An IRI also allows non-ASCII characters (RFC 3987 ucschar and
@@ -93,7 +92,7 @@ def _reference_check(iri: bool, absolute: bool) -> Callable[[str], bool]:
 
     def check(value: str) -> bool:
         match = _reference_re(iri).match(value)
-        return bool(match) and (not absolute or match.group("absolute") is not None)
+        return match is not None and (not absolute or match.group("absolute") is not None)
 
     return check
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import Any
 
 PathPart = str | int
 
@@ -35,7 +36,7 @@ def value_lines(text: str) -> dict[tuple[PathPart, ...], int]:
 
     lines: dict[tuple[PathPart, ...], int] = {}
     # Each open container: [path, is_object, next key or index, expecting a key].
-    stack: list[list] = []
+    stack: list[list[Any]] = []
     for start, end, line in json_tokens(text):
         token = text[start]  # one character tells the token's kind; strings may be huge
         if token in ",:":

@@ -25,6 +25,10 @@ _NAME = re.compile(r"^\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(\[[^\]]
 _PIN = re.compile(r"^(===|==)\s*([^\s,;*]+)\s*$")
 _COMMENT = re.compile(r"(^|\s)#.*$")
 
+# One dependency a file declares: (requirement, its line, the exact version when the file gives it
+# apart from the name, as a lock entry or Poetry's bare version does; else None: any pin is in the requirement).
+Entry = tuple[str, int, str | None]
+
 
 def normalize_name(name: str) -> str:
     """PEP 503: names compare case-insensitively, with runs of '-', '_' and '.' as one '-'."""
@@ -66,6 +70,7 @@ def scan_dependencies(files: list[str], read: Callable[[str], str]) -> Dependenc
         text = read(name)
         scan.sources.append(name)
         base = name.rpartition("/")[2]
+        entries: Iterator[Entry]
         if base.endswith((".txt", ".lock")) and base not in TOML_FILES:
             entries = _requirements_file(text)
         elif base == "pyproject.toml":
@@ -93,7 +98,7 @@ def _record(scan: DependencyScan, requirement: str, line: int, path: str, exact_
         scan.unpinned.append({"name": name, "normalized": normalize_name(name), "spec": spec, "path": path, "line": line})
 
 
-def _requirements_file(text: str) -> Iterator[tuple[str, int, None]]:
+def _requirements_file(text: str) -> Iterator[Entry]:
     """Requirement lines of a pip requirements file, joined across '\\' continuations."""
     pending, start = "", 0
     for number, raw in enumerate(text.splitlines(), start=1):
@@ -123,7 +128,7 @@ def _load_toml(text: str, name: str) -> dict[str, Any]:
         raise AigovError(f"is not valid TOML: {message}", name, int(where.group(1)) if where else None) from None
 
 
-def _pyproject(text: str, name: str) -> Iterator[tuple[str, int, None]]:
+def _pyproject(text: str, name: str) -> Iterator[Entry]:
     data = _load_toml(text, name)
     project = data.get("project") or {}
     requirements: list[Any] = list(project.get("dependencies") or [])
@@ -145,7 +150,7 @@ def _pyproject(text: str, name: str) -> Iterator[tuple[str, int, None]]:
         yield (package, line, exact) if exact else (f"{package} {version}", line, None)
 
 
-def _toml_lock(text: str, name: str, table: str) -> Iterator[tuple[str, int, str]]:
+def _toml_lock(text: str, name: str, table: str) -> Iterator[Entry]:
     """Entries of uv.lock / poetry.lock ([[package]]) or pylock.toml ([[packages]])."""
     data = _load_toml(text, name)
     lines = text.splitlines()

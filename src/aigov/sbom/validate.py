@@ -298,7 +298,9 @@ def _hash_lengths(parts: tuple[PathPart, ...], hashes: list[Any]) -> Iterator[Bo
         alg, content = entry.get("alg"), entry.get("content")
         expected = HASH_LENGTHS.get(alg) if isinstance(alg, str) else None
         # Only digests the schema accepts (32 to 128 hex digits) are compared with their algorithm.
-        plausible = isinstance(content, str) and len(content) in (32, 40, 64, 96, 128) and all(c in "0123456789abcdefABCDEF" for c in content)
+        if not isinstance(content, str):
+            continue
+        plausible = len(content) in (32, 40, 64, 96, 128) and all(c in "0123456789abcdefABCDEF" for c in content)
         if expected and plausible and len(content) != expected:
             yield BomError(
                 format_path((*parts, index, "content")),

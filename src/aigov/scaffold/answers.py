@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from aigov.errors import AigovError
-from aigov.facts.template import ANSWERS_FILE
+from aigov.facts.build import ANSWERS_FILE
 from aigov.files import read_config_file
 from aigov.yamlfile import YamlDocument, parse_yaml
 

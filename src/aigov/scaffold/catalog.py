@@ -38,7 +38,12 @@ class _CopierYamlLoader(yaml.SafeLoader):
     """Safe YAML that reads copier's ``!include`` as a plain string instead of failing."""
 
 
-_CopierYamlLoader.add_constructor("!include", lambda loader, node: loader.construct_scalar(node))
+def _include_as_text(loader: _CopierYamlLoader, node: yaml.ScalarNode) -> str:
+    """copier's ``!include`` names a file: a scalar (on any other node construct_scalar raises a YAMLError)."""
+    return loader.construct_scalar(node)
+
+
+_CopierYamlLoader.add_constructor("!include", _include_as_text)
 
 
 def read_template_config(folder: Path) -> dict[str, Any]:

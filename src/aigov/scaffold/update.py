@@ -8,12 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aigov.errors import AigovError
 from aigov.facts.template import DESCRIBED_VERSION
 from aigov.scaffold.answers import ANSWERS_FILE, read_answers, read_answers_document
 from aigov.scaffold.catalog import TemplateInfo, bundled_templates
 from aigov.scaffold.source import cache_path, git, materialise, version_tags
+
+if TYPE_CHECKING:
+    from packaging.version import Version
 
 CONFLICT_START = "<<<<<<< before updating"
 
@@ -47,7 +51,7 @@ class UpdateResult:
     sbom: bool = False
 
 
-def version_key(version: str) -> tuple:
+def version_key(version: str) -> tuple[Version, int]:
     """Order versions as PEP 440 does; copier's ``1.0.0-3-gabc`` (3 commits after 1.0.0) sorts after 1.0.0."""
     from packaging.version import InvalidVersion, Version
 
