@@ -126,7 +126,10 @@ def test_policy_list_names_the_rules_the_engine_evaluates(tmp_path: Path) -> Non
     pytest.param("time.now_ns() > 0", "time.now_ns reads the wall clock", id="time.now_ns"),
     pytest.param('opa.runtime().env.CI == "true"', "opa.runtime reads the engine's own environment", id="opa.runtime"),
     pytest.param('crypto.sha256("a") == "b"', "crypto.sha256, which is neither a function of package acme.extra nor a builtin", id="crypto"),
-    pytest.param('rego.metadata.rule().custom.id == "ACME-1"', "rego.metadata.rule, which is neither", id="rego.metadata"),
+    pytest.param('rego.metadata.chain()[0].path[0] == "acme"', "rego.metadata.chain is not implemented by the embedded engine",
+                 id="rego.metadata.chain"),
+    pytest.param('rego.metadata.rule().title == "x"', "rego.metadata.rule is not implemented by the embedded engine; aigov supplies "
+                 "only a deny rule's own id, written rego.metadata.rule().custom.id", id="rego.metadata.rule"),
     pytest.param('strings.count(input.feature.name, "aa") > 1', "strings.count counts overlapping matches", id="strings.count"),
     pytest.param('semver.is_valid(input.feature.name)', 'semver.is_valid rejects a leading "v"', id="semver"),
     pytest.param('yaml.unmarshal("on: yes").on', "yaml.unmarshal reads yes/no/on/off", id="yaml"),
@@ -217,3 +220,64 @@ def test_a_rule_emitting_the_id_of_another_packages_rule_is_an_error(feature: Pa
     rule = metadata("ACME-1") + 'deny contains {"id": concat("-", ["AIGOV", "MODEL", "001"]), "msg": "x"} if true\n'
     add_policies(feature, {"org.rego": HEAD + rule})
     assert_clean_error(check(feature), "package acme.extra produced finding id AIGOV-MODEL-001", "package aigov.models")
+
+
+# --- A rule reads its id from its METADATA ---------------------------------------------------------
+
+OWN_ID_RULE = HEAD + "import data.aigov.lib\n\n" + metadata("ACME-7") + (
+    'deny contains finding if {\n'
+    '\tnot startswith(lib.manifest.metadata.owner, "team-x")\n'
+    '\tfinding := lib.finding(rego.metadata.rule().custom.id, "owner is not team-x", lib.manifest_field("metadata.owner"))\n'
+    '}\n')
+
+
+def test_a_rule_reading_its_id_from_its_metadata_is_judged_with_that_id(feature: Path) -> None:
+    """Before, rego.metadata.rule() was refused (the embedded engine has none), so each rule wrote its id out."""
+    add_policies(feature, {"org.rego": OWN_ID_RULE})
+    finding = only_finding(feature)
+    assert (finding["id"], finding["severity"], finding["title"], finding["message"]) == ("ACME-7", "high", "ACME-7 rule", "owner is not team-x")
+    assert (finding["path"], finding["line"]) == ("aigov.yaml", 5)  # the owner line, through lib.manifest_field
+
+
+def test_a_rule_reading_its_id_from_its_metadata_gets_the_same_finding_from_an_opa_server(feature: Path, opa_url: str) -> None:
+    """Through tests/opa_stub.py, a loopback OPA REST server evaluating with the real OPA v1.20.2: OPA reads
+    the id from the METADATA itself, the embedded engine gets it from aigov."""
+    add_policies(feature, {"org.rego": OWN_ID_RULE})
+    embedded = check_json(feature)["findings"]
+    assert check_json(feature, "--engine", "opa", "--opa-url", opa_url)["findings"] == embedded
+    assert [f["id"] for f in embedded if f["id"].startswith("ACME-")] == ["ACME-7"]
+
+
+def test_policy_test_runs_a_rule_reading_its_id_from_its_metadata(tmp_path: Path) -> None:
+    folder = tmp_path / "org"
+    write(folder / "org.rego", OWN_ID_RULE)
+    write(folder / "org_test.rego", "package acme.extra_test\n\nimport rego.v1\n\nimport data.acme.extra\n\n"
+          "test_fires if {\n\tsome f in extra.deny with input as {\"feature\": {\"manifest\": {\"metadata\": {\"owner\": \"team-y\"}}, "
+          "\"manifest_path\": \"aigov.yaml\", \"lines\": {}}}\n\tf.id == \"ACME-7\"\n}\n")
+    run = run_cli("policy", "test", str(folder))
+    assert run.exit_code == 0, run.stdout + run.stderr
+    assert "PASS  acme.extra_test.test_fires" in run.stdout
+
+
+def test_an_engine_error_names_the_column_of_the_file_not_of_the_id_written_in(feature: Path) -> None:
+    line = 'deny contains {"id": rego.metadata.rule().custom.id, "msg": sprintf("%d", [to_number("x")])} if true'
+    add_policies(feature, {"org.rego": HEAD + metadata("ACME-1") + line + "\n"})
+    column = line.index('"x"') + 2  # where the engine reports the bad argument: its text
+    assert_clean_error(check(feature), ".aigov/policies/org.rego:10:", f"could not parse string as number (column {column})")
+
+
+@pytest.mark.parametrize("source, fragment", [
+    pytest.param(HEAD + 'ids contains rego.metadata.rule().custom.id if true\n\n' + metadata("ACME-1")
+                 + 'deny contains {"id": i, "msg": "x"} if some i in ids\n',
+                 ":5: rego.metadata.rule().custom.id in rule 'ids', which has no METADATA", id="in-a-helper-rule"),
+    pytest.param(HEAD + "  " + metadata("ACME-1").replace("\n#", "\n  #") + '  deny contains {"id": rego.metadata.rule().custom.id, "msg": "x"} if true\n',
+                 ":5: rego.metadata.rule().custom.id of ACME-1: its METADATA block is indented, and OPA reads only blocks at column 1",
+                 id="below-an-indented-block"),
+    pytest.param(HEAD + metadata("1e3") + 'deny contains {"id": rego.metadata.rule().custom.id, "msg": "x"} if true\n',
+                 ":10: rego.metadata.rule().custom.id: custom.id '1e3' is not a plain id", id="an-id-yaml-readers-disagree-on"),
+])
+def test_a_metadata_id_the_engines_could_read_differently_is_refused_at_load(feature: Path, source: str, fragment: str) -> None:
+    """OPA ignores an indented METADATA block and reads 1e3 as a number: there the rule would emit no id,
+    or another, while the embedded engine got the one aigov read."""
+    add_policies(feature, {"org.rego": source})
+    assert_clean_error(check(feature), ".aigov/policies/org.rego" + fragment)

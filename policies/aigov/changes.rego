@@ -207,7 +207,7 @@ deny contains finding if {
 	trigger := eval_trigger
 	count(results_gaps) > 0
 	finding := lib.finding(
-		"AIGOV-CHANGE-001",
+		rego.metadata.rule().custom.id,
 		sprintf("%s changed in this pull request, but the recorded eval results %s are not evidence of it: %s", [
 			trigger.what, results.path, concat("; ", sort(results_gaps)),
 		]),
@@ -261,7 +261,7 @@ deny contains finding if {
 	p.content_changed
 	p.base.version != null
 	gap := version_gap(p)
-	finding := lib.finding("AIGOV-CHANGE-004", sprintf("prompt %s changed in this pull request, but %s", [p.path, gap]), {"path": p.path, "line": version_line(p)})
+	finding := lib.finding(rego.metadata.rule().custom.id, sprintf("prompt %s changed in this pull request, but %s", [p.path, gap]), {"path": p.path, "line": version_line(p)})
 }
 
 prompt_paths := concat(", ", sort([p.path | some p in prompts]))
@@ -280,7 +280,7 @@ deny contains finding if {
 	gaps := approvals.group_gaps(review, "prompt", approval_tier)
 	count(gaps) > 0
 	finding := lib.finding(
-		"AIGOV-CHANGE-005",
+		rego.metadata.rule().custom.id,
 		sprintf("prompt %s changed in this pull request; %s", [prompt_paths, concat("; ", sort(gaps))]),
 		{"path": prompts[0].path, "line": prompts[0].line},
 	)
@@ -299,7 +299,7 @@ deny contains finding if {
 	card := input.feature.model_card.path
 	not edited(card)
 	finding := lib.finding(
-		"AIGOV-CHANGE-002",
+		rego.metadata.rule().custom.id,
 		sprintf("model %s added in this pull request, but the model card %s did not change", [concat(", ", added_models), card]),
 		lib.manifest_field(model_field(added_models[0])),
 	)
@@ -391,7 +391,7 @@ missing_approval := sprintf("cannot verify approval: %s", [approvals.review_erro
 deny contains finding if {
 	count(needs_approval) > 0
 	reason := missing_approval
-	finding := lib.finding("AIGOV-CHANGE-003", sprintf("%s; %s", [approval_reasons, reason]), lib.manifest_field(approval_field))
+	finding := lib.finding(rego.metadata.rule().custom.id, sprintf("%s; %s", [approval_reasons, reason]), lib.manifest_field(approval_field))
 }
 
 # --- A draft made final ------------------------------------------------------------------------
@@ -447,7 +447,7 @@ deny contains finding if {
 	gaps := finalise_gaps(item)
 	count(gaps) > 0
 	finding := lib.finding(
-		"AIGOV-CHANGE-006",
+		rego.metadata.rule().custom.id,
 		sprintf("the %s %s was a draft and this pull request makes it final; %s", [item.was.kind, item.was.path, concat("; ", sort(gaps))]),
 		{"path": item.now.path, "line": 1},
 	)

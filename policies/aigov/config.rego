@@ -18,7 +18,7 @@ import data.aigov.lib
 deny contains finding if {
 	some refused in input.repository_config.refused
 	finding := lib.finding(
-		"AIGOV-CONFIG-001",
+		rego.metadata.rule().custom.id,
 		sprintf("%s: only the org config can %s; the repository's own config may only add rules, data under its own keys and blocking severities", [refused.key, refused.what]),
 		lib.place(refused),
 	)

@@ -55,7 +55,7 @@ deny contains finding if {
 	some doc in drafts
 	not overdue(doc)
 	finding := lib.finding(
-		"AIGOV-DRAFT-001",
+		rego.metadata.rule().custom.id,
 		sprintf("the %s %s is a draft %s that nobody has reviewed yet; %s", [doc.kind, doc.path, drafted_on(doc), when_it_blocks(doc)]),
 		{"path": doc.path, "line": doc.line},
 	)
@@ -72,7 +72,7 @@ deny contains finding if {
 deny contains finding if {
 	some doc in drafts
 	overdue(doc)
-	finding := lib.finding("AIGOV-DRAFT-002", overdue_message(doc), {"path": doc.path, "line": doc.line})
+	finding := lib.finding(rego.metadata.rule().custom.id, overdue_message(doc), {"path": doc.path, "line": doc.line})
 }
 
 overdue_message(doc) := sprintf("the %s %s is still the draft generated on %s: its %d-day grace period ended on %s, and at %s tier a draft blocks until a reviewed pull request makes it final", [

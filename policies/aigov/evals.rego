@@ -30,7 +30,7 @@ config_at(line) := {"path": evals.path, "line": line}
 deny contains finding if {
 	tier in settings.required_tiers
 	not evals.declared
-	finding := lib.finding("AIGOV-EVAL-001", sprintf("%s-tier feature declares no evals (spec.evals.config)", [tier]), lib.manifest_field("spec"))
+	finding := lib.finding(rego.metadata.rule().custom.id, sprintf("%s-tier feature declares no evals (spec.evals.config)", [tier]), lib.manifest_field("spec"))
 }
 
 # METADATA
@@ -43,7 +43,7 @@ deny contains finding if {
 deny contains finding if {
 	evals.declared
 	not evals.exists
-	finding := lib.finding("AIGOV-EVAL-002", sprintf("eval config %s does not exist", [evals.path]), lib.manifest_field("spec.evals.config"))
+	finding := lib.finding(rego.metadata.rule().custom.id, sprintf("eval config %s does not exist", [evals.path]), lib.manifest_field("spec.evals.config"))
 }
 
 # METADATA
@@ -54,20 +54,21 @@ deny contains finding if {
 #   severity: high
 #   remediation: Fix the eval config as the message says; its schema is schemas/eval-config.schema.json.
 deny contains finding if {
-	some finding in invalid_config
+	some [msg, at] in invalid_config
+	finding := lib.finding(rego.metadata.rule().custom.id, msg, at)
 }
 
-invalid_config contains finding if {
+invalid_config contains problem if {
 	evals.exists
 	some error in evals.errors
-	finding := lib.finding("AIGOV-EVAL-003", sprintf("invalid eval config: %s", [error.msg]), config_at(error.line))
+	problem := [sprintf("invalid eval config: %s", [error.msg]), config_at(error.line)]
 }
 
-invalid_config contains finding if {
+invalid_config contains problem if {
 	evals.valid
 	not evals.runner_known
 	known := concat(", ", sort({name | some name, _ in settings.runners} | {"custom"}))
-	finding := lib.finding("AIGOV-EVAL-003", sprintf("runner %s is not a recognised eval runner (%s)", [evals.runner, known]), config_at(evals.runner_line))
+	problem := [sprintf("runner %s is not a recognised eval runner (%s)", [evals.runner, known]), config_at(evals.runner_line)]
 }
 
 # METADATA
@@ -80,7 +81,7 @@ invalid_config contains finding if {
 deny contains finding if {
 	some suite in evals.suites
 	not suite.dataset.exists
-	finding := lib.finding("AIGOV-EVAL-004", sprintf("dataset %s of suite %s does not exist", [suite.dataset.path, suite.name]), config_at(suite.dataset.line))
+	finding := lib.finding(rego.metadata.rule().custom.id, sprintf("dataset %s of suite %s does not exist", [suite.dataset.path, suite.name]), config_at(suite.dataset.line))
 }
 
 # METADATA
@@ -94,7 +95,7 @@ deny contains finding if {
 	some suite in evals.suites
 	is_string(suite.dataset.error)
 	finding := lib.finding(
-		"AIGOV-EVAL-005",
+		rego.metadata.rule().custom.id,
 		sprintf("dataset of suite %s cannot be read: %s", [suite.name, suite.dataset.error]),
 		{"path": suite.dataset.path, "line": suite.dataset.error_line},
 	)
@@ -113,7 +114,7 @@ deny contains finding if {
 	is_number(suite.dataset.cases)
 	suite.dataset.cases < minimum
 	msg := sprintf("suite %s has %d distinct cases in %s; %s tier needs at least %d", [suite.name, suite.dataset.cases, suite.dataset.path, tier, minimum])
-	finding := lib.finding("AIGOV-EVAL-006", msg, config_at(suite.dataset.line))
+	finding := lib.finding(rego.metadata.rule().custom.id, msg, config_at(suite.dataset.line))
 }
 
 # METADATA
@@ -124,22 +125,23 @@ deny contains finding if {
 #   severity: high
 #   remediation: Set the threshold to the score the feature must reach, inside the metric's range; give promptfoo tests assertions (in each test or in defaultTest).
 deny contains finding if {
-	some finding in unfailable
+	some [msg, at] in unfailable
+	finding := lib.finding(rego.metadata.rule().custom.id, msg, at)
 }
 
-unfailable contains finding if {
+unfailable contains problem if {
 	some suite in evals.suites
 	some metric in suite.metrics
 	cannot_fail(metric)
 	msg := sprintf("metric %s of suite %s cannot fail: goal %s with threshold %v in range [%v, %v]", [metric.name, suite.name, metric.goal, metric.threshold, metric.range[0], metric.range[1]])
-	finding := lib.finding("AIGOV-EVAL-007", msg, {"path": object.get(metric, "path", evals.path), "line": metric.threshold_line})
+	problem := [msg, {"path": object.get(metric, "path", evals.path), "line": metric.threshold_line}]
 }
 
-unfailable contains finding if {
+unfailable contains problem if {
 	some suite in evals.suites
 	object.get(suite, "assertions", 1) == 0
 	msg := sprintf("suite %s asserts nothing: promptfoo passes every test without an assertion, so it cannot fail on what the model says", [suite.name])
-	finding := lib.finding("AIGOV-EVAL-007", msg, config_at(suite.dataset.line))
+	problem := [msg, config_at(suite.dataset.line)]
 }
 
 cannot_fail(metric) if {
@@ -164,7 +166,7 @@ deny contains finding if {
 	evals.runner_known
 	not evals.runner in {null, "custom"}
 	evals.runner_detected != evals.runner
-	finding := lib.finding("AIGOV-EVAL-014", sprintf("command %q does not run %s", [evals.command, evals.runner]), config_at(evals.command_line))
+	finding := lib.finding(rego.metadata.rule().custom.id, sprintf("command %q does not run %s", [evals.command, evals.runner]), config_at(evals.command_line))
 }
 
 # METADATA
@@ -178,7 +180,7 @@ deny contains finding if {
 	evals.valid
 	object.get(evals, "command_noop", false)
 	evals.runner in {null, "custom"}
-	finding := lib.finding("AIGOV-EVAL-017", sprintf("command %q runs nothing that can fail, so it is not an eval", [evals.command]), config_at(evals.command_line))
+	finding := lib.finding(rego.metadata.rule().custom.id, sprintf("command %q runs nothing that can fail, so it is not an eval", [evals.command]), config_at(evals.command_line))
 }
 
 # --- The gate in CI --------------------------------------------------------------------------
@@ -276,7 +278,7 @@ deny contains finding if {
 	evals.valid
 	count(here) == 0
 	msg := sprintf("no workflow in .github/workflows runs the eval command %q%s%s%s", [evals.command, elsewhere, hints, unread])
-	finding := lib.finding("AIGOV-EVAL-008", msg, config_at(evals.command_line))
+	finding := lib.finding(rego.metadata.rule().custom.id, msg, config_at(evals.command_line))
 }
 
 # METADATA
@@ -287,16 +289,17 @@ deny contains finding if {
 #   severity: high
 #   remediation: Trigger the eval workflow on pull_request (and merge_group if you use a merge queue) for the default branch, with the default activity types or ones that include synchronize; pull_request_target does not evaluate the change.
 deny contains finding if {
-	some finding in not_on_pull_requests
+	some [msg, at] in not_on_pull_requests
+	finding := lib.finding(rego.metadata.rule().custom.id, msg, at)
 }
 
-not_on_pull_requests contains finding if {
+not_on_pull_requests contains problem if {
 	count(gated_runs) == 0
 	some run in here
 	workflow := gate.workflows[run.workflow]
 	count(workflow.triggers) == 0
 	msg := sprintf("%s%s runs the eval command, but only on %s, never on pull requests", [no_gate_in, run.workflow, concat(", ", workflow.events)])
-	finding := lib.finding("AIGOV-EVAL-009", msg, gate_place(run, workflow))
+	problem := [msg, gate_place(run, workflow)]
 }
 
 # Where the gate belongs: the workflow pull requests run (the eval step was taken out of it, or never
@@ -311,32 +314,32 @@ no_gate_in := sprintf("no job of %s, which pull requests run, runs the eval comm
 	count(pull_request_workflows) > 0
 } else := ""
 
-not_on_pull_requests contains finding if {
+not_on_pull_requests contains problem if {
 	count(gated_runs) == 0
 	some run in here
 	some trigger in triggers(run)
 	not trigger.targets_default_branch
 	msg := sprintf("%s runs the eval command on %s, but its branch filter leaves out pull requests to %s", [run.workflow, trigger.event, gate.default_branch])
-	finding := lib.finding("AIGOV-EVAL-009", msg, {"path": run.workflow, "line": trigger.branch_line})
+	problem := [msg, {"path": run.workflow, "line": trigger.branch_line}]
 }
 
-not_on_pull_requests contains finding if {
+not_on_pull_requests contains problem if {
 	count(gated_runs) == 0
 	some run in here
 	some trigger in triggers(run)
 	object.get(trigger, "runs_base_workflow", false)
 	msg := sprintf("%s runs the eval command on pull_request_target, which runs the workflow and code of the base branch, never the pull request's changes", [run.workflow])
-	finding := lib.finding("AIGOV-EVAL-009", msg, {"path": run.workflow, "line": trigger.line})
+	problem := [msg, {"path": run.workflow, "line": trigger.line}]
 }
 
-not_on_pull_requests contains finding if {
+not_on_pull_requests contains problem if {
 	count(gated_runs) == 0
 	some run in here
 	some trigger in triggers(run)
 	trigger.targets_default_branch
 	not trigger.runs_on_updates
 	msg := sprintf("%s runs the eval command on %s, but its types leave out new commits pushed to the pull request", [run.workflow, trigger.event])
-	finding := lib.finding("AIGOV-EVAL-009", msg, {"path": run.workflow, "line": trigger.types_line})
+	problem := [msg, {"path": run.workflow, "line": trigger.types_line}]
 }
 
 # METADATA
@@ -347,16 +350,17 @@ not_on_pull_requests contains finding if {
 #   severity: high
 #   remediation: Add the feature's prompts, aigov.yaml, eval config and datasets to the workflow's paths filter (or remove them from paths-ignore), or drop the filter; for an eval action that skips unchanged pull requests, set its force input (promptfoo-action's force-run) to true.
 deny contains finding if {
-	some finding in path_filtered
+	some [msg, at] in path_filtered
+	finding := lib.finding(rego.metadata.rule().custom.id, msg, at)
 }
 
-path_filtered contains finding if {
+path_filtered contains problem if {
 	some item in defeats
 	item.defeat.kind == "skips_unchanged"
-	finding := lib.finding("AIGOV-EVAL-010", defeated(item), lib.place(item.defeat))
+	problem := [defeated(item), lib.place(item.defeat)]
 }
 
-path_filtered contains finding if {
+path_filtered contains problem if {
 	not holds
 	some run in gated_runs
 	some trigger in triggers(run)
@@ -366,7 +370,7 @@ path_filtered contains finding if {
 	skipped := [s | some s in trigger.skipped_paths; s.filter == filter]
 	paths := concat(", ", [s.path | some s in skipped])
 	msg := sprintf("the %s `%s` filter of %s means a change to %s alone does not run the evals", [trigger.event, filter, run.workflow, paths])
-	finding := lib.finding("AIGOV-EVAL-010", msg, {"path": run.workflow, "line": skipped[0].line})
+	problem := [msg, {"path": run.workflow, "line": skipped[0].line}]
 }
 
 # METADATA
@@ -379,7 +383,7 @@ path_filtered contains finding if {
 deny contains finding if {
 	some item in defeats
 	item.defeat.kind in {"if_false", "if_opt_in", "needs_skipped"}
-	finding := lib.finding("AIGOV-EVAL-011", defeated(item), lib.place(item.defeat))
+	finding := lib.finding(rego.metadata.rule().custom.id, defeated(item), lib.place(item.defeat))
 }
 
 # METADATA
@@ -392,7 +396,7 @@ deny contains finding if {
 deny contains finding if {
 	some item in defeats
 	item.defeat.kind == "continue_on_error"
-	finding := lib.finding("AIGOV-EVAL-012", defeated(item), lib.place(item.defeat))
+	finding := lib.finding(rego.metadata.rule().custom.id, defeated(item), lib.place(item.defeat))
 }
 
 # METADATA
@@ -405,7 +409,7 @@ deny contains finding if {
 deny contains finding if {
 	some item in defeats
 	item.defeat.kind in {"or_true", "exit_zero", "errexit_off", "no_pipefail", "status_consumed", "unreadable_shell", "errors_ignored", "up_to_date"}
-	finding := lib.finding("AIGOV-EVAL-013", defeated(item), lib.place(item.defeat))
+	finding := lib.finding(rego.metadata.rule().custom.id, defeated(item), lib.place(item.defeat))
 }
 
 # METADATA
@@ -418,7 +422,7 @@ deny contains finding if {
 deny contains finding if {
 	some item in defeats
 	item.defeat.kind == "invalid_workflow"
-	finding := lib.finding("AIGOV-EVAL-016", defeated(item), lib.place(item.defeat))
+	finding := lib.finding(rego.metadata.rule().custom.id, defeated(item), lib.place(item.defeat))
 }
 
 # METADATA
@@ -431,7 +435,7 @@ deny contains finding if {
 deny contains finding if {
 	some item in defeats
 	item.defeat.kind == "if_fork"
-	finding := lib.finding("AIGOV-EVAL-018", defeated(item), lib.place(item.defeat))
+	finding := lib.finding(rego.metadata.rule().custom.id, defeated(item), lib.place(item.defeat))
 }
 
 # METADATA
@@ -447,7 +451,7 @@ deny contains finding if {
 	defeat.kind in warning_kinds
 	here_folder(run) in defeat.directories
 	finding := lib.finding(
-		"AIGOV-EVAL-015",
+		rego.metadata.rule().custom.id,
 		sprintf("job %s of %s: %s", [run.job, run.workflow, defeat.detail]),
 		lib.place(defeat),
 	)

@@ -14,8 +14,9 @@ spec := input.feature.manifest.spec
 # The 1-based line of a manifest field such as "spec.models[0].id" (line 1 if unknown).
 line(field) := object.get(feature.lines, field, 1)
 
-# What every deny rule adds: a finding with the id its METADATA declares (aigov checks when it loads a
-# module that each deny rule names its own id and no other rule's), what is wrong, and where: `at`
+# What every deny rule adds: a finding with the id its METADATA declares, which the rule passes as
+# rego.metadata.rule().custom.id (a helper rule or function has no METADATA of its own, so a helper
+# set yields [msg, at] pairs and the deny rule builds the findings), what is wrong, and where: `at`
 # holds the path and line, and whatever else the finding carries (its own remediation, the feature
 # a repository-level finding concerns).
 finding(id, msg, at) := object.union(at, {"id": id, "msg": msg})

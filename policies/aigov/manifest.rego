@@ -22,7 +22,7 @@ high_tier if lib.spec.riskTier == "high"
 deny contains finding if {
 	high_tier
 	object.get(oversight, "humanOversight", "none") == "none"
-	finding := lib.finding("AIGOV-MANIFEST-001", "high-tier feature declares no human oversight", lib.manifest_field(field("humanOversight")))
+	finding := lib.finding(rego.metadata.rule().custom.id, "high-tier feature declares no human oversight", lib.manifest_field(field("humanOversight")))
 }
 
 # METADATA
@@ -35,7 +35,7 @@ deny contains finding if {
 deny contains finding if {
 	high_tier
 	not oversight.incidentContact
-	finding := lib.finding("AIGOV-MANIFEST-002", "high-tier feature has no incident contact", lib.manifest_field(field("incidentContact")))
+	finding := lib.finding(rego.metadata.rule().custom.id, "high-tier feature has no incident contact", lib.manifest_field(field("incidentContact")))
 }
 
 # METADATA
@@ -48,7 +48,7 @@ deny contains finding if {
 deny contains finding if {
 	high_tier
 	not oversight.riskAssessment
-	finding := lib.finding("AIGOV-MANIFEST-003", "high-tier feature references no risk assessment", lib.manifest_field(field("riskAssessment")))
+	finding := lib.finding(rego.metadata.rule().custom.id, "high-tier feature references no risk assessment", lib.manifest_field(field("riskAssessment")))
 }
 
 # METADATA
@@ -62,7 +62,7 @@ deny contains finding if {
 	ref := oversight.riskAssessment
 	not lib.is_url(ref)
 	input.feature.paths[ref] == false
-	finding := lib.finding("AIGOV-MANIFEST-004", sprintf("risk assessment %s is not a file in the repository", [ref]), lib.manifest_field("spec.oversight.riskAssessment"))
+	finding := lib.finding(rego.metadata.rule().custom.id, sprintf("risk assessment %s is not a file in the repository", [ref]), lib.manifest_field("spec.oversight.riskAssessment"))
 }
 
 # METADATA
@@ -76,7 +76,7 @@ deny contains finding if {
 	lib.spec.riskTier == "low"
 	lib.spec.dataClassification in {"confidential", "restricted"}
 	finding := lib.finding(
-		"AIGOV-MANIFEST-005",
+		rego.metadata.rule().custom.id,
 		sprintf("%s data handled by a low-tier feature", [lib.spec.dataClassification]),
 		lib.manifest_field("spec.dataClassification"),
 	)
@@ -95,7 +95,7 @@ deny contains finding if {
 	entry := models.by_name[model.id]
 	object.get(entry, "kind", "") != needed
 	alternatives := models.none_if_empty(models.alternatives_of_kind(needed))
-	finding := lib.finding("AIGOV-MANIFEST-006", kind_mismatch(model, entry, i), object.union(
+	finding := lib.finding(rego.metadata.rule().custom.id, kind_mismatch(model, entry, i), object.union(
 		lib.manifest_field(sprintf("spec.models[%d].id", [i])),
 		{"remediation": sprintf("Use a %s model approved for %s tier: %s", [needed, lib.spec.riskTier, alternatives])},
 	))

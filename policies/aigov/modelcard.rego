@@ -29,7 +29,7 @@ card_line(field) := object.get(object.get(card, "lines", {}), field, 1)
 #   remediation: Create the model card at the path in spec.modelCard (aigov new writes a filled-in MODEL_CARD.md to start from).
 deny contains finding if {
 	not card.exists
-	finding := lib.finding("AIGOV-CARD-001", sprintf("model card %s does not exist", [card.path]), lib.manifest_field("spec.modelCard"))
+	finding := lib.finding(rego.metadata.rule().custom.id, sprintf("model card %s does not exist", [card.path]), lib.manifest_field("spec.modelCard"))
 }
 
 # METADATA
@@ -43,7 +43,7 @@ deny contains finding if {
 	card.exists
 	front == null
 	count(card.errors) == 0
-	finding := lib.finding("AIGOV-CARD-002", "model card has no YAML front matter", card_at(1))
+	finding := lib.finding(rego.metadata.rule().custom.id, "model card has no YAML front matter", card_at(1))
 }
 
 # METADATA
@@ -58,7 +58,7 @@ deny contains finding if {
 	some err in card.errors
 	field := object.get(err, "field", "")
 	msg := concat("", [sprintf("model card metadata %s", [field]), ": ", err.message])
-	finding := lib.finding("AIGOV-CARD-003", trim_space(replace(msg, "metadata :", "metadata:")), card_at(err.line))
+	finding := lib.finding(rego.metadata.rule().custom.id, trim_space(replace(msg, "metadata :", "metadata:")), card_at(err.line))
 }
 
 # METADATA
@@ -73,7 +73,7 @@ deny contains finding if {
 	covered := {models.registry_id(m) | some m in front.models}
 	some model in lib.spec.models
 	not models.registry_id(model.id) in covered
-	finding := lib.finding("AIGOV-CARD-004", sprintf("model card does not cover model %s declared in %s", [model.id, input.feature.manifest_path]), card_at(card_line("models")))
+	finding := lib.finding(rego.metadata.rule().custom.id, sprintf("model card does not cover model %s declared in %s", [model.id, input.feature.manifest_path]), card_at(card_line("models")))
 }
 
 # METADATA
@@ -91,7 +91,7 @@ deny contains finding if {
 	age := lib.days_since(reviewed)
 	age > limit
 	finding := lib.finding(
-		"AIGOV-CARD-005",
+		rego.metadata.rule().custom.id,
 		sprintf("model card was last reviewed on %s, %d days ago; %s tier allows %d days", [reviewed, age, lib.spec.riskTier, limit]),
 		card_at(card_line("last_reviewed")),
 	)
@@ -113,7 +113,7 @@ deny contains finding if {
 	is_string(reviewed) # blank or not text is AIGOV-CARD-003; regex.match on a non-string is an engine error
 	regex.match(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`, reviewed)
 	time.parse_ns("2006-01-02", reviewed) > lib.now_ns + latest_zone_offset_ns
-	finding := lib.finding("AIGOV-CARD-006", sprintf("model card last_reviewed %s is in the future", [reviewed]), card_at(card_line("last_reviewed")))
+	finding := lib.finding(rego.metadata.rule().custom.id, sprintf("model card last_reviewed %s is in the future", [reviewed]), card_at(card_line("last_reviewed")))
 }
 
 matches_section(heading, key) if {
@@ -132,7 +132,7 @@ deny contains finding if {
 	card.exists
 	some key, section in settings.sections
 	not any_heading(key)
-	finding := lib.finding("AIGOV-CARD-007", sprintf("model card has no %s section", [section.title]), card_at(1))
+	finding := lib.finding(rego.metadata.rule().custom.id, sprintf("model card has no %s section", [section.title]), card_at(1))
 }
 
 any_heading(key) if {
@@ -154,7 +154,7 @@ deny contains finding if {
 	not any_filled_heading(key)
 	some heading in card.headings
 	matches_section(heading, key)
-	finding := lib.finding("AIGOV-CARD-008", sprintf("model card section '%s' (%s) is empty", [heading.text, section.title]), card_at(heading.line))
+	finding := lib.finding(rego.metadata.rule().custom.id, sprintf("model card section '%s' (%s) is empty", [heading.text, section.title]), card_at(heading.line))
 }
 
 any_filled_heading(key) if {

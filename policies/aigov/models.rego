@@ -111,7 +111,7 @@ deny contains finding if {
 	some i, model in lib.spec.models
 	not entry(model.id)
 	finding := lib.finding(
-		"AIGOV-MODEL-001",
+		rego.metadata.rule().custom.id,
 		sprintf("model %s is not in the approved-model registry", [model.id]),
 		declared_model(i, sprintf("%s, or %s", [approval_process, instead({})])),
 	)
@@ -129,7 +129,7 @@ deny contains finding if {
 	m := entry(model.id)
 	m.status == "in-review"
 	finding := lib.finding(
-		"AIGOV-MODEL-002",
+		rego.metadata.rule().custom.id,
 		sprintf("model %s is in review and not yet approved", [shown(model.id)]),
 		declared_model(i, sprintf("Follow up on its approval (%s), or %s", [approval_process, instead(m)])),
 	)
@@ -148,7 +148,7 @@ deny contains finding if {
 	m.status == "banned"
 	reason := object.get(m, "notes", "banned by the platform team")
 	finding := lib.finding(
-		"AIGOV-MODEL-003",
+		rego.metadata.rule().custom.id,
 		sprintf("model %s is banned (%s)", [shown(model.id), reason]),
 		declared_model(i, sprintf("Remove %s and %s", [model.id, instead(m)])),
 	)
@@ -166,7 +166,7 @@ deny contains finding if {
 	m := entry(model.id)
 	m.status == "deprecated"
 	finding := lib.finding(
-		"AIGOV-MODEL-004",
+		rego.metadata.rule().custom.id,
 		sprintf("model %s is deprecated", [shown(model.id)]),
 		declared_model(i, sprintf("Migrate off %s: %s", [model.id, instead(m)])),
 	)
@@ -186,7 +186,7 @@ deny contains finding if {
 	not tier in m.approvedTiers
 	tiers := concat(", ", m.approvedTiers)
 	finding := lib.finding(
-		"AIGOV-MODEL-005",
+		rego.metadata.rule().custom.id,
 		sprintf("model %s is approved for tiers [%s], not for %s", [shown(model.id), tiers, tier]),
 		declared_model(i, sprintf("Use %s approved for %s tier (%s), or request %s tier approval for %s: %s", [
 			kind_phrase(needed_kind(model)), tier, none_if_empty(alternatives_of_kind(needed_kind(model))), tier, model.id, approval_process,
@@ -206,7 +206,7 @@ deny contains finding if {
 	m := entry(model.id)
 	past_sunset(m)
 	finding := lib.finding(
-		"AIGOV-MODEL-006",
+		rego.metadata.rule().custom.id,
 		sprintf("model %s was sunset on %s", [shown(model.id), m.sunset]),
 		declared_model(i, sprintf("Migrate off %s: %s", [model.id, instead(m)])),
 	)
@@ -226,7 +226,7 @@ deny contains finding if {
 	days >= 0
 	days <= data.aigov.settings.sunset_warning_days
 	finding := lib.finding(
-		"AIGOV-MODEL-007",
+		rego.metadata.rule().custom.id,
 		sprintf("model %s is sunset on %s, in %d days", [shown(model.id), m.sunset, days]),
 		declared_model(i, sprintf("Plan the move off %s before %s: %s", [model.id, m.sunset, instead(m)])),
 	)
@@ -245,7 +245,7 @@ deny contains finding if {
 	model.provider
 	model.provider != m.provider
 	finding := lib.finding(
-		"AIGOV-MODEL-008",
+		rego.metadata.rule().custom.id,
 		sprintf("model %s is declared with provider %s; the registry approves it through %s", [shown(model.id), model.provider, m.provider]),
 		lib.manifest_field(sprintf("spec.models[%d].provider", [i])),
 	)
@@ -339,7 +339,7 @@ deny contains finding if {
 	not all_covered(refs)
 	approved_here(registry[model]) # one it may not use at all is AIGOV-MODEL-012
 	finding := lib.finding(
-		"AIGOV-MODEL-009",
+		rego.metadata.rule().custom.id,
 		sprintf("%s is called but not declared in %s (%s)", [written(model, refs), input.feature.manifest_path, shown_places(refs)]),
 		first_place(refs),
 	)
@@ -358,7 +358,7 @@ deny contains finding if {
 	not all_covered(refs)
 	spellings := concat(", ", sort({ref.spelled | some ref in refs}))
 	finding := lib.finding(
-		"AIGOV-MODEL-010",
+		rego.metadata.rule().custom.id,
 		sprintf("%s is not in the approved-model registry%s; %s (%s)", [spellings, family(refs), used_by(refs), shown_places(refs)]),
 		object.union(first_place(refs), {"remediation": sprintf("Use an approved model, or %s (a dated snapshot of a registered model is added as one of its aliases)", [approval_process])}),
 	)
@@ -383,7 +383,7 @@ deny contains finding if {
 	m := registry[model]
 	not approved_here(m)
 	finding := lib.finding(
-		"AIGOV-MODEL-012",
+		rego.metadata.rule().custom.id,
 		sprintf("%s is %s; %s (%s); %s", [written(model, refs), why_not(m), used_by(refs), shown_places(refs), instead(m)]),
 		object.union(first_place(refs), {"remediation": sprintf("Replace %s %s: %s", [model, where_used(refs), instead(m)])}),
 	)
@@ -411,7 +411,7 @@ deny contains finding if {
 	not used_of[model]
 	not all_covered(refs)
 	finding := lib.finding(
-		"AIGOV-MODEL-013",
+		rego.metadata.rule().custom.id,
 		sprintf("%s is named but never called (%s)", [concat(", ", sort({ref.spelled | some ref in refs})), shown_places(refs)]),
 		first_place(refs),
 	)
@@ -427,7 +427,7 @@ deny contains finding if {
 deny contains finding if {
 	some file in input.feature.unscanned_files
 	finding := lib.finding(
-		"AIGOV-MODEL-011",
+		rego.metadata.rule().custom.id,
 		sprintf("cannot verify which models %s calls: it %s", [file.path, file.reason]),
 		lib.place(file),
 	)

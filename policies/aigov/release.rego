@@ -49,7 +49,7 @@ deny contains finding if {
 	pr_only := [sprintf("%s:%d", [j.path, j.line]) | some j in signing_jobs]
 	note := signed_on_prs(pr_only)
 	finding := lib.finding(
-		"AIGOV-RELEASE-001",
+		rego.metadata.rule().custom.id,
 		sprintf("spec.artifacts is declared but no artefact exists yet and no release workflow signs one%s", [note]),
 		lib.manifest_field("spec.artifacts"),
 	)
@@ -71,7 +71,7 @@ deny contains finding if {
 	not signs_with_token
 	some job in release_jobs
 	finding := lib.finding(
-		"AIGOV-RELEASE-002",
+		rego.metadata.rule().custom.id,
 		sprintf("job %s of %s signs with %s but has no `id-token: write` permission", [job.job, job.workflow, job.method]),
 		{"path": job.permissions_path, "line": job.permissions_line},
 	)
@@ -89,7 +89,7 @@ deny contains finding if {
 	some i, entry in object.get(input.feature, "artifacts", [])
 	count(object.get(entry, "files", [])) == 0
 	finding := lib.finding(
-		"AIGOV-RELEASE-003",
+		rego.metadata.rule().custom.id,
 		sprintf("this is a release (%s), but spec.artifacts[%d] %s matches no file, so the release's artefacts were not verified", [object.get(input.release, "why", "release"), i, entry.pattern]),
 		lib.manifest_field(sprintf("spec.artifacts[%d].path", [i])),
 	)

@@ -77,36 +77,36 @@ sbom_versions(pin) := {c.version |
 #   id: AIGOV-SBOM-001
 #   severity: high
 #   remediation: Generate the SBOM with `aigov sbom . -o sbom.cdx.json` in the feature directory, commit it, and name it in spec.sbom.
-deny contains finding if some finding in missing
+deny contains finding if {
+	some [msg, at] in missing
+	finding := lib.finding(rego.metadata.rule().custom.id, msg, at)
+}
 
-missing contains finding if {
+missing contains problem if {
 	sbom.declared
 	not sbom.exists
 	not sbom.url
-	finding := lib.finding(
-		"AIGOV-SBOM-001",
+	problem := [
 		sprintf("SBOM %s named in spec.sbom does not exist", [sbom.path]),
 		object.union(lib.manifest_field("spec.sbom"), {"remediation": regenerate}),
-	)
+	]
 }
 
-missing contains finding if {
+missing contains problem if {
 	sbom.url
-	finding := lib.finding(
-		"AIGOV-SBOM-001",
+	problem := [
 		sprintf("spec.sbom %s is a URL; the SBOM must be a file in the repository so it can be checked", [sbom.path]),
 		object.union(lib.manifest_field("spec.sbom"), {"remediation": sprintf("Commit the SBOM to the repository: %s", [regenerate])}),
-	)
+	]
 }
 
-missing contains finding if {
+missing contains problem if {
 	not sbom.declared
 	tier in settings.required_tiers
-	finding := lib.finding(
-		"AIGOV-SBOM-001",
+	problem := [
 		sprintf("%s-tier feature declares no SBOM (spec.sbom)", [tier]),
 		object.union(lib.manifest_field("spec"), {"remediation": sprintf("In %s, run `aigov sbom . -o sbom.cdx.json`, commit it, and add `sbom: sbom.cdx.json` under spec in the manifest.", [feature_folder])}),
-	)
+	]
 }
 
 # METADATA
@@ -116,25 +116,27 @@ missing contains finding if {
 #   id: AIGOV-SBOM-002
 #   severity: high
 #   remediation: Fix the SBOM at the JSON path in the message (`aigov sbom --validate FILE` lists every error), or regenerate it with `aigov sbom . -o FILE`.
-deny contains finding if some finding in invalid
+deny contains finding if {
+	some [msg, at] in invalid
+	finding := lib.finding(rego.metadata.rule().custom.id, msg, at)
+}
 
-invalid contains finding if {
+invalid contains problem if {
 	sbom.exists
 	not sbom.valid
 	some err in sbom.errors
-	finding := lib.finding("AIGOV-SBOM-002", sprintf("SBOM is not valid %s: %s: %s", [cyclonedx_label, err.path, err.message]), sbom_at(line_or_start(err)))
+	problem := [sprintf("SBOM is not valid %s: %s: %s", [cyclonedx_label, err.path, err.message]), sbom_at(line_or_start(err))]
 }
 
-invalid contains finding if {
+invalid contains problem if {
 	sbom.exists
 	not sbom.valid
 	hidden := sbom.error_count - count(sbom.errors)
 	hidden > 0
-	finding := lib.finding(
-		"AIGOV-SBOM-002",
+	problem := [
 		sprintf("SBOM has %d more schema errors; `aigov sbom --validate %s` lists them all", [hidden, sbom.path]),
 		sbom_at(1),
-	)
+	]
 }
 
 # METADATA
@@ -148,7 +150,7 @@ deny contains finding if {
 	sbom.parsed
 	version_rank(sbom.spec_version) < version_rank(settings.min_spec_version)
 	finding := lib.finding(
-		"AIGOV-SBOM-003",
+		rego.metadata.rule().custom.id,
 		sprintf("SBOM is CycloneDX %s; machine-learning-model components need %s or later", [sbom.spec_version, settings.min_spec_version]),
 		sbom_at(sbom.spec_version_line),
 	)
@@ -161,30 +163,31 @@ deny contains finding if {
 #   id: AIGOV-SBOM-004
 #   severity: high
 #   remediation: Regenerate the SBOM with `aigov sbom . -o FILE` so it lists every model in the manifest.
-deny contains finding if some finding in model_missing
+deny contains finding if {
+	some [msg, at] in model_missing
+	finding := lib.finding(rego.metadata.rule().custom.id, msg, at)
+}
 
-model_missing contains finding if {
+model_missing contains problem if {
 	sbom.parsed
 	some model in lib.spec.models
 	count(ml_component(model.id)) == 0
 	count(other_components(model.id)) == 0
-	finding := lib.finding(
-		"AIGOV-SBOM-004",
+	problem := [
 		sprintf("model %s declared in %s is not in the SBOM as a machine-learning-model component (stale SBOM?)", [model.id, input.feature.manifest_path]),
 		sbom_at(1),
-	)
+	]
 }
 
-model_missing contains finding if {
+model_missing contains problem if {
 	sbom.parsed
 	some model in lib.spec.models
 	count(ml_component(model.id)) == 0
 	some c in other_components(model.id)
-	finding := lib.finding(
-		"AIGOV-SBOM-004",
+	problem := [
 		sprintf("model %s is in the SBOM as a %s component, not as a machine-learning-model", [model.id, c.type]),
 		sbom_at(c.line),
-	)
+	]
 }
 
 # METADATA
@@ -199,7 +202,7 @@ deny contains finding if {
 	some model in lib.spec.models
 	some c in ml_component(model.id)
 	not c.has_model_card
-	finding := lib.finding("AIGOV-SBOM-005", sprintf("SBOM component for model %s has no modelCard", [model.id]), sbom_at(c.line))
+	finding := lib.finding(rego.metadata.rule().custom.id, sprintf("SBOM component for model %s has no modelCard", [model.id]), sbom_at(c.line))
 }
 
 # METADATA
@@ -209,30 +212,31 @@ deny contains finding if {
 #   id: AIGOV-SBOM-006
 #   severity: high
 #   remediation: Regenerate the SBOM with `aigov sbom . -o FILE` after changing dependencies, and commit both together.
-deny contains finding if some finding in stale
+deny contains finding if {
+	some [msg, at] in stale
+	finding := lib.finding(rego.metadata.rule().custom.id, msg, at)
+}
 
-stale contains finding if {
+stale contains problem if {
 	sbom.parsed
 	some pin in pins
 	count(sbom_versions(pin)) == 0
-	finding := lib.finding(
-		"AIGOV-SBOM-006",
+	problem := [
 		sprintf("%s==%s pinned here is not in SBOM %s (stale SBOM)", [pin.name, pin.version, sbom.path]),
 		{"path": pin.path, "line": pin.line, "remediation": regenerate},
-	)
+	]
 }
 
-stale contains finding if {
+stale contains problem if {
 	sbom.parsed
 	some pin in pins
 	listed := sbom_versions(pin)
 	count(listed) > 0
 	not pin.version in listed
-	finding := lib.finding(
-		"AIGOV-SBOM-006",
+	problem := [
 		sprintf("%s is pinned here at %s but SBOM %s lists %s (stale SBOM)", [pin.name, pin.version, sbom.path, concat(", ", sort(listed))]),
 		{"path": pin.path, "line": pin.line, "remediation": regenerate},
-	)
+	]
 }
 
 # METADATA
@@ -245,7 +249,7 @@ stale contains finding if {
 deny contains finding if {
 	not sbom.declared
 	not tier in settings.required_tiers
-	finding := lib.finding("AIGOV-SBOM-007", sprintf("%s-tier feature declares no SBOM (spec.sbom)", [tier]), lib.manifest_field("spec"))
+	finding := lib.finding(rego.metadata.rule().custom.id, sprintf("%s-tier feature declares no SBOM (spec.sbom)", [tier]), lib.manifest_field("spec"))
 }
 
 # METADATA
@@ -258,5 +262,5 @@ deny contains finding if {
 deny contains finding if {
 	sbom.parsed
 	some repeat in object.get(sbom, "repeated_bom_refs", [])
-	finding := lib.finding("AIGOV-SBOM-008", sprintf("SBOM %s: %s", [repeat.path, repeat.message]), sbom_at(line_or_start(repeat)))
+	finding := lib.finding(rego.metadata.rule().custom.id, sprintf("SBOM %s: %s", [repeat.path, repeat.message]), sbom_at(line_or_start(repeat)))
 }

@@ -86,7 +86,7 @@ deny contains finding if {
 	not file.bundle_found
 	not unreadable(file)
 	finding := lib.finding(
-		"AIGOV-SIGN-001",
+		rego.metadata.rule().custom.id,
 		sprintf("%s has no Sigstore bundle (looked for %s)", [file.path, concat(", ", object.get(file, "expected_bundles", [bundle_name(file)]))]),
 		artifact_at(file, how_to_sign(entry, file)),
 	)
@@ -99,29 +99,30 @@ deny contains finding if {
 #   id: AIGOV-SIGN-002
 #   severity: critical
 #   remediation: Re-sign the artefact in the release workflow and replace the bundle; for a private Sigstore instance pass its trusted root with aigov check --trusted-root.
-deny contains finding if some finding in unverified
+deny contains finding if {
+	some [msg, at] in unverified
+	finding := lib.finding(rego.metadata.rule().custom.id, msg, at)
+}
 
-unverified contains finding if {
+unverified contains problem if {
 	some [entry, file] in artifact_files
 	file.bundle_found == true
 	not file.verified == true
 	not explained(file)
 	not unreadable(file)
-	finding := lib.finding(
-		"AIGOV-SIGN-002",
+	problem := [
 		sprintf("the Sigstore bundle %s does not verify, %s: %s", [bundle_name(file), object.get(failure_text, object.get(file, "failure", null), "no reason recorded"), object.get(file, "error", null)]),
 		artifact_at(file, sprintf("%s If it was signed by a private Sigstore instance, pass its trusted root: `aigov check --trusted-root trusted_root.json`.", [how_to_sign(entry, file)])),
-	)
+	]
 }
 
-unverified contains finding if {
+unverified contains problem if {
 	some [entry, file] in artifact_files
 	unreadable(file)
-	finding := lib.finding(
-		"AIGOV-SIGN-002",
+	problem := [
 		sprintf("%s cannot be verified: %s", [file.path, object.get(file, "error", "it is not a readable regular file")]),
 		artifact_at(file, sprintf("Keep %s and its bundle as regular files inside the repository (not pipes, devices or symlinks out of it), or narrow the spec.artifacts glob so it does not match them. %s", [file.path, how_to_sign(entry, file)])),
-	)
+	]
 }
 
 # METADATA
@@ -135,7 +136,7 @@ deny contains finding if {
 	some [entry, file] in artifact_files
 	tampered(file)
 	finding := lib.finding(
-		"AIGOV-SIGN-003",
+		rego.metadata.rule().custom.id,
 		sprintf("%s does not match what %s signed (%s)", [file.path, bundle_name(file), object.get(file, "error", null)]),
 		artifact_at(file, sprintf("Find out why %s changed after signing: restore the released file, or rebuild it and sign it again in the release workflow. %s", [file.path, how_to_sign(entry, file)])),
 	)
@@ -152,7 +153,7 @@ deny contains finding if {
 	some [entry, file] in artifact_files
 	wrong_identity(file)
 	finding := lib.finding(
-		"AIGOV-SIGN-004",
+		rego.metadata.rule().custom.id,
 		sprintf("%s is signed by %s; the manifest expects %s", [file.path, file.identity, expected_identity(entry)]),
 		artifact_at(file, sprintf("Sign %s from %s, or, if the signer legitimately changed, update spec.artifacts[%d] in %s after review. %s", [file.path, expected_identity(entry), entry.index, input.feature.manifest_path, how_to_sign(entry, file)])),
 	)
@@ -169,7 +170,7 @@ deny contains finding if {
 	some [entry, file] in artifact_files
 	wrong_issuer(file)
 	finding := lib.finding(
-		"AIGOV-SIGN-005",
+		rego.metadata.rule().custom.id,
 		sprintf("%s is signed through OIDC issuer %s; the manifest expects %s", [file.path, file.issuer, entry.issuer]),
 		artifact_at(file, sprintf("Sign %s with an identity from %s, or, if the issuer legitimately changed, update spec.artifacts[%d].issuer in %s after review. %s", [file.path, entry.issuer, entry.index, input.feature.manifest_path, how_to_sign(entry, file)])),
 	)

@@ -48,7 +48,7 @@ deny contains finding if {
 		"feature is on %s template %s; the platform supports %s and later, and blocks older versions after %s",
 		[road.name, road.version, supported.minimum, supported.deadline],
 	)
-	finding := lib.finding("AIGOV-TEMPLATE-001", msg, drift_at)
+	finding := lib.finding(rego.metadata.rule().custom.id, msg, drift_at)
 }
 
 # METADATA
@@ -65,7 +65,7 @@ deny contains finding if {
 		"feature is on %s template %s; %s or later has been required since %s",
 		[road.name, road.version, supported.minimum, supported.deadline],
 	)
-	finding := lib.finding("AIGOV-TEMPLATE-002", msg, drift_at)
+	finding := lib.finding(rego.metadata.rule().custom.id, msg, drift_at)
 }
 
 answers_fix := sprintf("In %s, restore .copier-answers.yml from the commit that `aigov new` or `aigov update` wrote (git log -p -- .copier-answers.yml), or regenerate the feature with `aigov new`.", [input.feature.dir])
@@ -106,7 +106,7 @@ record_problem contains msg if {
 deny contains finding if {
 	some problem in record_problem
 	finding := lib.finding(
-		"AIGOV-TEMPLATE-003",
+		rego.metadata.rule().custom.id,
 		sprintf("the template record %s is unusable: %s", [road.path, problem]),
 		{"path": road.path, "line": road.line, "remediation": answers_fix},
 	)

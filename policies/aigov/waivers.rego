@@ -189,7 +189,7 @@ deny contains finding if {
 	some w in input.waivers
 	state_of[w.index] == "expired"
 	msg := sprintf("waiver for %s (%s) expired on %s", [w.rule, w.ticket, w.expires])
-	finding := lib.finding("AIGOV-WAIVER-001", msg, waiver_at(w, "expires"))
+	finding := lib.finding(rego.metadata.rule().custom.id, msg, waiver_at(w, "expires"))
 }
 
 # METADATA
@@ -204,7 +204,7 @@ deny contains finding if {
 	some w in input.waivers
 	state_of[w.index] == "expiring"
 	msg := sprintf("waiver for %s (%s) expires on %s, in %d day(s)", [w.rule, w.ticket, w.expires, lib.days_until(w.expires)])
-	finding := lib.finding("AIGOV-WAIVER-002", msg, waiver_at(w, "expires"))
+	finding := lib.finding(rego.metadata.rule().custom.id, msg, waiver_at(w, "expires"))
 }
 
 # METADATA
@@ -219,7 +219,7 @@ deny contains finding if {
 	some w in input.waivers
 	state_of[w.index] == "stale"
 	msg := sprintf("waiver for %s (%s) matches no finding%s", [w.rule, w.ticket, newer_features_note(w)])
-	finding := lib.finding("AIGOV-WAIVER-003", msg, waiver_at(w, "rule"))
+	finding := lib.finding(rego.metadata.rule().custom.id, msg, waiver_at(w, "rule"))
 }
 
 newer_features_note(w) := sprintf(" of the features it was approved for; it does not cover %s, which did not exist at %s when it was approved (change the waiver in a pull request its approver approves)", [
@@ -240,7 +240,7 @@ deny contains finding if {
 	some w in input.waivers
 	state_of[w.index] == "unapproved"
 	msg := sprintf("waiver for %s (%s) %s", [w.rule, w.ticket, unapproved_reason(w)])
-	finding := lib.finding("AIGOV-WAIVER-004", msg, waiver_at(w, "approver"))
+	finding := lib.finding(rego.metadata.rule().custom.id, msg, waiver_at(w, "approver"))
 }
 
 unapproved_reason(w) := sprintf("cannot be verified: base %s is not available (%s)", [w.base.ref, w.base.error]) if {
@@ -268,7 +268,7 @@ deny contains finding if {
 	some w in input.waivers
 	reason := unwaivable(w)
 	msg := sprintf("waiver for %s (%s): %s", [w.rule, w.ticket, reason])
-	finding := lib.finding("AIGOV-WAIVER-005", msg, waiver_at(w, "rule"))
+	finding := lib.finding(rego.metadata.rule().custom.id, msg, waiver_at(w, "rule"))
 }
 
 # METADATA
@@ -283,7 +283,7 @@ deny contains finding if {
 	some w in input.waivers
 	waivable(w)
 	msg := sprintf("waiver for %s (%s) %s", [w.rule, w.ticket, duration_problem(w)])
-	finding := lib.finding("AIGOV-WAIVER-006", msg, waiver_at(w, "expires"))
+	finding := lib.finding(rego.metadata.rule().custom.id, msg, waiver_at(w, "expires"))
 }
 
 duration_problem(w) := sprintf("lasts %d days; a waiver of a %s rule may last at most %d", [duration_days(w), w.severity, max_days(w)]) if {

@@ -17,7 +17,7 @@ import functools
 import json
 import re
 
-from aigov.policy.rego_ast import Call, new_regorus
+from aigov.policy.rego_ast import METADATA_ID, Call, new_regorus
 
 # Outside the input: refused on every engine.
 OUTSIDE_WORLD = {
@@ -75,6 +75,9 @@ def refusal(call: Call) -> str | None:
         return f"{call.name} {OUTSIDE_WORLD[call.name]}; a policy decides from its input alone, on every engine"
     if call.name in UNFAITHFUL:
         return f"{call.name} {UNFAITHFUL[call.name]}; aigov refuses it so that both engines decide alike"
+    if call.name.startswith("rego.metadata."):
+        return (f"{call.name} is not implemented by the embedded engine; aigov supplies only a deny rule's own id, "
+                f"written {METADATA_ID}")
     if call.name == "sprintf":
         return _format_refusal(call)
     if call.name in _PATTERN_ARGUMENT:

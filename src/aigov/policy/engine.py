@@ -74,8 +74,9 @@ class RegorusEngine(WorkerEngine):
 
     def prepare(self, pack: PolicyPack) -> None:
         self.close()
-        modules, data, packages = pack.modules, pack.data, pack.deny_packages()
-        self._worker = Worker(lambda report_step: _evaluator(_warmed_up(load_regorus(modules, data), packages, report_step), packages),
+        # embedded_modules runs in the child, which loads the pack while the parent collects facts.
+        modules, data, packages = pack.embedded_modules, pack.data, pack.deny_packages()
+        self._worker = Worker(lambda report_step: _evaluator(_warmed_up(load_regorus(modules(), data), packages, report_step), packages),
                               "policy evaluation")
 
     def evaluate_all(self, inputs: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
@@ -86,7 +87,8 @@ class RegorusEngine(WorkerEngine):
 
 
 def load_regorus(modules: dict[str, str], data: dict[str, Any]) -> Any:
-    """A regorus engine holding the pack; an AigovError naming file:line for a module it rejects."""
+    """A regorus engine holding the pack's modules (PolicyPack.embedded_modules) and data; an AigovError
+    naming file:line for a module it rejects."""
     engine = new_regorus()
     for path, source in modules.items():
         try:

@@ -24,7 +24,7 @@ from aigov.digests import sha256_hex
 from aigov.policy.metadata import ModuleInfo, RuleMeta, parse_module
 
 INDEX_FILE = "index.json"
-INDEX_FORMAT = 2  # 2: modules as the engine parses them (rules, functions, calls left to the package)
+INDEX_FORMAT = 3  # 2: modules as the engine parses them (rules, functions, calls left to the package); 3: metadata_ids
 MISSING = object()  # not in the index, or the file changed since it was built
 
 
@@ -48,7 +48,8 @@ def known_module(policies: Path, source: str, display: str) -> ModuleInfo | None
     rules = [RuleMeta(**{**rule, "metadata_controls": tuple(rule["metadata_controls"]), "path": display})
              for rule in info["rules"]]
     return ModuleInfo(info["package"], rules, list(info["tests"]), list(info["defines"]),
-                      [(name, line) for name, line in info["unresolved"]])
+                      [(name, line) for name, line in info["unresolved"]],
+                      [(start, end, rule_id) for start, end, rule_id in info["metadata_ids"]])
 
 
 @functools.cache

@@ -1,21 +1,28 @@
 """The rules a module defines, from the engine's parsed module, with the METADATA aigov joins findings to.
 
 Which rules exist is read from the module as the embedded engine parses it
-(aigov.policy.rego_ast). The engine does not expose ``rego.metadata.*``, so aigov reads the
+(aigov.policy.rego_ast). The embedded engine has no ``rego.metadata.*``, so aigov reads the
 annotation blocks itself: a ``# METADATA`` comment line followed by YAML in comments, attached,
-as OPA attaches it, to the first statement after it. What aigov evaluates is ``deny`` in each
-package, so the load fails, naming file:line, for anything that would be listed and never run:
+as OPA attaches it, to the first statement after it. A deny rule reads its own id as
+``rego.metadata.rule().custom.id``: OPA evaluates that, and for the embedded engine aigov writes
+the id from the METADATA in its place (:func:`embedded_source`). What aigov evaluates is ``deny``
+in each package, so the load fails, naming file:line, for anything that would be listed and never
+run, or run differently on the two engines:
 
 - a ``deny`` rule without METADATA, or one that is not ``deny contains finding if {...}``;
 - METADATA on any other rule (``violation contains ...``), or above an import or nothing;
 - a rule that names the id of another rule of its module (a copied rule whose id was not
   changed would be joined to the other rule's METADATA: its severity, its remediation);
+- ``rego.metadata.rule().custom.id`` outside a deny rule, below an indented METADATA block (OPA
+  does not read it), or for an id the two engines' YAML readers could read differently;
 - a call of a builtin both engines do not evaluate alike, or one outside the input
   (aigov.policy.builtins).
 """
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,11 +31,14 @@ import yaml
 from aigov.errors import AigovError
 from aigov.model import SEVERITIES
 from aigov.policy import builtins
-from aigov.policy.rego_ast import ParsedModule, Rule, parse_rego
+from aigov.policy.rego_ast import METADATA_ID, ParsedModule, Rule, Span, parse_rego
 from aigov.yamlfile import safe_load
 
 DENY = "deny"
 DENY_SHAPE = "deny contains finding if {...}"
+# An id both YAML readers (PyYAML here, Go's in OPA) read as this very string: 1e3 or 0o17 is a
+# string to one and a number to the other, yes/null a string to neither.
+_PLAIN_ID = re.compile(r"[A-Za-z][A-Za-z0-9_.-]*")
 
 
 @dataclass(frozen=True)
@@ -71,6 +81,8 @@ class ModuleInfo:
     # Calls (name, line) neither of the module's own functions nor of a builtin the engine has:
     # a function another module of the package defines, or nothing (aigov.policy.pack resolves them).
     unresolved: list[tuple[str, int]] = field(default_factory=list)
+    # (start byte, end byte, id): where a deny rule reads its id as rego.metadata.rule().custom.id.
+    metadata_ids: list[tuple[int, int, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -78,6 +90,7 @@ class _Block:
     data: dict[str, Any]
     first_line: int  # the ``# METADATA`` line
     last_line: int
+    flush: bool  # every line starts at column 1: OPA reads the block (it ignores an indented one)
 
 
 def parse_module(source: str, path: str) -> ModuleInfo:
@@ -95,7 +108,12 @@ def describe_module(parsed: ParsedModule, source: str, path: str) -> ModuleInfo:
             _require_set_rule(rule, path)
             if block is None:
                 raise AigovError(f"rule '{rule.name}' has no METADATA block with custom.id; every deny rule needs one", path, rule.line)
-            info.rules.append(_rule_meta(block, parsed.package, rule, path))
+            meta = _rule_meta(block, parsed.package, rule, path)
+            info.rules.append(meta)
+            info.metadata_ids += [(span.start, span.end, meta.id) for span in _metadata_ids(rule, block, meta, path)]
+        elif rule.metadata_ids:
+            raise AigovError(f"{METADATA_ID} in rule '{rule.name}', which has no METADATA (on OPA it is undefined there); "
+                             "read it in the deny rule and pass it on", path, rule.metadata_ids[0].line)
         elif block is not None:
             raise AigovError(
                 f"METADATA annotates rule '{rule.name}', which aigov never evaluates: only `{DENY_SHAPE}` rules "
@@ -127,7 +145,8 @@ def _metadata_blocks(source: str, path: str, string_lines: set[int]) -> list[_Bl
                 comment = lines[i].lstrip()[1:]
                 text.append(comment[1:] if comment.startswith(" ") else comment)
                 i += 1
-            blocks.append(_Block(_parse_block(text, path, first), first, i))
+            flush = all(line.startswith("#") for line in lines[first - 1:i])
+            blocks.append(_Block(_parse_block(text, path, first), first, i, flush))
             continue
         i += 1
     return blocks
@@ -198,6 +217,38 @@ def _rule_meta(block: _Block, package: str, rule: Rule, path: str) -> RuleMeta:
         line=line,
         waivable=waivable,
     )
+
+
+def _metadata_ids(rule: Rule, block: _Block, meta: RuleMeta, path: str) -> tuple[Span, ...]:
+    """Where the deny rule reads its id, once both engines are sure to read the same one."""
+    if not rule.metadata_ids:
+        return ()
+    line = rule.metadata_ids[0].line
+    if not block.flush:
+        raise AigovError(f"{METADATA_ID} of {meta.id}: its METADATA block is indented, and OPA reads only blocks at "
+                         "column 1 (the id would be undefined there and the rule never fire); start each line of the "
+                         "block at column 1", path, block.first_line)
+    custom = block.data["custom"]
+    if not isinstance(custom["id"], str) or not _PLAIN_ID.fullmatch(custom["id"]):
+        raise AigovError(f"{METADATA_ID}: custom.id {custom['id']!r} is not a plain id (a letter, then letters, digits, "
+                         "'-', '_' or '.'), which the two engines' YAML readers could read differently", path, line)
+    return rule.metadata_ids
+
+
+def embedded_source(source: str, info: ModuleInfo) -> str:
+    """The module as the embedded engine loads it: each rego.metadata.rule().custom.id, which it does
+    not implement, replaced by the id as a string literal, padded to the same width so that the
+    lines and columns of its errors are the file's."""
+    if not info.metadata_ids:
+        return source
+    data = source.encode("utf-8")
+    parts, done = [], 0
+    for start, end, rule_id in sorted(info.metadata_ids):
+        newlines = data.count(b"\n", start, end)  # rego.metadata.rule(\n) spans lines
+        parts += [data[done:start], json.dumps(rule_id).encode("utf-8").ljust(end - start - newlines), b"\n" * newlines]
+        done = end
+    parts.append(data[done:])
+    return b"".join(parts).decode("utf-8")
 
 
 def _refuse_borrowed_ids(parsed: ParsedModule, info: ModuleInfo, path: str) -> None:

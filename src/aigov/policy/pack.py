@@ -17,7 +17,7 @@ from typing import Any
 from aigov.digests import canonical_digest, sha256_hex
 from aigov.errors import AigovError
 from aigov.files import read_text_file
-from aigov.policy.metadata import ModuleInfo, RuleMeta, parse_module
+from aigov.policy.metadata import ModuleInfo, RuleMeta, embedded_source, parse_module
 from aigov.policy.rego_ast import reference_root
 
 WAIVERS_PACKAGE = "aigov.waivers"
@@ -57,6 +57,11 @@ class PolicyPack:
         same rules must always give the same one."""
         chosen = self.modules.values() if paths is None else [self.modules[p] for p in paths]
         return canonical_digest(source_digests(chosen))
+
+    def embedded_modules(self) -> dict[str, str]:
+        """The modules as the embedded engine loads them: each deny rule's id written where the rule
+        reads it from its METADATA (aigov.policy.metadata.embedded_source). Other engines get ``modules``."""
+        return {path: embedded_source(source, self.infos[path]) for path, source in self.modules.items()}
 
     def data_digest(self) -> str:
         return canonical_digest(self.data)

@@ -22,6 +22,16 @@ _MESSAGE = re.compile(r"^error:\s*(?P<msg>.+)$", re.MULTILINE)
 _ROOT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*")
 # Imports that bind no name (language versions and keyword sets).
 _KEYWORD_IMPORTS = ("rego.", "future.")
+# How a deny rule reads its own id from its METADATA. OPA evaluates it; the embedded engine has no
+# rego.metadata, so aigov writes the id there for it (aigov.policy.metadata.embedded_source).
+METADATA_ID = "rego.metadata.rule().custom.id"
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int  # byte offsets in the module's source
+    end: int
+    line: int
 
 
 @dataclass(frozen=True)
@@ -42,6 +52,7 @@ class Rule:
     line: int
     literals: frozenset[str]  # every string literal in the rule
     calls: tuple[Call, ...]
+    metadata_ids: tuple[Span, ...] = ()  # where the rule reads METADATA_ID
 
     @property
     def root(self) -> str:
@@ -144,8 +155,9 @@ def _rule(node: dict[str, Any]) -> Rule:
         rule_kind = {"Set": "contains", "Func": "function"}.get(head_kind, "value")
     literals: set[str] = set()
     calls: list[Call] = []
-    _collect(node, literals, calls)
-    return Rule(name, rule_kind, body["span"]["line"], frozenset(literals), tuple(calls))
+    metadata_ids: list[Span] = []
+    _collect(node, literals, calls, metadata_ids)
+    return Rule(name, rule_kind, body["span"]["line"], frozenset(literals), tuple(calls), tuple(metadata_ids))
 
 
 def ref_name(node: dict[str, Any]) -> str | None:
@@ -164,11 +176,11 @@ def ref_name(node: dict[str, Any]) -> str | None:
     return f"{base}[{index['value']}]" if index_kind == "Var" else f"{base}[...]"
 
 
-def _collect(node: Any, literals: set[str], calls: list[Call]) -> None:
-    """Every string literal and every call below ``node``."""
+def _collect(node: Any, literals: set[str], calls: list[Call], metadata_ids: list[Span]) -> None:
+    """Every string literal, every call and every METADATA_ID below ``node``."""
     if isinstance(node, list):
         for item in node:
-            _collect(item, literals, calls)
+            _collect(item, literals, calls, metadata_ids)
         return
     if not isinstance(node, dict):
         return
@@ -179,7 +191,22 @@ def _collect(node: Any, literals: set[str], calls: list[Call]) -> None:
             name = ref_name(body["fcn"]) or "?"
             args = tuple(_literal(param) for param in body["params"])
             calls.append(Call(name, body["span"]["line"], args))
-        _collect(body, literals, calls)
+        elif _is_metadata_id(kind, body):
+            span = body["span"]
+            metadata_ids.append(Span(span["start"], span["end"], span["line"]))
+            continue  # not a call of rego.metadata.rule, which is refused anywhere else
+        _collect(body, literals, calls, metadata_ids)
+
+
+def _is_metadata_id(kind: str, body: Any) -> bool:
+    """Whether this node is ``rego.metadata.rule().custom.id``, exactly."""
+    if kind != "RefDot" or body["field"][1] != "id":
+        return False
+    custom_kind, custom = next(iter(body["refr"].items()))
+    if custom_kind != "RefDot" or custom["field"][1] != "custom":
+        return False
+    call_kind, call = next(iter(custom["refr"].items()))
+    return call_kind == "Call" and not call["params"] and ref_name(call["fcn"]) == "rego.metadata.rule"
 
 
 def _literal(node: dict[str, Any]) -> str | None:

@@ -39,7 +39,7 @@ class TestRun:
 
 def run_policy_tests(pack: PolicyPack, tested_paths: set[str] | None = None) -> TestRun:
     """Run the tests in ``tested_paths`` (default: every module) against the whole pack."""
-    engine = load_regorus(pack.modules, pack.data)
+    engine = load_regorus(pack.embedded_modules(), pack.data)
     engine.set_enable_coverage(True)
     engine.set_input_json("{}")
     run = TestRun()
@@ -57,7 +57,7 @@ def run_policy_tests(pack: PolicyPack, tested_paths: set[str] | None = None) -> 
 def _coverable_lines(pack: PolicyPack, path: str) -> list[int]:
     """Lines of a module no test touched: regorus leaves such files out of its report, so
     evaluate the whole package once in a scratch engine to learn which lines count."""
-    engine = load_regorus(pack.modules, pack.data)
+    engine = load_regorus(pack.embedded_modules(), pack.data)
     engine.set_enable_coverage(True)
     engine.set_input_json("{}")
     try:

@@ -14,7 +14,7 @@ owner := object.get(input.feature.manifest.metadata, "owner", "")
 #   id: ACME-NAME-001
 #   severity: medium
 #   controls: [SOC2:CC1.3]
-deny contains lib.finding("ACME-NAME-001", msg, "metadata.name") if {
+deny contains lib.finding(rego.metadata.rule().custom.id, msg, "metadata.name") if {
 	team := lib.team(owner)
 	team != ""
 	not startswith(name, concat("-", [team, ""]))
@@ -28,7 +28,7 @@ deny contains lib.finding("ACME-NAME-001", msg, "metadata.name") if {
 #   severity: low
 deny contains finding if {
 	not regex.match(`^[a-z][a-z0-9-]{2,39}$`, name)
-	finding := lib.finding("ACME-NAME-002", sprintf("name %s is not 3-40 lowercase letters, digits and dashes", [name]), "metadata.name")
+	finding := lib.finding(rego.metadata.rule().custom.id, sprintf("name %s is not 3-40 lowercase letters, digits and dashes", [name]), "metadata.name")
 }
 
 # METADATA
