@@ -21,7 +21,7 @@ from __future__ import annotations
 import functools
 import numbers
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sized
 from datetime import date
 from typing import Any
 
@@ -182,7 +182,7 @@ def _unique_items(subset: _Subset, instance: Any, value: Any, schema: dict[str, 
     return len(set(instance)) == len(instance)
 
 
-def _size(kind: type, compare: Callable[[int, int], bool]) -> Callable[[_Subset, Any, Any, dict[str, Any]], Verdict]:
+def _size(kind: type[Sized], compare: Callable[[int, int], bool]) -> Callable[[_Subset, Any, Any, dict[str, Any]], Verdict]:
     def check(subset: _Subset, instance: Any, value: Any, schema: dict[str, Any]) -> Verdict:
         return not isinstance(instance, kind) or compare(len(instance), value)
     return check
