@@ -21,7 +21,7 @@ from aigov.policy.engine import Engine
 from aigov.policy.pack import PolicyPack
 from aigov.tree import Reads, Tree, WorkTree
 
-if TYPE_CHECKING:  # diff-aware checks only: a plain check does not load the diff code
+if TYPE_CHECKING:  # diff-aware checks only (aigov.check.diff says why)
     from aigov.facts.change import Change
 
 # Files every feature's verdict depends on besides what its collectors read: the waivers (decided
@@ -131,7 +131,7 @@ def collect_tree_inputs(tree: Tree, scope: str, authority: Authority, options: C
             doc["repository_config"] = repository_facts
         _refuse_duplicate_names(inputs)
         if change is not None:
-            from aigov.facts.change import add_change_facts
+            from aigov.facts.change import add_change_facts  # diff-aware checks only (aigov.check.diff)
 
             collected.inputs = touched(collected.inputs, reads, change)
             reviewers = (authority.settings.get("approvals") or {}).get("reviewers") or {}

@@ -11,7 +11,9 @@ from aigov.errors import AigovError
 from aigov.model import Finding
 from aigov.tree import Tree
 
-if TYPE_CHECKING:  # diff-aware checks only: a plain check does not load the diff code
+# The diff code (aigov.facts.change, and aigov.facts.review in aigov.check.waivers) loads only in a
+# diff-aware check: ~8 ms of a plain check's start-up otherwise (measured, of ~330 ms CPU in all).
+if TYPE_CHECKING:
     from aigov.facts.change import Change, ChangeRequest
 
 CHANGES_PACKAGE = "aigov.changes"  # the rules that judge what a change did, a removed feature included
@@ -23,7 +25,7 @@ def change_under_review(tree: Tree, request: ChangeRequest | None) -> Change | N
     """The change a diff-aware check judges, with its changed files; None for a plain check."""
     if request is None:
         return None
-    from aigov.facts.change import resolve_change
+    from aigov.facts.change import resolve_change  # diff-aware checks only (see above)
 
     return resolve_change(tree.root, request)
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from aigov.config import BundleRequest
 from aigov.policy.engine import Engine
 
-if TYPE_CHECKING:  # diff-aware checks only: a plain check does not load the diff code
+if TYPE_CHECKING:  # diff-aware checks only (aigov.check.diff says why)
     from aigov.facts.change import ChangeRequest
 
 
