@@ -12,9 +12,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from aigov.check import check_tree, run_check
+from aigov.check.authority import resolve_authority
 from aigov.check.options import CheckOptions
 from aigov.config import BundleRequest
+from aigov.errors import AigovError
 from aigov.tree import CommitTree
 from conftest import CLOCK, make_feature, write
 from pack_helpers import copy_pack
@@ -80,3 +84,18 @@ def test_a_refused_exclude_is_reported_once_however_often_the_repository_is_judg
     refused = [[r["key"] for r in result.inputs[0]["repository_config"]["refused"]] for result in results]
     assert refused == [["exclude"]] * 3
     assert len({result.digests["input"] for result in results}) == 1
+
+
+def test_an_authority_judges_only_the_repository_it_was_resolved_for(tmp_path: Path) -> None:
+    """It refused the org config, registry and bundle paths inside its own repository: used for another
+    one, a path inside that one would pass unrefused, so the check refuses it instead."""
+    mine = make_feature(tmp_path / "mine")
+    other = make_feature(tmp_path / "other")
+    for repo in (mine, other):
+        init_repo(repo)
+        commit_all(repo, "feature")
+    options = CheckOptions(now=CLOCK, facts_in_background=False)
+    authority = resolve_authority(options, mine.resolve())
+    assert check_tree(CommitTree(mine, "HEAD"), options, authority=authority).verdict == "pass"
+    with pytest.raises(AigovError, match="authority was resolved for another repository"):
+        check_tree(CommitTree(other, "HEAD"), options, authority=authority)

@@ -92,6 +92,8 @@ def collect_tree_inputs(tree: Tree, scope: str, authority: Authority, options: C
     ``with_engine``: choose the engine and start it once the features are known, so that it loads
     the pack while the facts are collected (CheckInputs.close ends it).
     """
+    if tree.root != authority.root:  # it refused what lies inside its own repository, not inside this one
+        raise AigovError(f"the check's authority was resolved for another repository ({authority.root})", tree.label)
     engine: Engine | None = None
     try:
         change = change_under_review(tree, options.change)
