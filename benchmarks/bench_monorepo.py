@@ -67,7 +67,8 @@ def cold_checks(root: Path, runs: int) -> tuple[list[float], list[float], int]:
 
 def collector_seconds(root: Path) -> float:
     """The model-reference collector alone over every feature's files (this process, grammars loaded cold)."""
-    from aigov.check import CheckOptions, collect_inputs
+    from aigov.check.collect import collect_inputs
+    from aigov.check.options import CheckOptions
 
     start = time.perf_counter()
     collected = collect_inputs(root, CheckOptions())

@@ -28,7 +28,8 @@ def test_facts_read_in_the_background_equal_facts_read_in_process(tmp_path: Path
     here for a monorepo whose features have an SBOM, pins and artefact entries."""
     import shutil
 
-    from aigov.check import CheckOptions, collect_inputs
+    from aigov.check.collect import collect_inputs
+    from aigov.check.options import CheckOptions
     from conftest import make_feature, write
 
     root = tmp_path / "repo"

@@ -21,7 +21,10 @@ from typing import Any
 
 import pytest
 
-from aigov.check import CheckOptions, check_tree, collect_tree_inputs, run_check
+from aigov.check import check_tree, run_check
+from aigov.check.authority import resolve_authority
+from aigov.check.collect import collect_tree_inputs
+from aigov.check.options import CheckOptions
 from aigov.errors import AigovError
 from aigov.tree import CommitTree, WorkTree
 from conftest import CLOCK, MODEL_CARD, make_feature, write
@@ -143,7 +146,7 @@ def history(seed: int, root: Path) -> list[str]:
 def collected(tree: Any, options: CheckOptions) -> dict[str, Any]:
     """The facts and read sets of a check of ``tree``, or the error (without the repository's place)."""
     try:
-        inputs = collect_tree_inputs(tree, ".", options)
+        inputs = collect_tree_inputs(tree, ".", resolve_authority(options, tree.root), options)
     except AigovError as exc:
         return {"error": re.sub(r"^.*?: ", "", str(exc)) if exc.path == tree.label else str(exc)}
     return {"inputs": json.loads(json.dumps(inputs.inputs)), "reads": {k: v.as_fact() for k, v in inputs.reads.items()}}

@@ -192,7 +192,8 @@ def engine():
 
 def checked(checkout: Path, scope: str, now: str, engine: EngineLoadedOnce) -> dict:
     """What `aigov check --now NOW` decides on the checkout (the decision record's fields), or its error."""
-    from aigov.check import CheckOptions, run_check
+    from aigov.check import run_check
+    from aigov.check.options import CheckOptions
     from aigov.errors import AigovError
     from aigov.record import decision_fields
 

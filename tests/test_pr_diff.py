@@ -95,7 +95,8 @@ def test_a_file_no_feature_reads_touches_none(mono: Path, unread: str) -> None:
 
 
 def test_changed_files_carry_status_and_head_line_ranges(mono: Path) -> None:
-    from aigov.check import CheckOptions, run_check
+    from aigov.check import run_check
+    from aigov.check.options import CheckOptions
     from aigov.facts.change import ChangeRequest
 
     card = mono / "svc-a/MODEL_CARD.md"
@@ -118,7 +119,8 @@ def test_changed_files_carry_status_and_head_line_ranges(mono: Path) -> None:
 
 
 def test_line_ranges_of_unusual_file_names(mono: Path) -> None:
-    from aigov.check import CheckOptions, run_check
+    from aigov.check import run_check
+    from aigov.check.options import CheckOptions
     from aigov.facts.change import ChangeRequest
 
     odd = 'svc-a/prompts/tab\there "quoted" é.txt'
@@ -601,7 +603,8 @@ def test_new_only_counts_every_finding_of_a_new_feature_as_introduced(mono: Path
 
 
 def test_fingerprints_survive_line_shifts(mono: Path) -> None:
-    from aigov.check import CheckOptions, run_check
+    from aigov.check import run_check
+    from aigov.check.options import CheckOptions
 
     break_card(mono / "svc-a/MODEL_CARD.md")
     before = {f.id: f.fingerprint for f in run_check(mono, CheckOptions(now=CLOCK)).findings}
@@ -800,7 +803,8 @@ def test_codeowners_file_locations_in_githubs_order(mono: Path, tmp_path: Path, 
     git(mono, "branch", "-f", "main", "HEAD")
     lower_tier(mono)
     monkeypatch.setenv("GITHUB_EVENT_PATH", str(event_file(tmp_path, mono)))
-    from aigov.check import CheckOptions, run_check
+    from aigov.check import run_check
+    from aigov.check.options import CheckOptions
     from aigov.facts.change import read_event
 
     result = run_check(mono, CheckOptions(now=CLOCK, change=read_event(os.environ["GITHUB_EVENT_PATH"])))

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import jsonschema
 
-from aigov.check import CheckOptions, run_check
+from aigov.check import run_check
+from aigov.check.options import CheckOptions
 from aigov.record import decision_record, read_records
 from aigov.resources import load_schema
 from conftest import CLOCK, assert_clean_error, check, check_json, make_feature, run_cli, run_limited, write

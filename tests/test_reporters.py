@@ -17,7 +17,9 @@ from typing import Any
 
 import pytest
 
-from aigov.check import CheckOptions, CheckResult, run_check
+from aigov.check import run_check
+from aigov.check.options import CheckOptions
+from aigov.model import CheckResult
 from aigov.report import reporter_for
 from conftest import CLOCK, assert_clean_error, check, make_feature, run_cli, run_limited, write
 

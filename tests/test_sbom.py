@@ -661,7 +661,7 @@ def test_sbom_checking_imports_only_what_it_needs(tmp_path: Path) -> None:
     write(without / "aigov.yaml", manifest.replace("  sbom: sbom.cdx.json\n", ""))
     code = (
         "import sys; from pathlib import Path; import aigov.facts.build as build; "
-        "from aigov.check import CheckOptions, run_check\n"
+        "from aigov.check import run_check\nfrom aigov.check.options import CheckOptions\n"
         "if sys.argv[2] == 'all-here':\n"
         "    build.COLLECTOR_MODULES += build.BACKGROUND_COLLECTOR_MODULES; build.BACKGROUND_COLLECTOR_MODULES = ()\n"
         f"run_check(Path(sys.argv[1]), CheckOptions(now={CLOCK!r}))\n"

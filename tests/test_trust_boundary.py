@@ -307,7 +307,8 @@ def test_the_evaluation_child_never_outlives_a_check(tmp_path: Path) -> None:
     collected and the SBOM facts are read in a child of their own; a check that passes, one that fails
     on its org config, on a broken manifest, in a collector while the SBOM child runs, or that times
     out all leave no process behind (evidence replays run thousands of checks in one process)."""
-    from aigov.check import CheckOptions, run_check
+    from aigov.check import run_check
+    from aigov.check.options import CheckOptions
     from aigov.errors import AigovError
 
     good = make_feature(tmp_path / "good")

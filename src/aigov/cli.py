@@ -161,7 +161,7 @@ def facts(path: Path | None, feature: str | None, **input_options: Any) -> None:
     """
     import json
 
-    from aigov.check import collect_inputs
+    from aigov.check.collect import collect_inputs
     from aigov.untrusted import json_text
 
     options = check_options(**input_options)

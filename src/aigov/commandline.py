@@ -152,7 +152,7 @@ def check_options(registry: Path | None, config_path: Path | None, now: str | No
                    policy_bundle_key: Path | None = None, policy_bundle_identity: str | None = None,
                    policy_bundle_issuer: str | None = None, policy_bundle_signature: str | None = None,
                    offline: bool = False, release: bool = False, engine: str | None = None, **opa: Any) -> Any:
-    from aigov.check import CheckOptions
+    from aigov.check.options import CheckOptions
     from aigov.clock import parse_now
 
     return CheckOptions(

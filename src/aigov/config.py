@@ -79,18 +79,22 @@ class Refusal:
         return {"key": self.key, "what": self.what, "path": self.path, "line": self.line or 1}
 
 
-@dataclass
+@dataclass(frozen=True)
 class OrgConfig:
-    """Authority: the org config given from outside the checked repository (or none: the shipped pack alone)."""
+    """Authority: the org config given from outside the checked repository (or none: the shipped pack alone).
+
+    A value: what a check's flags change (--policy-bundle, --fail-on) makes another one
+    (aigov.check.authority), so the next check in the process starts from the config as given.
+    """
 
     path: str | None = None
     digest: str | None = None
-    policies: list[Path] = field(default_factory=list)  # folders of .rego files, beside the org config
-    data: list[Path] = field(default_factory=list)  # data files, beside the org config
+    policies: tuple[Path, ...] = ()  # folders of .rego files, beside the org config
+    data: tuple[Path, ...] = ()  # data files, beside the org config
     registry: Path | None = None
-    extra_registries: list[Path] = field(default_factory=list)
+    extra_registries: tuple[Path, ...] = ()
     block: tuple[str, ...] = ALWAYS_BLOCK
-    exclude: list[str] = field(default_factory=list)
+    exclude: tuple[str, ...] = ()
     evaluation_timeout_s: float = DEFAULT_EVALUATION_TIMEOUT_S
     # A policy bundle that replaces the shipped pack (policyBundle:, or --policy-bundle, which wins).
     policy_bundle: BundleRequest | None = None
@@ -132,12 +136,12 @@ def load_org_config(path: Path | None, repo_root: Path | None = None) -> OrgConf
     return OrgConfig(
         path=name,
         digest=content_digest(text),
-        policies=[resolve(p) for p in data.get("policies", [])],
-        data=[resolve(p) for p in data.get("data", [])],
+        policies=tuple(resolve(p) for p in data.get("policies", [])),
+        data=tuple(resolve(p) for p in data.get("data", [])),
         registry=resolve(data["registry"]) if "registry" in data else None,
-        extra_registries=[resolve(p) for p in data.get("extraRegistries", [])],
+        extra_registries=tuple(resolve(p) for p in data.get("extraRegistries", [])),
         block=_with_always_block(data.get("block", [])),
-        exclude=list(data.get("exclude", [])),
+        exclude=tuple(data.get("exclude", [])),
         evaluation_timeout_s=float(data.get("evaluationTimeoutSeconds", DEFAULT_EVALUATION_TIMEOUT_S)),
         policy_bundle=_bundle_request(data["policyBundle"], base) if "policyBundle" in data else None,
         engine=data.get("engine"),

@@ -438,7 +438,8 @@ def write_all(folder: Path, drafts: dict[str, str]) -> None:
 
 def _report(survey: Survey, answers: dict[str, Any], drafts: dict[str, str], folder: Path, registry: Path | None,
             config_path: Path | None) -> None:
-    from aigov.check import CheckOptions, run_check
+    from aigov.check import run_check
+    from aigov.check.options import CheckOptions
     from aigov.untrusted import line_text
 
     where = survey.feature_dir

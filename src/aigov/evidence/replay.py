@@ -18,7 +18,7 @@ import re
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aigov.errors import AigovError
 from aigov.evidence.decision import decision_from_result
@@ -26,6 +26,9 @@ from aigov.evidence.history import Commit, History, Span, rfc3339
 from aigov.evidence.workspace import MANIFEST, feature_dirs, strings_in, under
 from aigov.filetree import FileTree
 from aigov.tree import Reads
+
+if TYPE_CHECKING:
+    from aigov.check.authority import Authority
 
 _DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})")
 DAY = 86400
@@ -148,14 +151,23 @@ class Replayer:
         self.windows: dict[str, Window] = {}  # feature dir -> where the clock may change its answer
         self.clock_data = _clock_data(options)
         self.memo: dict[Hashable, Any] = {}  # shared by every tree of the replay (aigov.tree.Tree.memoised)
+        self.authority: Authority | None = None  # see _authority
         self.engine = RememberingEngine(self._make_engine, lambda doc: sorted(clock_points(doc, self.clock_data)), period.last_second)
         self.pull_request_rules = pull_request_rules()
 
     def _make_engine(self) -> Any:
-        from aigov.check import CheckOptions, choose_engine
-        from aigov.config import load_org_config
+        return self._authority().engine.start()
 
-        return choose_engine(CheckOptions(), load_org_config(self.options.config_path, self.history.path), self.history.path)
+    def _authority(self) -> Authority:
+        """Who decides every check of the replay (aigov.check.authority), resolved on the first check that
+        needs it: an org config that cannot be used makes each decision an error, as it would in CI."""
+        if self.authority is None:
+            from aigov.check.authority import resolve_authority
+            from aigov.check.options import CheckOptions
+
+            options = CheckOptions(config_path=self.options.config_path, registry_path=self.options.registry_path)
+            self.authority = resolve_authority(options, self.history.path.resolve())
+        return self.authority
 
     def run(self) -> RepositoryEvidence:
         try:
@@ -250,7 +262,8 @@ class Replayer:
     def _evaluate(self, scope: str, commit: str | None, files: FileTree, when: int, kind: str, cause: str,
                   tree: Any = None) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any], dict[str, Reads]]:
         """(the decision record, feature dir -> outcome, feature dir -> facts, feature dir -> reads) of one check of ``scope``."""
-        from aigov.check import CheckOptions, check_tree
+        from aigov.check import check_tree
+        from aigov.check.options import CheckOptions
         from aigov.tree import CommitTree
 
         clock = rfc3339(max(when, self.period.start))
@@ -260,7 +273,7 @@ class Replayer:
         try:
             if tree is None:
                 tree = CommitTree(self.history.path, commit or "", self.history.objects, files=files, memo=self.memo)
-            result = check_tree(tree, options, scope)
+            result = check_tree(tree, options, scope, self._authority())
         except AigovError as exc:
             dirs = [d for d in feature_dirs(files) if under(d, scope)]
             record = {**head, "commit": commit, "clock": clock, "features": sorted(self.names.get(d, d) for d in dirs),

@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from aigov import __version__
 from aigov.errors import AigovError
@@ -28,11 +28,7 @@ from aigov.facts.discovery import is_manifest
 from aigov.facts.model_card import collect_documents, document_paths
 from aigov.files import read_text_file
 from aigov.gitcli import GitFailed, git
-from aigov.tree import MISSING, CommitTree, join
-
-if TYPE_CHECKING:
-    from aigov.check import CheckInputs
-    from aigov.tree import CommitTree
+from aigov.tree import MISSING, CommitTree, Reads, Tree, join
 
 FETCH_DEPTH_HINT = ("set `fetch-depth: 0` (or `fetch-depth: 2` for the merge commit of a pull request) "
                     "on the actions/checkout step so that the base commit is in the clone")
@@ -320,7 +316,18 @@ def base_manifests(change: Change, scope: str) -> list[BaseManifest]:
     return out
 
 
-def add_change_facts(collected: CheckInputs, token: str | None, approvers: list[str] | None = None) -> list[dict[str, Any]]:
+class CollectedChange(Protocol):
+    """What the change facts are added to: the check's collected inputs (aigov.check.collect.CheckInputs)."""
+
+    tree: Tree
+    change: Change | None
+    scope: str  # the folder judged
+    inputs: list[dict[str, Any]]  # one input document per judged feature
+    reads: dict[str, Reads]  # what each feature's facts were read from, by feature folder
+    now: str
+
+
+def add_change_facts(collected: CollectedChange, token: str | None, approvers: list[str] | None = None) -> list[dict[str, Any]]:
     """``input.change`` for each judged feature: its changed files, itself at the base commit (found by
     name), its recorded eval results, the prompt files and governed documents the change touched, the
     reviews. Returns the input documents of the features the change removed.
@@ -368,14 +375,14 @@ def _needs_review(change: Change, doc: dict[str, Any]) -> bool:
     return doc["feature"]["manifest_path"] in change.paths or bool(facts["prompts"]) or facts["documents"] is not None
 
 
-def _eval_results(collected: CheckInputs, feature: dict[str, Any]) -> dict[str, Any]:
+def _eval_results(collected: CollectedChange, feature: dict[str, Any]) -> dict[str, Any]:
     from aigov.facts.eval_results import eval_results_facts
 
     path = eval_baseline_path(feature["dir"], (feature["manifest"]["spec"].get("evals") or {}).get("config"))
     return eval_results_facts(collected.tree, feature, path)
 
 
-def _prompts(collected: CheckInputs, feature: dict[str, Any], files: list[ChangedFile]) -> list[dict[str, Any]]:
+def _prompts(collected: CollectedChange, feature: dict[str, Any], files: list[ChangedFile]) -> list[dict[str, Any]]:
     """The prompt files of the feature the change touched, at the base and at the head."""
     from aigov.facts.prompts import prompt_change_facts
 
@@ -408,7 +415,7 @@ def _commit_date(root: Path, commit: str) -> str | None:
     return dt.datetime.fromtimestamp(stamp, dt.UTC).date().isoformat()
 
 
-def _unchanged_base(collected: CheckInputs, feature: dict[str, Any]) -> dict[str, Any]:
+def _unchanged_base(collected: CollectedChange, feature: dict[str, Any]) -> dict[str, Any]:
     """A manifest the change did not touch is the same at the base."""
     return base_manifest_facts(feature["manifest_path"], feature["manifest"])
 
@@ -418,7 +425,7 @@ def _files_of(change: Change, reads: Any) -> list[ChangedFile]:
     return [f for f in change.files if reads.meets([p for p in (f.path, f.old_path) if p])]
 
 
-def _removed_input(collected: CheckInputs, manifest: BaseManifest, review: dict[str, Any] | None) -> dict[str, Any]:
+def _removed_input(collected: CollectedChange, manifest: BaseManifest, review: dict[str, Any] | None) -> dict[str, Any]:
     """The input document of a feature the change removed: itself at the base, judged by the change rules only."""
     change = collected.change
     assert change is not None and manifest.name is not None

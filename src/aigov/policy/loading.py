@@ -53,8 +53,22 @@ def build_pack(
     ``tree``: the checked repository, so that its files are named relative to it, flags that carry
     authority are refused when they point inside it, and its own additions are read from it.
     """
+    pack = authoritative_pack(config, registry_override, include_tests, tree.root if tree is not None else None)
+    if repository is not None and tree is not None:
+        add_repository_additions(pack, repository, tree, include_tests)
+    return pack
+
+
+def authoritative_pack(config: OrgConfig, registry_override: Path | None = None, include_tests: bool = False,
+                       root: Path | None = None) -> PolicyPack:
+    """What decides, from outside the checked repository: the shipped pack or the org's policy bundle,
+    the org config's rules and data, and the registry (``registry_override``: --registry); each named
+    in ``PolicyPack.sources`` with its digest.
+
+    ``root``: the checked repository, so that paths are named relative to it and a bundle or
+    registry given inside it is refused.
+    """
     shipped = policies_dir()
-    root = tree.root if tree is not None else None
     _display = functools.partial(display_path, root=root)
     bundle = _policy_bundle(config, root)
     if bundle is None:
@@ -88,8 +102,6 @@ def build_pack(
     pack.additions += _registry_additions(config, registry_override, _display)
     data["aigov"]["registry"] = load_registry(config, registry_override, root, pack.sources, bundle)
     pack.data = data
-    if repository is not None and tree is not None:
-        add_repository_additions(pack, repository, tree, include_tests)
     return pack
 
 

@@ -46,7 +46,7 @@ class PolicyPack:
         """Packages with at least one ``deny`` rule, evaluated by ``aigov check`` for each feature.
 
         The waiver package is not among them: it judges every feature's findings at once, in a
-        second evaluation (aigov.check.apply_waivers).
+        second evaluation (aigov.check.waivers.apply_waivers).
         """
         return sorted({info.package for info in self.infos.values() if info.rules} - {WAIVERS_PACKAGE})
 
@@ -69,6 +69,11 @@ class PolicyPack:
     def revision(self) -> str:
         """The revision an OPA bundle holding exactly this pack carries (see :func:`bundle_revision`)."""
         return bundle_revision(release_of(self.version), self.modules.values(), self.data)
+
+    def copy(self) -> PolicyPack:
+        """A pack to add to that leaves this one as it is. What both hold is shared: nothing changes a
+        module's source or METADATA once added, and data is merged into new mappings (merge_data)."""
+        return PolicyPack(dict(self.modules), dict(self.infos), self.data, self.version, list(self.sources), list(self.additions))
 
     def add_module(self, path: str, source: str, info: ModuleInfo | None = None) -> None:
         """Add one module; see :meth:`add_modules`."""
