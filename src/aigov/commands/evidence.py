@@ -7,10 +7,14 @@ from pathlib import Path
 
 import click
 
+from aigov.clock import parse_now
 from aigov.commandline import PathArg, fails_closed
 from aigov.errors import EXIT_BLOCKING, EXIT_PASS
+from aigov.files import read_text_file
 from aigov.untrusted import line_text  # a bundle to verify is anyone's
 from aigov.words import counted
+
+# Imports inside the commands below are lazy where marked: aigov --help imports every command module to list it.
 
 
 @click.group("evidence")
@@ -48,8 +52,8 @@ def build(repos: tuple[Path, ...], period: str | None, start: str | None, end: s
       aigov evidence build . --period 2026Q3 -o evidence-2026Q3.zip
       aigov evidence build --repos repos.txt --from 2026-07-01 --to 2026-09-30 -o fleet.zip
     """
-    from aigov.evidence.build import build_bundle
-    from aigov.evidence.replay import ReplayOptions, parse_period
+    from aigov.evidence.build import build_bundle  # lazy: ~95 ms (the check pipeline) of aigov --help and of the other evidence subcommands
+    from aigov.evidence.replay import ReplayOptions, parse_period  # lazy: with build_bundle
 
     paths = list(repos) + (_read_list_file(repos_file) if repos_file else [])
     if not paths:
@@ -63,15 +67,11 @@ def build(repos: tuple[Path, ...], period: str | None, start: str | None, end: s
 def _clock(value: str) -> int:
     import datetime as dt
 
-    from aigov.clock import parse_now
-
     return int(dt.datetime.fromisoformat(parse_now(value).replace("Z", "+00:00")).timestamp())
 
 
 def _read_list_file(path: Path) -> list[Path]:
     """Paths one per line (# comments allowed), relative to the file's folder."""
-    from aigov.files import read_text_file
-
     text = read_text_file(path, str(path), 1024 * 1024)
     base = path.resolve().parent
     return [base / line.strip() for line in text.splitlines() if line.strip() and not line.strip().startswith("#")]
@@ -96,7 +96,7 @@ def verify(bundle: Path, identity: str | None, issuer: str | None, trusted_root:
         --identity https://github.com/acme/platform/.github/workflows/evidence.yml@refs/heads/main \\
         --issuer https://token.actions.githubusercontent.com
     """
-    from aigov.evidence.verify import verify_bundle_file
+    from aigov.evidence.verify import verify_bundle_file  # lazy: ~95 ms of aigov --help and of evidence build/sign/merge
 
     verdict = verify_bundle_file(bundle, identity, issuer, trusted_root)
     if verdict.ok:
@@ -121,7 +121,7 @@ def sign(bundle: Path, staging: bool) -> None:
     Example (GitHub Actions, with permissions: id-token: write):
       aigov evidence sign evidence-2026Q3.zip
     """
-    from aigov.evidence.sign import sign_bundle
+    from aigov.evidence.sign import sign_bundle  # lazy: ~115 ms of aigov --help and of evidence build/verify/merge
 
     identity = sign_bundle(bundle, staging)
     click.echo(f"signed {bundle}: manifest signed by {identity}")
@@ -152,7 +152,7 @@ def merge(bundles: tuple[Path, ...], output: Path, bundles_file: Path | None, id
         --issuer https://token.actions.githubusercontent.com
       aigov evidence merge --bundles bundles.txt -o org.zip
     """
-    from aigov.evidence.merge import merge_bundles
+    from aigov.evidence.merge import merge_bundles  # lazy: ~100 ms of aigov --help and of evidence build/verify/sign
 
     paths = list(bundles) + (_read_list_file(bundles_file) if bundles_file else [])
     if not paths:

@@ -9,8 +9,11 @@ import click
 
 from aigov.commandline import PathArg, check_input_options, check_options, fails_closed
 from aigov.errors import AigovError
+from aigov.files import find_repository_root, read_text_file
 from aigov.untrusted import json_text, line_text  # notes are written by whoever can push
 from aigov.words import counted
+
+# Imports inside the commands below are lazy where marked: aigov --help imports every command module to list it.
 
 
 @click.command("record")
@@ -40,7 +43,7 @@ def command(path: Path | None, commit_rev: str | None, from_file: Path | None, s
       aigov record --show HEAD
       aigov record --list
     """
-    from aigov import record as records
+    from aigov import record as records  # lazy: ~15 ms of aigov --help
 
     root = (path or input_options.get("repository_root") or Path(".")).resolve()
     if show_rev is not None or list_notes:
@@ -48,11 +51,9 @@ def command(path: Path | None, commit_rev: str | None, from_file: Path | None, s
         return
     repo = records.open_repository(_git_root(root))
     if from_file is not None:
-        from aigov.files import read_text_file
-
         record = records.parse_record(read_text_file(from_file, str(from_file)).encode("utf-8"), str(from_file))
     else:
-        from aigov.check import run_check
+        from aigov.check import run_check  # lazy: ~60 ms of aigov --help and of record --show/--list/--from-file
 
         record = records.decision_record(run_check(root, check_options(**input_options)))
     commit = records.resolve_commit(repo, commit_rev or record["commit"] or "HEAD")
@@ -85,6 +86,4 @@ def _read(records: Any, root: Path, show_rev: str | None) -> None:
 
 
 def _git_root(path: Path) -> Path:
-    from aigov.files import find_repository_root
-
     return find_repository_root(path)

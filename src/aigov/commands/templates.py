@@ -6,6 +6,8 @@ import click
 
 from aigov.commandline import fails_closed
 
+# Imports inside the commands below are lazy where marked: aigov --help imports every command module to list it.
+
 
 @click.command("templates")
 @fails_closed
@@ -17,7 +19,7 @@ def command() -> None:
       aigov templates
       aigov new support-bot --template rag-service --tier medium --owner team-support
     """
-    from aigov.scaffold.catalog import bundled_templates
+    from aigov.scaffold.catalog import bundled_templates  # lazy: ~30 ms of aigov --help
 
     templates = bundled_templates()
     width = max((len(t.name) for t in templates), default=0)

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 from aigov.digests import canonical_digest
+from aigov.errors import AigovError
 from aigov.policy.engine import Engine
 from aigov.policy.pack import PolicyPack
 
@@ -96,8 +97,6 @@ class RememberingEngine:
         """The answer at a span's end, or None where it cannot be had: the answer asked for is
         then kept for its day only (never an error for a question the check did not ask; an
         engine that failed is started again with the pack)."""
-        from aigov.errors import AigovError
-
         try:
             return ask()
         except AigovError:

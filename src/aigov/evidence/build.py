@@ -6,8 +6,10 @@ import tempfile
 from pathlib import Path
 
 from aigov.errors import AigovError
+from aigov.evidence.bundle import assemble, write_zip
 from aigov.evidence.history import rfc3339
-from aigov.evidence.replay import Period, ReplayOptions, RepositoryEvidence
+from aigov.evidence.replay import Period, ReplayOptions, RepositoryEvidence, replay_repository
+from aigov.policy.controls import load_control_map
 from aigov.words import counted
 
 
@@ -16,10 +18,6 @@ def build_bundle(paths: list[Path], period: Period, options: ReplayOptions, outp
     ended is covered up to the build's clock (``options.clock``, else now) and says so."""
     import dataclasses
     import time
-
-    from aigov.evidence.bundle import assemble, write_zip
-    from aigov.evidence.replay import replay_repository
-    from aigov.policy.controls import load_control_map
 
     clock = options.clock if options.clock is not None else int(time.time())
     period = period.until(clock)

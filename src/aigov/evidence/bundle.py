@@ -8,18 +8,19 @@ import re
 import zipfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aigov import __version__
 from aigov.digests import content_digest
+from aigov.errors import AigovError
+from aigov.evidence import oscal, report
 from aigov.evidence.decision import canonical_json
 from aigov.evidence.history import rfc3339
+from aigov.evidence.jsonstream import HashingWriter, Pairs, Rows, write_json
 from aigov.evidence.replay import Period, RepositoryEvidence
-from aigov.evidence.summary import PeriodSummary
+from aigov.evidence.summary import PeriodSummary, feature_key
 from aigov.policy.controls import ControlMap
-
-if TYPE_CHECKING:
-    from aigov.evidence.jsonstream import HashingWriter, Pairs, Rows
+from aigov.scaffold.catalog import bundled_templates
 
 BUNDLE_FORMAT = "aigov-evidence/1"
 MANIFEST = "manifest.json"
@@ -39,8 +40,6 @@ def period_dict(period: Period) -> dict[str, Any]:
 def assemble(repos: list[RepositoryEvidence], period: Period, control_map: ControlMap, folder: Path) -> dict[str, Entry]:
     """Every file of the bundle, manifest.json last (it holds the others' hashes); the files derived
     from the decisions are written under ``folder``."""
-    from aigov.evidence.summary import PeriodSummary, feature_key
-
     header: dict[str, Any] = {"aigov_version": __version__, "period": period_dict(period),
               "repositories": [r.header() for r in repos]}
     with PeriodSummary(control_map, header["period"]["end"], latest_templates()) as tally:
@@ -62,8 +61,6 @@ def write_summary(folder: Path, header: dict[str, Any], tally: PeriodSummary,
     """controls.json, summary.json, reviews.json, the reports and OSCAL: everything a bundle
     derives from its decisions, each streamed to a file under ``folder`` (tens of megabytes for a large fleet).
     Returns name -> (the file, its sha256)."""
-    from aigov.evidence import oscal, report
-
     controls = tally.controls()
     reviews = tally.reviews()
     view = {**header, "reviews": reviews, "decisions": tally.decisions, "timelines": tally.timelines(), "fleet": tally.fleet(),
@@ -96,8 +93,6 @@ def write_manifest(path: Path, header: dict[str, Any], tally: PeriodSummary, has
 
 def write_json_line(out: HashingWriter, value: Any) -> None:
     """A JSON file of the bundle: canonical JSON and a newline."""
-    from aigov.evidence.jsonstream import write_json
-
     write_json(out, value)
     out.write("\n")
 
@@ -108,8 +103,6 @@ def _write_all(out: HashingWriter, chunks: Iterable[str]) -> None:
 
 
 def _write_file(path: Path, render: Callable[[HashingWriter], None]) -> tuple[Path, str]:
-    from aigov.evidence.jsonstream import HashingWriter
-
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as handle:
         out = HashingWriter(handle)
@@ -133,8 +126,6 @@ def point_name(label: str) -> str:
 
 
 def latest_templates() -> dict[str, str]:
-    from aigov.scaffold.catalog import bundled_templates
-
     return {t.name: t.version for t in bundled_templates()}
 
 
@@ -153,8 +144,6 @@ def write_zip(files: Iterable[tuple[str, Entry]], output: Path, period: Period) 
     the period's last second as every timestamp (zip keeps 2-second steps), mode 0644."""
     import datetime as dt
     import shutil
-
-    from aigov.errors import AigovError
 
     end = dt.datetime.fromtimestamp(period.last_second, dt.UTC)
     stamp = (max(end.year, 1980), end.month, end.day, end.hour, end.minute, end.second - end.second % 2)

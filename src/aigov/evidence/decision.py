@@ -7,11 +7,11 @@ import json
 import posixpath
 from typing import Any
 
+from aigov.record import decision_fields
+
 
 def decision_from_result(result: Any, commit: str | None) -> dict[str, Any]:
     """What gated (or would have gated) ``commit``: versions and digests of everything that decided, and the verdict."""
-    from aigov.record import decision_fields
-
     record = decision_fields(result)
     return {**record, "sources": [_portable(source) for source in record["sources"]], "commit": commit}
 

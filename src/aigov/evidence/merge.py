@@ -34,9 +34,13 @@ from typing import Any
 from aigov import __version__
 from aigov.digests import content_digest
 from aigov.errors import AigovError
-from aigov.evidence.bundle import ARTEFACTS, BUNDLE_FORMAT, MANIFEST, Entry
-from aigov.evidence.jsonstream import Rows
-from aigov.evidence.summary import PeriodSummary
+from aigov.evidence.artefacts import FACTS_FILE
+from aigov.evidence.bundle import ARTEFACTS, BUNDLE_FORMAT, MANIFEST, Entry, latest_templates, point_name, write_manifest, write_summary, write_zip
+from aigov.evidence.jsonstream import Pairs, Rows
+from aigov.evidence.replay import PERIOD_END, Period
+from aigov.evidence.summary import PeriodSummary, feature_key
+from aigov.evidence.verify import MAX_MANIFEST_BYTES, open_bundle, read_entry, verify_bundle_file
+from aigov.policy.controls import load_control_map
 from aigov.words import counted
 
 DECISIONS = "decisions.jsonl"
@@ -81,8 +85,6 @@ class Counts:
 def merge_bundles(paths: list[Path], output: Path, identity: str | None = None, issuer: str | None = None,
                   trusted_root: Path | None = None) -> str:
     """Write the org bundle; returns the one-line summary the command prints."""
-    from aigov.evidence.bundle import write_zip
-
     if not paths:
         raise AigovError("give at least one evidence bundle to merge")
     with tempfile.TemporaryDirectory(prefix="aigov-merge-") as scratch, _Index(Path(scratch) / "artefacts.sqlite") as index:
@@ -113,9 +115,6 @@ def _org_files(inputs: list[InputBundle], index: _Index, reader: _Reader,
                scratch: Path) -> tuple[Iterator[tuple[str, Entry]], Counts]:
     """The org bundle's files in name order, and what the command reports. The summary is done
     with (and its store closed) before the zip is written."""
-    from aigov.evidence.bundle import latest_templates
-    from aigov.policy.controls import load_control_map
-
     period = inputs[0].period
     repos = _repositories(inputs, scratch)
     for bundle in inputs:
@@ -155,8 +154,6 @@ def _pool(inputs: int) -> Any:
 
 
 def _verified(path: Path, number: int, identity: str | None, issuer: str | None, trusted_root: Path | None) -> InputBundle:
-    from aigov.evidence.verify import verify_bundle_file
-
     verdict = verify_bundle_file(path, identity, issuer, trusted_root, unasked_signature_ok=True)
     if not verdict.ok:
         declared = _declared_format(path)
@@ -179,8 +176,6 @@ def _verified(path: Path, number: int, identity: str | None, issuer: str | None,
 
 def _declared_format(path: Path) -> Any:
     """The format a bundle's manifest claims, read without trusting anything else in it."""
-    from aigov.evidence.verify import MAX_MANIFEST_BYTES, open_bundle, read_entry
-
     with open_bundle(path) as archive:
         try:
             return json.loads(read_entry(archive, MANIFEST, path, MAX_MANIFEST_BYTES)).get("format")
@@ -202,8 +197,6 @@ def _describe(period: dict[str, str]) -> str:
 
 def _period(period: dict[str, str]) -> Any:
     import datetime as dt
-
-    from aigov.evidence.replay import Period
 
     def epoch(clock: str) -> int:
         return int(dt.datetime.fromisoformat(clock.replace("Z", "+00:00")).timestamp())
@@ -231,8 +224,6 @@ def _repositories(inputs: list[InputBundle], scratch: Path) -> dict[str, Reposit
 def _spool_decisions(bundle: InputBundle, repos: dict[str, Repository]) -> None:
     """Copy each decision line of the bundle to its repository's spool file, re-hashing as it goes:
     the bundle must still be the one that was verified."""
-    from aigov.evidence.verify import open_bundle
-
     digest = hashlib.sha256()
     out = None
     current = None
@@ -271,9 +262,6 @@ def _assemble(period: dict[str, str], repos: dict[str, Repository], inputs: list
               reader: _Reader, tally: PeriodSummary, scratch: Path) -> Iterator[tuple[str, Entry]]:
     """Every file of the org bundle in name order: the artefacts read from the inputs as the zip
     takes them, the rest written under ``scratch`` first."""
-    from aigov.evidence.bundle import write_manifest, write_summary
-    from aigov.evidence.jsonstream import Pairs
-
     header = {"aigov_version": __version__, "period": period, "repositories": [repos[n].header for n in sorted(repos)]}
     for name in sorted(repos):
         _check_artefact_names(repos[name], index)
@@ -309,11 +297,6 @@ def _check_artefact_names(repo: Repository, index: _Index) -> None:
 def _add_repository(tally: PeriodSummary, repo: Repository, data: bytes, reader: _Reader, index: _Index) -> None:
     """One repository's decisions and its features' facts at period end into the tally."""
     import sqlite3
-
-    from aigov.evidence.artefacts import FACTS_FILE
-    from aigov.evidence.bundle import point_name
-    from aigov.evidence.replay import PERIOD_END
-    from aigov.evidence.summary import feature_key
 
     name = repo.header["name"]
     at_end = f"{ARTEFACTS}/{name}/{point_name(PERIOD_END)}/"
@@ -387,8 +370,6 @@ class _Reader:
         self.archive: zipfile.ZipFile | None = None
 
     def read(self, bundle: InputBundle, name: str, sha: str) -> bytes:
-        from aigov.evidence.verify import open_bundle, read_entry
-
         if bundle is not self.bundle:
             self.close()
             self.archive, self.bundle = open_bundle(bundle.path), bundle

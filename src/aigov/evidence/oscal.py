@@ -8,10 +8,9 @@ import itertools
 import re
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from aigov.evidence.jsonstream import Rows
+from aigov.evidence.jsonstream import Rows
 
 OSCAL_VERSION = "1.1.3"
 NAMESPACE = uuid.UUID("6f0c7a52-2b7e-5d0b-9a8e-61a1c0f0a1b1")  # aigov evidence: fixed forever
@@ -37,8 +36,6 @@ def assessment_results(period: dict[str, Any], aigov_version: str,
     of the pull-request decisions that assessed the pull-request rules (``pull_requests``): a
     finding says satisfied only linked to them. Observations and findings are produced as they are
     written, so a fleet's worth of them is never held at once."""
-    from aigov.evidence.jsonstream import Rows
-
     end = period["end"]
     ids = {seq: _uuid("observation", period["label"], str(seq)) for seq, _ in observed()}  # to link findings to them
     basis = _basis(period, backing)

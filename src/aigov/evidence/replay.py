@@ -18,17 +18,23 @@ import re
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from aigov.check import check_tree
+from aigov.check.authority import Authority, resolve_authority
+from aigov.check.options import CheckOptions
+from aigov.config import load_org_config
 from aigov.errors import AigovError
+from aigov.evidence.answers import RememberingEngine
+from aigov.evidence.artefacts import feature_documents
 from aigov.evidence.decision import decision_from_result
 from aigov.evidence.history import Commit, History, Span, rfc3339
+from aigov.evidence.recorded import recorded_decision
 from aigov.evidence.workspace import MANIFEST, feature_dirs, strings_in, under
 from aigov.filetree import FileTree
-from aigov.tree import Reads
-
-if TYPE_CHECKING:
-    from aigov.check.authority import Authority
+from aigov.policy.controls import pull_request_rules
+from aigov.policy.loading import build_pack
+from aigov.tree import CommitTree, Reads
 
 _DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})")
 DAY = 86400
@@ -134,9 +140,6 @@ class Replayer:
     objects by the one reader (:class:`aigov.tree.CommitTree`): the same files a checkout holds."""
 
     def __init__(self, history: History, name: str, period: Period, options: ReplayOptions) -> None:
-        from aigov.evidence.answers import RememberingEngine
-        from aigov.policy.controls import pull_request_rules
-
         self.history = history
         self.period = period
         self.options = options
@@ -162,9 +165,6 @@ class Replayer:
         """Who decides every check of the replay (aigov.check.authority), resolved on the first check that
         needs it: an org config that cannot be used makes each decision an error, as it would in CI."""
         if self.authority is None:
-            from aigov.check.authority import resolve_authority
-            from aigov.check.options import CheckOptions
-
             options = CheckOptions(config_path=self.options.config_path, registry_path=self.options.registry_path)
             self.authority = resolve_authority(options, self.history.path.resolve())
         return self.authority
@@ -262,10 +262,6 @@ class Replayer:
     def _evaluate(self, scope: str, commit: str | None, files: FileTree, when: int, kind: str, cause: str,
                   tree: Any = None) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any], dict[str, Reads]]:
         """(the decision record, feature dir -> outcome, feature dir -> facts, feature dir -> reads) of one check of ``scope``."""
-        from aigov.check import check_tree
-        from aigov.check.options import CheckOptions
-        from aigov.tree import CommitTree
-
         clock = rfc3339(max(when, self.period.start))
         options = CheckOptions(config_path=self.options.config_path, registry_path=self.options.registry_path,
                                now=clock, facts_in_background=False, engine=self.engine)
@@ -356,9 +352,6 @@ class Replayer:
         })
 
     def _snapshot(self, label: str, commit: str | None, files: FileTree) -> None:
-        from aigov.evidence.artefacts import feature_documents
-        from aigov.tree import CommitTree
-
         documents = feature_documents(CommitTree(self.history.path, commit or "", self.history.objects, files=files), self.facts)
         facts = {self.names.get(d, d): self.facts[d] for d in sorted(self.facts)}
         self.evidence.snapshots.append((label, commit, documents, facts))
@@ -368,16 +361,12 @@ class Replayer:
     def _recorded(self, blob: str, noted: str, commit: Commit, replayed: dict[str, Any] | None) -> None:
         """The note on ``noted`` beside the replayed decision it is compared with; ``commit``: the
         first-parent commit it stands for (itself, or the merge that brought a pull request's head)."""
-        from aigov.evidence.recorded import recorded_decision
-
         self.evidence.decisions.append(recorded_decision(self.history.note(blob), noted, self.evidence.name, replayed,
                                                          self.pull_request_rules, covers=commit.sha))
 
     def _replay_merged_head(self, head: str, merge: Commit) -> dict[str, Any]:
         """A pull request's head that ``merge`` brought to the branch, judged whole at the merge's
         time: what the decision CI recorded on that head is compared with."""
-        from aigov.tree import CommitTree
-
         try:
             tree = CommitTree(self.history.path, head, self.history.objects, memo=self.memo)
         except AigovError as exc:
@@ -393,8 +382,6 @@ class Replayer:
     def _recorded_off_branch(self, notes: dict[str, str], span: Span) -> None:
         """Notes on commits that are not on the first-parent chain (a pull request's run, a commit
         force-pushed away) whose decision falls in the period: listed, never dropped."""
-        from aigov.evidence.recorded import recorded_decision
-
         merged = {link.parents[1] for link in span.commits if len(link.parents) > 1}
         for commit, blob in sorted(notes.items()):
             if commit in span.chain or commit in merged:
@@ -427,9 +414,6 @@ def _tier(doc: dict[str, Any]) -> Any:
 
 def _clock_data(options: ReplayOptions) -> tuple[dict[str, Any], list[int]]:
     """The org's data (registry, templates) and every day count its settings hold (review ages, warnings)."""
-    from aigov.config import load_org_config
-    from aigov.policy.loading import build_pack
-
     data = build_pack(load_org_config(options.config_path), options.registry_path).data["aigov"]
     days = sorted({n for key, n in _numbers(data.get("settings", {}), "") if key.endswith("days") or "_days" in key})
     return data, days

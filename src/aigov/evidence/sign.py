@@ -9,12 +9,11 @@ from pathlib import Path
 
 from aigov.errors import AigovError
 from aigov.evidence.bundle import MANIFEST, SIGNATURE
+from aigov.evidence.verify import verify_bundle_file
 
 
 def sign_bundle(path: Path, staging: bool = False) -> str:
     """Sign with the CI's ambient OIDC credential (GitHub Actions: `permissions: id-token: write`); returns the identity."""
-    from aigov.evidence.verify import verify_bundle_file
-
     verdict = verify_bundle_file(path)
     if not verdict.ok:
         raise AigovError(f"refusing to sign a bundle that does not verify: {verdict.problems[0]}", str(path))

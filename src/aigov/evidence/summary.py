@@ -13,9 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from aigov.config import OrgConfig
 from aigov.evidence.decision import canonical_json
 from aigov.evidence.jsonstream import Pairs, Rows
+from aigov.evidence.reviews import bundle_reviews
 from aigov.policy.controls import ControlMap
+from aigov.policy.loading import build_pack
 
 
 @dataclass
@@ -243,8 +246,6 @@ class PeriodSummary:
 
     def _tally_reviews(self, judged: list[dict[str, Any]], recorded: list[dict[str, Any]]) -> None:
         """The review committee's quarter (aigov.evidence.reviews): a repository's rows are final here."""
-        from aigov.evidence.reviews import bundle_reviews
-
         reviews = bundle_reviews(judged, recorded)
         self._insert("promotion", [(r["repository"], r["feature"], r["quarter"], canonical_json(r)) for r in reviews["promotions"]])
         self._insert("draft", [(r["repository"], r["feature"], r["quarter"], r["path"], r["document"], canonical_json(r))
@@ -462,9 +463,6 @@ def _version_key(version: str) -> tuple[Any, ...]:
 
 def _shipped_titles() -> dict[str, str]:
     """The shipped pack's rules by id, with their titles (the same for a build and a merge)."""
-    from aigov.config import OrgConfig
-    from aigov.policy.loading import build_pack
-
     return {rule_id: meta.title for rule_id, meta in build_pack(OrgConfig()).rules.items()}
 
 

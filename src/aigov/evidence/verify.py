@@ -16,6 +16,8 @@ from typing import Any
 from aigov.errors import AigovError
 from aigov.evidence.bundle import MANIFEST, SIGNATURE
 from aigov.evidence.decision import canonical_json
+from aigov.sigstore_bundles import identity_policy, load_verifier, verify_bundle
+from aigov.validation import schema_errors
 
 MAX_ENTRIES = 200_000
 MAX_TOTAL_BYTES = 2 * 1024**3  # a bundle that claims more is refused before anything is inflated
@@ -116,8 +118,6 @@ def _hash(archive: zipfile.ZipFile, name: str, path: Path) -> str:
 
 
 def _manifest(data: bytes, verdict: Verdict) -> dict[str, Any] | None:
-    from aigov.validation import schema_errors
-
     try:
         manifest = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
@@ -154,7 +154,6 @@ def _signature(archive: zipfile.ZipFile, path: Path, manifest_bytes: bytes, iden
         return
     if not identity or not issuer:
         raise AigovError(f"the bundle carries {SIGNATURE}; give --identity and --issuer to check who signed it", str(path))
-    from aigov.sigstore_bundles import identity_policy, load_verifier, verify_bundle
 
     signature = read_entry(archive, SIGNATURE, path, MAX_MANIFEST_BYTES)
     result = verify_bundle(load_verifier(trusted_root), hashlib.sha256(manifest_bytes).digest(), signature,

@@ -14,6 +14,8 @@ from pathlib import Path
 
 from aigov.model import CheckResult, Finding
 from aigov.report import Reporter, write_text
+from aigov.report.markdown import MarkdownReporter, render_markdown
+from aigov.report.text import headline
 from aigov.untrusted import line_text
 
 
@@ -28,13 +30,9 @@ class GithubReporter(Reporter):
         return f"::error title={escape_property('aigov could not decide')}::{escape_data(line_text(message))}\n"
 
     def publish_extras(self, result: CheckResult) -> None:
-        from aigov.report.markdown import render_markdown
-
         _append_summary(render_markdown(result))
 
     def publish_error_extras(self, message: str) -> None:
-        from aigov.report.markdown import MarkdownReporter
-
         _append_summary(MarkdownReporter().render_error(message))
 
 
@@ -47,8 +45,6 @@ def _append_summary(markdown: str) -> None:
 
 def verdict_notice(result: CheckResult) -> str:
     """One ``::notice`` with the verdict and what was checked, the text report's headline."""
-    from aigov.report.text import headline
-
     return f"::notice title={escape_property('aigov')}::{escape_data(line_text(headline(result)))}"
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from aigov import __version__
 from aigov.model import CheckResult
+from aigov.record import RECORD_VERSION, decision_record, record_digest
 from aigov.report import Reporter
 from aigov.untrusted import json_text
 
@@ -51,8 +52,6 @@ def result_document(result: CheckResult) -> dict[str, Any]:
 
 def record_reference(result: CheckResult) -> dict[str, str]:
     """The decision record's format and digest: `aigov check --record FILE` writes the bytes with that digest."""
-    from aigov.record import RECORD_VERSION, decision_record, record_digest
-
     return {"format": RECORD_VERSION, "digest": record_digest(decision_record(result))}
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from aigov.model import CheckResult, Finding
 from aigov.report import Reporter, waiver_justification
+from aigov.report.text import sources_line
 from aigov.untrusted import markdown_text
 from aigov.words import counted
 
@@ -107,7 +108,5 @@ def _changed_file(entry: Any) -> str:
 
 
 def _footer(result: CheckResult) -> str:
-    from aigov.report.text import sources_line
-
     return (f"<sub>{markdown_text(sources_line(result))}<br>policy pack {markdown_text(result.pack_version)} "
             f"({result.rules} rules, {markdown_text(result.engine)}), clock {markdown_text(result.now)}</sub>")

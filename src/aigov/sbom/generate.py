@@ -22,10 +22,14 @@ from pathlib import Path
 from typing import Any
 
 from aigov import __version__
+from aigov.clock import parse_now
 from aigov.errors import AigovError
 from aigov.facts.manifest import Manifest, load_manifest
 from aigov.facts.model_card import collect_model_card
+from aigov.policy.loading import SETTINGS_FILE, load_data_file
+from aigov.resources import policies_dir
 from aigov.sbom.requirements import DependencyScan, Pin, dependency_files, normalize_name, scan_dependencies
+from aigov.sbom.validate import validate_bom
 from aigov.tree import Tree, WorkTree
 
 SPEC_VERSION = "1.6"
@@ -42,8 +46,6 @@ def model_ref(model_id: str) -> str:
 def generation_time(now: str | None) -> dt.datetime:
     """The BOM's timestamp: --now, else SOURCE_DATE_EPOCH (reproducible builds), else the clock."""
     if now:
-        from aigov.clock import parse_now
-
         return dt.datetime.fromisoformat(parse_now(now).replace("Z", "+00:00"))
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch:
@@ -232,9 +234,6 @@ def _plain_text(lines: list[str]) -> str:
 
 def _section_patterns() -> dict[str, list[str]]:
     """The heading patterns the model card rules use (policies/data/settings.yaml), one source."""
-    from aigov.policy.loading import SETTINGS_FILE, load_data_file
-    from aigov.resources import policies_dir
-
     settings = load_data_file(policies_dir() / SETTINGS_FILE, f"policies/{SETTINGS_FILE}")
     sections = (settings.get("model_card") or {}).get("sections") or {}
     return {key: list(value.get("patterns", [])) for key, value in sections.items()}
@@ -256,8 +255,6 @@ def _content_serial(document: dict[str, Any]) -> str:
 
 
 def _check_valid(document: dict[str, Any], text: str) -> None:
-    from aigov.sbom.validate import validate_bom
-
     result = validate_bom(document, text)
     if not result.valid:
         first = result.errors[0]

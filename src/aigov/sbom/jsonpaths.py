@@ -6,6 +6,8 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from aigov.jsonfile import json_tokens
+
 PathPart = str | int
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -31,8 +33,6 @@ def value_lines(text: str) -> dict[tuple[PathPart, ...], int]:
     reader at the line of an error.
     """
     import json
-
-    from aigov.jsonfile import json_tokens
 
     lines: dict[tuple[PathPart, ...], int] = {}
     # Each open container: [path, is_object, next key or index, expecting a key].

@@ -21,7 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from aigov.errors import AigovError
+from aigov.jsonfile import parse_json, read_json_file
+from aigov.sbom.formats import format_checker
 from aigov.sbom.jsonpaths import PathPart, format_path, line_of, value_lines
+from aigov.validation import whole_string_pattern
 
 SUPPORTED_VERSIONS = ("1.4", "1.5", "1.6", "1.7")
 SCHEMA_PREFIX = "http://cyclonedx.org/schema/"
@@ -75,14 +78,10 @@ class BomValidation:
 
 def parse_bom(text: str, name: str) -> Any:
     """The JSON value of a BOM file; not (strict) JSON is an AigovError naming the file and line (exit 2)."""
-    from aigov.jsonfile import parse_json
-
     return parse_json(text, name)
 
 
 def read_bom_file(path: Path, name: str) -> tuple[str, Any]:
-    from aigov.jsonfile import read_json_file
-
     return read_json_file(path, name, max_bytes=MAX_BOM_BYTES)
 
 
@@ -135,14 +134,11 @@ def _validator(version: str) -> Any:
     from referencing import Registry
     from referencing.jsonschema import DRAFT7
 
-    from aigov.sbom.formats import format_checker
-
     # Every referenced schema is registered and crawled up front: resolving them lazily makes
     # referencing re-crawl the registry on each lookup, which is slow for a BOM with many licenses.
     registry = Registry().with_resources(
         (SCHEMA_PREFIX + name, DRAFT7.create_resource(_load_schema(name))) for name in REFERENCED_SCHEMAS
     ).crawl()
-    from aigov.validation import whole_string_pattern
 
     fast = validators.extend(validators.Draft7Validator, {"enum": _enum, "uniqueItems": _unique_items,
                                                           "pattern": whole_string_pattern})

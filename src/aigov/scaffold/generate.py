@@ -20,11 +20,15 @@ from pathlib import Path
 from typing import Any
 
 from aigov.errors import AigovError
+from aigov.facts.model_card import DOCUMENTS, collect_documents, document_paths
+from aigov.sbom.generate import generate_ml_bom
 from aigov.scaffold.aigov_source import default_aigov_source, validate_aigov_source
 from aigov.scaffold.answers import read_answers
 from aigov.scaffold.catalog import TemplateInfo, bundled_template, computed_values, read_template_config, template_info
 from aigov.scaffold.interrupts import signals_deferred, signals_raise
 from aigov.scaffold.source import git, is_git_source, materialise
+from aigov.tree import WorkTree
+from aigov.yamlfile import parse_yaml
 
 # A feature name also names the Python package (dashes become underscores), so it starts with a letter.
 NAME_PATTERN = re.compile(r"[a-z]([a-z0-9-]{0,61}[a-z0-9])?")
@@ -311,10 +315,6 @@ def record_eval_results(project: Path) -> None:
 
 def drafts_in(project: Path) -> list[str]:
     """The governed documents the template generated as drafts, as aigov reads them."""
-    from aigov.facts.model_card import DOCUMENTS, collect_documents, document_paths
-    from aigov.tree import WorkTree
-    from aigov.yamlfile import parse_yaml
-
     tree = WorkTree(project)
     try:
         spec = parse_yaml(tree.read_text("aigov.yaml"), "aigov.yaml").data["spec"]
@@ -326,11 +326,7 @@ def drafts_in(project: Path) -> list[str]:
 
 
 def write_sbom(project: Path) -> bool:
-    """The generated repository's SBOM, so it passes the SBOM rules as generated (if this aigov can write one)."""
-    try:
-        from aigov.sbom.generate import generate_ml_bom
-    except ImportError:
-        return False
+    """The generated repository's SBOM, so it passes the SBOM rules as generated; True once written."""
     (project / "sbom.cdx.json").write_text(generate_ml_bom(project), encoding="utf-8")
     return True
 

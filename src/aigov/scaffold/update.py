@@ -12,8 +12,10 @@ from typing import TYPE_CHECKING
 
 from aigov.errors import AigovError
 from aigov.facts.template import DESCRIBED_VERSION
+from aigov.scaffold.aigov_source import default_aigov_source
 from aigov.scaffold.answers import ANSWERS_FILE, read_answers, read_answers_document
 from aigov.scaffold.catalog import TemplateInfo, bundled_templates
+from aigov.scaffold.generate import write_sbom
 from aigov.scaffold.source import cache_path, git, materialise, version_tags
 
 if TYPE_CHECKING:
@@ -167,8 +169,6 @@ def _copier_update(project: Path, status: UpdateStatus) -> None:
 
 def _answers_new_versions_ask(project: Path) -> dict[str, str]:
     """Answers newer template versions ask for that older ones never recorded, derived as aigov new derives them."""
-    from aigov.scaffold.aigov_source import default_aigov_source
-
     answers = read_answers(project)
     if not answers.get("aigov_source") and answers.get("github_org"):  # templates before 1.1.0 ran `pip install aigov`
         return {"aigov_source": default_aigov_source(str(answers["github_org"]))}
@@ -177,8 +177,6 @@ def _answers_new_versions_ask(project: Path) -> dict[str, str]:
 
 def _refresh_sbom(project: Path) -> bool:
     """Regenerate the SBOM: the new template version may have changed dependencies."""
-    from aigov.scaffold.generate import write_sbom
-
     return write_sbom(project)
 
 
