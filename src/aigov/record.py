@@ -26,6 +26,7 @@ from aigov.errors import AigovError
 from aigov.files import MAX_FILE_BYTES
 from aigov.gitcli import GitFailed, ObjectReader, commit_id, git
 from aigov.model import CheckResult
+from aigov.validation import schema_errors
 
 RECORD_VERSION = "1"
 NOTES_REF = "refs/notes/aigov"
@@ -129,8 +130,6 @@ def without_credentials(url: str) -> str:
 
 def validate_record(record: Any, name: str) -> dict[str, Any]:
     """``record`` if it is a decision record; else an AigovError naming ``name`` and the first problem."""
-    from aigov.validation import schema_errors
-
     errors = schema_errors(record, "decision-record")
     if errors:
         path, message = errors[0]

@@ -19,6 +19,8 @@ from typing import Any
 
 from aigov.digests import sha256  # small payloads: no OpenSSL load
 from aigov.errors import AigovError
+from aigov.jsonfile import parse_json
+from aigov.patterns import compile_user_regex
 
 IN_TOTO_PAYLOAD_TYPE = "application/vnd.in-toto+json"
 BUNDLE_MEDIA_TYPES = (
@@ -49,8 +51,6 @@ class IdentityPolicy:
 
     @functools.cached_property
     def _regex(self) -> Any:
-        from aigov.patterns import compile_user_regex
-
         assert self.pattern is not None
         return compile_user_regex(self.pattern, "identity pattern")
 
@@ -220,8 +220,6 @@ def verify_bundle(verifier: Any, artifact_sha256: bytes, bundle_bytes: bytes, po
 def _parse_bundle_json(data: bytes) -> tuple[dict[str, Any] | None, str]:
     if len(data) > MAX_BUNDLE_BYTES:
         return None, f"bundle is larger than {MAX_BUNDLE_BYTES} bytes, too large for a Sigstore bundle"
-    from aigov.jsonfile import parse_json
-
     try:
         # Strict JSON: a repeated key (sigstore would silently take the last one), a lone
         # surrogate or deep nesting (a RecursionError) is a malformed bundle, not a crash.
@@ -447,8 +445,6 @@ def _check_intoto_v002_body(bundle: Any, payload_type: str, payload: bytes, sign
     import base64
 
     from sigstore.errors import VerificationError
-
-    from aigov.jsonfile import parse_json
 
     mismatch = "transparency log entry is inconsistent with other materials"
     try:

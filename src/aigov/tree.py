@@ -37,6 +37,7 @@ from typing import Any, TypeVar
 from aigov.errors import AigovError
 from aigov.files import MAX_FILE_BYTES, open_regular_file, read_regular_file
 from aigov.filetree import LINK_MODE, FileTree, Folder
+from aigov.gitcli import ObjectReader, git, start_git
 
 CHUNK_BYTES = 1024 * 1024
 MAX_ARTIFACT_FILES = 200_000  # a feature folder holding more is not searched for artefacts: an error, never a pass
@@ -417,8 +418,6 @@ class WorkTree(Tree):
     def list_files_early(self) -> None:
         """Start ``git ls-files`` now: it runs while aigov loads its policy pack, and :attr:`files` reads it."""
         if self.is_git and self._listing is None and "files" not in self.__dict__:
-            from aigov.gitcli import start_git
-
             self._listing = start_git(self.root, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
 
     def ignore(self, path: Path) -> None:
@@ -444,8 +443,6 @@ class WorkTree(Tree):
         return [rel for rel in listed if rel not in self._ignored]
 
     def _git_files(self) -> list[str]:
-        from aigov.gitcli import start_git
-
         listing, self._listing = self._listing or start_git(self.root, "ls-files", "-z", "--cached", "--others", "--exclude-standard"), None
         try:
             stdout, stderr = listing.communicate(timeout=120)
@@ -568,8 +565,6 @@ class CommitTree(Tree):
 
     def __init__(self, root: Path, commit: str, objects: object | None = None, files: FileTree | None = None,
                  memo: dict[Hashable, Remembered] | None = None) -> None:
-        from aigov.gitcli import ObjectReader
-
         super().__init__()
         self.root = root.resolve()
         self.commit = commit
@@ -581,8 +576,6 @@ class CommitTree(Tree):
         self._memo = memo
 
     def _list(self, root: Path, commit: str) -> FileTree:
-        from aigov.gitcli import git
-
         raw = git(root, "ls-tree", "-r", "-z", "-l", "--full-tree", commit)
         entries: dict[str, tuple[str, str]] = {}
         for item in raw.split(b"\0"):
@@ -670,8 +663,6 @@ class CommitTree(Tree):
         if node.size <= MAX_FILE_BYTES:
             yield self._read(node, name, node.size)
             return
-        from aigov.gitcli import start_git
-
         proc = start_git(self.root, "cat-file", "blob", self._oid(node.path))  # a large blob, streamed
         assert proc.stdout is not None
         try:

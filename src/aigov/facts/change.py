@@ -29,6 +29,7 @@ from aigov.facts.model_card import collect_documents, document_paths
 from aigov.files import read_text_file
 from aigov.gitcli import GitFailed, git
 from aigov.tree import MISSING, CommitTree, Reads, Tree, join
+from aigov.yamlfile import parse_yaml
 
 FETCH_DEPTH_HINT = ("set `fetch-depth: 0` (or `fetch-depth: 2` for the merge commit of a pull request) "
                     "on the actions/checkout step so that the base commit is in the clone")
@@ -304,8 +305,6 @@ def base_manifests(change: Change, scope: str) -> list[BaseManifest]:
         if base.kind(path) == MISSING:
             continue
         try:
-            from aigov.yamlfile import parse_yaml
-
             data = parse_yaml(base.read_text(path, MAX_BASE_MANIFEST_BYTES), path).data
         except AigovError as exc:
             out.append(BaseManifest(path, None, None, exc.message))

@@ -452,8 +452,6 @@ def _workspace_root(wrappers: Wrappers, folder: str) -> str | None:
 
 def _workspace_members(wrappers: Wrappers, root: str, program: str) -> list[str]:
     if program == "pnpm":
-        from aigov.yamlfile import parse_yaml
-
         text = wrappers.text(join(root, "pnpm-workspace.yaml")) or ""
         data = parse_yaml(text, join(root, "pnpm-workspace.yaml")).data if text.strip() else {}
         patterns = data.get("packages") if isinstance(data, dict) else None

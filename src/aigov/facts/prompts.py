@@ -15,6 +15,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from aigov.errors import AigovError
+from aigov.jsonfile import parse_json
 from aigov.tree import FILE, Tree
 from aigov.yamlfile import parse_yaml
 
@@ -71,8 +72,6 @@ def _side(tree: Tree, path: str) -> dict[str, Any]:
 def _parse(text: str, path: str) -> tuple[Any, Any]:
     """The document and a function giving a field's line (None when unknown, as in JSON)."""
     if path.endswith(".json"):
-        from aigov.jsonfile import parse_json
-
         return parse_json(text, path), lambda _field: None
 
     doc = parse_yaml(text, path)

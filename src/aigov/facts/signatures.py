@@ -20,6 +20,7 @@ from aigov.errors import AigovError
 from aigov.facts.build import RepoContext, collector
 from aigov.facts.discovery import FeatureLocation, is_manifest, parent
 from aigov.facts.manifest import Manifest
+from aigov.patterns import compile_user_regex
 from aigov.sigstore_bundles import MAX_BUNDLE_BYTES, identity_policy, load_verifier, verify_bundle
 
 DEFAULT_BUNDLE_SUFFIXES = (".sigstore.json", ".sigstore")
@@ -109,8 +110,6 @@ def _entry_policy(entry: dict[str, Any], manifest: Manifest, index: int, verify:
     where = manifest.doc.line_of(f"spec.artifacts[{index}].identityPattern")
     if not verify:
         if entry.get("identityPattern") is not None:
-            from aigov.patterns import compile_user_regex
-
             try:
                 compile_user_regex(entry["identityPattern"], "identity pattern")
             except AigovError as exc:

@@ -37,8 +37,9 @@ from aigov.policy.index import known_module
 from aigov.policy.pack import bundle_revision, is_test_module, release_of
 from aigov.policy.rego_ast import module_package
 from aigov.resources import policies_dir
+from aigov.sigstore_bundles import MAX_BUNDLE_BYTES as MAX_SIGSTORE_BYTES
 from aigov.sigstore_bundles import identity_policy, load_verifier, rejection_reason, verify_bundle
-from aigov.yamlfile import parse_yaml
+from aigov.yamlfile import parse_yaml, safe_load
 
 MAX_BUNDLE_BYTES = 20 * 1024 * 1024  # a tarball as downloaded (compressed)
 MAX_UNPACKED_BYTES = 64 * 1024 * 1024  # the whole tar stream, once decompressed: a tar bomb stops here
@@ -261,8 +262,6 @@ def _store(path: Path, data: bytes) -> None:
 
 def _read_signature(request: BundleRequest) -> bytes:
     """The Sigstore bundle for the tarball: --policy-bundle-signature, else SOURCE.sigstore.json."""
-    from aigov.sigstore_bundles import MAX_BUNDLE_BYTES as MAX_SIGSTORE_BYTES
-
     where = request.signature or request.location + ".sigstore.json"
     if "://" in where:
         if request.offline:
@@ -588,8 +587,6 @@ def signature_hash(name: str, content: bytes, algorithm: str = "sha256") -> str:
         value = json.loads(content.decode("utf-8-sig"))
         content = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
     elif name.endswith((".yaml", ".yml")):
-        from aigov.yamlfile import safe_load
-
         content = json.dumps(safe_load(content.decode("utf-8-sig")), sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
     return hashlib.new(algorithm, content).hexdigest()
 
