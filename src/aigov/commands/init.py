@@ -11,6 +11,9 @@ existing is overwritten; nothing is written unless every draft can be.
 
 from __future__ import annotations
 
+# Imports inside the functions below are lazy: aigov --help imports every command module to list it,
+# and what init reads a repository with (config, the policy pack, the fact collectors, the check) costs
+# --help ~80 ms (measured). What --help loads anyway (clock, files, untrusted) is imported here.
 import os
 import re
 import sys
@@ -20,9 +23,12 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from aigov.clock import utc_now
 from aigov.commandline import PathArg, fails_closed
 from aigov.commands.new import CLASSIFICATIONS, TIERS, prompt
 from aigov.errors import AigovError
+from aigov.files import find_repository_root
+from aigov.untrusted import line_text, visible
 
 if TYPE_CHECKING:
     from aigov.facts.build import RepoContext
@@ -139,10 +145,8 @@ def command(path: Path, name: str | None, tier: str | None, owner: str | None, d
 
 def survey_repository(folder: Path, registry_path: Path | None, config_path: Path | None) -> Survey:
     """The models the code at ``folder`` calls and the eval commands CI runs, read as aigov check reads them."""
-    from aigov.clock import utc_now
     from aigov.config import load_org_config, load_repository_config
     from aigov.facts.build import RepoContext
-    from aigov.files import find_repository_root
     from aigov.policy.loading import build_pack
     from aigov.tree import WorkTree
 
@@ -398,7 +402,6 @@ def _scalar(value: str) -> str:
 
 def _comment(text: str) -> str:
     """Repository text (paths, job names) inside a YAML comment: one line, whatever it holds."""
-    from aigov.untrusted import visible
 
     return visible(text)
 
@@ -440,7 +443,6 @@ def _report(survey: Survey, answers: dict[str, Any], drafts: dict[str, str], fol
             config_path: Path | None) -> None:
     from aigov.check import run_check
     from aigov.check.options import CheckOptions
-    from aigov.untrusted import line_text
 
     where = survey.feature_dir
     click.echo(f"drafted {answers['name']} ({answers['tier']} tier) in {line_text(where)}:")
