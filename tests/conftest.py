@@ -98,6 +98,13 @@ def write(path: Path, text: str) -> Path:
     return path
 
 
+def edit(path: Path, old: str, new: str) -> None:
+    """Replace ``old``, which must be in the file, with ``new``."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (old, path)
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
 def make_feature(
     root: Path,
     name: str = "support-summarize",

@@ -18,8 +18,9 @@ from aigov.digests import content_digest
 from aigov.evidence.bundle import MANIFEST, SIGNATURE
 from aigov.evidence.decision import canonical_json
 from aigov.evidence.jsonstream import HashingWriter, Pairs, Rows, write_json
-from conftest import assert_clean_error, run_cli, run_limited, write
-from evidence_helpers import EVIDENCE_IDENTITY, commit_all, edit, feature_repo, signed_copy
+from conftest import assert_clean_error, edit, run_cli, run_limited, write
+from evidence_helpers import EVIDENCE_IDENTITY, feature_repo, signed_copy
+from repo_helpers import commit_all
 from sigstore_fixture import GITHUB_ISSUER, SigstoreInstance
 
 

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli, write
-from evidence_helpers import commit_all, edit, feature_repo
+from conftest import edit, run_cli, write
+from evidence_helpers import feature_repo
+from repo_helpers import commit_all
 
 pytestmark = pytest.mark.usefixtures("chromium")
 

@@ -16,9 +16,10 @@ from typing import Any
 import pytest
 
 from aigov.codeowners import owners_of, parse_codeowners
-from conftest import CLOCK, HOSTILE_TIMEOUT_S, assert_clean_error, check, check_json, make_feature, org_config, run_cli, run_limited, write
+from conftest import CLOCK, HOSTILE_TIMEOUT_S, assert_clean_error, check, check_json, edit, make_feature, org_config, run_cli, run_limited, write
 from github_stub import AUTHOR, REVIEWS, event_file, review, team
-from pr_helpers import commit_all, edit, git, on_branch
+from pr_helpers import on_branch
+from repo_helpers import commit_all, git
 
 CODEOWNERS = """\
 # The platform team owns every manifest; svc-a's owners are named last, so they win for it.
