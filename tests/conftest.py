@@ -150,14 +150,15 @@ class Run:
         return json.loads(self.stdout)
 
 
-def run_cli(*args: str, cwd: Path | None = None) -> Run:
-    """The real CLI, in-process (fast); stdout and stderr kept apart."""
+def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str | None] | None = None) -> Run:
+    """The real CLI, in-process (fast); stdout and stderr kept apart. ``env``: variables set (None: unset)
+    for the run only."""
     runner = CliRunner()
     old = os.getcwd()
     try:
         if cwd is not None:
             os.chdir(cwd)
-        result = runner.invoke(main, list(args), catch_exceptions=False)
+        result = runner.invoke(main, list(args), catch_exceptions=False, env=env)
     finally:
         os.chdir(old)
     return Run(result.exit_code, result.stdout, result.stderr)

@@ -320,7 +320,7 @@ def test_a_server_that_is_down_is_a_clean_error(tmp_path: Path) -> None:
 ])
 def test_engine_options_that_cannot_work_are_refused(tmp_path: Path, args: list[str], fragment: str) -> None:
     root = make_feature(tmp_path / "repo")
-    assert_clean_error(run_limited("check", str(root), "--now", CLOCK, *args), fragment)
+    assert_clean_error(check(root, *args), fragment)
 
 
 # --- the org config chooses the engine; the repository cannot ----------------------------------
@@ -419,8 +419,7 @@ def test_the_repository_cannot_choose_the_engine_or_the_server(tmp_path: Path) -
 def test_a_ca_bundle_inside_the_checked_repository_is_refused(tmp_path: Path) -> None:
     root = make_feature(tmp_path / "repo")
     write(root / "ca.pem", "-----BEGIN CERTIFICATE-----\n")
-    run = run_limited("check", str(root), "--now", CLOCK, "--engine", "opa", "--opa-url", "https://127.0.0.1:9",
-                      "--opa-ca-bundle", str(root / "ca.pem"))
+    run = check(root, "--engine", "opa", "--opa-url", "https://127.0.0.1:9", "--opa-ca-bundle", str(root / "ca.pem"))
     assert_clean_error(run, "--opa-ca-bundle points inside the checked repository")
 
 
