@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import json
 import os
 import shutil
+import stat
 import subprocess
 import sys
 import textwrap
@@ -128,7 +130,45 @@ def add_sbom(root: Path) -> None:
     """The feature's ML-BOM as `aigov sbom . -o sbom.cdx.json` writes it; call again after changing models or pins."""
     from aigov.sbom.generate import generate_ml_bom
 
-    (root / "sbom.cdx.json").write_text(generate_ml_bom(root, CLOCK), encoding="utf-8")
+    key = _sbom_inputs_digest(root)
+    text = _GENERATED_SBOMS.get(key) if key else None
+    if text is None:
+        text = generate_ml_bom(root, CLOCK)
+        if key:
+            _GENERATED_SBOMS[key] = text
+    (root / "sbom.cdx.json").write_text(text, encoding="utf-8")
+
+
+# The generator's output is a function of the feature's files alone (the clock is CLOCK): identical files
+# get identical bytes, so each test process generates each distinct feature once (over 1,800 calls, most
+# of them for the same few features).
+_GENERATED_SBOMS: dict[str, str] = {}
+
+
+def _sbom_inputs_digest(root: Path) -> str | None:
+    """A digest of every file, link and folder below ``root`` but the SBOM; None where the files alone do
+    not decide (``root`` is a git repository, so git says which files count) or one is not a regular file."""
+    if (root / ".git").exists():
+        return None
+    digest = hashlib.sha256()
+    for folder, folders, files in os.walk(root):
+        folders.sort()
+        for name in sorted([*folders, *files]):
+            path = Path(folder, name)
+            rel = path.relative_to(root).as_posix()
+            mode = path.lstat().st_mode
+            if stat.S_ISLNK(mode):
+                entry = f"link {rel} {os.readlink(path)}"
+            elif stat.S_ISDIR(mode):
+                entry = f"folder {rel}"
+            elif stat.S_ISREG(mode):
+                if rel == "sbom.cdx.json":
+                    continue
+                entry = f"file {rel} {hashlib.sha256(path.read_bytes()).hexdigest()}"
+            else:
+                return None
+            digest.update(entry.encode("utf-8", "surrogateescape") + b"\0")
+    return digest.hexdigest()
 
 
 def add_eval_gate(root: Path, name: str, repo: Path) -> None:
