@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -28,8 +29,9 @@ def init_repo(repo: Path, branch: str = "main") -> Path:
 def commit_all(repo: Path, message: str, date: str | None = None) -> str:
     """Commit every change in the work tree; the new commit's id."""
     git(repo, "add", "-A")
-    git(repo, "commit", "-q", "--allow-empty", "-m", message, date=date)
-    return git(repo, "rev-parse", "HEAD")
+    summary = git(repo, "-c", "core.abbrev=no", "commit", "--allow-empty", "-m", message, date=date)
+    # "[main (root-commit) <id>] message": the id, without a rev-parse process for it (some 2,000 commits a run)
+    return re.match(r"\[.*? ([0-9a-f]{40,64})\]", summary)[1]
 
 
 def link(path: Path, target: str) -> Path:
