@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import json
 import os
 import shutil
+import stat
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -97,6 +100,13 @@ def write(path: Path, text: str) -> Path:
     return path
 
 
+def edit(path: Path, old: str, new: str) -> None:
+    """Replace ``old``, which must be in the file, with ``new``."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (old, path)
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
 def make_feature(
     root: Path,
     name: str = "support-summarize",
@@ -120,7 +130,45 @@ def add_sbom(root: Path) -> None:
     """The feature's ML-BOM as `aigov sbom . -o sbom.cdx.json` writes it; call again after changing models or pins."""
     from aigov.sbom.generate import generate_ml_bom
 
-    (root / "sbom.cdx.json").write_text(generate_ml_bom(root, CLOCK), encoding="utf-8")
+    key = _sbom_inputs_digest(root)
+    text = _GENERATED_SBOMS.get(key) if key else None
+    if text is None:
+        text = generate_ml_bom(root, CLOCK)
+        if key:
+            _GENERATED_SBOMS[key] = text
+    (root / "sbom.cdx.json").write_text(text, encoding="utf-8")
+
+
+# The generator's output is a function of the feature's files alone (the clock is CLOCK): identical files
+# get identical bytes, so each test process generates each distinct feature once (over 1,800 calls, most
+# of them for the same few features).
+_GENERATED_SBOMS: dict[str, str] = {}
+
+
+def _sbom_inputs_digest(root: Path) -> str | None:
+    """A digest of every file, link and folder below ``root`` but the SBOM; None where the files alone do
+    not decide (``root`` is a git repository, so git says which files count) or one is not a regular file."""
+    if (root / ".git").exists():
+        return None
+    digest = hashlib.sha256()
+    for folder, folders, files in os.walk(root):
+        folders.sort()
+        for name in sorted([*folders, *files]):
+            path = Path(folder, name)
+            rel = path.relative_to(root).as_posix()
+            mode = path.lstat().st_mode
+            if stat.S_ISLNK(mode):
+                entry = f"link {rel} {os.readlink(path)}"
+            elif stat.S_ISDIR(mode):
+                entry = f"folder {rel}"
+            elif stat.S_ISREG(mode):
+                if rel == "sbom.cdx.json":
+                    continue
+                entry = f"file {rel} {hashlib.sha256(path.read_bytes()).hexdigest()}"
+            else:
+                return None
+            digest.update(entry.encode("utf-8", "surrogateescape") + b"\0")
+    return digest.hexdigest()
 
 
 def add_eval_gate(root: Path, name: str, repo: Path) -> None:
@@ -142,14 +190,15 @@ class Run:
         return json.loads(self.stdout)
 
 
-def run_cli(*args: str, cwd: Path | None = None) -> Run:
-    """The real CLI, in-process (fast); stdout and stderr kept apart."""
+def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str | None] | None = None) -> Run:
+    """The real CLI, in-process (fast); stdout and stderr kept apart. ``env``: variables set (None: unset)
+    for the run only."""
     runner = CliRunner()
     old = os.getcwd()
     try:
         if cwd is not None:
             os.chdir(cwd)
-        result = runner.invoke(main, list(args), catch_exceptions=False)
+        result = runner.invoke(main, list(args), catch_exceptions=False, env=env)
     finally:
         os.chdir(old)
     return Run(result.exit_code, result.stdout, result.stderr)
@@ -275,6 +324,17 @@ deny contains {"id": "ACME-1", "msg": "no prefix"} if {
 
 unused_helper(x) := x + 1
 """
+
+
+def _untraced_after_fork() -> None:
+    """A forked child stops coverage's tracer. aigov's forked children (the evaluation worker, the SBOM
+    reader) end in os._exit or SIGKILL, so coverage never saves what they run (pyproject.toml: child
+    processes are not counted); tracing them only made every check's evaluation slower."""
+    sys.settrace(None)
+    threading.settrace(None)
+
+
+os.register_at_fork(after_in_child=_untraced_after_fork)
 
 
 # --- Shared fixtures -------------------------------------------------------------------------------

@@ -3,36 +3,22 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from pathlib import Path
 from typing import Any
 
 from aigov.evidence.sign import add_signature, manifest_bytes
 from conftest import make_feature
+from repo_helpers import commit_all, init_repo
 
 # A model card reviewed on 2026-01-21: a medium-tier card is due every 180 days, so it goes
 # stale on 2026-07-20 with nobody committing anything.
 CARD_DATE = "2026-01-21"
 
 
-def git(repo: Path, *args: str, date: str = "2026-07-05T10:00:00Z") -> str:
-    env = {**os.environ, "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date, "GIT_AUTHOR_NAME": "Dev",
-           "GIT_AUTHOR_EMAIL": "dev@example.com", "GIT_COMMITTER_NAME": "Dev", "GIT_COMMITTER_EMAIL": "dev@example.com"}
-    proc = subprocess.run(["git", "-C", str(repo), *args], check=True, env=env, capture_output=True, text=True)
-    return proc.stdout.strip()
-
-
-def commit_all(repo: Path, message: str, date: str) -> str:
-    git(repo, "add", "-A", date=date)
-    git(repo, "commit", "-q", "-m", message, date=date)
-    return git(repo, "rev-parse", "HEAD")
-
-
 def feature_repo(root: Path, name: str = "svc", features: tuple[str, ...] = ("svc",), owner: str | None = None) -> Path:
     """A repository whose features were committed before Q3 2026, with a card reviewed on CARD_DATE."""
     root.mkdir(parents=True)
-    git(root, "init", "-q", "-b", "main")
+    init_repo(root)
     for folder in features:
         make_feature(root / folder, name=folder, repo=root)
         card = root / folder / "MODEL_CARD.md"
@@ -42,12 +28,6 @@ def feature_repo(root: Path, name: str = "svc", features: tuple[str, ...] = ("sv
             manifest.write_text(manifest.read_text().replace("team-support", owner), encoding="utf-8")
     commit_all(root, "start", "2026-06-01T09:00:00Z")
     return root
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, (old, path)
-    path.write_text(text.replace(old, new), encoding="utf-8")
 
 
 EVIDENCE_IDENTITY = "https://github.com/acme/platform/.github/workflows/evidence.yml@refs/heads/main"

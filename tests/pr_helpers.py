@@ -1,5 +1,4 @@
-"""Pull-request test helpers shared by test modules: git with a fixed identity, a commit of everything,
-a repository committed on main and checked out on branch feat, and an exact edit of a file."""
+"""Pull-request test helpers shared by test modules: a repository committed on main and checked out on branch feat."""
 
 from __future__ import annotations
 
@@ -14,9 +13,3 @@ def on_branch(repo: Path, message: str = "base") -> Path:
     commit_all(repo, message)
     git(repo, "checkout", "-q", "-b", "feat")
     return repo
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert old in text, (old, path)
-    path.write_text(text.replace(old, new))

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli, write
-from evidence_helpers import commit_all, edit, feature_repo, git
+from conftest import edit, run_cli, write
+from evidence_helpers import feature_repo
+from repo_helpers import commit_all, git
 
 
 def build(repo: Path | str, out: Path, *extra: str) -> dict:

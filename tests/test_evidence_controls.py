@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli, write
-from evidence_helpers import commit_all, edit, feature_repo, git
+from conftest import edit, run_cli, write
+from evidence_helpers import feature_repo
 from oscal_schema import oscal_validator
+from repo_helpers import commit_all, git
 
 PULL_REQUEST_ONLY = [("EU-AI-Act", "Annex IV(6)"), ("SOC2", "CC3.4"), ("SLSA", "Source L4")]
 

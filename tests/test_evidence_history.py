@@ -8,8 +8,9 @@ import json
 import zipfile
 from pathlib import Path
 
-from conftest import run_cli, write
-from evidence_helpers import commit_all, edit, feature_repo, git
+from conftest import edit, run_cli, write
+from evidence_helpers import feature_repo
+from repo_helpers import commit_all, git
 
 SONNET = "id: anthropic.claude-sonnet-4\n      provider: bedrock"
 DEPRECATED = "id: gpt-3.5-turbo\n      provider: openai"  # past its sunset in the registry: AIGOV-MODEL-004 blocks

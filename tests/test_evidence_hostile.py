@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from conftest import assert_clean_error, run_limited, write
-from evidence_helpers import commit_all, feature_repo, git
+from evidence_helpers import feature_repo
+from repo_helpers import commit_all, git
 
 
 @pytest.fixture(scope="module")

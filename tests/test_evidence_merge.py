@@ -18,8 +18,9 @@ from aigov.digests import content_digest
 from aigov.evidence.bundle import MANIFEST, SIGNATURE
 from aigov.evidence.decision import canonical_json
 from aigov.evidence.jsonstream import HashingWriter, Pairs, Rows, write_json
-from conftest import assert_clean_error, run_cli, run_limited, write
-from evidence_helpers import EVIDENCE_IDENTITY, commit_all, edit, feature_repo, signed_copy
+from conftest import assert_clean_error, edit, run_cli, run_limited, write
+from evidence_helpers import EVIDENCE_IDENTITY, feature_repo, signed_copy
+from repo_helpers import commit_all
 from sigstore_fixture import GITHUB_ISSUER, SigstoreInstance
 
 
@@ -140,11 +141,11 @@ def _controls_header(key: str, value: object) -> Callable[[dict[str, bytes]], No
 
 def test_bundles_of_another_period_or_another_aigov_are_refused_by_name(fleet: dict[str, Path], tmp_path: Path) -> None:
     q2 = build(tmp_path / "support-q2.zip", fleet["root"] / "support", period="2026Q2")
-    run = run_limited("evidence", "merge", str(fleet["payments"]), str(q2), "-o", str(tmp_path / "org.zip"))
+    run = run_cli("evidence", "merge", str(fleet["payments"]), str(q2), "-o", str(tmp_path / "org.zip"))
     assert_clean_error(run, str(q2), "covers 2026Q2 (2026-04-01 to 2026-06-30)", f"{fleet['payments']} covers 2026Q3")
     old = _forge(fleet["support"], tmp_path / "old.zip", _controls_header("aigov_version", "0.0.1"))
     assert run_cli("evidence", "verify", str(old)).exit_code == 0  # intact: just not this aigov's
-    run = run_limited("evidence", "merge", str(fleet["payments"]), str(old), "-o", str(tmp_path / "org.zip"))
+    run = run_cli("evidence", "merge", str(fleet["payments"]), str(old), "-o", str(tmp_path / "org.zip"))
     assert_clean_error(run, str(old), "built by aigov 0.0.1")
     assert not (tmp_path / "org.zip").exists()
 
@@ -159,16 +160,16 @@ def test_another_bundle_format_is_refused_by_name(fleet: dict[str, Path], tmp_pa
     with zipfile.ZipFile(future, "w") as archive:
         for name, data in files.items():
             archive.writestr(name, data)
-    run = run_limited("evidence", "merge", str(fleet["payments"]), str(future), "-o", str(tmp_path / "org.zip"))
+    run = run_cli("evidence", "merge", str(fleet["payments"]), str(future), "-o", str(tmp_path / "org.zip"))
     assert_clean_error(run, str(future), "format 'aigov-evidence/2'", "merges aigov-evidence/1 bundles")
 
 
 def test_the_same_repository_twice_is_refused(fleet: dict[str, Path], tmp_path: Path) -> None:
     copy = tmp_path / "support-again.zip"
     shutil.copy(fleet["support"], copy)
-    run = run_limited("evidence", "merge", str(fleet["support"]), str(copy), "-o", str(tmp_path / "org.zip"))
+    run = run_cli("evidence", "merge", str(fleet["support"]), str(copy), "-o", str(tmp_path / "org.zip"))
     assert_clean_error(run, str(copy), "repository 'support'", f"in this bundle and in {fleet['support']}", "give each repository's bundle once")
-    run = run_limited("evidence", "merge", str(fleet["together"]), str(fleet["payments"]), "-o", str(tmp_path / "org.zip"))
+    run = run_cli("evidence", "merge", str(fleet["together"]), str(fleet["payments"]), "-o", str(tmp_path / "org.zip"))
     assert_clean_error(run, str(fleet["payments"]), "repository 'payments'")
 
 
@@ -185,7 +186,7 @@ def _truncated(source: Path, target: Path) -> Path:
 ])
 def test_unreadable_inputs_are_one_line_errors(fleet: dict[str, Path], tmp_path: Path, make, fragments: list[str]) -> None:
     bad = make(fleet["support"], tmp_path)
-    run = run_limited("evidence", "merge", str(fleet["payments"]), str(bad), "-o", str(tmp_path / "org.zip"))
+    run = run_cli("evidence", "merge", str(fleet["payments"]), str(bad), "-o", str(tmp_path / "org.zip"))
     assert_clean_error(run, *fragments)
 
 
@@ -196,7 +197,7 @@ def test_a_tampered_input_is_refused_naming_the_file_that_changed(fleet: dict[st
     with zipfile.ZipFile(tampered, "w") as archive:
         for name, data in files.items():
             archive.writestr(name, data)
-    run = run_limited("evidence", "merge", str(fleet["payments"]), str(tampered), "-o", str(tmp_path / "org.zip"))
+    run = run_cli("evidence", "merge", str(fleet["payments"]), str(tampered), "-o", str(tmp_path / "org.zip"))
     assert_clean_error(run, str(tampered), "does not verify", "decisions.jsonl: changed")
 
 
@@ -209,15 +210,15 @@ def test_a_tampered_input_is_refused_naming_the_file_that_changed(fleet: dict[st
 ])
 def test_an_intact_bundle_aigov_did_not_write_is_a_clean_error(fleet: dict[str, Path], tmp_path: Path, change, fragment: str) -> None:
     forged = _forge(fleet["support"], tmp_path / "forged.zip", change)
-    run = run_limited("evidence", "merge", str(fleet["payments"]), str(forged), "-o", str(tmp_path / "org.zip"))
+    run = run_cli("evidence", "merge", str(fleet["payments"]), str(forged), "-o", str(tmp_path / "org.zip"))
     assert_clean_error(run, str(forged), fragment)
 
 
 def test_zero_bundles_is_a_usage_error(tmp_path: Path) -> None:
-    run = run_limited("evidence", "merge", "-o", str(tmp_path / "org.zip"))
+    run = run_cli("evidence", "merge", "-o", str(tmp_path / "org.zip"))
     assert run.exit_code == 2 and "evidence merge [OPTIONS] [BUNDLES]..." in run.stderr and "give the bundles to merge" in run.stderr
     listing = write(tmp_path / "none.txt", "# nothing yet\n")
-    run = run_limited("evidence", "merge", "--bundles", str(listing), "-o", str(tmp_path / "org.zip"))
+    run = run_cli("evidence", "merge", "--bundles", str(listing), "-o", str(tmp_path / "org.zip"))
     assert run.exit_code == 2 and "give the bundles to merge" in run.stderr
 
 
@@ -236,9 +237,9 @@ def test_signed_inputs_are_checked_against_the_expected_identity(
     run = run_cli("evidence", "merge", str(signed["payments"]), str(signed["support"]), "-o", str(tmp_path / "org.zip"))
     assert run.exit_code == 0 and "2 input signatures not checked (give --identity and --issuer)" in run.stdout
     mallory = signed_copy(fleet["support"], instance, tmp_path, identity="https://github.com/mallory/x/.github/workflows/e.yml@refs/heads/main")
-    run = run_limited("evidence", "merge", str(signed["payments"]), str(mallory), "-o", str(tmp_path / "org.zip"), *asked)
+    run = run_cli("evidence", "merge", str(signed["payments"]), str(mallory), "-o", str(tmp_path / "org.zip"), *asked)
     assert_clean_error(run, str(mallory), "does not verify", "signature does not verify")
-    run = run_limited("evidence", "merge", str(signed["payments"]), str(fleet["support"]), "-o", str(tmp_path / "org.zip"), *asked)
+    run = run_cli("evidence", "merge", str(signed["payments"]), str(fleet["support"]), "-o", str(tmp_path / "org.zip"), *asked)
     assert_clean_error(run, str(fleet["support"]), "missing, but --identity asks for a signed manifest")
 
 
@@ -265,9 +266,9 @@ def test_of_many_inputs_the_first_bad_one_in_argument_order_is_named(nine: list[
         for name, data in files.items():
             archive.writestr(name, data)
     garbage = write(tmp_path / "garbage.zip", "not a zip\n")  # fails at once, wherever it stands
-    run = run_limited("evidence", "merge", *map(str, [*nine[:3], tampered, *nine[3:6], garbage, *nine[6:]]), "-o", str(tmp_path / "org.zip"))
+    run = run_cli("evidence", "merge", *map(str, [*nine[:3], tampered, *nine[3:6], garbage, *nine[6:]]), "-o", str(tmp_path / "org.zip"))
     assert_clean_error(run, str(tampered), "does not verify", "decisions.jsonl: changed")
-    run = run_limited("evidence", "merge", *map(str, [*nine[:3], garbage, *nine[3:6], tampered, *nine[6:]]), "-o", str(tmp_path / "org.zip"))
+    run = run_cli("evidence", "merge", *map(str, [*nine[:3], garbage, *nine[3:6], tampered, *nine[6:]]), "-o", str(tmp_path / "org.zip"))
     assert_clean_error(run, str(garbage), "not a readable zip")
     assert not (tmp_path / "org.zip").exists()
 
@@ -284,10 +285,10 @@ def test_many_signed_inputs_are_checked_naming_the_first_that_fails(
     assert run.exit_code == 0 and "not checked" not in run.stdout, run.stderr
     assert (tmp_path / "org.zip").read_bytes() == merge(tmp_path / "unsigned.zip", *nine).read_bytes()
     mallory = signed_copy(nine[6], instance, tmp_path, identity="https://github.com/mallory/x/.github/workflows/e.yml@refs/heads/main")
-    run = run_limited("evidence", "merge", *map(str, [*signed[:2], nine[2], *signed[3:6], mallory, *signed[7:]]),
-                      "-o", str(tmp_path / "org.zip"), *asked)
+    run = run_cli("evidence", "merge", *map(str, [*signed[:2], nine[2], *signed[3:6], mallory, *signed[7:]]),
+                  "-o", str(tmp_path / "org.zip"), *asked)
     assert_clean_error(run, str(nine[2]), "missing, but --identity asks for a signed manifest")
-    run = run_limited("evidence", "merge", *map(str, [*signed[:6], mallory, *signed[7:]]), "-o", str(tmp_path / "org.zip"), *asked)
+    run = run_cli("evidence", "merge", *map(str, [*signed[:6], mallory, *signed[7:]]), "-o", str(tmp_path / "org.zip"), *asked)
     assert_clean_error(run, str(mallory), "does not verify", "signature does not verify")
 
 

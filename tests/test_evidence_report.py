@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli, write
-from evidence_helpers import commit_all, edit, feature_repo
+from conftest import edit, run_cli, write
+from evidence_helpers import feature_repo
+from repo_helpers import commit_all
 
 pytestmark = pytest.mark.usefixtures("chromium")
 
@@ -53,8 +54,13 @@ def render(chromium: str, *args: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=120)
 
 
-def test_the_rendered_report_shows_the_figures_a_compliance_officer_reads(chromium: str, report: Path) -> None:
-    dom = render(chromium, "--dump-dom", report.as_uri()).stdout
+@pytest.fixture(scope="module")
+def dom(chromium: str, report: Path) -> str:
+    """The DOM Chromium renders from report.html (rendered once: each test reads its own part of it)."""
+    return render(chromium, "--dump-dom", report.as_uri()).stdout
+
+
+def test_the_rendered_report_shows_the_figures_a_compliance_officer_reads(dom: str, report: Path) -> None:
     assert "<h1>AI feature governance evidence: 2026Q3</h1>" in dom
     assert 'id="count-features">3<' in dom and 'id="count-repositories">2<' in dom and 'id="count-failing">3<' in dom
     assert 'id="control-status-chart"' in dom and dom.count('class="timeline"') == 3
@@ -65,8 +71,7 @@ def test_the_rendered_report_shows_the_figures_a_compliance_officer_reads(chromi
     assert "<script" not in report.read_text() and "http://" not in report.read_text().replace("http://www.w3.org/2000/svg", "")
 
 
-def test_rules_carry_their_titles_and_each_status_says_what_it_means(chromium: str, report: Path) -> None:
-    dom = render(chromium, "--dump-dom", report.as_uri()).stdout
+def test_rules_carry_their_titles_and_each_status_says_what_it_means(dom: str) -> None:
     assert "AIGOV-CARD-005</span> Model card review is overdue" in dom  # in the timeline, beside the id
     assert '<tr id="rule-AIGOV-MODEL-004"><td class="rule">AIGOV-MODEL-004</td><td>Model is deprecated</td></tr>' in dom
     assert "failed: AIGOV-CARD-005 Model card review is overdue: kb-answers, payments/fraud, payments/refunds" in dom
@@ -80,8 +85,7 @@ def test_rules_carry_their_titles_and_each_status_says_what_it_means(chromium: s
     assert "<h3>kb-answers</h3>" in dom and "kb-answers/kb-answers" not in dom.replace('data-feature="kb-answers/kb-answers"', "")
 
 
-def test_the_org_bundle_shows_paved_road_adoption(chromium: str, report: Path) -> None:
-    dom = render(chromium, "--dump-dom", report.as_uri()).stdout
+def test_the_org_bundle_shows_paved_road_adoption(dom: str) -> None:
     assert "Paved-road adoption, 2026Q3" in dom
     assert 'id="count-on-template">2<' in dom and 'id="count-no-template">1<' in dom
     assert "features on a paved-road template (1 when the period began)" in dom

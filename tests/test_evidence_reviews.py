@@ -17,9 +17,10 @@ from typing import Any
 
 import pytest
 
-from conftest import run_cli, write
-from evidence_helpers import commit_all, edit, feature_repo, git
+from conftest import edit, run_cli, write
+from evidence_helpers import feature_repo
 from github_stub import event_file, fake_github, review
+from repo_helpers import commit_all, git
 
 BUILT = "2026-12-07T00:00:00Z"
 MARKUP_PROMPT = "prompts/<img src=x onerror=alert(1)>.txt"  # under svc/; a file name is the repository's to choose

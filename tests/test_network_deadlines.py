@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import time
 from pathlib import Path
 
 import pytest
@@ -38,13 +37,13 @@ def test_a_github_api_that_drips_its_answer_is_a_finding_not_a_hang(tmp_path: Pa
     with DripServer(where) as api:
         env = {**os.environ, "GITHUB_EVENT_PATH": str(event), "GITHUB_API_URL": api.url, "GITHUB_TOKEN": "t0ken",
                "AIGOV_GITHUB_TIMEOUT": "0.5", "AIGOV_GITHUB_BACKOFF": "0.01"}
-        started = time.monotonic()
         run = run_limited("check", str(root), "--pr", "--now", CLOCK, "--format", "json", env=env, timeout=WALL_CLOCK_S)
-        elapsed = time.monotonic() - started
     assert run.exit_code == 1, run.stderr
     waiver = next(f for f in run.json()["findings"] if f["id"] == "AIGOV-WAIVER-004")
     assert "no answer within 0.5 s" in waiver["message"], waiver["message"]
-    assert len(api.requests) == 3 and elapsed < 15  # three attempts of 0.5 s each, not three of for ever
+    # Three attempts, each given up at its deadline: the answer drips for ever, so a check that ends (within
+    # run_limited's hang guard) abandoned all three. How long they took is a timing claim, not this test's.
+    assert len(api.requests) == 3
 
 
 def pinned_url(server: DripServer) -> str:

@@ -21,6 +21,7 @@ from aigov.policy.loading import build_pack
 from conftest import CLOCK, EXAMPLE, assert_clean_error, check, make_feature, org_config, run_limited, write
 from opa_stub import MisbehavingOpa, OpaStub
 from pack_helpers import POLICIES, build, copy_pack
+from repo_helpers import commit_all, init_repo
 
 needs_opa = pytest.mark.usefixtures("opa_oracle")  # the loopback OPA evaluates with real OPA
 
@@ -319,7 +320,7 @@ def test_a_server_that_is_down_is_a_clean_error(tmp_path: Path) -> None:
 ])
 def test_engine_options_that_cannot_work_are_refused(tmp_path: Path, args: list[str], fragment: str) -> None:
     root = make_feature(tmp_path / "repo")
-    assert_clean_error(run_limited("check", str(root), "--now", CLOCK, *args), fragment)
+    assert_clean_error(check(root, *args), fragment)
 
 
 # --- the org config chooses the engine; the repository cannot ----------------------------------
@@ -418,8 +419,7 @@ def test_the_repository_cannot_choose_the_engine_or_the_server(tmp_path: Path) -
 def test_a_ca_bundle_inside_the_checked_repository_is_refused(tmp_path: Path) -> None:
     root = make_feature(tmp_path / "repo")
     write(root / "ca.pem", "-----BEGIN CERTIFICATE-----\n")
-    run = run_limited("check", str(root), "--now", CLOCK, "--engine", "opa", "--opa-url", "https://127.0.0.1:9",
-                      "--opa-ca-bundle", str(root / "ca.pem"))
+    run = check(root, "--engine", "opa", "--opa-url", "https://127.0.0.1:9", "--opa-ca-bundle", str(root / "ca.pem"))
     assert_clean_error(run, "--opa-ca-bundle points inside the checked repository")
 
 
@@ -447,21 +447,13 @@ def test_the_embedded_check_does_not_import_the_opa_client() -> None:
 def test_a_change_that_touches_no_feature_asks_the_server_nothing(tmp_path: Path, opa: tuple[OpaStub, str]) -> None:
     """The engine starts only once there is a feature to judge: a PR that changes only the docs passes
     without pushing to, or querying, the OPA server."""
-    import subprocess
-
     stub, url = opa
     root = tmp_path / "repo"
     make_feature(root / "svc", repo=root)
     write(root / "docs/guide.md", "# Guide\n")
-
-    def git(*args: str) -> None:
-        subprocess.run(["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@example.com", *args], check=True, capture_output=True)
-
-    git("init", "-q", "-b", "main")
-    git("add", "-A")
-    git("commit", "-qm", "init")
+    commit_all(init_repo(root), "init")
     write(root / "docs/guide.md", "# Guide\n\nMore words.\n")
-    git("commit", "-qam", "docs")
+    commit_all(root, "docs")
     before = len(stub.requests)
     run = check(root, "--base", "HEAD~1", "--engine", "opa", "--opa-url", url, "--format", "json")
     assert run.exit_code == 0, run.stderr

@@ -16,9 +16,10 @@ from typing import Any
 import pytest
 
 from aigov.codeowners import owners_of, parse_codeowners
-from conftest import CLOCK, HOSTILE_TIMEOUT_S, assert_clean_error, check, check_json, make_feature, org_config, run_cli, run_limited, write
+from conftest import CLOCK, HOSTILE_TIMEOUT_S, assert_clean_error, check, check_json, edit, make_feature, org_config, run_cli, run_limited, write
 from github_stub import AUTHOR, REVIEWS, event_file, review, team
-from pr_helpers import commit_all, edit, git, on_branch
+from pr_helpers import on_branch
+from repo_helpers import commit_all, git
 
 CODEOWNERS = """\
 # The platform team owns every manifest; svc-a's owners are named last, so they win for it.
@@ -551,13 +552,13 @@ def test_the_repository_cannot_name_its_own_reviewers(mono: Path, tmp_path: Path
 ])
 def test_org_data_reviewers_are_validated_with_file_and_line(mono: Path, tmp_path: Path, reviewer: str, expected: str) -> None:
     config = risk_config(tmp_path, data=RISK_DATA.replace('"@acme/ai-risk"', reviewer))
-    run = run_limited("check", str(mono), "--now", CLOCK, "--config", str(config))
+    run = check(mono, "--config", str(config))
     assert_clean_error(run, "approvals.yaml:5:", "aigov.settings.approvals.reviewers.risk", expected)
 
 
 def test_org_data_required_groups_must_be_lists(mono: Path, tmp_path: Path) -> None:
     config = risk_config(tmp_path, tiers="{medium: risk}")
-    assert_clean_error(run_limited("check", str(mono), "--now", CLOCK, "--config", str(config)),
+    assert_clean_error(check(mono, "--config", str(config)),
                        "approvals.yaml:7:", "aigov.settings.approvals.required.manifest.medium: must be a list of reviewer group names")
 
 
@@ -618,11 +619,11 @@ def test_fingerprints_survive_line_shifts(mono: Path) -> None:
 
 
 def test_a_base_that_does_not_exist_is_a_clear_error(mono: Path) -> None:
-    assert_clean_error(run_limited("check", str(mono), "--base", "no-such-branch"), "--base", "'no-such-branch' does not exist")
+    assert_clean_error(run_cli("check", str(mono), "--base", "no-such-branch"), "--base", "'no-such-branch' does not exist")
 
 
 def test_an_option_looking_base_is_refused(mono: Path) -> None:
-    assert_clean_error(run_limited("check", str(mono), "--base", "--output=/tmp/x"), "is not a git revision")
+    assert_clean_error(run_cli("check", str(mono), "--base", "--output=/tmp/x"), "is not a git revision")
 
 
 @pytest.mark.parametrize("content, expected", [
@@ -631,13 +632,18 @@ def test_an_option_looking_base_is_refused(mono: Path) -> None:
     ('{"pull_request": {"number": 7, "base": {"sha": "main"}, "head": {"sha": "x"}}}', "pull_request.base.sha is missing or not a commit id"),
     ('{"pull_request": {"base": {"sha": "' + "a" * 40 + '"}}}', "pull_request.number is missing"),
     ("[1, 2]", "is not a GitHub event"),
-    ("[" * 100000, "is nested too deeply"),
 ])
 def test_a_bad_event_file_is_a_clear_error(mono: Path, tmp_path: Path, content: str, expected: str) -> None:
     event = tmp_path / "event.json"
     event.write_text(content)
-    run = run_limited("check", str(mono), "--pr", env={**os.environ, "GITHUB_EVENT_PATH": str(event)})
+    run = run_cli("check", str(mono), "--pr", env={"GITHUB_EVENT_PATH": str(event)})
     assert_clean_error(run, "event.json", expected)
+
+
+def test_an_event_file_nested_a_hundred_thousand_deep_is_a_clear_error(mono: Path, tmp_path: Path) -> None:
+    event = write(tmp_path / "event.json", "[" * 100000)
+    run = run_limited("check", str(mono), "--pr", env={**os.environ, "GITHUB_EVENT_PATH": str(event)})
+    assert_clean_error(run, "event.json", "is nested too deeply")
 
 
 def test_an_event_file_that_is_a_pipe_does_not_hang(mono: Path, tmp_path: Path) -> None:
@@ -648,13 +654,12 @@ def test_an_event_file_that_is_a_pipe_does_not_hang(mono: Path, tmp_path: Path) 
 
 
 def test_pr_without_an_event_file_is_a_clear_error(mono: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if k != "GITHUB_EVENT_PATH"}
-    assert_clean_error(run_limited("check", str(mono), "--pr", env=env), "GITHUB_EVENT_PATH, which is not set")
+    assert_clean_error(run_cli("check", str(mono), "--pr", env={"GITHUB_EVENT_PATH": None}), "GITHUB_EVENT_PATH, which is not set")
 
 
 def test_pr_refuses_other_event_names(mono: Path, tmp_path: Path) -> None:
-    env = {**os.environ, "GITHUB_EVENT_PATH": str(event_file(tmp_path, mono)), "GITHUB_EVENT_NAME": "pull_request_target"}
-    assert_clean_error(run_limited("check", str(mono), "--pr", env=env), "not pull_request_target (GITHUB_EVENT_NAME)")
+    env = {"GITHUB_EVENT_PATH": str(event_file(tmp_path, mono)), "GITHUB_EVENT_NAME": "pull_request_target"}
+    assert_clean_error(run_cli("check", str(mono), "--pr", env=env), "not pull_request_target (GITHUB_EVENT_NAME)")
 
 
 @pytest.mark.parametrize("args, expected", [
@@ -663,7 +668,7 @@ def test_pr_refuses_other_event_names(mono: Path, tmp_path: Path) -> None:
     (("--pr", "--base", "main"), "give --pr or --base, not both"),
 ])
 def test_inconsistent_options_are_a_clear_error(mono: Path, args: tuple[str, ...], expected: str) -> None:
-    assert_clean_error(run_limited("check", str(mono), *args), expected)
+    assert_clean_error(run_cli("check", str(mono), *args), expected)
 
 
 def shallow_clone(mono: Path, tmp_path: Path) -> Path:
@@ -684,13 +689,13 @@ def test_shallow_clone_fetches_the_missing_base_once(mono: Path, tmp_path: Path)
 def test_shallow_clone_without_the_base_says_how_to_set_fetch_depth(mono: Path, tmp_path: Path) -> None:
     clone = shallow_clone(mono, tmp_path)
     git(clone, "remote", "set-url", "origin", str(tmp_path / "gone"))
-    run = run_limited("check", str(clone), "--base", git(mono, "rev-parse", "main"))
+    run = run_cli("check", str(clone), "--base", git(mono, "rev-parse", "main"))
     assert_clean_error(run, "not in this shallow clone", "fetch-depth: 0")
 
 
 def test_not_a_git_repository_is_a_clear_error(tmp_path: Path) -> None:
     make_feature(tmp_path / "plain")
-    assert_clean_error(run_limited("check", str(tmp_path / "plain"), "--base", "main"), "needs a git repository")
+    assert_clean_error(run_cli("check", str(tmp_path / "plain"), "--base", "main"), "needs a git repository")
 
 
 def merge_group_event(tmp_path: Path, mono: Path, head: str) -> Path:

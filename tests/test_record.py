@@ -110,7 +110,7 @@ def test_record_from_a_file_notes_the_commit_it_judged(tmp_path: Path) -> None:
     run = run_cli("record", str(root), "--from", str(tmp_path / "decision.json"))
     assert run.exit_code == 0, run.stderr
     assert git(root, "notes", "--ref", "aigov", "show", first, strip=False).encode("utf-8") == data
-    wrong = run_limited("record", str(root), "--from", str(tmp_path / "decision.json"), "--commit", "HEAD")
+    wrong = run_cli("record", str(root), "--from", str(tmp_path / "decision.json"), "--commit", "HEAD")
     assert_clean_error(wrong, f"describes commit {first}")
 
 
@@ -126,7 +126,7 @@ def test_notes_that_are_not_records_are_reported_not_crashed_on(tmp_path: Path) 
     git(root, "notes", "--ref", "aigov", "add", "-m", "deployed by hand", "HEAD")
     listed = run_cli("record", str(root), "--list")
     assert listed.exit_code == 0 and "not a decision record: not JSON" in listed.stdout
-    assert_clean_error(run_limited("record", str(root), "--show", "HEAD"), "is not a decision record")
+    assert_clean_error(run_cli("record", str(root), "--show", "HEAD"), "is not a decision record")
     git(root, "notes", "--ref", "aigov", "add", "-f", "-m", json.dumps({"record": "1", "verdict": "pass"}), "HEAD")
     assert "not a decision record" in run_cli("record", str(root), "--list").stdout
 
@@ -134,14 +134,14 @@ def test_notes_that_are_not_records_are_reported_not_crashed_on(tmp_path: Path) 
 def test_record_refuses_bad_input_cleanly(tmp_path: Path) -> None:
     root = waived_repository(tmp_path)
     bogus = write(tmp_path / "bogus.json", '{"verdict": "pass"}\n')
-    assert_clean_error(run_limited("record", str(root), "--from", str(bogus)), "bogus.json", "not a decision record")
-    deep = write(tmp_path / "deep.json", "[" * 100_000)
+    assert_clean_error(run_cli("record", str(root), "--from", str(bogus)), "bogus.json", "not a decision record")
+    deep = write(tmp_path / "deep.json", "[" * 100_000)  # hostile: in a fresh process under run_limited's caps
     assert_clean_error(run_limited("record", str(root), "--from", str(deep)), "deep.json", "not a decision record")
-    assert_clean_error(run_limited("record", str(root), "--show", "no-such-ref"), "'no-such-ref' is not a commit")
-    assert_clean_error(run_limited("record", str(root), "--show=--upload-pack=evil"), "is not a commit")
-    assert_clean_error(run_limited("record", str(root), "--show", "HEAD~0"), "has no note")
+    assert_clean_error(run_cli("record", str(root), "--show", "no-such-ref"), "'no-such-ref' is not a commit")
+    assert_clean_error(run_cli("record", str(root), "--show=--upload-pack=evil"), "is not a commit")
+    assert_clean_error(run_cli("record", str(root), "--show", "HEAD~0"), "has no note")
     plain = make_feature(tmp_path / "plain")
-    assert_clean_error(run_limited("record", str(plain), "--now", CLOCK), "is not a git repository")
+    assert_clean_error(run_cli("record", str(plain), "--now", CLOCK), "is not a git repository")
 
 
 def test_record_without_a_git_identity_still_writes_the_note(tmp_path: Path) -> None:
@@ -161,7 +161,7 @@ def test_record_is_one_more_output_of_the_same_check(tmp_path: Path) -> None:
     data = record_of(root, tmp_path / "decision.json")
     run = check(root, "--format", "record", "--sarif", str(tmp_path / "aigov.sarif"))
     assert run.exit_code == 0 and run.stdout.encode("utf-8") == data
-    same = run_limited("check", str(root), "--now", CLOCK, "--json", str(tmp_path / "x.json"), "--record", str(tmp_path / "x.json"))
+    same = check(root, "--json", str(tmp_path / "x.json"), "--record", str(tmp_path / "x.json"))
     assert_clean_error(same, "x.json", "record")
 
 
@@ -170,9 +170,9 @@ def test_when_aigov_cannot_decide_the_record_file_says_so_and_cannot_be_noted(tm
     target = tmp_path / "decision.json"
     target.write_text("last run's record\n", encoding="utf-8")
     write(root / ".aigov/waivers.yaml", "waivers: [{rule: NOPE-1}]\n")
-    assert_clean_error(run_limited("check", str(root), "--now", CLOCK, "--record", str(target)), "waivers.yaml")
+    assert_clean_error(check(root, "--record", str(target)), "waivers.yaml")
     assert json.loads(target.read_text(encoding="utf-8"))["verdict"] == "error"
-    assert_clean_error(run_limited("record", str(root), "--from", str(target)), "not a decision record")
+    assert_clean_error(run_cli("record", str(root), "--from", str(target)), "not a decision record")
 
 
 def test_the_same_org_rules_have_the_same_digest_wherever_they_are_read_from(tmp_path: Path) -> None:
@@ -284,4 +284,4 @@ def test_a_push_that_keeps_failing_is_a_clean_error(tmp_path: Path) -> None:
     hook.chmod(0o755)
     run = run_limited("record", str(clone), "--now", CLOCK, "--push", "origin", timeout=120)
     assert_clean_error(run, "could not push refs/notes/aigov to origin after 5 attempts")
-    assert_clean_error(run_limited("record", str(clone), "--now", CLOCK, "--push", "--upload-pack=evil"), "is not a git remote")
+    assert_clean_error(run_cli("record", str(clone), "--now", CLOCK, "--push", "--upload-pack=evil"), "is not a git remote")

@@ -387,23 +387,22 @@ def test_main_format_to_stdout_with_extra_files(tmp_path: Path) -> None:
 def test_unwritable_output_is_a_one_line_error_naming_the_file(tmp_path: Path) -> None:
     repo = deprecated_feature(tmp_path)
     target = tmp_path / "no-such-folder" / "aigov.sarif"
-    run = run_limited("check", str(repo), "--now", CLOCK, "--sarif", str(target))
+    run = check(repo, "--sarif", str(target))
     assert_clean_error(run, str(target), "cannot write the report")
-    run = run_limited("check", str(repo), "--now", CLOCK, "--junit", str(tmp_path))
+    run = check(repo, "--junit", str(tmp_path))
     assert_clean_error(run, str(tmp_path), "cannot write the report")
 
 
 def test_two_reports_in_one_file_is_an_error(tmp_path: Path) -> None:
     repo = deprecated_feature(tmp_path)
     target = tmp_path / "report.json"
-    run = run_limited("check", str(repo), "--now", CLOCK, "--format", "sarif", "-o", str(target), "--json", str(target))
+    run = check(repo, "--format", "sarif", "-o", str(target), "--json", str(target))
     assert_clean_error(run, str(target), "both the sarif and the json report")
 
 
 def test_unwritable_job_summary_is_a_one_line_error(tmp_path: Path) -> None:
     repo = deprecated_feature(tmp_path)
-    env = {**os.environ, "GITHUB_STEP_SUMMARY": str(tmp_path)}
-    run = run_limited("check", str(repo), "--now", CLOCK, "--format", "github", env=env)
+    run = run_cli("check", str(repo), "--now", CLOCK, "--format", "github", env={"GITHUB_STEP_SUMMARY": str(tmp_path)})
     assert run.stdout.startswith("::error ")
     assert_clean_error(run, str(tmp_path), "cannot write the report")
 
@@ -414,7 +413,7 @@ def test_output_through_a_planted_symlink_is_refused(tmp_path: Path) -> None:
     victim = tmp_path / "outside.txt"
     victim.write_text("precious\n")
     (repo / "aigov.sarif").symlink_to(victim)
-    run = run_limited("check", str(repo), "--now", CLOCK, "--sarif", str(repo / "aigov.sarif"))
+    run = check(repo, "--sarif", str(repo / "aigov.sarif"))
     assert_clean_error(run, "aigov.sarif", "symbolic link")
     assert victim.read_text() == "precious\n"
 

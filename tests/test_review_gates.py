@@ -26,9 +26,10 @@ from typing import Any
 
 import pytest
 
-from conftest import decision, org_config, run_cli
+from conftest import decision, edit, org_config, run_cli
 from github_stub import REVIEWS, event_file, review, team
-from pr_helpers import commit_all, edit, on_branch
+from pr_helpers import on_branch
+from repo_helpers import commit_all
 
 pytestmark = pytest.mark.usefixtures("template_cache")
 
@@ -385,13 +386,12 @@ def test_the_quarter_shows_each_draft_as_the_last_record_saw_it(paved: dict[str,
 def test_an_evidence_replay_shows_the_day_a_draft_starts_to_block(tmp_path: Path) -> None:
     """No commit in the quarter after the first: the clock alone turns the draft from reported to blocking,
     30 days after it was drafted, and the replay says when (grace_days is a day count of the settings)."""
-    from evidence_helpers import commit_all as commit_dated
     from evidence_helpers import feature_repo
 
     repo = feature_repo(tmp_path / "repo")
     card = repo / "svc/MODEL_CARD.md"
     edit(card, "last_reviewed: 2026-01-21\n", "status: draft\ndrafted: 2026-07-02\n")
-    commit_dated(repo, "the card is a draft again", "2026-07-02T09:00:00Z")
+    commit_all(repo, "the card is a draft again", "2026-07-02T09:00:00Z")
     out = tmp_path / "e.zip"
     assert run_cli("evidence", "build", str(repo), "--period", "2026Q3", "-o", str(out)).exit_code == 0
     import zipfile

@@ -145,7 +145,7 @@ def test_repository_cannot_set_the_evaluation_time_limit(tmp_path: Path) -> None
 def test_org_config_from_outside_decides_and_is_named_with_its_digest(tmp_path: Path) -> None:
     root = banned_feature(tmp_path / "repo")
     org = org_config(tmp_path / "platform", "registry: registry.yaml\n", {"registry.yaml": PERMISSIVE_REGISTRY})
-    result = run_limited("check", str(root), "--now", CLOCK, "--format", "json", env={**os.environ, "AIGOV_CONFIG": str(org)})
+    result = run_cli("check", str(root), "--now", CLOCK, "--format", "json", env={"AIGOV_CONFIG": str(org)})
     doc = json.loads(result.stdout)
     assert result.exit_code == 0 and doc["findings"] == []
     sources = {s["role"]: s for s in doc["sources"]}
@@ -159,8 +159,8 @@ def test_org_config_inside_the_checked_repository_is_refused(tmp_path: Path) -> 
     root = banned_feature(tmp_path / "repo")
     write(root / ".aigov/reg.yaml", PERMISSIVE_REGISTRY)
     inside = write(root / "ci/org.yaml", "registry: ../.aigov/reg.yaml\n")
-    assert_clean_error(run_limited("check", str(root), "--config", str(inside)), "--config points inside the checked repository")
-    assert_clean_error(run_limited("check", str(root), "--registry", str(root / ".aigov/reg.yaml")), "--registry points inside")
+    assert_clean_error(run_cli("check", str(root), "--config", str(inside)), "--config points inside the checked repository")
+    assert_clean_error(run_cli("check", str(root), "--registry", str(root / ".aigov/reg.yaml")), "--registry points inside")
 
 
 # --- One verdict per feature, whatever the path ----------------------------------------------
@@ -227,8 +227,8 @@ def test_declared_paths_never_leave_the_repository(tmp_path: Path) -> None:
     manifest = root / "aigov.yaml"
     oversight = "  oversight:\n    humanOversight: human-in-the-loop\n    incidentContact: '#oncall'\n    riskAssessment: {ref}\n"
     manifest.write_text(manifest.read_text() + oversight.format(ref="/etc/passwd"))
-    assert_clean_error(run_limited("check", str(root), "--now", CLOCK), "aigov.yaml:19", "points outside the repository")
-    assert_clean_error(run_limited("facts", str(root)), "aigov.yaml:19")
+    assert_clean_error(check(root), "aigov.yaml:19", "points outside the repository")
+    assert_clean_error(run_cli("facts", str(root)), "aigov.yaml:19")
     manifest.write_text(manifest.read_text().replace("/etc/passwd", "docs/risk.md"))
     os.makedirs(root / "docs")
     os.symlink("/etc/passwd", root / "docs/risk.md")
@@ -351,13 +351,13 @@ def test_ctrl_c_exits_130_with_one_line(tmp_path: Path) -> None:
 
 
 def test_bad_clocks_are_named(feature: Path) -> None:
-    assert_clean_error(run_limited("check", str(feature), "--now", ""), "--now is empty")
-    assert_clean_error(run_limited("check", str(feature), "--now", "9999-12-31T23:59:59Z"), "--now '9999-12-31T23:59:59Z' is outside the years")
+    assert_clean_error(run_cli("check", str(feature), "--now", ""), "--now is empty")
+    assert_clean_error(run_cli("check", str(feature), "--now", "9999-12-31T23:59:59Z"), "--now '9999-12-31T23:59:59Z' is outside the years")
 
 
 def test_json_error_document_goes_to_the_output_file(tmp_path: Path) -> None:
     out = tmp_path / "result.json"
-    result = run_limited("check", str(tmp_path / "missing"), "--format", "json", "-o", str(out))
+    result = run_cli("check", str(tmp_path / "missing"), "--format", "json", "-o", str(out))
     assert_clean_error(result, "is not a directory")
     assert result.stdout == ""
     assert json.loads(out.read_text())["verdict"] == "error"
@@ -365,4 +365,4 @@ def test_json_error_document_goes_to_the_output_file(tmp_path: Path) -> None:
 
 def test_the_bundled_example_is_its_own_repository() -> None:
     assert check(EXAMPLE, "--root", str(EXAMPLE)).exit_code == 0
-    assert_clean_error(run_limited("check", str(EXAMPLE.parent), "--root", str(EXAMPLE)), "is not inside --root")
+    assert_clean_error(run_cli("check", str(EXAMPLE.parent), "--root", str(EXAMPLE)), "is not inside --root")

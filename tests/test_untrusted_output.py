@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from conftest import check, make_feature, run_cli, write
-from evidence_helpers import commit_all as dated_commit
 from evidence_helpers import feature_repo
+from repo_helpers import commit_all, git
 from waiver_helpers import EVAL_WAIVER, merged_waiver, too_few_cases
 
 # Text that becomes a command, rewrites a terminal or reorders what a reviewer reads.
@@ -145,7 +145,7 @@ def test_the_evidence_reports_markdown_is_as_safe_as_its_html(tmp_path: Path) ->
     manifest.write_text(manifest.read_text().replace("id: anthropic.claude-sonnet-4\n      provider: bedrock",
                                                      "id: gpt-3.5-turbo\n      provider: openai"))
     subject = "swap <img src=x onerror=alert(1)> ![t](https://tracker.example/p.png) [x](https://evil.example) | y"
-    dated_commit(repo, subject, "2026-08-03T09:30:00Z")
+    commit_all(repo, subject, "2026-08-03T09:30:00Z")
     run = run_cli("evidence", "build", str(repo), "--period", "2026Q3", "-o", str(tmp_path / "bundle.zip"))
     assert run.exit_code == 0, run.stderr
     with zipfile.ZipFile(tmp_path / "bundle.zip") as archive:
@@ -162,15 +162,13 @@ def test_every_repository_string_in_report_md_is_plain_text(tmp_path: Path) -> N
     """Beyond commit subjects: a template name from .copier-answers.yml, the subject of a commit
     listed as a date anomaly, the commit a forged note claims to be about, the repository's name
     from its origin URL. None becomes markup, a link or an image in report.md."""
-    from evidence_helpers import git
-
     hostile = "<img src=x onerror=alert(1)> ![t](https://tracker.example/p.png) [x](https://evil.example)"
     repo = feature_repo(tmp_path / "payments")
     git(repo, "remote", "add", "origin", "https://example.com/acme/<img src=x onerror=alert(1)>")
     write(repo / "svc" / ".copier-answers.yml", f"_aigov_template: '{hostile}'\n_commit: 1.0.0\n_src_path: gh:acme/t\n")
-    dated_commit(repo, "svc: paved road", "2026-08-01T09:00:00Z")
+    commit_all(repo, "svc: paved road", "2026-08-01T09:00:00Z")
     write(repo / "svc" / "NOTES.md", "x\n")
-    back = dated_commit(repo, f"back-dated {hostile}", "2026-06-01T09:00:00Z")
+    back = commit_all(repo, f"back-dated {hostile}", "2026-06-01T09:00:00Z")
     git(repo, "notes", "--ref", "aigov", "add", "-m", json.dumps({"commit": hostile, "verdict": "pass", "findings": [], "features": []}), back)
     run = run_cli("evidence", "build", str(repo), "--period", "2026Q3", "--now", "2026-12-07T00:00:00Z", "-o", str(tmp_path / "b.zip"))
     assert run.exit_code == 0, run.stderr

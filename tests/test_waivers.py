@@ -241,7 +241,7 @@ def test_an_org_rule_can_say_it_cannot_be_waived(tmp_path: Path) -> None:
 def test_a_waivable_field_that_is_not_a_boolean_is_a_clean_error(tmp_path: Path) -> None:
     root = too_few_cases(tmp_path)
     config = org_config(tmp_path / "org", "policies: [rules]\n", {"rules/names.rego": ORG_RULE.format(waivable="'no'")})
-    assert_clean_error(run_limited("check", str(root), "--now", CLOCK, "--config", str(config)),
+    assert_clean_error(check(root, "--config", str(config)),
                        "names.rego:12:", "custom.waivable must be true or false")
 
 
@@ -307,7 +307,7 @@ def test_a_malformed_waivers_file_is_a_clean_error(tmp_path: Path, text: str, fr
     root = too_few_cases(tmp_path)
     (root / ".aigov").mkdir(exist_ok=True)
     (root / WAIVERS).write_text(text, encoding="utf-8")
-    assert_clean_error(run_limited("check", str(root), "--now", CLOCK), *fragments)
+    assert_clean_error(check(root), *fragments)
 
 
 def test_a_waivers_fifo_waives_nothing_and_a_symlink_out_is_refused(tmp_path: Path) -> None:
@@ -319,7 +319,7 @@ def test_a_waivers_fifo_waives_nothing_and_a_symlink_out_is_refused(tmp_path: Pa
     (root / WAIVERS).unlink()
     (tmp_path / "outside.yaml").write_text(GOOD, encoding="utf-8")
     (root / WAIVERS).symlink_to(tmp_path / "outside.yaml")
-    assert_clean_error(run_limited("check", str(root), "--now", CLOCK), WAIVERS, "outside the repository")
+    assert_clean_error(check(root), WAIVERS, "outside the repository")
 
 
 def test_a_huge_waivers_file_is_refused_before_reading(tmp_path: Path) -> None:
