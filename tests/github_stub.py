@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -11,6 +10,8 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+
+from repo_helpers import git
 
 
 class FakeGitHub(BaseHTTPRequestHandler):
@@ -80,8 +81,8 @@ def event_file(folder: Path, repo: Path, number: int = 7, name: str = "event.jso
     """A pull_request event as GitHub writes it to GITHUB_EVENT_PATH (the fields aigov reads)."""
     event = {
         "action": "synchronize", "number": number,
-        "pull_request": {"number": number, "base": {"sha": _rev_parse(repo, "main"), "ref": "main"},
-                         "head": {"sha": _rev_parse(repo, "HEAD"), "ref": "feat"}, "user": {"login": AUTHOR}},
+        "pull_request": {"number": number, "base": {"sha": git(repo, "rev-parse", "main"), "ref": "main"},
+                         "head": {"sha": git(repo, "rev-parse", "HEAD"), "ref": "feat"}, "user": {"login": AUTHOR}},
         "repository": {"full_name": "acme/mono", "default_branch": "main"},
     }
     path = folder / name
@@ -102,6 +103,3 @@ def team(server: Any, team: str, members: list[str], pending: tuple[str, ...] = 
 def review(login: str, state: str, commit: str) -> dict[str, Any]:
     return {"id": hash((login, state, commit)) % 10**6, "user": {"login": login}, "state": state, "commit_id": commit}
 
-
-def _rev_parse(repo: Path, ref: str) -> str:
-    return subprocess.run(["git", "-C", str(repo), "rev-parse", ref], check=True, capture_output=True, text=True).stdout.strip()

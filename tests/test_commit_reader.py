@@ -128,7 +128,7 @@ def history(seed: int, root: Path) -> list[str]:
     """A repository with a few features and 3-5 commits of random edits; its commit ids."""
     rng = random.Random(seed)
     for i in range(rng.randint(1, 3)):
-        make_feature(root / f"svc-{i}", name=f"svc-{seed}-{i}", repo=root)
+        make_feature(root / f"svc-{i}", name=f"svc-{i}", repo=root)  # one name per slot: its SBOM is generated once
     write(root / "cards/.keep", "")
     write(root / "cards/shared.md", MODEL_CARD.format(name="shared", model="gpt-4o"))
     init_repo(root)

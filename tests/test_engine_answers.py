@@ -21,10 +21,7 @@ from opa_stub import OpaStub
 from pack_helpers import copy_pack
 from waiver_helpers import EVAL_WAIVER, merged_waiver, too_few_cases
 
-needs_opa = pytest.mark.skipif(
-    __import__("importlib.util").util.find_spec("opa_bindings") is None,
-    reason="opa-golib-python-bindings==0.4.4 is not installed: the loopback OPA evaluates with it",
-)
+needs_opa = pytest.mark.usefixtures("opa_oracle")  # the loopback OPA evaluates with real OPA
 
 # Forged entries of data.aigov.waivers.decision.applied; each would waive a finding (or crash) in Python.
 FORGED = {

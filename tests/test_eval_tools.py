@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from conftest import CLOCK, assert_clean_error, check, check_json, make_feature, org_config, run_cli, write
+from conftest import CLOCK, assert_clean_error, check, check_json, edit, make_feature, org_config, run_cli, write
 from repo_helpers import git
 
 COMMAND = "python evals/run.py --config evals/config.yaml"
@@ -1022,9 +1022,7 @@ def made(tmp_path: Path) -> Path:
 
 
 def commit_makefile(repo: Path, old: str, new: str) -> None:
-    text = (repo / "Makefile").read_text()
-    assert old in text
-    (repo / "Makefile").write_text(text.replace(old, new))
+    edit(repo / "Makefile", old, new)
     git(repo, "commit", "-q", "-am", "edit the Makefile")
 
 

@@ -188,8 +188,8 @@ def undefined_deny_pack() -> PolicyPack:
 
 
 @pytest.fixture
-def opa_url() -> Iterator[str]:
-    pytest.importorskip("opa_bindings", reason="the loopback OPA evaluates with opa-golib-python-bindings")
+def opa_url(opa_oracle: None) -> Iterator[str]:
+    """The loopback OPA, which evaluates with real OPA (opa-golib-python-bindings)."""
     stub = OpaStub()
     yield stub.start()
     stub.stop()
