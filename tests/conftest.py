@@ -147,9 +147,17 @@ _GENERATED_SBOMS: dict[str, str] = {}
 
 def _sbom_inputs_digest(root: Path) -> str | None:
     """A digest of every file, link and folder below ``root`` but the SBOM; None where the files alone do
-    not decide (``root`` is a git repository, so git says which files count) or one is not a regular file."""
+    not decide (``root`` is a git repository, so git says which files count), or one is not a regular file
+    or cannot be read."""
     if (root / ".git").exists():
         return None
+    try:
+        return _tree_digest(root)
+    except OSError:
+        return None
+
+
+def _tree_digest(root: Path) -> str | None:
     digest = hashlib.sha256()
     for folder, folders, files in os.walk(root):
         folders.sort()

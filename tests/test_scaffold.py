@@ -83,9 +83,10 @@ def fresh_venv(tmp_path_factory: pytest.TempPathFactory, generated: dict[tuple[s
 
 
 def clean_env() -> dict[str, str]:
-    """No PYTHONPATH, no proxies to a provider: the generated repository must work offline on its own."""
+    """No PYTHONPATH, no proxies to a provider: the generated repository must work offline on its own. Nor
+    any bytecode written into it: every test reads the same generated repositories."""
     keep = {"PATH", "HOME", "LANG", "TMPDIR", "SYSTEMROOT"}
-    return {k: v for k, v in os.environ.items() if k in keep}
+    return {**{k: v for k, v in os.environ.items() if k in keep}, "PYTHONDONTWRITEBYTECODE": "1"}
 
 
 def test_templates_lists_every_paved_road_with_its_purpose() -> None:
