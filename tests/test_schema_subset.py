@@ -13,6 +13,7 @@ import json
 import random
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -188,18 +189,165 @@ def test_nested_rules_decide_as_jsonschema_does() -> None:
 
 def test_a_check_of_a_valid_repository_does_not_load_jsonschema(tmp_path: Path) -> None:
     """What the fast path is for: jsonschema's import is about a third of a check's start-up. The
-    bundled example validates its manifest, model card and eval config without it; a broken manifest
-    still gets jsonschema's own error, naming the field."""
+    bundled example validates its manifest, model card, eval config and CycloneDX SBOM without it (in
+    this process and in the child that reads the SBOM: ``-X importtime`` logs the child's imports too);
+    a broken manifest or SBOM still gets jsonschema's own error, naming the field and its line."""
     import shutil
 
     example = tmp_path / "example"
     shutil.copytree(REPO_ROOT / "examples" / "support-summarize", example)
     probe = ("import sys\nfrom aigov.cli import main\nsys.argv = ['aigov', 'check', sys.argv[1]]\n"
-             "try:\n    main()\nexcept SystemExit as e:\n    print('exit', e.code, 'jsonschema' in sys.modules, file=sys.stderr)\n")
-    run = subprocess.run([sys.executable, "-c", probe, str(example)], capture_output=True, text=True, timeout=120)
-    assert run.stderr.strip().splitlines()[-1] == "exit 0 False"
+             "try:\n    main()\nexcept SystemExit as e:\n    print('exit', e.code, file=sys.stderr)\n")
+
+    def check() -> tuple[str, bool, str]:
+        run = subprocess.run([sys.executable, "-X", "importtime", "-c", probe, str(example)], capture_output=True, text=True, timeout=120)
+        imported = any(line.rstrip().endswith("| jsonschema") for line in run.stderr.splitlines())
+        return run.stderr.strip().splitlines()[-1], imported, run.stdout + run.stderr
+
+    assert check()[:2] == ("exit 0", False)
+    bom = example / "sbom.cdx.json"
+    bom.write_text(bom.read_text().replace('"specVersion": "1.6"', '"specVersion": "1.6", "version": "one"', 1).replace('"version": 1,', "", 1))
+    verdict, imported, output = check()
+    assert (verdict, imported) == ("exit 1", True) and "sbom.cdx.json:" in output and "'one' is not of type 'integer'" in output
     manifest = example / "aigov.yaml"
     manifest.write_text(manifest.read_text().replace("riskTier: medium", "riskTier: extreme", 1))
-    run = subprocess.run([sys.executable, "-c", probe, str(example)], capture_output=True, text=True, timeout=120)
-    assert run.stderr.strip().splitlines()[-1] == "exit 2 True"
-    assert "aigov.yaml:8" in run.stderr and "extreme" in run.stderr
+    verdict, imported, output = check()
+    assert (verdict, imported) == ("exit 2", True) and "aigov.yaml:8" in output and "extreme" in output
+
+
+# --- CycloneDX (draft 7, with references to the SPDX and JSF schemas and aigov's format checks) ---
+
+SPEC_DOCUMENTS = sorted((REPO_ROOT / "tests" / "data" / "cyclonedx").glob("*/*.json"))
+BOM_STRINGS = ["2020-04-13", "2020-04-13T20:20:39+00:00", "2020-04-13T20:20:39", "2021-02-30T00:00:00Z", "MIT",
+               "Apache-2.0", "NOT-A-LICENSE", "SHA-256", "MD5", "a" * 64, "A1" * 16, "https://example.com/x",
+               "not a url with spaces", "mailto:someone@example.com", "someone@example.com", "someone@", "library",
+               "application", "machine-learning-model", "required", "urn:uuid:3e671687-395b-41f5-a30f-a58921a69b79"]
+
+
+def bom_oracle(version: str) -> Any:
+    from aigov.sbom.validate import _validator
+
+    return _validator(version)
+
+
+def bom_subset_answer(document: Any, version: str) -> bool | None:
+    from aigov.sbom.formats import CHECKS
+    from aigov.sbom.validate import _referenced_schemas, _schema
+
+    return conforms(document, _schema(version), _referenced_schemas(), CHECKS)
+
+
+def mutated(document: Any, rng: random.Random) -> Any:
+    """The document with one or two changes a careless generator or editor makes: a value of another kind
+    or a near-miss string, a key dropped or unknown, an array item repeated."""
+    document = json.loads(json.dumps(document))
+    for _ in range(rng.randint(1, 2)):
+        places = list(places_in(document))
+        if not places:
+            return document
+        parent, key = rng.choice(places)
+        change = rng.randrange(4)
+        if change == 0:
+            parent[key] = rng.choice([*SCALARS, *STRINGS, *BOM_STRINGS])
+        elif change == 1 and isinstance(parent, dict):
+            del parent[key]
+        elif change == 2 and isinstance(parent, dict):
+            parent["unknownKey"] = parent[key]
+        elif isinstance(parent, list):
+            parent.append(json.loads(json.dumps(parent[key])))
+        else:
+            parent[key] = rng.choice(BOM_STRINGS)
+    return document
+
+
+def places_in(node: Any) -> Iterator[tuple[Any, Any]]:
+    """Every (container, key or index) in a JSON value."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield node, key
+            yield from places_in(value)
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield node, index
+            yield from places_in(value)
+
+
+@pytest.mark.parametrize("path", SPEC_DOCUMENTS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_cyclonedx_answers_are_jsonschemas_and_every_valid_specification_document_is_decided(path: Path) -> None:
+    """On each of the specification's test documents, judged under its own version and under 1.7, and on
+    30 mutations of it, the subset gives jsonschema's answer (as aigov configures it for CycloneDX) or
+    none; a valid document of the document's own version is always decided, so a check of a feature's
+    SBOM does not need jsonschema."""
+    original = json.loads(path.read_text(encoding="utf-8"))
+    rng = random.Random(path.name)
+    decided = 0
+    for version in (original["specVersion"], "1.7"):
+        for index in range(31):
+            document = {**original, "specVersion": version} if index == 0 else mutated({**original, "specVersion": version}, rng)
+            truth = not any(True for _ in bom_oracle(version).iter_errors(document))
+            answer = bom_subset_answer(document, version)
+            assert answer is None or answer == truth, f"subset says {answer}, jsonschema {truth}, on {document!r}"
+            decided += answer is not None
+            if index == 0 and version == original["specVersion"] and truth:
+                assert answer is True, "a valid specification document was left to jsonschema"
+    assert decided >= 40
+
+
+def test_draft_7_keywords_are_the_ones_jsonschema_acts_on() -> None:
+    """The subset skips a key draft 7 does not define (CycloneDX's meta:enum) only if jsonschema skips it too."""
+    from jsonschema.validators import Draft7Validator
+
+    from aigov.schema_subset import _DRAFT_07_KEYWORDS
+
+    assert {*Draft7Validator.VALIDATORS, "then", "else"} == _DRAFT_07_KEYWORDS
+
+
+def test_draft_7_rules_the_cyclonedx_schemas_rely_on() -> None:
+    """$ref ignoring its siblings, tuple items with additionalItems, references into another schema file,
+    format checks given by the caller (unknown formats pass), unique items compared as JSON."""
+    referenced = {"other.json": {"$schema": "http://json-schema.org/draft-07/schema#", "$id": "http://x/other.json",
+                                 "definitions": {"short": {"type": "string", "maxLength": 2}}, "enum": ["a", "bb", "ccc"]}}
+    root = {
+        "$schema": "http://json-schema.org/draft-07/schema#", "$id": "http://x/root.json", "type": "object",
+        "properties": {
+            "ref_with_siblings": {"$ref": "#/definitions/text", "maxLength": 1},
+            "pair": {"type": "array", "items": [{"type": "string"}, {"type": "integer"}], "additionalItems": False},
+            "first_typed": {"items": [{"type": "string"}]},
+            "short": {"$ref": "other.json#/definitions/short"}, "listed": {"$ref": "other.json"},
+            "when": {"format": "date-time"}, "odd": {"format": "no-such-format"},
+            "unique": {"uniqueItems": True}, "prefix_ignored": {"prefixItems": [{"type": "string"}]},
+            "note": {"meta:enum": {"a": "b"}, "type": "string"},
+        },
+        "definitions": {"text": {"type": "string"}},
+    }
+    documents = [
+        {"ref_with_siblings": "long text"}, {"ref_with_siblings": 1}, {"pair": ["a", 1]}, {"pair": ["a", 1, 2]},
+        {"pair": [1, "a"]}, {"pair": ["a"]}, {"first_typed": ["a", 1, None]}, {"first_typed": [1]}, {"short": "ab"},
+        {"short": "abc"}, {"listed": "bb"}, {"listed": "dd"}, {"listed": 1}, {"when": "2020-04-13T20:20:39Z"},
+        {"when": "2020-04-13"}, {"when": 5}, {"odd": "anything"}, {"unique": [1, 1.0]}, {"unique": [1, True]},
+        {"unique": [{"a": [1]}, {"a": [1.0]}]}, {"unique": [{"a": 1, "b": 2}, {"b": 2, "a": 1}]}, {"unique": [[1], [True]]},
+        {"prefix_ignored": [1]}, {"note": "x"}, {"note": 1},
+    ]
+    from aigov.sbom.formats import CHECKS
+
+    shipped = json.dumps(referenced)
+    answers = []
+    for document in documents:
+        truth = not any(True for _ in draft_7_oracle(json.dumps(root), shipped).iter_errors(document))
+        answer = conforms(document, root, referenced, CHECKS)
+        assert answer is None or answer == truth, f"subset says {answer}, jsonschema {truth}, on {document!r}"
+        answers.append(answer)
+    assert None not in answers and True in answers and False in answers
+
+
+@functools.cache
+def draft_7_oracle(root_text: str, referenced_text: str) -> Any:
+    from referencing import Registry
+    from referencing.jsonschema import DRAFT7
+
+    from aigov.sbom.formats import format_checker
+
+    registry = Registry().with_resources(("http://x/" + name, DRAFT7.create_resource(schema))
+                                         for name, schema in json.loads(referenced_text).items()).crawl()
+    validator_class = jsonschema.validators.extend(jsonschema.Draft7Validator, {"pattern": whole_string_pattern})
+    return validator_class(json.loads(root_text), registry=registry, format_checker=format_checker())

@@ -22,8 +22,9 @@ from typing import Any
 
 from aigov.errors import AigovError
 from aigov.jsonfile import parse_json, read_json_file
-from aigov.sbom.formats import format_checker
+from aigov.sbom.formats import CHECKS, format_checker
 from aigov.sbom.jsonpaths import PathPart, format_path, line_of, value_lines
+from aigov.schema_subset import conforms, json_key
 from aigov.validation import whole_string_pattern
 
 SUPPORTED_VERSIONS = ("1.4", "1.5", "1.6", "1.7")
@@ -128,22 +129,32 @@ def _load_schema(name: str) -> Any:
 
 
 @functools.cache
+def _schema(version: str) -> dict[str, Any]:
+    return _load_schema(f"bom-{version}.SNAPSHOT.schema.json")  # type: ignore[no-any-return]
+
+
+@functools.cache
+def _referenced_schemas() -> dict[str, Any]:
+    """The schemas the BOM schemas reference, by the names their $refs use."""
+    return {name: _load_schema(name) for name in REFERENCED_SCHEMAS}
+
+
+@functools.cache
 def _validator(version: str) -> Any:
     """One validator per version, built once per process."""
-    from jsonschema import validators
+    from jsonschema import validators  # lazy: 60 ms; only a BOM that schema_subset does not call valid needs it
     from referencing import Registry
     from referencing.jsonschema import DRAFT7
 
     # Every referenced schema is registered and crawled up front: resolving them lazily makes
     # referencing re-crawl the registry on each lookup, which is slow for a BOM with many licenses.
     registry = Registry().with_resources(
-        (SCHEMA_PREFIX + name, DRAFT7.create_resource(_load_schema(name))) for name in REFERENCED_SCHEMAS
+        (SCHEMA_PREFIX + name, DRAFT7.create_resource(schema)) for name, schema in _referenced_schemas().items()
     ).crawl()
 
     fast = validators.extend(validators.Draft7Validator, {"enum": _enum, "uniqueItems": _unique_items,
                                                           "pattern": whole_string_pattern})
-    schema = _load_schema(f"bom-{version}.SNAPSHOT.schema.json")
-    return fast(schema, registry=registry, format_checker=format_checker())
+    return fast(_schema(version), registry=registry, format_checker=format_checker())
 
 
 # jsonschema compares with a Python-level equal() per enum value and per pair of array items,
@@ -168,25 +179,18 @@ def _unique_items(validator: Any, unique: Any, instance: Any, schema: Any) -> It
         return
     seen: set[Any] = set()
     for item in instance:
-        key = _frozen(item)
+        key = json_key(item)
         if key in seen:
             yield ValidationError(f"{_short(instance)} has non-unique elements")
             return
         seen.add(key)
 
 
-def _frozen(value: Any) -> Any:
-    """A hashable stand-in that is equal exactly when JSON Schema calls two values equal."""
-    if isinstance(value, bool):
-        return ("bool", value)
-    if isinstance(value, dict):
-        return ("object", frozenset((k, _frozen(v)) for k, v in value.items()))
-    if isinstance(value, list):
-        return ("array", tuple(_frozen(v) for v in value))
-    return value  # str, None, and numbers (Python already has 1 == 1.0 with equal hashes)
-
-
 def _schema_errors(document: dict[str, Any], version: str) -> Iterator[BomError]:
+    """The schema's errors; none, without importing jsonschema, for a BOM schema_subset calls valid (the
+    usual case on every check: a feature's SBOM is generated, and regenerated when it goes stale)."""
+    if conforms(document, _schema(version), _referenced_schemas(), CHECKS) is True:
+        return
     for error in _validator(version).iter_errors(document):
         yield from _explain(error)
 
