@@ -162,6 +162,15 @@ def test_from_to_period_and_bad_periods(history: Path, tmp_path: Path) -> None:
         assert run.exit_code == 2 and fragment in run.stderr, (args, run.stderr)
 
 
+def test_an_org_config_that_cannot_be_used_is_exit_2_naming_it_and_writes_no_bundle(history: Path, tmp_path: Path) -> None:
+    """The org config is the authority of every replayed decision: one that cannot be read is bad input
+    (exit 2, file and line), not a bundle whose every decision says "error" with exit 0."""
+    config = write(tmp_path / "org.yaml", "policy: [unclosed\n")
+    run = run_cli("evidence", "build", str(history), "--period", "2026Q3", "--config", str(config), "-o", str(tmp_path / "e.zip"))
+    assert run.exit_code == 2 and f"{config}:2" in run.stderr and "invalid YAML" in run.stderr, run.stderr
+    assert not (tmp_path / "e.zip").exists()
+
+
 def test_verify_accepts_an_intact_bundle(built: Path) -> None:
     run = run_cli("evidence", "verify", str(built))
     assert run.exit_code == 0 and run.stdout.startswith("OK ") and "not signed" in run.stdout
@@ -258,14 +267,16 @@ def test_recorded_decisions_from_git_notes_are_set_beside_the_replay(tmp_path: P
 def test_the_clock_is_consulted_where_a_sunset_a_review_age_or_a_waiver_expiry_falls() -> None:
     import datetime as dt
 
-    from aigov.evidence.replay import ReplayOptions, _clock_data, clock_points
+    from aigov.config import OrgConfig
+    from aigov.evidence.replay import clock_data, clock_points
+    from aigov.policy.loading import build_pack
 
     def day(text: str) -> int:
         return int(dt.datetime.fromisoformat(text + "T00:00:00+00:00").timestamp())
 
     doc = {"now": "2026-07-01T00:00:00Z", "feature": {"name": "svc", "manifest": {"spec": {"models": [{"id": "gpt-3.5-turbo"}]}},
                                                      "model_card": {"front_matter": {"last_reviewed": "2026-01-21"}}}}
-    points = clock_points(doc, _clock_data(ReplayOptions()), [{"feature": "svc", "expires": "2026-08-31"}])
+    points = clock_points(doc, clock_data(build_pack(OrgConfig()).data["aigov"]), [{"feature": "svc", "expires": "2026-08-31"}])
     assert day("2026-09-30") in points and day("2026-10-01") in points  # the registry's sunset of the model the feature declares
     assert day("2026-07-02") in points  # 90 days before it: the sunset warning
     assert day("2026-07-20") in points  # last_reviewed + 180 days (medium tier)

@@ -14,6 +14,7 @@ costs what it changed.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Hashable
 from dataclasses import dataclass, field
@@ -21,9 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from aigov.check import check_tree
-from aigov.check.authority import Authority, resolve_authority
+from aigov.check.authority import resolve_authority
 from aigov.check.options import CheckOptions
-from aigov.config import load_org_config
 from aigov.errors import AigovError
 from aigov.evidence.answers import RememberingEngine
 from aigov.evidence.artefacts import feature_documents
@@ -33,7 +33,6 @@ from aigov.evidence.recorded import recorded_decision
 from aigov.evidence.workspace import MANIFEST, feature_dirs, strings_in, under
 from aigov.filetree import FileTree
 from aigov.policy.controls import pull_request_rules
-from aigov.policy.loading import build_pack
 from aigov.tree import CommitTree, Reads
 
 _DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})")
@@ -152,22 +151,21 @@ class Replayer:
         # cannot change the decision (the clock aside), so the feature is not judged again.
         self.reads: dict[str, Reads] = {}
         self.windows: dict[str, Window] = {}  # feature dir -> where the clock may change its answer
-        self.clock_data = _clock_data(options)
         self.memo: dict[Hashable, Any] = {}  # shared by every tree of the replay (aigov.tree.Tree.memoised)
-        self.authority: Authority | None = None  # see _authority
+        # Who decides every check of the replay (aigov.check.authority), resolved before anything is replayed:
+        # an org config that cannot be used is exit 2 naming it, never a bundle of undecided commits.
+        self.authority = resolve_authority(CheckOptions(config_path=options.config_path, registry_path=options.registry_path),
+                                           history.path.resolve())
         self.engine = RememberingEngine(self._make_engine, lambda doc: sorted(clock_points(doc, self.clock_data)), period.last_second)
         self.pull_request_rules = pull_request_rules()
 
-    def _make_engine(self) -> Any:
-        return self._authority().engine.start()
+    @functools.cached_property
+    def clock_data(self) -> tuple[dict[str, Any], list[int]]:
+        """What clock_points reads, from the data of the pack that judges the replay (one place: its authority)."""
+        return clock_data(self.authority.pack.data["aigov"])
 
-    def _authority(self) -> Authority:
-        """Who decides every check of the replay (aigov.check.authority), resolved on the first check that
-        needs it: an org config that cannot be used makes each decision an error, as it would in CI."""
-        if self.authority is None:
-            options = CheckOptions(config_path=self.options.config_path, registry_path=self.options.registry_path)
-            self.authority = resolve_authority(options, self.history.path.resolve())
-        return self.authority
+    def _make_engine(self) -> Any:
+        return self.authority.engine.start()
 
     def run(self) -> RepositoryEvidence:
         try:
@@ -269,7 +267,7 @@ class Replayer:
         try:
             if tree is None:
                 tree = CommitTree(self.history.path, commit or "", self.history.objects, files=files, memo=self.memo)
-            result = check_tree(tree, options, scope, self._authority())
+            result = check_tree(tree, options, scope, self.authority)
         except AigovError as exc:
             dirs = [d for d in feature_dirs(files) if under(d, scope)]
             record = {**head, "commit": commit, "clock": clock, "features": sorted(self.names.get(d, d) for d in dirs),
@@ -412,9 +410,8 @@ def _tier(doc: dict[str, Any]) -> Any:
     return spec.get("riskTier") if isinstance(spec, dict) else None
 
 
-def _clock_data(options: ReplayOptions) -> tuple[dict[str, Any], list[int]]:
+def clock_data(data: dict[str, Any]) -> tuple[dict[str, Any], list[int]]:
     """The org's data (registry, templates) and every day count its settings hold (review ages, warnings)."""
-    data = build_pack(load_org_config(options.config_path), options.registry_path).data["aigov"]
     days = sorted({n for key, n in _numbers(data.get("settings", {}), "") if key.endswith("days") or "_days" in key})
     return data, days
 
