@@ -84,6 +84,8 @@ def test_missing_config_points_at_the_manifest(tmp_path: Path) -> None:
         (config_with(dataset="evals/golden.txt"), 4, "must be a .jsonl, .json, .csv or .yaml file"),
         (config_with(dataset="../shared/golden.jsonl"), 4, "without '..'"),
         ("suites: []\n", 1, "'command' is a required property"),
+        # what `aigov init` drafts for the team to fill in: a key with nothing after it is null in YAML
+        ("command: pytest evals\nsuites:\n#  - name: golden\n", 2, "suites: has no value; expected an array"),
         (config_with(extra="runner: nosuchrunner\n"), 1, "not a recognised eval runner"),
         (config_with(metrics="      - {name: coverage, threshold: .nan}\n"), 6, "threshold: must be a finite number"),
         (config_with(metrics="      - {name: coverage, threshold: -.inf}\n"), 6, "threshold: must be a finite number"),

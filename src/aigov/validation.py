@@ -63,6 +63,10 @@ def _describe(error: Any) -> str:
         return f"{error.instance!r} is not one of {', '.join(map(str, error.validator_value))}"
     if error.validator == "pattern" and "description" in error.schema:
         return f"{error.instance!r} {error.schema['description']}"
+    if error.validator == "type" and error.instance is None:
+        # A YAML key with nothing after it is null: say so in the file's terms, not Python's None.
+        expected = error.validator_value if isinstance(error.validator_value, str) else " or ".join(error.validator_value)
+        return f"has no value; expected {'an' if expected[0] in 'aeiou' else 'a'} {expected}"
     return error.message
 
 
