@@ -116,9 +116,18 @@ deny contains finding if {
 	finding := lib.finding(rego.metadata.rule().custom.id, sprintf("model card last_reviewed %s is in the future", [reviewed]), card_at(card_line("last_reviewed")))
 }
 
-matches_section(heading, key) if {
-	some pattern in settings.sections[key].patterns
-	regex.match(concat("", ["(?i)", pattern]), trim_space(heading.text))
+# The card's headings (their indices) that name each required section: those matching any of its
+# patterns, case-insensitively. One value per evaluation, and one expression per section (the patterns
+# as alternatives): regex.match compiles its pattern on every call, and matching per rule, per section
+# and per pattern cost more than every other rule of the pack together.
+section_headings := {key: headings |
+	some key, section in settings.sections
+	headings := {i |
+		count(section.patterns) > 0 # no alternatives would match every heading: no pattern, no heading names it
+		any_pattern := concat("", ["(?i)", concat("|", [sprintf("(?:%s)", [pattern]) | some pattern in section.patterns])])
+		some i, heading in card.headings
+		regex.match(any_pattern, trim_space(heading.text))
+	}
 }
 
 # METADATA
@@ -131,13 +140,8 @@ matches_section(heading, key) if {
 deny contains finding if {
 	card.exists
 	some key, section in settings.sections
-	not any_heading(key)
+	count(section_headings[key]) == 0
 	finding := lib.finding(rego.metadata.rule().custom.id, sprintf("model card has no %s section", [section.title]), card_at(1))
-}
-
-any_heading(key) if {
-	some heading in card.headings
-	matches_section(heading, key)
 }
 
 # METADATA
@@ -150,15 +154,10 @@ any_heading(key) if {
 deny contains finding if {
 	card.exists
 	some key, section in settings.sections
-	any_heading(key)
-	not any_filled_heading(key)
-	some heading in card.headings
-	matches_section(heading, key)
+	every i in section_headings[key] {
+		not card.headings[i].has_content
+	}
+	some i in section_headings[key]
+	heading := card.headings[i]
 	finding := lib.finding(rego.metadata.rule().custom.id, sprintf("model card section '%s' (%s) is empty", [heading.text, section.title]), card_at(heading.line))
-}
-
-any_filled_heading(key) if {
-	some heading in card.headings
-	matches_section(heading, key)
-	heading.has_content
 }

@@ -149,3 +149,20 @@ test_empty_section_warns_at_heading if {
 	f.line == 16
 	count(found) == 1
 }
+
+test_a_section_is_named_by_any_of_its_patterns_and_never_by_an_empty_list if {
+	alternatives := json.patch(settings, [{"op": "replace", "path": "/model_card/sections/evaluation/patterns", "value": ["^benchmarks?$", "^evaluations?\\b"]}])
+	found := modelcard.deny with input as doc("low", card(good_front, good_headings)) with data.aigov.settings as alternatives
+	count(found) == 0
+	none := json.patch(settings, [{"op": "replace", "path": "/model_card/sections/evaluation/patterns", "value": []}])
+	missing := modelcard.deny with input as doc("low", card(good_front, good_headings)) with data.aigov.settings as none
+	{f.msg | some f in missing} == {"model card has no evaluation section"}
+}
+
+test_an_empty_section_is_reported_at_each_heading_naming_it_unless_one_has_content if {
+	two := array.concat(good_headings, [{"text": "Evaluation results", "level": 2, "line": 30, "has_content": false}])
+	count(modelcard.deny) == 0 with input as doc("low", card(good_front, two)) with data.aigov.settings as settings
+	empty := json.patch(two, [{"op": "replace", "path": "/2/has_content", "value": false}])
+	found := modelcard.deny with input as doc("low", card(good_front, empty)) with data.aigov.settings as settings
+	{[f.id, f.line] | some f in found} == {["AIGOV-CARD-008", 16], ["AIGOV-CARD-008", 30]}
+}
