@@ -16,8 +16,10 @@ from typing import Any
 
 import click
 
+from aigov.clock import parse_now
 from aigov.errors import EXIT_ERROR, EXIT_INTERRUPTED, AigovError
 from aigov.report import FORMATS, write_error_reports  # the reporters' modules load on demand
+from aigov.untrusted import line_text
 
 PathArg = click.Path(path_type=Path)
 
@@ -76,8 +78,6 @@ def fails_closed(func: Callable[..., Any]) -> Callable[..., Any]:
 
 def _die(message: str, outputs: list[tuple[str, Path | None]]) -> None:
     """One line on stderr and exit 2; a machine format also gets an error document where its report would go."""
-    from aigov.untrusted import line_text
-
     write_error_reports(message, outputs)
     click.echo(f"aigov: error: {line_text(message)}", err=True)  # it often names the repository's paths
     sys.exit(EXIT_ERROR)
@@ -176,8 +176,7 @@ def check_options(registry: Path | None, config_path: Path | None, now: str | No
                    policy_bundle_key: Path | None = None, policy_bundle_identity: str | None = None,
                    policy_bundle_issuer: str | None = None, policy_bundle_signature: str | None = None,
                    offline: bool = False, release: bool = False, engine: str | None = None, **opa: Any) -> Any:
-    from aigov.check.options import CheckOptions
-    from aigov.clock import parse_now
+    from aigov.check.options import CheckOptions  # lazy: ~50 ms that only check, facts and record need; every command loads commandline
 
     return CheckOptions(
         config_path=config_path, registry_path=registry, now=parse_now(now) if now is not None else None,
@@ -205,7 +204,7 @@ def _bundle_request(source: str | None, key: Path | None, identity: str | None, 
         if key or identity or issuer or signature:
             raise AigovError("--policy-bundle-key, -identity, -issuer and -signature need --policy-bundle")
         return None
-    from aigov.config import BundleRequest
+    from aigov.config import BundleRequest  # lazy: with CheckOptions (only check, facts and record need it)
 
     return BundleRequest(source=source, public_key=key, identity=identity, issuer=issuer, signature=signature,
                          trusted_root=trusted_root)
@@ -222,7 +221,7 @@ def _opa_settings(opa_url: str | None, opa_token: str | None, opa_ca_bundle: Pat
 
 def _change_request(base: str | None, head: str | None, pull_request: bool, new_only: bool) -> Any:
     """What a diff-aware check compares, from --base/--head or the pull request event (--pr)."""
-    from aigov.facts.change import ChangeRequest, read_event
+    from aigov.facts.change import ChangeRequest, read_event  # lazy: with CheckOptions (only check, facts and record need it)
 
     if pull_request and base is not None:
         raise AigovError("give --pr or --base, not both: --pr reads the base commit from the pull request event")

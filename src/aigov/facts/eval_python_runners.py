@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from tree_sitter import Language, Parser
+
 from aigov.facts.eval_commands import join_folder
 from aigov.facts.eval_wrappers import NO_SHELL, Expansion, Note, Wrappers
 from aigov.facts.shell import Nested, Script, Swallow
@@ -419,8 +421,7 @@ class _Sessions:
 
 @lru_cache(maxsize=1)
 def _python_parser() -> Any:
-    import tree_sitter_python
-    from tree_sitter import Language, Parser
+    import tree_sitter_python  # lazy: the Python grammar, only for a noxfile
 
     return Parser(Language(tree_sitter_python.language()))
 

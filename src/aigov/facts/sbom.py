@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import unquote
 
 from aigov.errors import AigovError
 from aigov.facts.build import RepoContext, collector
 from aigov.facts.discovery import FeatureLocation
 from aigov.facts.manifest import Manifest
+from aigov.sbom.jsonpaths import line_of, value_lines
 from aigov.sbom.requirements import dependency_files, normalize_name, scan_dependencies
+from aigov.sbom.validate import MAX_BOM_BYTES, parse_bom, validate_bom
 from aigov.tree import MISSING, Tree
 
 MAX_ERRORS = 10
@@ -47,7 +50,6 @@ def collect_sbom(tree: Tree, manifest: Manifest) -> dict[str, Any]:
     if tree.kind(path) == MISSING:
         return {"declared": True, "path": path, "exists": False}
     facts: dict[str, Any] = {"declared": True, "path": path, "exists": True}
-    from aigov.sbom.validate import MAX_BOM_BYTES, parse_bom, validate_bom
 
     try:
         text = tree.read_text(path, max_bytes=MAX_BOM_BYTES)
@@ -69,8 +71,6 @@ def collect_sbom(tree: Tree, manifest: Manifest) -> dict[str, Any]:
 
 
 def _components(document: Any, text: str) -> dict[str, Any]:
-    from aigov.sbom.jsonpaths import line_of, value_lines
-
     lines = value_lines(text)
     models, others = [], []
     top = document.get("components") if isinstance(document, dict) else None
@@ -118,7 +118,6 @@ def _purl_parts(purl: str | None) -> tuple[str | None, str | None]:
     match = re.match(r"^pkg:([A-Za-z][A-Za-z0-9.+-]*)/(?:[^@?#]*/)?([^/@?#]+)", purl or "")
     if not match:
         return None, None
-    from urllib.parse import unquote
 
     return match.group(1).lower(), unquote(match.group(2))
 

@@ -34,6 +34,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from typing import Protocol
 
+from tree_sitter import Language, Parser
+
 from aigov.facts.eval_commands import NATIVE_CONFIGS, Invocation, canonical, join_folder, runs, runs_config
 
 # GitHub runs `run:` with these (docs "Using a specific shell"; actions/runner ScriptHandlerHelpers):
@@ -360,8 +362,7 @@ def _shell_options(words: list[str]) -> tuple[Shell, bool, list[str]] | None:
 
 @lru_cache(maxsize=1)
 def _parser() -> Any:
-    import tree_sitter_bash
-    from tree_sitter import Language, Parser
+    import tree_sitter_bash  # lazy: the bash grammar, only once a run: script is parsed
 
     return Parser(Language(tree_sitter_bash.language()))
 
