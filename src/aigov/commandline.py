@@ -1,8 +1,9 @@
 """What every command shares: failing closed, path arguments and the options of a check.
 
 Below both ``aigov.cli`` (the ``aigov`` group and its table of commands) and ``aigov.commands`` (the
-sub-commands it loads by name), so neither imports the other. Only click is imported at the top,
-as in the CLI: ``aigov check`` starts on every pull request.
+sub-commands it loads by name), so neither imports the other. Every command loads it, so it
+imports click and light modules only; what only a check's options need is imported where they
+are built (``# lazy:``).
 """
 
 from __future__ import annotations
