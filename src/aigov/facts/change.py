@@ -26,9 +26,7 @@ from typing import Any, Protocol
 from aigov import __version__
 from aigov.errors import AigovError
 from aigov.facts.discovery import is_manifest
-from aigov.facts.eval_results import eval_results_facts
 from aigov.facts.model_card import collect_documents, document_paths
-from aigov.facts.prompts import prompt_change_facts
 from aigov.files import read_text_file
 from aigov.gitcli import GitFailed, git
 from aigov.tree import MISSING, CommitTree, Reads, Tree, join
@@ -378,12 +376,16 @@ def _needs_review(change: Change, doc: dict[str, Any]) -> bool:
 
 
 def _eval_results(collected: CollectedChange, feature: dict[str, Any]) -> dict[str, Any]:
+    from aigov.facts.eval_results import eval_results_facts  # lazy: only a diff-aware check compares eval results
+
     path = eval_baseline_path(feature["dir"], (feature["manifest"]["spec"].get("evals") or {}).get("config"))
     return eval_results_facts(collected.tree, feature, path)
 
 
 def _prompts(collected: CollectedChange, feature: dict[str, Any], files: list[ChangedFile]) -> list[dict[str, Any]]:
     """The prompt files of the feature the change touched, at the base and at the head."""
+    from aigov.facts.prompts import prompt_change_facts  # lazy: only a diff-aware check compares prompts
+
     change = collected.change
     assert change is not None
     folder = join(feature["dir"], feature["manifest"]["spec"].get("prompts", "prompts"))
