@@ -24,8 +24,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from tree_sitter import Language, Parser
-
 from aigov.facts.eval_commands import join_folder
 from aigov.facts.eval_wrappers import NO_SHELL, Expansion, Note, Wrappers
 from aigov.facts.shell import Nested, Script, Swallow
@@ -422,6 +420,7 @@ class _Sessions:
 @lru_cache(maxsize=1)
 def _python_parser() -> Any:
     import tree_sitter_python  # lazy: the Python grammar, only for a noxfile
+    from tree_sitter import Language, Parser  # lazy: with the grammar
 
     return Parser(Language(tree_sitter_python.language()))
 

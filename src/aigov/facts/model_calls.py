@@ -35,8 +35,6 @@ from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from typing import Any
 
-from tree_sitter import Language, Parser, Query, QueryCursor
-
 from aigov.errors import AigovError
 from aigov.policy.loading import REGISTRY_FILE
 from aigov.resources import policies_dir
@@ -662,17 +660,23 @@ _GRAMMARS = {"python": ("tree_sitter_python", "language"), "javascript": ("tree_
 def _language_object(language: str) -> Any:
     # Grammars are imported here, on first use: `aigov check` of a repository without code pays nothing.
 
+    from tree_sitter import Language  # lazy: with the grammars: a repository without code loads no tree-sitter
+
     module, function = _GRAMMARS[language]
     return Language(getattr(importlib.import_module(module), function)())
 
 
 @cache
 def _parser(language: str) -> Any:
+    from tree_sitter import Parser  # lazy: with the grammars: a repository without code loads no tree-sitter
+
     return Parser(_language_object(language))
 
 
 @cache
 def _query(language: str, pattern: str) -> Any:
+    from tree_sitter import Query  # lazy: with the grammars: a repository without code loads no tree-sitter
+
     return Query(_language_object(language), pattern)
 
 
@@ -706,6 +710,8 @@ def _parse(language: str, source: bytes, deadline: float) -> Any:
 
 
 def _captures(language: str, pattern: str, node: Any) -> list[Any]:
+    from tree_sitter import QueryCursor  # lazy: with the grammars: a repository without code loads no tree-sitter
+
     captures = QueryCursor(_query(language, pattern)).captures(node)
     nodes = [item for items in captures.values() for item in items]
     nodes.sort(key=lambda item: item.start_byte)

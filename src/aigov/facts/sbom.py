@@ -20,9 +20,7 @@ from aigov.errors import AigovError
 from aigov.facts.build import RepoContext, collector
 from aigov.facts.discovery import FeatureLocation
 from aigov.facts.manifest import Manifest
-from aigov.sbom.jsonpaths import line_of, value_lines
 from aigov.sbom.requirements import dependency_files, normalize_name, scan_dependencies
-from aigov.sbom.validate import MAX_BOM_BYTES, parse_bom, validate_bom
 from aigov.tree import MISSING, Tree
 
 MAX_ERRORS = 10
@@ -50,6 +48,7 @@ def collect_sbom(tree: Tree, manifest: Manifest) -> dict[str, Any]:
     if tree.kind(path) == MISSING:
         return {"declared": True, "path": path, "exists": False}
     facts: dict[str, Any] = {"declared": True, "path": path, "exists": True}
+    from aigov.sbom.validate import MAX_BOM_BYTES, parse_bom, validate_bom  # lazy: ~35 ms, only a feature with an SBOM needs it
 
     try:
         text = tree.read_text(path, max_bytes=MAX_BOM_BYTES)
@@ -71,6 +70,8 @@ def collect_sbom(tree: Tree, manifest: Manifest) -> dict[str, Any]:
 
 
 def _components(document: Any, text: str) -> dict[str, Any]:
+    from aigov.sbom.jsonpaths import line_of, value_lines  # lazy: with sbom.validate
+
     lines = value_lines(text)
     models, others = [], []
     top = document.get("components") if isinstance(document, dict) else None

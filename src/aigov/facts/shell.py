@@ -34,8 +34,6 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from typing import Protocol
 
-from tree_sitter import Language, Parser
-
 from aigov.facts.eval_commands import NATIVE_CONFIGS, Invocation, canonical, join_folder, runs, runs_config
 
 # GitHub runs `run:` with these (docs "Using a specific shell"; actions/runner ScriptHandlerHelpers):
@@ -363,6 +361,7 @@ def _shell_options(words: list[str]) -> tuple[Shell, bool, list[str]] | None:
 @lru_cache(maxsize=1)
 def _parser() -> Any:
     import tree_sitter_bash  # lazy: the bash grammar, only once a run: script is parsed
+    from tree_sitter import Language, Parser  # lazy: with the grammar
 
     return Parser(Language(tree_sitter_bash.language()))
 
