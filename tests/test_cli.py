@@ -133,7 +133,7 @@ def test_example_facts_are_what_readme_promises() -> None:
 
 
 def test_the_program_delivers_every_report_before_it_exits(tmp_path: Path) -> None:
-    """`aigov check` as a process leaves without the interpreter's teardown (aigov.cli.exit_now):
+    """`aigov check` as a process leaves without the interpreter's teardown (aigov.commandline.exit_now):
     the exit code, standard output and every report file must still be complete, and a reader
     that stops early (`| head`) costs no traceback."""
     import subprocess

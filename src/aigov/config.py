@@ -11,6 +11,7 @@ non-compliant.
 
 from __future__ import annotations
 
+import posixpath
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -206,7 +207,6 @@ def _inside(doc: YamlDocument, key: str, value: str) -> str:
     """A path the repository config names, relative to the repository root (where the config says it is)."""
     if not inside(value):
         raise AigovError(f"{key}: {value!r} points outside the repository", CONFIG_PATH, doc.line_of(key))
-    import posixpath
 
     return posixpath.normpath(value)
 

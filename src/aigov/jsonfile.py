@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from aigov.errors import AigovError
+from aigov.files import read_text_file
 
 # Far beyond honest documents (CycloneDX's own test documents nest 12 levels, Sigstore bundles 6),
 # and well inside Python's recursion limit for everything that walks the value afterwards.
@@ -41,8 +42,6 @@ class _Refused(Exception):
 
 def read_json_file(path: Path, name: str, max_bytes: int) -> tuple[str, Any]:
     """The text and strict JSON value of a file (a regular file, at most ``max_bytes``)."""
-    from aigov.files import read_text_file
-
     text = read_text_file(path, name, max_bytes=max_bytes)
     return text, parse_json(text, name)
 

@@ -26,6 +26,7 @@ from aigov.errors import AigovError
 from aigov.files import MAX_FILE_BYTES
 from aigov.gitcli import GitFailed, ObjectReader, commit_id, git
 from aigov.model import CheckResult
+from aigov.review_record import draft_documents, prompt_promotions
 from aigov.validation import schema_errors
 
 RECORD_VERSION = "1"
@@ -68,8 +69,6 @@ def decision_fields(result: CheckResult) -> dict[str, Any]:
 
 def review_fields(result: CheckResult) -> dict[str, Any]:
     """The prompt promotions and drafts of the check (aigov.review_record), when there are any."""
-    from aigov.review_record import draft_documents, prompt_promotions
-
     fields = {"prompts": prompt_promotions(result.inputs), "drafts": draft_documents(result.inputs, result.findings, result.now)}
     return {key: value for key, value in fields.items() if value}
 

@@ -11,9 +11,12 @@ a one-line ``error``. Only a trust root that cannot be loaded is an :class:`Aigo
 
 from __future__ import annotations
 
+import base64
+import binascii
 import functools
 import json
 from dataclasses import asdict, dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -121,7 +124,7 @@ def rejection_reason(facts: dict[str, Any], expected_identity: str, expected_iss
 def file_sha256(path: Path) -> bytes:
     """SHA-256 of a file of any size (artefacts can be model weights), read in chunks: OpenSSL's
     SHA-256 (hashlib) is several times faster on gigabytes, and worth its ~3 ms load only here."""
-    import hashlib
+    import hashlib  # lazy: ~3 ms, only to digest an artefact
 
     digest = hashlib.sha256()
     with path.open("rb") as handle:
@@ -138,15 +141,15 @@ def read_bundle_bytes(path: Path) -> bytes:
 
 def load_verifier(trusted_root: Path | None = None) -> Any:
     """A sigstore Verifier for the production trust root (offline) or a private instance's root."""
-    import logging
+    import logging  # lazy: ~4 ms, with sigstore below
 
     # Offline mode logs a warning on every load; aigov reports its own outcome instead.
     logger = logging.getLogger("sigstore")
     if not any(isinstance(handler, logging.NullHandler) for handler in logger.handlers):
         logger.addHandler(logging.NullHandler())
-    from sigstore.errors import Error as SigstoreError
-    from sigstore.models import ClientTrustConfig, TrustedRoot
-    from sigstore.verify import Verifier
+    from sigstore.errors import Error as SigstoreError  # lazy: sigstore ~0.4 s, only to verify a bundle
+    from sigstore.models import ClientTrustConfig, TrustedRoot  # lazy: sigstore ~0.4 s, only to verify a bundle
+    from sigstore.verify import Verifier  # lazy: sigstore ~0.4 s, only to verify a bundle
 
     if trusted_root is None:
         try:
@@ -178,8 +181,6 @@ def _close_timestamp_authority_validity(root: Any) -> None:
     so ``gen_time < end + 1 µs`` is exactly ``gen_time <= end``. The root's parsed form is
     sigstore-internal; should it change shape, ends stay exclusive (stricter, never looser).
     """
-    from datetime import timedelta
-
     for authority in getattr(getattr(root, "_inner", None), "timestamp_authorities", None) or []:
         valid_for = authority.valid_for
         if valid_for is not None and valid_for.end is not None:
@@ -192,7 +193,7 @@ def verify_bundle(verifier: Any, artifact_sha256: bytes, bundle_bytes: bytes, po
     if raw is None:
         return rejected(MALFORMED, problem)
     kind = "dsse" if "dsseEnvelope" in raw else "message_signature"
-    from sigstore.models import Bundle
+    from sigstore.models import Bundle  # lazy: sigstore ~0.4 s, only to verify a bundle
 
     try:
         bundle = Bundle.from_json(bundle_bytes)
@@ -251,7 +252,7 @@ class _PolicyStage:
 
 
 def _sigstore_policy(policy: IdentityPolicy) -> Any:
-    from sigstore.verify import policy as sigstore_policy
+    from sigstore.verify import policy as sigstore_policy  # lazy: sigstore ~0.4 s, only to verify a bundle
 
     if policy.identity is not None:
         return sigstore_policy.Identity(identity=policy.identity, issuer=policy.issuer)
@@ -265,7 +266,7 @@ class _PatternIdentity:
         self.policy = policy
 
     def verify(self, cert: Any) -> None:
-        from sigstore.errors import VerificationError
+        from sigstore.errors import VerificationError  # lazy: sigstore ~0.4 s, only to verify a bundle
 
         identities, issuer = certificate_identity(cert)
         if issuer != self.policy.issuer:
@@ -281,7 +282,7 @@ _OTHERNAME_OID = "1.3.6.1.4.1.57264.1.7"  # Sigstore's "other name" SAN (e.g. us
 
 def certificate_identity(cert: Any) -> tuple[list[str], str | None]:
     """The identities (SAN emails, URIs, Sigstore other names) and OIDC issuer a Fulcio cert claims."""
-    from cryptography import x509
+    from cryptography import x509  # lazy: with sigstore
 
     identities: list[str] = []
     try:
@@ -297,7 +298,7 @@ def certificate_identity(cert: Any) -> tuple[list[str], str | None]:
 
 
 def _issuer_extension(cert: Any) -> str | None:
-    from cryptography import x509
+    from cryptography import x509  # lazy: with sigstore
 
     for oid, decode in ((_OIDC_ISSUER_OID, lambda b: b.decode(errors="replace")), (_OIDC_ISSUER_V2_OID, _der_string)):
         try:
@@ -359,10 +360,8 @@ def _verify_dsse_as_hashedrekord(verifier: Any, raw: dict[str, Any], stage: _Pol
     sigstore then checks the chain, SCT, log entry, timestamps, the signature over the PAE, and
     that the entry records this digest and signature (a swapped envelope or signature fails).
     """
-    import base64
-
-    from sigstore.errors import VerificationError
-    from sigstore.models import Bundle
+    from sigstore.errors import VerificationError  # lazy: sigstore ~0.4 s, only to verify a bundle
+    from sigstore.models import Bundle  # lazy: sigstore ~0.4 s, only to verify a bundle
 
     envelope = raw["dsseEnvelope"]
     signatures = envelope.get("signatures") or []
@@ -393,10 +392,8 @@ def _verify_dsse_as_intoto(verifier: Any, raw: dict[str, Any], stage: _PolicySta
     (ECDSA with SHA-256, as sigstore.dsse), and that the logged intoto body is this envelope.
     ``_verify_common_signing_cert`` is sigstore-internal; if it is gone, verification fails.
     """
-    import base64
-
-    from sigstore.errors import VerificationError
-    from sigstore.models import Bundle
+    from sigstore.errors import VerificationError  # lazy: sigstore ~0.4 s, only to verify a bundle
+    from sigstore.models import Bundle  # lazy: sigstore ~0.4 s, only to verify a bundle
 
     common_checks = getattr(verifier, "_verify_common_signing_cert", None)
     if common_checks is None:  # sigstore changed its internals: fail closed, never skip checks
@@ -419,10 +416,10 @@ def _verify_dsse_as_intoto(verifier: Any, raw: dict[str, Any], stage: _PolicySta
 
 def _verify_certificate_signature(cert: Any, signature: bytes, data: bytes) -> None:
     """The signature over ``data`` with the signing certificate's key (Fulcio issues ECDSA keys)."""
-    from cryptography.exceptions import InvalidSignature
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from sigstore.errors import VerificationError
+    from cryptography.exceptions import InvalidSignature  # lazy: with sigstore
+    from cryptography.hazmat.primitives import hashes  # lazy: with sigstore
+    from cryptography.hazmat.primitives.asymmetric import ec  # lazy: with sigstore
+    from sigstore.errors import VerificationError  # lazy: sigstore ~0.4 s, only to verify a bundle
 
     key = cert.public_key()
     if not isinstance(key, ec.EllipticCurvePublicKey):
@@ -442,9 +439,7 @@ def _check_intoto_v002_body(bundle: Any, payload_type: str, payload: bytes, sign
     JSON as submitted, which cannot be rebuilt, so, as sigstore-python does for dsse entries,
     the parts that can be rebuilt are compared.
     """
-    import base64
-
-    from sigstore.errors import VerificationError
+    from sigstore.errors import VerificationError  # lazy: sigstore ~0.4 s, only to verify a bundle
 
     mismatch = "transparency log entry is inconsistent with other materials"
     try:
@@ -472,9 +467,6 @@ def _check_intoto_v002_body(bundle: Any, payload_type: str, payload: bytes, sign
 
 def _b64_twice(text: str) -> bytes | None:
     """A Rekor intoto field's bytes (base64 of the envelope's base64), or None if it is not that."""
-    import base64
-    import binascii
-
     try:
         return base64.b64decode(base64.b64decode(text, validate=True), validate=True)
     except (binascii.Error, ValueError):
@@ -483,8 +475,8 @@ def _b64_twice(text: str) -> bytes | None:
 
 def _logged_key_matches(pem: bytes, cert: Any) -> bool:
     """Whether the PEM an entry logs (the signing certificate, or a bare public key) is this certificate's."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat, load_pem_public_key
+    from cryptography import x509  # lazy: with sigstore
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat, load_pem_public_key  # lazy: with sigstore
 
     try:
         if b"CERTIFICATE" in pem:
@@ -522,8 +514,8 @@ def _check_statement(payload_type: str, payload: bytes, artifact_sha256: bytes, 
 
 
 def _hashed(artifact_sha256: bytes) -> Any:
-    from sigstore.hashes import Hashed
-    from sigstore_models.common.v1 import HashAlgorithm
+    from sigstore.hashes import Hashed  # lazy: sigstore ~0.4 s, only to verify a bundle
+    from sigstore_models.common.v1 import HashAlgorithm  # lazy: sigstore ~0.4 s, only to verify a bundle
 
     return Hashed(algorithm=HashAlgorithm.SHA2_256, digest=artifact_sha256)
 
@@ -543,8 +535,6 @@ def _describe_load_error(exc: BaseException) -> str:
 
 
 def _b64(data: bytes) -> str:
-    import base64
-
     return base64.b64encode(data).decode()
 
 

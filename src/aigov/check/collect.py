@@ -14,6 +14,7 @@ from aigov.clock import utc_now
 from aigov.config import Refusal, RepositoryConfig, blocking_severities, load_repository_config
 from aigov.errors import AigovError
 from aigov.facts.build import RepoContext, build_inputs
+from aigov.facts.change import add_change_facts
 from aigov.facts.discovery import FeatureLocation, discover_features, excluded
 from aigov.facts.scope import candidates, ignore_files, touched
 from aigov.files import find_repository_root
@@ -133,8 +134,6 @@ def collect_tree_inputs(tree: Tree, scope: str, authority: Authority, options: C
             doc["repository_config"] = repository_facts
         _refuse_duplicate_names(inputs)
         if change is not None:
-            from aigov.facts.change import add_change_facts  # diff-aware checks only (aigov.check.diff)
-
             collected.inputs = touched(collected.inputs, reads, change)
             reviewers = (authority.settings.get("approvals") or {}).get("reviewers") or {}
             collected.removed = add_change_facts(collected, options.github_token, sorted(reviewers.values()))

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from aigov.digests import content_digest
 from aigov.errors import AigovError
+from aigov.facts.change import resolve_change
 from aigov.model import Finding
 from aigov.tree import Tree
 
@@ -25,7 +26,6 @@ def change_under_review(tree: Tree, request: ChangeRequest | None) -> Change | N
     """The change a diff-aware check judges, with its changed files; None for a plain check."""
     if request is None:
         return None
-    from aigov.facts.change import resolve_change  # diff-aware checks only (see above)
 
     return resolve_change(tree.root, request)
 

@@ -1,1 +1,1 @@
-"""Sub-commands with their own module, loaded lazily by aigov.cli.LazyGroup."""
+"""The sub-commands of ``aigov``, one module each, imported by name from aigov.cli.COMMANDS when one runs."""

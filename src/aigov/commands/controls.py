@@ -9,8 +9,7 @@ import click
 
 from aigov.commandline import fails_closed
 from aigov.errors import AigovError
-
-# Imports inside the commands below are lazy where marked: aigov --help imports every command module to list it.
+from aigov.policy.controls import load_control_map
 
 
 @click.command("controls")
@@ -26,8 +25,6 @@ def command(framework: str | None, output_format: str) -> None:
       aigov controls --framework EU-AI-Act
       aigov controls --format json
     """
-    from aigov.policy.controls import load_control_map  # lazy: ~40 ms of aigov --help
-
     control_map = load_control_map()
     keys = list(control_map.frameworks)
     if framework is not None:  # keys are matched whatever their case: eu-ai-act is EU-AI-Act

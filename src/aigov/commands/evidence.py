@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from pathlib import Path
 
@@ -10,11 +11,14 @@ import click
 from aigov.clock import parse_now
 from aigov.commandline import PathArg, fails_closed
 from aigov.errors import EXIT_BLOCKING, EXIT_PASS
+from aigov.evidence.build import build_bundle
+from aigov.evidence.merge import merge_bundles
+from aigov.evidence.replay import ReplayOptions, parse_period
+from aigov.evidence.sign import sign_bundle
+from aigov.evidence.verify import verify_bundle_file
 from aigov.files import read_text_file
 from aigov.untrusted import line_text  # a bundle to verify is anyone's
 from aigov.words import counted
-
-# Imports inside the commands below are lazy where marked: aigov --help imports every command module to list it.
 
 
 @click.group("evidence")
@@ -52,9 +56,6 @@ def build(repos: tuple[Path, ...], period: str | None, start: str | None, end: s
       aigov evidence build . --period 2026Q3 -o evidence-2026Q3.zip
       aigov evidence build --repos repos.txt --from 2026-07-01 --to 2026-09-30 -o fleet.zip
     """
-    from aigov.evidence.build import build_bundle  # lazy: ~95 ms (the check pipeline) of aigov --help and of the other evidence subcommands
-    from aigov.evidence.replay import ReplayOptions, parse_period  # lazy: with build_bundle
-
     paths = list(repos) + (_read_list_file(repos_file) if repos_file else [])
     if not paths:
         paths = [Path(".")]
@@ -65,8 +66,6 @@ def build(repos: tuple[Path, ...], period: str | None, start: str | None, end: s
 
 
 def _clock(value: str) -> int:
-    import datetime as dt
-
     return int(dt.datetime.fromisoformat(parse_now(value).replace("Z", "+00:00")).timestamp())
 
 
@@ -96,8 +95,6 @@ def verify(bundle: Path, identity: str | None, issuer: str | None, trusted_root:
         --identity https://github.com/acme/platform/.github/workflows/evidence.yml@refs/heads/main \\
         --issuer https://token.actions.githubusercontent.com
     """
-    from aigov.evidence.verify import verify_bundle_file  # lazy: ~95 ms of aigov --help and of evidence build/sign/merge
-
     verdict = verify_bundle_file(bundle, identity, issuer, trusted_root)
     if verdict.ok:
         signed = f"; manifest signed by {verdict.signed_by}" if verdict.signed_by else "; manifest not signed"
@@ -121,8 +118,6 @@ def sign(bundle: Path, staging: bool) -> None:
     Example (GitHub Actions, with permissions: id-token: write):
       aigov evidence sign evidence-2026Q3.zip
     """
-    from aigov.evidence.sign import sign_bundle  # lazy: ~115 ms of aigov --help and of evidence build/verify/merge
-
     identity = sign_bundle(bundle, staging)
     click.echo(f"signed {bundle}: manifest signed by {identity}")
 
@@ -152,8 +147,6 @@ def merge(bundles: tuple[Path, ...], output: Path, bundles_file: Path | None, id
         --issuer https://token.actions.githubusercontent.com
       aigov evidence merge --bundles bundles.txt -o org.zip
     """
-    from aigov.evidence.merge import merge_bundles  # lazy: ~100 ms of aigov --help and of evidence build/verify/sign
-
     paths = list(bundles) + (_read_list_file(bundles_file) if bundles_file else [])
     if not paths:
         raise click.UsageError("give the bundles to merge (BUNDLE... or --bundles FILE)")

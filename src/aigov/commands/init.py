@@ -11,28 +11,35 @@ existing is overwritten; nothing is written unless every draft can be.
 
 from __future__ import annotations
 
-# Imports inside the functions below are lazy: aigov --help imports every command module to list it,
-# and what init reads a repository with (config, the policy pack, the fact collectors, the check) costs
-# --help ~80 ms (measured). What --help loads anyway (clock, files, untrusted) is imported here.
+import json
 import os
 import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
+from aigov.check import run_check
+from aigov.check.options import CheckOptions
 from aigov.clock import utc_now
 from aigov.commandline import PathArg, fails_closed
 from aigov.commands.new import CLASSIFICATIONS, TIERS, prompt
+from aigov.config import load_org_config, load_repository_config
 from aigov.errors import AigovError
+from aigov.facts.build import RepoContext
+from aigov.facts.discovery import MANIFEST_NAME, FeatureLocation, is_manifest, parent
+from aigov.facts.evals import detect_runner, eval_gate_facts, runner_patterns
+from aigov.facts.manifest import Manifest
+from aigov.facts.model_refs import collect_model_references
+from aigov.facts.shell import command_spec
+from aigov.facts.workflows import repository_workflows
 from aigov.files import find_repository_root
+from aigov.policy.loading import build_pack
+from aigov.tree import WorkTree, join
 from aigov.untrusted import line_text, visible
-
-if TYPE_CHECKING:
-    from aigov.facts.build import RepoContext
-    from aigov.facts.discovery import FeatureLocation
+from aigov.yamlfile import parse_yaml
 
 MANIFEST = "aigov.yaml"
 CARD = "MODEL_CARD.md"
@@ -145,11 +152,6 @@ def command(path: Path, name: str | None, tier: str | None, owner: str | None, d
 
 def survey_repository(folder: Path, registry_path: Path | None, config_path: Path | None) -> Survey:
     """The models the code at ``folder`` calls and the eval commands CI runs, read as aigov check reads them."""
-    from aigov.config import load_org_config, load_repository_config
-    from aigov.facts.build import RepoContext
-    from aigov.policy.loading import build_pack
-    from aigov.tree import WorkTree
-
     root = find_repository_root(folder)
     tree = WorkTree(root)
     feature_dir = tree.rel(folder)
@@ -171,8 +173,6 @@ def survey_repository(folder: Path, registry_path: Path | None, config_path: Pat
 
 def _location(tree: Any, feature_dir: str) -> FeatureLocation:
     """The files the new feature would own: those under its folder that no feature inside it owns."""
-    from aigov.facts.discovery import MANIFEST_NAME, FeatureLocation, is_manifest, parent
-
     prefix = "" if feature_dir == "." else feature_dir + "/"
     under = [rel for rel in tree.files if rel.startswith(prefix)]
     inner = {parent(rel) + "/" for rel in under if is_manifest(rel)}
@@ -183,9 +183,6 @@ def _location(tree: Any, feature_dir: str) -> FeatureLocation:
 def called_models(ctx: RepoContext, location: FeatureLocation) -> tuple[list[CalledModel], list[dict[str, Any]]]:
     """Each model the code calls or configures (the references that would decide AIGOV-MODEL-009/010/012),
     by registry id when registered, with its places; and the files that could not be read for them."""
-    from aigov.facts.model_refs import collect_model_references
-    from aigov.tree import join
-
     facts = collect_model_references(ctx.tree, location.files, ctx.model_index, set(), join(location.dir, "prompts"), location.dir)
     registry = {model["id"]: model for model in ctx.registry.get("models", [])}
     prefix = "" if location.dir == "." else location.dir + "/"
@@ -205,12 +202,6 @@ def eval_gates(ctx: RepoContext, location: FeatureLocation) -> list[EvalGate]:
     """The eval commands the repository's workflows run, as the eval collector recognises them (the
     steps it names when the manifest's command runs nowhere), each checked as the gate it would be:
     the collector's own facts about where the command runs and what defeats it there."""
-    from aigov.facts.evals import detect_runner, eval_gate_facts, runner_patterns
-    from aigov.facts.manifest import Manifest
-    from aigov.facts.workflows import repository_workflows
-    from aigov.tree import join
-    from aigov.yamlfile import parse_yaml
-
     settings = ctx.settings.get("evals") or {}
     manifest = Manifest(location.manifest_path, location.dir, parse_yaml("spec: {}\n", location.manifest_path))
     config = join(location.dir, EVAL_CONFIGS[0])
@@ -233,8 +224,6 @@ def eval_gates(ctx: RepoContext, location: FeatureLocation) -> list[EvalGate]:
 def _command_of(steps: list[Any], candidate: dict[str, Any], runners: Any, detect: Any) -> str | None:
     """The line of the step's script whose command runs the recognised runner - not one that only
     names it (`uv pip show pytest`): the command as CI runs it."""
-    from aigov.facts.shell import command_spec
-
     for _, step in steps:
         if (step.step.path, step.step.line) != (candidate["path"], candidate["line"]) or not step.step.run:
             continue
@@ -394,8 +383,6 @@ _PLAIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/@+-]*")
 
 def _scalar(value: str) -> str:
     """A YAML scalar for ``value``: as it is when plain, else double-quoted (JSON strings are YAML)."""
-    import json
-
     return value if _PLAIN.fullmatch(value) and value.lower() not in {"yes", "no", "true", "false", "null", "on", "off"} \
         else json.dumps(value)
 
@@ -441,9 +428,6 @@ def write_all(folder: Path, drafts: dict[str, str]) -> None:
 
 def _report(survey: Survey, answers: dict[str, Any], drafts: dict[str, str], folder: Path, registry: Path | None,
             config_path: Path | None) -> None:
-    from aigov.check import run_check
-    from aigov.check.options import CheckOptions
-
     where = survey.feature_dir
     click.echo(f"drafted {answers['name']} ({answers['tier']} tier) in {line_text(where)}:")
     click.echo(f"  {MANIFEST}: {len(survey.models)} model(s) the code calls, each with where - confirm them")

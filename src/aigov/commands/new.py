@@ -10,10 +10,12 @@ from typing import Any
 import click
 
 from aigov.commandline import PathArg, fails_closed
+from aigov.config import load_org_config
 from aigov.errors import AigovError
+from aigov.policy.loading import build_pack
+from aigov.scaffold.catalog import bundled_template, bundled_templates
+from aigov.scaffold.generate import NewRequest, approved_models, generate, identity_defaults, registry_id
 from aigov.scaffold.interrupts import Terminated
-
-# Imports inside the commands below are lazy where marked: aigov --help imports every command module to list it.
 
 TIERS = ("low", "medium", "high")
 CLASSIFICATIONS = ("public", "internal", "confidential", "restricted")
@@ -67,8 +69,6 @@ def command(name: str | None, template: str | None, tier: str | None, owner: str
       aigov new triage --template agent --tier high --owner team-ops --github-org acme \\
         --model anthropic.claude-sonnet-4 --aigov-source acme/aigov@v0.1.0
     """
-    from aigov.scaffold.generate import NewRequest, generate  # lazy: ~100 ms (copier aside) of aigov --help
-
     registry_data, settings = _org_data(registry, config_path)
     ask = sys.stdin.isatty() and sys.stdout.isatty() if interactive is None else interactive
     extra_answers = _pairs(extra)
@@ -116,9 +116,6 @@ def command(name: str | None, template: str | None, tier: str | None, owner: str
 
 def _org_data(registry: Path | None, config_path: Path | None) -> tuple[dict[str, Any], dict[str, Any]]:
     """The approved-model registry and the settings (data.aigov.settings) the org config gives."""
-    from aigov.config import load_org_config  # lazy: ~50 ms of aigov --help
-    from aigov.policy.loading import build_pack  # lazy: with load_org_config
-
     data = build_pack(load_org_config(config_path), registry).data["aigov"]
     return data["registry"], data["settings"]
 
@@ -181,9 +178,6 @@ def _pairs(extra: tuple[str, ...]) -> dict[str, str]:
 
 def _ask_missing(answers: dict[str, Any], registry: dict[str, Any], template_source: str | None) -> None:
     """Ask on the terminal for what the flags did not give, offering only valid choices."""
-    from aigov.scaffold.catalog import bundled_template, bundled_templates  # lazy: ~30 ms of aigov --help
-    from aigov.scaffold.generate import approved_models  # lazy: as generate above
-
     if not answers["name"]:
         answers["name"] = prompt("Feature name (lowercase, dashes)")
     if not answers["template"] and not template_source:
@@ -206,8 +200,6 @@ def _ask_missing(answers: dict[str, Any], registry: dict[str, Any], template_sou
 
 
 def _ask_models(allowed: list[str], suggested: list[str], tier: str, kind: str | None, registry: dict[str, Any]) -> list[str]:
-    from aigov.scaffold.generate import registry_id  # lazy: as generate above
-
     what = f"{kind} models" if kind else "models"
     if not allowed:
         raise AigovError(f"the approved-model registry allows no {what} at {tier} tier")
@@ -224,8 +216,6 @@ def _ask_models(allowed: list[str], suggested: list[str], tier: str, kind: str |
 
 def _ask_identity(answers: dict[str, Any]) -> None:
     """Every answer that ends up in CODEOWNERS or a signing identity is asked, its default shown."""
-    from aigov.scaffold.generate import identity_defaults  # lazy: as generate above
-
     if not answers["github_org"]:
         answers["github_org"] = prompt("GitHub organisation (CODEOWNERS teams and the signing identity are in it)")
     defaults = identity_defaults(answers["name"], answers["github_org"])

@@ -7,13 +7,12 @@ from typing import Any
 
 import click
 
+from aigov import record as records
 from aigov.commandline import PathArg, check_input_options, check_options, fails_closed
 from aigov.errors import AigovError
 from aigov.files import find_repository_root, read_text_file
 from aigov.untrusted import json_text, line_text  # notes are written by whoever can push
 from aigov.words import counted
-
-# Imports inside the commands below are lazy where marked: aigov --help imports every command module to list it.
 
 
 @click.command("record")
@@ -43,8 +42,6 @@ def command(path: Path | None, commit_rev: str | None, from_file: Path | None, s
       aigov record --show HEAD
       aigov record --list
     """
-    from aigov import record as records  # lazy: ~15 ms of aigov --help
-
     root = (path or input_options.get("repository_root") or Path(".")).resolve()
     if show_rev is not None or list_notes:
         _read(records, root, show_rev)
@@ -53,7 +50,7 @@ def command(path: Path | None, commit_rev: str | None, from_file: Path | None, s
     if from_file is not None:
         record = records.parse_record(read_text_file(from_file, str(from_file)).encode("utf-8"), str(from_file))
     else:
-        from aigov.check import run_check  # lazy: ~60 ms of aigov --help and of record --show/--list/--from-file
+        from aigov.check import run_check  # lazy: the check pipeline costs ~60 ms; record --from FILE (CI) and --show/--list never run it
 
         record = records.decision_record(run_check(root, check_options(**input_options)))
     commit = records.resolve_commit(repo, commit_rev or record["commit"] or "HEAD")

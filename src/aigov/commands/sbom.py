@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -9,10 +10,10 @@ import click
 
 from aigov.commandline import PathArg, fails_closed
 from aigov.errors import EXIT_BLOCKING, AigovError
+from aigov.sbom.generate import generate_ml_bom
+from aigov.sbom.validate import read_bom_file, validate_bom
 from aigov.untrusted import json_text, line_text  # the SBOM is the checked repository's
 from aigov.words import counted
-
-# Imports inside the commands below are lazy where marked: aigov --help imports every command module to list it.
 
 
 @click.command("sbom")
@@ -45,7 +46,6 @@ def command(path: Path | None, validate_path: Path | None, output: Path | None, 
         if path is not None or output is not None or now is not None:
             raise click.UsageError("--validate FILE takes no PATH, -o or --now")
         sys.exit(_validate(validate_path, output_format))
-    from aigov.sbom.generate import generate_ml_bom  # lazy: ~60 ms of aigov --help and of sbom validate
 
     text = generate_ml_bom(path or Path("."), now)
     if output is None:
@@ -56,15 +56,11 @@ def command(path: Path | None, validate_path: Path | None, output: Path | None, 
 
 
 def _validate(path: Path, output_format: str) -> int:
-    from aigov.sbom.validate import read_bom_file, validate_bom  # lazy: ~35 ms of aigov --help and of sbom generate
-
     name = str(path)
     text, document = read_bom_file(path, name)
     result = validate_bom(document, text)
     version = result.spec_version or "(unknown version)"
     if output_format == "json":
-        import json
-
         report = {"file": name, "specVersion": result.spec_version, "valid": result.valid,
                   "errors": [e.to_dict() for e in result.errors], "warnings": [w.to_dict() for w in result.warnings]}
         click.echo(json_text(json.dumps(report, indent=2)))

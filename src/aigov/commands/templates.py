@@ -5,8 +5,7 @@ from __future__ import annotations
 import click
 
 from aigov.commandline import fails_closed
-
-# Imports inside the commands below are lazy where marked: aigov --help imports every command module to list it.
+from aigov.scaffold.catalog import bundled_templates
 
 
 @click.command("templates")
@@ -19,8 +18,6 @@ def command() -> None:
       aigov templates
       aigov new support-bot --template rag-service --tier medium --owner team-support
     """
-    from aigov.scaffold.catalog import bundled_templates  # lazy: ~30 ms of aigov --help
-
     templates = bundled_templates()
     width = max((len(t.name) for t in templates), default=0)
     for template in templates:

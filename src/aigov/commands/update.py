@@ -8,10 +8,9 @@ from pathlib import Path
 import click
 
 from aigov.commandline import PathArg, fails_closed
+from aigov.scaffold.update import run_update, update_status
 from aigov.untrusted import line_text  # the template's answers file and paths are the repository's
 from aigov.words import counted
-
-# Imports inside the commands below are lazy where marked: aigov --help imports every command module to list it.
 
 
 @click.command("update")
@@ -35,8 +34,6 @@ def command(path: Path, check_only: bool) -> None:
       aigov update --check && echo "on the newest paved road"
       aigov update services/support-bot
     """
-    from aigov.scaffold.update import run_update, update_status  # lazy: ~100 ms of aigov --help
-
     if check_only:
         status = update_status(path)
         if status.available:

@@ -14,9 +14,9 @@ import click
 
 from aigov.commandline import PathArg, fails_closed
 from aigov.errors import EXIT_BLOCKING, EXIT_PASS, AigovError
+from aigov.facts.signatures import DEFAULT_BUNDLE_SUFFIXES
+from aigov.sigstore_bundles import file_sha256, identity_policy, load_verifier, read_bundle_bytes, rejection_reason, verify_bundle
 from aigov.untrusted import json_text, line_text  # certificates and bundles are not ours
-
-# Imports inside the commands below are lazy where marked: aigov --help imports every command module to list it.
 
 
 @click.command("verify-artifact")
@@ -44,9 +44,6 @@ def command(file: Path, bundle: Path | None, identity: str | None, identity_patt
         --identity-pattern 'https://github.com/acme/.+/.github/workflows/release.yml@refs/tags/v.+' \\
         --issuer https://token.actions.githubusercontent.com
     """
-    from aigov.facts.signatures import DEFAULT_BUNDLE_SUFFIXES  # lazy (with the next line): ~60 ms of aigov --help
-    from aigov.sigstore_bundles import file_sha256, identity_policy, load_verifier, read_bundle_bytes, rejection_reason, verify_bundle
-
     try:
         policy = identity_policy(issuer, identity, identity_pattern)
     except ValueError as exc:

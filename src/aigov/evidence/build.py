@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import tempfile
+import time
 from pathlib import Path
+
+import click
 
 from aigov.errors import AigovError
 from aigov.evidence.bundle import assemble, write_zip
@@ -16,16 +20,12 @@ from aigov.words import counted
 def build_bundle(paths: list[Path], period: Period, options: ReplayOptions, output: Path, progress: bool = False) -> str:
     """Write the bundle; returns the one-line summary the command prints. A period that has not
     ended is covered up to the build's clock (``options.clock``, else now) and says so."""
-    import dataclasses
-    import time
-
     clock = options.clock if options.clock is not None else int(time.time())
     period = period.until(clock)
     options = dataclasses.replace(options, clock=clock)
     repos: list[RepositoryEvidence] = []
     for index, path in enumerate(paths, start=1):
         if progress:  # a terminal: say where we are; CI logs get only the summary
-            import click
 
             click.echo(f"[{index}/{len(paths)}] {path}", err=True)
         evidence = replay_repository(path, period, options)

@@ -4,7 +4,9 @@ canonical JSON, no absolute paths and no wall clock."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+import shutil
 import zipfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -142,9 +144,6 @@ Entry = bytes | Callable[[], bytes] | Path
 def write_zip(files: Iterable[tuple[str, Entry]], output: Path, period: Period) -> None:
     """``files`` in name order (a merge lists ten thousand artefacts: they are not gathered first);
     the period's last second as every timestamp (zip keeps 2-second steps), mode 0644."""
-    import datetime as dt
-    import shutil
-
     end = dt.datetime.fromtimestamp(period.last_second, dt.UTC)
     stamp = (max(end.year, 1980), end.month, end.day, end.hour, end.minute, end.second - end.second % 2)
     tmp = output.with_name(output.name + ".partial")

@@ -18,15 +18,18 @@ bundles had been given (merging merged bundles gives the same bytes as one merge
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import hashlib
 import heapq
 import json
 import os
 import posixpath
+import sqlite3
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -145,7 +148,6 @@ def _pool(inputs: int) -> Any:
     workers = min(os.cpu_count() or 1, MAX_WORKERS)
     if workers < 2 or inputs < PARALLEL_FROM:
         return None
-    from concurrent.futures import ProcessPoolExecutor
 
     try:
         return ProcessPoolExecutor(workers)
@@ -196,8 +198,6 @@ def _describe(period: dict[str, str]) -> str:
 
 
 def _period(period: dict[str, str]) -> Any:
-    import datetime as dt
-
     def epoch(clock: str) -> int:
         return int(dt.datetime.fromisoformat(clock.replace("Z", "+00:00")).timestamp())
 
@@ -296,8 +296,6 @@ def _check_artefact_names(repo: Repository, index: _Index) -> None:
 
 def _add_repository(tally: PeriodSummary, repo: Repository, data: bytes, reader: _Reader, index: _Index) -> None:
     """One repository's decisions and its features' facts at period end into the tally."""
-    import sqlite3
-
     name = repo.header["name"]
     at_end = f"{ARTEFACTS}/{name}/{point_name(PERIOD_END)}/"
     try:
@@ -322,8 +320,6 @@ class _Index:
     repositories are megabytes of Python objects. Read back by repository, or all in name order."""
 
     def __init__(self, path: Path) -> None:
-        import sqlite3
-
         self.db = sqlite3.connect(str(path))
         self.db.executescript("""
             PRAGMA journal_mode = OFF;

@@ -18,9 +18,9 @@ def sign_bundle(path: Path, staging: bool = False) -> str:
     if not verdict.ok:
         raise AigovError(f"refusing to sign a bundle that does not verify: {verdict.problems[0]}", str(path))
     manifest = manifest_bytes(path)
-    from sigstore.models import ClientTrustConfig
-    from sigstore.oidc import IdentityError, IdentityToken, detect_credential
-    from sigstore.sign import SigningContext
+    from sigstore.models import ClientTrustConfig  # lazy: sigstore ~0.35 s, only evidence sign needs it
+    from sigstore.oidc import IdentityError, IdentityToken, detect_credential  # lazy: sigstore ~0.35 s, only evidence sign needs it
+    from sigstore.sign import SigningContext  # lazy: sigstore ~0.35 s, only evidence sign needs it
 
     try:
         credential = detect_credential()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -127,8 +128,6 @@ class PeriodSummary:
 
     def __init__(self, control_map: ControlMap, period_end: str, latest_templates: dict[str, str],
                  store: Path | None = None) -> None:
-        import sqlite3
-
         self.control_map = control_map
         self.period_end = period_end
         self.latest_templates = latest_templates

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import stat
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,8 +77,6 @@ def verify_bundle_file(path: Path, identity: str | None = None, issuer: str | No
 
 
 def open_bundle(path: Path) -> zipfile.ZipFile:
-    import stat
-
     try:
         mode = path.stat().st_mode
     except OSError as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
@@ -94,8 +95,6 @@ BACKGROUND_TIMEOUT_S = 600.0  # a hang reading facts is exit 2 too, never a stuc
 
 def _collectors(background: bool) -> list[Collector]:
     """The background collectors, or all the others (importing the modules that register them)."""
-    import importlib
-
     for name in BACKGROUND_COLLECTOR_MODULES if background else COLLECTOR_MODULES:
         importlib.import_module(name)
     return [collect for collect in COLLECTORS if (collect.__module__ in BACKGROUND_COLLECTOR_MODULES) == background]

@@ -15,10 +15,11 @@ judged by the change rules as a removed feature (it needs the approval a lowered
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -358,7 +359,7 @@ def add_change_facts(collected: CollectedChange, token: str | None, approvers: l
     reviewed = [doc for doc in collected.inputs if _needs_review(change, doc)]
     if not reviewed and not touched_manifests:
         return []
-    from aigov.facts.review import collect_review  # it imports this module
+    from aigov.facts.review import collect_review  # lazy: facts.review imports this module (a cycle)
 
     paths = {m.path for m in touched_manifests} | {doc["feature"]["manifest_path"] for doc in reviewed}
     # A draft's owners approve the pull request that makes it final.
@@ -375,7 +376,7 @@ def _needs_review(change: Change, doc: dict[str, Any]) -> bool:
 
 
 def _eval_results(collected: CollectedChange, feature: dict[str, Any]) -> dict[str, Any]:
-    from aigov.facts.eval_results import eval_results_facts
+    from aigov.facts.eval_results import eval_results_facts  # lazy: only a diff-aware check compares eval results
 
     path = eval_baseline_path(feature["dir"], (feature["manifest"]["spec"].get("evals") or {}).get("config"))
     return eval_results_facts(collected.tree, feature, path)
@@ -383,7 +384,7 @@ def _eval_results(collected: CollectedChange, feature: dict[str, Any]) -> dict[s
 
 def _prompts(collected: CollectedChange, feature: dict[str, Any], files: list[ChangedFile]) -> list[dict[str, Any]]:
     """The prompt files of the feature the change touched, at the base and at the head."""
-    from aigov.facts.prompts import prompt_change_facts
+    from aigov.facts.prompts import prompt_change_facts  # lazy: only a diff-aware check compares prompts
 
     change = collected.change
     assert change is not None
@@ -394,8 +395,6 @@ def _prompts(collected: CollectedChange, feature: dict[str, Any], files: list[Ch
 def _documents(change: Change, feature: dict[str, Any], base: dict[str, Any]) -> dict[str, Any] | None:
     """The governed documents (model card, risk assessment) as they were at the base, when the change
     touched one of them or the manifest that names them; None otherwise (they are as at the head)."""
-    from functools import partial
-
     base_paths = document_paths(base["spec"], partial(join, base["dir"])) if base["exists"] and base["error"] is None else {}
     touched = {feature["manifest_path"], *base_paths.values(), *(d["path"] for d in feature.get("documents", []))}
     if not touched & change.paths:
@@ -405,8 +404,6 @@ def _documents(change: Change, feature: dict[str, Any], base: dict[str, Any]) ->
 
 def _commit_date(root: Path, commit: str) -> str | None:
     """The UTC day of a commit's committer date (a claim by whoever committed, like every git date)."""
-    import datetime as dt
-
     try:
         stamp = int(git(root, "show", "-s", "--format=%ct", commit).decode().strip())
     except (GitFailed, ValueError):

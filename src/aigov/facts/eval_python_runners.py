@@ -419,8 +419,8 @@ class _Sessions:
 
 @lru_cache(maxsize=1)
 def _python_parser() -> Any:
-    import tree_sitter_python
-    from tree_sitter import Language, Parser
+    import tree_sitter_python  # lazy: the Python grammar, only for a noxfile
+    from tree_sitter import Language, Parser  # lazy: with the grammar
 
     return Parser(Language(tree_sitter_python.language()))
 

@@ -681,7 +681,7 @@ def _handler(words: list[str]) -> Callable[[Wrappers, list[str], str | None], Ex
 
 
 def _python_runners(wrappers: Wrappers, words: list[str], folder: str | None) -> Expansion | None:
-    from aigov.facts.eval_python_runners import expand_python_runner
+    from aigov.facts.eval_python_runners import expand_python_runner  # lazy: eval_python_runners imports this module (a cycle)
 
     return expand_python_runner(wrappers, words, folder)
 

@@ -90,7 +90,7 @@ def eval_config_facts(tree: Tree, manifest: Manifest, declared: str, settings: d
         facts["errors"] = [{"msg": exc.message, "line": exc.line or 1}]
         return facts
     if is_promptfoo_config(doc.data):
-        from aigov.facts.promptfoo import config_facts
+        from aigov.facts.promptfoo import config_facts  # lazy: ~2 ms, only for a promptfoo config
 
         facts.update({"valid": True, **config_facts(tree, doc, path, feature_dir)})
         return facts
@@ -162,7 +162,7 @@ def _cases(tree: Tree, path: str) -> set[str]:
     if path.rsplit(".", 1)[-1].lower() in ("yaml", "yml", "json"):
         doc = parse_yaml(text, path)
         if is_promptfoo_config(doc.data):
-            from aigov.facts.promptfoo import dataset_cases as promptfoo_cases
+            from aigov.facts.promptfoo import dataset_cases as promptfoo_cases  # lazy: ~2 ms, only for a promptfoo config
 
             return promptfoo_cases(tree, doc, path)
     return case_set(text, path)
@@ -247,7 +247,7 @@ def _wrappers(ctx: RepoContext, steps: list[tuple[JobRun, StepRun]]) -> Any:
     step names one of those programs."""
     if not any(step.step.run and mentions_wrapper(step.step.run) for _, step in steps):
         return None
-    from aigov.facts.eval_wrappers import Wrappers
+    from aigov.facts.eval_wrappers import Wrappers  # lazy: ~15 ms with the runners, only when a step runs make, npm...
 
     return ctx.once("eval_wrappers", lambda: Wrappers(ctx.tree))
 

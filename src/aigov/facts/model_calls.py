@@ -25,6 +25,7 @@ that could not be read to its end says so (``complete`` is False).
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
 import time
@@ -548,7 +549,7 @@ def _re2(pattern: str, cache: bool = True) -> Any:
     """``pattern`` compiled by RE2 for UTF-8 bytes: linear in the text, whatever it holds."""
     if cache:
         return _re2_cached(pattern)
-    import re2
+    import re2  # lazy: google-re2 ~2 ms, only once a file is searched for model names
 
     options = re2.Options()
     options.max_mem = 64 << 20  # room for the registry's few hundred spellings as one automaton
@@ -658,9 +659,8 @@ _GRAMMARS = {"python": ("tree_sitter_python", "language"), "javascript": ("tree_
 @cache
 def _language_object(language: str) -> Any:
     # Grammars are imported here, on first use: `aigov check` of a repository without code pays nothing.
-    import importlib
 
-    from tree_sitter import Language
+    from tree_sitter import Language  # lazy: with the grammars: a repository without code loads no tree-sitter
 
     module, function = _GRAMMARS[language]
     return Language(getattr(importlib.import_module(module), function)())
@@ -668,14 +668,14 @@ def _language_object(language: str) -> Any:
 
 @cache
 def _parser(language: str) -> Any:
-    from tree_sitter import Parser
+    from tree_sitter import Parser  # lazy: with the grammars: a repository without code loads no tree-sitter
 
     return Parser(_language_object(language))
 
 
 @cache
 def _query(language: str, pattern: str) -> Any:
-    from tree_sitter import Query
+    from tree_sitter import Query  # lazy: with the grammars: a repository without code loads no tree-sitter
 
     return Query(_language_object(language), pattern)
 
@@ -710,7 +710,7 @@ def _parse(language: str, source: bytes, deadline: float) -> Any:
 
 
 def _captures(language: str, pattern: str, node: Any) -> list[Any]:
-    from tree_sitter import QueryCursor
+    from tree_sitter import QueryCursor  # lazy: with the grammars: a repository without code loads no tree-sitter
 
     captures = QueryCursor(_query(language, pattern)).captures(node)
     nodes = [item for items in captures.values() for item in items]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import unquote
 
 from aigov.errors import AigovError
 from aigov.facts.build import RepoContext, collector
@@ -47,7 +48,7 @@ def collect_sbom(tree: Tree, manifest: Manifest) -> dict[str, Any]:
     if tree.kind(path) == MISSING:
         return {"declared": True, "path": path, "exists": False}
     facts: dict[str, Any] = {"declared": True, "path": path, "exists": True}
-    from aigov.sbom.validate import MAX_BOM_BYTES, parse_bom, validate_bom
+    from aigov.sbom.validate import MAX_BOM_BYTES, parse_bom, validate_bom  # lazy: ~35 ms, only a feature with an SBOM needs it
 
     try:
         text = tree.read_text(path, max_bytes=MAX_BOM_BYTES)
@@ -69,7 +70,7 @@ def collect_sbom(tree: Tree, manifest: Manifest) -> dict[str, Any]:
 
 
 def _components(document: Any, text: str) -> dict[str, Any]:
-    from aigov.sbom.jsonpaths import line_of, value_lines
+    from aigov.sbom.jsonpaths import line_of, value_lines  # lazy: with sbom.validate
 
     lines = value_lines(text)
     models, others = [], []
@@ -118,7 +119,6 @@ def _purl_parts(purl: str | None) -> tuple[str | None, str | None]:
     match = re.match(r"^pkg:([A-Za-z][A-Za-z0-9.+-]*)/(?:[^@?#]*/)?([^/@?#]+)", purl or "")
     if not match:
         return None, None
-    from urllib.parse import unquote
 
     return match.group(1).lower(), unquote(match.group(2))
 

@@ -360,8 +360,8 @@ def _shell_options(words: list[str]) -> tuple[Shell, bool, list[str]] | None:
 
 @lru_cache(maxsize=1)
 def _parser() -> Any:
-    import tree_sitter_bash
-    from tree_sitter import Language, Parser
+    import tree_sitter_bash  # lazy: the bash grammar, only once a run: script is parsed
+    from tree_sitter import Language, Parser  # lazy: with the grammar
 
     return Parser(Language(tree_sitter_bash.language()))
 

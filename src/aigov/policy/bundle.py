@@ -19,15 +19,19 @@ from __future__ import annotations
 
 import base64
 import functools
+import gzip
 import hashlib
 import io
 import json
 import os
 import re
+import tarfile
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from aigov.config import BundleRequest
 from aigov.deadline import DeadlinePassed, env_seconds, within
@@ -168,9 +172,7 @@ def download(url: str, label: str) -> bytes:
 
 
 def _download(url: str, label: str) -> bytes:
-    from urllib.parse import urljoin, urlsplit
-
-    import requests
+    import requests  # lazy: requests ~70 ms, only to download a bundle
 
     origin = urlsplit(url)
     for _ in range(MAX_REDIRECTS + 1):
@@ -197,7 +199,7 @@ def _download(url: str, label: str) -> bytes:
 
 
 def _read_capped(response: Any, label: str) -> bytes:
-    import requests
+    import requests  # lazy: requests ~70 ms, only to download a bundle
 
     declared = response.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > MAX_BUNDLE_BYTES:
@@ -251,8 +253,6 @@ def _cache_dir(request: BundleRequest) -> Path:
 
 def _store(path: Path, data: bytes) -> None:
     """Write atomically, so a concurrent check never reads half a bundle (it re-hashes it anyway)."""
-    import tempfile
-
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".part-")
     with os.fdopen(fd, "wb") as handle:
@@ -290,8 +290,6 @@ def _check_pin(data: bytes, request: BundleRequest, label: str) -> str:
 
 def public_url(url: str) -> str:
     """A URL as reports may show it: without credentials, query or pin."""
-    from urllib.parse import urlsplit, urlunsplit
-
     parts = urlsplit(url)
     host = parts.hostname or ""
     netloc = f"{host}:{parts.port}" if parts.port else host
@@ -309,9 +307,6 @@ def unpack(data: bytes, label: str) -> BundleFiles:
     tarfile processes it, and an extended header (pax, GNU long name) is refused before it is read
     when the extended headers together would pass their cap, since tarfile reads each whole.
     """
-    import gzip
-    import tarfile
-
     files: BundleFiles = {}
     declared = 0  # the members' own sizes: checked before each is read
     stream = _CappedStream(gzip.GzipFile(fileobj=io.BytesIO(data)), MAX_UNPACKED_BYTES)
@@ -359,8 +354,6 @@ def _counting_tarfile() -> Any:
     """TarFile and TarInfo subclasses that see every header before tarfile processes it, through
     TarInfo._proc_member, the hook tarfile documents for subclasses. Built on first use: tarfile
     is imported only when a tarball is read."""
-    import tarfile
-
     extended = (tarfile.XHDTYPE, tarfile.XGLTYPE, tarfile.SOLARIS_XHDTYPE, tarfile.GNUTYPE_LONGNAME, tarfile.GNUTYPE_LONGLINK)
 
     class CountingTarInfo(tarfile.TarInfo):
@@ -530,10 +523,10 @@ def verify_signatures(files: BundleFiles, public_key: Path | None, label: str) -
 
 def verify_jwt(token: str, key: Any, label: str) -> dict[str, Any]:
     """The payload of a compact JWS signed with RS256 or ES256 by ``key``; anything else is an error."""
-    from cryptography.exceptions import InvalidSignature
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-    from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+    from cryptography.exceptions import InvalidSignature  # lazy: cryptography ~10-40 ms, only for --policy-bundle-key
+    from cryptography.hazmat.primitives import hashes  # lazy: cryptography ~10-40 ms, only for --policy-bundle-key
+    from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa  # lazy: cryptography ~10-40 ms, only for --policy-bundle-key
+    from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature  # lazy: cryptography ~10-40 ms, only for --policy-bundle-key
 
     parts = token.split(".")
     if len(parts) != 3:
@@ -592,7 +585,7 @@ def signature_hash(name: str, content: bytes, algorithm: str = "sha256") -> str:
 
 
 def _public_key(path: Path) -> Any:
-    from cryptography.hazmat.primitives.serialization import load_pem_public_key
+    from cryptography.hazmat.primitives.serialization import load_pem_public_key  # lazy: cryptography ~10-40 ms, only for --policy-bundle-key
 
     try:
         return load_pem_public_key(read_regular_file(path, str(path), 64 * 1024))
@@ -645,9 +638,6 @@ def _json_bytes(value: Any) -> bytes:
 
 
 def _tar_gz(files: BundleFiles) -> bytes:
-    import gzip
-    import tarfile
-
     raw = io.BytesIO()
     with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as archive:
         for name in sorted(files):

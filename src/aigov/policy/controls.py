@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
+import yaml
+
 from aigov.errors import AigovError
 from aigov.policy.index import MISSING, known_data
 from aigov.resources import policies_dir
@@ -87,8 +89,6 @@ class ControlMap:
 
 
 def _load_shipped(relative: str) -> Any:
-    import yaml
-
     try:
         text = (policies_dir() / relative).read_text(encoding="utf-8")
         known = known_data(policies_dir(), relative, text)  # controls.yaml is read ahead in the pack index

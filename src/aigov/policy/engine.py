@@ -163,7 +163,7 @@ def _deny(engine: Any, package: str) -> list[dict[str, Any]]:
 
 
 def _opa_engine(timeout_s: float, opa: dict[str, Any]) -> Engine:
-    from aigov.policy.opa_server import OpaServerEngine, OpaSettings
+    from aigov.policy.opa_server import OpaServerEngine, OpaSettings  # lazy: ~70 ms (requests); only --engine opa needs it
 
     if not opa.get("url"):
         raise AigovError("engine opa needs the server's URL: --opa-url URL, AIGOV_OPA_URL or opa.url in the org config")

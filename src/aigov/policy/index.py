@@ -22,6 +22,7 @@ from typing import Any
 
 from aigov.digests import sha256_hex
 from aigov.policy.metadata import ModuleInfo, RuleMeta, parse_module
+from aigov.yamlfile import parse_yaml
 
 INDEX_FILE = "index.json"
 INDEX_FORMAT = 3  # 2: modules as the engine parses them (rules, functions, calls left to the package); 3: metadata_ids
@@ -68,9 +69,8 @@ def known_data(policies: Path, name: str, text: str) -> Any:
 
 def build_index(policies: Path) -> dict[str, Any]:
     """Read the pack in ``policies`` the way a check does; the index of what it found."""
-    from aigov.policy.controls import CONTROLS_FILE
-    from aigov.policy.loading import parse_registry
-    from aigov.yamlfile import parse_yaml
+    from aigov.policy.controls import CONTROLS_FILE  # lazy: policy.controls imports this module (a cycle)
+    from aigov.policy.loading import parse_registry  # lazy: policy.loading imports this module (a cycle)
 
     modules = {}
     for path in sorted(p for p in (policies / "aigov").rglob("*.rego") if p.is_file()):

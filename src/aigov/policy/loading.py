@@ -110,7 +110,7 @@ def _policy_bundle(config: OrgConfig, root: Path | None) -> PolicyBundle | None:
     request = config.policy_bundle
     if request is None:
         return None
-    from aigov.policy.bundle import load_bundle, source_kind
+    from aigov.policy.bundle import load_bundle, source_kind  # lazy: ~8 ms; only --policy-bundle needs it
 
     if root is not None and source_kind(request.location) != "url":
         refuse_inside(Path(request.location), root, "--policy-bundle")

@@ -66,7 +66,7 @@ class RuleMeta:
         (a passing text check never is: parsing the mapping costs ~9 ms of every check)."""
         if self.controls_source == "metadata":
             return self.metadata_controls
-        from aigov.policy.controls import rule_control_labels
+        from aigov.policy.controls import rule_control_labels  # lazy: a cycle (controls -> index -> metadata); a passing check never needs it
 
         mapped = tuple(rule_control_labels(self.id))
         return mapped or (self.metadata_controls if self.controls_source == "mapping-or-metadata" else ())

@@ -25,9 +25,17 @@ documented JSON — is an AigovError naming the server: exit 2, never a pass.
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.exceptions import NewConnectionError
+from urllib3.exceptions import TimeoutError as Urllib3Timeout
+from urllib3.util.retry import Retry
 
 from aigov.errors import AigovError
 from aigov.model import Source
@@ -72,24 +80,17 @@ def _server_address(url: str) -> tuple[str, int, bool]:
 def _sync_client_class() -> Any:
     """opa_client.OpaClient without the package's __init__, which also imports the asyncio client and
     with it aiohttp: 0.2 s of a check's start-up for a client aigov never uses."""
-    import importlib.util
-    import sys
-
     if "opa_client" not in sys.modules:
         spec = importlib.util.find_spec("opa_client")
         if spec is None:
             raise AigovError("--engine opa needs the opa-python-client package (pip install opa-python-client)")
         sys.modules["opa_client"] = importlib.util.module_from_spec(spec)  # a package to import from, left unexecuted
-    from opa_client.opa import OpaClient
+    from opa_client.opa import OpaClient  # lazy: see _sync_client_class (opa_client's __init__ costs ~0.2 s)
 
     return OpaClient
 
 
 def _client(settings: OpaSettings) -> Any:
-    import requests
-    from requests.adapters import HTTPAdapter
-    from urllib3.util.retry import Retry
-
     class AigovOpaClient(_sync_client_class()):  # type: ignore[misc]
         def _init_session(self) -> requests.Session:
             session = requests.Session()
@@ -248,7 +249,7 @@ class OpaServerEngine(WorkerEngine):
                              "deployed (--policy-bundle)")
 
     def _read_bundles(self) -> Any:
-        from opa_client.errors import PolicyNotFoundError
+        from opa_client.errors import PolicyNotFoundError  # lazy: see _sync_client_class (opa_client's __init__ costs ~0.2 s)
 
         try:
             body = self._client.get_data("system/bundles")
@@ -260,8 +261,6 @@ class OpaServerEngine(WorkerEngine):
 
     def _call(self, what: str, func: Any, *args: Any) -> Any:
         """Run one client call; every way it can fail becomes one line naming the server."""
-        import requests
-
         try:
             return func(*args)
         except requests.exceptions.TooManyRedirects as exc:
@@ -301,10 +300,6 @@ def _status_error(server: str, what: str, response: Any) -> AigovError:
 
 def _timed_out(exc: Exception) -> bool:
     """A read or connect timeout, also when urllib3 wraps it in a retry error after the last retry."""
-    import requests
-    from urllib3.exceptions import NewConnectionError
-    from urllib3.exceptions import TimeoutError as Urllib3Timeout
-
     if isinstance(exc, requests.exceptions.Timeout):
         return True
     reason = getattr(exc.args[0], "reason", None) if exc.args else None

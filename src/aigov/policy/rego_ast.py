@@ -83,7 +83,7 @@ def new_regorus() -> Any:
     # Without this, regorus errors carry a Rust stack trace that buries the one useful line.
     os.environ["RUST_BACKTRACE"] = "0"
     os.environ["RUST_LIB_BACKTRACE"] = "0"
-    import regorus
+    import regorus  # lazy: ~2 ms; a check evaluates in its forked child, the parent seldom needs it
 
     return regorus.Engine()
 

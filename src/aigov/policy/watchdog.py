@@ -16,6 +16,7 @@ import os
 import select
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -173,7 +174,7 @@ def _failure(exc: Exception) -> dict[str, Any]:
 
 
 def _limit_memory() -> None:
-    import resource
+    import resource  # lazy: only the forked evaluation child limits its memory
 
     try:
         with open("/proc/self/statm", encoding="ascii") as statm:
@@ -189,8 +190,6 @@ def _limit_memory() -> None:
 
 
 def _kill(pid: int) -> None:
-    import threading
-
     try:
         os.kill(pid, signal.SIGKILL)
     except ProcessLookupError:

@@ -9,9 +9,12 @@ jsonschema.
 from __future__ import annotations
 
 import importlib
+import os
 from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import click
 
 from aigov.errors import AigovError
 
@@ -125,11 +128,8 @@ def write_text(text: str, path: Path | None, append: bool = False) -> None:
     with no reader is an error instead of a hang (O_NONBLOCK).
     """
     if path is None:
-        import click
-
         click.echo(text, nl=False)
         return
-    import os
 
     flags = os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | (os.O_APPEND if append else os.O_TRUNC)
     try:

@@ -133,7 +133,7 @@ CHECKS: dict[str, Callable[[str], bool]] = {
 
 def format_checker() -> Any:
     """A jsonschema FormatChecker that knows exactly the formats above (others always pass)."""
-    import jsonschema
+    import jsonschema  # lazy: jsonschema costs ~70 ms; only an SBOM to validate needs it
 
     checker = jsonschema.FormatChecker(formats=())
     for name, check in CHECKS.items():

@@ -18,8 +18,16 @@ import json
 import os
 import re
 import uuid
+import warnings
 from pathlib import Path
 from typing import Any
+
+from cyclonedx.model import Property
+from cyclonedx.model.bom import Bom
+from cyclonedx.model.component import Component, ComponentType
+from cyclonedx.model.contact import OrganizationalEntity
+from cyclonedx.output.json import JsonV1Dot6
+from packageurl import PackageURL
 
 from aigov import __version__
 from aigov.clock import parse_now
@@ -73,10 +81,6 @@ def generate_ml_bom(feature_dir: Path, now: str | None = None) -> str:
 
 
 def _build_bom(manifest: Manifest, deps: DependencyScan, timestamp: dt.datetime) -> Any:
-    from cyclonedx.model import Property
-    from cyclonedx.model.bom import Bom
-    from cyclonedx.model.component import Component, ComponentType
-
     spec, meta = manifest.spec, manifest.data["metadata"]
     feature = Component(
         type=ComponentType.APPLICATION,
@@ -106,10 +110,6 @@ def _build_bom(manifest: Manifest, deps: DependencyScan, timestamp: dt.datetime)
 
 
 def _model_component(model: dict[str, Any]) -> Any:
-    from cyclonedx.model import Property
-    from cyclonedx.model.component import Component, ComponentType
-    from cyclonedx.model.contact import OrganizationalEntity
-
     provider = model.get("provider")
     properties = [Property(name="aigov:model:role", value=model.get("role", "primary"))]
     if provider:
@@ -130,17 +130,12 @@ def _model_purl(model_id: str, provider: str | None) -> Any:
     """A package URL where one is defined for models (Hugging Face); others are known by bom-ref."""
     if (provider or "").lower() not in ("huggingface", "hugging-face", "hf"):
         return None
-    from packageurl import PackageURL
 
     namespace, _, name = model_id.rpartition("/")
     return PackageURL(type="huggingface", namespace=namespace or None, name=name)
 
 
 def _library_components(pins: list[Pin]) -> list[Any]:
-    from cyclonedx.model import Property
-    from cyclonedx.model.component import Component, ComponentType
-    from packageurl import PackageURL
-
     components, seen = [], set()
     for pin in pins:
         key = (pin.normalized, pin.version)
@@ -160,10 +155,6 @@ def _library_components(pins: list[Pin]) -> list[Any]:
 
 
 def _serialise(bom: Any) -> dict[str, Any]:
-    import warnings
-
-    from cyclonedx.output.json import JsonV1Dot6
-
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the library warns about graph details we have handled
         return json.loads(JsonV1Dot6(bom).output_as_string())

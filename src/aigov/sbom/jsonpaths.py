@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -32,8 +33,6 @@ def value_lines(text: str) -> dict[tuple[PathPart, ...], int]:
     json.loads keeps no positions; this walks the tokens once, which is enough to point a
     reader at the line of an error.
     """
-    import json
-
     lines: dict[tuple[PathPart, ...], int] = {}
     # Each open container: [path, is_object, next key or index, expecting a key].
     stack: list[list[Any]] = []

@@ -117,7 +117,7 @@ def _requirements_file(text: str) -> Iterator[Entry]:
 
 
 def _load_toml(text: str, name: str) -> dict[str, Any]:
-    import tomllib
+    import tomllib  # lazy: ~3 ms, only for a pyproject.toml
 
     try:
         return tomllib.loads(text)

@@ -14,7 +14,9 @@ text is at hand, its line.
 from __future__ import annotations
 
 import functools
+import importlib.util
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -112,8 +114,6 @@ def validate_bom(document: Any, text: str | None = None) -> BomValidation:
 
 def schema_dir() -> Path:
     """Where cyclonedx-python-lib keeps its schema files (found without importing the library)."""
-    import importlib.util
-
     spec = importlib.util.find_spec("cyclonedx")
     if spec is None or not spec.submodule_search_locations:
         raise AigovError("cyclonedx-python-lib is not installed; it provides the CycloneDX schemas")
@@ -142,9 +142,9 @@ def _referenced_schemas() -> dict[str, Any]:
 @functools.cache
 def _validator(version: str) -> Any:
     """One validator per version, built once per process."""
-    from jsonschema import validators  # lazy: 60 ms; only a BOM that schema_subset does not call valid needs it
-    from referencing import Registry
-    from referencing.jsonschema import DRAFT7
+    from jsonschema import validators  # lazy: ~70 ms; only a BOM that schema_subset does not call valid needs it
+    from referencing import Registry  # lazy: with jsonschema (~30 ms more)
+    from referencing.jsonschema import DRAFT7  # lazy: with jsonschema
 
     # Every referenced schema is registered and crawled up front: resolving them lazily makes
     # referencing re-crawl the registry on each lookup, which is slow for a BOM with many licenses.
@@ -162,8 +162,8 @@ def _validator(version: str) -> Any:
 # of components). These keep its semantics (1 == 1.0, True != 1) with C-level comparisons.
 
 def _enum(validator: Any, enums: Any, instance: Any, schema: Any) -> Iterator[Any]:
-    from jsonschema import ValidationError
-    from jsonschema.validators import Draft7Validator
+    from jsonschema import ValidationError  # lazy: jsonschema ~70 ms; a check loads this module without an SBOM
+    from jsonschema.validators import Draft7Validator  # lazy: jsonschema ~70 ms; a check loads this module without an SBOM
 
     if isinstance(instance, str):
         if instance not in enums:
@@ -173,7 +173,7 @@ def _enum(validator: Any, enums: Any, instance: Any, schema: Any) -> Iterator[An
 
 
 def _unique_items(validator: Any, unique: Any, instance: Any, schema: Any) -> Iterator[Any]:
-    from jsonschema import ValidationError
+    from jsonschema import ValidationError  # lazy: jsonschema ~70 ms; a check loads this module without an SBOM
 
     if not unique or not validator.is_type(instance, "array"):
         return
@@ -322,8 +322,6 @@ def _walk(value: Any, parts: tuple[PathPart, ...]) -> Iterator[tuple[tuple[PathP
 
 def _parts(error: BomError) -> list[PathPart]:
     """The path parts back from a formatted path (only used to find lines and to sort)."""
-    import re
-
     parts: list[PathPart] = []
     for name, index, quoted in re.findall(r"\.([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]|\['((?:[^'\\]|\\.)*)'\]", error.path):
         if name:

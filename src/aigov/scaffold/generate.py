@@ -13,6 +13,7 @@ import keyword
 import os
 import re
 import shutil
+import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass, field
@@ -277,9 +278,9 @@ def _source_for(request: NewRequest, info: TemplateInfo | None) -> tuple[str, st
 
 
 def _render(source: str, ref: str | None, project: Path, answers: dict[str, Any]) -> str:
-    import copier  # slow to import (about 0.6 s): only aigov new and aigov update pay for it
-    from copier.errors import CopierError
-    from jinja2 import TemplateError
+    import copier  # lazy: copier ~0.5 s; aigov init and new --help load this module
+    from copier.errors import CopierError  # lazy: copier ~0.5 s; aigov init and new --help load this module
+    from jinja2 import TemplateError  # lazy: with copier
 
     try:
         copier.run_copy(source, project, data=answers, vcs_ref=ref, defaults=True, quiet=True, unsafe=False)
@@ -299,7 +300,6 @@ def record_eval_results(project: Path) -> None:
     offline (its deterministic baseline), run by this Python in a clean environment. The record names
     the digests of the prompts, the models, the config and datasets it ran on, so the first pull
     request that changes a prompt must record again."""
-    import subprocess
     env = {key: value for key, value in os.environ.items() if key in ("PATH", "HOME", "LANG", "TMPDIR", "SYSTEMROOT")}
     env["PYTHONDONTWRITEBYTECODE"] = "1"  # nothing but the record is left in the new repository
     try:

@@ -11,12 +11,15 @@ An organisation's own template repository (``--template-source DIR|URL``) is use
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from packaging.version import InvalidVersion, Version
 
 from aigov import gitcli
 from aigov.errors import AigovError
@@ -79,8 +82,6 @@ def materialise(info: TemplateInfo) -> Path:
 
 def version_tags(source: str) -> list[str]:
     """The PEP 440 tags of a template source (a local repository or a URL), oldest first."""
-    from packaging.version import InvalidVersion, Version
-
     out = git("ls-remote", "--tags", "--refs", "--", source)
     tags = []
     for line in out.splitlines():
@@ -131,8 +132,6 @@ def _locked(lock_path: Path) -> Iterator[None]:
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     with open(lock_path, "w") as handle:
         try:
-            import fcntl
-
             fcntl.flock(handle, fcntl.LOCK_EX)
         except ImportError:
             pass
