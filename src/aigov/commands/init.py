@@ -22,11 +22,12 @@ from typing import Any
 import click
 
 from aigov.check import run_check
+from aigov.check.authority import resolve_authority
 from aigov.check.options import CheckOptions
 from aigov.clock import utc_now
 from aigov.commandline import PathArg, fails_closed
 from aigov.commands.new import CLASSIFICATIONS, TIERS, prompt
-from aigov.config import load_org_config, load_repository_config
+from aigov.config import load_repository_config
 from aigov.errors import AigovError
 from aigov.facts.build import RepoContext
 from aigov.facts.discovery import MANIFEST_NAME, FeatureLocation, is_manifest, parent
@@ -36,7 +37,6 @@ from aigov.facts.model_refs import collect_model_references
 from aigov.facts.shell import command_spec
 from aigov.facts.workflows import repository_workflows
 from aigov.files import find_repository_root
-from aigov.policy.loading import build_pack
 from aigov.tree import WorkTree, join
 from aigov.untrusted import line_text, visible
 from aigov.yamlfile import parse_yaml
@@ -158,8 +158,9 @@ def survey_repository(folder: Path, registry_path: Path | None, config_path: Pat
     manifest = os.path.join(folder, MANIFEST)
     if os.path.lexists(manifest):
         raise AigovError(f"already has {MANIFEST}; aigov init never overwrites (aigov check judges it)", str(folder))
-    org = load_org_config(config_path, root)
-    pack = build_pack(org, registry_path, tree=tree, repository=load_repository_config(tree))
+    # Read as a check reads it: the same authority (org config, bundle, registry), then what the repository's own config adds.
+    authority = resolve_authority(CheckOptions(config_path=config_path, registry_path=registry_path), root)
+    pack = authority.pack_for(load_repository_config(tree), tree)
     ctx = RepoContext(tree=tree, registry=pack.data["aigov"]["registry"], now=utc_now(), settings=pack.data["aigov"]["settings"])
     try:
         location = _location(tree, feature_dir)
