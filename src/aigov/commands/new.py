@@ -99,8 +99,6 @@ def command(name: str | None, template: str | None, tier: str | None, owner: str
     click.echo(f"  models: {', '.join(result.models)}")
     click.echo(f"  repository: {identity['repository']} (release signing identity); reviewers: {identity['risk_reviewers']}")
     click.echo(f"  CI installs aigov from: {identity['aigov_source']}")
-    if not result.sbom:
-        click.echo("  no SBOM written: run `aigov sbom . -o sbom.cdx.json` in it", err=True)
     for line in review_notes(result, request.tier, settings):
         click.echo(line)
     click.echo("next:")

@@ -85,7 +85,6 @@ class NewResult:
     template: str
     version: str
     models: list[str]
-    sbom: bool
     enclosing_repo: Path | None = None  # a git repository the new one was generated inside (a monorepo)
     recorded: bool = False  # the initial eval results record (evals/baseline.json) was written
     drafts: list[str] = field(default_factory=list)  # generated documents that are drafts (status: draft)
@@ -192,14 +191,14 @@ def generate(request: NewRequest, registry: dict[str, Any], today: dt.date | Non
             recorded = request.template_source is None and info is not None and bool(info.eval_results_record)
             if recorded:
                 record_eval_results(project)
-            sbom = write_sbom(project)
+            write_sbom(project)
             with signals_deferred():  # all of the move or none of it
                 _move_into_place(project, request.dest)
         finally:
             with signals_deferred():
                 if staging is not None:
                     shutil.rmtree(staging, ignore_errors=True)
-    return NewResult(request.dest, info.name if info else source, version, [m["id"] for m in models], sbom,
+    return NewResult(request.dest, info.name if info else source, version, [m["id"] for m in models],
                      _enclosing_repository(request.dest), recorded, drafts_in(request.dest))
 
 
@@ -325,10 +324,9 @@ def drafts_in(project: Path) -> list[str]:
     return [d["path"] for d in sorted(found, key=lambda d: order.index(d["key"])) if d["status"] == "draft"]
 
 
-def write_sbom(project: Path) -> bool:
-    """The generated repository's SBOM, so it passes the SBOM rules as generated; True once written."""
+def write_sbom(project: Path) -> None:
+    """The generated repository's SBOM, so it passes the SBOM rules as generated (an error if it cannot be written)."""
     (project / "sbom.cdx.json").write_text(generate_ml_bom(project), encoding="utf-8")
-    return True
 
 
 def _move_into_place(project: Path, dest: Path) -> None:

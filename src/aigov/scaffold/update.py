@@ -98,7 +98,8 @@ def run_update(project: Path) -> UpdateResult:
     _copier_update(project, status)
     result = UpdateResult(status, changed=_changed_files(project), conflicts=find_conflicts(project))
     if not result.conflicts and (project / "sbom.cdx.json").exists():
-        result.sbom = _refresh_sbom(project)
+        write_sbom(project)  # the new template version may have changed dependencies
+        result.sbom = True
     return result
 
 
@@ -173,11 +174,6 @@ def _answers_new_versions_ask(project: Path) -> dict[str, str]:
     if not answers.get("aigov_source") and answers.get("github_org"):  # templates before 1.1.0 ran `pip install aigov`
         return {"aigov_source": default_aigov_source(str(answers["github_org"]))}
     return {}
-
-
-def _refresh_sbom(project: Path) -> bool:
-    """Regenerate the SBOM: the new template version may have changed dependencies."""
-    return write_sbom(project)
 
 
 def _files_with_markers(project: Path) -> set[str]:
