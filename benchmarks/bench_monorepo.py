@@ -1,4 +1,4 @@
-"""`aigov check` of a real-code monorepo: the 11 applications of benchmarks/real_repos side by side.
+"""`aigov check` of a real-code monorepo: the applications of benchmarks/real_repos side by side.
 
 Issue 16's target: a 5,000-file, 185 MB monorepo checked within 2 s. The applications' snapshots
 (see bench_model_refs.py; /work/.mirror/<owner>+<name>/repo by default) are extracted into one git

@@ -84,6 +84,20 @@ def test_drafts_the_manifest_card_and_eval_config_from_what_the_repository_does(
     assert sorted(f["id"] for f in after["findings"] if f["blocking"]) == ["AIGOV-CARD-003", "AIGOV-EVAL-003"]
 
 
+def test_a_command_ci_runs_in_another_folder_is_not_drafted_as_the_gate(tmp_path: Path) -> None:
+    # Pattern: reworkd/AgentGPT .github/workflows/python.yml (defaults: run: working-directory: platform,
+    # `poetry run pytest ...` on pull requests): for the app at the root it gates nothing, as aigov check says.
+    root = existing_app(tmp_path / "search")
+    workflow = EVAL_WORKFLOW.replace("    runs-on: ubuntu-latest\n", "    runs-on: ubuntu-latest\n    defaults:\n      run:\n"
+                                     "        working-directory: platform\n", 1)
+    write(root / ".github/workflows/ci.yml", workflow)
+    result = init(root, *FLAGS)
+    assert result.exit_code == 0, result.stderr
+    assert "runs `python -m pytest evals/ -q` as .github/workflows/ci.yml:14 does (not a pull-request gate yet)" in result.stdout
+    assert (root / "evals/config.yaml").read_text().startswith(
+        "# Drafted by `aigov init`: .github/workflows/ci.yml:14 (job evals) runs this command; aigov finds no pull-request job")
+
+
 def test_the_drafts_pass_once_the_team_has_written_what_only_it_knows(tmp_path: Path) -> None:
     root = existing_app(tmp_path / "search")
     assert init(root, *FLAGS).exit_code == 0

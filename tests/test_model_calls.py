@@ -426,3 +426,72 @@ def test_string_literals_found_by_bytes_are_the_ones_the_grammar_query_finds(lan
         assert could_be_ids(by_bytes, source) == could_be_ids(by_query, source)
         found_any += len(could_be_ids(by_bytes, source))
     assert found_any > (1000 if language == "python" else 5)
+
+
+def test_a_literal_type_of_a_model_field_lists_the_models_it_accepts(index) -> None:
+    # Pattern: reworkd/AgentGPT platform/reworkd_platform/schemas/agent.py (LLM_Model = Literal[...] types
+    # ModelSettings.model, which pydantic checks: every member is a model a request may choose).
+    source = (
+        'from typing import Literal, Optional\n'
+        'LLM_Model = Literal["gpt-3.5-turbo", "gpt-4"]\n'
+        'Loop_Step = Literal["start", "chat-4"]\n'
+        'class ModelSettings(BaseModel):\n'
+        '    model: LLM_Model = Field(default="gpt-3.5-turbo")\n'
+        '    embedding_model: Optional[Literal["text-embedding-3-small"]] = None\n'
+        'def rerank(docs, model: typing.Literal["rerank-v3.5"] = "rerank-v3.5", mode: Literal["gpt-4o"] = "x"): ...\n'
+    )
+    assert refs(index, "app/schemas.py", source) == [
+        ("gpt-3.5-turbo", 2, CONFIG), ("gpt-4", 2, CONFIG),
+        ("gpt-3.5-turbo", 5, MENTION),  # a Field(default=...) is read from the Literal above
+        ("text-embedding-3-small", 6, CONFIG),
+        ("gpt-4o", 7, MENTION), ("rerank-v3.5", 7, CALL),
+    ]
+
+
+def test_the_model_of_a_transformers_pipeline_is_its_second_argument(index) -> None:
+    # Pattern: mckaywrigley/chatbot-ui lib/generate-local-embedding.ts (transformers.js
+    # pipeline("feature-extraction", "Xenova/all-MiniLM-L6-v2")); Hugging Face's Python pipeline alike.
+    typescript = 'export async function embed(text) {\n  const run = await pipeline("feature-extraction", "Xenova/all-MiniLM-L6-v2")\n  return run(text)\n}\n'
+    assert refs(index, "lib/embed.ts", typescript) == [("Xenova/all-MiniLM-L6-v2", 2, CALL), ("all-MiniLM-L6-v2", 2, MENTION)]
+    python = 'from transformers import pipeline\nsummarise = pipeline("summarization", "acme/bart-large-7b", device=0)\nflags = pipeline("a-1", "b-2")\n'
+    assert refs(index, "app/nlp.py", python) == [("acme/bart-large-7b", 2, CALL), ("b-2", 3, CALL)]
+
+
+def test_a_model_name_beside_the_model_id_is_its_display_name(index) -> None:
+    # Pattern: mckaywrigley/chatbot-ui lib/models/llm/groq-llm-list.ts ({modelId: "llama3-8b-8192",
+    # modelName: "LLaMA3-8b-chat", ...}: the id is sent, the name is shown).
+    source = (
+        'const LLaMA3_8B: LLM = {\n  modelId: "llama3-8b-8192",\n  modelName: "LLaMA3-8b-chat",\n  provider: "groq"\n}\n'
+        'const local = { model_name: "acme-chat-7b", temperature: 0 }\n'
+    )
+    assert refs(index, "lib/groq-list.ts", source) == [("llama3-8b-8192", 2, CONFIG), ("acme-chat-7b", 6, CONFIG)]
+
+
+def test_schema_examples_and_the_server_s_own_responses_name_no_model_it_calls(index) -> None:
+    # Pattern: zylon-ai/private-gpt private_gpt/server/embeddings/embeddings_router.py and ingest_router.py
+    # (pydantic json_schema_extra examples, FastAPI responses= examples, IngestResponse(object="list",
+    # model="private-gpt", ...)) and fern/openapi/openapi.json (the OpenAPI document of that API).
+    source = (
+        'class EmbeddingsBody(BaseModel):\n'
+        '    model_config = {"json_schema_extra": {"examples": [{"model": "custom-embedding-model", "input": "x"}]}}\n'
+        '    result: dict = Field(examples=[{"task": "t", "model": "acme-llm-7b"}])\n'
+        '@router.post("/ingest", responses={200: {"content": {"application/json": {"example": {"model": "acme-srv-2"}}}}})\n'
+        'def ingest(body):\n'
+        '    return IngestResponse(object="list", model="private-gpt", data=[])\n'
+        'def embed(client, texts):\n'
+        '    return client.embeddings.create(model="acme-embed-3", input=texts)\n'
+    )
+    assert refs(index, "app/router.py", source) == [("acme-embed-3", 8, CALL)]
+    openapi = json.dumps({"openapi": "3.1.0", "paths": {"/v1/embeddings": {"post": {"requestBody": {"content": {
+        "application/json": {"example": {"model": "acme-embed-3"}, "examples": {"one": {"value": {"model": "acme-llm-7b"}}}}}}}}}},
+        indent=1)
+    assert refs(index, "fern/openapi/openapi.json", openapi) == []
+    response = (
+        'class EmbeddingsResponse(BaseModel):\n'
+        '    object: Literal["list"] = Field(default="list")\n'
+        '    model: Literal["private-gpt"] = Field(default="private-gpt")\n'
+        '    llm: str = "acme-server-2"\n'
+        'class EmbeddingsRequest(BaseModel):\n'
+        '    model: Literal["acme-embed-3"]\n'
+    )
+    assert refs(index, "app/schemas.py", response) == [("acme-embed-3", 6, CONFIG)]

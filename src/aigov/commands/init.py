@@ -217,7 +217,7 @@ def eval_gates(ctx: RepoContext, location: FeatureLocation) -> list[EvalGate]:
             continue
         facts = eval_gate_facts(ctx, manifest, location, {"command": command, "path": config, "suites": []}, settings)
         gates.append(EvalGate(candidate["runner"], command, f"{candidate['path']}:{candidate['line']}", candidate["job"],
-                              _gates(facts)))
+                              _gates(facts, location.dir)))
     # A gate first; among equals, a command that says it runs evals (pytest also runs unit tests).
     return sorted(gates, key=lambda gate: (not gate.gates, "eval" not in gate.command.lower()))
 
@@ -235,13 +235,21 @@ def _command_of(steps: list[Any], candidate: dict[str, Any], runners: Any, detec
     return None
 
 
-def _gates(facts: dict[str, Any]) -> bool:
-    """A job of a workflow that pull requests to the default branch trigger runs the command, and the
-    collector found nothing on the way that keeps its failure from failing the run."""
+def _gates(facts: dict[str, Any], feature_dir: str) -> bool:
+    """A job of a workflow that pull requests to the default branch trigger runs the command in the
+    feature's folder, and the collector found nothing on the way that keeps its failure from failing
+    the run. The folder as the eval policy counts it (here_folder in policies/aigov/evals.rego): a
+    command CI runs in another folder (working-directory: platform) is not this feature's gate."""
     triggered = {path for path, workflow in facts["workflows"].items()
                  if any(t["event"] in ("pull_request", "pull_request_target") and t["targets_default_branch"]
                         and not t["runs_base_workflow"] for t in workflow["triggers"])}
-    return any(run["workflow"] in triggered and not run["defeats"] for run in facts["runs"])
+    return any(run["workflow"] in triggered and not run["defeats"] and _runs_in(run, feature_dir, facts["command"])
+               for run in facts["runs"])
+
+
+def _runs_in(run: dict[str, Any], feature_dir: str, command: str) -> bool:
+    folders = run["directories"]
+    return feature_dir in folders or ("." in folders and f"{feature_dir}/" in command)
 
 
 # --- The team's answers --------------------------------------------------------------------------

@@ -507,7 +507,9 @@ def _code_gates(quotes: str) -> tuple[str, str, str]:
             + name + r"(?::[^=\n]{0,60}=|[=:,(]|\?\?|\|\||\bor\b)[ \t]*(?:[\[{(][ \t]*)?" + candidate
             # a provider's factory: openai("gpt-4o")
             + r"|\b(?:openai|anthropic|google|xai|mistral|groq|bedrock|azure|vertex|cohere|deepseek|perplexity|together\w*|"
-            r"fireworks|ollama|deepinfra|cerebras)[ \t]*\([ \t]*" + candidate)
+            r"fireworks|ollama|deepinfra|cerebras)[ \t]*\([ \t]*" + candidate
+            # a Hugging Face pipeline's model, after its task: pipeline("summarization", "acme/bart-7b")
+            + r"|\bpipeline[ \t]*\([ \t]*[" + quotes + r"][\w-]{1,60}[" + quotes + r"][ \t]*,[ \t]*" + candidate)
     # MODELS = [, chatModels: ChatModel[] = [, "models": {
     container = r"(?im)" + name + r"(?::[^=\n]{0,60})?[=:][ \t]*[\[{][ \t]*\r?$"
     # "gpt-4o", / {"id": "x-7b", / name: "x-7b"
@@ -807,7 +809,7 @@ def _python(root: Any, source: bytes, known: ModelIndex, deadline: float) -> Ite
         if value is None or not _may_be_id(value, known) or node.start_byte in unread:
             continue
         how = _judge(value, _python_sink(node, source), known)
-        if how:
+        if how and not _in_example(node, source):
             yield value, node.start_point[0] + 1, how
     # A constant or env-var default that flows into a model parameter is called from there.
     for node in _uses(root, source, constants, known):
@@ -984,6 +986,8 @@ def _python_sink(node: Any, source: bytes) -> _Sink | None:
                 return None
             if name == "default" and callee in _ENV_READERS:
                 return _env_sink(call, source)
+            if _answers_as_a_model(_siblings(parent, source)):
+                return None  # IngestResponse(object="list", model="private-gpt"): the server's own answer
         return _named_sink(name, CALL)
     if kind in {"default_parameter", "typed_default_parameter"}:
         if _inside_tokenizer(parent, source):
@@ -997,6 +1001,8 @@ def _python_sink(node: Any, source: bytes) -> _Sink | None:
             return None
         name = _last_name(left, source) if left.type == "attribute" else _text(left, source)
         at_module = parent.parent is not None and parent.parent.parent is not None and parent.parent.parent.type == "module"
+        if _response_field(parent, source):
+            return None
         sink = _named_sink(name, CALL if left.type == "attribute" else (CONFIG if at_module else CALL))
         return sink if sink is not None or not at_module or _CAPABILITY.search(name) else _Sink(CONFIG, "known")
     if kind == "pair":
@@ -1014,13 +1020,47 @@ def _python_sink(node: Any, source: bytes) -> _Sink | None:
         callee = _last_name(call.child_by_field_name("function"), source)
         if callee in _ENV_READERS:
             return _env_sink(call, source)
-        first = parent.named_children[0] if parent.named_children else None
-        if first == child and _is_factory(callee):
-            return _Sink(CALL, "factory")
-        return None
+        return _argument_sink(callee, parent.named_children, child)
     if kind in {"list", "tuple", "set"}:
         return _container_sink(parent, source)
+    if kind in {"type", "subscript"}:
+        return _literal_sink(child, source)
     return None
+
+
+_TYPE_NODES = frozenset({"type", "type_parameter", "generic_type", "subscript", "binary_operator", "union_type"})
+
+
+def _literal_sink(node: Any, source: bytes) -> _Sink | None:
+    """A member of ``Literal[...]`` typing a name that carries a model (``model: Literal["gpt-4o", ...]``,
+    ``def f(model: Optional[Literal[...]])``) or naming such a type (``LLM_Model = Literal[...]``): pydantic
+    and type checkers accept exactly these values for the model, so each is one the code may call."""
+    parent = node.parent
+    if parent.type == "subscript":  # Literal["a", "b"] as an expression, typing.Literal[...] anywhere
+        literal, head = parent, parent.child_by_field_name("value")
+    elif parent.parent is not None and parent.parent.type == "type_parameter":  # Literal["a"] as an annotation
+        literal = parent.parent.parent
+        head = literal.named_children[0] if literal is not None and literal.named_children else None
+    else:
+        return None
+    if head is None or head == node or _last_name(head, source) != "Literal":
+        return None
+    holder = literal.parent
+    while holder is not None and holder.type in _TYPE_NODES:
+        holder = holder.parent
+    if holder is None:
+        return None
+    if holder.type == "assignment":
+        left = holder.child_by_field_name("left")
+        name = "" if left is None else _last_name(left, source) if left.type == "attribute" else _text(left, source)
+        if _response_field(holder, source):
+            return None
+    elif holder.type in {"typed_parameter", "typed_default_parameter"}:
+        name = _text(holder.named_children[0], source) if holder.named_children else ""
+    else:
+        return None
+    strictness = name_carries_model(name)
+    return _Sink(CONFIG, strictness) if strictness in {"strict", "loose"} else None
 
 
 def _inside_tokenizer(node: Any, source: bytes) -> bool:
@@ -1067,13 +1107,16 @@ def _container_sink(container: Any, source: bytes) -> _Sink | None:
 def _named_sink(name: str | None, how: str, pair: Any = None, source: bytes = b"") -> _Sink | None:
     if not name:
         return None
-    siblings = _sibling_keys(pair, source) if pair is not None else frozenset()
-    if "choices" in siblings or {"object", "created"} <= siblings:
-        return None  # an API response the app sends names the model it answers as: it calls nothing
+    entries = _siblings(pair, source) if pair is not None else {}
+    if _answers_as_a_model(entries):
+        return None
+    siblings = frozenset(entries)
+    squashed = _squash(name)
+    if squashed.endswith("name") and squashed[:-4] + "id" in siblings:
+        return None  # {modelId: "llama3-8b-8192", modelName: "LLaMA3-8b-chat"}: the id is sent, the name shown
     strictness = name_carries_model(name)
     if strictness:
         return _Sink(how, strictness)
-    squashed = _squash(name)
     if squashed in {"id", "name", "slug"}:
         if squashed != "id" and any(_identifies_better(key) for key in siblings):
             return None  # {"name": "Gemma-2-9b", "file_name": "gemma-2-9b-it.Q4_K_M.llamafile"}: a display name
@@ -1083,13 +1126,60 @@ def _named_sink(name: str | None, how: str, pair: Any = None, source: bytes = b"
     return None
 
 
-def _sibling_keys(pair: Any, source: bytes) -> frozenset[str]:
-    """The keys of the dict or object literal that holds ``pair``, squashed ("file_name" -> "filename")."""
-    holder = pair.parent
-    if holder is None or holder.type not in {"dictionary", "object"}:
-        return frozenset()
-    keys = (child.child_by_field_name("key") for child in holder.named_children if child.type == "pair")
-    return frozenset(_squash(_text(key, source).strip("\"'`")) for key in keys if key is not None)
+def _siblings(entry: Any, source: bytes) -> dict[str, Any]:
+    """The entries beside ``entry`` (a pair of a dict or object literal, or a keyword argument of a
+    call): squashed key ("file_name" -> "filename") -> value node."""
+    holder = entry.parent
+    if holder is None or holder.type not in {"dictionary", "object", "argument_list"}:
+        return {}
+    entries = {}
+    for child in holder.named_children:
+        key = child.child_by_field_name("key" if child.type == "pair" else "name")
+        if child.type in {"pair", "keyword_argument"} and key is not None:
+            entries[_squash(_text(key, source).strip("\"'`"))] = child.child_by_field_name("value")
+    return entries
+
+
+def _answers_as_a_model(siblings: dict[str, Any]) -> bool:
+    """Is this an API response the app sends ({"object": "list", "model": ..., "data": [...]},
+    IngestResponse(object="list", model=...), {"choices": [...]})? It names the model it answers as,
+    and calls nothing. OpenAI-style responses say what they are in "object"; no request does."""
+    kind = siblings.get("object")
+    return "choices" in siblings or (kind is not None and (kind.type == "string" or "created" in siblings))
+
+
+def _response_field(assignment: Any, source: bytes) -> bool:
+    """Is this a field of a class that describes an API response the app sends (a field named
+    "object" or "choices" beside it: ``class EmbeddingsResponse: object: Literal["list"]; model: ...``)?"""
+    statement = assignment.parent
+    block = statement.parent if statement is not None else None
+    if block is None or block.type != "block" or block.parent is None or block.parent.type != "class_definition":
+        return False
+    for sibling in block.named_children:
+        field = sibling.named_children[0] if sibling.type == "expression_statement" and sibling.named_children else None
+        left = field.child_by_field_name("left") if field is not None and field.type == "assignment" else None
+        if left is not None and _text(left, source) in {"object", "choices"}:
+            return True
+    return False
+
+
+_EXAMPLE_KEY = re.compile(r"examples?$|^json_?schema_?extra$", re.IGNORECASE)
+_EXAMPLE_DEPTH = 24
+
+
+def _in_example(node: Any, source: bytes) -> bool:
+    """Is the value inside an API schema's examples (pydantic's json_schema_extra, Field(examples=...),
+    FastAPI's responses={...: {"example": ...}})? They document requests and answers; they call nothing."""
+    current = node.parent
+    for _ in range(_EXAMPLE_DEPTH):
+        if current is None or current.type in {"module", "program", "block", "statement_block", "class_body"}:
+            return False
+        key = current.child_by_field_name("key" if current.type == "pair" else "name") \
+            if current.type in {"pair", "keyword_argument"} else None
+        if key is not None and _EXAMPLE_KEY.search(_text(key, source).strip("\"'`")):
+            return True
+        current = current.parent
+    return False
 
 
 def _identifies_better(key: str) -> bool:
@@ -1121,6 +1211,17 @@ def _holder_carries_models(node: Any, source: bytes) -> bool:
     return False
 
 
+def _argument_sink(callee: str, arguments: list[Any], argument: Any) -> _Sink | None:
+    """A positional argument that names the model: a factory's first (``ChatOpenAI("gpt-4o")``), or the
+    second of a Hugging Face pipeline (Python and transformers.js), whose first is the task:
+    ``pipeline("feature-extraction", "Xenova/all-MiniLM-L6-v2")``."""
+    if arguments and arguments[0] == argument and _is_factory(callee):
+        return _Sink(CALL, "factory")
+    if callee == "pipeline" and len(arguments) > 1 and arguments[1] == argument and arguments[0].type == "string":
+        return _Sink(CALL, "factory")
+    return None
+
+
 def _is_factory(callee: str) -> bool:
     squashed = _squash(callee)
     if squashed in _FACTORIES:
@@ -1145,7 +1246,7 @@ def _javascript(language: str) -> Callable[[Any, bytes, ModelIndex, float], Iter
             if value is None or not _may_be_id(value, known):
                 continue
             how = _judge(value, _js_sink(node, source), known)
-            if how:
+            if how and not _in_example(node, source):
                 yield value, node.start_point[0] + 1, how
         for node in _uses(root, source, constants, known):
             if _js_flow(node) and _js_sink(node, source) is not None:
@@ -1237,10 +1338,7 @@ def _js_sink(node: Any, source: bytes) -> _Sink | None:
         if call is None or call.type not in {"call_expression", "new_expression"}:
             return None
         callee = _last_name(call.child_by_field_name("function") or call.child_by_field_name("constructor"), source)
-        first = parent.named_children[0] if parent.named_children else None
-        if first == child and _is_factory(callee):
-            return _Sink(CALL, "factory")
-        return None
+        return _argument_sink(callee, parent.named_children, child)
     if kind == "array":
         holder = parent.parent
         name = None
@@ -1327,8 +1425,8 @@ def _data(language: str) -> Callable[[Any, bytes, ModelIndex, float], Iterator[t
     def read(root: Any, source: bytes, known: ModelIndex, deadline: float) -> Iterator[tuple[str, int, str]]:
         for count, (node, value, keys) in enumerate(_data_values(language, root, source), 1):
             _check_time(count, deadline)
-            if not keys or not _may_be_id(value, known):
-                continue
+            if not keys or not _may_be_id(value, known) or any(_EXAMPLE_KEY.search(key) for key in keys):
+                continue  # an API document's examples call nothing
             sink = _config_sink(keys, node)
             if _judge(value, sink, known):
                 yield value, node.start_point[0] + 1, CONFIG
