@@ -47,7 +47,9 @@ def build(mirror: Path, root: Path) -> tuple[int, int]:
     env = {**os.environ, "GIT_AUTHOR_NAME": "b", "GIT_AUTHOR_EMAIL": "b@example.com",
            "GIT_COMMITTER_NAME": "b", "GIT_COMMITTER_EMAIL": "b@example.com"}
     for args in (["init", "-q", "-b", "main"], ["add", "-A", "-f"], ["commit", "-q", "-m", "apps"]):
-        subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True, env=env)
+        # No automatic gc: thousands of loose objects make `git commit` start one in the background,
+        # which still writes to .git while the temporary folder is removed.
+        subprocess.run(["git", "-c", "gc.auto=0", "-C", str(root), *args], check=True, capture_output=True, env=env)
     files = [p for p in root.rglob("*") if p.is_file() and ".git" not in p.relative_to(root).parts]
     return len(files), sum(p.stat().st_size for p in files)
 
