@@ -293,6 +293,10 @@ GOOD = EVAL_WAIVER.format(created="2026-11-20", expires="2026-12-20")
     (GOOD.replace("    feature: support-summarize\n", ""), [f"{WAIVERS}:2:", "'feature' is a required property"]),
     (GOOD.replace("feature: support-summarize", "path: /etc/*"), [f"{WAIVERS}:3:", "repository-relative glob"]),
     (GOOD.replace("feature: support-summarize", "path: 'evals/[a'"), [f"{WAIVERS}:3:", "repository-relative glob"]),
+    # ** inside a name matches differently on the two engines; 2^n forms of n "**/" are tried, so n is capped
+    (GOOD.replace("feature: support-summarize", "path: 'evals/**.yaml'"), [f"{WAIVERS}:3:", "has ** inside a name"]),
+    (GOOD.replace("feature: support-summarize", "path: 'a**/b'"), [f"{WAIVERS}:3:", "has ** inside a name"]),
+    (GOOD.replace("feature: support-summarize", "path: '" + "**/" * 5 + "x'"), [f"{WAIVERS}:3:", "more than 4 '**'"]),
     (GOOD.replace("approver: alice", "approver: 'alice; rm -rf /'"), [f"{WAIVERS}:6:", "GitHub login"]),
     (GOOD.replace("approver: alice", "approver: '@acme/..'"), [f"{WAIVERS}:6:", "GitHub login or an @org/team-slug"]),
     (GOOD.replace("approver: alice", "approver: '@acme/a/b'"), [f"{WAIVERS}:6:", "GitHub login or an @org/team-slug"]),

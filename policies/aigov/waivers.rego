@@ -112,7 +112,30 @@ feature_matches(w, f) if w.feature == f.feature
 
 path_matches(w, _) if not w.path
 
+# A "**/" matches zero or more folders ("svc-a/**/*.py" covers svc-a/app.py), on both engines: regorus's
+# glob.match does so, OPA's needs at least one folder, so the path is also tried with any of its "**/"
+# left out. (A "**" inside a name, where they differ the other way, is refused with the waiver file.)
+path_matches(w, f) if {
+	some pattern in zero_folder_forms(w.path)
+	glob.match(pattern, ["/"], f.path)
+}
+
 path_matches(w, f) if glob.match(w.path, ["/"], f.path)
+
+# The path with each choice of its "**/" kept or left out (a bit of ``kept`` per "**/"). The waiver file is
+# refused with more than MAX_DOUBLE_STARS of them (aigov.facts.waivers); past that, only the path as written.
+zero_folder_forms(path) := {form |
+	pieces := split(path, "**/")
+	gaps := count(pieces) - 1
+	gaps <= 4
+	some kept in numbers.range(0, bits.lsh(1, gaps) - 1)
+	form := concat("", [concat("", [piece, gap]) | some i, piece in pieces; gap := star_folder(i, gaps, kept)])
+}
+
+star_folder(i, gaps, kept) := "**/" if {
+	i < gaps
+	bits.and(kept, bits.lsh(1, i)) != 0
+} else := ""
 
 in_force(w) if {
 	not refused(w)

@@ -42,6 +42,21 @@ test_a_path_glob_matches_across_folders if {
 	d.applied == {{"finding": 0, "waiver": 0}}
 }
 
+# The same on both engines (tests/test_engine_parity.py runs these on real OPA too): a "**/" stands for zero
+# or more folders, however many of them the path holds.
+test_a_double_star_folder_may_be_no_folder_at_all if {
+	fs := [
+		finding(0, "AIGOV-EVAL-006", "support", "svc/evals/config.yaml"),
+		finding(1, "AIGOV-EVAL-006", "support", "svc/config.yaml"),
+		finding(2, "AIGOV-EVAL-006", "support", "svc/a/b/config.yaml"),
+		finding(3, "AIGOV-EVAL-006", "support", "svc/config.yml"),
+	]
+	every path in ["svc/**/config.yaml", "svc/**/**/config.yaml", "**/svc/**/config.yaml", "**/config.yaml"] {
+		d := decide([object.remove(waiver(0, {"path": path}), ["feature"])], fs)
+		{a.finding | some a in d.applied} == {0, 1, 2}
+	}
+}
+
 test_a_waiver_without_feature_matches_by_path_only if {
 	w := object.remove(waiver(0, {"path": "svc/*/config.yaml"}), ["feature"])
 	d := decide([w], [eval_finding, finding(1, "AIGOV-EVAL-006", "other", "other/evals/config.yaml")])

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -78,6 +79,12 @@ def collect_waivers(tree: Tree, rules: dict[str, RuleMeta], find_base: Callable[
     return facts
 
 
+# "**" that is not a whole path segment ("svc-a/**.py", "a**/b"): the two engines disagree on what it
+# matches (regorus: nothing across a "/", OPA: anything), so the same waiver would cover different findings.
+_DOUBLE_STAR_IN_A_NAME = re.compile(r"[^/]\*\*|\*\*[^/]")
+MAX_DOUBLE_STARS = 4  # waivers.rego's zero_folder_forms tries no more
+
+
 def _check_entry(entry: dict[str, Any], rules: dict[str, RuleMeta], lines: dict[str, int]) -> None:
     """What makes a waiver file malformed rather than non-compliant: impossible dates, unknown rules."""
     dates = {}
@@ -93,6 +100,13 @@ def _check_entry(entry: dict[str, Any], rules: dict[str, RuleMeta], lines: dict[
     problem = approver_problem(entry["approver"])  # whole: the schema's pattern lets a trailing newline through
     if problem:
         raise AigovError(f"approver: {problem}", WAIVERS_FILE, lines["approver"])
+    path = entry.get("path", "")
+    if _DOUBLE_STAR_IN_A_NAME.search(path):
+        raise AigovError(f"path: {path!r} has ** inside a name; ** stands for whole folders (svc-a/**/*.py), "
+                         "* for part of a name", WAIVERS_FILE, lines["path"])
+    if path.count("**") > MAX_DOUBLE_STARS:  # the rules try each "**/" as no folder too: 2^n forms
+        raise AigovError(f"path: {path!r} has more than {MAX_DOUBLE_STARS} '**'; a waiver covers a narrow place",
+                         WAIVERS_FILE, lines["path"])
 
 
 def _base_waivers(tree: Tree, ref: str | None) -> list[dict[str, Any]] | str:
