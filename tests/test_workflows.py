@@ -622,6 +622,16 @@ def test_shell_without_errexit_points_at_the_shell(tmp_path: Path) -> None:
     assert located(root) == [("AIGOV-EVAL-013", WF, line_of(root, WF, "shell: bash {0}"))]
 
 
+@pytest.mark.parametrize("shells, gates", [(["bash", "bash"], True), (["bash", "bash {0}"], False)])
+def test_shell_from_the_matrix_is_read_on_every_leg(tmp_path: Path, shells: list[str], gates: bool) -> None:
+    """`shell: ${{ matrix.shell }}` is the shell each leg names: bash (errexit) on every leg gates; a leg
+    whose shell has no errexit lets a failure followed by another command pass."""
+    legs = "".join(f"          - {{python: '3.1{i}', shell: '{shell}'}}\n" for i, shell in enumerate(shells))
+    job = f"    strategy:\n      matrix:\n        include:\n{legs}    defaults:\n      run:\n        shell: ${{{{ matrix.shell }}}}\n"
+    root = feature_with_workflow(tmp_path, pr_workflow(job=job, run=f"|\n          {COMMAND}\n          echo done"))
+    assert [f["id"] for f in findings(root)] == ([] if gates else ["AIGOV-EVAL-013"])
+
+
 def test_windows_default_shell_only_reports_the_last_command(tmp_path: Path) -> None:
     script = f"|\n          {COMMAND}\n          Write-Output done"
     workflow = pr_workflow(run=script).replace("ubuntu-latest", "windows-latest")

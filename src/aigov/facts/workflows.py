@@ -416,7 +416,7 @@ class JobRun:
         default = default_run(job.data, "shell") or default_run(owner.data, "shell")
         out: list[StepRun] = []
         for step in job.steps:
-            _walk_step([step], default, job.windows, out)
+            _walk_step([step], default, job.windows, out, job)
         return out
 
 
@@ -452,14 +452,27 @@ def _walk_job(top: Workflow, chain: list[tuple[Workflow, Job]], out: list[JobRun
         _walk_job(top, [*chain, (callee, inner)], out)
 
 
-def _walk_step(chain: list[Step], default_shell: str | None, windows: bool, out: list[StepRun]) -> None:
+def _walk_step(chain: list[Step], default_shell: str | None, windows: bool, out: list[StepRun], job: Job | None = None) -> None:
+    """``job``: the job whose own steps these are (an action's steps have no matrix of their own)."""
     step = chain[-1]
     if step.action is not None and step.action.steps:
         for inner in step.action.steps:
             _walk_step([*chain, inner], None, windows, out)
         return
     shell = step.data.get("shell", default_shell)
+    if shell is not None and job is not None:
+        shell = _on_every_leg(str(shell), job)
     out.append(StepRun(chain, resolve_shell(None if shell is None else str(shell), windows)))
+
+
+def _on_every_leg(text: str, job: Job) -> str:
+    """A setting written as an expression (`shell: ${{ matrix.shell }}`): the one text it has on every leg
+    of the job's matrix; as written when the legs differ or aigov cannot tell."""
+    if "${{" not in text:
+        return text
+    values = [evaluate(text, leg) for leg in matrix_legs(job)]
+    first = values[0]
+    return first if isinstance(first, str) and all(v == first for v in values) else text
 
 
 def default_run(data: dict[str, Any], key: str) -> str | None:
