@@ -314,6 +314,25 @@ def test_needs_on_an_opt_in_job_is_no_gate(tmp_path: Path) -> None:
     assert (finding["id"], finding["line"]) == ("AIGOV-EVAL-011", line_of(root, WF, "needs: [approve]"))
 
 
+@pytest.mark.parametrize(
+    "job, step",
+    [
+        ("    needs: [changes]\n    if: needs.changes.outputs.evals == 'true'\n", ""),
+        ("", "        if: steps.filter.outputs.evals == 'true'\n"),
+    ],
+)
+def test_condition_on_an_output_computed_in_the_run_is_no_gate(tmp_path: Path, job: str, step: str) -> None:
+    """A job or step that runs only for some value of another job's or step's output (a changed-files filter
+    such as dorny/paths-filter) is skipped on the pull requests that get another value; aigov cannot know
+    the value, so it cannot verify the gate."""
+    changes = "  changes:\n    runs-on: ubuntu-latest\n    outputs:\n      evals: ${{ steps.filter.outputs.evals }}\n    steps:\n      - id: filter\n        uses: dorny/paths-filter@v3\n"
+    root = feature_with_workflow(tmp_path, pr_workflow(job=job, step=step).replace("jobs:\n", "jobs:\n" + changes))
+    [finding] = findings(root)
+    where = "if: needs.changes" if job else "if: steps.filter"
+    assert (finding["id"], finding["line"]) == ("AIGOV-EVAL-011", line_of(root, WF, where))
+    assert "a value computed while the workflow runs" in finding["message"]
+
+
 def test_step_condition_false_points_at_the_step(tmp_path: Path) -> None:
     root = feature_with_workflow(tmp_path, pr_workflow(step="        if: ${{ failure() }}\n"))
     assert located(root) == [("AIGOV-EVAL-011", WF, line_of(root, WF, "if: ${{ failure() }}"))]

@@ -39,6 +39,10 @@ OPT_IN_STATE = (
     "github.event.pull_request.head", "github.event.pull_request.title", "github.event.pull_request.body",
     "inputs", "vars",
 )
+# Values computed while the workflow runs: a job's or a step's outputs, outcome or result (a changed-files
+# filter's output, a cache hit). aigov cannot know them, so a job or step that runs only for some of them
+# is a gate it cannot verify, and a skipped required check reports success.
+RUNTIME_STATE = ("needs", "steps")
 # Where a pull request's head comes from: a branch of the repository itself, or a fork. Not opt-in state:
 # every pull request from a fork has it, and there the repository's secrets are empty (GitHub, "Using
 # secrets in GitHub Actions": secrets other than GITHUB_TOKEN are not passed to workflows triggered by a
@@ -698,21 +702,25 @@ def _condition(data: dict[str, Any], path: str, line: int, what: str, legs: list
     opt_in = _opt_in(data["if"])
     # Opt-in state the condition reads but aigov could not resolve (inputs given by a caller are resolved).
     maybe = [e for e in PR_EVENTS if e not in never and None in truths[e]["same"]] if opt_in else []
-    if maybe:
-        detail = (f"{shown} depends on {opt_in}, so the {what} is skipped on pull requests that do not opt in, "
-                  "and a skipped required check reports success")
+    if maybe and opt_in:
+        skipped = (f"a value computed while the workflow runs that aigov cannot know, so the {what} may be skipped on a pull request"
+                   if opt_in.split(".")[0] in RUNTIME_STATE else f"so the {what} is skipped on pull requests that do not opt in")
+        detail = f"{shown} depends on {opt_in}, {skipped}, and a skipped required check reports success"
         found.append(Blocker("if_opt_in", path, line, detail, maybe))
     return found
 
 
 def _opt_in(condition: Any) -> str | None:
-    """The opt-in state (labels, actor, inputs, vars...) a condition reads, or None."""
+    """The opt-in state (labels, actor, inputs, vars...) a condition reads, or the value computed while the
+    workflow runs (``needs.<job>.outputs.<name>``) it reads; None when it reads neither."""
     for name in names(condition):
         if name == FORK_STATE or name.startswith(FORK_STATE + "."):
             continue  # where the head comes from is known for each kind of pull request: not opt-in
         for state in OPT_IN_STATE:
             if name == state or name.startswith(state + "."):
                 return state
+        if name.split(".")[0] in RUNTIME_STATE and "." in name:
+            return name
     return None
 
 
