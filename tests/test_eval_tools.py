@@ -88,6 +88,7 @@ def line_of(root: Path, rel: str, text: str) -> int:
         ("pytest evals", "pdm run pytest evals"),
         ("python -m pytest evals", "pytest ./evals/ --maxfail=1"),
         ("npx promptfoo@0.90 eval -c promptfooconfig.yaml", "promptfoo eval -c ./promptfooconfig.yaml --no-cache"),
+        ("promptfoo eval -c promptfooconfig.yaml", 'npx --yes "promptfoo@${PROMPTFOO_VERSION}" eval -c promptfooconfig.yaml'),
         (COMMAND, "uv run evals/run.py --config=evals/config.yaml"),
         (COMMAND, "pipx run --spec evalkit python evals/run.py --verbose --config evals/config.yaml"),
     ],

@@ -314,6 +314,25 @@ def test_needs_on_an_opt_in_job_is_no_gate(tmp_path: Path) -> None:
     assert (finding["id"], finding["line"]) == ("AIGOV-EVAL-011", line_of(root, WF, "needs: [approve]"))
 
 
+@pytest.mark.parametrize(
+    "job, step",
+    [
+        ("    needs: [changes]\n    if: needs.changes.outputs.evals == 'true'\n", ""),
+        ("", "        if: steps.filter.outputs.evals == 'true'\n"),
+    ],
+)
+def test_condition_on_an_output_computed_in_the_run_is_no_gate(tmp_path: Path, job: str, step: str) -> None:
+    """A job or step that runs only for some value of another job's or step's output (a changed-files filter
+    such as dorny/paths-filter) is skipped on the pull requests that get another value; aigov cannot know
+    the value, so it cannot verify the gate."""
+    changes = "  changes:\n    runs-on: ubuntu-latest\n    outputs:\n      evals: ${{ steps.filter.outputs.evals }}\n    steps:\n      - id: filter\n        uses: dorny/paths-filter@v3\n"
+    root = feature_with_workflow(tmp_path, pr_workflow(job=job, step=step).replace("jobs:\n", "jobs:\n" + changes))
+    [finding] = findings(root)
+    where = "if: needs.changes" if job else "if: steps.filter"
+    assert (finding["id"], finding["line"]) == ("AIGOV-EVAL-011", line_of(root, WF, where))
+    assert "a value computed while the workflow runs" in finding["message"]
+
+
 def test_step_condition_false_points_at_the_step(tmp_path: Path) -> None:
     root = feature_with_workflow(tmp_path, pr_workflow(step="        if: ${{ failure() }}\n"))
     assert located(root) == [("AIGOV-EVAL-011", WF, line_of(root, WF, "if: ${{ failure() }}"))]
@@ -620,6 +639,16 @@ def test_shell_without_errexit_points_at_the_shell(tmp_path: Path) -> None:
     script = f"|\n          {COMMAND}\n          echo done"
     root = feature_with_workflow(tmp_path, pr_workflow(run=script, step="        shell: bash {0}\n"))
     assert located(root) == [("AIGOV-EVAL-013", WF, line_of(root, WF, "shell: bash {0}"))]
+
+
+@pytest.mark.parametrize("shells, gates", [(["bash", "bash"], True), (["bash", "bash {0}"], False)])
+def test_shell_from_the_matrix_is_read_on_every_leg(tmp_path: Path, shells: list[str], gates: bool) -> None:
+    """`shell: ${{ matrix.shell }}` is the shell each leg names: bash (errexit) on every leg gates; a leg
+    whose shell has no errexit lets a failure followed by another command pass."""
+    legs = "".join(f"          - {{python: '3.1{i}', shell: '{shell}'}}\n" for i, shell in enumerate(shells))
+    job = f"    strategy:\n      matrix:\n        include:\n{legs}    defaults:\n      run:\n        shell: ${{{{ matrix.shell }}}}\n"
+    root = feature_with_workflow(tmp_path, pr_workflow(job=job, run=f"|\n          {COMMAND}\n          echo done"))
+    assert [f["id"] for f in findings(root)] == ([] if gates else ["AIGOV-EVAL-013"])
 
 
 def test_windows_default_shell_only_reports_the_last_command(tmp_path: Path) -> None:

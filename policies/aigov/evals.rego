@@ -375,11 +375,11 @@ path_filtered contains problem if {
 
 # METADATA
 # title: Eval job or step never runs on pull requests
-# description: The job or step that runs the eval command has an `if:` that is never true on pull requests (such as `false` or `github.event_name == 'push'`) or that depends on state a pull request opts into (labels, actor, inputs, vars), or needs such a job; a skipped check reports success and does not block a merge.
+# description: The job or step that runs the eval command has an `if:` that is never true on pull requests (such as `false` or `github.event_name == 'push'`) or that depends on state a pull request opts into (labels, actor, inputs, vars) or on a value computed while the workflow runs (a job's or step's outputs, such as a changed-files filter's), or needs such a job; a skipped check reports success and does not block a merge.
 # custom:
 #   id: AIGOV-EVAL-011
 #   severity: high
-#   remediation: Remove the condition (or the needs on a job that is skipped), or make it true on every pull request without labels, actors, inputs or variables deciding.
+#   remediation: Remove the condition (or the needs on a job that is skipped), or make it true on every pull request without labels, actors, inputs, variables or outputs of other jobs and steps deciding; to run evals only when relevant files change, use the workflow's own paths filter, which aigov reads.
 deny contains finding if {
 	some item in defeats
 	item.defeat.kind in {"if_false", "if_opt_in", "needs_skipped"}

@@ -388,9 +388,16 @@ def _text(node: Any) -> str:
 
 
 def _word(node: Any) -> str:
-    """A word's value after quote removal; its text as written when it holds an expansion (`$DIR`)."""
+    """A word's value after quote removal; where it holds an expansion (`$DIR`), the expansion as written
+    (`"tool@${VERSION}"` is `tool@${VERSION}`, so the program it names is still known)."""
     value = _literal(node)
-    return _text(node) if value is None else value
+    if value is not None:
+        return value
+    if node.type == "string":
+        return _text(node)[1:-1]
+    if node.type == "concatenation":
+        return "".join(_word(c) for c in node.children)
+    return _text(node)
 
 
 def _literal(node: Any) -> str | None:

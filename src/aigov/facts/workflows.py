@@ -39,6 +39,10 @@ OPT_IN_STATE = (
     "github.event.pull_request.head", "github.event.pull_request.title", "github.event.pull_request.body",
     "inputs", "vars",
 )
+# Values computed while the workflow runs: a job's or a step's outputs, outcome or result (a changed-files
+# filter's output, a cache hit). aigov cannot know them, so a job or step that runs only for some of them
+# is a gate it cannot verify, and a skipped required check reports success.
+RUNTIME_STATE = ("needs", "steps")
 # Where a pull request's head comes from: a branch of the repository itself, or a fork. Not opt-in state:
 # every pull request from a fork has it, and there the repository's secrets are empty (GitHub, "Using
 # secrets in GitHub Actions": secrets other than GITHUB_TOKEN are not passed to workflows triggered by a
@@ -416,7 +420,7 @@ class JobRun:
         default = default_run(job.data, "shell") or default_run(owner.data, "shell")
         out: list[StepRun] = []
         for step in job.steps:
-            _walk_step([step], default, job.windows, out)
+            _walk_step([step], default, job.windows, out, job)
         return out
 
 
@@ -452,14 +456,27 @@ def _walk_job(top: Workflow, chain: list[tuple[Workflow, Job]], out: list[JobRun
         _walk_job(top, [*chain, (callee, inner)], out)
 
 
-def _walk_step(chain: list[Step], default_shell: str | None, windows: bool, out: list[StepRun]) -> None:
+def _walk_step(chain: list[Step], default_shell: str | None, windows: bool, out: list[StepRun], job: Job | None = None) -> None:
+    """``job``: the job whose own steps these are (an action's steps have no matrix of their own)."""
     step = chain[-1]
     if step.action is not None and step.action.steps:
         for inner in step.action.steps:
             _walk_step([*chain, inner], None, windows, out)
         return
     shell = step.data.get("shell", default_shell)
+    if shell is not None and job is not None:
+        shell = _on_every_leg(str(shell), job)
     out.append(StepRun(chain, resolve_shell(None if shell is None else str(shell), windows)))
+
+
+def _on_every_leg(text: str, job: Job) -> str:
+    """A setting written as an expression (`shell: ${{ matrix.shell }}`): the one text it has on every leg
+    of the job's matrix; as written when the legs differ or aigov cannot tell."""
+    if "${{" not in text:
+        return text
+    values = [evaluate(text, leg) for leg in matrix_legs(job)]
+    first = values[0]
+    return first if isinstance(first, str) and all(v == first for v in values) else text
 
 
 def default_run(data: dict[str, Any], key: str) -> str | None:
@@ -685,21 +702,25 @@ def _condition(data: dict[str, Any], path: str, line: int, what: str, legs: list
     opt_in = _opt_in(data["if"])
     # Opt-in state the condition reads but aigov could not resolve (inputs given by a caller are resolved).
     maybe = [e for e in PR_EVENTS if e not in never and None in truths[e]["same"]] if opt_in else []
-    if maybe:
-        detail = (f"{shown} depends on {opt_in}, so the {what} is skipped on pull requests that do not opt in, "
-                  "and a skipped required check reports success")
+    if maybe and opt_in:
+        skipped = (f"a value computed while the workflow runs that aigov cannot know, so the {what} may be skipped on a pull request"
+                   if opt_in.split(".")[0] in RUNTIME_STATE else f"so the {what} is skipped on pull requests that do not opt in")
+        detail = f"{shown} depends on {opt_in}, {skipped}, and a skipped required check reports success"
         found.append(Blocker("if_opt_in", path, line, detail, maybe))
     return found
 
 
 def _opt_in(condition: Any) -> str | None:
-    """The opt-in state (labels, actor, inputs, vars...) a condition reads, or None."""
+    """The opt-in state (labels, actor, inputs, vars...) a condition reads, or the value computed while the
+    workflow runs (``needs.<job>.outputs.<name>``) it reads; None when it reads neither."""
     for name in names(condition):
         if name == FORK_STATE or name.startswith(FORK_STATE + "."):
             continue  # where the head comes from is known for each kind of pull request: not opt-in
         for state in OPT_IN_STATE:
             if name == state or name.startswith(state + "."):
                 return state
+        if name.split(".")[0] in RUNTIME_STATE and "." in name:
+            return name
     return None
 
 
