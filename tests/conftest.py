@@ -262,6 +262,15 @@ HOSTILE_TIMEOUT_S = 60
 HOSTILE_MEMORY_BYTES = 2 * 1024**3
 
 
+# A Python that starts with Ctrl-C as a terminal gives it: SIGINT at its default and unblocked, then
+# execs the rest of the command line. A child inherits an ignored or blocked SIGINT from the test
+# process, and Python turns SIGINT into KeyboardInterrupt only if it starts at the default, so a test
+# that sends Ctrl-C states the child's starting state instead of inheriting whatever the worker holds
+# (twice, under load, a whole run of them was ignored).
+PYTHON_WITH_CTRL_C = (sys.executable, "-c", "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+                      "signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGINT]); os.execv(sys.executable, [sys.executable, *sys.argv[1:]])")
+
+
 def run_limited(
     *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, stdin: str | None = None,
     timeout: float = HOSTILE_TIMEOUT_S, memory_bytes: int = HOSTILE_MEMORY_BYTES, launcher: Sequence[str] = (),

@@ -11,14 +11,13 @@ import json
 import shutil
 import signal
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import yaml
 
-from conftest import Run, assert_clean_error, eventually, run_cli, run_limited
+from conftest import PYTHON_WITH_CTRL_C, Run, assert_clean_error, eventually, run_cli, run_limited
 from repo_helpers import commit_all, git, init_repo
 
 pytestmark = pytest.mark.usefixtures("template_cache")
@@ -259,7 +258,7 @@ def test_end_of_input_at_a_prompt_is_a_clear_error(typed: str, prompt: str, tmp_
 
 def start_new(work: Path, name: str) -> subprocess.Popen:
     args = ["new", name, "--template", "rag-service", "--tier", "high", "--owner", "t", "--github-org", ORG, "--no-interactive"]
-    return subprocess.Popen([sys.executable, "-m", "aigov", *args], cwd=work, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    return subprocess.Popen([*PYTHON_WITH_CTRL_C, "-m", "aigov", *args], cwd=work, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             stdin=subprocess.DEVNULL, text=True)
 
 
