@@ -906,13 +906,15 @@ def _before_in_scope(node: Any, root: Any, names: tuple[str, ...], upto: int | N
     """Commands named ``names`` that run before ``upto`` (default: ``node``) in the shell that runs ``node``, in order."""
     scopes = {a.id for a in _ancestors(node)}
     end = node.start_byte if upto is None else upto
-    found = []
-    for candidate in _walk(root):
-        if candidate.start_byte >= end:
-            break
-        if candidate.type == "command" and _name(candidate) in names and _scope_of(candidate).id in scopes:
-            found.append(candidate)
-    return found
+    return [command for start, command, scope in _commands_named(root, names) if start < end and scope in scopes]
+
+
+@lru_cache(maxsize=256)
+def _commands_named(root: Any, names: tuple[str, ...]) -> list[tuple[int, Any, int]]:
+    """Every command named ``names`` in the script under ``root``: its first byte, itself and the id of the
+    shell it runs in, in source order. Found once a script: `set` and `cd` are looked for before every use
+    of the command (a node keeps its tree alive, and equals only a node of the same tree)."""
+    return [(c.start_byte, c, _scope_of(c).id) for c in _walk(root) if c.type == "command" and _name(c) in names]
 
 
 def _set_state(node: Any, shell: Shell, upto: int | None = None) -> tuple[bool, bool, int | None]:
