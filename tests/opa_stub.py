@@ -17,40 +17,65 @@ Only ever bound to 127.0.0.1.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import ssl
 import threading
 import time
+from collections import OrderedDict
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+# Real OPA engines by the policies and data they were built from, most recently used last, shared by
+# every stub in the test process. An engine compiles the whole module set the first time it answers each
+# query (some 2 s for aigov's pack), and the tests deploy the same few packs again and again; answering
+# keeps no state, so an engine built from the same content answers as a new one would.
+_ENGINES: OrderedDict[str, Any] = OrderedDict()
+_ENGINES_LOCK = threading.Lock()
+ENGINES_KEPT = 4
+
+
+def _evaluate(policies: dict[str, str], data: dict[str, Any], content: str, document: str, input_doc: Any) -> Any:
+    """``data.<document>`` for ``input_doc`` on the engine built from ``policies`` and ``data`` (whose digest
+    is ``content``). An engine pushed out is closed at once: see OpaStub._content_changed."""
+    from opa_bindings import OpaEngine
+
+    with _ENGINES_LOCK:
+        engine = _ENGINES.pop(content, None)
+        if engine is None:
+            engine = OpaEngine()
+            for policy_id, source in sorted(policies.items()):
+                engine.add_policy(policy_id, source)
+            engine.add_data(data)
+        _ENGINES[content] = engine
+        while len(_ENGINES) > ENGINES_KEPT:
+            _ENGINES.popitem(last=False)[1].close()
+        return engine.eval_document(document, input_doc)
+
 
 class OpaStub:
-    """The server's state: policies by id, the data document, and the OPA engine built from both."""
+    """The server's state: policies by id, the data document, and the digest of both (which names the OPA
+    engine built from them)."""
 
     def __init__(self, token: str | None = None) -> None:
         self.token = token
         self.policies: dict[str, str] = {}
         self.data: dict[str, Any] = {}
         self.requests: list[tuple[str, str]] = []  # (method, path) in order, for assertions
-        self._engine: Any = None
+        self._content: str | None = None
         self._lock = threading.RLock()
         self._server: ThreadingHTTPServer | None = None
 
     # --- state -------------------------------------------------------------------------------
 
-    def engine(self) -> Any:
-        from opa_bindings import OpaEngine
-
+    def content(self) -> str:
+        """The digest of the policies and data the server holds now."""
         with self._lock:
-            if self._engine is None:
-                engine = OpaEngine()
-                for policy_id, source in sorted(self.policies.items()):
-                    engine.add_policy(policy_id, source)
-                engine.add_data(self.data)
-                self._engine = engine
-            return self._engine
+            if self._content is None:
+                text = json.dumps([sorted(self.policies.items()), self.data], sort_keys=True)
+                self._content = hashlib.sha256(text.encode()).hexdigest()
+            return self._content
 
     def put_policy(self, policy_id: str, source: str) -> None:
         """Compile the module with every other one first, as OPA does: a bad module is refused, not stored."""
@@ -63,11 +88,11 @@ class OpaStub:
                 for other, text in sorted({**self.policies, policy_id: source}.items()):
                     trial.add_policy(other, text)
             self.policies[policy_id] = source
-            self._discard_engine()
+            self._content_changed()
 
     def delete_policy(self, policy_id: str) -> bool:
         with self._lock:
-            self._discard_engine()
+            self._content_changed()
             return self.policies.pop(policy_id, None) is not None
 
     def put_data(self, path: list[str], value: Any) -> None:
@@ -81,16 +106,15 @@ class OpaStub:
                 for key in path[:-1]:
                     node = node.setdefault(key, {})
                 node[path[-1]] = value
-            self._discard_engine()
+            self._content_changed()
 
-    def _discard_engine(self) -> None:
-        """Close an engine as soon as it is stale. An OpaEngine is in a reference cycle (its callback
+    def _content_changed(self) -> None:
+        """The next answer comes from the engine built from what the server holds now. An engine no longer
+        kept is closed at once (``_evaluate``): an OpaEngine is in a reference cycle (its callback
         trampoline), so only the cyclic GC would free it, and the GC may run in a process aigov forks
         (its evaluation watchdog): a call into the Go runtime there, which has no threads after a
         fork, hangs. A closed engine's finaliser does not call Go."""
-        if self._engine is not None:
-            self._engine.close()
-            self._engine = None
+        self._content = None
 
     def _data_at(self, path: list[str]) -> Any:
         node: Any = self.data
@@ -156,14 +180,14 @@ class OpaStub:
             else:
                 parent = self._data_at(path[:-1]) if len(path) > 1 else self.data
                 if isinstance(parent, dict) and parent.pop(path[-1], None) is not None:
-                    self._discard_engine()
+                    self._content_changed()
 
     def evaluate(self, path: list[str], input_doc: Any) -> dict[str, Any]:
         from opa_bindings import OpaUndefinedError
 
         with self._lock:
             try:
-                value = self.engine().eval_document(".".join(path), input_doc)
+                value = _evaluate(self.policies, self.data, self.content(), ".".join(path), input_doc)
             except OpaUndefinedError:
                 return {}
             return {"result": value}
@@ -188,8 +212,6 @@ class OpaStub:
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
-        with self._lock:
-            self._discard_engine()
 
 
 class _JsonHandler(BaseHTTPRequestHandler):

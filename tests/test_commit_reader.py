@@ -28,7 +28,7 @@ from aigov.check.options import CheckOptions
 from aigov.errors import AigovError
 from aigov.tree import CommitTree, WorkTree
 from conftest import CLOCK, MODEL_CARD, make_feature, write
-from repo_helpers import commit_all, git, init_repo, link, local_action_caller
+from repo_helpers import Commits, git, init_repo, link, local_action_caller
 
 HISTORIES = 200
 BATCH = 10
@@ -132,12 +132,13 @@ def history(seed: int, root: Path) -> list[str]:
     write(root / "cards/.keep", "")
     write(root / "cards/shared.md", MODEL_CARD.format(name="shared", model="gpt-4o"))
     init_repo(root)
-    commits = [commit_all(root, "base")]
+    commits = Commits(root)
+    commits.commit("base")
     for step in range(rng.randint(2, 4)):
         for edit in rng.sample(EDITS, rng.randint(1, 3)):
             edit(rng, root)
-        commits.append(commit_all(root, f"step {step}"))
-    return commits
+        commits.commit(f"step {step}")
+    return commits.write()
 
 
 # --- Comparing the two readers ---------------------------------------------------------------------

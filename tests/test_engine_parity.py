@@ -55,7 +55,7 @@ def opa_test_results(pack: PolicyPack, packages: set[str] | None = None) -> dict
     from opa_bindings import OpaEngine, OpaError
 
     results: dict[str, bool] = {}
-    with OpaEngine() as engine:  # closed here: see OpaStub._discard_engine for why it matters
+    with OpaEngine() as engine:  # closed here: see OpaStub._content_changed for why it matters
         for path, source in pack.modules.items():
             engine.add_policy(path, source)
         engine.add_data(pack.data)

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from conftest import EVAL_WORKFLOW, make_feature, write
-from repo_helpers import commit_all, git, init_repo
+from repo_helpers import Commits, add_notes, git, init_repo
 
 HISTORIES = 200
 CHUNKS = 16  # xdist spreads the chunks over the cores; small ones keep both busy to the end
@@ -72,7 +72,9 @@ class History:
             write(root / "ci" / "evals" / "action.yml", ACTION.format(tolerate=""))
             write(root / ".github" / "workflows" / "evals-svc.yml", WORKFLOW)
         self.template = template
-        self.commits = [commit_all(root, "start", "2026-06-20T10:00:00Z")]
+        self.writer = Commits(root)
+        self.writer.commit("start", "2026-06-20T10:00:00Z")
+        self.noted: list[int] = []  # the commits CI recorded something on
 
     def step(self, index: int) -> None:
         rng, repo = self.rng, self.repo
@@ -82,10 +84,17 @@ class History:
         if (repo / "ci" / "evals" / "action.yml").exists():
             changes.append(self.tolerate_failures)
         message = rng.choice(changes)()
-        self.commits.append(commit_all(repo, message, self.date(index)))
+        commit = self.writer.commit(message, self.date(index))
         if rng.random() < 0.25:  # CI recorded something on it (a pass, whatever happened)
-            record = {"commit": self.commits[-1], "verdict": "pass", "features": ["svc"], "findings": []}
-            git(repo, "notes", "--ref", "aigov", "add", "-m", json.dumps(record), self.commits[-1])
+            self.noted.append(commit)
+
+    def write(self) -> None:
+        """The commits into git, then CI's notes on them."""
+        commits = self.writer.write()
+        records = {commits[n - 1]: {"commit": commits[n - 1], "verdict": "pass", "features": ["svc"], "findings": []}
+                   for n in self.noted}
+        if records:
+            add_notes(self.repo, "aigov", {commit: json.dumps(record) for commit, record in records.items()})
 
     def date(self, index: int) -> str:
         roll = self.rng.random()
@@ -216,6 +225,7 @@ def test_every_replayed_decision_equals_the_check_of_a_checkout(template: Path, 
         history = History(tmp_path / f"h{number}", template, rng)
         for index in range(rng.randint(1, 3)):
             history.step(index)
+        history.write()
         evidence = replay_repository(history.repo, period, ReplayOptions(clock=1796601600))  # the build's clock: 2026-12-07
         checkout = tmp_path / f"checkout{number}"
         for decision in evidence.decisions:

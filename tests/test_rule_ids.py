@@ -114,7 +114,7 @@ def emitted_on_opa() -> tuple[dict[int, str], dict[int, set[str]]]:
     pack = build_pack(OrgConfig(), include_tests=True)
     modules, owners = probed_pack(pack, pack.modules)
     emitted: dict[int, set[str]] = defaultdict(set)
-    with OpaEngine() as engine:  # closed here: see OpaStub._discard_engine for why it matters
+    with OpaEngine() as engine:  # closed here: see OpaStub._content_changed for why it matters
         for path, source in modules.items():
             engine.add_policy(path, source)
         engine.add_data(pack.data)

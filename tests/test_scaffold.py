@@ -69,15 +69,17 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str],
 
 @pytest.fixture(scope="module")
 def fresh_venv(tmp_path_factory: pytest.TempPathFactory, generated: dict[tuple[str, str], Path]) -> Path:
-    """One new virtual environment with only what the generated repositories ask for (requirements-dev.txt)."""
+    """One new virtual environment with only what the generated repositories ask for (requirements-dev.txt).
+    Installed by this run's pip (`pip --python`): bootstrapping a pip of its own with ensurepip took longer
+    than the install, and the repositories' tests and evals do not use pip."""
     env_dir = tmp_path_factory.mktemp("venv") / "env"
-    venv.EnvBuilder(with_pip=True).create(env_dir)
+    venv.EnvBuilder(with_pip=False).create(env_dir)
     python = env_dir / "bin" / "python"
     requirements = generated[("rag-service", "low")] / "requirements-dev.txt"
     for repo in generated.values():  # every road pins the same few packages, so one environment serves all
         assert (repo / "requirements-dev.txt").read_text() == requirements.read_text()
         assert (repo / "requirements.txt").read_text() == (requirements.parent / "requirements.txt").read_text()
-    subprocess.run([str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", "-r", str(requirements)],
+    subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--disable-pip-version-check", "-r", str(requirements)],
                    check=True, capture_output=True, text=True, timeout=600)
     return python
 

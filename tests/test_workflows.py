@@ -7,7 +7,6 @@ line that breaks it.
 
 from __future__ import annotations
 
-import itertools
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -594,22 +593,24 @@ def test_wait_for_a_pid_after_a_bare_wait_is_never_a_gate(tmp_path: Path) -> Non
 
 
 @pytest.mark.usefixtures("bash")
-def test_shell_model_agrees_with_bash_on_generated_scripts(tmp_path: Path) -> None:
+@pytest.mark.parametrize("wrapper", ORACLE_WRAPPERS, ids=[f"wrapper{n}" for n in range(len(ORACLE_WRAPPERS))])
+def test_shell_model_agrees_with_bash_on_generated_scripts(tmp_path: Path, wrapper: str) -> None:
     """Each generated script under the default `bash -e` and a custom `bash {0}`: the model's answer (does
-    a failing command fail the step?) must be bash's own, run with a failing and with a passing stub."""
+    a failing command fail the step?) must be bash's own, run with a failing and with a passing stub.
+    One test a wrapper: some 1,300 runs of bash in one test were the suite's longest test."""
     from aigov.facts.shell import command_spec, find_command, resolve_shell
 
     stub = tmp_path / "bin" / "python"
     stub.parent.mkdir()
     spec = command_spec("python evals/run.py")
     wrong = []
-    for form, wrapper in itertools.product(ORACLE_FORMS, ORACLE_WRAPPERS):
+    for form in ORACLE_FORMS:
         script = wrapper.replace("{s}", "\0").format().replace("\0", form.format(c="python evals/run.py"))
         (tmp_path / "step.sh").write_text(script + "\n")
         for shell, argv in ((None, ["bash", "-e"]), ("bash {0}", ["bash"])):
             statuses = []
             for code in (3, 0):
-                stub.write_text(f"#!/bin/sh\ntouch {tmp_path}/ran\nexit {code}\n")
+                stub.write_text(f"#!/bin/sh\n: > {tmp_path}/ran\nexit {code}\n")  # the shell's own redirection: no touch process
                 stub.chmod(0o755)
                 (tmp_path / "ran").unlink(missing_ok=True)
                 run = subprocess.run([*argv, "step.sh"], cwd=tmp_path, env={"PATH": f"{stub.parent}:/usr/bin:/bin"}, capture_output=True, timeout=30)

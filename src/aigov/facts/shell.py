@@ -429,6 +429,15 @@ def _words(command: Any) -> list[str]:
     return words
 
 
+def _name(command: Any) -> str | None:
+    """The command's name, quotes removed (the first of its :func:`_words`); None when it has none.
+    Cheaper than its words: `set` and `cd` are looked for before every use of the command."""
+    child = next((c for c in command.children if c.type == "command_name"), None)
+    if child is None:
+        return None
+    return _word(child.children[0]) if child.children else _text(child)
+
+
 def _unwrap(words: list[str]) -> list[str]:
     """`nohup cmd`, `time cmd`, `env A=1 cmd`, `timeout 30m cmd`: the command they run."""
     while words and words[0] in _WRAPPERS:
@@ -904,13 +913,15 @@ def _before_in_scope(node: Any, root: Any, names: tuple[str, ...], upto: int | N
     """Commands named ``names`` that run before ``upto`` (default: ``node``) in the shell that runs ``node``, in order."""
     scopes = {a.id for a in _ancestors(node)}
     end = node.start_byte if upto is None else upto
-    found = []
-    for candidate in _walk(root):
-        if candidate.start_byte >= end:
-            break
-        if candidate.type == "command" and _words(candidate)[:1] and _words(candidate)[0] in names and _scope_of(candidate).id in scopes:
-            found.append(candidate)
-    return found
+    return [command for start, command, scope in _commands_named(root, names) if start < end and scope in scopes]
+
+
+@lru_cache(maxsize=256)
+def _commands_named(root: Any, names: tuple[str, ...]) -> list[tuple[int, Any, int]]:
+    """Every command named ``names`` in the script under ``root``: its first byte, itself and the id of the
+    shell it runs in, in source order. Found once a script: `set` and `cd` are looked for before every use
+    of the command (a node keeps its tree alive, and equals only a node of the same tree)."""
+    return [(c.start_byte, c, _scope_of(c).id) for c in _walk(root) if c.type == "command" and _name(c) in names]
 
 
 def _set_state(node: Any, shell: Shell, upto: int | None = None) -> tuple[bool, bool, int | None]:
