@@ -257,6 +257,24 @@ def feature(tmp_path: Path) -> Path:
     return make_feature(tmp_path / "repo")
 
 
+def built_once(tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], None]) -> Path:
+    """``name``, built by ``build(path)`` once for the whole run and shared by the xdist workers: the
+    first to ask builds it under a lock, the others wait and reuse it. Only for what no test changes
+    (a virtual environment with pinned packages), never for a repository a test may write into."""
+    import fcntl
+
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base  # the run's folder, above each worker's
+    target = shared / name
+    with open(shared / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (shared / f"{name}.built").exists():
+            shutil.rmtree(target, ignore_errors=True)  # a build that failed half-way
+            build(target)
+            (shared / f"{name}.built").touch()
+    return target
+
+
 # Limits for hostile-input tests: a hang or a memory blow-up must fail the test, not stall CI.
 HOSTILE_TIMEOUT_S = 60
 HOSTILE_MEMORY_BYTES = 2 * 1024**3

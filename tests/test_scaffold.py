@@ -8,6 +8,7 @@ merge between real git tags of a real template repository.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -24,7 +25,7 @@ from click.testing import CliRunner
 
 from aigov import __version__
 from aigov.cli import main
-from conftest import Run, decision, org_config, require_or_skip, run_cli, write
+from conftest import Run, built_once, decision, org_config, require_or_skip, run_cli, write
 from repo_helpers import commit_all, git
 
 TEMPLATES = ("rag-service", "agent", "classic-ml")
@@ -72,16 +73,19 @@ def fresh_venv(tmp_path_factory: pytest.TempPathFactory, generated: dict[tuple[s
     """One new virtual environment with only what the generated repositories ask for (requirements-dev.txt).
     Installed by this run's pip (`pip --python`): bootstrapping a pip of its own with ensurepip took longer
     than the install, and the repositories' tests and evals do not use pip."""
-    env_dir = tmp_path_factory.mktemp("venv") / "env"
-    venv.EnvBuilder(with_pip=False).create(env_dir)
-    python = env_dir / "bin" / "python"
     requirements = generated[("rag-service", "low")] / "requirements-dev.txt"
     for repo in generated.values():  # every road pins the same few packages, so one environment serves all
         assert (repo / "requirements-dev.txt").read_text() == requirements.read_text()
         assert (repo / "requirements.txt").read_text() == (requirements.parent / "requirements.txt").read_text()
-    subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--disable-pip-version-check", "-r", str(requirements)],
-                   check=True, capture_output=True, text=True, timeout=600)
-    return python
+
+    def build(env_dir: Path) -> None:
+        venv.EnvBuilder(with_pip=False).create(env_dir)
+        subprocess.run([sys.executable, "-m", "pip", "--python", str(env_dir / "bin" / "python"), "install", "-q",
+                        "--disable-pip-version-check", "-r", str(requirements)], check=True, capture_output=True, text=True, timeout=600)
+
+    # Built once for the run (both xdist workers run these tests): the pins are the templates', not a test's.
+    digest = hashlib.sha256(requirements.read_bytes()).hexdigest()[:12]
+    return built_once(tmp_path_factory, f"generated-repo-venv-{digest}", build) / "bin" / "python"
 
 
 def clean_env() -> dict[str, str]:
