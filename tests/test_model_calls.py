@@ -495,3 +495,18 @@ def test_schema_examples_and_the_server_s_own_responses_name_no_model_it_calls(i
         '    model: Literal["acme-embed-3"]\n'
     )
     assert refs(index, "app/schemas.py", response) == [("acme-embed-3", 6, CONFIG)]
+
+
+
+def test_a_real_call_cannot_hide_behind_the_example_and_response_exemptions(index) -> None:
+    """The checked repository is untrusted: object="list" beside a client call's model=, or the call written
+    as the value of an "examples" key, is still the call it is."""
+    source = (
+        'def ask(client, text):\n'
+        '    return litellm.completion(model="acme-llm-7b", object="list", messages=text)\n'
+        'def hidden(client):\n'
+        '    return {"examples": [client.embeddings.create(model="acme-embed-3", input="x")]}\n'
+    )
+    assert refs(index, "app/hide.py", source) == [("acme-llm-7b", 2, CALL), ("acme-embed-3", 4, CALL)]
+    script = 'const shown = { example: openai.chat.completions.create({ model: "acme-llm-7b" }) }\n'
+    assert refs(index, "app/hide.ts", script) == [("acme-llm-7b", 1, CALL)]

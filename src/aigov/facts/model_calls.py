@@ -986,8 +986,10 @@ def _python_sink(node: Any, source: bytes) -> _Sink | None:
                 return None
             if name == "default" and callee in _ENV_READERS:
                 return _env_sink(call, source)
-            if _answers_as_a_model(_siblings(parent, source)):
-                return None  # IngestResponse(object="list", model="private-gpt"): the server's own answer
+            if _squash(callee).endswith("response") and _answers_as_a_model(_siblings(parent, source)):
+                # IngestResponse(object="list", model="private-gpt"): the server's own answer. Only a response
+                # class's constructor: object="list" beside a client call's model= must not hide the call.
+                return None
         return _named_sink(name, CALL)
     if kind in {"default_parameter", "typed_default_parameter"}:
         if _inside_tokenizer(parent, source):
@@ -1174,6 +1176,8 @@ def _in_example(node: Any, source: bytes) -> bool:
     for _ in range(_EXAMPLE_DEPTH):
         if current is None or current.type in {"module", "program", "block", "statement_block", "class_body"}:
             return False
+        if current.type in {"call", "call_expression", "new_expression"}:
+            return False  # {"example": client.create(model=...)}: a call made there is a call, examples are data
         key = current.child_by_field_name("key" if current.type == "pair" else "name") \
             if current.type in {"pair", "keyword_argument"} else None
         if key is not None and _EXAMPLE_KEY.search(_text(key, source).strip("\"'`")):

@@ -162,8 +162,8 @@ def _validator(version: str) -> Any:
 # of components). These keep its semantics (1 == 1.0, True != 1) with C-level comparisons.
 
 def _enum(validator: Any, enums: Any, instance: Any, schema: Any) -> Iterator[Any]:
-    from jsonschema import ValidationError  # lazy: jsonschema ~70 ms; a check loads this module without an SBOM
-    from jsonschema.validators import Draft7Validator  # lazy: jsonschema ~70 ms; a check loads this module without an SBOM
+    from jsonschema import ValidationError  # lazy: runs only inside jsonschema's own validation, which loaded it
+    from jsonschema.validators import Draft7Validator  # lazy: as above
 
     if isinstance(instance, str):
         if instance not in enums:
@@ -173,7 +173,7 @@ def _enum(validator: Any, enums: Any, instance: Any, schema: Any) -> Iterator[An
 
 
 def _unique_items(validator: Any, unique: Any, instance: Any, schema: Any) -> Iterator[Any]:
-    from jsonschema import ValidationError  # lazy: jsonschema ~70 ms; a check loads this module without an SBOM
+    from jsonschema import ValidationError  # lazy: runs only inside jsonschema's own validation, which loaded it
 
     if not unique or not validator.is_type(instance, "array"):
         return
