@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import edit, run_cli, write
+from conftest import CLOCK, edit, make_feature, run_cli, write
 from evidence_helpers import feature_repo
 from repo_helpers import commit_all, git
 
@@ -326,3 +326,32 @@ def test_adoption_counts_a_feature_past_its_template_deadline(tmp_path: Path) ->
     ]
     assert adoption["no_template"] == 0 and adoption["no_template_at_start"] == 0
     assert adoption["models"] == [{"model": "anthropic.claude-sonnet-4", "tiers": {"medium": 1}, "features": 1}]
+
+
+def test_the_replays_engine_asks_the_engine_once_for_equal_documents_however_they_were_built(tmp_path: Path) -> None:
+    """An evidence replay remembers answers by document: an equal document, whether its parts are
+    shared with an earlier one or copies of them, is answered from memory; a changed fact is asked
+    of the real engine (regorus, with the shipped pack)."""
+    import copy
+    import json as jsonlib
+
+    from aigov.check.authority import resolve_authority
+    from aigov.check.options import CheckOptions
+    from aigov.evidence.answers import RememberingEngine
+
+    repo = make_feature(tmp_path / "repo")
+    docs = jsonlib.loads(run_cli("facts", str(repo), "--now", CLOCK).stdout)
+    authority = resolve_authority(CheckOptions(), repo)
+    engine = RememberingEngine(authority.engine.start, lambda doc: [], horizon=2_000_000_000)
+    try:
+        engine.prepare(authority.pack)
+        first = engine.evaluate_all(docs)
+        shared = [{**doc} for doc in docs]  # the same facts objects, a new document around them
+        assert engine.evaluate_all(shared) == first and engine.evaluate_all(copy.deepcopy(docs)) == first
+        assert engine.evaluated == len(docs)
+        changed = copy.deepcopy(docs)
+        changed[0]["feature"]["manifest"]["spec"]["riskTier"] = "high"
+        engine.evaluate_all(changed)
+        assert engine.evaluated == len(docs) + 1
+    finally:
+        engine.stop()

@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import marshal
 from collections.abc import Callable
 from typing import Any
 
-from aigov.digests import canonical_digest
+from aigov.digests import sha256
 from aigov.errors import AigovError
 from aigov.policy.engine import Engine
 from aigov.policy.pack import PolicyPack
@@ -42,8 +43,8 @@ class RememberingEngine:
         self._pack_key: tuple[str, str] | None = None
         # (rule, input digest, span) -> (UTC day asked, answer, the last second it holds for, if known)
         self._answers: dict[tuple[Any, ...], tuple[str, Any, int | None]] = {}
-        self._spans: dict[str, list[int]] = {}
-        self._recent: list[tuple[dict[str, Any], str]] = []
+        self._spans: dict[bytes, list[int]] = {}
+        self._recent: list[tuple[dict[str, Any], bytes]] = []
         self.evaluated = 0  # answers asked of the real engine (the benchmark prints it)
 
     @property
@@ -120,13 +121,18 @@ class RememberingEngine:
             self._spans[body] = self._instants(doc)
         return self._spans[body]
 
-    def _body(self, doc: dict[str, Any]) -> str:
-        """The digest of ``doc`` without its clock; the last few documents asked about are known by
-        identity (a replay asks the engine, then about the windows of the same documents)."""
+    def _body(self, doc: dict[str, Any]) -> bytes:
+        """What names ``doc`` without its clock; the last few documents asked about are known by
+        identity (a replay asks the engine, then about the windows of the same documents).
+
+        The digest of its marshal (format 2: no references, so shared and copied values give the
+        same bytes), not of its canonical JSON: it names answers in this process only, and is
+        four times faster. Equal bytes are equal documents (marshal gives the value back); an
+        equal document written otherwise (its keys in another order) is only asked about again."""
         for seen, body in self._recent:
             if seen is doc:
                 return body
-        body = canonical_digest({k: v for k, v in doc.items() if k != "now"})
+        body = sha256(marshal.dumps({k: v for k, v in doc.items() if k != "now"}, 2)).digest()
         self._recent = [(doc, body), *self._recent[:15]]
         return body
 
