@@ -510,3 +510,76 @@ def test_a_real_call_cannot_hide_behind_the_example_and_response_exemptions(inde
     assert refs(index, "app/hide.py", source) == [("acme-llm-7b", 2, CALL), ("acme-embed-3", 4, CALL)]
     script = 'const shown = { example: openai.chat.completions.create({ model: "acme-llm-7b" }) }\n'
     assert refs(index, "app/hide.ts", script) == [("acme-llm-7b", 1, CALL)]
+
+
+def _nodes(tree) -> list[tuple[str, int, int, tuple[int, int], tuple[int, int], bool]]:
+    """Every node of a tree with where it is (in bytes and in rows and columns), in document order."""
+    out, stack = [], [tree.root_node]
+    while stack:
+        node = stack.pop()
+        out.append((node.type, node.start_byte, node.end_byte, tuple(node.start_point), tuple(node.end_point), node.has_error))
+        stack.extend(reversed(node.children))
+    return out
+
+
+def _edited(rng, text: bytes) -> bytes:
+    """``text`` with one random edit: a line put in, a span taken out or replaced (multi-byte UTF-8 and CRLF among what goes in)."""
+    start = rng.randrange(len(text) + 1)
+    end = min(len(text), start + rng.choice((0, 0, 1, 7, 40, 300)))
+    put = rng.choice((b"", b'\nmodel = "gpt-4o"\n', b"x", b"\r\n", "é→ü".encode(), b'client.chat(model="claude-3-haiku")\n',
+                      b"{", b'"', b"  # tail\n"))
+    return text[:start] + put + text[end:]
+
+
+@pytest.mark.parametrize("language", ["python", "typescript", "json", "yaml"])
+def test_an_incremental_parse_gives_the_tree_a_full_parse_gives(language: str) -> None:
+    """An evidence replay parses each file's next version from its last tree (tree-sitter's
+    incremental parse). Over chains of random edits of real files, every node of that tree, with
+    its place in bytes and in rows and columns, is the node a parse from nothing gives."""
+    import random
+
+    from aigov.facts import model_calls
+
+    samples = {"python": sorted((REPO_ROOT / "src" / "aigov" / "facts").glob("*.py"))[:6],
+               "json": sorted((REPO_ROOT / "tests" / "data" / "cyclonedx").rglob("*.json"))[:6],
+               "yaml": sorted((REPO_ROOT / "tests" / "data" / "workflows").rglob("*.y*ml"))[:6]}
+    texts = [path.read_bytes()[:20_000] for path in samples.get(language, [])]
+    texts += [STRING_EDGE_CASES[language]] if language in STRING_EDGE_CASES else []
+    assert texts
+    rng = random.Random(7)
+    parses = model_calls.LastParses()
+    for number, text in enumerate(texts):
+        for _ in range(25):
+            text = _edited(rng, text)
+            incremental = parses.parse(f"file-{number}", language, text)
+            assert _nodes(incremental) == _nodes(model_calls._parser(language).parse(text))
+
+
+def test_a_replay_finds_the_references_a_check_finds_in_every_version_of_a_file() -> None:
+    """The model references of each version of a file read through an evidence replay's index
+    (incremental parses) are those a check's index finds (full parses)."""
+    import random
+
+
+    registry = parse_yaml((policies_dir() / "data" / "registry.yaml").read_text(encoding="utf-8"), "registry.yaml").data
+    replay_index, rng = model_index(registry, incremental=True), random.Random(11)
+    text = (REPO_ROOT / "benchmarks" / "bench_check.py").read_bytes()
+    found = 0
+    for _ in range(60):
+        text = _edited(rng, text)
+        source = text.decode("utf-8", "replace")
+        fresh = find_model_references("app/main.py", source, model_index(registry)).references
+        assert find_model_references("app/main.py", source, replay_index).references == fresh
+        found += len(fresh)
+    assert found > 60
+    assert replay_index.parses is not None and model_index(registry).parses is None
+
+
+def test_the_trees_kept_for_incremental_parses_are_bounded() -> None:
+    from aigov.facts import model_calls
+
+    parses = model_calls.LastParses()
+    for number in range(100):
+        parses.parse(f"m{number}.py", "python", b"x = 1\n" * 2000)  # 12 KB each
+    assert parses._bytes <= model_calls.LastParses.MAX_SOURCE_BYTES
+    assert len(parses._trees) == model_calls.LastParses.MAX_SOURCE_BYTES // 12_000

@@ -43,7 +43,7 @@ class RepoContext:
     def __post_init__(self) -> None:
         # The index remembers what it found in each file's text: an evidence replay keeps one for all its commits.
         if self.tree.remembers:
-            self.model_index = self.memoised(("model index",), lambda: model_index(self.registry))
+            self.model_index = self.memoised(("model index",), lambda: model_index(self.registry, incremental=True))
         else:
             self.model_index = model_index(self.registry)
 

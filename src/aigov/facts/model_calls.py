@@ -115,10 +115,12 @@ MAX_REMEMBERED_TOTAL = 32 * 1024 * 1024
 class ModelIndex:
     """What the registry knows, ready for lookups: built once per check by :func:`model_index`."""
 
-    __slots__ = ("models", "_providers", "_prefixes", "_mention_pattern", "_known", "_looked_up", "_files", "_remembered_chars")
+    __slots__ = ("models", "_providers", "_prefixes", "_mention_pattern", "_known", "_looked_up", "_files", "_remembered_chars",
+                 "parses")
 
-    def __init__(self, models: dict[str, str], prefixes: dict[str, str]) -> None:
+    def __init__(self, models: dict[str, str], prefixes: dict[str, str], parses: LastParses | None = None) -> None:
         self.models = models  # every spelling (id or alias) -> registry id
+        self.parses = parses  # an evidence replay's: each file's next version is parsed from its last tree
         self._providers = prefixes  # provider-pattern prefix -> provider family
         # The prefixes by their first letters, longest first: a word is compared with the few that
         # start like it (a loop over ~200 prefixes per word was half the time; a regex costs its compile).
@@ -213,13 +215,14 @@ class ModelIndex:
         return self._providers.get(prefix) if prefix is not None else None
 
 
-def model_index(registry: dict[str, Any]) -> ModelIndex:
-    """The index of a registry's ids, aliases and provider patterns."""
+def model_index(registry: dict[str, Any], incremental: bool = False) -> ModelIndex:
+    """The index of a registry's ids, aliases and provider patterns; ``incremental``: for an
+    evidence replay, which reads many versions of each file (see :class:`LastParses`)."""
     prefixes: dict[str, str] = {}
     for family in _provider_patterns(registry):
         for prefix in family["prefixes"]:
             prefixes.setdefault(prefix, family["provider"])
-    return ModelIndex(_spellings(registry.get("models", [])), prefixes)
+    return ModelIndex(_spellings(registry.get("models", [])), prefixes, LastParses() if incremental else None)
 
 
 def _spellings(models: list[dict[str, Any]]) -> dict[str, str]:
@@ -467,7 +470,7 @@ def _source(path: str, text: str, language: str | None, is_shipped: bool, known:
         language = None  # nothing in it is spelled like a model or could reach a model parameter: no parse needed
     try:
         if language is not None:
-            for spelled, line, how in _structured(language, text, data, known, deadline):
+            for spelled, line, how in _structured(path, language, text, data, known, deadline):
                 found.add(spelled, line_of(line), how)
         elif is_shipped:
             for spelled, line, how in _text_config(path, text, known):
@@ -645,8 +648,8 @@ def _prefixed(data: bytes, start: int, spelled: str) -> str:
 # --- Parsed source --------------------------------------------------------------------------------
 
 
-def _structured(language: str, text: str, source: bytes, known: ModelIndex, deadline: float) -> Iterator[tuple[str, int, str]]:
-    tree = _parse(language, source, deadline)
+def _structured(path: str, language: str, text: str, source: bytes, known: ModelIndex, deadline: float) -> Iterator[tuple[str, int, str]]:
+    tree = _parse(language, source, deadline, path, known.parses)
     yield from _READERS[language](tree.root_node, source, known, deadline)
     if language in {"yaml", "toml", "json"}:
         yield from _expansion_defaults(text, known)
@@ -685,14 +688,14 @@ def _query(language: str, pattern: str) -> Any:
 PARSE_CHUNK = 65536
 
 
-def _parse(language: str, source: bytes, deadline: float) -> Any:
+def _parse(language: str, source: bytes, deadline: float, path: str = "", parses: LastParses | None = None) -> Any:
     """The tree, read through a callback that stops at the deadline (tree-sitter has no time limit of its own).
 
-    A text of one chunk is parsed whole: the callback would only look at the clock before and after
-    it, and py-tree-sitter 0.26 never frees the bytes a callback returns (an evidence replay parsing
-    10,000 versions of a file kept every one)."""
+    A text of one chunk is parsed whole (from the path's last tree, where ``parses`` keeps one): the
+    callback would only look at the clock before and after it, and py-tree-sitter 0.26 never frees
+    the bytes a callback returns (an evidence replay parsing 10,000 versions of a file kept every one)."""
     if len(source) <= PARSE_CHUNK:
-        tree = _parser(language).parse(source)
+        tree = parses.parse(path, language, source) if parses is not None else _parser(language).parse(source)
         if time.thread_time() > deadline:
             raise _OutOfTime
         return tree
@@ -709,6 +712,65 @@ def _parse(language: str, source: bytes, deadline: float) -> Any:
     if out_of_time:
         raise _OutOfTime
     return tree
+
+
+class LastParses:
+    """The last tree of each path parsed lately, for tree-sitter to parse the path's next version
+    from. Tree-sitter's incremental parse gives the tree a full parse gives, reusing the parts the
+    edit left alone: an evidence replay reads thousands of versions of a file, most a line apart,
+    and a full parse was an eighth of its time. Bounded by the bytes of source kept (a tree takes
+    about thirty times its source)."""
+
+    MAX_SOURCE_BYTES = 512 * 1024
+
+    def __init__(self) -> None:
+        self._trees: OrderedDict[tuple[str, str], tuple[bytes, Any]] = OrderedDict()
+        self._bytes = 0
+
+    def parse(self, path: str, language: str, source: bytes) -> Any:
+        last = self._trees.pop((path, language), None)
+        if last is None:
+            tree = _parser(language).parse(source)
+        else:
+            old, old_tree = last
+            self._bytes -= len(old)
+            old_tree.edit(*_edit(old, source))  # the old tree is not used again: edited in place
+            tree = _parser(language).parse(source, old_tree)
+        self._trees[(path, language)] = (source, tree)
+        self._bytes += len(source)
+        while self._bytes > self.MAX_SOURCE_BYTES:
+            _, (dropped, _) = self._trees.popitem(last=False)
+            self._bytes -= len(dropped)
+        return tree
+
+
+def _edit(old: bytes, new: bytes) -> tuple[int, int, int, Any, Any, Any]:
+    """The edit that turns ``old`` into ``new`` as tree-sitter's Tree.edit takes it: the bytes
+    between their common prefix and their common suffix replaced (start, old end, new end, and
+    each as a (row, column) point)."""
+    from tree_sitter import Point  # lazy: with the grammars: a repository without code loads no tree-sitter
+
+    shorter = min(len(old), len(new))
+    start = _matching_bytes(old[:shorter], new[:shorter], from_end=False)
+    tail = _matching_bytes(old[len(old) - (shorter - start):], new[len(new) - (shorter - start):], from_end=True)
+    old_end, new_end = len(old) - tail, len(new) - tail
+    return start, old_end, new_end, _point(old, start, Point), _point(old, old_end, Point), _point(new, new_end, Point)
+
+
+def _matching_bytes(a: bytes, b: bytes, from_end: bool) -> int:
+    """How many bytes two texts of one length share at their start (or end): their XOR as one
+    number is zero there (a C-speed comparison, where a loop over bytes took longer than the parse)."""
+    x = int.from_bytes(a, "big") ^ int.from_bytes(b, "big")
+    if x == 0:
+        return len(a)
+    if from_end:
+        return ((x & -x).bit_length() - 1) // 8  # trailing zero bytes
+    return len(a) - 1 - (x.bit_length() - 1) // 8  # leading zero bytes
+
+
+def _point(text: bytes, offset: int, point: Any) -> Any:
+    """The (row, column in bytes) of ``offset``, as tree-sitter counts them."""
+    return point(text.count(b"\n", 0, offset), offset - (text.rfind(b"\n", 0, offset) + 1))
 
 
 def _captures(language: str, pattern: str, node: Any) -> list[Any]:
