@@ -146,3 +146,41 @@ def test_a_banned_model_called_beside_a_waived_catalogue_still_blocks(tmp_path: 
     [refused] = [f for f in doc["findings"] if f["id"] == "AIGOV-WAIVER-005"]
     assert refused["message"] == "waiver for AIGOV-MODEL-012 (GOV-17): AIGOV-MODEL-012 cannot be waived (its METADATA says waivable: false)"
     assert doc["verdict"] == "fail"
+
+
+def test_a_large_monorepo_scanned_by_two_processes_gives_the_facts_of_one(tmp_path: Path, monkeypatch) -> None:
+    """A repository with many files has about half its features' code scanned by a second child
+    (a CI runner has two cores). Each feature's facts and what they were read from are those a
+    single process reads, and a call in a feature scanned apart blocks as it would anywhere."""
+    from aigov.check.collect import collect_inputs
+    from aigov.check.options import CheckOptions
+    from aigov.facts import build
+
+    repo = tmp_path / "mono"
+    for number, model in enumerate(["unvetted-community-7b", "gpt-4o-mini", "grok-4-fast"]):
+        feature = make_feature(repo / f"services/s{number}", name=f"s{number}", tier="low", model="gpt-4o-mini", provider="openai", repo=repo)
+        for module in range(200 * (number + 1)):  # three features of different sizes
+            write(feature / f"pkg/m{module}.py", f"def f{module}():\n    return {module}\n")
+        write(feature / "pkg/llm.py", f'def ask(client, q):\n    return client.responses.create(model="{model}", input=q)\n')
+    subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True)
+
+    def facts() -> tuple[str, dict]:
+        collected = collect_inputs(repo, CheckOptions(now="2026-12-01T00:00:00Z"))
+        try:
+            reads = {folder: (sorted(r.paths), sorted(r.folders)) for folder, r in collected.reads.items()}
+            return json.dumps(collected.inputs, sort_keys=True), reads
+        finally:
+            collected.close()
+
+    apart = build._scanned_apart
+    shared: list[list[int]] = []
+    monkeypatch.setattr(build, "_scanned_apart", lambda locations: shared.append(apart(locations)) or shared[-1])
+    two = facts()
+    assert shared == [[0, 1]]  # s0 and s1 (200 + 400 files) apart, s2 (600) here
+    monkeypatch.setattr(build, "_scanned_apart", lambda locations: [])
+    assert facts() == two
+    monkeypatch.undo()
+    found = {(f["feature"], f["id"], f["path"]) for f in check_json(repo)["findings"] if f["blocking"] and f["id"].startswith("AIGOV-MODEL")}
+    assert ("s0", "AIGOV-MODEL-012", "services/s0/pkg/llm.py") in found
+    assert ("s2", "AIGOV-MODEL-010", "services/s2/pkg/llm.py") in found
+    assert not any(feature == "s1" for feature, _, _ in found), found

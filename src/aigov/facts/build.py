@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 import re
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -104,7 +104,9 @@ def build_inputs(ctx: RepoContext, locations: list[FeatureLocation], in_backgrou
     """The input document of each feature: manifests first (one bad manifest fails the check), then
     the collectors, the background ones in a child meanwhile (``in_background``; else here, after
     the others: for a large process running many checks, such as an evidence replay, where a fork
-    per check costs more than it saves)."""
+    per check costs more than it saves). In a large repository a second child scans the code of
+    about half the features for model references: that scan is most of a monorepo's facts, and
+    a CI runner has two cores."""
     manifests = [_manifest(ctx, location) for location in locations]
     features = list(zip(manifests, locations, strict=True))
     if not features:
@@ -112,16 +114,45 @@ def build_inputs(ctx: RepoContext, locations: list[FeatureLocation], in_backgrou
     if not in_background:
         collectors = [*_collectors(background=False), *_collectors(background=True)]
         return [_feature_input(ctx, manifest, location, collectors) for manifest, location in features]
-    background = Worker(lambda _step: _collected(ctx, features, _collectors(background=True)), "reading facts", requests=1)
+    scanned_apart = _scanned_apart([location for _, location in features])
+    workers = [Worker(lambda _step: _collected(ctx, features, _collectors(background=True)), "reading facts", requests=1)]
+    if scanned_apart:
+        workers.append(Worker(lambda _step: _collected(ctx, [features[i] for i in scanned_apart], SCANS), "scanning code", requests=1))
     try:
         collectors = _collectors(background=False)
-        inputs = [_feature_input(ctx, manifest, location, collectors) for manifest, location in features]
-        for doc, (facts, reads) in zip(inputs, background.call(None, BACKGROUND_TIMEOUT_S), strict=True):
-            doc["feature"].update(facts)
-            ctx.reads[doc["feature"]["dir"]].add(Reads(set(reads["paths"]), set(reads["folders"])))
+        here = [collect for collect in collectors if collect not in SCANS]
+        inputs = [_feature_input(ctx, manifest, location, here if i in scanned_apart else collectors)
+                  for i, (manifest, location) in enumerate(features)]
+        for worker, judged in zip(workers, [range(len(features)), scanned_apart], strict=False):
+            for i, (facts, reads) in zip(judged, worker.call(None, BACKGROUND_TIMEOUT_S), strict=True):
+                inputs[i]["feature"].update(facts)
+                ctx.reads[locations[i].dir].add(Reads(set(reads["paths"]), set(reads["folders"])))
     finally:
-        background.close()
+        for worker in workers:
+            worker.close()
     return inputs
+
+
+# A repository whose features hold fewer files than this is scanned in one process: a fork costs
+# more than it saves there (the one-feature check is the common case and measured in benchmarks/).
+SCAN_APART_FILES = 500
+
+
+def _scanned_apart(locations: list[FeatureLocation]) -> list[int]:
+    """The features (by index, in order) whose code a second child scans: about half the files,
+    the largest features shared out first; none for one feature or a small repository."""
+    sizes = [len(location.files) for location in locations]
+    if len(locations) < 2 or sum(sizes) < SCAN_APART_FILES:
+        return []
+    here = apart = 0
+    chosen = []
+    for i in sorted(range(len(sizes)), key=lambda i: -sizes[i]):
+        if apart < here:
+            chosen.append(i)
+            apart += sizes[i]
+        else:
+            here += sizes[i]
+    return sorted(chosen)
 
 
 def _manifest(ctx: RepoContext, location: FeatureLocation) -> Manifest:
@@ -135,7 +166,7 @@ def _manifest(ctx: RepoContext, location: FeatureLocation) -> Manifest:
     return manifest
 
 
-def _collected(ctx: RepoContext, features: list[tuple[Manifest, FeatureLocation]], collectors: list[Collector]) -> Callable[..., Any]:
+def _collected(ctx: RepoContext, features: list[tuple[Manifest, FeatureLocation]], collectors: Sequence[Collector]) -> Callable[..., Any]:
     """In the child: every feature's facts from ``collectors`` and what they were read from, computed
     now and handed over on request."""
     out = []
@@ -200,6 +231,10 @@ def _model_references(ctx: RepoContext, manifest: Manifest, location: FeatureLoc
                                      frozenset(eval_files))
     facts["declared_models"] = declared_model_facts(spec.get("models") or [], ctx.model_index)
     return facts
+
+
+# The collectors that read every file of a feature: in a large repository a second child runs them for some features.
+SCANS: tuple[Collector, ...] = (_model_references,)
 
 
 @collector
