@@ -59,10 +59,11 @@ def test_prompt_edits_pushed_straight_to_main_leave_the_pull_request_controls_no
         assert control["pull_requests"] == {"rules": control["rules"], "changes": 3, "covered": 0}
         finding = bundle["findings"][key]
         assert finding["target"]["status"]["state"] == "not-satisfied" and "related-observations" not in finding
-    # CC8.1 is also evidenced by rules every replay runs (the eval gate, the template): held by those,
-    # with the pull-request rules named as not assessed.
+    # CC8.1 is also evidenced by rules every replay runs (the eval gate, the template): those held, but
+    # no change was reviewed, so the control is not held in full: incomplete, never satisfied.
     change_management = bundle["controls"][("SOC2", "CC8.1")]
-    assert change_management["status"] == "held" and "AIGOV-CHANGE-001" not in change_management["assessed_by"]
+    assert change_management["status"] == "incomplete" and "AIGOV-CHANGE-001" not in change_management["assessed_by"]
+    assert bundle["findings"][("SOC2", "CC8.1")]["target"]["status"]["state"] == "not-satisfied"
     assert "| CC3.4 |" in bundle["report"] and "**not assessed**" in bundle["report"]
     assert "not assessed for 3 of 3 changes" in bundle["report"]
     assert "data-control='SOC2:CC3.4' data-status='not assessed'" in bundle["html"]
@@ -118,6 +119,11 @@ def test_recorded_pull_request_decisions_assess_the_pull_request_controls(tmp_pa
     assert pushed["controls"][("SLSA", "Source L4")]["status"] == "incomplete"
     assert pushed["findings"][("SLSA", "Source L4")]["target"]["status"]["state"] == "not-satisfied"
     assert "not assessed for 1 of 3 changes" in pushed["report"]
+    # Art. 9 is evidenced by rules every replay runs and by pull-request rules: held while every change
+    # was covered, incomplete once one was pushed straight to main.
+    assert bundle["controls"][("EU-AI-Act", "Art. 9")]["status"] == "held"
+    assert pushed["controls"][("EU-AI-Act", "Art. 9")]["status"] == "incomplete"
+    assert pushed["findings"][("EU-AI-Act", "Art. 9")]["target"]["status"]["state"] == "not-satisfied"
 
 
 def test_a_record_that_disagrees_with_the_replay_assesses_nothing(tmp_path: Path) -> None:

@@ -260,11 +260,11 @@ class PeriodSummary:
 
         A control is judged by the rules that could judge in the period: a pull-request rule only
         where a recorded pull-request decision covers a change, a tier rule only if a feature of
-        its tiers was judged. held: no blocking finding of those rules in any decision (for
-        pull-request rules alone: every change covered); remediated: some, none at period end;
+        its tiers was judged. held: no blocking finding of those rules in any decision, and where
+        it has pull-request rules every change covered; remediated: some, none at period end;
         not held: a blocking finding at period end, or a change recorded failing a pull-request
         rule; incomplete: some decision could not be made (an error), or only some changes were
-        covered; not assessed: nothing assessed it; not applicable: none of its rules applies to
+        covered (with rules of both kinds: the replayed ones held, the pull-request ones did not judge every change); not assessed: nothing assessed it; not applicable: none of its rules applies to
         the features judged.
         """
         control_map = self.control_map
@@ -302,7 +302,11 @@ class PeriodSummary:
             if not covered or not changes:
                 return "not assessed"
             return "held" if covered == changes and not self.errors else "incomplete"
-        return "incomplete" if self.errors else "held"
+        # Rules of both kinds: the replayed ones held, but a change no pull-request decision covers
+        # was not judged by the others (a change pushed straight to main): not held in full.
+        if self.errors or (pull_request and covered < changes):
+            return "incomplete"
+        return "held"
 
     def rule_titles(self) -> dict[str, str]:
         """Rule id -> title: as the findings of the period name it, else as the shipped pack does."""
