@@ -10,7 +10,7 @@ from pathlib import Path
 
 from conftest import edit, run_cli, write
 from evidence_helpers import feature_repo
-from repo_helpers import commit_all, git
+from repo_helpers import commit_all, git, link, local_action_caller
 
 SONNET = "id: anthropic.claude-sonnet-4\n      provider: bedrock"
 DEPRECATED = "id: gpt-3.5-turbo\n      provider: openai"  # past its sunset in the registry: AIGOV-MODEL-004 blocks
@@ -195,3 +195,48 @@ def test_a_bundle_from_before_date_anomalies_still_verifies(tmp_path: Path) -> N
     assert manifest["repositories"][0]["date_anomalies"] == []
     older = {**manifest, "repositories": [{k: v for k, v in r.items() if k != "date_anomalies"} for r in manifest["repositories"]]}
     assert schema_errors(older, "evidence-manifest") == []
+
+
+# --- The replay reads what a checkout holds ----------------------------------------------------------
+
+
+def check_at(repo: Path, commit: str, now: str) -> dict:
+    """`aigov check` on a checkout of ``commit`` (a git worktree: a real checkout, links and all)."""
+    checkout = repo.parent / f"checkout-{commit[:8]}"
+    git(repo, "worktree", "add", "-q", "--detach", str(checkout), commit)
+    run = run_cli("check", str(checkout), "--now", now, "--format", "json")
+    assert run.exit_code in (0, 1), run.stderr
+    return run.json()
+
+
+def test_a_linked_source_file_that_calls_an_unregistered_model_fails_the_replay_as_it_fails_a_check(tmp_path: Path) -> None:
+    """Issue 15's example: the old replay copied only regular files of the feature folders, so a
+    source file kept behind a link to a shared folder was not there and the bundle said pass
+    where `aigov check` of that commit fails."""
+    repo = feature_repo(tmp_path / "svc-repo")
+    write(repo / "shared" / "client.py", 'def ask(client, q):\n    return client.responses.create(model="grok-4-fast", input=q)\n')
+    link(repo / "svc" / "src" / "client.py", "../../shared/client.py")
+    commit = commit_all(repo, "svc: the shared client", "2026-07-03T10:00:00Z")
+    bundle = build(repo, tmp_path / "b.zip")
+    [replayed] = replayed_at(bundle, commit)
+    checked = check_at(repo, commit, replayed["clock"])
+    assert checked["verdict"] == replayed["verdict"] == "fail"
+    assert ("AIGOV-MODEL-010", "svc/src/client.py") in {(f["id"], f["path"]) for f in replayed["findings"] if f["blocking"]}
+    assert sorted((f["id"], f["path"], f["line"]) for f in replayed["findings"]) == \
+        sorted((f["id"], f["path"], f["line"]) for f in checked["findings"])
+
+
+def test_an_eval_gate_in_a_local_composite_action_outside_the_features_passes_the_replay_as_it_passes_a_check(tmp_path: Path) -> None:
+    """Issue 15's example: the old replay copied only feature folders, .github/ and .aigov/, so an eval
+    gate run by a local composite action kept in ci/ was missing and the bundle said fail where CI passed."""
+    repo = feature_repo(tmp_path / "svc-repo")
+    (repo / ".github" / "workflows" / "evals-svc.yml").unlink()
+    write(repo / ".github" / "workflows" / "evals.yml", local_action_caller("ci/evals"))
+    write(repo / "ci" / "evals" / "action.yml", "name: evals\nruns:\n  using: composite\n  steps:\n"
+          "    - run: python evals/run.py --config evals/config.yaml\n      shell: bash\n      working-directory: svc\n")
+    commit = commit_all(repo, "evals through a composite action", "2026-07-03T10:00:00Z")
+    bundle = build(repo, tmp_path / "b.zip")
+    [replayed] = replayed_at(bundle, commit)
+    checked = check_at(repo, commit, replayed["clock"])
+    assert checked["verdict"] == replayed["verdict"] == "pass", replayed["findings"]
+    assert not [f for f in replayed["findings"] if f["id"].startswith("AIGOV-EVAL")]

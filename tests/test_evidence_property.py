@@ -85,7 +85,8 @@ class History:
             changes.append(self.tolerate_failures)
         message = rng.choice(changes)()
         commit = self.writer.commit(message, self.date(index))
-        if rng.random() < 0.25:  # CI recorded something on it (a pass, whatever happened)
+        # CI recorded something on it (a pass, whatever happened); a docs-only commit is replayed only then.
+        if rng.random() < (0.6 if message == "docs only" else 0.25):
             self.noted.append(commit)
 
     def write(self) -> None:
@@ -224,6 +225,7 @@ def test_every_replayed_decision_equals_the_check_of_a_checkout(template: Path, 
 
     period = parse_period(PERIOD[1], None, None)
     compared_decisions = 0
+    seen: set[str] = set()
     for number in range(chunk, HISTORIES, CHUNKS):
         rng = random.Random(number)
         history = History(tmp_path / f"h{number}", template, rng)
@@ -242,6 +244,21 @@ def test_every_replayed_decision_equals_the_check_of_a_checkout(template: Path, 
             oracle = checked(checkout, decision["scope"], decision["clock"], engine)
             assert compared(decision) == compared(oracle), (number, decision["kind"], decision["cause"], decision.get("error"), oracle.get("error"))
             compared_decisions += 1
+            seen |= exercised(checkout, decision)
+        seen |= {"date anomaly"} if evidence.date_anomalies else set()
         shutil.rmtree(checkout, ignore_errors=True)
         git(history.repo, "worktree", "prune")
     assert compared_decisions >= HISTORIES // CHUNKS  # every history gave decisions to compare
+    # What the histories claim to exercise, each compared in every chunk (the generator is seeded).
+    assert seen >= {"linked client", "composite action", "pass", "fail", "clock", "docs-only commit noted", "date anomaly"}, sorted(seen)
+
+
+def exercised(checkout: Path, decision: dict) -> set[str]:
+    """What a compared decision exercised: the shapes of tree and history the property is about."""
+    ids = {finding["id"] for finding in decision["findings"]}
+    verdict = getattr(decision["verdict"], "value", decision["verdict"])  # the replay's is a Verdict
+    return ({verdict, decision["kind"]}
+            | ({"linked client"} if (checkout / "svc" / "client.py").is_symlink() else set())
+            | ({"composite action"} if (checkout / "ci" / "evals" / "action.yml").is_file() else set())
+            | ({"unregistered call"} if ids & {"AIGOV-MODEL-010", "AIGOV-MODEL-012"} else set())
+            | ({"docs-only commit noted"} if decision["cause"].endswith("docs only") else set()))
