@@ -27,7 +27,7 @@ STATUS_MEANING = {
     "held": "no blocking finding of the control's rules in any decision of the period",
     "remediated": "blocking findings during the period, none left at its end",
     "not held": "a blocking finding at period end, or a change recorded failing a pull-request rule",
-    "incomplete": "no finding, but aigov could not decide at some point (an error), or pull-request decisions cover only some changes",
+    "incomplete": "no finding, but aigov could not decide at some point (an error), or some change of the period had no recorded pull-request decision to judge it",
     "not assessed": "its rules judge pull requests (what a change did, who approved it): only a decision CI recorded on a pull request "
                     "(aigov record in a pull-request run) assesses them, a replayed commit has no base to judge; none covers the period's changes",
     "not applicable": "its rules apply only to features of a risk tier no feature of the period has",
