@@ -115,20 +115,23 @@ def build_inputs(ctx: RepoContext, locations: list[FeatureLocation], in_backgrou
         collectors = [*_collectors(background=False), *_collectors(background=True)]
         return [_feature_input(ctx, manifest, location, collectors) for manifest, location in features]
     scanned_apart = _scanned_apart([location for _, location in features])
-    workers = [Worker(lambda _step: _collected(ctx, features, _collectors(background=True)), "reading facts", requests=1)]
+    # Each child with the features it reads for: the background collectors for all, the scans for some.
+    children = [(Worker(lambda _step: _collected(ctx, features, _collectors(background=True)), "reading facts", requests=1),
+                 list(range(len(features))))]
     if scanned_apart:
-        workers.append(Worker(lambda _step: _collected(ctx, [features[i] for i in scanned_apart], SCANS), "scanning code", requests=1))
+        children.append((Worker(lambda _step: _collected(ctx, [features[i] for i in scanned_apart], SCANS), "scanning code",
+                                requests=1), scanned_apart))
     try:
         collectors = _collectors(background=False)
         here = [collect for collect in collectors if collect not in SCANS]
         inputs = [_feature_input(ctx, manifest, location, here if i in scanned_apart else collectors)
                   for i, (manifest, location) in enumerate(features)]
-        for worker, judged in zip(workers, [range(len(features)), scanned_apart], strict=False):
-            for i, (facts, reads) in zip(judged, worker.call(None, BACKGROUND_TIMEOUT_S), strict=True):
+        for worker, indices in children:
+            for i, (facts, reads) in zip(indices, worker.call(None, BACKGROUND_TIMEOUT_S), strict=True):
                 inputs[i]["feature"].update(facts)
                 ctx.reads[locations[i].dir].add(Reads(set(reads["paths"]), set(reads["folders"])))
     finally:
-        for worker in workers:
+        for worker, _ in children:
             worker.close()
     return inputs
 
