@@ -280,6 +280,21 @@ def test_workflow_running_another_eval_runner_is_named(tmp_path: Path) -> None:
     assert ".github/workflows/evals-support-summarize.yml:13 runs pytest, not this command" in finding["message"]
 
 
+@pytest.mark.parametrize("step, files, runner", [
+    ("- run: make evals", {"Makefile": ".PHONY: evals\nevals:\n\tuv run pytest tests/evals\n"}, "pytest"),  # through the recipe
+    ("- uses: promptfoo/promptfoo-action@v1\n        with: {config: promptfooconfig.yaml}", {}, "promptfoo"),  # an eval action
+], ids=["make", "action"])
+def test_an_eval_runner_ci_runs_through_a_wrapper_or_an_action_is_named(tmp_path: Path, step: str, files: dict[str, str], runner: str) -> None:
+    root = feature(tmp_path)
+    workflow = root / ".github/workflows/evals-support-summarize.yml"
+    workflow.write_text(workflow.read_text().replace("- run: python evals/run.py --config evals/config.yaml", step))
+    for rel, text in files.items():
+        write(root / rel, text)
+    [finding] = findings(root)
+    assert finding["id"] == "AIGOV-EVAL-008"
+    assert f".github/workflows/evals-support-summarize.yml:13 runs {runner}, not this command" in finding["message"]
+
+
 def test_monorepo_gate_must_run_in_each_features_folder(tmp_path: Path) -> None:
     make_feature(tmp_path / "services/a", name="feature-a", repo=tmp_path)
     make_feature(tmp_path / "services/b", name="feature-b", repo=tmp_path)

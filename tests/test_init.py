@@ -10,6 +10,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import pytest
 import yaml
 
 from conftest import CLOCK, check, check_json, run_cli, run_limited, write
@@ -95,7 +96,7 @@ def test_a_command_ci_runs_in_another_folder_is_not_drafted_as_the_gate(tmp_path
     assert result.exit_code == 0, result.stderr
     assert "runs `python -m pytest evals/ -q` as .github/workflows/ci.yml:14 does (not a pull-request gate yet)" in result.stdout
     assert (root / "evals/config.yaml").read_text().startswith(
-        "# Drafted by `aigov init`: .github/workflows/ci.yml:14 (job evals) runs this command; aigov finds no pull-request job")
+        "# Drafted by `aigov init`: this command, run by .github/workflows/ci.yml:14 (job evals); aigov finds no pull-request job")
 
 
 def test_the_drafts_pass_once_the_team_has_written_what_only_it_knows(tmp_path: Path) -> None:
@@ -194,3 +195,119 @@ def test_end_of_input_at_a_question_writes_nothing(tmp_path: Path) -> None:
     result = run_limited("init", str(root), "--interactive", stdin="n\n")
     assert result.exit_code == 2 and "end of input at the prompt" in result.stderr, result.stderr
     assert not (root / "aigov.yaml").exists()
+
+
+# --- The eval tooling teams already have, found as aigov check finds it ------------------------------
+
+PROMPTFOO_CONFIG = (
+    "description: answers\n"
+    "providers:\n  - openai:gpt-4o-mini\n"
+    "prompts:\n  - file://prompts/answer.txt\n"
+    "tests:\n" + "".join(f"  - vars: {{question: 'question {i}'}}\n    assert:\n      - type: contains\n        value: 'fact {i}'\n"
+                         for i in range(12))
+)
+
+
+def app_with_ci(root: Path, steps: str, files: dict[str, str]) -> Path:
+    """The app of :func:`existing_app` whose pull-request workflow runs ``steps`` (YAML list items, six spaces in)."""
+    existing_app(root)
+    write(root / ".github/workflows/ci.yml", EVAL_WORKFLOW[: EVAL_WORKFLOW.index("      - run: pip")] + steps)
+    for rel, text in files.items():
+        write(root / rel, text)
+    return root
+
+
+def eval_findings(root: Path) -> list[str]:
+    return sorted(f["id"] for f in check_json(root)["findings"] if f["id"].startswith("AIGOV-EVAL"))
+
+
+PROMPTFOO_ACTION = ("      - uses: promptfoo/promptfoo-action@v1\n        with:\n          config: promptfooconfig.yaml\n"
+                    "          github-token: ${{ secrets.GITHUB_TOKEN }}\n")
+
+
+@pytest.mark.parametrize("steps", [
+    PROMPTFOO_ACTION,  # promptfoo's action on the config (promptfoo/promptfoo-action, README "Usage")
+    "      - run: npx promptfoo@latest eval -c promptfooconfig.yaml --no-cache\n",
+], ids=["action", "run-step"])
+def test_a_promptfoo_config_ci_evaluates_is_the_eval_config_and_its_job_the_gate(tmp_path: Path, steps: str) -> None:
+    """The team's promptfoo config is what aigov check reads as spec.evals.config (its tests, assertions and
+    providers): init points at it rather than drafting an empty aigov config beside it."""
+    root = app_with_ci(tmp_path / "search", steps, {"promptfooconfig.yaml": PROMPTFOO_CONFIG, "prompts/answer.txt": "Answer {{question}}\n"})
+    result = init(root, *FLAGS)
+    assert result.exit_code == 0, result.stderr
+    manifest = (root / "aigov.yaml").read_text()
+    assert yaml.safe_load(manifest)["spec"]["evals"] == {"config": "promptfooconfig.yaml"}
+    assert ("  evals: {config: promptfooconfig.yaml}  # the promptfoo eval config there, run by .github/workflows/ci.yml:10 (job evals) "
+            "on pull requests\n") in manifest
+    assert "  promptfooconfig.yaml: the promptfoo eval config already there, run by .github/workflows/ci.yml:10 (job evals) on pull requests" \
+        in result.stdout
+    assert not (root / "evals/config.yaml").exists()
+    assert eval_findings(root) == []
+    assert "aigov check: 1 blocking finding(s) remain" in result.stdout  # the card's review date, for the team
+
+
+def test_a_promptfoo_config_no_workflow_runs_is_declared_and_the_missing_gate_said(tmp_path: Path) -> None:
+    root = app_with_ci(tmp_path / "search", "      - run: echo no evals here\n",
+                       {"promptfooconfig.yaml": PROMPTFOO_CONFIG, "prompts/answer.txt": "Answer {{question}}\n"})
+    result = init(root, *FLAGS)
+    assert result.exit_code == 0, result.stderr
+    assert "  evals: {config: promptfooconfig.yaml}  # the promptfoo eval config there, which no workflow runs\n" in (root / "aigov.yaml").read_text()
+    assert "  promptfooconfig.yaml: the promptfoo eval config already there, which no workflow runs" in result.stdout
+    # What remains, and why: no workflow runs it.
+    assert ('  AIGOV-EVAL-008 promptfooconfig.yaml:1: no workflow in .github/workflows runs the eval command '
+            '"promptfoo eval -c promptfooconfig.yaml"') in result.stdout
+    assert eval_findings(root) == ["AIGOV-EVAL-008"]
+
+
+@pytest.mark.parametrize("step, files", [
+    # Pattern: a Makefile target CI runs (`make evals`), its recipe running the suite through uv.
+    ("make evals", {"Makefile": ".PHONY: evals\nevals:\n\tuv run pytest evals -q\n"}),
+    # An npm script (npm runs it with sh -c).
+    ("npm run evals", {"package.json": '{"name": "search", "scripts": {"evals": "uv run pytest evals -q"}}\n'}),
+    # A tox environment (tox.ini [testenv:evals] commands, each run without a shell).
+    ("tox -e evals", {"tox.ini": "[testenv:evals]\ncommands =\n    uv run pytest evals -q\n"}),
+], ids=["make", "npm", "tox"])
+def test_an_eval_command_ci_runs_through_a_wrapper_is_drafted_and_wired_as_the_gate(tmp_path: Path, step: str, files: dict[str, str]) -> None:
+    root = app_with_ci(tmp_path / "search", f"      - name: evals\n        run: {step}\n", files)
+    result = init(root, *FLAGS)
+    assert result.exit_code == 0, result.stderr
+    config = yaml.safe_load((root / "evals/config.yaml").read_text())
+    assert (config["runner"], config["command"]) == ("pytest", "uv run pytest evals -q")  # what runs, as written where it runs
+    assert "runs `uv run pytest evals -q` as .github/workflows/ci.yml:10 does (the pull-request gate)" in result.stdout
+    # aigov check follows the wrapper to the same command: the gate holds; the suites are the team's to name.
+    assert eval_findings(root) == ["AIGOV-EVAL-003"]
+
+
+def test_an_eval_config_aigov_reads_is_used_as_it_is(tmp_path: Path) -> None:
+    root = existing_app(tmp_path / "search")
+    config = ("runner: pytest\ncommand: python -m pytest evals/ -q\nsuites:\n  - name: golden\n    dataset: evals/golden.jsonl\n"
+              "    metrics:\n      - {name: accuracy, threshold: 0.9}\n")
+    write(root / "evals/config.yaml", config)
+    write(root / "evals/golden.jsonl", "".join(f'{{"q": "question {i}"}}\n' for i in range(10)))
+    result = init(root, *FLAGS)
+    assert result.exit_code == 0, result.stderr
+    assert yaml.safe_load((root / "aigov.yaml").read_text())["spec"]["evals"] == {"config": "evals/config.yaml"}
+    assert (root / "evals/config.yaml").read_text() == config and not (root / "evals/aigov-evals.yaml").exists()
+    assert "  evals/config.yaml: the pytest eval config already there, run by .github/workflows/ci.yml:11 (job evals) on pull requests" \
+        in result.stdout
+    assert eval_findings(root) == []
+
+
+def test_a_pnpm_workspace_package_whose_script_runs_promptfoo(tmp_path: Path) -> None:
+    """A monorepo runner from the root (`pnpm --filter`) running the package's `eval` script, which runs
+    promptfoo on the config promptfoo reads by default in that package's folder."""
+    root = tmp_path / "mono"
+    steps = "      - run: pnpm --filter @acme/bot eval\n"
+    app_with_ci(root, steps, {
+        "pnpm-workspace.yaml": "packages:\n  - packages/*\n",
+        "packages/bot/package.json": '{"name": "@acme/bot", "scripts": {"eval": "promptfoo eval --no-cache"}}\n',
+        "packages/bot/promptfooconfig.yaml": PROMPTFOO_CONFIG,
+        "packages/bot/prompts/answer.txt": "Answer {{question}}\n",
+        "packages/bot/src/chat.py": 'def reply(client, messages):\n    return client.chat.completions.create(model="gpt-4o", messages=messages)\n',
+    })
+    result = init(root / "packages/bot", *FLAGS)
+    assert result.exit_code == 0, result.stderr
+    assert yaml.safe_load((root / "packages/bot/aigov.yaml").read_text())["spec"]["evals"] == {"config": "promptfooconfig.yaml"}
+    assert "promptfooconfig.yaml: the promptfoo eval config already there, run by .github/workflows/ci.yml:10 (job evals) on pull requests" \
+        in result.stdout
+    assert [f["id"] for f in check_json(root)["findings"] if f["id"].startswith("AIGOV-EVAL")] == []

@@ -2,8 +2,8 @@
 eval config from what the code and CI already do, then say what ``aigov check`` still finds.
 
 Everything drafted is justified by something read: the models are the ones the code calls (each
-with the places, for the team to confirm), the eval command is the one a workflow already runs,
-the tier and owner are the team's answers (asked on a terminal, flags elsewhere). What aigov
+with the places, for the team to confirm), the eval config is the one the repository already has
+(a promptfoo config) or runs the command a workflow already runs, the tier and owner are the team's answers (asked on a terminal, flags elsewhere). What aigov
 cannot know - the card's prose, the review date, the eval datasets and thresholds - is left for
 the team, and the check at the end names the findings that remain because of it. Nothing
 existing is overwritten; nothing is written unless every draft can be.
@@ -31,11 +31,10 @@ from aigov.config import load_repository_config
 from aigov.errors import AigovError
 from aigov.facts.build import RepoContext
 from aigov.facts.discovery import MANIFEST_NAME, FeatureLocation, is_manifest, parent
-from aigov.facts.evals import detect_runner, eval_gate_facts, runner_patterns
+from aigov.facts.eval_commands import NATIVE_CONFIGS
+from aigov.facts.evals import detect_runner, eval_config_facts, eval_gate_facts, eval_steps, runner_patterns
 from aigov.facts.manifest import Manifest
 from aigov.facts.model_refs import collect_model_references
-from aigov.facts.shell import command_spec
-from aigov.facts.workflows import repository_workflows
 from aigov.files import find_repository_root
 from aigov.tree import WorkTree, join
 from aigov.untrusted import line_text, visible
@@ -67,13 +66,15 @@ class CalledModel:
 
 @dataclass
 class EvalGate:
-    """An eval command a workflow already runs, and whether aigov finds it run on pull requests."""
+    """An eval the repository already has - an eval config aigov reads (a promptfoo config), or a
+    command a workflow runs - and whether aigov finds it run on pull requests."""
 
     runner: str
-    command: str
-    workflow: str  # path:line of the step
-    job: str
+    command: str  # as CI runs it; for an existing config, the command aigov reads from it
+    workflow: str | None  # path:line of the step that runs it; None when no workflow does
+    job: str | None
     gates: bool  # a pull-request job runs it and nothing found keeps its failure from failing the run
+    config: str | None = None  # the existing eval config (feature-relative) that spec.evals.config names
 
 
 @dataclass
@@ -110,7 +111,8 @@ def command(path: Path, name: str | None, tier: str | None, owner: str | None, d
     """Draft aigov.yaml, a model card and an eval config for the existing code in PATH.
 
     The models are the ones the code calls (each with where, for the team to confirm); the eval
-    config runs the command a workflow already runs, wired as the gate when it is one. The tier,
+    config is the one already there (a promptfoo config) or runs the eval command a workflow runs
+    (in a step, through make, npm, tox..., or an eval action), wired as the gate when it is one. The tier,
     owner and data classification are the team's: asked on a terminal, --tier, --owner and
     --data-classification elsewhere (CI). Nothing existing is overwritten. At the end aigov check
     runs and every finding that remains is listed with its fix - the card's prose and review
@@ -200,51 +202,68 @@ def called_models(ctx: RepoContext, location: FeatureLocation) -> tuple[list[Cal
 
 
 def eval_gates(ctx: RepoContext, location: FeatureLocation) -> list[EvalGate]:
-    """The eval commands the repository's workflows run, as the eval collector recognises them (the
-    steps it names when the manifest's command runs nowhere), each checked as the gate it would be:
-    the collector's own facts about where the command runs and what defeats it there."""
+    """The evals the repository already has, found as the eval collector finds them (facts/evals.py
+    eval_steps: commands of `run:` scripts and of the make, npm, tox... scripts they run; eval actions),
+    each checked as the gate it would be with the collector's own facts: first the eval configs aigov
+    reads (a promptfoo config a step evaluates or the feature's folder holds), then the commands CI runs."""
     settings = ctx.settings.get("evals") or {}
     manifest = Manifest(location.manifest_path, location.dir, parse_yaml("spec: {}\n", location.manifest_path))
-    config = join(location.dir, EVAL_CONFIGS[0])
-    nothing = {"command": "", "path": config, "suites": []}  # runs nowhere: the collector lists the eval steps it sees
-    candidates = eval_gate_facts(ctx, manifest, location, nothing, settings)["other_eval_steps"]
-    _, _, steps = repository_workflows(ctx)
+    steps = eval_steps(ctx, settings)
+    gates = [gate for config in _eval_configs(location, steps) if (gate := _config_gate(ctx, manifest, location, config, settings))]
+    read = {join(location.dir, gate.config) for gate in gates if gate.config}
+    draft = join(location.dir, EVAL_CONFIGS[0])
     runners = runner_patterns(settings)
-    gates: list[EvalGate] = []
-    for candidate in candidates:
-        command = candidate.get("command") or _command_of(steps, candidate, runners, detect_runner)
-        if not command or any(gate.command == command for gate in gates):
+    for step in steps:
+        command = step["command"]
+        if not command or read.intersection(step["configs"]) or any(gate.command == command for gate in gates):
             continue
-        facts = eval_gate_facts(ctx, manifest, location, {"command": command, "path": config, "suites": []}, settings)
-        gates.append(EvalGate(candidate["runner"], command, f"{candidate['path']}:{candidate['line']}", candidate["job"],
-                              _gates(facts, location.dir)))
-    # A gate first; among equals, a command that says it runs evals (pytest also runs unit tests).
-    return sorted(gates, key=lambda gate: (not gate.gates, "eval" not in gate.command.lower()))
+        facts = eval_gate_facts(ctx, manifest, location, {"command": command, "path": draft, "suites": []}, settings)
+        gates.append(_gate(facts, location.dir, detect_runner(command, runners) or "custom", step))
+    # A gate first; among equals, a config aigov reads, then a command that says it runs evals (pytest also runs unit tests).
+    return sorted(gates, key=lambda gate: (not gate.gates, gate.config is None, "eval" not in gate.command.lower()))
 
 
-def _command_of(steps: list[Any], candidate: dict[str, Any], runners: Any, detect: Any) -> str | None:
-    """The line of the step's script whose command runs the recognised runner - not one that only
-    names it (`uv pip show pytest`): the command as CI runs it."""
-    for _, step in steps:
-        if (step.step.path, step.step.line) != (candidate["path"], candidate["line"]) or not step.step.run:
-            continue
-        for line in step.step.run.splitlines():
-            words = command_spec(line).words
-            if detect(" ".join(words[:3]), runners) == candidate["runner"]:
-                return " ".join(line.split())
-    return None
+def _eval_configs(location: FeatureLocation, steps: list[dict[str, Any]]) -> list[str]:
+    """The feature's files that may be an eval config: the runner configs CI evaluates, those a runner
+    reads by default in the feature's folder, and the files aigov init would draft."""
+    defaults = [name for _, _, names in NATIVE_CONFIGS.values() for name in names] + list(EVAL_CONFIGS)
+    candidates = [config for step in steps for config in step["configs"]] + [join(location.dir, name) for name in defaults]
+    owned = set(location.files)
+    return [config for config in dict.fromkeys(candidates) if config in owned]
 
 
-def _gates(facts: dict[str, Any], feature_dir: str) -> bool:
+def _config_gate(ctx: RepoContext, manifest: Manifest, location: FeatureLocation, config: str,
+                 settings: dict[str, Any]) -> EvalGate | None:
+    """An existing file as spec.evals.config: read as aigov check reads it, and where CI runs it; None
+    when aigov does not read it as a valid eval config (init then drafts one beside it)."""
+    declared = config if location.dir == "." else config[len(location.dir) + 1:]
+    try:
+        evals = eval_config_facts(ctx.tree, manifest, declared, settings, location.dir)
+    except AigovError:  # too large, not UTF-8: not an eval config aigov reads
+        return None
+    if not evals["valid"]:
+        return None
+    facts = eval_gate_facts(ctx, manifest, location, evals, settings)
+    return _gate(facts, location.dir, evals["runner"] or "custom", None, declared)
+
+
+def _gate(facts: dict[str, Any], feature_dir: str, runner: str, step: dict[str, Any] | None, config: str | None = None) -> EvalGate:
+    """The gate the collector's facts describe, shown at the step that gates (else one that runs it)."""
+    gating = [run for run in facts["runs"] if _gates(run, facts, feature_dir)]
+    shown = (gating or facts["runs"] or [None])[0]
+    where = {"path": shown["path"], "line": shown["step_line"], "job": shown["job"]} if shown else step
+    return EvalGate(runner, facts["command"], f"{where['path']}:{where['line']}" if where else None, where["job"] if where else None,
+                    bool(gating), config)
+
+
+def _gates(run: dict[str, Any], facts: dict[str, Any], feature_dir: str) -> bool:
     """A job of a workflow that pull requests to the default branch trigger runs the command in the
     feature's folder, and the collector found nothing on the way that keeps its failure from failing
     the run. The folder as the eval policy counts it (here_folder in policies/aigov/evals.rego): a
     command CI runs in another folder (working-directory: platform) is not this feature's gate."""
-    triggered = {path for path, workflow in facts["workflows"].items()
-                 if any(t["event"] in ("pull_request", "pull_request_target") and t["targets_default_branch"]
-                        and not t["runs_base_workflow"] for t in workflow["triggers"])}
-    return any(run["workflow"] in triggered and not run["defeats"] and _runs_in(run, feature_dir, facts["command"])
-               for run in facts["runs"])
+    triggers = facts["workflows"][run["workflow"]]["triggers"]
+    return (any(t["event"] in ("pull_request", "pull_request_target") and t["targets_default_branch"] and not t["runs_base_workflow"]
+                for t in triggers) and not run["defeats"] and _runs_in(run, feature_dir, facts["command"]))
 
 
 def _runs_in(run: dict[str, Any], feature_dir: str, command: str) -> bool:
@@ -298,14 +317,17 @@ def _require(answers: dict[str, Any]) -> None:
 
 def draft_files(survey: Survey, answers: dict[str, Any], folder: Path) -> dict[str, str]:
     """Feature-relative path -> text of each file to write: the manifest, the card unless one exists,
-    the eval config when CI already runs an eval command."""
+    an eval config when CI already runs an eval command and the feature has no eval config aigov reads."""
     card_exists = os.path.lexists(folder / CARD)
-    eval_config = next((rel for rel in EVAL_CONFIGS if not os.path.lexists(folder / rel)), None) if survey.evals else None
+    gate = survey.evals[0] if survey.evals else None
+    eval_config = None
+    if gate is not None:
+        eval_config = gate.config or next((rel for rel in EVAL_CONFIGS if not os.path.lexists(folder / rel)), None)
     drafts = {MANIFEST: _manifest(survey, answers, eval_config)}
     if not card_exists:
         drafts[CARD] = _card(survey, answers)
-    if eval_config is not None:
-        drafts[eval_config] = _eval_config(survey.evals[0])
+    if gate is not None and gate.config is None and eval_config is not None:
+        drafts[eval_config] = _eval_config(gate)
     return drafts
 
 
@@ -334,7 +356,8 @@ def _manifest(survey: Survey, answers: dict[str, Any], eval_config: str | None) 
     lines.append(f"  modelCard: {CARD}")
     if eval_config is not None:
         gate = survey.evals[0]
-        lines.append(f"  evals: {{config: {eval_config}}}  # the command {_comment(gate.workflow)} runs (job {_comment(gate.job)})")
+        what = f"the {gate.runner} eval config there" if gate.config else "the command"
+        lines.append(f"  evals: {{config: {_scalar(eval_config)}}}  # {_comment(what)}, {_comment(_run_by(gate))}")
     if answers["tier"] == "high" and (answers.get("human_oversight") or answers.get("incident_contact")):
         lines.append("  oversight:")
         if answers.get("human_oversight"):
@@ -371,10 +394,16 @@ def _card(survey: Survey, answers: dict[str, Any]) -> str:
     )
 
 
+def _run_by(gate: EvalGate) -> str:
+    """Where CI runs the eval, as the drafts and the report say it."""
+    if gate.workflow is None:
+        return "which no workflow runs"
+    return f"run by {gate.workflow} (job {gate.job})" + (" on pull requests" if gate.gates else "; aigov finds no pull-request job that gates on it")
+
+
 def _eval_config(gate: EvalGate) -> str:
     return (
-        f"# Drafted by `aigov init`: {_comment(gate.workflow)} (job {_comment(gate.job)}) runs this command"
-        + (" on pull requests" if gate.gates else "; aigov finds no pull-request job that gates on it") + ".\n"
+        f"# Drafted by `aigov init`: this command, {_comment(_run_by(gate))}.\n"
         f"# aigov recognises the runner ({_comment(gate.runner)}), not what it tests: confirm this command runs the evals.\n"
         f"runner: {_scalar(gate.runner)}\n"
         f"command: {_scalar(gate.command)}\n"
@@ -444,13 +473,17 @@ def _report(survey: Survey, answers: dict[str, Any], drafts: dict[str, str], fol
         click.echo(f"  {CARD}: a skeleton for the team to write")
     else:
         click.echo(f"  {CARD}: already there, used as it is")
-    for rel in drafts:
-        if rel not in (MANIFEST, CARD):
-            gate = survey.evals[0]
-            state = "the pull-request gate" if gate.gates else "not a pull-request gate yet"
-            click.echo(f"  {rel}: runs `{line_text(gate.command)}` as {line_text(gate.workflow)} does ({state})")
-    if not survey.evals:
-        click.echo("  no eval config: no workflow runs an eval command aigov recognises")
+    gate = survey.evals[0] if survey.evals else None
+    drafted = next((rel for rel in drafts if rel not in (MANIFEST, CARD)), None)
+    if gate is not None and gate.config:
+        click.echo(line_text(f"  {gate.config}: the {gate.runner} eval config already there, {_run_by(gate)}"))
+    elif gate is not None and drafted:
+        state = "the pull-request gate" if gate.gates else "not a pull-request gate yet"
+        click.echo(f"  {drafted}: runs `{line_text(gate.command)}` as {line_text(gate.workflow or '')} does ({state})")
+    elif gate is not None:
+        click.echo(f"  no eval config: {' and '.join(EVAL_CONFIGS)} are taken by files that are not eval configs aigov reads")
+    else:
+        click.echo("  no eval config: the folder holds none aigov reads, and no workflow runs an eval command aigov recognises")
     result = run_check(folder, CheckOptions(config_path=config_path, registry_path=registry, repository_root=survey.root))
     blocking = [f for f in result.findings if f.blocking and not f.waived and f.feature == answers["name"]]
     if not blocking:

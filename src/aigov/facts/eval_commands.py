@@ -223,13 +223,19 @@ NATIVE_CONFIGS: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...
 
 def runs_config(ci: Invocation, folder: str | None, config: str) -> bool:
     """Whether ``ci``, run in ``folder``, evaluates the runner config at repository path ``config``."""
+    return config in configs_run(ci, folder)
+
+
+def configs_run(ci: Invocation, folder: str | None) -> list[str]:
+    """The repository paths of the runner configs ``ci``, run in ``folder``, may evaluate: those its
+    options name, else the files the runner reads when none is named (whichever exists)."""
     if ci.program not in NATIVE_CONFIGS or folder is None:
-        return False
+        return []
     sub, options, defaults = NATIVE_CONFIGS[ci.program]
     if ci.words[1: 1 + len(sub)] != sub:
-        return False
+        return []
     named = _option_values(list(ci.words[1 + len(sub):]), options)
-    return any(join_folder(folder, [name]) == config for name in (named or defaults))
+    return [path for path in (join_folder(folder, [name]) for name in (named or defaults)) if path is not None]
 
 
 def _option_values(words: list[str], options: tuple[str, ...]) -> list[str]:

@@ -30,7 +30,7 @@ from aigov.facts.eval_actions import (
     pass_rate_problem,
     skipped_paths,
 )
-from aigov.facts.eval_commands import join_folder, mentions_wrapper
+from aigov.facts.eval_commands import Invocation, canonical, configs_run, join_folder, mentions_wrapper
 from aigov.facts.expressions import interpolate
 from aigov.facts.filters import as_patterns, included
 from aigov.facts.manifest import Manifest
@@ -180,6 +180,14 @@ def detect_runner(command: str, runners: dict[str, list[Any]]) -> str | None:
     return next((name for name, patterns in runners.items() if any(p.search(text) for p in patterns)), None)
 
 
+def runner_run(invocation: Invocation, runners: dict[str, list[Any]]) -> str | None:
+    """The recognised runner a command runs: its program, read through runners such as `uv run` and
+    `python -m` (facts/eval_commands.py), is the runner - not an argument that names it (`uv pip show
+    pytest`, `pip install ragas`)."""
+    text = " ".join(invocation.words)
+    return next((name for name, patterns in runners.items() if any(p.match(text) for p in patterns)), None)
+
+
 # --- Where CI runs the eval command ---------------------------------------------------------------
 
 
@@ -208,7 +216,7 @@ def eval_gate_facts(
         "runs": runs,
         "workflows": {path: trigger_facts(wf, branch, protected) for path, wf in used.items()},
         # Hints for when nothing runs the command: what runs instead, what aigov could not read.
-        "other_eval_steps": _other_eval_steps(steps, spec, runner_patterns(settings)) if not runs else [],
+        "other_eval_steps": _other_eval_steps(ctx, settings) if not runs else [],
         "unresolved": (_unresolved(jobs, steps) + found.notes)[:10] if not runs else [],
         # Where the gate belongs when no job that pull requests run runs the command: the workflows they run.
         "pull_request_workflows": _pull_request_workflows(all_workflows, branch),
@@ -497,15 +505,65 @@ def protected_paths(manifest: Manifest, location: FeatureLocation, evals: dict[s
     return list(dict.fromkeys(paths))
 
 
-def _other_eval_steps(steps: list[tuple[JobRun, StepRun]], command: CommandSpec, runners: dict[str, list[re.Pattern[str]]]) -> list[dict[str, Any]]:
-    """Steps that run a recognised eval runner but not the declared command: hints for the remediation."""
-    found = []
+def _other_eval_steps(ctx: RepoContext, settings: dict[str, Any]) -> list[dict[str, Any]]:
+    """The steps that run a recognised eval runner, when none runs the eval command: hints for the remediation."""
+    hints = {(s["path"], s["line"], s["runner"]): {k: s[k] for k in ("path", "line", "runner", "job")} for s in eval_steps(ctx, settings)}
+    return list(hints.values())[:5]
+
+
+def eval_steps(ctx: RepoContext, settings: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every command CI runs with a recognised eval runner (settings evals.runners), found as the gate
+    finds the eval command: in a `run:` script, in the scripts it runs (make, npm, tox...), or as an
+    eval action. Each with its step (path, line, job), the runner, the command as written where it
+    runs (None for an action that names none), the folder it runs in (None: unknown), and the runner
+    configs it evaluates (promptfoo's -c files). What runs instead when a feature's command runs
+    nowhere, and what `aigov init` offers as a feature's gate."""
+    found: list[dict[str, Any]] = ctx.once("eval_steps", lambda: _eval_steps(ctx, settings))
+    return found
+
+
+class _AnyRunner:
+    """The search (facts/shell.py) for every command that runs a recognised eval runner, wherever it runs."""
+
+    def __init__(self, runners: dict[str, list[Any]]) -> None:
+        self.runners = runners
+
+    def mentioned_in(self, script: str) -> bool:
+        return detect_runner(re.sub(r"[\"'\\]", "", script), self.runners) is not None
+
+    def may_match(self, ci: Invocation) -> bool:
+        return runner_run(ci, self.runners) is not None
+
+    def match(self, ci: Invocation, folder: str | None) -> tuple[bool, str | None]:
+        return self.may_match(ci), folder
+
+
+def _eval_steps(ctx: RepoContext, settings: dict[str, Any]) -> list[dict[str, Any]]:
+    import shlex  # lazy: a check whose eval commands all run never asks for these
+
+    _, _, steps = repository_workflows(ctx)
+    runners = runner_patterns(settings)
+    search, wrappers, actions = _AnyRunner(runners), _wrappers(ctx, steps), eval_actions(settings)
+    found: dict[tuple[Any, ...], dict[str, Any]] = {}
+
+    def add(job: JobRun, step: StepRun, runner: str | None, command: str | None, folder: str | None, configs: list[str]) -> None:
+        fact = {"path": step.step.path, "line": step.step.line, "job": job.name, "runner": runner, "command": command,
+                "folder": folder, "configs": configs}
+        found.setdefault((fact["path"], fact["line"], command, folder, tuple(configs)), fact)
+
     for job, step in steps:
-        script = " ".join((step.step.run or "").split())
-        runner = detect_runner(script, runners) if script and not command.mentioned_in(script) else None
-        if runner:
-            found.append({"path": step.step.path, "line": step.step.line, "runner": runner, "job": job.name})
-    return found[:5]
+        if step.step.run is not None:
+            for start in _start_folders(job, step):
+                for use in find_uses(Script(step.step.run, step.shell, start), search, wrappers):
+                    if use.words:  # a script too long to read names no command
+                        invocation = canonical(use.words)
+                        add(job, step, runner_run(invocation, runners), shlex.join(use.words), use.folder, configs_run(invocation, use.folder))
+        elif (action := action_of(step.step.uses, actions)) is not None:
+            for leg in matrix_legs(job.job) if len(step.chain) == 1 else [{}]:
+                run = action_run(action, _inputs_given(step), leg)
+                command = shlex.join(run.invocation.words) if run.invocation else None
+                add(job, step, action.runner or action.name, command, run.directory, [run.config] if run.config else [])
+    return list(found.values())
 
 
 def _unresolved(jobs: list[JobRun], steps: list[tuple[JobRun, StepRun]]) -> list[dict[str, Any]]:

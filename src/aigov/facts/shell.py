@@ -105,6 +105,7 @@ class CommandUse:
     swallows: list[Swallow] = field(default_factory=list)
     folder: str | None = "."  # the repository folder it runs in; None when aigov cannot tell
     through: list[str] = field(default_factory=list)  # file:line of each script it runs through, outermost first
+    words: tuple[str, ...] = ()  # the command found, as written there (quotes removed)
 
 
 @dataclass
@@ -138,6 +139,16 @@ if TYPE_CHECKING:  # a Protocol costs a millisecond to create, and this module l
         def handles(self, words: list[str]) -> bool: ...
 
         def expand(self, words: list[str], folder: str | None) -> list[Nested] | None: ...
+
+    class Matcher(Protocol):
+        """What a search looks for: one eval command (:class:`CommandSpec`), or any command that runs
+        a recognised eval runner (facts/evals.py)."""
+
+        def mentioned_in(self, script: str) -> bool: ...
+
+        def may_match(self, ci: Invocation) -> bool: ...
+
+        def match(self, ci: Invocation, folder: str | None) -> tuple[bool, str | None]: ...
 
 
 @dataclass(frozen=True)
@@ -198,12 +209,12 @@ def _noop(command: Any) -> bool:
 
 @dataclass
 class _Search:
-    spec: CommandSpec
+    spec: Matcher
     expander: Expander | None
     budget: int = MAX_USES  # how many more places may be followed, shared by every nested script of one step
 
 
-def find_command(script: str | Script, spec: CommandSpec, shell: Shell | None = None, expander: Expander | None = None) -> list[CommandUse]:
+def find_command(script: str | Script, spec: Matcher, shell: Shell | None = None, expander: Expander | None = None) -> list[CommandUse]:
     """Every place ``script`` runs the command, with what happens to its exit status; also inside
     ``bash -c '...'`` (and ``sh -c``), a shell of its own whose status is its script's, and inside the
     scripts commands run (``make evals``: its recipe) when ``expander`` reads them.
@@ -214,7 +225,7 @@ def find_command(script: str | Script, spec: CommandSpec, shell: Shell | None = 
     return _find(script, _Search(spec, expander), 0)
 
 
-def find_uses(script: Script, spec: CommandSpec, expander: Expander | None, budget: int = MAX_USES) -> list[CommandUse]:
+def find_uses(script: Script, spec: Matcher, expander: Expander | None, budget: int = MAX_USES) -> list[CommandUse]:
     """:func:`find_command` for a script that starts in a known folder (or one aigov cannot tell)."""
     return _find(script, _Search(spec, expander, budget), 0)
 
@@ -258,6 +269,7 @@ def _uses_at(node: Any, root: Any, script: Script, search: _Search, depth: int) 
             return []
         here = join_folder(script.folder, _directory_changes(node, root))
         matched, use.folder = search.spec.match(invocation, join_folder(here, invocation.cd))
+        use.words = tuple(raw)
         return [use] if matched else []
     if depth < MAX_NESTED_SHELLS and (shell_c := _shell_c(node)) is not None:
         search.budget -= 1
@@ -294,13 +306,13 @@ def _through(node: Any, root: Any, script: Script, nested: list[Nested], search:
         for use in inner:
             if same_text:
                 moved = [w if w.path else Swallow(w.kind, None if w.line is None else first + w.line, w.detail) for w in use.swallows]
-                combined.append(CommandUse(first + use.line, [*moved, *outer.swallows], use.folder, use.through))
+                combined.append(CommandUse(first + use.line, [*moved, *outer.swallows], use.folder, use.through, use.words))
                 continue
             place = item.script.path or ""
             moved = [w if w.path else Swallow(w.kind, item.script.first_line + (w.line if w.line is not None else 0), w.detail, place)
                      for w in use.swallows]
             through = [f"{place}:{item.script.first_line + use.line}", *use.through]
-            combined.append(CommandUse(first, [*moved, *item.swallows, *outer.swallows], use.folder, through))
+            combined.append(CommandUse(first, [*moved, *item.swallows, *outer.swallows], use.folder, through, use.words))
     return combined
 
 
