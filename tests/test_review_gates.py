@@ -319,6 +319,41 @@ def test_last_reviewed_of_a_draft_made_final_is_the_date_of_its_review(paved: di
                             "set it to the date of this review")
 
 
+def redate_drafts(repo: Path, drafted: str) -> None:
+    for document in ("MODEL_CARD.md", "docs/risk-assessment.md"):
+        edit(repo / document, f"drafted: {TODAY.isoformat()}\n", f"drafted: {drafted}\n")
+
+
+def test_a_draft_dated_in_the_future_blocks_and_the_pull_request_that_dates_it_so_is_a_finding(paved: dict[str, Path],
+                                                                                                tmp_path: Path) -> None:
+    """The audit's example: a branch dates both high-tier drafts 2099-01-01 while main, on the same
+    clock, blocks on them; the branch must not pass."""
+    repo = generated_on_branch(paved, "high", tmp_path)
+    redate_drafts(repo, "2099-01-01")
+    commit_all(repo, "drafts dated 2099")
+    doc = check(repo, "--base", "main", "--now", days_from_today(90))
+    assert doc["verdict"] == "fail"
+    assert draft_findings(doc) == [("AIGOV-DRAFT-002", "MODEL_CARD.md", True), ("AIGOV-DRAFT-002", "docs/risk-assessment.md", True)]
+    assert messages(doc, "AIGOV-DRAFT-002")[0] == ("the model card MODEL_CARD.md is a draft dated in the future (2099-01-01), so no grace "
+                                                   "period applies; at high tier a draft blocks until a reviewed pull request makes it final")
+    assert sorted(messages(doc, "AIGOV-CHANGE-007")) == [
+        f"the {kind} {path} was drafted on {TODAY.isoformat()}, and this pull request dates it 2099-01-01, which postpones the day "
+        "it blocks; a draft's grace period counts from the day it was drafted"
+        for kind, path in (("model card", "MODEL_CARD.md"), ("risk assessment", "docs/risk-assessment.md"))]
+
+
+def test_re_dating_a_draft_each_month_does_not_restart_its_grace_period(paved: dict[str, Path], tmp_path: Path) -> None:
+    """35 days after generation main blocks on its drafts; a branch that dates them 20 days after
+    generation would put them back in their grace period."""
+    repo = generated_on_branch(paved, "high", tmp_path)
+    redate_drafts(repo, (TODAY + dt.timedelta(days=20)).isoformat())
+    commit_all(repo, "drafts re-dated")
+    doc = check(repo, "--base", "main", "--now", days_from_today(35))
+    assert doc["verdict"] == "fail"
+    assert [(f["path"], f["blocking"]) for f in doc["findings"] if f["id"] == "AIGOV-CHANGE-007"] == [
+        ("MODEL_CARD.md", True), ("docs/risk-assessment.md", True)]
+
+
 def test_the_decision_record_shows_drafts_and_their_age(paved: dict[str, Path], tmp_path: Path) -> None:
     record = tmp_path / "record.json"
     run_cli("check", str(paved["high"]), "--now", days_from_today(31), "--record", str(record))

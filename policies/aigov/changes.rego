@@ -6,6 +6,7 @@ package aigov.changes
 import rego.v1
 
 import data.aigov.approvals
+import data.aigov.drafts
 import data.aigov.lib
 
 change := input.change
@@ -450,5 +451,53 @@ deny contains finding if {
 		rego.metadata.rule().custom.id,
 		sprintf("the %s %s was a draft and this pull request makes it final; %s", [item.was.kind, item.was.path, concat("; ", sort(gaps))]),
 		{"path": item.now.path, "line": 1},
+	)
+}
+
+# --- A draft re-dated ----------------------------------------------------------------------------
+
+# Each document that is a draft at the base and at the head, whose drafted date this change moved
+# later, or gave one where the base had none it could be in a grace period from (no date, or a date
+# that has not begun yet): either way the day it starts to block comes later.
+redated contains {"was": was, "now": now} if {
+	some was in base_documents
+	was.status == "draft"
+	some now in object.get(lib.feature, "documents", [])
+	now.key == was.key
+	now.status == "draft"
+	postponed(was, now)
+}
+
+postponed(was, now) if {
+	drafts.well_formed(was)
+	drafts.well_formed(now)
+	now.drafted > was.drafted
+}
+
+postponed(was, now) if {
+	not drafts.dated(was)
+	drafts.dated(now)
+}
+
+redated_from(was) := sprintf("was drafted on %s", [was.drafted]) if {
+	drafts.dated(was)
+} else := sprintf("was a draft %s at the base, with no grace period", [drafts.undated_why(was)])
+
+# METADATA
+# title: Draft re-dated to postpone its review
+# description: "A pull request moves the drafted date of a document that stays a draft (the model card, the risk assessment) later than it was at the base commit, or dates a draft that had no date it could be in a grace period from. The grace period after which a draft blocks counts from the day it was drafted (AIGOV-DRAFT-002); a later date, once a month, would postpone its review for ever. A draft is cleared by a reviewed pull request that makes it final (AIGOV-CHANGE-006), and the grace period itself is org data (data.aigov.settings.drafts.grace_days)."
+# custom:
+#   id: AIGOV-CHANGE-007
+#   severity: high
+#   waivable: false
+#   remediation: "Keep the drafted date the document had at the base commit. To clear the draft, review the document and make it final in a pull request its reviewers approve (AIGOV-CHANGE-006)."
+deny contains finding if {
+	some item in redated
+	finding := lib.finding(
+		rego.metadata.rule().custom.id,
+		sprintf("the %s %s %s, and this pull request dates it %s, which postpones the day it blocks; a draft's grace period counts from the day it was drafted", [
+			item.was.kind, item.now.path, redated_from(item.was), item.now.drafted,
+		]),
+		{"path": item.now.path, "line": item.now.line},
 	)
 }

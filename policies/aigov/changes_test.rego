@@ -494,3 +494,39 @@ test_a_draft_that_stays_a_draft_needs_no_approval if {
 	d := json.patch(finalising(null, null), [{"op": "replace", "path": "/feature/documents", "value": [document("draft", null)]}])
 	count(changes.deny) == 0 with input as d
 }
+
+# --- AIGOV-CHANGE-007: a draft re-dated ---
+
+draft_dated(drafted) := json.patch(document("draft", null), [{"op": "replace", "path": "/drafted", "value": drafted}])
+
+redating(was, now) := json.patch(doc(spec, ["svc/MODEL_CARD.md"], base_feature, null, results(fresh)), [
+	{"op": "add", "path": "/feature/documents", "value": [draft_dated(now)]},
+	{"op": "add", "path": "/change/documents", "value": {"base": [draft_dated(was)], "base_date": "2026-11-20"}},
+])
+
+change_007(found) := [[f.msg, f.path, f.line] | some f in found; f.id == "AIGOV-CHANGE-007"]
+
+test_a_draft_dated_later_than_at_the_base_is_postponed if {
+	found := changes.deny with input as redating("2026-10-01", "2026-11-20")
+	change_007(found) == [["the model card svc/MODEL_CARD.md was drafted on 2026-10-01, and this pull request dates it 2026-11-20, which postpones the day it blocks; a draft's grace period counts from the day it was drafted", "svc/MODEL_CARD.md", 1]]
+}
+
+test_dating_a_draft_that_had_no_grace_period_postpones_it_too if {
+	undated := changes.deny with input as redating(null, "2026-11-20")
+	contains(change_007(undated)[0][0], "was a draft without a drafted date (YYYY-MM-DD) at the base, with no grace period, and this pull request dates it 2026-11-20")
+	future := changes.deny with input as redating("2099-01-01", "2026-11-20")
+	contains(change_007(future)[0][0], "was a draft dated in the future (2099-01-01) at the base, with no grace period")
+}
+
+test_a_draft_dated_into_the_future_is_postponed_too if {
+	found := changes.deny with input as redating("2026-10-01", "2099-01-01")
+	contains(change_007(found)[0][0], "was drafted on 2026-10-01, and this pull request dates it 2099-01-01")
+}
+
+test_a_draft_whose_date_stays_or_moves_earlier_or_away_is_not_postponed if {
+	count(changes.deny) == 0 with input as redating("2026-10-01", "2026-10-01")
+	count(changes.deny) == 0 with input as redating("2026-10-01", "2026-09-01")
+	count(changes.deny) == 0 with input as redating("2026-10-01", null) # undated: it blocks at once (AIGOV-DRAFT-002)
+	count(changes.deny) == 0 with input as redating(null, "2099-01-01") # still no date it was drafted on: it blocks at once
+	count(changes.deny) == 0 with input as redating("2100-01-01", "2099-01-01")
+}
