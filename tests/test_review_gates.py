@@ -145,6 +145,23 @@ def test_results_of_the_old_models_are_no_re_baseline_of_a_model_change(paved: d
             "[anthropic.claude-sonnet-4, anthropic.claude-haiku-3-5]") in message
 
 
+@pytest.mark.parametrize("option", ["--record", "--rec"])
+def test_an_eval_gate_that_rewrites_the_record_is_a_finding(paved: dict[str, Path], tmp_path: Path, option: str) -> None:
+    """CI running the runner with --record (or the abbreviation argparse takes for it) writes the record
+    it should check: a hand-edited record would pass the gate."""
+    repo = tmp_path / "qa-bot"
+    shutil.copytree(paved["medium"], repo)
+    workflow = repo / ".github/workflows/pr.yml"
+    edit(workflow, "--report eval-report.json", f"--report eval-report.json {option}")
+    finding = next(f for f in check(repo)["findings"] if f["id"] == "AIGOV-EVAL-019")
+    line = next(i for i, text in enumerate(workflow.read_text().splitlines(), 1) if option in text)
+    assert (finding["path"], finding["line"], finding["blocking"]) == (".github/workflows/pr.yml", line, True)
+    written = "--record" if option == "--record" else f"{option} (--record)"
+    assert finding["message"] == (f"job test of .github/workflows/pr.yml: the eval command runs with {written}, which rewrites the "
+                                  "results record evals/baseline.json instead of checking the committed one against the run, so a "
+                                  "record edited by hand passes the eval gate")
+
+
 def test_a_re_baseline_needs_the_cases_org_data_asks_for(paved: dict[str, Path], tmp_path: Path) -> None:
     repo = generated_on_branch(paved, "high", tmp_path)
     promote_prompt(repo)
