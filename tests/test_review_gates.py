@@ -96,7 +96,7 @@ def ids(doc: dict[str, Any]) -> set[str]:
 def test_aigov_new_commits_a_results_record_of_what_it_ran_on(paved: dict[str, Path]) -> None:
     record = json.loads((paved["high"] / "evals/baseline.json").read_text())
     assert record["format"] == "aigov-eval-results/1" and record["mode"] == "offline"
-    assert record["models"] == ["anthropic.claude-sonnet-4"] and record["cases"] == 100
+    assert record["models"] == [{"id": "anthropic.claude-sonnet-4", "provider": "bedrock"}] and record["cases"] == 100
     assert set(record["prompts"]) == {"prompts/answer.yaml"} and set(record["datasets"]) == {"evals/golden.jsonl"}
     assert all(m["passed"] for m in record["metrics"]) and record["config"]["path"] == "evals/config.yaml"
 
@@ -141,8 +141,36 @@ def test_results_of_the_old_models_are_no_re_baseline_of_a_model_change(paved: d
     commit_all(repo, "another fallback")
     [message] = messages(check(repo, "--base", "main"), "AIGOV-CHANGE-001")
     assert message.startswith("the model list or a model's parameters changed in this pull request")
-    assert ("they were produced on models [anthropic.claude-sonnet-4, gpt-4o], not on the manifest's "
-            "[anthropic.claude-sonnet-4, anthropic.claude-haiku-3-5]") in message
+    assert ("they were produced on models [anthropic.claude-sonnet-4 (bedrock), gpt-4o (openai)], not on the manifest's "
+            "[anthropic.claude-sonnet-4 (bedrock), anthropic.claude-haiku-3-5 (bedrock)]") in message
+
+
+def test_results_on_the_old_provider_are_no_re_baseline_of_a_provider_change(paved: dict[str, Path], tmp_path: Path) -> None:
+    """The same model id served by another provider is another model to evaluate."""
+    repo = generated_on_branch(paved, "high", tmp_path)
+    edit(repo / "aigov.yaml", 'provider: "bedrock"', 'provider: "anthropic"')
+    commit_all(repo, "call Anthropic directly")
+    [message] = messages(check(repo, "--base", "main"), "AIGOV-CHANGE-001")
+    assert message.endswith("they were produced on models [anthropic.claude-sonnet-4 (bedrock)], not on the manifest's "
+                            "[anthropic.claude-sonnet-4 (anthropic)]")
+    assert evals(repo, "--record").returncode == 0
+    commit_all(repo, "re-baselined on Anthropic")
+    assert "AIGOV-CHANGE-001" not in ids(check(repo, "--base", "main"))
+
+
+def test_a_record_that_names_model_ids_alone_is_no_re_baseline(paved: dict[str, Path], tmp_path: Path) -> None:
+    """A record written by a runner from before providers were recorded: it cannot show the provider."""
+    repo = generated_on_branch(paved, "high", tmp_path)
+    promote_prompt(repo)
+    assert evals(repo, "--record").returncode == 0
+    record = repo / "evals/baseline.json"
+    data = json.loads(record.read_text())
+    data["models"] = [model["id"] for model in data["models"]]
+    record.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+    commit_all(repo, "re-baselined with an older runner")
+    [message] = messages(check(repo, "--base", "main"), "AIGOV-CHANGE-001")
+    assert message.endswith("they name model anthropic.claude-sonnet-4 without a provider: record them again with an eval runner "
+                            "that records each model's provider (`aigov update` brings the paved road's)")
 
 
 @pytest.mark.parametrize("option", ["--record", "--rec"])

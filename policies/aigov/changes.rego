@@ -117,9 +117,21 @@ results_gaps contains sprintf("they were not produced on the prompts as they are
 	count(stale_prompts) > 0
 }
 
-results_gaps contains sprintf("they were produced on models [%s], not on the manifest's [%s]", [concat(", ", recorded.models), concat(", ", declared_models)]) if {
+results_gaps contains sprintf("they were produced on models [%s], not on the manifest's [%s]", [models_text(recorded.models), models_text(declared_models)]) if {
+	count(recorded.unrecorded_providers) == 0
 	recorded.models != declared_models
 }
+
+# A record that names a model by its id alone (written by a runner that did not record providers)
+# cannot show the run used the manifest's provider: fail closed until it is recorded again.
+results_gaps contains sprintf("they name %s %s without a provider: record them again with an eval runner that records each model's provider (`aigov update` brings the paved road's)", [
+	plural(count(bare), "model", "models"), concat(", ", bare),
+]) if {
+	bare := recorded.unrecorded_providers
+	count(bare) > 0
+}
+
+plural(n, one, many) := one if n == 1 else := many
 
 results_gaps contains sprintf("the eval config %s changed since they were recorded", [evals.config]) if {
 	recorded.config != actual.config
@@ -157,7 +169,12 @@ results_gaps contains sprintf("metric %s/%s scored %s, short of its threshold %s
 	not meets(r.score, metric)
 }
 
-declared_models := [m.id | some m in lib.spec.models]
+# The models as the record names them: id and provider (null where the manifest names none).
+declared_models := [{"id": m.id, "provider": object.get(m, "provider", null)} | some m in lib.spec.models]
+
+models_text(models) := concat(", ", [model_text(m) | some m in models])
+
+model_text(m) := sprintf("%s (%s)", [m.id, m.provider]) if is_string(m.provider) else := m.id
 
 # Feature-relative prompt files whose digest at the head is not the one recorded, or recorded and gone.
 stale_prompts := sort({path |
@@ -197,7 +214,7 @@ min_cases := object.get(object.get(data.aigov.settings.evals, "rebaseline_min_ca
 
 # METADATA
 # title: Prompt or model changed without a re-baseline on it
-# description: A pull request changed a prompt, the model list or a model's parameters, and the feature's recorded eval results (baseline.json beside its eval config, written by the eval runner) were not produced on exactly the prompts, models, eval config and datasets of the pull request, over at least the cases org data requires at the feature's tier (data.aigov.settings.evals.rebaseline_min_cases), meeting every threshold of the eval config. A change to the eval config or a dataset alone is no evidence that the evals ran. aigov compares the digests the record names with those of the files it read.
+# description: A pull request changed a prompt, the model list or a model's parameters, and the feature's recorded eval results (baseline.json beside its eval config, written by the eval runner) were not produced on exactly the prompts, models (their ids and providers), eval config and datasets of the pull request, over at least the cases org data requires at the feature's tier (data.aigov.settings.evals.rebaseline_min_cases), meeting every threshold of the eval config. A change to the eval config or a dataset alone is no evidence that the evals ran. aigov compares the digests the record names with those of the files it read.
 # custom:
 #   id: AIGOV-CHANGE-001
 #   severity: high

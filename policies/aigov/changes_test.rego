@@ -57,10 +57,12 @@ metric(name, score, threshold, goal) := {
 
 # A record produced on exactly the head, over 120 cases, meeting both thresholds.
 fresh := {
-	"prompts": {"prompts/summarize.yaml": "sha256:new-prompt"}, "models": ["m1"],
+	"prompts": {"prompts/summarize.yaml": "sha256:new-prompt"}, "models": [recorded_model("m1")], "unrecorded_providers": [],
 	"config": {"path": "evals/config.yaml", "digest": "sha256:config"}, "datasets": {"evals/golden.jsonl": "sha256:golden"},
 	"cases": 120, "metrics": [metric("coverage", 0.9, 0.85, "min"), metric("made_up", 0.01, 0.05, "max")],
 }
+
+recorded_model(id) := {"id": id, "provider": "bedrock"}
 
 results(recorded) := {"path": "svc/evals/baseline.json", "exists": true, "error": null, "line": 1, "recorded": recorded, "actual": actual}
 
@@ -107,8 +109,29 @@ test_a_prompt_recorded_and_deleted_since_is_stale if {
 }
 
 test_results_of_other_models_are_not_evidence if {
-	found := changes.deny with input as prompt_doc(recorded_with([{"op": "replace", "path": "/models", "value": ["m0"]}]))
-	contains(change_001(found)[0], "they were produced on models [m0], not on the manifest's [m1]")
+	found := changes.deny with input as prompt_doc(recorded_with([{"op": "replace", "path": "/models", "value": [recorded_model("m0")]}]))
+	contains(change_001(found)[0], "they were produced on models [m0 (bedrock)], not on the manifest's [m1 (bedrock)]")
+}
+
+test_results_of_the_same_model_on_another_provider_are_not_evidence if {
+	anthropic := with_models([json.patch(model("m1"), [{"op": "replace", "path": "/provider", "value": "anthropic"}])])
+	found := changes.deny with input as doc(anthropic, ["svc/aigov.yaml"], base_feature, null, results(fresh))
+	change_001(found) == ["the model list or a model's parameters changed in this pull request, but the recorded eval results svc/evals/baseline.json are not evidence of it: they were produced on models [m1 (bedrock)], not on the manifest's [m1 (anthropic)]"]
+}
+
+test_a_record_naming_models_without_providers_is_no_evidence if {
+	bare := recorded_with([
+		{"op": "replace", "path": "/models", "value": [{"id": "m1", "provider": null}]},
+		{"op": "replace", "path": "/unrecorded_providers", "value": ["m1"]},
+	])
+	found := changes.deny with input as prompt_doc(bare)
+	contains(change_001(found)[0], "evidence of it: they name model m1 without a provider: record them again with an eval runner that records each model's provider")
+}
+
+test_a_model_the_manifest_gives_no_provider_is_recorded_with_none if {
+	no_provider := with_models([object.remove(model("m1"), ["provider"])])
+	recorded := recorded_with([{"op": "replace", "path": "/models", "value": [{"id": "m1", "provider": null}]}])
+	count(changes.deny) == 0 with input as doc(no_provider, ["svc/prompts/summarize.yaml"], base_feature, null, recorded)
 }
 
 test_a_changed_eval_config_or_dataset_makes_them_stale if {
@@ -189,7 +212,7 @@ test_new_feature_is_not_compared if {
 
 test_model_added_without_card_change if {
 	head := with_models([model("m1"), model("m2")])
-	recorded := recorded_with([{"op": "replace", "path": "/models", "value": ["m1", "m2"]}])
+	recorded := recorded_with([{"op": "replace", "path": "/models", "value": [recorded_model("m1"), recorded_model("m2")]}])
 	found := changes.deny with input as doc(head, ["svc/aigov.yaml", "svc/evals/golden.jsonl"], base_feature, review_approved_by(["alice"]), recorded)
 	ids(found) == {"AIGOV-CHANGE-002"}
 	some f in found
@@ -216,7 +239,7 @@ test_a_model_card_moved_and_edited_is_a_card_update if {
 test_model_swapped_with_card_change_passes if {
 	head := with_models([model("m2")])
 	paths := ["svc/aigov.yaml", "svc/MODEL_CARD.md", "svc/evals/golden.jsonl"]
-	recorded := recorded_with([{"op": "replace", "path": "/models", "value": ["m2"]}])
+	recorded := recorded_with([{"op": "replace", "path": "/models", "value": [recorded_model("m2")]}])
 	found := changes.deny with input as doc(head, paths, base_feature, review_approved_by(["alice"]), recorded)
 	count(found) == 0
 }
