@@ -1,13 +1,14 @@
 """Decisions that match how AI platform teams review, on repositories as `aigov new` generates them.
 
 - A re-baseline is a results record the eval runner wrote on exactly the pull request's prompts and
-  models (AIGOV-CHANGE-001), not a touched eval config; CI reproduces the record, so a hand-edited
-  one fails the eval gate.
+  models, ids and providers (AIGOV-CHANGE-001), not a touched eval config; CI reproduces the record,
+  so a hand-edited one fails the eval gate, and a CI step that rewrites it is AIGOV-EVAL-019.
 - A prompt promotion increases the prompt's version (AIGOV-CHANGE-004) and, at high tier, carries the
   approval of the risk reviewers org data names (AIGOV-CHANGE-005); the decision record keeps who
   approved and whether the pull request was sent back.
 - Generated documents are drafts: reported, blocking after the grace period at medium and high tier,
-  made final only by a reviewed pull request whose date is last_reviewed (AIGOV-DRAFT-*, CHANGE-006).
+  made final only by a reviewed pull request whose date is last_reviewed (AIGOV-DRAFT-*, CHANGE-006);
+  a pull request cannot date a draft later to postpone that (CHANGE-007).
 
 Real `aigov new` (real copier), real git repositories, the template's own eval runner run by this
 Python, real Rego; the GitHub API is the loopback stand-in of tests/github_stub.py.
@@ -317,10 +318,10 @@ def test_the_grace_period_comes_from_org_data(paved: dict[str, Path], tmp_path: 
     assert draft_findings(doc) == [("AIGOV-DRAFT-002", "MODEL_CARD.md", True)]
 
 
-def make_final(repo: Path, reviewed: str) -> None:
-    card = repo / "MODEL_CARD.md"
-    edit(card, "status: draft\n", "")
-    edit(card, f"drafted: {TODAY.isoformat()}\n", f"last_reviewed: {reviewed}\n")
+def make_final(repo: Path, reviewed: str, document: str = "MODEL_CARD.md") -> None:
+    path = repo / document
+    edit(path, "status: draft\n", "")
+    edit(path, f"drafted: {TODAY.isoformat()}\n", f"last_reviewed: {reviewed}\n")
 
 
 def test_making_a_draft_final_needs_a_codeowner_and_the_reviewers_org_data_names(paved: dict[str, Path], tmp_path: Path, api: Any,
@@ -336,6 +337,26 @@ def test_making_a_draft_final_needs_a_codeowner_and_the_reviewers_org_data_names
     reviewed_by(api, head, ("rita", "APPROVED"))  # a member of the risk team, which co-owns the card: both hold
     doc = pr_check(repo, tmp_path, monkeypatch, "--config", str(config))
     assert "AIGOV-CHANGE-006" not in ids(doc) and draft_findings(doc) == []
+
+
+def test_making_the_risk_assessment_final_needs_its_owner_and_the_risk_reviewers(paved: dict[str, Path], tmp_path: Path, api: Any,
+                                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """The high-tier risk assessment (with the oversight it describes) is the other generated draft."""
+    repo = generated_on_branch(paved, "high", tmp_path)
+    make_final(repo, TODAY.isoformat(), "docs/risk-assessment.md")
+    head = commit_all(repo, "risk assessment reviewed")
+    config = risk_config(tmp_path)
+    reviewed_by(api, head, ("quinn", "APPROVED"))
+    doc = pr_check(repo, tmp_path, monkeypatch, "--config", str(config))
+    [finding] = [f for f in doc["findings"] if f["id"] == "AIGOV-CHANGE-006"]
+    assert (finding["path"], finding["blocking"]) == ("docs/risk-assessment.md", True)
+    assert finding["message"] == (
+        f"the risk assessment docs/risk-assessment.md was a draft and this pull request makes it final; no approving review on the "
+        f"head commit from the risk reviewers ({RISK}), whom org data requires for making a draft final at high tier")
+    reviewed_by(api, head, ("rita", "APPROVED"))
+    doc = pr_check(repo, tmp_path, monkeypatch, "--config", str(config))
+    assert "AIGOV-CHANGE-006" not in ids(doc)
+    assert draft_findings(doc) == [("AIGOV-DRAFT-001", "MODEL_CARD.md", False)]  # the card is still a draft
 
 
 def test_a_draft_made_final_without_reviews_cannot_be_verified(paved: dict[str, Path], tmp_path: Path) -> None:
