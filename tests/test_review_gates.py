@@ -439,6 +439,14 @@ def test_aigov_new_says_what_is_a_draft_and_when_it_blocks(tmp_path: Path) -> No
     assert "eval results recorded in evals/baseline.json" in run.stdout
 
 
+def test_aigov_new_says_a_one_day_grace_period_in_the_singular(tmp_path: Path) -> None:
+    config = org_config(tmp_path / "org", "data: [drafts.yaml]\n", {"drafts.yaml": "aigov: {settings: {drafts: {grace_days: 1}}}\n"})
+    run = run_cli("new", "qa-bot", "--template", "rag-service", "--tier", "medium", "--owner", "team-qa", "--github-org", "acme",
+                  "--dest", str(tmp_path / "qa-bot"), "--no-interactive", "--config", str(config))
+    assert run.exit_code == 0, run.stderr
+    assert f"from {(TODAY + dt.timedelta(days=1)).isoformat()} (1 day) they block at medium tier" in run.stdout
+
+
 def test_the_quarter_counts_promotions_with_their_approvers_and_the_share_sent_back(paved: dict[str, Path], tmp_path: Path, api: Any,
                                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     """Decision records of three pull requests promoting the prompt: #7 sent back, then approved (checked

@@ -125,13 +125,11 @@ results_gaps contains sprintf("they were produced on models [%s], not on the man
 # A record that names a model by its id alone (written by a runner that did not record providers)
 # cannot show the run used the manifest's provider: fail closed until it is recorded again.
 results_gaps contains sprintf("they name %s %s without a provider: record them again with an eval runner that records each model's provider (`aigov update` brings the paved road's)", [
-	plural(count(bare), "model", "models"), concat(", ", bare),
+	lib.noun(count(bare), "model"), concat(", ", bare),
 ]) if {
 	bare := recorded.unrecorded_providers
 	count(bare) > 0
 }
-
-plural(n, one, many) := one if n == 1 else := many
 
 results_gaps contains sprintf("the eval config %s changed since they were recorded", [evals.config]) if {
 	recorded.config != actual.config
@@ -142,7 +140,7 @@ results_gaps contains sprintf("dataset %s changed since they were recorded", [pa
 	object.get(recorded.datasets, path, null) != digest
 }
 
-results_gaps contains sprintf("the datasets hold %d cases, fewer than the %d org data requires of a re-baseline at %s tier", [case_count, min_cases, approval_tier]) if {
+results_gaps contains sprintf("the datasets hold %s, fewer than the %d org data requires of a re-baseline at %s tier", [lib.counted(case_count, "case"), min_cases, approval_tier]) if {
 	is_object(recorded)
 	case_count < min_cases
 }

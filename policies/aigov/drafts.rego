@@ -50,7 +50,7 @@ overdue(doc) if {
 	lib.days_since(doc.drafted) >= settings.grace_days
 }
 
-when_it_blocks(doc) := sprintf("it blocks from %s (%d days after it was drafted) at %s tier", [blocks_from(doc), settings.grace_days, tier]) if {
+when_it_blocks(doc) := sprintf("it blocks from %s (%s after it was drafted) at %s tier", [blocks_from(doc), lib.counted(settings.grace_days, "day"), tier]) if {
 	tier in settings.blocking_tiers
 } else := sprintf("at %s tier a draft does not block", [tier])
 

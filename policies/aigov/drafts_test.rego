@@ -71,3 +71,10 @@ test_at_a_tier_where_drafts_never_block_a_future_date_is_said_as_such if {
 	some f in found
 	f.msg == "the model card svc/MODEL_CARD.md is a draft dated in the future (2099-01-01) that nobody has reviewed yet; at low tier a draft does not block"
 }
+
+test_a_grace_period_of_one_day_is_said_in_the_singular if {
+	found := drafts.deny with input as doc("medium", [card("draft", "2026-11-23")], "2026-11-23T12:00:00Z")
+		with data.aigov.settings.drafts as {"grace_days": 1, "blocking_tiers": ["medium"]}
+	some f in found
+	endswith(f.msg, "it blocks from 2026-11-24 (1 day after it was drafted) at medium tier")
+}

@@ -45,3 +45,9 @@ latest_zone_offset_ns := ((14 * 60) * 60) * 1000000000
 in_future(date) if time.parse_ns("2006-01-02", date) > now_ns + latest_zone_offset_ns
 
 is_url(value) if contains(value, "://")
+
+# A noun for n things, and a count in words: "day", "days"; "1 day", "2 days" (nouns whose plural
+# takes an s).
+noun(n, one) := one if n == 1 else := concat("", [one, "s"])
+
+counted(n, one) := sprintf("%d %s", [n, noun(n, one)])

@@ -92,7 +92,7 @@ deny contains finding if {
 	age > limit
 	finding := lib.finding(
 		rego.metadata.rule().custom.id,
-		sprintf("model card was last reviewed on %s, %d days ago; %s tier allows %d days", [reviewed, age, lib.spec.riskTier, limit]),
+		sprintf("model card was last reviewed on %s, %s ago; %s tier allows %s", [reviewed, lib.counted(age, "day"), lib.spec.riskTier, lib.counted(limit, "day")]),
 		card_at(card_line("last_reviewed")),
 	)
 }
