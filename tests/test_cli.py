@@ -150,3 +150,31 @@ def test_the_program_delivers_every_report_before_it_exits(tmp_path: Path) -> No
     assert list(ET.parse(junit).getroot().iter("failure"))
     early = subprocess.run(f"{' '.join(command)} | head -c 1", shell=True, capture_output=True, text=True, timeout=120)
     assert early.stdout == "{" and "Traceback" not in early.stderr, early.stderr
+
+
+def reader_gone(*args: str) -> tuple[int, str]:
+    """``aigov ARGS | head -c 200`` where head has already left: aigov as a process whose standard output
+    is a real pipe, closed before aigov writes to it. Its exit code and standard error."""
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-m", "aigov", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            stdin=subprocess.DEVNULL)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()
+    stderr = proc.stderr.read().decode()
+    return proc.wait(timeout=120), stderr
+
+
+@pytest.mark.parametrize("args", [("controls",), ("templates",), ("policy", "list", "--format", "json")])
+def test_a_reader_that_leaves_early_ends_aigov_quietly(args: tuple[str, ...]) -> None:
+    """Like `git log | head`: no "internal error", nothing on standard error, and not exit 0 (141,
+    128 + SIGPIPE, as a shell reports a command a closed pipe stopped)."""
+    assert reader_gone(*args) == (141, "")
+
+
+def test_a_check_whose_reader_leaves_early_says_so_in_its_report_files(tmp_path: Path) -> None:
+    root = make_feature(tmp_path / "repo")
+    sarif = tmp_path / "out.sarif"
+    assert reader_gone("check", str(root), "--sarif", str(sarif)) == (141, "")
+    assert "standard output was closed before aigov had written its report" in sarif.read_text()

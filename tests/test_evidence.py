@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import CLOCK, edit, make_feature, run_cli, write
-from evidence_helpers import feature_repo
+from evidence_helpers import CARD_DATE, feature_repo
 from repo_helpers import commit_all, git
 
 
@@ -149,6 +149,22 @@ def test_a_period_without_commits_gives_an_empty_valid_bundle_that_says_so(tmp_p
     assert bundle["manifest"]["empty"] is True and bundle["decisions"] == []
     assert b"No decisions in this period" in bundle["files"]["report.html"]
     assert run_cli("evidence", "verify", str(tmp_path / "e.zip")).exit_code == 0
+
+
+def test_the_report_and_oscal_count_days_and_decisions_in_words(tmp_path: Path) -> None:
+    """A card that went stale on 21 Jul and was reviewed on 22 Jul: the median remediation is "1 day";
+    a quarter in which one decision was replayed says "1 decision" in its OSCAL observation."""
+    repo = feature_repo(tmp_path / "repo")
+    edit(repo / "svc/MODEL_CARD.md", f"last_reviewed: {CARD_DATE}", "last_reviewed: 2026-07-22")
+    commit_all(repo, "card reviewed", "2026-07-22T00:00:00Z")
+    bundle = build(repo, tmp_path / "e.zip", "--now", "2026-12-07T00:00:00Z")
+    assert b"<strong id='median-remediation'>1 day</strong>" in bundle["files"]["report.html"]
+    quiet = feature_repo(tmp_path / "quiet")  # reviewed in June: nothing changes its answer in Q3
+    edit(quiet / "svc/MODEL_CARD.md", f"last_reviewed: {CARD_DATE}", "last_reviewed: 2026-06-30")
+    commit_all(quiet, "card reviewed", "2026-06-30T00:00:00Z")
+    oscal = json.loads(build(quiet, tmp_path / "q.zip", "--now", "2026-12-07T00:00:00Z")["files"]["oscal/assessment-results.json"])
+    [replayed] = [o for o in oscal["assessment-results"]["results"][0]["observations"] if o["title"] == "Decisions replayed over the period's history"]
+    assert replayed["description"].startswith("1 decision of the policy pack on the default branch's commits")
 
 
 def test_from_to_period_and_bad_periods(history: Path, tmp_path: Path) -> None:

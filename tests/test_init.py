@@ -78,11 +78,25 @@ def test_drafts_the_manifest_card_and_eval_config_from_what_the_repository_does(
     assert card.startswith("---\nmodels: [text-embedding-3-small, gpt-4o-mini]\nowners: [team-search]\n")
     assert "\nlast_reviewed:" not in card  # nobody has reviewed it yet: aigov init does not claim so
     # What remains is said, with its fix, and it is what `aigov check` finds.
-    assert "aigov check: 2 blocking finding(s) remain, for the team to resolve:" in result.stdout
+    assert "  aigov.yaml: 2 models the code calls, each with where - confirm them" in result.stdout
+    assert "aigov check: 2 blocking findings left for the team to resolve:" in result.stdout
     assert "  AIGOV-CARD-003 MODEL_CARD.md:2: model card metadata: 'last_reviewed' is a required property" in result.stdout
     assert "  AIGOV-EVAL-003 evals/config.yaml:" in result.stdout
     after = check_json(root)
     assert sorted(f["id"] for f in after["findings"] if f["blocking"]) == ["AIGOV-CARD-003", "AIGOV-EVAL-003"]
+
+
+def test_what_remains_is_counted_in_words(tmp_path: Path) -> None:
+    """One model, one blocking finding: said in the singular, not as "1 model(s)"."""
+    root = existing_app(tmp_path / "search")
+    write(root / "app/chat.py", "from app.config import CHAT_MODEL\n\n"
+                                "def reply(client, messages):\n"
+                                "    return client.chat.completions.create(model=CHAT_MODEL, messages=messages)\n")
+    (root / ".github/workflows/ci.yml").unlink()  # no eval gate to draft: the card's review date is what remains
+    result = init(root, *FLAGS)
+    assert result.exit_code == 0, result.stderr
+    assert "  aigov.yaml: 1 model the code calls, each with where - confirm them" in result.stdout
+    assert "aigov check: 1 blocking finding left for the team to resolve:" in result.stdout, result.stdout
 
 
 def test_a_command_ci_runs_in_another_folder_is_not_drafted_as_the_gate(tmp_path: Path) -> None:
@@ -243,7 +257,7 @@ def test_a_promptfoo_config_ci_evaluates_is_the_eval_config_and_its_job_the_gate
         in result.stdout
     assert not (root / "evals/config.yaml").exists()
     assert eval_findings(root) == []
-    assert "aigov check: 1 blocking finding(s) remain" in result.stdout  # the card's review date, for the team
+    assert "aigov check: 1 blocking finding left for the team to resolve" in result.stdout  # the card's review date, for the team
 
 
 def test_a_promptfoo_config_no_workflow_runs_is_declared_and_the_missing_gate_said(tmp_path: Path) -> None:

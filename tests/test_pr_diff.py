@@ -196,7 +196,7 @@ def record_results(feature: Path, **changes: Any) -> None:
     files as they are now, with ``changes`` applied."""
     cases = len((feature / "evals/golden.jsonl").read_text().splitlines())
     record = {
-        "format": "aigov-eval-results/1", "mode": "offline", "models": ["anthropic.claude-sonnet-4"],
+        "format": "aigov-eval-results/1", "mode": "offline", "models": [{"id": "anthropic.claude-sonnet-4", "provider": "bedrock"}],
         "prompts": {p.relative_to(feature).as_posix(): sha256_of(p) for p in sorted((feature / "prompts").rglob("*")) if p.is_file()},
         "config": {"path": "evals/config.yaml", "digest": sha256_of(feature / "evals/config.yaml")},
         "datasets": {"evals/golden.jsonl": sha256_of(feature / "evals/golden.jsonl")}, "cases": cases,

@@ -1,13 +1,14 @@
 """Decisions that match how AI platform teams review, on repositories as `aigov new` generates them.
 
 - A re-baseline is a results record the eval runner wrote on exactly the pull request's prompts and
-  models (AIGOV-CHANGE-001), not a touched eval config; CI reproduces the record, so a hand-edited
-  one fails the eval gate.
+  models, ids and providers (AIGOV-CHANGE-001), not a touched eval config; CI reproduces the record,
+  so a hand-edited one fails the eval gate, and a CI step that rewrites it is AIGOV-EVAL-019.
 - A prompt promotion increases the prompt's version (AIGOV-CHANGE-004) and, at high tier, carries the
   approval of the risk reviewers org data names (AIGOV-CHANGE-005); the decision record keeps who
   approved and whether the pull request was sent back.
 - Generated documents are drafts: reported, blocking after the grace period at medium and high tier,
-  made final only by a reviewed pull request whose date is last_reviewed (AIGOV-DRAFT-*, CHANGE-006).
+  made final only by a reviewed pull request whose date is last_reviewed (AIGOV-DRAFT-*, CHANGE-006);
+  a pull request cannot date a draft later to postpone that (CHANGE-007).
 
 Real `aigov new` (real copier), real git repositories, the template's own eval runner run by this
 Python, real Rego; the GitHub API is the loopback stand-in of tests/github_stub.py.
@@ -96,7 +97,7 @@ def ids(doc: dict[str, Any]) -> set[str]:
 def test_aigov_new_commits_a_results_record_of_what_it_ran_on(paved: dict[str, Path]) -> None:
     record = json.loads((paved["high"] / "evals/baseline.json").read_text())
     assert record["format"] == "aigov-eval-results/1" and record["mode"] == "offline"
-    assert record["models"] == ["anthropic.claude-sonnet-4"] and record["cases"] == 100
+    assert record["models"] == [{"id": "anthropic.claude-sonnet-4", "provider": "bedrock"}] and record["cases"] == 100
     assert set(record["prompts"]) == {"prompts/answer.yaml"} and set(record["datasets"]) == {"evals/golden.jsonl"}
     assert all(m["passed"] for m in record["metrics"]) and record["config"]["path"] == "evals/config.yaml"
 
@@ -141,8 +142,53 @@ def test_results_of_the_old_models_are_no_re_baseline_of_a_model_change(paved: d
     commit_all(repo, "another fallback")
     [message] = messages(check(repo, "--base", "main"), "AIGOV-CHANGE-001")
     assert message.startswith("the model list or a model's parameters changed in this pull request")
-    assert ("they were produced on models [anthropic.claude-sonnet-4, gpt-4o], not on the manifest's "
-            "[anthropic.claude-sonnet-4, anthropic.claude-haiku-3-5]") in message
+    assert ("they were produced on models [anthropic.claude-sonnet-4 (bedrock), gpt-4o (openai)], not on the manifest's "
+            "[anthropic.claude-sonnet-4 (bedrock), anthropic.claude-haiku-3-5 (bedrock)]") in message
+
+
+def test_results_on_the_old_provider_are_no_re_baseline_of_a_provider_change(paved: dict[str, Path], tmp_path: Path) -> None:
+    """The same model id served by another provider is another model to evaluate."""
+    repo = generated_on_branch(paved, "high", tmp_path)
+    edit(repo / "aigov.yaml", 'provider: "bedrock"', 'provider: "anthropic"')
+    commit_all(repo, "call Anthropic directly")
+    [message] = messages(check(repo, "--base", "main"), "AIGOV-CHANGE-001")
+    assert message.endswith("they were produced on models [anthropic.claude-sonnet-4 (bedrock)], not on the manifest's "
+                            "[anthropic.claude-sonnet-4 (anthropic)]")
+    assert evals(repo, "--record").returncode == 0
+    commit_all(repo, "re-baselined on Anthropic")
+    assert "AIGOV-CHANGE-001" not in ids(check(repo, "--base", "main"))
+
+
+def test_a_record_that_names_model_ids_alone_is_no_re_baseline(paved: dict[str, Path], tmp_path: Path) -> None:
+    """A record written by a runner from before providers were recorded: it cannot show the provider."""
+    repo = generated_on_branch(paved, "high", tmp_path)
+    promote_prompt(repo)
+    assert evals(repo, "--record").returncode == 0
+    record = repo / "evals/baseline.json"
+    data = json.loads(record.read_text())
+    data["models"] = [model["id"] for model in data["models"]]
+    record.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+    commit_all(repo, "re-baselined with an older runner")
+    [message] = messages(check(repo, "--base", "main"), "AIGOV-CHANGE-001")
+    assert message.endswith("they name model anthropic.claude-sonnet-4 without a provider: record them again with an eval runner "
+                            "that records each model's provider (`aigov update` brings the paved road's)")
+
+
+@pytest.mark.parametrize("option", ["--record", "--rec"])
+def test_an_eval_gate_that_rewrites_the_record_is_a_finding(paved: dict[str, Path], tmp_path: Path, option: str) -> None:
+    """CI running the runner with --record (or the abbreviation argparse takes for it) writes the record
+    it should check: a hand-edited record would pass the gate."""
+    repo = tmp_path / "qa-bot"
+    shutil.copytree(paved["medium"], repo)
+    workflow = repo / ".github/workflows/pr.yml"
+    edit(workflow, "--report eval-report.json", f"--report eval-report.json {option}")
+    finding = next(f for f in check(repo)["findings"] if f["id"] == "AIGOV-EVAL-019")
+    line = next(i for i, text in enumerate(workflow.read_text().splitlines(), 1) if option in text)
+    assert (finding["path"], finding["line"], finding["blocking"]) == (".github/workflows/pr.yml", line, True)
+    written = "--record" if option == "--record" else f"{option} (--record)"
+    assert finding["message"] == (f"job test of .github/workflows/pr.yml: the eval command runs with {written}, which rewrites the "
+                                  "results record evals/baseline.json instead of checking the committed one against the run, so a "
+                                  "record edited by hand passes the eval gate")
 
 
 def test_a_re_baseline_needs_the_cases_org_data_asks_for(paved: dict[str, Path], tmp_path: Path) -> None:
@@ -272,10 +318,10 @@ def test_the_grace_period_comes_from_org_data(paved: dict[str, Path], tmp_path: 
     assert draft_findings(doc) == [("AIGOV-DRAFT-002", "MODEL_CARD.md", True)]
 
 
-def make_final(repo: Path, reviewed: str) -> None:
-    card = repo / "MODEL_CARD.md"
-    edit(card, "status: draft\n", "")
-    edit(card, f"drafted: {TODAY.isoformat()}\n", f"last_reviewed: {reviewed}\n")
+def make_final(repo: Path, reviewed: str, document: str = "MODEL_CARD.md") -> None:
+    path = repo / document
+    edit(path, "status: draft\n", "")
+    edit(path, f"drafted: {TODAY.isoformat()}\n", f"last_reviewed: {reviewed}\n")
 
 
 def test_making_a_draft_final_needs_a_codeowner_and_the_reviewers_org_data_names(paved: dict[str, Path], tmp_path: Path, api: Any,
@@ -291,6 +337,26 @@ def test_making_a_draft_final_needs_a_codeowner_and_the_reviewers_org_data_names
     reviewed_by(api, head, ("rita", "APPROVED"))  # a member of the risk team, which co-owns the card: both hold
     doc = pr_check(repo, tmp_path, monkeypatch, "--config", str(config))
     assert "AIGOV-CHANGE-006" not in ids(doc) and draft_findings(doc) == []
+
+
+def test_making_the_risk_assessment_final_needs_its_owner_and_the_risk_reviewers(paved: dict[str, Path], tmp_path: Path, api: Any,
+                                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """The high-tier risk assessment (with the oversight it describes) is the other generated draft."""
+    repo = generated_on_branch(paved, "high", tmp_path)
+    make_final(repo, TODAY.isoformat(), "docs/risk-assessment.md")
+    head = commit_all(repo, "risk assessment reviewed")
+    config = risk_config(tmp_path)
+    reviewed_by(api, head, ("quinn", "APPROVED"))
+    doc = pr_check(repo, tmp_path, monkeypatch, "--config", str(config))
+    [finding] = [f for f in doc["findings"] if f["id"] == "AIGOV-CHANGE-006"]
+    assert (finding["path"], finding["blocking"]) == ("docs/risk-assessment.md", True)
+    assert finding["message"] == (
+        f"the risk assessment docs/risk-assessment.md was a draft and this pull request makes it final; no approving review on the "
+        f"head commit from the risk reviewers ({RISK}), whom org data requires for making a draft final at high tier")
+    reviewed_by(api, head, ("rita", "APPROVED"))
+    doc = pr_check(repo, tmp_path, monkeypatch, "--config", str(config))
+    assert "AIGOV-CHANGE-006" not in ids(doc)
+    assert draft_findings(doc) == [("AIGOV-DRAFT-001", "MODEL_CARD.md", False)]  # the card is still a draft
 
 
 def test_a_draft_made_final_without_reviews_cannot_be_verified(paved: dict[str, Path], tmp_path: Path) -> None:
@@ -319,6 +385,41 @@ def test_last_reviewed_of_a_draft_made_final_is_the_date_of_its_review(paved: di
                             "set it to the date of this review")
 
 
+def redate_drafts(repo: Path, drafted: str) -> None:
+    for document in ("MODEL_CARD.md", "docs/risk-assessment.md"):
+        edit(repo / document, f"drafted: {TODAY.isoformat()}\n", f"drafted: {drafted}\n")
+
+
+def test_a_draft_dated_in_the_future_blocks_and_the_pull_request_that_dates_it_so_is_a_finding(paved: dict[str, Path],
+                                                                                                tmp_path: Path) -> None:
+    """The audit's example: a branch dates both high-tier drafts 2099-01-01 while main, on the same
+    clock, blocks on them; the branch must not pass."""
+    repo = generated_on_branch(paved, "high", tmp_path)
+    redate_drafts(repo, "2099-01-01")
+    commit_all(repo, "drafts dated 2099")
+    doc = check(repo, "--base", "main", "--now", days_from_today(90))
+    assert doc["verdict"] == "fail"
+    assert draft_findings(doc) == [("AIGOV-DRAFT-002", "MODEL_CARD.md", True), ("AIGOV-DRAFT-002", "docs/risk-assessment.md", True)]
+    assert messages(doc, "AIGOV-DRAFT-002")[0] == ("the model card MODEL_CARD.md is a draft dated in the future (2099-01-01), so no grace "
+                                                   "period applies; at high tier a draft blocks until a reviewed pull request makes it final")
+    assert sorted(messages(doc, "AIGOV-CHANGE-007")) == [
+        f"the {kind} {path} was drafted on {TODAY.isoformat()}, and this pull request dates it 2099-01-01, which postpones the day "
+        "it blocks; a draft's grace period counts from the day it was drafted"
+        for kind, path in (("model card", "MODEL_CARD.md"), ("risk assessment", "docs/risk-assessment.md"))]
+
+
+def test_re_dating_a_draft_each_month_does_not_restart_its_grace_period(paved: dict[str, Path], tmp_path: Path) -> None:
+    """35 days after generation main blocks on its drafts; a branch that dates them 20 days after
+    generation would put them back in their grace period."""
+    repo = generated_on_branch(paved, "high", tmp_path)
+    redate_drafts(repo, (TODAY + dt.timedelta(days=20)).isoformat())
+    commit_all(repo, "drafts re-dated")
+    doc = check(repo, "--base", "main", "--now", days_from_today(35))
+    assert doc["verdict"] == "fail"
+    assert [(f["path"], f["blocking"]) for f in doc["findings"] if f["id"] == "AIGOV-CHANGE-007"] == [
+        ("MODEL_CARD.md", True), ("docs/risk-assessment.md", True)]
+
+
 def test_the_decision_record_shows_drafts_and_their_age(paved: dict[str, Path], tmp_path: Path) -> None:
     record = tmp_path / "record.json"
     run_cli("check", str(paved["high"]), "--now", days_from_today(31), "--record", str(record))
@@ -336,6 +437,14 @@ def test_aigov_new_says_what_is_a_draft_and_when_it_blocks(tmp_path: Path) -> No
     assert f"from {blocks} (30 days) they block at high tier until a pull request that makes them final is approved" in run.stdout
     assert "by a CODEOWNER and the risk reviewers (not named in org data yet); last_reviewed is then that review's date" in run.stdout
     assert "eval results recorded in evals/baseline.json" in run.stdout
+
+
+def test_aigov_new_says_a_one_day_grace_period_in_the_singular(tmp_path: Path) -> None:
+    config = org_config(tmp_path / "org", "data: [drafts.yaml]\n", {"drafts.yaml": "aigov: {settings: {drafts: {grace_days: 1}}}\n"})
+    run = run_cli("new", "qa-bot", "--template", "rag-service", "--tier", "medium", "--owner", "team-qa", "--github-org", "acme",
+                  "--dest", str(tmp_path / "qa-bot"), "--no-interactive", "--config", str(config))
+    assert run.exit_code == 0, run.stderr
+    assert f"from {(TODAY + dt.timedelta(days=1)).isoformat()} (1 day) they block at medium tier" in run.stdout
 
 
 def test_the_quarter_counts_promotions_with_their_approvers_and_the_share_sent_back(paved: dict[str, Path], tmp_path: Path, api: Any,

@@ -6,6 +6,7 @@ package aigov.changes
 import rego.v1
 
 import data.aigov.approvals
+import data.aigov.drafts
 import data.aigov.lib
 
 change := input.change
@@ -116,8 +117,18 @@ results_gaps contains sprintf("they were not produced on the prompts as they are
 	count(stale_prompts) > 0
 }
 
-results_gaps contains sprintf("they were produced on models [%s], not on the manifest's [%s]", [concat(", ", recorded.models), concat(", ", declared_models)]) if {
+results_gaps contains sprintf("they were produced on models [%s], not on the manifest's [%s]", [models_text(recorded.models), models_text(declared_models)]) if {
+	count(recorded.unrecorded_providers) == 0
 	recorded.models != declared_models
+}
+
+# A record that names a model by its id alone (written by a runner that did not record providers)
+# cannot show the run used the manifest's provider: fail closed until it is recorded again.
+results_gaps contains sprintf("they name %s %s without a provider: record them again with an eval runner that records each model's provider (`aigov update` brings the paved road's)", [
+	lib.noun(count(bare), "model"), concat(", ", bare),
+]) if {
+	bare := recorded.unrecorded_providers
+	count(bare) > 0
 }
 
 results_gaps contains sprintf("the eval config %s changed since they were recorded", [evals.config]) if {
@@ -129,7 +140,7 @@ results_gaps contains sprintf("dataset %s changed since they were recorded", [pa
 	object.get(recorded.datasets, path, null) != digest
 }
 
-results_gaps contains sprintf("the datasets hold %d cases, fewer than the %d org data requires of a re-baseline at %s tier", [case_count, min_cases, approval_tier]) if {
+results_gaps contains sprintf("the datasets hold %s, fewer than the %d org data requires of a re-baseline at %s tier", [lib.counted(case_count, "case"), min_cases, approval_tier]) if {
 	is_object(recorded)
 	case_count < min_cases
 }
@@ -156,7 +167,12 @@ results_gaps contains sprintf("metric %s/%s scored %s, short of its threshold %s
 	not meets(r.score, metric)
 }
 
-declared_models := [m.id | some m in lib.spec.models]
+# The models as the record names them: id and provider (null where the manifest names none).
+declared_models := [{"id": m.id, "provider": object.get(m, "provider", null)} | some m in lib.spec.models]
+
+models_text(models) := concat(", ", [model_text(m) | some m in models])
+
+model_text(m) := sprintf("%s (%s)", [m.id, m.provider]) if is_string(m.provider) else := m.id
 
 # Feature-relative prompt files whose digest at the head is not the one recorded, or recorded and gone.
 stale_prompts := sort({path |
@@ -196,7 +212,7 @@ min_cases := object.get(object.get(data.aigov.settings.evals, "rebaseline_min_ca
 
 # METADATA
 # title: Prompt or model changed without a re-baseline on it
-# description: A pull request changed a prompt, the model list or a model's parameters, and the feature's recorded eval results (baseline.json beside its eval config, written by the eval runner) were not produced on exactly the prompts, models, eval config and datasets of the pull request, over at least the cases org data requires at the feature's tier (data.aigov.settings.evals.rebaseline_min_cases), meeting every threshold of the eval config. A change to the eval config or a dataset alone is no evidence that the evals ran. aigov compares the digests the record names with those of the files it read.
+# description: A pull request changed a prompt, the model list or a model's parameters, and the feature's recorded eval results (baseline.json beside its eval config, written by the eval runner) were not produced on exactly the prompts, models (their ids and providers), eval config and datasets of the pull request, over at least the cases org data requires at the feature's tier (data.aigov.settings.evals.rebaseline_min_cases), meeting every threshold of the eval config. A change to the eval config or a dataset alone is no evidence that the evals ran. aigov compares the digests the record names with those of the files it read.
 # custom:
 #   id: AIGOV-CHANGE-001
 #   severity: high
@@ -450,5 +466,53 @@ deny contains finding if {
 		rego.metadata.rule().custom.id,
 		sprintf("the %s %s was a draft and this pull request makes it final; %s", [item.was.kind, item.was.path, concat("; ", sort(gaps))]),
 		{"path": item.now.path, "line": 1},
+	)
+}
+
+# --- A draft re-dated ----------------------------------------------------------------------------
+
+# Each document that is a draft at the base and at the head, whose drafted date this change moved
+# later, or gave one where the base had none it could be in a grace period from (no date, or a date
+# that has not begun yet): either way the day it starts to block comes later.
+redated contains {"was": was, "now": now} if {
+	some was in base_documents
+	was.status == "draft"
+	some now in object.get(lib.feature, "documents", [])
+	now.key == was.key
+	now.status == "draft"
+	postponed(was, now)
+}
+
+postponed(was, now) if {
+	drafts.well_formed(was)
+	drafts.well_formed(now)
+	now.drafted > was.drafted
+}
+
+postponed(was, now) if {
+	not drafts.dated(was)
+	drafts.dated(now)
+}
+
+redated_from(was) := sprintf("was drafted on %s", [was.drafted]) if {
+	drafts.dated(was)
+} else := sprintf("was a draft %s at the base, with no grace period", [drafts.undated_why(was)])
+
+# METADATA
+# title: Draft re-dated to postpone its review
+# description: "A pull request moves the drafted date of a document that stays a draft (the model card, the risk assessment) later than it was at the base commit, or dates a draft that had no date it could be in a grace period from. The grace period after which a draft blocks counts from the day it was drafted (AIGOV-DRAFT-002); a later date, once a month, would postpone its review for ever. A draft is cleared by a reviewed pull request that makes it final (AIGOV-CHANGE-006), and the grace period itself is org data (data.aigov.settings.drafts.grace_days)."
+# custom:
+#   id: AIGOV-CHANGE-007
+#   severity: high
+#   waivable: false
+#   remediation: "Keep the drafted date the document had at the base commit. To clear the draft, review the document and make it final in a pull request its reviewers approve (AIGOV-CHANGE-006)."
+deny contains finding if {
+	some item in redated
+	finding := lib.finding(
+		rego.metadata.rule().custom.id,
+		sprintf("the %s %s %s, and this pull request dates it %s, which postpones the day it blocks; a draft's grace period counts from the day it was drafted", [
+			item.was.kind, item.now.path, redated_from(item.was), item.now.drafted,
+		]),
+		{"path": item.now.path, "line": item.now.line},
 	)
 }

@@ -57,10 +57,12 @@ metric(name, score, threshold, goal) := {
 
 # A record produced on exactly the head, over 120 cases, meeting both thresholds.
 fresh := {
-	"prompts": {"prompts/summarize.yaml": "sha256:new-prompt"}, "models": ["m1"],
+	"prompts": {"prompts/summarize.yaml": "sha256:new-prompt"}, "models": [recorded_model("m1")], "unrecorded_providers": [],
 	"config": {"path": "evals/config.yaml", "digest": "sha256:config"}, "datasets": {"evals/golden.jsonl": "sha256:golden"},
 	"cases": 120, "metrics": [metric("coverage", 0.9, 0.85, "min"), metric("made_up", 0.01, 0.05, "max")],
 }
+
+recorded_model(id) := {"id": id, "provider": "bedrock"}
 
 results(recorded) := {"path": "svc/evals/baseline.json", "exists": true, "error": null, "line": 1, "recorded": recorded, "actual": actual}
 
@@ -107,8 +109,29 @@ test_a_prompt_recorded_and_deleted_since_is_stale if {
 }
 
 test_results_of_other_models_are_not_evidence if {
-	found := changes.deny with input as prompt_doc(recorded_with([{"op": "replace", "path": "/models", "value": ["m0"]}]))
-	contains(change_001(found)[0], "they were produced on models [m0], not on the manifest's [m1]")
+	found := changes.deny with input as prompt_doc(recorded_with([{"op": "replace", "path": "/models", "value": [recorded_model("m0")]}]))
+	contains(change_001(found)[0], "they were produced on models [m0 (bedrock)], not on the manifest's [m1 (bedrock)]")
+}
+
+test_results_of_the_same_model_on_another_provider_are_not_evidence if {
+	anthropic := with_models([json.patch(model("m1"), [{"op": "replace", "path": "/provider", "value": "anthropic"}])])
+	found := changes.deny with input as doc(anthropic, ["svc/aigov.yaml"], base_feature, null, results(fresh))
+	change_001(found) == ["the model list or a model's parameters changed in this pull request, but the recorded eval results svc/evals/baseline.json are not evidence of it: they were produced on models [m1 (bedrock)], not on the manifest's [m1 (anthropic)]"]
+}
+
+test_a_record_naming_models_without_providers_is_no_evidence if {
+	bare := recorded_with([
+		{"op": "replace", "path": "/models", "value": [{"id": "m1", "provider": null}]},
+		{"op": "replace", "path": "/unrecorded_providers", "value": ["m1"]},
+	])
+	found := changes.deny with input as prompt_doc(bare)
+	contains(change_001(found)[0], "evidence of it: they name model m1 without a provider: record them again with an eval runner that records each model's provider")
+}
+
+test_a_model_the_manifest_gives_no_provider_is_recorded_with_none if {
+	no_provider := with_models([object.remove(model("m1"), ["provider"])])
+	recorded := recorded_with([{"op": "replace", "path": "/models", "value": [{"id": "m1", "provider": null}]}])
+	count(changes.deny) == 0 with input as doc(no_provider, ["svc/prompts/summarize.yaml"], base_feature, null, recorded)
 }
 
 test_a_changed_eval_config_or_dataset_makes_them_stale if {
@@ -189,7 +212,7 @@ test_new_feature_is_not_compared if {
 
 test_model_added_without_card_change if {
 	head := with_models([model("m1"), model("m2")])
-	recorded := recorded_with([{"op": "replace", "path": "/models", "value": ["m1", "m2"]}])
+	recorded := recorded_with([{"op": "replace", "path": "/models", "value": [recorded_model("m1"), recorded_model("m2")]}])
 	found := changes.deny with input as doc(head, ["svc/aigov.yaml", "svc/evals/golden.jsonl"], base_feature, review_approved_by(["alice"]), recorded)
 	ids(found) == {"AIGOV-CHANGE-002"}
 	some f in found
@@ -216,7 +239,7 @@ test_a_model_card_moved_and_edited_is_a_card_update if {
 test_model_swapped_with_card_change_passes if {
 	head := with_models([model("m2")])
 	paths := ["svc/aigov.yaml", "svc/MODEL_CARD.md", "svc/evals/golden.jsonl"]
-	recorded := recorded_with([{"op": "replace", "path": "/models", "value": ["m2"]}])
+	recorded := recorded_with([{"op": "replace", "path": "/models", "value": [recorded_model("m2")]}])
 	found := changes.deny with input as doc(head, paths, base_feature, review_approved_by(["alice"]), recorded)
 	count(found) == 0
 }
@@ -493,4 +516,40 @@ test_a_draft_no_longer_named_was_not_reviewed_either if {
 test_a_draft_that_stays_a_draft_needs_no_approval if {
 	d := json.patch(finalising(null, null), [{"op": "replace", "path": "/feature/documents", "value": [document("draft", null)]}])
 	count(changes.deny) == 0 with input as d
+}
+
+# --- AIGOV-CHANGE-007: a draft re-dated ---
+
+draft_dated(drafted) := json.patch(document("draft", null), [{"op": "replace", "path": "/drafted", "value": drafted}])
+
+redating(was, now) := json.patch(doc(spec, ["svc/MODEL_CARD.md"], base_feature, null, results(fresh)), [
+	{"op": "add", "path": "/feature/documents", "value": [draft_dated(now)]},
+	{"op": "add", "path": "/change/documents", "value": {"base": [draft_dated(was)], "base_date": "2026-11-20"}},
+])
+
+change_007(found) := [[f.msg, f.path, f.line] | some f in found; f.id == "AIGOV-CHANGE-007"]
+
+test_a_draft_dated_later_than_at_the_base_is_postponed if {
+	found := changes.deny with input as redating("2026-10-01", "2026-11-20")
+	change_007(found) == [["the model card svc/MODEL_CARD.md was drafted on 2026-10-01, and this pull request dates it 2026-11-20, which postpones the day it blocks; a draft's grace period counts from the day it was drafted", "svc/MODEL_CARD.md", 1]]
+}
+
+test_dating_a_draft_that_had_no_grace_period_postpones_it_too if {
+	undated := changes.deny with input as redating(null, "2026-11-20")
+	contains(change_007(undated)[0][0], "was a draft without a drafted date (YYYY-MM-DD) at the base, with no grace period, and this pull request dates it 2026-11-20")
+	future := changes.deny with input as redating("2099-01-01", "2026-11-20")
+	contains(change_007(future)[0][0], "was a draft dated in the future (2099-01-01) at the base, with no grace period")
+}
+
+test_a_draft_dated_into_the_future_is_postponed_too if {
+	found := changes.deny with input as redating("2026-10-01", "2099-01-01")
+	contains(change_007(found)[0][0], "was drafted on 2026-10-01, and this pull request dates it 2099-01-01")
+}
+
+test_a_draft_whose_date_stays_or_moves_earlier_or_away_is_not_postponed if {
+	count(changes.deny) == 0 with input as redating("2026-10-01", "2026-10-01")
+	count(changes.deny) == 0 with input as redating("2026-10-01", "2026-09-01")
+	count(changes.deny) == 0 with input as redating("2026-10-01", null) # undated: it blocks at once (AIGOV-DRAFT-002)
+	count(changes.deny) == 0 with input as redating(null, "2099-01-01") # still no date it was drafted on: it blocks at once
+	count(changes.deny) == 0 with input as redating("2100-01-01", "2099-01-01")
 }

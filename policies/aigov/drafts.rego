@@ -17,16 +17,28 @@ drafts contains doc if {
 	doc.status == "draft"
 }
 
-dated(doc) if {
+well_formed(doc) if {
 	is_string(doc.drafted)
 	regex.match(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`, doc.drafted)
+}
+
+# A drafted date that has not begun anywhere yet is no date the draft was made on: were it one, a
+# pull request could postpone the day the draft blocks to any year it likes.
+future_dated(doc) if {
+	well_formed(doc)
+	lib.in_future(doc.drafted)
+}
+
+dated(doc) if {
+	well_formed(doc)
+	not lib.in_future(doc.drafted)
 }
 
 # The day a draft starts to block: its drafted date plus the grace period.
 blocks_from(doc) := substring(time.format(time.add_date(time.parse_ns("2006-01-02", doc.drafted), 0, 0, settings.grace_days)), 0, 10)
 
-# Past its grace period at a tier where drafts block; a draft with no date it was drafted on has no
-# grace period to be in.
+# Past its grace period at a tier where drafts block; a draft with no date it was drafted on (or a
+# date in the future) has no grace period to be in.
 overdue(doc) if {
 	tier in settings.blocking_tiers
 	not dated(doc)
@@ -38,11 +50,15 @@ overdue(doc) if {
 	lib.days_since(doc.drafted) >= settings.grace_days
 }
 
-when_it_blocks(doc) := sprintf("it blocks from %s (%d days after it was drafted) at %s tier", [blocks_from(doc), settings.grace_days, tier]) if {
+when_it_blocks(doc) := sprintf("it blocks from %s (%s after it was drafted) at %s tier", [blocks_from(doc), lib.counted(settings.grace_days, "day"), tier]) if {
 	tier in settings.blocking_tiers
 } else := sprintf("at %s tier a draft does not block", [tier])
 
-drafted_on(doc) := sprintf("generated on %s", [doc.drafted]) if dated(doc) else := "generated"
+drafted_on(doc) := sprintf("generated on %s", [doc.drafted]) if {
+	dated(doc)
+} else := future_text(doc) if {
+	future_dated(doc)
+} else := "generated"
 
 # METADATA
 # title: Document is still a generated draft
@@ -63,7 +79,7 @@ deny contains finding if {
 
 # METADATA
 # title: Document is still a draft past its grace period
-# description: The model card or the risk assessment of a feature at a tier where drafts block (data.aigov.settings.drafts.blocking_tiers, medium and high by default) is still the generated draft after its grace period. The feature's documentation of intended use, limitations, risks and oversight is template text nobody has reviewed.
+# description: The model card or the risk assessment of a feature at a tier where drafts block (data.aigov.settings.drafts.blocking_tiers, medium and high by default) is still the generated draft after its grace period, or has no drafted date it can be in a grace period from (none, or a date that has not begun yet). The feature's documentation of intended use, limitations, risks and oversight is template text nobody has reviewed.
 # custom:
 #   id: AIGOV-DRAFT-002
 #   severity: high
@@ -79,4 +95,10 @@ overdue_message(doc) := sprintf("the %s %s is still the draft generated on %s: i
 	doc.kind, doc.path, doc.drafted, settings.grace_days, blocks_from(doc), tier,
 ]) if {
 	dated(doc)
-} else := sprintf("the %s %s is a draft without a drafted date (YYYY-MM-DD), so no grace period applies; at %s tier a draft blocks until a reviewed pull request makes it final", [doc.kind, doc.path, tier])
+} else := sprintf("the %s %s is a draft %s, so no grace period applies; at %s tier a draft blocks until a reviewed pull request makes it final", [
+	doc.kind, doc.path, undated_why(doc), tier,
+])
+
+undated_why(doc) := future_text(doc) if future_dated(doc) else := "without a drafted date (YYYY-MM-DD)"
+
+future_text(doc) := sprintf("dated in the future (%s)", [doc.drafted])

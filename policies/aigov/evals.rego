@@ -216,11 +216,15 @@ folder(dir) := "a folder aigov cannot tell" if not is_string(dir)
 run_defeats(run) := [defeat |
 	some defeat in run.defeats
 	here_folder(run) in defeat.directories
-	not defeat.kind in warning_kinds
+	not defeat.kind in not_swallowing
 ]
 
 # Observations that look like a defeat but are not one (the script stops before them).
 warning_kinds := {"exit_zero_after"}
+
+# What keeps a failing eval from failing the run: not the warnings, nor a command that rewrites the
+# results record (its thresholds still fail it; AIGOV-EVAL-019 reports the record).
+not_swallowing := warning_kinds | {"records_results"}
 
 # A trigger that runs the workflow for every change to a pull request aimed at the default branch.
 gating(trigger) if {
@@ -453,6 +457,30 @@ deny contains finding if {
 	finding := lib.finding(
 		rego.metadata.rule().custom.id,
 		sprintf("job %s of %s: %s", [run.job, run.workflow, defeat.detail]),
+		lib.place(defeat),
+	)
+}
+
+# The results record the eval runner writes and CI checks: baseline.json beside the eval config.
+record_path := regex.replace(evals.path, `[^/]*$`, "baseline.json")
+
+# METADATA
+# title: Eval gate rewrites the results record
+# description: "A job that pull requests to the default branch run runs the eval command with --record: the runner then writes the results record (baseline.json beside the eval config) instead of reproducing it and comparing it with the committed one, so a record edited by hand or not re-recorded after a change passes CI, and AIGOV-CHANGE-001 takes its scores on trust. Wherever a pull request's job runs it (also in a step before the one that checks), the check compares the record with itself."
+# custom:
+#   id: AIGOV-EVAL-019
+#   severity: high
+#   remediation: Drop --record from the eval command in CI, so that every run compares the committed record with what it reproduces; record the results on your machine (python -m evals.run --config evals/config.yaml --record) and commit them with the change.
+deny contains finding if {
+	some run in gated_runs
+	some defeat in run.defeats
+	defeat.kind == "records_results"
+	here_folder(run) in defeat.directories
+	finding := lib.finding(
+		rego.metadata.rule().custom.id,
+		sprintf("job %s of %s: %s, which rewrites the results record %s instead of checking the committed one against the run, so a record edited by hand passes the eval gate", [
+			run.job, run.workflow, defeat.detail, record_path,
+		]),
 		lib.place(defeat),
 	)
 }

@@ -415,3 +415,29 @@ test_defeat_of_this_folders_leg_defeats_the_gate if {
 	[f] := only(found, "AIGOV-EVAL-012")
 	f.line == 20
 }
+
+# --- AIGOV-EVAL-019: CI rewrites the results record ---
+
+record_rewrite := object.union(defeat("records_results", 27, all_events), {"detail": "the eval command runs with --record"})
+
+test_an_eval_step_that_rewrites_the_results_record_is_a_finding_though_another_job_checks if {
+	gt := gate([run([record_rewrite]), run([])], [trigger({})])
+	found := evals.deny with input as feature("medium", good_evals, gt) with data.aigov.settings as settings
+	ids(found) == {"AIGOV-EVAL-019"}
+	[f] := only(found, "AIGOV-EVAL-019")
+	f.msg == "job evals of .github/workflows/evals.yml: the eval command runs with --record, which rewrites the results record svc/evals/baseline.json instead of checking the committed one against the run, so a record edited by hand passes the eval gate"
+	[f.path, f.line] == [wf, 27]
+}
+
+test_rewriting_the_record_still_gates_the_thresholds if {
+	# the only job that runs the evals rewrites the record, but its failing metrics still fail it
+	found := evals.deny with input as feature("medium", good_evals, gate([run([record_rewrite])], [trigger({})])) with data.aigov.settings as settings
+	ids(found) == {"AIGOV-EVAL-019"}
+}
+
+test_a_record_rewritten_off_pull_requests_or_in_another_folder_is_not_a_finding if {
+	on_push := gate([run([record_rewrite])], [trigger({"targets_default_branch": false})])
+	not "AIGOV-EVAL-019" in ids(evals.deny) with input as feature("medium", good_evals, on_push) with data.aigov.settings as settings
+	elsewhere := object.union(record_rewrite, {"directories": ["other"]})
+	count(evals.deny) == 0 with input as feature("medium", good_evals, gate([matrix_run([elsewhere])], [trigger({})])) with data.aigov.settings as settings
+}

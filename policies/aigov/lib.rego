@@ -37,4 +37,17 @@ days_until(date) := floor((time.parse_ns("2006-01-02", date) - now_ns) / day_ns)
 # Whole days since a YYYY-MM-DD date.
 days_since(date) := floor((now_ns - time.parse_ns("2006-01-02", date)) / day_ns)
 
+# A date has begun somewhere on Earth until 14 hours after it began in UTC (UTC+14 is the
+# easiest time zone): a review written down in Auckland this morning is not in the future.
+latest_zone_offset_ns := ((14 * 60) * 60) * 1000000000
+
+# Whether a YYYY-MM-DD date has not begun anywhere yet on the check's clock.
+in_future(date) if time.parse_ns("2006-01-02", date) > now_ns + latest_zone_offset_ns
+
 is_url(value) if contains(value, "://")
+
+# A noun for n things, and a count in words: "day", "days"; "1 day", "2 days" (nouns whose plural
+# takes an s).
+noun(n, one) := one if n == 1 else := concat("", [one, "s"])
+
+counted(n, one) := sprintf("%d %s", [n, noun(n, one)])

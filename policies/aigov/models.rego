@@ -227,7 +227,7 @@ deny contains finding if {
 	days <= data.aigov.settings.sunset_warning_days
 	finding := lib.finding(
 		rego.metadata.rule().custom.id,
-		sprintf("model %s is sunset on %s, in %d days", [shown(model.id), m.sunset, days]),
+		sprintf("model %s is sunset on %s, in %s", [shown(model.id), m.sunset, lib.counted(days, "day")]),
 		declared_model(i, sprintf("Plan the move off %s before %s: %s", [model.id, m.sunset, instead(m)])),
 	)
 }

@@ -91,6 +91,13 @@ test_sunset_within_window_warns if {
 	count(found) == 1
 }
 
+test_a_sunset_tomorrow_is_in_one_day if {
+	found := models.deny with input as json.patch(feature("medium", [{"id": "soon"}]), [{"op": "replace", "path": "/now", "value": "2027-01-14T00:00:00Z"}])
+		with data.aigov.registry as registry with data.aigov.settings as settings
+	some f in found
+	endswith(f.msg, "is sunset on 2027-01-15, in 1 day")
+}
+
 test_sunset_far_away_is_quiet if {
 	found := models.deny with input as feature("medium", [{"id": "later"}]) with data.aigov.registry as registry with data.aigov.settings as settings
 	count(found) == 0

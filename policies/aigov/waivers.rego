@@ -309,6 +309,6 @@ deny contains finding if {
 	finding := lib.finding(rego.metadata.rule().custom.id, msg, waiver_at(w, "expires"))
 }
 
-duration_problem(w) := sprintf("lasts %d days; a waiver of a %s rule may last at most %d", [duration_days(w), w.severity, max_days(w)]) if {
+duration_problem(w) := sprintf("lasts %s; a waiver of a %s rule may last at most %d", [lib.counted(duration_days(w), "day"), w.severity, max_days(w)]) if {
 	too_long(w)
 } else := sprintf("is created on %s, in the future", [w.created]) if created_in_future(w)

@@ -18,7 +18,7 @@ from typing import Any
 import click
 
 from aigov.clock import parse_now
-from aigov.errors import EXIT_ERROR, EXIT_INTERRUPTED, AigovError
+from aigov.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_STDOUT_CLOSED, AigovError
 from aigov.report import FORMATS, write_error_reports  # the reporters' modules load on demand
 from aigov.untrusted import line_text
 
@@ -68,6 +68,10 @@ def fails_closed(func: Callable[..., Any]) -> Callable[..., Any]:
             raise
         except RecursionError:
             _die("internal error: input nested too deeply to judge (set AIGOV_DEBUG=1 for a traceback)", report)
+        except BrokenPipeError as exc:
+            if not stdout_closed():  # another pipe broke (git, the evaluation child): our failure, said as such
+                _die(f"internal error: {type(exc).__name__}: {exc} (set AIGOV_DEBUG=1 for a traceback)", report)
+            _leave_unread(report)
         except Exception as exc:  # fail closed on our own bugs too
             if os.environ.get("AIGOV_DEBUG"):
                 raise
@@ -80,8 +84,42 @@ def fails_closed(func: Callable[..., Any]) -> Callable[..., Any]:
 def _die(message: str, outputs: list[tuple[str, Path | None]]) -> None:
     """One line on stderr and exit 2; a machine format also gets an error document where its report would go."""
     write_error_reports(message, outputs)
-    click.echo(f"aigov: error: {line_text(message)}", err=True)  # it often names the repository's paths
+    try:
+        click.echo(f"aigov: error: {line_text(message)}", err=True)  # it often names the repository's paths
+    except OSError:  # standard error closed too (aigov ... 2>&1 | head): the exit code still says it
+        pass
     sys.exit(EXIT_ERROR)
+
+
+STDOUT_CLOSED = "standard output was closed before aigov had written its report (a pipe whose reader left)"
+
+
+def stdout_closed() -> bool:
+    """Whether standard output has lost its reader (``aigov controls | head -c 200``), as opposed to
+    another pipe aigov writes to. Where poll() is missing (Windows) aigov cannot tell, and says nothing."""
+    import select  # lazy: only once a pipe has broken
+
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # not a file (a test's captured output)
+        return False
+    if not hasattr(select, "poll"):
+        return False
+    poller = select.poll()
+    poller.register(fd, select.POLLOUT)
+    return any(mask & (select.POLLERR | select.POLLHUP) for _, mask in poller.poll(0))
+
+
+def _leave_unread(outputs: list[tuple[str, Path | None]]) -> None:
+    """End quietly, as mature command-line tools do when their reader goes away: nothing on standard
+    error, exit 141 (128 + SIGPIPE, never 0: what was asked for was not delivered). Report files not
+    yet written get an error document, as on any failure."""
+    write_error_reports(STDOUT_CLOSED, [(name, path) for name, path in outputs if path is not None])
+    # The interpreter flushes standard output once more on its way out: point it at /dev/null, or
+    # that flush fails again and prints "Exception ignored" (Python's documentation, "Note on SIGPIPE").
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    sys.exit(EXIT_STDOUT_CLOSED)
 
 
 # Options that write one more report from the same check: option name -> format.

@@ -23,3 +23,4 @@ EXIT_PASS = 0
 EXIT_BLOCKING = 1
 EXIT_ERROR = 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT
+EXIT_STDOUT_CLOSED = 141  # 128 + SIGPIPE, as a shell reports `git log | head`: the reader left early

@@ -38,6 +38,7 @@ from aigov.facts.model_refs import collect_model_references
 from aigov.files import find_repository_root
 from aigov.tree import WorkTree, join
 from aigov.untrusted import line_text, visible
+from aigov.words import counted
 from aigov.yamlfile import parse_yaml
 
 MANIFEST = "aigov.yaml"
@@ -468,7 +469,7 @@ def _report(survey: Survey, answers: dict[str, Any], drafts: dict[str, str], fol
             config_path: Path | None) -> None:
     where = survey.feature_dir
     click.echo(f"drafted {answers['name']} ({answers['tier']} tier) in {line_text(where)}:")
-    click.echo(f"  {MANIFEST}: {len(survey.models)} model(s) the code calls, each with where - confirm them")
+    click.echo(f"  {MANIFEST}: {counted(len(survey.models), 'model')} the code calls, each with where - confirm them")
     if CARD in drafts:
         click.echo(f"  {CARD}: a skeleton for the team to write")
     else:
@@ -489,7 +490,7 @@ def _report(survey: Survey, answers: dict[str, Any], drafts: dict[str, str], fol
     if not blocking:
         click.echo("aigov check: pass")
         return
-    click.echo(f"aigov check: {len(blocking)} blocking finding(s) remain, for the team to resolve:")
+    click.echo(f"aigov check: {counted(len(blocking), 'blocking finding')} left for the team to resolve:")
     for finding in blocking:
         click.echo(line_text(f"  {finding.id} {finding.path}:{finding.line or 1}: {finding.message}"))
         if finding.remediation:

@@ -16,6 +16,7 @@ from aigov.policy.loading import build_pack
 from aigov.scaffold.catalog import bundled_template, bundled_templates
 from aigov.scaffold.generate import NewRequest, approved_models, generate, identity_defaults, registry_id
 from aigov.scaffold.interrupts import Terminated
+from aigov.words import counted
 
 TIERS = ("low", "medium", "high")
 CLASSIFICATIONS = ("public", "internal", "confidential", "restricted")
@@ -124,7 +125,7 @@ def review_notes(result: Any, tier: str, settings: dict[str, Any]) -> list[str]:
     if result.drafts:
         drafts = settings.get("drafts") or {}
         days = drafts.get("grace_days", 0)
-        when = (f"from {(dt.date.today() + dt.timedelta(days=days)).isoformat()} ({days} days) they block at {tier} tier"
+        when = (f"from {(dt.date.today() + dt.timedelta(days=days)).isoformat()} ({counted(days, 'day')}) they block at {tier} tier"
                 if tier in drafts.get("blocking_tiers", []) else f"at {tier} tier they never block")
         notes += [f"  drafts: {', '.join(result.drafts)} (status: draft) hold the template's text, not your team's judgement;",
                   f"    aigov reports them now; {when} until a pull request that makes them final is approved",

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from aigov.evidence.jsonstream import Rows
+from aigov.words import counted
 
 OSCAL_VERSION = "1.1.3"
 NAMESPACE = uuid.UUID("6f0c7a52-2b7e-5d0b-9a8e-61a1c0f0a1b1")  # aigov evidence: fixed forever
@@ -91,7 +92,7 @@ def _basis(period: dict[str, Any], backing: dict[str, Any]) -> dict[str, dict[st
         out["replayed"] = {
             "uuid": _uuid("observation", period["label"], "replayed"),
             "title": "Decisions replayed over the period's history",
-            "description": f"{backing['replayed']} decisions of the policy pack on the default branch's commits and at the instants "
+            "description": f"{counted(backing['replayed'], 'decision')} of the policy pack on the default branch's commits and at the instants "
                            "where the clock alone changes an answer, each a line of decisions.jsonl.",
             "methods": ["TEST"], "collected": period["end"],
             "relevant-evidence": [{"href": "../decisions.jsonl", "description": "decision records"}],

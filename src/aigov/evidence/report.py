@@ -16,6 +16,7 @@ from typing import Any
 from aigov.evidence.summary import feature_key, feature_label
 from aigov.untrusted import html_text as escape
 from aigov.untrusted import markdown_text as md
+from aigov.words import counted
 
 STATUS_ORDER = ("not held", "incomplete", "remediated", "held", "not assessed", "not applicable")
 FEATURES_NAMED = 5  # a failing rule's features named in a control's row; the rest counted
@@ -392,7 +393,14 @@ def _html_parts(view: dict[str, Any]) -> Iterator[str | Iterable[str]]:
                f"<td>{escape(', '.join(map(str, f['remediation_days'])) or '-')}</td></tr>")
     yield "</table>"
     median = view["fleet"]["median_days_to_remediate"]
-    yield (f"<p>Median time from failing to passing again: <strong id='median-remediation'>{'-' if median is None else f'{median} days'}</strong>.</p>")
+    yield (f"<p>Median time from failing to passing again: <strong id='median-remediation'>{_days(median)}</strong>.</p>")
+
+
+def _days(days: float | None) -> str:
+    """A number of days (tenths where it has them): "-", "1 day", "2.5 days"."""
+    if days is None:
+        return "-"
+    return counted(int(days), "day") if float(days).is_integer() else f"{days} days"
 
 
 def _rule_html(rule: str, titles: dict[str, str]) -> str:

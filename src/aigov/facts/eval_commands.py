@@ -195,6 +195,18 @@ def runs(ci: Invocation, declared: Invocation) -> bool:
     return all(any(word == got for got in remaining) for word in declared.words[1:])
 
 
+# The option with which an eval runner writes the results record (baseline.json beside the eval
+# config, the evidence AIGOV-CHANGE-001 reads) instead of checking the committed one against its run,
+# with the abbreviations Python's argparse accepts for it by default (`--re` is also `--report`).
+RECORD_OPTIONS = frozenset({"--rec", "--reco", "--recor", "--record"})
+
+
+def record_option(ci: Invocation) -> str | None:
+    """The option with which the eval command ``ci`` rewrites the results record rather than checking
+    it, as written; None when it checks it."""
+    return next((word for word in ci.words[1:] if word in RECORD_OPTIONS), None)
+
+
 def join_folder(start: str | None, cds: Sequence[str] | None) -> str | None:
     """The repository folder reached from ``start`` by ``cd`` into each of ``cds`` in turn; None when it
     cannot be known (an unknown start or an absolute path) or leaves the repository."""

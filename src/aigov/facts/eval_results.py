@@ -1,8 +1,8 @@
 """Facts about a feature's recorded eval results: the evidence that a re-baseline ran on the change.
 
 The paved road's eval runner writes a results record (``baseline.json`` beside the eval config,
-schemas/eval-results.schema.json) naming what it ran on: the digest of each prompt file, the model
-ids, the digests of the eval config and of each dataset, the number of cases and each metric's
+schemas/eval-results.schema.json) naming what it ran on: the digest of each prompt file, the models
+(id and provider), the digests of the eval config and of each dataset, the number of cases and each metric's
 score against its threshold. This module reads the record and, beside it, the digests of the same
 files as aigov reads them through the one reader at the commit judged. Whether the record is
 evidence of the change (the same prompts, models, config and datasets; enough cases; every
@@ -45,11 +45,15 @@ def eval_results_facts(tree: Tree, feature: dict[str, Any], path: str | None) ->
 
 
 def _recorded(record: dict[str, Any]) -> dict[str, Any]:
-    """What the record claims, with paths as the runner wrote them (relative to the feature's folder)
-    and each score and threshold also as text (so that messages never format a float in Rego)."""
+    """What the record claims, with paths as the runner wrote them (relative to the feature's folder),
+    each model as ``{id, provider}`` (a bare id, from a runner that did not record providers, is listed
+    in ``unrecorded_providers``: the record says nothing of its provider) and each score and threshold
+    also as text (so that messages never format a float in Rego)."""
+    models = record["models"]
     return {
         "prompts": record["prompts"],
-        "models": record["models"],
+        "models": [m if isinstance(m, dict) else {"id": m, "provider": None} for m in models],
+        "unrecorded_providers": [m for m in models if isinstance(m, str)],
         "config": record["config"],
         "datasets": record["datasets"],
         "cases": record["cases"],

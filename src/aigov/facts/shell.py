@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from typing import Protocol
 
-from aigov.facts.eval_commands import NATIVE_CONFIGS, Invocation, canonical, join_folder, runs, runs_config
+from aigov.facts.eval_commands import NATIVE_CONFIGS, Invocation, canonical, join_folder, record_option, runs, runs_config
 
 # GitHub runs `run:` with these (docs "Using a specific shell"; actions/runner ScriptHandlerHelpers):
 # the unspecified default is `bash -e {0}` (no pipefail), an explicit `shell: bash` is
@@ -91,9 +91,10 @@ def resolve_shell(shell: str | None, windows: bool) -> Shell:
 @dataclass
 class Swallow:
     """One way the script keeps the command's failure from failing the step (or, for the warning
-    kind ``exit_zero_after``, looks as if it does)."""
+    kind ``exit_zero_after``, looks as if it does; for ``records_results``, keeps the check of the
+    committed results record from failing it: the command rewrites the record instead)."""
 
-    kind: str  # or_true | exit_zero | exit_zero_after | errexit_off | no_pipefail | status_consumed | unreadable_shell
+    kind: str  # or_true | exit_zero | exit_zero_after | errexit_off | no_pipefail | status_consumed | unreadable_shell | records_results
     line: int | None  # 0-based script line, None when the cause is the shell itself; with ``path``, that file's line
     detail: str
     path: str | None = None  # the file holding the line (a Makefile, package.json...) when not the step's script
@@ -270,6 +271,9 @@ def _uses_at(node: Any, root: Any, script: Script, search: _Search, depth: int) 
         here = join_folder(script.folder, _directory_changes(node, root))
         matched, use.folder = search.spec.match(invocation, join_folder(here, invocation.cd))
         use.words = tuple(raw)
+        if matched and (option := record_option(invocation)):
+            written = option if option == "--record" else f"{option} (--record)"
+            use.swallows = [*use.swallows, Swallow("records_results", node.start_point[0], f"the eval command runs with {written}")]
         return [use] if matched else []
     if depth < MAX_NESTED_SHELLS and (shell_c := _shell_c(node)) is not None:
         search.budget -= 1
