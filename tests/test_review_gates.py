@@ -420,6 +420,28 @@ def test_re_dating_a_draft_each_month_does_not_restart_its_grace_period(paved: d
         ("MODEL_CARD.md", True), ("docs/risk-assessment.md", True)]
 
 
+def test_a_reviewed_model_card_made_a_draft_again_is_a_finding(tmp_path: Path) -> None:
+    """A card last reviewed a year ago is overdue on main (AIGOV-CARD-005, blocking). A branch that
+    marks it a draft again, dated today, would give it a fresh grace period and stop its review age
+    counting: the pull request is a finding of its own, which no waiver clears."""
+    from conftest import make_feature
+    from repo_helpers import git
+
+    repo = on_branch(make_feature(tmp_path / "repo"))
+    now = "2027-10-02T12:00:00Z"
+    git(repo, "checkout", "-q", "main")
+    assert "AIGOV-CARD-005" in ids(check(repo, "--now", now))
+    git(repo, "checkout", "-q", "feat")
+    edit(repo / "MODEL_CARD.md", "last_reviewed: 2026-10-01\n", "status: draft\ndrafted: 2027-10-02\n")
+    commit_all(repo, "the card is a draft again")
+    doc = check(repo, "--base", "main", "--now", now)
+    assert doc["verdict"] == "fail"
+    [finding] = [f for f in doc["findings"] if f["id"] == "AIGOV-CHANGE-007"]
+    assert finding["blocking"] and finding["path"] == "MODEL_CARD.md"
+    assert finding["message"].startswith("the model card MODEL_CARD.md was final (reviewed) at the base, and this pull request "
+                                         "dates it 2027-10-02, which postpones the day it blocks")
+
+
 def test_the_decision_record_shows_drafts_and_their_age(paved: dict[str, Path], tmp_path: Path) -> None:
     record = tmp_path / "record.json"
     run_cli("check", str(paved["high"]), "--now", days_from_today(31), "--record", str(record))

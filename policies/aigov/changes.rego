@@ -494,13 +494,30 @@ postponed(was, now) if {
 	drafts.dated(now)
 }
 
-redated_from(was) := sprintf("was drafted on %s", [was.drafted]) if {
+# A reviewed document made a draft again: its grace period would start afresh, and the age of its
+# review (AIGOV-CARD-005) would stop counting, until a new reviewed pull request makes it final.
+redated contains {"was": was, "now": now} if {
+	some was in base_documents
+	was.exists == true
+	was.status != "draft"
+	some now in object.get(lib.feature, "documents", [])
+	now.key == was.key
+	now.status == "draft"
+}
+
+redated_from(was) := "was final (reviewed) at the base" if {
+	was.status != "draft"
+} else := sprintf("was drafted on %s", [was.drafted]) if {
 	drafts.dated(was)
 } else := sprintf("was a draft %s at the base, with no grace period", [drafts.undated_why(was)])
 
+redated_to(now) := sprintf("dates it %s", [now.drafted]) if {
+	is_string(now.drafted)
+} else := "makes it a draft again"
+
 # METADATA
 # title: Draft re-dated to postpone its review
-# description: "A pull request moves the drafted date of a document that stays a draft (the model card, the risk assessment) later than it was at the base commit, or dates a draft that had no date it could be in a grace period from. The grace period after which a draft blocks counts from the day it was drafted (AIGOV-DRAFT-002); a later date, once a month, would postpone its review for ever. A draft is cleared by a reviewed pull request that makes it final (AIGOV-CHANGE-006), and the grace period itself is org data (data.aigov.settings.drafts.grace_days)."
+# description: "A pull request moves the drafted date of a document that stays a draft (the model card, the risk assessment) later than it was at the base commit, or dates a draft that had no date it could be in a grace period from, or makes a document that was final (reviewed) at the base a draft again. The grace period after which a draft blocks counts from the day it was drafted (AIGOV-DRAFT-002); a later date, once a month, would postpone its review for ever. A draft is cleared by a reviewed pull request that makes it final (AIGOV-CHANGE-006), and the grace period itself is org data (data.aigov.settings.drafts.grace_days)."
 # custom:
 #   id: AIGOV-CHANGE-007
 #   severity: high
@@ -510,8 +527,8 @@ deny contains finding if {
 	some item in redated
 	finding := lib.finding(
 		rego.metadata.rule().custom.id,
-		sprintf("the %s %s %s, and this pull request dates it %s, which postpones the day it blocks; a draft's grace period counts from the day it was drafted", [
-			item.was.kind, item.now.path, redated_from(item.was), item.now.drafted,
+		sprintf("the %s %s %s, and this pull request %s, which postpones the day it blocks; a draft's grace period counts from the day it was drafted", [
+			item.was.kind, item.now.path, redated_from(item.was), redated_to(item.now),
 		]),
 		{"path": item.now.path, "line": item.now.line},
 	)

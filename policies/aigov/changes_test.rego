@@ -553,3 +553,22 @@ test_a_draft_whose_date_stays_or_moves_earlier_or_away_is_not_postponed if {
 	count(changes.deny) == 0 with input as redating(null, "2099-01-01") # still no date it was drafted on: it blocks at once
 	count(changes.deny) == 0 with input as redating("2100-01-01", "2099-01-01")
 }
+
+reopening(status) := json.patch(doc(spec, ["svc/MODEL_CARD.md"], base_feature, null, results(fresh)), [
+	{"op": "add", "path": "/feature/documents", "value": [draft_dated("2026-11-20")]},
+	{"op": "add", "path": "/change/documents", "value": {"base": [document(status, "2026-01-21")], "base_date": "2026-11-20"}},
+])
+
+test_a_reviewed_document_made_a_draft_again_is_postponed if {
+	found := changes.deny with input as reopening(null)
+	change_007(found) == [["the model card svc/MODEL_CARD.md was final (reviewed) at the base, and this pull request dates it 2026-11-20, which postpones the day it blocks; a draft's grace period counts from the day it was drafted", "svc/MODEL_CARD.md", 1]]
+	undated := changes.deny with input as json.patch(reopening(null), [{"op": "replace", "path": "/feature/documents/0/drafted", "value": null}])
+	contains(change_007(undated)[0][0], "was final (reviewed) at the base, and this pull request makes it a draft again")
+}
+
+test_a_document_new_in_this_pull_request_or_a_draft_at_the_base_is_not_reopened if {
+	same_draft := json.patch(reopening("draft"), [{"op": "replace", "path": "/feature/documents/0/drafted", "value": "2026-10-01"}])
+	count(changes.deny) == 0 with input as same_draft # a draft at the base too, its date kept
+	missing := json.patch(reopening(null), [{"op": "replace", "path": "/change/documents/base/0/exists", "value": false}])
+	count(changes.deny) == 0 with input as missing
+}
