@@ -13,14 +13,19 @@ import sys
 import pytest
 
 from aigov.facts.model_calls import (
+    ASIDE,
     CALL,
     CONFIG,
     MAX_PARSED_BYTES,
     MENTION,
+    NOT_SHIPPED,
+    SHIPPED,
     FileReferences,
     Reference,
     find_model_references,
     model_index,
+    placement,
+    project_tops,
     split_prefixes,
 )
 from aigov.resources import policies_dir
@@ -248,6 +253,36 @@ def test_tests_docs_and_data_only_mention(index) -> None:
     assert refs(index, "deep_agents/benchmark_results/run.json", '{"model": "openai:gpt-5.4"}\n') == [
         ("openai:gpt-5.4", 1, MENTION)]
     assert refs(index, "README.md", "Set `model: gpt-4o`.\n") == [("gpt-4o", 1, MENTION)]
+
+
+@pytest.mark.parametrize(
+    ("path", "where"),
+    [
+        # A package's modules, whatever their folder is called.
+        ("interpreter/core/computer/docs/docs.py", SHIPPED),  # OpenInterpreter/open-interpreter
+        ("private_gpt/components/migrations/runner.py", ASIDE),  # zylon-ai/private-gpt: a migrations folder is history
+        ("frontend/src/locale/i18n.ts", SHIPPED),  # arc53/DocsGPT
+        ("packages/evals/src/data/codegen.ts", SHIPPED),  # langchain-ai/open-canvas
+        # Beside the code at the top of a project: the feature's, or one with its own package.json.
+        ("scripts/ingest.py", ASIDE),
+        ("apps/agents/scripts/check-dev-server.ts", ASIDE),  # langchain-ai/open-canvas
+        ("docs/snippets/quickstart.ipynb", ASIDE),
+        # Not code in such a folder, wherever it is; tests wherever they are.
+        ("frontend/src/locale/de.json", NOT_SHIPPED),  # arc53/DocsGPT
+        ("application/core/models/examples/mistral.yaml.example", NOT_SHIPPED),  # arc53/DocsGPT
+        ("scripts/config.yaml", NOT_SHIPPED),
+        ("myapp/tests/helpers.py", NOT_SHIPPED),
+    ],
+)
+def test_where_a_file_is_by_its_folder_and_the_project_around_it(path: str, where: str) -> None:
+    files = ["apps/agents/package.json", "packages/evals/package.json", "interpreter/__init__.py", "myapp/__init__.py",
+             "interpreter/core/computer/docs/package.json", "frontend/package.json"]
+    assert placement(path, project_tops(files)) == where
+
+
+def test_a_package_is_no_project_top_and_nothing_inside_it_is() -> None:
+    assert project_tops(["web/package.json", "app/__init__.py", "app/ui/package.json", "lib/pyproject.toml"]) == {"", "web", "lib"}
+    assert project_tops(["__init__.py", "web/package.json"]) == set()  # the feature's folder is itself a package
 
 
 # --- Patterns of the real applications that made false blocking findings -------------------------

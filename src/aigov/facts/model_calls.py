@@ -30,7 +30,7 @@ import json
 import re
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from typing import Any
@@ -115,8 +115,8 @@ MAX_REMEMBERED_TOTAL = 32 * 1024 * 1024
 class ModelIndex:
     """What the registry knows, ready for lookups: built once per check by :func:`model_index`."""
 
-    __slots__ = ("models", "_providers", "_prefixes", "_mention_pattern", "_known", "_looked_up", "_files", "_remembered_chars",
-                 "parses")
+    __slots__ = ("models", "_providers", "_prefixes", "_mention_pattern", "_registered_pattern", "_known", "_looked_up", "_files",
+                 "_remembered_chars", "parses")
 
     def __init__(self, models: dict[str, str], prefixes: dict[str, str], parses: LastParses | None = None) -> None:
         self.models = models  # every spelling (id or alias) -> registry id
@@ -128,6 +128,7 @@ class ModelIndex:
         for prefix in sorted(prefixes, key=len, reverse=True):
             self._prefixes.setdefault(prefix[:_PREFIX_HEAD], []).append(prefix)
         self._mention_pattern: Any = None
+        self._registered_pattern: Any = None
         # Answers by spelling: a repository writes the same few ids many times. Each is bounded:
         # cleared when full, whatever the repository holds.
         self._known: dict[str, bool] = {}
@@ -163,6 +164,14 @@ class ModelIndex:
             body = "|".join(_re2_escape(literal) for literal in literals)
             self._mention_pattern = _re2(f"(?:^|[^A-Za-z0-9_.@-])((?:{body})[A-Za-z0-9_.:@-]*)", cache=False)
         return self._mention_pattern
+
+    def may_name_registered(self, text: str) -> bool:
+        """Whether ``text`` holds the first MENTION_HEAD characters of a registered spelling: a quick
+        test before a file is read for the registered models alone (in linear time, like mention_pattern)."""
+        if self._registered_pattern is None:
+            heads = sorted({name[:MENTION_HEAD] for name in self.models}, key=len, reverse=True)
+            self._registered_pattern = _re2("|".join(_re2_escape(head) for head in heads), cache=False) if heads else False
+        return bool(self._registered_pattern) and self._registered_pattern.search(text.encode("utf-8", "surrogatepass")) is not None
 
     def lookup(self, spelled: str) -> tuple[str, bool, str | None, str | None, str]:
         """(model, registered, provider, router, bare) for an id as written."""
@@ -364,12 +373,19 @@ def _plausible(value: str, strictness: str, index: ModelIndex) -> bool:
 # --- Files ----------------------------------------------------------------------------------------
 
 _PROSE = (".md", ".mdx", ".rst", ".txt", ".html", ".htm", ".csv", ".tsv", ".jsonl", ".ndjson", ".log", ".svg", ".xml")
-# Folders whose files are not the shipped application: what they name is a mention.
-_NOT_SHIPPED = re.compile(r"(?:^|/)(?:tests?|__tests__|testing|spec|specs|fixtures?|__fixtures__|mocks?|__mocks__|"
-                          r"docs?|documentation|site|website|benchmarks?|benchmark_results|results|outputs?|logs?|"
-                          r"scripts|migrations|cassettes|snapshots|__snapshots__|samples?|examples?|data|datasets?|locales?|i18n|translations)/", re.IGNORECASE)
+# Tests do not ship, wherever they are: what they name is a mention.
+_TEST_FOLDER = re.compile(r"(?:^|/)(?:tests?|__tests__|testing|spec|specs|fixtures?|__fixtures__|mocks?|__mocks__|"
+                          r"cassettes|snapshots|__snapshots__)/", re.IGNORECASE)
 _TEST_FILE = re.compile(r"(?:^|/)(?:test_[^/]*|[^/]*_test\.\w+|[^/]*\.(?:test|spec|stories)\.\w+|conftest\.py|"
                         r"[^/]*\.mock\.\w+)$")
+# Folders a project keeps beside its code, which its build leaves out: docs, examples, dev scripts,
+# data, outputs. Only at the top of a project: inside a package a folder of that name is one of its
+# modules (myapp/data/, interpreter/core/computer/docs/), imported like any other, so a name cannot hide a call.
+_ASIDE_FOLDER = re.compile(r"(?:docs?|documentation|site|website|benchmarks?|benchmark_results|results|outputs?|logs?|"
+                           r"scripts|samples?|examples?|data|datasets?|locales?|i18n|translations)", re.IGNORECASE)
+# Database migrations live inside their package (Django's app/migrations/): a record of past schema
+# and data changes, which is not edited, so the defaults it once set are not the code's calls.
+_HISTORY_FOLDER = re.compile(r"migrations", re.IGNORECASE)
 # JSON that records what happened rather than configures: eval outputs, API responses, histories.
 _DATA_FILE = re.compile(r"(?:output|result|response|dump|history|record|transcript|trace)s?[^/]*\.json$")
 _ENV_FILE = re.compile(r"(?:^|/)(?:\.env[^/]*|[^/]*\.env|[^/]*\.env\.\w+)$")
@@ -378,18 +394,65 @@ _LANGUAGE_BY_SUFFIX = {".py": "python", ".pyi": "python", ".ipynb": "notebook", 
                        ".cjs": "javascript", ".jsx": "javascript", ".ts": "typescript", ".mts": "typescript",
                        ".cts": "typescript", ".tsx": "tsx", ".json": "json", ".yaml": "yaml", ".yml": "yaml",
                        ".toml": "toml"}
+_CODE_LANGUAGES = frozenset({"python", "notebook", "javascript", "typescript", "tsx"})
+
+# Where a file is, for the model finder (see :func:`placement`).
+SHIPPED = "shipped"  # the application: every reference counts
+ASIDE = "aside"  # code a project keeps beside the application (dev scripts, examples, docs): read for calls
+NOT_SHIPPED = "not shipped"  # tests, prose, data, tool state, templates of other projects: not read
+
+# Files that make their folder the top of a project (a monorepo's packages and apps).
+PROJECT_FILES = frozenset({"package.json", "pyproject.toml", "setup.py", "setup.cfg"})
+PACKAGE_FILE = "__init__.py"
+
+
+def project_tops(paths: Iterable[str]) -> frozenset[str]:
+    """The folders among ``paths`` (a feature's files, relative to its folder) that are the top of a
+    project: the feature's own folder ("") and each folder with a project file, unless it is a Python
+    package or inside one (there its folders are modules). A folder aside from the code is left out
+    only right under one of these."""
+    packages, projects = set(), {""}
+    for path in paths:
+        folder, _, name = path.rpartition("/")
+        if name == PACKAGE_FILE:
+            packages.add(folder)
+        elif name in PROJECT_FILES:
+            projects.add(folder)
+    return frozenset(top for top in projects if not any(_within(top, package) for package in packages))
+
+
+def _within(folder: str, outer: str) -> bool:
+    return outer == "" or folder == outer or folder.startswith(outer + "/")
+
+
+def placement(path: str, tops: Collection[str] = ("",)) -> str:
+    """Where a file is, by its path inside the feature:
+
+    - NOT_SHIPPED: tests (wherever they are), prose, recorded data, hidden tool state (.github's
+      workflows excepted), the templates of other projects (a cookiecutter's "{{cookiecutter.name}}/"
+      folders); and what is not code in a folder named like docs, examples, dev scripts, data or
+      outputs, wherever it is (locale strings, example catalogues, result dumps);
+    - ASIDE: code in such a folder right under one of the ``tops`` of a project (see
+      :func:`project_tops`), or in a migrations folder;
+    - SHIPPED: everything else - code in such a folder inside a package is one of its modules."""
+    lowered = path.lower()
+    if (lowered.endswith(_PROSE) or _TEST_FILE.search(path) or _TEST_FOLDER.search(path) or _DATA_FILE.search(lowered)
+            or "{{" in path or any(part.startswith(".") and part != ".github" for part in path.split("/")[:-1])):
+        return NOT_SHIPPED
+    code = _language(path) in _CODE_LANGUAGES
+    folders = path.split("/")[:-1]
+    for depth, folder in enumerate(folders):
+        aside = _ASIDE_FOLDER.fullmatch(folder) is not None
+        if _HISTORY_FOLDER.fullmatch(folder) or (aside and "/".join(folders[:depth]) in tops):
+            return ASIDE if code else NOT_SHIPPED
+        if aside and not code:
+            return NOT_SHIPPED
+    return SHIPPED
 
 
 def shipped(path: str) -> bool:
-    """Is the file part of the application, rather than its tests, docs, data, dev tooling or the
-    templates of other projects (a cookiecutter's "{{cookiecutter.name}}/" folders)?"""
-    lowered = path.lower()
-    if lowered.endswith(_PROSE) or _TEST_FILE.search(path) or _NOT_SHIPPED.search(path) or _DATA_FILE.search(lowered):
-        return False
-    if "{{" in path:
-        return False
-    # Hidden folders hold tool state (.github's workflows excepted).
-    return not any(part.startswith(".") and part != ".github" for part in path.split("/")[:-1])
+    """Is the file part of the application (see :func:`placement`; the feature's folder is its only project)?"""
+    return placement(path) == SHIPPED
 
 
 def find_model_references(path: str, text: str, known: ModelIndex, shipped_code: bool | None = None) -> FileReferences:
