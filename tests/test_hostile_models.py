@@ -162,6 +162,25 @@ def test_shipped_patterns_apply_to_a_registry_without_patterns(tmp_path: Path) -
     assert found == [("AIGOV-MODEL-010", "src/app.py", 1, "gpt-5 is not in the approved-model registry; the code calls it (src/app.py:1)")]
 
 
+def test_a_provider_s_bare_name_is_a_model_at_a_model_parameter_only(tmp_path: Path) -> None:
+    """`names` in providerPatterns: whole ids that are plain words (Perplexity's "sonar" in the shipped
+    registry). At a model parameter they are that provider's model; elsewhere they are words."""
+    root = make_feature(tmp_path / "repo")
+    write(root / "src/search.py", 'def ask(client, q):\n    return client.chat.completions.create(model="sonar", messages=q)\n')
+    write(root / "src/lint.py", 'SCANNER = "sonar"\nTOOLS = {"type": "falcon"}\n')
+    [finding] = [f for f in check_json(root)["findings"] if f["id"] == "AIGOV-MODEL-010"]
+    assert (finding["path"], finding["line"]) == ("src/search.py", 2)
+    assert finding["message"].startswith("sonar is not in the approved-model registry (perplexity model id); the code calls it")
+    own = write(
+        tmp_path / "org-registry.yaml",
+        "models:\n  - {id: anthropic.claude-sonnet-4, provider: bedrock, status: approved, approvedTiers: [medium]}\n"
+        "providerPatterns:\n  - {provider: acme, prefixes: [acme-], names: [falcon]}\n",
+    )
+    write(root / "src/search.py", 'def ask(client, q):\n    return client.chat(model="falcon", messages=q)\n')
+    assert [(f["id"], f["path"], f["line"], f["message"].split(";")[0]) for f in check_json(root, "--registry", str(own))["findings"]] == [
+        ("AIGOV-MODEL-010", "src/search.py", 2, "falcon is not in the approved-model registry (acme model id)")]
+
+
 def test_registry_spelling_that_names_two_models_is_an_error(tmp_path: Path) -> None:
     root = make_feature(tmp_path / "repo")  # an org registry comes from outside the repository
     own = write(

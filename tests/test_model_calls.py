@@ -89,6 +89,43 @@ def test_init_chat_model_provider_prefix_is_split(index) -> None:
     assert (ref.how, ref.provider, ref.bare, ref.registered) == (CALL, "anthropic", "claude-haiku-4-5-20251001", False)
 
 
+@pytest.mark.parametrize(
+    ("source", "spelled", "provider"),
+    [
+        pytest.param('resp = client.chat.completions.create(model="sonar-pro", messages=messages)\n', "sonar-pro", "perplexity",
+                     id="perplexity"),
+        pytest.param('result = vo.embed(texts, model="voyage-3-large", input_type="document")\n', "voyage-3-large", "voyage",
+                     id="voyage"),
+        pytest.param('options = PrerecordedOptions(model="nova-3", smart_format=True)\n', "nova-3", "deepgram", id="deepgram"),
+        pytest.param('vectors = co.embed(texts=texts, model="embed-english-v3.0", input_type="search_document")\n',
+                     "embed-english-v3.0", "cohere", id="cohere-embed"),
+        pytest.param('ranked = co.rerank(query=q, documents=docs, model="rerank-english-v3.0", top_n=5)\n', "rerank-english-v3.0",
+                     "cohere", id="cohere-rerank"),
+        pytest.param('encoder = SentenceTransformer("BAAI/bge-small-en-v1.5")\n', "BAAI/bge-small-en-v1.5", "huggingface", id="bge"),
+        pytest.param('embeddings = HuggingFaceEmbeddings(model_name="sentence-transformers/all-MiniLM-L6-v2")\n',
+                     "sentence-transformers/all-MiniLM-L6-v2", "huggingface", id="sentence-transformers"),
+        # Bare ids without a digit or a separator, which the registry's providerPatterns name exactly.
+        pytest.param('resp = client.chat.completions.create(model="sonar", messages=messages)\n', "sonar", "perplexity",
+                     id="perplexity-bare"),
+        # Pattern: pinecone-io/canopy src/canopy/llm/cohere.py (model_name: str = "command").
+        pytest.param('def __init__(self, model_name: str = "command"):\n    self.model_name = model_name\n', "command", "cohere",
+                     id="cohere-bare"),
+    ],
+)
+def test_provider_families_of_the_shipped_registry_are_found_at_a_call(index, source: str, spelled: str, provider: str) -> None:
+    ref = only(index, "app/llm.py", source, spelled)
+    assert (ref.how, ref.provider, ref.registered) == (CALL, provider, False)
+
+
+def test_a_bare_provider_name_is_a_model_only_where_a_model_goes(index) -> None:
+    """"sonar" and "command" are words too: in a comment, a config value of another key or an argument
+    of another name they are no model, nor in a mention."""
+    source = ('# sonar scans this file\nTOOLS = {"type": "command"}\nrun(mode="command")\nanalyzer = "sonar"\n'
+              'resp = client.chat(model="command", input=text)\n')
+    assert refs(index, "app/tools.py", source) == [("command", 5, CALL)]
+    assert refs(index, "config.yaml", "shell:\n  type: command\nllm:\n  model: sonar\n") == [("sonar", 4, CONFIG)]
+
+
 def test_router_id_resolves_to_the_registered_model(index) -> None:
     # Pattern: OpenInterpreter/open-interpreter profiles (LiteLLM ids "groq/...", "bedrock/...").
     ref = only(index, "profile.py", 'interpreter.llm.model = "openrouter/anthropic/claude-sonnet-4"\n',

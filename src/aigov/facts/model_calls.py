@@ -115,13 +115,18 @@ MAX_REMEMBERED_TOTAL = 32 * 1024 * 1024
 class ModelIndex:
     """What the registry knows, ready for lookups: built once per check by :func:`model_index`."""
 
-    __slots__ = ("models", "_providers", "_prefixes", "_mention_pattern", "_registered_pattern", "_known", "_looked_up", "_files",
-                 "_remembered_chars", "parses")
+    __slots__ = ("models", "names", "_providers", "_prefixes", "_mention_pattern", "_registered_pattern", "_names_gate", "_known",
+                 "_looked_up", "_files", "_remembered_chars", "parses")
 
-    def __init__(self, models: dict[str, str], prefixes: dict[str, str], parses: LastParses | None = None) -> None:
+    def __init__(self, models: dict[str, str], prefixes: dict[str, str], parses: LastParses | None = None,
+                 names: dict[str, str] | None = None) -> None:
         self.models = models  # every spelling (id or alias) -> registry id
         self.parses = parses  # an evidence replay's: each file's next version is parsed from its last tree
         self._providers = prefixes  # provider-pattern prefix -> provider family
+        # A provider's bare ids that are plain words ("sonar", "command") -> provider family: a model
+        # only where a model parameter takes one (elsewhere they are words).
+        self.names = names or {}
+        self._names_gate: Any = None
         # The prefixes by their first letters, longest first: a word is compared with the few that
         # start like it (a loop over ~200 prefixes per word was half the time; a regex costs its compile).
         self._prefixes: dict[str, list[str]] = {}
@@ -173,6 +178,15 @@ class ModelIndex:
             self._registered_pattern = _re2("|".join(_re2_escape(head) for head in heads), cache=False) if heads else False
         return bool(self._registered_pattern) and self._registered_pattern.search(text.encode("utf-8", "surrogatepass")) is not None
 
+    @property
+    def names_gate(self) -> Any:
+        """RE2: a quoted provider name (see ``names``) right after a name that may carry a model
+        (model="sonar", model_name: str = "command"); None if there are no names."""
+        if self._names_gate is None and self.names:
+            body = "|".join(_re2_escape(name) for name in sorted(self.names))
+            self._names_gate = _re2(r"(?i)" + _sink_name("\"'`") + _SINK_OPERATOR + f"[\"'`](?:{body})[\"'`]", cache=False)
+        return self._names_gate
+
     def lookup(self, spelled: str) -> tuple[str, bool, str | None, str | None, str]:
         """(model, registered, provider, router, bare) for an id as written."""
         answer = self._looked_up.get(spelled)
@@ -189,7 +203,7 @@ class ModelIndex:
         for name in (spelled, bare):
             if name in models:
                 return models[name], True, provider, router, bare
-        pattern_provider = self._pattern_provider(bare)
+        pattern_provider = self._pattern_provider(bare) or self.names.get(bare)
         return bare, False, provider or pattern_provider, router, bare
 
     def known(self, spelled: str) -> bool:
@@ -228,10 +242,13 @@ def model_index(registry: dict[str, Any], incremental: bool = False) -> ModelInd
     """The index of a registry's ids, aliases and provider patterns; ``incremental``: for an
     evidence replay, which reads many versions of each file (see :class:`LastParses`)."""
     prefixes: dict[str, str] = {}
+    names: dict[str, str] = {}
     for family in _provider_patterns(registry):
         for prefix in family["prefixes"]:
             prefixes.setdefault(prefix, family["provider"])
-    return ModelIndex(_spellings(registry.get("models", [])), prefixes, LastParses() if incremental else None)
+        for name in family.get("names", []):
+            names.setdefault(name, family["provider"])
+    return ModelIndex(_spellings(registry.get("models", [])), prefixes, LastParses() if incremental else None, names)
 
 
 def _spellings(models: list[dict[str, Any]]) -> dict[str, str]:
@@ -363,6 +380,8 @@ def _plausible(value: str, strictness: str, index: ModelIndex) -> bool:
     if index.known(value):
         return True
     _, _, bare = split_prefixes(value)
+    if bare in index.names:  # a provider's bare id ("sonar"), where a model goes by name or factory
+        return strictness in {"strict", "factory"}
     if strictness == "strict":
         return bool(_DIGIT.search(bare) or re.search(r"[-/:]", value))
     if strictness == "factory":
@@ -525,11 +544,11 @@ def _source(path: str, text: str, language: str | None, is_shipped: bool, known:
             mentions = list(_mentions(data, known, deadline))
             for spelled, line in mentions:
                 found.add(spelled, line_of(line), MENTION)
-            if mentions or _may_choose_a_model(language, data):
+            if mentions or _may_choose_a_model(language, data, known):
                 raise _Incomplete(f"is larger than {MAX_PARSED_BYTES // 1024} KB, too large to parse for model calls")
             return  # nothing in it is spelled like a model or could reach a model parameter
     mentions = list(_mentions(data, known, deadline))
-    if language is not None and not mentions and not _may_choose_a_model(language, data):
+    if language is not None and not mentions and not _may_choose_a_model(language, data, known):
         language = None  # nothing in it is spelled like a model or could reach a model parameter: no parse needed
     try:
         if language is not None:
@@ -562,15 +581,24 @@ def _candidate(quotes: str) -> str:
     return (f"[{quotes}](?:[0-9][A-Za-z0-9._:@/+-]*|[A-Za-z][A-Za-z0-9._@+]*[0-9:/-][A-Za-z0-9._:@/+-]*)[{quotes}]")
 
 
+# What passes a value to a name that may carry a model (see _sink_name): model="x", "model": "x",
+# model: str = "x", languageModel("x"), getenv("X_MODEL", "x"), env.X_MODEL ?? "x".
+_SINK_OPERATOR = r"(?::[^=\n]{0,60}=|[=:,(]|\?\?|\|\||\bor\b)[ \t]*"
+
+
+def _sink_name(quotes: str) -> str:
+    """A name that may carry a model, quoted or not (case-insensitive: the pattern's flags say so)."""
+    return _SINK_WORD + r"[A-Za-z0-9_]*[" + quotes + r"]?[ \t]*"
+
+
 def _code_gates(quotes: str) -> tuple[str, str, str]:
     """(a sink with a candidate on its line, a container of models opened at the end of a line, an
     element of such a container holding a candidate) for a language whose strings take ``quotes``."""
     candidate = _candidate(quotes)
-    name = _SINK_WORD + r"[A-Za-z0-9_]*[" + quotes + r"]?[ \t]*"
-    sink = (r"(?i)"
-            # model="x", "model": "x", model: str = "x", languageModel("x"), getenv("X_MODEL", "x"), env.X_MODEL ?? "x",
+    name = _sink_name(quotes)
+    sink = (r"(?i)" + name + _SINK_OPERATOR
             # MODELS = ["x", ...]
-            + name + r"(?::[^=\n]{0,60}=|[=:,(]|\?\?|\|\||\bor\b)[ \t]*(?:[\[{(][ \t]*)?" + candidate
+            + r"(?:[\[{(][ \t]*)?" + candidate
             # a provider's factory: openai("gpt-4o")
             + r"|\b(?:openai|anthropic|google|xai|mistral|groq|bedrock|azure|vertex|cohere|deepseek|perplexity|together\w*|"
             r"fireworks|ollama|deepinfra|cerebras)[ \t]*\([ \t]*" + candidate
@@ -593,11 +621,11 @@ _CONSTANT = (r"(?m)^(?:export[ \t]+)?(?:(?:const|let|var)[ \t]+)?([A-Za-z_][A-Za
 _CONFIG_GATE = r"(?i)" + _SINK_WORD + r"[A-Za-z0-9_]*[\"']?[ \t]*[:=]"
 
 
-def _may_choose_a_model(language: str, data: bytes) -> bool:
+def _may_choose_a_model(language: str, data: bytes, known: ModelIndex) -> bool:
     if language not in _GATES:
         return _re2(_CONFIG_GATE).search(data) is not None
     sink, container, element = _GATES[language]
-    if _re2(sink).search(data) is not None:
+    if _re2(sink).search(data) is not None or (known.names_gate is not None and known.names_gate.search(data) is not None):
         return True
     if _re2(container).search(data) is not None and _re2(element).search(data) is not None:
         return True
@@ -854,8 +882,9 @@ _SHAPED = re.compile(r"[0-9:/-]")
 
 def _may_be_id(value: str, known: ModelIndex) -> bool:
     """Could any sink take ``value``? Only an id-shaped one, known or with what _plausible asks of
-    the others (a digit, "-", "/" or ":"): "user" or "json" need no look at where they are."""
-    return bool(_ID_SHAPE.fullmatch(value)) and (_SHAPED.search(value) is not None or known.known(value))
+    the others (a digit, "-", "/" or ":", or a provider's bare name): "user" or "json" need no look at
+    where they are."""
+    return bool(_ID_SHAPE.fullmatch(value)) and (_SHAPED.search(value) is not None or known.known(value) or value in known.names)
 
 
 def _id_sized(node: Any, source: bytes) -> bool:
