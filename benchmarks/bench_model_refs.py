@@ -16,7 +16,11 @@ facts/model_refs.py reading the shipped files, facts/model_calls.py classifying 
 Before the call-site finder was wired in (text scan of every file, 20-unregistered-id cap, one finding
 per model per file), on the same 11 applications: recall 78.7%, precision 36.2%, 512 false blocking
 findings (worst repository 250).
-With --peers VENV, the same figures for cisco-aibom and ai-bom run from that virtualenv.
+With --peers VENV, the same figures for ai-bom and cisco-aibom (its scan without an LLM: see
+CISCO_STATIC) run from that virtualenv, e.g. one made outside the repository with
+`python3 -m venv /tmp/peers && /tmp/peers/bin/pip install ai-bom==3.6.0 cisco-aibom==1.10.0`.
+For a peer "false" counts the reported ids that the application does not call (each would block
+if it were judged). Results: benchmarks/results/model_refs.md.
 
 Targets (issue 16): recall >= 95%, precision >= 90%, at most one false blocking finding per repository.
 Usage: python benchmarks/bench_model_refs.py [--mirror DIR] [--peers VENV] [--only NAME] [--show-misses]
@@ -155,13 +159,20 @@ def aigov(root: Path, truth: Truth) -> Found:
     return found
 
 
+# The peers read the code only: every address they might fetch (a model catalogue, the Hugging Face
+# hub, an advisory database) is sent to a closed port on loopback, and their telemetry stays off.
+OFFLINE = {"HTTPS_PROXY": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9",
+           "http_proxy": "http://127.0.0.1:9", "AI_BOM_TELEMETRY": "false", "AIBOM_LOG_LEVEL": "ERROR"}
+
+
 def ai_bom(venv: Path) -> Callable[[Path, Truth], Found]:
+    """ai-bom's scan with its Python AST analysis (--deep): each component with a model name."""
     def run(root: Path, truth: Truth) -> Found:
         found = Found()
         out = root.parent / "ai-bom.json"
         start = time.perf_counter()
-        subprocess.run([str(venv / "bin" / "ai-bom"), "scan", str(root), "--deep", "-f", "json", "-o", str(out), "-q"],
-                       capture_output=True, timeout=900)
+        subprocess.run([str(venv / "bin" / "ai-bom"), "scan", str(root), "--deep", "-f", "json", "-o", str(out), "-q", "--no-telemetry"],
+                       capture_output=True, timeout=900, env={**os.environ, **OFFLINE})
         found.seconds = time.perf_counter() - start
         if out.exists():
             for component in json.loads(out.read_text()).get("components", []):
@@ -175,13 +186,26 @@ def ai_bom(venv: Path) -> Callable[[Path, Truth], Found]:
     return run
 
 
+# cisco-aibom's `analyze` refuses to run without an LLM (--llm-model) that classifies every candidate
+# its scanners find; this machine reaches none. Its scan pipeline runs without one - its `watch`
+# command does - so this is cisco-aibom's deterministic scan: the candidates before an LLM confirms
+# or discards them (with an LLM it reports fewer).
+CISCO_STATIC = """
+import json, sys
+from aibom.scan_pipeline import ScanPipeline
+result = ScanPipeline(scan_paths=[sys.argv[1]], output_format="json").run()
+with open(sys.argv[2], "w", encoding="utf-8") as out:
+    json.dump([component.model_dump(mode="json") for component in result.components], out)
+"""
+
+
 def cisco_aibom(venv: Path) -> Callable[[Path, Truth], Found]:
     def run(root: Path, truth: Truth) -> Found:
         found = Found()
         out = root.parent / "cisco-aibom.json"
         start = time.perf_counter()
-        subprocess.run([str(venv / "bin" / "cisco-aibom"), "analyze", str(root), "-o", "json", "-O", str(out)],
-                       capture_output=True, timeout=1800, env={**os.environ, "AIBOM_LOG_LEVEL": "ERROR"})
+        subprocess.run([str(venv / "bin" / "python"), "-c", CISCO_STATIC, str(root), str(out)],
+                       capture_output=True, timeout=1800, env={**os.environ, **OFFLINE}, cwd=root.parent)
         found.seconds = time.perf_counter() - start
         if out.exists():
             for model, place in _cisco_models(json.loads(out.read_text())):
@@ -192,21 +216,13 @@ def cisco_aibom(venv: Path) -> Callable[[Path, Truth], Found]:
     return run
 
 
-def _cisco_models(report: Any) -> list[tuple[str, str]]:
-    """(model id, place) for each component of category model in a cisco-aibom JSON report."""
+def _cisco_models(components: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """(model id, place) for each model component that names a model (not an unresolved "env:X")."""
     models: list[tuple[str, str]] = []
-    stack = [report]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            category = str(item.get("category") or item.get("type") or "").lower()
-            name = item.get("model_name") or item.get("name")
-            if "model" in category and isinstance(name, str):
-                place = f"{item.get('file_path', '')}:{item.get('line_number', '')}"
-                models.append((name, place))
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
+    for component in components:
+        name = component.get("model_name") or component.get("embedding_model")
+        if component.get("component_type") == "model" and isinstance(name, str) and name:
+            models.append((name, f"{component.get('file_path', '')}:{component.get('line_number', '')}"))
     return models
 
 
@@ -304,11 +320,7 @@ def main() -> None:
     finders: dict[str, Callable[[Path, Truth], Found]] = {"aigov": aigov}
     if args.peers:
         finders["ai-bom"] = ai_bom(args.peers)
-        if os.environ.get("AIBOM_LLM_MODEL"):
-            finders["cisco-aibom"] = cisco_aibom(args.peers)
-        else:
-            # Since 1.0.x its analyzer refuses to run without an LLM classifying the candidates.
-            print("cisco-aibom: not run - it needs an LLM (AIBOM_LLM_MODEL / --llm-model), which this machine cannot reach")
+        finders["cisco-aibom (no LLM)"] = cisco_aibom(args.peers)
     totals = {name: Totals() for name in finders}
     checks: list[float] = []
     for truth_file in sorted(TRUTHS.glob("*.yaml")):

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CLOCK, MODEL_CARD, assert_clean_error, check, check_json, make_feature, run_limited, write
+from conftest import CLOCK, MODEL_CARD, assert_clean_error, check, check_json, make_feature, run_cli, run_limited, write
 
 
 def located(root: Path, rule: str) -> list[tuple[str, int | None]]:
@@ -162,6 +162,25 @@ def test_shipped_patterns_apply_to_a_registry_without_patterns(tmp_path: Path) -
     assert found == [("AIGOV-MODEL-010", "src/app.py", 1, "gpt-5 is not in the approved-model registry; the code calls it (src/app.py:1)")]
 
 
+def test_a_provider_s_bare_name_is_a_model_at_a_model_parameter_only(tmp_path: Path) -> None:
+    """`names` in providerPatterns: whole ids that are plain words (Perplexity's "sonar" in the shipped
+    registry). At a model parameter they are that provider's model; elsewhere they are words."""
+    root = make_feature(tmp_path / "repo")
+    write(root / "src/search.py", 'def ask(client, q):\n    return client.chat.completions.create(model="sonar", messages=q)\n')
+    write(root / "src/lint.py", 'SCANNER = "sonar"\nTOOLS = {"type": "falcon"}\n')
+    [finding] = [f for f in check_json(root)["findings"] if f["id"] == "AIGOV-MODEL-010"]
+    assert (finding["path"], finding["line"]) == ("src/search.py", 2)
+    assert finding["message"].startswith("sonar is not in the approved-model registry (perplexity model id); the code calls it")
+    own = write(
+        tmp_path / "org-registry.yaml",
+        "models:\n  - {id: anthropic.claude-sonnet-4, provider: bedrock, status: approved, approvedTiers: [medium]}\n"
+        "providerPatterns:\n  - {provider: acme, prefixes: [acme-], names: [falcon]}\n",
+    )
+    write(root / "src/search.py", 'def ask(client, q):\n    return client.chat(model="falcon", messages=q)\n')
+    assert [(f["id"], f["path"], f["line"], f["message"].split(";")[0]) for f in check_json(root, "--registry", str(own))["findings"]] == [
+        ("AIGOV-MODEL-010", "src/search.py", 2, "falcon is not in the approved-model registry (acme model id)")]
+
+
 def test_registry_spelling_that_names_two_models_is_an_error(tmp_path: Path) -> None:
     root = make_feature(tmp_path / "repo")  # an org registry comes from outside the repository
     own = write(
@@ -218,6 +237,92 @@ def test_a_file_choosing_among_thousands_of_unknown_models_blocks_as_one_finding
     assert findings_of(result.stdout, "AIGOV-MODEL-010") == []
     [banned] = findings_of(result.stdout, "AIGOV-MODEL-012")
     assert (banned["path"], banned["severity"]) == ("src/catalogue.py", "critical")
+
+
+# --- a call cannot hide behind a folder name ---------------------------------------------------
+#
+# Folders named like docs, data or dev tooling are left out only at the top of a project, where a
+# build leaves them out; inside a package they are its modules. Wherever they are, code there that
+# calls a registered model the tier may not use blocks.
+
+BANNED_CALL = 'def run(client, text):\n    return client.chat(model="unvetted-community-7b", input=text)\n'
+
+
+def test_calls_nested_in_data_and_scripts_folders_of_a_package_block(tmp_path: Path) -> None:
+    """The audit's repro: a banned model in src/myapp/data/ imported by main.py, an unregistered one in
+    src/myapp/scripts/; both passed, and `aigov facts` listed no reference."""
+    root = make_feature(tmp_path)
+    write(root / "src/myapp/__init__.py", "")
+    write(root / "src/myapp/data/pipeline.py", BANNED_CALL)
+    write(root / "src/myapp/scripts/summarise.py", 'def summarise(client, text):\n    return client.chat(model="grok-4-fast", input=text)\n')
+    write(root / "main.py", "from myapp.data.pipeline import run\n")
+    result = check(root, "--format", "json")
+    assert result.exit_code == 1
+    [banned] = findings_of(result.stdout, "AIGOV-MODEL-012")
+    assert (banned["path"], banned["line"], banned["severity"]) == ("src/myapp/data/pipeline.py", 2, "critical")
+    assert banned["message"].startswith("unvetted-community-7b is banned (licence forbids commercial use); the code calls it")
+    [unregistered] = findings_of(result.stdout, "AIGOV-MODEL-010")
+    assert (unregistered["path"], unregistered["line"]) == ("src/myapp/scripts/summarise.py", 2)
+    facts = json.loads(run_cli("facts", str(root), "--now", CLOCK).stdout)
+    assert {(ref["spelled"], ref["how"]) for ref in facts[0]["feature"]["model_references"]} == {
+        ("unvetted-community-7b", "call"), ("grok-4-fast", "call")}
+
+
+@pytest.mark.parametrize("folder", ["data", "scripts", "samples", "output", "docs", "examples", "locales"])
+@pytest.mark.parametrize("package", ["src/myapp", "myapp"])
+def test_a_folder_named_like_tooling_inside_a_package_is_the_package_s_code(tmp_path: Path, folder: str, package: str) -> None:
+    """With or without __init__.py in it (a namespace package imports the same), and whether or not
+    the package is itself one (``src/myapp`` has none here)."""
+    root = make_feature(tmp_path)
+    if package == "myapp":
+        write(root / "myapp/__init__.py", "")
+    write(root / f"{package}/{folder}/pipeline.py", 'MODEL = "grok-4-fast"\n' + BANNED_CALL)
+    assert located(root, "AIGOV-MODEL-012") == [(f"{package}/{folder}/pipeline.py", 3)]
+    assert located(root, "AIGOV-MODEL-010") == [(f"{package}/{folder}/pipeline.py", 1)]
+
+
+def test_dev_scripts_at_the_top_of_a_project_block_only_models_the_tier_may_not_use(tmp_path: Path) -> None:
+    """A top-level scripts/ folder, or one at the top of a project in the feature (its own
+    package.json), is not shipped: what it calls needs no declaration, an unregistered id there blocks
+    nothing, nor a model approved for another tier (gpt-4o-mini: low); but a banned model it calls is
+    still critical, and says where it is called. Tests are not judged at all."""
+    root = make_feature(tmp_path)
+    write(root / "scripts/backfill.py", 'def backfill(client):\n    return client.chat(model="grok-4-fast")\n')
+    write(root / "web/package.json", '{"name": "web"}\n')
+    write(root / "web/scripts/seed.ts", 'export const seed = () => generateText({ model: openai("gpt-4o-mini") });\n')
+    write(root / "web/src/data/models.ts", 'export const models = () => generateText({ model: xai("grok-4-fast") });\n')
+    assert located(root, "AIGOV-MODEL-010") == [("web/src/data/models.ts", 1)]
+    assert located(root, "AIGOV-MODEL-009") == located(root, "AIGOV-MODEL-012") == []
+    write(root / "scripts/eval_old.py", BANNED_CALL)
+    write(root / "tests/test_app.py", BANNED_CALL)  # tests do not ship, in a package or not: not judged
+    write(root / "myapp/__init__.py", "")
+    write(root / "myapp/tests/helpers.py", BANNED_CALL)
+    result = check(root, "--format", "json")
+    assert result.exit_code == 1
+    [banned] = findings_of(result.stdout, "AIGOV-MODEL-012")
+    assert (banned["path"], banned["line"], banned["severity"]) == ("scripts/eval_old.py", 2, "critical")
+    assert banned["message"] == ("unvetted-community-7b is banned (licence forbids commercial use); code the feature does not ship "
+                                 "calls it (scripts/eval_old.py:2); use anthropic.claude-haiku-3-5 instead")
+
+
+def test_migrations_are_history_where_only_models_no_feature_may_use_block(tmp_path: Path) -> None:
+    """A Django app's migrations live in its package and are never edited: the model a data
+    migration once set (khoj-ai/khoj src/khoj/database/migrations/0034_*.py) is not a call of the
+    code, but a banned or deprecated model there blocks as anywhere."""
+    root = make_feature(tmp_path)
+    write(root / "myapp/__init__.py", "")
+    write(root / "myapp/migrations/0034_chat_model.py", 'def forwards(option):\n    option.chat_model = "grok-4-fast"\n')
+    assert check_json(root)["findings"] == []
+    write(root / "myapp/migrations/0035_chat_model.py", 'def forwards(option):\n    option.chat_model = "gpt-3.5-turbo"\n')
+    assert located(root, "AIGOV-MODEL-012") == [("myapp/migrations/0035_chat_model.py", 2)]
+
+
+def test_a_project_manifest_inside_a_package_does_not_make_its_folders_tooling(tmp_path: Path) -> None:
+    root = make_feature(tmp_path)
+    write(root / "myapp/__init__.py", "")
+    write(root / "myapp/ui/package.json", '{"name": "ui"}\n')
+    write(root / "myapp/ui/scripts/build.py", 'MODEL = "grok-4-fast"\n')
+    assert located(root, "AIGOV-MODEL-010") == [("myapp/ui/scripts/build.py", 1)]
 
 
 # --- files that cannot be checked ---------------------------------------------------------------

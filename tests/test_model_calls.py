@@ -13,14 +13,19 @@ import sys
 import pytest
 
 from aigov.facts.model_calls import (
+    ASIDE,
     CALL,
     CONFIG,
     MAX_PARSED_BYTES,
     MENTION,
+    NOT_SHIPPED,
+    SHIPPED,
     FileReferences,
     Reference,
     find_model_references,
     model_index,
+    placement,
+    project_tops,
     split_prefixes,
 )
 from aigov.resources import policies_dir
@@ -82,6 +87,43 @@ def test_init_chat_model_provider_prefix_is_split(index) -> None:
     ref = only(index, "agent.py", 'llm = init_chat_model("anthropic:claude-haiku-4-5-20251001")\n',
                "anthropic:claude-haiku-4-5-20251001")
     assert (ref.how, ref.provider, ref.bare, ref.registered) == (CALL, "anthropic", "claude-haiku-4-5-20251001", False)
+
+
+@pytest.mark.parametrize(
+    ("source", "spelled", "provider"),
+    [
+        pytest.param('resp = client.chat.completions.create(model="sonar-pro", messages=messages)\n', "sonar-pro", "perplexity",
+                     id="perplexity"),
+        pytest.param('result = vo.embed(texts, model="voyage-3-large", input_type="document")\n', "voyage-3-large", "voyage",
+                     id="voyage"),
+        pytest.param('options = PrerecordedOptions(model="nova-3", smart_format=True)\n', "nova-3", "deepgram", id="deepgram"),
+        pytest.param('vectors = co.embed(texts=texts, model="embed-english-v3.0", input_type="search_document")\n',
+                     "embed-english-v3.0", "cohere", id="cohere-embed"),
+        pytest.param('ranked = co.rerank(query=q, documents=docs, model="rerank-english-v3.0", top_n=5)\n', "rerank-english-v3.0",
+                     "cohere", id="cohere-rerank"),
+        pytest.param('encoder = SentenceTransformer("BAAI/bge-small-en-v1.5")\n', "BAAI/bge-small-en-v1.5", "huggingface", id="bge"),
+        pytest.param('embeddings = HuggingFaceEmbeddings(model_name="sentence-transformers/all-MiniLM-L6-v2")\n',
+                     "sentence-transformers/all-MiniLM-L6-v2", "huggingface", id="sentence-transformers"),
+        # Bare ids without a digit or a separator, which the registry's providerPatterns name exactly.
+        pytest.param('resp = client.chat.completions.create(model="sonar", messages=messages)\n', "sonar", "perplexity",
+                     id="perplexity-bare"),
+        # Pattern: pinecone-io/canopy src/canopy/llm/cohere.py (model_name: str = "command").
+        pytest.param('def __init__(self, model_name: str = "command"):\n    self.model_name = model_name\n', "command", "cohere",
+                     id="cohere-bare"),
+    ],
+)
+def test_provider_families_of_the_shipped_registry_are_found_at_a_call(index, source: str, spelled: str, provider: str) -> None:
+    ref = only(index, "app/llm.py", source, spelled)
+    assert (ref.how, ref.provider, ref.registered) == (CALL, provider, False)
+
+
+def test_a_bare_provider_name_is_a_model_only_where_a_model_goes(index) -> None:
+    """"sonar" and "command" are words too: in a comment, a config value of another key or an argument
+    of another name they are no model, nor in a mention."""
+    source = ('# sonar scans this file\nTOOLS = {"type": "command"}\nrun(mode="command")\nanalyzer = "sonar"\n'
+              'resp = client.chat(model="command", input=text)\n')
+    assert refs(index, "app/tools.py", source) == [("command", 5, CALL)]
+    assert refs(index, "config.yaml", "shell:\n  type: command\nllm:\n  model: sonar\n") == [("sonar", 4, CONFIG)]
 
 
 def test_router_id_resolves_to_the_registered_model(index) -> None:
@@ -248,6 +290,36 @@ def test_tests_docs_and_data_only_mention(index) -> None:
     assert refs(index, "deep_agents/benchmark_results/run.json", '{"model": "openai:gpt-5.4"}\n') == [
         ("openai:gpt-5.4", 1, MENTION)]
     assert refs(index, "README.md", "Set `model: gpt-4o`.\n") == [("gpt-4o", 1, MENTION)]
+
+
+@pytest.mark.parametrize(
+    ("path", "where"),
+    [
+        # A package's modules, whatever their folder is called.
+        ("interpreter/core/computer/docs/docs.py", SHIPPED),  # OpenInterpreter/open-interpreter
+        ("private_gpt/components/migrations/runner.py", ASIDE),  # zylon-ai/private-gpt: a migrations folder is history
+        ("frontend/src/locale/i18n.ts", SHIPPED),  # arc53/DocsGPT
+        ("packages/evals/src/data/codegen.ts", SHIPPED),  # langchain-ai/open-canvas
+        # Beside the code at the top of a project: the feature's, or one with its own package.json.
+        ("scripts/ingest.py", ASIDE),
+        ("apps/agents/scripts/check-dev-server.ts", ASIDE),  # langchain-ai/open-canvas
+        ("docs/snippets/quickstart.ipynb", ASIDE),
+        # Not code in such a folder, wherever it is; tests wherever they are.
+        ("frontend/src/locale/de.json", NOT_SHIPPED),  # arc53/DocsGPT
+        ("application/core/models/examples/mistral.yaml.example", NOT_SHIPPED),  # arc53/DocsGPT
+        ("scripts/config.yaml", NOT_SHIPPED),
+        ("myapp/tests/helpers.py", NOT_SHIPPED),
+    ],
+)
+def test_where_a_file_is_by_its_folder_and_the_project_around_it(path: str, where: str) -> None:
+    files = ["apps/agents/package.json", "packages/evals/package.json", "interpreter/__init__.py", "myapp/__init__.py",
+             "interpreter/core/computer/docs/package.json", "frontend/package.json"]
+    assert placement(path, project_tops(files)) == where
+
+
+def test_a_package_is_no_project_top_and_nothing_inside_it_is() -> None:
+    assert project_tops(["web/package.json", "app/__init__.py", "app/ui/package.json", "lib/pyproject.toml"]) == {"", "web", "lib"}
+    assert project_tops(["__init__.py", "web/package.json"]) == set()  # the feature's folder is itself a package
 
 
 # --- Patterns of the real applications that made false blocking findings -------------------------

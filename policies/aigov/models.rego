@@ -278,14 +278,41 @@ used_of[model] contains ref if {
 	model := ref.model
 }
 
+# The uses of each registered model the feature may not use. In its code and eval configs: a model
+# not approved for the tier. In code the feature does not ship (input.feature.unshipped_calls: a dev
+# script, an example, a migration; the collector lists only registered models there), which handles
+# none of the tier's data: a model no feature may use, banned, deprecated, in review or past its sunset.
+forbidden_uses_of[model] contains ref if {
+	some ref in used_of[model]
+	m := registry[model]
+	not approved_here(m)
+}
+
+forbidden_uses_of[model] contains object.union(ref, {"how": "unshipped"}) if {
+	some ref in object.get(input.feature, "unshipped_calls", [])
+	model := ref.model
+	m := registry[model]
+	not usable(m)
+}
+
+usable(m) if {
+	m.status == "approved"
+	not past_sunset(m)
+}
+
 used_by(refs) := "the code calls it" if {
 	some ref in refs
-	ref.how != "eval"
-} else := "its evals run it"
+	ref.how in {"call", "config"}
+} else := "its evals run it" if {
+	some ref in refs
+	ref.how == "eval"
+} else := "code the feature does not ship calls it"
 
 where_used(refs) := "in the code" if used_by(refs) == "the code calls it"
 
-where_used(refs) := "in the eval config" if used_by(refs) != "the code calls it"
+where_used(refs) := "in the eval config" if used_by(refs) == "its evals run it"
+
+where_used(refs) := "in the code the feature does not ship" if used_by(refs) == "code the feature does not ship calls it"
 
 # Every reference of each model, mentions included.
 references_of[model] contains ref if {
@@ -372,16 +399,15 @@ family(refs) := sprintf(" (%s model id)", [concat(", ", sort(providers))]) if {
 
 # METADATA
 # title: Code calls a model it may not use
-# description: The feature's shipped code calls or configures a registered model, or its eval config runs or grades with one (the feature's eval data goes to it), that is banned, past its sunset, deprecated, still in review or not approved for the feature's risk tier - whether the manifest declares it or not. No waiver covers it; the finding offers the models approved for the tier.
+# description: The feature's code calls or configures a registered model, or its eval config runs or grades with one (the feature's eval data goes to it), that is banned, past its sunset, deprecated, still in review or not approved for the feature's risk tier - whether the manifest declares it or not. Code the feature does not ship (dev scripts, examples, migrations; not tests) may not call a model that is banned, deprecated, in review or past its sunset either. No waiver covers it; the finding offers the models approved for the tier.
 # custom:
 #   id: AIGOV-MODEL-012
 #   severity: critical
 #   waivable: false
 #   remediation: Switch the code to a model approved for the feature's risk tier (the finding names them), or have this model approved for the tier.
 deny contains finding if {
-	some model, refs in used_of
+	some model, refs in forbidden_uses_of
 	m := registry[model]
-	not approved_here(m)
 	finding := lib.finding(
 		rego.metadata.rule().custom.id,
 		sprintf("%s is %s; %s (%s); %s", [written(model, refs), why_not(m), used_by(refs), shown_places(refs), instead(m)]),

@@ -353,3 +353,35 @@ test_a_model_the_evals_run_may_not_be_one_the_tier_may_not_use if {
 	contains(f.msg, "its evals run it (svc/promptfooconfig.yaml:3)")
 	startswith(f.remediation, "Replace low-only in the eval config: ")
 }
+
+# Code the feature does not ship (unshipped_calls, beside the shipped code's references): only a model no
+# feature may use is judged there (one approved for another tier, or for this one, is not); its places
+# join those of the shipped code.
+unshipped_input(tier, models, refs) := json.patch(code_input(tier, models, [ref("old", "old", true, "call", "svc/app.py", 3)]),
+	[{"op": "add", "path": "/feature/unshipped_calls", "value": refs}])
+
+test_code_the_feature_does_not_ship_may_not_call_a_model_no_feature_may_use if {
+	refs := [
+		ref("evil", "org/evil-7b", true, "call", "svc/scripts/backfill.py", 4),
+		ref("gone", "gone", true, "call", "svc/scripts/backfill.py", 7),
+		ref("reviewing", "reviewing", true, "call", "svc/examples/demo.py", 2),
+		ref("low-only", "low-only", true, "call", "svc/scripts/seed.py", 1),
+		ref("good", "good", true, "call", "svc/scripts/seed.py", 2),
+		ref("old", "old", true, "call", "svc/scripts/seed.py", 5),
+	]
+	found := models.deny with input as unshipped_input("high", [{"id": "good"}], refs) with data.aigov.registry as registry with data.aigov.settings as settings
+	{[f.id, f.path, f.line] | some f in found} == {
+		["AIGOV-MODEL-012", "svc/scripts/backfill.py", 4],
+		["AIGOV-MODEL-012", "svc/scripts/backfill.py", 7],
+		["AIGOV-MODEL-012", "svc/examples/demo.py", 2],
+		["AIGOV-MODEL-012", "svc/app.py", 3],
+	}
+	some old in found
+	old.path == "svc/app.py"
+	contains(old.msg, "; the code calls it (svc/app.py:3, svc/scripts/seed.py:5);")
+	some f in found
+	f.path == "svc/scripts/backfill.py"
+	f.line == 4
+	f.msg == "org/evil-7b (evil in the registry) is banned (licence); code the feature does not ship calls it (svc/scripts/backfill.py:4); use good instead"
+	f.remediation == "Replace evil in the code the feature does not ship: use good instead"
+}

@@ -30,7 +30,7 @@ import json
 import re
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from typing import Any
@@ -115,19 +115,25 @@ MAX_REMEMBERED_TOTAL = 32 * 1024 * 1024
 class ModelIndex:
     """What the registry knows, ready for lookups: built once per check by :func:`model_index`."""
 
-    __slots__ = ("models", "_providers", "_prefixes", "_mention_pattern", "_known", "_looked_up", "_files", "_remembered_chars",
-                 "parses")
+    __slots__ = ("models", "names", "_providers", "_prefixes", "_mention_pattern", "_registered_pattern", "_names_gate", "_known",
+                 "_looked_up", "_files", "_remembered_chars", "parses")
 
-    def __init__(self, models: dict[str, str], prefixes: dict[str, str], parses: LastParses | None = None) -> None:
+    def __init__(self, models: dict[str, str], prefixes: dict[str, str], parses: LastParses | None = None,
+                 names: dict[str, str] | None = None) -> None:
         self.models = models  # every spelling (id or alias) -> registry id
         self.parses = parses  # an evidence replay's: each file's next version is parsed from its last tree
         self._providers = prefixes  # provider-pattern prefix -> provider family
+        # A provider's bare ids that are plain words ("sonar", "command") -> provider family: a model
+        # only where a model parameter takes one (elsewhere they are words).
+        self.names = names or {}
+        self._names_gate: Any = None
         # The prefixes by their first letters, longest first: a word is compared with the few that
         # start like it (a loop over ~200 prefixes per word was half the time; a regex costs its compile).
         self._prefixes: dict[str, list[str]] = {}
         for prefix in sorted(prefixes, key=len, reverse=True):
             self._prefixes.setdefault(prefix[:_PREFIX_HEAD], []).append(prefix)
         self._mention_pattern: Any = None
+        self._registered_pattern: Any = None
         # Answers by spelling: a repository writes the same few ids many times. Each is bounded:
         # cleared when full, whatever the repository holds.
         self._known: dict[str, bool] = {}
@@ -164,6 +170,23 @@ class ModelIndex:
             self._mention_pattern = _re2(f"(?:^|[^A-Za-z0-9_.@-])((?:{body})[A-Za-z0-9_.:@-]*)", cache=False)
         return self._mention_pattern
 
+    def may_name_registered(self, text: str) -> bool:
+        """Whether ``text`` holds the first MENTION_HEAD characters of a registered spelling: a quick
+        test before a file is read for the registered models alone (in linear time, like mention_pattern)."""
+        if self._registered_pattern is None:
+            heads = sorted({name[:MENTION_HEAD] for name in self.models}, key=len, reverse=True)
+            self._registered_pattern = _re2("|".join(_re2_escape(head) for head in heads), cache=False) if heads else False
+        return bool(self._registered_pattern) and self._registered_pattern.search(text.encode("utf-8", "surrogatepass")) is not None
+
+    @property
+    def names_gate(self) -> Any:
+        """RE2: a quoted provider name (see ``names``) right after a name that may carry a model
+        (model="sonar", model_name: str = "command"); None if there are no names."""
+        if self._names_gate is None and self.names:
+            body = "|".join(_re2_escape(name) for name in sorted(self.names))
+            self._names_gate = _re2(r"(?i)" + _sink_name("\"'`") + _SINK_OPERATOR + f"[\"'`](?:{body})[\"'`]", cache=False)
+        return self._names_gate
+
     def lookup(self, spelled: str) -> tuple[str, bool, str | None, str | None, str]:
         """(model, registered, provider, router, bare) for an id as written."""
         answer = self._looked_up.get(spelled)
@@ -180,7 +203,7 @@ class ModelIndex:
         for name in (spelled, bare):
             if name in models:
                 return models[name], True, provider, router, bare
-        pattern_provider = self._pattern_provider(bare)
+        pattern_provider = self._pattern_provider(bare) or self.names.get(bare)
         return bare, False, provider or pattern_provider, router, bare
 
     def known(self, spelled: str) -> bool:
@@ -219,10 +242,13 @@ def model_index(registry: dict[str, Any], incremental: bool = False) -> ModelInd
     """The index of a registry's ids, aliases and provider patterns; ``incremental``: for an
     evidence replay, which reads many versions of each file (see :class:`LastParses`)."""
     prefixes: dict[str, str] = {}
+    names: dict[str, str] = {}
     for family in _provider_patterns(registry):
         for prefix in family["prefixes"]:
             prefixes.setdefault(prefix, family["provider"])
-    return ModelIndex(_spellings(registry.get("models", [])), prefixes, LastParses() if incremental else None)
+        for name in family.get("names", []):
+            names.setdefault(name, family["provider"])
+    return ModelIndex(_spellings(registry.get("models", [])), prefixes, LastParses() if incremental else None, names)
 
 
 def _spellings(models: list[dict[str, Any]]) -> dict[str, str]:
@@ -354,6 +380,8 @@ def _plausible(value: str, strictness: str, index: ModelIndex) -> bool:
     if index.known(value):
         return True
     _, _, bare = split_prefixes(value)
+    if bare in index.names:  # a provider's bare id ("sonar"), where a model goes by name or factory
+        return strictness in {"strict", "factory"}
     if strictness == "strict":
         return bool(_DIGIT.search(bare) or re.search(r"[-/:]", value))
     if strictness == "factory":
@@ -364,12 +392,19 @@ def _plausible(value: str, strictness: str, index: ModelIndex) -> bool:
 # --- Files ----------------------------------------------------------------------------------------
 
 _PROSE = (".md", ".mdx", ".rst", ".txt", ".html", ".htm", ".csv", ".tsv", ".jsonl", ".ndjson", ".log", ".svg", ".xml")
-# Folders whose files are not the shipped application: what they name is a mention.
-_NOT_SHIPPED = re.compile(r"(?:^|/)(?:tests?|__tests__|testing|spec|specs|fixtures?|__fixtures__|mocks?|__mocks__|"
-                          r"docs?|documentation|site|website|benchmarks?|benchmark_results|results|outputs?|logs?|"
-                          r"scripts|migrations|cassettes|snapshots|__snapshots__|samples?|examples?|data|datasets?|locales?|i18n|translations)/", re.IGNORECASE)
+# Tests do not ship, wherever they are: what they name is a mention.
+_TEST_FOLDER = re.compile(r"(?:^|/)(?:tests?|__tests__|testing|spec|specs|fixtures?|__fixtures__|mocks?|__mocks__|"
+                          r"cassettes|snapshots|__snapshots__)/", re.IGNORECASE)
 _TEST_FILE = re.compile(r"(?:^|/)(?:test_[^/]*|[^/]*_test\.\w+|[^/]*\.(?:test|spec|stories)\.\w+|conftest\.py|"
                         r"[^/]*\.mock\.\w+)$")
+# Folders a project keeps beside its code, which its build leaves out: docs, examples, dev scripts,
+# data, outputs. Only at the top of a project: inside a package a folder of that name is one of its
+# modules (myapp/data/, interpreter/core/computer/docs/), imported like any other, so a name cannot hide a call.
+_ASIDE_FOLDER = re.compile(r"(?:docs?|documentation|site|website|benchmarks?|benchmark_results|results|outputs?|logs?|"
+                           r"scripts|samples?|examples?|data|datasets?|locales?|i18n|translations)", re.IGNORECASE)
+# Database migrations live inside their package (Django's app/migrations/): a record of past schema
+# and data changes, which is not edited, so the defaults it once set are not the code's calls.
+_HISTORY_FOLDER = re.compile(r"migrations", re.IGNORECASE)
 # JSON that records what happened rather than configures: eval outputs, API responses, histories.
 _DATA_FILE = re.compile(r"(?:output|result|response|dump|history|record|transcript|trace)s?[^/]*\.json$")
 _ENV_FILE = re.compile(r"(?:^|/)(?:\.env[^/]*|[^/]*\.env|[^/]*\.env\.\w+)$")
@@ -378,18 +413,65 @@ _LANGUAGE_BY_SUFFIX = {".py": "python", ".pyi": "python", ".ipynb": "notebook", 
                        ".cjs": "javascript", ".jsx": "javascript", ".ts": "typescript", ".mts": "typescript",
                        ".cts": "typescript", ".tsx": "tsx", ".json": "json", ".yaml": "yaml", ".yml": "yaml",
                        ".toml": "toml"}
+_CODE_LANGUAGES = frozenset({"python", "notebook", "javascript", "typescript", "tsx"})
+
+# Where a file is, for the model finder (see :func:`placement`).
+SHIPPED = "shipped"  # the application: every reference counts
+ASIDE = "aside"  # code a project keeps beside the application (dev scripts, examples, docs): read for calls
+NOT_SHIPPED = "not shipped"  # tests, prose, data, tool state, templates of other projects: not read
+
+# Files that make their folder the top of a project (a monorepo's packages and apps).
+PROJECT_FILES = frozenset({"package.json", "pyproject.toml", "setup.py", "setup.cfg"})
+PACKAGE_FILE = "__init__.py"
+
+
+def project_tops(paths: Iterable[str]) -> frozenset[str]:
+    """The folders among ``paths`` (a feature's files, relative to its folder) that are the top of a
+    project: the feature's own folder ("") and each folder with a project file, unless it is a Python
+    package or inside one (there its folders are modules). A folder aside from the code is left out
+    only right under one of these."""
+    packages, projects = set(), {""}
+    for path in paths:
+        folder, _, name = path.rpartition("/")
+        if name == PACKAGE_FILE:
+            packages.add(folder)
+        elif name in PROJECT_FILES:
+            projects.add(folder)
+    return frozenset(top for top in projects if not any(_within(top, package) for package in packages))
+
+
+def _within(folder: str, outer: str) -> bool:
+    return outer == "" or folder == outer or folder.startswith(outer + "/")
+
+
+def placement(path: str, tops: Collection[str] = ("",)) -> str:
+    """Where a file is, by its path inside the feature:
+
+    - NOT_SHIPPED: tests (wherever they are), prose, recorded data, hidden tool state (.github's
+      workflows excepted), the templates of other projects (a cookiecutter's "{{cookiecutter.name}}/"
+      folders); and what is not code in a folder named like docs, examples, dev scripts, data or
+      outputs, wherever it is (locale strings, example catalogues, result dumps);
+    - ASIDE: code in such a folder right under one of the ``tops`` of a project (see
+      :func:`project_tops`), or in a migrations folder;
+    - SHIPPED: everything else - code in such a folder inside a package is one of its modules."""
+    lowered = path.lower()
+    if (lowered.endswith(_PROSE) or _TEST_FILE.search(path) or _TEST_FOLDER.search(path) or _DATA_FILE.search(lowered)
+            or "{{" in path or any(part.startswith(".") and part != ".github" for part in path.split("/")[:-1])):
+        return NOT_SHIPPED
+    code = _language(path) in _CODE_LANGUAGES
+    folders = path.split("/")[:-1]
+    for depth, folder in enumerate(folders):
+        aside = _ASIDE_FOLDER.fullmatch(folder) is not None
+        if _HISTORY_FOLDER.fullmatch(folder) or (aside and "/".join(folders[:depth]) in tops):
+            return ASIDE if code else NOT_SHIPPED
+        if aside and not code:
+            return NOT_SHIPPED
+    return SHIPPED
 
 
 def shipped(path: str) -> bool:
-    """Is the file part of the application, rather than its tests, docs, data, dev tooling or the
-    templates of other projects (a cookiecutter's "{{cookiecutter.name}}/" folders)?"""
-    lowered = path.lower()
-    if lowered.endswith(_PROSE) or _TEST_FILE.search(path) or _NOT_SHIPPED.search(path) or _DATA_FILE.search(lowered):
-        return False
-    if "{{" in path:
-        return False
-    # Hidden folders hold tool state (.github's workflows excepted).
-    return not any(part.startswith(".") and part != ".github" for part in path.split("/")[:-1])
+    """Is the file part of the application (see :func:`placement`; the feature's folder is its only project)?"""
+    return placement(path) == SHIPPED
 
 
 def find_model_references(path: str, text: str, known: ModelIndex, shipped_code: bool | None = None) -> FileReferences:
@@ -462,11 +544,11 @@ def _source(path: str, text: str, language: str | None, is_shipped: bool, known:
             mentions = list(_mentions(data, known, deadline))
             for spelled, line in mentions:
                 found.add(spelled, line_of(line), MENTION)
-            if mentions or _may_choose_a_model(language, data):
+            if mentions or _may_choose_a_model(language, data, known):
                 raise _Incomplete(f"is larger than {MAX_PARSED_BYTES // 1024} KB, too large to parse for model calls")
             return  # nothing in it is spelled like a model or could reach a model parameter
     mentions = list(_mentions(data, known, deadline))
-    if language is not None and not mentions and not _may_choose_a_model(language, data):
+    if language is not None and not mentions and not _may_choose_a_model(language, data, known):
         language = None  # nothing in it is spelled like a model or could reach a model parameter: no parse needed
     try:
         if language is not None:
@@ -499,15 +581,24 @@ def _candidate(quotes: str) -> str:
     return (f"[{quotes}](?:[0-9][A-Za-z0-9._:@/+-]*|[A-Za-z][A-Za-z0-9._@+]*[0-9:/-][A-Za-z0-9._:@/+-]*)[{quotes}]")
 
 
+# What passes a value to a name that may carry a model (see _sink_name): model="x", "model": "x",
+# model: str = "x", languageModel("x"), getenv("X_MODEL", "x"), env.X_MODEL ?? "x".
+_SINK_OPERATOR = r"(?::[^=\n]{0,60}=|[=:,(]|\?\?|\|\||\bor\b)[ \t]*"
+
+
+def _sink_name(quotes: str) -> str:
+    """A name that may carry a model, quoted or not (case-insensitive: the pattern's flags say so)."""
+    return _SINK_WORD + r"[A-Za-z0-9_]*[" + quotes + r"]?[ \t]*"
+
+
 def _code_gates(quotes: str) -> tuple[str, str, str]:
     """(a sink with a candidate on its line, a container of models opened at the end of a line, an
     element of such a container holding a candidate) for a language whose strings take ``quotes``."""
     candidate = _candidate(quotes)
-    name = _SINK_WORD + r"[A-Za-z0-9_]*[" + quotes + r"]?[ \t]*"
-    sink = (r"(?i)"
-            # model="x", "model": "x", model: str = "x", languageModel("x"), getenv("X_MODEL", "x"), env.X_MODEL ?? "x",
+    name = _sink_name(quotes)
+    sink = (r"(?i)" + name + _SINK_OPERATOR
             # MODELS = ["x", ...]
-            + name + r"(?::[^=\n]{0,60}=|[=:,(]|\?\?|\|\||\bor\b)[ \t]*(?:[\[{(][ \t]*)?" + candidate
+            + r"(?:[\[{(][ \t]*)?" + candidate
             # a provider's factory: openai("gpt-4o")
             + r"|\b(?:openai|anthropic|google|xai|mistral|groq|bedrock|azure|vertex|cohere|deepseek|perplexity|together\w*|"
             r"fireworks|ollama|deepinfra|cerebras)[ \t]*\([ \t]*" + candidate
@@ -530,11 +621,11 @@ _CONSTANT = (r"(?m)^(?:export[ \t]+)?(?:(?:const|let|var)[ \t]+)?([A-Za-z_][A-Za
 _CONFIG_GATE = r"(?i)" + _SINK_WORD + r"[A-Za-z0-9_]*[\"']?[ \t]*[:=]"
 
 
-def _may_choose_a_model(language: str, data: bytes) -> bool:
+def _may_choose_a_model(language: str, data: bytes, known: ModelIndex) -> bool:
     if language not in _GATES:
         return _re2(_CONFIG_GATE).search(data) is not None
     sink, container, element = _GATES[language]
-    if _re2(sink).search(data) is not None:
+    if _re2(sink).search(data) is not None or (known.names_gate is not None and known.names_gate.search(data) is not None):
         return True
     if _re2(container).search(data) is not None and _re2(element).search(data) is not None:
         return True
@@ -791,8 +882,9 @@ _SHAPED = re.compile(r"[0-9:/-]")
 
 def _may_be_id(value: str, known: ModelIndex) -> bool:
     """Could any sink take ``value``? Only an id-shaped one, known or with what _plausible asks of
-    the others (a digit, "-", "/" or ":"): "user" or "json" need no look at where they are."""
-    return bool(_ID_SHAPE.fullmatch(value)) and (_SHAPED.search(value) is not None or known.known(value))
+    the others (a digit, "-", "/" or ":", or a provider's bare name): "user" or "json" need no look at
+    where they are."""
+    return bool(_ID_SHAPE.fullmatch(value)) and (_SHAPED.search(value) is not None or known.known(value) or value in known.names)
 
 
 def _id_sized(node: Any, source: bytes) -> bool:

@@ -5,9 +5,11 @@ with the declared models. A reference is an id spelled as providers spell it - a
 of its aliases (dated snapshots, Bedrock, Vertex AI, Azure and router ids), a word that starts like
 a provider's model ids (``providerPatterns`` in the registry: an unregistered model), or any string
 that reaches a model parameter - found by facts/model_calls.py, which says how: a ``call`` site, a
-``config`` value or a ``mention``. Only the feature's shipped files are read (not its tests, docs,
-data or dev scripts: whatever they name could only be a mention); the prompts folder is shipped.
-aigov only reads the files - it never runs them.
+``config`` value or a ``mention``. Only the feature's shipped files are read for them (not its
+tests, docs, data or dev scripts: whatever they name could only be a mention; the prompts folder is
+shipped); the code it keeps beside them (dev scripts, examples, migrations) is read for the
+registered models it calls, which no feature may call if they are banned or retired. Which files
+ship is decided by model_calls.placement. aigov only reads the files - it never runs them.
 """
 
 from __future__ import annotations
@@ -18,7 +20,17 @@ from collections.abc import Iterable
 from typing import Any
 
 from aigov.errors import AigovError
-from aigov.facts.model_calls import FileReferences, ModelIndex, find_model_references, shipped
+from aigov.facts.model_calls import (
+    ASIDE,
+    MENTION,
+    NOT_SHIPPED,
+    SHIPPED,
+    FileReferences,
+    ModelIndex,
+    find_model_references,
+    placement,
+    project_tops,
+)
 from aigov.files import MAX_FILE_BYTES
 from aigov.tree import FOLDER, LOOP, MISSING, OUTSIDE, Tree
 
@@ -68,29 +80,35 @@ def collect_model_references(
     tree: Tree, files: list[str], index: ModelIndex, skip: set[str], prompts_dir: str, feature_dir: str = ".",
     eval_files: frozenset[str] = frozenset(),
 ) -> dict[str, list[dict[str, Any]]]:
-    """Facts: ``model_references`` in the feature's shipped files, each with how it was found, and
+    """Facts: ``model_references`` in the feature's shipped files, each with how it was found;
     ``unscanned_files``: shipped files that could not be read to their end (unreadable, over a size
-    or time bound), where a call could hide.
+    or time bound), where a call could hide; and ``unshipped_calls``: the registered models that code
+    the feature does not ship calls or configures (see :func:`_unshipped_calls`).
 
     A link is read where it points (inside the repository only); the files behind a link to a
     folder are the feature's too, as a checkout shows them, and are reported where they live.
     Whether a file is shipped is decided by its path inside the feature (a feature may live under
-    any folder, ``examples/`` or ``tests/`` included). ``eval_files`` are eval configs, wherever they
+    any folder, ``examples/`` or ``tests/`` included) and the projects in it (see
+    model_calls.placement): code aside from the application (a top-level ``scripts/`` folder) is read
+    only for the registered models it calls. ``eval_files`` are eval configs, wherever they
     are: the models they name are the ones the evals send the feature's eval data to (``how: eval``).
     """
     refs: list[dict[str, Any]] = []
     unscanned: list[dict[str, Any]] = []
+    unshipped: list[dict[str, Any]] = []
     prompts_prefix = prompts_dir.rstrip("/") + "/"
     feature_prefix = "" if feature_dir == "." else feature_dir.rstrip("/") + "/"
     links = tree.links
     queue = list(files)
     seen: set[str] = set()  # real paths read (or folders listed): each once, at the first path that reached it
+    tops = project_tops(rel[len(feature_prefix):] for rel in files if rel.startswith(feature_prefix))
     for rel in queue:  # grows as links to folders are followed
         if rel in skip:
             continue
         in_prompts = rel.startswith(prompts_prefix)
-        if not in_prompts and rel not in eval_files and not shipped(rel[len(feature_prefix):] if rel.startswith(feature_prefix) else rel):
-            continue  # tests, docs, data, dev scripts: whatever they name is a mention, which decides nothing
+        where = SHIPPED if in_prompts or rel in eval_files else placement(rel[len(feature_prefix):] if rel.startswith(feature_prefix) else rel, tops)
+        if where == NOT_SHIPPED:
+            continue  # tests, docs, data: whatever they name is a mention, which decides nothing
         real = rel
         if rel in links:
             node = tree.resolve(rel)
@@ -99,6 +117,8 @@ def collect_model_references(
                     seen.add(node.path)
                     queue.extend(tree.files_under(node.path))
                 continue
+            if where == ASIDE and node.kind in (OUTSIDE, LOOP, MISSING):
+                continue  # code the feature does not ship: what cannot be read there is not judged
             if node.kind in (OUTSIDE, LOOP):
                 if os.path.splitext(rel)[1].lower() not in BINARY_SUFFIXES:
                     unscanned.append({"path": rel, "reason": _UNREADABLE_LINK[node.kind], "line": 1})
@@ -110,6 +130,9 @@ def collect_model_references(
         if real in seen or not _scanned(rel, in_prompts):
             continue
         seen.add(real)
+        if where == ASIDE:
+            unshipped.extend(_unshipped_calls(tree, rel, index))
+            continue
         try:
             text = _read_for_scan(tree, rel)
         except AigovError as exc:
@@ -128,7 +151,21 @@ def collect_model_references(
             unscanned.append({"path": rel, "line": 1, "reason": f"chooses among {len(unregistered)} model ids the registry "
                               f"does not know, more than the {MAX_UNREGISTERED_PER_FILE} aigov reports one by one"})
         refs.extend(facts)
-    return {"model_references": refs, "unscanned_files": unscanned}
+    return {"model_references": refs, "unscanned_files": unscanned, "unshipped_calls": unshipped}
+
+
+def _unshipped_calls(tree: Tree, rel: str, index: ModelIndex) -> list[dict[str, Any]]:
+    """The registered models that code the feature does not ship (a dev script, an example, a
+    migration) calls or configures: one no feature may use blocks wherever it is called. Its other
+    references decide nothing and are not listed; a file that cannot be read is not judged."""
+    try:
+        text = _read_for_scan(tree, rel)
+    except AigovError:
+        return []
+    if text is None or not index.may_name_registered(text):
+        return []
+    found = find_model_references(rel, text, index, shipped_code=True)
+    return [fact for fact in _reference_facts(rel, found) if fact["registered"] and fact["how"] != MENTION]
 
 
 def _scanned(rel: str, in_prompts: bool) -> bool:
