@@ -305,6 +305,24 @@ def test_dev_scripts_at_the_top_of_a_project_block_only_models_the_tier_may_not_
                                  "calls it (scripts/eval_old.py:2); use anthropic.claude-haiku-3-5 instead")
 
 
+def test_a_dev_script_too_large_to_parse_cannot_hide_a_banned_model(tmp_path: Path) -> None:
+    """A dev script past the parse bound, padded with mentions of every registered model before its
+    call of a banned one: there a call cannot be told from a mention, so every registered model the
+    file names counts, and the banned one blocks (it passed as a mention before)."""
+    from aigov.facts.model_calls import MAX_PARSED_BYTES
+    from aigov.resources import policies_dir
+    from aigov.yamlfile import parse_yaml
+
+    registry = parse_yaml((policies_dir() / "data" / "registry.yaml").read_text(encoding="utf-8"), "registry.yaml").data
+    spellings = sorted({m["id"] for m in registry["models"]} | {a for m in registry["models"] for a in m.get("aliases", [])})
+    spellings = [name for name in spellings if name != "unvetted-community-7b"]
+    padding = "".join(f"# {name}\n" for name in spellings) + "#" * 200 + "\n"
+    copies = MAX_PARSED_BYTES // len(padding) + 1
+    root = make_feature(tmp_path)
+    write(root / "scripts/backfill.py", padding * copies + BANNED_CALL)
+    assert ("scripts/backfill.py", padding.count("\n") * copies + 2) in located(root, "AIGOV-MODEL-012")
+
+
 def test_migrations_are_history_where_only_models_no_feature_may_use_block(tmp_path: Path) -> None:
     """A Django app's migrations live in its package and are never edited: the model a data
     migration once set (khoj-ai/khoj src/khoj/database/migrations/0034_*.py) is not a call of the

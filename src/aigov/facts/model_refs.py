@@ -17,11 +17,13 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 from aigov.errors import AigovError
 from aigov.facts.model_calls import (
     ASIDE,
+    CALL,
     MENTION,
     NOT_SHIPPED,
     SHIPPED,
@@ -165,6 +167,11 @@ def _unshipped_calls(tree: Tree, rel: str, index: ModelIndex) -> list[dict[str, 
     if text is None or not index.may_name_registered(text):
         return []
     found = find_model_references(rel, text, index, shipped_code=True)
+    if not found.complete:
+        # Not read to its end (too large or too slow to parse), it cannot tell its calls from its
+        # mentions: each registered model it names counts as called, every one (no cap on mentions),
+        # so that padding a dev script cannot hide a banned model in it.
+        found = FileReferences([replace(ref, how=CALL) for ref in found.references if ref.registered])
     return [fact for fact in _reference_facts(rel, found) if fact["registered"] and fact["how"] != MENTION]
 
 
