@@ -354,6 +354,7 @@ def test_the_replays_engine_asks_the_engine_once_for_equal_documents_however_the
     from aigov.check.authority import resolve_authority
     from aigov.check.options import CheckOptions
     from aigov.evidence.answers import RememberingEngine
+    from aigov.model import Verdict
 
     repo = make_feature(tmp_path / "repo")
     docs = jsonlib.loads(run_cli("facts", str(repo), "--now", CLOCK).stdout)
@@ -369,5 +370,9 @@ def test_the_replays_engine_asks_the_engine_once_for_equal_documents_however_the
         changed[0]["feature"]["manifest"]["spec"]["riskTier"] = "high"
         engine.evaluate_all(changed)
         assert engine.evaluated == len(docs) + 1
+        # A value marshal cannot write (a str enum, which JSON writes as its string) is still answered.
+        enum_valued = copy.deepcopy(docs)
+        enum_valued[0]["feature"]["manifest"]["spec"]["riskTier"] = Verdict.PASS
+        assert engine.evaluate_all(enum_valued) and engine.evaluated == len(docs) + 2
     finally:
         engine.stop()

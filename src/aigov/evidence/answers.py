@@ -20,7 +20,7 @@ import marshal
 from collections.abc import Callable
 from typing import Any
 
-from aigov.digests import sha256
+from aigov.digests import canonical_digest, sha256
 from aigov.errors import AigovError
 from aigov.policy.engine import Engine
 from aigov.policy.pack import PolicyPack
@@ -132,7 +132,11 @@ class RememberingEngine:
         for seen, body in self._recent:
             if seen is doc:
                 return body
-        body = sha256(marshal.dumps({k: v for k, v in doc.items() if k != "now"}, 2)).digest()
+        unclocked = {k: v for k, v in doc.items() if k != "now"}
+        try:
+            body = sha256(marshal.dumps(unclocked, 2)).digest()
+        except ValueError:  # a value marshal does not write (a str subclass, such as an enum): its canonical JSON
+            body = canonical_digest(unclocked).encode()  # 71 bytes, never equal to a 32-byte marshal digest
         self._recent = [(doc, body), *self._recent[:15]]
         return body
 
