@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import edit, run_cli, write
+from conftest import built_once, edit, run_cli, write
 from evidence_helpers import feature_repo
 from repo_helpers import commit_all
 
@@ -23,12 +23,11 @@ pytestmark = pytest.mark.usefixtures("chromium")
 ANSWERS = "_aigov_template: rag-service\n_src_path: gh:acme/aigov-templates\n_commit: {version}\n"
 
 
-@pytest.fixture(scope="module")
-def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def build_report(root: Path) -> None:
     """The org bundle of two repositories built apart and merged: payments (fraud, refunds) and
     kb-answers, whose one feature bears the repository's name. fraud moves onto the paved road's
     current template in August; kb-answers has been on an old one since June."""
-    root = tmp_path_factory.mktemp("report")
+    root.mkdir(parents=True)
     repo = feature_repo(root / "payments", features=("fraud", "refunds"), owner="team-payments")
     edit(repo / "fraud" / "aigov.yaml", "id: anthropic.claude-sonnet-4\n      provider: bedrock", "id: gpt-3.5-turbo\n      provider: openai")
     commit_all(repo, "fraud: try gpt-3.5-turbo", "2026-08-03T09:30:00Z")
@@ -46,7 +45,12 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert run.exit_code == 0, run.stderr
     with zipfile.ZipFile(root / "org.zip") as archive:
         archive.extract("report.html", root / "unpacked")
-    return root / "unpacked" / "report.html"
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The merged org bundle's report.html (build_report), built once for the run: no test writes into it."""
+    return built_once(tmp_path_factory, "evidence-report", build_report) / "unpacked" / "report.html"
 
 
 def render(chromium: str, *args: str) -> subprocess.CompletedProcess:
