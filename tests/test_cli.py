@@ -173,6 +173,26 @@ def test_a_reader_that_leaves_early_ends_aigov_quietly(args: tuple[str, ...]) ->
     assert reader_gone(*args) == (141, "")
 
 
+@pytest.mark.parametrize("args", [("--help",), ("--version",), ("check", "--help"), ("policy", "list", "--help")])
+def test_help_and_version_whose_reader_left_end_as_a_command_does(args: tuple[str, ...]) -> None:
+    """click writes --help and --version while it parses, before a command's own handling; its exit
+    for a broken pipe is 1, the code for blocking findings."""
+    assert reader_gone(*args) == (141, "")
+
+
+@pytest.mark.parametrize("args", [("--help",), ("--version",), ("check", "--help"), ("templates",)])
+def test_an_output_that_cannot_be_written_is_one_line_and_exit_2(args: tuple[str, ...]) -> None:
+    """Standard output on a full disk (/dev/full): one line that says so, never a traceback."""
+    import subprocess
+    import sys
+
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run([sys.executable, "-m", "aigov", *args], stdout=full, stderr=subprocess.PIPE, text=True,
+                              stdin=subprocess.DEVNULL, timeout=120)
+    assert proc.returncode == 2 and proc.stderr.startswith("aigov: error: ") and proc.stderr.count("\n") == 1, proc.stderr
+    assert "No space left on device" in proc.stderr
+
+
 def test_a_check_whose_reader_leaves_early_says_so_in_its_report_files(tmp_path: Path) -> None:
     root = make_feature(tmp_path / "repo")
     sarif = tmp_path / "out.sarif"

@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from aigov import __version__
-from aigov.commandline import leave_without_teardown
+from aigov.commandline import leave_without_teardown, parsing_fails_closed
 
 # Every sub-command: name -> ("module:attribute", its short help). The short help is the first
 # sentence of the command's own help, as click shortens it (tests/test_cli_table.py keeps the two equal).
@@ -55,6 +55,14 @@ class TableGroup(click.Group):
     def __init__(self, *args: Any, table: dict[str, tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.table = table
+
+    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any) -> click.Context:
+        with parsing_fails_closed():  # aigov --help, aigov --version
+            return super().make_context(info_name, args, parent, **extra)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with parsing_fails_closed():  # aigov COMMAND --help; the command itself runs under its fails_closed
+            return super().invoke(ctx)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(self.table)

@@ -8,10 +8,11 @@ are built (``# lazy:``).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -115,11 +116,33 @@ def _leave_unread(outputs: list[tuple[str, Path | None]]) -> None:
     error, exit 141 (128 + SIGPIPE, never 0: what was asked for was not delivered). Report files not
     yet written get an error document, as on any failure."""
     write_error_reports(STDOUT_CLOSED, [(name, path) for name, path in outputs if path is not None])
-    # The interpreter flushes standard output once more on its way out: point it at /dev/null, or
-    # that flush fails again and prints "Exception ignored" (Python's documentation, "Note on SIGPIPE").
+    _drop_unwritten_output()
+    sys.exit(EXIT_STDOUT_CLOSED)
+
+
+@contextlib.contextmanager
+def parsing_fails_closed() -> Iterator[None]:
+    """Around click's parsing of a command line, where it writes --help and --version before any
+    command's fails_closed runs: a reader that left ends aigov as fails_closed does (141, quietly;
+    click's own handler exits 1), and an output that cannot be written (a full disk) is one line on
+    standard error and exit 2, never a traceback."""
+    try:
+        yield
+    except BrokenPipeError:
+        if not stdout_closed():
+            raise
+        _leave_unread([])
+    except OSError as exc:
+        _drop_unwritten_output()
+        _die(f"could not write its output: {exc.strerror or exc}", [])
+
+
+def _drop_unwritten_output() -> None:
+    """Point standard output at /dev/null: the interpreter flushes it once more on its way out, and
+    what could not be written would fail again there, printing "Exception ignored" (Python's
+    documentation, "Note on SIGPIPE")."""
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())
-    sys.exit(EXIT_STDOUT_CLOSED)
 
 
 # Options that write one more report from the same check: option name -> format.
