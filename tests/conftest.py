@@ -40,7 +40,7 @@ def memory_scratch() -> Path | None:
         room = os.statvfs(shm)
     except OSError:
         return None
-    tmpfs = any(line.split()[1:3] == [str(shm), "tmpfs"] for line in mounts if len(line.split()) > 2)
+    tmpfs = any(line.split()[1:3] == [str(shm), "tmpfs"] for line in mounts)  # device, mount point, type, ...
     writable = os.access(shm, os.W_OK | os.X_OK)
     return shm if tmpfs and writable and room.f_bavail * room.f_frsize >= SCRATCH_IN_MEMORY_BYTES else None
 

@@ -27,6 +27,11 @@ from conftest import REPO_ROOT
 SCHEMAS = sorted(path.name.removesuffix(".schema.json") for path in (REPO_ROOT / "schemas").glob("*.schema.json"))
 # Where a check spends its validation: these must be decided (not left to jsonschema) when valid.
 CHECKED_ON_EVERY_RUN = ("manifest", "model-card", "eval-config")
+# The generated-document properties are not traced for coverage (pytest-cov's no_cover): thousands of
+# documents through the few functions the edge-case tests cover; tracing them tripled this file's time
+# (7 s -> 21 s of CPU). They still run and assert in full; the lines only they reach (some twenty
+# "cannot tell" branches of aigov.schema_subset, where jsonschema then decides) are just not counted.
+UNTRACED = pytest.mark.no_cover
 STRINGS = ["", "a", "demo", "Demo", "demo\n", "svc-a", "2026-01-01", "2026-02-30", "2026-1-1", "gpt-4o", "@acme/risk",
            "acme", "x" * 300, "high", "low", "draft", "final", " ", "evals/config.yaml", "https://example.com",
            "evals/cases.jsonl", "data/cases.csv", "../cases.yaml", "/etc/cases.json", "python evals/run.py", "dist/*.whl"]
@@ -129,11 +134,7 @@ class Generator:
         return document
 
 
-# Not traced for coverage (pytest-cov's no_cover): thousands of generated documents through the few
-# functions the edge-case tests below cover; tracing them tripled this file's time (7 s -> 21 s of
-# CPU). They still run and assert in full; the lines only they reach (some twenty "cannot tell"
-# branches of aigov.schema_subset, where jsonschema then decides) are just not counted.
-@pytest.mark.no_cover
+@UNTRACED
 @pytest.mark.parametrize("name", SCHEMAS)
 def test_every_answer_is_jsonschemas(name: str) -> None:
     root = schema(name)
@@ -277,11 +278,7 @@ def places_in(node: Any) -> Iterator[tuple[Any, Any]]:
             yield from places_in(value)
 
 
-# Not traced for coverage (pytest-cov's no_cover): thousands of generated documents through the few
-# functions the edge-case tests below cover; tracing them tripled this file's time (7 s -> 21 s of
-# CPU). They still run and assert in full; the lines only they reach (some twenty "cannot tell"
-# branches of aigov.schema_subset, where jsonschema then decides) are just not counted.
-@pytest.mark.no_cover
+@UNTRACED
 @pytest.mark.parametrize("path", SPEC_DOCUMENTS, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_cyclonedx_answers_are_jsonschemas_and_every_valid_specification_document_is_decided(path: Path) -> None:
     """On each of the specification's test documents, judged under its own version and under 1.7, and on

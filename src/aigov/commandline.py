@@ -70,9 +70,7 @@ def fails_closed(func: Callable[..., Any]) -> Callable[..., Any]:
         except RecursionError:
             _die("internal error: input nested too deeply to judge (set AIGOV_DEBUG=1 for a traceback)", report)
         except BrokenPipeError as exc:
-            if not stdout_closed():  # another pipe broke (git, the evaluation child): our failure, said as such
-                _die(f"internal error: {type(exc).__name__}: {exc} (set AIGOV_DEBUG=1 for a traceback)", report)
-            _leave_unread(report)
+            _broken_pipe(exc, report)
         except Exception as exc:  # fail closed on our own bugs too
             if os.environ.get("AIGOV_DEBUG"):
                 raise
@@ -111,6 +109,14 @@ def stdout_closed() -> bool:
     return any(mask & (select.POLLERR | select.POLLHUP) for _, mask in poller.poll(0))
 
 
+def _broken_pipe(exc: BrokenPipeError, outputs: list[tuple[str, Path | None]]) -> None:
+    """Standard output's reader left: end quietly (_leave_unread). Another pipe broke (git, the
+    evaluation child): our failure, said as such."""
+    if not stdout_closed():
+        _die(f"internal error: {type(exc).__name__}: {exc} (set AIGOV_DEBUG=1 for a traceback)", outputs)
+    _leave_unread(outputs)
+
+
 def _leave_unread(outputs: list[tuple[str, Path | None]]) -> None:
     """End quietly, as mature command-line tools do when their reader goes away: nothing on standard
     error, exit 141 (128 + SIGPIPE, never 0: what was asked for was not delivered). Report files not
@@ -128,10 +134,8 @@ def parsing_fails_closed() -> Iterator[None]:
     standard error and exit 2, never a traceback."""
     try:
         yield
-    except BrokenPipeError:
-        if not stdout_closed():
-            raise
-        _leave_unread([])
+    except BrokenPipeError as exc:
+        _broken_pipe(exc, [])
     except OSError as exc:
         _drop_unwritten_output()
         _die(f"could not write its output: {exc.strerror or exc}", [])
